@@ -1,0 +1,191 @@
+// Package env reads otelkit's and OpenTelemetry's environment variables with
+// errors that name the variable, the value and what is allowed.
+//
+// Every getter distinguishes "not set" (empty or absent: the caller uses its
+// default and passes nothing to the SDK) from "set but invalid" (an *Error).
+package env
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// LookupFunc looks an environment variable up; os.LookupEnv by default.
+// Tests and options may substitute their own.
+type LookupFunc func(string) (string, bool)
+
+// Source reads variables through a LookupFunc.
+type Source struct {
+	lookup LookupFunc
+}
+
+// OS is the Source that reads the process environment.
+var osSource = Source{lookup: os.LookupEnv}
+
+// FromOS returns the Source that reads the process environment.
+func FromOS() Source { return osSource }
+
+// FromMap returns a Source that reads only m (for tests).
+func FromMap(m map[string]string) Source {
+	return Source{lookup: func(k string) (string, bool) { v, ok := m[k]; return v, ok }}
+}
+
+// FromFunc returns a Source that reads through f.
+func FromFunc(f LookupFunc) Source {
+	if f == nil {
+		return osSource
+	}
+	return Source{lookup: f}
+}
+
+// Error reports a variable whose value is not allowed.
+type Error struct {
+	Var     string // the variable's name
+	Value   string // the value it had (already masked where it may be a secret)
+	Allowed string // what is allowed, in words
+	Err     error  // the underlying parse error, if any
+}
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("otelkit: invalid %s=%q: allowed: %s", e.Var, e.Value, e.Allowed)
+	if e.Err != nil {
+		msg += " (" + e.Err.Error() + ")"
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// IsEnvError reports whether err is or wraps an *Error.
+func IsEnvError(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
+}
+
+// String returns the trimmed value of name and whether it is set to
+// something other than blanks.
+func (s Source) String(name string) (string, bool) {
+	if s.lookup == nil {
+		s = osSource
+	}
+	v, ok := s.lookup(name)
+	if !ok {
+		return "", false
+	}
+	v = strings.TrimSpace(v)
+	return v, v != ""
+}
+
+// First returns the value of the first of names that is set, with its name.
+func (s Source) First(names ...string) (name, value string, ok bool) {
+	for _, n := range names {
+		if v, ok := s.String(n); ok {
+			return n, v, true
+		}
+	}
+	return "", "", false
+}
+
+// Bool parses name as "true" or "false" (any case), as the specification
+// prescribes for boolean variables.
+func (s Source) Bool(name string) (val, set bool, err error) {
+	v, ok := s.String(name)
+	if !ok {
+		return false, false, nil
+	}
+	switch strings.ToLower(v) {
+	case "true":
+		return true, true, nil
+	case "false":
+		return false, true, nil
+	}
+	return false, true, &Error{Var: name, Value: v, Allowed: "true or false"}
+}
+
+// Int parses name as a base-10 integer in [min, max].
+func (s Source) Int(name string, min, max int) (val int, set bool, err error) {
+	v, ok := s.String(name)
+	if !ok {
+		return 0, false, nil
+	}
+	n, perr := strconv.ParseInt(v, 10, 64)
+	if perr != nil || n < int64(min) || n > int64(max) {
+		allowed := fmt.Sprintf("an integer from %d to %d", min, max)
+		if max == math.MaxInt {
+			allowed = fmt.Sprintf("an integer >= %d", min)
+		}
+		var cause error
+		if perr != nil {
+			cause = perr.(*strconv.NumError).Err
+		}
+		return 0, true, &Error{Var: name, Value: v, Allowed: allowed, Err: cause}
+	}
+	return int(n), true, nil
+}
+
+// Millis parses name as a whole number of milliseconds >= min (the unit the
+// specification uses for timeouts and intervals).
+func (s Source) Millis(name string, min time.Duration) (val time.Duration, set bool, err error) {
+	minMS := int(min / time.Millisecond)
+	n, set, err := s.Int(name, minMS, math.MaxInt32)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			e.Allowed = fmt.Sprintf("a whole number of milliseconds >= %d", minMS)
+		}
+		return 0, true, err
+	}
+	return time.Duration(n) * time.Millisecond, set, nil
+}
+
+// Float parses name as a number in [min, max].
+func (s Source) Float(name string, min, max float64) (val float64, set bool, err error) {
+	v, ok := s.String(name)
+	if !ok {
+		return 0, false, nil
+	}
+	f, perr := strconv.ParseFloat(v, 64)
+	if perr != nil || math.IsNaN(f) || f < min || f > max {
+		var cause error
+		if perr != nil {
+			cause = perr.(*strconv.NumError).Err
+		}
+		return 0, true, &Error{Var: name, Value: v, Allowed: fmt.Sprintf("a number from %g to %g", min, max), Err: cause}
+	}
+	return f, true, nil
+}
+
+// Enum returns the lower-cased value of name when it is one of allowed.
+func (s Source) Enum(name string, allowed ...string) (val string, set bool, err error) {
+	v, ok := s.String(name)
+	if !ok {
+		return "", false, nil
+	}
+	lv := strings.ToLower(v)
+	for _, a := range allowed {
+		if lv == a {
+			return a, true, nil
+		}
+	}
+	return "", true, &Error{Var: name, Value: v, Allowed: strings.Join(allowed, ", ")}
+}
+
+// List splits a comma-separated value into trimmed, non-empty, lower-cased
+// items.
+func (s Source) List(name string) (items []string, set bool) {
+	v, ok := s.String(name)
+	if !ok {
+		return nil, false
+	}
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.ToLower(strings.TrimSpace(p)); p != "" {
+			items = append(items, p)
+		}
+	}
+	return items, true
+}
