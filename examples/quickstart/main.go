@@ -1,0 +1,241 @@
+// Command quickstart is otelkit's first example: an HTTP API instrumented
+// with one otel.Init call and the httpmw middleware.
+//
+//	go run ./examples/quickstart          # exercise itself, print logs and spans, exit
+//	go run ./examples/quickstart -serve   # keep serving on :8080
+//
+// With no collector configured (no OTEL_EXPORTER_OTLP_ENDPOINT or
+// OTEL_TRACES_EXPORTER) spans are printed on the terminal, one line each,
+// next to the log lines that carry the same trace_id. With
+// OTEL_EXPORTER_OTLP_ENDPOINT set (for example to the docker-compose stack,
+// http://localhost:4318) everything is exported there instead.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/httpmw"
+	"github.com/otelkit/otelkit/logging"
+	"github.com/otelkit/otelkit/otel"
+	"github.com/otelkit/otelkit/tracing"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	fs.SetOutput(out)
+	serve := fs.Bool("serve", false, "keep serving until interrupted instead of exercising the API and exiting")
+	addr := fs.String("addr", "", "listen address (default 127.0.0.1:0, or :8080 with -serve)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *addr == "" {
+		*addr = "127.0.0.1:0"
+		if *serve {
+			*addr = ":8080"
+		}
+	}
+
+	opts := []otel.Option{
+		otel.WithServiceName("quickstart"),
+		otel.WithServiceVersion("1.0.0"),
+		otel.WithLogOutput(zapcore.AddSync(out)),
+	}
+	if !collectorConfigured() {
+		// Nothing to export to: print spans on the terminal instead, and
+		// keep metrics and log records local, so there is no error spam
+		// about an unreachable collector.
+		opts = append(opts,
+			otel.WithTracesExporter("none"),
+			otel.WithMetricsExporter("none"),
+			otel.WithLogsExporter("none"),
+			otel.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(&spanPrinter{w: out})),
+		)
+	}
+	tel, err := otel.Init(ctx, opts...)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tel.Shutdown(sctx)
+	}()
+	log := tel.Logger()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           httpmw.Handler(newMux(), httpmw.WithSkipPaths("/healthz")),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("server_failed", logging.Err(err))
+		}
+	}()
+	log.Info("server_started", zap.String("addr", ln.Addr().String()))
+
+	if *serve {
+		<-ctx.Done()
+	} else {
+		exercise(ctx, "http://"+ln.Addr().String())
+	}
+
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	wg.Wait()
+	log.Info("server_stopped")
+	return err
+}
+
+// collectorConfigured reports whether the environment points the exporters
+// somewhere.
+func collectorConfigured() bool {
+	for _, k := range []string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+		"OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER",
+	} {
+		if strings.TrimSpace(os.Getenv(k)) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func newMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /orders/{id}", getOrder)
+	mux.HandleFunc("GET /slow", slow)
+	mux.HandleFunc("GET /fail", fail)
+	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) { panic("inventory index out of range") })
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
+	return mux
+}
+
+func getOrder(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	order, err := loadOrder(ctx, id)
+	if err != nil {
+		logging.FromContext(ctx).Error("order_load_failed", zap.String("order_id", id), logging.Err(err))
+		http.Error(w, "order not found", http.StatusNotFound)
+		return
+	}
+	logging.FromContext(ctx).Info("order_loaded", zap.String("order_id", id), zap.Int("items", len(order.Items)))
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(order)
+}
+
+type order struct {
+	ID    string   `json:"id"`
+	Items []string `json:"items"`
+}
+
+// loadOrder stands for a database call: it has a span of its own, so its
+// log line carries the child span's span_id.
+func loadOrder(ctx context.Context, id string) (o order, err error) {
+	ctx, span := tracing.Start(ctx, "load_order")
+	defer tracing.End(span, &err)
+	logging.FromContext(ctx).Debug("order_query", zap.String("order_id", id))
+	if id == "0" {
+		return order{}, errors.New("no order with id 0")
+	}
+	return order{ID: id, Items: []string{"book", "pen"}}, nil
+}
+
+func slow(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-time.After(300 * time.Millisecond):
+	case <-r.Context().Done():
+	}
+	logging.FromContext(r.Context()).Info("report_generated", zap.Duration("took", 300*time.Millisecond))
+	_, _ = io.WriteString(w, "done\n")
+}
+
+func fail(w http.ResponseWriter, r *http.Request) {
+	err := &paymentError{Code: "card_declined"}
+	logging.FromContext(r.Context()).Error("payment_failed", zap.String("provider", "examplepay"), logging.Err(err))
+	http.Error(w, "payment failed", http.StatusBadGateway)
+}
+
+type paymentError struct{ Code string }
+
+func (e *paymentError) Error() string { return "payment declined: " + e.Code }
+
+// exercise sends a few requests through an instrumented client: a normal
+// one, a slow one, a failing one and one that panics in the handler.
+func exercise(ctx context.Context, base string) {
+	client := &http.Client{Transport: httpmw.Transport(nil), Timeout: 5 * time.Second}
+	for _, path := range []string{"/orders/42", "/slow", "/fail", "/panic", "/orders/0", "/healthz"} {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+		if err != nil {
+			continue
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			logging.FromContext(ctx).Warn("request_failed", zap.String("path", path), logging.Err(err))
+			continue
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+	}
+}
+
+// spanPrinter is a span exporter that prints one line per span, for the
+// terminal when no collector is configured.
+type spanPrinter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (p *spanPrinter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range spans {
+		parent := "-"
+		if s.Parent().IsValid() {
+			parent = s.Parent().SpanID().String()
+		}
+		_, err := fmt.Fprintf(p.w, "SPAN %-22q kind=%-8s trace_id=%s span_id=%s parent=%s status=%s duration=%s\n",
+			s.Name(), s.SpanKind(), s.SpanContext().TraceID(), s.SpanContext().SpanID(), parent,
+			s.Status().Code, s.EndTime().Sub(s.StartTime()).Round(time.Microsecond))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *spanPrinter) Shutdown(context.Context) error { return nil }

@@ -1,0 +1,90 @@
+package otel
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.uber.org/zap"
+)
+
+// errorSwitch is installed once as the OpenTelemetry global error handler;
+// Init points it at the live Telemetry's logger and Shutdown points it away
+// again. A switch is needed because the OpenTelemetry default handler
+// delegates, once and for ever, to the first handler set.
+type errorSwitch struct {
+	target atomic.Pointer[rateLimitedHandler]
+}
+
+var globalErrors = &errorSwitch{}
+
+func (s *errorSwitch) Handle(err error) {
+	if h := s.target.Load(); h != nil {
+		h.Handle(err)
+		return
+	}
+	// No live Telemetry: behave like the OpenTelemetry default.
+	otelDefaultHandle(err)
+}
+
+// otelDefaultHandle writes err the way OpenTelemetry's default handler does.
+var otelDefaultHandle = func(err error) { zap.L().Warn("otel_error", zap.Error(err)) }
+
+// rateLimitedHandler turns OpenTelemetry's internal errors (failed exports,
+// dropped records) into warning lines, at most one per interval; the lines
+// say how many were suppressed in between, so a down collector never
+// floods the service's log.
+type rateLimitedHandler struct {
+	log      *zap.Logger
+	interval time.Duration
+	now      func() time.Time
+
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+	total      atomic.Int64
+}
+
+func newRateLimitedHandler(l *zap.Logger, interval time.Duration) *rateLimitedHandler {
+	return &rateLimitedHandler{log: l, interval: interval, now: time.Now}
+}
+
+func (h *rateLimitedHandler) Handle(err error) {
+	if err == nil {
+		return
+	}
+	h.total.Add(1)
+	h.mu.Lock()
+	now := h.now()
+	if !h.last.IsZero() && now.Sub(h.last) < h.interval {
+		h.suppressed++
+		h.mu.Unlock()
+		return
+	}
+	suppressed := h.suppressed
+	h.suppressed = 0
+	h.last = now
+	h.mu.Unlock()
+	h.log.Warn("otel_sdk_error",
+		zap.String("error", redactError(err.Error())),
+		zap.Int("suppressed_since_last", suppressed),
+		zap.Duration("rate_limit", h.interval),
+	)
+}
+
+// installErrorHandler makes h the target of the global error handler and
+// returns a function that puts the previous handler back.
+func installErrorHandler(h *rateLimitedHandler) func() {
+	prev := otel.GetErrorHandler()
+	if prev != globalErrors {
+		otel.SetErrorHandler(globalErrors)
+	}
+	old := globalErrors.target.Swap(h)
+	return func() {
+		globalErrors.target.Store(old)
+		if prev != globalErrors {
+			otel.SetErrorHandler(prev)
+		}
+	}
+}

@@ -1,0 +1,277 @@
+package otel
+
+import (
+	"io"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/logging"
+)
+
+// Option configures Init. Options win over the OTEL_* and OTELKIT_*
+// environment, which wins over the defaults.
+type Option interface {
+	apply(config) config
+}
+
+type optionFunc func(config) config
+
+func (f optionFunc) apply(c config) config { return f(c) }
+
+// otlpOptions are the exporter settings given in code, for all signals.
+type otlpOptions struct {
+	endpoint    string
+	protocol    string
+	headers     map[string]string
+	insecure    *bool
+	timeout     time.Duration
+	compression string
+}
+
+type config struct {
+	serviceName    string
+	serviceVersion string
+	environment    string
+	attrs          []attribute.KeyValue
+	detectors      bool
+
+	globals bool
+
+	tracesExporter  string
+	metricsExporter string
+	logsExporter    string
+	otlp            otlpOptions
+	console         io.Writer
+
+	sampler        sdktrace.Sampler
+	spanProcessors []sdktrace.SpanProcessor
+	spanExporter   sdktrace.SpanExporter
+	metricReaders  []sdkmetric.Reader
+	logProcessors  []sdklog.Processor
+	propagator     propagation.TextMapPropagator
+
+	runtimeMetrics bool
+	promAddr       string
+
+	logOptions []logging.Option
+	logLevel   *zapcore.Level
+	logFormat  string
+	logOutput  zapcore.WriteSyncer
+
+	shutdownTimeout time.Duration
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		globals:         true,
+		detectors:       true,
+		runtimeMetrics:  true,
+		shutdownTimeout: DefaultShutdownTimeout,
+	}
+	for _, o := range opts {
+		if o != nil {
+			c = o.apply(c)
+		}
+	}
+	return c
+}
+
+// DefaultShutdownTimeout bounds Shutdown and ForceFlush when their context
+// has no deadline.
+const DefaultShutdownTimeout = 10 * time.Second
+
+// WithServiceName sets service.name. It wins over OTEL_SERVICE_NAME and
+// over service.name in OTEL_RESOURCE_ATTRIBUTES; without either, the name
+// comes from the main module's path in the build info.
+func WithServiceName(name string) Option {
+	return optionFunc(func(c config) config { c.serviceName = name; return c })
+}
+
+// WithServiceVersion sets service.version. It wins over
+// OTEL_RESOURCE_ATTRIBUTES; without either, the main module's version from the
+// build info is used when it is a release version.
+func WithServiceVersion(version string) Option {
+	return optionFunc(func(c config) config { c.serviceVersion = version; return c })
+}
+
+// WithEnvironment sets deployment.environment.name (for example
+// "production"). It wins over OTELKIT_ENVIRONMENT and over
+// OTEL_RESOURCE_ATTRIBUTES.
+func WithEnvironment(name string) Option {
+	return optionFunc(func(c config) config { c.environment = name; return c })
+}
+
+// WithResourceAttributes adds resource attributes. They win over
+// OTEL_RESOURCE_ATTRIBUTES and the detectors; service name, version and
+// environment options win over them.
+func WithResourceAttributes(attrs ...attribute.KeyValue) Option {
+	return optionFunc(func(c config) config { c.attrs = append(c.attrs, attrs...); return c })
+}
+
+// WithoutDetectors turns off the host, process, OS and container resource
+// detectors (on by default).
+func WithoutDetectors() Option {
+	return optionFunc(func(c config) config { c.detectors = false; return c })
+}
+
+// WithoutGlobals keeps Init from installing its providers, propagator, error
+// handler and logger as the OpenTelemetry and zap globals. By default Init
+// installs them and Shutdown puts the previous ones back.
+func WithoutGlobals() Option {
+	return optionFunc(func(c config) config { c.globals = false; return c })
+}
+
+// WithTracesExporter chooses the span exporter: "otlp", "console" or "none".
+// It wins over OTEL_TRACES_EXPORTER (default "otlp").
+func WithTracesExporter(name string) Option {
+	return optionFunc(func(c config) config { c.tracesExporter = name; return c })
+}
+
+// WithMetricsExporter chooses the metric exporter: "otlp", "prometheus",
+// "console" or "none". It wins over OTEL_METRICS_EXPORTER (default "otlp").
+func WithMetricsExporter(name string) Option {
+	return optionFunc(func(c config) config { c.metricsExporter = name; return c })
+}
+
+// WithLogsExporter chooses the log record exporter: "otlp", "console" or
+// "none". It wins over OTEL_LOGS_EXPORTER (default "otlp"). The zap logger
+// writes its own lines to stdout whatever this is.
+func WithLogsExporter(name string) Option {
+	return optionFunc(func(c config) config { c.logsExporter = name; return c })
+}
+
+// WithOTLPEndpoint sets the OTLP endpoint of all three signals, such as
+// "collector:4317" (gRPC) or "http://collector:4318" (HTTP, the signal path is
+// appended). It wins over OTEL_EXPORTER_OTLP_ENDPOINT and the per-signal
+// variables.
+func WithOTLPEndpoint(endpoint string) Option {
+	return optionFunc(func(c config) config { c.otlp.endpoint = endpoint; return c })
+}
+
+// WithOTLPProtocol sets the OTLP protocol, "grpc" or "http/protobuf". It
+// wins over OTEL_EXPORTER_OTLP_PROTOCOL and the per-signal variables (default
+// "http/protobuf", as the specification prescribes).
+func WithOTLPProtocol(protocol string) Option {
+	return optionFunc(func(c config) config { c.otlp.protocol = protocol; return c })
+}
+
+// WithOTLPHeaders sets headers sent with every export (API keys). They win
+// over OTEL_EXPORTER_OTLP_HEADERS. Their values are never logged.
+func WithOTLPHeaders(headers map[string]string) Option {
+	return optionFunc(func(c config) config {
+		h := make(map[string]string, len(headers))
+		for k, v := range headers {
+			h[k] = v
+		}
+		c.otlp.headers = h
+		return c
+	})
+}
+
+// WithOTLPInsecure turns transport security off (true) or on (false) for
+// the OTLP exporters. It wins over OTEL_EXPORTER_OTLP_INSECURE and the scheme
+// of the endpoint.
+func WithOTLPInsecure(insecure bool) Option {
+	return optionFunc(func(c config) config { c.otlp.insecure = &insecure; return c })
+}
+
+// WithOTLPTimeout bounds each OTLP export. It wins over
+// OTEL_EXPORTER_OTLP_TIMEOUT (default 10s).
+func WithOTLPTimeout(d time.Duration) Option {
+	return optionFunc(func(c config) config { c.otlp.timeout = d; return c })
+}
+
+// WithOTLPCompression sets OTLP compression, "gzip" or "none". It wins over
+// OTEL_EXPORTER_OTLP_COMPRESSION (default none).
+func WithOTLPCompression(compression string) Option {
+	return optionFunc(func(c config) config { c.otlp.compression = compression; return c })
+}
+
+// WithConsoleWriter sets where the "console" exporters write (default
+// os.Stdout).
+func WithConsoleWriter(w io.Writer) Option {
+	return optionFunc(func(c config) config { c.console = w; return c })
+}
+
+// WithSampler sets the sampler. It wins over OTEL_TRACES_SAMPLER and
+// OTEL_TRACES_SAMPLER_ARG (default parentbased_always_on).
+func WithSampler(s sdktrace.Sampler) Option {
+	return optionFunc(func(c config) config { c.sampler = s; return c })
+}
+
+// WithSpanProcessor adds a span processor beside the exporter's (for
+// example a tracetest.SpanRecorder in tests).
+func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
+	return optionFunc(func(c config) config { c.spanProcessors = append(c.spanProcessors, p); return c })
+}
+
+// WithSpanExporter replaces the exporter OTEL_TRACES_EXPORTER would choose.
+func WithSpanExporter(e sdktrace.SpanExporter) Option {
+	return optionFunc(func(c config) config { c.spanExporter = e; return c })
+}
+
+// WithMetricReader adds a metric reader beside the exporter's (for example
+// a metric.ManualReader in tests).
+func WithMetricReader(r sdkmetric.Reader) Option {
+	return optionFunc(func(c config) config { c.metricReaders = append(c.metricReaders, r); return c })
+}
+
+// WithLogProcessor adds a log record processor beside the exporter's, so
+// the OTLP log bridge is on even when OTEL_LOGS_EXPORTER is "none".
+func WithLogProcessor(p sdklog.Processor) Option {
+	return optionFunc(func(c config) config { c.logProcessors = append(c.logProcessors, p); return c })
+}
+
+// WithPropagators sets the text-map propagator. It wins over
+// OTEL_PROPAGATORS (default "tracecontext,baggage").
+func WithPropagators(p propagation.TextMapPropagator) Option {
+	return optionFunc(func(c config) config { c.propagator = p; return c })
+}
+
+// WithoutRuntimeMetrics turns off the Go runtime metrics (on by default).
+func WithoutRuntimeMetrics() Option {
+	return optionFunc(func(c config) config { c.runtimeMetrics = false; return c })
+}
+
+// WithPrometheusAddr sets the host:port the Prometheus exporter serves on
+// when the metrics exporter is "prometheus". It wins over
+// OTEL_EXPORTER_PROMETHEUS_HOST and OTEL_EXPORTER_PROMETHEUS_PORT (default
+// localhost:9464).
+func WithPrometheusAddr(addr string) Option {
+	return optionFunc(func(c config) config { c.promAddr = addr; return c })
+}
+
+// WithLogLevel sets the logger's level. It wins over OTELKIT_LOG_LEVEL
+// (default info).
+func WithLogLevel(l zapcore.Level) Option {
+	return optionFunc(func(c config) config { c.logLevel = &l; return c })
+}
+
+// WithLogFormat sets the log format, "json" or "console". It wins over
+// OTELKIT_LOG_FORMAT (default console on a terminal, JSON otherwise).
+func WithLogFormat(format string) Option {
+	return optionFunc(func(c config) config { c.logFormat = format; return c })
+}
+
+// WithLogOutput sets where log lines go (default os.Stdout).
+func WithLogOutput(w zapcore.WriteSyncer) Option {
+	return optionFunc(func(c config) config { c.logOutput = w; return c })
+}
+
+// WithLoggingOptions passes further options to logging.New (output
+// profile, GCP project, …). Init's own log options win over them.
+func WithLoggingOptions(opts ...logging.Option) Option {
+	return optionFunc(func(c config) config { c.logOptions = append(c.logOptions, opts...); return c })
+}
+
+// WithShutdownTimeout sets the bound Shutdown and ForceFlush use when their
+// context has no deadline (default DefaultShutdownTimeout).
+func WithShutdownTimeout(d time.Duration) Option {
+	return optionFunc(func(c config) config { c.shutdownTimeout = d; return c })
+}

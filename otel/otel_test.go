@@ -1,0 +1,441 @@
+package otel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.uber.org/goleak"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type lineBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lineBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lineBuffer) Sync() error { return nil }
+
+func (l *lineBuffer) lines(t *testing.T) []map[string]any {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	for _, raw := range strings.Split(l.b.String(), "\n") {
+		if strings.TrimSpace(raw) == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			t.Fatalf("log line is not JSON: %v: %q", err, raw)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// clearEnv blanks every variable Init reads, so the machine's environment
+// cannot leak into a test.
+func clearEnv(t *testing.T) {
+	t.Helper()
+	for _, k := range []string{
+		"OTEL_SDK_DISABLED", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_PROPAGATORS",
+		"OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER",
+		"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_EXPORTER_OTLP_ENDPOINT",
+		"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TIMEOUT",
+		"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BLRP_MAX_QUEUE_SIZE", "OTEL_METRIC_EXPORT_INTERVAL",
+		"OTELKIT_LOG_FORMAT", "OTELKIT_LOG_LEVEL", "OTELKIT_LOG_PROFILE", "OTELKIT_ENVIRONMENT",
+	} {
+		t.Setenv(k, "")
+	}
+}
+
+// quiet are the options that keep a test's Init local.
+func quiet(out *lineBuffer, extra ...Option) []Option {
+	return append([]Option{
+		WithTracesExporter("none"), WithMetricsExporter("none"), WithLogsExporter("none"),
+		WithoutRuntimeMetrics(), WithLogFormat("json"), WithLogOutput(out),
+	}, extra...)
+}
+
+func TestInitInstallsAndRestoresGlobals(t *testing.T) {
+	clearEnv(t)
+	prevTP, prevLogger := otel.GetTracerProvider(), zap.L()
+	out := &lineBuffer{}
+	tel, err := Init(context.Background(), quiet(out, WithServiceName("checkout"))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if otel.GetTracerProvider() != tel.TracerProvider() {
+		t.Error("global tracer provider is not the Telemetry's")
+	}
+	if zap.L() != tel.Logger() {
+		t.Error("zap global logger is not the Telemetry's")
+	}
+	if got, _ := tel.Resource().Set().Value("service.name"); got.AsString() != "checkout" {
+		t.Errorf("service.name = %q", got.AsString())
+	}
+	if _, err := Init(context.Background(), quiet(&lineBuffer{})...); !errors.Is(err, ErrAlreadyInitialized) {
+		t.Errorf("second Init: err = %v, want ErrAlreadyInitialized", err)
+	}
+	other, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(), WithServiceName("other"))...)
+	if err != nil {
+		t.Fatalf("Init WithoutGlobals beside a live one: %v", err)
+	}
+	if otel.GetTracerProvider() != tel.TracerProvider() {
+		t.Error("WithoutGlobals replaced the global tracer provider")
+	}
+	if err := other.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if otel.GetTracerProvider() != prevTP {
+		t.Error("Shutdown did not restore the tracer provider")
+	}
+	if zap.L() != prevLogger {
+		t.Error("Shutdown did not restore zap's global logger")
+	}
+	// After Shutdown: idempotent, methods are no-ops, a new Init may own the globals.
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Errorf("second Shutdown: %v", err)
+	}
+	if err := tel.ForceFlush(context.Background()); err != nil {
+		t.Errorf("ForceFlush after Shutdown: %v", err)
+	}
+	again, err := Init(context.Background(), quiet(&lineBuffer{})...)
+	if err != nil {
+		t.Fatalf("Init after Shutdown: %v", err)
+	}
+	_ = again.Shutdown(context.Background())
+}
+
+func TestInvalidEnvironmentIsAnError(t *testing.T) {
+	cases := []struct{ name, value string }{
+		{"OTEL_SDK_DISABLED", "maybe"},
+		{"OTEL_PROPAGATORS", "tracecontext,carrier-pigeon"},
+		{"OTEL_TRACES_EXPORTER", "zipkin-classic"},
+		{"OTEL_METRICS_EXPORTER", "statsd"},
+		{"OTEL_LOGS_EXPORTER", "syslog"},
+		{"OTEL_TRACES_SAMPLER", "sometimes"},
+		{"OTEL_BSP_MAX_QUEUE_SIZE", "-1"},
+		{"OTEL_BLRP_MAX_QUEUE_SIZE", "lots"},
+		{"OTEL_METRIC_EXPORT_INTERVAL", "-5"},
+		{"OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon"},
+		{"OTEL_EXPORTER_OTLP_TIMEOUT", "99999999999999999999"},
+		{"OTELKIT_LOG_LEVEL", "loud"},
+		{"OTELKIT_LOG_FORMAT", "xml"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			t.Setenv(tc.name, tc.value)
+			prev := otel.GetTracerProvider()
+			// Exporters are left to the environment here: only the variable under test is set.
+			tel, err := Init(context.Background(), WithoutRuntimeMetrics(), WithLogOutput(&lineBuffer{}),
+				WithMetricsExporter(pick(tc.name == "OTEL_METRICS_EXPORTER" || tc.name == "OTEL_METRIC_EXPORT_INTERVAL", "", "none")),
+				WithTracesExporter(pick(tc.name == "OTEL_TRACES_EXPORTER", "", "none")),
+				WithLogsExporter(pick(tc.name == "OTEL_LOGS_EXPORTER" || strings.HasPrefix(tc.name, "OTEL_BLRP"), "", "none")))
+			if err == nil {
+				_ = tel.Shutdown(context.Background())
+				t.Fatalf("%s=%q: Init succeeded", tc.name, tc.value)
+			}
+			if !strings.Contains(err.Error(), tc.name) || !strings.Contains(err.Error(), tc.value) {
+				t.Errorf("error %q does not name %s and %q", err, tc.name, tc.value)
+			}
+			if otel.GetTracerProvider() != prev || live.Load() != nil {
+				t.Error("a failed Init changed the globals")
+			}
+		})
+	}
+}
+
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}
+
+func TestSDKDisabled(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_SDK_DISABLED", "true")
+	out := &lineBuffer{}
+	tel, err := Init(context.Background(), WithLogFormat("json"), WithLogOutput(out), WithServiceName("svc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(context.Background())
+	_, span := tel.TracerProvider().Tracer("t").Start(context.Background(), "s")
+	if span.IsRecording() || span.SpanContext().IsValid() {
+		t.Error("span records although the SDK is disabled")
+	}
+	tel.Logger().Info("still_logging")
+	found := false
+	for _, l := range out.lines(t) {
+		if l["msg"] == "still_logging" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the logger does not write when the SDK is disabled")
+	}
+}
+
+func TestServiceNamePrecedence(t *testing.T) {
+	cases := []struct {
+		opt, env, attrs, want string
+		warn                  bool
+	}{
+		{opt: "from-option", env: "from-env", attrs: "service.name=from-attrs", want: "from-option"},
+		{env: "from-env", attrs: "service.name=from-attrs", want: "from-env"},
+		{attrs: "service.name=from-attrs,team=payments", want: "from-attrs"},
+		{want: "unknown_service:", warn: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.want, func(t *testing.T) {
+			clearEnv(t)
+			t.Setenv("OTEL_SERVICE_NAME", tc.env)
+			t.Setenv("OTEL_RESOURCE_ATTRIBUTES", tc.attrs)
+			out := &lineBuffer{}
+			opts := quiet(out, WithoutGlobals())
+			if tc.opt != "" {
+				opts = append(opts, WithServiceName(tc.opt))
+			}
+			tel, err := Init(context.Background(), opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tel.Shutdown(context.Background())
+			got, _ := tel.Resource().Set().Value("service.name")
+			if !strings.HasPrefix(got.AsString(), tc.want) {
+				t.Errorf("service.name = %q, want %q", got.AsString(), tc.want)
+			}
+			warned := false
+			for _, l := range out.lines(t) {
+				if l["msg"] == "otelkit_config_warning" && strings.Contains(l["detail"].(string), "service.name") {
+					warned = true
+				}
+			}
+			if warned != tc.warn {
+				t.Errorf("unknown_service warning = %v, want %v", warned, tc.warn)
+			}
+		})
+	}
+}
+
+func TestResourceOptionsAndMalformedAttributes(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "team=payments,broken")
+	out := &lineBuffer{}
+	tel, err := Init(context.Background(), quiet(out, WithoutGlobals(), WithServiceName("svc"),
+		WithServiceVersion("1.2.3"), WithEnvironment("staging"))...)
+	if err != nil {
+		t.Fatalf("a malformed OTEL_RESOURCE_ATTRIBUTES must warn, not fail: %v", err)
+	}
+	defer tel.Shutdown(context.Background())
+	set := tel.Resource().Set()
+	for k, want := range map[string]string{"service.version": "1.2.3", "deployment.environment.name": "staging", "host.name": ""} {
+		v, ok := set.Value(attribute.Key(k))
+		if !ok || (want != "" && v.AsString() != want) {
+			t.Errorf("%s = %q (present %v), want %q", k, v.AsString(), ok, want)
+		}
+	}
+	warned := false
+	for _, l := range out.lines(t) {
+		if l["msg"] == "otelkit_config_warning" && strings.Contains(l["detail"].(string), "OTEL_RESOURCE_ATTRIBUTES") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Error("no warning about the malformed OTEL_RESOURCE_ATTRIBUTES")
+	}
+}
+
+// blockingExporter never finishes an export until released.
+type blockingExporter struct {
+	release  chan struct{}
+	exported chan int
+}
+
+func (b *blockingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	select {
+	case <-b.release:
+		b.exported <- len(spans)
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (b *blockingExporter) Shutdown(ctx context.Context) error { return nil }
+
+func TestShutdownKeepsToItsDeadline(t *testing.T) {
+	clearEnv(t)
+	exp := &blockingExporter{release: make(chan struct{}), exported: make(chan int, 10)}
+	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithSpanExporter(exp), WithTracesExporter(""))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tel.TracerProvider().Tracer("t").Start(context.Background(), "queued")
+	span.End()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = tel.Shutdown(ctx)
+	elapsed := time.Since(start)
+	close(exp.release)
+	if err == nil {
+		t.Error("Shutdown against a hung exporter returned no error")
+	}
+	if elapsed > 2*time.Second {
+		t.Errorf("Shutdown took %v with a 200ms deadline", elapsed)
+	}
+	t.Logf("Shutdown against a hung exporter returned after %v: %v", elapsed, err)
+}
+
+func TestShutdownWithCancelledContextStillFlushes(t *testing.T) {
+	clearEnv(t)
+	exp := tracetest.NewInMemoryExporter()
+	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithSpanExporter(exp), WithTracesExporter(""))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tel.TracerProvider().Tracer("t").Start(context.Background(), "queued")
+	span.End()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = tel.Shutdown(ctx)
+	if n := len(exp.GetSpans()); n != 1 {
+		t.Errorf("exported %d spans after Shutdown(cancelled ctx), want 1", n)
+	}
+}
+
+func TestForceFlushAndConcurrentShutdown(t *testing.T) {
+	clearEnv(t)
+	exp := tracetest.NewInMemoryExporter()
+	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithSpanExporter(exp), WithTracesExporter(""))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tel.TracerProvider().Tracer("t").Start(context.Background(), "s")
+	span.End()
+	if err := tel.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(exp.GetSpans()) != 1 {
+		t.Fatalf("ForceFlush exported %d spans, want 1", len(exp.GetSpans()))
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = tel.Shutdown(context.Background())
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Shutdown #%d: %v", i, err)
+		}
+	}
+	if live.Load() != nil {
+		t.Error("globals still owned after Shutdown")
+	}
+}
+
+func TestSDKErrorsAreRateLimitedWarnings(t *testing.T) {
+	clearEnv(t)
+	out := &lineBuffer{}
+	tel, err := Init(context.Background(), quiet(out)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		otel.Handle(errors.New(`traces export: Post "http://user:s3cret@collector:4318/v1/traces": connection refused`))
+	}
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	otel.Handle(errors.New("after shutdown"))
+	var n int
+	for _, l := range out.lines(t) {
+		msg, _ := l["error"].(string)
+		if l["msg"] == "otel_sdk_error" {
+			n++
+			if strings.Contains(msg, "s3cret") {
+				t.Errorf("credential leaked: %v", msg)
+			}
+		}
+		if strings.Contains(msg, "after shutdown") {
+			t.Error("an error after Shutdown reached the shut-down logger")
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d otel_sdk_error lines for 100 errors in a burst, want 1", n)
+	}
+}
+
+func TestRateLimitedHandlerCountsSuppressed(t *testing.T) {
+	out := &lineBuffer{}
+	l := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), out, zap.DebugLevel))
+	h := newRateLimitedHandler(l, time.Minute)
+	now := time.Unix(1000, 0)
+	h.now = func() time.Time { return now }
+	for i := 0; i < 5; i++ {
+		h.Handle(errors.New("x"))
+	}
+	now = now.Add(2 * time.Minute)
+	h.Handle(errors.New("y"))
+	h.Handle(nil)
+	lines := out.lines(t)
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2: %v", len(lines), lines)
+	}
+	if lines[1]["suppressed_since_last"] != float64(4) {
+		t.Errorf("suppressed_since_last = %v, want 4", lines[1]["suppressed_since_last"])
+	}
+	if h.total.Load() != 6 {
+		t.Errorf("total = %d, want 6", h.total.Load())
+	}
+}
+
+func TestBoundedContext(t *testing.T) {
+	ctx, cancel := boundedContext(context.Background(), time.Hour)
+	defer cancel()
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) < 59*time.Minute {
+		t.Errorf("no default bound: %v %v", d, ok)
+	}
+	done, c := context.WithCancel(context.Background())
+	c()
+	ctx2, cancel2 := boundedContext(done, time.Hour)
+	defer cancel2()
+	if ctx2.Err() != nil {
+		t.Error("a cancelled context was not replaced by a fresh one")
+	}
+	if d, ok := ctx2.Deadline(); !ok || time.Until(d) > 2*time.Second {
+		t.Errorf("fresh context bound = %v", d)
+	}
+}
