@@ -89,8 +89,12 @@ func WithProtocol(protocol string) Option {
 
 // WithHeaders sets the headers sent with every OTLP export (for example an
 // API key); they replace, not extend, OTEL_EXPORTER_OTLP_TRACES_HEADERS and
-// OTEL_EXPORTER_OTLP_HEADERS. Their values are never logged.
+// OTEL_EXPORTER_OTLP_HEADERS. Their values are never logged. A nil map
+// leaves the variables in charge; an empty one sends no headers.
 func WithHeaders(headers map[string]string) Option {
+	if headers == nil {
+		return optionFunc(func(c config) config { return c })
+	}
 	cp := make(map[string]string, len(headers))
 	for k, v := range headers {
 		cp[k] = v

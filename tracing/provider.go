@@ -63,6 +63,9 @@ func DefaultSpanLimits() sdktrace.SpanLimits {
 // wrapped in a batch span processor. Construction never waits for the
 // collector. The caller owns the provider and must Shutdown it.
 func NewTracerProvider(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	cfg := newConfig(opts)
 	src := env.FromFunc(cfg.lookup)
 	warn := cfg.warn

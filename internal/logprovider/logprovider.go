@@ -119,6 +119,9 @@ func readLimits(src env.Source) (Limits, error) {
 // Enabled false, so the bridge costs next to nothing. The caller owns the
 // provider and must Shutdown it. res may be nil (the SDK default resource).
 func New(ctx context.Context, src env.Source, res *resource.Resource, o otlpconf.Overrides, extra ...sdklog.Processor) (*sdklog.LoggerProvider, otlpconf.Resolved, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	var errs []error
 	batch, err := readBatch(src, otel.Handle)
 	if err != nil {

@@ -91,6 +91,9 @@ func (p plan) grpcCredentials() credentials.TransportCredentials {
 // left to the exporter's own reading of the OTEL_EXPORTER_OTLP_* variables.
 // It never waits for a connection.
 func SpanExporter(ctx context.Context, src env.Source, o Overrides) (sdktrace.SpanExporter, Resolved, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	r, err := Resolve(src, Traces, o)
 	if err != nil {
 		return nil, r, err
@@ -196,6 +199,9 @@ func TemporalitySelector(preference string) sdkmetric.TemporalitySelector {
 // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE; nil leaves the choice to
 // that variable (validated), then to the SDK default (cumulative).
 func MetricExporter(ctx context.Context, src env.Source, o Overrides, temporality sdkmetric.TemporalitySelector) (sdkmetric.Exporter, Resolved, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	r, err := Resolve(src, Metrics, o)
 	if err != nil {
 		return nil, r, err
@@ -279,6 +285,9 @@ func MetricExporter(ctx context.Context, src env.Source, o Overrides, temporalit
 // the exporter it names. For "none" it returns (nil, resolved, nil). It never
 // waits for a connection.
 func LogExporter(ctx context.Context, src env.Source, o Overrides) (sdklog.Exporter, Resolved, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	r, err := Resolve(src, Logs, o)
 	if err != nil {
 		return nil, r, err
