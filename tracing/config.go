@@ -71,7 +71,7 @@ func WithExporter(name string) Option {
 }
 
 // WithEndpoint sets where the OTLP exporter sends spans: a URL
-// ("http://collector:4318"; for http/protobuf an empty path becomes
+// ("http://collector:4318"; for HTTP an empty or "/" path becomes
 // /v1/traces, and the scheme chooses TLS) or "host:port". It wins over
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, which wins over
 // OTEL_EXPORTER_OTLP_ENDPOINT. Default: https://localhost:4318/v1/traces

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
@@ -33,7 +34,7 @@ type plan struct {
 	grpcEndpoint string // host:port for gRPC; "" -> SDK reads its env
 	grpcInsecure *bool  // gRPC transport choice; nil -> SDK reads its env
 	headers      map[string]string
-	timeout      int64 // nanoseconds; 0 -> SDK reads its env
+	timeout      time.Duration // 0 -> SDK reads its env
 	compression  string
 	tlsConfig    *tls.Config
 	console      io.Writer
@@ -61,7 +62,7 @@ func newPlan(o Overrides, r Resolved) plan {
 		}
 	}
 	if o.Timeout > 0 {
-		p.timeout = int64(o.Timeout)
+		p.timeout = o.Timeout
 	}
 	if r.Sources[KeyCompression] == SourceOption {
 		// "none" is passed only to undo a gzip the environment asks for:
@@ -120,7 +121,7 @@ func SpanExporter(ctx context.Context, src env.Source, o Overrides) (sdktrace.Sp
 				opts = append(opts, otlptracegrpc.WithHeaders(p.headers))
 			}
 			if p.timeout > 0 {
-				opts = append(opts, otlptracegrpc.WithTimeout(o.Timeout))
+				opts = append(opts, otlptracegrpc.WithTimeout(p.timeout))
 			}
 			if p.compression != "" {
 				opts = append(opts, otlptracegrpc.WithCompressor(p.compression))
@@ -142,7 +143,7 @@ func SpanExporter(ctx context.Context, src env.Source, o Overrides) (sdktrace.Sp
 				opts = append(opts, otlptracehttp.WithHeaders(p.headers))
 			}
 			if p.timeout > 0 {
-				opts = append(opts, otlptracehttp.WithTimeout(o.Timeout))
+				opts = append(opts, otlptracehttp.WithTimeout(p.timeout))
 			}
 			if p.compression != "" {
 				opts = append(opts, otlptracehttp.WithCompression(httpTraceCompression(p.compression)))
@@ -237,7 +238,7 @@ func MetricExporter(ctx context.Context, src env.Source, o Overrides, temporalit
 				opts = append(opts, otlpmetricgrpc.WithHeaders(p.headers))
 			}
 			if p.timeout > 0 {
-				opts = append(opts, otlpmetricgrpc.WithTimeout(o.Timeout))
+				opts = append(opts, otlpmetricgrpc.WithTimeout(p.timeout))
 			}
 			if p.compression != "" {
 				opts = append(opts, otlpmetricgrpc.WithCompressor(p.compression))
@@ -258,7 +259,7 @@ func MetricExporter(ctx context.Context, src env.Source, o Overrides, temporalit
 				opts = append(opts, otlpmetrichttp.WithHeaders(p.headers))
 			}
 			if p.timeout > 0 {
-				opts = append(opts, otlpmetrichttp.WithTimeout(o.Timeout))
+				opts = append(opts, otlpmetrichttp.WithTimeout(p.timeout))
 			}
 			if p.compression != "" {
 				c := otlpmetrichttp.NoCompression
@@ -314,7 +315,7 @@ func LogExporter(ctx context.Context, src env.Source, o Overrides) (sdklog.Expor
 				opts = append(opts, otlploggrpc.WithHeaders(p.headers))
 			}
 			if p.timeout > 0 {
-				opts = append(opts, otlploggrpc.WithTimeout(o.Timeout))
+				opts = append(opts, otlploggrpc.WithTimeout(p.timeout))
 			}
 			if p.compression != "" {
 				opts = append(opts, otlploggrpc.WithCompressor(p.compression))
@@ -332,7 +333,7 @@ func LogExporter(ctx context.Context, src env.Source, o Overrides) (sdklog.Expor
 				opts = append(opts, otlploghttp.WithHeaders(p.headers))
 			}
 			if p.timeout > 0 {
-				opts = append(opts, otlploghttp.WithTimeout(o.Timeout))
+				opts = append(opts, otlploghttp.WithTimeout(p.timeout))
 			}
 			if p.compression != "" {
 				c := otlploghttp.NoCompression
