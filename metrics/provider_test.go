@@ -371,4 +371,3 @@ func keys(m map[string]metricdata.Metrics) []string {
 	slices.Sort(out)
 	return out
 }
-
