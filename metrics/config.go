@@ -146,8 +146,10 @@ func WithExporter(names ...string) Option {
 	})
 }
 
-// WithEndpoint sets the OTLP endpoint (a URL, or host:port for gRPC). It wins
-// over OTEL_EXPORTER_OTLP_METRICS_ENDPOINT and OTEL_EXPORTER_OTLP_ENDPOINT.
+// WithEndpoint sets the OTLP endpoint: a URL ("http://collector:4318"; for
+// http/protobuf a URL without path gets /v1/metrics appended) or host:port.
+// It wins over OTEL_EXPORTER_OTLP_METRICS_ENDPOINT and
+// OTEL_EXPORTER_OTLP_ENDPOINT.
 func WithEndpoint(endpoint string) Option {
 	return optionFunc(func(c config) config { c.endpoint = endpoint; return c })
 }

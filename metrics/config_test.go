@@ -42,6 +42,7 @@ func TestInvalidConfigurationIsAnError(t *testing.T) {
 		{"temporality", map[string]string{envTemporality: "sometimes"}, nil, []string{envTemporality, "cumulative, delta or lowmemory"}, true},
 		{"temporality console", map[string]string{envExporter: "console", envTemporality: "x"}, nil, []string{envTemporality}, true},
 		{"compression option", nil, []Option{WithCompression("br")}, []string{"WithCompression", "br"}, false},
+		{"endpoint scheme", nil, []Option{WithEndpoint("ftp://collector:4318")}, []string{"WithEndpoint", "ftp://collector:4318"}, false},
 		{"timeout option negative", nil, []Option{WithTimeout(-time.Second)}, []string{"WithTimeout"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 
@@ -94,7 +95,15 @@ func otlpExporter(ctx context.Context, src env.Source, c config) (sdkmetric.Expo
 		var opts []otlpmetrichttp.Option
 		if c.endpoint != "" {
 			if strings.Contains(c.endpoint, "://") {
-				opts = append(opts, otlpmetrichttp.WithEndpointURL(c.endpoint))
+				u, err := url.Parse(c.endpoint)
+				if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+					return nil, fmt.Errorf("otelkit/metrics: WithEndpoint(%q): want an http or https URL, or host:port", c.endpoint)
+				}
+				if u.Path == "" || u.Path == "/" {
+					// A base URL, as in OTEL_EXPORTER_OTLP_ENDPOINT: the signal path is appended.
+					u.Path = "/v1/metrics"
+				}
+				opts = append(opts, otlpmetrichttp.WithEndpointURL(u.String()))
 			} else {
 				opts = append(opts, otlpmetrichttp.WithEndpoint(c.endpoint))
 			}
