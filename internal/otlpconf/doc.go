@@ -1,0 +1,46 @@
+// Package otlpconf turns otelkit's exporter options and the OpenTelemetry
+// exporter variables into validated exporters for traces, metrics and logs.
+//
+// # Precedence
+//
+// For every setting: an option set in code (Overrides) wins over the
+// per-signal variable (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), which wins over
+// the generic one (OTEL_EXPORTER_OTLP_ENDPOINT), which wins over the SDK
+// default. Resolved.Sources records which one decided ("option",
+// "env:OTEL_...", "default").
+//
+// # Validation
+//
+// Resolve checks every variable the SDK exporters read, generic and
+// per-signal, before they do: OTEL_<SIGNAL>_EXPORTER (a single name: otlp,
+// console, none, and prometheus for metrics; lists are rejected),
+// OTEL_EXPORTER_OTLP_[SIGNAL_]PROTOCOL, ENDPOINT (http or https URL with a
+// host), HEADERS (W3C baggage syntax), INSECURE, TIMEOUT (whole milliseconds
+// >= 1), COMPRESSION (gzip, none), CERTIFICATE, CLIENT_CERTIFICATE and
+// CLIENT_KEY (readable PEM files, at most 1 MiB, certificate and key set
+// together and matching), and for metrics TEMPORALITY_PREFERENCE and
+// DEFAULT_HISTOGRAM_AGGREGATION. The SDK would skip most bad values with a
+// log line (one that may print a header value); here each one is an error
+// naming the variable, the value and what is allowed, and all of them are
+// reported at once.
+//
+// # Secrets
+//
+// Header values never appear in an error or in Resolved (only header names
+// do); URL passwords and query values are shown as "***".
+//
+// # Building exporters
+//
+// SpanExporter, MetricExporter and LogExporter pass to the SDK exporter only
+// what was set in code (and the TLS material validated from the certificate
+// variables); everything else is left to the exporter's own reading of the
+// process environment, so its env handling stays intact. Exporter and
+// protocol are chosen from the validated Source. Construction never waits
+// for a connection. "none" (and "prometheus" for metrics) give a nil
+// exporter and no error.
+//
+// A Source other than the process environment (tests, WithEnvLookup) decides
+// the exporter, protocol and validation; endpoint, headers, timeout and
+// compression variables in it reach the exporter only where an option or the
+// insecure/endpoint resolution passes them explicitly.
+package otlpconf
