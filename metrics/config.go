@@ -146,10 +146,11 @@ func WithExporter(names ...string) Option {
 	})
 }
 
-// WithEndpoint sets the OTLP endpoint: a URL ("http://collector:4318"; for
-// http/protobuf a URL without path gets /v1/metrics appended) or host:port.
-// It wins over OTEL_EXPORTER_OTLP_METRICS_ENDPOINT and
-// OTEL_EXPORTER_OTLP_ENDPOINT.
+// WithEndpoint sets the OTLP endpoint: a URL ("http://collector:4318"; a URL
+// without path gets /v1/metrics appended for http/protobuf) or host:port. It
+// wins over OTEL_EXPORTER_OTLP_METRICS_ENDPOINT and
+// OTEL_EXPORTER_OTLP_ENDPOINT; the default is the SDK's (localhost:4318 for
+// http/protobuf, localhost:4317 for grpc).
 func WithEndpoint(endpoint string) Option {
 	return optionFunc(func(c config) config { c.endpoint = endpoint; return c })
 }

@@ -58,3 +58,10 @@ func collect(t *testing.T, r sdkmetric.Reader) map[string]metricdata.Metrics {
 	}
 	return out
 }
+
+// OTLP variables that otlpconf reads on this package's behalf.
+const (
+	envProtocol        = "OTEL_EXPORTER_OTLP_PROTOCOL"
+	envMetricsProtocol = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"
+	envTemporality     = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"
+)

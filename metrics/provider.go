@@ -80,7 +80,7 @@ func New(ctx context.Context, opts ...Option) (*Provider, error) {
 		periodic = append(periodic, sdkmetric.WithTimeout(s.timeout))
 	}
 	if s.otlp {
-		exp, err := otlpExporter(ctx, src, c)
+		exp, err := pushExporter(ctx, c, ExporterOTLP)
 		if err != nil {
 			return fail(err)
 		}
@@ -90,7 +90,7 @@ func New(ctx context.Context, opts ...Option) (*Provider, error) {
 		p.exporters = append(p.exporters, ExporterOTLP)
 	}
 	if s.console {
-		exp, err := consoleExporter(src, c)
+		exp, err := pushExporter(ctx, c, ExporterConsole)
 		if err != nil {
 			return fail(err)
 		}
