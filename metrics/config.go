@@ -166,6 +166,10 @@ func WithProtocol(protocol string) Option {
 // win over OTEL_EXPORTER_OTLP_METRICS_HEADERS and OTEL_EXPORTER_OTLP_HEADERS.
 func WithHeaders(h map[string]string) Option {
 	return optionFunc(func(c config) config {
+		if h == nil {
+			c.headers = nil
+			return c
+		}
 		c.headers = make(map[string]string, len(h))
 		for k, v := range h {
 			c.headers[k] = v
@@ -299,6 +303,9 @@ func (c config) resolve(src env.Source) (settings, error) {
 	switch {
 	case c.exporters != nil:
 		s.exporterSource = "option"
+		if len(c.exporters) == 0 {
+			return s, exporterError(s.exporterSource, "")
+		}
 		for _, n := range c.exporters {
 			names = append(names, strings.Split(n, ",")...)
 		}

@@ -19,6 +19,8 @@ func TestInvalidConfigurationIsAnError(t *testing.T) {
 	}{
 		{"unknown exporter", map[string]string{envExporter: "zipkin"}, nil, []string{envExporter, "zipkin", "otlp, prometheus, console or none"}, true},
 		{"none with another", map[string]string{envExporter: "none,otlp"}, nil, []string{envExporter, "none,otlp"}, true},
+		{"no exporter named", nil, []Option{WithExporter()}, []string{"WithExporter", "allowed"}, false},
+		{"empty exporter name", nil, []Option{WithExporter("")}, []string{"WithExporter"}, false},
 		{"exporter option", nil, []Option{WithExporter("jaeger")}, []string{"WithExporter", "jaeger"}, false},
 		{"interval text", map[string]string{envInterval: "1s"}, nil, []string{envInterval, "1s", "milliseconds"}, true},
 		{"interval zero", map[string]string{envInterval: "0"}, nil, []string{envInterval, `"0"`}, true},
