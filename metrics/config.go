@@ -128,9 +128,16 @@ func WithReader(r sdkmetric.Reader) Option {
 }
 
 // WithView adds views (rename, re-bucket, drop attributes, drop instruments).
-// Views from repeated calls accumulate, in order.
+// Views from repeated calls accumulate, in order; nil views are ignored.
 func WithView(views ...sdkmetric.View) Option {
-	return optionFunc(func(c config) config { c.views = append(c.views, views...); return c })
+	return optionFunc(func(c config) config {
+		for _, v := range views {
+			if v != nil {
+				c.views = append(c.views, v)
+			}
+		}
+		return c
+	})
 }
 
 // WithExporter selects the exporters: "otlp", "prometheus", "console" or

@@ -195,7 +195,11 @@ func (p *Provider) ForceFlush(ctx context.Context) error {
 	if p == nil || p.mp == nil || p.shut.Load() {
 		return nil
 	}
-	return p.mp.ForceFlush(ctx)
+	err := p.mp.ForceFlush(ctx)
+	if errors.Is(err, sdkmetric.ErrReaderShutdown) && p.shut.Load() {
+		return nil // lost a race with Shutdown, which flushed
+	}
+	return err
 }
 
 // Shutdown flushes and stops the readers and exporters and closes the

@@ -371,3 +371,35 @@ func keys(m map[string]metricdata.Metrics) []string {
 	slices.Sort(out)
 	return out
 }
+
+func TestNilOptionsAreIgnored(t *testing.T) {
+	p, reader := newTest(t, nil, WithView(nil), WithReader(nil), WithResource(nil), WithConsoleWriter(nil))
+	c, _ := p.Meter("test").Int64Counter("jobs")
+	c.Add(context.Background(), 1)
+	if _, ok := collect(t, reader)["jobs"]; !ok {
+		t.Error("jobs not collected")
+	}
+}
+
+func TestConcurrentShutdownAndFlush(t *testing.T) {
+	p, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("prometheus"),
+		WithPrometheusAddr("127.0.0.1:0"), WithReader(sdkmetric.NewManualReader()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			if i%2 == 0 {
+				errs <- p.ForceFlush(context.Background())
+				return
+			}
+			errs <- p.Shutdown(context.Background())
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent ForceFlush/Shutdown: %v", err)
+		}
+	}
+}
