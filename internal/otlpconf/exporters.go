@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
@@ -33,7 +34,7 @@ type plan struct {
 	grpcEndpoint string // host:port for gRPC; "" -> SDK reads its env
 	grpcInsecure *bool  // gRPC transport choice; nil -> SDK reads its env
 	headers      map[string]string
-	timeout      int64 // nanoseconds; 0 -> SDK reads its env
+	timeout      time.Duration // 0 -> SDK reads its env
 	compression  string
 	tlsConfig    *tls.Config
 	console      io.Writer
@@ -61,7 +62,7 @@ func newPlan(o Overrides, r Resolved) plan {
 		}
 	}
 	if o.Timeout > 0 {
-		p.timeout = int64(o.Timeout)
+		p.timeout = o.Timeout
 	}
 	if r.Sources[KeyCompression] == SourceOption {
 		// "none" is passed only to undo a gzip the environment asks for:
@@ -91,6 +92,9 @@ func (p plan) grpcCredentials() credentials.TransportCredentials {
 // left to the exporter's own reading of the OTEL_EXPORTER_OTLP_* variables.
 // It never waits for a connection.
 func SpanExporter(ctx context.Context, src env.Source, o Overrides) (sdktrace.SpanExporter, Resolved, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	r, err := Resolve(src, Traces, o)
 	if err != nil {
 		return nil, r, err
@@ -117,7 +121,7 @@ func SpanExporter(ctx context.Context, src env.Source, o Overrides) (sdktrace.Sp
 				opts = append(opts, otlptracegrpc.WithHeaders(p.headers))
 			}
 			if p.timeout > 0 {
-				opts = append(opts, otlptracegrpc.WithTimeout(o.Timeout))
+				opts = append(opts, otlptracegrpc.WithTimeout(p.timeout))
 			}
 			if p.compression != "" {
 				opts = append(opts, otlptracegrpc.WithCompressor(p.compression))
@@ -139,7 +143,7 @@ func SpanExporter(ctx context.Context, src env.Source, o Overrides) (sdktrace.Sp
 				opts = append(opts, otlptracehttp.WithHeaders(p.headers))
 			}
 			if p.timeout > 0 {
-				opts = append(opts, otlptracehttp.WithTimeout(o.Timeout))
+				opts = append(opts, otlptracehttp.WithTimeout(p.timeout))
 			}
 			if p.compression != "" {
 				opts = append(opts, otlptracehttp.WithCompression(httpTraceCompression(p.compression)))
@@ -196,6 +200,9 @@ func TemporalitySelector(preference string) sdkmetric.TemporalitySelector {
 // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE; nil leaves the choice to
 // that variable (validated), then to the SDK default (cumulative).
 func MetricExporter(ctx context.Context, src env.Source, o Overrides, temporality sdkmetric.TemporalitySelector) (sdkmetric.Exporter, Resolved, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	r, err := Resolve(src, Metrics, o)
 	if err != nil {
 		return nil, r, err
@@ -231,7 +238,7 @@ func MetricExporter(ctx context.Context, src env.Source, o Overrides, temporalit
 				opts = append(opts, otlpmetricgrpc.WithHeaders(p.headers))
 			}
 			if p.timeout > 0 {
-				opts = append(opts, otlpmetricgrpc.WithTimeout(o.Timeout))
+				opts = append(opts, otlpmetricgrpc.WithTimeout(p.timeout))
 			}
 			if p.compression != "" {
 				opts = append(opts, otlpmetricgrpc.WithCompressor(p.compression))
@@ -252,7 +259,7 @@ func MetricExporter(ctx context.Context, src env.Source, o Overrides, temporalit
 				opts = append(opts, otlpmetrichttp.WithHeaders(p.headers))
 			}
 			if p.timeout > 0 {
-				opts = append(opts, otlpmetrichttp.WithTimeout(o.Timeout))
+				opts = append(opts, otlpmetrichttp.WithTimeout(p.timeout))
 			}
 			if p.compression != "" {
 				c := otlpmetrichttp.NoCompression
@@ -279,6 +286,9 @@ func MetricExporter(ctx context.Context, src env.Source, o Overrides, temporalit
 // the exporter it names. For "none" it returns (nil, resolved, nil). It never
 // waits for a connection.
 func LogExporter(ctx context.Context, src env.Source, o Overrides) (sdklog.Exporter, Resolved, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	r, err := Resolve(src, Logs, o)
 	if err != nil {
 		return nil, r, err
@@ -305,7 +315,7 @@ func LogExporter(ctx context.Context, src env.Source, o Overrides) (sdklog.Expor
 				opts = append(opts, otlploggrpc.WithHeaders(p.headers))
 			}
 			if p.timeout > 0 {
-				opts = append(opts, otlploggrpc.WithTimeout(o.Timeout))
+				opts = append(opts, otlploggrpc.WithTimeout(p.timeout))
 			}
 			if p.compression != "" {
 				opts = append(opts, otlploggrpc.WithCompressor(p.compression))
@@ -323,7 +333,7 @@ func LogExporter(ctx context.Context, src env.Source, o Overrides) (sdklog.Expor
 				opts = append(opts, otlploghttp.WithHeaders(p.headers))
 			}
 			if p.timeout > 0 {
-				opts = append(opts, otlploghttp.WithTimeout(o.Timeout))
+				opts = append(opts, otlploghttp.WithTimeout(p.timeout))
 			}
 			if p.compression != "" {
 				c := otlploghttp.NoCompression

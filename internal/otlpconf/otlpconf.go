@@ -373,7 +373,10 @@ func resolveEndpoint(src env.Source, sig Signal, o Overrides, r *Resolved) error
 				errs = append(errs, fmt.Errorf("otelkit: invalid option WithEndpoint(%q): allowed: %s or host:port (%w)", maskedValue(v), endpointAllowed, err))
 				break
 			}
-			if httpProto && (pu.Path == "" || pu.Path == "/") {
+			switch {
+			case !httpProto:
+				pu.Path, pu.RawPath = "", "" // gRPC has no path
+			case pu.Path == "" || pu.Path == "/":
 				pu.Path = signalPath(sig)
 			}
 			u, schemeSrc = pu, SourceOption

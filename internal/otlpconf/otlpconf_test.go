@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,7 +206,7 @@ func TestResolvePrecedence(t *testing.T) {
 			{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://sig:4318/custom"}, Overrides{}, "https://sig:4318/custom", "env:OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
 			{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://sig:4318"}, Overrides{Endpoint: "http://opt:4318"}, "http://opt:4318/v1/traces", "option"},
 			{nil, Overrides{Endpoint: "opt:4318"}, "https://opt:4318/v1/traces", "option"},
-			{nil, Overrides{Endpoint: "http://opt:4317/ignored", Protocol: "grpc"}, "http://opt:4317/ignored", "option"},
+			{nil, Overrides{Endpoint: "http://opt:4317/ignored", Protocol: "grpc"}, "http://opt:4317", "option"},
 			{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://gen:4317/x"}, Overrides{Protocol: "grpc"}, "http://gen:4317", "env:OTEL_EXPORTER_OTLP_ENDPOINT"},
 		}},
 		{KeyInsecure, func(r Resolved) string { return fmt.Sprint(r.Insecure) }, []step{
@@ -331,7 +332,7 @@ func writeCert(t *testing.T, dir string) (certFile, keyFile string) {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"localhost"}}
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,24 @@
+// Package logprovider builds the OpenTelemetry LoggerProvider behind
+// otelkit's OTLP log bridge.
+//
+// # What it reads
+//
+//	OTEL_LOGS_EXPORTER                            otlp (default), console, none
+//	OTEL_EXPORTER_OTLP_[LOGS_]*                   see internal/otlpconf
+//	OTEL_BLRP_SCHEDULE_DELAY                      1000 ms (>= 1)
+//	OTEL_BLRP_EXPORT_TIMEOUT                      30000 ms (>= 1)
+//	OTEL_BLRP_MAX_QUEUE_SIZE                      2048 (1..1048576)
+//	OTEL_BLRP_MAX_EXPORT_BATCH_SIZE               512 (1..1048576; above the queue size: the queue size, with a warning)
+//	OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT          128 (>= 0)
+//	OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT   16384 (>= 0; otelkit's cap, the SDK has none)
+//
+// Overrides (the options of otel and logging) win over the variables. Every
+// invalid value is an error naming the variable, the value and what is
+// allowed.
+//
+// # "none"
+//
+// With OTEL_LOGS_EXPORTER=none and no extra processor, New returns a
+// provider without processors rather than nil: callers need no nil checks,
+// and the bridge sees Enabled false and skips the work.
+package logprovider

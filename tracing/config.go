@@ -1,0 +1,178 @@
+package tracing
+
+import (
+	"io"
+	"time"
+
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelkit/otelkit/internal/otlpconf"
+)
+
+// config is what the options set; zero values mean "not set".
+type config struct {
+	resource   *resource.Resource
+	exporter   sdktrace.SpanExporter
+	otlp       otlpconf.Overrides
+	sampler    sdktrace.Sampler
+	processors []sdktrace.SpanProcessor
+	lookup     func(string) (string, bool)
+	warn       func(error)
+	limits     *sdktrace.SpanLimits
+}
+
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			c = o.apply(c)
+		}
+	}
+	return c
+}
+
+// Option configures NewTracerProvider.
+type Option interface{ apply(config) config }
+
+type optionFunc func(config) config
+
+func (f optionFunc) apply(c config) config { return f(c) }
+
+// WithResource sets the resource every span carries. Default: the SDK's
+// resource.Default() (which reads OTEL_RESOURCE_ATTRIBUTES and
+// OTEL_SERVICE_NAME). A nil resource is ignored.
+func WithResource(r *resource.Resource) Option {
+	return optionFunc(func(c config) config {
+		if r != nil {
+			c.resource = r
+		}
+		return c
+	})
+}
+
+// WithSpanExporter sends spans to e through a batch span processor, in place
+// of the exporter OTEL_TRACES_EXPORTER and the OTLP options would build.
+// The provider shuts e down with itself. A nil exporter is ignored.
+func WithSpanExporter(e sdktrace.SpanExporter) Option {
+	return optionFunc(func(c config) config {
+		if e != nil {
+			c.exporter = e
+		}
+		return c
+	})
+}
+
+// WithExporter chooses the exporter by name: "otlp", "console" or "none".
+// It wins over OTEL_TRACES_EXPORTER; default "otlp". With "none" the
+// provider has no exporter: spans still get IDs, so logs still correlate.
+func WithExporter(name string) Option {
+	return optionFunc(func(c config) config { c.otlp.Exporter = name; return c })
+}
+
+// WithEndpoint sets where the OTLP exporter sends spans: a URL
+// ("http://collector:4318"; for HTTP an empty or "/" path becomes
+// /v1/traces, and the scheme chooses TLS) or "host:port". It wins over
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, which wins over
+// OTEL_EXPORTER_OTLP_ENDPOINT. Default: https://localhost:4318/v1/traces
+// (localhost:4317 for gRPC).
+func WithEndpoint(endpoint string) Option {
+	return optionFunc(func(c config) config { c.otlp.Endpoint = endpoint; return c })
+}
+
+// WithProtocol sets the OTLP protocol: "grpc", "http/protobuf" or
+// "http/json". It wins over OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, which wins
+// over OTEL_EXPORTER_OTLP_PROTOCOL. Default: "http/protobuf".
+func WithProtocol(protocol string) Option {
+	return optionFunc(func(c config) config { c.otlp.Protocol = protocol; return c })
+}
+
+// WithHeaders sets the headers sent with every OTLP export (for example an
+// API key); they replace, not extend, OTEL_EXPORTER_OTLP_TRACES_HEADERS and
+// OTEL_EXPORTER_OTLP_HEADERS. Their values are never logged. A nil map
+// leaves the variables in charge; an empty one sends no headers.
+func WithHeaders(headers map[string]string) Option {
+	if headers == nil {
+		return optionFunc(func(c config) config { return c })
+	}
+	cp := make(map[string]string, len(headers))
+	for k, v := range headers {
+		cp[k] = v
+	}
+	return optionFunc(func(c config) config { c.otlp.Headers = cp; return c })
+}
+
+// WithInsecure chooses plaintext (true) or TLS (false) for the OTLP
+// exporter. It wins over OTEL_EXPORTER_OTLP_TRACES_INSECURE,
+// OTEL_EXPORTER_OTLP_INSECURE and the endpoint's scheme. Default: TLS.
+func WithInsecure(insecure bool) Option {
+	return optionFunc(func(c config) config { c.otlp.Insecure = &insecure; return c })
+}
+
+// WithTimeout bounds each OTLP export. It wins over
+// OTEL_EXPORTER_OTLP_TRACES_TIMEOUT and OTEL_EXPORTER_OTLP_TIMEOUT.
+// Default: 10s. A negative value is an error.
+func WithTimeout(d time.Duration) Option {
+	return optionFunc(func(c config) config { c.otlp.Timeout = d; return c })
+}
+
+// WithCompression sets the OTLP compression, "gzip" or "none". It wins over
+// OTEL_EXPORTER_OTLP_TRACES_COMPRESSION and OTEL_EXPORTER_OTLP_COMPRESSION.
+// Default: "none".
+func WithCompression(compression string) Option {
+	return optionFunc(func(c config) config { c.otlp.Compression = compression; return c })
+}
+
+// WithConsoleWriter sets where the "console" exporter writes. Default:
+// os.Stdout.
+func WithConsoleWriter(w io.Writer) Option {
+	return optionFunc(func(c config) config { c.otlp.Console = w; return c })
+}
+
+// WithSampler sets the sampler. It wins over OTEL_TRACES_SAMPLER and
+// OTEL_TRACES_SAMPLER_ARG (which are still validated). Default:
+// parentbased_always_on. A nil sampler is ignored.
+func WithSampler(s sdktrace.Sampler) Option {
+	return optionFunc(func(c config) config {
+		if s != nil {
+			c.sampler = s
+		}
+		return c
+	})
+}
+
+// WithSpanProcessor adds a span processor after the exporter's batch
+// processor (for example a tracetest.SpanRecorder). It may be repeated.
+func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
+	return optionFunc(func(c config) config {
+		if p != nil {
+			c.processors = append(c.processors, p)
+		}
+		return c
+	})
+}
+
+// WithEnvLookup reads variables through lookup instead of os.LookupEnv
+// (tests, or configuration kept elsewhere). It decides everything otelkit
+// reads itself: exporter choice, protocol, sampler, batch processor and span
+// limits, and the validation of every OTLP variable. The SDK's OTLP exporter
+// still reads its connection settings (endpoint, headers, ...) from the
+// process environment unless options set them.
+func WithEnvLookup(lookup func(string) (string, bool)) Option {
+	return optionFunc(func(c config) config { c.lookup = lookup; return c })
+}
+
+// WithWarningHandler receives what is corrected rather than refused (an
+// export batch larger than the queue, a sampler argument that the sampler
+// ignores). Default: otel.Handle, the OpenTelemetry global error handler.
+func WithWarningHandler(h func(error)) Option {
+	return optionFunc(func(c config) config { c.warn = h; return c })
+}
+
+// WithSpanLimits sets every span limit, used as given (a negative limit
+// means unlimited, zero disables; an AttributeValueDepthLimit of zero means
+// the default). It wins over all OTEL_*_LIMIT variables. Start from
+// DefaultSpanLimits to change one field.
+func WithSpanLimits(l sdktrace.SpanLimits) Option {
+	return optionFunc(func(c config) config { c.limits = &l; return c })
+}

@@ -1,0 +1,48 @@
+// Package tracing builds otelkit's TracerProvider and offers small span
+// helpers. It knows nothing about HTTP or zap.
+//
+// # Building the provider
+//
+// NewTracerProvider reads the OpenTelemetry variables, validates every one
+// of them and builds the SDK provider; otel.Init calls it, and it can be
+// used alone. For each setting an option wins over its variable, which wins
+// over the default:
+//
+//	variable                               option              default
+//	OTEL_TRACES_EXPORTER                   WithExporter        otlp (also console, none; one name only)
+//	OTEL_EXPORTER_OTLP_[TRACES_]*          WithEndpoint, ...   the SDK's (https://localhost:4318, http/protobuf)
+//	OTEL_TRACES_SAMPLER, _ARG              WithSampler         parentbased_always_on
+//	OTEL_BSP_SCHEDULE_DELAY                -                   5000 ms (>= 1)
+//	OTEL_BSP_EXPORT_TIMEOUT                -                   30000 ms (>= 1)
+//	OTEL_BSP_MAX_QUEUE_SIZE                -                   2048 (1..1048576)
+//	OTEL_BSP_MAX_EXPORT_BATCH_SIZE         -                   512 (1..1048576; above the queue size: the queue size, with a warning)
+//	OTEL_[SPAN_]ATTRIBUTE_VALUE_LENGTH_LIMIT  WithSpanLimits   4096 (otelkit's cap; the SDK has none)
+//	OTEL_[SPAN_]ATTRIBUTE_COUNT_LIMIT, OTEL_SPAN_EVENT_COUNT_LIMIT, OTEL_SPAN_LINK_COUNT_LIMIT,
+//	OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT, OTEL_LINK_ATTRIBUTE_COUNT_LIMIT       128
+//
+// An invalid value is an error naming the variable, the value and what is
+// allowed; all of them are reported at once. That includes a sampler
+// argument outside 0..1 (the specification permits a warning and 1.0;
+// otelkit prefers not to start with a rate nobody chose) and the samplers
+// the Go SDK lacks (jaeger_remote, xray: use WithSampler). What is corrected
+// instead of refused goes to WithWarningHandler (default otel.Handle).
+//
+// With the exporter "none" the provider exports nothing but still gives
+// every span its IDs, so logs keep their trace_id and span_id. Tests pass
+// tracetest.NewInMemoryExporter to WithSpanExporter, or a
+// tracetest.SpanRecorder to WithSpanProcessor, and WithEnvLookup to control
+// the environment.
+//
+// # Span helpers
+//
+// Start and End work with the global provider:
+//
+//	func load(ctx context.Context, id string) (err error) {
+//		ctx, span := tracing.Start(ctx, "load_order")
+//		defer tracing.End(span, &err) // records err and sets status Error
+//		...
+//	}
+//
+// TraceID and SpanID return the IDs of the span in a context, "" when there
+// is none; RecordError marks the span in a context as failed.
+package tracing

@@ -1,0 +1,376 @@
+package tracing
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.uber.org/goleak"
+
+	"github.com/otelkit/otelkit/internal/env"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func lookup(vars map[string]string) Option {
+	return WithEnvLookup(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+}
+
+// newTP builds a provider reading only vars and shuts it down with the test.
+func newTP(t *testing.T, vars map[string]string, opts ...Option) *sdktrace.TracerProvider {
+	t.Helper()
+	tp, err := NewTracerProvider(context.Background(), append([]Option{lookup(vars)}, opts...)...)
+	if err != nil {
+		t.Fatalf("NewTracerProvider: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = tp.Shutdown(ctx)
+	})
+	return tp
+}
+
+// oneSpan creates and ends one span with attrs, flushes, and returns what exp got.
+func oneSpan(t *testing.T, tp *sdktrace.TracerProvider, exp *tracetest.InMemoryExporter, attrs ...attribute.KeyValue) tracetest.SpanStub {
+	t.Helper()
+	_, span := tp.Tracer("test").Start(context.Background(), "op")
+	span.SetAttributes(attrs...)
+	span.End()
+	if err := tp.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := exp.GetSpans()
+	if len(got) != 1 {
+		t.Fatalf("exported %d spans, want 1", len(got))
+	}
+	return got[0]
+}
+
+func TestProviderExportsThroughBatch(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	res := resource.NewSchemaless(attribute.String("service.name", "checkout"))
+	tp := newTP(t, nil, WithSpanExporter(exp), WithResource(res))
+	s := oneSpan(t, tp, exp)
+	if s.Name != "op" || !s.SpanContext.IsSampled() {
+		t.Fatalf("span %+v", s)
+	}
+	if v, _ := s.Resource.Set().Value("service.name"); v.AsString() != "checkout" {
+		t.Fatalf("resource %v", s.Resource)
+	}
+}
+
+func TestScheduleDelayFromEnv(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := newTP(t, map[string]string{"OTEL_BSP_SCHEDULE_DELAY": "10"}, WithSpanExporter(exp))
+	_, span := tp.Tracer("test").Start(context.Background(), "op")
+	span.End()
+	deadline := time.Now().Add(3 * time.Second) // default delay would be 5s
+	for len(exp.GetSpans()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("span not exported within 3s with a 10ms schedule delay")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestExporterNone(t *testing.T) {
+	for name, tc := range map[string]struct {
+		vars map[string]string
+		opts []Option
+	}{
+		"env":    {map[string]string{"OTEL_TRACES_EXPORTER": "none"}, nil},
+		"option": {map[string]string{"OTEL_TRACES_EXPORTER": "console"}, []Option{WithExporter("none"), WithConsoleWriter(failWriter{t})}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := tracetest.NewSpanRecorder()
+			tp := newTP(t, tc.vars, append(tc.opts, WithSpanProcessor(rec))...)
+			ctx, span := tp.Tracer("t").Start(context.Background(), "op")
+			if len(TraceID(ctx)) != 32 || len(SpanID(ctx)) != 16 {
+				t.Fatalf("no IDs without exporter: %q %q", TraceID(ctx), SpanID(ctx))
+			}
+			span.End()
+			if len(rec.Ended()) != 1 {
+				t.Fatal("extra processor not called")
+			}
+		})
+	}
+}
+
+type failWriter struct{ t *testing.T }
+
+func (w failWriter) Write(p []byte) (int, error) {
+	w.t.Errorf("console exporter wrote although not chosen: %s", p)
+	return len(p), nil
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestConsoleExporter(t *testing.T) {
+	var buf syncBuffer
+	tp := newTP(t, map[string]string{"OTEL_TRACES_EXPORTER": "console"}, WithConsoleWriter(&buf))
+	_, span := tp.Tracer("t").Start(context.Background(), "console-op")
+	span.End()
+	if err := tp.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "console-op") {
+		t.Fatalf("console output %q", buf.String())
+	}
+}
+
+func TestSpanExporterReplacesEnvExporter(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := newTP(t, map[string]string{"OTEL_TRACES_EXPORTER": "console"}, WithSpanExporter(exp), WithConsoleWriter(failWriter{t}))
+	oneSpan(t, tp, exp)
+}
+
+func TestSampling(t *testing.T) {
+	tests := []struct {
+		vars    map[string]string
+		opts    []Option
+		sampled bool
+	}{
+		{nil, nil, true},
+		{map[string]string{"OTEL_TRACES_SAMPLER": "always_off"}, nil, false},
+		{map[string]string{"OTEL_TRACES_SAMPLER": "parentbased_always_off"}, nil, false},
+		{map[string]string{"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0"}, nil, false},
+		{map[string]string{"OTEL_TRACES_SAMPLER": "PARENTBASED_TRACEIDRATIO", "OTEL_TRACES_SAMPLER_ARG": "1"}, nil, true},
+		{map[string]string{"OTEL_TRACES_SAMPLER": "always_off"}, []Option{WithSampler(sdktrace.AlwaysSample())}, true},
+	}
+	for i, tt := range tests {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			tp := newTP(t, tt.vars, append(tt.opts, WithExporter("none"))...)
+			ctx, span := tp.Tracer("t").Start(context.Background(), "op")
+			defer span.End()
+			if got := span.SpanContext().IsSampled(); got != tt.sampled {
+				t.Fatalf("sampled = %v, want %v", got, tt.sampled)
+			}
+			if TraceID(ctx) == "" {
+				t.Fatal("unsampled spans must still carry IDs")
+			}
+		})
+	}
+}
+
+func TestSamplerFromEnvDescriptions(t *testing.T) {
+	tests := map[string]string{
+		"always_on":                    "AlwaysOnSampler",
+		"always_off":                   "AlwaysOffSampler",
+		"traceidratio":                 "TraceIDRatioBased{1}",
+		"traceidratio:0.25":            "TraceIDRatioBased{0.25}",
+		"parentbased_always_on":        "ParentBased{root:AlwaysOnSampler",
+		"parentbased_always_off":       "ParentBased{root:AlwaysOffSampler",
+		"parentbased_traceidratio:0.5": "ParentBased{root:TraceIDRatioBased{0.5}",
+		"":                             "ParentBased{root:AlwaysOnSampler",
+		" Always_On ":                  "AlwaysOnSampler",
+	}
+	for in, want := range tests {
+		name, arg, hasArg := strings.Cut(in, ":")
+		vars := map[string]string{"OTEL_TRACES_SAMPLER": name}
+		if hasArg {
+			vars["OTEL_TRACES_SAMPLER_ARG"] = arg
+		}
+		s, err := samplerFromEnv(env.FromMap(vars), func(err error) { t.Errorf("%s: unexpected warning %v", in, err) }, false)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if !strings.HasPrefix(s.Description(), want) {
+			t.Errorf("%s: sampler %s, want %s", in, s.Description(), want)
+		}
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	tests := []struct {
+		vars map[string]string
+		opts []Option
+		want string // substring of the single warning; "" = none
+	}{
+		{map[string]string{"OTEL_TRACES_SAMPLER_ARG": "0.5"}, nil, "OTEL_TRACES_SAMPLER_ARG"},
+		{map[string]string{"OTEL_TRACES_SAMPLER": "always_on", "OTEL_TRACES_SAMPLER_ARG": "0.5"}, nil, "ignored"},
+		{map[string]string{"OTEL_TRACES_SAMPLER": "always_on", "OTEL_TRACES_SAMPLER_ARG": "0.5"}, []Option{WithSampler(sdktrace.NeverSample())}, ""},
+		{map[string]string{"OTEL_BSP_MAX_QUEUE_SIZE": "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "200"}, nil, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=200"},
+		{map[string]string{"OTEL_BSP_MAX_QUEUE_SIZE": "100"}, nil, ""}, // default batch clamped silently, as the SDK does
+		{nil, nil, ""},
+	}
+	for i, tt := range tests {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			var warnings []string
+			newTP(t, tt.vars, append(tt.opts, WithExporter("none"), WithWarningHandler(func(err error) { warnings = append(warnings, err.Error()) }))...)
+			switch {
+			case tt.want == "" && len(warnings) > 0:
+				t.Fatalf("unexpected warnings %q", warnings)
+			case tt.want != "" && (len(warnings) != 1 || !strings.Contains(warnings[0], tt.want)):
+				t.Fatalf("warnings %q, want one containing %q", warnings, tt.want)
+			}
+		})
+	}
+}
+
+func TestBatchOptions(t *testing.T) {
+	apply := func(vars map[string]string) sdktrace.BatchSpanProcessorOptions {
+		t.Helper()
+		opts, err := batchOptions(env.FromMap(vars), func(error) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o sdktrace.BatchSpanProcessorOptions
+		for _, f := range opts {
+			f(&o)
+		}
+		return o
+	}
+	o := apply(nil)
+	if o.BatchTimeout != 5*time.Second || o.ExportTimeout != 30*time.Second || o.MaxQueueSize != 2048 || o.MaxExportBatchSize != 512 {
+		t.Fatalf("defaults %+v", o)
+	}
+	o = apply(map[string]string{"OTEL_BSP_SCHEDULE_DELAY": "250", "OTEL_BSP_EXPORT_TIMEOUT": "1500", "OTEL_BSP_MAX_QUEUE_SIZE": "64", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "100"})
+	if o.BatchTimeout != 250*time.Millisecond || o.ExportTimeout != 1500*time.Millisecond || o.MaxQueueSize != 64 || o.MaxExportBatchSize != 64 {
+		t.Fatalf("from env %+v", o)
+	}
+}
+
+// TestInvalidEnv checks that every variable rejects bad values with an error
+// naming it, and that nothing panics.
+func TestInvalidEnv(t *testing.T) {
+	numeric := []string{"-1", "ten", "1.5", "99999999999999999999", "0x10"}
+	tests := map[string][]string{
+		"OTEL_TRACES_EXPORTER":                   {"jaeger", "zipkin", "otlp,console", "prometheus"},
+		"OTEL_TRACES_SAMPLER":                    {"sometimes", "jaeger_remote", "parentbased_jaeger_remote", "xray", "1"},
+		"OTEL_BSP_SCHEDULE_DELAY":                append([]string{"0"}, numeric...),
+		"OTEL_BSP_EXPORT_TIMEOUT":                append([]string{"0"}, numeric...),
+		"OTEL_BSP_MAX_QUEUE_SIZE":                append([]string{"0", "2000000"}, numeric...),
+		"OTEL_BSP_MAX_EXPORT_BATCH_SIZE":         append([]string{"0", "2000000"}, numeric...),
+		"OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT": numeric,
+		"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT":        numeric,
+		"OTEL_SPAN_EVENT_COUNT_LIMIT":            numeric,
+		"OTEL_SPAN_LINK_COUNT_LIMIT":             numeric,
+		"OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT":       numeric,
+		"OTEL_LINK_ATTRIBUTE_COUNT_LIMIT":        numeric,
+		"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT":      numeric,
+		"OTEL_ATTRIBUTE_COUNT_LIMIT":             numeric,
+		"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT":      numeric,
+		"OTEL_EXPORTER_OTLP_ENDPOINT":            {"collector:4318", "ftp://x"},
+	}
+	for name, values := range tests {
+		for _, v := range values {
+			t.Run(name+"="+v, func(t *testing.T) {
+				vars := map[string]string{name: v}
+				if name == "OTEL_TRACES_SAMPLER" {
+					vars["OTEL_TRACES_SAMPLER_ARG"] = "0.5"
+				}
+				tp, err := NewTracerProvider(context.Background(), lookup(vars))
+				if err == nil {
+					_ = tp.Shutdown(context.Background())
+					t.Fatal("no error")
+				}
+				if !env.IsEnvError(err) || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "allowed") {
+					t.Fatalf("error %q does not name %s and what is allowed", err, name)
+				}
+			})
+		}
+	}
+	for _, arg := range []string{"-0.1", "1.5", "half", "NaN", "Inf"} {
+		for _, s := range []string{"traceidratio", "parentbased_traceidratio"} {
+			_, err := NewTracerProvider(context.Background(), lookup(map[string]string{"OTEL_TRACES_SAMPLER": s, "OTEL_TRACES_SAMPLER_ARG": arg}))
+			if err == nil || !strings.Contains(err.Error(), "OTEL_TRACES_SAMPLER_ARG") {
+				t.Errorf("%s arg %q: %v", s, arg, err)
+			}
+		}
+	}
+	_, err := NewTracerProvider(context.Background(), lookup(map[string]string{"OTEL_TRACES_SAMPLER": "xray"}))
+	if err == nil || !strings.Contains(err.Error(), "not supported") {
+		t.Errorf("xray: %v", err)
+	}
+	// Several problems are reported together.
+	_, err = NewTracerProvider(context.Background(), lookup(map[string]string{"OTEL_BSP_MAX_QUEUE_SIZE": "-5", "OTEL_SPAN_LINK_COUNT_LIMIT": "x"}))
+	if err == nil || !strings.Contains(err.Error(), "OTEL_BSP_MAX_QUEUE_SIZE") || !strings.Contains(err.Error(), "OTEL_SPAN_LINK_COUNT_LIMIT") {
+		t.Errorf("joined: %v", err)
+	}
+}
+
+func TestInvalidOptions(t *testing.T) {
+	for _, o := range []Option{WithExporter("jaeger"), WithProtocol("http"), WithEndpoint("ftp://x:1"), WithTimeout(-time.Second),
+		WithCompression("br"), WithHeaders(map[string]string{"a b": "c"})} {
+		tp, err := NewTracerProvider(context.Background(), lookup(nil), o)
+		if err == nil {
+			_ = tp.Shutdown(context.Background())
+			t.Errorf("option accepted")
+		}
+	}
+	// Invalid exporter variables are reported even when WithSpanExporter replaces them.
+	_, err := NewTracerProvider(context.Background(), lookup(map[string]string{"OTEL_EXPORTER_OTLP_HEADERS": "novalue"}), WithSpanExporter(tracetest.NewInMemoryExporter()))
+	if !env.IsEnvError(err) {
+		t.Errorf("want env error, got %v", err)
+	}
+}
+
+func TestSpanLimits(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	attrs := []attribute.KeyValue{attribute.String("a", long), attribute.String("b", "1"), attribute.String("c", "2")}
+	tests := []struct {
+		vars      map[string]string
+		opts      []Option
+		wantLen   int
+		wantCount int
+	}{
+		{nil, nil, DefaultAttributeValueLengthLimit, 3},
+		{map[string]string{"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "10"}, nil, 10, 3},
+		{map[string]string{"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "10", "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT": "20"}, nil, 20, 3},
+		{map[string]string{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "2", "OTEL_ATTRIBUTE_COUNT_LIMIT": "1"}, nil, DefaultAttributeValueLengthLimit, 2},
+		{map[string]string{"OTEL_ATTRIBUTE_COUNT_LIMIT": "1"}, nil, DefaultAttributeValueLengthLimit, 1},
+		{map[string]string{"OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "10"}, []Option{WithSpanLimits(func() sdktrace.SpanLimits {
+			l := DefaultSpanLimits()
+			l.AttributeValueLengthLimit = -1
+			return l
+		}())}, 5000, 3},
+	}
+	for i, tt := range tests {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			exp := tracetest.NewInMemoryExporter()
+			tp := newTP(t, tt.vars, append(tt.opts, WithSpanExporter(exp))...)
+			s := oneSpan(t, tp, exp, attrs...)
+			if len(s.Attributes) != tt.wantCount {
+				t.Fatalf("%d attributes, want %d", len(s.Attributes), tt.wantCount)
+			}
+			if got := len(s.Attributes[0].Value.AsString()); got != tt.wantLen {
+				t.Fatalf("value length %d, want %d", got, tt.wantLen)
+			}
+		})
+	}
+}
+
+func TestShutdownBoundedWithDeadCollector(t *testing.T) {
+	tp, err := NewTracerProvider(context.Background(), lookup(nil), WithEndpoint("http://127.0.0.1:1"), WithTimeout(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tp.Tracer("t").Start(context.Background(), "op")
+	span.End()
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_ = tp.Shutdown(ctx)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("Shutdown took %v", d)
+	}
+}

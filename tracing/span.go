@@ -1,0 +1,105 @@
+package tracing
+
+import (
+	"context"
+	"reflect"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// ScopeName is the instrumentation scope of the spans Start creates.
+const ScopeName = "github.com/otelkit/otelkit"
+
+// Start starts a span named name as a child of the span in ctx, with the
+// tracer of the global TracerProvider (otel.SetTracerProvider; otelkit's
+// Init sets it) and the scope ScopeName. End it with End:
+//
+//	ctx, span := tracing.Start(ctx, "load_order")
+//	defer tracing.End(span, &err)
+func Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return tracer().Start(ctx, name, opts...)
+}
+
+// cachedTracer remembers the tracer of the global provider it came from, so
+// Start does not look the tracer up on every call; a new global provider is
+// noticed at the next call.
+type cachedTracer struct {
+	provider trace.TracerProvider
+	tracer   trace.Tracer
+}
+
+var lastTracer atomic.Pointer[cachedTracer]
+
+func tracer() trace.Tracer {
+	tp := otel.GetTracerProvider()
+	// Only comparable providers are cached, so the == below cannot panic.
+	if c := lastTracer.Load(); c != nil && c.provider == tp {
+		return c.tracer
+	}
+	t := tp.Tracer(ScopeName)
+	if tp != nil && reflect.TypeOf(tp).Comparable() {
+		lastTracer.Store(&cachedTracer{provider: tp, tracer: t})
+	}
+	return t
+}
+
+// End ends span. When errp points to a non-nil error it first records that
+// error as an exception event and sets the span's status to Error with the
+// error's message; for use as `defer tracing.End(span, &err)` with a named
+// result err. A nil span or errp is allowed.
+func End(span trace.Span, errp *error, opts ...trace.SpanEndOption) {
+	if span == nil {
+		return
+	}
+	if errp != nil && *errp != nil {
+		span.RecordError(*errp)
+		span.SetStatus(codes.Error, (*errp).Error())
+	}
+	span.End(opts...)
+}
+
+// RecordError records err on the span in ctx and sets its status to Error.
+// It does nothing when err is nil or ctx holds no recording span.
+func RecordError(ctx context.Context, err error, opts ...trace.EventOption) {
+	if err == nil || ctx == nil {
+		return
+	}
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
+	span.RecordError(err, opts...)
+	span.SetStatus(codes.Error, err.Error())
+}
+
+// TraceID returns the W3C trace ID (32 lowercase hex digits) of the span in
+// ctx, or "" when ctx holds no valid span context.
+func TraceID(ctx context.Context) string {
+	if ctx == nil {
+		return ""
+	}
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.TraceID().IsValid() {
+		return ""
+	}
+	return sc.TraceID().String()
+}
+
+// SpanID returns the W3C span ID (16 lowercase hex digits) of the span in
+// ctx, or "" when ctx holds no valid span context.
+func SpanID(ctx context.Context) string {
+	if ctx == nil {
+		return ""
+	}
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.SpanID().IsValid() {
+		return ""
+	}
+	return sc.SpanID().String()
+}
