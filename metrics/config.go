@@ -272,7 +272,8 @@ func WithExemplarFilter(name string) Option {
 }
 
 // WithPrometheusAddr sets the host:port the Prometheus listener binds (port
-// 0 picks a free port; see Provider.PrometheusAddr). It wins over
+// 0 picks a free port, see Provider.PrometheusAddr; an empty host means
+// localhost, not every interface). It wins over
 // OTEL_EXPORTER_PROMETHEUS_HOST and OTEL_EXPORTER_PROMETHEUS_PORT; the
 // default is localhost:9464.
 func WithPrometheusAddr(hostport string) Option {

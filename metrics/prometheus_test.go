@@ -180,3 +180,15 @@ func TestPrometheusServerOnlyServesMetricsPath(t *testing.T) {
 		t.Errorf("status %d on another path, want 404", resp.StatusCode)
 	}
 }
+
+func TestPrometheusEmptyHostMeansLocalhost(t *testing.T) {
+	p, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("prometheus"), WithPrometheusAddr(":0"), WithoutRuntimeMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown(context.Background())
+	host, _, _ := net.SplitHostPort(p.PrometheusAddr())
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		t.Errorf("bound %q, want a loopback address", p.PrometheusAddr())
+	}
+}
