@@ -1,0 +1,66 @@
+package metrics
+
+import (
+	"context"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+)
+
+// The baseline is what a user would write without otelkit: an SDK meter
+// provider with the same reader. Recording must cost the same: otelkit's
+// defaults (exemplar filter, cardinality limit, guard view) act at
+// instrument creation and collection, not per measurement.
+func benchProviders(b *testing.B) map[string]metric.MeterProvider {
+	base := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	p, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("none"), WithReader(sdkmetric.NewManualReader()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = base.Shutdown(context.Background())
+		_ = p.Shutdown(context.Background())
+	})
+	return map[string]metric.MeterProvider{"sdk": base, "otelkit": p.MeterProvider()}
+}
+
+// BenchmarkHistogramRecordInSampledSpan records inside a sampled span, so
+// every measurement is offered to the exemplar reservoir. "guarded" records
+// on an http.server.* instrument, where the default guard view's attribute
+// filter (dropping server.address/server.port) is the one per-measurement
+// cost otelkit adds over the SDK.
+func BenchmarkHistogramRecordInSampledSpan(b *testing.B) {
+	ctx, span := tracer(&testing.T{}, true).Start(context.Background(), "bench")
+	defer span.End()
+	attrs := metric.WithAttributeSet(attribute.NewSet(attribute.String("http.route", "/orders/{id}"), attribute.Int("http.response.status_code", 200)))
+	for _, tc := range []struct{ name, provider, instrument string }{
+		{"sdk", "sdk", "work.duration"},
+		{"otelkit", "otelkit", "work.duration"},
+		{"sdk_http", "sdk", "http.server.request.duration"},
+		{"otelkit_http_guarded", "otelkit", "http.server.request.duration"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			h, _ := benchProviders(b)[tc.provider].Meter("bench").Float64Histogram(tc.instrument, metric.WithUnit("s"))
+			b.ReportAllocs()
+			for b.Loop() {
+				h.Record(ctx, 0.042, attrs)
+			}
+		})
+	}
+}
+
+func BenchmarkCounterAdd(b *testing.B) {
+	ctx := context.Background()
+	attrs := metric.WithAttributeSet(attribute.NewSet(attribute.String("payment.method", "card")))
+	for _, name := range []string{"sdk", "otelkit"} {
+		b.Run(name, func(b *testing.B) {
+			c, _ := benchProviders(b)[name].Meter("bench").Int64Counter("checkout.orders")
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Add(ctx, 1, attrs)
+			}
+		})
+	}
+}

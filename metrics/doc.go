@@ -1,0 +1,96 @@
+// Package metrics builds the OpenTelemetry meter provider that otel.Init
+// installs: exporters chosen from options and OTEL_* variables, Go runtime
+// metrics, exemplars that link a histogram bucket to a trace, and a
+// per-instrument cardinality guard.
+//
+// # Building a provider
+//
+//	p, err := metrics.New(ctx, metrics.WithResource(res))
+//	if err != nil { return err }
+//	defer p.Shutdown(context.Background())
+//
+// Every setting follows one precedence: an option wins over the environment
+// variable, which wins over the default. Invalid values are errors that name
+// the variable (or option), the value and what is allowed.
+//
+//	OTEL_METRICS_EXPORTER                otlp (default), prometheus, console, none; comma separated for several
+//	OTEL_METRIC_EXPORT_INTERVAL          push interval in ms (default 60000)     WithExportInterval
+//	OTEL_METRIC_EXPORT_TIMEOUT           push timeout in ms (default 30000)      WithExportTimeout
+//	OTEL_EXPORTER_OTLP_[METRICS_]*       endpoint, protocol, headers, ...        WithEndpoint, WithProtocol, ...
+//	OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE  cumulative (default), delta, lowmemory
+//	OTEL_EXPORTER_PROMETHEUS_HOST/_PORT  listener address (default localhost:9464)  WithPrometheusAddr
+//	OTEL_METRICS_EXEMPLAR_FILTER         trace_based (default), always_on, always_off  WithExemplarFilter
+//	OTEL_GO_X_CARDINALITY_LIMIT          per-instrument series limit (default 2000)  WithCardinalityLimit
+//
+// # Prometheus
+//
+// With the prometheus exporter, New binds a listener (default
+// localhost:9464) that serves /metrics from a registry of its own (never the
+// global default registry). Provider.Handler returns the same endpoint to
+// mount on your own mux; WithoutPrometheusServer starts no listener. The
+// endpoint speaks OpenMetrics when the scraper asks for it, and only then
+// carries exemplars: start Prometheus with --enable-feature=exemplar-storage
+// to keep them.
+//
+// # What a service gets for free
+//
+//   - Go runtime metrics with semantic-convention names: go.memory.used,
+//     go.memory.limit, go.memory.allocated, go.memory.allocations,
+//     go.memory.gc.goal, go.goroutine.count, go.processor.limit,
+//     go.config.gogc (WithoutRuntimeMetrics turns them off; WithHostMetrics
+//     adds host and process CPU, memory and network metrics).
+//   - With otelhttp (or otelkit's httpmw): http.server.request.duration in
+//     seconds with the semantic-convention buckets 5 ms .. 10 s, by
+//     http.route, method and status. A default view drops server.address and
+//     server.port from http.server.* metrics, so a client's Host header can
+//     not create series; a view of yours that matches the instrument replaces
+//     that default.
+//
+// # From a latency bucket to its trace
+//
+// A histogram measurement recorded inside a sampled span carries that span's
+// trace and span ID as an exemplar (OTEL_METRICS_EXEMPLAR_FILTER=trace_based,
+// the default). Over OTLP the exemplar travels with the data point; on the
+// Prometheus endpoint it appears as `# {trace_id="...",span_id="..."}`
+// after the bucket line. In Grafana, turn on exemplars for the
+// http_server_request_duration_seconds_bucket panel and link the trace_id
+// label to your trace backend: a dot in the slow bucket opens the trace.
+//
+// # Application metrics
+//
+// Meter returns a meter from the global provider named after the service:
+//
+//	orders, _ := metrics.Meter().Int64Counter("checkout.orders",
+//		metric.WithUnit("{order}"), metric.WithDescription("Orders placed."))
+//	orders.Add(ctx, 1, metric.WithAttributes(attribute.String("payment.method", "card")))
+//
+// Which instrument answers which question:
+//
+//   - How many / how often? Counter (monotonic): requests, orders, errors.
+//     Rates come from the backend.
+//   - How many right now, going up and down? UpDownCounter: items in a
+//     queue, open connections.
+//   - How long / how big, and how is it spread? Histogram: latencies,
+//     payload sizes. Quantiles and heatmaps come from its buckets.
+//   - What is the current value of something you read rather than count?
+//     Observable Gauge with a callback: temperature, cache size.
+//
+// Units follow UCUM: seconds "s" for durations (record float seconds, not
+// milliseconds), bytes "By", and a curly-brace annotation for counts
+// ("{request}", "{order}"). Names are lowercase, dot-separated, namespaced by
+// what they measure ("checkout.orders", not "orders_total": the Prometheus
+// exporter adds unit and _total suffixes). Attribute keys follow the same
+// style and semantic conventions where one exists (http.route,
+// error.type).
+//
+// # Cardinality
+//
+// Every distinct set of attribute values is a series that costs memory here
+// and in the backend. Use attributes with a small, known set of values
+// (route patterns, status codes, a payment method), never user IDs, raw URLs,
+// emails or request IDs: those belong on spans and logs. As a last guard each
+// instrument keeps at most 2000 series per collection cycle
+// (WithCardinalityLimit, OTEL_GO_X_CARDINALITY_LIMIT); measurements past the
+// limit are added to one series with the attribute otel.metric.overflow=true,
+// so totals stay right and memory stays bounded.
+package metrics

@@ -1,0 +1,46 @@
+package metrics
+
+import (
+	"context"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/otlpconf"
+)
+
+// pushExporter builds the OTLP or console exporter through otlpconf, which
+// validates every OTEL_EXPORTER_OTLP_* variable (including
+// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE) and passes the exporter
+// only what was set explicitly. It never blocks on connecting.
+//
+// OTEL_METRICS_EXPORTER is resolved here (it may name several exporters), so
+// otlpconf is given the one exporter to build and does not see the variable.
+func pushExporter(ctx context.Context, c config, name string) (sdkmetric.Exporter, error) {
+	lookup := c.lookup
+	src := env.FromFunc(func(k string) (string, bool) {
+		if k == envExporter {
+			return "", false
+		}
+		if lookup == nil {
+			return env.FromOS().String(k)
+		}
+		return lookup(k)
+	})
+	exp, _, err := otlpconf.MetricExporter(ctx, src, c.overrides(name), nil)
+	return exp, err
+}
+
+// overrides maps this package's options onto otlpconf's.
+func (c config) overrides(exporter string) otlpconf.Overrides {
+	return otlpconf.Overrides{
+		Exporter:    exporter,
+		Protocol:    c.protocol,
+		Endpoint:    c.endpoint,
+		Headers:     c.headers,
+		Insecure:    c.insecure,
+		Timeout:     c.timeout,
+		Compression: c.compression,
+		Console:     c.console,
+	}
+}

@@ -1,0 +1,281 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"go.opentelemetry.io/contrib/instrumentation/host"
+	"go.opentelemetry.io/contrib/instrumentation/runtime"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
+
+	"github.com/otelkit/otelkit/internal/env"
+)
+
+// fallbackScope names meters when neither a name nor a service name is known.
+const fallbackScope = "github.com/otelkit/otelkit/metrics"
+
+// Provider is a configured meter provider together with what was built
+// around it: the readers, the Prometheus scrape handler and listener, and the
+// runtime instrumentation. Build it with New; all methods are safe for
+// concurrent use and on a nil *Provider.
+type Provider struct {
+	mp        *sdkmetric.MeterProvider
+	exporters []string
+	scope     string
+	prom      *promServer // nil when the Prometheus exporter is off
+	shut      atomic.Bool
+}
+
+// New builds a meter provider from options and the environment (option >
+// OTEL_* variable > default). An invalid value is an error naming the
+// variable or option, the value and what is allowed; New then starts
+// nothing. It never blocks on connecting to a collector; it binds the
+// Prometheus listener (when that exporter is on) before returning, so a port
+// already in use is reported here.
+//
+// New does not install the provider as the global one; otel.Init does that.
+func New(ctx context.Context, opts ...Option) (*Provider, error) {
+	c := newConfig(opts)
+	src := env.FromFunc(c.lookup)
+	s, err := c.resolve(src)
+	if err != nil {
+		return nil, err
+	}
+
+	p := &Provider{}
+	var cleanup []func(context.Context) error
+	fail := func(err error) (*Provider, error) {
+		for i := len(cleanup) - 1; i >= 0; i-- {
+			_ = cleanup[i](ctx)
+		}
+		return nil, err
+	}
+
+	mpOpts := []sdkmetric.Option{
+		sdkmetric.WithCardinalityLimit(s.cardinalityLimit),
+		sdkmetric.WithExemplarFilter(s.exemplarFilter),
+	}
+	res := c.resource
+	if res != nil {
+		mpOpts = append(mpOpts, sdkmetric.WithResource(res))
+	} else {
+		res = resource.Default()
+	}
+	p.scope = serviceName(res)
+
+	var periodic []sdkmetric.PeriodicReaderOption
+	if s.interval > 0 {
+		periodic = append(periodic, sdkmetric.WithInterval(s.interval))
+	}
+	if s.timeout > 0 {
+		periodic = append(periodic, sdkmetric.WithTimeout(s.timeout))
+	}
+	if s.otlp {
+		exp, err := pushExporter(ctx, c, ExporterOTLP)
+		if err != nil {
+			return fail(err)
+		}
+		r := sdkmetric.NewPeriodicReader(exp, periodic...)
+		cleanup = append(cleanup, r.Shutdown)
+		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
+		p.exporters = append(p.exporters, ExporterOTLP)
+	}
+	if s.console {
+		exp, err := pushExporter(ctx, c, ExporterConsole)
+		if err != nil {
+			return fail(err)
+		}
+		r := sdkmetric.NewPeriodicReader(exp, periodic...)
+		cleanup = append(cleanup, r.Shutdown)
+		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
+		p.exporters = append(p.exporters, ExporterConsole)
+	}
+	if s.prometheus {
+		ps, err := newPromServer(s.promAddr, !c.promNoServer)
+		if err != nil {
+			return fail(err)
+		}
+		cleanup = append(cleanup, ps.shutdown)
+		p.prom = ps
+		mpOpts = append(mpOpts, sdkmetric.WithReader(ps.reader))
+		p.exporters = append(p.exporters, ExporterPrometheus)
+	}
+	for _, r := range c.readers {
+		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
+	}
+	mpOpts = append(mpOpts, sdkmetric.WithView(c.views...))
+	mpOpts = append(mpOpts, sdkmetric.WithView(guardView(c.views)))
+
+	p.mp = sdkmetric.NewMeterProvider(mpOpts...)
+	// From here the provider owns the readers: shutting it down shuts them.
+	cleanup = []func(context.Context) error{p.Shutdown}
+
+	if !c.noRuntime {
+		if err := runtime.Start(runtime.WithMeterProvider(p.mp)); err != nil {
+			return fail(fmt.Errorf("otelkit/metrics: starting runtime metrics: %w", err))
+		}
+	}
+	if c.hostMetrics {
+		if err := host.Start(host.WithMeterProvider(p.mp)); err != nil {
+			return fail(fmt.Errorf("otelkit/metrics: starting host metrics: %w", err))
+		}
+	}
+	if p.scope != "" {
+		defaultScope.Store(&p.scope)
+	}
+	return p, nil
+}
+
+// NewMeterProvider is New under the name the rest of otelkit uses.
+func NewMeterProvider(ctx context.Context, opts ...Option) (*Provider, error) {
+	return New(ctx, opts...)
+}
+
+// MeterProvider returns the SDK meter provider (nil on a nil Provider).
+func (p *Provider) MeterProvider() *sdkmetric.MeterProvider {
+	if p == nil {
+		return nil
+	}
+	return p.mp
+}
+
+// Exporters lists the exporters in use, e.g. ["otlp", "prometheus"]; empty
+// for "none".
+func (p *Provider) Exporters() []string {
+	if p == nil {
+		return nil
+	}
+	return append([]string(nil), p.exporters...)
+}
+
+// Handler serves the Prometheus scrape endpoint, in the OpenMetrics format
+// (with exemplars) when the scraper asks for it and in the classic text
+// format otherwise. Mount it on your own mux, e.g. at /metrics. When the
+// Prometheus exporter is off it answers 404 with a message saying how to turn
+// it on; after Shutdown it answers 503.
+func (p *Provider) Handler() http.Handler {
+	if p == nil || p.prom == nil {
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "otelkit: the Prometheus metrics exporter is off; set OTEL_METRICS_EXPORTER=prometheus or use metrics.WithExporter(\"prometheus\")", http.StatusNotFound)
+		})
+	}
+	return p.prom.handler
+}
+
+// PrometheusAddr returns the address the Prometheus listener is bound to
+// (useful with port 0), or "" when there is no listener.
+func (p *Provider) PrometheusAddr() string {
+	if p == nil || p.prom == nil || p.prom.ln == nil {
+		return ""
+	}
+	return p.prom.ln.Addr().String()
+}
+
+// Meter returns a meter from this provider. Its name is name[0] when given,
+// else the service.name of the provider's resource.
+func (p *Provider) Meter(name ...string) metric.Meter {
+	if p == nil || p.mp == nil {
+		return otel.GetMeterProvider().Meter(scopeName(name, ""))
+	}
+	return p.mp.Meter(scopeName(name, p.scope))
+}
+
+// ForceFlush exports what push readers hold now, bounded by ctx. It is a
+// no-op after Shutdown.
+func (p *Provider) ForceFlush(ctx context.Context) error {
+	if p == nil || p.mp == nil || p.shut.Load() {
+		return nil
+	}
+	err := p.mp.ForceFlush(ctx)
+	if errors.Is(err, sdkmetric.ErrReaderShutdown) && p.shut.Load() {
+		return nil // lost a race with Shutdown, which flushed
+	}
+	return err
+}
+
+// Shutdown flushes and stops the readers and exporters and closes the
+// Prometheus listener, bounded by ctx; errors are joined. It is safe to call
+// more than once and concurrently; only the first call does the work.
+func (p *Provider) Shutdown(ctx context.Context) error {
+	if p == nil || !p.shut.CompareAndSwap(false, true) {
+		return nil
+	}
+	var err error
+	if p.prom != nil {
+		err = p.prom.shutdown(ctx)
+	}
+	if p.mp != nil {
+		if e := p.mp.Shutdown(ctx); e != nil && !errors.Is(e, sdkmetric.ErrReaderShutdown) {
+			err = errors.Join(err, e)
+		}
+	}
+	return err
+}
+
+// defaultScope is the service name of the most recently built Provider,
+// used by the package-level Meter when no name is given.
+var defaultScope atomic.Pointer[string]
+
+// Meter returns a meter from the global meter provider (the one otel.Init
+// installs). Its name is name[0] when given, else the service name of the
+// most recently built Provider, else this package's import path.
+func Meter(name ...string) metric.Meter {
+	def := ""
+	if s := defaultScope.Load(); s != nil {
+		def = *s
+	}
+	return otel.GetMeterProvider().Meter(scopeName(name, def))
+}
+
+func scopeName(name []string, def string) string {
+	if len(name) > 0 && strings.TrimSpace(name[0]) != "" {
+		return name[0]
+	}
+	if def != "" {
+		return def
+	}
+	return fallbackScope
+}
+
+func serviceName(res *resource.Resource) string {
+	if res == nil {
+		return ""
+	}
+	if v, ok := res.Set().Value(semconv.ServiceNameKey); ok {
+		return v.AsString()
+	}
+	return ""
+}
+
+// guardView keeps HTTP server metrics from growing a series per Host header:
+// it drops server.address and server.port from http.server.* instruments
+// (the route, method and status stay). An instrument that one of the user's
+// views matches is left to those views.
+func guardView(user []sdkmetric.View) sdkmetric.View {
+	deny := attribute.NewDenyKeysFilter(semconv.ServerAddressKey, semconv.ServerPortKey)
+	return func(inst sdkmetric.Instrument) (sdkmetric.Stream, bool) {
+		if !strings.HasPrefix(inst.Name, "http.server.") {
+			return sdkmetric.Stream{}, false
+		}
+		for _, v := range user {
+			if _, ok := v(inst); ok {
+				return sdkmetric.Stream{}, false
+			}
+		}
+		return sdkmetric.Stream{
+			Name:            inst.Name,
+			Description:     inst.Description,
+			Unit:            inst.Unit,
+			AttributeFilter: deny,
+		}, true
+	}
+}
