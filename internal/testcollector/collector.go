@@ -134,24 +134,16 @@ func start(tb testing.TB, bin string, cfg config) (*Collector, error) {
 		grpcAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0])),
 		httpAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1])),
 		dir:      dir,
-		stderr:   &tailBuffer{max: 256 << 10},
-		exited:   make(chan struct{}),
 	}
 	cfgPath := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(cfgPath, []byte(c.config(cfg)), 0o644); err != nil {
 		return nil, fmt.Errorf("write collector config: %w", err)
 	}
-	c.cmd = exec.Command(bin, "--config="+cfgPath)
-	c.cmd.Dir = dir
-	c.cmd.Stdout = c.stderr
-	c.cmd.Stderr = c.stderr
-	if err := c.cmd.Start(); err != nil {
+	cmd := exec.Command(bin, "--config="+cfgPath)
+	cmd.Dir = dir
+	if err := c.launch(cmd); err != nil {
 		return nil, fmt.Errorf("start collector %s: %w", bin, err)
 	}
-	go func() {
-		c.waitErr = c.cmd.Wait()
-		close(c.exited)
-	}()
 	if err := c.waitReady(cfg.startTimeout); err != nil {
 		c.stop(cfg.stopTimeout)
 		out := c.stderr.String()
@@ -222,6 +214,26 @@ func (c *Collector) HTTPEndpoint() string { return "http://" + c.httpAddr }
 // Output returns what the collector has written to stdout and stderr so far
 // (at most the last 256 KiB), for test failure messages.
 func (c *Collector) Output() string { return c.stderr.String() }
+
+// launch starts cmd with its output going to c.stderr and reaps it in the
+// background; c.exited is closed once it has exited.
+func (c *Collector) launch(cmd *exec.Cmd) error {
+	if c.stderr == nil {
+		c.stderr = &tailBuffer{max: 256 << 10}
+	}
+	c.exited = make(chan struct{})
+	cmd.Stdout = c.stderr
+	cmd.Stderr = c.stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	c.cmd = cmd
+	go func() {
+		c.waitErr = cmd.Wait()
+		close(c.exited)
+	}()
+	return nil
+}
 
 // waitReady polls both ports until they accept a connection, the process
 // exits, or the timeout passes.
