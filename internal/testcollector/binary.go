@@ -77,7 +77,7 @@ func binary() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("no cache directory for the collector build: %w", err)
 	}
-	path, err := buildCached(manifest, filepath.Join(cache, "otelkit"))
+	path, err := buildCached(manifest, filepath.Join(cache, "otelkit"), runBuilder)
 	if err != nil {
 		return "", err
 	}
@@ -99,9 +99,26 @@ func manifestPath() (string, error) {
 	return p, nil
 }
 
+// builderFunc returns the command that builds a collector from the manifest
+// at cfgPath.
+type builderFunc func(ctx context.Context, cfgPath string) (*exec.Cmd, error)
+
+// runBuilder runs the official builder at BuilderVersion through `go run`,
+// so that it is fetched and compiled through the Go module and build caches.
+func runBuilder(ctx context.Context, cfgPath string) (*exec.Cmd, error) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return nil, fmt.Errorf("building the collector needs the go command: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, goBin, "run",
+		"go.opentelemetry.io/collector/cmd/builder@"+BuilderVersion, "--config="+cfgPath)
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	return cmd, nil
+}
+
 // buildCached returns the collector binary for manifest under root, building
 // it under an exclusive file lock if it is not there yet.
-func buildCached(manifest, root string) (string, error) {
+func buildCached(manifest, root string, builder builderFunc) (string, error) {
 	data, err := os.ReadFile(manifest)
 	if err != nil {
 		return "", fmt.Errorf("read manifest: %w", err)
@@ -124,7 +141,7 @@ func buildCached(manifest, root string) (string, error) {
 	if checkExecutable(bin) == nil {
 		return bin, nil
 	}
-	if err := build(data, dir, bin); err != nil {
+	if err := build(data, dir, bin, builder); err != nil {
 		return "", err
 	}
 	return bin, nil
@@ -133,7 +150,7 @@ func buildCached(manifest, root string) (string, error) {
 // build runs the builder on a copy of the manifest whose output_path points
 // into dir, so generated sources never land in the repository, then moves the
 // binary to bin in one rename so that a half-written binary is never used.
-func build(manifest []byte, dir, bin string) error {
+func build(manifest []byte, dir, bin string, builder builderFunc) error {
 	out := filepath.Join(dir, "build")
 	if err := os.RemoveAll(out); err != nil {
 		return fmt.Errorf("clean build directory: %w", err)
@@ -146,16 +163,13 @@ func build(manifest []byte, dir, bin string) error {
 	if err := os.WriteFile(cfgPath, cfg, 0o644); err != nil {
 		return fmt.Errorf("write manifest copy: %w", err)
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		return fmt.Errorf("building the collector needs the go command: %w", err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "run",
-		"go.opentelemetry.io/collector/cmd/builder@"+BuilderVersion, "--config="+cfgPath)
+	cmd, err := builder(ctx, cfgPath)
+	if err != nil {
+		return err
+	}
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off")
 	var output bytes.Buffer
 	cmd.Stdout = &output
 	cmd.Stderr = &output

@@ -1,14 +1,17 @@
 package testcollector
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -290,7 +293,10 @@ func TestBuildCachedReusesAnExistingBinary(t *testing.T) {
 	if err := os.WriteFile(want, []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	got, err := buildCached(manifest, root)
+	got, err := buildCached(manifest, root, func(context.Context, string) (*exec.Cmd, error) {
+		t.Error("builder must not run when the binary is cached")
+		return nil, errors.New("no")
+	})
 	if err != nil || got != want {
 		t.Errorf("buildCached = %q, %v; want the cached %q without building", got, err, want)
 	}
@@ -303,11 +309,71 @@ func TestBuildFailureCarriesBuilderOutput(t *testing.T) {
 	root := t.TempDir()
 	manifest := filepath.Join(root, "m.yaml")
 	writeFile(t, manifest, "dist:\n  output_path: ./build\nreceivers: 5\n")
-	_, err := buildCached(manifest, root)
+	_, err := buildCached(manifest, root, runBuilder)
 	if err == nil {
 		t.Fatal("buildCached with a broken manifest succeeded")
 	}
 	if !strings.Contains(err.Error(), "builder "+BuilderVersion) || !strings.Contains(err.Error(), "receivers") {
 		t.Errorf("error = %v, want the builder's complaint about receivers", err)
+	}
+}
+
+// TestConcurrentBuildsBuildOnce runs buildCached from several goroutines
+// (each takes the flock through its own file descriptor, as separate test
+// processes do) with a fake builder that counts its runs.
+func TestConcurrentBuildsBuildOnce(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	root := t.TempDir()
+	manifest := filepath.Join(root, "m.yaml")
+	writeFile(t, manifest, "dist:\n  output_path: ./build\n")
+	count := filepath.Join(root, "runs")
+	fake := func(ctx context.Context, cfgPath string) (*exec.Cmd, error) {
+		// Writes the binary where the manifest copy says, slowly, and
+		// appends a line per run.
+		script := `out=$(sed -n 's/^ *output_path: "\(.*\)"$/\1/p' "$1") && mkdir -p "$out" && sleep 0.3 &&
+printf '#!/bin/sh\n' > "$out/otelkit-testcol" && chmod +x "$out/otelkit-testcol" && echo run >> "$2"`
+		return exec.CommandContext(ctx, sh, "-c", script, "sh", cfgPath, count), nil
+	}
+	const n = 4
+	paths := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			paths[i], errs[i] = buildCached(manifest, root, fake)
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || paths[i] != paths[0] {
+			t.Errorf("call %d = %q, %v; want %q, nil", i, paths[i], errs[i], paths[0])
+		}
+	}
+	runs, err := os.ReadFile(count)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(runs), "run"); got != 1 {
+		t.Errorf("builder ran %d times, want 1", got)
+	}
+	if err := checkExecutable(paths[0]); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestBuilderWithoutBinaryFails(t *testing.T) {
+	root := t.TempDir()
+	manifest := filepath.Join(root, "m.yaml")
+	writeFile(t, manifest, "dist:\n  output_path: ./build\n")
+	_, err := buildCached(manifest, root, func(ctx context.Context, _ string) (*exec.Cmd, error) {
+		return exec.CommandContext(ctx, "sh", "-c", "echo compiled nothing"), nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "left no binary") || !strings.Contains(err.Error(), "compiled nothing") {
+		t.Errorf("err = %v, want a missing-binary error with the builder output", err)
 	}
 }
