@@ -328,8 +328,14 @@ func TestComposeFile(t *testing.T) {
 			if s.Build.Context != root {
 				t.Errorf("build context = %s, want the repository root", s.Build.Context)
 			}
-			if _, err := os.Stat(filepath.Join(s.Build.Context, s.Build.Dockerfile)); err != nil {
+			dockerfile, err := os.ReadFile(filepath.Join(s.Build.Context, s.Build.Dockerfile))
+			if err != nil {
 				t.Errorf("Dockerfile: %v", err)
+			}
+			for arg := range s.Build.Args {
+				if !regexp.MustCompile(`(?m)^ARG ` + regexp.QuoteMeta(arg) + `(=|$)`).Match(dockerfile) {
+					t.Errorf("build arg %s has no ARG line in %s", arg, s.Build.Dockerfile)
+				}
 			}
 			u, err := url.Parse(s.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"])
 			if err != nil || u.Scheme != "http" || u.Host != "otel-collector:4318" {
@@ -349,9 +355,48 @@ func TestComposeFile(t *testing.T) {
 				t.Fatal("no EXAMPLE build arg")
 			}
 			if _, err := os.Stat(filepath.Join(root, "examples", example)); err != nil {
-				t.Skipf("examples/%s is not in this tree yet, so the build target cannot be checked: %v", example, err)
+				t.Skipf("examples/%s is not in this tree yet, so the build target and its flags cannot be checked: %v", example, err)
 			}
+			checkExampleFlags(t, root, example, s.Command)
 		})
+	}
+}
+
+var examples sync.Map // example name -> built binary path
+
+// checkExampleFlags builds ./examples/<name> (as the Dockerfile does) and
+// checks that its -h output lists every flag that docker-compose.yaml passes.
+func checkExampleFlags(t *testing.T, root, name string, args []string) {
+	t.Helper()
+	bin, ok := examples.Load(name)
+	if !ok {
+		dir, err := os.MkdirTemp("", "otelkit-example-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name) // shared by subtests; the OS cleans the temp dir
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", p, "./examples/"+name)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build ./examples/%s: %v\n%s", name, err, out)
+		}
+		bin = p
+		examples.Store(name, p)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Go's flag package prints the usage on -h and exits 0 or 2.
+	out, _ := exec.CommandContext(ctx, bin.(string), "-h").CombinedOutput()
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		flag, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !regexp.MustCompile(`(?m)^\s+-` + regexp.QuoteMeta(flag) + `\b`).Match(out) {
+			t.Errorf("docker-compose.yaml runs examples/%s with -%s, which its -h output does not list:\n%s", name, flag, out)
+		}
 	}
 }
 
