@@ -39,6 +39,7 @@ type config struct {
 	startTimeout  time.Duration
 	stopTimeout   time.Duration
 	flushInterval time.Duration
+	custom        func(grpcAddr, httpAddr string) string
 }
 
 func newConfig(opts []Option) config {
@@ -94,6 +95,20 @@ func WithFlushInterval(d time.Duration) Option {
 	})
 }
 
+// WithConfig replaces the generated collector configuration by the YAML
+// that render returns for the two loopback addresses ("127.0.0.1:PORT") Start
+// picked. The configuration must run the OTLP receiver's gRPC and HTTP
+// protocols on exactly those addresses: Start waits for both. Use it to run a
+// configuration of your own, such as the local stack's, against test
+// back ends. Spans, Metrics and Logs read the file exporters of the generated
+// configuration, so with WithConfig they return nothing.
+func WithConfig(render func(grpcAddr, httpAddr string) string) Option {
+	return optionFunc(func(c config) config {
+		c.custom = render
+		return c
+	})
+}
+
 // startAttempts is how many times Start retries when a port it picked was
 // taken by someone else before the collector could bind it.
 const startAttempts = 3
@@ -136,7 +151,11 @@ func start(tb testing.TB, bin string, cfg config) (*Collector, error) {
 		dir:      dir,
 	}
 	cfgPath := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgPath, []byte(c.config(cfg)), 0o644); err != nil {
+	yml := c.config(cfg)
+	if cfg.custom != nil {
+		yml = cfg.custom(c.grpcAddr, c.httpAddr)
+	}
+	if err := os.WriteFile(cfgPath, []byte(yml), 0o644); err != nil {
 		return nil, fmt.Errorf("write collector config: %w", err)
 	}
 	cmd := exec.Command(bin, "--config="+cfgPath)

@@ -312,3 +312,42 @@ func TestBinaryOverride(t *testing.T) {
 		t.Errorf("Binary() with %s=%s = %s", testcollector.EnvBinary, bin, got)
 	}
 }
+
+func TestWithConfig(t *testing.T) {
+	var got [2]string
+	col := testcollector.Start(t, testcollector.WithConfig(func(grpcAddr, httpAddr string) string {
+		got = [2]string{grpcAddr, httpAddr}
+		return `
+receivers:
+  otlp:
+    protocols:
+      grpc: {endpoint: "` + grpcAddr + `"}
+      http: {endpoint: "` + httpAddr + `"}
+exporters:
+  debug:
+    verbosity: detailed
+service:
+  telemetry: {metrics: {level: none}}
+  pipelines:
+    traces: {receivers: [otlp], exporters: [debug]}
+`
+	}))
+	if got[0] != col.GRPCEndpoint() || "http://"+got[1] != col.HTTPEndpoint() {
+		t.Errorf("render got %v, endpoints are %s and %s", got, col.GRPCEndpoint(), col.HTTPEndpoint())
+	}
+	exp, err := otlptracegrpc.New(context.Background(), otlptracegrpc.WithEndpoint(col.GRPCEndpoint()), otlptracegrpc.WithInsecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendSpans(t, exp, "svc", "to-debug")
+	deadline := time.Now().Add(waitFor)
+	for !strings.Contains(col.Output(), "to-debug") {
+		if time.Now().After(deadline) {
+			t.Fatalf("debug exporter never printed the span; output:\n%s", col.Output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if s, err := col.Spans(); err != nil || len(s) != 0 {
+		t.Errorf("Spans() with a custom config = %v, %v; want none", s, err)
+	}
+}
