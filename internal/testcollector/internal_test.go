@@ -377,3 +377,48 @@ func TestBuilderWithoutBinaryFails(t *testing.T) {
 		t.Errorf("err = %v, want a missing-binary error with the builder output", err)
 	}
 }
+
+// fatalTB records Fatalf instead of stopping the goroutine.
+type fatalTB struct {
+	testing.TB
+	fatal string
+}
+
+func (f *fatalTB) Helper()                        {}
+func (f *fatalTB) Fatalf(format string, a ...any) { f.fatal = fmt.Sprintf(format, a...) }
+
+func TestStartFailures(t *testing.T) {
+	t.Run("collector exits", func(t *testing.T) {
+		tb := &fatalTB{TB: t}
+		c := Start(tb, WithConfig(func(string, string) string { return "receivers: [\n" }))
+		if c != nil || !strings.Contains(tb.fatal, "exited before accepting connections") || !strings.Contains(tb.fatal, "collector output:") {
+			t.Errorf("Start = %v, fatal %q; want an exit report with the output", c, tb.fatal)
+		}
+	})
+	t.Run("port never opens", func(t *testing.T) {
+		tb := &fatalTB{TB: t}
+		var httpAddr string
+		start := time.Now()
+		c := Start(tb, WithStartTimeout(time.Second), WithConfig(func(grpcAddr, h string) string {
+			httpAddr = h
+			return `
+receivers:
+  otlp:
+    protocols:
+      grpc: {endpoint: "` + grpcAddr + `"}
+exporters:
+  debug:
+service:
+  telemetry: {metrics: {level: none}}
+  pipelines:
+    traces: {receivers: [otlp], exporters: [debug]}
+`
+		}))
+		if c != nil || !strings.Contains(tb.fatal, "did not accept connections on "+httpAddr+" within 1s") {
+			t.Errorf("Start = %v, fatal %q; want a timeout naming %s", c, tb.fatal, httpAddr)
+		}
+		if d := time.Since(start); d > 15*time.Second {
+			t.Errorf("Start took %s with a 1s start timeout", d)
+		}
+	})
+}
