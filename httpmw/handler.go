@@ -1,0 +1,399 @@
+package httpmw
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/requestid"
+	"github.com/otelkit/otelkit/logging"
+)
+
+// RequestIDAttribute is the span attribute that carries the request ID.
+const RequestIDAttribute = attribute.Key("request.id")
+
+// TraceResponseHeader is the W3C Trace Context level 2 response header that
+// WithTraceResponse adds.
+const TraceResponseHeader = "Traceresponse"
+
+// maxLogged bounds the path, query and panic text written to a log line.
+const maxLogged = 1024
+
+// Handler wraps next with a server span, HTTP metrics, a request ID, a
+// request-scoped logger, an access line and panic recovery. See the package
+// documentation for what each part does and the options that change it. A
+// nil next serves http.DefaultServeMux, as http.Server does.
+func Handler(next http.Handler, opts ...Option) http.Handler {
+	return newHandler(newConfig(opts), next)
+}
+
+// Middleware returns the Handler wrapper for routers that take
+// func(http.Handler) http.Handler (chi, ...). With a router other than
+// http.ServeMux, supply the route with WithRouteFunc.
+func Middleware(opts ...Option) func(http.Handler) http.Handler {
+	cfg := newConfig(opts)
+	return func(next http.Handler) http.Handler { return newHandler(cfg, next) }
+}
+
+// RequestID returns the request ID that Handler bound to ctx (or that
+// ContextWithRequestID set), and "" when there is none.
+func RequestID(ctx context.Context) string {
+	if ctx == nil {
+		return ""
+	}
+	if st, ok := ctx.Value(ctxKey{}).(*state); ok {
+		return st.rid
+	}
+	return ""
+}
+
+// ContextWithRequestID returns a copy of ctx that carries id as its request
+// ID, for work that does not start with an HTTP request (jobs, consumers), so
+// that Transport forwards it. An id that the server side would not accept
+// (see the package documentation) is replaced by a new one.
+func ContextWithRequestID(ctx context.Context, id string) context.Context {
+	if !requestid.Valid(id) {
+		id = requestid.New()
+	}
+	return context.WithValue(ctx, ctxKey{}, &state{rid: id})
+}
+
+type ctxKey struct{}
+
+// handler is the outer part: it runs before otelhttp, which calls inner.
+type handler struct {
+	cfg     config
+	next    http.Handler
+	otel    http.Handler
+	ridKey  string
+	sampled atomic.Uint64
+}
+
+// inner runs inside the otelhttp span.
+type inner handler
+
+func newHandler(cfg config, next http.Handler) *handler {
+	if next == nil {
+		next = http.DefaultServeMux
+	}
+	h := &handler{cfg: cfg, next: next, ridKey: cfg.requestIDHeader}
+	oo := []otelhttp.Option{
+		otelhttp.WithSpanNameFormatter(spanName),
+		otelhttp.WithServerName(cfg.serverName),
+	}
+	if cfg.propagators != nil {
+		oo = append(oo, otelhttp.WithPropagators(cfg.propagators))
+	} else {
+		oo = append(oo, otelhttp.WithPropagators(globalPropagator{}))
+	}
+	if cfg.tracerProvider != nil {
+		oo = append(oo, otelhttp.WithTracerProvider(cfg.tracerProvider))
+	}
+	if cfg.meterProvider != nil {
+		oo = append(oo, otelhttp.WithMeterProvider(cfg.meterProvider))
+	}
+	if cfg.publicEndpoint != nil {
+		oo = append(oo, otelhttp.WithPublicEndpointFn(cfg.publicEndpoint))
+	}
+	h.otel = otelhttp.NewMiddleware("", oo...)((*inner)(h))
+	return h
+}
+
+// state is everything about one request, in one allocation. The fields the
+// log encoders read (rid, method, path, req) do not change once the next
+// handler runs.
+type state struct {
+	h        *handler
+	rid      string
+	method   string
+	path     string
+	origHost string
+	req      *http.Request // the request next receives; ServeMux sets its Pattern
+	start    time.Time
+
+	rw        responseWriter
+	core      reqCore
+	sc        trace.SpanContext
+	route     string
+	panicked  bool
+	ridHeader [1]string
+	bound     [1]zap.Field
+	access    [1]zap.Field
+	attrs     [2]attribute.KeyValue
+	hexbuf    [32 + 16 + 2]byte
+}
+
+// ServeHTTP implements http.Handler.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	st := &state{h: h, start: time.Now(), method: r.Method, origHost: r.Host}
+	if r.URL != nil {
+		st.path = bound(r.URL.Path)
+	}
+	st.rid, _ = requestid.Resolve(r.Header[h.ridKey])
+	st.ridHeader[0] = st.rid
+	w.Header()[h.ridKey] = st.ridHeader[:]
+	st.rw.ResponseWriter = w
+	st.bound[0] = zap.Inline((*boundFields)(st))
+	st.access[0] = zap.Inline((*accessFields)(st))
+
+	base := h.cfg.logger
+	if base == nil {
+		base = zap.L()
+	}
+	st.core.st = st
+	st.core.Core = base.Core()
+	ctx := context.WithValue(r.Context(), ctxKey{}, st)
+	ctx = logging.NewContext(ctx, base.WithOptions(zap.WrapCore(st.core.wrap)))
+	r1 := r.WithContext(ctx)
+	// otelhttp takes server.address and server.port from Host; a client
+	// controls it, so otelhttp sees the configured server name instead.
+	// inner restores the real Host for next.
+	r1.Host = h.cfg.serverName
+	h.otel.ServeHTTP(&st.rw, r1)
+	if h.cfg.accessLog {
+		h.accessLine(base, st)
+	}
+}
+
+// ServeHTTP runs next inside the otelhttp span.
+func (in *inner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := (*handler)(in)
+	st, ok := r.Context().Value(ctxKey{}).(*state)
+	if !ok || st.h != h {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	st.req = r
+	r.Host = st.origHost
+	span := trace.SpanFromContext(r.Context())
+	st.sc = span.SpanContext()
+	st.attrs[0] = RequestIDAttribute.String(st.rid)
+	span.SetAttributes(st.attrs[:1]...)
+	if h.cfg.traceResponse && st.sc.IsValid() {
+		w.Header()[TraceResponseHeader] = []string{traceResponse(st)}
+	}
+	defer h.finish(st, span, w, r)
+	h.next.ServeHTTP(w, r)
+}
+
+// finish runs deferred in inner: recovers a panic, then records the route
+// where otelhttp reads it.
+func (h *handler) finish(st *state, span trace.Span, w http.ResponseWriter, r *http.Request) {
+	if v := recover(); v != nil {
+		if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
+			r.Host = h.cfg.serverName
+			panic(v)
+		}
+		h.recovered(st, span, w, r, v)
+	}
+	route := ""
+	if h.cfg.routeFunc != nil {
+		route = h.cfg.routeFunc(r)
+		if route != "" {
+			r.Pattern = route // otelhttp names the span and sets http.route from it
+		}
+	} else {
+		route = httpRoute(r.Pattern)
+	}
+	st.route = route
+	if route != "" {
+		st.attrs[1] = attribute.String("http.route", route)
+		span.SetAttributes(st.attrs[1:2]...)
+	}
+	r.Host = h.cfg.serverName
+}
+
+func (h *handler) recovered(st *state, span trace.Span, w http.ResponseWriter, r *http.Request, v any) {
+	st.panicked = true
+	stack := debug.Stack()
+	typ := fmt.Sprintf("%T", v)
+	msg := bound(fmt.Sprint(v))
+	logging.FromContext(r.Context()).Error("panic_recovered",
+		zap.String("panic", msg),
+		zap.String("error_type", typ),
+		zap.ByteString("stack", stack),
+	)
+	span.AddEvent("exception", trace.WithAttributes(
+		attribute.String("exception.type", typ),
+		attribute.String("exception.message", msg),
+		attribute.String("exception.stacktrace", string(stack)),
+	))
+	span.SetStatus(codes.Error, "panic: "+msg)
+	if !st.rw.wroteHeader && !st.rw.hijacked {
+		w.WriteHeader(http.StatusInternalServerError)
+	}
+}
+
+func (h *handler) accessLine(base *zap.Logger, st *state) {
+	if _, skip := h.cfg.skipPaths[st.path]; skip {
+		return
+	}
+	status := st.rw.status
+	if !st.rw.wroteHeader {
+		status = http.StatusOK
+	}
+	lvl := zapcore.InfoLevel
+	switch {
+	case st.panicked || status >= 500:
+		lvl = zapcore.ErrorLevel
+	case status >= 400:
+		lvl = zapcore.WarnLevel
+	default:
+		if n := h.cfg.sampleEvery; n > 1 && h.sampled.Add(1)%n != 1 {
+			return
+		}
+	}
+	if ce := base.Check(lvl, "http_request"); ce != nil {
+		ce.Write(st.access[:]...)
+	}
+}
+
+// traceResponse formats 00-<trace-id>-<span-id>-<flags>.
+func traceResponse(st *state) string {
+	var b [2 + 1 + 32 + 1 + 16 + 1 + 2]byte
+	b[0], b[1], b[2] = '0', '0', '-'
+	tid := st.sc.TraceID()
+	sid := st.sc.SpanID()
+	hex.Encode(b[3:35], tid[:])
+	b[35] = '-'
+	hex.Encode(b[36:52], sid[:])
+	b[52] = '-'
+	hex.Encode(b[53:55], []byte{byte(st.sc.TraceFlags())})
+	return string(b[:])
+}
+
+// spanName is "METHOD /route", or "METHOD" when no route matched; methods
+// outside the HTTP standard become "HTTP", so span names stay bounded.
+func spanName(_ string, r *http.Request) string {
+	m := standardMethod(r.Method)
+	if route := httpRoute(r.Pattern); route != "" {
+		return m + " " + route
+	}
+	return m
+}
+
+func standardMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	for _, k := range [...]string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace} {
+		if strings.EqualFold(m, k) {
+			return k
+		}
+	}
+	return "HTTP"
+}
+
+// httpRoute drops the method and host of a ServeMux pattern.
+func httpRoute(pattern string) string {
+	if i := strings.IndexByte(pattern, '/'); i >= 0 {
+		return pattern[i:]
+	}
+	return ""
+}
+
+func bound(s string) string {
+	if len(s) > maxLogged {
+		return s[:maxLogged]
+	}
+	return s
+}
+
+// reqCore binds the request's fields (request_id, method, path, route) to
+// every line of the request logger. They are encoded when the logger is first
+// derived (logging.FromContext) or written to, so the route is there once the
+// router has matched.
+type reqCore struct {
+	zapcore.Core
+	st *state
+}
+
+func (c *reqCore) wrap(zapcore.Core) zapcore.Core { return c }
+
+func (c *reqCore) With(fs []zapcore.Field) zapcore.Core {
+	all := make([]zapcore.Field, 0, len(fs)+1)
+	all = append(all, c.st.bound[0])
+	return c.Core.With(append(all, fs...))
+}
+
+func (c *reqCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if !c.Core.Enabled(e.Level) {
+		return ce
+	}
+	return c.Core.With(c.st.bound[:]).Check(e, ce)
+}
+
+func (c *reqCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
+	return c.Core.With(c.st.bound[:]).Write(e, fs)
+}
+
+// boundFields encodes the fields bound to every line of a request.
+type boundFields state
+
+func (b *boundFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	st := (*state)(b)
+	enc.AddString("request_id", st.rid)
+	enc.AddString("method", st.method)
+	enc.AddString("path", st.path)
+	if st.req != nil {
+		var route string
+		if rf := st.h.cfg.routeFunc; rf != nil {
+			route = rf(st.req)
+		} else {
+			route = httpRoute(st.req.Pattern)
+		}
+		if route != "" {
+			enc.AddString("route", bound(route))
+		}
+	}
+	return nil
+}
+
+// accessFields encodes the access line.
+type accessFields state
+
+func (a *accessFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	st := (*state)(a)
+	if st.sc.IsValid() {
+		tid := st.sc.TraceID()
+		sid := st.sc.SpanID()
+		hex.Encode(st.hexbuf[0:32], tid[:])
+		hex.Encode(st.hexbuf[32:48], sid[:])
+		hex.Encode(st.hexbuf[48:50], []byte{byte(st.sc.TraceFlags())})
+		enc.AddByteString("trace_id", st.hexbuf[0:32])
+		enc.AddByteString("span_id", st.hexbuf[32:48])
+		enc.AddByteString("trace_flags", st.hexbuf[48:50])
+	}
+	enc.AddString("request_id", st.rid)
+	enc.AddString("method", st.method)
+	if st.route != "" {
+		enc.AddString("route", bound(st.route))
+	}
+	enc.AddString("path", st.path)
+	status := st.rw.status
+	if !st.rw.wroteHeader {
+		status = http.StatusOK
+	}
+	enc.AddInt("status", status)
+	enc.AddFloat64("duration_ms", float64(time.Since(st.start).Microseconds())/1000)
+	enc.AddInt64("bytes", st.rw.bytes)
+	if st.h.cfg.logQuery && st.req != nil && st.req.URL != nil && st.req.URL.RawQuery != "" {
+		enc.AddString("query", redactQuery(st.req.URL.RawQuery, st.h.cfg.redactParams))
+	}
+	return nil
+}
