@@ -130,4 +130,3 @@ func TestTransportKeepsExplicitHeaderAndWorksWithoutID(t *testing.T) {
 		}
 	}
 }
-
