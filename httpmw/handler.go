@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -179,8 +180,6 @@ func (in *inner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Host = st.origHost
 	span := trace.SpanFromContext(r.Context())
 	st.sc = span.SpanContext()
-	st.attrs[0] = RequestIDAttribute.String(st.rid)
-	span.SetAttributes(st.attrs[:1]...)
 	if h.cfg.traceResponse && st.sc.IsValid() {
 		w.Header()[TraceResponseHeader] = []string{traceResponse(st)}
 	}
@@ -191,8 +190,10 @@ func (in *inner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // finish runs deferred in inner: recovers a panic, then records the route
 // where otelhttp reads it.
 func (h *handler) finish(st *state, span trace.Span, w http.ResponseWriter, r *http.Request) {
+	st.attrs[0] = RequestIDAttribute.String(st.rid)
 	if v := recover(); v != nil {
 		if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
+			span.SetAttributes(st.attrs[:1]...)
 			r.Host = h.cfg.serverName
 			panic(v)
 		}
@@ -208,10 +209,12 @@ func (h *handler) finish(st *state, span trace.Span, w http.ResponseWriter, r *h
 		route = httpRoute(r.Pattern)
 	}
 	st.route = route
+	n := 1
 	if route != "" {
 		st.attrs[1] = attribute.String("http.route", route)
-		span.SetAttributes(st.attrs[1:2]...)
+		n = 2
 	}
+	span.SetAttributes(st.attrs[:n]...)
 	r.Host = h.cfg.serverName
 }
 
@@ -278,11 +281,34 @@ func traceResponse(st *state) string {
 // outside the HTTP standard become "HTTP", so span names stay bounded.
 func spanName(_ string, r *http.Request) string {
 	m := standardMethod(r.Method)
-	if route := httpRoute(r.Pattern); route != "" {
-		return m + " " + route
+	route := httpRoute(r.Pattern)
+	if route == "" {
+		return m
 	}
-	return m
+	key := spanNameKey{m, route}
+	if v, ok := spanNames.Load(key); ok {
+		return v.(string)
+	}
+	name := m + " " + route
+	if spanNamesLen.Load() < maxCachedSpanNames {
+		if _, loaded := spanNames.LoadOrStore(key, name); !loaded {
+			spanNamesLen.Add(1)
+		}
+	}
+	return name
 }
+
+// spanNames caches "METHOD /route" strings so that naming a span does not
+// allocate; routes are few, and the cache stops growing at
+// maxCachedSpanNames in case a route func returns unbounded values.
+var (
+	spanNames    sync.Map // spanNameKey -> string
+	spanNamesLen atomic.Int64
+)
+
+const maxCachedSpanNames = 4096
+
+type spanNameKey struct{ method, route string }
 
 func standardMethod(m string) string {
 	switch m {
