@@ -351,10 +351,13 @@ type reqCore struct {
 
 func (c *reqCore) wrap(zapcore.Core) zapcore.Core { return c }
 
+// With puts the request's fields after fs: logging.FromContext passes the
+// trace fields here, and the log-line contract orders trace_id, span_id,
+// trace_flags before request_id.
 func (c *reqCore) With(fs []zapcore.Field) zapcore.Core {
 	all := make([]zapcore.Field, 0, len(fs)+1)
-	all = append(all, c.st.bound[0])
-	return c.Core.With(append(all, fs...))
+	all = append(all, fs...)
+	return c.Core.With(append(all, c.st.bound[0]))
 }
 
 func (c *reqCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
