@@ -144,7 +144,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	st.rid, _ = requestid.Resolve(r.Header[h.ridKey])
 	st.ridHeader[0] = st.rid
-	w.Header()[h.ridKey] = st.ridHeader[:]
+	if hdr := w.Header(); hdr != nil {
+		hdr[h.ridKey] = st.ridHeader[:]
+	}
 	st.rw.ResponseWriter = w
 	st.bound[0] = zap.Inline((*boundFields)(st))
 	st.access[0] = zap.Inline((*accessFields)(st))
@@ -181,7 +183,9 @@ func (in *inner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	span := trace.SpanFromContext(r.Context())
 	st.sc = span.SpanContext()
 	if h.cfg.traceResponse && st.sc.IsValid() {
-		w.Header()[TraceResponseHeader] = []string{traceResponse(st)}
+		if hdr := w.Header(); hdr != nil {
+			hdr[TraceResponseHeader] = []string{traceResponse(st)}
+		}
 	}
 	defer h.finish(st, span, w, r)
 	h.next.ServeHTTP(w, r)

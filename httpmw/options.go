@@ -63,6 +63,18 @@ func newConfig(opts []Option) config {
 			c = o.apply(c)
 		}
 	}
+	if !validHeaderName(c.requestIDHeader) {
+		l := c.logger
+		if l == nil {
+			l = zap.L()
+		}
+		l.Warn("httpmw_invalid_option",
+			zap.String("option", "WithRequestIDHeader"),
+			zap.String("value", bound(c.requestIDHeader)),
+			zap.String("allowed", "an HTTP header name (RFC 9110 token); using "+requestid.DefaultHeader),
+		)
+		c.requestIDHeader = requestid.DefaultHeader
+	}
 	c.requestIDHeader = http.CanonicalHeaderKey(c.requestIDHeader)
 	if c.serverName == "" {
 		if h, err := os.Hostname(); err == nil && h != "" {
@@ -127,7 +139,9 @@ func WithLogger(l *zap.Logger) Option {
 
 // WithRequestIDHeader sets the header that carries the request ID in and
 // out (server: read and echoed; client: forwarded). Default: X-Request-ID.
-// An empty name keeps the default.
+// An empty name keeps the default; a name that is not an HTTP token is
+// reported as a warning on the logger (msg httpmw_invalid_option) and the
+// default is used.
 func WithRequestIDHeader(name string) Option {
 	return optionFunc(func(c config) config {
 		if name = strings.TrimSpace(name); name != "" {
@@ -256,3 +270,20 @@ func (globalPropagator) Extract(ctx context.Context, carrier propagation.TextMap
 }
 
 func (globalPropagator) Fields() []string { return otel.GetTextMapPropagator().Fields() }
+
+// validHeaderName reports whether s is an RFC 9110 token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
