@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/requestid"
+	"github.com/otelkit/otelkit/logging"
 )
 
 // The benchmarks compare, in one run: the bare handler; the stack a user
@@ -180,6 +181,21 @@ func BenchmarkServer(b *testing.B) {
 	b.Run("httpmw-unsampled-logsampled", func(b *testing.B) {
 		runServer(b, withHTTPMW(unsampled, logger, benchMux(), WithAccessLogSampling(1<<20)), withID())
 	})
+	// The same handler writing one line through the request's logger: the
+	// hand-written stack's pre-bound logger from its context key, httpmw's
+	// through logging.FromContext.
+	hwLogLine := http.NewServeMux()
+	hwLogLine.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		r.Context().Value(hwLoggerKey{}).(*zap.Logger).Info("order_loaded", zap.String("order_id", r.PathValue("id")))
+		_, _ = io.WriteString(w, "ok")
+	})
+	mwLogLine := http.NewServeMux()
+	mwLogLine.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		logging.FromContext(r.Context()).Info("order_loaded", zap.String("order_id", r.PathValue("id")))
+		_, _ = io.WriteString(w, "ok")
+	})
+	b.Run("handwritten-logline", func(b *testing.B) { runServer(b, handWritten(sampled, logger, hwLogLine), withID()) })
+	b.Run("httpmw-logline", func(b *testing.B) { runServer(b, withHTTPMW(sampled, logger, mwLogLine), withID()) })
 	b.Run("handwritten-hostile", func(b *testing.B) { runServer(b, handWritten(sampled, logger, benchMux()), hostile()) })
 	b.Run("httpmw-hostile", func(b *testing.B) { runServer(b, withHTTPMW(sampled, logger, benchMux()), hostile()) })
 }

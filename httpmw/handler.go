@@ -65,10 +65,15 @@ func RequestID(ctx context.Context) string {
 // that Transport forwards it. An id that the server side would not accept
 // (see the package documentation) is replaced by a new one.
 func ContextWithRequestID(ctx context.Context, id string) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if !requestid.Valid(id) {
 		id = requestid.New()
 	}
-	return context.WithValue(ctx, ctxKey{}, &state{rid: id})
+	st := &state{rid: id}
+	st.ridHeader[0] = id
+	return context.WithValue(ctx, ctxKey{}, st)
 }
 
 type ctxKey struct{}
@@ -145,7 +150,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st.rid, _ = requestid.Resolve(r.Header[h.ridKey])
 	st.ridHeader[0] = st.rid
 	if hdr := w.Header(); hdr != nil {
-		hdr[h.ridKey] = st.ridHeader[:]
+		hdr[h.ridKey] = st.ridHeader[:1:1]
 	}
 	st.rw.ResponseWriter = w
 	st.bound[0] = zap.Inline((*boundFields)(st))

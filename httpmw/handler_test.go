@@ -365,6 +365,13 @@ func TestRequestIDOutsideHandler(t *testing.T) {
 	if got := RequestID(t.Context()); got != "" {
 		t.Errorf("RequestID of a bare context = %q", got)
 	}
+	//nolint:staticcheck // a nil context must not panic
+	if got := RequestID(ContextWithRequestID(nil, "job-0")); got != "job-0" {
+		t.Errorf("ContextWithRequestID(nil): %q", got)
+	}
+	if got := RequestID(nil); got != "" { //nolint:staticcheck // nil context on purpose
+		t.Errorf("RequestID(nil) = %q", got)
+	}
 	if got := RequestID(ContextWithRequestID(t.Context(), "job-1")); got != "job-1" {
 		t.Errorf("ContextWithRequestID valid: %q", got)
 	}

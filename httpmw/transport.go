@@ -42,11 +42,14 @@ type ridTransport struct {
 }
 
 func (t *ridTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if id := RequestID(r.Context()); id != "" && len(r.Header[t.header]) == 0 {
+	st, ok := r.Context().Value(ctxKey{}).(*state)
+	if ok && st.rid != "" && len(r.Header[t.header]) == 0 {
 		if r.Header == nil {
 			r.Header = make(http.Header, 1)
 		}
-		r.Header[t.header] = []string{id}
+		// The state's one-element array holds the ID; the full slice
+		// expression makes an append copy instead of writing into it.
+		r.Header[t.header] = st.ridHeader[:1:1]
 	}
 	return t.base.RoundTrip(r)
 }
