@@ -21,8 +21,9 @@
 // route is named by its method alone; non-standard methods become "HTTP"
 // (spans) and "_OTHER" (metrics). The raw path is never a span name or metric
 // attribute. server.address comes from WithServerName (default: the host
-// name), never from the client-controlled Host header, so metric series stay
-// bounded. WithPublicEndpoint starts a new trace linked to the incoming one.
+// name), never from the client-controlled Host header, and the metrics carry
+// no server.port taken from it, so metric series stay bounded (spans, which
+// are not aggregated, keep otelhttp's server.port from Host). WithPublicEndpoint starts a new trace linked to the incoming one.
 // WithTraceResponse adds the W3C "traceresponse" header.
 //
 // # Request ID

@@ -122,11 +122,12 @@ func newHandler(cfg config, next http.Handler) *handler {
 // handler runs.
 type state struct {
 	h        *handler
+	base     *zap.Logger
 	rid      string
 	method   string
 	path     string
 	origHost string
-	req      *http.Request // the request next receives; ServeMux sets its Pattern
+	req      *http.Request // the request next receives; ServeMux sets its Pattern (nil before inner runs)
 	start    time.Time
 
 	rw        responseWriter
@@ -153,69 +154,93 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr[h.ridKey] = st.ridHeader[:1:1]
 	}
 	st.rw.ResponseWriter = w
-	st.bound[0] = zap.Inline((*boundFields)(st))
-	st.access[0] = zap.Inline((*accessFields)(st))
-
-	base := h.cfg.logger
-	if base == nil {
-		base = zap.L()
+	st.rw.st = st
+	st.base = h.cfg.logger
+	if st.base == nil {
+		st.base = zap.L()
 	}
-	st.core.st = st
-	st.core.Core = base.Core()
-	ctx := context.WithValue(r.Context(), ctxKey{}, st)
-	ctx = logging.NewContext(ctx, base.WithOptions(zap.WrapCore(st.core.wrap)))
-	r1 := r.WithContext(ctx)
-	// otelhttp takes server.address and server.port from Host; a client
-	// controls it, so otelhttp sees the configured server name instead.
-	// inner restores the real Host for next.
-	r1.Host = h.cfg.serverName
-	h.otel.ServeHTTP(&st.rw, r1)
+	// otelhttp wraps st.rw; inner finds st again by unwrapping, so the
+	// request needs no copy of its own here.
+	h.otel.ServeHTTP(&st.rw, r)
 	if h.cfg.accessLog {
-		h.accessLine(base, st)
+		h.accessLine(st)
 	}
 }
 
-// ServeHTTP runs next inside the otelhttp span.
+// stateOf finds the state of this request behind the writers otelhttp
+// wrapped around it.
+func stateOf(w http.ResponseWriter) *state {
+	for i := 0; i < 16 && w != nil; i++ {
+		if rw, ok := w.(*responseWriter); ok {
+			return rw.st
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+	return nil
+}
+
+// ServeHTTP runs next inside the otelhttp span. r is otelhttp's own copy of
+// the request; next gets a copy of it that carries the request ID and the
+// request logger, so nothing a handler can see is changed afterwards.
 func (in *inner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := (*handler)(in)
-	st, ok := r.Context().Value(ctxKey{}).(*state)
-	if !ok || st.h != h {
+	st := stateOf(w)
+	if st == nil || st.h != h {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	st.req = r
-	r.Host = st.origHost
 	span := trace.SpanFromContext(r.Context())
 	st.sc = span.SpanContext()
+	st.bound[0] = zap.Inline((*boundFields)(st))
+	st.access[0] = zap.Inline((*accessFields)(st))
+	st.core.st = st
+	st.core.Core = st.base.Core()
+	ctx := context.WithValue(r.Context(), ctxKey{}, st)
+	ctx = logging.NewContext(ctx, st.base.WithOptions(zap.WrapCore(st.core.wrap)))
+	r2 := r.WithContext(ctx)
+	st.req = r2
+	// otelhttp takes server.address and server.port of the metrics from
+	// Host when the server name has no port; a client controls Host, so
+	// otelhttp's copy gets the server name.
+	r.Host = h.cfg.serverName
 	if h.cfg.traceResponse && st.sc.IsValid() {
 		if hdr := w.Header(); hdr != nil {
 			hdr[TraceResponseHeader] = []string{traceResponse(st)}
 		}
 	}
-	defer h.finish(st, span, w, r)
-	h.next.ServeHTTP(w, r)
+	defer h.finish(st, span, w, r, r2)
+	h.next.ServeHTTP(w, r2)
 }
 
 // finish runs deferred in inner: recovers a panic, then records the route
 // where otelhttp reads it.
-func (h *handler) finish(st *state, span trace.Span, w http.ResponseWriter, r *http.Request) {
+func (h *handler) finish(st *state, span trace.Span, w http.ResponseWriter, r, r2 *http.Request) {
+	// Let net/http find and remove multipart temp files (otelhttp copies
+	// the form from r to the original request).
+	if r2.MultipartForm != nil {
+		r.MultipartForm = r2.MultipartForm
+	}
 	st.attrs[0] = RequestIDAttribute.String(st.rid)
 	if v := recover(); v != nil {
 		if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
 			span.SetAttributes(st.attrs[:1]...)
-			r.Host = h.cfg.serverName
 			panic(v)
 		}
-		h.recovered(st, span, w, r, v)
+		h.recovered(st, span, w, r2, v)
 	}
 	route := ""
 	if h.cfg.routeFunc != nil {
-		route = h.cfg.routeFunc(r)
+		route = h.cfg.routeFunc(r2)
 		if route != "" {
 			r.Pattern = route // otelhttp names the span and sets http.route from it
 		}
 	} else {
-		route = httpRoute(r.Pattern)
+		route = httpRoute(r2.Pattern)
+		r.Pattern = r2.Pattern
 	}
 	st.route = route
 	n := 1
@@ -224,7 +249,6 @@ func (h *handler) finish(st *state, span trace.Span, w http.ResponseWriter, r *h
 		n = 2
 	}
 	span.SetAttributes(st.attrs[:n]...)
-	r.Host = h.cfg.serverName
 }
 
 func (h *handler) recovered(st *state, span trace.Span, w http.ResponseWriter, r *http.Request, v any) {
@@ -248,7 +272,7 @@ func (h *handler) recovered(st *state, span trace.Span, w http.ResponseWriter, r
 	}
 }
 
-func (h *handler) accessLine(base *zap.Logger, st *state) {
+func (h *handler) accessLine(st *state) {
 	if _, skip := h.cfg.skipPaths[st.path]; skip {
 		return
 	}
@@ -267,7 +291,7 @@ func (h *handler) accessLine(base *zap.Logger, st *state) {
 			return
 		}
 	}
-	if ce := base.Check(lvl, "http_request"); ce != nil {
+	if ce := st.base.Check(lvl, "http_request"); ce != nil {
 		ce.Write(st.access[:]...)
 	}
 }

@@ -578,3 +578,34 @@ func TestSpanNameMethods(t *testing.T) {
 		}
 	}
 }
+
+func TestHandlerSeesRealHostAndRequestIsNotChangedAfterward(t *testing.T) {
+	e := newTestEnv(t)
+	mux := http.NewServeMux()
+	var seen *http.Request
+	mux.HandleFunc("GET api.example/orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		seen = r
+	})
+	r := httptest.NewRequest("GET", "/orders/9", nil)
+	r.Host = "api.example:8443"
+	w := e.serve(Handler(mux, e.opts()...), r)
+	if w.Code != 200 || seen == nil {
+		t.Fatalf("host pattern did not match: %d", w.Code)
+	}
+	if seen.Host != "api.example:8443" || r.Host != "api.example:8443" {
+		t.Errorf("Host seen %q, original now %q", seen.Host, r.Host)
+	}
+	if seen.Pattern != "GET api.example/orders/{id}" {
+		t.Errorf("pattern %q", seen.Pattern)
+	}
+	if s := e.onlySpan(t); s.Name() != "GET /orders/{id}" {
+		t.Errorf("span name %q", s.Name())
+	}
+	set := e.durationSeries(t)[0]
+	if v, _ := set.Value("server.address"); v.AsString() != "test-server" {
+		t.Errorf("metric server.address %q", v.AsString())
+	}
+	if _, ok := set.Value("server.port"); ok {
+		t.Error("metric server.port taken from Host")
+	}
+}

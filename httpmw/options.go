@@ -247,9 +247,9 @@ func WithTraceResponse() Option {
 }
 
 // WithServerName sets server.address on server spans and on the HTTP
-// metrics. The Host header is never used for them: a client controls it, and
-// it would make the metric series unbounded. Default: the machine's host name
-// (os.Hostname), without a port.
+// metrics (with server.port when name has one). The Host header is never used
+// for the metrics: a client controls it, and it would make the series
+// unbounded. Default: the machine's host name (os.Hostname), without a port.
 func WithServerName(name string) Option {
 	return optionFunc(func(c config) config {
 		c.serverName = name

@@ -18,6 +18,7 @@ type responseWriter struct {
 	bytes       int64
 	wroteHeader bool
 	hijacked    bool
+	st          *state
 }
 
 var (
