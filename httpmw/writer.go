@@ -8,8 +8,7 @@ import (
 )
 
 // responseWriter records the status and body size of a response. It keeps
-// the optional interfaces of the writer it wraps: http.Flusher (and
-// FlushError), http.Hijacker and io.ReaderFrom are always present and fall
+// the optional interfaces of the writer it wraps: http.Flusher, http.Hijacker and io.ReaderFrom are always present and fall
 // back sensibly (http.ErrNotSupported, io.Copy) when the wrapped writer lacks
 // them; Unwrap lets http.ResponseController reach the rest.
 type responseWriter struct {
@@ -71,11 +70,12 @@ func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
 // into ReadFrom.
 type writerOnly struct{ io.Writer }
 
-// Flush sends buffered data to the client.
-func (w *responseWriter) Flush() { _ = w.FlushError() }
+// Flush sends buffered data to the client. (There is deliberately no
+// FlushError: otelhttp's httpsnoop wrapper would allocate an extra closure per
+// request for it, and http.ResponseController falls back to Flush.)
+func (w *responseWriter) Flush() { _ = w.flush() }
 
-// FlushError is Flush with an error, as http.ResponseController uses it.
-func (w *responseWriter) FlushError() error {
+func (w *responseWriter) flush() error {
 	w.markWritten()
 	return http.NewResponseController(w.ResponseWriter).Flush()
 }

@@ -123,9 +123,10 @@ func TestResponseWriterOptionalInterfaces(t *testing.T) {
 	// Underlying writer without Flush/Hijack/ReadFrom: the wrapper degrades.
 	pw := &plainWriter{h: http.Header{}}
 	w := &responseWriter{ResponseWriter: pw}
-	if err := w.FlushError(); !errors.Is(err, http.ErrNotSupported) {
-		t.Errorf("FlushError on a plain writer: %v", err)
+	if err := w.flush(); !errors.Is(err, http.ErrNotSupported) {
+		t.Errorf("flush on a plain writer: %v", err)
 	}
+	w.Flush() // must not panic
 	if _, _, err := w.Hijack(); !errors.Is(err, http.ErrNotSupported) {
 		t.Errorf("Hijack on a plain writer: %v", err)
 	}
