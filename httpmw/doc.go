@@ -46,7 +46,7 @@
 // and WithoutAccessLog reduce the lines. The query is logged only with
 // WithQueryLogging, with signature-like parameters REDACTED. Headers are never
 // logged, so Authorization and cookies cannot leak. Path, query and panic
-// text are cut to 1024 bytes.
+// text are cut to 1024 bytes, the method to 32.
 //
 // # Panics
 //

@@ -32,6 +32,9 @@ const TraceResponseHeader = "Traceresponse"
 // maxLogged bounds the path, query and panic text written to a log line.
 const maxLogged = 1024
 
+// maxMethodLen bounds the method written to a log line.
+const maxMethodLen = 32
+
 // Handler wraps next with a server span, HTTP metrics, a request ID, a
 // request-scoped logger, an access line and panic recovery. See the package
 // documentation for what each part does and the options that change it. A
@@ -145,6 +148,9 @@ type state struct {
 // ServeHTTP implements http.Handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := &state{h: h, start: time.Now(), method: r.Method, origHost: r.Host}
+	if len(st.method) > maxMethodLen {
+		st.method = st.method[:maxMethodLen]
+	}
 	if r.URL != nil {
 		st.path = bound(r.URL.Path)
 	}

@@ -609,3 +609,32 @@ func TestHandlerSeesRealHostAndRequestIsNotChangedAfterward(t *testing.T) {
 		t.Error("metric server.port taken from Host")
 	}
 }
+
+func TestHostilePathAndMethodStayOneBoundedJSONLine(t *testing.T) {
+	e := newTestEnv(t)
+	h := Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		logging.FromContext(r.Context()).Info("handled")
+	}), e.opts()...)
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Method = strings.Repeat("M", 5000)
+	r.URL.Path = "/a\r\n{\"level\":\"error\",\"msg\":\"forged\"}\x1b[31m\"" + strings.Repeat("p", 5000)
+	e.serve(h, r)
+	lines := e.lines(t)
+	if len(lines) != 2 {
+		t.Fatalf("%d lines:\n%s", len(lines), e.out.String())
+	}
+	for _, l := range lines {
+		if l["msg"] == "forged" {
+			t.Errorf("forged line %v", l)
+		}
+		if p, _ := l["path"].(string); len(p) > maxLogged || !strings.HasPrefix(p, "/a\r\n{") {
+			t.Errorf("path %d bytes: %.40q", len(p), p)
+		}
+		if m, _ := l["method"].(string); len(m) != maxMethodLen {
+			t.Errorf("method %d bytes", len(m))
+		}
+	}
+	if s := e.onlySpan(t); s.Name() != "HTTP" {
+		t.Errorf("span name %q", s.Name())
+	}
+}
