@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -186,4 +188,36 @@ func TestReadFromCountsBytesThroughFullStack(t *testing.T) {
 	if a := e.oneLine(t, "http_request"); a["bytes"] != float64(len(body)) {
 		t.Errorf("bytes %v", a["bytes"])
 	}
+}
+
+func TestMultipartTempFilesRemoved(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	e := newTestEnv(t)
+	h := Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseMultipartForm(1); err != nil {
+			t.Errorf("parse: %v", err)
+		}
+	}), e.opts()...)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	var body strings.Builder
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("f", "f.bin")
+	_, _ = io.WriteString(fw, strings.Repeat("x", 4096))
+	_ = mw.Close()
+	resp, err := srv.Client().Post(srv.URL, mw.FormDataContentType(), strings.NewReader(body.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	srv.Close()
+	var left []os.DirEntry
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if left, _ = os.ReadDir(dir); len(left) == 0 {
+			return
+		}
+	}
+	t.Errorf("multipart temp files left behind: %v", left)
 }
