@@ -638,3 +638,24 @@ func TestHostilePathAndMethodStayOneBoundedJSONLine(t *testing.T) {
 		t.Errorf("span name %q", s.Name())
 	}
 }
+
+func TestPublicEndpointFuncIsPerRequest(t *testing.T) {
+	e := newTestEnv(t)
+	public := func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/orders/9") }
+	h := Handler(ordersMux(), e.opts(WithPublicEndpointFunc(public))...)
+	for _, p := range []string{"/orders/1", "/orders/9"} {
+		r := httptest.NewRequest("GET", p, nil)
+		r.Header.Set("traceparent", validParent)
+		e.serve(h, r)
+	}
+	spans := e.sr.Ended()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	if spans[0].Parent().SpanID().String() != "00f067aa0ba902b7" {
+		t.Error("internal request did not continue the trace")
+	}
+	if spans[1].Parent().IsValid() || len(spans[1].Links()) != 1 {
+		t.Error("public request continued the trace or lacks the link")
+	}
+}
