@@ -7,7 +7,10 @@
 //
 // It builds on otelhttp and takes its providers from options or, by default,
 // from the OpenTelemetry globals (which otel.Init sets), so it also works
-// without otel.Init. It never builds providers itself.
+// without otel.Init. It never builds providers itself and reads no
+// environment variables: OTEL_* settings reach it through the providers and
+// propagators that otel.Init configures; explicit options win over those
+// globals.
 //
 // # Spans and metrics
 //
