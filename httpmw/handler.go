@@ -81,6 +81,15 @@ func ContextWithRequestID(ctx context.Context, id string) context.Context {
 
 type ctxKey struct{}
 
+var (
+	_ http.Handler            = (*handler)(nil)
+	_ http.Handler            = (*inner)(nil)
+	_ zapcore.Core            = (*reqCore)(nil)
+	_ http.RoundTripper       = (*ridTransport)(nil)
+	_ zapcore.ObjectMarshaler = (*boundFields)(nil)
+	_ zapcore.ObjectMarshaler = (*accessFields)(nil)
+)
+
 // handler is the outer part: it runs before otelhttp, which calls inner.
 type handler struct {
 	cfg     config

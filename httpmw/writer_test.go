@@ -21,8 +21,15 @@ func TestStreamingFlushThroughFullStack(t *testing.T) {
 		if _, ok := w.(http.Flusher); !ok {
 			t.Error("writer is not an http.Flusher")
 		}
+		rc := http.NewResponseController(w)
+		if err := rc.SetWriteDeadline(time.Now().Add(10 * time.Second)); err != nil {
+			t.Errorf("ResponseController.SetWriteDeadline: %v", err)
+		}
+		if err := rc.EnableFullDuplex(); err != nil {
+			t.Errorf("ResponseController.EnableFullDuplex: %v", err)
+		}
 		_, _ = io.WriteString(w, "first\n")
-		if err := http.NewResponseController(w).Flush(); err != nil {
+		if err := rc.Flush(); err != nil {
 			t.Errorf("ResponseController.Flush: %v", err)
 		}
 		<-release
