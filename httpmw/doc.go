@@ -1,0 +1,71 @@
+// Package httpmw is the HTTP server middleware and client transport of
+// otelkit: one wrapper gives every request a server span, RED metrics, a
+// request ID, a request-scoped logger and an access line, all of which agree
+// with each other.
+//
+//	http.ListenAndServe(":8080", httpmw.Handler(mux))
+//
+// It builds on otelhttp and takes its providers from options or, by default,
+// from the OpenTelemetry globals (which otel.Init sets), so it also works
+// without otel.Init. It never builds providers itself and reads no
+// environment variables: OTEL_* settings reach it through the providers and
+// propagators that otel.Init configures; explicit options win over those
+// globals.
+//
+// # Spans and metrics
+//
+// Each request gets a server span from otelhttp that continues a valid
+// incoming traceparent (an invalid one starts a fresh trace), and the
+// http.server.request.duration, request and response body size histograms.
+// The span is named "METHOD /route" and carries http.route, as do the metric
+// series. The route is the http.ServeMux pattern, also when Handler wraps the
+// mux from outside (the pattern is read after the mux routed the request), or
+// what WithRouteFunc returns for other routers. A request that matched no
+// route is named by its method alone; non-standard methods become "HTTP"
+// (spans) and "_OTHER" (metrics). The raw path is never a span name or metric
+// attribute. server.address comes from WithServerName (default: the host
+// name), never from the client-controlled Host header, and the metrics carry
+// no server.port taken from it, so metric series stay bounded (spans, which
+// are not aggregated, keep otelhttp's server.port from Host). WithPublicEndpoint starts a new trace linked to the incoming one.
+// WithTraceResponse adds the W3C "traceresponse" header.
+//
+// # Request ID
+//
+// The incoming X-Request-ID (see WithRequestIDHeader) is kept when it is a
+// single header value of 1 to 128 characters of [A-Za-z0-9._~:/+=@-];
+// otherwise a new one is made: 32 hex characters from crypto/rand. It is
+// echoed in the response, recorded on the span as "request.id", bound to the
+// request's log context and returned by RequestID. Transport forwards it.
+//
+// # Logging
+//
+// The request context carries a logger (see the logging package) bound to
+// request_id, method, path (without the query) and, once the router has
+// matched, route. logging.FromContext(r.Context()) adds trace_id, span_id and
+// trace_flags. When the request ends, Handler writes one access line,
+// msg "http_request", with method, route, path, status, duration_ms and bytes
+// (response body) plus the trace fields and request_id: at error for 5xx and
+// panics, warn for 4xx, info otherwise. WithSkipPaths, WithAccessLogSampling
+// and WithoutAccessLog reduce the lines. The query is logged only with
+// WithQueryLogging, with signature-like parameters REDACTED. Headers are never
+// logged, so Authorization and cookies cannot leak. Path, query and panic
+// text are cut to 1024 bytes, the method to 32.
+//
+// # Panics
+//
+// A panic in the handler is recovered and logged at error as
+// "panic_recovered" with panic, error_type and stack; the span gets an
+// exception event and error status; the client gets a 500 if nothing was
+// written yet. http.ErrAbortHandler is re-panicked, as net/http expects.
+//
+// # Response writer
+//
+// The ResponseWriter a handler receives keeps http.Flusher, http.Hijacker
+// and io.ReaderFrom and supports http.ResponseController (Unwrap), so
+// streaming, server-sent events and websockets work through the middleware.
+//
+// # Client
+//
+// Transport wraps an http.RoundTripper with otelhttp client spans, injects
+// traceparent and baggage, and forwards the context's request ID.
+package httpmw

@@ -1,0 +1,289 @@
+package httpmw
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"strings"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+
+	"github.com/otelkit/otelkit/internal/requestid"
+)
+
+// config is the resolved configuration of a Handler, Middleware or
+// Transport. Its zero value is not used; newConfig fills the defaults.
+type config struct {
+	tracerProvider trace.TracerProvider
+	meterProvider  metric.MeterProvider
+	propagators    propagation.TextMapPropagator
+	logger         *zap.Logger
+
+	requestIDHeader string // canonical form
+	skipPaths       map[string]struct{}
+	sampleEvery     uint64 // log 1 of every sampleEvery successful requests; 0 and 1 log all
+	accessLog       bool
+	logQuery        bool
+	redactParams    map[string]struct{} // lower-cased parameter names
+	routeFunc       func(*http.Request) string
+	publicEndpoint  func(*http.Request) bool
+	traceResponse   bool
+	serverName      string
+}
+
+// Option configures Handler, Middleware and Transport. Options that only
+// concern the server side are ignored by Transport.
+type Option interface {
+	apply(config) config
+}
+
+type optionFunc func(config) config
+
+func (f optionFunc) apply(c config) config { return f(c) }
+
+// defaultRedacted lists the query parameters whose values are replaced by
+// REDACTED when the query is logged (OpenTelemetry semantic conventions,
+// url.query).
+var defaultRedacted = []string{
+	"sig", "Signature", "X-Amz-Signature", "X-Amz-Credential",
+	"X-Amz-Security-Token", "AWSAccessKeyId", "X-Goog-Signature",
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		requestIDHeader: requestid.DefaultHeader,
+		accessLog:       true,
+	}
+	for _, o := range opts {
+		if o != nil {
+			c = o.apply(c)
+		}
+	}
+	if !validHeaderName(c.requestIDHeader) {
+		l := c.logger
+		if l == nil {
+			l = zap.L()
+		}
+		l.Warn("httpmw_invalid_option",
+			zap.String("option", "WithRequestIDHeader"),
+			zap.String("value", bound(c.requestIDHeader)),
+			zap.String("allowed", "an HTTP header name (RFC 9110 token); using "+requestid.DefaultHeader),
+		)
+		c.requestIDHeader = requestid.DefaultHeader
+	}
+	c.requestIDHeader = http.CanonicalHeaderKey(c.requestIDHeader)
+	if c.serverName == "" {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			c.serverName = h
+		} else {
+			c.serverName = "localhost"
+		}
+	}
+	if c.logQuery {
+		m := make(map[string]struct{}, len(defaultRedacted)+len(c.redactParams))
+		for _, p := range defaultRedacted {
+			m[strings.ToLower(p)] = struct{}{}
+		}
+		for p := range c.redactParams {
+			m[p] = struct{}{}
+		}
+		c.redactParams = m
+	}
+	return c
+}
+
+// WithTracerProvider sets the TracerProvider for server and client spans.
+// Default: the OpenTelemetry global provider (otel.GetTracerProvider), looked
+// up at request time, so a handler built before otel.Init uses the provider
+// Init installs.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return optionFunc(func(c config) config {
+		c.tracerProvider = tp
+		return c
+	})
+}
+
+// WithMeterProvider sets the MeterProvider for the HTTP metrics
+// (http.server.request.duration and friends). Default: the OpenTelemetry
+// global provider when Handler, Middleware or Transport is called; the global
+// delegates to the provider that otel.Init installs later.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c config) config {
+		c.meterProvider = mp
+		return c
+	})
+}
+
+// WithPropagators sets the propagators that extract the incoming trace
+// context and inject the outgoing one. Default: the OpenTelemetry global
+// propagator (otel.GetTextMapPropagator), looked up at request time.
+func WithPropagators(p propagation.TextMapPropagator) Option {
+	return optionFunc(func(c config) config {
+		c.propagators = p
+		return c
+	})
+}
+
+// WithLogger sets the logger that request lines are bound to and that writes
+// the access line. Default: zap.L(), looked up at request time.
+func WithLogger(l *zap.Logger) Option {
+	return optionFunc(func(c config) config {
+		c.logger = l
+		return c
+	})
+}
+
+// WithRequestIDHeader sets the header that carries the request ID in and
+// out (server: read and echoed; client: forwarded). Default: X-Request-ID.
+// An empty name keeps the default; a name that is not an HTTP token is
+// reported as a warning on the logger (msg httpmw_invalid_option) and the
+// default is used.
+func WithRequestIDHeader(name string) Option {
+	return optionFunc(func(c config) config {
+		if name = strings.TrimSpace(name); name != "" {
+			c.requestIDHeader = name
+		}
+		return c
+	})
+}
+
+// WithSkipPaths names URL paths (exact match, such as "/healthz") that get no
+// access line. They are still traced and measured. Default: none.
+func WithSkipPaths(paths ...string) Option {
+	return optionFunc(func(c config) config {
+		m := make(map[string]struct{}, len(c.skipPaths)+len(paths))
+		for p := range c.skipPaths {
+			m[p] = struct{}{}
+		}
+		for _, p := range paths {
+			m[p] = struct{}{}
+		}
+		c.skipPaths = m
+		return c
+	})
+}
+
+// WithAccessLogSampling writes the access line of only one in every n
+// successful requests (status below 400, no panic); 4xx, 5xx and panics are
+// always logged. Default: every request (n <= 1).
+func WithAccessLogSampling(n int) Option {
+	return optionFunc(func(c config) config {
+		if n < 1 {
+			n = 1
+		}
+		c.sampleEvery = uint64(n)
+		return c
+	})
+}
+
+// WithoutAccessLog turns the access line off. Default: on.
+func WithoutAccessLog() Option {
+	return optionFunc(func(c config) config {
+		c.accessLog = false
+		return c
+	})
+}
+
+// WithQueryLogging adds the query string to the access line as "query", with
+// the values of signature-like parameters replaced by REDACTED: sig,
+// Signature, X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token,
+// AWSAccessKeyId, X-Goog-Signature and the names given here (all matched
+// without regard to case). Default: the query is not logged.
+func WithQueryLogging(extraRedactedParams ...string) Option {
+	return optionFunc(func(c config) config {
+		c.logQuery = true
+		m := make(map[string]struct{}, len(c.redactParams)+len(extraRedactedParams))
+		for p := range c.redactParams {
+			m[p] = struct{}{}
+		}
+		for _, p := range extraRedactedParams {
+			m[strings.ToLower(p)] = struct{}{}
+		}
+		c.redactParams = m
+		return c
+	})
+}
+
+// WithRouteFunc supplies the route of a request for routers other than
+// http.ServeMux (chi, gorilla, ...). fn runs after the next handler returns,
+// so a router's route context is complete; it returns a low-cardinality
+// template such as "/orders/{id}", or "" when the request matched no route.
+// Default: the pattern http.ServeMux records in Request.Pattern.
+func WithRouteFunc(fn func(*http.Request) string) Option {
+	return optionFunc(func(c config) config {
+		c.routeFunc = fn
+		return c
+	})
+}
+
+// WithPublicEndpoint treats every request as coming from outside: the
+// incoming trace context is not continued; a new trace starts, linked to the
+// incoming span. Default: a valid incoming traceparent is continued.
+func WithPublicEndpoint() Option {
+	return WithPublicEndpointFunc(func(*http.Request) bool { return true })
+}
+
+// WithPublicEndpointFunc is WithPublicEndpoint for the requests where fn
+// returns true.
+func WithPublicEndpointFunc(fn func(*http.Request) bool) Option {
+	return optionFunc(func(c config) config {
+		c.publicEndpoint = fn
+		return c
+	})
+}
+
+// WithTraceResponse adds the W3C Trace Context level 2 "traceresponse"
+// header (00-<trace-id>-<span-id>-<flags>) to every response whose server span
+// is valid, so a client can quote the trace. Default: off.
+func WithTraceResponse() Option {
+	return optionFunc(func(c config) config {
+		c.traceResponse = true
+		return c
+	})
+}
+
+// WithServerName sets server.address on server spans and on the HTTP
+// metrics (with server.port when name has one). The Host header is never used
+// for the metrics: a client controls it, and it would make the series
+// unbounded. Default: the machine's host name (os.Hostname), without a port.
+func WithServerName(name string) Option {
+	return optionFunc(func(c config) config {
+		c.serverName = name
+		return c
+	})
+}
+
+// globalPropagator forwards to the OpenTelemetry global propagator at call
+// time.
+type globalPropagator struct{}
+
+func (globalPropagator) Inject(ctx context.Context, carrier propagation.TextMapCarrier) {
+	otel.GetTextMapPropagator().Inject(ctx, carrier)
+}
+
+func (globalPropagator) Extract(ctx context.Context, carrier propagation.TextMapCarrier) context.Context {
+	return otel.GetTextMapPropagator().Extract(ctx, carrier)
+}
+
+func (globalPropagator) Fields() []string { return otel.GetTextMapPropagator().Fields() }
+
+// validHeaderName reports whether s is an RFC 9110 token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,93 @@
+package httpmw
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"go.opentelemetry.io/otel/trace/noop"
+	"go.uber.org/zap"
+
+	"github.com/otelkit/otelkit/logging"
+)
+
+func TestInvalidRequestIDHeaderNameWarnsAndFallsBack(t *testing.T) {
+	for _, name := range []string{"X-Bad Header", "X-Evil\r\nSet-Cookie: a=b", "Ünicode", "a:b"} {
+		e := newTestEnv(t)
+		h := Handler(http.NotFoundHandler(), e.opts(WithRequestIDHeader(name))...)
+		l := e.oneLine(t, "httpmw_invalid_option")
+		if l["level"] != "warn" || l["option"] != "WithRequestIDHeader" || l["value"] != name || l["allowed"] == nil {
+			t.Errorf("%q: warning %v", name, l)
+		}
+		w := e.serve(h, httptest.NewRequest("GET", "/", nil))
+		if w.Header().Get("X-Request-ID") == "" {
+			t.Errorf("%q: default header not used", name)
+		}
+	}
+	if validHeaderName("") || !validHeaderName("X-Request-ID") || !validHeaderName("x_corr.id~1") {
+		t.Error("validHeaderName")
+	}
+}
+
+func TestEmptyRequestIDHeaderKeepsDefault(t *testing.T) {
+	e := newTestEnv(t)
+	h := Handler(http.NotFoundHandler(), e.opts(WithRequestIDHeader("  "))...)
+	if len(e.lines(t)) != 0 {
+		t.Error("empty name warned")
+	}
+	if e.serve(h, httptest.NewRequest("GET", "/", nil)).Header().Get("X-Request-ID") == "" {
+		t.Error("default header not used")
+	}
+}
+
+func TestSamplingBelowOneLogsEverything(t *testing.T) {
+	e := newTestEnv(t)
+	h := Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), e.opts(WithAccessLogSampling(-5))...)
+	for i := 0; i < 3; i++ {
+		e.serve(h, httptest.NewRequest("GET", "/", nil))
+	}
+	if n := len(e.linesWithMsg(t, "http_request")); n != 3 {
+		t.Errorf("%d lines, want 3", n)
+	}
+}
+
+type nilHeaderWriter struct{ code int }
+
+func (n *nilHeaderWriter) Header() http.Header         { return nil }
+func (n *nilHeaderWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (n *nilHeaderWriter) WriteHeader(c int)           { n.code = c }
+
+func TestBrokenWriterWithNilHeaderDoesNotPanic(t *testing.T) {
+	e := newTestEnv(t)
+	h := Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("x")) }), e.opts(WithTraceResponse())...)
+	h.ServeHTTP(&nilHeaderWriter{}, httptest.NewRequest("GET", "/", nil))
+	if a := e.oneLine(t, "http_request"); a["bytes"] != float64(1) {
+		t.Errorf("access line %v", a)
+	}
+}
+
+func TestRequestFieldsWithoutSpanAndWithMoreBoundFields(t *testing.T) {
+	e := newTestEnv(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /u/{name}", func(w http.ResponseWriter, r *http.Request) {
+		ctx := logging.With(r.Context(), zap.String("user", r.PathValue("name")))
+		logging.FromContext(ctx).Info("direct")
+		logging.FromContext(ctx).Debug("derived")
+	})
+	// A no-op tracer provider: no valid span, so FromContext returns the
+	// request logger itself and its Check path must add the request fields.
+	opts := append(e.opts(), WithTracerProvider(noop.NewTracerProvider()))
+	e.serve(Handler(mux, opts...), httptest.NewRequest("GET", "/u/ann", nil))
+	for _, msg := range []string{"direct", "derived"} {
+		l := e.oneLine(t, msg)
+		if l["user"] != "ann" || l["route"] != "/u/{name}" || l["request_id"] == nil || l["path"] != "/u/ann" {
+			t.Errorf("%s: %v", msg, l)
+		}
+		if _, ok := l["trace_id"]; ok {
+			t.Errorf("%s: trace_id without a span", msg)
+		}
+	}
+	if a := e.oneLine(t, "http_request"); a["trace_id"] != nil || a["route"] != "/u/{name}" {
+		t.Errorf("access line %v", a)
+	}
+}

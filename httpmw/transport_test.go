@@ -1,0 +1,132 @@
+package httpmw
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/otelkit/otelkit/logging"
+)
+
+// TestTwoServicesShareTraceAndRequestID runs service A, which calls service
+// B through Transport, and checks that both services' log lines carry one
+// trace ID and one request ID.
+func TestTwoServicesShareTraceAndRequestID(t *testing.T) {
+	ea, eb := newTestEnv(t), newTestEnv(t)
+
+	muxB := http.NewServeMux()
+	muxB.HandleFunc("GET /stock/{sku}", func(w http.ResponseWriter, r *http.Request) {
+		logging.FromContext(r.Context()).Info("stock_checked", zap.String("sku", r.PathValue("sku")))
+		if r.Header.Get("baggage") != "tenant=acme" {
+			t.Errorf("baggage not propagated: %q", r.Header.Get("baggage"))
+		}
+		_, _ = io.WriteString(w, "7")
+	})
+	srvB := httptest.NewServer(Handler(muxB, eb.opts()...))
+	defer srvB.Close()
+
+	client := &http.Client{Transport: Transport(srvB.Client().Transport, ea.opts()...)}
+	defer client.CloseIdleConnections()
+	muxA := http.NewServeMux()
+	muxA.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		req, _ := http.NewRequestWithContext(ctx, "GET", srvB.URL+"/stock/abc", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Errorf("call B: %v", err)
+			return
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		if req.Header.Get("X-Request-ID") != "" || req.Header.Get("traceparent") != "" {
+			t.Error("Transport modified the caller's request")
+		}
+		logging.FromContext(ctx).Info("order_loaded")
+	})
+	srvA := httptest.NewServer(Handler(muxA, ea.opts()...))
+	defer srvA.Close()
+
+	req, _ := http.NewRequest("GET", srvA.URL+"/orders/1", nil)
+	req.Header.Set("X-Request-ID", "edge-42")
+	req.Header.Set("baggage", "tenant=acme")
+	resp, err := srvA.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	srvA.Close()
+	srvB.Close()
+
+	lines := append(ea.lines(t), eb.lines(t)...)
+	if len(lines) != 4 { // order_loaded + access on A, stock_checked + access on B
+		t.Fatalf("want 4 lines, got %d:\nA:\n%s\nB:\n%s", len(lines), ea.out, eb.out)
+	}
+	traceID := lines[0]["trace_id"]
+	for _, l := range lines {
+		if l["trace_id"] != traceID || traceID == nil {
+			t.Errorf("trace_id %v, want %v: %v", l["trace_id"], traceID, l)
+		}
+		if l["request_id"] != "edge-42" {
+			t.Errorf("request_id %v: %v", l["request_id"], l)
+		}
+	}
+	if eb.oneLine(t, "http_request")["route"] != "/stock/{sku}" {
+		t.Error("B access line route")
+	}
+	// A's client span is the parent of B's server span.
+	var clientSpanID string
+	for _, s := range ea.sr.Ended() {
+		if s.Name() == "HTTP GET" || s.Name() == "GET" {
+			if s.SpanKind().String() == "client" {
+				clientSpanID = s.SpanContext().SpanID().String()
+			}
+		}
+	}
+	bs := eb.onlySpan(t)
+	if clientSpanID == "" || bs.Parent().SpanID().String() != clientSpanID {
+		t.Errorf("B's parent %s, A's client span %q", bs.Parent().SpanID(), clientSpanID)
+	}
+}
+
+func TestTransportKeepsExplicitHeaderAndWorksWithoutID(t *testing.T) {
+	e := newTestEnv(t)
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get("X-Request-ID")+"|"+r.Header.Get("traceparent"))
+	}))
+	defer srv.Close()
+	c := &http.Client{Transport: Transport(nil, e.opts()...)}
+	defer c.CloseIdleConnections()
+
+	do := func(ctx context.Context, hdr string) {
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+		if hdr != "" {
+			req.Header.Set("X-Request-ID", hdr)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+	}
+	do(context.Background(), "")
+	do(ContextWithRequestID(context.Background(), "job-7"), "")
+	do(ContextWithRequestID(context.Background(), "job-7"), "explicit")
+	if len(got) != 3 {
+		t.Fatalf("%d requests", len(got))
+	}
+	for i, want := range []string{"", "job-7", "explicit"} {
+		id, tp, _ := strings.Cut(got[i], "|")
+		if id != want {
+			t.Errorf("request %d: X-Request-ID %q, want %q", i, id, want)
+		}
+		if len(tp) != 55 {
+			t.Errorf("request %d: traceparent %q", i, tp)
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package httpmw
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+)
+
+// responseWriter records the status and body size of a response. It keeps
+// the optional interfaces of the writer it wraps: http.Flusher, http.Hijacker and io.ReaderFrom are always present and fall
+// back sensibly (http.ErrNotSupported, io.Copy) when the wrapped writer lacks
+// them; Unwrap lets http.ResponseController reach the rest.
+type responseWriter struct {
+	http.ResponseWriter
+	status      int
+	bytes       int64
+	wroteHeader bool
+	hijacked    bool
+	st          *state
+}
+
+var (
+	_ http.Flusher  = (*responseWriter)(nil)
+	_ http.Hijacker = (*responseWriter)(nil)
+	_ io.ReaderFrom = (*responseWriter)(nil)
+)
+
+func (w *responseWriter) WriteHeader(code int) {
+	if !w.wroteHeader {
+		// 1xx informational responses (103 Early Hints) may precede the
+		// final status; 101 Switching Protocols is final.
+		if code < 100 || code > 199 || code == http.StatusSwitchingProtocols {
+			w.status = code
+			w.wroteHeader = true
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseWriter) markWritten() {
+	if !w.wroteHeader {
+		w.status = http.StatusOK
+		w.wroteHeader = true
+	}
+}
+
+func (w *responseWriter) Write(b []byte) (int, error) {
+	w.markWritten()
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// ReadFrom lets io.Copy hand the copy (sendfile) to the wrapped writer.
+func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
+	w.markWritten()
+	var n int64
+	var err error
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(src)
+	} else {
+		n, err = io.Copy(writerOnly{w.ResponseWriter}, src)
+	}
+	w.bytes += n
+	return n, err
+}
+
+// writerOnly hides every method but Write, so io.Copy does not loop back
+// into ReadFrom.
+type writerOnly struct{ io.Writer }
+
+// Flush sends buffered data to the client. (There is deliberately no
+// FlushError: otelhttp's httpsnoop wrapper would allocate an extra closure per
+// request for it, and http.ResponseController falls back to Flush.)
+func (w *responseWriter) Flush() { _ = w.flush() }
+
+func (w *responseWriter) flush() error {
+	w.markWritten()
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Hijack takes the connection over (websockets); http.ErrNotSupported when
+// the wrapped writer cannot.
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.hijacked = true
+		if !w.wroteHeader {
+			w.status = http.StatusSwitchingProtocols
+			w.wroteHeader = true
+		}
+	}
+	return c, rw, err
+}
+
+// Unwrap returns the wrapped writer, for http.ResponseController.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
