@@ -1,0 +1,322 @@
+package logging
+
+import (
+	"context"
+	"errors"
+	"syscall"
+
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/multierr"
+	"go.uber.org/zap"
+	"go.uber.org/zap/buffer"
+	"go.uber.org/zap/zapcore"
+)
+
+var bufPool = buffer.NewPool()
+
+// requestIDKey is the field name the middleware binds the request ID under;
+// the core writes it right after the trace fields, under the profile's key.
+const requestIDKey = "request_id"
+
+// spanBindKey marks the internal field FromContext uses to hand a core
+// already bound to a span to zap.Logger.With. Users cannot build the value
+// (an unexported type), so the key alone never triggers it.
+const spanBindKey = "\x00otelkit.span"
+
+// core is the zapcore.Core behind every Logger built by New. It writes the
+// line contract itself (time, level, msg, caller, trace fields, request ID)
+// and leaves the bound and call fields to a zap JSON encoder, tees every
+// entry to the OTLP bridge, and records error lines on the span.
+type core struct {
+	level      zapcore.LevelEnabler
+	out        zapcore.WriteSyncer
+	prof       *profile
+	json       bool
+	enc        zapcore.Encoder // json: fields only (no entry keys); console: zap's console encoder
+	gcpProject string
+	spanErrors bool
+
+	span     trace.Span // nil when no span is bound
+	sc       trace.SpanContext
+	reqID    string
+	hasReqID bool
+	tail     []byte          // pre-encoded trace fields and request ID (JSON only)
+	bound    []zapcore.Field // bound fields (console only: written after the trace fields)
+
+	bridge zapcore.Core // OTLP bridge (otelzap), nil when off
+}
+
+var _ zapcore.Core = (*core)(nil)
+
+func (c *core) Enabled(l zapcore.Level) bool { return c.level.Enabled(l) }
+
+func (c *core) clone() *core {
+	n := *c
+	return &n
+}
+
+// With binds fields. A string field request_id is kept apart and written
+// after the trace fields; context.Context values are never encoded (the
+// bridge still receives them and uses them as the record's context).
+func (c *core) With(fields []zapcore.Field) zapcore.Core {
+	if len(fields) == 1 && fields[0].Type == zapcore.SkipType && fields[0].Key == spanBindKey {
+		if n, ok := fields[0].Interface.(*core); ok {
+			return n
+		}
+	}
+	if len(fields) == 0 {
+		return c
+	}
+	n := c.clone()
+	if n.json {
+		n.enc = c.enc.Clone()
+	} else {
+		n.bound = append([]zapcore.Field(nil), c.bound...)
+	}
+	for _, f := range fields {
+		if f.Type == zapcore.StringType && f.Key == requestIDKey {
+			n.reqID, n.hasReqID = f.String, true
+			continue
+		}
+		if isContextField(f) {
+			continue
+		}
+		if n.json {
+			n.prof.rewrite(f).AddTo(n.enc)
+		} else {
+			n.bound = append(n.bound, f)
+		}
+	}
+	if n.bridge != nil {
+		n.bridge = n.bridge.With(fields)
+	}
+	if n.json {
+		n.tail = n.prof.buildTail(n.sc, n.gcpProject, n.reqID, n.hasReqID)
+	}
+	return n
+}
+
+// withSpan returns a copy of c bound to span (whose context sc is valid).
+func (c *core) withSpan(span trace.Span, sc trace.SpanContext) *core {
+	n := c.clone()
+	n.span, n.sc = span, sc
+	if n.json {
+		n.tail = n.prof.buildTail(sc, n.gcpProject, n.reqID, n.hasReqID)
+	}
+	if n.bridge != nil {
+		ctx := trace.ContextWithSpan(context.Background(), span)
+		n.bridge = n.bridge.With([]zapcore.Field{{Key: "context", Type: zapcore.SkipType, Interface: ctx}})
+	}
+	return n
+}
+
+func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if c.level.Enabled(ent.Level) {
+		return ce.AddCore(ent, c)
+	}
+	return ce
+}
+
+func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
+	std := c.scrub(fields)
+	var err error
+	if c.json {
+		err = c.writeJSON(ent, std)
+	} else {
+		err = c.writeConsole(ent, std)
+	}
+	if c.bridge != nil && c.bridge.Enabled(ent.Level) {
+		err = multierr.Append(err, c.bridge.Write(ent, fields))
+	}
+	if c.spanErrors && c.span != nil && ent.Level >= zapcore.ErrorLevel {
+		c.recordError(fields)
+	}
+	if ent.Level > zapcore.ErrorLevel {
+		_ = c.out.Sync()
+	}
+	return err
+}
+
+// scrub returns fields without context.Context values and with the
+// profile's error keys; it copies only when it has to change something.
+func (c *core) scrub(fields []zapcore.Field) []zapcore.Field {
+	rename := c.prof.errMsg != "error"
+	for i, f := range fields {
+		if isContextField(f) || (rename && isErrField(f)) {
+			out := make([]zapcore.Field, 0, len(fields))
+			out = append(out, fields[:i]...)
+			for _, g := range fields[i:] {
+				if isContextField(g) {
+					continue
+				}
+				out = append(out, c.prof.rewrite(g))
+			}
+			return out
+		}
+	}
+	return fields
+}
+
+func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
+	p := c.prof
+	b := bufPool.Get()
+	b.AppendByte('{')
+	first := true
+	if !ent.Time.IsZero() {
+		appendKey(b, p.time, true)
+		b.AppendByte('"')
+		appendTime(b, ent.Time)
+		b.AppendByte('"')
+		first = false
+	}
+	appendKey(b, p.level, first)
+	b.AppendByte('"')
+	b.AppendString(p.levelName(ent.Level))
+	b.AppendByte('"')
+	appendKey(b, p.msg, false)
+	appendJSONString(b, ent.Message)
+	b.AppendString(p.extra)
+	if ent.Caller.Defined {
+		p.appendCaller(b, ent.Caller)
+	}
+	_, _ = b.Write(c.tail)
+	if ent.LoggerName != "" {
+		appendKey(b, "logger", false)
+		appendJSONString(b, ent.LoggerName)
+	}
+	fb, err := c.enc.EncodeEntry(zapcore.Entry{Stack: ent.Stack}, fields)
+	if err != nil {
+		b.Free()
+		return err
+	}
+	if fb.Len() > 3 { // more than "{}\n"
+		b.AppendByte(',')
+		_, _ = b.Write(fb.Bytes()[1:])
+	} else {
+		b.AppendString("}\n")
+	}
+	fb.Free()
+	_, err = c.out.Write(b.Bytes())
+	b.Free()
+	return err
+}
+
+func (c *core) writeConsole(ent zapcore.Entry, fields []zapcore.Field) error {
+	ent.Message = escapeConsole(ent.Message)
+	ent.LoggerName = escapeConsole(ent.LoggerName)
+	if c.sc.IsValid() || c.hasReqID || len(c.bound) > 0 {
+		pre := make([]zapcore.Field, 0, 4+len(c.bound)+len(fields))
+		if c.sc.IsValid() {
+			pre = append(pre,
+				zap.String("trace_id", c.sc.TraceID().String()),
+				zap.String("span_id", c.sc.SpanID().String()),
+				zap.String("trace_flags", c.sc.TraceFlags().String()))
+		}
+		if c.hasReqID {
+			pre = append(pre, zap.String(requestIDKey, c.reqID))
+		}
+		pre = append(pre, c.bound...)
+		fields = append(pre, fields...)
+	}
+	b, err := c.enc.EncodeEntry(ent, fields)
+	if err != nil {
+		return err
+	}
+	_, err = c.out.Write(b.Bytes())
+	b.Free()
+	return err
+}
+
+// recordError records the first error among fields on the bound span as an
+// exception event, when the span records.
+func (c *core) recordError(fields []zapcore.Field) {
+	for _, f := range fields {
+		if err := fieldError(f); err != nil {
+			if c.span.IsRecording() {
+				recordSafely(c.span, err)
+			}
+			return
+		}
+	}
+}
+
+// Sync flushes the output and the bridge. Errors a terminal or a pipe
+// returns for fsync (EINVAL, ENOTTY, ENOTSUP) are not errors of the logger.
+func (c *core) Sync() error {
+	err := c.out.Sync()
+	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTTY) || errors.Is(err, syscall.ENOTSUP) {
+		err = nil
+	}
+	if c.bridge != nil {
+		err = multierr.Append(err, c.bridge.Sync())
+	}
+	return err
+}
+
+// isContextField reports whether f carries a context.Context.
+func isContextField(f zapcore.Field) bool {
+	if f.Interface == nil {
+		return false
+	}
+	_, ok := f.Interface.(context.Context)
+	return ok
+}
+
+// isErrField reports whether f is an Err field or a zap.Error field.
+func isErrField(f zapcore.Field) bool {
+	switch f.Type {
+	case zapcore.InlineMarshalerType:
+		_, ok := f.Interface.(errFields)
+		return ok
+	case zapcore.ErrorType:
+		return f.Key == "error"
+	}
+	return false
+}
+
+// fieldError returns the error an Err or zap.Error/NamedError field carries.
+func fieldError(f zapcore.Field) error {
+	switch f.Type {
+	case zapcore.InlineMarshalerType:
+		if e, ok := f.Interface.(errFields); ok {
+			return e.err
+		}
+	case zapcore.ErrorType:
+		if e, ok := f.Interface.(error); ok {
+			return e
+		}
+	}
+	return nil
+}
+
+// rewrite returns f with the profile's error keys when f is an error field.
+func (p *profile) rewrite(f zapcore.Field) zapcore.Field {
+	if p.errMsg == "error" || !isErrField(f) {
+		return f
+	}
+	err := fieldError(f)
+	if err == nil {
+		return zap.Skip()
+	}
+	return zap.Inline(errKeys{err: err, msg: p.errMsg, typ: p.errType})
+}
+
+// recordSafely records err on span. A typed-nil error, or one whose Error
+// method panics, is recorded by its safe text so logging never panics.
+func recordSafely(span trace.Span, err error) {
+	if !errorIsSafe(err) {
+		err = errors.New(safeErrorString(err))
+	}
+	span.RecordError(err)
+}
+
+// errorIsSafe reports whether err.Error() returns without panicking.
+func errorIsSafe(err error) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	_ = err.Error()
+	return true
+}

@@ -1,0 +1,316 @@
+package logging
+
+import (
+	"encoding/hex"
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap/buffer"
+	"go.uber.org/zap/zapcore"
+)
+
+// profile names the keys one output profile writes. The JSON line is
+// written as: time, level, message, caller, the trace fields, the request ID,
+// the logger name, the bound fields, the call's fields, the stack trace.
+type profile struct {
+	name       string
+	time       string // key of the timestamp
+	level      string // key of the level
+	upperLevel bool   // GCP severity names (INFO, WARNING, ...)
+	msg        string // key of the message
+	caller     string // key of "dir/file.go:line"; "" when the profile writes callerObj
+	requestID  string // key of the request ID
+	stack      string // key of the stack trace
+	errMsg     string // key Err writes the message under
+	errType    string // key Err writes the Go type under
+	extra      string // pre-encoded constant members written after the message (e.g. ecs.version)
+}
+
+// Output profile names accepted by WithProfile and OTELKIT_LOG_PROFILE.
+const (
+	ProfileDefault = "default"
+	ProfileGCP     = "gcp"
+	ProfileECS     = "ecs"
+	ProfileDatadog = "datadog"
+)
+
+var profiles = map[string]*profile{
+	ProfileDefault: {
+		name: ProfileDefault, time: "time", level: "level", msg: "msg", caller: "caller",
+		requestID: "request_id", stack: "stacktrace", errMsg: "error", errType: "error_type",
+	},
+	ProfileGCP: {
+		name: ProfileGCP, time: "time", level: "severity", upperLevel: true, msg: "message",
+		requestID: "request_id", stack: "stack_trace", errMsg: "error", errType: "error_type",
+	},
+	ProfileECS: {
+		name: ProfileECS, time: "@timestamp", level: "log.level", msg: "message",
+		requestID: "http.request.id", stack: "error.stack_trace", errMsg: "error.message", errType: "error.type",
+		extra: `,"ecs.version":"8.11.0"`,
+	},
+	ProfileDatadog: {
+		name: ProfileDatadog, time: "timestamp", level: "level", msg: "message", caller: "caller",
+		requestID: "request_id", stack: "error.stack", errMsg: "error", errType: "error_type",
+	},
+}
+
+// levelName returns the level text a profile writes.
+func (p *profile) levelName(l zapcore.Level) string {
+	if !p.upperLevel {
+		return l.String()
+	}
+	// Cloud Logging LogSeverity names.
+	switch l {
+	case zapcore.DebugLevel:
+		return "DEBUG"
+	case zapcore.InfoLevel:
+		return "INFO"
+	case zapcore.WarnLevel:
+		return "WARNING"
+	case zapcore.ErrorLevel:
+		return "ERROR"
+	case zapcore.DPanicLevel:
+		return "CRITICAL"
+	case zapcore.PanicLevel:
+		return "ALERT"
+	case zapcore.FatalLevel:
+		return "EMERGENCY"
+	}
+	return "DEFAULT"
+}
+
+// appendKey writes ,"key": (the comma unless first).
+func appendKey(b *buffer.Buffer, key string, first bool) {
+	if !first {
+		b.AppendByte(',')
+	}
+	b.AppendByte('"')
+	b.AppendString(key) // profile keys are constants that need no escaping
+	b.AppendString(`":`)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString writes s as a JSON string, escaping quotes, backslashes,
+// every control character (including DEL) and invalid UTF-8.
+func appendJSONString(b *buffer.Buffer, s string) {
+	b.AppendByte('"')
+	appendEscaped(b, s)
+	b.AppendByte('"')
+}
+
+// appendEscaped writes the JSON-escaped content of s without quotes.
+func appendEscaped(b *buffer.Buffer, s string) {
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
+				i++
+				continue
+			}
+			b.AppendString(s[start:i])
+			switch c {
+			case '"':
+				b.AppendString(`\"`)
+			case '\\':
+				b.AppendString(`\\`)
+			case '\n':
+				b.AppendString(`\n`)
+			case '\r':
+				b.AppendString(`\r`)
+			case '\t':
+				b.AppendString(`\t`)
+			default:
+				b.AppendString(`\u00`)
+				b.AppendByte(hexDigits[c>>4])
+				b.AppendByte(hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.AppendString(s[start:i])
+			b.AppendString(`\ufffd`)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b.AppendString(s[start:i])
+			b.AppendString(`\u202`)
+			b.AppendByte(hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b.AppendString(s[start:])
+}
+
+// appendTime writes t in UTC as RFC 3339 with nanoseconds, always nine
+// digits: 2006-01-02T15:04:05.000000000Z.
+func appendTime(b *buffer.Buffer, t time.Time) {
+	t = t.UTC()
+	year, month, day := t.Date()
+	hour, min, sec := t.Clock()
+	var a [30]byte
+	if year < 0 || year > 9999 {
+		b.AppendString(t.Format(time.RFC3339Nano))
+		return
+	}
+	put := func(i, v, n int) {
+		for j := i + n - 1; j >= i; j-- {
+			a[j] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, year, 4)
+	a[4] = '-'
+	put(5, int(month), 2)
+	a[7] = '-'
+	put(8, day, 2)
+	a[10] = 'T'
+	put(11, hour, 2)
+	a[13] = ':'
+	put(14, min, 2)
+	a[16] = ':'
+	put(17, sec, 2)
+	a[19] = '.'
+	put(20, t.Nanosecond(), 9)
+	a[29] = 'Z'
+	_, _ = b.Write(a[:])
+}
+
+// trimmedPath returns the last directory and file of file, as zap's short
+// caller does ("pkg/file.go"), without allocating.
+func trimmedPath(file string) string {
+	idx := -1
+	for i := len(file) - 1; i >= 0; i-- {
+		if file[i] == '/' {
+			if idx >= 0 {
+				return file[i+1:]
+			}
+			idx = i
+		}
+	}
+	return file
+}
+
+// appendCaller writes the caller members of a profile.
+func (p *profile) appendCaller(b *buffer.Buffer, c zapcore.EntryCaller) {
+	switch p.name {
+	case ProfileGCP:
+		appendKey(b, "logging.googleapis.com/sourceLocation", false)
+		b.AppendString(`{"file":`)
+		appendJSONString(b, trimmedPath(c.File))
+		b.AppendString(`,"line":"`)
+		b.AppendInt(int64(c.Line))
+		b.AppendString(`","function":`)
+		appendJSONString(b, c.Function)
+		b.AppendByte('}')
+	case ProfileECS:
+		appendKey(b, "log.origin.file.name", false)
+		appendJSONString(b, trimmedPath(c.File))
+		appendKey(b, "log.origin.file.line", false)
+		b.AppendInt(int64(c.Line))
+		appendKey(b, "log.origin.function", false)
+		appendJSONString(b, c.Function)
+	default:
+		appendKey(b, p.caller, false)
+		b.AppendByte('"')
+		// File paths come from the runtime; escape them anyway.
+		appendEscaped(b, trimmedPath(c.File))
+		b.AppendByte(':')
+		b.AppendInt(int64(c.Line))
+		b.AppendByte('"')
+	}
+}
+
+// buildTail pre-encodes the trace members and the request ID of a core so
+// each line copies them instead of formatting them.
+func (p *profile) buildTail(sc trace.SpanContext, gcpProject, reqID string, hasReqID bool) []byte {
+	if !sc.IsValid() && !hasReqID {
+		return nil
+	}
+	b := bufPool.Get()
+	defer b.Free()
+	if sc.IsValid() {
+		tid, sid := sc.TraceID(), sc.SpanID()
+		var th [32]byte
+		var sh [16]byte
+		hex.Encode(th[:], tid[:])
+		hex.Encode(sh[:], sid[:])
+		switch p.name {
+		case ProfileGCP:
+			appendKey(b, "logging.googleapis.com/trace", false)
+			b.AppendByte('"')
+			if gcpProject != "" {
+				b.AppendString("projects/")
+				appendEscaped(b, gcpProject)
+				b.AppendString("/traces/")
+			}
+			_, _ = b.Write(th[:])
+			b.AppendByte('"')
+			appendKey(b, "logging.googleapis.com/spanId", false)
+			b.AppendByte('"')
+			_, _ = b.Write(sh[:])
+			b.AppendByte('"')
+			appendKey(b, "logging.googleapis.com/trace_sampled", false)
+			b.AppendBool(sc.IsSampled())
+		case ProfileECS:
+			appendKey(b, "trace.id", false)
+			b.AppendByte('"')
+			_, _ = b.Write(th[:])
+			b.AppendByte('"')
+			appendKey(b, "span.id", false)
+			b.AppendByte('"')
+			_, _ = b.Write(sh[:])
+			b.AppendByte('"')
+		case ProfileDatadog:
+			appendKey(b, "dd.trace_id", false)
+			b.AppendByte('"')
+			b.AppendUint(lowUint64(tid[8:]))
+			b.AppendByte('"')
+			appendKey(b, "dd.span_id", false)
+			b.AppendByte('"')
+			b.AppendUint(lowUint64(sid[:]))
+			b.AppendByte('"')
+		default:
+			appendKey(b, "trace_id", false)
+			b.AppendByte('"')
+			_, _ = b.Write(th[:])
+			b.AppendByte('"')
+			appendKey(b, "span_id", false)
+			b.AppendByte('"')
+			_, _ = b.Write(sh[:])
+			b.AppendByte('"')
+			appendKey(b, "trace_flags", false)
+			b.AppendByte('"')
+			f := sc.TraceFlags()
+			b.AppendByte(hexDigits[f>>4])
+			b.AppendByte(hexDigits[f&0xf])
+			b.AppendByte('"')
+		}
+	}
+	if hasReqID {
+		appendKey(b, p.requestID, false)
+		appendJSONString(b, reqID)
+	}
+	out := make([]byte, b.Len())
+	copy(out, b.Bytes())
+	return out
+}
+
+func lowUint64(b []byte) uint64 {
+	var v uint64
+	for _, c := range b {
+		v = v<<8 | uint64(c)
+	}
+	return v
+}
+
