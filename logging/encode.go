@@ -313,4 +313,3 @@ func lowUint64(b []byte) uint64 {
 	}
 	return v
 }
-
