@@ -239,7 +239,7 @@ func (c config) resolve() (resolved, error) {
 	return r, nil
 }
 
-const gcpProjectAllowed = "a project ID of lowercase letters, digits and hyphens (at most 63)"
+const gcpProjectAllowed = "a project ID of lowercase letters, digits and hyphens (with . and : in domain-scoped IDs), at most 100 characters"
 
 // checkGCPProject accepts project IDs (and the "domain:project" form) made of
 // lowercase letters, digits, hyphens, dots and colons.
