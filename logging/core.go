@@ -191,7 +191,7 @@ func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 	}
 	if fb.Len() > 3 { // more than "{}\n"
 		b.AppendByte(',')
-		_, _ = b.Write(fb.Bytes()[1:])
+		appendSafe(b, fb.Bytes()[1:])
 	} else {
 		b.AppendString("}\n")
 	}
@@ -218,10 +218,13 @@ func (c *core) writeConsole(ent zapcore.Entry, fields []zapcore.Field) error {
 		pre = append(pre, c.bound...)
 		fields = append(pre, fields...)
 	}
-	b, err := c.enc.EncodeEntry(ent, fields)
+	eb, err := c.enc.EncodeEntry(ent, fields)
 	if err != nil {
 		return err
 	}
+	b := bufPool.Get()
+	appendSafe(b, eb.Bytes())
+	eb.Free()
 	_, err = c.out.Write(b.Bytes())
 	b.Free()
 	return err

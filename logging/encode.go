@@ -1,6 +1,7 @@
 package logging
 
 import (
+	"bytes"
 	"encoding/hex"
 	"time"
 	"unicode/utf8"
@@ -139,10 +140,9 @@ func appendEscaped(b *buffer.Buffer, s string) {
 			start = i
 			continue
 		}
-		if r == '\u2028' || r == '\u2029' {
+		if r <= 0x9f || r == '\u2028' || r == '\u2029' { // C1 controls and line separators
 			b.AppendString(s[start:i])
-			b.AppendString(`\u202`)
-			b.AppendByte(hexDigits[r&0xf])
+			appendUEscape(b, r)
 			i += size
 			start = i
 			continue
@@ -150,6 +150,47 @@ func appendEscaped(b *buffer.Buffer, s string) {
 		i += size
 	}
 	b.AppendString(s[start:])
+}
+
+// appendUEscape writes r (< U+10000) as a JSON \uXXXX escape.
+func appendUEscape(b *buffer.Buffer, r rune) {
+	b.AppendString(`\u`)
+	b.AppendByte(hexDigits[r>>12&0xf])
+	b.AppendByte(hexDigits[r>>8&0xf])
+	b.AppendByte(hexDigits[r>>4&0xf])
+	b.AppendByte(hexDigits[r&0xf])
+}
+
+// appendSafe appends p, JSON text that zap encoded, to b, escaping what zap
+// leaves raw inside strings and a terminal may act on: DEL, the C1 controls
+// (U+0080-U+009F, among them CSI) and U+2028/U+2029. These can only occur
+// inside JSON strings, where the escape is equivalent. Fast when absent.
+func appendSafe(b *buffer.Buffer, p []byte) {
+	if bytes.IndexByte(p, 0x7f) < 0 && bytes.IndexByte(p, 0xc2) < 0 && bytes.IndexByte(p, 0xe2) < 0 {
+		_, _ = b.Write(p)
+		return
+	}
+	start := 0
+	for i := 0; i < len(p); {
+		c := p[i]
+		if c < utf8.RuneSelf {
+			if c == 0x7f {
+				_, _ = b.Write(p[start:i])
+				appendUEscape(b, rune(c))
+				start = i + 1
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(p[i:])
+		if (r >= 0x80 && r <= 0x9f) || r == '\u2028' || r == '\u2029' {
+			_, _ = b.Write(p[start:i])
+			appendUEscape(b, r)
+			start = i + size
+		}
+		i += size
+	}
+	_, _ = b.Write(p[start:])
 }
 
 // appendTime writes t in UTC as RFC 3339 with nanoseconds, always nine
