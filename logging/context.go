@@ -22,7 +22,7 @@ type ctxKey struct{}
 type ctxLogger struct {
 	bound  *zap.Logger
 	bindSC trace.SpanContext          // span current at NewContext/With
-	own    atomic.Pointer[zap.Logger] // bound + bindSC's trace fields, built on first use
+	own    atomic.Pointer[spanLogger] // bound + bindSC's trace fields, built on first use
 	last   atomic.Pointer[spanLogger] // bound + the last other span asked for
 }
 
@@ -92,19 +92,19 @@ func FromContext(ctx context.Context) *zap.Logger {
 		return cl.bound
 	}
 	if sameSpan(sc, cl.bindSC) {
-		if l := cl.own.Load(); l != nil {
-			return l
+		if e := cl.own.Load(); e != nil {
+			return e.l
 		}
-		l := withSpan(cl.bound, span, sc)
-		cl.own.Store(l)
-		return l
+		e := bindSpan(cl.bound, span, sc)
+		cl.own.Store(e)
+		return e.l
 	}
 	if e := cl.last.Load(); e != nil && sameSpan(e.sc, sc) {
 		return e.l
 	}
-	l := withSpan(cl.bound, span, sc)
-	cl.last.Store(&spanLogger{sc: sc, l: l})
-	return l
+	e := bindSpan(cl.bound, span, sc)
+	cl.last.Store(e)
+	return e.l
 }
 
 // sameSpan compares the parts of two span contexts the line carries.
@@ -112,19 +112,39 @@ func sameSpan(a, b trace.SpanContext) bool {
 	return a.SpanID() == b.SpanID() && a.TraceID() == b.TraceID() && a.TraceFlags() == b.TraceFlags()
 }
 
-// withSpan returns l bound to span. A logger built by New gets the span in
+// tailCap is the room for pre-encoded trace fields and request ID kept
+// inside a spanEntry; longer tails go to the heap.
+const tailCap = 256
+
+// spanEntry is everything binding a logger to a span needs, in one
+// allocation: the cache entry, the span-bound core, its pre-encoded trace
+// fields and the field slice handed to zap.Logger.With.
+type spanEntry struct {
+	spanLogger
+	c     core
+	field [1]zapcore.Field
+	tail  [tailCap]byte
+}
+
+// bindSpan returns l bound to span. A logger built by New gets the span in
 // its core (trace fields written by the profile, OTLP record context, error
 // recording); any other zap logger gets trace_id, span_id and trace_flags as
 // string fields.
-func withSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *zap.Logger {
+func bindSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *spanLogger {
 	if c, ok := l.Core().(*core); ok {
-		return l.With(zap.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: c.withSpan(span, sc)})
+		e := &spanEntry{}
+		c.withSpanInto(&e.c, span, sc, e.tail[:])
+		e.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: &e.c}
+		e.sc = sc
+		e.l = l.With(e.field[:]...)
+		e.field[0] = zapcore.Field{}
+		return &e.spanLogger
 	}
-	return l.With(
+	return &spanLogger{sc: sc, l: l.With(
 		zap.String("trace_id", sc.TraceID().String()),
 		zap.String("span_id", sc.SpanID().String()),
 		zap.String("trace_flags", sc.TraceFlags().String()),
-	)
+	)}
 }
 
 // globalCache caches the global logger bound to the last span asked for
@@ -140,9 +160,9 @@ func globalWithSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *zap.L
 	if e := globalCache.Load(); e != nil && e.base == l && sameSpan(e.sc, sc) {
 		return e.l
 	}
-	sl := withSpan(l, span, sc)
-	globalCache.Store(&globalSpanLogger{base: l, spanLogger: spanLogger{sc: sc, l: sl}})
-	return sl
+	e := bindSpan(l, span, sc)
+	globalCache.Store(&globalSpanLogger{base: l, spanLogger: *e})
+	return e.l
 }
 
 var (

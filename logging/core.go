@@ -91,23 +91,23 @@ func (c *core) With(fields []zapcore.Field) zapcore.Core {
 		n.bridge = n.bridge.With(fields)
 	}
 	if n.json {
-		n.tail = n.prof.buildTail(n.sc, n.gcpProject, n.reqID, n.hasReqID)
+		n.tail = n.prof.buildTail(nil, n.sc, n.gcpProject, n.reqID, n.hasReqID)
 	}
 	return n
 }
 
-// withSpan returns a copy of c bound to span (whose context sc is valid).
-func (c *core) withSpan(span trace.Span, sc trace.SpanContext) *core {
-	n := c.clone()
+// withSpanInto makes n a copy of c bound to span (whose context sc is
+// valid), building the trace fields in tailBuf when they fit.
+func (c *core) withSpanInto(n *core, span trace.Span, sc trace.SpanContext, tailBuf []byte) {
+	*n = *c
 	n.span, n.sc = span, sc
 	if n.json {
-		n.tail = n.prof.buildTail(sc, n.gcpProject, n.reqID, n.hasReqID)
+		n.tail = n.prof.buildTail(tailBuf[:0], sc, n.gcpProject, n.reqID, n.hasReqID)
 	}
 	if n.bridge != nil {
 		ctx := trace.ContextWithSpan(context.Background(), span)
 		n.bridge = n.bridge.With([]zapcore.Field{{Key: "context", Type: zapcore.SkipType, Interface: ctx}})
 	}
-	return n
 }
 
 func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {

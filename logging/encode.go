@@ -274,7 +274,9 @@ func (p *profile) appendCaller(b *buffer.Buffer, c zapcore.EntryCaller) {
 
 // buildTail pre-encodes the trace members and the request ID of a core so
 // each line copies them instead of formatting them.
-func (p *profile) buildTail(sc trace.SpanContext, gcpProject, reqID string, hasReqID bool) []byte {
+//
+// The bytes are appended to dst (which may have room for them already).
+func (p *profile) buildTail(dst []byte, sc trace.SpanContext, gcpProject, reqID string, hasReqID bool) []byte {
 	if !sc.IsValid() && !hasReqID {
 		return nil
 	}
@@ -342,9 +344,7 @@ func (p *profile) buildTail(sc trace.SpanContext, gcpProject, reqID string, hasR
 		appendKey(b, p.requestID, false)
 		appendJSONString(b, reqID)
 	}
-	out := make([]byte, b.Len())
-	copy(out, b.Bytes())
-	return out
+	return append(dst, b.Bytes()...)
 }
 
 func lowUint64(b []byte) uint64 {

@@ -368,3 +368,24 @@ func TestSyncIgnoresTerminalErrors(t *testing.T) {
 		t.Fatalf("Sync: %v", err)
 	}
 }
+
+func TestLongRequestIDInChildSpan(t *testing.T) {
+	tp, _ := newTracer(t)
+	l, buf := newJSON(t, logging.WithProfile("gcp"), logging.WithGCPProject(strings.Repeat("p", 90)))
+	long := strings.Repeat("r", 400) // longer than the inline room for trace fields
+	ctx, parent := tp.Tracer("t").Start(context.Background(), "parent")
+	defer parent.End()
+	ctx = logging.With(logging.NewContext(ctx, l.Zap()), zap.String("request_id", long))
+	cctx, child := tp.Tracer("t").Start(ctx, "child")
+	defer child.End()
+	logging.FromContext(cctx).Info("a")
+	logging.FromContext(ctx).Info("b")
+	lines := buf.Lines()
+	a, b := decode(t, lines[0]), decode(t, lines[1])
+	if a["request_id"] != long || b["request_id"] != long {
+		t.Fatal("long request_id damaged")
+	}
+	if a["logging.googleapis.com/spanId"] != child.SpanContext().SpanID().String() || b["logging.googleapis.com/spanId"] != parent.SpanContext().SpanID().String() {
+		t.Fatalf("span ids %v / %v", a["logging.googleapis.com/spanId"], b["logging.googleapis.com/spanId"])
+	}
+}

@@ -113,9 +113,9 @@ func (h *slogHandler) logger(ctx context.Context) *zap.Logger {
 	if e := h.cache.Load(); e != nil && sameSpan(e.sc, sc) {
 		return e.l
 	}
-	l := withSpan(root, span, sc)
-	h.cache.Store(&spanLogger{sc: sc, l: l})
-	return l
+	e := bindSpan(root, span, sc)
+	h.cache.Store(e)
+	return e.l
 }
 
 func zapLevel(lv slog.Level) zapcore.Level {
