@@ -256,13 +256,22 @@ func (c *core) Sync() error {
 	return err
 }
 
-// isContextField reports whether f carries a context.Context.
+// isContextField reports whether f carries a context.Context. zap.Any
+// turns a context into a Stringer or Reflect field (contexts implement
+// String); zap.Inline, Object or Array can carry one only if the context
+// type implements zap's marshalers, which no context type does; those are
+// checked too, at the price of a type assertion.
 func isContextField(f zapcore.Field) bool {
-	if f.Interface == nil {
-		return false
+	switch f.Type {
+	case zapcore.StringerType, zapcore.ReflectType, zapcore.SkipType,
+		zapcore.ObjectMarshalerType, zapcore.InlineMarshalerType, zapcore.ArrayMarshalerType:
+		if f.Interface == nil {
+			return false
+		}
+		_, ok := f.Interface.(context.Context)
+		return ok
 	}
-	_, ok := f.Interface.(context.Context)
-	return ok
+	return false
 }
 
 // isErrField reports whether f is an Err field or a zap.Error field.
