@@ -35,6 +35,7 @@ type core struct {
 	enc        zapcore.Encoder // json: fields only (no entry keys); console: zap's console encoder
 	gcpProject string
 	spanErrors bool
+	noCaller   bool // WithoutCaller: the slog handler leaves the caller out too
 
 	span     trace.Span // nil when no span is bound
 	sc       trace.SpanContext

@@ -115,7 +115,7 @@ func ExampleLogger_Slog() {
 	ctx := logging.With(logging.NewContext(exampleSpan(), l.Zap()), zap.String("request_id", "req-2"))
 	l.Slog().InfoContext(ctx, "slog_line", "user", "bob")
 
-	// slog stamps its own time and caller: print the correlated fields.
+	// slog stamps its own time: print the correlated fields.
 	var m map[string]any
 	_ = json.Unmarshal(buf.Bytes(), &m)
 	for _, k := range []string{"msg", "trace_id", "span_id", "trace_flags", "request_id", "user"} {

@@ -46,6 +46,7 @@ func New(opts ...Option) (*Logger, error) {
 		json:       r.json,
 		gcpProject: r.gcpProject,
 		spanErrors: !cfg.noSpanErrs,
+		noCaller:   cfg.noCaller,
 	}
 	if r.json {
 		c.enc = zapcore.NewJSONEncoder(zapcore.EncoderConfig{
@@ -92,22 +93,42 @@ func New(opts ...Option) (*Logger, error) {
 }
 
 // Zap returns the zap logger. Pass it to NewContext, or to zap.ReplaceGlobals
-// so FromContext falls back to it.
-func (l *Logger) Zap() *zap.Logger { return l.zl }
+// so FromContext falls back to it. On a nil *Logger it returns the logger
+// FromContext falls back to.
+func (l *Logger) Zap() *zap.Logger {
+	if l == nil {
+		return global()
+	}
+	return l.zl
+}
 
 // SetLevel changes the minimum level of every logger derived from l, at
-// once and safely while other goroutines log.
-func (l *Logger) SetLevel(lv zapcore.Level) { l.lvl.SetLevel(lv) }
+// once and safely while other goroutines log. A nil *Logger ignores it.
+func (l *Logger) SetLevel(lv zapcore.Level) {
+	if l != nil {
+		l.lvl.SetLevel(lv)
+	}
+}
 
-// Level returns the current minimum level.
-func (l *Logger) Level() zapcore.Level { return l.lvl.Level() }
+// Level returns the current minimum level (info for a nil *Logger).
+func (l *Logger) Level() zapcore.Level {
+	if l == nil {
+		return zapcore.InfoLevel
+	}
+	return l.lvl.Level()
+}
 
 // Sync flushes buffered output and the OTLP bridge. Call it before exit.
-func (l *Logger) Sync() error { return l.zl.Sync() }
+func (l *Logger) Sync() error {
+	if l == nil {
+		return nil
+	}
+	return l.zl.Sync()
+}
 
 // Slog returns a log/slog logger writing through l with the same
 // correlation (see NewSlogHandler).
-func (l *Logger) Slog() *slog.Logger { return slog.New(NewSlogHandler(l.zl)) }
+func (l *Logger) Slog() *slog.Logger { return slog.New(NewSlogHandler(l.Zap())) }
 
 // maxLevelBody bounds the body LevelHandler reads.
 const maxLevelBody = 1 << 10
@@ -119,6 +140,10 @@ const maxLevelBody = 1 << 10
 // methods 405. Mount it on an admin port: it does no authentication.
 func (l *Logger) LevelHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l == nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "no logger"})
+			return
+		}
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
 		case http.MethodPut, http.MethodPost:

@@ -3,6 +3,8 @@ package logging_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -387,5 +389,18 @@ func TestLongRequestIDInChildSpan(t *testing.T) {
 	}
 	if a["logging.googleapis.com/spanId"] != child.SpanContext().SpanID().String() || b["logging.googleapis.com/spanId"] != parent.SpanContext().SpanID().String() {
 		t.Fatalf("span ids %v / %v", a["logging.googleapis.com/spanId"], b["logging.googleapis.com/spanId"])
+	}
+}
+
+func TestNilLoggerIsSafe(t *testing.T) {
+	var l *logging.Logger
+	if l.Zap() == nil || l.Slog() == nil || l.Sync() != nil || l.Level() != zapcore.InfoLevel {
+		t.Fatal("nil *Logger methods")
+	}
+	l.SetLevel(zapcore.DebugLevel)
+	rec := httptest.NewRecorder()
+	l.LevelHandler().ServeHTTP(rec, httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("nil logger level handler: %d", rec.Code)
 	}
 }

@@ -25,7 +25,9 @@ var _ slog.Handler = (*slogHandler)(nil)
 // the trace fields (trace_id, span_id, trace_flags of its span), and when
 // that context carries fields bound with With or a logger from NewContext,
 // the line is written through that logger, with those fields. Groups become
-// nested objects. Levels map to zap's: below info is debug, below warn is
+// nested objects. Each line carries the caller of the slog call (unless the
+// logger was built WithoutCaller) and slog's own timestamp; slog lines carry
+// no stack trace. Levels map to zap's: below info is debug, below warn is
 // info, below error is warn, the rest is error. A nil l means the global
 // logger at each call. It passes testing/slogtest.
 func NewSlogHandler(l *zap.Logger) slog.Handler {
@@ -69,7 +71,7 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 		Message:    r.Message,
 		LoggerName: l.Name(),
 	}
-	if r.PC != 0 {
+	if c, ok := l.Core().(*core); (!ok || !c.noCaller) && r.PC != 0 {
 		fs := runtime.CallersFrames([]uintptr{r.PC})
 		f, _ := fs.Next()
 		ent.Caller = zapcore.EntryCaller{Defined: true, PC: f.PC, File: f.File, Line: f.Line, Function: f.Function}

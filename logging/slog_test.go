@@ -118,3 +118,16 @@ func TestSlogNilLoggerUsesGlobal(t *testing.T) {
 		t.Fatal("nil logger did not use the global")
 	}
 }
+
+func TestSlogCallerFollowsLogger(t *testing.T) {
+	l, buf := newJSON(t)
+	l.Slog().Info("with_caller")
+	if c, _ := lastLine(t, buf)["caller"].(string); !strings.HasPrefix(c, "logging/slog_test.go:") {
+		t.Fatalf("caller %q", c)
+	}
+	nc, buf2 := newJSON(t, logging.WithoutCaller())
+	nc.Slog().Info("without_caller")
+	if _, ok := lastLine(t, buf2)["caller"]; ok {
+		t.Fatal("WithoutCaller ignored by the slog handler")
+	}
+}
