@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/contrib/bridges/otelzap"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -173,4 +175,43 @@ func BenchmarkFromContext(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		_ = logging.FromContext(ctx)
 	}
+}
+
+// discardProcessor drops records (the cost of the bridge without export).
+type discardProcessor struct{}
+
+func (discardProcessor) OnEmit(context.Context, *sdklog.Record) error           { return nil }
+func (discardProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+func (discardProcessor) Shutdown(context.Context) error                         { return nil }
+func (discardProcessor) ForceFlush(context.Context) error                       { return nil }
+
+// BenchmarkRequestLineOTLP: with the OTLP bridge on, vs the stack a user
+// would write: zap's JSON core teed with the otelzap core, trace fields
+// bound, and the context passed as a field so the record gets the span.
+func BenchmarkRequestLineOTLP(b *testing.B) {
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(discardProcessor{}))
+	defer func() { _ = lp.Shutdown(context.Background()) }()
+	sctx, sc := spanCtx(context.Background(), 0xab, 0xcd)
+	req := "5f0e7a4c-2b1d-4e8f-9a3b-6c7d8e9f0a1b"
+	b.Run("zap_tee_prebound", func(b *testing.B) {
+		tee := zapcore.NewTee(baselineZap().Core(), otelzap.NewCore("bench", otelzap.WithLoggerProvider(lp)))
+		l := prebound(zap.New(tee, zap.AddCaller(), zap.AddStacktrace(zapcore.ErrorLevel)), sc, req)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			l.Info("order_loaded", zap.String("order_id", "ord-1234"), zap.Int("items", 3), zap.Duration("took", 1500*time.Microsecond), zap.Any("ctx", sctx))
+		}
+	})
+	b.Run("fromcontext", func(b *testing.B) {
+		ol, err := logging.New(logging.WithFormat("json"), logging.WithOutput(zapcore.AddSync(io.Discard)), logging.WithEnvLookup(noEnv), logging.WithLoggerProvider(lp))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := logging.With(logging.NewContext(sctx, ol.Zap()), zap.String("request_id", req))
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			logging.FromContext(ctx).Info("order_loaded", zap.String("order_id", "ord-1234"), zap.Int("items", 3), zap.Duration("took", 1500*time.Microsecond))
+		}
+	})
 }
