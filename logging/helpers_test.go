@@ -174,3 +174,12 @@ func replaceGlobal(t testing.TB, l *zap.Logger) {
 }
 
 var _ zapcore.WriteSyncer = (*syncBuffer)(nil)
+
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
