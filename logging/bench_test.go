@@ -38,7 +38,7 @@ func prebound(l *zap.Logger, sc trace.SpanContext, reqID string) *zap.Logger {
 	)
 }
 
-func benchLogger(b *testing.B) *logging.Logger {
+func benchLogger(b testing.TB) *logging.Logger {
 	l, err := logging.New(logging.WithFormat("json"), logging.WithOutput(zapcore.AddSync(io.Discard)), logging.WithEnvLookup(noEnv))
 	if err != nil {
 		b.Fatal(err)
@@ -57,7 +57,7 @@ func spanCtx(parent context.Context, tid byte, sid byte) (context.Context, trace
 
 // requestCtx is the context the middleware hands a handler: the server span
 // current, then the request ID bound.
-func requestCtx(b *testing.B) (context.Context, trace.SpanContext) {
+func requestCtx(b testing.TB) (context.Context, trace.SpanContext) {
 	ctx, sc := spanCtx(context.Background(), 0xab, 0xcd)
 	ctx = logging.NewContext(ctx, benchLogger(b).Zap())
 	return logging.With(ctx, zap.String("request_id", "5f0e7a4c-2b1d-4e8f-9a3b-6c7d8e9f0a1b")), sc

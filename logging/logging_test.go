@@ -245,6 +245,16 @@ func TestContextValueNeverSerialised(t *testing.T) {
 	if strings.Contains(line, "ctx") || strings.Contains(line, "secret-value") || strings.Contains(line, "context.") {
 		t.Fatalf("a context was serialised: %s", line)
 	}
+
+	cbuf := &syncBuffer{}
+	cl, err := logging.New(logging.WithFormat("console"), logging.WithOutput(cbuf), logging.WithEnvLookup(noEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.Zap().With(zap.Any("bound_ctx", ctx)).Info("x", zap.Any("ctx", ctx), zap.Int("n", 1))
+	if out := cbuf.String(); strings.Contains(out, "ctx") || strings.Contains(out, "secret-value") || !strings.Contains(out, `"n": 1`) {
+		t.Fatalf("console line: %s", out)
+	}
 }
 
 func TestSpanErrorsRecordedOnRecordingSpan(t *testing.T) {

@@ -23,8 +23,7 @@ func TestPerfRatios(t *testing.T) {
 	if os.Getenv("OTELKIT_PERF") != "1" {
 		t.Skip("set OTELKIT_PERF=1 to measure")
 	}
-	b := &testing.B{}
-	ctx, sc := requestCtx(b)
+	ctx, sc := requestCtx(t)
 	c1, sc1 := spanCtx(ctx, 0xab, 0x01)
 	c2, _ := spanCtx(ctx, 0xab, 0x02)
 	req := "5f0e7a4c-2b1d-4e8f-9a3b-6c7d8e9f0a1b"
