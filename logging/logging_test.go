@@ -374,13 +374,6 @@ func TestConcurrentUse(t *testing.T) {
 	}
 }
 
-func TestSyncIgnoresTerminalErrors(t *testing.T) {
-	l, _ := newJSON(t)
-	if err := l.Sync(); err != nil {
-		t.Fatalf("Sync: %v", err)
-	}
-}
-
 func TestLongRequestIDInChildSpan(t *testing.T) {
 	tp, _ := newTracer(t)
 	l, buf := newJSON(t, logging.WithProfile("gcp"), logging.WithGCPProject(strings.Repeat("p", 90)))
