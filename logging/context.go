@@ -190,8 +190,8 @@ func global() *zap.Logger {
 }
 
 // Err returns a field that writes error (the message) and error_type (the
-// Go type) for err; the ECS profile writes error.message and error.type. A
-// nil err writes nothing. On an error-level line inside a recording span,
+// Go type) for err; the ECS profile writes error.message and error.type, the
+// Datadog profile error.message and error.kind. A nil err writes nothing. On an error-level line inside a recording span,
 // the error is also recorded on the span (see WithoutSpanErrors).
 func Err(err error) zap.Field {
 	if err == nil {

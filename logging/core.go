@@ -182,7 +182,7 @@ func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 	}
 	_, _ = b.Write(c.tail)
 	if ent.LoggerName != "" {
-		appendKey(b, "logger", false)
+		appendKey(b, p.logger, false)
 		appendJSONString(b, ent.LoggerName)
 	}
 	fb, err := c.enc.EncodeEntry(zapcore.Entry{Stack: ent.Stack}, fields)

@@ -49,9 +49,10 @@
 //	gcp      severity, message, logging.googleapis.com/trace ("projects/<id>/traces/<trace>"),
 //	         logging.googleapis.com/spanId, logging.googleapis.com/trace_sampled,
 //	         logging.googleapis.com/sourceLocation
-//	ecs      @timestamp, log.level, message, log.origin.*, trace.id, span.id,
+//	ecs      @timestamp, log.level, message, log.origin.*, log.logger, trace.id, span.id,
 //	         http.request.id, error.message, error.type, error.stack_trace, ecs.version
-//	datadog  timestamp, level, message, dd.trace_id and dd.span_id (decimal of the low 64 bits)
+//	datadog  timestamp, level, message, logger.name, dd.trace_id and dd.span_id (decimal
+//	         strings of the low 64 bits), error.message, error.kind, error.stack
 //
 // # OTLP
 //

@@ -25,6 +25,7 @@ type profile struct {
 	stack      string // key of the stack trace
 	errMsg     string // key Err writes the message under
 	errType    string // key Err writes the Go type under
+	logger     string // key of the logger name (zap.Logger.Named)
 	extra      string // pre-encoded constant members written after the message (e.g. ecs.version)
 }
 
@@ -39,20 +40,21 @@ const (
 var profiles = map[string]*profile{
 	ProfileDefault: {
 		name: ProfileDefault, time: "time", level: "level", msg: "msg", caller: "caller",
-		requestID: "request_id", stack: "stacktrace", errMsg: "error", errType: "error_type",
+		requestID: "request_id", stack: "stacktrace", errMsg: "error", errType: "error_type", logger: "logger",
 	},
 	ProfileGCP: {
 		name: ProfileGCP, time: "time", level: "severity", upperLevel: true, msg: "message",
-		requestID: "request_id", stack: "stack_trace", errMsg: "error", errType: "error_type",
+		requestID: "request_id", stack: "stack_trace", errMsg: "error", errType: "error_type", logger: "logger",
 	},
 	ProfileECS: {
 		name: ProfileECS, time: "@timestamp", level: "log.level", msg: "message",
 		requestID: "http.request.id", stack: "error.stack_trace", errMsg: "error.message", errType: "error.type",
-		extra: `,"ecs.version":"8.11.0"`,
+		logger: "log.logger", extra: `,"ecs.version":"8.11.0"`,
 	},
 	ProfileDatadog: {
 		name: ProfileDatadog, time: "timestamp", level: "level", msg: "message", caller: "caller",
-		requestID: "request_id", stack: "error.stack", errMsg: "error", errType: "error_type",
+		requestID: "request_id", stack: "error.stack", errMsg: "error.message", errType: "error.kind",
+		logger: "logger.name",
 	},
 }
 

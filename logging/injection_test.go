@@ -33,14 +33,14 @@ func TestJSONInjection(t *testing.T) {
 		if len(lines) != len(hostile) {
 			t.Fatalf("%s: %d hostile entries gave %d lines", p, len(hostile), len(lines))
 		}
-		msgKey, reqKey := "msg", "request_id"
+		msgKey, reqKey, logKey := "msg", "request_id", "logger"
 		switch p {
 		case "gcp":
 			msgKey = "message"
 		case "ecs":
-			msgKey, reqKey = "message", "http.request.id"
+			msgKey, reqKey, logKey = "message", "http.request.id", "log.logger"
 		case "datadog":
-			msgKey = "message"
+			msgKey, logKey = "message", "logger.name"
 		}
 		for i, line := range lines {
 			for _, c := range line {
@@ -50,7 +50,7 @@ func TestJSONInjection(t *testing.T) {
 			}
 			m := decode(t, line)
 			want := validUTF8(hostile[i])
-			if m[msgKey] != want || m[reqKey] != want || m["logger"] != want || m[want] != want {
+			if m[msgKey] != want || m[reqKey] != want || m[logKey] != want || m[want] != want {
 				t.Fatalf("%s: value did not round-trip:\n%q\n%v", p, hostile[i], m)
 			}
 		}

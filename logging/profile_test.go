@@ -185,6 +185,10 @@ func TestProfileDatadog(t *testing.T) {
 	if m["message"] != "payment_failed" || m["level"] != "error" || m["request_id"] != "req-9" {
 		t.Fatalf("datadog line: %s", line)
 	}
+	// Datadog's standard error attributes.
+	if m["error.message"] != "card declined" || m["error.kind"] != "*errors.errorString" || m["error.stack"] == nil {
+		t.Fatalf("datadog error attributes: %s", line)
+	}
 }
 
 func TestProfileFromEnvAndInvalid(t *testing.T) {
@@ -208,6 +212,16 @@ func TestProfileWithoutSpanWritesNoTraceKeys(t *testing.T) {
 			if strings.Contains(line, k) {
 				t.Errorf("%s: %q in a line without span: %s", p, k, line)
 			}
+		}
+	}
+}
+
+func TestProfileLoggerNameKey(t *testing.T) {
+	for p, key := range map[string]string{"default": "logger", "gcp": "logger", "ecs": "log.logger", "datadog": "logger.name"} {
+		l, buf := newJSON(t, logging.WithProfile(p))
+		l.Zap().Named("db").Info("x")
+		if got := lastLine(t, buf)[key]; got != "db" {
+			t.Errorf("%s: %s = %v", p, key, got)
 		}
 	}
 }
