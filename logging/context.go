@@ -20,10 +20,11 @@ type ctxKey struct{}
 // the loggers FromContext built for spans (so repeated calls allocate
 // nothing).
 type ctxLogger struct {
-	bound  *zap.Logger
-	bindSC trace.SpanContext          // span current at NewContext/With
-	own    atomic.Pointer[spanLogger] // bound + bindSC's trace fields, built on first use
-	last   atomic.Pointer[spanLogger] // bound + the last other span asked for
+	bound     *zap.Logger
+	bindSC    trace.SpanContext          // span current at NewContext/With
+	spanBound bool                       // bound already carries bindSC (With on a logger built by New)
+	own       atomic.Pointer[zap.Logger] // bound + bindSC's trace fields (bound itself when spanBound)
+	last      atomic.Pointer[spanLogger] // bound + the last other span asked for (or none)
 }
 
 // spanLogger is a logger bound to one span.
@@ -53,7 +54,21 @@ func With(ctx context.Context, fields ...zap.Field) context.Context {
 	if len(fields) == 0 {
 		return ctx
 	}
-	return newCtx(ctx, base(ctx).With(fields...))
+	b := base(ctx)
+	span := trace.SpanFromContext(ctx)
+	if sc := span.SpanContext(); sc.IsValid() {
+		if _, ok := b.Core().(*core); ok {
+			// Bind the span in the same clone as the fields, so the first
+			// FromContext in this span finds its logger ready.
+			all := make([]zap.Field, len(fields)+1)
+			copy(all, fields)
+			all[len(fields)] = zap.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: span}
+			cl := &ctxLogger{bound: b.With(all...), bindSC: sc, spanBound: true}
+			cl.own.Store(cl.bound)
+			return context.WithValue(ctx, ctxKey{}, cl)
+		}
+	}
+	return newCtx(ctx, b.With(fields...))
 }
 
 func base(ctx context.Context) *zap.Logger {
@@ -89,15 +104,25 @@ func FromContext(ctx context.Context) *zap.Logger {
 		return globalWithSpan(l, span, sc)
 	}
 	if !sc.IsValid() {
-		return cl.bound
-	}
-	if sameSpan(sc, cl.bindSC) {
-		if e := cl.own.Load(); e != nil {
+		if !cl.spanBound {
+			return cl.bound
+		}
+		// ctx no longer holds a valid span but bound carries one: use a
+		// copy without it (cached in the last slot under the zero span).
+		if e := cl.last.Load(); e != nil && !e.sc.IsValid() {
 			return e.l
 		}
-		e := bindSpan(cl.bound, span, sc)
-		cl.own.Store(e)
+		e := &spanLogger{l: cl.bound.With(zap.Field{Key: spanUnbindKey, Type: zapcore.SkipType})}
+		cl.last.Store(e)
 		return e.l
+	}
+	if sameSpan(sc, cl.bindSC) {
+		if l := cl.own.Load(); l != nil {
+			return l
+		}
+		l := bindSpan(cl.bound, span, sc).l
+		cl.own.Store(l)
+		return l
 	}
 	if e := cl.last.Load(); e != nil && sameSpan(e.sc, sc) {
 		return e.l

@@ -18,10 +18,17 @@ var bufPool = buffer.NewPool()
 // the core writes it right after the trace fields, under the profile's key.
 const requestIDKey = "request_id"
 
-// spanBindKey marks the internal field FromContext uses to hand a core
-// already bound to a span to zap.Logger.With. Users cannot build the value
-// (an unexported type), so the key alone never triggers it.
-const spanBindKey = "\x00otelkit.span"
+// Internal marker fields (SkipType, so other cores ignore them):
+//
+//   - spanBindKey with a *core hands a core already bound to a span to
+//     zap.Logger.With (FromContext for a new span);
+//   - spanBindKey with a trace.Span binds that span in the same clone as the
+//     other fields of the call (With in a context with a span);
+//   - spanUnbindKey removes the bound span.
+const (
+	spanBindKey   = "\x00otelkit.span"
+	spanUnbindKey = "\x00otelkit.nospan"
+)
 
 // core is the zapcore.Core behind every Logger built by New. It writes the
 // line contract itself (time, level, msg, caller, trace fields, request ID)
@@ -74,7 +81,16 @@ func (c *core) With(fields []zapcore.Field) zapcore.Core {
 	} else {
 		n.bound = append([]zapcore.Field(nil), c.bound...)
 	}
+	rebind := false
 	for _, f := range fields {
+		if f.Type == zapcore.SkipType && (f.Key == spanBindKey || f.Key == spanUnbindKey) {
+			n.span, n.sc = nil, trace.SpanContext{}
+			if sp, ok := f.Interface.(trace.Span); ok && f.Key == spanBindKey {
+				n.span, n.sc = sp, sp.SpanContext()
+			}
+			rebind = true
+			continue
+		}
 		if f.Type == zapcore.StringType && f.Key == requestIDKey {
 			n.reqID, n.hasReqID = f.String, true
 			continue
@@ -90,11 +106,23 @@ func (c *core) With(fields []zapcore.Field) zapcore.Core {
 	}
 	if n.bridge != nil {
 		n.bridge = n.bridge.With(fields)
+		if rebind {
+			n.bridge = n.bridge.With([]zapcore.Field{{Key: "context", Type: zapcore.SkipType, Interface: spanContext(n.span)}})
+		}
 	}
 	if n.json {
 		n.tail = n.prof.buildTail(nil, n.sc, n.gcpProject, n.reqID, n.hasReqID)
 	}
 	return n
+}
+
+// spanContext returns a context holding span (none when span is nil), the
+// context the OTLP bridge emits records with.
+func spanContext(span trace.Span) context.Context {
+	if span == nil {
+		return context.Background()
+	}
+	return trace.ContextWithSpan(context.Background(), span)
 }
 
 // withSpanInto makes n a copy of c bound to span (whose context sc is
@@ -106,8 +134,7 @@ func (c *core) withSpanInto(n *core, span trace.Span, sc trace.SpanContext, tail
 		n.tail = n.prof.buildTail(tailBuf[:0], sc, n.gcpProject, n.reqID, n.hasReqID)
 	}
 	if n.bridge != nil {
-		ctx := trace.ContextWithSpan(context.Background(), span)
-		n.bridge = n.bridge.With([]zapcore.Field{{Key: "context", Type: zapcore.SkipType, Interface: ctx}})
+		n.bridge = n.bridge.With([]zapcore.Field{{Key: "context", Type: zapcore.SkipType, Interface: spanContext(span)}})
 	}
 }
 

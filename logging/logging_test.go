@@ -407,3 +407,36 @@ func TestNilLoggerIsSafe(t *testing.T) {
 		t.Fatalf("nil logger level handler: %d", rec.Code)
 	}
 }
+
+func TestWithBindsSpanEagerlyAndUnbinds(t *testing.T) {
+	tp, _ := newTracer(t)
+	l, buf := newJSON(t)
+	ctx, span := tp.Tracer("t").Start(context.Background(), "server")
+	defer span.End()
+	ctx = logging.With(logging.NewContext(ctx, l.Zap()), zap.String("request_id", "r"))
+	ctx = logging.With(ctx, zap.String("user", "bob")) // chained With in the same span
+	if n := testing.AllocsPerRun(100, func() { _ = logging.FromContext(ctx) }); n != 0 {
+		t.Fatalf("FromContext after With allocates %v", n)
+	}
+	logging.FromContext(ctx).Info("in_span")
+	// A context derived with the span removed writes no trace fields.
+	noSpan := trace.ContextWithSpanContext(ctx, trace.SpanContext{})
+	logging.FromContext(noSpan).Info("no_span")
+	logging.FromContext(noSpan).Info("no_span_again")
+	cctx, child := tp.Tracer("t").Start(ctx, "child")
+	logging.FromContext(cctx).Info("child")
+	child.End()
+	lines := buf.Lines()
+	m0, m1, m2, m3 := decode(t, lines[0]), decode(t, lines[1]), decode(t, lines[2]), decode(t, lines[3])
+	if m0["span_id"] != span.SpanContext().SpanID().String() || m0["user"] != "bob" || m0["request_id"] != "r" {
+		t.Fatalf("in span: %v", m0)
+	}
+	for _, m := range []map[string]any{m1, m2} {
+		if _, ok := m["trace_id"]; ok || m["request_id"] != "r" || m["user"] != "bob" {
+			t.Fatalf("without span: %v", m)
+		}
+	}
+	if m3["span_id"] != child.SpanContext().SpanID().String() || m3["user"] != "bob" {
+		t.Fatalf("child: %v", m3)
+	}
+}
