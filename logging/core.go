@@ -111,9 +111,15 @@ func (c *core) With(fields []zapcore.Field) zapcore.Core {
 		}
 	}
 	if n.json {
-		n.tail = n.prof.buildTail(nil, n.sc, n.gcpProject, n.reqID, n.hasReqID)
+		n.tail = n.prof.buildTail(make([]byte, 0, tailHint(n)), n.sc, n.gcpProject, n.reqID, n.hasReqID)
 	}
 	return n
+}
+
+// tailHint is room enough for the pre-encoded trace fields and request ID
+// of n in any profile (escaping may still grow it).
+func tailHint(n *core) int {
+	return 176 + len(n.gcpProject) + len(n.reqID)
 }
 
 // spanContext returns a context holding span (none when span is nil), the

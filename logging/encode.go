@@ -3,6 +3,7 @@ package logging
 import (
 	"bytes"
 	"encoding/hex"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -275,78 +276,72 @@ func (p *profile) appendCaller(b *buffer.Buffer, c zapcore.EntryCaller) {
 }
 
 // buildTail pre-encodes the trace members and the request ID of a core so
-// each line copies them instead of formatting them.
-//
-// The bytes are appended to dst (which may have room for them already).
+// each line copies them instead of formatting them. The bytes are appended
+// to dst, which may have room for them already (no allocation then).
 func (p *profile) buildTail(dst []byte, sc trace.SpanContext, gcpProject, reqID string, hasReqID bool) []byte {
 	if !sc.IsValid() && !hasReqID {
 		return nil
 	}
-	b := bufPool.Get()
-	defer b.Free()
 	if sc.IsValid() {
 		tid, sid := sc.TraceID(), sc.SpanID()
-		var th [32]byte
-		var sh [16]byte
-		hex.Encode(th[:], tid[:])
-		hex.Encode(sh[:], sid[:])
 		switch p.name {
 		case ProfileGCP:
-			appendKey(b, "logging.googleapis.com/trace", false)
-			b.AppendByte('"')
+			dst = append(dst, `,"logging.googleapis.com/trace":"`...)
 			if gcpProject != "" {
-				b.AppendString("projects/")
-				appendEscaped(b, gcpProject)
-				b.AppendString("/traces/")
+				dst = append(dst, "projects/"...)
+				dst = appendJSONContent(dst, gcpProject)
+				dst = append(dst, "/traces/"...)
 			}
-			_, _ = b.Write(th[:])
-			b.AppendByte('"')
-			appendKey(b, "logging.googleapis.com/spanId", false)
-			b.AppendByte('"')
-			_, _ = b.Write(sh[:])
-			b.AppendByte('"')
-			appendKey(b, "logging.googleapis.com/trace_sampled", false)
-			b.AppendBool(sc.IsSampled())
+			dst = hex.AppendEncode(dst, tid[:])
+			dst = append(dst, `","logging.googleapis.com/spanId":"`...)
+			dst = hex.AppendEncode(dst, sid[:])
+			dst = append(dst, `","logging.googleapis.com/trace_sampled":`...)
+			dst = strconv.AppendBool(dst, sc.IsSampled())
 		case ProfileECS:
-			appendKey(b, "trace.id", false)
-			b.AppendByte('"')
-			_, _ = b.Write(th[:])
-			b.AppendByte('"')
-			appendKey(b, "span.id", false)
-			b.AppendByte('"')
-			_, _ = b.Write(sh[:])
-			b.AppendByte('"')
+			dst = append(dst, `,"trace.id":"`...)
+			dst = hex.AppendEncode(dst, tid[:])
+			dst = append(dst, `","span.id":"`...)
+			dst = hex.AppendEncode(dst, sid[:])
+			dst = append(dst, '"')
 		case ProfileDatadog:
-			appendKey(b, "dd.trace_id", false)
-			b.AppendByte('"')
-			b.AppendUint(lowUint64(tid[8:]))
-			b.AppendByte('"')
-			appendKey(b, "dd.span_id", false)
-			b.AppendByte('"')
-			b.AppendUint(lowUint64(sid[:]))
-			b.AppendByte('"')
+			dst = append(dst, `,"dd.trace_id":"`...)
+			dst = strconv.AppendUint(dst, lowUint64(tid[8:]), 10)
+			dst = append(dst, `","dd.span_id":"`...)
+			dst = strconv.AppendUint(dst, lowUint64(sid[:]), 10)
+			dst = append(dst, '"')
 		default:
-			appendKey(b, "trace_id", false)
-			b.AppendByte('"')
-			_, _ = b.Write(th[:])
-			b.AppendByte('"')
-			appendKey(b, "span_id", false)
-			b.AppendByte('"')
-			_, _ = b.Write(sh[:])
-			b.AppendByte('"')
-			appendKey(b, "trace_flags", false)
-			b.AppendByte('"')
+			dst = append(dst, `,"trace_id":"`...)
+			dst = hex.AppendEncode(dst, tid[:])
+			dst = append(dst, `","span_id":"`...)
+			dst = hex.AppendEncode(dst, sid[:])
 			f := sc.TraceFlags()
-			b.AppendByte(hexDigits[f>>4])
-			b.AppendByte(hexDigits[f&0xf])
-			b.AppendByte('"')
+			dst = append(dst, `","trace_flags":"`...)
+			dst = append(dst, hexDigits[f>>4], hexDigits[f&0xf], '"')
 		}
 	}
 	if hasReqID {
-		appendKey(b, p.requestID, false)
-		appendJSONString(b, reqID)
+		dst = append(dst, ',', '"')
+		dst = append(dst, p.requestID...)
+		dst = append(dst, '"', ':', '"')
+		dst = appendJSONContent(dst, reqID)
+		dst = append(dst, '"')
 	}
-	return append(dst, b.Bytes()...)
+	return dst
+}
+
+// appendJSONContent appends s escaped for a JSON string (without quotes):
+// plain ASCII is copied as is, anything else goes through appendEscaped.
+func appendJSONContent(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
+			b := bufPool.Get()
+			appendEscaped(b, s)
+			dst = append(dst, b.Bytes()...)
+			b.Free()
+			return dst
+		}
+	}
+	return append(dst, s...)
 }
 
 func lowUint64(b []byte) uint64 {
