@@ -194,20 +194,15 @@ func (c *core) scrub(fields []zapcore.Field) []zapcore.Field {
 func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 	p := c.prof
 	b := bufPool.Get()
-	b.AppendByte('{')
-	first := true
 	if !ent.Time.IsZero() {
-		appendKey(b, p.time, true)
-		b.AppendByte('"')
+		b.AppendString(p.openTime)
 		appendTime(b, ent.Time)
-		b.AppendByte('"')
-		first = false
+		b.AppendString(p.timeToLevel)
+	} else {
+		b.AppendString(p.openLevel)
 	}
-	appendKey(b, p.level, first)
-	b.AppendByte('"')
 	b.AppendString(p.levelName(ent.Level))
-	b.AppendByte('"')
-	appendKey(b, p.msg, false)
+	b.AppendString(p.levelToMsg)
 	appendJSONString(b, ent.Message)
 	b.AppendString(p.extra)
 	if ent.Caller.Defined {

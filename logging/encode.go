@@ -28,6 +28,12 @@ type profile struct {
 	errType    string // key Err writes the Go type under
 	logger     string // key of the logger name (zap.Logger.Named)
 	extra      string // pre-encoded constant members written after the message (e.g. ecs.version)
+
+	// Pre-joined header pieces (set by init).
+	openTime    string // {"time":"
+	timeToLevel string // ","level":"
+	openLevel   string // {"level":"   (no time)
+	levelToMsg  string // ","msg":
 }
 
 // Output profile names accepted by WithProfile and OTELKIT_LOG_PROFILE.
@@ -38,7 +44,7 @@ const (
 	ProfileDatadog = "datadog"
 )
 
-var profiles = map[string]*profile{
+var profiles = withHeaders(map[string]*profile{
 	ProfileDefault: {
 		name: ProfileDefault, time: "time", level: "level", msg: "msg", caller: "caller",
 		requestID: "request_id", stack: "stacktrace", errMsg: "error", errType: "error_type", logger: "logger",
@@ -57,6 +63,17 @@ var profiles = map[string]*profile{
 		requestID: "request_id", stack: "error.stack", errMsg: "error.message", errType: "error.kind",
 		logger: "logger.name",
 	},
+})
+
+// withHeaders fills the pre-joined header pieces of every profile.
+func withHeaders(ps map[string]*profile) map[string]*profile {
+	for _, p := range ps {
+		p.openTime = `{"` + p.time + `":"`
+		p.timeToLevel = `","` + p.level + `":"`
+		p.openLevel = `{"` + p.level + `":"`
+		p.levelToMsg = `","` + p.msg + `":`
+	}
+	return ps
 }
 
 // levelName returns the level text a profile writes.
@@ -201,31 +218,24 @@ func appendSafe(b *buffer.Buffer, p []byte) {
 func appendTime(b *buffer.Buffer, t time.Time) {
 	t = t.UTC()
 	year, month, day := t.Date()
-	hour, min, sec := t.Clock()
-	var a [30]byte
 	if year < 0 || year > 9999 {
 		b.AppendString(t.Format(time.RFC3339Nano))
 		return
 	}
-	put := func(i, v, n int) {
-		for j := i + n - 1; j >= i; j-- {
-			a[j] = byte('0' + v%10)
-			v /= 10
-		}
+	hour, min, sec := t.Clock()
+	ns := t.Nanosecond()
+	a := [30]byte{
+		byte('0' + year/1000), byte('0' + year/100%10), byte('0' + year/10%10), byte('0' + year%10), '-',
+		byte('0' + int(month)/10), byte('0' + int(month)%10), '-',
+		byte('0' + day/10), byte('0' + day%10), 'T',
+		byte('0' + hour/10), byte('0' + hour%10), ':',
+		byte('0' + min/10), byte('0' + min%10), ':',
+		byte('0' + sec/10), byte('0' + sec%10), '.',
 	}
-	put(0, year, 4)
-	a[4] = '-'
-	put(5, int(month), 2)
-	a[7] = '-'
-	put(8, day, 2)
-	a[10] = 'T'
-	put(11, hour, 2)
-	a[13] = ':'
-	put(14, min, 2)
-	a[16] = ':'
-	put(17, sec, 2)
-	a[19] = '.'
-	put(20, t.Nanosecond(), 9)
+	for i := 28; i >= 20; i-- {
+		a[i] = byte('0' + ns%10)
+		ns /= 10
+	}
 	a[29] = 'Z'
 	_, _ = b.Write(a[:])
 }
