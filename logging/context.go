@@ -3,6 +3,9 @@ package logging
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
@@ -13,54 +16,208 @@ import (
 type ctxKey struct{}
 
 // ctxLogger is what a context carries: the logger with every field bound so
-// far (without trace fields).
+// far (without trace fields), the span current when they were bound, and
+// the loggers FromContext built for spans (so repeated calls allocate
+// nothing).
 type ctxLogger struct {
-	bound *zap.Logger
+	bound     *zap.Logger
+	bindSC    trace.SpanContext          // span current at NewContext/With
+	spanBound bool                       // bound already carries bindSC (With on a logger built by New)
+	own       atomic.Pointer[zap.Logger] // bound + bindSC's trace fields (bound itself when spanBound)
+	last      atomic.Pointer[spanLogger] // bound + the last other span asked for (or none)
+}
+
+// spanLogger is a logger bound to one span.
+type spanLogger struct {
+	sc trace.SpanContext
+	l  *zap.Logger
 }
 
 // NewContext returns a copy of ctx whose FromContext starts from l instead of
-// the global logger. Fields bound earlier in ctx are dropped.
+// the global logger. Fields bound earlier in ctx are dropped. A nil l means
+// the global logger.
 func NewContext(ctx context.Context, l *zap.Logger) context.Context {
 	if l == nil {
-		l = zap.L()
+		l = global()
 	}
-	return context.WithValue(ctx, ctxKey{}, &ctxLogger{bound: l})
+	return newCtx(ctx, l)
+}
+
+func newCtx(ctx context.Context, l *zap.Logger) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &ctxLogger{bound: l, bindSC: trace.SpanContextFromContext(ctx)})
 }
 
 // With returns a copy of ctx in which every later line written through
-// FromContext carries fields, after those bound before.
+// FromContext carries fields, after those bound before. A string field
+// named request_id is written right after the trace fields.
 func With(ctx context.Context, fields ...zap.Field) context.Context {
 	if len(fields) == 0 {
 		return ctx
 	}
-	return context.WithValue(ctx, ctxKey{}, &ctxLogger{bound: base(ctx).With(fields...)})
+	b := base(ctx)
+	span := trace.SpanFromContext(ctx)
+	if sc := span.SpanContext(); sc.IsValid() {
+		if _, ok := b.Core().(*core); ok {
+			// Bind the span in the same clone as the fields, so the first
+			// FromContext in this span finds its logger ready.
+			all := make([]zap.Field, len(fields)+1)
+			copy(all, fields)
+			all[len(fields)] = zap.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: span}
+			cl := &ctxLogger{bound: b.With(all...), bindSC: sc, spanBound: true}
+			cl.own.Store(cl.bound)
+			return context.WithValue(ctx, ctxKey{}, cl)
+		}
+	}
+	return newCtx(ctx, b.With(fields...))
 }
 
 func base(ctx context.Context) *zap.Logger {
-	if cl, ok := ctx.Value(ctxKey{}).(*ctxLogger); ok && cl.bound != nil {
+	if cl, ok := ctx.Value(ctxKey{}).(*ctxLogger); ok {
 		return cl.bound
 	}
-	return zap.L()
+	return global()
 }
 
 // FromContext returns the logger for ctx: the fields bound with With, plus
-// trace_id, span_id and trace_flags of the span current in ctx at this call.
-// Without a logger in ctx it falls back to zap's global logger.
+// trace_id, span_id and trace_flags of the span current in ctx at this call
+// (a child span's lines carry the child's span_id). The trace fields are
+// written for any valid span context, sampled or not, and left out when
+// there is none. Without a logger in ctx it falls back to zap's global
+// logger (zap.L, which otel.Init replaces), or, while that is still zap's
+// no-op logger, to a logger built by New from the environment, so lines are
+// never silently dropped.
+//
+// Calling it many times in one span costs no allocation: the logger bound
+// to the span is cached in the context.
 func FromContext(ctx context.Context) *zap.Logger {
-	l := base(ctx)
-	sc := trace.SpanContextFromContext(ctx)
+	if ctx == nil {
+		return global()
+	}
+	cl, _ := ctx.Value(ctxKey{}).(*ctxLogger)
+	span := trace.SpanFromContext(ctx)
+	sc := span.SpanContext()
+	if cl == nil {
+		l := global()
+		if !sc.IsValid() {
+			return l
+		}
+		return globalWithSpan(l, span, sc)
+	}
 	if !sc.IsValid() {
+		if !cl.spanBound {
+			return cl.bound
+		}
+		// ctx no longer holds a valid span but bound carries one: use a
+		// copy without it (cached in the last slot under the zero span).
+		if e := cl.last.Load(); e != nil && !e.sc.IsValid() {
+			return e.l
+		}
+		e := &spanLogger{l: cl.bound.With(zap.Field{Key: spanUnbindKey, Type: zapcore.SkipType})}
+		cl.last.Store(e)
+		return e.l
+	}
+	if sameSpan(sc, cl.bindSC) {
+		if l := cl.own.Load(); l != nil {
+			return l
+		}
+		l := bindSpan(cl.bound, span, sc).l
+		cl.own.Store(l)
 		return l
 	}
-	return l.With(
+	if e := cl.last.Load(); e != nil && sameSpan(e.sc, sc) {
+		return e.l
+	}
+	e := bindSpan(cl.bound, span, sc)
+	cl.last.Store(e)
+	return e.l
+}
+
+// sameSpan compares the parts of two span contexts the line carries.
+func sameSpan(a, b trace.SpanContext) bool {
+	return a.SpanID() == b.SpanID() && a.TraceID() == b.TraceID() && a.TraceFlags() == b.TraceFlags()
+}
+
+// tailCap is the room for pre-encoded trace fields and request ID kept
+// inside a spanEntry; longer tails go to the heap.
+const tailCap = 256
+
+// spanEntry is everything binding a logger to a span needs, in one
+// allocation: the cache entry, the span-bound core, its pre-encoded trace
+// fields and the field slice handed to zap.Logger.With.
+type spanEntry struct {
+	spanLogger
+	c     core
+	field [1]zapcore.Field
+	tail  [tailCap]byte
+}
+
+// bindSpan returns l bound to span. A logger built by New gets the span in
+// its core (trace fields written by the profile, OTLP record context, error
+// recording); any other zap logger gets trace_id, span_id and trace_flags as
+// string fields.
+func bindSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *spanLogger {
+	if c, ok := l.Core().(*core); ok {
+		e := &spanEntry{}
+		c.withSpanInto(&e.c, span, sc, e.tail[:])
+		e.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: &e.c}
+		e.sc = sc
+		e.l = l.With(e.field[:]...)
+		e.field[0] = zapcore.Field{}
+		return &e.spanLogger
+	}
+	return &spanLogger{sc: sc, l: l.With(
 		zap.String("trace_id", sc.TraceID().String()),
 		zap.String("span_id", sc.SpanID().String()),
 		zap.String("trace_flags", sc.TraceFlags().String()),
-	)
+	)}
+}
+
+// globalCache caches the global logger bound to the last span asked for
+// without a logger in the context.
+var globalCache atomic.Pointer[globalSpanLogger]
+
+type globalSpanLogger struct {
+	base *zap.Logger
+	spanLogger
+}
+
+func globalWithSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *zap.Logger {
+	if e := globalCache.Load(); e != nil && e.base == l && sameSpan(e.sc, sc) {
+		return e.l
+	}
+	e := bindSpan(l, span, sc)
+	globalCache.Store(&globalSpanLogger{base: l, spanLogger: *e})
+	return e.l
+}
+
+var (
+	fallbackOnce sync.Once
+	fallback     *zap.Logger
+)
+
+// global returns zap.L(), or while that is zap's no-op logger a logger
+// built by New from the environment (JSON or console on stdout).
+func global() *zap.Logger {
+	l := zap.L()
+	if l.Core() != zapcore.NewNopCore() {
+		return l
+	}
+	fallbackOnce.Do(func() {
+		lg, err := New()
+		if err != nil {
+			// The environment is invalid: use the defaults and say why.
+			lg, _ = New(WithEnvLookup(func(string) (string, bool) { return "", false }))
+			lg.Zap().Warn("logging_env_invalid", Err(err))
+		}
+		fallback = lg.Zap()
+	})
+	return fallback
 }
 
 // Err returns a field that writes error (the message) and error_type (the
-// Go type) for err. A nil err writes nothing.
+// Go type) for err; the ECS profile writes error.message and error.type, the
+// Datadog profile error.message and error.kind. A nil err writes nothing. On an error-level line inside a recording span,
+// the error is also recorded on the span (see WithoutSpanErrors).
 func Err(err error) zap.Field {
 	if err == nil {
 		return zap.Skip()
@@ -71,7 +228,31 @@ func Err(err error) zap.Field {
 type errFields struct{ err error }
 
 func (e errFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
-	enc.AddString("error", e.err.Error())
-	enc.AddString("error_type", fmt.Sprintf("%T", e.err))
+	return errKeys{err: e.err, msg: "error", typ: "error_type"}.MarshalLogObject(enc)
+}
+
+// errKeys writes an error under the given keys.
+type errKeys struct {
+	err      error
+	msg, typ string
+}
+
+func (e errKeys) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString(e.msg, safeErrorString(e.err))
+	enc.AddString(e.typ, fmt.Sprintf("%T", e.err))
 	return nil
+}
+
+// safeErrorString returns err.Error(), or "<nil>" for a typed nil pointer
+// and a note when Error panics, so a bad error never panics the logger.
+func safeErrorString(err error) (s string) {
+	if v := reflect.ValueOf(err); v.Kind() == reflect.Pointer && v.IsNil() {
+		return "<nil>"
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s = fmt.Sprintf("<PANIC=%v>", r)
+		}
+	}()
+	return err.Error()
 }

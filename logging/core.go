@@ -1,0 +1,363 @@
+package logging
+
+import (
+	"context"
+	"errors"
+	"syscall"
+
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/multierr"
+	"go.uber.org/zap"
+	"go.uber.org/zap/buffer"
+	"go.uber.org/zap/zapcore"
+)
+
+var bufPool = buffer.NewPool()
+
+// requestIDKey is the field name the middleware binds the request ID under;
+// the core writes it right after the trace fields, under the profile's key.
+const requestIDKey = "request_id"
+
+// Internal marker fields (SkipType, so other cores ignore them):
+//
+//   - spanBindKey with a *core hands a core already bound to a span to
+//     zap.Logger.With (FromContext for a new span);
+//   - spanBindKey with a trace.Span binds that span in the same clone as the
+//     other fields of the call (With in a context with a span);
+//   - spanUnbindKey removes the bound span.
+const (
+	spanBindKey   = "\x00otelkit.span"
+	spanUnbindKey = "\x00otelkit.nospan"
+)
+
+// core is the zapcore.Core behind every Logger built by New. It writes the
+// line contract itself (time, level, msg, caller, trace fields, request ID)
+// and leaves the bound and call fields to a zap JSON encoder, tees every
+// entry to the OTLP bridge, and records error lines on the span.
+type core struct {
+	level      zapcore.LevelEnabler
+	out        zapcore.WriteSyncer
+	prof       *profile
+	json       bool
+	enc        zapcore.Encoder // json: fields only (no entry keys); console: zap's console encoder
+	gcpProject string
+	spanErrors bool
+	noCaller   bool // WithoutCaller: the slog handler leaves the caller out too
+
+	span     trace.Span // nil when no span is bound
+	sc       trace.SpanContext
+	reqID    string
+	hasReqID bool
+	tail     []byte          // pre-encoded trace fields and request ID (JSON only)
+	bound    []zapcore.Field // bound fields (console only: written after the trace fields)
+
+	bridge zapcore.Core // OTLP bridge (otelzap), nil when off
+}
+
+var _ zapcore.Core = (*core)(nil)
+
+func (c *core) Enabled(l zapcore.Level) bool { return c.level.Enabled(l) }
+
+func (c *core) clone() *core {
+	n := *c
+	return &n
+}
+
+// With binds fields. A string field request_id is kept apart and written
+// after the trace fields; context.Context values are never encoded (the
+// bridge still receives them and uses them as the record's context).
+func (c *core) With(fields []zapcore.Field) zapcore.Core {
+	if len(fields) == 1 && fields[0].Type == zapcore.SkipType && fields[0].Key == spanBindKey {
+		if n, ok := fields[0].Interface.(*core); ok {
+			return n
+		}
+	}
+	if len(fields) == 0 {
+		return c
+	}
+	n := c.clone()
+	if n.json {
+		n.enc = c.enc.Clone()
+	} else {
+		n.bound = append([]zapcore.Field(nil), c.bound...)
+	}
+	rebind := false
+	for _, f := range fields {
+		if f.Type == zapcore.SkipType && (f.Key == spanBindKey || f.Key == spanUnbindKey) {
+			n.span, n.sc = nil, trace.SpanContext{}
+			if sp, ok := f.Interface.(trace.Span); ok && f.Key == spanBindKey {
+				n.span, n.sc = sp, sp.SpanContext()
+			}
+			rebind = true
+			continue
+		}
+		if f.Type == zapcore.StringType && f.Key == requestIDKey {
+			n.reqID, n.hasReqID = f.String, true
+			continue
+		}
+		if isContextField(f) {
+			continue
+		}
+		if n.json {
+			n.prof.rewrite(f).AddTo(n.enc)
+		} else {
+			n.bound = append(n.bound, f)
+		}
+	}
+	if n.bridge != nil {
+		n.bridge = n.bridge.With(fields)
+		if rebind {
+			n.bridge = n.bridge.With([]zapcore.Field{{Key: "context", Type: zapcore.SkipType, Interface: spanContext(n.span)}})
+		}
+	}
+	if n.json {
+		n.tail = n.prof.buildTail(make([]byte, 0, tailHint(n)), n.sc, n.gcpProject, n.reqID, n.hasReqID)
+	}
+	return n
+}
+
+// tailHint is room enough for the pre-encoded trace fields and request ID
+// of n in any profile (escaping may still grow it).
+func tailHint(n *core) int {
+	return 176 + len(n.gcpProject) + len(n.reqID)
+}
+
+// spanContext returns a context holding span (none when span is nil), the
+// context the OTLP bridge emits records with.
+func spanContext(span trace.Span) context.Context {
+	if span == nil {
+		return context.Background()
+	}
+	return trace.ContextWithSpan(context.Background(), span)
+}
+
+// withSpanInto makes n a copy of c bound to span (whose context sc is
+// valid), building the trace fields in tailBuf when they fit.
+func (c *core) withSpanInto(n *core, span trace.Span, sc trace.SpanContext, tailBuf []byte) {
+	*n = *c
+	n.span, n.sc = span, sc
+	if n.json {
+		n.tail = n.prof.buildTail(tailBuf[:0], sc, n.gcpProject, n.reqID, n.hasReqID)
+	}
+	if n.bridge != nil {
+		n.bridge = n.bridge.With([]zapcore.Field{{Key: "context", Type: zapcore.SkipType, Interface: spanContext(span)}})
+	}
+}
+
+func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if c.level.Enabled(ent.Level) {
+		return ce.AddCore(ent, c)
+	}
+	return ce
+}
+
+func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
+	std := c.scrub(fields)
+	var err error
+	if c.json {
+		err = c.writeJSON(ent, std)
+	} else {
+		err = c.writeConsole(ent, std)
+	}
+	if c.bridge != nil && c.bridge.Enabled(ent.Level) {
+		err = multierr.Append(err, c.bridge.Write(ent, fields))
+	}
+	if c.spanErrors && c.span != nil && ent.Level >= zapcore.ErrorLevel {
+		c.recordError(fields)
+	}
+	if ent.Level > zapcore.ErrorLevel {
+		_ = c.out.Sync()
+	}
+	return err
+}
+
+// scrub returns fields without context.Context values and with the
+// profile's error keys; it copies only when it has to change something.
+func (c *core) scrub(fields []zapcore.Field) []zapcore.Field {
+	rename := c.prof.errMsg != "error"
+	for i, f := range fields {
+		if isContextField(f) || (rename && isErrField(f)) {
+			out := make([]zapcore.Field, 0, len(fields))
+			out = append(out, fields[:i]...)
+			for _, g := range fields[i:] {
+				if isContextField(g) {
+					continue
+				}
+				out = append(out, c.prof.rewrite(g))
+			}
+			return out
+		}
+	}
+	return fields
+}
+
+func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
+	p := c.prof
+	b := bufPool.Get()
+	if !ent.Time.IsZero() {
+		b.AppendString(p.openTime)
+		appendTime(b, ent.Time)
+		b.AppendString(p.timeToLevel)
+	} else {
+		b.AppendString(p.openLevel)
+	}
+	b.AppendString(p.levelName(ent.Level))
+	b.AppendString(p.levelToMsg)
+	appendJSONString(b, ent.Message)
+	b.AppendString(p.extra)
+	if ent.Caller.Defined {
+		p.appendCaller(b, ent.Caller)
+	}
+	_, _ = b.Write(c.tail)
+	if ent.LoggerName != "" {
+		appendKey(b, p.logger, false)
+		appendJSONString(b, ent.LoggerName)
+	}
+	fb, err := c.enc.EncodeEntry(zapcore.Entry{Stack: ent.Stack}, fields)
+	if err != nil {
+		b.Free()
+		return err
+	}
+	if fb.Len() > 3 { // more than "{}\n"
+		b.AppendByte(',')
+		appendSafe(b, fb.Bytes()[1:])
+	} else {
+		b.AppendString("}\n")
+	}
+	fb.Free()
+	_, err = c.out.Write(b.Bytes())
+	b.Free()
+	return err
+}
+
+func (c *core) writeConsole(ent zapcore.Entry, fields []zapcore.Field) error {
+	ent.Message = escapeConsole(ent.Message)
+	ent.LoggerName = escapeConsole(ent.LoggerName)
+	if c.sc.IsValid() || c.hasReqID || len(c.bound) > 0 {
+		pre := make([]zapcore.Field, 0, 4+len(c.bound)+len(fields))
+		if c.sc.IsValid() {
+			pre = append(pre,
+				zap.String("trace_id", c.sc.TraceID().String()),
+				zap.String("span_id", c.sc.SpanID().String()),
+				zap.String("trace_flags", c.sc.TraceFlags().String()))
+		}
+		if c.hasReqID {
+			pre = append(pre, zap.String(requestIDKey, c.reqID))
+		}
+		pre = append(pre, c.bound...)
+		fields = append(pre, fields...)
+	}
+	eb, err := c.enc.EncodeEntry(ent, fields)
+	if err != nil {
+		return err
+	}
+	b := bufPool.Get()
+	appendSafe(b, eb.Bytes())
+	eb.Free()
+	_, err = c.out.Write(b.Bytes())
+	b.Free()
+	return err
+}
+
+// recordError records the first error among fields on the bound span as an
+// exception event, when the span records.
+func (c *core) recordError(fields []zapcore.Field) {
+	for _, f := range fields {
+		if err := fieldError(f); err != nil {
+			if c.span.IsRecording() {
+				recordSafely(c.span, err)
+			}
+			return
+		}
+	}
+}
+
+// Sync flushes the output and the bridge. Errors a terminal or a pipe
+// returns for fsync (EINVAL, ENOTTY, ENOTSUP) are not errors of the logger.
+func (c *core) Sync() error {
+	err := c.out.Sync()
+	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTTY) || errors.Is(err, syscall.ENOTSUP) {
+		err = nil
+	}
+	if c.bridge != nil {
+		err = multierr.Append(err, c.bridge.Sync())
+	}
+	return err
+}
+
+// isContextField reports whether f carries a context.Context. zap.Any
+// turns a context into a Stringer or Reflect field (contexts implement
+// String); zap.Inline, Object or Array can carry one only if the context
+// type implements zap's marshalers, which no context type does; those are
+// checked too, at the price of a type assertion.
+func isContextField(f zapcore.Field) bool {
+	switch f.Type {
+	case zapcore.StringerType, zapcore.ReflectType, zapcore.SkipType,
+		zapcore.ObjectMarshalerType, zapcore.InlineMarshalerType, zapcore.ArrayMarshalerType:
+		if f.Interface == nil {
+			return false
+		}
+		_, ok := f.Interface.(context.Context)
+		return ok
+	}
+	return false
+}
+
+// isErrField reports whether f is an Err field or a zap.Error field.
+func isErrField(f zapcore.Field) bool {
+	switch f.Type {
+	case zapcore.InlineMarshalerType:
+		_, ok := f.Interface.(errFields)
+		return ok
+	case zapcore.ErrorType:
+		return f.Key == "error"
+	}
+	return false
+}
+
+// fieldError returns the error an Err or zap.Error/NamedError field carries.
+func fieldError(f zapcore.Field) error {
+	switch f.Type {
+	case zapcore.InlineMarshalerType:
+		if e, ok := f.Interface.(errFields); ok {
+			return e.err
+		}
+	case zapcore.ErrorType:
+		if e, ok := f.Interface.(error); ok {
+			return e
+		}
+	}
+	return nil
+}
+
+// rewrite returns f with the profile's error keys when f is an error field.
+func (p *profile) rewrite(f zapcore.Field) zapcore.Field {
+	if p.errMsg == "error" || !isErrField(f) {
+		return f
+	}
+	err := fieldError(f)
+	if err == nil {
+		return zap.Skip()
+	}
+	return zap.Inline(errKeys{err: err, msg: p.errMsg, typ: p.errType})
+}
+
+// recordSafely records err on span. A typed-nil error, or one whose Error
+// method panics, is recorded by its safe text so logging never panics.
+func recordSafely(span trace.Span, err error) {
+	if !errorIsSafe(err) {
+		err = errors.New(safeErrorString(err))
+	}
+	span.RecordError(err)
+}
+
+// errorIsSafe reports whether err.Error() returns without panicking.
+func errorIsSafe(err error) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	_ = err.Error()
+	return true
+}

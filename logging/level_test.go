@@ -1,0 +1,100 @@
+package logging_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/logging"
+)
+
+func TestSetLevelAffectsDerivedAndCachedLoggers(t *testing.T) {
+	l, buf := newJSON(t)
+	ctx, _ := staticSpan(true)
+	ctx = logging.With(logging.NewContext(ctx, l.Zap()), zap.String("request_id", "r"))
+	logging.FromContext(ctx).Debug("dropped") // also primes the per-span cache
+	l.SetLevel(zapcore.DebugLevel)
+	if l.Level() != zapcore.DebugLevel {
+		t.Fatalf("Level() = %v", l.Level())
+	}
+	logging.FromContext(ctx).Debug("kept")
+	l.SetLevel(zapcore.ErrorLevel)
+	logging.FromContext(ctx).Warn("dropped_again")
+	lines := buf.Lines()
+	if len(lines) != 1 || decode(t, lines[0])["msg"] != "kept" {
+		t.Fatalf("lines %q", lines)
+	}
+}
+
+func doLevel(t *testing.T, h http.Handler, method, target, ctype, body string) (int, map[string]string) {
+	t.Helper()
+	req := httptest.NewRequestWithContext(context.Background(), method, target, strings.NewReader(body))
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var m map[string]string
+	_ = json.Unmarshal(rec.Body.Bytes(), &m)
+	return rec.Code, m
+}
+
+func TestLevelHandler(t *testing.T) {
+	l, _ := newJSON(t)
+	h := l.LevelHandler()
+
+	if code, m := doLevel(t, h, http.MethodGet, "/level", "", ""); code != 200 || m["level"] != "info" {
+		t.Fatalf("GET: %d %v", code, m)
+	}
+	if code, m := doLevel(t, h, http.MethodPut, "/level", "application/json", `{"level":"debug"}`); code != 200 || m["level"] != "debug" || l.Level() != zapcore.DebugLevel {
+		t.Fatalf("PUT json: %d %v", code, m)
+	}
+	if code, m := doLevel(t, h, http.MethodPost, "/level", "application/x-www-form-urlencoded", "level=WARN"); code != 200 || m["level"] != "warn" {
+		t.Fatalf("POST form: %d %v", code, m)
+	}
+	if code, m := doLevel(t, h, http.MethodPost, "/level?level=error", "", ""); code != 200 || m["level"] != "error" {
+		t.Fatalf("POST query: %d %v", code, m)
+	}
+	if l.Level() != zapcore.ErrorLevel {
+		t.Fatalf("level %v", l.Level())
+	}
+}
+
+func TestLevelHandlerRejectsBadInput(t *testing.T) {
+	l, _ := newJSON(t)
+	h := l.LevelHandler()
+	cases := []struct{ method, target, ctype, body string }{
+		{http.MethodPut, "/", "application/json", `{"level":"verbose"}`},
+		{http.MethodPut, "/", "application/json", `{"level":"panic"}`},
+		{http.MethodPut, "/", "application/json", `{"lvl":"debug"}`},
+		{http.MethodPut, "/", "application/json", `not json`},
+		{http.MethodPut, "/", "application/json", `{"level":"` + strings.Repeat("d", 4096) + `"}`},
+		{http.MethodPost, "/", "application/x-www-form-urlencoded", "level=%zz"},
+		{http.MethodPost, "/?level=%1b%5B31m", "", ""},
+		{http.MethodPut, "/", "", ""},
+	}
+	for _, tc := range cases {
+		code, m := doLevel(t, h, tc.method, tc.target, tc.ctype, tc.body)
+		if code != http.StatusBadRequest || m["error"] == "" {
+			t.Errorf("%s %q %q: %d %v", tc.method, tc.target, tc.body, code, m)
+		}
+		if strings.Contains(m["error"], "\x1b") || len(m["error"]) > 200 {
+			t.Errorf("error echoes raw input: %q", m["error"])
+		}
+	}
+	if l.Level() != zapcore.InfoLevel {
+		t.Fatalf("bad input changed the level to %v", l.Level())
+	}
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodDelete, "/", nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusMethodNotAllowed || !strings.Contains(rec.Header().Get("Allow"), "PUT") {
+		t.Fatalf("DELETE: %d %v", rec.Code, rec.Header())
+	}
+}

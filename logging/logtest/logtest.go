@@ -1,0 +1,134 @@
+// Package logtest records log lines in memory so tests can assert on them.
+//
+// It is built on zap's observer core. A logger from New records every entry
+// with its fields; bind it into a context with Context (or
+// logging.NewContext) and code that logs through logging.FromContext writes
+// to it, with trace_id, span_id and trace_flags as fields when the context
+// holds a span:
+//
+//	func TestCheckout(t *testing.T) {
+//		ctx, logs := logtest.Context(context.Background(), zapcore.DebugLevel)
+//		checkout(ctx)
+//		e := logs.Require(t, "order_loaded")
+//		if e.String("order_id") != "42" { t.Fatal(e.Fields()) }
+//	}
+package logtest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/otelkit/otelkit/logging"
+)
+
+// Logs is what a logger from New has recorded. It is safe for concurrent
+// use.
+type Logs struct {
+	obs *observer.ObservedLogs
+}
+
+// Entry is one recorded line: its level, message, logger name and fields.
+type Entry struct {
+	observer.LoggedEntry
+}
+
+// New returns a logger recording every entry at level or above, and the
+// record. The logger carries the caller, like the service logger.
+func New(level zapcore.LevelEnabler) (*zap.Logger, *Logs) {
+	if level == nil {
+		level = zapcore.DebugLevel
+	}
+	c, obs := observer.New(level)
+	return zap.New(c, zap.AddCaller()), &Logs{obs: obs}
+}
+
+// Context returns ctx with a recording logger bound (see logging.NewContext),
+// and the record.
+func Context(ctx context.Context, level zapcore.LevelEnabler) (context.Context, *Logs) {
+	l, logs := New(level)
+	return logging.NewContext(ctx, l), logs
+}
+
+// ReplaceGlobal makes a recording logger zap's global logger (and so the
+// fallback of logging.FromContext) until the test ends.
+func ReplaceGlobal(t testing.TB, level zapcore.LevelEnabler) *Logs {
+	t.Helper()
+	l, logs := New(level)
+	t.Cleanup(zap.ReplaceGlobals(l))
+	return logs
+}
+
+// All returns every entry recorded so far, in order.
+func (l *Logs) All() []Entry {
+	raw := l.obs.All()
+	out := make([]Entry, len(raw))
+	for i, e := range raw {
+		out[i] = Entry{e}
+	}
+	return out
+}
+
+// Len returns how many entries were recorded.
+func (l *Logs) Len() int { return l.obs.Len() }
+
+// Messages returns the message of every entry, in order.
+func (l *Logs) Messages() []string {
+	var out []string
+	for _, e := range l.obs.All() {
+		out = append(out, e.Message)
+	}
+	return out
+}
+
+// WithMessage returns the entries whose message is msg.
+func (l *Logs) WithMessage(msg string) []Entry {
+	var out []Entry
+	for _, e := range l.All() {
+		if e.Message == msg {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Require returns the first entry whose message is msg, or fails the test
+// listing what was recorded.
+func (l *Logs) Require(t testing.TB, msg string) Entry {
+	t.Helper()
+	if es := l.WithMessage(msg); len(es) > 0 {
+		return es[0]
+	}
+	t.Fatalf("no log line %q; recorded: %s", msg, strings.Join(l.Messages(), ", "))
+	return Entry{}
+}
+
+// Reset forgets every entry recorded so far.
+func (l *Logs) Reset() { l.obs.TakeAll() }
+
+// Fields returns the entry's fields (bound and given) as a map, decoded the
+// way zap's in-memory encoder does: strings, numbers, bools, nested maps.
+func (e Entry) Fields() map[string]any { return e.ContextMap() }
+
+// String returns the field key as text ("" when absent).
+func (e Entry) String(key string) string {
+	v, ok := e.ContextMap()[key]
+	if !ok {
+		return ""
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
+// Has reports whether the entry has the field key.
+func (e Entry) Has(key string) bool {
+	_, ok := e.ContextMap()[key]
+	return ok
+}

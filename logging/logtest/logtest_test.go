@@ -1,0 +1,76 @@
+package logtest_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/goleak"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/logging"
+	"github.com/otelkit/otelkit/logging/logtest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestContextRecordsCorrelatedLines(t *testing.T) {
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled})
+	ctx := trace.ContextWithSpanContext(context.Background(), sc)
+	ctx, logs := logtest.Context(ctx, zapcore.InfoLevel)
+	ctx = logging.With(ctx, zap.String("request_id", "r-1"))
+
+	logging.FromContext(ctx).Debug("below_level")
+	logging.FromContext(ctx).Info("order_loaded", zap.String("order_id", "42"), zap.Int("n", 3))
+	logging.FromContext(ctx).Error("failed", logging.Err(errors.New("boom")))
+
+	if logs.Len() != 2 {
+		t.Fatalf("recorded %d: %v", logs.Len(), logs.Messages())
+	}
+	e := logs.Require(t, "order_loaded")
+	if e.String("order_id") != "42" || e.String("n") != "3" || e.String("request_id") != "r-1" {
+		t.Fatalf("fields %v", e.Fields())
+	}
+	if e.String("trace_id") != sc.TraceID().String() || e.String("span_id") != sc.SpanID().String() || e.String("trace_flags") != "01" {
+		t.Fatalf("trace fields %v", e.Fields())
+	}
+	f := logs.Require(t, "failed")
+	if f.String("error") != "boom" || f.String("error_type") != "*errors.errorString" || f.Level != zapcore.ErrorLevel {
+		t.Fatalf("error entry %v", f.Fields())
+	}
+	if f.Has("missing") || f.String("missing") != "" {
+		t.Fatal("absent field reported")
+	}
+	logs.Reset()
+	if logs.Len() != 0 || len(logs.All()) != 0 {
+		t.Fatal("Reset kept entries")
+	}
+}
+
+func TestReplaceGlobal(t *testing.T) {
+	logs := logtest.ReplaceGlobal(t, nil)
+	logging.FromContext(context.Background()).Debug("via_global")
+	if got := logs.Messages(); len(got) != 1 || got[0] != "via_global" {
+		t.Fatalf("messages %v", got)
+	}
+}
+
+// fakeT records Fatalf instead of stopping the test.
+type fakeT struct {
+	testing.TB
+	failed bool
+}
+
+func (f *fakeT) Helper()               {}
+func (f *fakeT) Fatalf(string, ...any) { f.failed = true }
+
+func TestRequireFailsWhenMissing(t *testing.T) {
+	_, logs := logtest.New(zapcore.DebugLevel)
+	ft := &fakeT{TB: t}
+	logs.Require(ft, "never_logged")
+	if !ft.failed {
+		t.Fatal("Require did not fail")
+	}
+}

@@ -1,0 +1,271 @@
+package logging
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	otellog "go.opentelemetry.io/otel/log"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/env"
+)
+
+// Environment variables New reads. An option always wins over them.
+const (
+	EnvFormat     = "OTELKIT_LOG_FORMAT"   // json | console
+	EnvLevel      = "OTELKIT_LOG_LEVEL"    // debug | info | warn | error
+	EnvProfile    = "OTELKIT_LOG_PROFILE"  // default | gcp | ecs | datadog
+	EnvGCPProject = "OTELKIT_GCP_PROJECT"  // wins over GOOGLE_CLOUD_PROJECT
+	EnvGCPCloud   = "GOOGLE_CLOUD_PROJECT" // read when OTELKIT_GCP_PROJECT is not set
+)
+
+// Formats accepted by WithFormat and OTELKIT_LOG_FORMAT.
+const (
+	FormatJSON    = "json"
+	FormatConsole = "console"
+)
+
+// config is what the options set; New resolves it against the environment.
+type config struct {
+	format     *string
+	level      *zapcore.Level
+	profile    *string
+	gcpProject *string
+	out        zapcore.WriteSyncer
+	provider   otellog.LoggerProvider
+	name       string
+	lookup     env.LookupFunc
+	noSpanErrs bool
+	clock      zapcore.Clock
+	noCaller   bool
+}
+
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			c = o.apply(c)
+		}
+	}
+	return c
+}
+
+// Option configures New.
+type Option interface {
+	apply(config) config
+}
+
+type optionFunc func(config) config
+
+func (f optionFunc) apply(c config) config { return f(c) }
+
+// WithFormat sets the line format: "json" or "console" (a readable,
+// colourised format for development). It wins over OTELKIT_LOG_FORMAT; the
+// default is console when the output is a terminal, JSON otherwise. Any other
+// value makes New fail.
+func WithFormat(format string) Option {
+	return optionFunc(func(c config) config { c.format = &format; return c })
+}
+
+// WithLevel sets the minimum level written. It wins over OTELKIT_LOG_LEVEL;
+// the default is info. The level can be changed later with SetLevel or
+// LevelHandler. Levels other than debug to fatal make New fail.
+func WithLevel(l zapcore.Level) Option {
+	return optionFunc(func(c config) config { c.level = &l; return c })
+}
+
+// WithProfile sets the output profile of the JSON format: "default"
+// (OpenTelemetry field names), "gcp", "ecs" or "datadog", so that backend
+// links logs to traces by itself. It wins over OTELKIT_LOG_PROFILE; the
+// default is "default". Any other value makes New fail. The console format
+// ignores the profile.
+func WithProfile(name string) Option {
+	return optionFunc(func(c config) config { c.profile = &name; return c })
+}
+
+// WithGCPProject sets the Google Cloud project the gcp profile writes in
+// logging.googleapis.com/trace ("projects/<id>/traces/<trace id>"). It wins
+// over OTELKIT_GCP_PROJECT, which wins over GOOGLE_CLOUD_PROJECT. Without a
+// project the field holds the bare trace ID.
+func WithGCPProject(id string) Option {
+	return optionFunc(func(c config) config { c.gcpProject = &id; return c })
+}
+
+// WithOutput sets where lines are written; the default is os.Stdout. Writes
+// are serialised with a lock, so any WriteSyncer is safe to share.
+func WithOutput(w zapcore.WriteSyncer) Option {
+	return optionFunc(func(c config) config { c.out = w; return c })
+}
+
+// WithLoggerProvider sends every line also as an OpenTelemetry log record
+// through the contrib otelzap bridge, with the trace context of the span
+// set on the record. Without it (the default) no OTLP records are emitted.
+func WithLoggerProvider(p otellog.LoggerProvider) Option {
+	return optionFunc(func(c config) config { c.provider = p; return c })
+}
+
+// WithName sets the instrumentation scope name of the OTLP log records; the
+// default is "github.com/otelkit/otelkit/logging". Named loggers
+// (zap.Logger.Named) use their name instead.
+func WithName(name string) Option {
+	return optionFunc(func(c config) config { c.name = name; return c })
+}
+
+// WithEnvLookup sets how environment variables are read; the default is
+// os.LookupEnv. A nil f means the default.
+func WithEnvLookup(f func(string) (string, bool)) Option {
+	return optionFunc(func(c config) config { c.lookup = f; return c })
+}
+
+// WithoutSpanErrors stops error-level lines from recording their error on
+// the current span. By default a line at error level or above that carries
+// an error field (Err or zap.Error) records an exception event on the span
+// of the logger, when that span is recording.
+func WithoutSpanErrors() Option {
+	return optionFunc(func(c config) config { c.noSpanErrs = true; return c })
+}
+
+// WithClock sets the clock that timestamps lines (for tests and examples);
+// the default is the system clock.
+func WithClock(clk zapcore.Clock) Option {
+	return optionFunc(func(c config) config { c.clock = clk; return c })
+}
+
+// WithoutCaller leaves the caller out of every line (by default each line
+// carries the file and line that logged it).
+func WithoutCaller() Option {
+	return optionFunc(func(c config) config { c.noCaller = true; return c })
+}
+
+// resolved is config after precedence: option > environment > default.
+type resolved struct {
+	json       bool
+	level      zapcore.Level
+	prof       *profile
+	gcpProject string
+	out        zapcore.WriteSyncer
+	color      bool
+}
+
+func (c config) resolve() (resolved, error) {
+	src := env.FromFunc(c.lookup)
+	var r resolved
+
+	r.out = c.out
+	if r.out == nil {
+		r.out = os.Stdout
+	}
+	term := isTerminal(r.out)
+
+	// format
+	switch {
+	case c.format != nil:
+		switch f := strings.ToLower(strings.TrimSpace(*c.format)); f {
+		case FormatJSON, FormatConsole:
+			r.json = f == FormatJSON
+		default:
+			return r, fmt.Errorf("otelkit: logging: WithFormat(%q): allowed: json, console", *c.format)
+		}
+	default:
+		v, set, err := src.Enum(EnvFormat, FormatJSON, FormatConsole)
+		if err != nil {
+			return r, err
+		}
+		if set {
+			r.json = v == FormatJSON
+		} else {
+			r.json = !term
+		}
+	}
+	r.color = !r.json && term
+
+	// level
+	switch {
+	case c.level != nil:
+		if *c.level < zapcore.DebugLevel || *c.level > zapcore.FatalLevel {
+			return r, fmt.Errorf("otelkit: logging: WithLevel(%d): allowed: debug, info, warn, error, dpanic, panic, fatal", int(*c.level))
+		}
+		r.level = *c.level
+	default:
+		v, set, err := src.Enum(EnvLevel, "debug", "info", "warn", "error")
+		if err != nil {
+			return r, err
+		}
+		r.level = zapcore.InfoLevel
+		if set {
+			_ = r.level.UnmarshalText([]byte(v))
+		}
+	}
+
+	// profile
+	name := ProfileDefault
+	switch {
+	case c.profile != nil:
+		p := strings.ToLower(strings.TrimSpace(*c.profile))
+		if profiles[p] == nil {
+			return r, fmt.Errorf("otelkit: logging: WithProfile(%q): allowed: default, gcp, ecs, datadog", *c.profile)
+		}
+		name = p
+	default:
+		v, set, err := src.Enum(EnvProfile, ProfileDefault, ProfileGCP, ProfileECS, ProfileDatadog)
+		if err != nil {
+			return r, err
+		}
+		if set {
+			name = v
+		}
+	}
+	r.prof = profiles[name]
+	if !r.json {
+		r.prof = profiles[ProfileDefault] // the console format has one layout
+	}
+
+	// GCP project
+	switch {
+	case c.gcpProject != nil:
+		if err := checkGCPProject(*c.gcpProject); err != nil {
+			return r, fmt.Errorf("otelkit: logging: WithGCPProject(%q): %w", *c.gcpProject, err)
+		}
+		r.gcpProject = strings.TrimSpace(*c.gcpProject)
+	default:
+		if n, v, ok := src.First(EnvGCPProject, EnvGCPCloud); ok {
+			if err := checkGCPProject(v); err != nil {
+				return r, &env.Error{Var: n, Value: v, Allowed: gcpProjectAllowed}
+			}
+			r.gcpProject = v
+		}
+	}
+	return r, nil
+}
+
+const gcpProjectAllowed = "a project ID of lowercase letters, digits and hyphens (with . and : in domain-scoped IDs), at most 100 characters"
+
+// checkGCPProject accepts project IDs (and the "domain:project" form) made of
+// lowercase letters, digits, hyphens, dots and colons.
+func checkGCPProject(id string) error {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return nil
+	}
+	if len(id) > 100 {
+		return fmt.Errorf("allowed: %s", gcpProjectAllowed)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == ':') {
+			return fmt.Errorf("allowed: %s", gcpProjectAllowed)
+		}
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w zapcore.WriteSyncer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

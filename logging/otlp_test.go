@@ -1,0 +1,156 @@
+package logging_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.uber.org/zap"
+
+	"github.com/otelkit/otelkit/logging"
+)
+
+// memProcessor keeps every record emitted, for tests.
+type memProcessor struct {
+	mu      sync.Mutex
+	records []sdklog.Record
+}
+
+func (p *memProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.records = append(p.records, r.Clone())
+	return nil
+}
+func (p *memProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+func (p *memProcessor) Shutdown(context.Context) error                         { return nil }
+func (p *memProcessor) ForceFlush(context.Context) error                       { return nil }
+
+func (p *memProcessor) all() []sdklog.Record {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]sdklog.Record(nil), p.records...)
+}
+
+func newLogProvider(t *testing.T) (*sdklog.LoggerProvider, *memProcessor) {
+	t.Helper()
+	mp := &memProcessor{}
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(mp))
+	t.Cleanup(func() { _ = lp.Shutdown(context.Background()) })
+	return lp, mp
+}
+
+func attrs(r sdklog.Record) map[string]string {
+	m := map[string]string{}
+	r.WalkAttributes(func(kv attribute.KeyValue) bool {
+		m[string(kv.Key)] = kv.Value.Emit()
+		return true
+	})
+	return m
+}
+
+func TestOTLPRecordCarriesTraceContextNatively(t *testing.T) {
+	lp, mp := newLogProvider(t)
+	tp, _ := newTracer(t)
+	l, buf := newJSON(t, logging.WithLoggerProvider(lp), logging.WithName("checkout"))
+
+	ctx, parent := tp.Tracer("t").Start(context.Background(), "parent")
+	defer parent.End()
+	ctx = logging.With(logging.NewContext(ctx, l.Zap()), zap.String("request_id", "req-1"))
+	cctx, child := tp.Tracer("t").Start(ctx, "child")
+	defer child.End()
+
+	logging.FromContext(ctx).Info("parent_line", zap.String("order_id", "42"))
+	logging.FromContext(cctx).Warn("child_line", zap.Int("n", 7), zap.Any("ctx", cctx))
+	logging.FromContext(context.Background()).Info("unbound") // global logger: not ours
+
+	recs := mp.all()
+	if len(recs) != 2 {
+		t.Fatalf("want 2 records, got %d", len(recs))
+	}
+	lines := buf.Lines()
+	spans := []struct {
+		tid, sid string
+		sev      otellog.Severity
+		body     string
+	}{
+		{parent.SpanContext().TraceID().String(), parent.SpanContext().SpanID().String(), otellog.SeverityInfo, "parent_line"},
+		{child.SpanContext().TraceID().String(), child.SpanContext().SpanID().String(), otellog.SeverityWarn, "child_line"},
+	}
+	for i, want := range spans {
+		r := recs[i]
+		if r.TraceID().String() != want.tid || r.SpanID().String() != want.sid || !r.TraceFlags().IsSampled() {
+			t.Fatalf("record %d trace context %s/%s, want %s/%s", i, r.TraceID(), r.SpanID(), want.tid, want.sid)
+		}
+		if r.Severity() != want.sev || r.Body().AsString() != want.body {
+			t.Fatalf("record %d: severity %v body %q", i, r.Severity(), r.Body().AsString())
+		}
+		if r.InstrumentationScope().Name != "checkout" {
+			t.Fatalf("scope %q", r.InstrumentationScope().Name)
+		}
+		a := attrs(r)
+		if a["request_id"] != "req-1" {
+			t.Fatalf("record %d attributes %v", i, a)
+		}
+		for k := range a {
+			if strings.Contains(k, "trace") || strings.Contains(k, "span") || k == "ctx" {
+				t.Fatalf("record %d has trace context as attribute %q", i, k)
+			}
+		}
+		// The stdout line of the same call carries the same IDs.
+		m := decode(t, lines[i])
+		if m["trace_id"] != want.tid || m["span_id"] != want.sid {
+			t.Fatalf("stdout line %d: %v", i, m)
+		}
+	}
+	if a := attrs(recs[0]); a["order_id"] != "42" {
+		t.Fatalf("fields not attributes: %v", a)
+	}
+	if a := attrs(recs[1]); a["n"] != "7" {
+		t.Fatalf("fields not attributes: %v", a)
+	}
+	if strings.Contains(lines[1], "ctx") {
+		t.Fatalf("context serialised on stdout: %s", lines[1])
+	}
+}
+
+func TestOTLPRespectsLevelAndErrors(t *testing.T) {
+	lp, mp := newLogProvider(t)
+	l, _ := newJSON(t, logging.WithLoggerProvider(lp), logging.WithLevel(zap.WarnLevel))
+	l.Zap().Info("dropped")
+	l.Zap().Error("failed", logging.Err(errors.New("boom")))
+	recs := mp.all()
+	if len(recs) != 1 {
+		t.Fatalf("want 1 record, got %d", len(recs))
+	}
+	r := recs[0]
+	if r.Severity() != otellog.SeverityError || r.SeverityText() != "error" {
+		t.Fatalf("severity %v %q", r.Severity(), r.SeverityText())
+	}
+	a := attrs(r)
+	if a["error"] != "boom" || a["error_type"] != "*errors.errorString" {
+		t.Fatalf("error attributes %v", a)
+	}
+	if r.TraceID().IsValid() {
+		t.Fatal("record without span has a trace ID")
+	}
+	if err := l.Sync(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOTLPUnsampledSpanStillCorrelated(t *testing.T) {
+	lp, mp := newLogProvider(t)
+	l, _ := newJSON(t, logging.WithLoggerProvider(lp))
+	ctx, sc := staticSpan(false)
+	logging.FromContext(logging.NewContext(ctx, l.Zap())).Info("x")
+	r := mp.all()[0]
+	if r.TraceID() != sc.TraceID() || r.SpanID() != sc.SpanID() || r.TraceFlags().IsSampled() {
+		t.Fatalf("record %s/%s/%v", r.TraceID(), r.SpanID(), r.TraceFlags())
+	}
+}

@@ -1,0 +1,133 @@
+package logging_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"testing"
+	"testing/slogtest"
+
+	"go.uber.org/zap"
+
+	"github.com/otelkit/otelkit/logging"
+)
+
+func TestSlogHandlerPassesSlogtest(t *testing.T) {
+	l, buf := newJSON(t, logging.WithLevel(zap.DebugLevel))
+	h := logging.NewSlogHandler(l.Zap())
+	results := func() []map[string]any {
+		var out []map[string]any
+		for _, line := range buf.Lines() {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				t.Fatalf("not JSON: %s", line)
+			}
+			out = append(out, m)
+		}
+		return out
+	}
+	if err := slogtest.TestHandler(h, results); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSlogCorrelation(t *testing.T) {
+	tp, _ := newTracer(t)
+	l, buf := newJSON(t)
+	ctx, span := tp.Tracer("t").Start(context.Background(), "op")
+	defer span.End()
+
+	// Through a context bound with With: bound fields and the span.
+	bctx := logging.With(logging.NewContext(ctx, l.Zap()), zap.String("request_id", "r-5"))
+	l.Slog().With("component", "cart").InfoContext(bctx, "slog_line", "n", 3, slog.Group("g", "a", 1))
+	m := lastLine(t, buf)
+	sc := span.SpanContext()
+	if m["trace_id"] != sc.TraceID().String() || m["span_id"] != sc.SpanID().String() || m["request_id"] != "r-5" || m["component"] != "cart" {
+		t.Fatalf("slog line: %v", m)
+	}
+	if g, _ := m["g"].(map[string]any); g["a"] == nil {
+		t.Fatalf("group not nested: %v", m)
+	}
+	if !strings.Contains(m["caller"].(string), "slog_test.go") {
+		t.Fatalf("caller points at %v, not the slog call", m["caller"])
+	}
+
+	// Through a context that only holds a span.
+	slog.New(logging.NewSlogHandler(l.Zap())).WarnContext(ctx, "span_only")
+	m = lastLine(t, buf)
+	if m["span_id"] != sc.SpanID().String() || m["level"] != "warn" {
+		t.Fatalf("slog span-only line: %v", m)
+	}
+	// Repeat: the per-handler cache must still answer the right span.
+	cctx, child := tp.Tracer("t").Start(ctx, "child")
+	h := slog.New(logging.NewSlogHandler(l.Zap()))
+	h.InfoContext(ctx, "a")
+	h.InfoContext(cctx, "b")
+	h.InfoContext(ctx, "c")
+	child.End()
+	lines := buf.Lines()
+	got := []any{decode(t, lines[len(lines)-3])["span_id"], decode(t, lines[len(lines)-2])["span_id"], decode(t, lines[len(lines)-1])["span_id"]}
+	want := []any{sc.SpanID().String(), child.SpanContext().SpanID().String(), sc.SpanID().String()}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("span ids %v, want %v", got, want)
+		}
+	}
+}
+
+func TestSlogLevelsAndErrors(t *testing.T) {
+	tp, rec := newTracer(t)
+	l, buf := newJSON(t, logging.WithLevel(zap.DebugLevel))
+	s := l.Slog()
+	s.Debug("d")
+	s.Log(context.Background(), slog.LevelDebug-4, "below_debug")
+	s.Info("i")
+	s.Log(context.Background(), slog.LevelInfo+2, "info_plus")
+	s.Warn("w")
+	s.Error("e")
+	s.Log(context.Background(), slog.LevelError+4, "above_error")
+	var got []string
+	for _, line := range buf.Lines() {
+		got = append(got, decode(t, line)["level"].(string))
+	}
+	if strings.Join(got, ",") != "debug,debug,info,info,warn,error,error" {
+		t.Fatalf("levels %v", got)
+	}
+
+	ctx, span := tp.Tracer("t").Start(context.Background(), "op")
+	s.ErrorContext(ctx, "failed", "error", errTest)
+	span.End()
+	if n := len(rec.Ended()[0].Events()); n != 1 {
+		t.Fatalf("slog error line recorded %d events on the span", n)
+	}
+
+	l.SetLevel(zap.ErrorLevel)
+	if s.Enabled(context.Background(), slog.LevelWarn) || !s.Enabled(context.Background(), slog.LevelError) {
+		t.Fatal("Enabled does not follow the runtime level")
+	}
+}
+
+var errTest = &typedErr{"slog failure"}
+
+func TestSlogNilLoggerUsesGlobal(t *testing.T) {
+	l, buf := newJSON(t)
+	replaceGlobal(t, l.Zap())
+	slog.New(logging.NewSlogHandler(nil)).Info("via_global")
+	if lastLine(t, buf)["msg"] != "via_global" {
+		t.Fatal("nil logger did not use the global")
+	}
+}
+
+func TestSlogCallerFollowsLogger(t *testing.T) {
+	l, buf := newJSON(t)
+	l.Slog().Info("with_caller")
+	if c, _ := lastLine(t, buf)["caller"].(string); !strings.HasPrefix(c, "logging/slog_test.go:") {
+		t.Fatalf("caller %q", c)
+	}
+	nc, buf2 := newJSON(t, logging.WithoutCaller())
+	nc.Slog().Info("without_caller")
+	if _, ok := lastLine(t, buf2)["caller"]; ok {
+		t.Fatal("WithoutCaller ignored by the slog handler")
+	}
+}
