@@ -126,6 +126,9 @@ func (s *recordStore) OnEmit(_ context.Context, r *sdklog.Record) error {
 	return nil
 }
 
+// Enabled reports true: every record is kept.
+func (s *recordStore) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+
 func (s *recordStore) Shutdown(context.Context) error   { return nil }
 func (s *recordStore) ForceFlush(context.Context) error { return nil }
 
