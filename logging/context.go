@@ -22,7 +22,7 @@ type ctxKey struct{}
 type ctxLogger struct {
 	bound     *zap.Logger
 	bindSC    trace.SpanContext          // span current at NewContext/With
-	spanBound bool                       // bound already carries bindSC (With on a logger built by New)
+	spanBound bool                       // bound (a logger built by New) already carries a span
 	own       atomic.Pointer[zap.Logger] // bound + bindSC's trace fields (bound itself when spanBound)
 	last      atomic.Pointer[spanLogger] // bound + the last other span asked for (or none)
 }
@@ -44,7 +44,16 @@ func NewContext(ctx context.Context, l *zap.Logger) context.Context {
 }
 
 func newCtx(ctx context.Context, l *zap.Logger) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &ctxLogger{bound: l, bindSC: trace.SpanContextFromContext(ctx)})
+	cl := &ctxLogger{bound: l, bindSC: trace.SpanContextFromContext(ctx)}
+	if c, ok := l.Core().(*core); ok && c.span != nil {
+		// l already carries a span (it came from FromContext): a context
+		// without a span must not write it.
+		cl.spanBound = true
+		if sameSpan(c.sc, cl.bindSC) {
+			cl.own.Store(l)
+		}
+	}
+	return context.WithValue(ctx, ctxKey{}, cl)
 }
 
 // With returns a copy of ctx in which every later line written through

@@ -440,3 +440,22 @@ func TestWithBindsSpanEagerlyAndUnbinds(t *testing.T) {
 		t.Fatalf("child: %v", m3)
 	}
 }
+
+func TestLoggerFromSpanReusedWithoutSpan(t *testing.T) {
+	l, buf := newJSON(t)
+	sctx, _ := staticSpan(true)
+	spanLogger := logging.FromContext(logging.NewContext(sctx, l.Zap())) // carries the span
+	// Start a context without a span from it, and bind more fields.
+	ctx := logging.NewContext(context.Background(), spanLogger)
+	logging.FromContext(ctx).Info("a")
+	logging.FromContext(logging.With(ctx, zap.String("k", "v"))).Info("b")
+	// Back in the span: the trace fields come back.
+	logging.FromContext(logging.NewContext(sctx, spanLogger)).Info("c")
+	lines := buf.Lines()
+	for i, want := range []bool{false, false, true} {
+		_, has := decode(t, lines[i])["trace_id"]
+		if has != want {
+			t.Fatalf("line %d: trace_id present=%v, want %v: %s", i, has, want, lines[i])
+		}
+	}
+}
