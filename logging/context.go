@@ -35,8 +35,11 @@ type spanLogger struct {
 
 // NewContext returns a copy of ctx whose FromContext starts from l instead of
 // the global logger. Fields bound earlier in ctx are dropped. A nil l means
-// the global logger.
+// the global logger; a nil ctx means context.Background().
 func NewContext(ctx context.Context, l *zap.Logger) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if l == nil {
 		l = global()
 	}
@@ -58,8 +61,12 @@ func newCtx(ctx context.Context, l *zap.Logger) context.Context {
 
 // With returns a copy of ctx in which every later line written through
 // FromContext carries fields, after those bound before. A string field
-// named request_id is written right after the trace fields.
+// named request_id is written right after the trace fields. A nil ctx
+// means context.Background().
 func With(ctx context.Context, fields ...zap.Field) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if len(fields) == 0 {
 		return ctx
 	}

@@ -181,9 +181,12 @@ func TestFromContextNeverReturnsNoop(t *testing.T) {
 	if logging.NewContext(context.Background(), nil) == nil {
 		t.Fatal("NewContext(nil logger) returned nil")
 	}
-	//nolint:staticcheck // a nil context must not panic
-	if logging.FromContext(nil) == nil { //lint:ignore SA1012 testing nil
+	var nilCtx context.Context // a nil context must not panic
+	if logging.FromContext(nilCtx) == nil {
 		t.Fatal("FromContext(nil) returned nil")
+	}
+	if logging.With(nilCtx, zap.String("k", "v")) == nil || logging.With(nilCtx) == nil || logging.NewContext(nilCtx, zap.NewNop()) == nil {
+		t.Fatal("With/NewContext(nil ctx) returned nil")
 	}
 }
 
