@@ -22,7 +22,7 @@ type ctxKey struct{}
 type ctxLogger struct {
 	bound     *zap.Logger
 	bindSC    trace.SpanContext          // span current at NewContext/With
-	spanBound bool                       // bound already carries bindSC (With on a logger built by New)
+	spanBound bool                       // bound (a logger built by New) already carries a span
 	own       atomic.Pointer[zap.Logger] // bound + bindSC's trace fields (bound itself when spanBound)
 	last      atomic.Pointer[spanLogger] // bound + the last other span asked for (or none)
 }
@@ -35,8 +35,11 @@ type spanLogger struct {
 
 // NewContext returns a copy of ctx whose FromContext starts from l instead of
 // the global logger. Fields bound earlier in ctx are dropped. A nil l means
-// the global logger.
+// the global logger; a nil ctx means context.Background().
 func NewContext(ctx context.Context, l *zap.Logger) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if l == nil {
 		l = global()
 	}
@@ -44,13 +47,26 @@ func NewContext(ctx context.Context, l *zap.Logger) context.Context {
 }
 
 func newCtx(ctx context.Context, l *zap.Logger) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &ctxLogger{bound: l, bindSC: trace.SpanContextFromContext(ctx)})
+	cl := &ctxLogger{bound: l, bindSC: trace.SpanContextFromContext(ctx)}
+	if c, ok := l.Core().(*core); ok && c.span != nil {
+		// l already carries a span (it came from FromContext): a context
+		// without a span must not write it.
+		cl.spanBound = true
+		if sameSpan(c.sc, cl.bindSC) {
+			cl.own.Store(l)
+		}
+	}
+	return context.WithValue(ctx, ctxKey{}, cl)
 }
 
 // With returns a copy of ctx in which every later line written through
 // FromContext carries fields, after those bound before. A string field
-// named request_id is written right after the trace fields.
+// named request_id is written right after the trace fields. A nil ctx
+// means context.Background().
 func With(ctx context.Context, fields ...zap.Field) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if len(fields) == 0 {
 		return ctx
 	}

@@ -111,7 +111,10 @@ func (c *core) With(fields []zapcore.Field) zapcore.Core {
 		}
 	}
 	if n.json {
-		n.tail = n.prof.buildTail(make([]byte, 0, tailHint(n)), n.sc, n.gcpProject, n.reqID, n.hasReqID)
+		n.tail = nil
+		if n.sc.IsValid() || n.hasReqID {
+			n.tail = n.prof.buildTail(make([]byte, 0, tailHint(n)), n.sc, n.gcpProject, n.reqID, n.hasReqID)
+		}
 	}
 	return n
 }

@@ -181,9 +181,12 @@ func TestFromContextNeverReturnsNoop(t *testing.T) {
 	if logging.NewContext(context.Background(), nil) == nil {
 		t.Fatal("NewContext(nil logger) returned nil")
 	}
-	//nolint:staticcheck // a nil context must not panic
-	if logging.FromContext(nil) == nil { //lint:ignore SA1012 testing nil
+	var nilCtx context.Context // a nil context must not panic
+	if logging.FromContext(nilCtx) == nil {
 		t.Fatal("FromContext(nil) returned nil")
+	}
+	if logging.With(nilCtx, zap.String("k", "v")) == nil || logging.With(nilCtx) == nil || logging.NewContext(nilCtx, zap.NewNop()) == nil {
+		t.Fatal("With/NewContext(nil ctx) returned nil")
 	}
 }
 
@@ -438,5 +441,24 @@ func TestWithBindsSpanEagerlyAndUnbinds(t *testing.T) {
 	}
 	if m3["span_id"] != child.SpanContext().SpanID().String() || m3["user"] != "bob" {
 		t.Fatalf("child: %v", m3)
+	}
+}
+
+func TestLoggerFromSpanReusedWithoutSpan(t *testing.T) {
+	l, buf := newJSON(t)
+	sctx, _ := staticSpan(true)
+	spanLogger := logging.FromContext(logging.NewContext(sctx, l.Zap())) // carries the span
+	// Start a context without a span from it, and bind more fields.
+	ctx := logging.NewContext(context.Background(), spanLogger)
+	logging.FromContext(ctx).Info("a")
+	logging.FromContext(logging.With(ctx, zap.String("k", "v"))).Info("b")
+	// Back in the span: the trace fields come back.
+	logging.FromContext(logging.NewContext(sctx, spanLogger)).Info("c")
+	lines := buf.Lines()
+	for i, want := range []bool{false, false, true} {
+		_, has := decode(t, lines[i])["trace_id"]
+		if has != want {
+			t.Fatalf("line %d: trace_id present=%v, want %v: %s", i, has, want, lines[i])
+		}
 	}
 }

@@ -260,12 +260,11 @@ func checkGCPProject(id string) error {
 	return nil
 }
 
-// isTerminal reports whether w is a character device (a terminal).
+// isTerminal reports whether w is a terminal.
 func isTerminal(w zapcore.WriteSyncer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
+	if !ok || f == nil {
 		return false
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return fileIsTerminal(f)
 }
