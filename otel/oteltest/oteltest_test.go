@@ -1,0 +1,93 @@
+package oteltest_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/goleak"
+	"go.uber.org/zap"
+
+	"github.com/otelkit/otelkit/httpmw"
+	"github.com/otelkit/otelkit/logging"
+	"github.com/otelkit/otelkit/otel/oteltest"
+	"github.com/otelkit/otelkit/tracing"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestCapturesEverySignal: a handler behind httpmw, asserted the way a
+// user's test would: spans, JSON lines, OTLP records and metrics, all
+// correlated.
+func TestCapturesEverySignal(t *testing.T) {
+	tel := oteltest.New(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		ctx, span := tracing.Start(r.Context(), "load_order")
+		logging.FromContext(ctx).Info("order_loaded", zap.String("order_id", r.PathValue("id")))
+		span.End()
+		_, _ = io.WriteString(w, "ok")
+	})
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/orders/9", nil)
+	req.Header.Set("X-Request-ID", "req-oteltest")
+	httpmw.Handler(mux).ServeHTTP(rec, req)
+
+	spans := tel.Spans()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans, want 2", len(spans))
+	}
+	child := spans[0]
+	if child.Name() != "load_order" || spans[1].Name() != "GET /orders/{id}" {
+		t.Fatalf("span names %q, %q", child.Name(), spans[1].Name())
+	}
+
+	var loaded map[string]any
+	for _, l := range tel.LogLines(t) {
+		if l["msg"] == "order_loaded" {
+			loaded = l
+		}
+	}
+	if loaded == nil {
+		t.Fatal("no order_loaded line")
+	}
+	if loaded["span_id"] != child.SpanContext().SpanID().String() || loaded["request_id"] != "req-oteltest" {
+		t.Errorf("order_loaded = %v", loaded)
+	}
+
+	var found bool
+	for _, r := range tel.LogRecords() {
+		if r.Body().AsString() == "order_loaded" {
+			found = true
+			if r.SpanID() != child.SpanContext().SpanID() {
+				t.Errorf("OTLP record span %s, want %s", r.SpanID(), child.SpanContext().SpanID())
+			}
+		}
+	}
+	if !found {
+		t.Error("no order_loaded OTLP record")
+	}
+
+	rm, err := tel.Metrics(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var duration bool
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == "http.server.request.duration" {
+				for _, p := range h.DataPoints {
+					if v, ok := p.Attributes.Value("http.route"); ok && v.AsString() == "/orders/{id}" {
+						duration = true
+					}
+				}
+			}
+		}
+	}
+	if !duration {
+		t.Error("no http.server.request.duration point with http.route=/orders/{id}")
+	}
+}
