@@ -62,9 +62,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	opts := []otel.Option{
-		otel.WithServiceName("quickstart"),
 		otel.WithServiceVersion("1.0.0"),
 		otel.WithLogOutput(zapcore.AddSync(out)),
+	}
+	if strings.TrimSpace(os.Getenv("OTEL_SERVICE_NAME")) == "" {
+		// An option would win over OTEL_SERVICE_NAME; this example lets a
+		// deployment (the compose stack) name it.
+		opts = append(opts, otel.WithServiceName("quickstart"))
 	}
 	if !collectorConfigured() {
 		// Nothing to export to: print spans on the terminal instead, and

@@ -39,7 +39,7 @@ var spanLine = regexp.MustCompile(`^SPAN "([^"]+)"\s+kind=(\S+)\s+trace_id=([0-9
 // and say nothing about an unreachable collector.
 func TestQuickstart(t *testing.T) {
 	for _, k := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-		"OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER", "OTELKIT_LOG_FORMAT", "OTELKIT_LOG_LEVEL"} {
+		"OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER", "OTELKIT_LOG_FORMAT", "OTELKIT_LOG_LEVEL", "OTEL_SERVICE_NAME"} {
 		t.Setenv(k, "")
 	}
 	out := &syncBuffer{}

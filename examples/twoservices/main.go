@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -71,7 +72,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	backendURL := o.backendURL
 	if o.role == "backend" || o.role == "both" {
 		addr := o.addr
-		opts := append([]otel.Option{otel.WithServiceName("backend")}, common...)
+		opts := append(nameUnlessEnv("backend", o.role == "both"), common...)
 		if o.role == "both" {
 			// One process, two services: only the frontend owns the globals;
 			// the backend's middleware gets its providers explicitly.
@@ -97,7 +98,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	var frontendURL string
 	if o.role == "frontend" || o.role == "both" {
-		tel, err := otel.Init(ctx, append([]otel.Option{otel.WithServiceName("frontend")}, common...)...)
+		tel, err := otel.Init(ctx, append(nameUnlessEnv("frontend", o.role == "both"), common...)...)
 		if err != nil {
 			return err
 		}
@@ -188,6 +189,15 @@ func serve(addr string, h http.Handler, log *zap.Logger) (string, func(), error)
 		<-done
 	}
 	return "http://" + ln.Addr().String(), stop, nil
+}
+
+// nameUnlessEnv names the service name in code unless OTEL_SERVICE_NAME
+// does (an option would win over it) and the process runs one service only.
+func nameUnlessEnv(name string, force bool) []otel.Option {
+	if !force && strings.TrimSpace(os.Getenv("OTEL_SERVICE_NAME")) != "" {
+		return nil
+	}
+	return []otel.Option{otel.WithServiceName(name)}
 }
 
 func shutdownFunc(tel *otel.Telemetry) func() {
