@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 )
@@ -27,11 +28,50 @@ func MaybeServeChild() {
 	if !ok {
 		return
 	}
-	if err := serveChild(context.Background(), v, os.Stdin, os.Stdout); err != nil {
+	stopProfiles, err := startProfiles(v)
+	if err == nil {
+		err = serveChild(context.Background(), v, os.Stdin, os.Stdout)
+		err = errors.Join(err, stopProfiles())
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "perf child:", err)
 		os.Exit(1)
 	}
 	os.Exit(0)
+}
+
+// Profiling: with OTELKIT_PERF_CPUPROFILE=prefix (or _MEMPROFILE) set in
+// the parent's environment, every child writes a CPU (allocation) profile
+// of its whole life to prefix.<variant>.
+const (
+	cpuProfileEnv = "OTELKIT_PERF_CPUPROFILE"
+	memProfileEnv = "OTELKIT_PERF_MEMPROFILE"
+)
+
+func startProfiles(v string) (stop func() error, err error) {
+	stop = func() error { return nil }
+	if p := os.Getenv(cpuProfileEnv); p != "" {
+		f, err := os.Create(p + "." + v)
+		if err != nil {
+			return stop, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return stop, errors.Join(err, f.Close())
+		}
+		stop = func() error { pprof.StopCPUProfile(); return f.Close() }
+	}
+	if p := os.Getenv(memProfileEnv); p != "" {
+		prev := stop
+		stop = func() error {
+			f, err := os.Create(p + "." + v)
+			if err != nil {
+				return errors.Join(err, prev())
+			}
+			err = pprof.Lookup("allocs").WriteTo(f, 0)
+			return errors.Join(err, f.Close(), prev())
+		}
+	}
+	return stop, nil
 }
 
 // serveChild builds variant v, serves it on 127.0.0.1, writes "addr

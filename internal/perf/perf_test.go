@@ -267,3 +267,34 @@ func TestSummarize(t *testing.T) {
 		t.Error("median")
 	}
 }
+
+func TestProfiles(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(cpuProfileEnv, dir+"/cpu")
+	t.Setenv(memProfileEnv, dir+"/mem")
+	stop, err := startProfiles(Bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"/cpu.bare", "/mem.bare"} {
+		if st, err := os.Stat(dir + f); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	t.Setenv(cpuProfileEnv, dir+"/no/such/dir/cpu")
+	if _, err := startProfiles(Bare); err == nil {
+		t.Error("unwritable CPU profile path: no error")
+	}
+	t.Setenv(cpuProfileEnv, "")
+	t.Setenv(memProfileEnv, dir+"/no/such/dir/mem")
+	stop, err = startProfiles(Bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stop(); err == nil {
+		t.Error("unwritable allocation profile path: no error")
+	}
+}
