@@ -39,6 +39,9 @@ func run(ctx context.Context, args []string, out, progress io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *growth < 0 {
+		return fmt.Errorf("-growth must be >= 0, got %d", *growth)
+	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
