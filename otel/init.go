@@ -112,9 +112,20 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 
 	// Logs first, so that what follows can warn through the logger.
 	if !disabled {
-		t.slp, _, err = logprovider.New(ctx, src, t.res, c.overrides(c.logsExporter), c.logProcessors...)
+		var (
+			logsResolved otlpconf.Resolved
+			bridge       bool
+		)
+		t.slp, logsResolved, err = logprovider.New(ctx, src, t.res, c.overrides(c.logsExporter), c.logProcessors...)
 		if err != nil {
 			return nil, err
+		}
+		// With nothing to export to, the bridge would only cost every line
+		// (and every request's bound fields) work for nothing.
+		bridge = logsResolved.Exporter != otlpconf.ExporterNone || len(c.logProcessors) > 0
+		if !bridge {
+			_ = t.slp.Shutdown(ctx)
+			t.slp = nil
 		}
 	}
 	logOpts := append([]logging.Option{}, c.logOptions...)

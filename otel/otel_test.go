@@ -13,6 +13,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/goleak"
@@ -451,3 +452,37 @@ func TestBoundedContext(t *testing.T) {
 		t.Errorf("fresh context bound = %v", d)
 	}
 }
+
+// TestNoBridgeWithoutLogExport: with OTEL_LOGS_EXPORTER=none and no log
+// processor there is no SDK logger provider and so no bridge (it would cost
+// every line for nothing); with a processor, lines reach it.
+func TestNoBridgeWithoutLogExport(t *testing.T) {
+	clearEnv(t)
+	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(), WithServiceName("a"))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(context.Background())
+	if _, isSDK := tel.LoggerProvider().(*sdklog.LoggerProvider); isSDK || tel.slp != nil {
+		t.Error("an SDK logger provider (and bridge) exists although nothing exports logs")
+	}
+	rec := &recordCounter{}
+	tel2, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(), WithServiceName("b"), WithLogProcessor(rec))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel2.Shutdown(context.Background())
+	tel2.Logger().Info("bridged")
+	if n := rec.n.Load(); n != 1 {
+		t.Errorf("processor saw %d records, want 1", n)
+	}
+}
+
+type recordCounter struct{ n atomic.Int64 }
+
+func (r *recordCounter) OnEmit(context.Context, *sdklog.Record) error { r.n.Add(1); return nil }
+func (r *recordCounter) Enabled(context.Context, sdklog.EnabledParameters) bool {
+	return true
+}
+func (r *recordCounter) Shutdown(context.Context) error   { return nil }
+func (r *recordCounter) ForceFlush(context.Context) error { return nil }
