@@ -73,6 +73,11 @@ func faultEnv(t *testing.T, endpoint, protocol string, timeout time.Duration) {
 	t.Setenv("OTEL_EXPORTER_OTLP_TIMEOUT", strconv.FormatInt(timeout.Milliseconds(), 10))
 	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "50")
 	t.Setenv("OTEL_BLRP_SCHEDULE_DELAY", "50")
+	// The batch processors bound a whole export, retries included, by these
+	// (default 30 s); an export still running when Shutdown's deadline
+	// passes goes on in the background until then.
+	t.Setenv("OTEL_BSP_EXPORT_TIMEOUT", "500")
+	t.Setenv("OTEL_BLRP_EXPORT_TIMEOUT", "500")
 	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "100")
 	t.Setenv("OTEL_METRIC_EXPORT_TIMEOUT", strconv.FormatInt(timeout.Milliseconds(), 10))
 	t.Setenv("OTELKIT_LOG_LEVEL", "info")
