@@ -23,9 +23,13 @@ type healthBuf struct {
 	b  bytes.Buffer
 }
 
-func (h *healthBuf) Write(p []byte) (int, error) { h.mu.Lock(); defer h.mu.Unlock(); return h.b.Write(p) }
-func (h *healthBuf) Sync() error                 { return nil }
-func (h *healthBuf) String() string              { h.mu.Lock(); defer h.mu.Unlock(); return h.b.String() }
+func (h *healthBuf) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.b.Write(p)
+}
+func (h *healthBuf) Sync() error    { return nil }
+func (h *healthBuf) String() string { h.mu.Lock(); defer h.mu.Unlock(); return h.b.String() }
 
 func getHealth(t *testing.T, tel *Telemetry) (Health, string) {
 	t.Helper()
