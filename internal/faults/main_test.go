@@ -47,11 +47,11 @@ func record(t testing.TB, section, format string, args ...any) {
 }
 
 var sectionIntro = map[string]string{
-	"Request path": "Same in-process request loop (httpmw.Handler + a log line + a child span + a counter, httptest recorder) against a healthy fake collector and against the fault; OTEL_EXPORTER_OTLP_TIMEOUT=200ms, batch delays 50 ms, metric interval 100 ms. `otel_sdk_error` lines are the rate-limited warnings Init's error handler wrote during the run (at most one per 10 s).",
-	"Memory":       "Heap (runtime.ReadMemStats after GC) before and after 100 000 spans and 100 000 log lines against a down collector; queues hold at most 2048 spans and 2048 log records (defaults).",
-	"Retries":      "Requests the fake collector received for one batch (ForceFlush), and the gap between the failed attempt and the retry. The SDK's own backoff is 2.5–7.5 s, so a gap >= 9 s shows the Retry-After / RetryInfo was honoured.",
-	"Recovery":     "Items emitted while the collector was down (port closed), delivered after it came back on the same port.",
-	"Concurrency":  "64 goroutines logging, tracing and recording metrics (each pausing 100 µs per iteration) while two concurrent Shutdown calls run with a 2 s deadline.",
+	"Request path":       "Same in-process request loop (httpmw.Handler + a log line + a child span + a counter, httptest recorder) against a healthy fake collector and against the fault; OTEL_EXPORTER_OTLP_TIMEOUT=200ms, batch delays 50 ms, metric interval 100 ms. `otel_sdk_error` lines are the rate-limited warnings Init's error handler wrote during the run (at most one per 10 s).",
+	"Memory":             "Heap (runtime.ReadMemStats after GC) before and after 100 000 spans and 100 000 log lines against a down collector; queues hold at most 2048 spans and 2048 log records (defaults).",
+	"Retries":            "Requests the fake collector received for one batch (ForceFlush), and the gap between the failed attempt and the retry. The SDK's own backoff is 2.5–7.5 s, so a gap >= 9 s shows the Retry-After / RetryInfo was honoured.",
+	"Recovery":           "Items emitted while the collector was down (port closed), delivered after it came back on the same port.",
+	"Concurrency":        "64 goroutines logging, tracing and recording metrics (each pausing 100 µs per iteration) while two concurrent Shutdown calls run with a 2 s deadline.",
 	"Self-observability": "With `OTEL_GO_X_OBSERVABILITY=true` (experimental, SDK v1.47) the batch processors and OTLP exporters record `otel.sdk.*` metrics; 50 spans and 50 log records against a down collector.",
 }
 
