@@ -116,6 +116,9 @@ func TestRequestPathNotSlowed(t *testing.T) {
 						t.Errorf("fault %s never exercised", f.name)
 					}
 					waitFor(2*time.Second, func() bool { return len(buf.lines("otel_sdk_error")) > 0 })
+					// Drops are visible in the health document too.
+					waitFor(2*time.Second, func() bool { return tel.Health().Export["traces"].FailedBatches > 0 })
+					health := tel.Health().Export["traces"]
 
 					ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 					defer cancel()
@@ -141,6 +144,11 @@ func TestRequestPathNotSlowed(t *testing.T) {
 					}
 					if took > shutdownTimeout+shutdownMargin {
 						t.Errorf("Shutdown took %v, deadline %v (+%v margin)", took, shutdownTimeout, shutdownMargin)
+					}
+					record(t, "Request path", "%s %s: HealthHandler traces: exported %d, failed %d spans in %d failed batches, last error %.80q",
+						protocol, f.name, health.Exported, health.Failed, health.FailedBatches, health.LastError)
+					if health.FailedBatches == 0 || health.LastError == "" {
+						t.Errorf("HealthHandler shows no failed trace export: %+v", health)
 					}
 					if warnings == 0 {
 						t.Errorf("fault %s produced no otel_sdk_error warning; log:\n%s", f.name, buf.String())
