@@ -2,9 +2,13 @@ package otel
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelkit/otelkit/internal/env"
@@ -115,4 +119,58 @@ func (c config) tracedSpanExporter(ctx context.Context, src env.Source, h *expor
 		}
 	}
 	return healthSpanExporter{SpanExporter: exp, h: h}
+}
+
+// selfObservabilityReader returns a manual reader for HealthHandler when
+// the SDK's experimental self-observability is on
+// (OTEL_GO_X_OBSERVABILITY=true, as the SDK reads it), nil otherwise. The
+// SDK then records otel.sdk.* metrics (spans and log records processed,
+// exported, failed, dropped on a full queue) through the global
+// MeterProvider, which Init's provider becomes.
+func selfObservabilityReader(src env.Source) *sdkmetric.ManualReader {
+	v, _ := src.String("OTEL_GO_X_OBSERVABILITY")
+	if !strings.EqualFold(v, "true") {
+		return nil
+	}
+	return sdkmetric.NewManualReader()
+}
+
+// selfObservability sums the SDK's otel.sdk.* counters by name and
+// error.type ("otel.sdk.exporter.span.exported{error.type=...}").
+func selfObservability(ctx context.Context, r *sdkmetric.ManualReader) map[string]int64 {
+	if r == nil {
+		return nil
+	}
+	var rm metricdata.ResourceMetrics
+	if err := r.Collect(ctx, &rm); err != nil {
+		return nil
+	}
+	out := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if !strings.HasPrefix(m.Name, "otel.sdk.") {
+				continue
+			}
+			add := func(attrs interface {
+				Value(k attribute.Key) (attribute.Value, bool)
+			}, v int64) {
+				key := m.Name
+				if et, ok := attrs.Value("error.type"); ok {
+					key += "{error.type=" + et.AsString() + "}"
+				}
+				out[key] += v
+			}
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, dp := range d.DataPoints {
+					add(&dp.Attributes, dp.Value)
+				}
+			case metricdata.Gauge[int64]:
+				for _, dp := range d.DataPoints {
+					add(&dp.Attributes, dp.Value)
+				}
+			}
+		}
+	}
+	return out
 }

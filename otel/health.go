@@ -1,9 +1,12 @@
 package otel
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
@@ -18,6 +21,7 @@ type healthState struct {
 	metricExporters []string
 	logLevelSource  string
 	started         time.Time
+	selfObs         *sdkmetric.ManualReader // OTEL_GO_X_OBSERVABILITY=true
 }
 
 // SignalConfig is the effective exporter configuration of one signal, as
@@ -106,7 +110,11 @@ type Health struct {
 	SDKErrors   int64                   `json:"sdk_errors_total"`
 	LogLevel    string                  `json:"log_level"`
 	LogLevelSrc string                  `json:"log_level_source"`
-	Hint        string                  `json:"hint"`
+	// SelfObservability holds the SDK's otel.sdk.* counters (spans, metric
+	// points and log records processed, exported, failed, dropped on a
+	// full queue, by error.type) when OTEL_GO_X_OBSERVABILITY=true.
+	SelfObservability map[string]int64 `json:"sdk_self_observability,omitempty"`
+	Hint              string           `json:"hint"`
 }
 
 const healthHint = "traces missing? check config.*.endpoint and protocol, export.*.last_error and failed; " +
@@ -149,6 +157,11 @@ func (t *Telemetry) Health() Health {
 	// log packages, which otelkit does not wrap yet.
 	h.Export["metrics"] = ExportStatus{}
 	h.Export["logs"] = ExportStatus{}
+	if hs.selfObs != nil && !h.ShutDown {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		h.SelfObservability = selfObservability(ctx, hs.selfObs)
+		cancel()
+	}
 	return h
 }
 

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -251,5 +253,59 @@ func TestExportHealthRecord(t *testing.T) {
 	}
 	if !s.LastSuccess.Equal(now) || !s.LastFailure.Equal(now.Add(time.Second)) {
 		t.Errorf("times %v %v", s.LastSuccess, s.LastFailure)
+	}
+}
+
+// TestHealthSelfObservability: with OTEL_GO_X_OBSERVABILITY=true the
+// health document carries the SDK's otel.sdk.* counters, and they count the
+// spans a down collector failed. The SDK binds these instruments to the
+// global MeterProvider's delegate once per process, so the check runs in a
+// fresh test process where this Init is the first.
+func TestHealthSelfObservability(t *testing.T) {
+	if os.Getenv("OTELKIT_SELFOBS_CHILD") != "1" {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHealthSelfObservability$", "-test.v", "-test.count=1")
+		cmd.Env = append(os.Environ(), "OTELKIT_SELFOBS_CHILD=1", "OTEL_GO_X_OBSERVABILITY=true")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestHealthSelfObservability") {
+			t.Fatalf("child test: %v\n%s", err, out)
+		}
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.Contains(l, "otel.sdk.") {
+				t.Log(strings.TrimSpace(l))
+			}
+		}
+		return
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	tel := initHealth(t, &healthBuf{}, WithOTLPEndpoint("http://"+addr), WithOTLPProtocol("http/protobuf"),
+		WithOTLPTimeout(time.Second), WithMetricsExporter("none"))
+	tracer := tel.TracerProvider().Tracer("health")
+	for range 20 {
+		_, span := tracer.Start(context.Background(), "work")
+		span.End()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = tel.ForceFlush(ctx)
+	h, _ := getHealth(t, tel)
+	var failed int64
+	for k, v := range h.SelfObservability {
+		t.Logf("%s = %d", k, v)
+		if strings.HasPrefix(k, "otel.sdk.exporter.span.exported{error.type=") {
+			failed += v
+		}
+	}
+	if failed != 20 {
+		t.Errorf("self-observability counts %d failed spans, want 20: %v", failed, h.SelfObservability)
+	}
+	if h.SelfObservability["otel.sdk.span.started"] != 20 {
+		t.Errorf("otel.sdk.span.started = %d, want 20", h.SelfObservability["otel.sdk.span.started"])
 	}
 }

@@ -165,7 +165,11 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 			return nil, err
 		}
 		t.tp = t.sdk
-		if t.met, err = metrics.New(ctx, c.metricsOptions(t.res, warn)...); err != nil {
+		mopts := c.metricsOptions(t.res, warn)
+		if r := selfObservabilityReader(src); r != nil {
+			mopts, t.hs.selfObs = append(mopts, metrics.WithReader(r)), r
+		}
+		if t.met, err = metrics.New(ctx, mopts...); err != nil {
 			return nil, err
 		}
 		t.mp = t.met.MeterProvider()
