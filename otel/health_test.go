@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr/funcr"
+	"github.com/go-logr/stdr"
+	"go.opentelemetry.io/otel"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/faults"
@@ -91,6 +95,12 @@ func TestHealthSecretsNeverShown(t *testing.T) {
 			t.Setenv("OTELKIT_LOG_LEVEL", "debug")
 			t.Setenv("OTEL_LOG_LEVEL", "debug")
 			out := &healthBuf{}
+			// The SDK's own diagnostic logger, at its most verbose, into
+			// the same buffer (OTEL_LOG_LEVEL is not read by the Go SDK).
+			otel.SetLogger(funcr.New(func(prefix, args string) {
+				_, _ = out.Write([]byte(prefix + " " + args + "\n"))
+			}, funcr.Options{Verbosity: 10}))
+			t.Cleanup(func() { otel.SetLogger(stdr.New(log.New(os.Stderr, "", log.LstdFlags|log.Lshortfile))) })
 			tel := initHealth(t, out)
 
 			tracer := tel.TracerProvider().Tracer("health")
@@ -106,7 +116,7 @@ func TestHealthSecretsNeverShown(t *testing.T) {
 				t.Error("ForceFlush to a closed port returned no error")
 			}
 			h, body := getHealth(t, tel)
-			t.Logf("ForceFlush error: %v; last export error: %q", ferr, h.Export["traces"].LastError)
+			t.Logf("ForceFlush error: %v; last export error: %q; %d bytes of log output", ferr, h.Export["traces"].LastError, len(out.String()))
 			serr := tel.Shutdown(ctx)
 
 			texts := map[string]string{"health document": body, "log output": out.String()}
