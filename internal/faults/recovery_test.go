@@ -25,7 +25,10 @@ func TestQueuedWhileDownDeliveredWhenBack(t *testing.T) {
 	const n = 500 // < 2048, the default queue sizes
 	for _, protocol := range []string{protoHTTP, protoGRPC} {
 		t.Run(protocol, func(t *testing.T) {
-			t.Parallel()
+			// No scheduled export while down, however slow the machine:
+			// this test is about what the queues hold.
+			t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "60000")
+			t.Setenv("OTEL_BLRP_SCHEDULE_DELAY", "60000")
 			ep, addr := DownEndpoint(t)
 			tel := initWith(t, ep, protocol, 5*time.Second)
 			emit(tel, n)
