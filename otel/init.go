@@ -56,6 +56,7 @@ type Telemetry struct {
 
 	logger *logging.Logger
 	errs   *rateLimitedHandler
+	hs     *healthState // for HealthHandler
 
 	shutdownTimeout time.Duration
 	restore         func()
@@ -153,17 +154,33 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		}
 	}
 
+	t.hs = &healthState{started: time.Now()}
 	if disabled {
 		t.tp = tracenoop.NewTracerProvider()
 		t.mp = metricnoop.NewMeterProvider()
 		t.lp = lognoop.NewLoggerProvider()
 		zl.Info("otel_sdk_disabled", zap.String("reason", "OTEL_SDK_DISABLED=true: no spans, metrics or log records are exported"))
 	} else {
-		if t.sdk, err = tracing.NewTracerProvider(ctx, c.tracingOptions(t.res, warn)...); err != nil {
+		// The span exporter is wrapped to count exports for HealthHandler.
+		topts := c.tracingOptions(t.res, warn)
+		exp := c.tracedSpanExporter(ctx, src, &t.hs.traces)
+		if exp != nil {
+			topts, t.hs.tracesTracked = append(topts, tracing.WithSpanExporter(exp)), true
+		}
+		if t.sdk, err = tracing.NewTracerProvider(ctx, topts...); err != nil {
+			if exp != nil && c.spanExporter == nil {
+				sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				_ = exp.Shutdown(sctx)
+				cancel()
+			}
 			return nil, err
 		}
 		t.tp = t.sdk
-		if t.met, err = metrics.New(ctx, c.metricsOptions(t.res, warn)...); err != nil {
+		mopts := c.metricsOptions(t.res, warn)
+		if r := selfObservabilityReader(src); r != nil {
+			mopts, t.hs.selfObs = append(mopts, metrics.WithReader(r)), r
+		}
+		if t.met, err = metrics.New(ctx, mopts...); err != nil {
 			return nil, err
 		}
 		t.mp = t.met.MeterProvider()
@@ -173,6 +190,12 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 			t.lp = lognoop.NewLoggerProvider()
 		}
 	}
+
+	var metricExporters []string
+	if t.met != nil {
+		metricExporters = t.met.Exporters()
+	}
+	t.hs.resolve(c, src, metricExporters)
 
 	prop, err := c.propagators(src)
 	if err != nil {

@@ -1,0 +1,176 @@
+package otel
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/otlpconf"
+)
+
+// maxErrorLen bounds the last error kept for the health handler.
+const maxErrorLen = 512
+
+// exportHealth tracks one signal's exports: items exported and failed, the
+// last success and the last error (redacted, bounded). Safe for concurrent
+// use; the zero value is ready.
+type exportHealth struct {
+	exported    atomic.Int64
+	failed      atomic.Int64
+	batches     atomic.Int64
+	failures    atomic.Int64
+	lastSuccess atomic.Int64 // unix nanoseconds, 0 = never
+	lastFailure atomic.Int64
+	lastErr     atomic.Pointer[string]
+}
+
+// record notes the outcome of exporting n items.
+func (h *exportHealth) record(n int, err error, now time.Time) {
+	h.batches.Add(1)
+	if err == nil {
+		h.exported.Add(int64(n))
+		h.lastSuccess.Store(now.UnixNano())
+		return
+	}
+	h.failures.Add(1)
+	h.failed.Add(int64(n))
+	h.lastFailure.Store(now.UnixNano())
+	msg := redactError(err.Error())
+	if len(msg) > maxErrorLen {
+		msg = msg[:maxErrorLen] + "…"
+	}
+	h.lastErr.Store(&msg)
+}
+
+// ExportStatus is a snapshot of one signal's export health.
+type ExportStatus struct {
+	// Tracked is false when otelkit cannot see this signal's exports (no
+	// exporter, or one it does not wrap); the counts are then zero.
+	Tracked bool `json:"tracked"`
+	// Exported and Failed count items (spans, data points, log records).
+	Exported int64 `json:"exported"`
+	Failed   int64 `json:"failed"`
+	// Batches and FailedBatches count Export calls.
+	Batches       int64      `json:"batches"`
+	FailedBatches int64      `json:"failed_batches"`
+	LastSuccess   *time.Time `json:"last_success,omitempty"`
+	LastFailure   *time.Time `json:"last_failure,omitempty"`
+	// LastError has URL credentials removed and is at most 512 bytes.
+	LastError string `json:"last_error,omitempty"`
+}
+
+func (h *exportHealth) status() ExportStatus {
+	if h == nil {
+		return ExportStatus{}
+	}
+	s := ExportStatus{
+		Tracked:       true,
+		Exported:      h.exported.Load(),
+		Failed:        h.failed.Load(),
+		Batches:       h.batches.Load(),
+		FailedBatches: h.failures.Load(),
+	}
+	if ns := h.lastSuccess.Load(); ns != 0 {
+		ts := time.Unix(0, ns).UTC()
+		s.LastSuccess = &ts
+	}
+	if ns := h.lastFailure.Load(); ns != 0 {
+		ts := time.Unix(0, ns).UTC()
+		s.LastFailure = &ts
+	}
+	if e := h.lastErr.Load(); e != nil {
+		s.LastError = *e
+	}
+	return s
+}
+
+// healthSpanExporter counts what the wrapped exporter exports and fails.
+type healthSpanExporter struct {
+	sdktrace.SpanExporter
+	h *exportHealth
+}
+
+var _ sdktrace.SpanExporter = healthSpanExporter{}
+
+func (e healthSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	err := e.SpanExporter.ExportSpans(ctx, spans)
+	e.h.record(len(spans), err, time.Now())
+	return err
+}
+
+// tracedSpanExporter returns the span exporter Init gives the tracer
+// provider, wrapped to count its exports: WithSpanExporter's, else the one
+// the configuration names. It returns nil (and the tracer provider builds
+// and reports as before) for "none" and for a configuration error.
+func (c config) tracedSpanExporter(ctx context.Context, src env.Source, h *exportHealth) sdktrace.SpanExporter {
+	exp := c.spanExporter
+	if exp == nil {
+		var err error
+		exp, _, err = otlpconf.SpanExporter(ctx, src, c.overrides(c.tracesExporter))
+		if err != nil || exp == nil {
+			return nil
+		}
+	}
+	return healthSpanExporter{SpanExporter: exp, h: h}
+}
+
+// selfObservabilityReader returns a manual reader for HealthHandler when
+// the SDK's experimental self-observability is on
+// (OTEL_GO_X_OBSERVABILITY=true, as the SDK reads it), nil otherwise. The
+// SDK then records otel.sdk.* metrics (spans and log records processed,
+// exported, failed, dropped on a full queue) through the global
+// MeterProvider, which Init's provider becomes.
+func selfObservabilityReader(src env.Source) *sdkmetric.ManualReader {
+	v, _ := src.String("OTEL_GO_X_OBSERVABILITY")
+	if !strings.EqualFold(v, "true") {
+		return nil
+	}
+	return sdkmetric.NewManualReader()
+}
+
+// selfObservability sums the SDK's otel.sdk.* counters by name and
+// error.type ("otel.sdk.exporter.span.exported{error.type=...}").
+func selfObservability(ctx context.Context, r *sdkmetric.ManualReader) map[string]int64 {
+	if r == nil {
+		return nil
+	}
+	var rm metricdata.ResourceMetrics
+	if err := r.Collect(ctx, &rm); err != nil {
+		return nil
+	}
+	out := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if !strings.HasPrefix(m.Name, "otel.sdk.") {
+				continue
+			}
+			add := func(attrs interface {
+				Value(k attribute.Key) (attribute.Value, bool)
+			}, v int64) {
+				key := m.Name
+				if et, ok := attrs.Value("error.type"); ok {
+					key += "{error.type=" + et.AsString() + "}"
+				}
+				out[key] += v
+			}
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, dp := range d.DataPoints {
+					add(&dp.Attributes, dp.Value)
+				}
+			case metricdata.Gauge[int64]:
+				for _, dp := range d.DataPoints {
+					add(&dp.Attributes, dp.Value)
+				}
+			}
+		}
+	}
+	return out
+}

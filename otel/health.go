@@ -1,0 +1,194 @@
+package otel
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/otlpconf"
+)
+
+// healthState is what Init resolved and what the exporters did since, for
+// HealthHandler.
+type healthState struct {
+	traces          exportHealth
+	tracesTracked   bool
+	config          map[string]SignalConfig
+	metricExporters []string
+	logLevelSource  string
+	started         time.Time
+	selfObs         *sdkmetric.ManualReader // OTEL_GO_X_OBSERVABILITY=true
+}
+
+// SignalConfig is the effective exporter configuration of one signal, as
+// HealthHandler shows it. Header values are never kept (only names), and
+// the endpoint has its user-info and query values masked.
+type SignalConfig struct {
+	Exporter    string   `json:"exporter"`
+	Exporters   []string `json:"exporters,omitempty"` // metrics: every exporter in use
+	Protocol    string   `json:"protocol,omitempty"`
+	Endpoint    string   `json:"endpoint,omitempty"`
+	Insecure    bool     `json:"insecure"`
+	HeaderNames []string `json:"header_names,omitempty"`
+	Timeout     string   `json:"timeout,omitempty"`
+	Compression string   `json:"compression,omitempty"`
+	Temporality string   `json:"temporality,omitempty"`
+	// Sources says where each value came from: "option", "env:<NAME>" or
+	// "default".
+	Sources map[string]string `json:"sources"`
+	// Error is set when the configuration could not be resolved again for
+	// display (it was valid when Init ran).
+	Error string `json:"error,omitempty"`
+}
+
+func signalConfig(r otlpconf.Resolved, err error) SignalConfig {
+	sc := SignalConfig{
+		Exporter: r.Exporter, Protocol: r.Protocol, Endpoint: r.Endpoint, Insecure: r.Insecure,
+		HeaderNames: r.HeaderNames, Compression: r.Compression, Temporality: r.Temporality,
+		Sources: r.Sources,
+	}
+	if r.Timeout > 0 {
+		sc.Timeout = r.Timeout.String()
+	}
+	if err != nil {
+		sc.Error = redactError(err.Error())
+	}
+	return sc
+}
+
+// resolve records the configuration Init resolved; it never fails.
+func (hs *healthState) resolve(c config, src env.Source, metricExporters []string) {
+	hs.config, hs.metricExporters = map[string]SignalConfig{}, metricExporters
+	r, err := otlpconf.Resolve(src, otlpconf.Traces, c.overrides(c.tracesExporter))
+	hs.config["traces"] = signalConfig(r, err)
+	// OTEL_METRICS_EXPORTER may list several exporters; resolve the OTLP
+	// settings without it and show the list beside.
+	msrc := env.FromFunc(func(k string) (string, bool) {
+		if k == "OTEL_METRICS_EXPORTER" {
+			return "", false
+		}
+		return src.String(k)
+	})
+	r, err = otlpconf.Resolve(msrc, otlpconf.Metrics, c.overrides("otlp"))
+	mc := signalConfig(r, err)
+	mc.Exporters = metricExporters
+	mc.Exporter = ""
+	if c.metricsExporter != "" {
+		mc.Sources[otlpconf.KeyExporter] = otlpconf.SourceOption
+	} else if _, ok := src.String("OTEL_METRICS_EXPORTER"); ok {
+		mc.Sources[otlpconf.KeyExporter] = "env:OTEL_METRICS_EXPORTER"
+	} else {
+		mc.Sources[otlpconf.KeyExporter] = otlpconf.SourceDefault
+	}
+	hs.config["metrics"] = mc
+	r, err = otlpconf.Resolve(src, otlpconf.Logs, c.overrides(c.logsExporter))
+	hs.config["logs"] = signalConfig(r, err)
+	switch {
+	case c.logLevel != nil:
+		hs.logLevelSource = otlpconf.SourceOption
+	default:
+		if _, ok := src.String("OTELKIT_LOG_LEVEL"); ok {
+			hs.logLevelSource = "env:OTELKIT_LOG_LEVEL"
+		} else {
+			hs.logLevelSource = otlpconf.SourceDefault
+		}
+	}
+}
+
+// Health is the document HealthHandler serves.
+type Health struct {
+	Service     string                  `json:"service"`
+	Disabled    bool                    `json:"sdk_disabled"`
+	ShutDown    bool                    `json:"shut_down"`
+	Uptime      string                  `json:"uptime"`
+	Config      map[string]SignalConfig `json:"config"`
+	Export      map[string]ExportStatus `json:"export"`
+	SDKErrors   int64                   `json:"sdk_errors_total"`
+	LogLevel    string                  `json:"log_level"`
+	LogLevelSrc string                  `json:"log_level_source"`
+	// SelfObservability holds the SDK's otel.sdk.* counters (spans, metric
+	// points and log records processed, exported, failed, dropped on a
+	// full queue, by error.type) when OTEL_GO_X_OBSERVABILITY=true.
+	SelfObservability map[string]int64 `json:"sdk_self_observability,omitempty"`
+	Hint              string           `json:"hint"`
+}
+
+const healthHint = "traces missing? check config.*.endpoint and protocol, export.*.last_error and failed; " +
+	"sdk_errors_total counts every error the SDK reported (also logged as otel_sdk_error, at most one line per 10 s); " +
+	"PUT {\"level\":\"debug\"} here to change the log level"
+
+// Health returns the snapshot HealthHandler serves.
+func (t *Telemetry) Health() Health {
+	h := Health{Config: map[string]SignalConfig{}, Export: map[string]ExportStatus{}, Hint: healthHint}
+	if t == nil {
+		return h
+	}
+	h.Disabled = t.disabled
+	h.ShutDown = t.closed.Load()
+	if v, ok := t.res.Set().Value(keyServiceName); ok {
+		h.Service = v.AsString()
+	}
+	if t.errs != nil {
+		h.SDKErrors = t.errs.total.Load()
+	}
+	if t.logger != nil {
+		h.LogLevel = t.logger.Level().String()
+	}
+	hs := t.hs
+	if hs == nil {
+		return h
+	}
+	h.Uptime = time.Since(hs.started).Round(time.Second).String()
+	h.LogLevelSrc = hs.logLevelSource
+	for k, v := range hs.config {
+		h.Config[k] = v
+	}
+	if hs.tracesTracked {
+		h.Export["traces"] = hs.traces.status()
+	} else {
+		h.Export["traces"] = ExportStatus{}
+	}
+	// Metric and log exports are reported through sdk_errors_total and the
+	// otel_sdk_error lines; their exporters are built by the metrics and
+	// log packages, which otelkit does not wrap yet.
+	h.Export["metrics"] = ExportStatus{}
+	h.Export["logs"] = ExportStatus{}
+	if hs.selfObs != nil && !h.ShutDown {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		h.SelfObservability = selfObservability(ctx, hs.selfObs)
+		cancel()
+	}
+	return h
+}
+
+// HealthHandler returns an http.Handler for an admin port: GET answers the
+// Health document as JSON (effective configuration with where each value
+// came from, secrets masked; export counts, last success and last error;
+// the log level); PUT or POST with {"level":"debug"} changes the log level
+// (see logging.Logger.LevelHandler). It does no authentication: do not
+// expose it publicly. It is the first stop when "traces are missing".
+func (t *Telemetry) HealthHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "no-store")
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			_ = enc.Encode(t.Health())
+		case http.MethodPut, http.MethodPost:
+			if t == nil || t.logger == nil {
+				http.Error(w, `{"error":"no logger"}`, http.StatusServiceUnavailable)
+				return
+			}
+			t.logger.LevelHandler().ServeHTTP(w, r)
+		default:
+			w.Header().Set("Allow", "GET, HEAD, PUT, POST")
+			http.Error(w, `{"error":"method not allowed; use GET, PUT or POST"}`, http.StatusMethodNotAllowed)
+		}
+	})
+}

@@ -1,0 +1,321 @@
+package otel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	"github.com/go-logr/stdr"
+	"go.opentelemetry.io/otel"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/faults"
+)
+
+type healthBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (h *healthBuf) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.b.Write(p)
+}
+func (h *healthBuf) Sync() error    { return nil }
+func (h *healthBuf) String() string { h.mu.Lock(); defer h.mu.Unlock(); return h.b.String() }
+
+func getHealth(t *testing.T, tel *Telemetry) (Health, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/otel", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET: status %d: %s", rec.Code, rec.Body)
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	var h Health
+	if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil {
+		t.Fatalf("GET: %v: %s", err, rec.Body)
+	}
+	return h, rec.Body.String()
+}
+
+func initHealth(t *testing.T, out zapcore.WriteSyncer, opts ...Option) *Telemetry {
+	t.Helper()
+	all := append([]Option{WithoutDetectors(), WithoutRuntimeMetrics(), WithServiceName("health"),
+		WithLogOutput(out), WithLogFormat("json")}, opts...)
+	tel, err := Init(context.Background(), all...)
+	if err != nil {
+		t.Fatalf("Init: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = tel.Shutdown(ctx)
+	})
+	return tel
+}
+
+// TestHealthSecretsNeverShown: API keys in OTEL_EXPORTER_OTLP_HEADERS and a
+// password in the endpoint's user-info appear neither in the health
+// document, nor in any log line (debug level for otelkit and the SDK), nor
+// in the errors Init, ForceFlush and Shutdown return.
+func TestHealthSecretsNeverShown(t *testing.T) {
+	const (
+		apiKey   = "sk-SECRETAPIKEY123"
+		bearer   = "SECRETBEARER456"
+		password = "SECRETPASSWORD789"
+	)
+	for _, protocol := range []string{"http/protobuf", "grpc"} {
+		t.Run(protocol, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := l.Addr().String()
+			_ = l.Close() // connections are refused: exports fail
+			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://exporter:"+password+"@"+addr)
+			t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "api-key="+apiKey+",authorization=Bearer%20"+bearer)
+			t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
+			t.Setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "300")
+			t.Setenv("OTELKIT_LOG_LEVEL", "debug")
+			t.Setenv("OTEL_LOG_LEVEL", "debug")
+			out := &healthBuf{}
+			// The SDK's own diagnostic logger, at its most verbose, into
+			// the same buffer (OTEL_LOG_LEVEL is not read by the Go SDK).
+			otel.SetLogger(funcr.New(func(prefix, args string) {
+				_, _ = out.Write([]byte(prefix + " " + args + "\n"))
+			}, funcr.Options{Verbosity: 10}))
+			t.Cleanup(func() { otel.SetLogger(stdr.New(log.New(os.Stderr, "", log.LstdFlags|log.Lshortfile))) })
+			tel := initHealth(t, out)
+
+			tracer := tel.TracerProvider().Tracer("health")
+			for range 5 {
+				_, span := tracer.Start(context.Background(), "work")
+				tel.Logger().Debug("work_done")
+				span.End()
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			ferr := tel.ForceFlush(ctx)
+			if ferr == nil {
+				t.Error("ForceFlush to a closed port returned no error")
+			}
+			h, body := getHealth(t, tel)
+			t.Logf("ForceFlush error: %v; last export error: %q; %d bytes of log output", ferr, h.Export["traces"].LastError, len(out.String()))
+			serr := tel.Shutdown(ctx)
+
+			texts := map[string]string{"health document": body, "log output": out.String()}
+			if ferr != nil {
+				texts["ForceFlush error"] = ferr.Error()
+			}
+			if serr != nil {
+				texts["Shutdown error"] = serr.Error()
+			}
+			for what, text := range texts {
+				for _, secret := range []string{apiKey, bearer, password} {
+					if strings.Contains(text, secret) {
+						t.Errorf("%s contains the secret %q:\n%s", what, secret, text)
+					}
+				}
+			}
+			// The document still says what is configured, and from where.
+			tc := h.Config["traces"]
+			if got := strings.Join(tc.HeaderNames, ","); got != "api-key,authorization" {
+				t.Errorf("header names %q", got)
+			}
+			if tc.Sources["headers"] != "env:OTEL_EXPORTER_OTLP_HEADERS" || tc.Sources["endpoint"] != "env:OTEL_EXPORTER_OTLP_ENDPOINT" {
+				t.Errorf("sources %v", tc.Sources)
+			}
+			if !strings.Contains(tc.Endpoint, addr) {
+				t.Errorf("endpoint %q does not name %s", tc.Endpoint, addr)
+			}
+			if h.LogLevel != "debug" || h.LogLevelSrc != "env:OTELKIT_LOG_LEVEL" {
+				t.Errorf("log level %q from %q", h.LogLevel, h.LogLevelSrc)
+			}
+			ex := h.Export["traces"]
+			if !ex.Tracked || ex.Failed != 5 || ex.LastError == "" || ex.LastFailure == nil {
+				t.Errorf("trace export status %+v, want 5 failed spans with an error", ex)
+			}
+		})
+	}
+}
+
+// TestHealthCountsAndLevel: exports to a healthy collector are counted, a
+// rejecting collector's error shows up, and the log level can be read and
+// changed; bad requests get clear errors.
+func TestHealthCountsAndLevel(t *testing.T) {
+	c := faults.NewHTTP(t, faults.Behaviour{})
+	out := &healthBuf{}
+	tel := initHealth(t, out, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint), WithOTLPProtocol("http/protobuf"))
+	tracer := tel.TracerProvider().Tracer("health")
+	emit := func(n int) {
+		for range n {
+			_, span := tracer.Start(context.Background(), "work")
+			span.End()
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	emit(7)
+	if err := tel.ForceFlush(ctx); err != nil {
+		t.Fatalf("ForceFlush: %v", err)
+	}
+	h, _ := getHealth(t, tel)
+	if ex := h.Export["traces"]; ex.Exported != 7 || ex.Failed != 0 || ex.LastSuccess == nil || ex.LastError != "" {
+		t.Errorf("after 7 exported spans: %+v", ex)
+	}
+	if _, items := c.Count(faults.Traces); items != 7 {
+		t.Errorf("collector received %d spans", items)
+	}
+	if h.Config["traces"].Sources["endpoint"] != "option" || h.Config["traces"].Sources["timeout"] != "default" {
+		t.Errorf("sources %v", h.Config["traces"].Sources)
+	}
+	if h.Service != "health" || h.ShutDown {
+		t.Errorf("service %q shut down %v", h.Service, h.ShutDown)
+	}
+
+	c.Set(faults.Behaviour{Status: http.StatusBadRequest, FailFirst: -1})
+	emit(3)
+	if err := tel.ForceFlush(ctx); err == nil {
+		t.Error("ForceFlush against 400 returned no error")
+	}
+	h, _ = getHealth(t, tel)
+	if ex := h.Export["traces"]; ex.Exported != 7 || ex.Failed != 3 || !strings.Contains(ex.LastError, "400") || ex.FailedBatches != 1 {
+		t.Errorf("after 3 rejected spans: %+v", ex)
+	}
+
+	// Log level: PUT changes it, GET shows it, bad input is refused.
+	put := func(body string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "/debug/otel", strings.NewReader(body)))
+		return rec
+	}
+	if rec := put(`{"level":"debug"}`); rec.Code != http.StatusOK {
+		t.Errorf("PUT debug: %d %s", rec.Code, rec.Body)
+	}
+	if h, _ = getHealth(t, tel); h.LogLevel != "debug" || tel.Logging().Level() != zapcore.DebugLevel {
+		t.Errorf("level after PUT: %q", h.LogLevel)
+	}
+	for _, bad := range []string{`{"level":"loud"}`, `not json`, ``} {
+		if rec := put(bad); rec.Code != http.StatusBadRequest {
+			t.Errorf("PUT %q: status %d, want 400", bad, rec.Code)
+		}
+	}
+	rec := httptest.NewRecorder()
+	tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodDelete, "/debug/otel", nil))
+	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") == "" {
+		t.Errorf("DELETE: %d, Allow %q", rec.Code, rec.Header().Get("Allow"))
+	}
+
+	c.Set(faults.Behaviour{})
+	if err := tel.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if h, _ = getHealth(t, tel); !h.ShutDown {
+		t.Error("health does not show the shutdown")
+	}
+}
+
+// TestHealthNil: a nil Telemetry serves an empty document, no panic.
+func TestHealthNil(t *testing.T) {
+	var tel *Telemetry
+	h, _ := getHealth(t, tel)
+	if h.Service != "" || len(h.Config) != 0 {
+		t.Errorf("nil telemetry: %+v", h)
+	}
+	rec := httptest.NewRecorder()
+	tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "/", strings.NewReader(`{"level":"debug"}`)))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("PUT on nil: %d", rec.Code)
+	}
+}
+
+// TestExportHealthRecord: errors are redacted and bounded.
+func TestExportHealthRecord(t *testing.T) {
+	var h exportHealth
+	now := time.Unix(1700000000, 0)
+	h.record(4, nil, now)
+	h.record(2, errors.New(`Post "http://user:hunter2@collector:4318/v1/traces": refused `+strings.Repeat("x", 2000)), now.Add(time.Second))
+	s := h.status()
+	if s.Exported != 4 || s.Failed != 2 || s.Batches != 2 || s.FailedBatches != 1 {
+		t.Errorf("counts %+v", s)
+	}
+	if strings.Contains(s.LastError, "hunter2") {
+		t.Errorf("password in last error: %q", s.LastError)
+	}
+	if len(s.LastError) > maxErrorLen+len("…") {
+		t.Errorf("last error is %d bytes, bound %d", len(s.LastError), maxErrorLen)
+	}
+	if !s.LastSuccess.Equal(now) || !s.LastFailure.Equal(now.Add(time.Second)) {
+		t.Errorf("times %v %v", s.LastSuccess, s.LastFailure)
+	}
+}
+
+// TestHealthSelfObservability: with OTEL_GO_X_OBSERVABILITY=true the
+// health document carries the SDK's otel.sdk.* counters, and they count the
+// spans a down collector failed. The SDK binds these instruments to the
+// global MeterProvider's delegate once per process, so the check runs in a
+// fresh test process where this Init is the first.
+func TestHealthSelfObservability(t *testing.T) {
+	if os.Getenv("OTELKIT_SELFOBS_CHILD") != "1" {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHealthSelfObservability$", "-test.v", "-test.count=1")
+		cmd.Env = append(os.Environ(), "OTELKIT_SELFOBS_CHILD=1", "OTEL_GO_X_OBSERVABILITY=true")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestHealthSelfObservability") {
+			t.Fatalf("child test: %v\n%s", err, out)
+		}
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.Contains(l, "otel.sdk.") {
+				t.Log(strings.TrimSpace(l))
+			}
+		}
+		return
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	tel := initHealth(t, &healthBuf{}, WithOTLPEndpoint("http://"+addr), WithOTLPProtocol("http/protobuf"),
+		WithOTLPTimeout(time.Second), WithMetricsExporter("none"))
+	tracer := tel.TracerProvider().Tracer("health")
+	for range 20 {
+		_, span := tracer.Start(context.Background(), "work")
+		span.End()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = tel.ForceFlush(ctx)
+	h, _ := getHealth(t, tel)
+	var failed int64
+	for k, v := range h.SelfObservability {
+		t.Logf("%s = %d", k, v)
+		if strings.HasPrefix(k, "otel.sdk.exporter.span.exported{error.type=") {
+			failed += v
+		}
+	}
+	if failed != 20 {
+		t.Errorf("self-observability counts %d failed spans, want 20: %v", failed, h.SelfObservability)
+	}
+	if h.SelfObservability["otel.sdk.span.started"] != 20 {
+		t.Errorf("otel.sdk.span.started = %d, want 20", h.SelfObservability["otel.sdk.span.started"])
+	}
+}
