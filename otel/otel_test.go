@@ -1,9 +1,7 @@
 package otel
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -19,40 +17,16 @@ import (
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/testutil"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-type lineBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+// lineBuffer collects log lines; lines decodes them.
+type lineBuffer struct{ testutil.Buffer }
 
-func (l *lineBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lineBuffer) Sync() error { return nil }
-
-func (l *lineBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []map[string]any
-	for _, raw := range strings.Split(l.b.String(), "\n") {
-		if strings.TrimSpace(raw) == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(raw), &m); err != nil {
-			t.Fatalf("log line is not JSON: %v: %q", err, raw)
-		}
-		out = append(out, m)
-	}
-	return out
-}
+func (l *lineBuffer) lines(t *testing.T) []map[string]any { return l.JSONLines(t) }
 
 // clearEnv blanks every variable Init reads, so the machine's environment
 // cannot leak into a test.

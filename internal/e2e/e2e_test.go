@@ -1,14 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +14,7 @@ import (
 
 	"github.com/otelkit/otelkit/httpmw"
 	"github.com/otelkit/otelkit/internal/testcollector"
+	"github.com/otelkit/otelkit/internal/testutil"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/otel"
 	"github.com/otelkit/otelkit/tracing"
@@ -24,36 +22,9 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-type lineBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+type lineBuffer struct{ testutil.Buffer }
 
-func (l *lineBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lineBuffer) Sync() error { return nil }
-
-func (l *lineBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []map[string]any
-	for _, raw := range strings.Split(l.b.String(), "\n") {
-		if strings.TrimSpace(raw) == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(raw), &m); err != nil {
-			t.Fatalf("stdout line is not JSON: %v: %q", err, raw)
-		}
-		out = append(out, m)
-	}
-	return out
-}
+func (l *lineBuffer) lines(t *testing.T) []map[string]any { return l.JSONLines(t) }
 
 // pointAt sets the OTLP environment to the collector for protocol, and
 // blanks what the machine's environment might add.
@@ -104,14 +75,7 @@ func get(t *testing.T, url, requestID string) {
 	}
 }
 
-func findLine(lines []map[string]any, msg string) map[string]any {
-	for _, l := range lines {
-		if l["msg"] == msg {
-			return l
-		}
-	}
-	return nil
-}
+func findLine(lines []map[string]any, msg string) map[string]any { return testutil.Find(lines, msg) }
 
 // TestRequestReachesCollector is the product's promise end to end: one
 // request's server span (named by route), its handler and access log lines
