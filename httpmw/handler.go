@@ -84,9 +84,8 @@ type ctxKey struct{}
 var (
 	_ http.Handler            = (*handler)(nil)
 	_ http.Handler            = (*inner)(nil)
-	_ zapcore.Core            = (*reqCore)(nil)
 	_ http.RoundTripper       = (*ridTransport)(nil)
-	_ zapcore.ObjectMarshaler = (*boundFields)(nil)
+	_ zapcore.ObjectMarshaler = (*requestFields)(nil)
 	_ zapcore.ObjectMarshaler = (*accessFields)(nil)
 )
 
@@ -143,15 +142,12 @@ type state struct {
 	start    time.Time
 
 	rw        responseWriter
-	core      reqCore
 	sc        trace.SpanContext
 	route     string
 	panicked  bool
 	ridHeader [1]string
-	bound     [1]zap.Field
 	access    [1]zap.Field
 	attrs     [2]attribute.KeyValue
-	hexbuf    [32 + 16 + 2]byte
 }
 
 // ServeHTTP implements http.Handler.
@@ -210,12 +206,11 @@ func (in *inner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	span := trace.SpanFromContext(r.Context())
 	st.sc = span.SpanContext()
-	st.bound[0] = zap.Inline((*boundFields)(st))
 	st.access[0] = zap.Inline((*accessFields)(st))
-	st.core.st = st
-	st.core.Core = st.base.Core()
 	ctx := context.WithValue(r.Context(), ctxKey{}, st)
-	ctx = logging.NewContext(ctx, st.base.WithOptions(zap.WrapCore(st.core.wrap)))
+	// The request's logger: logging binds the span, the request ID and
+	// requestFields (encoded per line, so the route appears once routed).
+	ctx = logging.NewRequestContext(ctx, st.base, st.rid, (*requestFields)(st))
 	r2 := r.WithContext(ctx)
 	st.req = r2
 	// otelhttp takes server.address and server.port of the metrics from
@@ -306,7 +301,15 @@ func (h *handler) accessLine(st *state) {
 			return
 		}
 	}
-	if ce := st.base.Check(lvl, "http_request"); ce != nil {
+	// The access line goes through the request's logger bound to the
+	// server span: trace fields under the profile's keys, the span context
+	// for the OTLP bridge, request_id, method, path and route as on every
+	// other line of the request.
+	log := st.base
+	if st.req != nil {
+		log = logging.FromContext(st.req.Context())
+	}
+	if ce := log.Check(lvl, "http_request"); ce != nil {
 		ce.Write(st.access[:]...)
 	}
 }
@@ -388,47 +391,17 @@ func bound(s string) string {
 	return s
 }
 
-// reqCore binds the request's fields (request_id, method, path, route) to
-// every line of the request logger. They are encoded when the logger is first
-// derived (logging.FromContext) or written to, so the route is there once the
-// router has matched.
-type reqCore struct {
-	zapcore.Core
-	st *state
-}
+// requestFields encodes the fields bound to every line of a request after
+// request_id: method, path and, once the router has matched, route.
+type requestFields state
 
-func (c *reqCore) wrap(zapcore.Core) zapcore.Core { return c }
-
-// With puts the request's fields after fs: logging.FromContext passes the
-// trace fields here, and the log-line contract orders trace_id, span_id,
-// trace_flags before request_id.
-func (c *reqCore) With(fs []zapcore.Field) zapcore.Core {
-	all := make([]zapcore.Field, 0, len(fs)+1)
-	all = append(all, fs...)
-	return c.Core.With(append(all, c.st.bound[0]))
-}
-
-func (c *reqCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if !c.Core.Enabled(e.Level) {
-		return ce
-	}
-	return c.Core.With(c.st.bound[:]).Check(e, ce)
-}
-
-func (c *reqCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
-	return c.Core.With(c.st.bound[:]).Write(e, fs)
-}
-
-// boundFields encodes the fields bound to every line of a request.
-type boundFields state
-
-func (b *boundFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+func (b *requestFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	st := (*state)(b)
-	enc.AddString("request_id", st.rid)
 	enc.AddString("method", st.method)
 	enc.AddString("path", st.path)
-	if st.req != nil {
-		var route string
+	if route := st.route; route != "" {
+		enc.AddString("route", bound(route))
+	} else if st.req != nil {
 		if rf := st.h.cfg.routeFunc; rf != nil {
 			route = rf(st.req)
 		} else {
@@ -441,27 +414,17 @@ func (b *boundFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	return nil
 }
 
-// accessFields encodes the access line.
+// accessFields encodes the access line's own fields (the request logger
+// adds the trace fields, request_id, method, path and route).
 type accessFields state
 
 func (a *accessFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	st := (*state)(a)
-	if st.sc.IsValid() {
-		tid := st.sc.TraceID()
-		sid := st.sc.SpanID()
-		hex.Encode(st.hexbuf[0:32], tid[:])
-		hex.Encode(st.hexbuf[32:48], sid[:])
-		hex.Encode(st.hexbuf[48:50], []byte{byte(st.sc.TraceFlags())})
-		enc.AddByteString("trace_id", st.hexbuf[0:32])
-		enc.AddByteString("span_id", st.hexbuf[32:48])
-		enc.AddByteString("trace_flags", st.hexbuf[48:50])
+	if st.req == nil {
+		// Not through the request's logger (inner did not run).
+		enc.AddString("request_id", st.rid)
+		_ = (*requestFields)(st).MarshalLogObject(enc)
 	}
-	enc.AddString("request_id", st.rid)
-	enc.AddString("method", st.method)
-	if st.route != "" {
-		enc.AddString("route", bound(st.route))
-	}
-	enc.AddString("path", st.path)
 	status := st.rw.status
 	if !st.rw.wroteHeader {
 		status = http.StatusOK

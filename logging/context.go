@@ -2,6 +2,7 @@ package logging
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"reflect"
 	"sync"
@@ -170,7 +171,9 @@ type spanEntry struct {
 // bindSpan returns l bound to span. A logger built by New gets the span in
 // its core (trace fields written by the profile, OTLP record context, error
 // recording); any other zap logger gets trace_id, span_id and trace_flags as
-// string fields.
+// string fields, plus a field that zap encoders skip but whose value, a
+// context holding span, is what an OpenTelemetry zap bridge (otelzap) teed
+// into that logger emits its records with, so they carry the trace context.
 func bindSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *spanLogger {
 	if c, ok := l.Core().(*core); ok {
 		e := &spanEntry{}
@@ -181,11 +184,28 @@ func bindSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *spanLogger 
 		e.field[0] = zapcore.Field{}
 		return &e.spanLogger
 	}
-	return &spanLogger{sc: sc, l: l.With(
-		zap.String("trace_id", sc.TraceID().String()),
-		zap.String("span_id", sc.SpanID().String()),
-		zap.String("trace_flags", sc.TraceFlags().String()),
-	)}
+	e := &foreignEntry{}
+	e.sc = sc
+	// One string holds the three hex values; the fields slice it.
+	var hx [32 + 16 + 2]byte
+	tid, sid := sc.TraceID(), sc.SpanID()
+	hex.Encode(hx[0:32], tid[:])
+	hex.Encode(hx[32:48], sid[:])
+	hex.Encode(hx[48:50], []byte{byte(sc.TraceFlags())})
+	s := string(hx[:])
+	e.fields[0] = zap.String("trace_id", s[0:32])
+	e.fields[1] = zap.String("span_id", s[32:48])
+	e.fields[2] = zap.String("trace_flags", s[48:50])
+	e.fields[3] = zapcore.Field{Key: "context", Type: zapcore.SkipType, Interface: spanContext(span)}
+	e.l = l.With(e.fields[:]...)
+	return &e.spanLogger
+}
+
+// foreignEntry is a spanLogger for a logger not built by New and the field
+// slice handed to its With, in one allocation.
+type foreignEntry struct {
+	spanLogger
+	fields [4]zapcore.Field
 }
 
 // globalCache caches the global logger bound to the last span asked for
