@@ -2,7 +2,6 @@ package logging
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"reflect"
 	"sync"
@@ -186,26 +185,18 @@ func bindSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *spanLogger 
 	}
 	e := &foreignEntry{}
 	e.sc = sc
-	// One string holds the three hex values; the fields slice it.
-	var hx [32 + 16 + 2]byte
-	tid, sid := sc.TraceID(), sc.SpanID()
-	hex.Encode(hx[0:32], tid[:])
-	hex.Encode(hx[32:48], sid[:])
-	hex.Encode(hx[48:50], []byte{byte(sc.TraceFlags())})
-	s := string(hx[:])
-	e.fields[0] = zap.String("trace_id", s[0:32])
-	e.fields[1] = zap.String("span_id", s[32:48])
-	e.fields[2] = zap.String("trace_flags", s[48:50])
-	e.fields[3] = zapcore.Field{Key: "context", Type: zapcore.SkipType, Interface: spanContext(span)}
+	e.sctx.span = span
+	e.fields = traceFields(sc, &e.sctx)
 	e.l = l.With(e.fields[:]...)
 	return &e.spanLogger
 }
 
-// foreignEntry is a spanLogger for a logger not built by New and the field
-// slice handed to its With, in one allocation.
+// foreignEntry is a spanLogger for a logger not built by New, the field
+// slice handed to its With and the span's context, in one allocation.
 type foreignEntry struct {
 	spanLogger
 	fields [4]zapcore.Field
+	sctx   spanCtx
 }
 
 // globalCache caches the global logger bound to the last span asked for

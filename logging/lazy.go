@@ -2,9 +2,13 @@ package logging
 
 import (
 	"context"
+	"encoding/hex"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -104,20 +108,114 @@ func NewRequestContext(ctx context.Context, l *zap.Logger, requestID string, laz
 		e.cl.own.Store(e.cl.bound)
 		return context.WithValue(ctx, ctxKey{}, &e.cl)
 	}
-	lc := &lazyCore{}
+	return newForeignRequest(ctx, l, span, sc, requestID, lazy)
+}
+
+// newForeignRequest is NewRequestContext for a logger not built by New.
+// Its cores cannot take the span, so the context's loggers wrap them in
+// lazyCores: bound (for child spans and With) adds request_id and lazy to
+// every line, own (the span current now) adds the trace fields and the
+// span's context before them. Both are made in one allocation and reach
+// zap through a template logger cached per base logger, so this costs one
+// allocation, the hex string, two zap.Logger clones and the context.
+func newForeignRequest(ctx context.Context, l *zap.Logger, span trace.Span, sc trace.SpanContext, requestID string, lazy zapcore.ObjectMarshaler) context.Context {
+	t := lazyTemplate(l)
+	e := &foreignRequest{}
+	e.bound.Core = t.inner
 	if requestID != "" {
-		lc.pre[lc.n] = zap.String(requestIDKey, requestID)
-		lc.n++
+		e.bound.pre[e.bound.n] = zap.String(requestIDKey, requestID)
+		e.bound.n++
 	}
 	if lazy != nil {
-		lc.pre[lc.n] = zap.Inline(lazy)
-		lc.n++
+		e.bound.pre[e.bound.n] = zap.Inline(lazy)
+		e.bound.n++
 	}
-	if lc.n > 0 {
-		l = l.WithOptions(zap.WrapCore(lc.wrap))
+	e.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: &e.bound}
+	e.cl.bound = t.l.With(e.field[:]...)
+	e.cl.bindSC = sc
+	if sc.IsValid() {
+		e.sctx.span = span
+		e.own.Core = t.inner
+		tf := traceFields(sc, &e.sctx)
+		e.own.n = copy(e.own.pre[:], tf[:])
+		e.own.n += copy(e.own.pre[e.own.n:], e.bound.pre[:e.bound.n])
+		e.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: &e.own}
+		e.cl.own.Store(t.l.With(e.field[:]...))
 	}
-	return context.WithValue(ctx, ctxKey{}, &ctxLogger{bound: l, bindSC: sc})
+	e.field[0] = zapcore.Field{}
+	return context.WithValue(ctx, ctxKey{}, &e.cl)
 }
+
+// traceFields returns trace_id, span_id and trace_flags of sc as string
+// fields (one string allocation for the three) and the field that hands ctx
+// to an OpenTelemetry zap bridge (zap encoders skip it).
+func traceFields(sc trace.SpanContext, ctx context.Context) [4]zapcore.Field {
+	var hx [32 + 16 + 2]byte
+	tid, sid := sc.TraceID(), sc.SpanID()
+	hex.Encode(hx[0:32], tid[:])
+	hex.Encode(hx[32:48], sid[:])
+	hex.Encode(hx[48:50], []byte{byte(sc.TraceFlags())})
+	s := string(hx[:])
+	return [4]zapcore.Field{
+		zap.String("trace_id", s[0:32]),
+		zap.String("span_id", s[32:48]),
+		zap.String("trace_flags", s[48:50]),
+		{Key: "context", Type: zapcore.SkipType, Interface: ctx},
+	}
+}
+
+// foreignRequest is what newForeignRequest allocates.
+type foreignRequest struct {
+	cl    ctxLogger
+	bound lazyCore
+	own   lazyCore
+	sctx  spanCtx
+	field [1]zapcore.Field
+}
+
+// template is a logger whose core is a lazyCore around the core of base,
+// from which request loggers are derived by With without WithOptions.
+type template struct {
+	base  *zap.Logger
+	l     *zap.Logger
+	inner zapcore.Core
+}
+
+var templateCache atomic.Pointer[template]
+
+func lazyTemplate(base *zap.Logger) *template {
+	if t := templateCache.Load(); t != nil && t.base == base {
+		return t
+	}
+	t := &template{base: base, inner: base.Core()}
+	t.l = base.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core { return &lazyCore{Core: c} }))
+	templateCache.Store(t)
+	return t
+}
+
+// spanCtx is a context.Context holding one span, which can live inside a
+// larger allocation (trace.ContextWithSpan allocates on its own). It answers
+// trace's span key by asking probeCtx, a context that holds probe under
+// that key, so it needs no access to the key itself.
+type spanCtx struct{ span trace.Span }
+
+type probeSpan struct{ noop.Span }
+
+var (
+	probe    = &probeSpan{}
+	probeCtx = trace.ContextWithSpan(context.Background(), probe)
+)
+
+func (*spanCtx) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (*spanCtx) Done() <-chan struct{}       { return nil }
+func (*spanCtx) Err() error                  { return nil }
+func (c *spanCtx) Value(key any) any {
+	if sp, ok := probeCtx.Value(key).(*probeSpan); ok && sp == probe {
+		return c.span
+	}
+	return nil
+}
+func (c *spanCtx) String() string { return "logging.spanCtx" }
 
 // requestEntry is what NewRequestContext allocates for a logger built by
 // New, in one piece: the context's logger state, the bound core, its
@@ -135,7 +233,7 @@ type requestEntry struct {
 // trace fields bound by FromContext come first.
 type lazyCore struct {
 	zapcore.Core
-	pre [2]zapcore.Field
+	pre [6]zapcore.Field // trace fields and span context (own), request_id, lazy
 	n   int
 }
 
@@ -152,6 +250,11 @@ func (c *lazyCore) wrap(in zapcore.Core) zapcore.Core {
 }
 
 func (c *lazyCore) With(fields []zapcore.Field) zapcore.Core {
+	if len(fields) == 1 && fields[0].Type == zapcore.SkipType && fields[0].Key == spanBindKey {
+		if n, ok := fields[0].Interface.(*lazyCore); ok {
+			return n
+		}
+	}
 	n := *c
 	n.Core = c.Core.With(fields)
 	return &n
