@@ -85,7 +85,7 @@ var (
 	_ http.Handler            = (*handler)(nil)
 	_ http.Handler            = (*inner)(nil)
 	_ http.RoundTripper       = (*ridTransport)(nil)
-	_ zapcore.ObjectMarshaler = (*requestFields)(nil)
+	_ zapcore.ObjectMarshaler = (*routeField)(nil)
 	_ zapcore.ObjectMarshaler = (*accessFields)(nil)
 )
 
@@ -147,6 +147,7 @@ type state struct {
 	panicked  bool
 	ridHeader [1]string
 	access    [1]zap.Field
+	reqFields [2]zap.Field
 	attrs     [2]attribute.KeyValue
 }
 
@@ -208,9 +209,12 @@ func (in *inner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st.sc = span.SpanContext()
 	st.access[0] = zap.Inline((*accessFields)(st))
 	ctx := context.WithValue(r.Context(), ctxKey{}, st)
-	// The request's logger: logging binds the span, the request ID and
-	// requestFields (encoded per line, so the route appears once routed).
-	ctx = logging.NewRequestContext(ctx, st.base, st.rid, (*requestFields)(st))
+	// The request's logger: logging binds the span, the request ID, method
+	// and path, and routeField (encoded per line, so the route appears once
+	// the router has matched).
+	st.reqFields[0] = zap.String("method", st.method)
+	st.reqFields[1] = zap.String("path", st.path)
+	ctx = logging.NewRequestContext(ctx, st.base, st.rid, (*routeField)(st), st.reqFields[:]...)
 	r2 := r.WithContext(ctx)
 	st.req = r2
 	// otelhttp takes server.address and server.port of the metrics from
@@ -391,25 +395,21 @@ func bound(s string) string {
 	return s
 }
 
-// requestFields encodes the fields bound to every line of a request after
-// request_id: method, path and, once the router has matched, route.
-type requestFields state
+// routeField encodes the route once the router has matched it.
+type routeField state
 
-func (b *requestFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+func (b *routeField) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	st := (*state)(b)
-	enc.AddString("method", st.method)
-	enc.AddString("path", st.path)
-	if route := st.route; route != "" {
-		enc.AddString("route", bound(route))
-	} else if st.req != nil {
+	route := st.route
+	if route == "" && st.req != nil {
 		if rf := st.h.cfg.routeFunc; rf != nil {
 			route = rf(st.req)
 		} else {
 			route = httpRoute(st.req.Pattern)
 		}
-		if route != "" {
-			enc.AddString("route", bound(route))
-		}
+	}
+	if route != "" {
+		enc.AddString("route", bound(route))
 	}
 	return nil
 }
@@ -423,7 +423,9 @@ func (a *accessFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	if st.req == nil {
 		// Not through the request's logger (inner did not run).
 		enc.AddString("request_id", st.rid)
-		_ = (*requestFields)(st).MarshalLogObject(enc)
+		enc.AddString("method", st.method)
+		enc.AddString("path", st.path)
+		_ = (*routeField)(st).MarshalLogObject(enc)
 	}
 	status := st.rw.status
 	if !st.rw.wroteHeader {

@@ -3,6 +3,8 @@ package logging
 import (
 	"context"
 	"encoding/hex"
+	"io"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,23 +39,26 @@ func WithLazy(ctx context.Context, m zapcore.ObjectMarshaler) context.Context {
 	if _, ok := b.Core().(*core); ok {
 		return With(ctx, zap.Field{Key: lazyKey, Type: zapcore.SkipType, Interface: m})
 	}
-	lc := &lazyCore{}
-	lc.pre[0] = zap.Inline(m)
-	lc.n = 1
+	lc := &lazyCore{pre: []zapcore.Field{zap.Inline(m)}}
 	return newCtx(ctx, b.WithOptions(zap.WrapCore(lc.wrap)))
 }
 
 // NewRequestContext returns a copy of ctx whose FromContext starts from l
-// (nil: the global logger, as in NewContext), with requestID written as
-// request_id right after the trace fields (left out when empty) and the
-// fields lazy writes (nil: none) encoded on every line as WithLazy does. It
-// is what a server middleware calls once per request, inside the request's
-// span: when l is a logger built by New, the span current in ctx, the
-// request ID and lazy are bound in one step, so FromContext in that span
-// returns a ready logger without allocating. Any other zap logger gets the
-// same fields (trace fields as strings plus the span's context for an
-// OpenTelemetry zap bridge teed into it).
-func NewRequestContext(ctx context.Context, l *zap.Logger, requestID string, lazy zapcore.ObjectMarshaler) context.Context {
+// (nil: the global logger, as in NewContext) with, on every line, request_id
+// right after the trace fields (left out when requestID is empty), then
+// fields, then the fields lazy writes (nil: none), encoded on every line as
+// WithLazy does. It is what a server middleware calls once per request,
+// inside the request's span, with what it knows at the start (method, path)
+// as fields and what it learns later (the route) as lazy.
+//
+// When l is a logger built by New, the span current in ctx, the request ID,
+// fields and lazy are bound in one allocation, so FromContext in that span
+// returns a ready logger without allocating, and lines reach the OTLP
+// bridge with the span's context. Any other zap logger gets trace_id,
+// span_id and trace_flags as string fields, the request ID and fields bound
+// once, and a field that zap encoders skip but an OpenTelemetry zap bridge
+// (otelzap) teed into it takes as the record's context.
+func NewRequestContext(ctx context.Context, l *zap.Logger, requestID string, lazy zapcore.ObjectMarshaler, fields ...zap.Field) context.Context {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -63,82 +68,109 @@ func NewRequestContext(ctx context.Context, l *zap.Logger, requestID string, laz
 	span := trace.SpanFromContext(ctx)
 	sc := span.SpanContext()
 	if c, ok := l.Core().(*core); ok {
-		e := &requestEntry{}
-		e.c = *c
-		if requestID != "" {
-			e.c.reqID, e.c.hasReqID = requestID, true
+		return newCoreRequest(ctx, l, c, span, sc, requestID, lazy, fields)
+	}
+	return newForeignRequest(ctx, l, span, sc, requestID, lazy, fields)
+}
+
+// newCoreRequest is NewRequestContext for a logger built by New. fields
+// join the core's lazy fields: written on every line without being
+// encoded in advance, which would cost an encoder clone per request.
+func newCoreRequest(ctx context.Context, l *zap.Logger, c *core, span trace.Span, sc trace.SpanContext, requestID string, lazy zapcore.ObjectMarshaler, fields []zap.Field) context.Context {
+	e := &requestEntry{}
+	e.c = *c
+	if requestID != "" {
+		e.c.reqID, e.c.hasReqID = requestID, true
+	}
+	extra := len(fields)
+	if lazy != nil {
+		extra++
+	}
+	if extra > 0 {
+		var ls []zapcore.Field
+		if len(c.lazy)+extra <= len(e.lazy) {
+			ls = e.lazy[: 0 : len(c.lazy)+extra]
+		} else {
+			ls = make([]zapcore.Field, 0, len(c.lazy)+extra)
+		}
+		ls = append(ls, c.lazy...)
+		for _, f := range fields {
+			if f.Type == zapcore.SkipType || isContextField(f) {
+				continue
+			}
+			ls = append(ls, c.prof.rewrite(f))
 		}
 		if lazy != nil {
-			e.lazy[0] = zap.Inline(lazy)
-			if len(c.lazy) == 0 {
-				e.c.lazy = e.lazy[:]
-			} else {
-				e.c.lazy = append(append(make([]zapcore.Field, 0, len(c.lazy)+1), c.lazy...), e.lazy[0])
-			}
+			ls = append(ls, zap.Inline(lazy))
 		}
-		if sc.IsValid() {
-			e.c.span, e.c.sc = span, sc
-			if e.c.bridge != nil {
-				e.c.bridge = e.c.bridge.With([]zapcore.Field{{Key: "context", Type: zapcore.SkipType, Interface: spanContext(span)}})
-			}
-		} else if c.span != nil {
-			e.c.span, e.c.sc = nil, trace.SpanContext{}
-			if e.c.bridge != nil {
-				e.c.bridge = e.c.bridge.With([]zapcore.Field{{Key: "context", Type: zapcore.SkipType, Interface: context.Background()}})
-			}
-		}
-		if e.c.bridge != nil && requestID != "" {
-			e.c.bridge = e.c.bridge.With([]zapcore.Field{zap.String(requestIDKey, requestID)})
-		}
-		if e.c.json {
-			e.c.tail = nil
-			if sc.IsValid() || e.c.hasReqID {
-				buf := e.tail[:0]
-				if tailHint(&e.c) > tailCap {
-					buf = nil
-				}
-				e.c.tail = e.c.prof.buildTail(buf, sc, e.c.gcpProject, e.c.reqID, e.c.hasReqID)
-			}
-		}
-		e.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: &e.c}
-		e.cl.bound = l.With(e.field[:]...)
-		e.field[0] = zapcore.Field{}
-		e.cl.bindSC = sc
-		e.cl.spanBound = e.c.span != nil
-		e.cl.own.Store(e.cl.bound)
-		return context.WithValue(ctx, ctxKey{}, &e.cl)
+		e.c.lazy = ls
 	}
-	return newForeignRequest(ctx, l, span, sc, requestID, lazy)
+	if sc.IsValid() {
+		e.c.span, e.c.sc = span, sc
+	} else {
+		e.c.span, e.c.sc = nil, trace.SpanContext{}
+	}
+	if e.c.bridge != nil {
+		bf := []zapcore.Field{{Key: "context", Type: zapcore.SkipType, Interface: spanContext(e.c.span)}}
+		if requestID != "" {
+			bf = append(bf, zap.String(requestIDKey, requestID))
+		}
+		e.c.bridge = e.c.bridge.With(bf)
+	}
+	if e.c.json {
+		e.c.tail = nil
+		if sc.IsValid() || e.c.hasReqID {
+			buf := e.tail[:0]
+			if tailHint(&e.c) > tailCap {
+				buf = nil
+			}
+			e.c.tail = e.c.prof.buildTail(buf, sc, e.c.gcpProject, e.c.reqID, e.c.hasReqID)
+		}
+	}
+	e.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: &e.c}
+	e.cl.bound = l.With(e.field[:]...)
+	e.field[0] = zapcore.Field{}
+	e.cl.bindSC = sc
+	e.cl.spanBound = e.c.span != nil
+	e.cl.own.Store(e.cl.bound)
+	return context.WithValue(ctx, ctxKey{}, &e.cl)
 }
 
 // newForeignRequest is NewRequestContext for a logger not built by New.
 // Its cores cannot take the span, so the context's loggers wrap them in
-// lazyCores: bound (for child spans and With) adds request_id and lazy to
-// every line, own (the span current now) adds the trace fields and the
-// span's context before them. Both are made in one allocation and reach
-// zap through a template logger cached per base logger, so this costs one
-// allocation, the hex string, two zap.Logger clones and the context.
-func newForeignRequest(ctx context.Context, l *zap.Logger, span trace.Span, sc trace.SpanContext, requestID string, lazy zapcore.ObjectMarshaler) context.Context {
+// lazyCores. bound (for child spans and With) adds request_id, fields and
+// lazy to every line; own (the span current now) has the trace fields, the
+// span's context, request_id and fields bound with the core's With, once,
+// and adds lazy to every line. Both reach zap through a template logger
+// cached per base logger, so no WithOptions runs per request.
+func newForeignRequest(ctx context.Context, l *zap.Logger, span trace.Span, sc trace.SpanContext, requestID string, lazy zapcore.ObjectMarshaler, fields []zap.Field) context.Context {
 	t := lazyTemplate(l)
 	e := &foreignRequest{}
-	e.bound.Core = t.inner
+	// pre: trace fields and span context, request_id, fields, lazy.
+	pre := e.pre[:4]
 	if requestID != "" {
-		e.bound.pre[e.bound.n] = zap.String(requestIDKey, requestID)
-		e.bound.n++
+		pre = append(pre, zap.String(requestIDKey, requestID))
 	}
+	pre = append(pre, fields...)
 	if lazy != nil {
-		e.bound.pre[e.bound.n] = zap.Inline(lazy)
-		e.bound.n++
+		pre = append(pre, zap.Inline(lazy))
 	}
+	n := len(pre)
+	e.bound = lazyCore{Core: t.inner, pre: pre[4:n:n], direct: t.direct}
 	e.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: &e.bound}
 	e.cl.bound = t.l.With(e.field[:]...)
 	e.cl.bindSC = sc
 	if sc.IsValid() {
 		e.sctx.span = span
-		e.own.Core = t.inner
 		tf := traceFields(sc, &e.sctx)
-		e.own.n = copy(e.own.pre[:], tf[:])
-		e.own.n += copy(e.own.pre[e.own.n:], e.bound.pre[:e.bound.n])
+		copy(pre[:4], tf[:])
+		e.own.direct = t.direct
+		if lazy != nil {
+			e.own.Core = t.inner.With(pre[: n-1 : n-1])
+			e.own.pre = pre[n-1 : n : n]
+		} else {
+			e.own.Core = t.inner.With(pre[:n:n])
+		}
 		e.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: &e.own}
 		e.cl.own.Store(t.l.With(e.field[:]...))
 	}
@@ -171,23 +203,31 @@ type foreignRequest struct {
 	own   lazyCore
 	sctx  spanCtx
 	field [1]zapcore.Field
+	pre   [8]zapcore.Field
 }
 
 // template is a logger whose core is a lazyCore around the core of base,
 // from which request loggers are derived by With without WithOptions.
 type template struct {
-	base  *zap.Logger
-	l     *zap.Logger
-	inner zapcore.Core
+	base   *zap.Logger
+	l      *zap.Logger
+	inner  zapcore.Core
+	direct bool // inner is zap's own ioCore (zapcore.NewCore)
 }
 
 var templateCache atomic.Pointer[template]
+
+// ioCoreType is the type of zapcore.NewCore's core, whose Check adds
+// itself when it is enabled, so a lazyCore around it may write to it
+// directly instead of through its Check.
+var ioCoreType = reflect.TypeOf(zapcore.NewCore(zapcore.NewJSONEncoder(zapcore.EncoderConfig{}), zapcore.AddSync(io.Discard), zapcore.DebugLevel))
 
 func lazyTemplate(base *zap.Logger) *template {
 	if t := templateCache.Load(); t != nil && t.base == base {
 		return t
 	}
 	t := &template{base: base, inner: base.Core()}
+	t.direct = reflect.TypeOf(t.inner) == ioCoreType
 	t.l = base.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core { return &lazyCore{Core: c} }))
 	templateCache.Store(t)
 	return t
@@ -224,7 +264,7 @@ type requestEntry struct {
 	cl    ctxLogger
 	c     core
 	field [1]zapcore.Field
-	lazy  [1]zapcore.Field
+	lazy  [3]zapcore.Field
 	tail  [tailCap]byte
 }
 
@@ -233,8 +273,8 @@ type requestEntry struct {
 // trace fields bound by FromContext come first.
 type lazyCore struct {
 	zapcore.Core
-	pre [6]zapcore.Field // trace fields and span context (own), request_id, lazy
-	n   int
+	pre    []zapcore.Field // trace fields and span context (own), request_id, lazy; never changed
+	direct bool            // Core is zap's ioCore: write to it without its Check
 }
 
 var _ zapcore.Core = (*lazyCore)(nil)
@@ -269,17 +309,19 @@ func (c *lazyCore) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.C
 
 // Write hands the entry to the wrapped core through its own Check, so the
 // levels of every core inside (a tee with an OTLP bridge, a sampler) still
-// apply.
+// apply; errors of such cores go to nowhere, as zap gives a core no error
+// output. zap's plain ioCore is written to directly.
 func (c *lazyCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
-	ce := c.Core.Check(ent, nil)
-	if ce == nil {
-		return nil
-	}
 	lf := getLazyFields()
-	lf.buf = append(append(lf.buf[:0], c.pre[:c.n]...), fields...)
-	ce.Write(lf.buf...)
+	lf.buf = append(append(lf.buf[:0], c.pre...), fields...)
+	var err error
+	if c.direct {
+		err = c.Core.Write(ent, lf.buf)
+	} else if ce := c.Core.Check(ent, nil); ce != nil {
+		ce.Write(lf.buf...)
+	}
 	lf.free()
-	return nil
+	return err
 }
 
 // lazyFields encodes the lazy fields of a core followed by the fields of
