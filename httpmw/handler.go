@@ -148,6 +148,7 @@ type state struct {
 	ridHeader [1]string
 	access    [1]zap.Field
 	reqFields [2]zap.Field
+	lineBuf   [8]zap.Field
 	attrs     [2]attribute.KeyValue
 }
 
@@ -308,13 +309,24 @@ func (h *handler) accessLine(st *state) {
 	// The access line goes through the request's logger bound to the
 	// server span: trace fields under the profile's keys, the span context
 	// for the OTLP bridge, request_id, method, path and route as on every
-	// other line of the request.
-	log := st.base
-	if st.req != nil {
-		log = logging.FromContext(st.req.Context())
+	// other line of the request. With a logger not built by logging.New
+	// that the handler did not use, logging hands out a shared logger and
+	// the request's fields instead of building a logger for one line.
+	if st.req == nil {
+		if ce := st.base.Check(lvl, "http_request"); ce != nil {
+			ce.Write(st.access[:]...)
+		}
+		return
 	}
+	log, pre := logging.RequestLogger(st.req.Context())
 	if ce := log.Check(lvl, "http_request"); ce != nil {
-		ce.Write(st.access[:]...)
+		if len(pre) == 0 {
+			ce.Write(st.access[:]...)
+			return
+		}
+		fs := append(st.lineBuf[:0], pre...)
+		ce.Write(append(fs, st.access[0])...)
+		clear(st.lineBuf[:])
 	}
 }
 

@@ -25,6 +25,15 @@ type ctxLogger struct {
 	spanBound bool                       // bound (a logger built by New) already carries a span
 	own       atomic.Pointer[zap.Logger] // bound + bindSC's trace fields (bound itself when spanBound)
 	last      atomic.Pointer[spanLogger] // bound + the last other span asked for (or none)
+	req       *foreignRequest            // NewRequestContext with a foreign logger: bound is built on first use
+}
+
+// boundLogger returns cl.bound, building it first for a foreign request.
+func (cl *ctxLogger) boundLogger() *zap.Logger {
+	if cl.req != nil {
+		return cl.req.boundLogger()
+	}
+	return cl.bound
 }
 
 // spanLogger is a logger bound to one span.
@@ -89,7 +98,7 @@ func With(ctx context.Context, fields ...zap.Field) context.Context {
 
 func base(ctx context.Context) *zap.Logger {
 	if cl, ok := ctx.Value(ctxKey{}).(*ctxLogger); ok {
-		return cl.bound
+		return cl.boundLogger()
 	}
 	return global()
 }
@@ -121,14 +130,14 @@ func FromContext(ctx context.Context) *zap.Logger {
 	}
 	if !sc.IsValid() {
 		if !cl.spanBound {
-			return cl.bound
+			return cl.boundLogger()
 		}
 		// ctx no longer holds a valid span but bound carries one: use a
 		// copy without it (cached in the last slot under the zero span).
 		if e := cl.last.Load(); e != nil && !e.sc.IsValid() {
 			return e.l
 		}
-		e := &spanLogger{l: cl.bound.With(zap.Field{Key: spanUnbindKey, Type: zapcore.SkipType})}
+		e := &spanLogger{l: cl.boundLogger().With(zap.Field{Key: spanUnbindKey, Type: zapcore.SkipType})}
 		cl.last.Store(e)
 		return e.l
 	}
@@ -136,14 +145,17 @@ func FromContext(ctx context.Context) *zap.Logger {
 		if l := cl.own.Load(); l != nil {
 			return l
 		}
-		l := bindSpan(cl.bound, span, sc).l
+		if cl.req != nil {
+			return cl.req.ownLogger()
+		}
+		l := bindSpan(cl.boundLogger(), span, sc).l
 		cl.own.Store(l)
 		return l
 	}
 	if e := cl.last.Load(); e != nil && sameSpan(e.sc, sc) {
 		return e.l
 	}
-	e := bindSpan(cl.bound, span, sc)
+	e := bindSpan(cl.boundLogger(), span, sc)
 	cl.last.Store(e)
 	return e.l
 }
@@ -186,7 +198,7 @@ func bindSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *spanLogger 
 	e := &foreignEntry{}
 	e.sc = sc
 	e.sctx.span = span
-	e.fields = traceFields(sc, &e.sctx)
+	traceFields(e.fields[:], sc, &e.sctx)
 	e.l = l.With(e.fields[:]...)
 	return &e.spanLogger
 }

@@ -138,72 +138,127 @@ func newCoreRequest(ctx context.Context, l *zap.Logger, c *core, span trace.Span
 
 // newForeignRequest is NewRequestContext for a logger not built by New.
 // Its cores cannot take the span, so the context's loggers wrap them in
-// lazyCores. bound (for child spans and With) adds request_id, fields and
-// lazy to every line; own (the span current now) has the trace fields, the
-// span's context, request_id and fields bound with the core's With, once,
-// and adds lazy to every line. Both reach zap through a template logger
-// cached per base logger, so no WithOptions runs per request.
+// lazyCores, built on first use from a template logger cached per base
+// logger (no WithOptions per request):
+//
+//   - own, for the span current now, binds the trace fields, the span's
+//     context, request_id and fields with the core's With (encoded once)
+//     and adds lazy to every line;
+//   - bound, for child spans and With, adds request_id, fields and lazy to
+//     every line (trace fields of other spans come through bindSpan).
+//
+// Until FromContext builds own, RequestLogger hands out the template and
+// the fields, so a request that writes only its access line builds no
+// logger at all: this costs one allocation, the hex string and the context.
 func newForeignRequest(ctx context.Context, l *zap.Logger, span trace.Span, sc trace.SpanContext, requestID string, lazy zapcore.ObjectMarshaler, fields []zap.Field) context.Context {
 	t := lazyTemplate(l)
-	e := &foreignRequest{}
+	e := &foreignRequest{t: t}
+	e.cl.req = e
 	// pre: trace fields and span context, request_id, fields, lazy.
-	pre := e.pre[:4]
+	pre := e.preBuf[:4]
 	if requestID != "" {
 		pre = append(pre, zap.String(requestIDKey, requestID))
 	}
 	pre = append(pre, fields...)
 	if lazy != nil {
 		pre = append(pre, zap.Inline(lazy))
+		e.hasLazy = true
 	}
 	n := len(pre)
 	e.bound = lazyCore{Core: t.inner, pre: pre[4:n:n], direct: t.direct}
-	e.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: &e.bound}
-	e.cl.bound = t.l.With(e.field[:]...)
 	e.cl.bindSC = sc
 	if sc.IsValid() {
 		e.sctx.span = span
-		tf := traceFields(sc, &e.sctx)
-		copy(pre[:4], tf[:])
-		e.own.direct = t.direct
-		if lazy != nil {
-			e.own.Core = t.inner.With(pre[: n-1 : n-1])
-			e.own.pre = pre[n-1 : n : n]
-		} else {
-			e.own.Core = t.inner.With(pre[:n:n])
-		}
-		e.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: &e.own}
-		e.cl.own.Store(t.l.With(e.field[:]...))
+		traceFields(pre[:4], sc, &e.sctx)
+		e.pre = pre[:n:n]
+	} else {
+		e.pre = pre[4:n:n]
 	}
-	e.field[0] = zapcore.Field{}
 	return context.WithValue(ctx, ctxKey{}, &e.cl)
 }
 
-// traceFields returns trace_id, span_id and trace_flags of sc as string
-// fields (one string allocation for the three) and the field that hands ctx
-// to an OpenTelemetry zap bridge (zap encoders skip it).
-func traceFields(sc trace.SpanContext, ctx context.Context) [4]zapcore.Field {
+// ownLogger builds (once) and returns the logger for the request's span.
+func (e *foreignRequest) ownLogger() *zap.Logger {
+	if l := e.cl.own.Load(); l != nil {
+		return l
+	}
+	own := &lazyCore{direct: e.t.direct}
+	if e.hasLazy {
+		own.Core = e.t.inner.With(e.pre[: len(e.pre)-1 : len(e.pre)-1])
+		own.pre = e.pre[len(e.pre)-1:]
+	} else {
+		own.Core = e.t.inner.With(e.pre)
+	}
+	l := e.t.withCore(own)
+	if !e.cl.own.CompareAndSwap(nil, l) {
+		return e.cl.own.Load()
+	}
+	return l
+}
+
+func (e *foreignRequest) boundLogger() *zap.Logger {
+	if l := e.boundL.Load(); l != nil {
+		return l
+	}
+	l := e.t.withCore(&e.bound)
+	if !e.boundL.CompareAndSwap(nil, l) {
+		return e.boundL.Load()
+	}
+	return l
+}
+
+// RequestLogger returns a logger and fields that together write what
+// FromContext(ctx) would, for a middleware's own line at the end of a
+// request (the access line) that should cost as little as possible. For
+// a context from NewRequestContext with a logger not built by New, until
+// FromContext has built the request's logger, that is a logger shared by
+// all requests plus the request's fields (trace fields, the span's context
+// for an OpenTelemetry bridge, request_id, fields and lazy) to write before
+// the line's own, so no logger is built. Otherwise it is FromContext(ctx)
+// and no fields. The fields must not be changed.
+func RequestLogger(ctx context.Context) (*zap.Logger, []zap.Field) {
+	if ctx == nil {
+		return global(), nil
+	}
+	if cl, ok := ctx.Value(ctxKey{}).(*ctxLogger); ok && cl.req != nil && cl.own.Load() == nil {
+		if sameSpan(trace.SpanContextFromContext(ctx), cl.bindSC) {
+			return cl.req.t.l, cl.req.pre
+		}
+	}
+	return FromContext(ctx), nil
+}
+
+// withCore returns the template logger with its core replaced by c.
+func (t *template) withCore(c *lazyCore) *zap.Logger {
+	return t.l.With(zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: c})
+}
+
+// traceFields writes into dst trace_id, span_id and trace_flags of sc as
+// string fields (one string allocation for the three) and the field that
+// hands ctx to an OpenTelemetry zap bridge (zap encoders skip it).
+func traceFields(dst []zapcore.Field, sc trace.SpanContext, ctx context.Context) {
 	var hx [32 + 16 + 2]byte
 	tid, sid := sc.TraceID(), sc.SpanID()
 	hex.Encode(hx[0:32], tid[:])
 	hex.Encode(hx[32:48], sid[:])
 	hex.Encode(hx[48:50], []byte{byte(sc.TraceFlags())})
 	s := string(hx[:])
-	return [4]zapcore.Field{
-		zap.String("trace_id", s[0:32]),
-		zap.String("span_id", s[32:48]),
-		zap.String("trace_flags", s[48:50]),
-		{Key: "context", Type: zapcore.SkipType, Interface: ctx},
-	}
+	dst[0] = zap.String("trace_id", s[0:32])
+	dst[1] = zap.String("span_id", s[32:48])
+	dst[2] = zap.String("trace_flags", s[48:50])
+	dst[3] = zapcore.Field{Key: "context", Type: zapcore.SkipType, Interface: ctx}
 }
 
 // foreignRequest is what newForeignRequest allocates.
 type foreignRequest struct {
-	cl    ctxLogger
-	bound lazyCore
-	own   lazyCore
-	sctx  spanCtx
-	field [1]zapcore.Field
-	pre   [8]zapcore.Field
+	cl      ctxLogger
+	t       *template
+	bound   lazyCore
+	boundL  atomic.Pointer[zap.Logger]
+	pre     []zapcore.Field // the fields of own: trace fields and span context (when valid), request_id, fields, lazy
+	hasLazy bool
+	sctx    spanCtx
+	preBuf  [8]zapcore.Field
 }
 
 // template is a logger whose core is a lazyCore around the core of base,
@@ -301,6 +356,9 @@ func (c *lazyCore) With(fields []zapcore.Field) zapcore.Core {
 }
 
 func (c *lazyCore) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if len(c.pre) == 0 {
+		return c.Core.Check(ent, ce)
+	}
 	if c.Core.Enabled(ent.Level) {
 		return ce.AddCore(ent, c)
 	}
