@@ -182,14 +182,17 @@ func (e *foreignRequest) ownLogger() *zap.Logger {
 	if l := e.cl.own.Load(); l != nil {
 		return l
 	}
-	own := &lazyCore{direct: e.t.direct}
+	o := &ownCore{}
+	own := &o.c
+	own.direct = e.t.direct
 	if e.hasLazy {
 		own.Core = e.t.inner.With(e.pre[: len(e.pre)-1 : len(e.pre)-1])
 		own.pre = e.pre[len(e.pre)-1:]
 	} else {
 		own.Core = e.t.inner.With(e.pre)
 	}
-	l := e.t.withCore(own)
+	o.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: own}
+	l := e.t.l.With(o.field[:]...)
 	if !e.cl.own.CompareAndSwap(nil, l) {
 		return e.cl.own.Load()
 	}
@@ -205,6 +208,13 @@ func (e *foreignRequest) boundLogger() *zap.Logger {
 		return e.boundL.Load()
 	}
 	return l
+}
+
+// ownCore is the core of a foreign request's own logger and the field that
+// hands it to zap.Logger.With, in one allocation.
+type ownCore struct {
+	c     lazyCore
+	field [1]zapcore.Field
 }
 
 // RequestLogger returns a logger and fields that together write what
