@@ -148,7 +148,6 @@ type state struct {
 	ridHeader [1]string
 	access    [1]zap.Field
 	reqFields [2]zap.Field
-	lineBuf   [8]zap.Field
 	attrs     [2]attribute.KeyValue
 }
 
@@ -324,11 +323,18 @@ func (h *handler) accessLine(st *state) {
 			ce.Write(st.access[:]...)
 			return
 		}
-		fs := append(st.lineBuf[:0], pre...)
-		ce.Write(append(fs, st.access[0])...)
-		clear(st.lineBuf[:])
+		buf := linePool.Get().(*lineFields)
+		fs := append(append(buf.f[:0], pre...), st.access[0])
+		ce.Write(fs...)
+		clear(fs)
+		linePool.Put(buf)
 	}
 }
+
+// lineFields is room for the request's fields and the access line's.
+type lineFields struct{ f [8]zap.Field }
+
+var linePool = sync.Pool{New: func() any { return new(lineFields) }}
 
 // traceResponse formats 00-<trace-id>-<span-id>-<flags>.
 func traceResponse(st *state) string {

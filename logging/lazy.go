@@ -154,8 +154,8 @@ func newForeignRequest(ctx context.Context, l *zap.Logger, span trace.Span, sc t
 	t := lazyTemplate(l)
 	e := &foreignRequest{t: t}
 	e.cl.req = e
-	// pre: trace fields and span context, request_id, fields, lazy.
-	pre := e.preBuf[:4]
+	// pre: trace fields, span context, request_id, fields, lazy.
+	pre := e.preBuf[:2]
 	if requestID != "" {
 		pre = append(pre, zap.String(requestIDKey, requestID))
 	}
@@ -165,14 +165,16 @@ func newForeignRequest(ctx context.Context, l *zap.Logger, span trace.Span, sc t
 		e.hasLazy = true
 	}
 	n := len(pre)
-	e.bound = lazyCore{Core: t.inner, pre: pre[4:n:n], direct: t.direct}
+	e.bound = lazyCore{Core: t.inner, pre: pre[2:n:n], direct: t.direct}
 	e.cl.bindSC = sc
 	if sc.IsValid() {
 		e.sctx.span = span
-		traceFields(pre[:4], sc, &e.sctx)
+		e.ids.set(sc)
+		pre[0] = zap.Inline(&e.ids)
+		pre[1] = zapcore.Field{Key: "context", Type: zapcore.SkipType, Interface: &e.sctx}
 		e.pre = pre[:n:n]
 	} else {
-		e.pre = pre[4:n:n]
+		e.pre = pre[2:n:n]
 	}
 	return context.WithValue(ctx, ctxKey{}, &e.cl)
 }
@@ -268,7 +270,26 @@ type foreignRequest struct {
 	pre     []zapcore.Field // the fields of own: trace fields and span context (when valid), request_id, fields, lazy
 	hasLazy bool
 	sctx    spanCtx
-	preBuf  [8]zapcore.Field
+	ids     traceIDs
+	preBuf  [6]zapcore.Field
+}
+
+// traceIDs writes trace_id, span_id and trace_flags from hex kept inline,
+// so a request costs no string allocation for them.
+type traceIDs struct{ hex [32 + 16 + 2]byte }
+
+func (t *traceIDs) set(sc trace.SpanContext) {
+	tid, sid := sc.TraceID(), sc.SpanID()
+	hex.Encode(t.hex[0:32], tid[:])
+	hex.Encode(t.hex[32:48], sid[:])
+	hex.Encode(t.hex[48:50], []byte{byte(sc.TraceFlags())})
+}
+
+func (t *traceIDs) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddByteString("trace_id", t.hex[0:32])
+	enc.AddByteString("span_id", t.hex[32:48])
+	enc.AddByteString("trace_flags", t.hex[48:50])
+	return nil
 }
 
 // template is a logger whose core is a lazyCore around the core of base,
