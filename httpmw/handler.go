@@ -416,10 +416,22 @@ func bound(s string) string {
 // routeField encodes the route once the router has matched it.
 type routeField state
 
+var _ logging.Settler = (*routeField)(nil)
+
+// Settled reports whether the route is final: once http.ServeMux has
+// matched (it sets the request's Pattern before calling the handler). A
+// route func may depend on anything, so its route never is.
+func (b *routeField) Settled() bool {
+	st := (*state)(b)
+	return st.h.cfg.routeFunc == nil && st.req != nil && st.req.Pattern != ""
+}
+
 func (b *routeField) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	st := (*state)(b)
-	route := st.route
-	if route == "" && st.req != nil {
+	// Read from the request, not st.route: lines written by goroutines the
+	// handler started may run while finish sets st.route.
+	var route string
+	if st.req != nil {
 		if rf := st.h.cfg.routeFunc; rf != nil {
 			route = rf(st.req)
 		} else {

@@ -187,7 +187,7 @@ func (e *foreignRequest) ownLogger() *zap.Logger {
 	o := &ownCore{}
 	own := &o.c
 	own.direct = e.t.direct
-	if e.hasLazy {
+	if e.hasLazy && !settled(e.pre[len(e.pre)-1]) {
 		own.Core = e.t.inner.With(e.pre[: len(e.pre)-1 : len(e.pre)-1])
 		own.pre = e.pre[len(e.pre)-1:]
 	} else {
@@ -210,6 +210,21 @@ func (e *foreignRequest) boundLogger() *zap.Logger {
 		return e.boundL.Load()
 	}
 	return l
+}
+
+// Settler is implemented by a lazy marshaler (WithLazy, NewRequestContext)
+// that knows when its value no longer changes, as a middleware's route
+// after routing. Once Settled returns true, a logger that logging builds
+// from then on may encode the marshaler once, when it is built, instead of
+// on every line. It must be safe for concurrent use.
+type Settler interface {
+	Settled() bool
+}
+
+// settled reports whether the lazy field f carries a Settler that is settled.
+func settled(f zapcore.Field) bool {
+	s, ok := f.Interface.(Settler)
+	return ok && s.Settled()
 }
 
 // ownCore is the core of a foreign request's own logger and the field that

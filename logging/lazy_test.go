@@ -298,3 +298,35 @@ func TestRequestLoggersAreSafeForConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// settledBox is a routeBox that says its value is final.
+type settledBox struct{ routeBox }
+
+func (b *settledBox) Settled() bool { return true }
+
+func TestSettledLazyIsEncodedOnceForForeignRequestLogger(t *testing.T) {
+	fl, buf := foreignJSON(zapcore.InfoLevel)
+	tp, _ := newTracer(t)
+	ctx, span := tp.Tracer("t").Start(context.Background(), "server")
+	defer span.End()
+	settled := &settledBox{routeBox{route: "/s"}}
+	unsettled := &routeBox{route: "/u"}
+	c1 := logging.NewRequestContext(ctx, fl, "r", settled)
+	c2 := logging.NewRequestContext(ctx, fl, "r", unsettled)
+	for i := 0; i < 3; i++ {
+		logging.FromContext(c1).Info("s")
+		logging.FromContext(c2).Info("u")
+	}
+	if n := settled.calls.Load(); n != 1 {
+		t.Errorf("settled marshaler ran %d times for 3 lines, want 1", n)
+	}
+	if n := unsettled.calls.Load(); n != 3 {
+		t.Errorf("unsettled marshaler ran %d times for 3 lines, want 3", n)
+	}
+	for _, line := range buf.Lines() {
+		m := decode(t, line)
+		if (m["msg"] == "s" && m["route"] != "/s") || (m["msg"] == "u" && m["route"] != "/u") {
+			t.Errorf("line %s", line)
+		}
+	}
+}
