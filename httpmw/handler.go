@@ -147,7 +147,7 @@ type state struct {
 	panicked  bool
 	ridHeader [1]string
 	access    [1]zap.Field
-	reqFields [2]zap.Field
+	fields    [3]zap.Field // method and path for NewRequestContext (which copies them), later the access line's fields
 	attrs     [2]attribute.KeyValue
 }
 
@@ -212,9 +212,10 @@ func (in *inner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The request's logger: logging binds the span, the request ID, method
 	// and path, and routeField (encoded per line, so the route appears once
 	// the router has matched).
-	st.reqFields[0] = zap.String("method", st.method)
-	st.reqFields[1] = zap.String("path", st.path)
-	ctx = logging.NewRequestContext(ctx, st.base, st.rid, (*routeField)(st), st.reqFields[:]...)
+	st.fields[0] = zap.String("method", st.method)
+	st.fields[1] = zap.String("path", st.path)
+	ctx = logging.NewRequestContext(ctx, st.base, st.rid, (*routeField)(st), st.fields[:2]...)
+	st.fields = [3]zap.Field{}
 	r2 := r.WithContext(ctx)
 	st.req = r2
 	// otelhttp takes server.address and server.port of the metrics from
@@ -323,18 +324,14 @@ func (h *handler) accessLine(st *state) {
 			ce.Write(st.access[:]...)
 			return
 		}
-		buf := linePool.Get().(*lineFields)
-		fs := append(append(buf.f[:0], pre...), st.access[0])
+		if len(pre) > len(st.fields)-1 {
+			ce.Write(append(append(make([]zap.Field, 0, len(pre)+1), pre...), st.access[0])...)
+			return
+		}
+		fs := append(append(st.fields[:0], pre...), st.access[0])
 		ce.Write(fs...)
-		clear(fs)
-		linePool.Put(buf)
 	}
 }
-
-// lineFields is room for the request's fields and the access line's.
-type lineFields struct{ f [8]zap.Field }
-
-var linePool = sync.Pool{New: func() any { return new(lineFields) }}
 
 // traceResponse formats 00-<trace-id>-<span-id>-<flags>.
 func traceResponse(st *state) string {

@@ -165,7 +165,6 @@ func newForeignRequest(ctx context.Context, l *zap.Logger, span trace.Span, sc t
 		e.hasLazy = true
 	}
 	n := len(pre)
-	e.bound = lazyCore{Core: t.inner, pre: pre[2:n:n], direct: t.direct}
 	e.cl.bindSC = sc
 	if sc.IsValid() {
 		e.sctx.span = span
@@ -173,9 +172,12 @@ func newForeignRequest(ctx context.Context, l *zap.Logger, span trace.Span, sc t
 		pre[0] = zap.Inline(&e.ids)
 		pre[1] = zapcore.Field{Key: "context", Type: zapcore.SkipType, Interface: &e.sctx}
 		e.pre = pre[:n:n]
+		e.line[0] = pre[1]
 	} else {
 		e.pre = pre[2:n:n]
+		e.line[0] = zap.Skip()
 	}
+	e.line[1] = zap.Inline((*requestLine)(e))
 	return context.WithValue(ctx, ctxKey{}, &e.cl)
 }
 
@@ -205,7 +207,13 @@ func (e *foreignRequest) boundLogger() *zap.Logger {
 	if l := e.boundL.Load(); l != nil {
 		return l
 	}
-	l := e.t.withCore(&e.bound)
+	var pre []zapcore.Field
+	if len(e.pre) > 0 && e.pre[0].Type == zapcore.InlineMarshalerType && e.sctx.span != nil {
+		pre = e.pre[2:]
+	} else {
+		pre = e.pre
+	}
+	l := e.t.withCore(&lazyCore{Core: e.t.inner, pre: pre, direct: e.t.direct})
 	if !e.boundL.CompareAndSwap(nil, l) {
 		return e.boundL.Load()
 	}
@@ -249,7 +257,7 @@ func RequestLogger(ctx context.Context) (*zap.Logger, []zap.Field) {
 	}
 	if cl, ok := ctx.Value(ctxKey{}).(*ctxLogger); ok && cl.req != nil && cl.own.Load() == nil {
 		if sameSpan(trace.SpanContextFromContext(ctx), cl.bindSC) {
-			return cl.req.t.l, cl.req.pre
+			return cl.req.t.l, cl.req.line[:]
 		}
 	}
 	return FromContext(ctx), nil
@@ -280,13 +288,24 @@ func traceFields(dst []zapcore.Field, sc trace.SpanContext, ctx context.Context)
 type foreignRequest struct {
 	cl      ctxLogger
 	t       *template
-	bound   lazyCore
 	boundL  atomic.Pointer[zap.Logger]
 	pre     []zapcore.Field // the fields of own: trace fields and span context (when valid), request_id, fields, lazy
 	hasLazy bool
 	sctx    spanCtx
 	ids     traceIDs
 	preBuf  [6]zapcore.Field
+	line    [2]zapcore.Field // RequestLogger's fields: the span context, requestLine
+}
+
+// requestLine writes the fields of a foreign request logger (without the
+// span context) for RequestLogger, as one field.
+type requestLine foreignRequest
+
+func (r *requestLine) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	for _, f := range r.pre {
+		f.AddTo(enc)
+	}
+	return nil
 }
 
 // traceIDs writes trace_id, span_id and trace_flags from hex kept inline,
