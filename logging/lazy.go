@@ -152,36 +152,28 @@ func newCoreRequest(ctx context.Context, l *zap.Logger, c *core, span trace.Span
 // logger at all: this costs one allocation, the hex string and the context.
 func newForeignRequest(ctx context.Context, l *zap.Logger, span trace.Span, sc trace.SpanContext, requestID string, lazy zapcore.ObjectMarshaler, fields []zap.Field) context.Context {
 	t := lazyTemplate(l)
-	e := &foreignRequest{t: t}
+	e := &foreignRequest{t: t, rid: requestID, lazy: lazy}
 	e.cl.req = e
-	// pre: trace fields, span context, request_id, fields, lazy.
-	pre := e.preBuf[:2]
-	if requestID != "" {
-		pre = append(pre, zap.String(requestIDKey, requestID))
-	}
-	pre = append(pre, fields...)
-	if lazy != nil {
-		pre = append(pre, zap.Inline(lazy))
-		e.hasLazy = true
-	}
-	n := len(pre)
 	e.cl.bindSC = sc
+	if len(fields) <= len(e.fbuf) {
+		e.fields = e.fbuf[:copy(e.fbuf[:], fields):len(fields)]
+	} else {
+		e.fields = append([]zap.Field(nil), fields...)
+	}
 	if sc.IsValid() {
 		e.sctx.span = span
 		e.ids.set(sc)
-		pre[0] = zap.Inline(&e.ids)
-		pre[1] = zapcore.Field{Key: "context", Type: zapcore.SkipType, Interface: &e.sctx}
-		e.pre = pre[:n:n]
-		e.line[0] = pre[1]
+		e.hasTrace = true
+		e.line[0] = zapcore.Field{Key: "context", Type: zapcore.SkipType, Interface: &e.sctx}
 	} else {
-		e.pre = pre[2:n:n]
 		e.line[0] = zap.Skip()
 	}
-	e.line[1] = zap.Inline((*requestLine)(e))
+	e.line[1] = zap.Inline((*allFields)(e))
 	return context.WithValue(ctx, ctxKey{}, &e.cl)
 }
 
-// ownLogger builds (once) and returns the logger for the request's span.
+// ownLogger builds (once) and returns the logger for the request's span:
+// everything but an unsettled lazy marshaler is encoded by one With.
 func (e *foreignRequest) ownLogger() *zap.Logger {
 	if l := e.cl.own.Load(); l != nil {
 		return l
@@ -189,12 +181,15 @@ func (e *foreignRequest) ownLogger() *zap.Logger {
 	o := &ownCore{}
 	own := &o.c
 	own.direct = e.t.direct
-	if e.hasLazy && !settled(e.pre[len(e.pre)-1]) {
-		own.Core = e.t.inner.With(e.pre[: len(e.pre)-1 : len(e.pre)-1])
-		own.pre = e.pre[len(e.pre)-1:]
+	o.with[0] = e.line[0]
+	if e.lazy != nil && !isSettled(e.lazy) {
+		o.with[1] = zap.Inline((*eagerFields)(e))
+		o.lazy[0] = zap.Inline(e.lazy)
+		own.pre = o.lazy[:]
 	} else {
-		own.Core = e.t.inner.With(e.pre)
+		o.with[1] = e.line[1]
 	}
+	own.Core = e.t.inner.With(o.with[:])
 	o.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: own}
 	l := e.t.l.With(o.field[:]...)
 	if !e.cl.own.CompareAndSwap(nil, l) {
@@ -203,17 +198,13 @@ func (e *foreignRequest) ownLogger() *zap.Logger {
 	return l
 }
 
+// boundLogger builds (once) the logger for child spans and With: the
+// request's fields without the trace fields, per line.
 func (e *foreignRequest) boundLogger() *zap.Logger {
 	if l := e.boundL.Load(); l != nil {
 		return l
 	}
-	var pre []zapcore.Field
-	if len(e.pre) > 0 && e.pre[0].Type == zapcore.InlineMarshalerType && e.sctx.span != nil {
-		pre = e.pre[2:]
-	} else {
-		pre = e.pre
-	}
-	l := e.t.withCore(&lazyCore{Core: e.t.inner, pre: pre, direct: e.t.direct})
+	l := e.t.withCore(&lazyCore{Core: e.t.inner, pre: []zapcore.Field{zap.Inline((*boundFields)(e))}, direct: e.t.direct})
 	if !e.boundL.CompareAndSwap(nil, l) {
 		return e.boundL.Load()
 	}
@@ -229,9 +220,9 @@ type Settler interface {
 	Settled() bool
 }
 
-// settled reports whether the lazy field f carries a Settler that is settled.
-func settled(f zapcore.Field) bool {
-	s, ok := f.Interface.(Settler)
+// isSettled reports whether m is a Settler that has settled.
+func isSettled(m zapcore.ObjectMarshaler) bool {
+	s, ok := m.(Settler)
 	return ok && s.Settled()
 }
 
@@ -240,6 +231,8 @@ func settled(f zapcore.Field) bool {
 type ownCore struct {
 	c     lazyCore
 	field [1]zapcore.Field
+	with  [2]zapcore.Field
+	lazy  [1]zapcore.Field
 }
 
 // RequestLogger returns a logger and fields that together write what
@@ -286,25 +279,55 @@ func traceFields(dst []zapcore.Field, sc trace.SpanContext, ctx context.Context)
 
 // foreignRequest is what newForeignRequest allocates.
 type foreignRequest struct {
-	cl      ctxLogger
-	t       *template
-	boundL  atomic.Pointer[zap.Logger]
-	pre     []zapcore.Field // the fields of own: trace fields and span context (when valid), request_id, fields, lazy
-	hasLazy bool
-	sctx    spanCtx
-	ids     traceIDs
-	preBuf  [6]zapcore.Field
-	line    [2]zapcore.Field // RequestLogger's fields: the span context, requestLine
+	cl       ctxLogger
+	t        *template
+	boundL   atomic.Pointer[zap.Logger]
+	rid      string
+	fields   []zap.Field
+	lazy     zapcore.ObjectMarshaler
+	hasTrace bool
+	sctx     spanCtx
+	ids      traceIDs
+	fbuf     [2]zap.Field
+	line     [2]zapcore.Field // RequestLogger's fields: the span context, allFields
 }
 
-// requestLine writes the fields of a foreign request logger (without the
-// span context) for RequestLogger, as one field.
-type requestLine foreignRequest
+// The request's fields as one Inline field each: allFields (trace fields,
+// request_id, fields, lazy), eagerFields (the same without lazy) and
+// boundFields (without the trace fields).
+type (
+	allFields   foreignRequest
+	eagerFields foreignRequest
+	boundFields foreignRequest
+)
 
-func (r *requestLine) MarshalLogObject(enc zapcore.ObjectEncoder) error {
-	for _, f := range r.pre {
+func (e *foreignRequest) addFields(enc zapcore.ObjectEncoder, trace, lazy bool) {
+	if trace && e.hasTrace {
+		_ = e.ids.MarshalLogObject(enc)
+	}
+	if e.rid != "" {
+		enc.AddString(requestIDKey, e.rid)
+	}
+	for _, f := range e.fields {
 		f.AddTo(enc)
 	}
+	if lazy && e.lazy != nil {
+		zap.Inline(e.lazy).AddTo(enc)
+	}
+}
+
+func (a *allFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	(*foreignRequest)(a).addFields(enc, true, true)
+	return nil
+}
+
+func (a *eagerFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	(*foreignRequest)(a).addFields(enc, true, false)
+	return nil
+}
+
+func (a *boundFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	(*foreignRequest)(a).addFields(enc, false, true)
 	return nil
 }
 
