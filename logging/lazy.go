@@ -248,8 +248,11 @@ func RequestLogger(ctx context.Context) (*zap.Logger, []zap.Field) {
 	if ctx == nil {
 		return global(), nil
 	}
-	if cl, ok := ctx.Value(ctxKey{}).(*ctxLogger); ok && cl.req != nil && cl.own.Load() == nil {
+	if cl, ok := ctx.Value(ctxKey{}).(*ctxLogger); ok && cl.req != nil {
 		if sameSpan(trace.SpanContextFromContext(ctx), cl.bindSC) {
+			if l := cl.own.Load(); l != nil {
+				return l, nil
+			}
 			return cl.req.t.l, cl.req.line[:]
 		}
 	}
