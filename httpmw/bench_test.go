@@ -196,6 +196,15 @@ func BenchmarkServer(b *testing.B) {
 	})
 	b.Run("handwritten-logline", func(b *testing.B) { runServer(b, handWritten(sampled, logger, hwLogLine), withID()) })
 	b.Run("httpmw-logline", func(b *testing.B) { runServer(b, withHTTPMW(sampled, logger, mwLogLine), withID()) })
+	// The same pair with the logger otel.Init builds (logging.New, JSON to
+	// io.Discard) instead of a plain zap logger, on both sides.
+	ok, err := logging.New(logging.WithFormat("json"), logging.WithOutput(zapcore.AddSync(io.Discard)),
+		logging.WithEnvLookup(func(string) (string, bool) { return "", false }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("handwritten-logline-otelkit", func(b *testing.B) { runServer(b, handWritten(sampled, ok.Zap(), hwLogLine), withID()) })
+	b.Run("httpmw-logline-otelkit", func(b *testing.B) { runServer(b, withHTTPMW(sampled, ok.Zap(), mwLogLine), withID()) })
 	b.Run("handwritten-hostile", func(b *testing.B) { runServer(b, handWritten(sampled, logger, benchMux()), hostile()) })
 	b.Run("httpmw-hostile", func(b *testing.B) { runServer(b, withHTTPMW(sampled, logger, benchMux()), hostile()) })
 }

@@ -39,14 +39,19 @@
 //
 // # Logging
 //
-// The request context carries a logger (see the logging package) bound to
-// request_id, method, path (without the query) and, once the router has
-// matched, route. logging.FromContext(r.Context()) adds trace_id, span_id and
-// trace_flags. When the request ends, Handler writes one access line,
-// msg "http_request", with method, route, path, status, duration_ms and bytes
-// (response body) plus the trace fields and request_id: at error for 5xx and
-// panics, warn for 4xx, info otherwise. WithSkipPaths, WithAccessLogSampling
-// and WithoutAccessLog reduce the lines. The query is logged only with
+// The request context carries a logger (see the logging package, built with
+// logging.NewRequestContext) bound to the server span, request_id, method,
+// path (without the query) and, once the router has matched, route.
+// logging.FromContext(r.Context()) returns it (a child span's lines carry
+// the child's span_id). When the request ends, Handler writes one access
+// line through the same logger, msg "http_request", with status,
+// duration_ms and bytes (response body) after the request's fields: at error
+// for 5xx and panics, warn for 4xx, info otherwise. So the access line has
+// the keys of the logger's output profile (gcp, ecs, datadog), and with an
+// OTLP bridge (logging.WithLoggerProvider, or an otelzap core teed into a
+// logger of your own given with WithLogger) every record, the access line's
+// included, carries the span's trace context. WithSkipPaths,
+// WithAccessLogSampling and WithoutAccessLog reduce the lines. The query is logged only with
 // WithQueryLogging, with signature-like parameters REDACTED. Headers are never
 // logged, so Authorization and cookies cannot leak. Path, query and panic
 // text are cut to 1024 bytes, the method to 32.

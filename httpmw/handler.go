@@ -84,9 +84,8 @@ type ctxKey struct{}
 var (
 	_ http.Handler            = (*handler)(nil)
 	_ http.Handler            = (*inner)(nil)
-	_ zapcore.Core            = (*reqCore)(nil)
 	_ http.RoundTripper       = (*ridTransport)(nil)
-	_ zapcore.ObjectMarshaler = (*boundFields)(nil)
+	_ zapcore.ObjectMarshaler = (*routeField)(nil)
 	_ zapcore.ObjectMarshaler = (*accessFields)(nil)
 )
 
@@ -143,15 +142,13 @@ type state struct {
 	start    time.Time
 
 	rw        responseWriter
-	core      reqCore
 	sc        trace.SpanContext
 	route     string
 	panicked  bool
 	ridHeader [1]string
-	bound     [1]zap.Field
 	access    [1]zap.Field
+	fields    [3]zap.Field // method and path for NewRequestContext (which copies them), later the access line's fields
 	attrs     [2]attribute.KeyValue
-	hexbuf    [32 + 16 + 2]byte
 }
 
 // ServeHTTP implements http.Handler.
@@ -210,12 +207,15 @@ func (in *inner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	span := trace.SpanFromContext(r.Context())
 	st.sc = span.SpanContext()
-	st.bound[0] = zap.Inline((*boundFields)(st))
 	st.access[0] = zap.Inline((*accessFields)(st))
-	st.core.st = st
-	st.core.Core = st.base.Core()
 	ctx := context.WithValue(r.Context(), ctxKey{}, st)
-	ctx = logging.NewContext(ctx, st.base.WithOptions(zap.WrapCore(st.core.wrap)))
+	// The request's logger: logging binds the span, the request ID, method
+	// and path, and routeField (encoded per line, so the route appears once
+	// the router has matched).
+	st.fields[0] = zap.String("method", st.method)
+	st.fields[1] = zap.String("path", st.path)
+	ctx = logging.NewRequestContext(ctx, st.base, st.rid, (*routeField)(st), st.fields[:2]...)
+	st.fields = [3]zap.Field{}
 	r2 := r.WithContext(ctx)
 	st.req = r2
 	// otelhttp takes server.address and server.port of the metrics from
@@ -306,8 +306,30 @@ func (h *handler) accessLine(st *state) {
 			return
 		}
 	}
-	if ce := st.base.Check(lvl, "http_request"); ce != nil {
-		ce.Write(st.access[:]...)
+	// The access line goes through the request's logger bound to the
+	// server span: trace fields under the profile's keys, the span context
+	// for the OTLP bridge, request_id, method, path and route as on every
+	// other line of the request. With a logger not built by logging.New
+	// that the handler did not use, logging hands out a shared logger and
+	// the request's fields instead of building a logger for one line.
+	if st.req == nil {
+		if ce := st.base.Check(lvl, "http_request"); ce != nil {
+			ce.Write(st.access[:]...)
+		}
+		return
+	}
+	log, pre := logging.RequestLogger(st.req.Context())
+	if ce := log.Check(lvl, "http_request"); ce != nil {
+		if len(pre) == 0 {
+			ce.Write(st.access[:]...)
+			return
+		}
+		if len(pre) > len(st.fields)-1 {
+			ce.Write(append(append(make([]zap.Field, 0, len(pre)+1), pre...), st.access[0])...)
+			return
+		}
+		fs := append(append(st.fields[:0], pre...), st.access[0])
+		ce.Write(fs...)
 	}
 }
 
@@ -388,80 +410,50 @@ func bound(s string) string {
 	return s
 }
 
-// reqCore binds the request's fields (request_id, method, path, route) to
-// every line of the request logger. They are encoded when the logger is first
-// derived (logging.FromContext) or written to, so the route is there once the
-// router has matched.
-type reqCore struct {
-	zapcore.Core
-	st *state
-}
+// routeField encodes the route once the router has matched it.
+type routeField state
 
-func (c *reqCore) wrap(zapcore.Core) zapcore.Core { return c }
+var _ logging.Settler = (*routeField)(nil)
 
-// With puts the request's fields after fs: logging.FromContext passes the
-// trace fields here, and the log-line contract orders trace_id, span_id,
-// trace_flags before request_id.
-func (c *reqCore) With(fs []zapcore.Field) zapcore.Core {
-	all := make([]zapcore.Field, 0, len(fs)+1)
-	all = append(all, fs...)
-	return c.Core.With(append(all, c.st.bound[0]))
-}
-
-func (c *reqCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if !c.Core.Enabled(e.Level) {
-		return ce
-	}
-	return c.Core.With(c.st.bound[:]).Check(e, ce)
-}
-
-func (c *reqCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
-	return c.Core.With(c.st.bound[:]).Write(e, fs)
-}
-
-// boundFields encodes the fields bound to every line of a request.
-type boundFields state
-
-func (b *boundFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+// Settled reports whether the route is final: once http.ServeMux has
+// matched (it sets the request's Pattern before calling the handler). A
+// route func may depend on anything, so its route never is.
+func (b *routeField) Settled() bool {
 	st := (*state)(b)
-	enc.AddString("request_id", st.rid)
-	enc.AddString("method", st.method)
-	enc.AddString("path", st.path)
+	return st.h.cfg.routeFunc == nil && st.req != nil && st.req.Pattern != ""
+}
+
+func (b *routeField) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	st := (*state)(b)
+	// Read from the request, not st.route: lines written by goroutines the
+	// handler started may run while finish sets st.route.
+	var route string
 	if st.req != nil {
-		var route string
 		if rf := st.h.cfg.routeFunc; rf != nil {
 			route = rf(st.req)
 		} else {
 			route = httpRoute(st.req.Pattern)
 		}
-		if route != "" {
-			enc.AddString("route", bound(route))
-		}
+	}
+	if route != "" {
+		enc.AddString("route", bound(route))
 	}
 	return nil
 }
 
-// accessFields encodes the access line.
+// accessFields encodes the access line's own fields (the request logger
+// adds the trace fields, request_id, method, path and route).
 type accessFields state
 
 func (a *accessFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	st := (*state)(a)
-	if st.sc.IsValid() {
-		tid := st.sc.TraceID()
-		sid := st.sc.SpanID()
-		hex.Encode(st.hexbuf[0:32], tid[:])
-		hex.Encode(st.hexbuf[32:48], sid[:])
-		hex.Encode(st.hexbuf[48:50], []byte{byte(st.sc.TraceFlags())})
-		enc.AddByteString("trace_id", st.hexbuf[0:32])
-		enc.AddByteString("span_id", st.hexbuf[32:48])
-		enc.AddByteString("trace_flags", st.hexbuf[48:50])
+	if st.req == nil {
+		// Not through the request's logger (inner did not run).
+		enc.AddString("request_id", st.rid)
+		enc.AddString("method", st.method)
+		enc.AddString("path", st.path)
+		_ = (*routeField)(st).MarshalLogObject(enc)
 	}
-	enc.AddString("request_id", st.rid)
-	enc.AddString("method", st.method)
-	if st.route != "" {
-		enc.AddString("route", bound(st.route))
-	}
-	enc.AddString("path", st.path)
 	status := st.rw.status
 	if !st.rw.wroteHeader {
 		status = http.StatusOK

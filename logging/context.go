@@ -25,6 +25,15 @@ type ctxLogger struct {
 	spanBound bool                       // bound (a logger built by New) already carries a span
 	own       atomic.Pointer[zap.Logger] // bound + bindSC's trace fields (bound itself when spanBound)
 	last      atomic.Pointer[spanLogger] // bound + the last other span asked for (or none)
+	req       *foreignRequest            // NewRequestContext with a foreign logger: bound is built on first use
+}
+
+// boundLogger returns cl.bound, building it first for a foreign request.
+func (cl *ctxLogger) boundLogger() *zap.Logger {
+	if cl.req != nil {
+		return cl.req.boundLogger()
+	}
+	return cl.bound
 }
 
 // spanLogger is a logger bound to one span.
@@ -89,7 +98,7 @@ func With(ctx context.Context, fields ...zap.Field) context.Context {
 
 func base(ctx context.Context) *zap.Logger {
 	if cl, ok := ctx.Value(ctxKey{}).(*ctxLogger); ok {
-		return cl.bound
+		return cl.boundLogger()
 	}
 	return global()
 }
@@ -121,14 +130,14 @@ func FromContext(ctx context.Context) *zap.Logger {
 	}
 	if !sc.IsValid() {
 		if !cl.spanBound {
-			return cl.bound
+			return cl.boundLogger()
 		}
 		// ctx no longer holds a valid span but bound carries one: use a
 		// copy without it (cached in the last slot under the zero span).
 		if e := cl.last.Load(); e != nil && !e.sc.IsValid() {
 			return e.l
 		}
-		e := &spanLogger{l: cl.bound.With(zap.Field{Key: spanUnbindKey, Type: zapcore.SkipType})}
+		e := &spanLogger{l: cl.boundLogger().With(zap.Field{Key: spanUnbindKey, Type: zapcore.SkipType})}
 		cl.last.Store(e)
 		return e.l
 	}
@@ -136,14 +145,17 @@ func FromContext(ctx context.Context) *zap.Logger {
 		if l := cl.own.Load(); l != nil {
 			return l
 		}
-		l := bindSpan(cl.bound, span, sc).l
+		if cl.req != nil {
+			return cl.req.ownLogger()
+		}
+		l := bindSpan(cl.boundLogger(), span, sc).l
 		cl.own.Store(l)
 		return l
 	}
 	if e := cl.last.Load(); e != nil && sameSpan(e.sc, sc) {
 		return e.l
 	}
-	e := bindSpan(cl.bound, span, sc)
+	e := bindSpan(cl.boundLogger(), span, sc)
 	cl.last.Store(e)
 	return e.l
 }
@@ -170,7 +182,9 @@ type spanEntry struct {
 // bindSpan returns l bound to span. A logger built by New gets the span in
 // its core (trace fields written by the profile, OTLP record context, error
 // recording); any other zap logger gets trace_id, span_id and trace_flags as
-// string fields.
+// string fields, plus a field that zap encoders skip but whose value, a
+// context holding span, is what an OpenTelemetry zap bridge (otelzap) teed
+// into that logger emits its records with, so they carry the trace context.
 func bindSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *spanLogger {
 	if c, ok := l.Core().(*core); ok {
 		e := &spanEntry{}
@@ -181,11 +195,20 @@ func bindSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *spanLogger 
 		e.field[0] = zapcore.Field{}
 		return &e.spanLogger
 	}
-	return &spanLogger{sc: sc, l: l.With(
-		zap.String("trace_id", sc.TraceID().String()),
-		zap.String("span_id", sc.SpanID().String()),
-		zap.String("trace_flags", sc.TraceFlags().String()),
-	)}
+	e := &foreignEntry{}
+	e.sc = sc
+	e.sctx.span = span
+	traceFields(e.fields[:], sc, &e.sctx)
+	e.l = l.With(e.fields[:]...)
+	return &e.spanLogger
+}
+
+// foreignEntry is a spanLogger for a logger not built by New, the field
+// slice handed to its With and the span's context, in one allocation.
+type foreignEntry struct {
+	spanLogger
+	fields [4]zapcore.Field
+	sctx   spanCtx
 }
 
 // globalCache caches the global logger bound to the last span asked for

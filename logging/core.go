@@ -50,6 +50,7 @@ type core struct {
 	hasReqID bool
 	tail     []byte          // pre-encoded trace fields and request ID (JSON only)
 	bound    []zapcore.Field // bound fields (console only: written after the trace fields)
+	lazy     []zapcore.Field // Inline fields encoded on every line (WithLazy); shared, copied on append
 
 	bridge zapcore.Core // OTLP bridge (otelzap), nil when off
 }
@@ -93,6 +94,12 @@ func (c *core) With(fields []zapcore.Field) zapcore.Core {
 		}
 		if f.Type == zapcore.StringType && f.Key == requestIDKey {
 			n.reqID, n.hasReqID = f.String, true
+			continue
+		}
+		if f.Type == zapcore.SkipType && f.Key == lazyKey {
+			if m, ok := f.Interface.(zapcore.ObjectMarshaler); ok {
+				n.lazy = append(append(make([]zapcore.Field, 0, len(n.lazy)+1), n.lazy...), zap.Inline(m))
+			}
 			continue
 		}
 		if isContextField(f) {
@@ -163,7 +170,14 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 		err = c.writeConsole(ent, std)
 	}
 	if c.bridge != nil && c.bridge.Enabled(ent.Level) {
-		err = multierr.Append(err, c.bridge.Write(ent, fields))
+		if len(c.lazy) == 0 {
+			err = multierr.Append(err, c.bridge.Write(ent, fields))
+		} else {
+			lf := getLazyFields()
+			lf.buf = append(append(lf.buf[:0], c.lazy...), fields...)
+			err = multierr.Append(err, c.bridge.Write(ent, lf.buf))
+			lf.free()
+		}
 	}
 	if c.spanErrors && c.span != nil && ent.Level >= zapcore.ErrorLevel {
 		c.recordError(fields)
@@ -216,7 +230,19 @@ func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 		appendKey(b, p.logger, false)
 		appendJSONString(b, ent.LoggerName)
 	}
-	fb, err := c.enc.EncodeEntry(zapcore.Entry{Stack: ent.Stack}, fields)
+	var fb *buffer.Buffer
+	var err error
+	if len(c.lazy) == 0 {
+		fb, err = c.enc.EncodeEntry(zapcore.Entry{Stack: ent.Stack}, fields)
+	} else {
+		// The lazy fields go between the bound fields and the call's,
+		// through one Inline field so that no slice is built per line.
+		lf := getLazyFields()
+		lf.lazy, lf.fields = c.lazy, fields
+		lf.one[0] = zapcore.Field{Type: zapcore.InlineMarshalerType, Interface: lf}
+		fb, err = c.enc.EncodeEntry(zapcore.Entry{Stack: ent.Stack}, lf.one[:])
+		lf.free()
+	}
 	if err != nil {
 		b.Free()
 		return err
@@ -236,8 +262,8 @@ func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 func (c *core) writeConsole(ent zapcore.Entry, fields []zapcore.Field) error {
 	ent.Message = escapeConsole(ent.Message)
 	ent.LoggerName = escapeConsole(ent.LoggerName)
-	if c.sc.IsValid() || c.hasReqID || len(c.bound) > 0 {
-		pre := make([]zapcore.Field, 0, 4+len(c.bound)+len(fields))
+	if c.sc.IsValid() || c.hasReqID || len(c.bound) > 0 || len(c.lazy) > 0 {
+		pre := make([]zapcore.Field, 0, 4+len(c.bound)+len(c.lazy)+len(fields))
 		if c.sc.IsValid() {
 			pre = append(pre,
 				zap.String("trace_id", c.sc.TraceID().String()),
@@ -248,6 +274,7 @@ func (c *core) writeConsole(ent zapcore.Entry, fields []zapcore.Field) error {
 			pre = append(pre, zap.String(requestIDKey, c.reqID))
 		}
 		pre = append(pre, c.bound...)
+		pre = append(pre, c.lazy...)
 		fields = append(pre, fields...)
 	}
 	eb, err := c.enc.EncodeEntry(ent, fields)

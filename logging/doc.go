@@ -31,6 +31,21 @@
 // Repeated calls in one span allocate nothing: the span-bound logger is
 // cached in the context.
 //
+// # Request loggers (for middleware)
+//
+// NewRequestContext binds, once per request and inside its span, the
+// request ID, the fields known at the start (method, path) and a lazy
+// zapcore.ObjectMarshaler for what is known later (the route): lazy
+// fields are encoded on every line rather than when bound, or once per
+// logger when the marshaler implements Settler and has settled. WithLazy
+// binds such fields anywhere. With a logger built by New, everything is
+// bound in one allocation and FromContext in the request's span allocates
+// nothing. Any other zap logger works too: it gets the trace fields as
+// strings, and a field that zap encoders skip but that carries the span's
+// context to an OpenTelemetry zap bridge (otelzap) teed into it.
+// RequestLogger gives a middleware's last line (the access line) the same
+// fields without building a logger that only that line would use.
+//
 // # The line
 //
 // JSON lines have the keys time (RFC 3339, UTC, nanoseconds), level, msg,

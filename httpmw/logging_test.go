@@ -1,0 +1,282 @@
+package httpmw
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.opentelemetry.io/contrib/bridges/otelzap"
+	"go.opentelemetry.io/otel/attribute"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/logging"
+)
+
+// memLogs keeps every OTLP log record emitted, for tests.
+type memLogs struct {
+	mu      sync.Mutex
+	records []sdklog.Record
+}
+
+func (p *memLogs) OnEmit(_ context.Context, r *sdklog.Record) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.records = append(p.records, r.Clone())
+	return nil
+}
+func (p *memLogs) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+func (p *memLogs) Shutdown(context.Context) error                         { return nil }
+func (p *memLogs) ForceFlush(context.Context) error                       { return nil }
+
+// record returns the one record whose body is msg.
+func (p *memLogs) record(t *testing.T, msg string) sdklog.Record {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var found []sdklog.Record
+	for _, r := range p.records {
+		if r.Body().AsString() == msg {
+			found = append(found, r)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want one OTLP record %q, got %d of %d records", msg, len(found), len(p.records))
+	}
+	return found[0]
+}
+
+func recordAttrs(r sdklog.Record) map[string]string {
+	m := map[string]string{}
+	r.WalkAttributes(func(kv attribute.KeyValue) bool {
+		m[string(kv.Key)] = kv.Value.Emit()
+		return true
+	})
+	return m
+}
+
+func newLogProvider(t *testing.T) (*sdklog.LoggerProvider, *memLogs) {
+	t.Helper()
+	mem := &memLogs{}
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(mem))
+	t.Cleanup(func() { _ = lp.Shutdown(context.Background()) })
+	return lp, mem
+}
+
+// childSpanMux serves GET /orders/{id}: one line in the server span, one
+// in a child span it starts with tp.
+func childSpanMux(tp trace.TracerProvider) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		logging.FromContext(r.Context()).Info("handler_line")
+		ctx, child := tp.Tracer("test").Start(r.Context(), "load_order")
+		logging.FromContext(ctx).Info("child_line")
+		child.End()
+		_, _ = w.Write([]byte("ok"))
+	})
+	return mux
+}
+
+// spansByName returns the server and child span the request produced.
+func spansByName(t *testing.T, e *testEnv) (server, child trace.SpanContext) {
+	t.Helper()
+	for _, s := range e.sr.Ended() {
+		switch s.Name() {
+		case "GET /orders/{id}":
+			server = s.SpanContext()
+		case "load_order":
+			child = s.SpanContext()
+		}
+	}
+	if !server.IsValid() || !child.IsValid() || server.SpanID() == child.SpanID() {
+		t.Fatalf("spans: server %v child %v", server, child)
+	}
+	return server, child
+}
+
+// checkRecords asserts the OTLP records of the handler, child and access
+// lines carry the trace context they were written in, and the request's
+// fields.
+func checkRecords(t *testing.T, mem *memLogs, server, child trace.SpanContext) {
+	t.Helper()
+	for _, c := range []struct {
+		msg  string
+		want trace.SpanContext
+	}{{"handler_line", server}, {"child_line", child}, {"http_request", server}} {
+		r := mem.record(t, c.msg)
+		if r.TraceID() != c.want.TraceID() || r.SpanID() != c.want.SpanID() {
+			t.Errorf("%s: OTLP record trace/span = %s/%s, want %s/%s", c.msg, r.TraceID(), r.SpanID(), c.want.TraceID(), c.want.SpanID())
+		}
+		if r.TraceFlags() != c.want.TraceFlags() {
+			t.Errorf("%s: OTLP record flags %v, want %v", c.msg, r.TraceFlags(), c.want.TraceFlags())
+		}
+		a := recordAttrs(r)
+		for k, v := range map[string]string{"request_id": "req-otlp", "method": "GET", "path": "/orders/7", "route": "/orders/{id}"} {
+			if a[k] != v {
+				t.Errorf("%s: OTLP attribute %s = %q, want %q (all: %v)", c.msg, k, a[k], v, a)
+			}
+		}
+		if _, ok := a["context"]; ok {
+			t.Errorf("%s: OTLP record has the span context as an attribute: %v", c.msg, a)
+		}
+	}
+}
+
+func otlpRequest() *http.Request {
+	r := httptest.NewRequest("GET", "/orders/7", nil)
+	r.Header.Set("X-Request-ID", "req-otlp")
+	return r
+}
+
+func TestOTLPRecordsCarryTraceContextWithOtelkitLogger(t *testing.T) {
+	e := newTestEnv(t)
+	lp, mem := newLogProvider(t)
+	var out syncBuffer
+	lg, err := logging.New(logging.WithFormat("json"), logging.WithOutput(zapcore.AddSync(&out)), logging.WithLoggerProvider(lp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := Handler(childSpanMux(e.tp), e.opts(WithLogger(lg.Zap()))...)
+	e.serve(h, otlpRequest())
+	server, child := spansByName(t, e)
+	checkRecords(t, mem, server, child)
+
+	// The JSON lines agree with the records.
+	e.out = &out
+	for msg, sc := range map[string]trace.SpanContext{"handler_line": server, "child_line": child, "http_request": server} {
+		l := e.oneLine(t, msg)
+		if l["trace_id"] != sc.TraceID().String() || l["span_id"] != sc.SpanID().String() || l["request_id"] != "req-otlp" || l["route"] != "/orders/{id}" {
+			t.Errorf("%s line %v", msg, l)
+		}
+	}
+}
+
+func TestOTLPRecordsCarryTraceContextWithForeignLoggerAndOtelzap(t *testing.T) {
+	e := newTestEnv(t)
+	lp, mem := newLogProvider(t)
+	// A user's own zap logger with the OpenTelemetry bridge teed in.
+	log := zap.New(zapcore.NewTee(e.log.Core(), otelzap.NewCore("test", otelzap.WithLoggerProvider(lp))))
+	h := Handler(childSpanMux(e.tp), e.opts(WithLogger(log))...)
+	e.serve(h, otlpRequest())
+	server, child := spansByName(t, e)
+	checkRecords(t, mem, server, child)
+
+	for msg, sc := range map[string]trace.SpanContext{"handler_line": server, "child_line": child, "http_request": server} {
+		l := e.oneLine(t, msg)
+		if l["trace_id"] != sc.TraceID().String() || l["span_id"] != sc.SpanID().String() || l["trace_flags"] != "01" || l["request_id"] != "req-otlp" || l["route"] != "/orders/{id}" {
+			t.Errorf("%s line %v", msg, l)
+		}
+		if _, ok := l["context"]; ok {
+			t.Errorf("%s: the span context field reached the JSON line: %v", msg, l)
+		}
+	}
+	if strings.Contains(e.out.String(), "context.Background") {
+		t.Errorf("a context was serialised:\n%s", e.out.String())
+	}
+}
+
+// A foreign logger whose tee holds cores at different levels: a debug line
+// reaches only the debug core, as without the middleware.
+func TestForeignTeeLevelsStillApply(t *testing.T) {
+	e := newTestEnv(t)
+	var info syncBuffer
+	infoCore := zapcore.NewCore(zapcore.NewJSONEncoder(jsonEncoderConfig()), zapcore.AddSync(&info), zapcore.InfoLevel)
+	log := zap.New(zapcore.NewTee(infoCore, e.log.Core()))
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /x", func(w http.ResponseWriter, r *http.Request) {
+		logging.FromContext(r.Context()).Debug("debug_line")
+		logging.FromContext(r.Context()).Info("info_line")
+	})
+	e.serve(Handler(mux, e.opts(WithLogger(log))...), httptest.NewRequest("GET", "/x", nil))
+	if strings.Contains(info.String(), "debug_line") || !strings.Contains(info.String(), "info_line") {
+		t.Errorf("info core got:\n%s", info.String())
+	}
+	if d := e.oneLine(t, "debug_line"); d["route"] != "/x" || d["request_id"] == nil {
+		t.Errorf("debug line %v", d)
+	}
+}
+
+// The access line follows the output profile, like every other line.
+func TestAccessLineKeysFollowProfile(t *testing.T) {
+	cases := []struct {
+		profile string
+		want    func(sc trace.SpanContext) map[string]any
+		absent  []string
+	}{
+		{"gcp", func(sc trace.SpanContext) map[string]any {
+			return map[string]any{
+				"message":                              "http_request",
+				"severity":                             "INFO",
+				"logging.googleapis.com/trace":         "projects/shop/traces/" + sc.TraceID().String(),
+				"logging.googleapis.com/spanId":        sc.SpanID().String(),
+				"logging.googleapis.com/trace_sampled": true,
+				"request_id":                           "req-prof",
+			}
+		}, []string{"trace_id", "span_id", "trace_flags", "msg"}},
+		{"ecs", func(sc trace.SpanContext) map[string]any {
+			return map[string]any{
+				"message":         "http_request",
+				"log.level":       "info",
+				"trace.id":        sc.TraceID().String(),
+				"span.id":         sc.SpanID().String(),
+				"http.request.id": "req-prof",
+			}
+		}, []string{"trace_id", "span_id", "trace_flags", "request_id"}},
+		{"datadog", func(sc trace.SpanContext) map[string]any {
+			tid, sid := sc.TraceID(), sc.SpanID()
+			return map[string]any{
+				"dd.trace_id": strconv.FormatUint(binary.BigEndian.Uint64(tid[8:]), 10),
+				"dd.span_id":  strconv.FormatUint(binary.BigEndian.Uint64(sid[:]), 10),
+			}
+		}, []string{"trace_id", "span_id", "trace_flags"}},
+	}
+	for _, c := range cases {
+		t.Run(c.profile, func(t *testing.T) {
+			e := newTestEnv(t)
+			var out syncBuffer
+			lg, err := logging.New(logging.WithFormat("json"), logging.WithOutput(zapcore.AddSync(&out)),
+				logging.WithProfile(c.profile), logging.WithGCPProject("shop"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := httptest.NewRequest("GET", "/orders/7", nil)
+			r.Header.Set("X-Request-ID", "req-prof")
+			e.serve(Handler(ordersMux(), e.opts(WithLogger(lg.Zap()))...), r)
+			sc := e.onlySpan(t).SpanContext()
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("want handler and access line, got:\n%s", out.String())
+			}
+			var access map[string]any
+			if err := json.Unmarshal([]byte(lines[1]), &access); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range c.want(sc) {
+				if access[k] != v {
+					t.Errorf("%s = %v, want %v\n%s", k, access[k], v, lines[1])
+				}
+			}
+			for _, k := range c.absent {
+				if _, ok := access[k]; ok {
+					t.Errorf("access line has default key %s under %s: %s", k, c.profile, lines[1])
+				}
+			}
+			for k, v := range map[string]any{"method": "GET", "path": "/orders/7", "route": "/orders/{id}", "status": float64(200)} {
+				if access[k] != v {
+					t.Errorf("%s = %v, want %v", k, access[k], v)
+				}
+			}
+			if strings.Count(lines[1], `"route"`) != 1 || strings.Count(lines[1], `"method"`) != 1 {
+				t.Errorf("duplicate keys: %s", lines[1])
+			}
+		})
+	}
+}
