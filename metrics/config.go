@@ -79,6 +79,8 @@ type config struct {
 	promAddr     string // "" not set
 	promNoServer bool
 
+	wrap func(name string, exp sdkmetric.Exporter) sdkmetric.Exporter // nil: none
+
 	errs []error // option misuse found while applying options
 }
 
@@ -284,6 +286,18 @@ func WithPrometheusAddr(hostport string) Option {
 // listener: mount Provider.Handler on your own mux instead.
 func WithoutPrometheusServer() Option {
 	return optionFunc(func(c config) config { c.promNoServer = true; return c })
+}
+
+// WithExporterWrapper makes New pass each push exporter it builds (OTLP and
+// console; name is "otlp" or "console") through wrap and give the periodic
+// reader what wrap returns. Use it to observe exports, e.g. to count data
+// points exported and failed: the returned exporter must forward every
+// method (embedding the sdkmetric.Exporter it is given does that). The
+// Prometheus exporter is pulled, not pushed, and is not wrapped. A later
+// call replaces an earlier one; nil removes the wrapper. If wrap returns
+// nil, New returns an error.
+func WithExporterWrapper(wrap func(name string, exp sdkmetric.Exporter) sdkmetric.Exporter) Option {
+	return optionFunc(func(c config) config { c.wrap = wrap; return c })
 }
 
 // settings is the validated, effective configuration.

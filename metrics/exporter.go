@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
@@ -28,7 +29,15 @@ func pushExporter(ctx context.Context, c config, name string) (sdkmetric.Exporte
 		return lookup(k)
 	})
 	exp, _, err := otlpconf.MetricExporter(ctx, src, c.overrides(name), nil)
-	return exp, err
+	if err != nil || exp == nil || c.wrap == nil {
+		return exp, err
+	}
+	w := c.wrap(name, exp)
+	if w == nil {
+		_ = exp.Shutdown(ctx)
+		return nil, fmt.Errorf("otelkit/metrics: WithExporterWrapper: the wrapper returned nil for the %q exporter", name)
+	}
+	return w, nil
 }
 
 // overrides maps this package's options onto otlpconf's.

@@ -40,6 +40,21 @@
 // returns ErrAlreadyInitialized until the first is shut down. Shutdown puts
 // back what was there before. WithoutGlobals leaves them alone.
 //
+// # When telemetry is missing
+//
+// Mount HealthHandler on an admin port (never a public one: it does no
+// authentication) and GET it first. For each signal it shows the effective
+// exporter configuration and where each value came from (option, env:NAME,
+// default; header values and endpoint passwords are never shown), and
+// under export what the exporter did: items (spans, metric data points,
+// log records) exported and failed, batches, the last success and the last
+// error. "tracked": false means there is no exporter to watch ("none", or
+// only Prometheus for metrics). A growing failed count with a last_error
+// points at the endpoint, protocol, TLS or credentials; exported counts
+// that grow while the backend shows nothing point past the collector.
+// sdk_errors_total counts every error the SDK reported. PUT
+// {"level":"debug"} to the same handler changes the log level.
+//
 // # Tests
 //
 // Package oteltest starts the same wiring with in-memory exporters, for

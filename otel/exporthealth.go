@@ -7,12 +7,15 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/metrics"
 )
 
 // maxErrorLen bounds the last error kept for the health handler.
@@ -119,6 +122,89 @@ func (c config) tracedSpanExporter(ctx context.Context, src env.Source, h *expor
 		}
 	}
 	return healthSpanExporter{SpanExporter: exp, h: h}
+}
+
+// healthMetricExporter counts the data points the wrapped exporter exports
+// and fails.
+type healthMetricExporter struct {
+	sdkmetric.Exporter
+	h *exportHealth
+}
+
+var _ sdkmetric.Exporter = healthMetricExporter{}
+
+func (e healthMetricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	n := dataPoints(rm) // before Export: the reader may reuse rm after it
+	err := e.Exporter.Export(ctx, rm)
+	e.h.record(n, err, time.Now())
+	return err
+}
+
+// dataPoints counts the data points in rm, as the collector counts them.
+func dataPoints(rm *metricdata.ResourceMetrics) int {
+	if rm == nil {
+		return 0
+	}
+	n := 0
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				n += len(d.DataPoints)
+			case metricdata.Sum[float64]:
+				n += len(d.DataPoints)
+			case metricdata.Gauge[int64]:
+				n += len(d.DataPoints)
+			case metricdata.Gauge[float64]:
+				n += len(d.DataPoints)
+			case metricdata.Histogram[int64]:
+				n += len(d.DataPoints)
+			case metricdata.Histogram[float64]:
+				n += len(d.DataPoints)
+			case metricdata.ExponentialHistogram[int64]:
+				n += len(d.DataPoints)
+			case metricdata.ExponentialHistogram[float64]:
+				n += len(d.DataPoints)
+			case metricdata.Summary:
+				n += len(d.DataPoints)
+			}
+		}
+	}
+	return n
+}
+
+// metricsWrapper returns the metrics option that counts every push
+// exporter's exports (OTLP and console) into hs.metrics. With both
+// exporters on, each data point is counted once per exporter.
+func (hs *healthState) metricsWrapper() metrics.Option {
+	return metrics.WithExporterWrapper(func(_ string, exp sdkmetric.Exporter) sdkmetric.Exporter {
+		hs.metricsTracked.Store(true)
+		return healthMetricExporter{Exporter: exp, h: &hs.metrics}
+	})
+}
+
+// healthLogExporter counts the log records the wrapped exporter exports and
+// fails.
+type healthLogExporter struct {
+	sdklog.Exporter
+	h *exportHealth
+}
+
+var _ sdklog.Exporter = healthLogExporter{}
+
+func (e healthLogExporter) Export(ctx context.Context, records []sdklog.Record) error {
+	err := e.Exporter.Export(ctx, records)
+	e.h.record(len(records), err, time.Now())
+	return err
+}
+
+// logsWrapper returns the logprovider wrapper that counts the log exporter's
+// exports into hs.logs.
+func (hs *healthState) logsWrapper() logprovider.Wrapper {
+	return func(exp sdklog.Exporter) sdklog.Exporter {
+		hs.logsTracked.Store(true)
+		return healthLogExporter{Exporter: exp, h: &hs.logs}
+	}
 }
 
 // selfObservabilityReader returns a manual reader for HealthHandler when

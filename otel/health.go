@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -17,6 +18,9 @@ import (
 type healthState struct {
 	traces          exportHealth
 	tracesTracked   bool
+	metrics, logs   exportHealth
+	metricsTracked  atomic.Bool // set when metrics.New wraps a push exporter
+	logsTracked     atomic.Bool // set when logprovider wraps the log exporter
 	config          map[string]SignalConfig
 	metricExporters []string
 	logLevelSource  string
@@ -152,11 +156,16 @@ func (t *Telemetry) Health() Health {
 	} else {
 		h.Export["traces"] = ExportStatus{}
 	}
-	// Metric and log exports are reported through sdk_errors_total and the
-	// otel_sdk_error lines; their exporters are built by the metrics and
-	// log packages, which otelkit does not wrap yet.
+	// Metrics count data points of every push exporter (OTLP, console; the
+	// pulled Prometheus exporter is not tracked); logs count log records.
 	h.Export["metrics"] = ExportStatus{}
+	if hs.metricsTracked.Load() {
+		h.Export["metrics"] = hs.metrics.status()
+	}
 	h.Export["logs"] = ExportStatus{}
+	if hs.logsTracked.Load() {
+		h.Export["logs"] = hs.logs.status()
+	}
 	if hs.selfObs != nil && !h.ShutDown {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		h.SelfObservability = selfObservability(ctx, hs.selfObs)

@@ -151,6 +151,12 @@ func TestHealthSecretsNeverShown(t *testing.T) {
 			if !ex.Tracked || ex.Failed != 5 || ex.LastError == "" || ex.LastFailure == nil {
 				t.Errorf("trace export status %+v, want 5 failed spans with an error", ex)
 			}
+			// The metric and log errors went through the redaction too.
+			for _, sig := range []string{"metrics", "logs"} {
+				if ex := h.Export[sig]; !ex.Tracked || ex.FailedBatches == 0 || ex.LastError == "" {
+					t.Errorf("%s export status %+v, want a failed export with its error", sig, ex)
+				}
+			}
 		})
 	}
 }

@@ -111,13 +111,14 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		serviceName = v.AsString()
 	}
 
+	t.hs = &healthState{started: time.Now()}
 	// Logs first, so that what follows can warn through the logger.
 	if !disabled {
 		var (
 			logsResolved otlpconf.Resolved
 			bridge       bool
 		)
-		t.slp, logsResolved, err = logprovider.New(ctx, src, t.res, c.overrides(c.logsExporter), c.logProcessors...)
+		t.slp, logsResolved, err = logprovider.NewWrapped(ctx, src, t.res, c.overrides(c.logsExporter), t.hs.logsWrapper(), c.logProcessors...)
 		if err != nil {
 			return nil, err
 		}
@@ -154,7 +155,6 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		}
 	}
 
-	t.hs = &healthState{started: time.Now()}
 	if disabled {
 		t.tp = tracenoop.NewTracerProvider()
 		t.mp = metricnoop.NewMeterProvider()
@@ -176,7 +176,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 			return nil, err
 		}
 		t.tp = t.sdk
-		mopts := c.metricsOptions(t.res, warn)
+		mopts := append(c.metricsOptions(t.res, warn), t.hs.metricsWrapper())
 		if r := selfObservabilityReader(src); r != nil {
 			mopts, t.hs.selfObs = append(mopts, metrics.WithReader(r)), r
 		}

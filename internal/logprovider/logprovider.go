@@ -119,6 +119,18 @@ func readLimits(src env.Source) (Limits, error) {
 // Enabled false, so the bridge costs next to nothing. The caller owns the
 // provider and must Shutdown it. res may be nil (the SDK default resource).
 func New(ctx context.Context, src env.Source, res *resource.Resource, o otlpconf.Overrides, extra ...sdklog.Processor) (*sdklog.LoggerProvider, otlpconf.Resolved, error) {
+	return NewWrapped(ctx, src, res, o, nil, extra...)
+}
+
+// Wrapper wraps the exporter New builds before the batch processor gets it,
+// e.g. to count the records exported and failed. The exporter it returns
+// must forward every method (embedding the sdklog.Exporter does that).
+type Wrapper func(sdklog.Exporter) sdklog.Exporter
+
+// NewWrapped is New with the exporter passed through wrap (nil: not
+// wrapped). wrap is not called for "none". If wrap returns nil, the
+// exporter is shut down and NewWrapped returns an error.
+func NewWrapped(ctx context.Context, src env.Source, res *resource.Resource, o otlpconf.Overrides, wrap Wrapper, extra ...sdklog.Processor) (*sdklog.LoggerProvider, otlpconf.Resolved, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -140,6 +152,14 @@ func New(ctx context.Context, src env.Source, res *resource.Resource, o otlpconf
 	exp, r, err := otlpconf.LogExporter(ctx, src, o)
 	if err != nil {
 		return nil, r, err
+	}
+	if exp != nil && wrap != nil {
+		w := wrap(exp)
+		if w == nil {
+			_ = exp.Shutdown(ctx)
+			return nil, r, errors.New("otelkit: logprovider: the exporter wrapper returned nil")
+		}
+		exp = w
 	}
 	opts := []sdklog.LoggerProviderOption{
 		sdklog.WithAttributeCountLimit(limits.AttributeCountLimit),

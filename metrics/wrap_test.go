@@ -1,0 +1,93 @@
+package metrics
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// seenExporter records the metric names of every export that reaches it.
+type seenExporter struct {
+	sdkmetric.Exporter
+	mu    *sync.Mutex
+	names *[]string
+}
+
+func (e seenExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	e.mu.Lock()
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			*e.names = append(*e.names, m.Name)
+		}
+	}
+	e.mu.Unlock()
+	return e.Exporter.Export(ctx, rm)
+}
+
+// TestExporterWrapper: the wrapper gets each push exporter with its name,
+// sees every export, and the wrapped exporter still writes; the
+// Prometheus exporter is not wrapped.
+func TestExporterWrapper(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		names   []string
+		wrapped []string
+		buf     syncBuffer
+	)
+	wrap := func(name string, exp sdkmetric.Exporter) sdkmetric.Exporter {
+		mu.Lock()
+		wrapped = append(wrapped, name)
+		mu.Unlock()
+		return seenExporter{Exporter: exp, mu: &mu, names: &names}
+	}
+	p, err := New(context.Background(), WithEnvLookup(noEnv), WithoutRuntimeMetrics(),
+		WithExporter("console", "prometheus"), WithoutPrometheusServer(), WithConsoleWriter(&buf), WithExporterWrapper(wrap))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := p.Meter("test").Int64Counter("jobs.done")
+	c.Add(context.Background(), 1)
+	if err := p.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(wrapped, ",") != "console" {
+		t.Errorf("wrapped %v, want [console]", wrapped)
+	}
+	if !strings.Contains(strings.Join(names, ","), "jobs.done") {
+		t.Errorf("the wrapper saw %v, want jobs.done", names)
+	}
+	if !strings.Contains(buf.String(), `"jobs.done"`) {
+		t.Errorf("the wrapped console exporter wrote nothing:\n%.1000s", buf.String())
+	}
+}
+
+// TestExporterWrapperNil: a nil wrapper is no wrapper; one that returns
+// nil makes New fail with a clear error, not panic later.
+func TestExporterWrapperNil(t *testing.T) {
+	p, err := New(context.Background(), WithEnvLookup(noEnv), WithoutRuntimeMetrics(),
+		WithExporter("console"), WithConsoleWriter(&syncBuffer{}), WithExporterWrapper(nil))
+	if err != nil {
+		t.Fatalf("nil wrapper: %v", err)
+	}
+	_ = p.Shutdown(context.Background())
+
+	p, err = New(context.Background(), WithEnvLookup(noEnv), WithoutRuntimeMetrics(),
+		WithExporter("console"), WithConsoleWriter(&syncBuffer{}),
+		WithExporterWrapper(func(string, sdkmetric.Exporter) sdkmetric.Exporter { return nil }))
+	if err == nil || !strings.Contains(err.Error(), "WithExporterWrapper") || !strings.Contains(err.Error(), "console") {
+		t.Errorf("err = %v, want one naming WithExporterWrapper and the exporter", err)
+	}
+	if p != nil {
+		t.Error("a provider was returned with the error")
+		_ = p.Shutdown(context.Background())
+	}
+}
