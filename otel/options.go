@@ -12,6 +12,8 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/logging"
+	"github.com/otelkit/otelkit/metrics"
+	"github.com/otelkit/otelkit/tracing"
 )
 
 // Option configures Init. Options win over the OTEL_* and OTELKIT_*
@@ -59,10 +61,12 @@ type config struct {
 	runtimeMetrics bool
 	promAddr       string
 
-	logOptions []logging.Option
-	logLevel   *zapcore.Level
-	logFormat  string
-	logOutput  zapcore.WriteSyncer
+	logOptions   []logging.Option
+	tracingExtra []tracing.Option
+	metricsExtra []metrics.Option
+	logLevel     *zapcore.Level
+	logFormat    string
+	logOutput    zapcore.WriteSyncer
 
 	shutdownTimeout time.Duration
 }
@@ -268,6 +272,21 @@ func WithLogOutput(w zapcore.WriteSyncer) Option {
 // profile, GCP project, …). Init's own log options win over them.
 func WithLoggingOptions(opts ...logging.Option) Option {
 	return optionFunc(func(c config) config { c.logOptions = append(c.logOptions, opts...); return c })
+}
+
+// WithTracingOptions passes further options to tracing.NewTracerProvider,
+// for what Init has no option of its own (span limits, say). Init's own
+// options win over them; the resource is always Init's.
+func WithTracingOptions(opts ...tracing.Option) Option {
+	return optionFunc(func(c config) config { c.tracingExtra = append(c.tracingExtra, opts...); return c })
+}
+
+// WithMetricsOptions passes further options to metrics.New, for what Init
+// has no option of its own (views, cardinality limit, exemplar filter, host
+// metrics, export interval). Init's own options win over them; the resource
+// is always Init's.
+func WithMetricsOptions(opts ...metrics.Option) Option {
+	return optionFunc(func(c config) config { c.metricsExtra = append(c.metricsExtra, opts...); return c })
 }
 
 // WithShutdownTimeout sets the bound Shutdown and ForceFlush use when their

@@ -11,7 +11,10 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/goleak"
@@ -19,6 +22,8 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/testutil"
+	"github.com/otelkit/otelkit/metrics"
+	"github.com/otelkit/otelkit/tracing"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -460,3 +465,55 @@ func (r *recordCounter) Enabled(context.Context, sdklog.EnabledParameters) bool 
 }
 func (r *recordCounter) Shutdown(context.Context) error   { return nil }
 func (r *recordCounter) ForceFlush(context.Context) error { return nil }
+
+// TestPassThroughOptions: tracing and metrics options reach their
+// constructors, and Init's own options win over them.
+func TestPassThroughOptions(t *testing.T) {
+	clearEnv(t)
+	rec := tracetest.NewSpanRecorder()
+	reader := sdkmetric.NewManualReader()
+	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(), WithServiceName("svc"),
+		WithTracingOptions(tracing.WithSpanLimits(sdktrace.SpanLimits{AttributeValueLengthLimit: 5, AttributeCountLimit: 10,
+			EventCountLimit: 10, LinkCountLimit: 10, AttributePerEventCountLimit: 10, AttributePerLinkCountLimit: 10}),
+			tracing.WithSampler(sdktrace.NeverSample())),
+		WithSampler(sdktrace.AlwaysSample()),
+		WithSpanProcessor(rec),
+		WithMetricsOptions(metrics.WithCardinalityLimit(3)),
+		WithMetricReader(reader))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(context.Background())
+	_, span := tel.TracerProvider().Tracer("t").Start(context.Background(), "s")
+	span.SetAttributes(attribute.String("long", "0123456789"))
+	span.End()
+	spans := rec.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans: Init's sampler did not win over the pass-through one", len(spans))
+	}
+	if v := spans[0].Attributes()[0].Value.AsString(); v != "01234" {
+		t.Errorf("attribute = %q, want it cut to 5 by the pass-through span limits", v)
+	}
+	c, _ := tel.MeterProvider().Meter("m").Int64Counter("c")
+	for i := 0; i < 10; i++ {
+		c.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("i", i)))
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name == "c" {
+				found = true
+				if n := len(m.Data.(metricdata.Sum[int64]).DataPoints); n != 3 {
+					t.Errorf("%d series, want 3 (cardinality limit passed through)", n)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("counter c not collected")
+	}
+}

@@ -9,7 +9,8 @@ import (
 
 // tracingOptions maps Init's options onto tracing.NewTracerProvider's.
 func (c config) tracingOptions(res *resource.Resource, warn func(error)) []tracing.Option {
-	opts := []tracing.Option{tracing.WithResource(res), tracing.WithWarningHandler(warn)}
+	opts := append([]tracing.Option{}, c.tracingExtra...)
+	opts = append(opts, tracing.WithResource(res), tracing.WithWarningHandler(warn))
 	if c.tracesExporter != "" {
 		opts = append(opts, tracing.WithExporter(c.tracesExporter))
 	}
@@ -55,7 +56,8 @@ func (c config) tracingOTLP() []tracing.Option {
 
 // metricsOptions maps Init's options onto metrics.New's.
 func (c config) metricsOptions(res *resource.Resource, warn func(error)) []metrics.Option {
-	opts := []metrics.Option{metrics.WithResource(res)}
+	opts := append([]metrics.Option{}, c.metricsExtra...)
+	opts = append(opts, metrics.WithResource(res))
 	if c.metricsExporter != "" {
 		opts = append(opts, metrics.WithExporter(c.metricsExporter))
 	}
