@@ -46,7 +46,9 @@
 // the child's span_id). When the request ends, Handler writes one access
 // line through the same logger, msg "http_request", with status,
 // duration_ms and bytes (response body) after the request's fields: at error
-// for 5xx and panics, warn for 4xx, info otherwise. So the access line has
+// for 5xx and panics, warn for 4xx, info otherwise. It carries no caller and
+// no stack trace (both would point into httpmw; a panic's stack is on its
+// own line, below). So the access line has
 // the keys of the logger's output profile (gcp, ecs, datadog), and with an
 // OTLP bridge (logging.WithLoggerProvider, or an otelzap core teed into a
 // logger of your own given with WithLogger) every record, the access line's

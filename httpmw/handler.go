@@ -313,13 +313,13 @@ func (h *handler) accessLine(st *state) {
 	// that the handler did not use, logging hands out a shared logger and
 	// the request's fields instead of building a logger for one line.
 	if st.req == nil {
-		if ce := st.base.Check(lvl, "http_request"); ce != nil {
+		if ce := checkAccess(st.base, lvl); ce != nil {
 			ce.Write(st.access[:]...)
 		}
 		return
 	}
 	log, pre := logging.RequestLogger(st.req.Context())
-	if ce := log.Check(lvl, "http_request"); ce != nil {
+	if ce := checkAccess(log, lvl); ce != nil {
 		if len(pre) == 0 {
 			ce.Write(st.access[:]...)
 			return
@@ -331,6 +331,20 @@ func (h *handler) accessLine(st *state) {
 		fs := append(append(st.fields[:0], pre...), st.access[0])
 		ce.Write(fs...)
 	}
+}
+
+// checkAccess checks the access line against log's core directly rather
+// than through log.Check: the logger would add a caller and, at error level,
+// a stack trace, both pointing into httpmw itself and saying nothing about
+// the request (a panic's own stack is on the panic_recovered line). The
+// entry is built on the stack, so this costs no allocation.
+func checkAccess(log *zap.Logger, lvl zapcore.Level) *zapcore.CheckedEntry {
+	return log.Core().Check(zapcore.Entry{
+		Level:      lvl,
+		Time:       time.Now(),
+		LoggerName: log.Name(),
+		Message:    "http_request",
+	}, nil)
 }
 
 // traceResponse formats 00-<trace-id>-<span-id>-<flags>.

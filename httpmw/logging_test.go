@@ -280,3 +280,79 @@ func TestAccessLineKeysFollowProfile(t *testing.T) {
 		})
 	}
 }
+
+// The access line never carries a stack trace (nor a caller): both would
+// point into httpmw. The panic line keeps the panic's stack.
+func TestAccessLineHasNoStack(t *testing.T) {
+	stackKeys := []string{"stacktrace", "error.stack_trace", "error.stack", "caller",
+		"logging.googleapis.com/sourceLocation", "log.origin.file.name", "logger.file_name"}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /bad-gateway", func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+	})
+	mux.HandleFunc("GET /logs-then-fails", func(w http.ResponseWriter, r *http.Request) {
+		logging.FromContext(r.Context()).Info("working")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) { panic("kaboom") })
+	for _, profile := range []string{"default", "gcp", "ecs", "datadog"} {
+		t.Run(profile, func(t *testing.T) {
+			var out syncBuffer
+			lg, err := logging.New(logging.WithFormat("json"), logging.WithOutput(zapcore.AddSync(&out)),
+				logging.WithProfile(profile), logging.WithGCPProject("shop"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := newTestEnv(t)
+			h := Handler(mux, e.opts(WithLogger(lg.Zap()))...)
+			for _, p := range []string{"/bad-gateway", "/logs-then-fails", "/panic"} {
+				e.serve(h, httptest.NewRequest("GET", p, nil))
+			}
+			var access, working, panics int
+			for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+				var m map[string]any
+				if err := json.Unmarshal([]byte(l), &m); err != nil {
+					t.Fatalf("%v: %s", err, l)
+				}
+				msg := m["msg"]
+				if msg == nil {
+					msg = m["message"]
+				}
+				switch msg {
+				case "http_request":
+					access++
+					for _, k := range stackKeys {
+						if _, ok := m[k]; ok {
+							t.Errorf("access line carries %s: %s", k, l)
+						}
+					}
+					if strings.Contains(l, "httpmw") {
+						t.Errorf("access line mentions httpmw internals: %s", l)
+					}
+				case "working":
+					working++ // the handler's own line keeps its caller
+					if !strings.Contains(l, "logging_test.go") {
+						t.Errorf("handler line lost its caller: %s", l)
+					}
+				case "panic_recovered":
+					panics++
+					if st, _ := m["stack"].(string); !strings.Contains(st, "logging_test.go") {
+						t.Errorf("panic line lost the panic's stack: %s", l)
+					}
+				}
+			}
+			if access != 3 || working != 1 || panics != 1 {
+				t.Errorf("got %d access, %d handler, %d panic lines:\n%s", access, working, panics, out.String())
+			}
+		})
+	}
+	// A plain zap logger with stack traces from error level up, as users
+	// build one: the access line has none either.
+	e := newTestEnv(t)
+	e.log = e.log.WithOptions(zap.AddStacktrace(zapcore.ErrorLevel))
+	e.serve(Handler(mux, e.opts()...), httptest.NewRequest("GET", "/bad-gateway", nil))
+	a := e.oneLine(t, "http_request")
+	if _, ok := a["stacktrace"]; ok || a["level"] != "error" || a["status"] != float64(502) {
+		t.Errorf("plain zap access line %v", a)
+	}
+}

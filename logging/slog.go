@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"sync"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel/trace"
@@ -72,16 +73,14 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 		LoggerName: l.Name(),
 	}
 	if c, ok := l.Core().(*core); (!ok || !c.noCaller) && r.PC != 0 {
-		fs := runtime.CallersFrames([]uintptr{r.PC})
-		f, _ := fs.Next()
-		ent.Caller = zapcore.EntryCaller{Defined: true, PC: f.PC, File: f.File, Line: f.Line, Function: f.Function}
+		ent.Caller = callerOf(r.PC)
 	}
 	ce := l.Core().Check(ent, nil)
 	if ce == nil {
 		return nil
 	}
-	fields := make([]zapcore.Field, 0, len(h.pre)+r.NumAttrs())
-	fields = append(fields, h.pre...)
+	p := fieldPool.Get().(*[]zapcore.Field)
+	fields := append((*p)[:0], h.pre...)
 	r.Attrs(func(a slog.Attr) bool {
 		fields = appendAttr(fields, a)
 		return true
@@ -91,7 +90,54 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 		fields = fields[:len(fields)-1]
 	}
 	ce.Write(fields...)
+	// Cores encode (or copy) the fields during Write, so the slice goes
+	// back to the pool, emptied so it keeps no values alive; an unusually
+	// large one is left to the garbage collector.
+	if cap(fields) <= maxPooledFields {
+		clear(fields[:cap(fields)])
+		*p = fields[:0]
+		fieldPool.Put(p)
+	}
 	return nil
+}
+
+// maxPooledFields bounds the field slices kept in fieldPool.
+const maxPooledFields = 64
+
+// fieldPool holds the per-line field slices of the slog handler.
+var fieldPool = sync.Pool{New: func() any {
+	s := make([]zapcore.Field, 0, 16)
+	return &s
+}}
+
+// callerSlots is the size of callerCache (a power of two).
+const callerSlots = 1024
+
+// callerSlot is one resolved call site.
+type callerSlot struct {
+	pc     uintptr
+	caller zapcore.EntryCaller
+}
+
+// callerCache maps a slog record's PC to its caller, so that
+// runtime.CallersFrames runs once per call site rather than once per line.
+// It is direct-mapped and fixed in size: a PC whose slot holds another PC
+// replaces it, so memory stays bounded however many call sites a program
+// has, and a program with more hot call sites than slots only resolves
+// some of them again.
+var callerCache [callerSlots]atomic.Pointer[callerSlot]
+
+// callerOf returns the caller at pc, from callerCache when it is there.
+func callerOf(pc uintptr) zapcore.EntryCaller {
+	slot := &callerCache[(pc^pc>>10^pc>>20)&(callerSlots-1)]
+	if e := slot.Load(); e != nil && e.pc == pc {
+		return e.caller
+	}
+	pcs := [1]uintptr{pc}
+	f, _ := runtime.CallersFrames(pcs[:]).Next()
+	c := zapcore.EntryCaller{Defined: true, PC: f.PC, File: f.File, Line: f.Line, Function: f.Function}
+	slot.Store(&callerSlot{pc: pc, caller: c})
+	return c
 }
 
 // logger picks the logger for one record: the context's (bound fields and

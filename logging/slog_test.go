@@ -131,3 +131,61 @@ func TestSlogCallerFollowsLogger(t *testing.T) {
 		t.Fatal("WithoutCaller ignored by the slog handler")
 	}
 }
+
+// Lines from different call sites, interleaved, each carry their own caller
+// and only their own attributes (the handler reuses its field slices).
+func TestSlogCallersAndFieldsPerLine(t *testing.T) {
+	l, buf := newJSON(t)
+	sl := l.Slog().With("svc", "shop")
+	for i := 0; i < 3; i++ {
+		sl.Info("a", "only_a", i)
+		sl.Info("b")
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 6 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	var lineA, lineB string
+	for i, raw := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := m["caller"].(string)
+		if m["svc"] != "shop" || !strings.HasPrefix(c, "logging/slog_test.go:") {
+			t.Fatalf("line %d: %s", i, raw)
+		}
+		if m["msg"] == "a" {
+			if lineA == "" {
+				lineA = c
+			}
+			if c != lineA || m["only_a"] != float64(i/2) {
+				t.Errorf("line %d: %s", i, raw)
+			}
+		} else {
+			if lineB == "" {
+				lineB = c
+			}
+			if _, ok := m["only_a"]; ok || c != lineB {
+				t.Errorf("line %d: %s", i, raw)
+			}
+		}
+	}
+	if lineA == lineB {
+		t.Errorf("both call sites report caller %s", lineA)
+	}
+}
+
+// A slog line with string and int attributes costs no allocation, like
+// slog's own JSON handler (caller included).
+func TestSlogHandlerAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector changes allocation counts")
+	}
+	ctx, _ := requestCtx(t)
+	sl := slog.New(logging.NewSlogHandler(baselineZap()))
+	attrs := []slog.Attr{slog.String("order_id", "ord-1234"), slog.Int("items", 3)}
+	if n := testing.AllocsPerRun(200, func() { sl.LogAttrs(ctx, slog.LevelInfo, "order_loaded", attrs...) }); n != 0 {
+		t.Errorf("%v allocations per slog line, want 0", n)
+	}
+}

@@ -19,27 +19,35 @@ func benchProviders(b *testing.B) map[string]metric.MeterProvider {
 	if err != nil {
 		b.Fatal(err)
 	}
+	ng, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("none"), WithReader(sdkmetric.NewManualReader()), WithoutHostGuard())
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Cleanup(func() {
 		_ = base.Shutdown(context.Background())
 		_ = p.Shutdown(context.Background())
+		_ = ng.Shutdown(context.Background())
 	})
-	return map[string]metric.MeterProvider{"sdk": base, "otelkit": p.MeterProvider()}
+	return map[string]metric.MeterProvider{"sdk": base, "otelkit": p.MeterProvider(), "otelkit_noguard": ng.MeterProvider()}
 }
 
 // BenchmarkHistogramRecordInSampledSpan records inside a sampled span, so
 // every measurement is offered to the exemplar reservoir. "guarded" records
 // on an http.server.* instrument, where the default guard view's attribute
 // filter (dropping server.address/server.port) is the one per-measurement
-// cost otelkit adds over the SDK.
+// cost otelkit adds over the SDK; "noguard" is the same with
+// WithoutHostGuard.
 func BenchmarkHistogramRecordInSampledSpan(b *testing.B) {
 	ctx, span := tracer(&testing.T{}, true).Start(context.Background(), "bench")
 	defer span.End()
-	attrs := metric.WithAttributeSet(attribute.NewSet(attribute.String("http.route", "/orders/{id}"), attribute.Int("http.response.status_code", 200)))
+	attrs := metric.WithAttributeSet(attribute.NewSet(attribute.String("http.route", "/orders/{id}"), attribute.Int("http.response.status_code", 200),
+		attribute.String("server.address", "shop"), attribute.Int("server.port", 8080)))
 	for _, tc := range []struct{ name, provider, instrument string }{
 		{"sdk", "sdk", "work.duration"},
 		{"otelkit", "otelkit", "work.duration"},
 		{"sdk_http", "sdk", "http.server.request.duration"},
 		{"otelkit_http_guarded", "otelkit", "http.server.request.duration"},
+		{"otelkit_http_noguard", "otelkit_noguard", "http.server.request.duration"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			h, _ := benchProviders(b)[tc.provider].Meter("bench").Float64Histogram(tc.instrument, metric.WithUnit("s"))

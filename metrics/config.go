@@ -72,6 +72,7 @@ type config struct {
 
 	noRuntime   bool
 	hostMetrics bool
+	noHostGuard bool // WithoutHostGuard (provider.go)
 
 	cardinalityLimit *int
 	exemplarFilter   string // "" not set

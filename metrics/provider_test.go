@@ -403,3 +403,66 @@ func TestConcurrentShutdownAndFlush(t *testing.T) {
 		}
 	}
 }
+
+// WithoutHostGuard removes the guard: plain otelhttp, which takes
+// server.address from Host, then makes one series per host, which is why the
+// guard is on by default.
+func TestWithoutHostGuard(t *testing.T) {
+	p, reader := newTest(t, WithoutRuntimeMetrics(), WithoutHostGuard())
+	serve(t, p, "/orders/1", "a.example")
+	serve(t, p, "/orders/1", "b.example")
+	dps := collect(t, reader)["http.server.request.duration"].Data.(metricdata.Histogram[float64]).DataPoints
+	if len(dps) != 2 {
+		t.Fatalf("got %d series, want 2 (one per host: no guard)", len(dps))
+	}
+	hosts := map[string]bool{}
+	for _, dp := range dps {
+		v, _ := dp.Attributes.Value(semconv.ServerAddressKey)
+		hosts[v.AsString()] = true
+	}
+	if !hosts["a.example"] || !hosts["b.example"] {
+		t.Errorf("server.address values %v, want a.example and b.example", hosts)
+	}
+	if !slices.Equal(dps[0].Bounds, semconvBuckets) {
+		t.Errorf("bounds %v, want the semantic-convention buckets", dps[0].Bounds)
+	}
+}
+
+// The guard keeps the exemplar's view of what it dropped: a measurement in a
+// sampled span carries server.address as a filtered attribute of its
+// exemplar, not as a series attribute. Without the guard nothing is dropped.
+func TestHostGuardExemplarFilteredAttributes(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		opts        []Option
+		wantDropped bool
+	}{
+		{"guard", nil, true},
+		{"noguard", []Option{WithoutHostGuard()}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, reader := newTest(t, append([]Option{WithoutRuntimeMetrics()}, tc.opts...)...)
+			ctx, span := tracer(t, true).Start(context.Background(), "req")
+			h, err := p.MeterProvider().Meter("t").Float64Histogram("http.server.request.duration")
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Record(ctx, 0.1, metric.WithAttributes(attribute.String("server.address", "evil.example"), attribute.String("http.route", "/x")))
+			span.End()
+			dps := collect(t, reader)["http.server.request.duration"].Data.(metricdata.Histogram[float64]).DataPoints
+			if len(dps) != 1 || len(dps[0].Exemplars) == 0 {
+				t.Fatalf("want one series with an exemplar, got %+v", dps)
+			}
+			if got := dps[0].Attributes.HasValue(semconv.ServerAddressKey); got == tc.wantDropped {
+				t.Errorf("series has server.address = %v, guard %v", got, tc.wantDropped)
+			}
+			dropped := false
+			for _, kv := range dps[0].Exemplars[0].FilteredAttributes {
+				dropped = dropped || kv.Key == semconv.ServerAddressKey
+			}
+			if dropped != tc.wantDropped {
+				t.Errorf("exemplar filtered attributes %v", dps[0].Exemplars[0].FilteredAttributes)
+			}
+		})
+	}
+}
