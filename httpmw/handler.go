@@ -271,7 +271,9 @@ func (h *handler) recovered(st *state, span trace.Span, w http.ResponseWriter, r
 	stack := debug.Stack()
 	typ := fmt.Sprintf("%T", v)
 	msg := bound(fmt.Sprint(v))
-	logging.FromContext(r.Context()).Error("panic_recovered",
+	// The panic's own stack is the "stack" field; zap's stack trace of this
+	// recovery point would repeat it.
+	logging.FromContext(r.Context()).WithOptions(zap.AddStacktrace(zapcore.FatalLevel)).Error("panic_recovered",
 		zap.String("panic", msg),
 		zap.String("error_type", typ),
 		zap.ByteString("stack", stack),

@@ -339,6 +339,11 @@ func TestAccessLineHasNoStack(t *testing.T) {
 					if st, _ := m["stack"].(string); !strings.Contains(st, "logging_test.go") {
 						t.Errorf("panic line lost the panic's stack: %s", l)
 					}
+					for _, k := range []string{"stacktrace", "error.stack_trace", "error.stack"} {
+						if _, dup := m[k]; dup {
+							t.Errorf("panic line repeats the stack as %s: %.300s", k, l)
+						}
+					}
 				}
 			}
 			if access != 3 || working != 1 || panics != 1 {
