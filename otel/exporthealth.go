@@ -14,8 +14,8 @@ import (
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/logprovider"
-	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/metrics"
+	"github.com/otelkit/otelkit/tracing"
 )
 
 // maxErrorLen bounds the last error kept for the health handler.
@@ -108,20 +108,13 @@ func (e healthSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.Re
 	return err
 }
 
-// tracedSpanExporter returns the span exporter Init gives the tracer
-// provider, wrapped to count its exports: WithSpanExporter's, else the one
-// the configuration names. It returns nil (and the tracer provider builds
-// and reports as before) for "none" and for a configuration error.
-func (c config) tracedSpanExporter(ctx context.Context, src env.Source, h *exportHealth) sdktrace.SpanExporter {
-	exp := c.spanExporter
-	if exp == nil {
-		var err error
-		exp, _, err = otlpconf.SpanExporter(ctx, src, c.overrides(c.tracesExporter))
-		if err != nil || exp == nil {
-			return nil
-		}
-	}
-	return healthSpanExporter{SpanExporter: exp, h: h}
+// tracesWrapper returns the tracing option that counts the span exporter's
+// exports into hs.traces.
+func (hs *healthState) tracesWrapper() tracing.Option {
+	return tracing.WithExporterWrapper(func(exp sdktrace.SpanExporter) sdktrace.SpanExporter {
+		hs.tracesTracked.Store(true)
+		return healthSpanExporter{SpanExporter: exp, h: &hs.traces}
+	})
 }
 
 // healthMetricExporter counts the data points the wrapped exporter exports

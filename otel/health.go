@@ -17,7 +17,7 @@ import (
 // HealthHandler.
 type healthState struct {
 	traces          exportHealth
-	tracesTracked   bool
+	tracesTracked   atomic.Bool
 	metrics, logs   exportHealth
 	metricsTracked  atomic.Bool // set when metrics.New wraps a push exporter
 	logsTracked     atomic.Bool // set when logprovider wraps the log exporter
@@ -151,7 +151,7 @@ func (t *Telemetry) Health() Health {
 	for k, v := range hs.config {
 		h.Config[k] = v
 	}
-	if hs.tracesTracked {
+	if hs.tracesTracked.Load() {
 		h.Export["traces"] = hs.traces.status()
 	} else {
 		h.Export["traces"] = ExportStatus{}

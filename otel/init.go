@@ -162,17 +162,8 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		zl.Info("otel_sdk_disabled", zap.String("reason", "OTEL_SDK_DISABLED=true: no spans, metrics or log records are exported"))
 	} else {
 		// The span exporter is wrapped to count exports for HealthHandler.
-		topts := c.tracingOptions(t.res, warn)
-		exp := c.tracedSpanExporter(ctx, src, &t.hs.traces)
-		if exp != nil {
-			topts, t.hs.tracesTracked = append(topts, tracing.WithSpanExporter(exp)), true
-		}
+		topts := append(c.tracingOptions(t.res, warn), t.hs.tracesWrapper())
 		if t.sdk, err = tracing.NewTracerProvider(ctx, topts...); err != nil {
-			if exp != nil && c.spanExporter == nil {
-				sctx, cancel := context.WithTimeout(context.Background(), time.Second)
-				_ = exp.Shutdown(sctx)
-				cancel()
-			}
 			return nil, err
 		}
 		t.tp = t.sdk

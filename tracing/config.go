@@ -14,6 +14,7 @@ import (
 type config struct {
 	resource   *resource.Resource
 	exporter   sdktrace.SpanExporter
+	wrap       func(sdktrace.SpanExporter) sdktrace.SpanExporter
 	otlp       otlpconf.Overrides
 	sampler    sdktrace.Sampler
 	processors []sdktrace.SpanProcessor
@@ -49,6 +50,14 @@ func WithResource(r *resource.Resource) Option {
 		}
 		return c
 	})
+}
+
+// WithExporterWrapper wraps the span exporter the provider sends to
+// (WithSpanExporter's, or the one the configuration builds; not called for
+// "none"), for example to count exports. A wrapper that returns nil makes
+// NewTracerProvider fail.
+func WithExporterWrapper(wrap func(sdktrace.SpanExporter) sdktrace.SpanExporter) Option {
+	return optionFunc(func(c config) config { c.wrap = wrap; return c })
 }
 
 // WithSpanExporter sends spans to e through a batch span processor, in place

@@ -109,6 +109,12 @@ func NewTracerProvider(ctx context.Context, opts ...Option) (*sdktrace.TracerPro
 		}
 	}
 
+	if exp != nil && cfg.wrap != nil {
+		if exp = cfg.wrap(exp); exp == nil {
+			return nil, errors.New("tracing: WithExporterWrapper returned a nil exporter")
+		}
+	}
+
 	tpOpts := []sdktrace.TracerProviderOption{
 		sdktrace.WithSampler(sampler),
 		sdktrace.WithRawSpanLimits(limits),
