@@ -40,6 +40,8 @@ type rateLimitedHandler struct {
 	interval time.Duration
 	now      func() time.Time
 
+	scrub *scrubber // nil: URL user info only
+
 	mu         sync.Mutex
 	last       time.Time
 	suppressed int
@@ -67,7 +69,7 @@ func (h *rateLimitedHandler) Handle(err error) {
 	h.last = now
 	h.mu.Unlock()
 	h.log.Warn("otel_sdk_error",
-		zap.String("error", redactError(err.Error())),
+		zap.String("error", h.scrub.String(err.Error())),
 		zap.Int("suppressed_since_last", suppressed),
 		zap.Duration("rate_limit", h.interval),
 	)

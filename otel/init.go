@@ -57,6 +57,7 @@ type Telemetry struct {
 	logger *logging.Logger
 	errs   *rateLimitedHandler
 	hs     *healthState // for HealthHandler
+	scrub  *scrubber    // configured header values, kept out of every error
 
 	shutdownTimeout time.Duration
 	restore         func()
@@ -94,8 +95,10 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	if t.shutdownTimeout <= 0 {
 		t.shutdownTimeout = DefaultShutdownTimeout
 	}
+	t.scrub = newScrubber(otlpconf.HeaderValues(src, c.configuredHeaders()...))
 	defer func() {
 		if err != nil {
+			err = t.scrub.Error(err)
 			// Release whatever was built before the failure.
 			sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
@@ -112,6 +115,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	}
 
 	t.hs = &healthState{started: time.Now()}
+	t.hs.useScrubber(t.scrub)
 	// Logs first, so that what follows can warn through the logger.
 	if !disabled {
 		var (
@@ -149,9 +153,10 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	}
 	zl := t.logger.Zap()
 	t.errs = newRateLimitedHandler(zl, 10*time.Second)
+	t.errs.scrub = t.scrub
 	warn := func(err error) {
 		if err != nil {
-			zl.Warn("otelkit_config_warning", zap.String("detail", err.Error()))
+			zl.Warn("otelkit_config_warning", zap.String("detail", t.scrub.String(err.Error())))
 		}
 	}
 
@@ -292,7 +297,7 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 			t.restore()
 			live.CompareAndSwap(t, nil)
 		}
-		t.shutdownErr = err
+		t.shutdownErr = t.scrub.Error(err)
 	})
 	return t.shutdownErr
 }
@@ -335,7 +340,7 @@ func (t *Telemetry) ForceFlush(ctx context.Context) error {
 	if t.slp != nil {
 		fns = append(fns, t.slp.ForceFlush)
 	}
-	return parallel(fctx, fns)
+	return t.scrub.Error(parallel(fctx, fns))
 }
 
 // parallel runs fns concurrently and joins their errors; it returns when
