@@ -478,7 +478,7 @@ func (a *accessFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddFloat64("duration_ms", float64(time.Since(st.start).Microseconds())/1000)
 	enc.AddInt64("bytes", st.rw.bytes)
 	if st.h.cfg.logQuery && st.req != nil && st.req.URL != nil && st.req.URL.RawQuery != "" {
-		enc.AddString("query", redactQuery(st.req.URL.RawQuery, st.h.cfg.redactParams))
+		enc.AddString("query", st.h.cfg.redact.query(bound(st.req.URL.RawQuery)))
 	}
 	return nil
 }
