@@ -2,6 +2,7 @@ package httpmw
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -14,7 +15,7 @@ import (
 // redactedMark replaces a sensitive value.
 const redactedMark = "REDACTED"
 
-// DefaultRedactedParams are the query parameters whose values Transport
+// DefaultRedactedParams returns the query parameters whose values Transport
 // (url.full of client spans) and WithQueryLogging (the access line) replace
 // by REDACTED, matched without regard to case: those the HTTP semantic
 // conventions name for url.full (AWSAccessKeyId, Signature, sig,
@@ -24,7 +25,9 @@ const redactedMark = "REDACTED"
 // in "_token", "-token", "_key", "-key", "_secret", "-secret", "_password",
 // "-password", "_signature" or "-signature" is redacted. WithRedactedParams
 // adds names.
-var DefaultRedactedParams = []string{
+func DefaultRedactedParams() []string { return slices.Clone(defaultRedactedParams) }
+
+var defaultRedactedParams = []string{
 	// Semantic conventions (url.full, url.query).
 	"AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature",
 	// Pre-signed URLs.
@@ -58,8 +61,8 @@ type redactor struct {
 var defaultRedactor = newRedactor(nil)
 
 func newRedactor(extra []string) *redactor {
-	rd := &redactor{names: make(map[string]struct{}, len(DefaultRedactedParams)+len(extra))}
-	for _, n := range DefaultRedactedParams {
+	rd := &redactor{names: make(map[string]struct{}, len(defaultRedactedParams)+len(extra))}
+	for _, n := range defaultRedactedParams {
 		rd.names[strings.ToLower(n)] = struct{}{}
 	}
 	for _, n := range extra {

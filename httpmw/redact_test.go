@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -206,5 +207,19 @@ func TestRedactorQueryEdges(t *testing.T) {
 	u, _ := url.Parse("https://h/p?page=1")
 	if got, changed := rd.url(u); changed || got != u {
 		t.Error("a URL with nothing to redact must be returned as it is")
+	}
+}
+
+func TestDefaultRedactedParamsIsACopy(t *testing.T) {
+	d := DefaultRedactedParams()
+	for _, want := range []string{"AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature", "X-Amz-Signature",
+		"X-Amz-Credential", "X-Amz-Security-Token", "token", "access_token", "api_key", "password", "client_secret", "code"} {
+		if !slices.Contains(d, want) {
+			t.Errorf("default list lacks %s", want)
+		}
+	}
+	d[0] = "changed"
+	if DefaultRedactedParams()[0] == "changed" {
+		t.Error("the default list can be changed through the returned slice")
 	}
 }
