@@ -95,10 +95,12 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	if t.shutdownTimeout <= 0 {
 		t.shutdownTimeout = DefaultShutdownTimeout
 	}
+	// Exporter errors may quote a header the collector rejected; Init's own
+	// errors never do (otlpconf names items, never keys or values), and
+	// are left as they are, so that errors.As still finds an *env.Error.
 	t.scrub = newScrubber(otlpconf.HeaderValues(src, c.configuredHeaders()...))
 	defer func() {
 		if err != nil {
-			err = t.scrub.Error(err)
 			// Release whatever was built before the failure.
 			sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
@@ -282,8 +284,10 @@ func boundedContext(ctx context.Context, def time.Duration) (context.Context, co
 // logger and puts back the globals Init replaced. It is bounded by ctx; a
 // ctx without deadline is bounded by DefaultShutdownTimeout (or
 // WithShutdownTimeout), and an already cancelled ctx by a fresh second.
-// Errors are joined. Safe to call more than once and from several
-// goroutines: later calls return the first call's result.
+// Errors are joined; the configured OTLP header values are scrubbed from
+// their text (errors.Is still works on the result). Safe to call more than
+// once and from several goroutines: later calls return the first call's
+// result.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	if t == nil {
 		return nil
@@ -323,7 +327,8 @@ func (t *Telemetry) shutdownProviders(ctx context.Context) error {
 }
 
 // ForceFlush exports everything the three providers hold, in parallel,
-// bounded like Shutdown. Errors are joined. After Shutdown it does nothing.
+// bounded like Shutdown. Errors are joined and scrubbed like Shutdown's.
+// After Shutdown it does nothing.
 func (t *Telemetry) ForceFlush(ctx context.Context) error {
 	if t == nil || t.closed.Load() {
 		return nil
