@@ -21,9 +21,9 @@ const redactedMark = "REDACTED"
 // conventions name for url.full (AWSAccessKeyId, Signature, sig,
 // X-Goog-Signature), the pre-signed URL parameters of AWS and Google Cloud,
 // and the usual names of tokens, keys, passwords, secrets and OAuth codes.
-// Besides these, every name that starts with "x-amz-" or "x-goog-" or ends
-// in "_token", "-token", "_key", "-key", "_secret", "-secret", "_password",
-// "-password", "_signature" or "-signature" is redacted. WithRedactedParams
+// Besides these, every name that starts with "x-amz-" or "x-goog-", or
+// ends in "_" or "-" followed by token, key, secret, password or signature,
+// is redacted. WithRedactedParams
 // adds names.
 func DefaultRedactedParams() []string { return slices.Clone(defaultRedactedParams) }
 
@@ -41,13 +41,12 @@ var defaultRedactedParams = []string{
 	"signature",
 }
 
-// sensitivePrefixes and sensitiveSuffixes extend DefaultRedactedParams to
-// families of names (lower case).
-var (
-	sensitivePrefixes = []string{"x-amz-", "x-goog-"}
-	sensitiveSuffixes = []string{"_token", "-token", "_key", "-key", "_secret", "-secret",
-		"_password", "-password", "_signature", "-signature"}
-)
+// sensitiveSuffixes extend DefaultRedactedParams to the names that end in
+// "_" or "-" and one of these words; names starting with "x-amz-" or
+// "x-goog-" are sensitive too.
+var sensitiveSuffixes = map[string]struct{}{
+	"token": {}, "key": {}, "secret": {}, "password": {}, "signature": {},
+}
 
 // redactor holds the lower-cased names of sensitive parameters. It is not
 // changed after newRedactor, so requests share it. A nil *redactor redacts
@@ -77,55 +76,78 @@ func newRedactor(extra []string) *redactor {
 // name is key must be redacted. Names up to 64 bytes are lower-cased on the
 // stack, so the check allocates nothing for them.
 func (rd *redactor) sensitive(key string) bool {
-	if strings.ContainsAny(key, "%+") {
+	var buf [64]byte
+	low, escaped := appendLower(buf[:0], key)
+	if escaped {
 		if dk, err := url.QueryUnescape(key); err == nil {
-			key = dk
+			low, _ = appendLower(buf[:0], dk)
 		}
 	}
-	var buf [64]byte
-	if len(key) <= len(buf) {
-		n := copy(buf[:], key)
-		for i := range n {
-			if c := buf[i]; 'A' <= c && c <= 'Z' {
-				buf[i] = c + 'a' - 'A'
-			}
-		}
-		if _, ok := rd.names[string(buf[:n])]; ok { // no allocation: map index
-			return true
-		}
-	} else if _, ok := rd.names[strings.ToLower(key)]; ok {
+	if _, ok := rd.names[string(low)]; ok { // map index: no allocation
 		return true
 	}
-	for _, p := range sensitivePrefixes {
-		if len(key) >= len(p) && strings.EqualFold(key[:len(p)], p) {
-			return true
-		}
+	if len(low) > 6 && low[0] == 'x' && (string(low[:6]) == "x-amz-" || len(low) > 7 && string(low[:7]) == "x-goog-") {
+		return true
 	}
-	for _, s := range sensitiveSuffixes {
-		if len(key) >= len(s) && strings.EqualFold(key[len(key)-len(s):], s) {
-			return true
+	for i := len(low) - 1; i >= 0; i-- {
+		if low[i] == '_' || low[i] == '-' {
+			_, ok := sensitiveSuffixes[string(low[i+1:])]
+			return ok
 		}
 	}
 	return false
 }
 
+// appendLower appends s lower-cased (ASCII) to dst and reports whether s
+// holds a "%" or "+" (query escaping).
+func appendLower(dst []byte, s string) ([]byte, bool) {
+	escaped := false
+	for i := range len(s) {
+		c := s[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '%' || c == '+':
+			escaped = true
+		}
+		dst = append(dst, c)
+	}
+	return dst, escaped
+}
+
+// nextParam returns the parameter of raw that starts at i: its key (still
+// encoded), whether it has a non-empty value, and the index of the
+// separator after it ("&" or ";"; len(raw) for the last). Servers differ
+// on ";", so both count: "a=1;sig=S" must not leak S.
+func nextParam(raw string, i int) (key string, hasValue bool, end int) {
+	eq := -1
+	for end = i; end < len(raw); end++ {
+		c := raw[end]
+		if c == '&' || c == ';' {
+			break
+		}
+		if c == '=' && eq < 0 {
+			eq = end
+		}
+	}
+	if eq < 0 {
+		return raw[i:end], false, end
+	}
+	return raw[i:eq], eq+1 < end, end
+}
+
 // needsRedaction reports whether raw holds a sensitive parameter with a
-// value. Parameters are separated by "&" or ";" (servers differ, so both
-// count: "a=1;sig=S" must not leak S).
+// value.
 func (rd *redactor) needsRedaction(raw string) bool {
 	if rd == nil {
 		return false
 	}
-	for raw != "" {
-		var part string
-		if i := strings.IndexAny(raw, "&;"); i >= 0 {
-			part, raw = raw[:i], raw[i+1:]
-		} else {
-			part, raw = raw, ""
-		}
-		if key, val, ok := strings.Cut(part, "="); ok && val != "" && rd.sensitive(key) {
+	for i := 0; i < len(raw); {
+		key, hasValue, end := nextParam(raw, i)
+		if hasValue && rd.sensitive(key) {
 			return true
 		}
+		i = end + 1
 	}
 	return false
 }
@@ -139,20 +161,18 @@ func (rd *redactor) query(raw string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(raw))
-	for raw != "" {
-		part, sep := raw, ""
-		if i := strings.IndexAny(raw, "&;"); i >= 0 {
-			part, sep, raw = raw[:i], raw[i:i+1], raw[i+1:]
-		} else {
-			raw = ""
-		}
-		if key, val, ok := strings.Cut(part, "="); ok && val != "" && rd.sensitive(key) {
+	for i := 0; i < len(raw); {
+		key, hasValue, end := nextParam(raw, i)
+		if hasValue && rd.sensitive(key) {
 			b.WriteString(key)
 			b.WriteString("=" + redactedMark)
 		} else {
-			b.WriteString(part)
+			b.WriteString(raw[i:end])
 		}
-		b.WriteString(sep)
+		if end < len(raw) {
+			b.WriteByte(raw[end])
+		}
+		i = end + 1
 	}
 	return b.String()
 }
