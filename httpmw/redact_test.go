@@ -223,3 +223,28 @@ func TestDefaultRedactedParamsIsACopy(t *testing.T) {
 		t.Error("the default list can be changed through the returned slice")
 	}
 }
+
+// TestTransportStaleContext: a request made with the context of an earlier
+// response (resp.Request.Context()) goes to its own URL, not to the
+// earlier request's.
+func TestTransportStaleContext(t *testing.T) {
+	e := newTestEnv(t)
+	srv := newEchoServer(t)
+	client := &http.Client{Transport: Transport(http.DefaultTransport, e.opts()...)}
+	defer client.CloseIdleConnections()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/first?sig=S01", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	req2, _ := http.NewRequestWithContext(resp.Request.Context(), http.MethodGet, srv.URL+"/second?page=1", nil)
+	resp2, err := client.Do(req2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp2.Body.Close()
+	if srv.got[1] != "/second?page=1" {
+		t.Fatalf("second request arrived as %s", srv.got[1])
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
@@ -70,6 +71,10 @@ type origURL struct {
 	context.Context
 	u    *url.URL
 	full string
+	// used makes it serve one request only: a later request made with a
+	// context derived from this one (resp.Request.Context()) must not get
+	// this URL.
+	used atomic.Bool
 }
 
 func (o *origURL) Value(key any) any {
@@ -106,7 +111,7 @@ func (t *redactTransport) CloseIdleConnections() {
 // conventions' REDACTED:REDACTED user info on the span.
 func restoreURL(r *http.Request) {
 	o, ok := r.Context().Value(origURLKey{}).(*origURL)
-	if !ok {
+	if !ok || !o.used.CompareAndSwap(false, true) {
 		return
 	}
 	if o.full != "" {
