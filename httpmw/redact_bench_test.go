@@ -16,7 +16,8 @@ import (
 //     was before redaction (otelhttp around the request-ID RoundTripper);
 //     "httpmw" is Transport. "signed" is a pre-signed URL with user info and
 //     five credentials in its query; "plain" a URL of the same length
-//     without any (redaction scans the query and changes nothing).
+//     without any (redaction scans the query and changes nothing); "bare"
+//     a URL without query or user info, the usual case.
 //   - Access/*: the access line with WithQueryLogging, "unredacted" with
 //     the redactor removed, "httpmw" as shipped, on the same two queries.
 func BenchmarkRedaction(b *testing.B) {
@@ -32,12 +33,16 @@ func BenchmarkRedaction(b *testing.B) {
 	oo := []otelhttp.Option{otelhttp.WithTracerProvider(p.tp), otelhttp.WithMeterProvider(p.mp), otelhttp.WithPropagators(benchPropagator)}
 	unredacted := otelhttp.NewTransport(&ridTransport{base: cannedTransport{}, header: "X-Request-Id"}, oo...)
 	redacting := Transport(cannedTransport{}, opts...)
-	for name, q := range map[string]string{"signed": signed, "plain": plain} {
+	for name, q := range map[string]string{"signed": signed, "plain": plain, "bare": ""} {
 		host := "svc.local"
 		if name == "signed" {
 			host = "user:pw@svc.local"
 		}
-		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+host+"/files/a?"+q, nil)
+		u := "http://" + host + "/files/a"
+		if q != "" {
+			u += "?" + q
+		}
+		req, _ := http.NewRequestWithContext(ctx, "GET", u, nil)
 		b.Run("Client/unredacted-"+name, func(b *testing.B) { runClient(b, unredacted, req) })
 		b.Run("Client/httpmw-"+name, func(b *testing.B) { runClient(b, redacting, req) })
 	}
