@@ -15,6 +15,10 @@ import (
 // delegates, once and for ever, to the first handler set.
 type errorSwitch struct {
 	target atomic.Pointer[rateLimitedHandler]
+	// last is the scrubber of the Telemetry shut down last: an export cut
+	// off by Shutdown's deadline may still fail, with a collector's answer
+	// quoting a header, after the switch pointed away.
+	last atomic.Pointer[scrubber]
 }
 
 var globalErrors = &errorSwitch{}
@@ -25,7 +29,7 @@ func (s *errorSwitch) Handle(err error) {
 		return
 	}
 	// No live Telemetry: behave like the OpenTelemetry default.
-	otelDefaultHandle(err)
+	otelDefaultHandle(s.last.Load().Error(err))
 }
 
 // otelDefaultHandle writes err the way OpenTelemetry's default handler does.
@@ -84,6 +88,7 @@ func installErrorHandler(h *rateLimitedHandler) func() {
 	}
 	old := globalErrors.target.Swap(h)
 	return func() {
+		globalErrors.last.Store(h.scrub)
 		globalErrors.target.Store(old)
 		if prev != globalErrors {
 			otel.SetErrorHandler(prev)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"go.opentelemetry.io/otel"
 )
 
 func TestScrubberForms(t *testing.T) {
@@ -101,5 +103,28 @@ func TestInitErrorsHideCredentials(t *testing.T) {
 				t.Fatalf("error shows the credential or does not name %s: %v", name, err)
 			}
 		})
+	}
+}
+
+// TestErrorAfterShutdownScrubbed: an SDK error that arrives after Shutdown
+// (an export cut off by its deadline fails later) goes to the default
+// handler with the header values scrubbed.
+func TestErrorAfterShutdownScrubbed(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20lateT0kenValue")
+	var got []string
+	prev := otelDefaultHandle
+	otelDefaultHandle = func(err error) { got = append(got, err.Error()) }
+	t.Cleanup(func() { otelDefaultHandle = prev })
+	tel, err := Init(context.Background(), quiet(&lineBuffer{})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	otel.Handle(errors.New("401: invalid Bearer lateT0kenValue"))
+	if len(got) != 1 || strings.Contains(got[0], "lateT0kenValue") || !strings.Contains(got[0], "REDACTED") {
+		t.Fatalf("default handler got %q", got)
 	}
 }
