@@ -94,7 +94,7 @@ func WithFlushTimeout(d time.Duration) RunOption {
 //
 // Run writes a shutdown_started line when the stop begins (the reason, the
 // signal, the timeouts) and a shutdown_finished line when it is over (how
-// long the drain and the flush took). The second is written after the
+// long the drain and the flush took, drain_ms and flush_ms). The second is written after the
 // telemetry is shut down, so it reaches the log output but not the
 // collector.
 //
@@ -150,7 +150,7 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	flushed := time.Since(began)
 
 	err := errors.Join(serveErr, drainErr, flushErr)
-	done := []zap.Field{zap.Duration("drain_duration", drained), zap.Duration("flush_duration", flushed)}
+	done := []zap.Field{millis("drain_ms", drained), millis("flush_ms", flushed)}
 	if err != nil {
 		done = append(done, zap.String("error", err.Error()))
 		log.Warn("shutdown_finished", done...)
@@ -201,6 +201,12 @@ func withGrace(ch <-chan error, what string) error {
 	case <-wait.C:
 		return fmt.Errorf("otelkit: drain: %s did not return", what)
 	}
+}
+
+// millis is a measured duration in milliseconds, as the access line
+// writes duration_ms.
+func millis(key string, d time.Duration) zap.Field {
+	return zap.Float64(key, float64(d.Microseconds())/1000)
 }
 
 // runLogger is the logger Run writes its two lines with.

@@ -179,7 +179,7 @@ func TestRunDrainsInFlightRequest(t *testing.T) {
 	if finished == nil || finished["level"] != "info" || finished["error"] != nil {
 		t.Fatalf("shutdown_finished line = %v", finished)
 	}
-	for _, k := range []string{"drain_duration", "flush_duration"} {
+	for _, k := range []string{"drain_ms", "flush_ms"} {
 		if _, ok := finished[k]; !ok {
 			t.Errorf("shutdown_finished has no %s: %v", k, finished)
 		}
