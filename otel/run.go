@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/otelkit/otelkit/logging"
 )
 
 // DefaultDrainTimeout bounds how long Run waits for the work in flight to
@@ -115,29 +117,27 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 
 	// Registered before serving starts, so that no signal can slip through
 	// to the default action (ending the process) once requests flow.
+	// A signal the process ignores (signal.Ignore, or nohup) stays ignored.
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		if !signal.Ignored(sig) {
+			signal.Notify(sigs, sig)
+		}
+	}
 	defer signal.Stop(sigs)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
-
-	var serveErr error
-	stop := []zap.Field{zap.Duration("drain_timeout", c.drain), zap.Duration("flush_timeout", c.flush)}
-	select {
-	case sig := <-sigs:
-		stop = append(stop, zap.String("reason", "signal"), zap.String("signal", sig.String()))
-	case <-ctx.Done():
-		stop = append(stop, zap.String("reason", "context_done"))
-	case serveErr = <-served:
-		served = nil // received
-		if serveErr = serveError(serveErr); serveErr != nil {
-			stop = append(stop, zap.String("reason", "serve_failed"), zap.String("error", serveErr.Error()))
-		} else {
-			stop = append(stop, zap.String("reason", "server_stopped"))
-		}
+	why, serveErr, returned := waitForStop(ctx, sigs, served)
+	if returned {
+		served = nil
 	}
-	log.Info("shutdown_started", stop...)
+	stop := append(why, zap.Duration("drain_timeout", c.drain), zap.Duration("flush_timeout", c.flush))
+	level := zap.InfoLevel
+	if serveErr != nil {
+		level = zap.ErrorLevel
+	}
+	log.Log(level, "shutdown_started", stop...)
 
 	began := time.Now()
 	drainErr := drain(srv, c.drain, sigs, served)
@@ -152,13 +152,29 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	err := errors.Join(serveErr, drainErr, flushErr)
 	done := []zap.Field{millis("drain_ms", drained), millis("flush_ms", flushed)}
 	if err != nil {
-		done = append(done, zap.String("error", err.Error()))
+		done = append(done, logging.Err(err))
 		log.Warn("shutdown_finished", done...)
 	} else {
 		log.Info("shutdown_finished", done...)
 	}
 	_ = log.Sync()
 	return err
+}
+
+// waitForStop waits for a signal, ctx, or Serve's return, and says which
+// (as log fields); returned reports that Serve's result was taken.
+func waitForStop(ctx context.Context, sigs <-chan os.Signal, served <-chan error) (why []zap.Field, serveErr error, returned bool) {
+	select {
+	case sig := <-sigs:
+		return []zap.Field{zap.String("reason", "signal"), zap.String("signal", sig.String())}, nil, false
+	case <-ctx.Done():
+		return []zap.Field{zap.String("reason", "context_done")}, nil, false
+	case err := <-served:
+		if err = serveError(err); err != nil {
+			return []zap.Field{zap.String("reason", "serve_failed"), logging.Err(err)}, err, true
+		}
+		return []zap.Field{zap.String("reason", "server_stopped")}, nil, true
+	}
 }
 
 // drain shuts srv down within timeout and waits for its Serve to return
