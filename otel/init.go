@@ -97,6 +97,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	// What the SDK reports while the resource and the providers are built
 	// is held until the logger exists (startup.go).
 	reports := beginInitReports()
+	defer reports.end() // whatever happens; end is idempotent
 	var warnings []configWarning
 	defer func() {
 		if err != nil {
