@@ -94,8 +94,14 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	if t.shutdownTimeout <= 0 {
 		t.shutdownTimeout = DefaultShutdownTimeout
 	}
+	// What the SDK reports while the resource and the providers are built
+	// is held until the logger exists (startup.go).
+	reports := beginInitReports()
+	defer reports.end() // whatever happens; end is idempotent
+	var warnings []configWarning
 	defer func() {
 		if err != nil {
+			t.report(warnings, reports)
 			// Release whatever was built before the failure.
 			sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
@@ -104,7 +110,6 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		}
 	}()
 
-	var warnings []string
 	t.res, warnings = buildResource(ctx, c)
 	serviceName := "otelkit"
 	if v, ok := t.res.Set().Value(keyServiceName); ok {
@@ -193,15 +198,14 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		return nil, err
 	}
 
+	reports.end() // before installGlobals, which records the handler to put back
 	if c.globals {
 		if !live.CompareAndSwap(nil, t) {
 			return nil, ErrAlreadyInitialized
 		}
 		t.restore = t.installGlobals(prop)
 	}
-	for _, w := range warnings {
-		zl.Warn("otelkit_config_warning", zap.String("detail", w))
-	}
+	t.report(warnings, reports)
 	return t, nil
 }
 
