@@ -133,7 +133,7 @@ func validKey(key string) bool {
 		return false
 	}
 	for i := 1; i < len(key); i++ {
-		if c := key[i]; !isLowerAlnum(c) && c != '_' && c != '-' && c != '*' && c != '/' && c != '@' {
+		if !keyChars[key[i]] {
 			return false
 		}
 	}
@@ -153,12 +153,22 @@ func validValue(value string) bool {
 		return false
 	}
 	for i := 0; i < n; i++ {
-		if c := value[i]; c < 0x20 || c > 0x7e || c == ',' || c == '=' {
+		if !valueChars[value[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// keyChars and valueChars are the byte classes of the grammars above, as
+// tables: a value of 256 bytes is checked with one load per byte.
+var keyChars, valueChars = func() (k, v [256]bool) {
+	for c := 0x20; c <= 0x7e; c++ {
+		v[c] = c != ',' && c != '='
+		k[c] = isLowerAlnum(byte(c)) || strings.IndexByte("_-*/@", byte(c)) >= 0
+	}
+	return k, v
+}()
 
 // sdkKey reports whether the SDK's trace.TraceState accepts a key that
 // validKey accepts. The SDK keeps the Level 1 grammar
