@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -78,6 +79,13 @@ var traceFlagsRules = map[string]conformanceCase{
 		hdr(tp(tcParent)), nil, flagsAre("01")},
 	"undefined flags masked and zeroed": {"TC2 §3.2.2.5: flags are a bit field read by masking; §3.2.2.5.3: vendors MUST set other flags to zero",
 		hdr(tp(tcParent[:53] + "09")), nil, flagsAre("01")},
+	"residual: a new trace is not marked random": {"TC2 §3.2.2.3 and §3.2.2.5.2: random trace-ids SHOULD set the flag; the SDK sets flags only from a parent (README)",
+		nil, nil, func(t *testing.T, r conformanceResult) {
+			restarted(t, r)
+			if _, flags := outParent(t, r); flags != "01" {
+				t.Errorf("outgoing trace-flags %s: the SDK now sets the random flag, update the README", flags)
+			}
+		}},
 	"flags not hex": {"TC2 §3.2.2.5: trace-flags is 2 lower-case hex characters",
 		hdr(tp(tcParent[:53] + ".0")), nil, restarted},
 }
@@ -203,6 +211,17 @@ var baggageRules = map[string]conformanceCase{
 		hdr(bg("key1=value1;property1;property2=x")), nil, func(t *testing.T, r conformanceResult) {
 			if got := r.out.Get("baggage"); got != "key1=value1;property1;property2=x" {
 				t.Errorf("outgoing baggage %q", got)
+			}
+		}},
+	"property whitespace trimmed": {"Baggage §property: leading and trailing OWS MUST be trimmed when converting the header into a data structure",
+		hdr(bg("k=v; p = 1 ;q")), nil, func(t *testing.T, r conformanceResult) {
+			bag, err := baggage.Parse(r.out.Get("baggage"))
+			props := bag.Member("k").Properties()
+			if err != nil || len(props) != 2 || props[0].Key() != "p" || props[1].Key() != "q" {
+				t.Fatalf("outgoing baggage %q: properties %v (%v)", r.out.Get("baggage"), props, err)
+			}
+			if v, ok := props[0].Value(); !ok || v != "1" {
+				t.Errorf("property p = %q", v)
 			}
 		}},
 	"64 members": {"Baggage §Limits: a platform MUST propagate at least 64 list-members",
