@@ -4,8 +4,8 @@
 //
 // # Why
 //
-// The SDK's W3C propagator reads one line of each field (Get), drops a whole
-// tracestate for one bad or duplicated member, keeps the Level 1 key grammar,
+// The SDK's W3C propagator reads only the first traceparent and tracestate
+// line (Get), drops a whole tracestate for one bad or duplicated member, keeps the Level 1 key grammar,
 // rejects a version-00 traceparent with undefined flag bits set, and parses
 // a hostile tracestate in full (a 1 MiB field cost 4 MiB and milliseconds).
 // Propagator wraps any propagator so that it reads the fields as the
