@@ -1,0 +1,176 @@
+package sanitize
+
+import (
+	"strings"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/resource"
+)
+
+// replacement is what every invalid byte becomes: U+FFFD.
+const replacement = "\uFFFD"
+
+// String returns s with every byte that is not part of a valid UTF-8
+// sequence replaced by U+FFFD, and whether it changed anything. Valid input
+// is returned as it is, without copying.
+func String(s string) (string, bool) {
+	if utf8.ValidString(s) {
+		return s, false
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 2*len(replacement))
+	start := 0 // beginning of the valid run not yet written
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteString(s[start:i])
+			b.WriteString(replacement)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	b.WriteString(s[start:])
+	return b.String(), true
+}
+
+// Value returns v with its text cleaned (strings, string slices, and the
+// elements and keys of nested slices and maps) and whether it changed.
+// Byte slices are bytes, not text, and are left alone.
+func Value(v attribute.Value) (attribute.Value, bool) {
+	switch v.Type() {
+	case attribute.STRING:
+		if s, ok := String(v.AsString()); ok {
+			return attribute.StringValue(s), true
+		}
+	case attribute.STRINGSLICE:
+		return stringSlice(v)
+	case attribute.SLICE:
+		vals := v.AsSlice()
+		changed := false
+		for i, e := range vals {
+			if c, ok := Value(e); ok {
+				vals[i], changed = c, true // vals is AsSlice's copy
+			}
+		}
+		if changed {
+			return attribute.SliceValue(vals...), true
+		}
+	case attribute.MAP:
+		if kvs, ok := KeyValues(v.AsMap()); ok {
+			return attribute.MapValue(kvs...), true
+		}
+	}
+	return v, false
+}
+
+func stringSlice(v attribute.Value) (attribute.Value, bool) {
+	ss := v.AsStringSlice() // a copy: safe to change
+	changed := false
+	for i, s := range ss {
+		if c, ok := String(s); ok {
+			ss[i], changed = c, true
+		}
+	}
+	if !changed {
+		return v, false
+	}
+	return attribute.StringSliceValue(ss), true
+}
+
+// KeyValue returns kv with a clean key and value, and whether it changed.
+func KeyValue(kv attribute.KeyValue) (attribute.KeyValue, bool) {
+	k, kc := String(string(kv.Key))
+	v, vc := Value(kv.Value)
+	if !kc && !vc {
+		return kv, false
+	}
+	return attribute.KeyValue{Key: attribute.Key(k), Value: v}, true
+}
+
+// KeyValues returns kvs, or a cleaned copy when some key or value is not
+// valid UTF-8; kvs itself is never modified.
+func KeyValues(kvs []attribute.KeyValue) ([]attribute.KeyValue, bool) {
+	var out []attribute.KeyValue
+	for i, kv := range kvs {
+		c, ok := KeyValue(kv)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = make([]attribute.KeyValue, len(kvs))
+			copy(out, kvs)
+		}
+		out[i] = c
+	}
+	if out == nil {
+		return kvs, false
+	}
+	return out, true
+}
+
+// Set returns s, or a cleaned copy when some key or value is not valid
+// UTF-8. Two keys that differ only in invalid bytes may clean to the same
+// key; the set then keeps the last, as attribute.NewSet does.
+func Set(s attribute.Set) (attribute.Set, bool) {
+	dirty := false
+	for i := 0; i < s.Len() && !dirty; i++ {
+		kv, _ := s.Get(i)
+		_, dirty = KeyValue(kv)
+	}
+	if !dirty {
+		return s, false
+	}
+	kvs, _ := KeyValues(s.ToSlice())
+	return attribute.NewSet(kvs...), true
+}
+
+// Scope returns s with clean text, and whether it changed.
+func Scope(s instrumentation.Scope) (instrumentation.Scope, bool) {
+	name, nc := String(s.Name)
+	version, vc := String(s.Version)
+	schema, sc := String(s.SchemaURL)
+	attrs, ac := Set(s.Attributes)
+	if !nc && !vc && !sc && !ac {
+		return s, false
+	}
+	return instrumentation.Scope{Name: name, Version: version, SchemaURL: schema, Attributes: attrs}, true
+}
+
+// Resource returns r, or a cleaned copy when its attributes or schema URL
+// are not valid UTF-8. A nil resource stays nil.
+func Resource(r *resource.Resource) (*resource.Resource, bool) {
+	if r == nil {
+		return nil, false
+	}
+	schema, sc := String(r.SchemaURL())
+	set, ac := Set(*r.Set())
+	if !sc && !ac {
+		return r, false
+	}
+	return resource.NewWithAttributes(schema, set.ToSlice()...), true
+}
+
+// resourceCache remembers the last resource checked and its clean form:
+// a provider gives all its items the same *resource.Resource, so a batch
+// checks it once instead of once per item. Safe for concurrent use.
+type resourceCache struct {
+	last atomic.Pointer[resourcePair]
+}
+
+type resourcePair struct{ in, out *resource.Resource }
+
+// clean returns the clean form of r (r itself when it is valid) and whether
+// it differs from r.
+func (c *resourceCache) clean(r *resource.Resource) (*resource.Resource, bool) {
+	if p := c.last.Load(); p != nil && p.in == r {
+		return p.out, p.out != r
+	}
+	out, _ := Resource(r)
+	c.last.Store(&resourcePair{in: r, out: out})
+	return out, out != r
+}
