@@ -57,16 +57,9 @@ func (e *logExporter) dirty(r *sdklog.Record) bool {
 	if _, changed := e.res.clean(r.Resource()); changed {
 		return true
 	}
-	if _, changed := Scope(r.InstrumentationScope()); changed {
-		return true
-	}
-	if _, changed := Value(r.Body()); changed {
-		return true
-	}
-	if _, changed := String(r.EventName()); changed {
-		return true
-	}
-	if _, changed := String(r.SeverityText()); changed {
+	scope := r.InstrumentationScope()
+	if !validScope(&scope) || !validValue(r.Body()) || !validText(r.EventName()) ||
+		!validText(r.SeverityText()) {
 		return true
 	}
 	return attributesDirty(r)
@@ -130,7 +123,7 @@ func cleanAttributes(c *sdklog.Record) {
 func attributesDirty(r *sdklog.Record) bool {
 	dirty := false
 	r.WalkAttributes(func(kv attribute.KeyValue) bool {
-		_, dirty = KeyValue(kv)
+		dirty = !validText(string(kv.Key)) || !validValue(kv.Value)
 		return !dirty
 	})
 	return dirty

@@ -52,7 +52,7 @@ func (e *spanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 // is valid. The fast path allocates nothing: the view is built only when
 // something changed.
 func (e *spanExporter) span(s sdktrace.ReadOnlySpan) (sdktrace.ReadOnlySpan, bool) {
-	if s == nil {
+	if s == nil || e.valid(s) {
 		return s, false
 	}
 	name, c0 := String(s.Name())
@@ -69,6 +69,32 @@ func (e *spanExporter) span(s sdktrace.ReadOnlySpan) (sdktrace.ReadOnlySpan, boo
 	status.Description = desc
 	return &cleanSpan{ReadOnlySpan: s, name: name, attrs: attrs, events: evs, links: lks,
 		status: status, scope: scope, res: res}, true
+}
+
+// valid reports whether all text of s is valid UTF-8, copying nothing.
+func (e *spanExporter) valid(s sdktrace.ReadOnlySpan) bool {
+	if !validText(s.Name()) || !validKeyValues(s.Attributes()) {
+		return false
+	}
+	for _, ev := range s.Events() {
+		if !validText(ev.Name) || !validKeyValues(ev.Attributes) {
+			return false
+		}
+	}
+	for _, l := range s.Links() {
+		if !validKeyValues(l.Attributes) {
+			return false
+		}
+	}
+	if !validText(s.Status().Description) {
+		return false
+	}
+	scope := s.InstrumentationScope()
+	if !validScope(&scope) {
+		return false
+	}
+	_, changed := e.res.clean(s.Resource())
+	return !changed
 }
 
 func events(evs []sdktrace.Event) ([]sdktrace.Event, bool) {

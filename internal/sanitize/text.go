@@ -17,7 +17,7 @@ const replacement = "\uFFFD"
 // sequence replaced by U+FFFD, and whether it changed anything. Valid input
 // is returned as it is, without copying.
 func String(s string) (string, bool) {
-	if utf8.ValidString(s) {
+	if validText(s) {
 		return s, false
 	}
 	var b strings.Builder
@@ -36,6 +36,81 @@ func String(s string) (string, bool) {
 	}
 	b.WriteString(s[start:])
 	return b.String(), true
+}
+
+// validText reports whether s is valid UTF-8. Nearly all text is ASCII,
+// which it recognises eight bytes at a time before asking utf8.ValidString
+// about the rest (about a third faster on attribute-sized strings).
+func validText(s string) bool {
+	return highBits(s) < utf8.RuneSelf || utf8.ValidString(s)
+}
+
+// highBits returns the OR of all bytes of s, folded into one byte: below
+// 0x80 when s is ASCII. The eight single-byte loads of each word compile
+// to one 64-bit load.
+func highBits(s string) byte {
+	var w uint64
+	for len(s) >= 8 {
+		w |= uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		s = s[8:]
+	}
+	var b byte
+	for i := 0; i < len(s); i++ {
+		b |= s[i]
+	}
+	w |= w >> 32
+	w |= w >> 16
+	w |= w >> 8
+	return b | byte(w)
+}
+
+// validValue reports whether all text in v is valid UTF-8. It is the fast
+// path: for strings it allocates nothing and copies nothing.
+func validValue(v attribute.Value) bool {
+	switch v.Type() {
+	case attribute.STRING:
+		return validText(v.AsString())
+	case attribute.STRINGSLICE, attribute.SLICE, attribute.MAP:
+		_, changed := Value(v) // rare on the hot path; these copy anyway
+		return !changed
+	}
+	return true
+}
+
+// validKeyValues reports whether all keys and values in kvs are valid UTF-8.
+func validKeyValues(kvs []attribute.KeyValue) bool {
+	for i := range kvs {
+		kv := &kvs[i]
+		if !validText(string(kv.Key)) {
+			return false
+		}
+		// Strings, the common case, are checked here without passing the
+		// Value on.
+		if kv.Value.Type() == attribute.STRING {
+			if !validText(kv.Value.AsString()) {
+				return false
+			}
+		} else if !validValue(kv.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// validSet is validKeyValues for a set, without copying it out.
+func validSet(s *attribute.Set) bool {
+	for i := 0; i < s.Len(); i++ {
+		kv, _ := s.Get(i)
+		if !validText(string(kv.Key)) || !validValue(kv.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+func validScope(s *instrumentation.Scope) bool {
+	return validText(s.Name) && validText(s.Version) && validText(s.SchemaURL) && validSet(&s.Attributes)
 }
 
 // Value returns v with its text cleaned (strings, string slices, and the
@@ -95,6 +170,9 @@ func KeyValue(kv attribute.KeyValue) (attribute.KeyValue, bool) {
 // KeyValues returns kvs, or a cleaned copy when some key or value is not
 // valid UTF-8; kvs itself is never modified.
 func KeyValues(kvs []attribute.KeyValue) ([]attribute.KeyValue, bool) {
+	if validKeyValues(kvs) {
+		return kvs, false
+	}
 	var out []attribute.KeyValue
 	for i, kv := range kvs {
 		c, ok := KeyValue(kv)
@@ -117,12 +195,7 @@ func KeyValues(kvs []attribute.KeyValue) ([]attribute.KeyValue, bool) {
 // UTF-8. Two keys that differ only in invalid bytes may clean to the same
 // key; the set then keeps the last, as attribute.NewSet does.
 func Set(s attribute.Set) (attribute.Set, bool) {
-	dirty := false
-	for i := 0; i < s.Len() && !dirty; i++ {
-		kv, _ := s.Get(i)
-		_, dirty = KeyValue(kv)
-	}
-	if !dirty {
+	if validSet(&s) {
 		return s, false
 	}
 	kvs, _ := KeyValues(s.ToSlice())
@@ -131,6 +204,9 @@ func Set(s attribute.Set) (attribute.Set, bool) {
 
 // Scope returns s with clean text, and whether it changed.
 func Scope(s instrumentation.Scope) (instrumentation.Scope, bool) {
+	if validScope(&s) {
+		return s, false
+	}
 	name, nc := String(s.Name)
 	version, vc := String(s.Version)
 	schema, sc := String(s.SchemaURL)
