@@ -13,8 +13,10 @@ import (
 //
 // A record with invalid text is exported as a cleaned copy; the batch
 // processor's records are not modified. The copy keeps the record's count
-// of dropped attributes, except when an attribute key itself was invalid:
-// the SDK offers no way to carry the count over a rebuilt attribute list.
+// of dropped attributes, except when an attribute key itself was invalid,
+// or the provider allows duplicate keys, or the resource or scope was
+// invalid: the SDK offers no way to carry the count over a rebuilt
+// attribute list.
 func LogExporter(exp sdklog.Exporter) sdklog.Exporter {
 	if exp == nil {
 		return nil
@@ -90,12 +92,15 @@ func (e *logExporter) clean(r *sdklog.Record) sdklog.Record {
 	return c
 }
 
-// cleanAttributes replaces c's attributes with clean ones. Where only values
-// are invalid, the changed attributes are added again under their keys,
-// which overwrites them in place and keeps the dropped-attribute count. An
-// invalid key cannot be overwritten, so then the whole list is set anew.
+// cleanAttributes replaces c's attributes with clean ones. Setting the whole
+// list anew is the cheaper way, but it restarts the count of attributes the
+// limits dropped; so when that count is not zero and only values are
+// invalid, the changed attributes are added again under their keys, which
+// overwrites them in place and keeps the count. An invalid key cannot be
+// overwritten: then the list is set anew whatever the count.
 func cleanAttributes(c *sdklog.Record) {
-	var all, changed []attribute.KeyValue
+	all := make([]attribute.KeyValue, 0, c.AttributesLen())
+	var changed []attribute.KeyValue
 	keyChanged := false
 	c.WalkAttributes(func(kv attribute.KeyValue) bool {
 		clean, ok := KeyValue(kv)
@@ -109,15 +114,16 @@ func cleanAttributes(c *sdklog.Record) {
 	if len(changed) == 0 {
 		return
 	}
-	if !keyChanged {
-		c.AddAttributes(changed...)
-		if !attributesDirty(c) {
-			return
-		}
-		// A record that allows duplicate keys appended instead of
-		// overwriting: fall back to setting the list.
+	if keyChanged || c.DroppedAttributes() == 0 {
+		c.SetAttributes(all...)
+		return
 	}
-	c.SetAttributes(all...)
+	c.AddAttributes(changed...)
+	if attributesDirty(c) {
+		// A record that allows duplicate keys appended instead of
+		// overwriting: set the list after all.
+		c.SetAttributes(all...)
+	}
 }
 
 func attributesDirty(r *sdklog.Record) bool {

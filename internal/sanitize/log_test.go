@@ -3,6 +3,7 @@ package sanitize
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -223,10 +224,18 @@ func TestLogExporterAttributePaths(t *testing.T) {
 		r = log.Record{}
 		r.AddAttributes(attribute.String("a", bad), attribute.Int("n", 1))
 		lp.Logger("ok").Emit(context.Background(), r)
+		r = log.Record{}
+		r.AddAttributes(attribute.String("a", bad), attribute.Int("n", 1), attribute.String("b", "ok"), attribute.String("c", "cut"))
+		lp.Logger("ok").Emit(context.Background(), r)
 	}
 	for name, opts := range map[string][]sdklog.LoggerProviderOption{
 		"default":    nil,
 		"duplicates": {sdklog.WithAllowKeyDuplication()},
+		// With a dropped attribute, values are overwritten in place (to
+		// keep the count); a provider that allows duplicates appends
+		// instead, and the list is then set anew.
+		"dropped":            {sdklog.WithAttributeCountLimit(3)},
+		"dropped-duplicates": {sdklog.WithAttributeCountLimit(3), sdklog.WithAllowKeyDuplication()},
 	} {
 		t.Run(name, func(t *testing.T) {
 			records := captureRecords(t, res, emit, opts...)
@@ -234,10 +243,18 @@ func TestLogExporterAttributePaths(t *testing.T) {
 			if err := LogExporter(sink).Export(context.Background(), records); err != nil {
 				t.Fatal(err)
 			}
-			for i, want := range []map[attribute.Key]string{
+			wants := []map[attribute.Key]string{
 				{"k" + good: "v", "a": good, "n": "1"},
 				{"a": good, "n": "1"},
-			} {
+				{"a": good, "n": "1", "b": "ok", "c": "cut"},
+			}
+			if strings.HasPrefix(name, "dropped") {
+				wants[2] = map[attribute.Key]string{"a": good, "n": "1", "b": "ok"}
+				if name == "dropped" && sink.got[0][2].DroppedAttributes() != 1 {
+					t.Errorf("dropped count %d, want 1", sink.got[0][2].DroppedAttributes())
+				}
+			}
+			for i, want := range wants {
 				r := sink.got[0][i]
 				got := map[attribute.Key]string{}
 				r.WalkAttributes(func(kv attribute.KeyValue) bool { got[kv.Key] = kv.Value.Emit(); return true })
