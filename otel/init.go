@@ -72,7 +72,10 @@ type Telemetry struct {
 // zap globals; Shutdown puts the previous ones back.
 //
 // Init never blocks on reaching a collector. An invalid setting makes it
-// return an error that names the variable, its value and what is allowed;
+// return an error that names the variable, its value and what is allowed
+// (text that is not valid UTF-8, in any OTEL_* or OTELKIT_* variable or in
+// an option that becomes a resource attribute, endpoint or header, is an
+// error that does not show the value);
 // values the specification says to ignore with a warning are logged at
 // warn level through the new logger and the default is used.
 func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
@@ -81,6 +84,9 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	}
 	c := newConfig(opts)
 	src := env.FromOS()
+	if err := c.checkUTF8(src); err != nil {
+		return nil, err
+	}
 
 	disabled, _, err := src.Bool("OTEL_SDK_DISABLED")
 	if err != nil {
