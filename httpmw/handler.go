@@ -110,11 +110,7 @@ func newHandler(cfg config, next http.Handler) *handler {
 		otelhttp.WithSpanNameFormatter(spanName),
 		otelhttp.WithServerName(cfg.serverName),
 	}
-	if cfg.propagators != nil {
-		oo = append(oo, otelhttp.WithPropagators(cfg.propagators))
-	} else {
-		oo = append(oo, otelhttp.WithPropagators(globalPropagator{}))
-	}
+	oo = append(oo, otelhttp.WithPropagators(propagatorOf(cfg)))
 	if cfg.tracerProvider != nil {
 		oo = append(oo, otelhttp.WithTracerProvider(cfg.tracerProvider))
 	}

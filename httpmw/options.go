@@ -107,7 +107,9 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 
 // WithPropagators sets the propagators that extract the incoming trace
 // context and inject the outgoing one. Default: the OpenTelemetry global
-// propagator (otel.GetTextMapPropagator), looked up at request time.
+// propagator (otel.GetTextMapPropagator), looked up at request time. Either
+// way, traceparent, tracestate and baggage reach them as the W3C
+// specifications say (see "Trace context" in the package documentation).
 func WithPropagators(p propagation.TextMapPropagator) Option {
 	return optionFunc(func(c config) config {
 		c.propagators = p

@@ -29,12 +29,7 @@ func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	oo := []otelhttp.Option{}
-	if cfg.propagators != nil {
-		oo = append(oo, otelhttp.WithPropagators(cfg.propagators))
-	} else {
-		oo = append(oo, otelhttp.WithPropagators(globalPropagator{}))
-	}
+	oo := []otelhttp.Option{otelhttp.WithPropagators(propagatorOf(cfg))}
 	if cfg.tracerProvider != nil {
 		oo = append(oo, otelhttp.WithTracerProvider(cfg.tracerProvider))
 	}

@@ -301,7 +301,9 @@ func WithoutPrometheusServer() Option {
 // reader what wrap returns. Use it to observe exports, e.g. to count data
 // points exported and failed: the returned exporter must forward every
 // method (embedding the sdkmetric.Exporter it is given does that). The
-// Prometheus exporter is pulled, not pushed, and is not wrapped. A later
+// exporter wrap gets already receives valid UTF-8 only (invalid bytes in
+// attributes, exemplars, descriptions, scope or resource become U+FFFD).
+// The Prometheus exporter is pulled, not pushed, and is not wrapped. A later
 // call replaces an earlier one; nil removes the wrapper. If wrap returns
 // nil, New returns an error.
 func WithExporterWrapper(wrap func(name string, exp sdkmetric.Exporter) sdkmetric.Exporter) Option {

@@ -1,6 +1,7 @@
 package otel
 
 import (
+	"log"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,9 @@ type errorSwitch struct {
 var globalErrors = &errorSwitch{}
 
 func (s *errorSwitch) Handle(err error) {
+	if captureInitReport(err) {
+		return // Init writes it once its logger exists (startup.go)
+	}
 	if h := s.target.Load(); h != nil {
 		h.Handle(err)
 		return
@@ -32,8 +36,12 @@ func (s *errorSwitch) Handle(err error) {
 	otelDefaultHandle(s.last.Load().Error(err))
 }
 
-// otelDefaultHandle writes err the way OpenTelemetry's default handler does.
-var otelDefaultHandle = func(err error) { zap.L().Warn("otel_error", zap.Error(err)) }
+// otelDefaultHandle writes err the way OpenTelemetry's default handler does
+// (plain text on stderr), user-info in URLs removed. Init may have made the
+// switch the SDK's handler for good (its default handler delegates once and
+// for ever), so with no live Telemetry this must behave as that default
+// would, not drop the error.
+var otelDefaultHandle = func(err error) { log.Print(redactError(err.Error())) }
 
 // rateLimitedHandler turns OpenTelemetry's internal errors (failed exports,
 // dropped records) into warning lines, at most one per interval; the lines

@@ -73,7 +73,10 @@ type Telemetry struct {
 // zap globals; Shutdown puts the previous ones back.
 //
 // Init never blocks on reaching a collector. An invalid setting makes it
-// return an error that names the variable, its value and what is allowed;
+// return an error that names the variable, its value and what is allowed
+// (text that is not valid UTF-8, in any OTEL_* or OTELKIT_* variable or in
+// an option that becomes a resource attribute, endpoint or header, is an
+// error that does not show the value);
 // values the specification says to ignore with a warning are logged at
 // warn level through the new logger and the default is used.
 func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
@@ -82,6 +85,9 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	}
 	c := newConfig(opts)
 	src := env.FromOS()
+	if err := c.checkUTF8(src); err != nil {
+		return nil, err
+	}
 
 	disabled, _, err := src.Bool("OTEL_SDK_DISABLED")
 	if err != nil {
@@ -99,8 +105,14 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	// errors never do (otlpconf names items, never keys or values), and
 	// are left as they are, so that errors.As still finds an *env.Error.
 	t.scrub = newScrubber(otlpconf.HeaderValues(src, c.configuredHeaders()...))
+	// What the SDK reports while the resource and the providers are built
+	// is held until the logger exists (startup.go).
+	reports := beginInitReports()
+	defer reports.end() // whatever happens; end is idempotent
+	var warnings []configWarning
 	defer func() {
 		if err != nil {
+			t.report(warnings, reports)
 			// Release whatever was built before the failure.
 			sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
@@ -109,7 +121,6 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		}
 	}()
 
-	var warnings []string
 	t.res, warnings = buildResource(ctx, c)
 	serviceName := "otelkit"
 	if v, ok := t.res.Set().Value(keyServiceName); ok {
@@ -200,15 +211,14 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		return nil, err
 	}
 
+	reports.end() // before installGlobals, which records the handler to put back
 	if c.globals {
 		if !live.CompareAndSwap(nil, t) {
 			return nil, ErrAlreadyInitialized
 		}
 		t.restore = t.installGlobals(prop)
 	}
-	for _, w := range warnings {
-		zl.Warn("otelkit_config_warning", zap.String("detail", w))
-	}
+	t.report(warnings, reports)
 	return t, nil
 }
 

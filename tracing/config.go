@@ -54,15 +54,18 @@ func WithResource(r *resource.Resource) Option {
 
 // WithExporterWrapper wraps the span exporter the provider sends to
 // (WithSpanExporter's, or the one the configuration builds; not called for
-// "none"), for example to count exports. A wrapper that returns nil makes
-// NewTracerProvider fail.
+// "none"), for example to count exports. The wrapper gets the exporter
+// already guarded to receive valid UTF-8 only. A wrapper that returns nil
+// makes NewTracerProvider fail.
 func WithExporterWrapper(wrap func(sdktrace.SpanExporter) sdktrace.SpanExporter) Option {
 	return optionFunc(func(c config) config { c.wrap = wrap; return c })
 }
 
 // WithSpanExporter sends spans to e through a batch span processor, in place
 // of the exporter OTEL_TRACES_EXPORTER and the OTLP options would build.
-// The provider shuts e down with itself. A nil exporter is ignored.
+// The provider shuts e down with itself. A nil exporter is ignored. Like
+// the exporters otelkit builds, e receives spans whose text is valid UTF-8
+// (invalid bytes become U+FFFD).
 func WithSpanExporter(e sdktrace.SpanExporter) Option {
 	return optionFunc(func(c config) config {
 		if e != nil {
