@@ -42,13 +42,13 @@ func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 	}
 }
 
+var _ http.RoundTripper = (*redactTransport)(nil)
+
 // redactTransport hands otelhttp, which takes url.full from the request, a
 // copy of the request whose URL is redacted; ridTransport, which otelhttp
 // calls, puts the caller's URL back before the request is sent. So the raw
 // URL is never on the span, not even for a moment. A URL with nothing to
 // redact goes through as it is, at the cost of a scan of its query.
-var _ http.RoundTripper = (*redactTransport)(nil)
-
 type redactTransport struct {
 	next   http.RoundTripper
 	redact *redactor
