@@ -79,9 +79,23 @@
 // logger of your own given with WithLogger) every record, the access line's
 // included, carries the span's trace context. WithSkipPaths,
 // WithAccessLogSampling and WithoutAccessLog reduce the lines. The query is logged only with
-// WithQueryLogging, with signature-like parameters REDACTED. Headers are never
-// logged, so Authorization and cookies cannot leak. Path, query and panic
-// text are cut to 1024 bytes, the method to 32.
+// WithQueryLogging, with the values of credential-like parameters REDACTED
+// (see Redaction). Headers are never logged, so Authorization and cookies
+// cannot leak. Path, query and panic text are cut to 1024 bytes, the method
+// to 32.
+//
+// # Redaction
+//
+// One rule set decides which query parameters carry credentials, for the
+// access line's query and the url.full of Transport's client spans:
+// DefaultRedactedParams (the names the HTTP semantic conventions list, the
+// pre-signed URL parameters of AWS and Google Cloud, and the usual names
+// of tokens, keys, passwords, secrets and OAuth codes), the families of
+// names it describes (x-amz-*, *_token, *_key, …), and the names given with
+// WithRedactedParams or WithQueryLogging, all without regard to case.
+// Parameters are split at "&" and ";". Their values become REDACTED, their
+// names stay; URL user info becomes REDACTED:REDACTED. A query with
+// nothing to redact costs one scan and no allocation.
 //
 // # Panics
 //
@@ -100,5 +114,6 @@
 //
 // Transport wraps an http.RoundTripper with otelhttp client spans, injects
 // traceparent, tracestate and baggage (within the limits above), and
-// forwards the context's request ID.
+// forwards the context's request ID. The span's url.full is redacted (see
+// Redaction); the request sent is the caller's.
 package httpmw

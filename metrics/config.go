@@ -175,18 +175,25 @@ func WithProtocol(protocol string) Option {
 // WithHeaders sets headers sent with every OTLP export (never logged). They
 // win over OTEL_EXPORTER_OTLP_METRICS_HEADERS and OTEL_EXPORTER_OTLP_HEADERS.
 func WithHeaders(h map[string]string) Option {
-	return optionFunc(func(c config) config {
-		if h == nil {
-			c.headers = nil
-			return c
-		}
-		c.headers = make(map[string]string, len(h))
-		for k, v := range h {
-			c.headers[k] = v
-		}
-		return c
-	})
+	if h == nil {
+		return optionFunc(func(c config) config { c.headers = nil; return c })
+	}
+	cp := make(map[string]string, len(h))
+	for k, v := range h {
+		cp[k] = v
+	}
+	return headersOption(cp)
 }
+
+// headersOption is WithHeaders' option. Its OTLPHeaders method lets
+// otel.Init, given it through WithMetricsOptions, scrub the values from
+// exporter errors.
+type headersOption map[string]string
+
+func (h headersOption) apply(c config) config { c.headers = h; return c }
+
+// OTLPHeaders returns the headers (not to be changed).
+func (h headersOption) OTLPHeaders() map[string]string { return h }
 
 // WithInsecure turns TLS off (true) or on (false) for the OTLP exporter. It
 // wins over OTEL_EXPORTER_OTLP_METRICS_INSECURE and OTEL_EXPORTER_OTLP_INSECURE.

@@ -16,6 +16,10 @@ import (
 // delegates, once and for ever, to the first handler set.
 type errorSwitch struct {
 	target atomic.Pointer[rateLimitedHandler]
+	// last is the scrubber of the Telemetry shut down last: an export cut
+	// off by Shutdown's deadline may still fail, with a collector's answer
+	// quoting a header, after the switch pointed away.
+	last atomic.Pointer[scrubber]
 }
 
 var globalErrors = &errorSwitch{}
@@ -29,7 +33,7 @@ func (s *errorSwitch) Handle(err error) {
 		return
 	}
 	// No live Telemetry: behave like the OpenTelemetry default.
-	otelDefaultHandle(err)
+	otelDefaultHandle(s.last.Load().Error(err))
 }
 
 // otelDefaultHandle writes err the way OpenTelemetry's default handler does
@@ -47,6 +51,8 @@ type rateLimitedHandler struct {
 	log      *zap.Logger
 	interval time.Duration
 	now      func() time.Time
+
+	scrub *scrubber // nil: URL user info only
 
 	mu         sync.Mutex
 	last       time.Time
@@ -75,7 +81,7 @@ func (h *rateLimitedHandler) Handle(err error) {
 	h.last = now
 	h.mu.Unlock()
 	h.log.Warn("otel_sdk_error",
-		zap.String("error", redactError(err.Error())),
+		zap.String("error", h.scrub.String(err.Error())),
 		zap.Int("suppressed_since_last", suppressed),
 		zap.Duration("rate_limit", h.interval),
 	)
@@ -90,6 +96,7 @@ func installErrorHandler(h *rateLimitedHandler) func() {
 	}
 	old := globalErrors.target.Swap(h)
 	return func() {
+		globalErrors.last.Store(h.scrub)
 		globalErrors.target.Store(old)
 		if prev != globalErrors {
 			otel.SetErrorHandler(prev)

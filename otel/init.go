@@ -57,6 +57,7 @@ type Telemetry struct {
 	logger *logging.Logger
 	errs   *rateLimitedHandler
 	hs     *healthState // for HealthHandler
+	scrub  *scrubber    // configured header values, kept out of every error
 
 	shutdownTimeout time.Duration
 	restore         func()
@@ -100,6 +101,10 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	if t.shutdownTimeout <= 0 {
 		t.shutdownTimeout = DefaultShutdownTimeout
 	}
+	// Exporter errors may quote a header the collector rejected; Init's own
+	// errors never do (otlpconf names items, never keys or values), and
+	// are left as they are, so that errors.As still finds an *env.Error.
+	t.scrub = newScrubber(otlpconf.HeaderValues(src, c.configuredHeaders()...))
 	// What the SDK reports while the resource and the providers are built
 	// is held until the logger exists (startup.go).
 	reports := beginInitReports()
@@ -123,6 +128,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	}
 
 	t.hs = &healthState{started: time.Now()}
+	t.hs.useScrubber(t.scrub)
 	// Logs first, so that what follows can warn through the logger.
 	if !disabled {
 		var (
@@ -160,9 +166,10 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	}
 	zl := t.logger.Zap()
 	t.errs = newRateLimitedHandler(zl, 10*time.Second)
+	t.errs.scrub = t.scrub
 	warn := func(err error) {
 		if err != nil {
-			zl.Warn("otelkit_config_warning", zap.String("detail", err.Error()))
+			zl.Warn("otelkit_config_warning", zap.String("detail", t.scrub.String(err.Error())))
 		}
 	}
 
@@ -287,8 +294,10 @@ func boundedContext(ctx context.Context, def time.Duration) (context.Context, co
 // logger and puts back the globals Init replaced. It is bounded by ctx; a
 // ctx without deadline is bounded by DefaultShutdownTimeout (or
 // WithShutdownTimeout), and an already cancelled ctx by a fresh second.
-// Errors are joined. Safe to call more than once and from several
-// goroutines: later calls return the first call's result.
+// Errors are joined; the configured OTLP header values are scrubbed from
+// their text (errors.Is still works on the result). Safe to call more than
+// once and from several goroutines: later calls return the first call's
+// result.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	if t == nil {
 		return nil
@@ -302,7 +311,7 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 			t.restore()
 			live.CompareAndSwap(t, nil)
 		}
-		t.shutdownErr = err
+		t.shutdownErr = t.scrub.Error(err)
 	})
 	return t.shutdownErr
 }
@@ -328,7 +337,8 @@ func (t *Telemetry) shutdownProviders(ctx context.Context) error {
 }
 
 // ForceFlush exports everything the three providers hold, in parallel,
-// bounded like Shutdown. Errors are joined. After Shutdown it does nothing.
+// bounded like Shutdown. Errors are joined and scrubbed like Shutdown's.
+// After Shutdown it does nothing.
 func (t *Telemetry) ForceFlush(ctx context.Context) error {
 	if t == nil || t.closed.Load() {
 		return nil
@@ -345,7 +355,7 @@ func (t *Telemetry) ForceFlush(ctx context.Context) error {
 	if t.slp != nil {
 		fns = append(fns, t.slp.ForceFlush)
 	}
-	return parallel(fctx, fns)
+	return t.scrub.Error(parallel(fctx, fns))
 }
 
 // parallel runs fns concurrently and joins their errors; it returns when

@@ -111,8 +111,18 @@ func WithHeaders(headers map[string]string) Option {
 	for k, v := range headers {
 		cp[k] = v
 	}
-	return optionFunc(func(c config) config { c.otlp.Headers = cp; return c })
+	return headersOption(cp)
 }
+
+// headersOption is WithHeaders' option. Its OTLPHeaders method lets
+// otel.Init, given it through WithTracingOptions, scrub the values from
+// exporter errors.
+type headersOption map[string]string
+
+func (h headersOption) apply(c config) config { c.otlp.Headers = h; return c }
+
+// OTLPHeaders returns the headers (not to be changed).
+func (h headersOption) OTLPHeaders() map[string]string { return h }
 
 // WithInsecure chooses plaintext (true) or TLS (false) for the OTLP
 // exporter. It wins over OTEL_EXPORTER_OTLP_TRACES_INSECURE,
