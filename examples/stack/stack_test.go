@@ -232,8 +232,8 @@ func TestCollectorConfigRejectsUnknownComponents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := strings.Replace(string(data), "  otlp/jaeger:", "  zipkin/jaeger:", 1)
-	bad = strings.Replace(bad, "[otlp/jaeger, debug]", "[zipkin/jaeger, debug]", 1)
+	bad := strings.Replace(string(data), "  otlp_grpc/jaeger:", "  zipkin/jaeger:", 1)
+	bad = strings.Replace(bad, "[otlp_grpc/jaeger, debug]", "[zipkin/jaeger, debug]", 1)
 	p := filepath.Join(t.TempDir(), "bad.yaml")
 	if err := os.WriteFile(p, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
