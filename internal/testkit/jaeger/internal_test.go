@@ -236,3 +236,25 @@ func TestTailBufferKeepsTheEnd(t *testing.T) {
 		t.Errorf("kept %q, want the last 8 bytes", got)
 	}
 }
+
+// TestModuleBuildsVersion: the build module names the program and pins the
+// jaeger module at Version, so that Version, Release and the binary agree.
+func TestModuleBuildsVersion(t *testing.T) {
+	mod, err := moduleDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(mod, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\ntool " + Package + "\n", "\tgithub.com/jaegertracing/jaeger " + Version + " "} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("module/go.mod lacks %q", strings.TrimSpace(want))
+		}
+	}
+	sum, err := os.ReadFile(filepath.Join(mod, "go.sum"))
+	if err != nil || !strings.Contains(string(sum), "github.com/jaegertracing/jaeger "+Version+" h1:") {
+		t.Errorf("module/go.sum does not pin github.com/jaegertracing/jaeger %s (%v)", Version, err)
+	}
+}
