@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/otelkit/otelkit/internal/testcollector"
 	"github.com/otelkit/otelkit/internal/testkit/jaeger"
 	"github.com/otelkit/otelkit/internal/testutil"
 )
@@ -63,27 +62,7 @@ func TestJaegerConfigShowsTheTraceOfALogLine(t *testing.T) {
 	// test binary's time.
 	jaeger.Binary(t)
 	rep := stack(t)
-	root := repo(t)
-	js := rep.service(t, "jaeger")
-	if want := "jaegertracing/jaeger:" + jaeger.Release; js.Image != want {
-		t.Errorf("jaeger image = %s, want %s, the release the test builds (%s@%s)", js.Image, want, jaeger.Package, jaeger.Version)
-	}
-	if col := rep.service(t, "otel-collector"); !strings.HasSuffix(col.Image, ":"+strings.TrimPrefix(testcollector.BuilderVersion, "v")) {
-		t.Errorf("collector image = %s, want the version the test collector is built at (%s)", col.Image, testcollector.BuilderVersion)
-	}
-	target := flagValue(js.Command, "config")
-	if target == "" {
-		t.Fatalf("jaeger command %q has no --config: it would run the image's built-in config", js.Command)
-	}
-	src := js.bindSource(t, target)
-	if want, _ := filepath.Abs(jaegerConfig); src != want {
-		t.Errorf("compose mounts %s as the Jaeger config, the test runs %s", src, want)
-	}
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-
+	data := jaegerService(t, rep)
 	j := jaeger.Start(t, jaeger.WithConfig(func(a jaeger.Addrs) string {
 		return moveListeners(t, jaegerConfig, string(data), map[string]string{
 			"4317": a.OTLPGRPC, "4318": a.OTLPHTTP, "16686": a.QueryHTTP, "16685": a.QueryGRPC, "13133": a.HealthCheck,
@@ -92,8 +71,13 @@ func TestJaegerConfigShowsTheTraceOfALogLine(t *testing.T) {
 	// examples/stack/README.md tells users to ask /status for Jaeger's health.
 	get(t, "http://"+j.Addrs().HealthCheck+"/status", "")
 	col := startStackCollector(t, j.OTLPGRPCEndpoint(), &otlpSink{}, &otlpSink{})
+	t.Cleanup(func() { // before both are stopped
+		if t.Failed() {
+			t.Logf("collector output:\n%s\nJaeger output:\n%s", col.Output(), j.Output())
+		}
+	})
 
-	bin := exampleBinary(t, root, "twoservices")
+	bin := exampleBinary(t, repo(t), "twoservices")
 	backendAddr, frontendAddr := freeAddr(t), freeAddr(t)
 	// What the compose network resolves, as the test machine reaches it.
 	hosts := map[string]string{
@@ -126,9 +110,30 @@ func TestJaegerConfigShowsTheTraceOfALogLine(t *testing.T) {
 	if _, ok := tr.Span(spanID); !ok {
 		t.Errorf("the log line's span_id %s is not a span of trace %s in Jaeger", spanID, traceID)
 	}
-	if t.Failed() {
-		t.Logf("collector output:\n%s\nJaeger output:\n%s", col.Output(), j.Output())
+}
+
+// jaegerService checks that docker-compose.yaml runs the Jaeger release the
+// tests build, with --config naming the mounted jaeger.yaml rather than the
+// image's built-in config, and returns that file.
+func jaegerService(t *testing.T, rep report) []byte {
+	t.Helper()
+	js := rep.service(t, "jaeger")
+	if want := "jaegertracing/jaeger:" + jaeger.Release; js.Image != want {
+		t.Errorf("jaeger image = %s, want %s, the release the test builds (%s@%s)", js.Image, want, jaeger.Package, jaeger.Version)
 	}
+	target := flagValue(js.Command, "config")
+	if target == "" {
+		t.Fatalf("jaeger command %q has no --config: it would run the image's built-in config", js.Command)
+	}
+	src := js.bindSource(t, target)
+	if want, _ := filepath.Abs(jaegerConfig); src != want {
+		t.Errorf("compose mounts %s as the Jaeger config, the test runs %s", src, want)
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 // backendUnderFrontend reports whether the trace holds a backend server span

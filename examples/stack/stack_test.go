@@ -190,6 +190,9 @@ const collectorConfig = "otel-collector.yaml"
 func TestCollectorConfigValidates(t *testing.T) {
 	rep := stack(t)
 	col := rep.service(t, "otel-collector")
+	if want := ":" + strings.TrimPrefix(testcollector.BuilderVersion, "v"); !strings.HasSuffix(col.Image, want) {
+		t.Errorf("collector image = %s, want the version the test collector is built at (%s)", col.Image, testcollector.BuilderVersion)
+	}
 	target := flagValue(col.Command, "config")
 	if target == "" {
 		t.Fatalf("otel-collector command %q has no --config", col.Command)
