@@ -186,7 +186,10 @@ func buildCached(mod, root string, budget time.Duration, builder builderFunc) (s
 	if checkExecutable(bin) == nil {
 		return bin, nil
 	}
-	return bin, build(mod, dir, bin, budget, builder)
+	if err := build(mod, dir, bin, budget, builder); err != nil {
+		return "", err
+	}
+	return bin, nil
 }
 
 // build writes the binary to a temporary name and renames it into place, so
@@ -214,10 +217,12 @@ func build(mod, dir, bin string, budget time.Duration, builder builderFunc) erro
 		}
 		return fmt.Errorf("build %s@%s in %s: %v\n%s", Package, Version, mod, err, tail(output.Bytes(), 16<<10))
 	}
+	took := time.Since(start).Round(time.Second)
 	if err := checkExecutable(tmp); err != nil {
-		return fmt.Errorf("go build finished in %s but left no binary: %w\n%s",
-			time.Since(start).Round(time.Second), err, tail(output.Bytes(), 16<<10))
+		return fmt.Errorf("go build finished in %s but left no binary: %w\n%s", took, err, tail(output.Bytes(), 16<<10))
 	}
+	// Kept beside the binary: how long a cold build takes on this machine.
+	_ = os.WriteFile(filepath.Join(dir, "build-time.txt"), []byte(took.String()+"\n"), 0o644)
 	return os.Rename(tmp, bin)
 }
 
