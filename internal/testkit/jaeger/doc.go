@@ -7,10 +7,12 @@
 // the module in module/ (its own go.mod and go.sum, so Jaeger's ~330 modules
 // never reach otelkit's go.mod), once per version, and caches the binary
 // under os.UserCacheDir()/otelkit/. The first build downloads and compiles
-// for about 7 minutes on two cores; later runs reuse the binary. A test
-// binary's -timeout bounds the build (go test's default of 10 minutes may be
-// too short for a first build on a busy machine: run it with -timeout 30m).
-// Set OTELKIT_JAEGER_BIN to use a Jaeger v2 binary you built yourself.
+// for 7 to 12 minutes on two cores, depending on what else runs; later runs
+// reuse the binary. A test binary's -timeout bounds the build (go test's
+// default of 10 minutes can be too short for a first build: run it with
+// -timeout 30m). Set OTELKIT_JAEGER_BIN to use a Jaeger v2 binary you built
+// yourself. A binary built from the Go module serves the query APIs but no
+// UI (upstream builds the UI's assets with npm and embeds them in releases).
 //
 // # Running it
 //
