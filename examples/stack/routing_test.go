@@ -43,28 +43,24 @@ func (s *otlpSink) seen() []string {
 	return append([]string(nil), s.paths...)
 }
 
-// TestCollectorConfigRoutes runs the stack's collector config with its
-// back ends swapped for test doubles on loopback (a second collector for
-// Jaeger, HTTP sinks for Prometheus and Loki), sends one span, metric and
-// log over OTLP/HTTP, and checks that each signal reaches its back end on the
-// path that back end serves.
-func TestCollectorConfigRoutes(t *testing.T) {
+// startStackCollector runs the stack's collector config with its back ends
+// moved to loopback: Jaeger's OTLP/gRPC to jaegerGRPC, Prometheus's and
+// Loki's OTLP/HTTP endpoints to the given sinks.
+func startStackCollector(t *testing.T, jaegerGRPC string, prom, loki *otlpSink) *testcollector.Collector {
+	t.Helper()
 	data, err := os.ReadFile(collectorConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	jaeger := testcollector.Start(t)
-	prom, loki := &otlpSink{}, &otlpSink{}
 	promSrv, lokiSrv := httptest.NewServer(prom), httptest.NewServer(loki)
 	t.Cleanup(promSrv.Close)
 	t.Cleanup(lokiSrv.Close)
-
-	col := testcollector.Start(t, testcollector.WithConfig(func(grpcAddr, httpAddr string) string {
+	return testcollector.Start(t, testcollector.WithConfig(func(grpcAddr, httpAddr string) string {
 		cfg := string(data)
 		for _, r := range [][2]string{
 			{"endpoint: 0.0.0.0:4317", "endpoint: " + grpcAddr},
 			{"endpoint: 0.0.0.0:4318", "endpoint: " + httpAddr},
-			{"endpoint: jaeger:4317", "endpoint: " + jaeger.GRPCEndpoint()},
+			{"endpoint: jaeger:4317", "endpoint: " + jaegerGRPC},
 			{"http://prometheus:9090/", promSrv.URL + "/"},
 			{"http://loki:3100/", lokiSrv.URL + "/"},
 		} {
@@ -77,6 +73,18 @@ func TestCollectorConfigRoutes(t *testing.T) {
 		// container; here that port may be taken.
 		return cfg + "  telemetry:\n    metrics:\n      level: none\n"
 	}))
+}
+
+// TestCollectorConfigRoutes runs the stack's collector config with its
+// back ends swapped for test doubles on loopback (a second collector for
+// Jaeger, HTTP sinks for Prometheus and Loki), sends one span, metric and
+// log over OTLP/HTTP, and checks that each signal reaches its back end on the
+// path that back end serves, and that the collector warns about no
+// deprecated component name.
+func TestCollectorConfigRoutes(t *testing.T) {
+	jaegerStandIn := testcollector.Start(t)
+	prom, loki := &otlpSink{}, &otlpSink{}
+	col := startStackCollector(t, jaegerStandIn.GRPCEndpoint(), prom, loki)
 
 	ctx := context.Background()
 	host := strings.TrimPrefix(col.HTTPEndpoint(), "http://")
@@ -117,7 +125,7 @@ func TestCollectorConfigRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	jaeger.WaitSpans(t, 15*time.Second, func(s []testcollector.Span) bool {
+	jaegerStandIn.WaitSpans(t, 15*time.Second, func(s []testcollector.Span) bool {
 		return len(s) == 1 && s[0].Name == "routed-span"
 	})
 	for _, tc := range []struct {
@@ -145,5 +153,10 @@ func TestCollectorConfigRoutes(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+	}
+	// Collector 0.144 renamed otlp -> otlp_grpc and otlphttp -> otlp_http
+	// and warns "<name> alias is deprecated" for the old names.
+	if out := col.Output(); strings.Contains(out, "deprecated") {
+		t.Errorf("the collector warns about a deprecated name in %s:\n%s", collectorConfig, out)
 	}
 }

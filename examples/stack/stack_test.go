@@ -190,6 +190,9 @@ const collectorConfig = "otel-collector.yaml"
 func TestCollectorConfigValidates(t *testing.T) {
 	rep := stack(t)
 	col := rep.service(t, "otel-collector")
+	if want := ":" + strings.TrimPrefix(testcollector.BuilderVersion, "v"); !strings.HasSuffix(col.Image, want) {
+		t.Errorf("collector image = %s, want the version the test collector is built at (%s)", col.Image, testcollector.BuilderVersion)
+	}
 	target := flagValue(col.Command, "config")
 	if target == "" {
 		t.Fatalf("otel-collector command %q has no --config", col.Command)
@@ -232,8 +235,8 @@ func TestCollectorConfigRejectsUnknownComponents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := strings.Replace(string(data), "  otlp/jaeger:", "  zipkin/jaeger:", 1)
-	bad = strings.Replace(bad, "[otlp/jaeger, debug]", "[zipkin/jaeger, debug]", 1)
+	bad := strings.Replace(string(data), "  otlp_grpc/jaeger:", "  zipkin/jaeger:", 1)
+	bad = strings.Replace(bad, "[otlp_grpc/jaeger, debug]", "[zipkin/jaeger, debug]", 1)
 	p := filepath.Join(t.TempDir(), "bad.yaml")
 	if err := os.WriteFile(p, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
@@ -364,31 +367,38 @@ func TestComposeFile(t *testing.T) {
 
 var examples sync.Map // example name -> built binary path
 
-// checkExampleFlags builds ./examples/<name> (as the Dockerfile does) and
-// checks that its -h output lists every flag that docker-compose.yaml passes.
+// exampleBinary builds ./examples/<name> (as the Dockerfile does), once per
+// test binary, and returns its path.
+func exampleBinary(t *testing.T, root, name string) string {
+	t.Helper()
+	if bin, ok := examples.Load(name); ok {
+		return bin.(string)
+	}
+	dir, err := os.MkdirTemp("", "otelkit-example-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name) // shared by tests; the OS cleans the temp dir
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", p, "./examples/"+name)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./examples/%s: %v\n%s", name, err, out)
+	}
+	examples.Store(name, p)
+	return p
+}
+
+// checkExampleFlags checks that the -h output of ./examples/<name> lists
+// every flag that docker-compose.yaml passes.
 func checkExampleFlags(t *testing.T, root, name string, args []string) {
 	t.Helper()
-	bin, ok := examples.Load(name)
-	if !ok {
-		dir, err := os.MkdirTemp("", "otelkit-example-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, name) // shared by subtests; the OS cleans the temp dir
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", p, "./examples/"+name)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build ./examples/%s: %v\n%s", name, err, out)
-		}
-		bin = p
-		examples.Store(name, p)
-	}
+	bin := exampleBinary(t, root, name)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// Go's flag package prints the usage on -h and exits 0 or 2.
-	out, _ := exec.CommandContext(ctx, bin.(string), "-h").CombinedOutput()
+	out, _ := exec.CommandContext(ctx, bin, "-h").CombinedOutput()
 	for _, a := range args {
 		if !strings.HasPrefix(a, "-") {
 			continue

@@ -21,7 +21,7 @@ import (
 
 // BuilderVersion is the version of go.opentelemetry.io/collector/cmd/builder
 // that builds the collector from builder-config.yaml.
-const BuilderVersion = "v0.139.0"
+const BuilderVersion = "v0.161.0"
 
 // EnvBinary names the environment variable that, when set, points at a
 // collector binary to use instead of building one.
