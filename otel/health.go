@@ -26,6 +26,18 @@ type healthState struct {
 	logLevelSource  string
 	started         time.Time
 	selfObs         *sdkmetric.ManualReader // OTEL_GO_X_OBSERVABILITY=true
+	drops           *dropLog                // the telemetry_dropped line
+}
+
+// dropLogInterval is the least time between two telemetry_dropped lines.
+const dropLogInterval = 10 * time.Second
+
+func newHealthState(started time.Time) *healthState {
+	hs := &healthState{started: started, drops: newDropLog(dropLogInterval)}
+	for i, h := range []*exportHealth{&hs.traces, &hs.metrics, &hs.logs} {
+		h.sig, h.log = i, hs.drops
+	}
+	return hs
 }
 
 // SignalConfig is the effective exporter configuration of one signal, as
@@ -121,7 +133,7 @@ type Health struct {
 	Hint              string           `json:"hint"`
 }
 
-const healthHint = "traces missing? check config.*.endpoint and protocol, export.*.last_error and failed; " +
+const healthHint = "traces missing? check config.*.endpoint and protocol, export.*.last_error, failed and dropped (why items were lost); " +
 	"sdk_errors_total counts every error the SDK reported (also logged as otel_sdk_error, at most one line per 10 s); " +
 	"PUT {\"level\":\"debug\"} here to change the log level"
 

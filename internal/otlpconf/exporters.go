@@ -36,7 +36,7 @@ type plan struct {
 	grpcInsecure *bool  // gRPC transport choice; nil -> SDK reads its env
 	headers      map[string]string
 	timeout      time.Duration // 0 -> SDK reads its env (gRPC)
-	httpTimeout  time.Duration // per-attempt timeout of the OTLP/HTTP client: the resolved one
+	httpTimeout  time.Duration // OTLP/HTTP: the resolved timeout, per export and per request
 	compression  string
 	tlsConfig    *tls.Config
 	console      io.Writer
@@ -149,7 +149,10 @@ func SpanExporter(ctx context.Context, src env.Source, o Overrides) (sdktrace.Sp
 			if p.compression != "" {
 				opts = append(opts, otlptracehttp.WithCompression(httpTraceCompression(p.compression)))
 			}
-			exp, err = otlptracehttp.New(ctx, opts...)
+			var he sdktrace.SpanExporter
+			if he, err = otlptracehttp.New(ctx, opts...); err == nil {
+				exp = timeoutSpanExporter{he, p.httpTimeout}
+			}
 		}
 	default:
 		return nil, r, fmt.Errorf("otelkit: exporter %q is not available for traces", r.Exporter)
@@ -266,7 +269,10 @@ func MetricExporter(ctx context.Context, src env.Source, o Overrides, temporalit
 			if temporality != nil {
 				opts = append(opts, otlpmetrichttp.WithTemporalitySelector(temporality))
 			}
-			exp, err = otlpmetrichttp.New(ctx, opts...)
+			var he sdkmetric.Exporter
+			if he, err = otlpmetrichttp.New(ctx, opts...); err == nil {
+				exp = timeoutMetricExporter{he, p.httpTimeout}
+			}
 		}
 	default:
 		return nil, r, fmt.Errorf("otelkit: exporter %q is not available for metrics", r.Exporter)
@@ -331,7 +337,10 @@ func LogExporter(ctx context.Context, src env.Source, o Overrides) (sdklog.Expor
 				}
 				opts = append(opts, otlploghttp.WithCompression(c))
 			}
-			exp, err = otlploghttp.New(ctx, opts...)
+			var he sdklog.Exporter
+			if he, err = otlploghttp.New(ctx, opts...); err == nil {
+				exp = timeoutLogExporter{he, p.httpTimeout}
+			}
 		}
 	default:
 		return nil, r, fmt.Errorf("otelkit: exporter %q is not available for logs", r.Exporter)

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -110,8 +111,9 @@ func okHandler() http.Handler {
 
 // TestHTTPExportersRetryRefusedConnection: an OTLP/HTTP export whose first
 // attempt meets a refused connection is retried by the SDK's backoff (the
-// first retry comes 2.5–7.5 s later) and arrives once the collector is up.
-// The SDK exporters alone return "connection refused" at once.
+// first retry comes 2.5–7.5 s later) within the export timeout (10 s) and
+// arrives once the collector is up. The SDK exporters alone return
+// "connection refused" at once.
 func TestHTTPExportersRetryRefusedConnection(t *testing.T) {
 	for sig, export := range exportBySignal {
 		t.Run(sig, func(t *testing.T) {
@@ -120,7 +122,7 @@ func TestHTTPExportersRetryRefusedConnection(t *testing.T) {
 			n := serveLater(t, addr, 300*time.Millisecond, okHandler())
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
-			err := export(t, env.FromMap(nil), Overrides{Endpoint: "http://" + addr, Timeout: 2 * time.Second}, ctx)
+			err := export(t, env.FromMap(nil), Overrides{Endpoint: "http://" + addr}, ctx)
 			if err != nil {
 				t.Fatalf("export after a refused connection: %v", err)
 			}
@@ -203,7 +205,7 @@ func TestHTTPExportersKeepTLSSettings(t *testing.T) {
 	}
 }
 
-// TestHTTPClientTimeoutIsResolved: the per-attempt timeout is the resolved
+// TestHTTPClientTimeoutIsResolved: the per-request timeout is the resolved
 // one (option > per-signal variable > generic variable > 10 s), as the SDK
 // would have read it.
 func TestHTTPClientTimeoutIsResolved(t *testing.T) {
@@ -292,5 +294,27 @@ func TestGRPCExportWaitsForReconnect(t *testing.T) {
 	defer svc.mu.Unlock()
 	if svc.spans != 1 {
 		t.Errorf("receiver got %d spans, want 1", svc.spans)
+	}
+}
+
+// TestHTTPExportBoundedByTimeout: the export timeout bounds a whole OTLP/HTTP
+// export, retries included (the SDK bounds each request only): against a
+// collector that answers 503 without Retry-After, the export ends with an
+// error naming the timeout long before the caller's context.
+func TestHTTPExportBoundedByTimeout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	for sig, export := range exportBySignal {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := export(t, env.FromMap(map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "200"}), Overrides{Endpoint: srv.URL}, ctx)
+		if err == nil || !strings.Contains(err.Error(), "OTLP export timeout (200ms)") {
+			t.Errorf("%s: export against 503 = %v, want the export timeout", sig, err)
+		}
+		if ctx.Err() != nil {
+			t.Errorf("%s: the caller's context ended first", sig)
+		}
+		cancel()
 	}
 }
