@@ -53,22 +53,27 @@ func reasonIndex(reason string) int {
 // never left unreported and never floods the log. add is cheap (atomics)
 // and safe on the request path.
 type dropLog struct {
-	interval time.Duration
-	now      func() time.Time
+	interval  time.Duration
+	now       func() time.Time
+	afterFunc func(time.Duration, func()) stopper // time.AfterFunc; tests replace both
 
 	pending [len(signalNames)][len(dropReasons)]atomic.Int64
 	total   atomic.Int64
-	armed   atomic.Bool // a line is scheduled (or waits for the logger)
+	armed   atomic.Bool // a line is arranged (or waits for the logger)
+	writing atomic.Bool // a line is being written after close
 
 	mu     sync.Mutex
 	log    *zap.Logger // nil until start
 	last   time.Time
-	timer  *time.Timer
+	timer  stopper
 	closed bool
 }
 
+type stopper interface{ Stop() bool }
+
 func newDropLog(interval time.Duration) *dropLog {
-	return &dropLog{interval: interval, now: time.Now}
+	return &dropLog{interval: interval, now: time.Now,
+		afterFunc: func(d time.Duration, f func()) stopper { return time.AfterFunc(d, f) }}
 }
 
 // add notes n items of signal sig dropped for reason.
@@ -79,54 +84,52 @@ func (d *dropLog) add(sig int, reason string, n int64) {
 	}
 	d.pending[sig][ri].Add(n)
 	d.total.Add(n)
-	if !d.armed.Load() && d.armed.CompareAndSwap(false, true) {
-		d.mu.Lock()
-		d.scheduleLocked()
+	d.arm()
+}
+
+// arm arranges the next line unless one is arranged: at once when the
+// interval since the last line has passed, else when it will have; after
+// close, right here.
+func (d *dropLog) arm() {
+	if d.armed.Load() || !d.armed.CompareAndSwap(false, true) {
+		return
+	}
+	d.mu.Lock()
+	switch {
+	case d.log == nil: // start arranges it
+		d.mu.Unlock()
+	case d.closed:
+		d.mu.Unlock()
+		if d.writing.CompareAndSwap(false, true) { // not from inside a write
+			d.write()
+			d.writing.Store(false)
+		}
+	default:
+		wait := time.Duration(0)
+		if !d.last.IsZero() {
+			wait = max(0, d.interval-d.now().Sub(d.last))
+		}
+		d.timer = d.afterFunc(wait, d.write)
 		d.mu.Unlock()
 	}
 }
 
-// start gives the log its logger (drops before it was built wait for it).
+// start gives the log its logger; drops noted before are written now.
 func (d *dropLog) start(l *zap.Logger) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.log = l
 	if d.armed.Load() {
-		d.scheduleLocked()
+		d.timer = d.afterFunc(0, d.write)
 	}
 }
 
-// scheduleLocked arranges the next line, d.armed being set: now when the
-// interval since the last line has passed (or after close), else when it
-// will have.
-func (d *dropLog) scheduleLocked() {
-	switch {
-	case d.log == nil:
-		return // start schedules it
-	case d.closed:
-		d.writeLocked()
-		return
-	}
-	wait := time.Duration(0)
-	if !d.last.IsZero() {
-		wait = max(0, d.interval-d.now().Sub(d.last))
-	}
-	d.timer = time.AfterFunc(wait, d.fire)
-}
-
-func (d *dropLog) fire() {
+// write writes what is pending, if anything, as one line. The line is
+// written without holding the lock: it goes through the logger, whose OTLP
+// bridge may drop it and come back here.
+func (d *dropLog) write() {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return
-	}
-	d.writeLocked()
-}
-
-// writeLocked writes what is pending (if anything) and disarms; drops that
-// came in meanwhile arm the next line.
-func (d *dropLog) writeLocked() {
-	d.armed.Store(false)
+	d.armed.Store(false) // drops from now on arrange the next line
 	counts := map[string]map[string]int64{}
 	var n int64
 	for si := range d.pending {
@@ -142,48 +145,38 @@ func (d *dropLog) writeLocked() {
 	}
 	if n > 0 {
 		d.last = d.now()
-		d.log.Warn("telemetry_dropped",
-			zap.Any("dropped", counts),
-			zap.Int64("dropped_since_last", n),
-			zap.Int64("dropped_total", d.total.Load()),
-			zap.Duration("rate_limit", d.interval),
-			zap.String("hint", "telemetry was lost; see HealthHandler export.*.dropped"),
-		)
 	}
-	if d.hasPending() && d.armed.CompareAndSwap(false, true) {
-		d.scheduleLocked()
+	log := d.log
+	d.mu.Unlock()
+	if n == 0 || log == nil {
+		return
 	}
+	log.Warn("telemetry_dropped",
+		zap.Any("dropped", counts),
+		zap.Int64("dropped_since_last", n),
+		zap.Int64("dropped_total", d.total.Load()),
+		zap.Duration("rate_limit", d.interval),
+		zap.String("hint", "telemetry was lost; see HealthHandler export.*.dropped"),
+	)
 }
 
-func (d *dropLog) hasPending() bool {
-	for si := range d.pending {
-		for ri := range d.pending[si] {
-			if d.pending[si][ri].Load() > 0 {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// close writes what is pending now and stops the timer; drops reported
-// later (an export cut off by Shutdown returning) are written at once.
+// close writes what is pending and stops the timer; drops noted later (an
+// export cut off by Shutdown returning) are written at once.
 func (d *dropLog) close() {
 	if d == nil {
 		return
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.closed {
+		d.mu.Unlock()
 		return
 	}
 	d.closed = true
 	if d.timer != nil {
 		d.timer.Stop()
 	}
-	if d.log != nil {
-		d.writeLocked()
-	}
+	d.mu.Unlock()
+	d.write()
 }
 
 // rejectedItems reports whether err carries an OTLP partial success and

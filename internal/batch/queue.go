@@ -25,10 +25,10 @@ func newQueue[T any](size int) *queue[T] {
 type putResult uint8
 
 const (
-	putQueued      putResult = iota // queued
-	putBatchReady                   // queued, and a full batch is waiting: wake the worker
-	putFull                         // refused: the queue is full
-	putClosed                       // refused: the processor is shut down
+	putQueued     putResult = iota // queued
+	putBatchReady                  // queued, and a full batch is waiting: wake the worker
+	putFull                        // refused: the queue is full
+	putClosed                      // refused: the processor is shut down
 )
 
 // put appends item unless the queue is full or closed. batch is the export
