@@ -29,6 +29,31 @@
 // are not aggregated, keep otelhttp's server.port from Host). WithPublicEndpoint starts a new trace linked to the incoming one.
 // WithTraceResponse adds the W3C "traceresponse" header.
 //
+// # Trace context
+//
+// Handler, Middleware and Transport read and write traceparent, tracestate
+// and baggage as W3C Trace Context Level 2 and W3C Baggage say, in front of
+// the configured propagators (internal/w3c; other formats such as B3 pass
+// through unchanged):
+//
+//   - every line of a field is read: tracestate and baggage lines are
+//     combined in order, empty ones skipped; two differing traceparent lines
+//     start a new trace, identical ones count as one;
+//   - an invalid tracestate or baggage member is dropped, not the whole
+//     field; every tracestate member whose key is sent twice is dropped; a
+//     tracestate of more than 32 members is dropped;
+//   - limits: traceparent 512 bytes, tracestate 8192 bytes, baggage 8192
+//     bytes and 64 members (the first ones are kept). A field over its byte
+//     limit is dropped before it is parsed, so a 1 MiB header costs what an
+//     ordinary request does;
+//   - what Transport sends stays within the same limits: a larger tracestate
+//     loses whole entries, those over 128 characters first, then from the
+//     end; a larger baggage keeps its first members.
+//
+// The SDK's trace.TraceState keeps the Level 1 key grammar: members with
+// keys only Level 2 allows (such as "1vendor" or "a@b@c") are dropped. See
+// the README, "W3C trace context", for every difference that remains.
+//
 // # Request ID
 //
 // The incoming X-Request-ID (see WithRequestIDHeader) is kept when it is a
@@ -54,9 +79,23 @@
 // logger of your own given with WithLogger) every record, the access line's
 // included, carries the span's trace context. WithSkipPaths,
 // WithAccessLogSampling and WithoutAccessLog reduce the lines. The query is logged only with
-// WithQueryLogging, with signature-like parameters REDACTED. Headers are never
-// logged, so Authorization and cookies cannot leak. Path, query and panic
-// text are cut to 1024 bytes, the method to 32.
+// WithQueryLogging, with the values of credential-like parameters REDACTED
+// (see Redaction). Headers are never logged, so Authorization and cookies
+// cannot leak. Path, query and panic text are cut to 1024 bytes, the method
+// to 32.
+//
+// # Redaction
+//
+// One rule set decides which query parameters carry credentials, for the
+// access line's query and the url.full of Transport's client spans:
+// DefaultRedactedParams (the names the HTTP semantic conventions list, the
+// pre-signed URL parameters of AWS and Google Cloud, and the usual names
+// of tokens, keys, passwords, secrets and OAuth codes), the families of
+// names it describes (x-amz-*, *_token, *_key, …), and the names given with
+// WithRedactedParams or WithQueryLogging, all without regard to case.
+// Parameters are split at "&" and ";". Their values become REDACTED, their
+// names stay; URL user info becomes REDACTED:REDACTED. A query with
+// nothing to redact costs one scan and no allocation.
 //
 // # Panics
 //
@@ -74,5 +113,7 @@
 // # Client
 //
 // Transport wraps an http.RoundTripper with otelhttp client spans, injects
-// traceparent and baggage, and forwards the context's request ID.
+// traceparent, tracestate and baggage (within the limits above), and
+// forwards the context's request ID. The span's url.full is redacted (see
+// Redaction); the request sent is the caller's.
 package httpmw

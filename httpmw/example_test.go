@@ -113,7 +113,7 @@ func ExampleTransport() {
 }
 
 func ExampleWithQueryLogging() {
-	h := httpmw.Handler(http.NotFoundHandler(), httpmw.WithQueryLogging("token"), httpmw.WithLogger(zap.NewNop()))
-	_ = h // the access line of GET /f?X-Amz-Signature=abc&token=t&page=2 logs
-	// query "X-Amz-Signature=REDACTED&token=REDACTED&page=2"
+	h := httpmw.Handler(http.NotFoundHandler(), httpmw.WithQueryLogging("voucher"), httpmw.WithLogger(zap.NewNop()))
+	_ = h // the access line of GET /f?X-Amz-Signature=abc&voucher=v;token=t&page=2 logs
+	// query "X-Amz-Signature=REDACTED&voucher=REDACTED;token=REDACTED&page=2"
 }

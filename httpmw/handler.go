@@ -110,11 +110,7 @@ func newHandler(cfg config, next http.Handler) *handler {
 		otelhttp.WithSpanNameFormatter(spanName),
 		otelhttp.WithServerName(cfg.serverName),
 	}
-	if cfg.propagators != nil {
-		oo = append(oo, otelhttp.WithPropagators(cfg.propagators))
-	} else {
-		oo = append(oo, otelhttp.WithPropagators(globalPropagator{}))
-	}
+	oo = append(oo, otelhttp.WithPropagators(propagatorOf(cfg)))
 	if cfg.tracerProvider != nil {
 		oo = append(oo, otelhttp.WithTracerProvider(cfg.tracerProvider))
 	}
@@ -245,11 +241,22 @@ func (h *handler) finish(st *state, span trace.Span, w http.ResponseWriter, r, r
 			span.SetAttributes(st.attrs[:1]...)
 			panic(v)
 		}
-		h.recovered(st, span, w, r2, v)
+		h.recovered(st, span, w, r2, v, debug.Stack())
 	}
 	route := ""
 	if h.cfg.routeFunc != nil {
-		route = h.cfg.routeFunc(r2)
+		// A route func is user code: its panic is recovered like the
+		// handler's (500, panic_recovered, span error, access line).
+		var v any
+		var stack []byte
+		route, v, stack = callRouteFunc(h.cfg.routeFunc, r2)
+		if v != nil {
+			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
+				span.SetAttributes(st.attrs[:1]...)
+				panic(v)
+			}
+			h.recovered(st, span, w, r2, v, stack)
+		}
 		if route != "" {
 			r.Pattern = route // otelhttp names the span and sets http.route from it
 		}
@@ -266,9 +273,10 @@ func (h *handler) finish(st *state, span trace.Span, w http.ResponseWriter, r, r
 	span.SetAttributes(st.attrs[:n]...)
 }
 
-func (h *handler) recovered(st *state, span trace.Span, w http.ResponseWriter, r *http.Request, v any) {
+// recovered reports a recovered panic v with the stack of where it
+// happened.
+func (h *handler) recovered(st *state, span trace.Span, w http.ResponseWriter, r *http.Request, v any, stack []byte) {
 	st.panicked = true
-	stack := debug.Stack()
 	typ := fmt.Sprintf("%T", v)
 	msg := bound(fmt.Sprint(v))
 	// The panic's own stack is the "stack" field; zap's stack trace of this
@@ -426,6 +434,17 @@ func bound(s string) string {
 	return s
 }
 
+// callRouteFunc calls a WithRouteFunc function, recovering its panic
+// (returned with the stack where it happened).
+func callRouteFunc(fn func(*http.Request) string, r *http.Request) (route string, panicked any, stack []byte) {
+	defer func() {
+		if v := recover(); v != nil {
+			route, panicked, stack = "", v, debug.Stack()
+		}
+	}()
+	return fn(r), nil, nil
+}
+
 // routeField encodes the route once the router has matched it.
 type routeField state
 
@@ -446,7 +465,9 @@ func (b *routeField) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	var route string
 	if st.req != nil {
 		if rf := st.h.cfg.routeFunc; rf != nil {
-			route = rf(st.req)
+			// A panic here is reported once, by finish; a line just has
+			// no route.
+			route, _, _ = callRouteFunc(rf, st.req)
 		} else {
 			route = httpRoute(st.req.Pattern)
 		}
@@ -478,7 +499,7 @@ func (a *accessFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddFloat64("duration_ms", float64(time.Since(st.start).Microseconds())/1000)
 	enc.AddInt64("bytes", st.rw.bytes)
 	if st.h.cfg.logQuery && st.req != nil && st.req.URL != nil && st.req.URL.RawQuery != "" {
-		enc.AddString("query", redactQuery(st.req.URL.RawQuery, st.h.cfg.redactParams))
+		enc.AddString("query", st.h.cfg.redact.query(bound(st.req.URL.RawQuery)))
 	}
 	return nil
 }

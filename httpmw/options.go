@@ -28,7 +28,8 @@ type config struct {
 	sampleEvery     uint64 // log 1 of every sampleEvery successful requests; 0 and 1 log all
 	accessLog       bool
 	logQuery        bool
-	redactParams    map[string]struct{} // lower-cased parameter names
+	redactExtra     []string  // WithRedactedParams, WithQueryLogging
+	redact          *redactor // DefaultRedactedParams + redactExtra
 	routeFunc       func(*http.Request) string
 	publicEndpoint  func(*http.Request) bool
 	traceResponse   bool
@@ -44,14 +45,6 @@ type Option interface {
 type optionFunc func(config) config
 
 func (f optionFunc) apply(c config) config { return f(c) }
-
-// defaultRedacted lists the query parameters whose values are replaced by
-// REDACTED when the query is logged (OpenTelemetry semantic conventions,
-// url.query).
-var defaultRedacted = []string{
-	"sig", "Signature", "X-Amz-Signature", "X-Amz-Credential",
-	"X-Amz-Security-Token", "AWSAccessKeyId", "X-Goog-Signature",
-}
 
 func newConfig(opts []Option) config {
 	c := config{
@@ -83,15 +76,9 @@ func newConfig(opts []Option) config {
 			c.serverName = "localhost"
 		}
 	}
-	if c.logQuery {
-		m := make(map[string]struct{}, len(defaultRedacted)+len(c.redactParams))
-		for _, p := range defaultRedacted {
-			m[strings.ToLower(p)] = struct{}{}
-		}
-		for p := range c.redactParams {
-			m[p] = struct{}{}
-		}
-		c.redactParams = m
+	c.redact = defaultRedactor
+	if len(c.redactExtra) > 0 {
+		c.redact = newRedactor(c.redactExtra)
 	}
 	return c
 }
@@ -120,7 +107,9 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 
 // WithPropagators sets the propagators that extract the incoming trace
 // context and inject the outgoing one. Default: the OpenTelemetry global
-// propagator (otel.GetTextMapPropagator), looked up at request time.
+// propagator (otel.GetTextMapPropagator), looked up at request time. Either
+// way, traceparent, tracestate and baggage reach them as the W3C
+// specifications say (see "Trace context" in the package documentation).
 func WithPropagators(p propagation.TextMapPropagator) Option {
 	return optionFunc(func(c config) config {
 		c.propagators = p
@@ -188,22 +177,28 @@ func WithoutAccessLog() Option {
 	})
 }
 
-// WithQueryLogging adds the query string to the access line as "query", with
-// the values of signature-like parameters replaced by REDACTED: sig,
-// Signature, X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token,
-// AWSAccessKeyId, X-Goog-Signature and the names given here (all matched
-// without regard to case). Default: the query is not logged.
+// WithQueryLogging adds the query string (at most 1024 bytes) to the access
+// line as "query", with the values of the parameters that may carry
+// credentials replaced by REDACTED: DefaultRedactedParams and the families
+// of names it describes, plus the names given here and with
+// WithRedactedParams (all matched without regard to case). Parameters are
+// split at "&" and at ";". Default: the query is not logged.
 func WithQueryLogging(extraRedactedParams ...string) Option {
 	return optionFunc(func(c config) config {
 		c.logQuery = true
-		m := make(map[string]struct{}, len(c.redactParams)+len(extraRedactedParams))
-		for p := range c.redactParams {
-			m[p] = struct{}{}
-		}
-		for _, p := range extraRedactedParams {
-			m[strings.ToLower(p)] = struct{}{}
-		}
-		c.redactParams = m
+		c.redactExtra = append(append([]string(nil), c.redactExtra...), extraRedactedParams...)
+		return c
+	})
+}
+
+// WithRedactedParams adds query parameter names (matched without regard to
+// case) whose values are replaced by REDACTED, besides
+// DefaultRedactedParams: in the url.full attribute of Transport's client
+// spans and in the query of the access line (WithQueryLogging). Default:
+// DefaultRedactedParams only.
+func WithRedactedParams(names ...string) Option {
+	return optionFunc(func(c config) config {
+		c.redactExtra = append(append([]string(nil), c.redactExtra...), names...)
 		return c
 	})
 }

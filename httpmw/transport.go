@@ -1,9 +1,14 @@
 package httpmw
 
 import (
+	"context"
 	"net/http"
+	"net/url"
+	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Transport wraps base (http.DefaultTransport when nil) for outgoing
@@ -12,36 +17,114 @@ import (
 // request's context (RequestID) forwarded in the request-ID header (see
 // WithRequestIDHeader) unless the request already sets that header.
 //
+// The span's url.full is redacted as the HTTP semantic conventions ask: user
+// info becomes REDACTED:REDACTED, and the values of DefaultRedactedParams
+// (pre-signed URL signatures, tokens, keys, passwords, …) and of the names
+// given with WithRedactedParams become REDACTED. The request sent is the
+// caller's, unchanged.
+//
 // Server-side options are ignored.
 func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 	cfg := newConfig(opts)
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	oo := []otelhttp.Option{}
-	if cfg.propagators != nil {
-		oo = append(oo, otelhttp.WithPropagators(cfg.propagators))
-	} else {
-		oo = append(oo, otelhttp.WithPropagators(globalPropagator{}))
-	}
+	oo := []otelhttp.Option{otelhttp.WithPropagators(propagatorOf(cfg))}
 	if cfg.tracerProvider != nil {
 		oo = append(oo, otelhttp.WithTracerProvider(cfg.tracerProvider))
 	}
 	if cfg.meterProvider != nil {
 		oo = append(oo, otelhttp.WithMeterProvider(cfg.meterProvider))
 	}
-	return otelhttp.NewTransport(&ridTransport{base: base, header: cfg.requestIDHeader}, oo...)
+	return &redactTransport{
+		next:   otelhttp.NewTransport(&ridTransport{base: base, header: cfg.requestIDHeader}, oo...),
+		redact: cfg.redact,
+	}
+}
+
+var _ http.RoundTripper = (*redactTransport)(nil)
+
+// redactTransport hands otelhttp, which takes url.full from the request, a
+// copy of the request whose URL is redacted; ridTransport, which otelhttp
+// calls, puts the caller's URL back before the request is sent. So the raw
+// URL is never on the span, not even for a moment. A URL with nothing to
+// redact goes through as it is, at the cost of a scan of its query.
+type redactTransport struct {
+	next   http.RoundTripper
+	redact *redactor
+}
+
+// origURLKey is the context key of the caller's URL, set by redactTransport
+// for ridTransport.
+type origURLKey struct{}
+
+// origURL is the context redactTransport passes down: the caller's context,
+// its URL and, when the URL had user info, the redacted url.full (otelhttp
+// leaves user info out instead of replacing it). Being the context itself
+// saves an allocation.
+type origURL struct {
+	context.Context
+	u    *url.URL
+	full string
+	// used makes it serve one request only: a later request made with a
+	// context derived from this one (resp.Request.Context()) must not get
+	// this URL.
+	used atomic.Bool
+}
+
+func (o *origURL) Value(key any) any {
+	if _, ok := key.(origURLKey); ok {
+		return o
+	}
+	return o.Context.Value(key)
+}
+
+func (t *redactTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	ru, changed := t.redact.url(r.URL)
+	if !changed {
+		return t.next.RoundTrip(r)
+	}
+	o := &origURL{Context: r.Context(), u: r.URL}
+	if r.URL.User != nil {
+		o.full = ru.String()
+	}
+	r2 := r.WithContext(o)
+	r2.URL = ru
+	return t.next.RoundTrip(r2)
+}
+
+// CloseIdleConnections closes the idle connections of the base transport,
+// when it can.
+func (t *redactTransport) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// restoreURL puts the caller's URL back into r (otelhttp's own clone, see
+// ridTransport) when redactTransport replaced it, and sets the semantic
+// conventions' REDACTED:REDACTED user info on the span.
+func restoreURL(r *http.Request) {
+	o, ok := r.Context().Value(origURLKey{}).(*origURL)
+	if !ok || !o.used.CompareAndSwap(false, true) {
+		return
+	}
+	if o.full != "" {
+		trace.SpanFromContext(r.Context()).SetAttributes(attribute.String("url.full", o.full))
+	}
+	r.URL = o.u
 }
 
 // ridTransport runs inside otelhttp.Transport, which hands it a clone of the
-// caller's request; setting a header on that clone leaves the caller's
-// request untouched.
+// caller's request; setting a header or the URL on that clone leaves the
+// caller's request untouched.
 type ridTransport struct {
 	base   http.RoundTripper
 	header string
 }
 
 func (t *ridTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	restoreURL(r)
 	st, ok := r.Context().Value(ctxKey{}).(*state)
 	if ok && st.rid != "" && len(r.Header[t.header]) == 0 {
 		if r.Header == nil {

@@ -66,8 +66,22 @@ func (c *core) clone() *core {
 
 // With binds fields. A string field request_id is kept apart and written
 // after the trace fields; context.Context values are never encoded (the
-// bridge still receives them and uses them as the record's context).
-func (c *core) With(fields []zapcore.Field) zapcore.Core {
+// bridge still receives them and uses them as the record's context). A
+// field whose encoding panics is bound as a note (see safe.go).
+func (c *core) With(fields []zapcore.Field) (out zapcore.Core) {
+	fields = guardErrors(fields) // the bridge keeps a bound error to call later
+	defer func() {
+		if v := recover(); v != nil {
+			if !anyRisky(fields) {
+				panic(v)
+			}
+			out = c.with(guardFields(fields))
+		}
+	}()
+	return c.with(fields)
+}
+
+func (c *core) with(fields []zapcore.Field) zapcore.Core {
 	if len(fields) == 1 && fields[0].Type == zapcore.SkipType && fields[0].Key == spanBindKey {
 		if n, ok := fields[0].Interface.(*core); ok {
 			return n
@@ -163,21 +177,9 @@ func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Check
 
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	std := c.scrub(fields)
-	var err error
-	if c.json {
-		err = c.writeJSON(ent, std)
-	} else {
-		err = c.writeConsole(ent, std)
-	}
+	err := c.writeLine(ent, std)
 	if c.bridge != nil && c.bridge.Enabled(ent.Level) {
-		if len(c.lazy) == 0 {
-			err = multierr.Append(err, c.bridge.Write(ent, fields))
-		} else {
-			lf := getLazyFields()
-			lf.buf = append(append(lf.buf[:0], c.lazy...), fields...)
-			err = multierr.Append(err, c.bridge.Write(ent, lf.buf))
-			lf.free()
-		}
+		err = multierr.Append(err, c.writeBridge(ent, fields))
 	}
 	if c.spanErrors && c.span != nil && ent.Level >= zapcore.ErrorLevel {
 		c.recordError(fields)

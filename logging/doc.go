@@ -88,4 +88,14 @@
 // JSON escapes every control character, DEL, C1 controls and U+2028/2029;
 // the console format writes them as visible escapes, so no message or field
 // can forge a line or drive a terminal.
+//
+// A value whose Error, String, MarshalLogObject, MarshalLogArray or
+// MarshalJSON panics never crashes the caller, in the JSON and console
+// formats, through the OTLP bridge (where zap.Error becomes the record's
+// error) and in With: the line is written, and the field is replaced by
+// "<key>Error": "PANIC=<value>" (zap's own convention; "inlineError" for
+// zap.Inline). The same holds for a foreign zap logger given to
+// NewRequestContext or WithLazy (httpmw does so), whose core may be a tee
+// with a bridge: its lines' fields are guarded before they are written.
+// Neither allocates on a line that does not panic.
 package logging

@@ -189,7 +189,7 @@ func (e *foreignRequest) ownLogger() *zap.Logger {
 	} else {
 		o.with[1] = e.line[1]
 	}
-	own.Core = e.t.inner.With(o.with[:])
+	own.Core = safeWith(e.t.inner, o.with[:])
 	o.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: own}
 	l := e.t.l.With(o.field[:]...)
 	if !e.cl.own.CompareAndSwap(nil, l) {
@@ -442,14 +442,13 @@ func (c *lazyCore) With(fields []zapcore.Field) zapcore.Core {
 		}
 	}
 	n := *c
-	n.Core = c.Core.With(fields)
+	n.Core = safeWith(c.Core, guardErrors(fields))
 	return &n
 }
 
+// Check adds c itself, even without fields of its own, so that every line
+// passes through Write, which guards fields whose encoding may panic.
 func (c *lazyCore) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if len(c.pre) == 0 {
-		return c.Core.Check(ent, ce)
-	}
 	if c.Core.Enabled(ent.Level) {
 		return ce.AddCore(ent, c)
 	}
@@ -459,10 +458,12 @@ func (c *lazyCore) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.C
 // Write hands the entry to the wrapped core through its own Check, so the
 // levels of every core inside (a tee with an OTLP bridge, a sampler) still
 // apply; errors of such cores go to nowhere, as zap gives a core no error
-// output. zap's plain ioCore is written to directly.
+// output. zap's plain ioCore is written to directly. Fields whose encoding
+// may panic are guarded first (see safe.go).
 func (c *lazyCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	lf := getLazyFields()
 	lf.buf = append(append(lf.buf[:0], c.pre...), fields...)
+	guardInPlace(lf.buf, &lf.guards)
 	var err error
 	if c.direct {
 		err = c.Core.Write(ent, lf.buf)
@@ -480,6 +481,7 @@ type lazyFields struct {
 	fields []zapcore.Field
 	one    [1]zapcore.Field
 	buf    []zapcore.Field
+	guards []guard // for lazyCore.Write
 }
 
 var lazyPool = sync.Pool{New: func() any { return &lazyFields{buf: make([]zapcore.Field, 0, 16)} }}
@@ -488,6 +490,11 @@ func getLazyFields() *lazyFields { return lazyPool.Get().(*lazyFields) }
 
 func (lf *lazyFields) free() {
 	lf.lazy, lf.fields, lf.one[0] = nil, nil, zapcore.Field{}
+	if cap(lf.guards) > 64 {
+		lf.guards = nil
+	} else {
+		clear(lf.guards)
+	}
 	if cap(lf.buf) > 64 {
 		lf.buf = make([]zapcore.Field, 0, 16)
 	} else {

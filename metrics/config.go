@@ -175,18 +175,25 @@ func WithProtocol(protocol string) Option {
 // WithHeaders sets headers sent with every OTLP export (never logged). They
 // win over OTEL_EXPORTER_OTLP_METRICS_HEADERS and OTEL_EXPORTER_OTLP_HEADERS.
 func WithHeaders(h map[string]string) Option {
-	return optionFunc(func(c config) config {
-		if h == nil {
-			c.headers = nil
-			return c
-		}
-		c.headers = make(map[string]string, len(h))
-		for k, v := range h {
-			c.headers[k] = v
-		}
-		return c
-	})
+	if h == nil {
+		return optionFunc(func(c config) config { c.headers = nil; return c })
+	}
+	cp := make(map[string]string, len(h))
+	for k, v := range h {
+		cp[k] = v
+	}
+	return headersOption(cp)
 }
+
+// headersOption is WithHeaders' option. Its OTLPHeaders method lets
+// otel.Init, given it through WithMetricsOptions, scrub the values from
+// exporter errors.
+type headersOption map[string]string
+
+func (h headersOption) apply(c config) config { c.headers = h; return c }
+
+// OTLPHeaders returns the headers (not to be changed).
+func (h headersOption) OTLPHeaders() map[string]string { return h }
 
 // WithInsecure turns TLS off (true) or on (false) for the OTLP exporter. It
 // wins over OTEL_EXPORTER_OTLP_METRICS_INSECURE and OTEL_EXPORTER_OTLP_INSECURE.
@@ -294,7 +301,9 @@ func WithoutPrometheusServer() Option {
 // reader what wrap returns. Use it to observe exports, e.g. to count data
 // points exported and failed: the returned exporter must forward every
 // method (embedding the sdkmetric.Exporter it is given does that). The
-// Prometheus exporter is pulled, not pushed, and is not wrapped. A later
+// exporter wrap gets already receives valid UTF-8 only (invalid bytes in
+// attributes, exemplars, descriptions, scope or resource become U+FFFD).
+// The Prometheus exporter is pulled, not pushed, and is not wrapped. A later
 // call replaces an earlier one; nil removes the wrapper. If wrap returns
 // nil, New returns an error.
 func WithExporterWrapper(wrap func(name string, exp sdkmetric.Exporter) sdkmetric.Exporter) Option {

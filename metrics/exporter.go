@@ -8,12 +8,15 @@ import (
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/sanitize"
 )
 
 // pushExporter builds the OTLP or console exporter through otlpconf, which
 // validates every OTEL_EXPORTER_OTLP_* variable (including
 // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE) and passes the exporter
-// only what was set explicitly. It never blocks on connecting.
+// only what was set explicitly. It never blocks on connecting. The exporter
+// receives valid UTF-8 only (sanitize.MetricExporter), so one attribute
+// value with invalid bytes cannot fail a whole export.
 //
 // OTEL_METRICS_EXPORTER is resolved here (it may name several exporters), so
 // otlpconf is given the one exporter to build and does not see the variable.
@@ -29,8 +32,13 @@ func pushExporter(ctx context.Context, c config, name string) (sdkmetric.Exporte
 		return lookup(k)
 	})
 	exp, _, err := otlpconf.MetricExporter(ctx, src, c.overrides(name), nil)
-	if err != nil || exp == nil || c.wrap == nil {
+	if err != nil || exp == nil {
 		return exp, err
+	}
+	// Valid UTF-8 only, innermost: one invalid byte would fail the export.
+	exp = sanitize.MetricExporter(exp)
+	if c.wrap == nil {
+		return exp, nil
 	}
 	w := c.wrap(name, exp)
 	if w == nil {

@@ -9,7 +9,15 @@
 //	if err != nil {
 //		return err
 //	}
-//	defer tel.Shutdown(context.Background())
+//	srv := &http.Server{Addr: ":8080", Handler: httpmw.Handler(mux)}
+//	return tel.Run(ctx, otel.HTTPServer(srv))
+//
+// Run serves until SIGTERM or SIGINT, lets the requests in flight finish
+// (WithDrainTimeout), then flushes and shuts down the telemetry
+// (WithFlushTimeout), so that nothing queued is lost when the process exits.
+// A gRPC server, several servers (Servers) or a worker loop implementing
+// Server use the same call. Without Run, call Shutdown before the process
+// exits: a deferred Shutdown does not run when SIGTERM ends the process.
 //
 // Everything else comes from the standard environment (OTEL_SERVICE_NAME,
 // OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER, …) and otelkit's own

@@ -1,6 +1,7 @@
 package otel
 
 import (
+	"log"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,21 +16,32 @@ import (
 // delegates, once and for ever, to the first handler set.
 type errorSwitch struct {
 	target atomic.Pointer[rateLimitedHandler]
+	// last is the scrubber of the Telemetry shut down last: an export cut
+	// off by Shutdown's deadline may still fail, with a collector's answer
+	// quoting a header, after the switch pointed away.
+	last atomic.Pointer[scrubber]
 }
 
 var globalErrors = &errorSwitch{}
 
 func (s *errorSwitch) Handle(err error) {
+	if captureInitReport(err) {
+		return // Init writes it once its logger exists (startup.go)
+	}
 	if h := s.target.Load(); h != nil {
 		h.Handle(err)
 		return
 	}
 	// No live Telemetry: behave like the OpenTelemetry default.
-	otelDefaultHandle(err)
+	otelDefaultHandle(s.last.Load().Error(err))
 }
 
-// otelDefaultHandle writes err the way OpenTelemetry's default handler does.
-var otelDefaultHandle = func(err error) { zap.L().Warn("otel_error", zap.Error(err)) }
+// otelDefaultHandle writes err the way OpenTelemetry's default handler does
+// (plain text on stderr), user-info in URLs removed. Init may have made the
+// switch the SDK's handler for good (its default handler delegates once and
+// for ever), so with no live Telemetry this must behave as that default
+// would, not drop the error.
+var otelDefaultHandle = func(err error) { log.Print(redactError(err.Error())) }
 
 // rateLimitedHandler turns OpenTelemetry's internal errors (failed exports,
 // dropped records) into warning lines, at most one per interval; the lines
@@ -39,6 +51,8 @@ type rateLimitedHandler struct {
 	log      *zap.Logger
 	interval time.Duration
 	now      func() time.Time
+
+	scrub *scrubber // nil: URL user info only
 
 	mu         sync.Mutex
 	last       time.Time
@@ -67,7 +81,7 @@ func (h *rateLimitedHandler) Handle(err error) {
 	h.last = now
 	h.mu.Unlock()
 	h.log.Warn("otel_sdk_error",
-		zap.String("error", redactError(err.Error())),
+		zap.String("error", h.scrub.String(err.Error())),
 		zap.Int("suppressed_since_last", suppressed),
 		zap.Duration("rate_limit", h.interval),
 	)
@@ -82,6 +96,7 @@ func installErrorHandler(h *rateLimitedHandler) func() {
 	}
 	old := globalErrors.target.Swap(h)
 	return func() {
+		globalErrors.last.Store(h.scrub)
 		globalErrors.target.Store(old)
 		if prev != globalErrors {
 			otel.SetErrorHandler(prev)

@@ -3,6 +3,7 @@ package otel_test
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -12,22 +13,22 @@ import (
 )
 
 // The program from the design document: one Init, the middleware around a
-// mux, and handlers that log through the request's context. (Compiled, not
-// run: it serves until killed.)
+// mux, handlers that log through the request's context, and Run, which
+// drains the requests in flight and flushes the telemetry on SIGTERM.
+// (Compiled, not run: it serves until stopped.)
 func Example() {
 	run := func(ctx context.Context) error {
 		tel, err := otel.Init(ctx, otel.WithServiceName("checkout")) // the rest comes from OTEL_* variables
 		if err != nil {
 			return err
 		}
-		defer tel.Shutdown(context.Background())
-
 		mux := http.NewServeMux()
 		mux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
 			log := logging.FromContext(r.Context()) // carries trace_id, span_id, request_id
 			log.Info("order_loaded", zap.String("order_id", r.PathValue("id")))
 		})
-		return http.ListenAndServe(":8080", httpmw.Handler(mux))
+		srv := &http.Server{Addr: ":8080", Handler: httpmw.Handler(mux), ReadHeaderTimeout: 5 * time.Second}
+		return tel.Run(ctx, otel.HTTPServer(srv))
 	}
 	_ = run
 }

@@ -32,6 +32,7 @@ type exportHealth struct {
 	lastSuccess atomic.Int64 // unix nanoseconds, 0 = never
 	lastFailure atomic.Int64
 	lastErr     atomic.Pointer[string]
+	scrub       *scrubber // set before the first export; nil: URL user info only
 	dropped     [len(dropReasons)]atomic.Int64
 
 	sig int      // sigTraces, sigMetrics or sigLogs
@@ -71,7 +72,7 @@ func (h *exportHealth) record(n int, err error, now time.Time) {
 		h.lastFailure.Store(now.UnixNano())
 		h.drop(reason, lost)
 	}
-	msg := redactError(err.Error())
+	msg := h.scrub.String(err.Error())
 	if len(msg) > maxErrorLen {
 		msg = msg[:maxErrorLen] + "…"
 	}
@@ -100,7 +101,8 @@ type ExportStatus struct {
 	FailedBatches int64      `json:"failed_batches"`
 	LastSuccess   *time.Time `json:"last_success,omitempty"`
 	LastFailure   *time.Time `json:"last_failure,omitempty"`
-	// LastError has URL credentials removed and is at most 512 bytes.
+	// LastError has URL credentials and the configured OTLP header values
+	// removed, and is at most 512 bytes.
 	LastError string `json:"last_error,omitempty"`
 }
 

@@ -3,7 +3,9 @@ package otel
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -59,6 +61,15 @@ type SignalConfig struct {
 	// Error is set when the configuration could not be resolved again for
 	// display (it was valid when Init ran).
 	Error string `json:"error,omitempty"`
+}
+
+// clone returns a deep copy of sc: Health hands out copies, so that a
+// caller changing them cannot change the next answer.
+func (sc SignalConfig) clone() SignalConfig {
+	sc.Exporters = slices.Clone(sc.Exporters)
+	sc.HeaderNames = slices.Clone(sc.HeaderNames)
+	sc.Sources = maps.Clone(sc.Sources)
+	return sc
 }
 
 func signalConfig(r otlpconf.Resolved, err error) SignalConfig {
@@ -161,7 +172,7 @@ func (t *Telemetry) Health() Health {
 	h.Uptime = time.Since(hs.started).Round(time.Second).String()
 	h.LogLevelSrc = hs.logLevelSource
 	for k, v := range hs.config {
-		h.Config[k] = v
+		h.Config[k] = v.clone() // the caller may change what it gets
 	}
 	if hs.tracesTracked.Load() {
 		h.Export["traces"] = hs.traces.status()

@@ -34,7 +34,16 @@ func TestHealthMetricsAndLogsExport(t *testing.T) {
 	t.Setenv("OTEL_METRIC_EXPORT_TIMEOUT", "500")
 	t.Setenv("OTEL_BLRP_EXPORT_TIMEOUT", "500")
 	c := faults.NewHTTP(t, faults.Behaviour{Status: http.StatusServiceUnavailable, FailFirst: -1})
+	// User info in the endpoint is an error (the exporters would not send
+	// it) that does not show the password.
 	endpoint := strings.Replace(c.Endpoint, "http://", "http://exporter:"+password+"@", 1)
+	if tel, err := Init(context.Background(), WithoutGlobals(), WithOTLPEndpoint(endpoint), WithLogOutput(&healthBuf{})); err == nil {
+		_ = tel.Shutdown(context.Background())
+		t.Fatal("Init accepted an endpoint with user info")
+	} else if strings.Contains(err.Error(), password) {
+		t.Fatalf("Init error shows the password: %v", err)
+	}
+	endpoint = c.Endpoint
 	tel := initHealth(t, &healthBuf{}, WithoutGlobals(), WithOTLPEndpoint(endpoint), WithOTLPProtocol("http/protobuf"),
 		WithOTLPHeaders(map[string]string{"api-key": apiKey}), WithOTLPTimeout(300*time.Millisecond),
 		WithTracesExporter("none"))

@@ -88,8 +88,17 @@ func TestHealthSecretsNeverShown(t *testing.T) {
 			}
 			addr := l.Addr().String()
 			_ = l.Close() // connections are refused: exports fail
-			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://exporter:"+password+"@"+addr)
 			t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "api-key="+apiKey+",authorization=Bearer%20"+bearer)
+			// User info in the endpoint would not be sent: an Init error
+			// that does not show it.
+			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://exporter:"+password+"@"+addr)
+			if tel, err := Init(context.Background(), WithoutGlobals(), WithLogOutput(&healthBuf{})); err == nil {
+				_ = tel.Shutdown(context.Background())
+				t.Fatal("Init accepted an endpoint with user info")
+			} else if strings.Contains(err.Error(), password) || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_ENDPOINT") {
+				t.Fatalf("Init error %v: shows the password or does not name the variable", err)
+			}
+			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+addr)
 			t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
 			t.Setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "300")
 			t.Setenv("OTELKIT_LOG_LEVEL", "debug")

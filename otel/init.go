@@ -57,6 +57,7 @@ type Telemetry struct {
 	logger *logging.Logger
 	errs   *rateLimitedHandler
 	hs     *healthState // for HealthHandler
+	scrub  *scrubber    // configured header values, kept out of every error
 
 	shutdownTimeout time.Duration
 	restore         func()
@@ -72,7 +73,10 @@ type Telemetry struct {
 // zap globals; Shutdown puts the previous ones back.
 //
 // Init never blocks on reaching a collector. An invalid setting makes it
-// return an error that names the variable, its value and what is allowed;
+// return an error that names the variable, its value and what is allowed
+// (text that is not valid UTF-8, in any OTEL_* or OTELKIT_* variable or in
+// an option that becomes a resource attribute, endpoint or header, is an
+// error that does not show the value);
 // values the specification says to ignore with a warning are logged at
 // warn level through the new logger and the default is used.
 func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
@@ -81,6 +85,9 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	}
 	c := newConfig(opts)
 	src := env.FromOS()
+	if err := c.checkUTF8(src); err != nil {
+		return nil, err
+	}
 
 	disabled, _, err := src.Bool("OTEL_SDK_DISABLED")
 	if err != nil {
@@ -94,8 +101,18 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	if t.shutdownTimeout <= 0 {
 		t.shutdownTimeout = DefaultShutdownTimeout
 	}
+	// Exporter errors may quote a header the collector rejected; Init's own
+	// errors never do (otlpconf names items, never keys or values), and
+	// are left as they are, so that errors.As still finds an *env.Error.
+	t.scrub = newScrubber(otlpconf.HeaderValues(src, c.configuredHeaders()...))
+	// What the SDK reports while the resource and the providers are built
+	// is held until the logger exists (startup.go).
+	reports := beginInitReports()
+	defer reports.end() // whatever happens; end is idempotent
+	var warnings []configWarning
 	defer func() {
 		if err != nil {
+			t.report(warnings, reports)
 			// Release whatever was built before the failure.
 			sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
@@ -104,7 +121,6 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		}
 	}()
 
-	var warnings []string
 	t.res, warnings = buildResource(ctx, c)
 	serviceName := "otelkit"
 	if v, ok := t.res.Set().Value(keyServiceName); ok {
@@ -112,6 +128,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	}
 
 	t.hs = newHealthState(time.Now())
+	t.hs.useScrubber(t.scrub)
 	// Logs first, so that what follows can warn through the logger.
 	if !disabled {
 		var (
@@ -149,10 +166,11 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	}
 	zl := t.logger.Zap()
 	t.errs = newRateLimitedHandler(zl, 10*time.Second)
+	t.errs.scrub = t.scrub
 	t.hs.drops.start(zl)
 	warn := func(err error) {
 		if err != nil {
-			zl.Warn("otelkit_config_warning", zap.String("detail", err.Error()))
+			zl.Warn("otelkit_config_warning", zap.String("detail", t.scrub.String(err.Error())))
 		}
 	}
 
@@ -194,15 +212,14 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		return nil, err
 	}
 
+	reports.end() // before installGlobals, which records the handler to put back
 	if c.globals {
 		if !live.CompareAndSwap(nil, t) {
 			return nil, ErrAlreadyInitialized
 		}
 		t.restore = t.installGlobals(prop)
 	}
-	for _, w := range warnings {
-		zl.Warn("otelkit_config_warning", zap.String("detail", w))
-	}
+	t.report(warnings, reports)
 	return t, nil
 }
 
@@ -278,8 +295,10 @@ func boundedContext(ctx context.Context, def time.Duration) (context.Context, co
 // logger and puts back the globals Init replaced. It is bounded by ctx; a
 // ctx without deadline is bounded by DefaultShutdownTimeout (or
 // WithShutdownTimeout), and an already cancelled ctx by a fresh second.
-// Errors are joined. Safe to call more than once and from several
-// goroutines: later calls return the first call's result.
+// Errors are joined; the configured OTLP header values are scrubbed from
+// their text (errors.Is still works on the result). Safe to call more than
+// once and from several goroutines: later calls return the first call's
+// result.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	if t == nil {
 		return nil
@@ -293,7 +312,7 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 			t.restore()
 			live.CompareAndSwap(t, nil)
 		}
-		t.shutdownErr = err
+		t.shutdownErr = t.scrub.Error(err)
 	})
 	return t.shutdownErr
 }
@@ -322,7 +341,8 @@ func (t *Telemetry) shutdownProviders(ctx context.Context) error {
 }
 
 // ForceFlush exports everything the three providers hold, in parallel,
-// bounded like Shutdown. Errors are joined. After Shutdown it does nothing.
+// bounded like Shutdown. Errors are joined and scrubbed like Shutdown's.
+// After Shutdown it does nothing.
 func (t *Telemetry) ForceFlush(ctx context.Context) error {
 	if t == nil || t.closed.Load() {
 		return nil
@@ -339,7 +359,7 @@ func (t *Telemetry) ForceFlush(ctx context.Context) error {
 	if t.slp != nil {
 		fns = append(fns, t.slp.ForceFlush)
 	}
-	return parallel(fctx, fns)
+	return t.scrub.Error(parallel(fctx, fns))
 }
 
 // parallel runs fns concurrently and joins their errors; it returns when

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -25,70 +28,35 @@ const (
 // OTEL_SERVICE_NAME, OTELKIT_ENVIRONMENT, options. It never fails: a
 // malformed variable or a schema-URL conflict becomes a warning and the
 // resource is still used (schemaless on conflict).
-func buildResource(ctx context.Context, c config) (*resource.Resource, []string) {
-	var warnings []string
-	var base []attribute.KeyValue
-	bi, haveBI := debug.ReadBuildInfo()
-	if haveBI {
-		if name := serviceNameFromBuildInfo(bi); name != "" {
-			base = append(base, keyServiceName.String(name))
-		}
-		if v := bi.Main.Version; v != "" && v != "(devel)" {
-			base = append(base, keyServiceVersion.String(v))
-		}
-	}
-
-	opts := []resource.Option{
-		resource.WithAttributes(base...),
-		resource.WithTelemetrySDK(),
-	}
-	if c.detectors {
-		// Command-line arguments are deliberately not detected: they often
-		// carry credentials.
-		opts = append(opts,
-			resource.WithHost(),
-			resource.WithOS(),
-			resource.WithProcessPID(),
-			resource.WithProcessExecutableName(),
-			resource.WithProcessExecutablePath(),
-			resource.WithProcessOwner(),
-			resource.WithProcessRuntimeName(),
-			resource.WithProcessRuntimeVersion(),
-			resource.WithProcessRuntimeDescription(),
-			resource.WithContainer(),
-		)
-	}
-	opts = append(opts, resource.WithFromEnv())
-
-	var top []attribute.KeyValue
-	if v, ok := lookupTrimmed("OTELKIT_ENVIRONMENT"); ok {
-		top = append(top, keyEnvironment.String(v))
-	}
-	top = append(top, c.attrs...)
-	if c.environment != "" {
-		top = append(top, keyEnvironment.String(c.environment))
-	}
-	if c.serviceVersion != "" {
-		top = append(top, keyServiceVersion.String(c.serviceVersion))
-	}
-	if c.serviceName != "" {
-		top = append(top, keyServiceName.String(c.serviceName))
-	}
-	opts = append(opts, resource.WithAttributes(top...))
-
-	res, err := resource.New(ctx, opts...)
+func buildResource(ctx context.Context, c config) (*resource.Resource, []configWarning) {
+	var warnings []configWarning
+	detected, err := resource.New(ctx, detectorOptions(c)...)
 	if err != nil {
-		switch {
-		case errors.Is(err, resource.ErrSchemaURLConflict):
-			warnings = append(warnings, "resource detectors disagree on the schema URL; the resource is used without one: "+err.Error())
-		case errors.Is(err, resource.ErrPartialResource):
-			warnings = append(warnings, fmt.Sprintf("OTEL_RESOURCE_ATTRIBUTES=%q is malformed and was ignored (allowed: comma-separated key=value pairs, values percent-encoded): %v",
-				os.Getenv("OTEL_RESOURCE_ATTRIBUTES"), err))
-		default:
-			warnings = append(warnings, "resource detection was incomplete: "+err.Error())
+		if errors.Is(err, resource.ErrSchemaURLConflict) {
+			warnings = append(warnings, configWarning{detail: "resource detectors disagree on the schema URL; the resource is used without one: " + err.Error()})
+		} else {
+			warnings = append(warnings, configWarning{detail: "resource detection was incomplete: " + err.Error()})
 		}
-		if res == nil {
-			res = resource.Empty()
+		if detected == nil {
+			detected = resource.Empty()
+		}
+	}
+	// The environment on its own, so that what it reports is told apart
+	// from the detectors' (and never repeated: it holds the value).
+	fromEnv, envErr := resource.New(ctx, resource.WithFromEnv())
+	if w, malformed := resourceAttrsReport(os.Getenv(resourceAttrsVar)); malformed {
+		warnings = append(warnings, configWarning{variable: resourceAttrsVar, detail: w})
+	} else if envErr != nil {
+		warnings = append(warnings, configWarning{variable: resourceAttrsVar, detail: resourceAttrsVar +
+			" is malformed in a way otelkit does not recognise; the SDK applied what it could parse (values are never shown)"})
+	}
+	if fromEnv == nil {
+		fromEnv = resource.Empty()
+	}
+	res := detected
+	for _, r := range []*resource.Resource{fromEnv, resource.NewSchemaless(topAttributes(c)...)} {
+		if merged, mErr := resource.Merge(res, r); mErr == nil {
+			res = merged
 		}
 	}
 
@@ -105,10 +73,63 @@ func buildResource(ctx context.Context, c config) (*resource.Resource, []string)
 				res = r
 			}
 		}
-		warnings = append(warnings, "service.name is "+fallback+
-			": set it with otel.WithServiceName, OTEL_SERVICE_NAME or service.name in OTEL_RESOURCE_ATTRIBUTES")
+		warnings = append(warnings, configWarning{detail: "service.name is " + fallback +
+			": set it with otel.WithServiceName, OTEL_SERVICE_NAME or service.name in OTEL_RESOURCE_ATTRIBUTES"})
 	}
 	return res, warnings
+}
+
+// detectorOptions are the resource sources below the environment: the
+// build info, the SDK's own attributes and, unless WithoutDetectors, the
+// host, OS, process and container detectors.
+func detectorOptions(c config) []resource.Option {
+	var base []attribute.KeyValue
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if name := serviceNameFromBuildInfo(bi); name != "" {
+			base = append(base, keyServiceName.String(name))
+		}
+		if v := bi.Main.Version; v != "" && v != "(devel)" {
+			base = append(base, keyServiceVersion.String(v))
+		}
+	}
+	opts := []resource.Option{resource.WithAttributes(base...), resource.WithTelemetrySDK()}
+	if c.detectors {
+		// Command-line arguments are deliberately not detected: they often
+		// carry credentials.
+		opts = append(opts,
+			resource.WithHost(),
+			resource.WithOS(),
+			resource.WithProcessPID(),
+			resource.WithProcessExecutableName(),
+			resource.WithProcessExecutablePath(),
+			resource.WithProcessOwner(),
+			resource.WithProcessRuntimeName(),
+			resource.WithProcessRuntimeVersion(),
+			resource.WithProcessRuntimeDescription(),
+			resource.WithContainer(),
+		)
+	}
+	return opts
+}
+
+// topAttributes are the sources above the environment, lowest first:
+// OTELKIT_ENVIRONMENT, then the options.
+func topAttributes(c config) []attribute.KeyValue {
+	var top []attribute.KeyValue
+	if v, ok := lookupTrimmed("OTELKIT_ENVIRONMENT"); ok {
+		top = append(top, keyEnvironment.String(v))
+	}
+	top = append(top, c.attrs...)
+	if c.environment != "" {
+		top = append(top, keyEnvironment.String(c.environment))
+	}
+	if c.serviceVersion != "" {
+		top = append(top, keyServiceVersion.String(c.serviceVersion))
+	}
+	if c.serviceName != "" {
+		top = append(top, keyServiceName.String(c.serviceName))
+	}
+	return top
 }
 
 // serviceNameFromBuildInfo returns the last element of the main module's
@@ -129,4 +150,110 @@ func serviceNameFromBuildInfo(bi *debug.BuildInfo) string {
 func lookupTrimmed(name string) (string, bool) {
 	v := strings.TrimSpace(os.Getenv(name))
 	return v, v != ""
+}
+
+const resourceAttrsVar = "OTEL_RESOURCE_ATTRIBUTES"
+
+// Bounds of the resource attributes warning, whatever the variable holds.
+const (
+	maxListed     = 8  // keys or pairs named per list
+	maxKeyInWarn  = 64 // bytes of one key
+	allowedInWarn = "comma-separated key=value pairs, values percent-encoded"
+)
+
+// resourceAttrsReport says what the SDK makes of v, a value of
+// OTEL_RESOURCE_ATTRIBUTES, when it is malformed: how many pairs it applied
+// and under which keys, which pairs it skipped (by position, since a pair
+// without "=" may be a secret) and which values it applied as written
+// because they are not valid percent-encoding. It never repeats a value and
+// its length is bounded.
+func resourceAttrsReport(v string) (string, bool) {
+	p := parseResourceAttrs(v)
+	if len(p.skipped) == 0 && len(p.undecoded) == 0 {
+		return "", false
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s is malformed: applied %d of %d pairs", resourceAttrsVar, len(p.applied), p.pairs)
+	if len(p.applied) > 0 {
+		b.WriteString(" (keys: " + boundedList(p.applied, keyForWarning) + ")")
+	}
+	if len(p.skipped) > 0 {
+		b.WriteString("; skipped " + boundedList(p.skipped, nil))
+	}
+	if len(p.undecoded) > 0 {
+		b.WriteString("; applied as written, not percent-decoded: " + boundedList(p.undecoded, keyForWarning))
+	}
+	b.WriteString("; values are not shown (allowed: " + allowedInWarn + ")")
+	return b.String(), true
+}
+
+// parsedAttrs is what the SDK applies of OTEL_RESOURCE_ATTRIBUTES.
+type parsedAttrs struct {
+	pairs     int
+	applied   []string // keys, in order (a repeated key: the last value wins)
+	skipped   []string // "pair N (why)"
+	undecoded []string // keys whose value was applied without percent-decoding
+}
+
+// parseResourceAttrs follows the SDK's parser (sdk/resource env.go): pairs
+// split on ",", key and value on the first "=", both trimmed, an empty key
+// dropped, a value that does not percent-decode kept as written.
+// TestResourceAttrsReportMatchesSDK holds the two together.
+func parseResourceAttrs(v string) parsedAttrs {
+	var p parsedAttrs
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return p
+	}
+	pairs := strings.Split(v, ",")
+	p.pairs = len(pairs)
+	for i, pair := range pairs {
+		k, val, found := strings.Cut(pair, "=")
+		key := strings.TrimSpace(k)
+		switch {
+		case !found:
+			p.skipped = append(p.skipped, "pair "+strconv.Itoa(i+1)+` (no "=")`)
+			continue
+		case key == "":
+			p.skipped = append(p.skipped, "pair "+strconv.Itoa(i+1)+" (empty key)")
+			continue
+		}
+		p.applied = append(p.applied, key)
+		if _, err := url.PathUnescape(strings.TrimSpace(val)); err != nil {
+			p.undecoded = append(p.undecoded, key)
+		}
+	}
+	return p
+}
+
+// boundedList joins the first maxListed items, each through f when given,
+// and says how many more there are.
+func boundedList(items []string, f func(string) string) string {
+	n := min(len(items), maxListed)
+	shown := make([]string, n)
+	for i := range n {
+		shown[i] = items[i]
+		if f != nil {
+			shown[i] = f(items[i])
+		}
+	}
+	s := strings.Join(shown, ", ")
+	if more := len(items) - n; more > 0 {
+		s += ", … and " + strconv.Itoa(more) + " more"
+	}
+	return s
+}
+
+// keyForWarning is a key fit for a warning line: valid UTF-8, quoted, at
+// most maxKeyInWarn bytes of it.
+func keyForWarning(k string) string {
+	k = strings.ToValidUTF8(k, "\uFFFD")
+	if len(k) > maxKeyInWarn {
+		cut := maxKeyInWarn
+		for cut > 0 && !utf8.RuneStart(k[cut]) {
+			cut--
+		}
+		k = k[:cut] + "…"
+	}
+	return strconv.Quote(k)
 }

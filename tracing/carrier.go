@@ -5,22 +5,33 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
+
+	"github.com/otelkit/otelkit/internal/w3c"
 )
 
 // Inject writes the trace context and baggage of ctx into headers (for
 // example a queue message's headers) with the global propagator, which
 // otel.Init sets from OTEL_PROPAGATORS (default tracecontext, baggage). A
-// nil map is left alone.
+// tracestate or baggage over the W3C limits (8192 bytes; 64 baggage
+// members) is cut to them as the specifications say. A nil map is left
+// alone.
 func Inject(ctx context.Context, headers map[string]string) {
 	if headers == nil {
 		return
 	}
-	otel.GetTextMapPropagator().Inject(ctx, propagation.MapCarrier(headers))
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	w3cGlobal.Inject(ctx, propagation.MapCarrier(headers))
 }
 
 // Extract returns ctx with the trace context and baggage found in headers,
-// so a span started from it continues the producer's trace. Invalid or
-// missing headers leave ctx as it was.
+// so a span started from it continues the producer's trace. Header names
+// match without regard to case. traceparent, tracestate and baggage are read
+// as W3C Trace Context Level 2 and W3C Baggage say: invalid members are
+// dropped one by one, and a field over its size limit is dropped unread (see
+// the httpmw package documentation, "Trace context"). Invalid or missing
+// headers leave ctx as it was.
 func Extract(ctx context.Context, headers map[string]string) context.Context {
 	if ctx == nil {
 		ctx = context.Background()
@@ -28,5 +39,21 @@ func Extract(ctx context.Context, headers map[string]string) context.Context {
 	if len(headers) == 0 {
 		return ctx
 	}
-	return otel.GetTextMapPropagator().Extract(ctx, propagation.MapCarrier(headers))
+	return w3cGlobal.Extract(ctx, w3c.MapCarrier(headers))
 }
+
+// w3cGlobal is the global propagator, looked up at each call, behind
+// internal/w3c.
+var w3cGlobal = w3c.Propagator(globalPropagator{})
+
+type globalPropagator struct{}
+
+func (globalPropagator) Inject(ctx context.Context, c propagation.TextMapCarrier) {
+	otel.GetTextMapPropagator().Inject(ctx, c)
+}
+
+func (globalPropagator) Extract(ctx context.Context, c propagation.TextMapCarrier) context.Context {
+	return otel.GetTextMapPropagator().Extract(ctx, c)
+}
+
+func (globalPropagator) Fields() []string { return otel.GetTextMapPropagator().Fields() }

@@ -2,10 +2,12 @@ package tracing
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -35,5 +37,63 @@ func TestInjectExtractRoundTrip(t *testing.T) {
 		if sc := trace.SpanContextFromContext(Extract(nil, bad)); sc.IsValid() { //nolint:staticcheck // nil ctx is tolerated on purpose
 			t.Errorf("Extract(%v) gave a valid span context", bad)
 		}
+	}
+}
+
+// Extract reads queue headers as W3C Trace Context Level 2 and W3C Baggage
+// say (the conformance suite over HTTP is in httpmw): names in any case,
+// invalid members dropped one by one, oversized fields dropped unread.
+func TestExtractW3C(t *testing.T) {
+	prev := otel.GetTextMapPropagator()
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	t.Cleanup(func() { otel.SetTextMapPropagator(prev) })
+	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+	ctx := Extract(context.Background(), map[string]string{
+		"Traceparent": tp,
+		"TraceState":  " foo=1,BAD=x,, bar=2 ",
+		"baggage":     "a=1,not a member,b=2",
+	})
+	sc := trace.SpanContextFromContext(ctx)
+	if sc.TraceID().String() != "4bf92f3577b34da6a3ce929d0e0e4736" || sc.TraceState().String() != "foo=1,bar=2" {
+		t.Errorf("span context %v, tracestate %q", sc, sc.TraceState().String())
+	}
+	if bag := baggage.FromContext(ctx); bag.Len() != 2 || bag.Member("b").Value() != "2" {
+		t.Errorf("baggage %q", bag.String())
+	}
+
+	ctx = Extract(context.Background(), map[string]string{"traceparent": tp, "tracestate": "a=" + strings.Repeat("x", 1<<20)})
+	if sc := trace.SpanContextFromContext(ctx); !sc.IsValid() || sc.TraceState().Len() != 0 {
+		t.Errorf("1 MiB tracestate: span context %v, tracestate %d bytes", sc, len(sc.TraceState().String()))
+	}
+	// The same field under two spellings with different values is a
+	// repeated traceparent: ambiguous, so not continued.
+	ctx = Extract(context.Background(), map[string]string{"traceparent": tp, "TRACEPARENT": strings.Replace(tp, "b7-01", "b8-01", 1)})
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		t.Errorf("differing traceparents continued: %v", sc)
+	}
+}
+
+func TestInjectBoundsTraceState(t *testing.T) {
+	prev := otel.GetTextMapPropagator()
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	t.Cleanup(func() { otel.SetTextMapPropagator(prev) })
+	var ts trace.TraceState
+	for i := 0; i < 32; i++ {
+		ts, _ = ts.Insert(fmt.Sprintf("k%02d", i), strings.Repeat("v", 200))
+	}
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceState: ts})
+	headers := map[string]string{}
+	Inject(trace.ContextWithSpanContext(context.Background(), sc), headers)
+	if got := headers["tracestate"]; got != ts.String() {
+		t.Errorf("a tracestate within the limits was changed: %d -> %d bytes", len(ts.String()), len(got))
+	}
+	for i := 0; i < 32; i++ {
+		ts, _ = ts.Insert(fmt.Sprintf("k%02d%s", i, strings.Repeat("x", 250)), strings.Repeat("v", 256))
+	}
+	sc = trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceState: ts})
+	Inject(trace.ContextWithSpanContext(context.Background(), sc), headers)
+	if got := headers["tracestate"]; len(ts.String()) <= 8192 || len(got) > 8192 || got == "" {
+		t.Errorf("tracestate of %d bytes sent as %d bytes", len(ts.String()), len(got))
 	}
 }

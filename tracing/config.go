@@ -56,15 +56,18 @@ func WithResource(r *resource.Resource) Option {
 
 // WithExporterWrapper wraps the span exporter the provider sends to
 // (WithSpanExporter's, or the one the configuration builds; not called for
-// "none"), for example to count exports. A wrapper that returns nil makes
-// NewTracerProvider fail.
+// "none"), for example to count exports. The wrapper gets the exporter
+// already guarded to receive valid UTF-8 only. A wrapper that returns nil
+// makes NewTracerProvider fail.
 func WithExporterWrapper(wrap func(sdktrace.SpanExporter) sdktrace.SpanExporter) Option {
 	return optionFunc(func(c config) config { c.wrap = wrap; return c })
 }
 
 // WithSpanExporter sends spans to e through a batch span processor, in place
 // of the exporter OTEL_TRACES_EXPORTER and the OTLP options would build.
-// The provider shuts e down with itself. A nil exporter is ignored.
+// The provider shuts e down with itself. A nil exporter is ignored. Like
+// the exporters otelkit builds, e receives spans whose text is valid UTF-8
+// (invalid bytes become U+FFFD).
 func WithSpanExporter(e sdktrace.SpanExporter) Option {
 	return optionFunc(func(c config) config {
 		if e != nil {
@@ -110,8 +113,18 @@ func WithHeaders(headers map[string]string) Option {
 	for k, v := range headers {
 		cp[k] = v
 	}
-	return optionFunc(func(c config) config { c.otlp.Headers = cp; return c })
+	return headersOption(cp)
 }
+
+// headersOption is WithHeaders' option. Its OTLPHeaders method lets
+// otel.Init, given it through WithTracingOptions, scrub the values from
+// exporter errors.
+type headersOption map[string]string
+
+func (h headersOption) apply(c config) config { c.otlp.Headers = h; return c }
+
+// OTLPHeaders returns the headers (not to be changed).
+func (h headersOption) OTLPHeaders() map[string]string { return h }
 
 // WithInsecure chooses plaintext (true) or TLS (false) for the OTLP
 // exporter. It wins over OTEL_EXPORTER_OTLP_TRACES_INSECURE,

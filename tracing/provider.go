@@ -12,6 +12,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/sanitize"
 )
 
 // DefaultAttributeValueLengthLimit is the longest attribute value otelkit
@@ -61,7 +62,11 @@ func DefaultSpanLimits() sdktrace.SpanLimits {
 // The exporter is WithSpanExporter's, else the one OTEL_TRACES_EXPORTER and
 // the OTLP options name; "none" gives a provider without exporter. It is
 // wrapped in a batch span processor that behaves like the SDK's and reports
-// every span it drops to WithDropHandler. Construction never waits for the
+// every span it drops to WithDropHandler. Whichever exporter it is, it
+// receives only valid UTF-8: invalid bytes in any span text (name,
+// attributes, events, links, status, scope, resource) become U+FFFD on the
+// batch processor's goroutine, so that one hostile request cannot fail a
+// whole batch. Construction never waits for the
 // collector. The caller owns the provider and must Shutdown it.
 func NewTracerProvider(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, error) {
 	if ctx == nil {
@@ -110,6 +115,10 @@ func NewTracerProvider(ctx context.Context, opts ...Option) (*sdktrace.TracerPro
 		}
 	}
 
+	// Every exporter, built or given, gets valid UTF-8 only: one invalid
+	// byte would fail the whole batch. Innermost, so that other wrappers
+	// see what is exported.
+	exp = sanitize.SpanExporter(exp)
 	if exp != nil && cfg.wrap != nil {
 		if exp = cfg.wrap(exp); exp == nil {
 			return nil, errors.New("tracing: WithExporterWrapper returned a nil exporter")

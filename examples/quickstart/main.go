@@ -21,10 +21,8 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -38,9 +36,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
@@ -81,47 +77,33 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			otel.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(&spanPrinter{w: out})),
 		)
 	}
-	tel, err := otel.Init(ctx, opts...)
+	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = tel.Shutdown(sctx)
-	}()
-	log := tel.Logger()
-
-	ln, err := net.Listen("tcp", *addr)
+	tel, err := otel.Init(ctx, opts...)
 	if err != nil {
+		_ = ln.Close()
 		return err
 	}
 	srv := &http.Server{
 		Handler:           httpmw.Handler(newMux(), httpmw.WithSkipPaths("/healthz")),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("server_failed", logging.Err(err))
-		}
-	}()
-	log.Info("server_started", zap.String("addr", ln.Addr().String()))
+	tel.Logger().Info("server_started", zap.String("addr", ln.Addr().String()))
 
-	if *serve {
-		<-ctx.Done()
-	} else {
-		exercise(ctx, "http://"+ln.Addr().String())
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	if !*serve {
+		go func() {
+			defer stop() // the exercise is over: stop as a signal would
+			exercise(ctx, "http://"+ln.Addr().String())
+		}()
 	}
-
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err = srv.Shutdown(sctx)
-	wg.Wait()
-	log.Info("server_stopped")
-	return err
+	// Run serves until SIGINT or SIGTERM (or, without -serve, until the
+	// exercise is over), lets the requests in flight finish, then flushes
+	// and shuts down the telemetry, so nothing queued is lost on exit.
+	return tel.Run(ctx, otel.HTTPServerOn(srv, ln))
 }
 
 // collectorConfigured reports whether the environment points the exporters

@@ -16,9 +16,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -30,9 +28,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "twoservices:", err)
 		os.Exit(1)
 	}
@@ -61,14 +57,54 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("-role %q: allowed: frontend, backend, both", o.role)
 	}
 
-	common := []otel.Option{otel.WithLogOutput(zapcore.AddSync(out))}
-	var stops []func()
-	defer func() {
-		for i := len(stops) - 1; i >= 0; i-- {
-			stops[i]()
-		}
-	}()
+	p, err := start(ctx, o, out)
+	defer p.close()
+	if err != nil {
+		return err
+	}
 
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var exerciseErr error
+	exercised := make(chan struct{})
+	if o.serve || p.frontendURL == "" {
+		close(exercised)
+	} else {
+		go func() {
+			defer close(exercised)
+			defer stop() // the exercise is over: stop as a signal would
+			exerciseErr = checkout(ctx, p.frontendURL)
+		}()
+	}
+	// Run serves until SIGINT or SIGTERM (or the end of the exercise), lets
+	// the requests in flight finish, then flushes the telemetry.
+	err = p.owner.Run(ctx, otel.Servers(p.servers...))
+	<-exercised
+	return errors.Join(err, exerciseErr)
+}
+
+// process is what this process runs: its servers, the one taking outside
+// traffic first (Run stops them in this order), and the Telemetry Run
+// flushes.
+type process struct {
+	servers     []otel.Server
+	owner       *otel.Telemetry
+	frontendURL string
+	cleanup     []func()
+}
+
+// close shuts down what Run does not: the backend's Telemetry with -role
+// both, after Run has drained both servers, and everything when start
+// failed half way. Shutdown twice is a no-op.
+func (p *process) close() {
+	for i := len(p.cleanup) - 1; i >= 0; i-- {
+		p.cleanup[i]()
+	}
+}
+
+func start(ctx context.Context, o options, out io.Writer) (*process, error) {
+	p := &process{}
+	common := []otel.Option{otel.WithLogOutput(zapcore.AddSync(out))}
 	backendURL := o.backendURL
 	if o.role == "backend" || o.role == "both" {
 		addr := o.addr
@@ -81,44 +117,52 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		tel, err := otel.Init(ctx, opts...)
 		if err != nil {
-			return err
+			return p, err
 		}
-		stops = append(stops, shutdownFunc(tel))
+		p.cleanup = append(p.cleanup, func() { shutdown(tel) })
 		h := httpmw.Handler(backendMux(),
 			httpmw.WithTracerProvider(tel.TracerProvider()),
 			httpmw.WithMeterProvider(tel.MeterProvider()),
 			httpmw.WithLogger(tel.Logger().With(zap.String("service", "backend"))),
 		)
-		url, stop, err := serve(addr, h, tel.Logger())
-		if err != nil {
-			return err
+		if backendURL, err = p.listen(addr, h); err != nil {
+			return p, err
 		}
-		stops = append(stops, stop)
-		backendURL = url
+		p.owner = tel
 	}
-	var frontendURL string
 	if o.role == "frontend" || o.role == "both" {
 		tel, err := otel.Init(ctx, append(nameUnlessEnv("frontend", o.role == "both"), common...)...)
 		if err != nil {
-			return err
+			return p, err
 		}
-		stops = append(stops, shutdownFunc(tel))
+		p.cleanup = append(p.cleanup, func() { shutdown(tel) })
 		client := &http.Client{Transport: httpmw.Transport(nil), Timeout: 5 * time.Second}
 		h := httpmw.Handler(frontendMux(client, backendURL),
 			httpmw.WithLogger(tel.Logger().With(zap.String("service", "frontend"))))
-		url, stop, err := serve(o.addr, h, tel.Logger())
-		if err != nil {
-			return err
+		if p.frontendURL, err = p.listen(o.addr, h); err != nil {
+			return p, err
 		}
-		stops = append(stops, stop)
-		frontendURL = url
+		p.owner = tel
 	}
+	return p, nil
+}
 
-	if o.serve || frontendURL == "" {
-		<-ctx.Done()
-		return nil
+// listen binds addr for h, puts the server first in p.servers, and returns
+// its base URL.
+func (p *process) listen(addr string, h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
 	}
-	// Exercise: one checkout, with a request ID chosen by the caller.
+	p.cleanup = append(p.cleanup, func() { _ = ln.Close() }) // Run has closed it already
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	p.servers = append([]otel.Server{otel.HTTPServerOn(srv, ln)}, p.servers...)
+	return "http://" + ln.Addr().String(), nil
+}
+
+// checkout is the exercise: one checkout, with a request ID chosen by the
+// caller.
+func checkout(ctx context.Context, frontendURL string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, frontendURL+"/checkout/cart-7", nil)
 	if err != nil {
 		return err
@@ -169,28 +213,6 @@ func backendMux() *http.ServeMux {
 	return mux
 }
 
-func serve(addr string, h http.Handler, log *zap.Logger) (string, func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("server_failed", logging.Err(err))
-		}
-	}()
-	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		<-done
-	}
-	return "http://" + ln.Addr().String(), stop, nil
-}
-
 // nameUnlessEnv names the service name in code unless OTEL_SERVICE_NAME
 // does (an option would win over it) and the process runs one service only.
 func nameUnlessEnv(name string, force bool) []otel.Option {
@@ -200,10 +222,8 @@ func nameUnlessEnv(name string, force bool) []otel.Option {
 	return []otel.Option{otel.WithServiceName(name)}
 }
 
-func shutdownFunc(tel *otel.Telemetry) func() {
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = tel.Shutdown(ctx)
-	}
+func shutdown(tel *otel.Telemetry) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = tel.Shutdown(ctx)
 }

@@ -8,8 +8,10 @@ package env
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,17 +24,21 @@ type LookupFunc func(string) (string, bool)
 // Source reads variables through a LookupFunc.
 type Source struct {
 	lookup LookupFunc
+	names  func() []string // the variables it holds; nil when it cannot list them
 }
 
 // OS is the Source that reads the process environment.
-var osSource = Source{lookup: os.LookupEnv}
+var osSource = Source{lookup: os.LookupEnv, names: environNames}
 
 // FromOS returns the Source that reads the process environment.
 func FromOS() Source { return osSource }
 
 // FromMap returns a Source that reads only m (for tests).
 func FromMap(m map[string]string) Source {
-	return Source{lookup: func(k string) (string, bool) { v, ok := m[k]; return v, ok }}
+	return Source{
+		lookup: func(k string) (string, bool) { v, ok := m[k]; return v, ok },
+		names:  func() []string { return slices.Collect(maps.Keys(m)) },
+	}
 }
 
 // FromFunc returns a Source that reads through f.
@@ -49,10 +55,16 @@ type Error struct {
 	Value   string // the value it had (already masked where it may be a secret)
 	Allowed string // what is allowed, in words
 	Err     error  // the underlying parse error, if any
+	// Withheld is true when the value is not shown at all (Value is
+	// empty): it cannot be masked reliably, e.g. bytes that are not text.
+	Withheld bool
 }
 
 func (e *Error) Error() string {
 	msg := fmt.Sprintf("otelkit: invalid %s=%q: allowed: %s", e.Var, e.Value, e.Allowed)
+	if e.Withheld {
+		msg = fmt.Sprintf("otelkit: invalid %s (value not shown): allowed: %s", e.Var, e.Allowed)
+	}
 	if e.Err != nil {
 		msg += " (" + e.Err.Error() + ")"
 	}

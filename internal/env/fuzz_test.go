@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // FuzzSource feeds arbitrary values to every parser of Source: none may
@@ -13,7 +14,7 @@ import (
 // accepted value is within the bounds asked for.
 func FuzzSource(f *testing.F) {
 	for _, seed := range []string{"", " ", "0", "-1", "1", "42", "1e3", "0x10", "9223372036854775808",
-		"-9223372036854775809", "NaN", "+Inf", "true", "FALSE", "yes", "otlp, console", ",,", "\x00", "ünïcode"} {
+		"-9223372036854775809", "NaN", "+Inf", "true", "FALSE", "yes", "otlp, console", ",,", "\x00", "ünïcode", "svc\xff", "\xe2\x82"} {
 		f.Add(seed, int64(0), int64(100))
 	}
 	f.Fuzz(func(t *testing.T, value string, lo, hi int64) {
@@ -83,6 +84,14 @@ func FuzzSource(f *testing.F) {
 			if it == "" || it != strings.ToLower(strings.TrimSpace(it)) || strings.Contains(it, ",") {
 				t.Fatalf("List(%q) item %q not trimmed/lower-cased/split", value, it)
 			}
+		}
+
+		err = s.CheckUTF8()
+		if (err != nil) != !utf8.ValidString(value) {
+			t.Fatalf("CheckUTF8(%q) = %v", value, err)
+		}
+		if err != nil && (!errors.Is(err, ErrInvalidUTF8) || !utf8.ValidString(err.Error()) || !strings.Contains(err.Error(), name)) {
+			t.Fatalf("CheckUTF8(%q): error %q does not name %s in valid UTF-8", value, err, name)
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/sanitize"
 )
 
 // The SDK's batch defaults (sdk/log keeps them unexported).
@@ -103,8 +104,9 @@ func readLimits(src env.Source) (Limits, error) {
 // New builds the LoggerProvider the OTLP log bridge writes to.
 //
 // The exporter comes from otlpconf.LogExporter (OTEL_LOGS_EXPORTER: otlp,
-// console or none; the overrides win over the variables) and is wrapped in a
-// batch processor; extra processors follow it (nil ones are skipped). Before
+// console or none; the overrides win over the variables), guarded to
+// receive valid UTF-8 only (sanitize.LogExporter), and wrapped in a batch
+// processor; extra processors follow it (nil ones are skipped). Before
 // anything is built it validates OTEL_BLRP_SCHEDULE_DELAY,
 // OTEL_BLRP_EXPORT_TIMEOUT (whole milliseconds >= 1), OTEL_BLRP_MAX_QUEUE_SIZE,
 // OTEL_BLRP_MAX_EXPORT_BATCH_SIZE (1..1048576), the
@@ -154,6 +156,8 @@ func NewWrapped(ctx context.Context, src env.Source, res *resource.Resource, o o
 	if err != nil {
 		return nil, r, err
 	}
+	// Valid UTF-8 only, innermost: one invalid byte would fail the batch.
+	exp = sanitize.LogExporter(exp)
 	if exp != nil && wrap != nil {
 		w := wrap(exp)
 		if w == nil {

@@ -17,7 +17,7 @@
 // OTEL_EXPORTER_OTLP_[SIGNAL_]PROTOCOL, ENDPOINT (http or https URL with a
 // host), HEADERS (W3C baggage syntax), INSECURE, TIMEOUT (whole milliseconds
 // >= 1), COMPRESSION (gzip, none), CERTIFICATE, CLIENT_CERTIFICATE and
-// CLIENT_KEY (readable PEM files, at most 1 MiB, certificate and key set
+// CLIENT_KEY (readable regular PEM files, at most 1 MiB, certificate and key set
 // together and matching), and for metrics TEMPORALITY_PREFERENCE and
 // DEFAULT_HISTOGRAM_AGGREGATION. The SDK would skip most bad values with a
 // log line (one that may print a header value); here each one is an error
@@ -26,8 +26,14 @@
 //
 // # Secrets
 //
-// Header values never appear in an error or in Resolved (only header names
-// do); URL passwords and query values are shown as "***".
+// Header keys and values never appear in an error (an error names the item
+// by position), and Resolved keeps only the names of valid headers. An
+// endpoint with user info, a query or a fragment is an error, since the
+// exporters would silently not send them (credentials go in headers); in
+// errors, anything before an "@" and after a "?" or "#" is shown as "***",
+// whatever the form of the value. Certificate and key paths must be
+// regular files (a named pipe would block the open). HeaderValues lists the
+// configured header values, for scrubbing them from exporter errors.
 //
 // # Building exporters
 //

@@ -244,47 +244,7 @@ func resolveProtocol(src env.Source, sig Signal, o Overrides, r *Resolved) error
 	return errors.Join(errs...)
 }
 
-// maskURL returns u with its password and query values replaced by "***".
-func maskURL(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	const mark = "OTELKITMASKED"
-	c := *u
-	if c.User != nil {
-		if _, has := u.User.Password(); has {
-			c.User = url.UserPassword(c.User.Username(), mark)
-		}
-	}
-	if c.RawQuery != "" {
-		q := c.Query()
-		for k := range q {
-			q[k] = []string{mark}
-		}
-		c.RawQuery = q.Encode()
-	}
-	c.Fragment, c.RawFragment = "", ""
-	return strings.ReplaceAll(c.String(), mark, "***")
-}
-
-// maskRaw masks what may be a credential in a value that did not parse as a URL.
-func maskRaw(v string) string {
-	if i := strings.IndexAny(v, "?#"); i >= 0 {
-		v = v[:i] + "?***"
-	}
-	if i := strings.LastIndex(v, "@"); i >= 0 {
-		start := strings.Index(v, "://")
-		if start < 0 || start > i {
-			start = 0
-		} else {
-			start += 3
-		}
-		v = v[:start] + "***" + v[i:]
-	}
-	return v
-}
-
-const endpointAllowed = "a URL with scheme http or https and a host, e.g. http://localhost:4318"
+const endpointAllowed = "a URL with scheme http or https and a host, without user info, query or fragment, e.g. http://localhost:4318"
 
 // parseEndpointURL checks an endpoint URL the way the specification requires.
 func parseEndpointURL(v string) (*url.URL, error) {
@@ -295,6 +255,9 @@ func parseEndpointURL(v string) (*url.URL, error) {
 	s := strings.ToLower(u.Scheme)
 	if s != "http" && s != "https" {
 		return nil, errors.New("scheme must be http or https")
+	}
+	if err := checkEndpointParts(u); err != nil {
+		return nil, err
 	}
 	if u.Host == "" || u.Hostname() == "" {
 		return nil, errors.New("missing host")
@@ -325,13 +288,6 @@ func checkPort(p string) error {
 	return nil
 }
 
-func maskedValue(v string) string {
-	if u, err := url.Parse(v); err == nil {
-		return maskURL(u)
-	}
-	return maskRaw(v)
-}
-
 func resolveEndpoint(src env.Source, sig Signal, o Overrides, r *Resolved) error {
 	generic, per := envNames(sig, "ENDPOINT")
 	insGeneric, insPer := envNames(sig, "INSECURE")
@@ -341,7 +297,7 @@ func resolveEndpoint(src env.Source, sig Signal, o Overrides, r *Resolved) error
 		if v, ok := src.String(n); ok {
 			u, err := parseEndpointURL(v)
 			if err != nil {
-				errs = append(errs, &env.Error{Var: n, Value: maskedValue(v), Allowed: endpointAllowed, Err: err})
+				errs = append(errs, &env.Error{Var: n, Value: maskEndpoint(v), Allowed: endpointAllowed, Err: err})
 				continue
 			}
 			envURL[n] = u
@@ -370,7 +326,7 @@ func resolveEndpoint(src env.Source, sig Signal, o Overrides, r *Resolved) error
 		if strings.Contains(v, "://") {
 			pu, err := parseEndpointURL(v)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("otelkit: invalid option WithEndpoint(%q): allowed: %s or host:port (%w)", maskedValue(v), endpointAllowed, err))
+				errs = append(errs, fmt.Errorf("otelkit: invalid option WithEndpoint(%q): allowed: %s or host:port (%w)", maskEndpoint(v), endpointAllowed, err))
 				break
 			}
 			switch {
@@ -381,15 +337,21 @@ func resolveEndpoint(src env.Source, sig Signal, o Overrides, r *Resolved) error
 			}
 			u, schemeSrc = pu, SourceOption
 		} else {
-			host, port, err := net.SplitHostPort(v)
-			if err == nil && host == "" {
-				err = errors.New("missing host")
-			}
+			err := checkHostPort(v)
 			if err == nil {
-				err = checkPort(port)
+				host, port, serr := net.SplitHostPort(v)
+				switch {
+				case serr != nil:
+					// net's error quotes the whole value: say it in words.
+					err = errors.New("not host:port")
+				case host == "":
+					err = errors.New("missing host")
+				default:
+					err = checkPort(port)
+				}
 			}
 			if err != nil {
-				errs = append(errs, fmt.Errorf("otelkit: invalid option WithEndpoint(%q): allowed: %s or host:port (%w)", maskRaw(v), endpointAllowed, err))
+				errs = append(errs, fmt.Errorf("otelkit: invalid option WithEndpoint(%q): allowed: %s or host:port (%w)", maskEndpoint(v), endpointAllowed, err))
 				break
 			}
 			u = &url.URL{Scheme: "https", Host: v}
@@ -478,24 +440,10 @@ func validHeaderValue(v string) bool {
 	return true
 }
 
-// maskHeaders renders a headers value with every value replaced by "***".
-func maskHeaders(v string) string {
-	parts := strings.Split(v, ",")
-	for i, p := range parts {
-		k, _, ok := strings.Cut(p, "=")
-		k = strings.TrimSpace(k)
-		if ok && validHeaderKey(k) {
-			parts[i] = k + "=***"
-		} else {
-			parts[i] = "***"
-		}
-	}
-	return strings.Join(parts, ",")
-}
-
 const headersAllowed = "comma-separated key=value pairs, keys HTTP tokens, values URL-encoded (W3C baggage syntax)"
 
-// parseHeaders parses the specification's header list syntax.
+// parseHeaders parses the specification's header list syntax. Its errors
+// name items by position and never quote a key or a value.
 func parseHeaders(v string) (map[string]string, error) {
 	h := map[string]string{}
 	for i, p := range strings.Split(v, ",") {
@@ -508,15 +456,15 @@ func parseHeaders(v string) (map[string]string, error) {
 		}
 		k = strings.TrimSpace(k)
 		if !validHeaderKey(k) {
-			return nil, fmt.Errorf("item %d: key %q is not an HTTP token", i+1, k)
+			return nil, fmt.Errorf("item %d: %s", i+1, keyProblem(k))
 		}
 		dv, err := url.PathUnescape(val)
 		if err != nil {
-			return nil, fmt.Errorf("item %d (%s): value is not URL-encoded", i+1, k)
+			return nil, fmt.Errorf("item %d: the value is not URL-encoded", i+1)
 		}
 		dv = strings.TrimSpace(dv)
 		if !validHeaderValue(dv) {
-			return nil, fmt.Errorf("item %d (%s): value has control characters", i+1, k)
+			return nil, fmt.Errorf("item %d: the value has control characters", i+1)
 		}
 		h[k] = dv
 	}
@@ -530,6 +478,19 @@ func headerNames(h map[string]string) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// validNames is headerNames without the keys that are not HTTP tokens (an
+// error reports those; a malformed key may hold a credential).
+func validNames(h map[string]string) []string {
+	names := headerNames(h)
+	out := names[:0]
+	for _, k := range names {
+		if validHeaderKey(k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func resolveHeaders(src env.Source, sig Signal, o Overrides, r *Resolved) error {
@@ -548,14 +509,15 @@ func resolveHeaders(src env.Source, sig Signal, o Overrides, r *Resolved) error 
 	}
 	switch {
 	case o.Headers != nil:
-		for k, v := range o.Headers {
+		// Keys and values are never quoted: either may be a credential.
+		for _, k := range headerNames(o.Headers) {
 			if !validHeaderKey(k) {
-				errs = append(errs, fmt.Errorf("otelkit: invalid option WithHeaders: key %q is not an HTTP token", k))
-			} else if !validHeaderValue(v) {
-				errs = append(errs, fmt.Errorf("otelkit: invalid option WithHeaders: value of %q has control characters", k))
+				errs = append(errs, fmt.Errorf("otelkit: invalid option WithHeaders: %s", keyProblem(k)))
+			} else if !validHeaderValue(o.Headers[k]) {
+				errs = append(errs, fmt.Errorf("otelkit: invalid option WithHeaders: a value has control characters (header names and values are not shown)"))
 			}
 		}
-		r.HeaderNames, r.Sources[KeyHeaders] = headerNames(o.Headers), SourceOption
+		r.HeaderNames, r.Sources[KeyHeaders] = validNames(o.Headers), SourceOption
 	case envH[per] != nil:
 		r.HeaderNames, r.Sources[KeyHeaders] = headerNames(envH[per]), sourceEnv+per
 	case envH[generic] != nil:
@@ -631,12 +593,23 @@ func resolveCompression(src env.Source, sig Signal, o Overrides, r *Resolved) er
 	return errors.Join(errs...)
 }
 
+// readBounded reads a certificate or key file. It must be a regular file:
+// opening a named pipe would block until something writes to it, and a
+// device may never end.
 func readBounded(p string) ([]byte, error) {
+	if fi, err := os.Stat(p); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fileKind(fi.Mode()))
+	}
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
 	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
 		return nil, err
@@ -745,4 +718,19 @@ func resolveMetricsEnv(src env.Source, r *Resolved) error {
 		r.Sources[KeyHistogram] = SourceDefault
 	}
 	return errors.Join(errs...)
+}
+
+// fileKind names what a path that is not a regular file is.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
 }

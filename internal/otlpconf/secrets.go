@@ -1,0 +1,158 @@
+package otlpconf
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/otelkit/otelkit/internal/env"
+)
+
+// What may carry a credential in the OTLP settings, and how it is kept out
+// of every error and of Resolved:
+//
+//   - header keys and values (OTEL_EXPORTER_OTLP_[SIGNAL_]HEADERS, options):
+//     never echoed; an error names the item by its position and describes
+//     the offending character, and the value shows as "***" per item (a
+//     mistyped "Authorization: Bearer X" makes the whole item the key);
+//   - an endpoint's user info (anything before an "@", with or without a
+//     scheme) and its query and fragment: masked as "***" in errors, and
+//     rejected, since the OTLP exporters would silently not send them.
+
+// endpointHint tells what to do instead of putting credentials in the URL.
+const endpointHint = "put credentials in headers instead (OTEL_EXPORTER_OTLP_HEADERS, WithOTLPHeaders)"
+
+// maskEndpoint returns v with whatever may be a credential replaced by
+// "***": everything from the first "?" or "#", and everything between the
+// scheme (if any) and the last "@". It works on any text, parsed or not:
+// "user:pw@host:1" has no scheme for url.Parse, and "http://u:p/w@h" parses
+// with the password in the host.
+func maskEndpoint(v string) string {
+	if i := strings.IndexAny(v, "?#"); i >= 0 {
+		v = v[:i+1] + "***"
+	}
+	if i := strings.LastIndex(v, "@"); i >= 0 {
+		start := strings.Index(v, "://")
+		if start < 0 || start > i {
+			start = 0
+		} else {
+			start += 3
+		}
+		v = v[:start] + "***" + v[i:]
+	}
+	return v
+}
+
+// maskURL renders a validated endpoint; validation leaves no user info,
+// query or fragment, and maskEndpoint makes sure of it.
+func maskURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return maskEndpoint(u.String())
+}
+
+// checkEndpointParts rejects the parts of an endpoint URL that the OTLP
+// exporters would drop without a word: user info and query (the usual
+// places for a token) and a fragment.
+func checkEndpointParts(u *url.URL) error {
+	switch {
+	case u.User != nil:
+		return errors.New("has user info (user:password@), which the exporters would not send; " + endpointHint)
+	case u.RawQuery != "" || u.ForceQuery:
+		return errors.New("has a query (?...), which the exporters would not send; " + endpointHint)
+	case u.Fragment != "" || strings.Contains(u.String(), "#"):
+		return errors.New("has a fragment (#...), which the exporters would not send")
+	}
+	return nil
+}
+
+// checkHostPort rejects a host:port endpoint that holds what a URL would
+// call user info, query, fragment or path; it never quotes the value.
+func checkHostPort(v string) error {
+	switch {
+	case strings.Contains(v, "@"):
+		return errors.New("has user info (user:password@), which the exporters would not send; " + endpointHint)
+	case strings.ContainsAny(v, "?#"):
+		return errors.New("has a query or fragment, which the exporters would not send; " + endpointHint)
+	case strings.Contains(v, "/"):
+		return errors.New("host:port has no path; use a URL (http://host:port/path) for one")
+	}
+	return nil
+}
+
+// maskHeaders renders a headers value as one "***" per item, so an error
+// shows how many items there were and nothing of their keys or values.
+func maskHeaders(v string) string {
+	n := strings.Count(v, ",") + 1
+	return strings.TrimSuffix(strings.Repeat("***,", n), ",")
+}
+
+// keyProblem describes why k is not an HTTP token without quoting it: the
+// position and, when it is printable punctuation or a space (never part of
+// a token, so never part of a secret), the offending character.
+func keyProblem(k string) string {
+	if k == "" {
+		return "the key is empty"
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if validHeaderKey(string(c)) {
+			continue
+		}
+		if c == ' ' || c > ' ' && c < 0x7f {
+			hint := ""
+			if c == ':' || c == ' ' {
+				hint = `; write "Key=value" (URL-encode spaces as %20), not "Key: value"`
+			}
+			return fmt.Sprintf("the key has %q at byte %d, which an HTTP token may not contain%s", string(c), i+1, hint)
+		}
+		return fmt.Sprintf("the key has byte 0x%02x at byte %d, which an HTTP token may not contain", c, i+1)
+	}
+	return "the key is not an HTTP token"
+}
+
+// HeaderValues returns every header value configured for any signal:
+// OTEL_EXPORTER_OTLP_HEADERS and the per-signal HEADERS variables of src
+// (those that parse) and the values of the maps given (options). Init
+// scrubs them from exporter errors, which may quote a header the collector
+// rejected. Empty values are left out; the result is sorted, longest first,
+// without duplicates.
+func HeaderValues(src env.Source, maps ...map[string]string) []string {
+	seen := map[string]struct{}{}
+	add := func(h map[string]string) {
+		for _, v := range h {
+			if v != "" {
+				seen[v] = struct{}{}
+			}
+		}
+	}
+	names := []string{"OTEL_EXPORTER_OTLP_HEADERS"}
+	for _, sig := range []Signal{Traces, Metrics, Logs} {
+		_, per := envNames(sig, "HEADERS")
+		names = append(names, per)
+	}
+	for _, n := range names {
+		if v, ok := src.String(n); ok {
+			if h, err := parseHeaders(v); err == nil {
+				add(h)
+			}
+		}
+	}
+	for _, m := range maps {
+		add(m)
+	}
+	out := make([]string, 0, len(seen))
+	for v := range seen {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if len(out[i]) != len(out[j]) {
+			return len(out[i]) > len(out[j])
+		}
+		return out[i] < out[j]
+	})
+	return out
+}

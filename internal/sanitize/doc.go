@@ -1,0 +1,29 @@
+// Package sanitize makes every string that reaches an exporter valid UTF-8.
+//
+// OTLP carries strings as protobuf strings, which must be valid UTF-8: one
+// invalid byte in one attribute makes the exporter fail the whole batch
+// ("string field contains invalid UTF-8"), so a single request for
+// /orders/%ff used to cost every span and log record exported with it. Text
+// from the network (paths, headers, query values) is the usual source, but a
+// resource detector (an executable path, a host name) or a zap field can
+// carry such bytes too.
+//
+// # One place per signal
+//
+// SpanExporter, LogExporter and MetricExporter wrap an exporter; tracing,
+// internal/logprovider and metrics apply them to every exporter they build
+// and to the exporter a user passes (tracing.WithSpanExporter), directly
+// around it, before any other wrapper. The work is done where the batch is
+// exported, on the batch processor's goroutine, never on the request path.
+//
+// Each invalid byte becomes U+FFFD, as in encoding/json (so "\xff\xfe"
+// becomes two replacement characters). Valid text is checked, not copied: a
+// batch in which every string is valid is passed on as it came, and only an
+// item with invalid text is rebuilt, leaving the caller's data untouched.
+//
+// What is cleaned: span names, attributes (keys and values, nested slices
+// and maps included), events, links, status descriptions; log bodies,
+// attributes, event names and severity texts; metric names, descriptions,
+// units, data point attributes and exemplars' filtered attributes; and for
+// every signal the resource and the instrumentation scope.
+package sanitize

@@ -1,0 +1,140 @@
+package logging_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/logging"
+)
+
+// Values whose logging methods panic.
+type (
+	badErr      struct{}
+	badStringer struct{}
+	badObj      struct{}
+	badArr      struct{}
+	badJSON     struct{}
+)
+
+func (badErr) Error() string       { panic("error boom") }
+func (badStringer) String() string { panic("stringer boom") }
+func (badObj) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("partial", "1")
+	panic("object boom")
+}
+func (badArr) MarshalLogArray(enc zapcore.ArrayEncoder) error {
+	enc.AppendString("a")
+	panic("array boom")
+}
+func (badJSON) MarshalJSON() ([]byte, error) { panic("json boom") }
+
+// badFields is one field of every kind whose encoding runs user code, and
+// a plain field after them that must still be written.
+func badFields() []zap.Field {
+	return []zap.Field{
+		zap.Error(badErr{}), zap.NamedError("cause", badErr{}), zap.Stringer("s", badStringer{}),
+		zap.Object("obj", badObj{}), zap.Array("arr", badArr{}), zap.Inline(badObj{}),
+		zap.Any("refl", badJSON{}), zap.String("after", "ok"),
+	}
+}
+
+// wantNotes are the "<field>Error" notes a line with badFields carries, as
+// zap's own convention writes them, and the panic text each holds.
+var wantNotes = map[string]string{
+	"errorError": "error boom", "causeError": "error boom", "sError": "stringer boom",
+	"objError": "object boom", "arrError": "array boom", "inlineError": "object boom", "reflError": "json boom",
+}
+
+func checkJSONLine(t *testing.T, line string) {
+	t.Helper()
+	m := decode(t, line)
+	if m["after"] != "ok" {
+		t.Errorf("the field after the bad ones is missing: %s", line)
+	}
+	for k, want := range wantNotes {
+		if s, _ := m[k].(string); !strings.Contains(s, want) {
+			t.Errorf("%s = %v, want a note holding %q: %s", k, m[k], want, line)
+		}
+	}
+}
+
+// TestPanickingFieldsOwnCore: through the logger New builds, JSON and
+// console, a line with fields whose Error, String, MarshalLogObject,
+// MarshalLogArray or MarshalJSON panics is written, each panic noted as
+// "<field>Error"; bound fields too; nothing panics.
+func TestPanickingFieldsOwnCore(t *testing.T) {
+	l, buf := newJSON(t)
+	l.Zap().Error("bad_fields", badFields()...)
+	lines := buf.Lines()
+	if len(lines) != 1 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	checkJSONLine(t, lines[0])
+
+	l.Zap().With(badFields()...).Warn("bound_bad_fields")
+	checkJSONLine(t, buf.Lines()[1])
+
+	ctx := logging.With(logging.NewContext(context.Background(), l.Zap()), badFields()...)
+	logging.FromContext(ctx).Info("ctx_bad_fields")
+	checkJSONLine(t, buf.Lines()[2])
+
+	cbuf := &syncBuffer{}
+	cl, err := logging.New(logging.WithFormat("console"), logging.WithOutput(cbuf), logging.WithEnvLookup(noEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.Zap().Error("bad_fields", badFields()...)
+	cl.Zap().With(badFields()...).Error("bound_bad_fields")
+	out := cbuf.String()
+	for _, want := range []string{"bad_fields", "bound_bad_fields", `"after": "ok"`, "object boom", "array boom", "json boom", "error boom", "stringer boom"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestPanickingFieldsBridge: with the OTLP bridge on, the same line still
+// reaches stdout and the bridge emits the record, at error level too
+// (where zap.Error becomes the record's error).
+func TestPanickingFieldsBridge(t *testing.T) {
+	lp, mp := newLogProvider(t)
+	l, buf := newJSON(t, logging.WithLoggerProvider(lp))
+	tp, _ := newTracer(t)
+	ctx, span := tp.Tracer("t").Start(context.Background(), "s")
+	defer span.End()
+	log := logging.FromContext(logging.NewContext(ctx, l.Zap()))
+	log.Error("bad_fields", badFields()...)
+	log.With(badFields()...).Error("bound_bad_fields", zap.Error(badErr{}))
+	lines := buf.Lines()
+	if len(lines) != 2 {
+		t.Fatalf("%d lines:\n%s", len(lines), buf.String())
+	}
+	checkJSONLine(t, lines[0])
+	checkJSONLine(t, lines[1])
+	recs := mp.all()
+	if len(recs) != 2 || recs[0].Body().AsString() != "bad_fields" || recs[1].Body().AsString() != "bound_bad_fields" {
+		t.Fatalf("records %v", recs)
+	}
+	a := attrs(recs[0])
+	if a["after"] != "ok" || !strings.Contains(a["objError"], "object boom") || !strings.Contains(a["errorError"], "error boom") {
+		t.Errorf("record attributes %v", a)
+	}
+}
+
+// TestPanickingErrorAtErrorLevelBridge is the case as reported: zap.Error
+// of an error whose Error panics, at error level, with the bridge on.
+func TestPanickingErrorAtErrorLevelBridge(t *testing.T) {
+	lp, mp := newLogProvider(t)
+	l, buf := newJSON(t, logging.WithLoggerProvider(lp))
+	l.Zap().Error("failed", zap.Error(badErr{}))
+	if m := decode(t, buf.Lines()[0]); !strings.Contains(m["errorError"].(string), "error boom") {
+		t.Errorf("line %v", m)
+	}
+	if recs := mp.all(); len(recs) != 1 || !strings.Contains(attrs(recs[0])["errorError"], "error boom") {
+		t.Errorf("records %v", recs)
+	}
+}

@@ -1,0 +1,267 @@
+package logging
+
+import (
+	"fmt"
+	"reflect"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// A value logged with zap.Object, zap.Array, zap.Inline, zap.Any (through
+// MarshalJSON) or zap.Error (when the OTLP bridge makes it the record's
+// error) runs user code while the line is encoded, and zap does not
+// recover a panic there. Here no such panic crashes the caller: the line is
+// written and the field replaced by a note, "<key>Error": "PANIC=<value>",
+// the convention zap uses for a panicking Error or String method.
+//
+// Two ways, after what can be undone:
+//
+//   - the core New builds, and every With, produce their output before
+//     anything is written, so they run as they are and, only after a panic,
+//     again with guarded fields: no cost on the normal path;
+//   - a core of a foreign logger (lazyCore) may be a tee that has written to
+//     some of its cores before another panics, so its fields are guarded
+//     before writing, with guards from a pool (no allocation).
+
+// maxPanicText bounds the panic value written into a note.
+const maxPanicText = 1024
+
+// panicNote returns the text of a note for the panic value v.
+func panicNote(v any) string {
+	s := fmt.Sprintf("PANIC=%v", v)
+	if len(s) > maxPanicText {
+		s = s[:maxPanicText]
+	}
+	return s
+}
+
+// guard encodes the field it holds and turns a panic into an error, which
+// zap's Field.AddTo writes as "<key>Error".
+type guard struct{ f zapcore.Field }
+
+var (
+	_ zapcore.ObjectMarshaler = (*guard)(nil)
+	_ zapcore.ArrayMarshaler  = (*guard)(nil)
+)
+
+func (g *guard) MarshalLogObject(enc zapcore.ObjectEncoder) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%s", panicNote(v))
+		}
+	}()
+	if g.f.Type == zapcore.ReflectType {
+		// Inline around the field: AddReflected encodes into a buffer
+		// of its own first, so a panic leaves no partial value.
+		return enc.AddReflected(g.f.Key, g.f.Interface)
+	}
+	return g.f.Interface.(zapcore.ObjectMarshaler).MarshalLogObject(enc)
+}
+
+func (g *guard) MarshalLogArray(enc zapcore.ArrayEncoder) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%s", panicNote(v))
+		}
+	}()
+	return g.f.Interface.(zapcore.ArrayMarshaler).MarshalLogArray(enc)
+}
+
+// risky reports whether encoding f runs user code that zap does not
+// guard. The error field keyed "error" counts: the OTLP bridge (otelzap)
+// makes it the record's error, whose Error the SDK calls unguarded.
+func risky(f zapcore.Field) bool {
+	switch f.Type {
+	case zapcore.ObjectMarshalerType, zapcore.ArrayMarshalerType, zapcore.InlineMarshalerType, zapcore.ReflectType:
+		switch f.Interface.(type) {
+		case nil, *guard, errFields, errKeys: // errFields and errKeys guard themselves
+			return false
+		}
+		return true
+	case zapcore.ErrorType:
+		return f.Key == "error"
+	}
+	return false
+}
+
+func anyRisky(sets ...[]zapcore.Field) bool {
+	for _, fs := range sets {
+		for _, f := range fs {
+			if risky(f) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// guardField returns f made safe, using g for a marshaler.
+func guardField(f zapcore.Field, g *guard) zapcore.Field {
+	switch f.Type {
+	case zapcore.ErrorType:
+		err, _ := f.Interface.(error)
+		if err == nil || errorIsSafe(err) {
+			return f
+		}
+		if v := reflect.ValueOf(err); v.Kind() == reflect.Pointer && v.IsNil() {
+			return zap.String(f.Key, "<nil>") // as zap writes it
+		}
+		return zap.String(f.Key+"Error", panicNote(recoverText(err)))
+	case zapcore.ReflectType:
+		g.f = f
+		return zapcore.Field{Key: f.Key, Type: zapcore.InlineMarshalerType, Interface: g}
+	case zapcore.InlineMarshalerType:
+		g.f = f
+		key := f.Key
+		if key == "" {
+			key = "inline" // the note is "inlineError"
+		}
+		return zapcore.Field{Key: key, Type: zapcore.InlineMarshalerType, Interface: g}
+	}
+	g.f = f // object or array: same type, same key
+	return zapcore.Field{Key: f.Key, Type: f.Type, Interface: g}
+}
+
+// recoverText calls err.Error() and returns what it panicked with.
+func recoverText(err error) (v any) {
+	defer func() { v = recover() }()
+	_ = err.Error()
+	return nil
+}
+
+// guardFields returns fields with every risky one made safe; fields
+// itself when none is (no allocation).
+func guardFields(fields []zapcore.Field) []zapcore.Field {
+	n := 0
+	for _, f := range fields {
+		if risky(f) {
+			n++
+		}
+	}
+	if n == 0 {
+		return fields
+	}
+	out := make([]zapcore.Field, len(fields))
+	guards := make([]guard, n)
+	for i, f := range fields {
+		if risky(f) {
+			out[i] = guardField(f, &guards[len(guards)-n])
+			n--
+		} else {
+			out[i] = f
+		}
+	}
+	return out
+}
+
+// guardInPlace makes the risky fields of fields safe, taking guards from
+// *pool (grown as needed and kept by the caller for the next line).
+func guardInPlace(fields []zapcore.Field, pool *[]guard) {
+	n := 0
+	for _, f := range fields {
+		if risky(f) {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	if cap(*pool) < n {
+		*pool = make([]guard, n)
+	}
+	gs := (*pool)[:n]
+	for i, f := range fields {
+		if risky(f) {
+			fields[i] = guardField(f, &gs[0])
+			gs = gs[1:]
+		}
+	}
+}
+
+// safeWith is core.With(fields), again with guarded fields if it panics.
+func safeWith(c zapcore.Core, fields []zapcore.Field) (out zapcore.Core) {
+	defer func() {
+		if v := recover(); v != nil {
+			if !anyRisky(fields) {
+				panic(v)
+			}
+			out = c.With(guardFields(fields))
+		}
+	}()
+	return c.With(fields)
+}
+
+// writeLine writes the line to the output, again with guarded fields if
+// encoding panics (nothing is written before encoding ends).
+func (c *core) writeLine(ent zapcore.Entry, fields []zapcore.Field) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if !anyRisky(fields, c.lazy, c.bound) {
+				panic(v)
+			}
+			g := *c
+			g.lazy, g.bound = guardFields(c.lazy), guardFields(c.bound)
+			err = g.writeEncoded(ent, guardFields(fields))
+		}
+	}()
+	return c.writeEncoded(ent, fields)
+}
+
+func (c *core) writeEncoded(ent zapcore.Entry, fields []zapcore.Field) error {
+	if c.json {
+		return c.writeJSON(ent, fields)
+	}
+	return c.writeConsole(ent, fields)
+}
+
+// writeBridge hands the line to the OTLP bridge, again with guarded fields
+// if it panics (the bridge emits only after converting every field).
+func (c *core) writeBridge(ent zapcore.Entry, fields []zapcore.Field) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if !anyRisky(fields, c.lazy) {
+				panic(v)
+			}
+			g := *c
+			g.lazy = guardFields(c.lazy)
+			err = g.emit(ent, guardFields(fields))
+		}
+	}()
+	return c.emit(ent, fields)
+}
+
+// emit writes the lazy fields and fields to the bridge.
+func (c *core) emit(ent zapcore.Entry, fields []zapcore.Field) error {
+	if len(c.lazy) == 0 {
+		return c.bridge.Write(ent, fields)
+	}
+	lf := getLazyFields()
+	lf.buf = append(append(lf.buf[:0], c.lazy...), fields...)
+	err := c.bridge.Write(ent, lf.buf)
+	lf.free()
+	return err
+}
+
+// guardErrors returns fields with every error keyed "error" whose Error
+// panics replaced by its note; fields itself when there is none. It is for
+// With: the OTLP bridge keeps a bound error and calls Error on every line.
+func guardErrors(fields []zapcore.Field) []zapcore.Field {
+	var out []zapcore.Field
+	for i, f := range fields {
+		if f.Type != zapcore.ErrorType || f.Key != "error" {
+			continue
+		}
+		if err, _ := f.Interface.(error); err == nil || errorIsSafe(err) {
+			continue
+		}
+		if out == nil {
+			out = append([]zapcore.Field(nil), fields...)
+		}
+		out[i] = guardField(f, nil)
+	}
+	if out == nil {
+		return fields
+	}
+	return out
+}

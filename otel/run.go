@@ -1,0 +1,234 @@
+package otel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/otelkit/otelkit/logging"
+)
+
+// DefaultDrainTimeout bounds how long Run waits for the work in flight to
+// finish once a stop begins. With DefaultShutdownTimeout for the flush after
+// it, a stop fits in Kubernetes' default grace period of 30 seconds.
+const DefaultDrainTimeout = 15 * time.Second
+
+// Server is what Run serves and stops: an *http.Server through HTTPServer or
+// HTTPServerOn, a gRPC server, several of them through Servers, or a worker
+// of your own.
+type Server interface {
+	// Serve serves until Shutdown is called or serving fails. It returns nil
+	// (or http.ErrServerClosed) once stopped by Shutdown, and the error when
+	// serving fails (a port already in use). Called after Shutdown, it
+	// returns at once.
+	Serve() error
+	// Shutdown stops taking new work and waits for the work in flight to
+	// finish. When ctx is done first it abandons what is left, makes Serve
+	// return, and returns ctx's error.
+	Shutdown(ctx context.Context) error
+}
+
+// RunOption configures Run.
+type RunOption interface {
+	apply(runConfig) runConfig
+}
+
+type runOptionFunc func(runConfig) runConfig
+
+func (f runOptionFunc) apply(c runConfig) runConfig { return f(c) }
+
+type runConfig struct {
+	drain time.Duration
+	flush time.Duration
+}
+
+func newRunConfig(t *Telemetry, opts []RunOption) runConfig {
+	c := runConfig{drain: DefaultDrainTimeout, flush: DefaultShutdownTimeout}
+	if t != nil && t.shutdownTimeout > 0 {
+		c.flush = t.shutdownTimeout
+	}
+	for _, o := range opts {
+		if o != nil {
+			c = o.apply(c)
+		}
+	}
+	return c
+}
+
+// WithDrainTimeout bounds how long Run waits for requests in flight once a
+// stop begins (default DefaultDrainTimeout). What is still running then is
+// abandoned. A non-positive value keeps the default.
+func WithDrainTimeout(d time.Duration) RunOption {
+	return runOptionFunc(func(c runConfig) runConfig {
+		if d > 0 {
+			c.drain = d
+		}
+		return c
+	})
+}
+
+// WithFlushTimeout bounds how long Run waits for the telemetry to be
+// exported and shut down after the drain (default: the Init option
+// WithShutdownTimeout, else DefaultShutdownTimeout). A non-positive value
+// keeps the default.
+func WithFlushTimeout(d time.Duration) RunOption {
+	return runOptionFunc(func(c runConfig) runConfig {
+		if d > 0 {
+			c.flush = d
+		}
+		return c
+	})
+}
+
+// Run serves srv until SIGINT or SIGTERM arrives, ctx is done, or srv stops
+// by itself (serving failed, or a worker finished). Then it stops srv
+// gracefully: it stops taking new work and waits, at most the drain timeout,
+// for the work in flight, whose spans and log lines are then complete. Last
+// it flushes and shuts down the telemetry (Shutdown), at most the flush
+// timeout, so nothing queued is lost when the process exits. A second signal
+// during the drain ends it at once; the flush still runs.
+//
+// Run writes a shutdown_started line when the stop begins (the reason, the
+// signal, the timeouts) and a shutdown_finished line when it is over (how
+// long the drain and the flush took, drain_ms and flush_ms). The second is written after the
+// telemetry is shut down, so it reaches the log output but not the
+// collector.
+//
+// Run returns nil after a clean stop on a signal or on ctx; otherwise the
+// error serving failed with, a drain that ran out of time, and Shutdown's
+// error, joined. It never exits the process and, when it returns, signal
+// handling is as it was before (a further SIGTERM ends the process). On a
+// nil Telemetry it serves and drains, with nothing to flush.
+func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) error {
+	if srv == nil {
+		return errors.New("otelkit: Run: nil Server")
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	c := newRunConfig(t, opts)
+	log := t.runLogger()
+
+	// Registered before serving starts, so that no signal can slip through
+	// to the default action (ending the process) once requests flow.
+	// A signal the process ignores (signal.Ignore, or nohup) stays ignored.
+	sigs := make(chan os.Signal, 2)
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		if !signal.Ignored(sig) {
+			signal.Notify(sigs, sig)
+		}
+	}
+	defer signal.Stop(sigs)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve() }()
+	why, serveErr, returned := waitForStop(ctx, sigs, served)
+	if returned {
+		served = nil
+	}
+	stop := append(why, zap.Duration("drain_timeout", c.drain), zap.Duration("flush_timeout", c.flush))
+	level := zap.InfoLevel
+	if serveErr != nil {
+		level = zap.ErrorLevel
+	}
+	log.Log(level, "shutdown_started", stop...)
+
+	began := time.Now()
+	drainErr := drain(srv, c.drain, sigs, served)
+	drained := time.Since(began)
+
+	began = time.Now()
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.flush)
+	defer cancel()
+	flushErr := t.Shutdown(fctx)
+	flushed := time.Since(began)
+
+	err := errors.Join(serveErr, drainErr, flushErr)
+	done := []zap.Field{millis("drain_ms", drained), millis("flush_ms", flushed)}
+	if err != nil {
+		done = append(done, logging.Err(err))
+		log.Warn("shutdown_finished", done...)
+	} else {
+		log.Info("shutdown_finished", done...)
+	}
+	_ = log.Sync()
+	return err
+}
+
+// waitForStop waits for a signal, ctx, or Serve's return, and says which
+// (as log fields); returned reports that Serve's result was taken.
+func waitForStop(ctx context.Context, sigs <-chan os.Signal, served <-chan error) (why []zap.Field, serveErr error, returned bool) {
+	select {
+	case sig := <-sigs:
+		return []zap.Field{zap.String("reason", "signal"), zap.String("signal", sig.String())}, nil, false
+	case <-ctx.Done():
+		return []zap.Field{zap.String("reason", "context_done")}, nil, false
+	case err := <-served:
+		if err = serveError(err); err != nil {
+			return []zap.Field{zap.String("reason", "serve_failed"), logging.Err(err)}, err, true
+		}
+		return []zap.Field{zap.String("reason", "server_stopped")}, nil, true
+	}
+}
+
+// drain shuts srv down within timeout and waits for its Serve to return
+// (served is nil when it already has). A signal on sigs ends the wait for
+// the work in flight early. A Server that ignores its context gets a second
+// of grace, then is left behind with an error.
+func drain(srv Server, timeout time.Duration, sigs <-chan os.Signal, served <-chan error) error {
+	dctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(dctx) }()
+
+	var err error
+	select {
+	case err = <-shut:
+	case <-dctx.Done():
+		err = withGrace(shut, "Shutdown")
+	case <-sigs:
+		cancel()
+		if err = withGrace(shut, "Shutdown"); err != nil {
+			err = fmt.Errorf("otelkit: drain ended early by a second signal: %w", err)
+		}
+	}
+	if err != nil && dctx.Err() == context.DeadlineExceeded {
+		err = fmt.Errorf("otelkit: drain did not finish within %s: %w", timeout, err)
+	}
+	if served == nil {
+		return err
+	}
+	return errors.Join(err, serveError(withGrace(served, "Serve")))
+}
+
+// withGrace waits a second at most for the result on ch.
+func withGrace(ch <-chan error, what string) error {
+	wait := time.NewTimer(time.Second)
+	defer wait.Stop()
+	select {
+	case err := <-ch:
+		return err
+	case <-wait.C:
+		return fmt.Errorf("otelkit: drain: %s did not return", what)
+	}
+}
+
+// millis is a measured duration in milliseconds, as the access line
+// writes duration_ms.
+func millis(key string, d time.Duration) zap.Field {
+	return zap.Float64(key, float64(d.Microseconds())/1000)
+}
+
+// runLogger is the logger Run writes its two lines with.
+func (t *Telemetry) runLogger() *zap.Logger {
+	if t == nil || t.logger == nil {
+		return zap.L()
+	}
+	return t.logger.Zap()
+}

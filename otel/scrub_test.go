@@ -1,0 +1,130 @@
+package otel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel"
+)
+
+func TestScrubberForms(t *testing.T) {
+	s := newScrubber([]string{"Bearer abc/def+ghi==", "7", "", "key<&>value"})
+	for in, want := range map[string]string{
+		`401: "Bearer abc/def+ghi=="`:               `401: "REDACTED"`,
+		`token abc/def+ghi== rejected`:              `token REDACTED rejected`,
+		`url token=abc%2Fdef%2Bghi%3D%3D`:           `url token=REDACTED`,
+		`json {"k":"key\u003c\u0026\u003evalue"}`:   `json {"k":"REDACTED"}`,
+		`tenant 7 unknown; status 407, 17 ms; id=7`: `tenant REDACTED unknown; status 407, 17 ms; id=REDACTED`,
+		`Post "http://u:pw@h:1/v1/traces": refused`: `Post "http://REDACTED@h:1/v1/traces": refused`,
+		"nothing here": "nothing here",
+	} {
+		if got := s.String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+	}
+	var nilS *scrubber
+	if got := nilS.String("http://u:pw@h/ abc"); got != "http://REDACTED@h/ abc" {
+		t.Errorf("nil scrubber: %q", got)
+	}
+}
+
+func TestScrubberError(t *testing.T) {
+	s := newScrubber([]string{"s3cr3t-value"})
+	plain := errors.New("nothing secret")
+	if s.Error(plain) != plain {
+		t.Error("an error with nothing to scrub must be returned as it is")
+	}
+	if s.Error(nil) != nil {
+		t.Error("nil error")
+	}
+	err := s.Error(fmt.Errorf("export: %w (answer: bad token s3cr3t-value)", context.DeadlineExceeded))
+	if strings.Contains(err.Error(), "s3cr3t") || !strings.Contains(err.Error(), "REDACTED") {
+		t.Errorf("scrubbed error %q", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Error("errors.Is must still see the cause")
+	}
+	if errors.Unwrap(err) != nil {
+		t.Error("the scrubbed error must not unwrap to the unscrubbed text")
+	}
+}
+
+// TestHealthReturnsCopies: changing what Health returns does not change
+// the next answer.
+func TestHealthReturnsCopies(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "api-key=k1")
+	tel := initHealth(t, &healthBuf{}, WithoutGlobals(), WithTracesExporter("none"), WithMetricsExporter("none"), WithLogsExporter("none"))
+	h := tel.Health()
+	for k, c := range h.Config {
+		c.Sources["endpoint"] = "tampered"
+		if len(c.HeaderNames) > 0 {
+			c.HeaderNames[0] = "tampered"
+		}
+		if len(c.Exporters) > 0 {
+			c.Exporters[0] = "tampered"
+		}
+		c.Endpoint = "tampered"
+		h.Config[k] = c
+	}
+	h.Config["new"] = SignalConfig{}
+	h.Export["traces"] = ExportStatus{Exported: 99}
+	again := tel.Health()
+	if s := fmt.Sprintf("%+v", again); strings.Contains(s, "tampered") || again.Config["new"].Sources != nil || again.Export["traces"].Exported == 99 {
+		t.Fatalf("the caller's changes show in the next Health: %s", s)
+	}
+	if got := again.Config["traces"].HeaderNames; len(got) != 1 || got[0] != "api-key" {
+		t.Fatalf("header names %v", got)
+	}
+}
+
+// TestInitErrorsHideCredentials: the settings the issue names, through
+// Init: each is an error naming the variable and never showing the
+// credential.
+func TestInitErrorsHideCredentials(t *testing.T) {
+	const tok = "T0kenValue99"
+	for name, value := range map[string]string{
+		"OTEL_EXPORTER_OTLP_HEADERS":          "Authorization: Bearer " + tok + "==",
+		"OTEL_EXPORTER_OTLP_LOGS_HEADERS":     "authorization=Bearer " + tok + "%zz",
+		"OTEL_EXPORTER_OTLP_ENDPOINT":         "user:" + tok + "@collector:4318",
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT":  "http://" + tok + "@collector:4318/v1/traces",
+		"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": "http://collector:4318/v1/metrics?api_key=" + tok,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(name, value)
+			tel, err := Init(context.Background(), WithoutGlobals(), WithoutDetectors(), WithLogOutput(&healthBuf{}))
+			if err == nil {
+				_ = tel.Shutdown(context.Background())
+				t.Fatal("Init accepted it")
+			}
+			if strings.Contains(err.Error(), tok) || !strings.Contains(err.Error(), name) {
+				t.Fatalf("error shows the credential or does not name %s: %v", name, err)
+			}
+		})
+	}
+}
+
+// TestErrorAfterShutdownScrubbed: an SDK error that arrives after Shutdown
+// (an export cut off by its deadline fails later) goes to the default
+// handler with the header values scrubbed.
+func TestErrorAfterShutdownScrubbed(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20lateT0kenValue")
+	var got []string
+	prev := otelDefaultHandle
+	otelDefaultHandle = func(err error) { got = append(got, err.Error()) }
+	t.Cleanup(func() { otelDefaultHandle = prev })
+	tel, err := Init(context.Background(), quiet(&lineBuffer{})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	otel.Handle(errors.New("401: invalid Bearer lateT0kenValue"))
+	if len(got) != 1 || strings.Contains(got[0], "lateT0kenValue") || !strings.Contains(got[0], "REDACTED") {
+		t.Fatalf("default handler got %q", got)
+	}
+}

@@ -1,0 +1,129 @@
+package otel
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+)
+
+// HTTPServer adapts srv for Run: Serve listens on srv.Addr (":http" when
+// empty) and serves, over TLS when srv.TLSConfig holds a certificate (or
+// GetCertificate); Shutdown is srv.Shutdown, and when its context ends first
+// the connections still open are closed (srv.Close).
+func HTTPServer(srv *http.Server) Server {
+	return &httpServer{srv: srv}
+}
+
+// HTTPServerOn is HTTPServer on a listener already bound, for a port chosen
+// at run time ("127.0.0.1:0") or a listener handed over by the system.
+func HTTPServerOn(srv *http.Server, ln net.Listener) Server {
+	return &httpServer{srv: srv, ln: ln}
+}
+
+type httpServer struct {
+	srv *http.Server
+	ln  net.Listener
+}
+
+func (h *httpServer) Serve() error {
+	if h.srv == nil {
+		return errors.New("otelkit: HTTPServer: nil *http.Server")
+	}
+	tls := h.srv.TLSConfig != nil &&
+		(len(h.srv.TLSConfig.Certificates) > 0 || h.srv.TLSConfig.GetCertificate != nil)
+	var err error
+	switch {
+	case h.ln != nil && tls:
+		err = h.srv.ServeTLS(h.ln, "", "")
+	case h.ln != nil:
+		err = h.srv.Serve(h.ln)
+	case tls:
+		err = h.srv.ListenAndServeTLS("", "")
+	default:
+		err = h.srv.ListenAndServe()
+	}
+	return serveError(err)
+}
+
+func (h *httpServer) Shutdown(ctx context.Context) error {
+	if h.srv == nil {
+		return nil
+	}
+	err := h.srv.Shutdown(ctx)
+	if err != nil {
+		// Out of time: cut the connections still open so that nothing
+		// outlives the drain. Their handlers see a closed connection.
+		_ = h.srv.Close()
+	}
+	return err
+}
+
+// serveError is err, except for the error a server returns when it was
+// stopped as asked.
+func serveError(err error) error {
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Servers runs several servers as one, for a service with more than one
+// port (HTTP and gRPC, an API and an admin port). Serve serves them all and
+// returns when the first one returns: its error ends Run. Shutdown stops
+// them one after another in the order given, so list first the one that
+// takes outside traffic and after it those it calls, then waits for all of
+// them to return from Serve.
+func Servers(srvs ...Server) Server {
+	return &serverGroup{srvs: srvs, done: make(chan struct{})}
+}
+
+type serverGroup struct {
+	srvs []Server
+	once sync.Once
+	wg   sync.WaitGroup
+	done chan struct{} // closed once every Serve has returned
+	errs chan error    // every Serve's result; buffered for all
+}
+
+func (g *serverGroup) Serve() error {
+	g.once.Do(func() {
+		g.errs = make(chan error, len(g.srvs))
+		for _, s := range g.srvs {
+			g.wg.Add(1)
+			go func() {
+				defer g.wg.Done()
+				g.errs <- serveError(s.Serve())
+			}()
+		}
+		go func() { g.wg.Wait(); close(g.done) }()
+	})
+	if g.errs == nil || len(g.srvs) == 0 {
+		return nil // shut down before it served, or nothing to serve
+	}
+	return <-g.errs
+}
+
+func (g *serverGroup) Shutdown(ctx context.Context) error {
+	var err error
+	for _, s := range g.srvs {
+		err = errors.Join(err, s.Shutdown(ctx))
+	}
+	g.once.Do(func() { close(g.done) }) // never served: nothing to wait for
+	select {
+	case <-g.done:
+	case <-ctx.Done():
+		return errors.Join(err, ctx.Err())
+	}
+	// Serve returned the first result; the others, if they are errors,
+	// are reported here.
+	for {
+		select {
+		case serr := <-g.errs:
+			err = errors.Join(err, serr)
+		default:
+			return err
+		}
+	}
+}

@@ -1,0 +1,170 @@
+package otel
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/sdk/resource"
+	"go.uber.org/zap"
+)
+
+// What Init has to say before its logger exists: its own warnings, and what
+// the SDK reports through otel.Handle while the providers are built (the
+// SDK re-reads OTEL_RESOURCE_ATTRIBUTES for every provider and reports each
+// malformed pair each time, as plain text on stderr by default). Init holds
+// both until its logger is built, then writes them as structured lines.
+
+// configWarning is one otelkit_config_warning line.
+type configWarning struct {
+	variable string // the variable it is about, "" when several
+	detail   string
+}
+
+func (w configWarning) log(l *zap.Logger) {
+	if w.variable != "" {
+		l.Warn("otelkit_config_warning", zap.String("variable", w.variable), zap.String("detail", w.detail))
+		return
+	}
+	l.Warn("otelkit_config_warning", zap.String("detail", w.detail))
+}
+
+// report writes Init's warnings and then what the SDK reported during Init
+// through t's logger. Before the logger exists (Init failed early) the
+// warnings are lost with the Init error, and the SDK's reports go where
+// OpenTelemetry's default handler writes, except those about the resource
+// variables, which repeat their values.
+func (t *Telemetry) report(warnings []configWarning, reports *initReports) {
+	if t.logger == nil || t.errs == nil {
+		reports.replay(nil, true)
+		return
+	}
+	resourceWarned := false
+	for _, w := range warnings {
+		w.log(t.logger.Zap())
+		resourceWarned = resourceWarned || w.variable == resourceAttrsVar
+	}
+	reports.replay(t.errs, resourceWarned)
+}
+
+// maxInitReports bounds what one Init holds; the rest is counted.
+const maxInitReports = 16
+
+// initReports collects the SDK's reports during one Init.
+type initReports struct {
+	onlyResource bool // another Telemetry is live and logs the rest itself
+
+	mu      sync.Mutex
+	errs    []error
+	dropped int
+	ended   bool
+	undo    func()
+}
+
+// capturing lists the Inits in progress; the latest gets each report.
+var capturing struct {
+	active atomic.Int32
+	mu     sync.Mutex
+	list   []*initReports
+}
+
+// beginInitReports routes the SDK's reports to a new initReports until end.
+// For that the error switch must be the global error handler during Init;
+// end puts back the handler that was there.
+func beginInitReports() *initReports {
+	r := &initReports{onlyResource: globalErrors.target.Load() != nil}
+	prev := otel.GetErrorHandler()
+	if prev != globalErrors {
+		otel.SetErrorHandler(globalErrors)
+	}
+	r.undo = func() {
+		if prev != globalErrors {
+			otel.SetErrorHandler(prev)
+		}
+	}
+	capturing.mu.Lock()
+	capturing.list = append(capturing.list, r)
+	capturing.active.Add(1)
+	capturing.mu.Unlock()
+	return r
+}
+
+// end stops the capture. Safe to call more than once.
+func (r *initReports) end() {
+	capturing.mu.Lock()
+	defer capturing.mu.Unlock()
+	if r.ended {
+		return
+	}
+	r.ended = true
+	for i, x := range capturing.list {
+		if x == r {
+			capturing.list = append(capturing.list[:i], capturing.list[i+1:]...)
+			capturing.active.Add(-1)
+			break
+		}
+	}
+	r.undo()
+}
+
+// captureInitReport hands err to the Init in progress, if any, and reports
+// whether it took it.
+func captureInitReport(err error) bool {
+	if capturing.active.Load() == 0 {
+		return false
+	}
+	capturing.mu.Lock()
+	defer capturing.mu.Unlock()
+	if len(capturing.list) == 0 {
+		return false
+	}
+	r := capturing.list[len(capturing.list)-1]
+	if r.onlyResource && !isResourceEnvReport(err) {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.errs) < maxInitReports {
+		r.errs = append(r.errs, err)
+	} else {
+		r.dropped++
+	}
+	return true
+}
+
+// replay writes what was captured through h, leaving out the reports about
+// the resource variables when Init has warned about them itself (the
+// SDK's repeat the malformed pairs, values included). Without h (Init
+// failed before its logger existed) it writes them as OpenTelemetry's
+// default handler would.
+func (r *initReports) replay(h *rateLimitedHandler, resourceWarned bool) {
+	r.end()
+	r.mu.Lock()
+	errs, dropped := r.errs, r.dropped
+	r.errs, r.dropped = nil, 0
+	r.mu.Unlock()
+	handle := otelDefaultHandle
+	if h != nil {
+		handle = h.Handle
+	}
+	for _, err := range errs {
+		if resourceWarned && isResourceEnvReport(err) {
+			continue
+		}
+		handle(err)
+	}
+	if dropped > 0 {
+		handle(errors.New("otelkit: further SDK errors during Init were not kept: " + strconv.Itoa(dropped)))
+	}
+}
+
+// isResourceEnvReport tells the SDK's reports about OTEL_RESOURCE_ATTRIBUTES:
+// a pair without "=" (a partial resource) or a value that is not valid
+// percent-encoding.
+func isResourceEnvReport(err error) bool {
+	var esc url.EscapeError
+	return errors.Is(err, resource.ErrPartialResource) || errors.As(err, &esc)
+}
