@@ -138,8 +138,10 @@ type Health struct {
 	LogLevel    string                  `json:"log_level"`
 	LogLevelSrc string                  `json:"log_level_source"`
 	// SelfObservability holds the SDK's otel.sdk.* counters (spans, metric
-	// points and log records processed, exported, failed, dropped on a
-	// full queue, by error.type) when OTEL_GO_X_OBSERVABILITY=true.
+	// points and log records exported and failed by the OTLP exporters, by
+	// error.type) when OTEL_GO_X_OBSERVABILITY=true. The batch processors
+	// are otelkit's, so the SDK's otel.sdk.processor.* counters are absent:
+	// what they drop is under Export.*.Dropped, with or without the setting.
 	SelfObservability map[string]int64 `json:"sdk_self_observability,omitempty"`
 	Hint              string           `json:"hint"`
 }

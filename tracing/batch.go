@@ -31,6 +31,7 @@ func newSpanProcessor(exp sdktrace.SpanExporter, opts []sdktrace.BatchSpanProces
 		MaxQueueSize:       o.MaxQueueSize,
 		MaxExportBatchSize: o.MaxExportBatchSize,
 		OnDrop:             onDrop,
+		ReportFinalExport:  true, // as the SDK's span processor
 	})}
 }
 

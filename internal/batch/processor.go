@@ -59,6 +59,10 @@ type Config struct {
 	// OnError receives the errors of scheduled exports (ForceFlush and
 	// Shutdown return theirs). Nil: otel.Handle.
 	OnError func(error)
+	// ReportFinalExport also sends a failed final export at Shutdown to
+	// OnError, as the SDK's span processor does (its log processor only
+	// returns it).
+	ReportFinalExport bool
 }
 
 func (c Config) withDefaults() Config {
@@ -177,7 +181,7 @@ func (p *Processor[T]) run() {
 				buf = p.exportScheduled(buf)
 			}
 			if p.q.len() >= p.cfg.MaxExportBatchSize {
-				p.wake() // more arrived meanwhile; put saw the flag still set
+				p.wake() // more came during the exports: again, after any request
 			}
 		case <-timer.C:
 			for n := p.q.len(); n > 0; n -= p.cfg.MaxExportBatchSize {
@@ -242,6 +246,9 @@ func (p *Processor[T]) flush(ctx context.Context, buf []T) error {
 func (p *Processor[T]) shutdown(ctx context.Context, buf []T) error {
 	defer p.cancelExports()
 	err := p.flush(ctx, buf)
+	if err != nil && p.cfg.ReportFinalExport {
+		p.cfg.OnError(err)
+	}
 	p.drop(Shutdown, p.q.discard())
 	return errors.Join(err, p.exp.Shutdown(ctx))
 }

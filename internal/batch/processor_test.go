@@ -252,6 +252,23 @@ func TestForceFlushBoundedByContext(t *testing.T) {
 	shutdownNow(t, p)
 }
 
+func TestFinalExportErrorReportedOnlyWhenAsked(t *testing.T) {
+	for _, report := range []bool{false, true} {
+		exp := &memExporter{err: errors.New("final")}
+		var got []error
+		p := New[int](exp, Config{ScheduleDelay: time.Hour, MaxQueueSize: 4, ReportFinalExport: report,
+			OnError: func(err error) { got = append(got, err) }})
+		p.Enqueue(1)
+		err := p.Shutdown(context.Background())
+		if err == nil || err.Error() != "final" {
+			t.Errorf("Shutdown = %v, want the final export's error", err)
+		}
+		if want := map[bool]int{false: 0, true: 1}[report]; len(got) != want {
+			t.Errorf("ReportFinalExport %v: OnError got %v, want %d error(s)", report, got, want)
+		}
+	}
+}
+
 func TestScheduledExportErrorsAreReported(t *testing.T) {
 	exp := &memExporter{err: errors.New("boom")}
 	got := make(chan error, 1)
