@@ -56,11 +56,17 @@
 // default; header values and endpoint passwords are never shown), and
 // under export what the exporter did: items (spans, metric data points,
 // log records) exported and failed, batches, the last success and the last
-// error. "tracked": false means there is no exporter to watch ("none", or
-// only Prometheus for metrics). A growing failed count with a last_error
-// points at the endpoint, protocol, TLS or credentials; exported counts
-// that grow while the backend shows nothing point past the collector.
-// sdk_errors_total counts every error the SDK reported. PUT
+// error. failed counts every item lost and dropped says why: queue_full
+// (the batch queue overflowed: exports too slow for the load),
+// export_failed, rejected (by the collector, in a partial success) and
+// shutdown (still queued when Shutdown's deadline passed). A
+// telemetry_dropped warning line, at most one per 10 s, reports the same
+// as it happens. "tracked": false means there is no exporter to watch
+// ("none", or only Prometheus for metrics). A growing failed count with a
+// last_error points at the endpoint, protocol, TLS or credentials;
+// queue_full alone at the queue size or the collector's speed; exported
+// counts that grow while the backend shows nothing point past the
+// collector. sdk_errors_total counts every error the SDK reported. PUT
 // {"level":"debug"} to the same handler changes the log level.
 //
 // # Tests

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otelkit/otelkit/internal/faults"
 )
 
 // TestEveryVariableRejectsInvalidValues sets each supported variable, one at
@@ -68,9 +70,13 @@ func TestEveryVariableRejectsInvalidValues(t *testing.T) {
 		{"OTELKIT_LOG_FORMAT", []string{"xml", "-1"}, nil},
 		{"OTELKIT_LOG_PROFILE", []string{"splunk", "-1"}, nil},
 	}
+	// A healthy collector, so that Shutdown does not wait out the retries
+	// of a refused connection where Init succeeds.
+	collector := faults.NewHTTP(t, faults.Behaviour{})
 	for _, tc := range table {
 		for _, v := range tc.values {
 			t.Run(tc.name+"="+v, func(t *testing.T) {
+				t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.Endpoint)
 				for k, sv := range tc.setup {
 					t.Setenv(k, sv)
 				}

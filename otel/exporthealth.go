@@ -26,16 +26,33 @@ const maxErrorLen = 512
 // use; the zero value is ready.
 type exportHealth struct {
 	exported    atomic.Int64
-	failed      atomic.Int64
+	failed      atomic.Int64 // items lost for any reason: the sum of dropped
 	batches     atomic.Int64
 	failures    atomic.Int64
 	lastSuccess atomic.Int64 // unix nanoseconds, 0 = never
 	lastFailure atomic.Int64
 	lastErr     atomic.Pointer[string]
 	scrub       *scrubber // set before the first export; nil: URL user info only
+	dropped     [len(dropReasons)]atomic.Int64
+
+	sig int      // sigTraces, sigMetrics or sigLogs
+	log *dropLog // the telemetry_dropped line; nil: none
 }
 
-// record notes the outcome of exporting n items.
+// drop notes n items lost for reason (one of dropReasons).
+func (h *exportHealth) drop(reason string, n int64) {
+	i := reasonIndex(reason)
+	if n <= 0 || i < 0 {
+		return
+	}
+	h.dropped[i].Add(n)
+	h.failed.Add(n)
+	h.log.add(h.sig, reason, n)
+}
+
+// record notes the outcome of exporting n items. An error is a failed
+// export (all n items lost) unless it carries an OTLP partial success:
+// then the collector took the export and only the rejected items are lost.
 func (h *exportHealth) record(n int, err error, now time.Time) {
 	h.batches.Add(1)
 	if err == nil {
@@ -43,9 +60,18 @@ func (h *exportHealth) record(n int, err error, now time.Time) {
 		h.lastSuccess.Store(now.UnixNano())
 		return
 	}
-	h.failures.Add(1)
-	h.failed.Add(int64(n))
-	h.lastFailure.Store(now.UnixNano())
+	failed, lost, reason := true, int64(n), DropExportFailed
+	if rejected, ok := rejectedItems(err); ok {
+		lost, reason = min(max(rejected, 0), int64(n)), DropRejected
+		failed = lost > 0 // a message without rejected items is a warning
+		h.exported.Add(int64(n) - lost)
+		h.lastSuccess.Store(now.UnixNano())
+	}
+	if failed {
+		h.failures.Add(1)
+		h.lastFailure.Store(now.UnixNano())
+		h.drop(reason, lost)
+	}
 	msg := h.scrub.String(err.Error())
 	if len(msg) > maxErrorLen {
 		msg = msg[:maxErrorLen] + "…"
@@ -58,10 +84,19 @@ type ExportStatus struct {
 	// Tracked is false when otelkit cannot see this signal's exports (no
 	// exporter, or one it does not wrap); the counts are then zero.
 	Tracked bool `json:"tracked"`
-	// Exported and Failed count items (spans, data points, log records).
+	// Exported and Failed count items (spans, data points, log records):
+	// Failed is every item lost, whatever the reason (the sum of Dropped).
 	Exported int64 `json:"exported"`
 	Failed   int64 `json:"failed"`
-	// Batches and FailedBatches count Export calls.
+	// Dropped counts the items lost by reason, reasons with none left out:
+	// "queue_full" (the batch queue was full; spans and log records),
+	// "export_failed" (the export failed after the exporter's retries, or
+	// Shutdown's deadline cut it off), "rejected" (refused by the collector
+	// in an OTLP partial success), "shutdown" (still queued when
+	// Shutdown's context ended).
+	Dropped map[string]int64 `json:"dropped,omitempty"`
+	// Batches and FailedBatches count Export calls; a failed batch lost
+	// items (an error, or a partial success with rejected items).
 	Batches       int64      `json:"batches"`
 	FailedBatches int64      `json:"failed_batches"`
 	LastSuccess   *time.Time `json:"last_success,omitempty"`
@@ -93,6 +128,14 @@ func (h *exportHealth) status() ExportStatus {
 	if e := h.lastErr.Load(); e != nil {
 		s.LastError = *e
 	}
+	for i := range h.dropped {
+		if v := h.dropped[i].Load(); v > 0 {
+			if s.Dropped == nil {
+				s.Dropped = map[string]int64{}
+			}
+			s.Dropped[dropReasons[i]] = v
+		}
+	}
 	return s
 }
 
@@ -112,6 +155,10 @@ func (e healthSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.Re
 
 // tracesWrapper returns the tracing option that counts the span exporter's
 // exports into hs.traces.
+// tracesDropped and logsDropped receive what the batch processors drop.
+func (hs *healthState) tracesDropped(reason string, n int) { hs.traces.drop(reason, int64(n)) }
+func (hs *healthState) logsDropped(reason string, n int)   { hs.logs.drop(reason, int64(n)) }
+
 func (hs *healthState) tracesWrapper() tracing.Option {
 	return tracing.WithExporterWrapper(func(exp sdktrace.SpanExporter) sdktrace.SpanExporter {
 		hs.tracesTracked.Store(true)

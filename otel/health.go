@@ -28,6 +28,18 @@ type healthState struct {
 	logLevelSource  string
 	started         time.Time
 	selfObs         *sdkmetric.ManualReader // OTEL_GO_X_OBSERVABILITY=true
+	drops           *dropLog                // the telemetry_dropped line
+}
+
+// dropLogInterval is the least time between two telemetry_dropped lines.
+const dropLogInterval = 10 * time.Second
+
+func newHealthState(started time.Time) *healthState {
+	hs := &healthState{started: started, drops: newDropLog(dropLogInterval)}
+	for i, h := range []*exportHealth{&hs.traces, &hs.metrics, &hs.logs} {
+		h.sig, h.log = i, hs.drops
+	}
+	return hs
 }
 
 // SignalConfig is the effective exporter configuration of one signal, as
@@ -126,13 +138,15 @@ type Health struct {
 	LogLevel    string                  `json:"log_level"`
 	LogLevelSrc string                  `json:"log_level_source"`
 	// SelfObservability holds the SDK's otel.sdk.* counters (spans, metric
-	// points and log records processed, exported, failed, dropped on a
-	// full queue, by error.type) when OTEL_GO_X_OBSERVABILITY=true.
+	// points and log records exported and failed by the OTLP exporters, by
+	// error.type) when OTEL_GO_X_OBSERVABILITY=true. The batch processors
+	// are otelkit's, so the SDK's otel.sdk.processor.* counters are absent:
+	// what they drop is under Export.*.Dropped, with or without the setting.
 	SelfObservability map[string]int64 `json:"sdk_self_observability,omitempty"`
 	Hint              string           `json:"hint"`
 }
 
-const healthHint = "traces missing? check config.*.endpoint and protocol, export.*.last_error and failed; " +
+const healthHint = "traces missing? check config.*.endpoint and protocol, export.*.last_error, failed and dropped (why items were lost); " +
 	"sdk_errors_total counts every error the SDK reported (also logged as otel_sdk_error, at most one line per 10 s); " +
 	"PUT {\"level\":\"debug\"} here to change the log level"
 

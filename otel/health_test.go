@@ -124,7 +124,15 @@ func TestHealthSecretsNeverShown(t *testing.T) {
 			if ferr == nil {
 				t.Error("ForceFlush to a closed port returned no error")
 			}
+			// The exporters retry a refused connection until their deadline,
+			// which ForceFlush's may beat: wait for their verdicts.
 			h, body := getHealth(t, tel)
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); h, body = getHealth(t, tel) {
+				if h.Export["traces"].FailedBatches > 0 && h.Export["metrics"].FailedBatches > 0 && h.Export["logs"].FailedBatches > 0 {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
 			t.Logf("ForceFlush error: %v; last export error: %q; %d bytes of log output", ferr, h.Export["traces"].LastError, len(out.String()))
 			serr := tel.Shutdown(ctx)
 

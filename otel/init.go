@@ -127,7 +127,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		serviceName = v.AsString()
 	}
 
-	t.hs = &healthState{started: time.Now()}
+	t.hs = newHealthState(time.Now())
 	t.hs.useScrubber(t.scrub)
 	// Logs first, so that what follows can warn through the logger.
 	if !disabled {
@@ -135,7 +135,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 			logsResolved otlpconf.Resolved
 			bridge       bool
 		)
-		t.slp, logsResolved, err = logprovider.NewWrapped(ctx, src, t.res, c.overrides(c.logsExporter), t.hs.logsWrapper(), c.logProcessors...)
+		t.slp, logsResolved, err = logprovider.NewWrapped(ctx, src, t.res, c.overrides(c.logsExporter), t.hs.logsWrapper(), t.hs.logsDropped, c.logProcessors...)
 		if err != nil {
 			return nil, err
 		}
@@ -167,6 +167,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	zl := t.logger.Zap()
 	t.errs = newRateLimitedHandler(zl, 10*time.Second)
 	t.errs.scrub = t.scrub
+	t.hs.drops.start(zl)
 	warn := func(err error) {
 		if err != nil {
 			zl.Warn("otelkit_config_warning", zap.String("detail", t.scrub.String(err.Error())))
@@ -180,7 +181,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		zl.Info("otel_sdk_disabled", zap.String("reason", "OTEL_SDK_DISABLED=true: no spans, metrics or log records are exported"))
 	} else {
 		// The span exporter is wrapped to count exports for HealthHandler.
-		topts := append(c.tracingOptions(t.res, warn), t.hs.tracesWrapper())
+		topts := append(c.tracingOptions(t.res, warn), t.hs.tracesWrapper(), tracing.WithDropHandler(t.hs.tracesDropped))
 		if t.sdk, err = tracing.NewTracerProvider(ctx, topts...); err != nil {
 			return nil, err
 		}
@@ -328,6 +329,9 @@ func (t *Telemetry) shutdownProviders(ctx context.Context) error {
 		fns = append(fns, t.slp.Shutdown)
 	}
 	err := parallel(ctx, fns)
+	if t.hs != nil {
+		t.hs.drops.close() // what the flush could not deliver, said now
+	}
 	if t.logger != nil {
 		if serr := t.logger.Sync(); serr != nil && !isHarmlessSyncError(serr) {
 			err = errors.Join(err, fmt.Errorf("otelkit: logger sync: %w", serr))

@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 )
 
@@ -21,6 +22,7 @@ type config struct {
 	lookup     func(string) (string, bool)
 	warn       func(error)
 	limits     *sdktrace.SpanLimits
+	onDrop     func(reason string, n int)
 }
 
 func newConfig(opts []Option) config {
@@ -197,4 +199,29 @@ func WithWarningHandler(h func(error)) Option {
 // DefaultSpanLimits to change one field.
 func WithSpanLimits(l sdktrace.SpanLimits) Option {
 	return optionFunc(func(c config) config { c.limits = &l; return c })
+}
+
+// Reasons a span is dropped, as WithDropHandler reports them.
+const (
+	// DropQueueFull: the batch processor's queue held
+	// OTEL_BSP_MAX_QUEUE_SIZE spans (default 2048) when one more ended,
+	// typically because exports are slower than spans end (a collector
+	// that is down, slow or throttling).
+	DropQueueFull = batch.QueueFull
+	// DropShutdown: the span was still queued when Shutdown's context
+	// ended.
+	DropShutdown = batch.Shutdown
+)
+
+// WithDropHandler receives the spans the batch processor drops, with the
+// reason (DropQueueFull, DropShutdown), so that no loss goes unnoticed (the
+// SDK's processor only counts them privately). It is called on the
+// goroutine that drops, for a full queue the one ending the span: it must
+// be fast and must not block. Spans lost in a failed export are not
+// reported here: the exporter's error is (otel.Handle, ForceFlush,
+// Shutdown); wrap the exporter (WithExporterWrapper) to count them.
+// Default: none. otel.Init sets one that feeds HealthHandler and the
+// telemetry_dropped warning.
+func WithDropHandler(h func(reason string, n int)) Option {
+	return optionFunc(func(c config) config { c.onDrop = h; return c })
 }

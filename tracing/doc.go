@@ -27,6 +27,12 @@
 // the Go SDK lacks (jaeger_remote, xray: use WithSampler). What is corrected
 // instead of refused goes to WithWarningHandler (default otel.Handle).
 //
+// The batch span processor is otelkit's: it behaves like the SDK's (the
+// same OTEL_BSP_* settings, never blocking the span's End) and reports
+// every span it drops, with the reason, to WithDropHandler; otel.Init shows
+// them in its HealthHandler. An export still running when Shutdown's
+// context ends is cancelled.
+//
 // With the exporter "none" the provider exports nothing but still gives
 // every span its IDs, so logs keep their trace_id and span_id. Tests pass
 // tracetest.NewInMemoryExporter to WithSpanExporter, or a

@@ -61,10 +61,12 @@ func DefaultSpanLimits() sdktrace.SpanLimits {
 //
 // The exporter is WithSpanExporter's, else the one OTEL_TRACES_EXPORTER and
 // the OTLP options name; "none" gives a provider without exporter. It is
-// wrapped in a batch span processor. Whichever it is, it receives only
-// valid UTF-8: invalid bytes in any span text (name, attributes, events,
-// links, status, scope, resource) become U+FFFD on the batch processor's
-// goroutine, so that one hostile request cannot fail a whole batch. Construction never waits for the
+// wrapped in a batch span processor that behaves like the SDK's and reports
+// every span it drops to WithDropHandler. Whichever exporter it is, it
+// receives only valid UTF-8: invalid bytes in any span text (name,
+// attributes, events, links, status, scope, resource) become U+FFFD on the
+// batch processor's goroutine, so that one hostile request cannot fail a
+// whole batch. Construction never waits for the
 // collector. The caller owns the provider and must Shutdown it.
 func NewTracerProvider(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, error) {
 	if ctx == nil {
@@ -131,7 +133,7 @@ func NewTracerProvider(ctx context.Context, opts ...Option) (*sdktrace.TracerPro
 		tpOpts = append(tpOpts, sdktrace.WithResource(cfg.resource))
 	}
 	if exp != nil {
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(exp, bsp...)))
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(newSpanProcessor(exp, bsp, cfg.onDrop)))
 	}
 	for _, p := range cfg.processors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))

@@ -50,14 +50,18 @@ type Behaviour struct {
 	// Oversize, when > 0, is the size of a successful answer's body: junk
 	// bytes (HTTP) or a response padded with a huge error message (gRPC).
 	Oversize int
+	// Rejected, when > 0, makes every successful answer an OTLP partial
+	// success rejecting that many of the request's items (at most all).
+	Rejected int
 }
 
 // Request is one export the fake received.
 type Request struct {
-	Signal string
-	At     time.Time
-	Items  int // spans, data points or log records in the request
-	Failed bool
+	Signal   string
+	At       time.Time
+	Items    int // spans, data points or log records in the request
+	Failed   bool
+	Rejected int // items refused in a partial success
 }
 
 // Collector is a fake OTLP collector. Its methods are safe for concurrent
@@ -113,11 +117,26 @@ func (c *Collector) decide(signal string, items int) (Behaviour, bool) {
 	defer c.mu.Unlock()
 	b := c.b
 	fail := b.Status != 0 && (b.FailFirst < 0 || c.failed[signal] < b.FailFirst)
+	rejected := 0
 	if fail {
 		c.failed[signal]++
+	} else {
+		rejected = min(b.Rejected, items)
 	}
-	c.requests = append(c.requests, Request{Signal: signal, At: time.Now(), Items: items, Failed: fail})
+	c.requests = append(c.requests, Request{Signal: signal, At: time.Now(), Items: items, Failed: fail, Rejected: rejected})
 	return b, fail
+}
+
+// Accepted returns how many items of signal the collector took: those of
+// successful requests less the rejected ones.
+func (c *Collector) Accepted(signal string) int {
+	n := 0
+	for _, r := range c.Requests() {
+		if r.Signal == signal && !r.Failed {
+			n += r.Items - r.Rejected
+		}
+	}
+	return n
 }
 
 func (c *Collector) wait(ctx context.Context, d time.Duration) {
@@ -245,8 +264,14 @@ func (h *HTTPCollector) handle(signal string, newMsg func() proto.Message) http.
 			http.Error(w, "fake collector: failing on purpose", b.Status)
 			return
 		}
-		h.accepted.Add(int64(items))
+		rejected := min(b.Rejected, items)
+		h.accepted.Add(int64(items - rejected))
 		w.Header().Set("Content-Type", "application/x-protobuf")
+		if rejected > 0 {
+			body, _ := proto.Marshal(partialSuccess(signal, rejected))
+			_, _ = w.Write(body)
+			return
+		}
 		if b.Oversize > 0 {
 			w.Header().Set("Content-Length", strconv.Itoa(b.Oversize))
 			junk := make([]byte, 64<<10)
@@ -296,8 +321,9 @@ func NewGRPCOn(t testing.TB, l net.Listener, b Behaviour) *GRPCCollector {
 	return g
 }
 
-// answer applies the behaviour to one gRPC export.
-func (g *GRPCCollector) answer(ctx context.Context, signal string, req proto.Message) (string, error) {
+// answer applies the behaviour to one gRPC export: the padding of an
+// oversized answer, the number of items rejected, or the error.
+func (g *GRPCCollector) answer(ctx context.Context, signal string, req proto.Message) (string, int, error) {
 	items := count(req)
 	b, fail := g.decide(signal, items)
 	g.wait(ctx, b.Delay)
@@ -315,13 +341,28 @@ func (g *GRPCCollector) answer(ctx context.Context, signal string, req proto.Mes
 				st = d
 			}
 		}
-		return "", st.Err()
+		return "", 0, st.Err()
 	}
-	g.accepted.Add(int64(items))
+	rejected := min(b.Rejected, items)
+	g.accepted.Add(int64(items - rejected))
 	if b.Oversize > 0 {
-		return string(make([]byte, b.Oversize)), nil
+		return string(make([]byte, b.Oversize)), rejected, nil
 	}
-	return "", nil
+	return "", rejected, nil
+}
+
+// rejectedMessage is the error message of a partial success.
+const rejectedMessage = "fake collector: rejected on purpose"
+
+// partialSuccess is the answer rejecting n items of signal's request.
+func partialSuccess(signal string, n int) proto.Message {
+	switch signal {
+	case Traces:
+		return &coltracepb.ExportTraceServiceResponse{PartialSuccess: &coltracepb.ExportTracePartialSuccess{RejectedSpans: int64(n), ErrorMessage: rejectedMessage}}
+	case Metrics:
+		return &colmetricspb.ExportMetricsServiceResponse{PartialSuccess: &colmetricspb.ExportMetricsPartialSuccess{RejectedDataPoints: int64(n), ErrorMessage: rejectedMessage}}
+	}
+	return &collogspb.ExportLogsServiceResponse{PartialSuccess: &collogspb.ExportLogsPartialSuccess{RejectedLogRecords: int64(n), ErrorMessage: rejectedMessage}}
 }
 
 type traceService struct {
@@ -330,13 +371,16 @@ type traceService struct {
 }
 
 func (s traceService) Export(ctx context.Context, r *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
-	pad, err := s.g.answer(ctx, Traces, r)
+	pad, rejected, err := s.g.answer(ctx, Traces, r)
 	if err != nil {
 		return nil, err
 	}
 	resp := &coltracepb.ExportTraceServiceResponse{}
+	if rejected > 0 {
+		resp = partialSuccess(Traces, rejected).(*coltracepb.ExportTraceServiceResponse)
+	}
 	if pad != "" {
-		resp.PartialSuccess = &coltracepb.ExportTracePartialSuccess{ErrorMessage: pad}
+		resp.PartialSuccess = &coltracepb.ExportTracePartialSuccess{ErrorMessage: pad, RejectedSpans: int64(rejected)}
 	}
 	return resp, nil
 }
@@ -347,13 +391,16 @@ type metricsService struct {
 }
 
 func (s metricsService) Export(ctx context.Context, r *colmetricspb.ExportMetricsServiceRequest) (*colmetricspb.ExportMetricsServiceResponse, error) {
-	pad, err := s.g.answer(ctx, Metrics, r)
+	pad, rejected, err := s.g.answer(ctx, Metrics, r)
 	if err != nil {
 		return nil, err
 	}
 	resp := &colmetricspb.ExportMetricsServiceResponse{}
+	if rejected > 0 {
+		resp = partialSuccess(Metrics, rejected).(*colmetricspb.ExportMetricsServiceResponse)
+	}
 	if pad != "" {
-		resp.PartialSuccess = &colmetricspb.ExportMetricsPartialSuccess{ErrorMessage: pad}
+		resp.PartialSuccess = &colmetricspb.ExportMetricsPartialSuccess{ErrorMessage: pad, RejectedDataPoints: int64(rejected)}
 	}
 	return resp, nil
 }
@@ -364,13 +411,16 @@ type logsService struct {
 }
 
 func (s logsService) Export(ctx context.Context, r *collogspb.ExportLogsServiceRequest) (*collogspb.ExportLogsServiceResponse, error) {
-	pad, err := s.g.answer(ctx, Logs, r)
+	pad, rejected, err := s.g.answer(ctx, Logs, r)
 	if err != nil {
 		return nil, err
 	}
 	resp := &collogspb.ExportLogsServiceResponse{}
+	if rejected > 0 {
+		resp = partialSuccess(Logs, rejected).(*collogspb.ExportLogsServiceResponse)
+	}
 	if pad != "" {
-		resp.PartialSuccess = &collogspb.ExportLogsPartialSuccess{ErrorMessage: pad}
+		resp.PartialSuccess = &collogspb.ExportLogsPartialSuccess{ErrorMessage: pad, RejectedLogRecords: int64(rejected)}
 	}
 	return resp, nil
 }
@@ -456,6 +506,8 @@ func (b Behaviour) String() string {
 		return fmt.Sprintf("slow %s", b.Delay)
 	case b.Oversize > 0:
 		return fmt.Sprintf("oversized %d bytes", b.Oversize)
+	case b.Rejected > 0:
+		return fmt.Sprintf("rejecting %d items per request", b.Rejected)
 	}
 	return "healthy"
 }

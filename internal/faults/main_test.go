@@ -52,7 +52,9 @@ var sectionIntro = map[string]string{
 	"Retries":            "Requests the fake collector received for one batch (ForceFlush), and the gap between the failed attempt and the retry. The SDK's own backoff is 2.5–7.5 s, so a gap >= 9 s shows the Retry-After / RetryInfo was honoured.",
 	"Recovery":           "Items emitted while the collector was down (port closed), delivered after it came back on the same port.",
 	"Concurrency":        "64 goroutines logging, tracing and recording metrics (each pausing 100 µs per iteration) while two concurrent Shutdown calls run with a 2 s deadline.",
-	"Self-observability": "With `OTEL_GO_X_OBSERVABILITY=true` (experimental, SDK v1.47) the batch processors and OTLP exporters record `otel.sdk.*` metrics; 50 spans and 50 log records against a down collector.",
+	"Self-observability": "With `OTEL_GO_X_OBSERVABILITY=true` (experimental, SDK v1.47) the OTLP exporters record `otel.sdk.*` metrics (the batch processors are otelkit's: their drops are in HealthHandler's `dropped`); 50 spans and 50 log records against a down collector.",
+	"Restart":            "The real collector (internal/testcollector) stopped for 2 s and restarted on the same ports while a service sends 40 requests/s through httpmw.Handler, each with a handler log line (and, over gRPC, 49 child spans: 2000 spans/s). Counted at the collector before Shutdown.",
+	"Drops":              "What HealthHandler counts as lost, by reason, against the fake collectors: `queue_full` (small queues, a collector holding each export), `export_failed` (400, or refused until the export timeout), `rejected` (OTLP partial success).",
 }
 
 // findings is appended to RESULTS.md: what the suite turned up.
@@ -60,15 +62,14 @@ const findings = `
 ## Findings
 
 1. **OTLP/HTTP does not retry a refused connection** (SDK v1.47: only "temporary" network errors and
-   429/502/503/504 are retried). A batch exported while the collector is down is dropped and
-   reported (otel_sdk_error, ForceFlush error, HealthHandler "failed"); gRPC retries (Unavailable) and
-   delivers it once the collector is back. Items still queued when the collector returns are
-   delivered with both protocols (see Recovery).
-2. **An export can outlive Shutdown**: when Shutdown's deadline passes during an export, the batch
-   processors keep that export (retries included) running in the background until
-   OTEL_BSP_EXPORT_TIMEOUT / OTEL_BLRP_EXPORT_TIMEOUT (30 s by default), because the exporter is only
-   shut down after the export returns. Set these close to OTEL_EXPORTER_OTLP_TIMEOUT (the suite uses
-   500 ms) if the process must be quiet right after Shutdown.
+   429/502/503/504 are retried), and bounds each request, not the export, by the export timeout.
+   otelkit gives the HTTP exporters a client whose transport marks refused, reset and dropped
+   connections as temporary, so the SDK retries them with its backoff, and bounds each export,
+   retries included, by OTEL_EXPORTER_OTLP_TIMEOUT as the gRPC exporters do (see Recovery, Restart).
+2. **An export can outlive Shutdown** in the SDK's batch processors: when Shutdown's deadline
+   passes during an export, they keep it running until OTEL_BSP_EXPORT_TIMEOUT /
+   OTEL_BLRP_EXPORT_TIMEOUT (30 s by default). otelkit's own batch processors cancel it at the
+   deadline and count what was still queued as dropped ("shutdown").
 3. **sdk/log v1.47 LoggerProvider.Shutdown leaks on timeout**: if its context ends while Emit calls
    are in flight (seen with 64 CPU-bound goroutines on 2 cores and a 500 ms deadline), it returns
    without shutting its processors down; the batch processor goroutine and the gRPC connection stay
@@ -83,6 +84,14 @@ const findings = `
    they reach Init's MeterProvider through OpenTelemetry's global delegate, which binds once per
    process (the first provider set). Enable them in services that call Init once.
 7. The SDK labels failed exports with error.type="*errors.joinError", which does not say why.
+8. **gRPC exports fail fast while the connection comes back**: an export that meets a reconnecting
+   channel gets Unavailable and the SDK backs off 2.5–7.5 s, while the span queue overflows (a 2 s
+   restart at 2000 spans/s delivered 4 096 of 10 100 spans, with HealthHandler showing failed=0);
+   gRPC's reconnect backoff grows to 120 s. otelkit's gRPC exporters wait for the connection
+   (within the export timeout) and reconnect at least every 5 s.
+9. **The SDK's batch processors keep their drop counts private** (a full span queue is counted in an
+   unexported field, a full log queue in a debug line). otelkit's processors report every drop,
+   which HealthHandler shows by reason with the failed exports and partial successes.
 `
 
 func writeResults(path string) error {

@@ -15,8 +15,9 @@ import (
 )
 
 // TestSelfObservabilityCountsDrops: with OTEL_GO_X_OBSERVABILITY=true the
-// SDK v1.47 (batch processors and OTLP exporters) records
-// otel.sdk.exporter.* and otel.sdk.processor.* metrics; against a down
+// SDK v1.47 OTLP exporters record otel.sdk.exporter.* metrics (the batch
+// processors are otelkit's, which count their drops in HealthHandler
+// without the setting, so there are no otel.sdk.processor.* ones); against a down
 // collector they count the failed spans and log records, with error.type.
 // The SDK takes its meter from the global MeterProvider when an exporter
 // is built, so this test installs a reader-backed global first.

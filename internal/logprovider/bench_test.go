@@ -2,11 +2,13 @@ package logprovider
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/log/noop"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
@@ -34,3 +36,80 @@ func BenchmarkEmitNone(b *testing.B) {
 	b.Run("baseline_noop", func(b *testing.B) { run(b, noop.NewLoggerProvider().Logger("b")) })
 	b.Run("provider_none", func(b *testing.B) { run(b, lp.Logger("b")) })
 }
+
+// discardExporter accepts every batch and keeps nothing.
+type discardExporter struct{}
+
+func (discardExporter) Export(context.Context, []sdklog.Record) error { return nil }
+func (discardExporter) ForceFlush(context.Context) error              { return nil }
+func (discardExporter) Shutdown(context.Context) error                { return nil }
+
+// BenchmarkBatchLogProcessor compares otelkit's batch log processor with
+// the SDK's (the baseline a user would otherwise get), in the same run: a
+// record with 3 attributes (kept inline in the record, the clone copies
+// no slice) and with 8 (the clone copies the overflow), serially and from
+// all CPUs.
+func BenchmarkBatchLogProcessor(b *testing.B) {
+	procs := []struct {
+		name string
+		new  func() sdklog.Processor
+	}{
+		{"sdk", func() sdklog.Processor { return sdklog.NewBatchProcessor(discardExporter{}) }},
+		{"otelkit", func() sdklog.Processor {
+			return newLogProcessor(discardExporter{}, Batch{DefaultScheduleDelay, DefaultExportTimeout, DefaultMaxQueueSize, DefaultMaxExportBatchSize}, func(string, int) {})
+		}},
+	}
+	for _, attrs := range []int{3, 8} {
+		rec := benchRecord(b, attrs)
+		for _, p := range procs {
+			name := p.name + "/attrs=" + strconv.Itoa(attrs)
+			b.Run("on_emit/"+name, func(b *testing.B) {
+				proc := p.new()
+				defer func() { _ = proc.Shutdown(context.Background()) }()
+				ctx := context.Background()
+				b.ReportAllocs()
+				for b.Loop() {
+					_ = proc.OnEmit(ctx, &rec)
+				}
+			})
+			b.Run("on_emit_parallel/"+name, func(b *testing.B) {
+				proc := p.new()
+				defer func() { _ = proc.Shutdown(context.Background()) }()
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					ctx := context.Background()
+					r := rec.Clone()
+					for pb.Next() {
+						_ = proc.OnEmit(ctx, &r)
+					}
+				})
+			})
+		}
+	}
+}
+
+// benchRecord returns an SDK record with n attributes, as a logger built
+// with the SDK hands it to processors.
+func benchRecord(b *testing.B, n int) sdklog.Record {
+	b.Helper()
+	var got sdklog.Record
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(captureProcessor{&got}))
+	defer func() { _ = lp.Shutdown(context.Background()) }()
+	var rec otellog.Record
+	rec.SetBody(attribute.StringValue("order_loaded"))
+	for i := range n {
+		rec.AddAttributes(attribute.Int("k"+strconv.Itoa(i), i))
+	}
+	lp.Logger("bench").Emit(context.Background(), rec)
+	return got
+}
+
+type captureProcessor struct{ r *sdklog.Record }
+
+func (c captureProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
+	*c.r = r.Clone()
+	return nil
+}
+func (captureProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+func (captureProcessor) Shutdown(context.Context) error                         { return nil }
+func (captureProcessor) ForceFlush(context.Context) error                       { return nil }

@@ -12,6 +12,10 @@
 //	OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT          128 (>= 0)
 //	OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT   16384 (>= 0; otelkit's cap, the SDK has none)
 //
+// The batch processor is otelkit's (internal/batch): the SDK's settings and
+// behaviour, records cloned when queued, but every record it drops is
+// reported with the reason (NewWrapped's onDrop).
+//
 // Overrides (the options of otel and logging) win over the variables. Every
 // invalid value is an error naming the variable, the value and what is
 // allowed.

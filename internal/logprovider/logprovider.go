@@ -121,7 +121,7 @@ func readLimits(src env.Source) (Limits, error) {
 // Enabled false, so the bridge costs next to nothing. The caller owns the
 // provider and must Shutdown it. res may be nil (the SDK default resource).
 func New(ctx context.Context, src env.Source, res *resource.Resource, o otlpconf.Overrides, extra ...sdklog.Processor) (*sdklog.LoggerProvider, otlpconf.Resolved, error) {
-	return NewWrapped(ctx, src, res, o, nil, extra...)
+	return NewWrapped(ctx, src, res, o, nil, nil, extra...)
 }
 
 // Wrapper wraps the exporter New builds before the batch processor gets it,
@@ -130,9 +130,10 @@ func New(ctx context.Context, src env.Source, res *resource.Resource, o otlpconf
 type Wrapper func(sdklog.Exporter) sdklog.Exporter
 
 // NewWrapped is New with the exporter passed through wrap (nil: not
-// wrapped). wrap is not called for "none". If wrap returns nil, the
-// exporter is shut down and NewWrapped returns an error.
-func NewWrapped(ctx context.Context, src env.Source, res *resource.Resource, o otlpconf.Overrides, wrap Wrapper, extra ...sdklog.Processor) (*sdklog.LoggerProvider, otlpconf.Resolved, error) {
+// wrapped) and the records the batch processor drops reported to onDrop
+// (nil: not reported). wrap is not called for "none". If wrap returns nil,
+// the exporter is shut down and NewWrapped returns an error.
+func NewWrapped(ctx context.Context, src env.Source, res *resource.Resource, o otlpconf.Overrides, wrap Wrapper, onDrop DropFunc, extra ...sdklog.Processor) (*sdklog.LoggerProvider, otlpconf.Resolved, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -173,12 +174,7 @@ func NewWrapped(ctx context.Context, src env.Source, res *resource.Resource, o o
 		opts = append(opts, sdklog.WithResource(res))
 	}
 	if exp != nil {
-		opts = append(opts, sdklog.WithProcessor(sdklog.NewBatchProcessor(exp,
-			sdklog.WithExportInterval(batch.ScheduleDelay),
-			sdklog.WithExportTimeout(batch.ExportTimeout),
-			sdklog.WithMaxQueueSize(batch.MaxQueueSize),
-			sdklog.WithExportMaxBatchSize(batch.MaxExportBatchSize),
-		)))
+		opts = append(opts, sdklog.WithProcessor(newLogProcessor(exp, batch, onDrop)))
 	}
 	for _, p := range extra {
 		if p != nil {

@@ -36,7 +36,7 @@ func TestNewWrappedCountsExports(t *testing.T) {
 		return countingExporter{Exporter: e, records: &records, calls: &calls}
 	}
 	lp, r, err := NewWrapped(context.Background(), env.FromMap(nil), nil,
-		otlpconf.Overrides{Exporter: "console", Console: out}, wrap)
+		otlpconf.Overrides{Exporter: "console", Console: out}, wrap, nil)
 	if err != nil {
 		t.Fatalf("NewWrapped: %v", err)
 	}
@@ -67,7 +67,7 @@ func TestNewWrappedCountsExports(t *testing.T) {
 func TestNewWrappedNone(t *testing.T) {
 	called := false
 	lp, _, err := NewWrapped(context.Background(), env.FromMap(nil), nil, otlpconf.Overrides{Exporter: "none"},
-		func(e sdklog.Exporter) sdklog.Exporter { called = true; return e })
+		func(e sdklog.Exporter) sdklog.Exporter { called = true; return e }, nil)
 	if err != nil {
 		t.Fatalf("NewWrapped: %v", err)
 	}
@@ -82,7 +82,7 @@ func TestNewWrappedNone(t *testing.T) {
 func TestNewWrappedNilResult(t *testing.T) {
 	lp, _, err := NewWrapped(context.Background(), env.FromMap(nil), nil,
 		otlpconf.Overrides{Exporter: "console", Console: &syncBuffer{}},
-		func(sdklog.Exporter) sdklog.Exporter { return nil })
+		func(sdklog.Exporter) sdklog.Exporter { return nil }, nil)
 	if err == nil || !strings.Contains(err.Error(), "wrapper returned nil") {
 		t.Errorf("err = %v, want one saying the wrapper returned nil", err)
 	}

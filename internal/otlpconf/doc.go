@@ -48,5 +48,16 @@
 // A Source other than the process environment (tests, WithEnvLookup) decides
 // the exporter, protocol and validation; endpoint, headers, timeout and
 // compression variables in it reach the exporter only where an option or the
-// insecure/endpoint resolution passes them explicitly.
+// insecure/endpoint resolution passes them explicitly (the OTLP/HTTP
+// timeout always comes from the Source, see below).
+//
+// # Outages
+//
+// The OTLP/HTTP exporters get an http.Client whose transport makes a
+// refused, reset or dropped connection retryable, so the SDK retries it
+// with its usual backoff instead of dropping the batch; the client carries
+// the resolved TLS settings and per-attempt timeout (the SDK ignores its own
+// when given a client). The OTLP/gRPC exporters get a reconnect backoff
+// capped at 5 s and wait for the connection (within the export timeout)
+// instead of failing fast while it comes back.
 package otlpconf

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"time"
 
@@ -34,7 +35,8 @@ type plan struct {
 	grpcEndpoint string // host:port for gRPC; "" -> SDK reads its env
 	grpcInsecure *bool  // gRPC transport choice; nil -> SDK reads its env
 	headers      map[string]string
-	timeout      time.Duration // 0 -> SDK reads its env
+	timeout      time.Duration // 0 -> SDK reads its env (gRPC)
+	httpTimeout  time.Duration // OTLP/HTTP: the resolved timeout, per export and per request
 	compression  string
 	tlsConfig    *tls.Config
 	console      io.Writer
@@ -64,6 +66,7 @@ func newPlan(o Overrides, r Resolved) plan {
 	if o.Timeout > 0 {
 		p.timeout = o.Timeout
 	}
+	p.httpTimeout = r.Timeout
 	if r.Sources[KeyCompression] == SourceOption {
 		// "none" is passed only to undo a gzip the environment asks for:
 		// the gRPC exporters report "none" as an unknown compressor.
@@ -77,6 +80,10 @@ func newPlan(o Overrides, r Resolved) plan {
 	p.jsonEncoding = r.Protocol == ProtocolHTTPJSON
 	return p
 }
+
+// httpClient is the OTLP/HTTP exporters' client (see newHTTPClient): it
+// carries the TLS settings and the timeout, which the SDK then ignores.
+func (p plan) httpClient() *http.Client { return newHTTPClient(p.tlsConfig, p.httpTimeout) }
 
 func (p plan) grpcCredentials() credentials.TransportCredentials {
 	cfg := p.tlsConfig
@@ -108,7 +115,7 @@ func SpanExporter(ctx context.Context, src env.Source, o Overrides) (sdktrace.Sp
 		exp, err = stdouttrace.New(stdouttrace.WithWriter(p.console))
 	case ExporterOTLP:
 		if r.Protocol == ProtocolGRPC {
-			var opts []otlptracegrpc.Option
+			opts := []otlptracegrpc.Option{otlptracegrpc.WithDialOption(grpcDialOptions()...)}
 			if p.grpcEndpoint != "" {
 				opts = append(opts, otlptracegrpc.WithEndpoint(p.grpcEndpoint))
 			}
@@ -132,23 +139,20 @@ func SpanExporter(ctx context.Context, src env.Source, o Overrides) (sdktrace.Sp
 			if p.jsonEncoding {
 				enc = otlptracehttp.EncodingJSON
 			}
-			opts := []otlptracehttp.Option{otlptracehttp.WithEncoding(enc)}
+			opts := []otlptracehttp.Option{otlptracehttp.WithEncoding(enc), otlptracehttp.WithHTTPClient(p.httpClient())}
 			if p.endpointURL != "" {
 				opts = append(opts, otlptracehttp.WithEndpointURL(p.endpointURL))
-			}
-			if p.tlsConfig != nil {
-				opts = append(opts, otlptracehttp.WithTLSClientConfig(p.tlsConfig))
 			}
 			if p.headers != nil {
 				opts = append(opts, otlptracehttp.WithHeaders(p.headers))
 			}
-			if p.timeout > 0 {
-				opts = append(opts, otlptracehttp.WithTimeout(p.timeout))
-			}
 			if p.compression != "" {
 				opts = append(opts, otlptracehttp.WithCompression(httpTraceCompression(p.compression)))
 			}
-			exp, err = otlptracehttp.New(ctx, opts...)
+			var he sdktrace.SpanExporter
+			if he, err = otlptracehttp.New(ctx, opts...); err == nil {
+				exp = timeoutSpanExporter{he, p.httpTimeout}
+			}
 		}
 	default:
 		return nil, r, fmt.Errorf("otelkit: exporter %q is not available for traces", r.Exporter)
@@ -225,7 +229,7 @@ func MetricExporter(ctx context.Context, src env.Source, o Overrides, temporalit
 		exp, err = stdoutmetric.New(opts...)
 	case ExporterOTLP:
 		if r.Protocol == ProtocolGRPC {
-			var opts []otlpmetricgrpc.Option
+			opts := []otlpmetricgrpc.Option{otlpmetricgrpc.WithDialOption(grpcDialOptions()...)}
 			if p.grpcEndpoint != "" {
 				opts = append(opts, otlpmetricgrpc.WithEndpoint(p.grpcEndpoint))
 			}
@@ -248,18 +252,12 @@ func MetricExporter(ctx context.Context, src env.Source, o Overrides, temporalit
 			}
 			exp, err = otlpmetricgrpc.New(ctx, opts...)
 		} else {
-			var opts []otlpmetrichttp.Option
+			opts := []otlpmetrichttp.Option{otlpmetrichttp.WithHTTPClient(p.httpClient())}
 			if p.endpointURL != "" {
 				opts = append(opts, otlpmetrichttp.WithEndpointURL(p.endpointURL))
 			}
-			if p.tlsConfig != nil {
-				opts = append(opts, otlpmetrichttp.WithTLSClientConfig(p.tlsConfig))
-			}
 			if p.headers != nil {
 				opts = append(opts, otlpmetrichttp.WithHeaders(p.headers))
-			}
-			if p.timeout > 0 {
-				opts = append(opts, otlpmetrichttp.WithTimeout(p.timeout))
 			}
 			if p.compression != "" {
 				c := otlpmetrichttp.NoCompression
@@ -271,7 +269,10 @@ func MetricExporter(ctx context.Context, src env.Source, o Overrides, temporalit
 			if temporality != nil {
 				opts = append(opts, otlpmetrichttp.WithTemporalitySelector(temporality))
 			}
-			exp, err = otlpmetrichttp.New(ctx, opts...)
+			var he sdkmetric.Exporter
+			if he, err = otlpmetrichttp.New(ctx, opts...); err == nil {
+				exp = timeoutMetricExporter{he, p.httpTimeout}
+			}
 		}
 	default:
 		return nil, r, fmt.Errorf("otelkit: exporter %q is not available for metrics", r.Exporter)
@@ -302,7 +303,7 @@ func LogExporter(ctx context.Context, src env.Source, o Overrides) (sdklog.Expor
 		exp, err = stdoutlog.New(stdoutlog.WithWriter(p.console))
 	case ExporterOTLP:
 		if r.Protocol == ProtocolGRPC {
-			var opts []otlploggrpc.Option
+			opts := []otlploggrpc.Option{otlploggrpc.WithDialOption(grpcDialOptions()...)}
 			if p.grpcEndpoint != "" {
 				opts = append(opts, otlploggrpc.WithEndpoint(p.grpcEndpoint))
 			}
@@ -322,18 +323,12 @@ func LogExporter(ctx context.Context, src env.Source, o Overrides) (sdklog.Expor
 			}
 			exp, err = otlploggrpc.New(ctx, opts...)
 		} else {
-			var opts []otlploghttp.Option
+			opts := []otlploghttp.Option{otlploghttp.WithHTTPClient(p.httpClient())}
 			if p.endpointURL != "" {
 				opts = append(opts, otlploghttp.WithEndpointURL(p.endpointURL))
 			}
-			if p.tlsConfig != nil {
-				opts = append(opts, otlploghttp.WithTLSClientConfig(p.tlsConfig))
-			}
 			if p.headers != nil {
 				opts = append(opts, otlploghttp.WithHeaders(p.headers))
-			}
-			if p.timeout > 0 {
-				opts = append(opts, otlploghttp.WithTimeout(p.timeout))
 			}
 			if p.compression != "" {
 				c := otlploghttp.NoCompression
@@ -342,7 +337,10 @@ func LogExporter(ctx context.Context, src env.Source, o Overrides) (sdklog.Expor
 				}
 				opts = append(opts, otlploghttp.WithCompression(c))
 			}
-			exp, err = otlploghttp.New(ctx, opts...)
+			var he sdklog.Exporter
+			if he, err = otlploghttp.New(ctx, opts...); err == nil {
+				exp = timeoutLogExporter{he, p.httpTimeout}
+			}
 		}
 	default:
 		return nil, r, fmt.Errorf("otelkit: exporter %q is not available for logs", r.Exporter)

@@ -24,6 +24,9 @@ type Collector struct {
 	grpcAddr string
 	httpAddr string
 	dir      string
+	cfg      config // what Start was given, for Restart
+	cfgPath  string // the configuration file the process runs
+	bin      string
 	cmd      *exec.Cmd
 	stderr   *tailBuffer
 	exited   chan struct{} // closed when the process has exited
@@ -149,8 +152,11 @@ func start(tb testing.TB, bin string, cfg config) (*Collector, error) {
 		grpcAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0])),
 		httpAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1])),
 		dir:      dir,
+		cfg:      cfg,
+		bin:      bin,
 	}
 	cfgPath := filepath.Join(dir, "config.yaml")
+	c.cfgPath = cfgPath
 	yml := c.config(cfg)
 	if cfg.custom != nil {
 		yml = cfg.custom(c.grpcAddr, c.httpAddr)
@@ -158,9 +164,7 @@ func start(tb testing.TB, bin string, cfg config) (*Collector, error) {
 	if err := os.WriteFile(cfgPath, []byte(yml), 0o644); err != nil {
 		return nil, fmt.Errorf("write collector config: %w", err)
 	}
-	cmd := exec.Command(bin, "--config="+cfgPath)
-	cmd.Dir = dir
-	if err := c.launch(cmd); err != nil {
+	if err := c.launch(c.command()); err != nil {
 		return nil, fmt.Errorf("start collector %s: %w", bin, err)
 	}
 	if err := c.waitReady(cfg.startTimeout); err != nil {
@@ -179,6 +183,13 @@ func start(tb testing.TB, bin string, cfg config) (*Collector, error) {
 	return c, nil
 }
 
+// command is the collector's command line; Restart runs it again.
+func (c *Collector) command() *exec.Cmd {
+	cmd := exec.Command(c.bin, "--config="+c.cfgPath)
+	cmd.Dir = c.dir
+	return cmd
+}
+
 // config renders the collector configuration for this instance.
 func (c *Collector) config(cfg config) string {
 	var b strings.Builder
@@ -195,6 +206,7 @@ exporters:
 		fmt.Fprintf(&b, `  file/%s:
     path: %q
     format: json
+    append: true
     flush_interval: %s
 `, s, c.file(s), cfg.flushInterval)
 	}
@@ -235,21 +247,22 @@ func (c *Collector) HTTPEndpoint() string { return "http://" + c.httpAddr }
 func (c *Collector) Output() string { return c.stderr.String() }
 
 // launch starts cmd with its output going to c.stderr and reaps it in the
-// background; c.exited is closed once it has exited.
+// background; c.exited is closed once it has exited. It must not be called
+// while an earlier process of c still runs (Restart stops it first).
 func (c *Collector) launch(cmd *exec.Cmd) error {
 	if c.stderr == nil {
 		c.stderr = &tailBuffer{max: 256 << 10}
 	}
-	c.exited = make(chan struct{})
+	exited := make(chan struct{})
 	cmd.Stdout = c.stderr
 	cmd.Stderr = c.stderr
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	c.cmd = cmd
+	c.cmd, c.exited = cmd, exited
 	go func() {
 		c.waitErr = cmd.Wait()
-		close(c.exited)
+		close(exited)
 	}()
 	return nil
 }

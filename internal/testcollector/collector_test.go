@@ -2,6 +2,7 @@ package testcollector_test
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -349,5 +350,43 @@ service:
 	}
 	if s, err := col.Spans(); err != nil || len(s) != 0 {
 		t.Errorf("Spans() with a custom config = %v, %v; want none", s, err)
+	}
+}
+
+// TestRestartKeepsPortsAndData: after Stop the ports refuse connections;
+// Restart brings the collector back on the same ports, and what arrived
+// before and after the restart is read back (the files are appended to).
+func TestRestartKeepsPortsAndData(t *testing.T) {
+	col := testcollector.Start(t)
+	grpcAddr, httpAddr := col.GRPCEndpoint(), col.HTTPEndpoint()
+	send := func(name string) {
+		t.Helper()
+		exp, err := otlptracehttp.New(context.Background(),
+			otlptracehttp.WithEndpoint(strings.TrimPrefix(col.HTTPEndpoint(), "http://")), otlptracehttp.WithInsecure())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sendSpans(t, exp, "svc", name)
+	}
+	send("before")
+	col.WaitSpans(t, waitFor, func(s []testcollector.Span) bool { _, ok := findSpan(s, "before"); return ok })
+
+	col.Stop(t)
+	for _, addr := range []string{grpcAddr, strings.TrimPrefix(httpAddr, "http://")} {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			_ = c.Close()
+			t.Errorf("%s accepts connections after Stop", addr)
+		}
+	}
+	col.Stop(t) // a second Stop does nothing
+
+	col.Restart(t)
+	if col.GRPCEndpoint() != grpcAddr || col.HTTPEndpoint() != httpAddr {
+		t.Errorf("endpoints after Restart = %s, %s; want %s, %s", col.GRPCEndpoint(), col.HTTPEndpoint(), grpcAddr, httpAddr)
+	}
+	send("after")
+	spans := col.WaitSpans(t, waitFor, func(s []testcollector.Span) bool { _, ok := findSpan(s, "after"); return ok })
+	if _, ok := findSpan(spans, "before"); !ok {
+		t.Errorf("the span received before the restart is gone: %d spans read", len(spans))
 	}
 }

@@ -1,0 +1,52 @@
+package logprovider
+
+import (
+	"context"
+
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+
+	"github.com/otelkit/otelkit/internal/batch"
+)
+
+// DropFunc receives the log records the batch processor drops and why
+// (batch.QueueFull, batch.Shutdown). It must be fast and must not block.
+type DropFunc func(reason string, n int)
+
+// logProcessor is the batch processor New puts in front of the exporter, in
+// place of sdklog.NewBatchProcessor: the same settings, records cloned when
+// queued as the SDK's are, but every record it drops is reported (the
+// SDK's keeps the count private). When the queue is full the new record is
+// dropped; the SDK's overwrote the oldest.
+type logProcessor struct {
+	p *batch.Processor[sdklog.Record]
+}
+
+var _ sdklog.Processor = logProcessor{}
+
+func newLogProcessor(exp sdklog.Exporter, b Batch, onDrop DropFunc) logProcessor {
+	return logProcessor{batch.New[sdklog.Record](exp, batch.Config{
+		ScheduleDelay:      b.ScheduleDelay,
+		ExportTimeout:      b.ExportTimeout,
+		MaxQueueSize:       b.MaxQueueSize,
+		MaxExportBatchSize: b.MaxExportBatchSize,
+		OnDrop:             onDrop,
+	})}
+}
+
+// Enabled reports true: every record is queued.
+func (logProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+
+// OnEmit queues a copy of r (later processors may change r) without
+// blocking.
+func (l logProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
+	l.p.Enqueue(r.Clone())
+	return nil
+}
+
+// ForceFlush exports the queued records and flushes the exporter, bounded
+// by ctx.
+func (l logProcessor) ForceFlush(ctx context.Context) error { return l.p.ForceFlush(ctx) }
+
+// Shutdown exports the queued records and shuts the exporter down, bounded
+// by ctx; records still queued when ctx ends are reported as dropped.
+func (l logProcessor) Shutdown(ctx context.Context) error { return l.p.Shutdown(ctx) }

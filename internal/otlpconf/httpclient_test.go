@@ -1,0 +1,320 @@
+package otlpconf
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/grpc"
+
+	"github.com/otelkit/otelkit/internal/env"
+)
+
+// exportFunc builds one signal's exporter for o and exports one item with
+// ctx; it returns the export's error and shuts the exporter down.
+type exportFunc func(t *testing.T, src env.Source, o Overrides, ctx context.Context) error
+
+var exportBySignal = map[string]exportFunc{
+	"traces": func(t *testing.T, src env.Source, o Overrides, ctx context.Context) error {
+		e, _, err := SpanExporter(context.Background(), src, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer shutdown(t, e.Shutdown)
+		return e.ExportSpans(ctx, spans())
+	},
+	"metrics": func(t *testing.T, src env.Source, o Overrides, ctx context.Context) error {
+		e, _, err := MetricExporter(context.Background(), src, o, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer shutdown(t, e.Shutdown)
+		return e.Export(ctx, &metricdata.ResourceMetrics{})
+	},
+	"logs": func(t *testing.T, src env.Source, o Overrides, ctx context.Context) error {
+		e, _, err := LogExporter(context.Background(), src, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer shutdown(t, e.Shutdown)
+		var rec sdklog.Record
+		rec.SetBody(attribute.StringValue("x"))
+		return e.Export(ctx, []sdklog.Record{rec})
+	},
+}
+
+// downAddr returns a loopback address nobody listens on.
+func downAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return addr
+}
+
+// serveLater serves h on addr after d, until the test ends, and counts
+// the requests.
+func serveLater(t *testing.T, addr string, d time.Duration, h http.Handler) *atomic.Int64 {
+	t.Helper()
+	var n atomic.Int64
+	srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		h.ServeHTTP(w, r)
+	})}
+	done := make(chan struct{})
+	timer := time.AfterFunc(d, func() {
+		defer close(done)
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Errorf("listen %s: %v", addr, err)
+			return
+		}
+		go func() { _ = srv.Serve(l) }()
+	})
+	t.Cleanup(func() {
+		if timer.Stop() {
+			return
+		}
+		<-done
+		_ = srv.Close()
+	})
+	return &n
+}
+
+func okHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// TestHTTPExportersRetryRefusedConnection: an OTLP/HTTP export whose first
+// attempt meets a refused connection is retried by the SDK's backoff (the
+// first retry comes 2.5–7.5 s later) within the export timeout (10 s) and
+// arrives once the collector is up. The SDK exporters alone return
+// "connection refused" at once.
+func TestHTTPExportersRetryRefusedConnection(t *testing.T) {
+	for sig, export := range exportBySignal {
+		t.Run(sig, func(t *testing.T) {
+			t.Parallel()
+			addr := downAddr(t)
+			n := serveLater(t, addr, 300*time.Millisecond, okHandler())
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			err := export(t, env.FromMap(nil), Overrides{Endpoint: "http://" + addr}, ctx)
+			if err != nil {
+				t.Fatalf("export after a refused connection: %v", err)
+			}
+			if n.Load() != 1 {
+				t.Errorf("collector received %d requests, want 1", n.Load())
+			}
+		})
+	}
+}
+
+// TestHTTPExportersTLSNotRetried: a certificate the exporter does not trust
+// is a configuration error: reported by the first attempt, not retried.
+func TestHTTPExportersTLSNotRetried(t *testing.T) {
+	certFile, keyFile := writeCert(t, t.TempDir())
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(okHandler())
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.StartTLS()
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err = exportBySignal["traces"](t, env.FromMap(nil), Overrides{Endpoint: srv.URL, Timeout: 2 * time.Second}, ctx)
+	var certErr *tls.CertificateVerificationError
+	if !errors.As(err, &certErr) {
+		t.Fatalf("export to an untrusted certificate: %v, want a certificate error", err)
+	}
+	if conns.Load() != 1 {
+		t.Errorf("%d connections, want 1 (a certificate error must not be retried)", conns.Load())
+	}
+}
+
+// TestHTTPExportersKeepTLSSettings: the client otelkit gives the SDK
+// carries the certificate variables for every signal, client certificate
+// included (the server requires it).
+func TestHTTPExportersKeepTLSSettings(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := writeCert(t, dir)
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(pair.Leaf)
+	var clientCerts atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+			clientCerts.Add(1)
+		}
+		okHandler().ServeHTTP(w, r)
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12,
+		ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	src := env.FromMap(map[string]string{
+		"OTEL_EXPORTER_OTLP_CERTIFICATE":        certFile,
+		"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": certFile,
+		"OTEL_EXPORTER_OTLP_CLIENT_KEY":         keyFile,
+	})
+	for _, sig := range []string{"traces", "metrics", "logs"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := exportBySignal[sig](t, src, Overrides{Endpoint: srv.URL}, ctx); err != nil {
+			t.Errorf("%s over mutual TLS: %v", sig, err)
+		}
+		cancel()
+	}
+	if clientCerts.Load() != 3 {
+		t.Errorf("%d requests carried the client certificate, want 3", clientCerts.Load())
+	}
+}
+
+// TestHTTPClientTimeoutIsResolved: the per-request timeout is the resolved
+// one (option > per-signal variable > generic variable > 10 s), as the SDK
+// would have read it.
+func TestHTTPClientTimeoutIsResolved(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		o    Overrides
+		want time.Duration
+	}{
+		{nil, Overrides{}, DefaultTimeout},
+		{map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "1500"}, Overrides{}, 1500 * time.Millisecond},
+		{map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "1500", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "700"}, Overrides{}, 700 * time.Millisecond},
+		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "700"}, Overrides{Timeout: 3 * time.Second}, 3 * time.Second},
+	} {
+		r, err := Resolve(env.FromMap(tc.env), Traces, tc.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := newPlan(tc.o, r).httpClient().Timeout; got != tc.want {
+			t.Errorf("env %v, option %v: client timeout %v, want %v", tc.env, tc.o.Timeout, got, tc.want)
+		}
+	}
+}
+
+func TestIsConnectionError(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: fmt.Errorf("connect: %w", syscall.ECONNREFUSED)}
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"refused", refused, true},
+		{"reset", reset, true},
+		{"bare ECONNRESET", fmt.Errorf("x: %w", syscall.ECONNRESET), true},
+		{"broken pipe", syscall.EPIPE, true},
+		{"closed before the answer", io.EOF, true},
+		{"unexpected EOF", io.ErrUnexpectedEOF, true},
+		{"dns", &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "collector", IsNotFound: true}}, true},
+		{"untrusted certificate", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, false},
+		{"certificate inside a dial error", &net.OpError{Op: "dial", Err: &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}}, false},
+		{"tls to a plaintext port", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, false},
+		{"other", errors.New("request body too large"), false},
+		{"url error of a refused dial", &url.Error{Op: "Post", URL: "http://x", Err: refused}, true},
+	} {
+		if got := isConnectionError(tc.err); got != tc.want {
+			t.Errorf("%s: isConnectionError(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
+		}
+	}
+	if !(&connError{err: refused}).Temporary() || !errors.Is(&connError{err: refused}, syscall.ECONNREFUSED) {
+		t.Error("connError must be temporary and unwrap to its cause")
+	}
+}
+
+// TestGRPCExportWaitsForReconnect: a gRPC export that starts while the
+// collector is down goes through once it is up, within a deadline shorter
+// than the SDK's first retry backoff (2.5 s at least): the export waits for
+// the connection instead of failing fast and backing off.
+func TestGRPCExportWaitsForReconnect(t *testing.T) {
+	addr := downAddr(t)
+	gs := grpc.NewServer()
+	svc := &traceService{}
+	collectortrace.RegisterTraceServiceServer(gs, svc)
+	done := make(chan struct{})
+	timer := time.AfterFunc(500*time.Millisecond, func() {
+		defer close(done)
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Errorf("listen: %v", err)
+			return
+		}
+		go func() { _ = gs.Serve(l) }()
+	})
+	defer func() {
+		if !timer.Stop() {
+			<-done
+		}
+		gs.Stop()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 2400*time.Millisecond)
+	defer cancel()
+	o := Overrides{Protocol: "grpc", Endpoint: "http://" + addr}
+	if err := exportBySignal["traces"](t, env.FromMap(nil), o, ctx); err != nil {
+		t.Fatalf("export while the collector comes up: %v", err)
+	}
+	svc.mu.Lock()
+	defer svc.mu.Unlock()
+	if svc.spans != 1 {
+		t.Errorf("receiver got %d spans, want 1", svc.spans)
+	}
+}
+
+// TestHTTPExportBoundedByTimeout: the export timeout bounds a whole OTLP/HTTP
+// export, retries included (the SDK bounds each request only): against a
+// collector that answers 503 without Retry-After, the export ends with an
+// error naming the timeout long before the caller's context.
+func TestHTTPExportBoundedByTimeout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	for sig, export := range exportBySignal {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := export(t, env.FromMap(map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "200"}), Overrides{Endpoint: srv.URL}, ctx)
+		if err == nil || !strings.Contains(err.Error(), "OTLP export timeout (200ms)") {
+			t.Errorf("%s: export against 503 = %v, want the export timeout", sig, err)
+		}
+		if ctx.Err() != nil {
+			t.Errorf("%s: the caller's context ended first", sig)
+		}
+		cancel()
+	}
+}

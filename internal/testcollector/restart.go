@@ -1,0 +1,42 @@
+package testcollector
+
+import (
+	"strings"
+	"testing"
+)
+
+// Stop stops the collector as an outage would: SIGTERM, a bounded wait (the
+// stop timeout), then kill. Its ports refuse connections until Restart.
+// What it received before is kept: Spans, Metrics and Logs still read it.
+// Stopping a stopped collector does nothing. A collector that had to be
+// killed, or exited with an error, fails the test.
+func (c *Collector) Stop(tb testing.TB) {
+	tb.Helper()
+	if err := c.stop(c.cfg.stopTimeout); err != nil {
+		tb.Errorf("testcollector: %v\ncollector output:\n%s", err, c.stderr.String())
+	}
+}
+
+// Restart starts the collector again on the same ports, with the same
+// configuration, after Stop (it stops a running collector first). The file
+// exporters append, so Spans, Metrics and Logs return what arrived before
+// and after the restart. It returns once both ports accept connections and
+// fails the test, with the collector's output, if they do not within the
+// start timeout (for example because another process took a port while the
+// collector was down).
+func (c *Collector) Restart(tb testing.TB) {
+	tb.Helper()
+	c.Stop(tb)
+	if err := c.launch(c.command()); err != nil {
+		tb.Fatalf("testcollector: restart %s: %v", c.bin, err)
+	}
+	if err := c.waitReady(c.cfg.startTimeout); err != nil {
+		_ = c.stop(c.cfg.stopTimeout)
+		out := c.stderr.String()
+		hint := ""
+		if strings.Contains(out, "address already in use") {
+			hint = " (a port was taken while the collector was down)"
+		}
+		tb.Fatalf("testcollector: restart%s: %v\ncollector output:\n%s", hint, err, out)
+	}
+}
