@@ -13,6 +13,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/w3c"
 )
 
 // healthState is what Init resolved and what the exporters did since, for
@@ -143,7 +144,13 @@ type Health struct {
 	// are otelkit's, so the SDK's otel.sdk.processor.* counters are absent:
 	// what they drop is under Export.*.Dropped, with or without the setting.
 	SelfObservability map[string]int64 `json:"sdk_self_observability,omitempty"`
-	Hint              string           `json:"hint"`
+	// TraceContextDropped counts, since the process started, the incoming
+	// or outgoing traceparent, tracestate and baggage fields that lost
+	// members or were dropped whole under the W3C rules, keyed
+	// "<field>.<reason>" (e.g. "tracestate.oversize"); see httpmw's
+	// "Trace context" documentation.
+	TraceContextDropped map[string]uint64 `json:"trace_context_dropped,omitempty"`
+	Hint                string            `json:"hint"`
 }
 
 const healthHint = "traces missing? check config.*.endpoint and protocol, export.*.last_error, failed and dropped (why items were lost); " +
@@ -172,6 +179,7 @@ func (t *Telemetry) Health() Health {
 		return h
 	}
 	h.Uptime = time.Since(hs.started).Round(time.Second).String()
+	h.TraceContextDropped = w3c.Counts()
 	h.LogLevelSrc = hs.logLevelSource
 	for k, v := range hs.config {
 		h.Config[k] = v.clone() // the caller may change what it gets

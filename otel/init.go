@@ -29,6 +29,7 @@ import (
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/w3c"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
 	"github.com/otelkit/otelkit/tracing"
@@ -261,7 +262,10 @@ func (t *Telemetry) installGlobals(prop propagation.TextMapPropagator) func() {
 	otel.SetTracerProvider(t.tp)
 	otel.SetMeterProvider(t.mp)
 	global.SetLoggerProvider(t.lp)
-	otel.SetTextMapPropagator(prop)
+	// Behind internal/w3c, so that code using the global propagator
+	// directly (otelgrpc, a user's own otelhttp) reads repeated and
+	// oversized W3C fields as httpmw does.
+	otel.SetTextMapPropagator(w3c.Propagator(prop))
 	undoZap := zap.ReplaceGlobals(t.logger.Zap())
 	undoErr := installErrorHandler(t.errs)
 	return func() {

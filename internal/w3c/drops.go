@@ -100,3 +100,21 @@ func Dropped(f Field, r Drop) uint64 {
 	}
 	return 0
 }
+
+// Counts returns every non-zero drop count since the process started, keyed
+// "<field>.<reason>" (e.g. "tracestate.invalid"), in a new map the caller
+// owns; nil when nothing was dropped.
+func Counts() map[string]uint64 {
+	var m map[string]uint64
+	for f := Field(0); f < numFields; f++ {
+		for i := 0; i < numDrops; i++ {
+			if n := drops[f][i].Load(); n > 0 {
+				if m == nil {
+					m = map[string]uint64{}
+				}
+				m[fieldNames[f]+"."+dropNames[i]] = n
+			}
+		}
+	}
+	return m
+}

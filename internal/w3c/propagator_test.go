@@ -217,3 +217,18 @@ func TestDropsAreCounted(t *testing.T) {
 		t.Errorf("String %q", s)
 	}
 }
+
+func TestCountsKeysFieldAndReason(t *testing.T) {
+	before := Counts()["baggage.oversize"]
+	h := http.Header{}
+	h.Set("baggage", strings.Repeat("k=v,", 4096))
+	Propagator(propagation.Baggage{}).Extract(context.Background(), propagation.HeaderCarrier(h))
+	if got := Counts()["baggage.oversize"]; got != before+1 {
+		t.Fatalf(`Counts()["baggage.oversize"] = %d, want %d`, got, before+1)
+	}
+	m := Counts()
+	m["baggage.oversize"] = 0 // the caller owns the map
+	if Counts()["baggage.oversize"] == 0 {
+		t.Fatal("changing the returned map changed the counts")
+	}
+}
