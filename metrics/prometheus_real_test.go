@@ -173,7 +173,7 @@ func TestRealPrometheusScrapesRouteAndExemplars(t *testing.T) {
 
 	// The service: otelkit's Prometheus exporter, otelhttp around a mux
 	// with a route pattern, every request in a sampled span.
-	p, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("prometheus"),
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("prometheus"),
 		WithPrometheusAddr("127.0.0.1:0"), WithResource(resource.NewSchemaless(semconv.ServiceName("promtest"))))
 	if err != nil {
 		t.Fatal(err)

@@ -19,20 +19,9 @@ type spanProcessor struct {
 var _ sdktrace.SpanProcessor = spanProcessor{}
 
 // newSpanProcessor builds the processor from the OTEL_BSP_* settings
-// batchOptions resolved.
-func newSpanProcessor(exp sdktrace.SpanExporter, opts []sdktrace.BatchSpanProcessorOption, onDrop func(string, int)) spanProcessor {
-	var o sdktrace.BatchSpanProcessorOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
-	return spanProcessor{batch.New[sdktrace.ReadOnlySpan](spanExporter{exp}, batch.Config{
-		ScheduleDelay:      o.BatchTimeout,
-		ExportTimeout:      o.ExportTimeout,
-		MaxQueueSize:       o.MaxQueueSize,
-		MaxExportBatchSize: o.MaxExportBatchSize,
-		OnDrop:             onDrop,
-		ReportFinalExport:  true, // as the SDK's span processor
-	})}
+// NewTracerProvider resolved.
+func newSpanProcessor(exp sdktrace.SpanExporter, c batch.Config) spanProcessor {
+	return spanProcessor{batch.New[sdktrace.ReadOnlySpan](spanExporter{exp}, c)}
 }
 
 // OnStart does nothing: spans are queued when they end.

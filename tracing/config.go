@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"io"
+	"maps"
 	"time"
 
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -57,8 +58,10 @@ func WithResource(r *resource.Resource) Option {
 // WithExporterWrapper wraps the span exporter the provider sends to
 // (WithSpanExporter's, or the one the configuration builds; not called for
 // "none"), for example to count exports. The wrapper gets the exporter
-// already guarded to receive valid UTF-8 only. A wrapper that returns nil
-// makes NewTracerProvider fail.
+// already guarded to receive valid UTF-8 only; what it returns must forward
+// every method (embedding the exporter does that). A wrapper that returns
+// nil makes NewTracerProvider fail with a ConfigError. metrics and otelkit's
+// log provider take a wrapper of the same shape.
 func WithExporterWrapper(wrap func(sdktrace.SpanExporter) sdktrace.SpanExporter) Option {
 	return optionFunc(func(c config) config { c.wrap = wrap; return c })
 }
@@ -106,14 +109,7 @@ func WithProtocol(protocol string) Option {
 // OTEL_EXPORTER_OTLP_HEADERS. Their values are never logged. A nil map
 // leaves the variables in charge; an empty one sends no headers.
 func WithHeaders(headers map[string]string) Option {
-	if headers == nil {
-		return optionFunc(func(c config) config { return c })
-	}
-	cp := make(map[string]string, len(headers))
-	for k, v := range headers {
-		cp[k] = v
-	}
-	return headersOption(cp)
+	return headersOption(maps.Clone(headers))
 }
 
 // headersOption is WithHeaders' option. Its OTLPHeaders method lets
@@ -147,7 +143,7 @@ func WithCompression(compression string) Option {
 	return optionFunc(func(c config) config { c.otlp.Compression = compression; return c })
 }
 
-// WithConsoleWriter sets where the "console" exporter writes. Default:
+// WithConsoleWriter sets where the "console" exporter writes; default
 // os.Stdout.
 func WithConsoleWriter(w io.Writer) Option {
 	return optionFunc(func(c config) config { c.otlp.Console = w; return c })
@@ -224,4 +220,13 @@ const (
 // telemetry_dropped warning.
 func WithDropHandler(h func(reason string, n int)) Option {
 	return optionFunc(func(c config) config { c.onDrop = h; return c })
+}
+
+// WithOTLPOverrides is how otel.Init hands its OTLP settings
+// (WithOTLPEndpoint, WithTracesExporter, …) to this package, with the names
+// of its options for the errors: each setting it holds wins over the one
+// given by WithEndpoint, WithExporter, …. Its argument type is internal to
+// otelkit, so other callers use those options instead.
+func WithOTLPOverrides(o otlpconf.Overrides) Option {
+	return optionFunc(func(c config) config { c.otlp = c.otlp.Merge(o); return c })
 }

@@ -8,11 +8,7 @@ import (
 	"github.com/otelkit/otelkit/internal/batch"
 )
 
-// DropFunc receives the log records the batch processor drops and why
-// (batch.QueueFull, batch.Shutdown). It must be fast and must not block.
-type DropFunc func(reason string, n int)
-
-// logProcessor is the batch processor New puts in front of the exporter, in
+// logProcessor is the batch processor NewLoggerProvider puts in front of the exporter, in
 // place of sdklog.NewBatchProcessor: the same settings, records cloned when
 // queued as the SDK's are, but every record it drops is reported (the
 // SDK's keeps the count private). When the queue is full the new record is
@@ -23,14 +19,10 @@ type logProcessor struct {
 
 var _ sdklog.Processor = logProcessor{}
 
-func newLogProcessor(exp sdklog.Exporter, b Batch, onDrop DropFunc) logProcessor {
-	return logProcessor{batch.New[sdklog.Record](exp, batch.Config{
-		ScheduleDelay:      b.ScheduleDelay,
-		ExportTimeout:      b.ExportTimeout,
-		MaxQueueSize:       b.MaxQueueSize,
-		MaxExportBatchSize: b.MaxExportBatchSize,
-		OnDrop:             onDrop,
-	})}
+// newLogProcessor builds the processor from the OTEL_BLRP_* settings
+// NewLoggerProvider resolved.
+func newLogProcessor(exp sdklog.Exporter, c batch.Config) logProcessor {
+	return logProcessor{batch.New[sdklog.Record](exp, c)}
 }
 
 // Enabled reports true: every record is queued.
