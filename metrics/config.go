@@ -6,7 +6,6 @@ import (
 	"maps"
 	"math"
 	"net"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -231,10 +230,7 @@ func WithOTLPOverrides(o otlpconf.Overrides) Option {
 // must be positive.
 func WithExportInterval(d time.Duration) Option {
 	return optionFunc(func(c config) config {
-		if d <= 0 {
-			c.errs = append(c.errs, env.OptionError("WithExportInterval", d.String(), "a positive duration"))
-		}
-		c.exportInterval = d
+		c.exportInterval, c.errs = d, positive(c.errs, "WithExportInterval", d)
 		return c
 	})
 }
@@ -244,12 +240,18 @@ func WithExportInterval(d time.Duration) Option {
 // positive.
 func WithExportTimeout(d time.Duration) Option {
 	return optionFunc(func(c config) config {
-		if d <= 0 {
-			c.errs = append(c.errs, env.OptionError("WithExportTimeout", d.String(), "a positive duration"))
-		}
-		c.exportTimeout = d
+		c.exportTimeout, c.errs = d, positive(c.errs, "WithExportTimeout", d)
 		return c
 	})
+}
+
+// positive adds to errs the error of an option whose duration d must be
+// positive and is not.
+func positive(errs []error, option string, d time.Duration) []error {
+	if d > 0 {
+		return errs
+	}
+	return append(errs, env.OptionError(option, d.String(), "a positive duration"))
 }
 
 // WithoutRuntimeMetrics turns off the Go runtime metrics (go.memory.used,
@@ -332,29 +334,21 @@ type settings struct {
 // value, returning every invalid one, joined.
 func (c config) resolve(src env.Source) (settings, error) {
 	var s settings
-	errs := slices.Clone(c.errs)
-	add := func(err error) { errs = append(errs, err) }
+	var errs [7]error
 	if c.noExporterNamed && c.otlp.Exporter == "" {
-		add(env.OptionError("WithExporter", "", otlpconf.MetricsExportersAllowed))
+		errs[0] = env.OptionError("WithExporter", "", otlpconf.MetricsExportersAllowed)
 	}
 	// The OTLP settings are validated even when no OTLP exporter is on: a
 	// bad variable is never silent.
-	var err error
-	s.exporter, err = otlpconf.Resolve(src, otlpconf.Metrics, c.otlp)
-	add(err)
-	s.interval, err = durationSetting(src, c.exportInterval, envInterval)
-	add(err)
-	s.timeout, err = durationSetting(src, c.exportTimeout, envTimeout)
-	add(err)
-	s.cardinalityLimit, err = c.cardinality(src)
-	add(err)
-	s.exemplarFilter, s.exemplarName, err = c.exemplar(src)
-	add(err)
+	s.exporter, errs[1] = otlpconf.Resolve(src, otlpconf.Metrics, c.otlp)
+	s.interval, errs[2] = durationSetting(src, c.exportInterval, envInterval)
+	s.timeout, errs[3] = durationSetting(src, c.exportTimeout, envTimeout)
+	s.cardinalityLimit, errs[4] = c.cardinality(src)
+	s.exemplarFilter, s.exemplarName, errs[5] = c.exemplar(src)
 	// The Prometheus address is validated even when the exporter is off, so
 	// a typo never waits for the day someone turns it on.
-	s.promAddr, err = c.prometheusAddr(src)
-	add(err)
-	return s, errors.Join(errs...)
+	s.promAddr, errs[6] = c.prometheusAddr(src)
+	return s, errors.Join(append(c.errs, errs[:]...)...)
 }
 
 func durationSetting(src env.Source, opt time.Duration, name string) (time.Duration, error) {

@@ -168,29 +168,29 @@ func dataPoints(rm *metricdata.ResourceMetrics) int {
 	n := 0
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				n += len(d.DataPoints)
-			case metricdata.Sum[float64]:
-				n += len(d.DataPoints)
-			case metricdata.Gauge[int64]:
-				n += len(d.DataPoints)
-			case metricdata.Gauge[float64]:
-				n += len(d.DataPoints)
-			case metricdata.Histogram[int64]:
-				n += len(d.DataPoints)
-			case metricdata.Histogram[float64]:
-				n += len(d.DataPoints)
-			case metricdata.ExponentialHistogram[int64]:
-				n += len(d.DataPoints)
-			case metricdata.ExponentialHistogram[float64]:
-				n += len(d.DataPoints)
-			case metricdata.Summary:
-				n += len(d.DataPoints)
+			n += points[int64](m.Data) + points[float64](m.Data)
+			if s, ok := m.Data.(metricdata.Summary); ok {
+				n += len(s.DataPoints)
 			}
 		}
 	}
 	return n
+}
+
+// points counts the data points of a numeric aggregation of N (0 for any
+// other).
+func points[N int64 | float64](a metricdata.Aggregation) int {
+	switch d := a.(type) {
+	case metricdata.Sum[N]:
+		return len(d.DataPoints)
+	case metricdata.Gauge[N]:
+		return len(d.DataPoints)
+	case metricdata.Histogram[N]:
+		return len(d.DataPoints)
+	case metricdata.ExponentialHistogram[N]:
+		return len(d.DataPoints)
+	}
+	return 0
 }
 
 // selfObservabilityReader returns a manual reader for HealthHandler when

@@ -13,6 +13,8 @@ import (
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/w3c"
+	"github.com/otelkit/otelkit/metrics"
+	"github.com/otelkit/otelkit/tracing"
 )
 
 // healthState is what Init resolved and what the exporters did since, for
@@ -87,11 +89,15 @@ func signalConfig(r otlpconf.Resolved) SignalConfig {
 	return sc
 }
 
-// describe records the exporter configurations the providers resolved.
-func (hs *healthState) describe(resolved ...otlpconf.Resolved) {
-	hs.config = map[string]SignalConfig{}
-	for _, r := range resolved {
-		hs.config[string(r.Signal)] = signalConfig(r)
+// describe records the exporter configurations the providers resolved
+// (those that were built).
+func (hs *healthState) describe(tp *tracing.Provider, mp *metrics.Provider, logs otlpconf.Resolved) {
+	hs.config = map[string]SignalConfig{"logs": signalConfig(logs)}
+	if tp != nil {
+		hs.config["traces"] = signalConfig(tp.ExporterConfig())
+	}
+	if mp != nil {
+		hs.config["metrics"] = signalConfig(mp.ExporterConfig())
 	}
 }
 

@@ -154,7 +154,7 @@ func (t *Telemetry) build(ctx context.Context, c config, src env.Source) (propag
 		t.logger.Zap().Info("otel_sdk_disabled", zap.String("reason", "OTEL_SDK_DISABLED=true: no spans, metrics or log records are exported"))
 	} else {
 		errs = append(errs, t.buildTraces(ctx, c), t.buildMetrics(ctx, c, src))
-		t.health.describe(t.traces.ExporterConfig(), t.metrics.ExporterConfig(), logs)
+		t.health.describe(t.traces, t.metrics, logs)
 	}
 	t.health.logLevelSource = logLevelSource(c, src)
 	prop, err := c.propagators(src)
@@ -246,8 +246,29 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	return t.shutdownErr
 }
 
+// provider is what Shutdown and ForceFlush do to each provider.
+type provider interface {
+	ForceFlush(context.Context) error
+	Shutdown(context.Context) error
+}
+
+// providers returns the providers Init built.
+func (t *Telemetry) providers() []provider {
+	var out []provider
+	if t.traces != nil {
+		out = append(out, t.traces)
+	}
+	if t.metrics != nil {
+		out = append(out, t.metrics)
+	}
+	if t.logs != nil {
+		out = append(out, t.logs)
+	}
+	return out
+}
+
 func (t *Telemetry) shutdownProviders(ctx context.Context) error {
-	err := parallel(ctx, []func(context.Context) error{t.traces.Shutdown, t.metrics.Shutdown, t.logs.Shutdown})
+	err := parallel(ctx, t.providers(), provider.Shutdown)
 	if t.health != nil {
 		t.health.drops.close() // what the flush could not deliver, said now
 	}
@@ -268,18 +289,18 @@ func (t *Telemetry) ForceFlush(ctx context.Context) error {
 	}
 	fctx, cancel := boundedContext(ctx, t.shutdownTimeout)
 	defer cancel()
-	return t.scrub.Error(parallel(fctx, []func(context.Context) error{t.traces.ForceFlush, t.metrics.ForceFlush, t.logs.ForceFlush}))
+	return t.scrub.Error(parallel(fctx, t.providers(), provider.ForceFlush))
 }
 
-// parallel runs fns concurrently and joins their errors; it returns when
-// all have returned or ctx is done, whichever is first.
-func parallel(ctx context.Context, fns []func(context.Context) error) error {
-	errs := make(chan error, len(fns))
-	for _, fn := range fns {
-		go func() { errs <- fn(ctx) }()
+// parallel runs do on every provider concurrently and joins their errors;
+// it returns when all have returned or ctx is done, whichever is first.
+func parallel(ctx context.Context, ps []provider, do func(provider, context.Context) error) error {
+	errs := make(chan error, len(ps))
+	for _, p := range ps {
+		go func() { errs <- do(p, ctx) }()
 	}
 	var joined error
-	for range fns {
+	for range ps {
 		select {
 		case err := <-errs:
 			joined = errors.Join(joined, err)

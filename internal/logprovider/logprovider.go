@@ -62,7 +62,7 @@ func readLimits(src env.Source) (Limits, error) {
 
 // Provider is the logger provider NewLoggerProvider built, with the
 // exporter configuration it resolved. Its methods are safe for concurrent
-// use and on a nil *Provider.
+// use.
 type Provider struct {
 	lp       *sdklog.LoggerProvider
 	exporter otlpconf.Resolved
@@ -148,36 +148,16 @@ func (c config) resolve() (settings, error) {
 	return s, errors.Join(errs[:]...)
 }
 
-// LoggerProvider returns the SDK logger provider (nil on a nil Provider).
-func (p *Provider) LoggerProvider() *sdklog.LoggerProvider {
-	if p == nil {
-		return nil
-	}
-	return p.lp
-}
+// LoggerProvider returns the SDK logger provider.
+func (p *Provider) LoggerProvider() *sdklog.LoggerProvider { return p.lp }
 
 // ExporterConfig returns the exporter configuration the provider resolved
 // (a copy: changing it changes nothing).
-func (p *Provider) ExporterConfig() otlpconf.Resolved {
-	if p == nil {
-		return otlpconf.Resolved{}
-	}
-	return p.exporter.Clone()
-}
+func (p *Provider) ExporterConfig() otlpconf.Resolved { return p.exporter.Clone() }
 
 // ForceFlush exports the records the batch processor holds, bounded by ctx.
-func (p *Provider) ForceFlush(ctx context.Context) error {
-	if p == nil {
-		return nil
-	}
-	return p.lp.ForceFlush(ctx)
-}
+func (p *Provider) ForceFlush(ctx context.Context) error { return p.lp.ForceFlush(ctx) }
 
 // Shutdown flushes and stops the processors and the exporter, bounded by
 // ctx. Safe to call more than once; the provider is a no-op afterwards.
-func (p *Provider) Shutdown(ctx context.Context) error {
-	if p == nil {
-		return nil
-	}
-	return p.lp.Shutdown(ctx)
-}
+func (p *Provider) Shutdown(ctx context.Context) error { return p.lp.Shutdown(ctx) }

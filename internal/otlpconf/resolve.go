@@ -19,6 +19,57 @@ import (
 // r.Sources and returns every invalid value it met, the variables'
 // included even when an option wins (a bad variable is never silent).
 
+// pair is one setting's two variables, OTEL_EXPORTER_OTLP_<KEY> and
+// OTEL_EXPORTER_OTLP_<SIGNAL>_<KEY>, with the valid values set in them.
+type pair[T any] struct {
+	generic, per string
+	vals         map[string]T
+}
+
+// readPair reads both variables of key with read, which says whether a
+// variable is set and returns an *env.Error when its value is invalid.
+func readPair[T any](sig Signal, key string, read func(name string) (T, bool, error)) (pair[T], []error) {
+	p := pair[T]{vals: map[string]T{}}
+	p.generic, p.per = envNames(sig, key)
+	var errs []error
+	for _, n := range []string{p.generic, p.per} {
+		if v, set, err := read(n); err != nil {
+			errs = append(errs, err)
+		} else if set {
+			p.vals[n] = v
+		}
+	}
+	return p, errs
+}
+
+// parsed returns a readPair reader that parses a variable's value with
+// parse; an invalid value is reported masked by mask.
+func parsed[T any](src env.Source, parse func(string) (T, error), mask func(string) string, allowed string) func(string) (T, bool, error) {
+	return func(n string) (T, bool, error) {
+		var zero T
+		v, set := src.String(n)
+		if !set {
+			return zero, false, nil
+		}
+		x, err := parse(v)
+		if err != nil {
+			return zero, true, &env.Error{Var: n, Value: mask(v), Allowed: allowed, Err: err}
+		}
+		return x, true, nil
+	}
+}
+
+// env returns the per-signal variable's value, else the generic one's,
+// with its source; ok is false when neither is set.
+func (p pair[T]) env() (v T, source string, ok bool) {
+	for _, n := range []string{p.per, p.generic} {
+		if v, ok := p.vals[n]; ok {
+			return v, sourceEnv + n, true
+		}
+	}
+	return v, "", false
+}
+
 // MetricsExportersAllowed is what OTEL_METRICS_EXPORTER and the metrics
 // exporter option accept.
 const MetricsExportersAllowed = "otlp, prometheus, console or none (several comma separated; none alone)"
@@ -114,18 +165,14 @@ func resolveProtocol(src env.Source, sig Signal, o Overrides, r *Resolved) error
 		v = strings.ToLower(strings.TrimSpace(v))
 		return v, slices.Contains(allowed, v)
 	}
-	generic, per := envNames(sig, "PROTOCOL")
-	var errs []error
-	envVals := map[string]string{}
-	for _, n := range []string{generic, per} {
-		if v, ok := src.String(n); ok {
-			if p, ok := check(v); ok {
-				envVals[n] = p
-			} else {
-				errs = append(errs, &env.Error{Var: n, Value: v, Allowed: allowedText})
-			}
+	vars, errs := readPair(sig, "PROTOCOL", func(n string) (string, bool, error) {
+		v, set := src.String(n)
+		if p, ok := check(v); ok || !set {
+			return p, set, nil
 		}
-	}
+		return "", true, &env.Error{Var: n, Value: v, Allowed: allowedText}
+	})
+	v, from, fromEnv := vars.env()
 	switch {
 	case o.Protocol != "":
 		p, ok := check(o.Protocol)
@@ -134,10 +181,8 @@ func resolveProtocol(src env.Source, sig Signal, o Overrides, r *Resolved) error
 			break
 		}
 		r.Protocol, r.Sources[KeyProtocol] = p, SourceOption
-	case envVals[per] != "":
-		r.Protocol, r.Sources[KeyProtocol] = envVals[per], sourceEnv+per
-	case envVals[generic] != "":
-		r.Protocol, r.Sources[KeyProtocol] = envVals[generic], sourceEnv+generic
+	case fromEnv:
+		r.Protocol, r.Sources[KeyProtocol] = v, from
 	default:
 		r.Protocol, r.Sources[KeyProtocol] = ProtocolHTTPProtobuf, SourceDefault
 	}
@@ -190,21 +235,8 @@ func checkPort(p string) error {
 
 // envEndpoints parses the generic and per-signal ENDPOINT variables that
 // are set.
-func envEndpoints(src env.Source, sig Signal) (map[string]*url.URL, []error) {
-	generic, per := envNames(sig, "ENDPOINT")
-	var errs []error
-	urls := map[string]*url.URL{}
-	for _, n := range []string{generic, per} {
-		if v, ok := src.String(n); ok {
-			u, err := parseEndpointURL(v)
-			if err != nil {
-				errs = append(errs, &env.Error{Var: n, Value: maskEndpoint(v), Allowed: endpointAllowed, Err: err})
-				continue
-			}
-			urls[n] = u
-		}
-	}
-	return urls, errs
+func envEndpoints(src env.Source, sig Signal) (pair[*url.URL], []error) {
+	return readPair(sig, "ENDPOINT", parsed(src, parseEndpointURL, maskEndpoint, endpointAllowed))
 }
 
 // optionEndpoint parses the endpoint option: a URL (its scheme then
@@ -253,8 +285,8 @@ func optionEndpoint(sig Signal, o Overrides, httpProto bool) (u *url.URL, fromSc
 // resolveEndpoint chooses the endpoint and, since the scheme may decide
 // it, whether the transport is insecure.
 func resolveEndpoint(src env.Source, sig Signal, o Overrides, r *Resolved) error {
-	generic, per := envNames(sig, "ENDPOINT")
-	envURL, errs := envEndpoints(src, sig)
+	vars, errs := envEndpoints(src, sig)
+	per, generic := vars.vals[vars.per], vars.vals[vars.generic]
 	var (
 		u         *url.URL
 		schemeSrc string // where the scheme that may decide TLS came from
@@ -270,23 +302,23 @@ func resolveEndpoint(src env.Source, sig Signal, o Overrides, r *Resolved) error
 		if u, r.Sources[KeyEndpoint] = ou, SourceOption; fromScheme {
 			schemeSrc = SourceOption
 		}
-	case envURL[per] != nil:
-		c := *envURL[per]
+	case per != nil:
+		c := *per
 		switch {
 		case !httpProto:
 			c.Path = ""
 		case c.Path == "":
 			c.Path = "/" // the specification: per-signal URLs are used as they are
 		}
-		u, schemeSrc = &c, sourceEnv+per
+		u, schemeSrc = &c, sourceEnv+vars.per
 		r.Sources[KeyEndpoint] = schemeSrc
-	case envURL[generic] != nil:
-		c := *envURL[generic]
+	case generic != nil:
+		c := *generic
 		c.Path = ""
 		if httpProto {
-			c.Path = path.Join("/", envURL[generic].Path, signalPath(sig))
+			c.Path = path.Join("/", generic.Path, signalPath(sig))
 		}
-		u, schemeSrc = &c, sourceEnv+generic
+		u, schemeSrc = &c, sourceEnv+vars.generic
 		r.Sources[KeyEndpoint] = schemeSrc
 	default:
 		u = &url.URL{Scheme: "https", Host: "localhost:" + defaultPort(r.Protocol)}
@@ -310,26 +342,15 @@ func resolveEndpoint(src env.Source, sig Signal, o Overrides, r *Resolved) error
 // resolveInsecure: option > an endpoint option's scheme > per-signal
 // variable > generic variable > an endpoint variable's scheme > TLS.
 func resolveInsecure(src env.Source, sig Signal, o Overrides, u *url.URL, schemeSrc string, r *Resolved) error {
-	generic, per := envNames(sig, "INSECURE")
-	var errs []error
-	envIns := map[string]*bool{}
-	for _, n := range []string{generic, per} {
-		b, set, err := src.Bool(n)
-		if err != nil {
-			errs = append(errs, err)
-		} else if set {
-			envIns[n] = &b
-		}
-	}
+	vars, errs := readPair(sig, "INSECURE", src.Bool)
+	v, from, fromEnv := vars.env()
 	switch {
 	case o.Insecure != nil:
 		r.Insecure, r.Sources[KeyInsecure] = *o.Insecure, SourceOption
 	case schemeSrc == SourceOption && u != nil:
 		r.Insecure, r.Sources[KeyInsecure] = u.Scheme == "http", SourceOption
-	case envIns[per] != nil:
-		r.Insecure, r.Sources[KeyInsecure] = *envIns[per], sourceEnv+per
-	case envIns[generic] != nil:
-		r.Insecure, r.Sources[KeyInsecure] = *envIns[generic], sourceEnv+generic
+	case fromEnv:
+		r.Insecure, r.Sources[KeyInsecure] = v, from
 	case schemeSrc != "" && u != nil:
 		r.Insecure, r.Sources[KeyInsecure] = u.Scheme == "http", schemeSrc
 	default:
@@ -439,27 +460,14 @@ func checkHeadersOption(o Overrides) []error {
 }
 
 func resolveHeaders(src env.Source, sig Signal, o Overrides, r *Resolved) error {
-	generic, per := envNames(sig, "HEADERS")
-	var errs []error
-	envH := map[string]map[string]string{}
-	for _, n := range []string{generic, per} {
-		if v, ok := src.String(n); ok {
-			h, err := parseHeaders(v)
-			if err != nil {
-				errs = append(errs, &env.Error{Var: n, Value: maskHeaders(v), Allowed: headersAllowed, Err: err})
-				continue
-			}
-			envH[n] = h
-		}
-	}
+	vars, errs := readPair(sig, "HEADERS", parsed(src, parseHeaders, maskHeaders, headersAllowed))
+	h, from, fromEnv := vars.env()
 	switch {
 	case o.Headers != nil:
 		errs = append(errs, checkHeadersOption(o)...)
 		r.HeaderNames, r.Sources[KeyHeaders] = validNames(o.Headers), SourceOption
-	case envH[per] != nil:
-		r.HeaderNames, r.Sources[KeyHeaders] = headerNames(envH[per]), sourceEnv+per
-	case envH[generic] != nil:
-		r.HeaderNames, r.Sources[KeyHeaders] = headerNames(envH[generic]), sourceEnv+generic
+	case fromEnv:
+		r.HeaderNames, r.Sources[KeyHeaders] = headerNames(h), from
 	default:
 		r.Sources[KeyHeaders] = SourceDefault
 	}
@@ -470,26 +478,17 @@ func resolveHeaders(src env.Source, sig Signal, o Overrides, r *Resolved) error 
 const DefaultTimeout = 10 * time.Second
 
 func resolveTimeout(src env.Source, sig Signal, o Overrides, r *Resolved) error {
-	generic, per := envNames(sig, "TIMEOUT")
-	var errs []error
-	vals := map[string]time.Duration{}
-	for _, n := range []string{generic, per} {
-		d, set, err := src.Millis(n, time.Millisecond)
-		if err != nil {
-			errs = append(errs, err)
-		} else if set {
-			vals[n] = d
-		}
-	}
+	vars, errs := readPair(sig, "TIMEOUT", func(n string) (time.Duration, bool, error) {
+		return src.Millis(n, time.Millisecond)
+	})
+	d, from, fromEnv := vars.env()
 	switch {
 	case o.Timeout < 0:
 		errs = append(errs, env.OptionError(option(o.Names.Timeout, "WithTimeout"), o.Timeout.String(), "a positive duration"))
 	case o.Timeout > 0:
 		r.Timeout, r.Sources[KeyTimeout] = o.Timeout, SourceOption
-	case vals[per] > 0:
-		r.Timeout, r.Sources[KeyTimeout] = vals[per], sourceEnv+per
-	case vals[generic] > 0:
-		r.Timeout, r.Sources[KeyTimeout] = vals[generic], sourceEnv+generic
+	case fromEnv:
+		r.Timeout, r.Sources[KeyTimeout] = d, from
 	default:
 		r.Timeout, r.Sources[KeyTimeout] = DefaultTimeout, SourceDefault
 	}
@@ -497,22 +496,11 @@ func resolveTimeout(src env.Source, sig Signal, o Overrides, r *Resolved) error 
 }
 
 func resolveCompression(src env.Source, sig Signal, o Overrides, r *Resolved) error {
-	generic, per := envNames(sig, "COMPRESSION")
-	var errs []error
-	vals := map[string]string{}
-	for _, n := range []string{generic, per} {
-		v, set, err := src.Enum(n, "gzip", "none")
-		if err != nil {
-			errs = append(errs, err)
-		} else if set {
-			vals[n] = v
-		}
-	}
-	if v := vals[per]; v != "" {
-		r.envCompression = v
-	} else {
-		r.envCompression = vals[generic]
-	}
+	vars, errs := readPair(sig, "COMPRESSION", func(n string) (string, bool, error) {
+		return src.Enum(n, "gzip", "none")
+	})
+	v, from, fromEnv := vars.env()
+	r.envCompression = v
 	switch {
 	case o.Compression != "":
 		v := strings.ToLower(strings.TrimSpace(o.Compression))
@@ -521,10 +509,8 @@ func resolveCompression(src env.Source, sig Signal, o Overrides, r *Resolved) er
 			break
 		}
 		r.Compression, r.Sources[KeyCompression] = v, SourceOption
-	case vals[per] != "":
-		r.Compression, r.Sources[KeyCompression] = vals[per], sourceEnv+per
-	case vals[generic] != "":
-		r.Compression, r.Sources[KeyCompression] = vals[generic], sourceEnv+generic
+	case fromEnv:
+		r.Compression, r.Sources[KeyCompression] = v, from
 	default:
 		r.Compression, r.Sources[KeyCompression] = "none", SourceDefault
 	}
