@@ -107,7 +107,7 @@ func WithEnvLookup(f func(string) (string, bool)) Option {
 	return optionFunc(func(c config) config { c.lookup = f; return c })
 }
 
-// WithResource sets the resource every metric carries. Default: the SDK's
+// WithResource sets the resource every metric carries; default the SDK's
 // default resource merged with OTEL_RESOURCE_ATTRIBUTES / OTEL_SERVICE_NAME.
 func WithResource(r *resource.Resource) Option {
 	return optionFunc(func(c config) config { c.resource = r; return c })

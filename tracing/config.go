@@ -43,7 +43,7 @@ type optionFunc func(config) config
 
 func (f optionFunc) apply(c config) config { return f(c) }
 
-// WithResource sets the resource every span carries. Default: the SDK's
+// WithResource sets the resource every span carries; default the SDK's
 // resource.Default() (which reads OTEL_RESOURCE_ATTRIBUTES and
 // OTEL_SERVICE_NAME). A nil resource is ignored.
 func WithResource(r *resource.Resource) Option {
@@ -84,24 +84,24 @@ func WithSpanExporter(e sdktrace.SpanExporter) Option {
 // It wins over OTEL_TRACES_EXPORTER; default "otlp". With "none" the
 // provider has no exporter: spans still get IDs, so logs still correlate.
 func WithExporter(name string) Option {
-	return optionFunc(func(c config) config { c.otlp.Exporter = name; return c })
+	return optionFunc(func(c config) config { c.otlp.Exporter, c.otlp.Names.Exporter = name, ""; return c })
 }
 
 // WithEndpoint sets where the OTLP exporter sends spans: a URL
 // ("http://collector:4318"; for HTTP an empty or "/" path becomes
 // /v1/traces, and the scheme chooses TLS) or "host:port". It wins over
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, which wins over
-// OTEL_EXPORTER_OTLP_ENDPOINT. Default: https://localhost:4318/v1/traces
+// OTEL_EXPORTER_OTLP_ENDPOINT; default https://localhost:4318/v1/traces
 // (localhost:4317 for gRPC).
 func WithEndpoint(endpoint string) Option {
-	return optionFunc(func(c config) config { c.otlp.Endpoint = endpoint; return c })
+	return optionFunc(func(c config) config { c.otlp.Endpoint, c.otlp.Names.Endpoint = endpoint, ""; return c })
 }
 
 // WithProtocol sets the OTLP protocol: "grpc", "http/protobuf" or
 // "http/json". It wins over OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, which wins
-// over OTEL_EXPORTER_OTLP_PROTOCOL. Default: "http/protobuf".
+// over OTEL_EXPORTER_OTLP_PROTOCOL; default "http/protobuf".
 func WithProtocol(protocol string) Option {
-	return optionFunc(func(c config) config { c.otlp.Protocol = protocol; return c })
+	return optionFunc(func(c config) config { c.otlp.Protocol, c.otlp.Names.Protocol = protocol, ""; return c })
 }
 
 // WithHeaders sets the headers sent with every OTLP export (for example an
@@ -117,30 +117,36 @@ func WithHeaders(headers map[string]string) Option {
 // exporter errors.
 type headersOption map[string]string
 
-func (h headersOption) apply(c config) config { c.otlp.Headers = h; return c }
+func (h headersOption) apply(c config) config {
+	c.otlp.Headers, c.otlp.Names.Headers = h, ""
+	return c
+}
 
 // OTLPHeaders returns the headers (not to be changed).
 func (h headersOption) OTLPHeaders() map[string]string { return h }
 
 // WithInsecure chooses plaintext (true) or TLS (false) for the OTLP
 // exporter. It wins over OTEL_EXPORTER_OTLP_TRACES_INSECURE,
-// OTEL_EXPORTER_OTLP_INSECURE and the endpoint's scheme. Default: TLS.
+// OTEL_EXPORTER_OTLP_INSECURE and the endpoint's scheme; default TLS.
 func WithInsecure(insecure bool) Option {
 	return optionFunc(func(c config) config { c.otlp.Insecure = &insecure; return c })
 }
 
 // WithTimeout bounds each OTLP export. It wins over
-// OTEL_EXPORTER_OTLP_TRACES_TIMEOUT and OTEL_EXPORTER_OTLP_TIMEOUT.
-// Default: 10s. A negative value is an error.
+// OTEL_EXPORTER_OTLP_TRACES_TIMEOUT and OTEL_EXPORTER_OTLP_TIMEOUT;
+// default 10s. A negative value is an error.
 func WithTimeout(d time.Duration) Option {
-	return optionFunc(func(c config) config { c.otlp.Timeout = d; return c })
+	return optionFunc(func(c config) config { c.otlp.Timeout, c.otlp.Names.Timeout = d, ""; return c })
 }
 
 // WithCompression sets the OTLP compression, "gzip" or "none". It wins over
-// OTEL_EXPORTER_OTLP_TRACES_COMPRESSION and OTEL_EXPORTER_OTLP_COMPRESSION.
-// Default: "none".
+// OTEL_EXPORTER_OTLP_TRACES_COMPRESSION and OTEL_EXPORTER_OTLP_COMPRESSION;
+// default "none".
 func WithCompression(compression string) Option {
-	return optionFunc(func(c config) config { c.otlp.Compression = compression; return c })
+	return optionFunc(func(c config) config {
+		c.otlp.Compression, c.otlp.Names.Compression = compression, ""
+		return c
+	})
 }
 
 // WithConsoleWriter sets where the "console" exporter writes; default
@@ -150,7 +156,7 @@ func WithConsoleWriter(w io.Writer) Option {
 }
 
 // WithSampler sets the sampler. It wins over OTEL_TRACES_SAMPLER and
-// OTEL_TRACES_SAMPLER_ARG (which are still validated). Default:
+// OTEL_TRACES_SAMPLER_ARG (which are still validated); default
 // parentbased_always_on. A nil sampler is ignored.
 func WithSampler(s sdktrace.Sampler) Option {
 	return optionFunc(func(c config) config {
@@ -184,7 +190,7 @@ func WithEnvLookup(lookup func(string) (string, bool)) Option {
 
 // WithWarningHandler receives what is corrected rather than refused (an
 // export batch larger than the queue, a sampler argument that the sampler
-// ignores). Default: otel.Handle, the OpenTelemetry global error handler.
+// ignores); default otel.Handle, the OpenTelemetry global error handler.
 func WithWarningHandler(h func(error)) Option {
 	return optionFunc(func(c config) config { c.warn = h; return c })
 }
@@ -216,7 +222,7 @@ const (
 // be fast and must not block. Spans lost in a failed export are not
 // reported here: the exporter's error is (otel.Handle, ForceFlush,
 // Shutdown); wrap the exporter (WithExporterWrapper) to count them.
-// Default: none. otel.Init sets one that feeds HealthHandler and the
+// Default none. otel.Init sets one that feeds HealthHandler and the
 // telemetry_dropped warning.
 func WithDropHandler(h func(reason string, n int)) Option {
 	return optionFunc(func(c config) config { c.onDrop = h; return c })
