@@ -150,11 +150,11 @@ func (t *Telemetry) build(ctx context.Context, c config, src env.Source) (propag
 		errs = append(errs, err)
 	}
 	errs = append(errs, t.buildLogger(c))
-	if disabled && t.logger != nil {
-		t.logger.Zap().Info("otel_sdk_disabled", zap.String("reason", "OTEL_SDK_DISABLED=true: no spans, metrics or log records are exported"))
-	} else {
+	if !disabled {
 		errs = append(errs, t.buildTraces(ctx, c), t.buildMetrics(ctx, c, src))
 		t.health.describe(t.traces, t.metrics, logs)
+	} else if t.logger != nil {
+		t.logger.Zap().Info("otel_sdk_disabled", zap.String("reason", "OTEL_SDK_DISABLED=true: no spans, metrics or log records are exported"))
 	}
 	t.health.logLevelSource = logLevelSource(c, src)
 	prop, err := c.propagators(src)
