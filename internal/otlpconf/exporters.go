@@ -185,20 +185,34 @@ func pick[T any](cond bool, a, b T) T {
 	return b
 }
 
-// planFor returns the plan of r, which must come from Resolve for sig
-// without error.
-func planFor(r Resolved, sig Signal) (*plan, error) {
-	if r.plan == nil || r.Signal != sig {
-		return nil, fmt.Errorf("otelkit: no valid %s exporter configuration (Resolve failed or was not called)", sig)
-	}
-	return r.plan, nil
+// builders build one signal's exporters from a plan: console, OTLP/gRPC
+// and OTLP/HTTP.
+type builders[E any] struct {
+	console func(p *plan) (E, error)
+	grpc    func(ctx context.Context, p *plan) (E, error)
+	http    func(ctx context.Context, p *plan) (E, error)
 }
 
-// created names the exporter in a construction error.
-func created[E any](exp E, err error, name, kind string) (E, error) {
+// build builds the exporter name ("otlp" or "console") for sig the same way
+// for the three signals, from r, which must come from Resolve for sig
+// without error.
+func build[E any](ctx context.Context, r Resolved, sig Signal, name string, b builders[E]) (exp E, err error) {
+	if r.plan == nil || r.Signal != sig {
+		return exp, fmt.Errorf("otelkit: no valid %s exporter configuration (Resolve failed or was not called)", sig)
+	}
+	switch {
+	case name == ExporterConsole:
+		exp, err = b.console(r.plan)
+	case name != ExporterOTLP:
+		return exp, fmt.Errorf("otelkit: %q is not an exporter otelkit builds for %s", name, sig)
+	case r.Protocol == ProtocolGRPC:
+		exp, err = b.grpc(ctx, r.plan)
+	default:
+		exp, err = b.http(ctx, r.plan)
+	}
 	if err != nil {
-		var zero E
-		return zero, fmt.Errorf("otelkit: create %s %s exporter: %w", name, kind, err)
+		var none E
+		return none, fmt.Errorf("otelkit: create %s %s exporter: %w", name, sig, err)
 	}
 	return exp, nil
 }
@@ -208,23 +222,22 @@ func created[E any](exp E, err error, name, kind string) (E, error) {
 // leave unset is left to the exporter's own reading of the
 // OTEL_EXPORTER_OTLP_* variables. It never waits for a connection.
 func SpanExporter(ctx context.Context, r Resolved) (sdktrace.SpanExporter, error) {
-	p, err := planFor(r, Traces)
-	if err != nil || r.Exporter == ExporterNone {
-		return nil, err
+	if r.Exporter == ExporterNone {
+		return nil, nil
 	}
-	var exp sdktrace.SpanExporter
-	switch {
-	case r.Exporter == ExporterConsole:
-		exp, err = stdouttrace.New(stdouttrace.WithWriter(p.console))
-	case r.Protocol == ProtocolGRPC:
-		exp, err = otlptracegrpc.New(ctx, spanGRPC.from(p)...)
-	default:
-		enc := pick(p.jsonEncoding, otlptracehttp.EncodingJSON, otlptracehttp.EncodingProtobuf)
-		if exp, err = otlptracehttp.New(ctx, append(spanHTTP.from(p), otlptracehttp.WithEncoding(enc))...); err == nil {
-			exp = exportwrap.Spans(exp, within[[]sdktrace.ReadOnlySpan](p.httpTimeout))
-		}
-	}
-	return created(exp, err, r.Exporter, "span")
+	return build(ctx, r, Traces, r.Exporter, builders[sdktrace.SpanExporter]{
+		console: func(p *plan) (sdktrace.SpanExporter, error) {
+			return stdouttrace.New(stdouttrace.WithWriter(p.console))
+		},
+		grpc: func(ctx context.Context, p *plan) (sdktrace.SpanExporter, error) {
+			return otlptracegrpc.New(ctx, spanGRPC.from(p)...)
+		},
+		http: func(ctx context.Context, p *plan) (sdktrace.SpanExporter, error) {
+			enc := pick(p.jsonEncoding, otlptracehttp.EncodingJSON, otlptracehttp.EncodingProtobuf)
+			exp, err := otlptracehttp.New(ctx, append(spanHTTP.from(p), otlptracehttp.WithEncoding(enc))...)
+			return exportwrap.Spans(exp, within[[]sdktrace.ReadOnlySpan](p.httpTimeout)), err
+		},
+	})
 }
 
 // TemporalitySelector returns the selector the specification defines for
@@ -259,59 +272,50 @@ func TemporalitySelector(preference string) sdkmetric.TemporalitySelector {
 // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, when set, chooses the
 // temporality; otherwise the SDK default (cumulative) stays.
 func MetricExporter(ctx context.Context, r Resolved, name string) (sdkmetric.Exporter, error) {
-	p, err := planFor(r, Metrics)
-	if err != nil {
-		return nil, err
-	}
 	var temporality sdkmetric.TemporalitySelector
 	if r.Sources[KeyTemporality] != SourceDefault {
 		temporality = TemporalitySelector(r.Temporality)
 	}
-	var exp sdkmetric.Exporter
-	switch {
-	case name == ExporterConsole:
-		opts := []stdoutmetric.Option{stdoutmetric.WithWriter(p.console)}
-		if temporality != nil {
-			opts = append(opts, stdoutmetric.WithTemporalitySelector(temporality))
-		}
-		exp, err = stdoutmetric.New(opts...)
-	case name != ExporterOTLP:
-		return nil, fmt.Errorf("otelkit: %q is not a push exporter for metrics", name)
-	case r.Protocol == ProtocolGRPC:
-		opts := metricGRPC.from(p)
-		if temporality != nil {
-			opts = append(opts, otlpmetricgrpc.WithTemporalitySelector(temporality))
-		}
-		exp, err = otlpmetricgrpc.New(ctx, opts...)
-	default:
-		opts := metricHTTP.from(p)
-		if temporality != nil {
-			opts = append(opts, otlpmetrichttp.WithTemporalitySelector(temporality))
-		}
-		if exp, err = otlpmetrichttp.New(ctx, opts...); err == nil {
-			exp = exportwrap.Metrics(exp, within[*metricdata.ResourceMetrics](p.httpTimeout))
-		}
-	}
-	return created(exp, err, name, "metric")
+	return build(ctx, r, Metrics, name, builders[sdkmetric.Exporter]{
+		console: func(p *plan) (sdkmetric.Exporter, error) {
+			opts := []stdoutmetric.Option{stdoutmetric.WithWriter(p.console)}
+			if temporality != nil {
+				opts = append(opts, stdoutmetric.WithTemporalitySelector(temporality))
+			}
+			return stdoutmetric.New(opts...)
+		},
+		grpc: func(ctx context.Context, p *plan) (sdkmetric.Exporter, error) {
+			opts := metricGRPC.from(p)
+			if temporality != nil {
+				opts = append(opts, otlpmetricgrpc.WithTemporalitySelector(temporality))
+			}
+			return otlpmetricgrpc.New(ctx, opts...)
+		},
+		http: func(ctx context.Context, p *plan) (sdkmetric.Exporter, error) {
+			opts := metricHTTP.from(p)
+			if temporality != nil {
+				opts = append(opts, otlpmetrichttp.WithTemporalitySelector(temporality))
+			}
+			exp, err := otlpmetrichttp.New(ctx, opts...)
+			return exportwrap.Metrics(exp, within[*metricdata.ResourceMetrics](p.httpTimeout)), err
+		},
+	})
 }
 
 // LogExporter builds the log record exporter r names (Resolve for Logs);
 // nil for "none". It never waits for a connection.
 func LogExporter(ctx context.Context, r Resolved) (sdklog.Exporter, error) {
-	p, err := planFor(r, Logs)
-	if err != nil || r.Exporter == ExporterNone {
-		return nil, err
+	if r.Exporter == ExporterNone {
+		return nil, nil
 	}
-	var exp sdklog.Exporter
-	switch {
-	case r.Exporter == ExporterConsole:
-		exp, err = stdoutlog.New(stdoutlog.WithWriter(p.console))
-	case r.Protocol == ProtocolGRPC:
-		exp, err = otlploggrpc.New(ctx, logGRPC.from(p)...)
-	default:
-		if exp, err = otlploghttp.New(ctx, logHTTP.from(p)...); err == nil {
-			exp = exportwrap.Logs(exp, within[[]sdklog.Record](p.httpTimeout))
-		}
-	}
-	return created(exp, err, r.Exporter, "log")
+	return build(ctx, r, Logs, r.Exporter, builders[sdklog.Exporter]{
+		console: func(p *plan) (sdklog.Exporter, error) { return stdoutlog.New(stdoutlog.WithWriter(p.console)) },
+		grpc: func(ctx context.Context, p *plan) (sdklog.Exporter, error) {
+			return otlploggrpc.New(ctx, logGRPC.from(p)...)
+		},
+		http: func(ctx context.Context, p *plan) (sdklog.Exporter, error) {
+			exp, err := otlploghttp.New(ctx, logHTTP.from(p)...)
+			return exportwrap.Logs(exp, within[[]sdklog.Record](p.httpTimeout)), err
+		},
+	})
 }

@@ -167,12 +167,16 @@ func (r Resolved) String() string {
 		r.Endpoint, r.Insecure, r.HeaderNames, r.Timeout, r.Compression, r.Temporality, r.Sources)
 }
 
-// Clone returns a copy of r whose slices and map the caller may change.
+// Clone returns a copy of r to hand out: its slices and map the caller may
+// change, and without what the exporter constructors need (the unmasked
+// endpoint, the TLS material, the header values), so that it cannot build
+// an exporter.
 func (r Resolved) Clone() Resolved {
-	r.Exporters = slices.Clone(r.Exporters)
-	r.HeaderNames = slices.Clone(r.HeaderNames)
-	r.Sources = maps.Clone(r.Sources)
-	return r
+	return Resolved{
+		Signal: r.Signal, Exporter: r.Exporter, Exporters: slices.Clone(r.Exporters), Protocol: r.Protocol,
+		Endpoint: r.Endpoint, Insecure: r.Insecure, HeaderNames: slices.Clone(r.HeaderNames), Timeout: r.Timeout,
+		Compression: r.Compression, Temporality: r.Temporality, Sources: maps.Clone(r.Sources),
+	}
 }
 
 // envName returns OTEL_EXPORTER_OTLP_<key> and OTEL_EXPORTER_OTLP_<SIGNAL>_<key>.

@@ -144,3 +144,22 @@ func TestBuildersNeedAResolvedOfTheirSignal(t *testing.T) {
 		t.Error("MetricExporter built a prometheus push exporter")
 	}
 }
+
+func TestCloneHandsOutNoBuildState(t *testing.T) {
+	r, err := Resolve(env.FromMap(nil), Traces, Overrides{Exporter: "console", Headers: map[string]string{"k": "v"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Clone()
+	c.Sources["exporter"] = "changed"
+	c.HeaderNames[0] = "changed"
+	if r.Sources["exporter"] != SourceOption || r.HeaderNames[0] != "k" {
+		t.Error("changing the clone changed the original")
+	}
+	if c.plan != nil || c.endpointURL != nil {
+		t.Error("the clone carries what builds an exporter")
+	}
+	if _, err := SpanExporter(context.Background(), c); err == nil {
+		t.Error("an exporter was built from a clone")
+	}
+}
