@@ -143,7 +143,7 @@ func WithView(views ...sdkmetric.View) Option {
 // separated. It wins over OTEL_METRICS_EXPORTER; default "otlp".
 func WithExporter(names ...string) Option {
 	return optionFunc(func(c config) config {
-		c.otlp.Exporter, c.otlp.Names.Exporter = strings.Join(names, ","), ""
+		otlpconf.SetExporter(strings.Join(names, ","))(&c.otlp)
 		c.noExporterNamed = strings.TrimSpace(c.otlp.Exporter) == ""
 		return c
 	})
@@ -155,14 +155,14 @@ func WithExporter(names ...string) Option {
 // OTEL_EXPORTER_OTLP_ENDPOINT; default https://localhost:4318/v1/metrics
 // (localhost:4317 for grpc).
 func WithEndpoint(endpoint string) Option {
-	return optionFunc(func(c config) config { c.otlp.Endpoint, c.otlp.Names.Endpoint = endpoint, ""; return c })
+	return otlpOption(otlpconf.SetEndpoint(endpoint))
 }
 
 // WithProtocol sets the OTLP protocol, "grpc" or "http/protobuf". It wins
 // over OTEL_EXPORTER_OTLP_METRICS_PROTOCOL and OTEL_EXPORTER_OTLP_PROTOCOL;
 // default "http/protobuf".
 func WithProtocol(protocol string) Option {
-	return optionFunc(func(c config) config { c.otlp.Protocol, c.otlp.Names.Protocol = protocol, ""; return c })
+	return otlpOption(otlpconf.SetProtocol(protocol))
 }
 
 // WithHeaders sets headers sent with every OTLP export (never logged); they
@@ -173,15 +173,18 @@ func WithHeaders(headers map[string]string) Option {
 	return headersOption(maps.Clone(headers))
 }
 
+// otlpOption is an OTLP option: the setting is otlpconf's, shared with
+// the other signal package.
+type otlpOption otlpconf.Setting
+
+func (s otlpOption) apply(c config) config { s(&c.otlp); return c }
+
 // headersOption is WithHeaders' option. Its OTLPHeaders method lets
 // otel.Init, given it through WithMetricsOptions, scrub the values from
 // exporter errors.
 type headersOption map[string]string
 
-func (h headersOption) apply(c config) config {
-	c.otlp.Headers, c.otlp.Names.Headers = h, ""
-	return c
-}
+func (h headersOption) apply(c config) config { return otlpOption(otlpconf.SetHeaders(h)).apply(c) }
 
 // OTLPHeaders returns the headers (not to be changed).
 func (h headersOption) OTLPHeaders() map[string]string { return h }
@@ -190,30 +193,27 @@ func (h headersOption) OTLPHeaders() map[string]string { return h }
 // wins over OTEL_EXPORTER_OTLP_METRICS_INSECURE, OTEL_EXPORTER_OTLP_INSECURE
 // and the endpoint's scheme; default TLS.
 func WithInsecure(insecure bool) Option {
-	return optionFunc(func(c config) config { c.otlp.Insecure = &insecure; return c })
+	return otlpOption(otlpconf.SetInsecure(insecure))
 }
 
 // WithTimeout bounds each OTLP export request. It wins over
 // OTEL_EXPORTER_OTLP_METRICS_TIMEOUT and OTEL_EXPORTER_OTLP_TIMEOUT;
 // default 10s. A negative value is an error.
 func WithTimeout(d time.Duration) Option {
-	return optionFunc(func(c config) config { c.otlp.Timeout, c.otlp.Names.Timeout = d, ""; return c })
+	return otlpOption(otlpconf.SetTimeout(d))
 }
 
 // WithCompression sets OTLP compression, "gzip" or "none". It wins over
 // OTEL_EXPORTER_OTLP_METRICS_COMPRESSION and OTEL_EXPORTER_OTLP_COMPRESSION;
 // default "none".
 func WithCompression(compression string) Option {
-	return optionFunc(func(c config) config {
-		c.otlp.Compression, c.otlp.Names.Compression = compression, ""
-		return c
-	})
+	return otlpOption(otlpconf.SetCompression(compression))
 }
 
 // WithConsoleWriter sets where the "console" exporter writes; default
 // os.Stdout.
 func WithConsoleWriter(w io.Writer) Option {
-	return optionFunc(func(c config) config { c.otlp.Console = w; return c })
+	return otlpOption(otlpconf.SetConsole(w))
 }
 
 // WithOTLPOverrides is how otel.Init hands its OTLP settings

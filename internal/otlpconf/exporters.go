@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
@@ -247,24 +248,34 @@ func TemporalitySelector(preference string) sdkmetric.TemporalitySelector {
 	switch preference {
 	case "cumulative":
 		return sdkmetric.DefaultTemporalitySelector
-	case "delta":
-		return func(k sdkmetric.InstrumentKind) metricdata.Temporality {
-			switch k {
-			case sdkmetric.InstrumentKindUpDownCounter, sdkmetric.InstrumentKindObservableUpDownCounter:
-				return metricdata.CumulativeTemporality
-			}
-			return metricdata.DeltaTemporality
-		}
-	case "lowmemory":
-		return func(k sdkmetric.InstrumentKind) metricdata.Temporality {
-			switch k {
-			case sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindHistogram:
-				return metricdata.DeltaTemporality
-			}
-			return metricdata.CumulativeTemporality
-		}
+	case "delta": // delta but for the up-down counters
+		return temporalityBut(metricdata.DeltaTemporality, metricdata.CumulativeTemporality,
+			sdkmetric.InstrumentKindUpDownCounter, sdkmetric.InstrumentKindObservableUpDownCounter)
+	case "lowmemory": // cumulative but for the synchronous counters and histograms
+		return temporalityBut(metricdata.CumulativeTemporality, metricdata.DeltaTemporality,
+			sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindHistogram)
 	}
 	return nil
+}
+
+// temporalityBut selects t for every instrument kind but kinds, which get
+// other.
+func temporalityBut(t, other metricdata.Temporality, kinds ...sdkmetric.InstrumentKind) sdkmetric.TemporalitySelector {
+	return func(k sdkmetric.InstrumentKind) metricdata.Temporality {
+		if slices.Contains(kinds, k) {
+			return other
+		}
+		return t
+	}
+}
+
+// withTemporality adds the option that sets t, unless t is nil (the SDK
+// default then stays).
+func withTemporality[O any](opts []O, t sdkmetric.TemporalitySelector, option func(sdkmetric.TemporalitySelector) O) []O {
+	if t == nil {
+		return opts
+	}
+	return append(opts, option(t))
 }
 
 // MetricExporter builds the push exporter name ("otlp" or "console", one
@@ -279,23 +290,13 @@ func MetricExporter(ctx context.Context, r Resolved, name string) (sdkmetric.Exp
 	return build(ctx, r, Metrics, name, builders[sdkmetric.Exporter]{
 		console: func(p *plan) (sdkmetric.Exporter, error) {
 			opts := []stdoutmetric.Option{stdoutmetric.WithWriter(p.console)}
-			if temporality != nil {
-				opts = append(opts, stdoutmetric.WithTemporalitySelector(temporality))
-			}
-			return stdoutmetric.New(opts...)
+			return stdoutmetric.New(withTemporality(opts, temporality, stdoutmetric.WithTemporalitySelector)...)
 		},
 		grpc: func(ctx context.Context, p *plan) (sdkmetric.Exporter, error) {
-			opts := metricGRPC.from(p)
-			if temporality != nil {
-				opts = append(opts, otlpmetricgrpc.WithTemporalitySelector(temporality))
-			}
-			return otlpmetricgrpc.New(ctx, opts...)
+			return otlpmetricgrpc.New(ctx, withTemporality(metricGRPC.from(p), temporality, otlpmetricgrpc.WithTemporalitySelector)...)
 		},
 		http: func(ctx context.Context, p *plan) (sdkmetric.Exporter, error) {
-			opts := metricHTTP.from(p)
-			if temporality != nil {
-				opts = append(opts, otlpmetrichttp.WithTemporalitySelector(temporality))
-			}
+			opts := withTemporality(metricHTTP.from(p), temporality, otlpmetrichttp.WithTemporalitySelector)
 			exp, err := otlpmetrichttp.New(ctx, opts...)
 			return exportwrap.Metrics(exp, within[*metricdata.ResourceMetrics](p.httpTimeout)), err
 		},
