@@ -20,21 +20,21 @@ import (
 const childEnv = "OTELKIT_PERF_CHILD"
 
 // MaybeServeChild makes the running binary the server child when the parent
-// started it as one (childEnv set): it serves until its stdin closes and
-// then exits the process. Otherwise it returns at once. Call it first in
-// main or TestMain.
-func MaybeServeChild() {
+// started it as one (childEnv set): it builds the variant with newService,
+// serves until its stdin closes and then exits the process. Otherwise it
+// returns at once. Call it first in TestMain.
+func MaybeServeChild(newService NewService) {
 	v, ok := os.LookupEnv(childEnv)
 	if !ok {
 		return
 	}
 	stopProfiles, err := startProfiles(v)
 	if err == nil {
-		err = serveChild(context.Background(), v, os.Stdin, os.Stdout)
+		err = serveChild(context.Background(), newService, v, os.Stdin, os.Stdout)
 		err = errors.Join(err, stopProfiles())
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "perf child:", err)
+		fmt.Fprintln(os.Stderr, "loadbench child:", err)
 		os.Exit(1)
 	}
 	os.Exit(0)
@@ -74,7 +74,7 @@ func startProfiles(v string) (stop func() error, err error) {
 	return stop, nil
 }
 
-// serveChild builds variant v, serves it on 127.0.0.1, writes "addr
+// serveChild builds variant v with newService, serves it on 127.0.0.1, writes "addr
 // host:port" to out and answers one line per command read from in:
 //
 //	cpu  -> "cpu <user+system µs> <peak RSS KiB>"
@@ -82,16 +82,19 @@ func startProfiles(v string) (stop func() error, err error) {
 //
 // It stops on "quit" or at the end of in, shutting the server and the
 // telemetry down within bounded time.
-func serveChild(ctx context.Context, v string, in io.Reader, out io.Writer) error {
+func serveChild(ctx context.Context, newService NewService, v string, in io.Reader, out io.Writer) error {
+	if !validVariant(v) {
+		return fmt.Errorf("loadbench: unknown variant %q (allowed: %v)", v, Variants)
+	}
 	svc, err := newService(ctx, v)
 	if err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return errors.Join(err, svc.shutdown(ctx))
+		return errors.Join(err, svc.Shutdown(ctx))
 	}
-	srv := &http.Server{Handler: svc.handler, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: svc.Handler, ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	if _, err := fmt.Fprintf(out, "addr %s\n", ln.Addr()); err != nil {
@@ -125,7 +128,7 @@ func serveChild(ctx context.Context, v string, in io.Reader, out io.Writer) erro
 	// A down collector must not hold the exit: the telemetry gets 2 s.
 	tctx, tcancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer tcancel()
-	_ = svc.shutdown(tctx) // export errors to a down collector are expected
+	_ = svc.Shutdown(tctx) // export errors to a down collector are expected
 	return err
 }
 

@@ -76,7 +76,7 @@ func DownEndpoint() (string, error) {
 	}
 	addr := ln.Addr().String()
 	if err := ln.Close(); err != nil {
-		return "", fmt.Errorf("perf: closing the down port: %w", err)
+		return "", fmt.Errorf("loadbench: closing the down port: %w", err)
 	}
 	return "http://" + addr, nil
 }

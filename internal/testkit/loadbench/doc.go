@@ -1,4 +1,4 @@
-// Package perf is otelkit's whole-service load benchmark (issue 8): the
+// Package loadbench is otelkit's whole-service load benchmark (issue 8): the
 // same small service (a mux with GET /orders/{id} that logs one line and
 // writes JSON) in several variants, each served by a child process on
 // 127.0.0.1 and loaded by a Go load generator in the parent with a fixed
@@ -9,10 +9,11 @@
 //
 //   - bare: the mux alone, logging with a plain zap JSON logger;
 //   - handwritten: what a user writes without otelkit: SDK tracer and meter
-//     providers exporting OTLP/HTTP (batch span processor, periodic reader),
-//     a request-ID middleware, otelhttp.NewHandler, and a middleware that
-//     binds a zap logger with the trace fields and request ID (zap With),
-//     hands it to the handler in the context and writes the access line;
+//     providers exporting OTLP/HTTP (batch span processor, periodic reader)
+//     and the stack of package handwritten (a request-ID middleware,
+//     otelhttp.NewHandler, and a middleware that binds a zap logger with the
+//     trace fields and request ID, hands it to the handler in the context
+//     and writes the access line), the same stack httpmw's benchmarks use;
 //   - otelkit: otel.Init with its defaults (so also the OTLP log bridge and
 //     Go runtime metrics) + httpmw.Handler + logging.FromContext;
 //   - otelkit-eq: the same with the work the hand-written stack does not do

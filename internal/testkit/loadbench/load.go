@@ -31,7 +31,7 @@ type child struct {
 // endpoint over OTLP/HTTP.
 func startChild(ctx context.Context, v, endpoint string) (*child, error) {
 	if !validVariant(v) {
-		return nil, fmt.Errorf("perf: unknown variant %q (allowed: %v)", v, Variants)
+		return nil, fmt.Errorf("loadbench: unknown variant %q (allowed: %v)", v, Variants)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -60,7 +60,7 @@ func startChild(ctx context.Context, v, endpoint string) (*child, error) {
 	c := &child{cmd: cmd, stdin: stdin, out: bufio.NewScanner(stdout)}
 	line, err := c.read()
 	if err != nil || !strings.HasPrefix(line, "addr ") {
-		return nil, errors.Join(fmt.Errorf("perf: child %s did not start (first line %q)", v, line), err, c.stop())
+		return nil, errors.Join(fmt.Errorf("loadbench: child %s did not start (first line %q)", v, line), err, c.stop())
 	}
 	c.addr = strings.TrimPrefix(line, "addr ")
 	return c, nil
@@ -89,13 +89,13 @@ func (c *child) ask(cmd string) ([]int64, error) {
 	}
 	f := strings.Fields(line)
 	if len(f) < 2 || f[0] != cmd {
-		return nil, fmt.Errorf("perf: child answered %q to %q", line, cmd)
+		return nil, fmt.Errorf("loadbench: child answered %q to %q", line, cmd)
 	}
 	nums := make([]int64, 0, len(f)-1)
 	for _, s := range f[1:] {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("perf: child answered %q to %q: %w", line, cmd, err)
+			return nil, fmt.Errorf("loadbench: child answered %q to %q: %w", line, cmd, err)
 		}
 		nums = append(nums, n)
 	}
@@ -106,7 +106,7 @@ func (c *child) ask(cmd string) ([]int64, error) {
 func (c *child) cpu() (time.Duration, int64, error) {
 	n, err := c.ask("cpu")
 	if err != nil || len(n) != 2 {
-		return 0, 0, errors.Join(err, errors.New("perf: bad cpu answer"))
+		return 0, 0, errors.Join(err, errors.New("loadbench: bad cpu answer"))
 	}
 	return time.Duration(n[0]) * time.Microsecond, n[1] * 1024, nil
 }
@@ -116,7 +116,7 @@ type memStats struct{ heap, objects, mallocs, totalAlloc int64 }
 func (c *child) mem() (memStats, error) {
 	n, err := c.ask("mem")
 	if err != nil || len(n) != 4 {
-		return memStats{}, errors.Join(err, errors.New("perf: bad mem answer"))
+		return memStats{}, errors.Join(err, errors.New("loadbench: bad mem answer"))
 	}
 	return memStats{n[0], n[1], n[2], n[3]}, nil
 }
@@ -132,7 +132,7 @@ func (c *child) stop() error {
 		return err
 	case <-time.After(15 * time.Second):
 		_ = c.cmd.Process.Kill()
-		return errors.Join(errors.New("perf: child did not stop within 15 s, killed"), <-done)
+		return errors.Join(errors.New("loadbench: child did not stop within 15 s, killed"), <-done)
 	}
 }
 
@@ -157,7 +157,7 @@ func (r loadResult) quantile(q float64) time.Duration {
 // counts as an error.
 func load(ctx context.Context, client *http.Client, base string, n, conc int) (loadResult, error) {
 	if n <= 0 || conc <= 0 {
-		return loadResult{}, fmt.Errorf("perf: requests (%d) and concurrency (%d) must be positive", n, conc)
+		return loadResult{}, fmt.Errorf("loadbench: requests (%d) and concurrency (%d) must be positive", n, conc)
 	}
 	lat := make([]time.Duration, n)
 	var next, errs atomic.Int64
@@ -188,13 +188,13 @@ func load(ctx context.Context, client *http.Client, base string, n, conc int) (l
 	wg.Wait()
 	res := loadResult{n: n, errs: int(errs.Load()), elapsed: time.Since(start)}
 	if err := ctx.Err(); err != nil {
-		return res, fmt.Errorf("perf: load did not finish in time: %w", err)
+		return res, fmt.Errorf("loadbench: load did not finish in time: %w", err)
 	}
 	res.latencies = slices.DeleteFunc(lat, func(d time.Duration) bool { return d < 0 })
 	slices.Sort(res.latencies)
 	if res.errs > 0 {
 		e, _ := firstErr.Load().(error)
-		return res, fmt.Errorf("perf: %d of %d requests failed, first: %w", res.errs, n, e)
+		return res, fmt.Errorf("loadbench: %d of %d requests failed, first: %w", res.errs, n, e)
 	}
 	return res, nil
 }

@@ -1,4 +1,4 @@
-package main
+package loadbench
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ func TestBadArguments(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			var out, progress bytes.Buffer
-			err := run(context.Background(), tc.args, &out, &progress)
+			err := Command(context.Background(), tc.args, &out, &progress)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err %v, want it to mention %s", err, tc.want)
 			}

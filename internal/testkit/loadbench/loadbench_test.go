@@ -17,7 +17,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	MaybeServeChild() // the test binary is also the server child
+	MaybeServeChild(newService) // the test binary is also the server child
+	MaybeRunCommand()           // and, for .ci/bench, the benchmark command
 	goleak.VerifyTestMain(m)
 }
 
@@ -204,7 +205,7 @@ func TestChildProtocol(t *testing.T) {
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- serveChild(context.Background(), Bare, inR, outW)
+		done <- serveChild(context.Background(), newService, Bare, inR, outW)
 		_ = outW.Close()
 	}()
 	c := &child{stdin: inW}
@@ -231,7 +232,7 @@ func TestChildProtocol(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Error(err)
 	}
-	if err := serveChild(context.Background(), "nginx", strings.NewReader(""), io.Discard); err == nil {
+	if err := serveChild(context.Background(), newService, "nginx", strings.NewReader(""), io.Discard); err == nil {
 		t.Error("unknown variant: no error")
 	}
 }
