@@ -28,10 +28,8 @@ type Option interface {
 }
 
 type config struct {
-	startTimeout  time.Duration
-	stopTimeout   time.Duration
-	flushInterval time.Duration
-	custom        func(grpcAddr, httpAddr string) string
+	startTimeout time.Duration
+	custom       func(grpcAddr, httpAddr string) string
 }
 
 type optionFunc func(config) config
@@ -42,20 +40,6 @@ func (f optionFunc) apply(c config) config { return f(c) }
 // connections. Default 30s. A non-positive value keeps the default.
 func WithStartTimeout(d time.Duration) Option {
 	return optionFunc(func(c config) config { c.startTimeout = d; return c })
-}
-
-// WithStopTimeout bounds how long the test cleanup waits for the collector to
-// exit after SIGTERM before it kills it. Default 10s. A non-positive value
-// keeps the default.
-func WithStopTimeout(d time.Duration) Option {
-	return optionFunc(func(c config) config { c.stopTimeout = d; return c })
-}
-
-// WithFlushInterval sets how often the file exporters flush to disk, which
-// bounds how long received data takes to become visible to Spans, Metrics
-// and Logs. Default 100ms. A non-positive value keeps the default.
-func WithFlushInterval(d time.Duration) Option {
-	return optionFunc(func(c config) config { c.flushInterval = d; return c })
 }
 
 // WithConfig replaces the generated collector configuration by the YAML
@@ -73,8 +57,8 @@ func WithConfig(render func(grpcAddr, httpAddr string) string) Option {
 // HTTP) on free 127.0.0.1 ports and file exporters writing OTLP/JSON into
 // a directory of the test's. It returns once both ports accept connections,
 // and fails the test, with the collector's output, if they do not within the
-// start timeout. The collector is stopped by tb.Cleanup: SIGTERM, a bounded
-// wait, then kill.
+// start timeout. The collector is stopped by tb.Cleanup: SIGTERM, up to 10s,
+// then kill.
 func Start(tb testing.TB, opts ...Option) *Collector {
 	tb.Helper()
 	var cfg config
@@ -83,18 +67,14 @@ func Start(tb testing.TB, opts ...Option) *Collector {
 			cfg = o.apply(cfg)
 		}
 	}
-	if cfg.flushInterval <= 0 {
-		cfg.flushInterval = 100 * time.Millisecond
-	}
 	bin := Binary(tb)
 	proc := process.Run(tb, process.Spec{
 		Name:         "collector",
 		Ports:        2, // OTLP gRPC, OTLP HTTP
 		StartTimeout: cfg.startTimeout,
-		StopTimeout:  cfg.stopTimeout,
 		Command: func(dir string, addrs []string) (*exec.Cmd, error) {
 			c := &Collector{grpcAddr: addrs[0], httpAddr: addrs[1], dir: dir}
-			yml := c.config(cfg.flushInterval)
+			yml := c.config()
 			if cfg.custom != nil {
 				yml = cfg.custom(c.grpcAddr, c.httpAddr)
 			}
@@ -114,8 +94,12 @@ func Start(tb testing.TB, opts ...Option) *Collector {
 	return &Collector{grpcAddr: addrs[0], httpAddr: addrs[1], dir: proc.Dir(), proc: proc}
 }
 
+// flushInterval is how often the file exporters flush to disk, which bounds
+// how long received data takes to become visible to Spans, Metrics and Logs.
+const flushInterval = 100 * time.Millisecond
+
 // config renders the collector configuration for this instance.
-func (c *Collector) config(flushInterval time.Duration) string {
+func (c *Collector) config() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `receivers:
   otlp:

@@ -7,8 +7,8 @@ import (
 	"github.com/otelkit/otelkit/internal/testkit/process"
 )
 
-// Stop stops the collector as an outage would: SIGTERM, a bounded wait (the
-// stop timeout), then kill. Its ports refuse connections until Restart.
+// Stop stops the collector as an outage would: SIGTERM, a bounded wait (10s),
+// then kill. Its ports refuse connections until Restart.
 // What it received before is kept: Spans, Metrics and Logs still read it.
 // Stopping a stopped collector does nothing. A collector that had to be
 // killed, or exited with an error, fails the test.

@@ -35,7 +35,6 @@ type Option interface {
 
 type config struct {
 	startTimeout time.Duration
-	stopTimeout  time.Duration
 	render       func(Addrs) string
 }
 
@@ -48,13 +47,6 @@ func (f optionFunc) apply(c config) config { return f(c) }
 // non-positive value keeps the default.
 func WithStartTimeout(d time.Duration) Option {
 	return optionFunc(func(c config) config { c.startTimeout = d; return c })
-}
-
-// WithStopTimeout bounds how long the test cleanup waits for Jaeger to exit
-// after SIGTERM before it kills it. Default 10s. A non-positive value keeps
-// the default.
-func WithStopTimeout(d time.Duration) Option {
-	return optionFunc(func(c config) config { c.stopTimeout = d; return c })
 }
 
 // WithConfig replaces the generated configuration by the YAML that render
@@ -114,7 +106,7 @@ exporters:
 // on HTTP and gRPC) unless WithConfig replaces it. It returns once the OTLP
 // gRPC receiver and the query HTTP server accept connections, and fails the
 // test with Jaeger's output if they do not within the start timeout.
-// Jaeger is stopped by tb.Cleanup: SIGTERM, a bounded wait, then kill.
+// Jaeger is stopped by tb.Cleanup: SIGTERM, up to 10s, then kill.
 func Start(tb testing.TB, opts ...Option) *Jaeger {
 	tb.Helper()
 	cfg := config{startTimeout: time.Minute, render: defaultConfig}
@@ -131,7 +123,6 @@ func Start(tb testing.TB, opts ...Option) *Jaeger {
 		Name:         "Jaeger",
 		Ports:        5,
 		StartTimeout: cfg.startTimeout,
-		StopTimeout:  cfg.stopTimeout,
 		Command: func(dir string, addrs []string) (*exec.Cmd, error) {
 			cfgPath := filepath.Join(dir, "jaeger.yaml")
 			if err := os.WriteFile(cfgPath, []byte(cfg.render(addrsOf(addrs))), 0o644); err != nil {
