@@ -30,5 +30,4 @@
 // GC and its allocations per request. Growth runs the same load for 10 000
 // and then 100 000 requests in one process and compares the heap after each.
 //
-// Run is what .ci/bench and cmd/loadbench use; see README.md.
 package loadbench
