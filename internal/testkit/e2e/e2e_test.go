@@ -59,20 +59,7 @@ func serviceApp() http.Handler {
 
 func get(t *testing.T, url, requestID string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Request-ID", requestID)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
+	getWith(t, url, map[string]string{"X-Request-ID": requestID})
 }
 
 func findLine(lines []map[string]any, msg string) map[string]any { return logbuf.Find(lines, msg) }

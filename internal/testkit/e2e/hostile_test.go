@@ -34,9 +34,9 @@ func pathLoggingApp() http.Handler {
 	return httpmw.Handler(mux)
 }
 
-// hostileGet sends path with the given extra headers; the caller checks the
-// status.
-func hostileGet(t *testing.T, url string, header map[string]string) {
+// getWith sends GET url with the given headers and fails the test unless
+// it answers 200.
+func getWith(t *testing.T, url string, header map[string]string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
@@ -75,14 +75,14 @@ func TestHostileBytesCostNoTelemetry(t *testing.T) {
 			}
 			srv := httptest.NewServer(pathLoggingApp())
 			for i := 0; i < ordinaryRequests/2; i++ {
-				hostileGet(t, srv.URL+"/orders/"+string(rune('a'+i)), nil)
+				getWith(t, srv.URL+"/orders/"+string(rune('a'+i)), nil)
 			}
-			hostileGet(t, srv.URL+"/orders/%ff", nil)
-			hostileGet(t, srv.URL+"/orders/raw", map[string]string{
+			getWith(t, srv.URL+"/orders/%ff", nil)
+			getWith(t, srv.URL+"/orders/raw", map[string]string{
 				"User-Agent": "agent\xff/1.0", "X-Forwarded-For": "10.0.0.\xff",
 			})
 			for i := ordinaryRequests / 2; i < ordinaryRequests; i++ {
-				hostileGet(t, srv.URL+"/orders/"+string(rune('a'+i)), nil)
+				getWith(t, srv.URL+"/orders/"+string(rune('a'+i)), nil)
 			}
 			srv.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

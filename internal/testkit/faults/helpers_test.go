@@ -104,6 +104,16 @@ func initTel(t *testing.T, out zapcore.WriteSyncer, opts ...otel.Option) *otel.T
 	return tel
 }
 
+// initWith calls otel.Init without globals, configured by options only (so
+// that tests can run in parallel), exporting to endpoint.
+func initWith(t *testing.T, endpoint, protocol string, timeout time.Duration, opts ...otel.Option) *otel.Telemetry {
+	t.Helper()
+	return initTel(t, discard{}, append([]otel.Option{
+		otel.WithoutGlobals(), otel.WithServiceName("faults"),
+		otel.WithOTLPEndpoint(endpoint), otel.WithOTLPProtocol(protocol), otel.WithOTLPTimeout(timeout),
+	}, opts...)...)
+}
+
 // app is a small service behind httpmw.Handler: each request writes a log
 // line, starts a child span and adds to a counter.
 func app(tel *otel.Telemetry) http.Handler {

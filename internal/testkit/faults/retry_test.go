@@ -9,27 +9,6 @@ import (
 	"github.com/otelkit/otelkit/otel"
 )
 
-// initWith calls otel.Init without globals, configured by options only (so
-// that tests can run in parallel), exporting to endpoint.
-func initWith(t *testing.T, endpoint, protocol string, timeout time.Duration, opts ...otel.Option) *otel.Telemetry {
-	t.Helper()
-	all := append([]otel.Option{
-		otel.WithoutGlobals(), otel.WithoutDetectors(), otel.WithoutRuntimeMetrics(),
-		otel.WithServiceName("faults"), otel.WithLogOutput(discard{}), otel.WithLogFormat("json"),
-		otel.WithOTLPEndpoint(endpoint), otel.WithOTLPProtocol(protocol), otel.WithOTLPTimeout(timeout),
-	}, opts...)
-	tel, err := otel.Init(context.Background(), all...)
-	if err != nil {
-		t.Fatalf("Init: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = tel.Shutdown(ctx)
-	})
-	return tel
-}
-
 // emit writes one span, one log record and one metric point.
 func emit(tel *otel.Telemetry, n int) {
 	ctx := context.Background()
