@@ -19,9 +19,21 @@ type graph map[string][]string
 // non-test imports.
 func loadGraph(t *testing.T) graph {
 	t.Helper()
+	return goList(t, "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}")
+}
+
+// loadTestGraph maps each package of the module to the packages its test
+// files import.
+func loadTestGraph(t *testing.T) graph {
+	t.Helper()
+	return goList(t, "{{.ImportPath}}{{range .TestImports}} {{.}}{{end}}{{range .XTestImports}} {{.}}{{end}}")
+}
+
+func goList(t *testing.T, format string) graph {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", module+"/...").Output()
+	out, err := exec.CommandContext(ctx, "go", "list", "-f", format, module+"/...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
@@ -86,6 +98,20 @@ func TestInternalDoesNotImportUpward(t *testing.T) {
 func TestLibraryDoesNotImportTestMachinery(t *testing.T) {
 	for _, v := range loadGraph(t).violations(not(testMachinery), testMachinery) {
 		t.Errorf("%s: only test files may import internal/testkit/...", v)
+	}
+}
+
+// TestOnlyTestkitInstallsSystemPackages: package syspkg, which may run
+// apt-get, is used only by test packages under internal/testkit/..., whose
+// tests a consumer's `go test all` never runs (nothing a consumer imports
+// imports them).
+func TestOnlyTestkitInstallsSystemPackages(t *testing.T) {
+	syspkg := oneOf("internal/testkit/syspkg")
+	for _, v := range loadGraph(t).violations(func(string) bool { return true }, syspkg) {
+		t.Errorf("%s: only test files may use syspkg", v)
+	}
+	for _, v := range loadTestGraph(t).violations(not(testMachinery), syspkg) {
+		t.Errorf("%s: tests outside internal/testkit/... must not install system packages", v)
 	}
 }
 
