@@ -2,6 +2,7 @@ package layering
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -112,6 +113,24 @@ func TestOnlyTestkitInstallsSystemPackages(t *testing.T) {
 	}
 	for _, v := range loadTestGraph(t).violations(not(testMachinery), syspkg) {
 		t.Errorf("%s: tests outside internal/testkit/... must not install system packages", v)
+	}
+	// Nor may they run apt-get themselves. (The literal is split so that
+	// this file does not match.)
+	const aptGet = `"apt` + `-get"`
+	for pkg, files := range goList(t, "{{.ImportPath}}{{range .GoFiles}} {{$.Dir}}/{{.}}{{end}}"+
+		"{{range .TestGoFiles}} {{$.Dir}}/{{.}}{{end}}{{range .XTestGoFiles}} {{$.Dir}}/{{.}}{{end}}") {
+		if syspkg(pkg) {
+			continue
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(data), aptGet) {
+				t.Errorf("%s runs apt-get: install system packages only through syspkg, from tests under internal/testkit/...", f)
+			}
+		}
 	}
 }
 
