@@ -29,5 +29,4 @@
 // latency seen by the client, the child's peak RSS, its live heap after a
 // GC and its allocations per request. Growth runs the same load for 10 000
 // and then 100 000 requests in one process and compares the heap after each.
-//
 package loadbench
