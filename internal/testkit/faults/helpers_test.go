@@ -1,14 +1,12 @@
 package faults
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,29 +15,13 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/httpmw"
+	"github.com/otelkit/otelkit/internal/testkit/logbuf"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/otel"
 )
 
 // lineBuffer is a goroutine-safe log sink.
-type lineBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lineBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lineBuffer) Sync() error { return nil }
-
-func (b *lineBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type lineBuffer struct{ logbuf.Buffer }
 
 // lines returns the lines containing s.
 func (b *lineBuffer) lines(s string) []string {
