@@ -10,8 +10,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/otelkit/otelkit/internal/env"
-	"github.com/otelkit/otelkit/internal/faults"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/testkit/faults"
 )
 
 const invalid = "\xff\xfe"
