@@ -7,8 +7,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-
-	"github.com/otelkit/otelkit/internal/reqlog"
 )
 
 // ctxKey is the unexported key under which a context carries its logger.
@@ -78,8 +76,8 @@ func With(ctx context.Context, fields ...zap.Field) context.Context {
 	if len(fields) == 0 {
 		return ctx
 	}
-	if r := reqlog.From(fields); r != nil {
-		return bindRequest(ctx, r) // the request scope (see request.go)
+	if rctx, ok := bindRequest(ctx, fields); ok {
+		return rctx // a request's fields, from the request scope
 	}
 	b := base(ctx)
 	span := trace.SpanFromContext(ctx)

@@ -15,8 +15,8 @@ import (
 // (internal/reqscope, for httpmw and grpcmw) binds the request ID, the
 // fields known at the start (method, path) and a marshaler for what is
 // known later (the route). It does so through With, with the one field
-// reqlog.Field makes (see internal/reqlog for why this way); With hands
-// it to bindRequest. The lines of the request then carry, after the trace
+// reqlog.Field makes (see internal/reqlog for why this way), which With
+// hands to bindRequest. The lines of the request then carry, after the trace
 // fields, request_id, the fields, and what the late marshaler writes,
 // encoded on every line, or once per logger built after it has settled
 // (reqlog.Settler).
@@ -27,8 +27,13 @@ import (
 // foreign.go); its request logger is built only when a handler asks for
 // it, so a request that writes only its access line builds none.
 
-// bindRequest binds r in ctx (see above) and sets r.Bound.
-func bindRequest(ctx context.Context, r *reqlog.Request) context.Context {
+// bindRequest binds the request fields carry when fields is the one field
+// reqlog.Field makes, and reports whether it is.
+func bindRequest(ctx context.Context, fields []zap.Field) (context.Context, bool) {
+	r := reqlog.From(fields)
+	if r == nil {
+		return ctx, false
+	}
 	l := r.Base
 	if l == nil {
 		l = global()
@@ -38,11 +43,11 @@ func bindRequest(ctx context.Context, r *reqlog.Request) context.Context {
 	if c, ok := l.Core().(*core); ok {
 		e := newCoreRequest(l, c, span, sc, r)
 		r.Bound = e
-		return context.WithValue(ctx, ctxKey{}, &e.cl)
+		return context.WithValue(ctx, ctxKey{}, &e.cl), true
 	}
 	e := newForeignRequest(l, span, sc, r)
 	r.Bound = e
-	return context.WithValue(ctx, ctxKey{}, &e.cl)
+	return context.WithValue(ctx, ctxKey{}, &e.cl), true
 }
 
 // requestEntry is what a request costs with a logger built by New, in one
