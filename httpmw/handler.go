@@ -13,9 +13,9 @@ import (
 	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
-// RequestIDAttribute is the span attribute ("request.id") that carries the
-// request ID.
-const RequestIDAttribute = reqscope.IDAttribute
+// RequestIDAttribute is the span attribute that carries the request ID
+// (the request scope's, reqscope.IDAttribute, which grpcmw shares).
+const RequestIDAttribute = attribute.Key("request.id")
 
 // maxLogged bounds the path, query and panic text written to a log line.
 const maxLogged = reqscope.MaxText
