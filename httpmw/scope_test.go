@@ -12,7 +12,4 @@ func TestRequestIDAttributeIsTheScopes(t *testing.T) {
 	if RequestIDAttribute != reqscope.IDAttribute {
 		t.Errorf("httpmw %q, reqscope %q", RequestIDAttribute, reqscope.IDAttribute)
 	}
-	if maxLogged != reqscope.MaxText {
-		t.Errorf("maxLogged %d, reqscope.MaxText %d", maxLogged, reqscope.MaxText)
-	}
 }
