@@ -14,8 +14,18 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/otelkit/otelkit/internal/reqlog"
 	"github.com/otelkit/otelkit/logging"
 )
+
+// bind binds a request as the request scope (internal/reqscope) does for
+// httpmw: one reqlog.Request handed to logging.With. It returns the
+// request's context and logging's side of the request.
+func bind(ctx context.Context, l *zap.Logger, id string, late zapcore.ObjectMarshaler, fields ...zap.Field) (context.Context, reqlog.Bound) {
+	r := &reqlog.Request{Base: l, ID: id, Fields: fields, Late: late}
+	ctx = logging.With(ctx, reqlog.Field(r))
+	return ctx, r.Bound
+}
 
 // routeBox is a lazily read value, as a middleware's route is.
 type routeBox struct {
@@ -43,7 +53,7 @@ func foreignJSON(lvl zapcore.Level) (*zap.Logger, *syncBuffer) {
 	return zap.New(zapcore.NewCore(enc, buf, lvl)), buf
 }
 
-func TestWithLazyIsEncodedPerLine(t *testing.T) {
+func TestLateFieldsAreEncodedPerLine(t *testing.T) {
 	ol, obuf := newJSON(t)
 	fl, fbuf := foreignJSON(zapcore.DebugLevel)
 	for name, c := range map[string]struct {
@@ -52,7 +62,7 @@ func TestWithLazyIsEncodedPerLine(t *testing.T) {
 	}{"otelkit": {ol.Zap(), obuf}, "foreign": {fl, fbuf}} {
 		t.Run(name, func(t *testing.T) {
 			box := &routeBox{}
-			ctx := logging.WithLazy(logging.With(logging.NewContext(context.Background(), c.l), zap.String("a", "1")), box)
+			ctx, _ := bind(context.Background(), c.l, "", box, zap.String("a", "1"))
 			logging.FromContext(ctx).Info("before")
 			box.set("/orders/{id}")
 			logging.FromContext(ctx).Info("after", zap.Int("n", 2))
@@ -67,7 +77,7 @@ func TestWithLazyIsEncodedPerLine(t *testing.T) {
 			if m["route"] != "/orders/{id}" || m["a"] != "1" || m["n"] != json.Number("2") {
 				t.Errorf("after: %s", lines[1])
 			}
-			// bound fields, then lazy, then the call's
+			// the request's fields, then the late ones, then the call's
 			if i, j, k := strings.Index(lines[1], `"a"`), strings.Index(lines[1], `"route"`), strings.Index(lines[1], `"n"`); !(i < j && j < k) {
 				t.Errorf("order: %s", lines[1])
 			}
@@ -78,57 +88,52 @@ func TestWithLazyIsEncodedPerLine(t *testing.T) {
 	}
 }
 
-func TestWithLazyNilInputs(t *testing.T) {
-	ctx := context.Background()
-	if got := logging.WithLazy(ctx, nil); got != ctx {
-		t.Error("nil marshaler changed the context")
-	}
+// A nil context and a nil base logger bind to context.Background() and the
+// logger FromContext falls back to.
+func TestBindRequestNilInputs(t *testing.T) {
 	var nilCtx context.Context
-	if logging.WithLazy(nilCtx, &routeBox{}) == nil {
-		t.Error("nil context gave nil")
+	ctx, bound := bind(nilCtx, nil, "", nil)
+	if ctx == nil || bound == nil {
+		t.Fatalf("bind(nil, nil, ...) = %v, %v", ctx, bound)
 	}
-	if logging.NewRequestContext(nilCtx, nil, "", nil) == nil {
-		t.Error("NewRequestContext(nil...) gave nil")
-	}
-	l, fields := logging.RequestLogger(nilCtx)
-	if l == nil || fields != nil {
-		t.Error("RequestLogger(nil) gave no logger")
+	if l, fields := bound.AccessLogger(); l == nil || l != logging.FromContext(ctx) || fields != nil {
+		t.Errorf("AccessLogger = %v, %v; FromContext %v", l, fields, logging.FromContext(ctx))
 	}
 }
 
-func TestWithLazyConsole(t *testing.T) {
+func TestRequestConsole(t *testing.T) {
 	l, buf := newJSON(t, logging.WithFormat("console"))
 	box := &routeBox{route: "/x"}
 	ctx, _ := staticSpan(true)
-	ctx = logging.WithLazy(logging.NewContext(ctx, l.Zap()), box)
+	ctx, _ = bind(ctx, l.Zap(), "", box)
 	logging.FromContext(ctx).Info("hello")
 	if line := buf.String(); !strings.Contains(line, `"route": "/x"`) || !strings.Contains(line, "trace_id") {
 		t.Errorf("console line: %q", line)
 	}
 }
 
-// request runs NewRequestContext in a recording span and returns the
-// context, the span and the route box.
-func request(t *testing.T, l *zap.Logger) (context.Context, trace.Span, *routeBox) {
+// request binds a request in a recording span and returns the context,
+// logging's side of the request, the span and the route box.
+func request(t *testing.T, l *zap.Logger) (context.Context, reqlog.Bound, trace.Span, *routeBox) {
 	t.Helper()
 	tp, _ := newTracer(t)
 	ctx, span := tp.Tracer("t").Start(context.Background(), "server")
 	box := &routeBox{}
-	ctx = logging.NewRequestContext(ctx, l, "req-1", box, zap.String("method", "GET"), zap.String("path", "/orders/7"))
-	return ctx, span, box
+	ctx, bound := bind(ctx, l, "req-1", box, zap.String("method", "GET"), zap.String("path", "/orders/7"))
+	return ctx, bound, span, box
 }
 
-func TestNewRequestContextOtelkitLogger(t *testing.T) {
+func TestRequestOtelkitLogger(t *testing.T) {
 	lp, mp := newLogProvider(t)
 	l, buf := newJSON(t, logging.WithLoggerProvider(lp))
-	ctx, span, box := request(t, l.Zap())
+	ctx, bound, span, box := request(t, l.Zap())
 	box.set("/orders/{id}")
 	log := logging.FromContext(ctx)
 	if logging.FromContext(ctx) != log {
 		t.Error("FromContext in the request span is not cached")
 	}
-	if rl, fs := logging.RequestLogger(ctx); rl != log || fs != nil {
-		t.Error("RequestLogger differs from FromContext for an otelkit logger")
+	if rl, fs := bound.AccessLogger(); rl != log || fs != nil {
+		t.Error("AccessLogger differs from FromContext for an otelkit logger")
 	}
 	log.Info("line", zap.Int("n", 1))
 	sc := span.SpanContext()
@@ -151,9 +156,9 @@ func TestNewRequestContextOtelkitLogger(t *testing.T) {
 	}
 }
 
-func TestNewRequestContextWithoutSpanOrRequestID(t *testing.T) {
+func TestRequestWithoutSpanOrRequestID(t *testing.T) {
 	l, buf := newJSON(t)
-	ctx := logging.NewRequestContext(context.Background(), l.Zap(), "", nil, zap.String("method", "GET"))
+	ctx, _ := bind(context.Background(), l.Zap(), "", nil, zap.String("method", "GET"))
 	logging.FromContext(ctx).Info("x")
 	m := decode(t, buf.Lines()[0])
 	for _, k := range []string{"trace_id", "span_id", "request_id"} {
@@ -165,31 +170,31 @@ func TestNewRequestContextWithoutSpanOrRequestID(t *testing.T) {
 		t.Errorf("fields lost: %v", m)
 	}
 	fl, fbuf := foreignJSON(zapcore.InfoLevel)
-	ctx = logging.NewRequestContext(context.Background(), fl, "", nil, zap.String("method", "GET"))
+	ctx, _ = bind(context.Background(), fl, "", nil, zap.String("method", "GET"))
 	logging.FromContext(ctx).Info("x")
 	if got := fbuf.String(); strings.Contains(got, "trace_id") || strings.Contains(got, "request_id") || !strings.Contains(got, `"method":"GET"`) {
 		t.Errorf("foreign line %s", got)
 	}
 }
 
-func TestNewRequestContextForeignLogger(t *testing.T) {
+func TestRequestForeignLogger(t *testing.T) {
 	lp, mp := newLogProvider(t)
 	fl, buf := foreignJSON(zapcore.DebugLevel)
 	l := zap.New(zapcore.NewTee(fl.Core(), otelzap.NewCore("t", otelzap.WithLoggerProvider(lp))))
-	ctx, span, box := request(t, l)
+	ctx, bound, span, box := request(t, l)
 	sc := span.SpanContext()
 
 	// Before FromContext: a shared logger plus the request's fields.
-	rl, fs := logging.RequestLogger(ctx)
+	rl, fs := bound.AccessLogger()
 	if len(fs) == 0 {
-		t.Fatal("RequestLogger built a logger before FromContext did")
+		t.Fatal("AccessLogger built a logger before FromContext did")
 	}
 	box.set("/orders/{id}")
 	rl.Info("access", fs...)
 	// Then through FromContext, in the span and in a child span.
 	logging.FromContext(ctx).Info("handler")
-	if rl2, fs2 := logging.RequestLogger(ctx); rl2 != logging.FromContext(ctx) || fs2 != nil {
-		t.Error("RequestLogger does not reuse the logger FromContext built")
+	if rl2, fs2 := bound.AccessLogger(); rl2 != logging.FromContext(ctx) || fs2 != nil {
+		t.Error("AccessLogger does not reuse the logger FromContext built")
 	}
 	tp, _ := newTracer(t)
 	cctx, child := tp.Tracer("t").Start(ctx, "child")
@@ -252,16 +257,15 @@ func TestForeignLoggerBridgeGetsSpanContext(t *testing.T) {
 
 // The wrapped core's own level decisions stay: a tee of an info core and a
 // debug core gets a debug line only in the debug core.
-func TestLazyCoreKeepsTeeLevels(t *testing.T) {
+func TestForeignCoreKeepsTeeLevels(t *testing.T) {
 	infoL, infoBuf := foreignJSON(zapcore.InfoLevel)
 	dbgL, dbgBuf := foreignJSON(zapcore.DebugLevel)
 	l := zap.New(zapcore.NewTee(infoL.Core(), dbgL.Core()))
-	ctx, _, _ := request(t, l)
-	rl, fs := logging.RequestLogger(ctx)
+	ctx, bound, _, _ := request(t, l)
+	rl, fs := bound.AccessLogger()
 	rl.Debug("d0", fs...)
 	logging.FromContext(ctx).Debug("d1")
-	logging.WithLazy(ctx, &routeBox{route: "/y"})
-	logging.FromContext(logging.WithLazy(ctx, &routeBox{route: "/y"})).Debug("d2")
+	logging.FromContext(logging.With(ctx, zap.String("route", "/y"))).Debug("d2")
 	logging.FromContext(ctx).Info("i1")
 	if strings.Contains(infoBuf.String(), `"msg":"d`) || !strings.Contains(infoBuf.String(), "i1") {
 		t.Errorf("info core: %s", infoBuf.String())
@@ -275,7 +279,7 @@ func TestLazyCoreKeepsTeeLevels(t *testing.T) {
 
 func TestRequestLoggersAreSafeForConcurrentUse(t *testing.T) {
 	fl, buf := foreignJSON(zapcore.InfoLevel)
-	ctx, _, box := request(t, fl)
+	ctx, _, _, box := request(t, fl)
 	box.set("/r")
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
@@ -299,20 +303,20 @@ func TestRequestLoggersAreSafeForConcurrentUse(t *testing.T) {
 	}
 }
 
-// settledBox is a routeBox that says its value is final.
+// settledBox is a routeBox that says its value is final (reqlog.Settler).
 type settledBox struct{ routeBox }
 
 func (b *settledBox) Settled() bool { return true }
 
-func TestSettledLazyIsEncodedOnceForForeignRequestLogger(t *testing.T) {
+func TestSettledLateFieldIsEncodedOnceForForeignRequestLogger(t *testing.T) {
 	fl, buf := foreignJSON(zapcore.InfoLevel)
 	tp, _ := newTracer(t)
 	ctx, span := tp.Tracer("t").Start(context.Background(), "server")
 	defer span.End()
 	settled := &settledBox{routeBox{route: "/s"}}
 	unsettled := &routeBox{route: "/u"}
-	c1 := logging.NewRequestContext(ctx, fl, "r", settled)
-	c2 := logging.NewRequestContext(ctx, fl, "r", unsettled)
+	c1, _ := bind(ctx, fl, "r", settled)
+	c2, _ := bind(ctx, fl, "r", unsettled)
 	for i := 0; i < 3; i++ {
 		logging.FromContext(c1).Info("s")
 		logging.FromContext(c2).Info("u")
