@@ -6,17 +6,15 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/otelkit/otelkit/internal/requestid"
+	"github.com/otelkit/otelkit/internal/testkit/handwritten"
 	"github.com/otelkit/otelkit/logging"
 )
 
@@ -68,67 +66,10 @@ func newBenchProviders(b *testing.B, sampler sdktrace.Sampler) benchProviders {
 
 var benchPropagator = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 
-// ---- the hand-written stack ----
-
-type hwRIDKey struct{}
-type hwLoggerKey struct{}
-
-func hwRequestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-ID")
-		if !requestid.Valid(id) {
-			id = requestid.New()
-		}
-		w.Header().Set("X-Request-ID", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), hwRIDKey{}, id)))
-	})
-}
-
-type hwStatusRecorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (s *hwStatusRecorder) WriteHeader(c int) { s.status = c; s.ResponseWriter.WriteHeader(c) }
-func (s *hwStatusRecorder) Write(b []byte) (int, error) {
-	n, err := s.ResponseWriter.Write(b)
-	s.bytes += int64(n)
-	return n, err
-}
-
-func hwLogging(logger *zap.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sc := trace.SpanContextFromContext(r.Context())
-		id, _ := r.Context().Value(hwRIDKey{}).(string)
-		l := logger.With(
-			zap.String("trace_id", sc.TraceID().String()),
-			zap.String("span_id", sc.SpanID().String()),
-			zap.String("trace_flags", sc.TraceFlags().String()),
-			zap.String("request_id", id),
-			zap.String("method", r.Method),
-			zap.String("path", r.URL.Path),
-		)
-		rec := &hwStatusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), hwLoggerKey{}, l)))
-		lvl := zapcore.InfoLevel
-		if rec.status >= 500 {
-			lvl = zapcore.ErrorLevel
-		} else if rec.status >= 400 {
-			lvl = zapcore.WarnLevel
-		}
-		l.Log(lvl, "http_request",
-			zap.Int("status", rec.status),
-			zap.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-			zap.Int64("bytes", rec.bytes),
-		)
-	})
-}
-
+// handWritten is the stack a user writes by hand (package handwritten),
+// with the same providers and propagator as httpmw gets.
 func handWritten(p benchProviders, logger *zap.Logger, next http.Handler) http.Handler {
-	return hwRequestID(otelhttp.NewHandler(hwLogging(logger, next), "server",
-		otelhttp.WithTracerProvider(p.tp), otelhttp.WithMeterProvider(p.mp), otelhttp.WithPropagators(benchPropagator)))
+	return handwritten.Handler(next, logger, p.tp, p.mp, benchPropagator)
 }
 
 func withHTTPMW(p benchProviders, logger *zap.Logger, next http.Handler, extra ...Option) http.Handler {
@@ -186,7 +127,7 @@ func BenchmarkServer(b *testing.B) {
 	// through logging.FromContext.
 	hwLogLine := http.NewServeMux()
 	hwLogLine.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
-		r.Context().Value(hwLoggerKey{}).(*zap.Logger).Info("order_loaded", zap.String("order_id", r.PathValue("id")))
+		handwritten.Logger(r.Context()).Info("order_loaded", zap.String("order_id", r.PathValue("id")))
 		_, _ = io.WriteString(w, "ok")
 	})
 	mwLogLine := http.NewServeMux()

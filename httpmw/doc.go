@@ -64,9 +64,9 @@
 //
 // # Logging
 //
-// The request context carries a logger (see the logging package, built with
-// logging.NewRequestContext) bound to the server span, request_id, method,
-// path (without the query) and, once the router has matched, route.
+// The request context carries a logger (see the logging package) bound to
+// the server span, request_id, method, path (without the query) and, once
+// the router has matched, route.
 // logging.FromContext(r.Context()) returns it (a child span's lines carry
 // the child's span_id). When the request ends, Handler writes one access
 // line through the same logger, msg "http_request", with status,

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/otelkit/otelkit/internal/reqscope"
 	"github.com/otelkit/otelkit/internal/requestid"
 )
 
@@ -63,7 +64,7 @@ func newConfig(opts []Option) config {
 		}
 		l.Warn("httpmw_invalid_option",
 			zap.String("option", "WithRequestIDHeader"),
-			zap.String("value", bound(c.requestIDHeader)),
+			zap.String("value", reqscope.Truncate(c.requestIDHeader)),
 			zap.String("allowed", "an HTTP header name (RFC 9110 token); using "+requestid.DefaultHeader),
 		)
 		c.requestIDHeader = requestid.DefaultHeader

@@ -9,6 +9,8 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
 // Transport wraps base (http.DefaultTransport when nil) for outgoing
@@ -42,7 +44,10 @@ func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 	}
 }
 
-var _ http.RoundTripper = (*redactTransport)(nil)
+var (
+	_ http.RoundTripper = (*redactTransport)(nil)
+	_ http.RoundTripper = (*ridTransport)(nil)
+)
 
 // redactTransport hands otelhttp, which takes url.full from the request, a
 // copy of the request whose URL is redacted; ridTransport, which otelhttp
@@ -125,14 +130,13 @@ type ridTransport struct {
 
 func (t *ridTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	restoreURL(r)
-	st, ok := r.Context().Value(ctxKey{}).(*state)
-	if ok && st.rid != "" && len(r.Header[t.header]) == 0 {
+	if s := reqscope.FromContext(r.Context()); s != nil && s.ID() != "" && len(r.Header[t.header]) == 0 {
 		if r.Header == nil {
 			r.Header = make(http.Header, 1)
 		}
-		// The state's one-element array holds the ID; the full slice
-		// expression makes an append copy instead of writing into it.
-		r.Header[t.header] = st.ridHeader[:1:1]
+		// The scope's one-element array holds the ID; its capacity of one
+		// makes an append copy instead of writing into it.
+		r.Header[t.header] = s.IDValues()
 	}
 	return t.base.RoundTrip(r)
 }

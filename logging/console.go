@@ -1,16 +1,15 @@
 package logging
 
 import (
-	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// stderr is where zap reports its own errors.
-var stderr = os.Stderr
-
-func strconvQuote(s string) string { return strconv.Quote(s) }
+// The console line (core.writeConsole) is zap's console encoder's, with the
+// trace fields and the request ID first among the fields, and every
+// character that could forge a line or drive a terminal written as an
+// escape (escapeConsole).
 
 // escapeConsole returns s with every character that could forge a line or
 // drive a terminal written as an escape: C0 controls (newline, carriage

@@ -2,9 +2,6 @@ package logging
 
 import (
 	"context"
-	"fmt"
-	"reflect"
-	"sync"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel/trace"
@@ -25,7 +22,7 @@ type ctxLogger struct {
 	spanBound bool                       // bound (a logger built by New) already carries a span
 	own       atomic.Pointer[zap.Logger] // bound + bindSC's trace fields (bound itself when spanBound)
 	last      atomic.Pointer[spanLogger] // bound + the last other span asked for (or none)
-	req       *foreignRequest            // NewRequestContext with a foreign logger: bound is built on first use
+	req       *foreignRequest            // a request bound to a foreign logger: bound is built on first use
 }
 
 // boundLogger returns cl.bound, building it first for a foreign request.
@@ -78,6 +75,9 @@ func With(ctx context.Context, fields ...zap.Field) context.Context {
 	}
 	if len(fields) == 0 {
 		return ctx
+	}
+	if rctx, ok := bindRequest(ctx, fields); ok {
+		return rctx // a request's fields, from the request scope
 	}
 	b := base(ctx)
 	span := trace.SpanFromContext(ctx)
@@ -181,20 +181,26 @@ type spanEntry struct {
 
 // bindSpan returns l bound to span. A logger built by New gets the span in
 // its core (trace fields written by the profile, OTLP record context, error
-// recording); any other zap logger gets trace_id, span_id and trace_flags as
-// string fields, plus a field that zap encoders skip but whose value, a
-// context holding span, is what an OpenTelemetry zap bridge (otelzap) teed
-// into that logger emits its records with, so they carry the trace context.
+// recording); any other zap logger gets the trace fields as strings and the
+// span's context for a bridge (see foreign.go).
 func bindSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *spanLogger {
-	if c, ok := l.Core().(*core); ok {
-		e := &spanEntry{}
-		c.withSpanInto(&e.c, span, sc, e.tail[:])
-		e.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: &e.c}
-		e.sc = sc
-		e.l = l.With(e.field[:]...)
-		e.field[0] = zapcore.Field{}
-		return &e.spanLogger
+	c, ok := l.Core().(*core)
+	if !ok {
+		return bindForeignSpan(l, span, sc)
 	}
+	e := &spanEntry{}
+	c.withSpanInto(&e.c, span, sc, e.tail[:])
+	e.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: &e.c}
+	e.sc = sc
+	e.l = l.With(e.field[:]...)
+	e.field[0] = zapcore.Field{}
+	return &e.spanLogger
+}
+
+// bindForeignSpan returns l, a logger not built by New, bound to span: the
+// trace fields as strings and the span's context for a bridge, in one
+// allocation besides zap's clone.
+func bindForeignSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *spanLogger {
 	e := &foreignEntry{}
 	e.sc = sc
 	e.sctx.span = span
@@ -227,71 +233,4 @@ func globalWithSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *zap.L
 	e := bindSpan(l, span, sc)
 	globalCache.Store(&globalSpanLogger{base: l, spanLogger: *e})
 	return e.l
-}
-
-var (
-	fallbackOnce sync.Once
-	fallback     *zap.Logger
-)
-
-// global returns zap.L(), or while that is zap's no-op logger a logger
-// built by New from the environment (JSON or console on stdout).
-func global() *zap.Logger {
-	l := zap.L()
-	if l.Core() != zapcore.NewNopCore() {
-		return l
-	}
-	fallbackOnce.Do(func() {
-		lg, err := New()
-		if err != nil {
-			// The environment is invalid: use the defaults and say why.
-			lg, _ = New(WithEnvLookup(func(string) (string, bool) { return "", false }))
-			lg.Zap().Warn("logging_env_invalid", Err(err))
-		}
-		fallback = lg.Zap()
-	})
-	return fallback
-}
-
-// Err returns a field that writes error (the message) and error_type (the
-// Go type) for err; the ECS profile writes error.message and error.type, the
-// Datadog profile error.message and error.kind. A nil err writes nothing. On an error-level line inside a recording span,
-// the error is also recorded on the span (see WithoutSpanErrors).
-func Err(err error) zap.Field {
-	if err == nil {
-		return zap.Skip()
-	}
-	return zap.Inline(errFields{err})
-}
-
-type errFields struct{ err error }
-
-func (e errFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
-	return errKeys{err: e.err, msg: "error", typ: "error_type"}.MarshalLogObject(enc)
-}
-
-// errKeys writes an error under the given keys.
-type errKeys struct {
-	err      error
-	msg, typ string
-}
-
-func (e errKeys) MarshalLogObject(enc zapcore.ObjectEncoder) error {
-	enc.AddString(e.msg, safeErrorString(e.err))
-	enc.AddString(e.typ, fmt.Sprintf("%T", e.err))
-	return nil
-}
-
-// safeErrorString returns err.Error(), or "<nil>" for a typed nil pointer
-// and a note when Error panics, so a bad error never panics the logger.
-func safeErrorString(err error) (s string) {
-	if v := reflect.ValueOf(err); v.Kind() == reflect.Pointer && v.IsNil() {
-		return "<nil>"
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			s = fmt.Sprintf("<PANIC=%v>", r)
-		}
-	}()
-	return err.Error()
 }

@@ -3,6 +3,7 @@ package logging
 import (
 	"context"
 	"errors"
+	"sync"
 	"syscall"
 
 	"go.opentelemetry.io/otel/trace"
@@ -12,16 +13,15 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-var bufPool = buffer.NewPool()
-
-// requestIDKey is the field name the middleware binds the request ID under;
-// the core writes it right after the trace fields, under the profile's key.
+// requestIDKey is the field name a request's ID is bound under; the core
+// writes it right after the trace fields, under the profile's key.
 const requestIDKey = "request_id"
 
 // Internal marker fields (SkipType, so other cores ignore them):
 //
 //   - spanBindKey with a *core hands a core already bound to a span to
-//     zap.Logger.With (FromContext for a new span);
+//     zap.Logger.With (FromContext for a new span); with a *foreignCore, a
+//     foreign core (see foreign.go);
 //   - spanBindKey with a trace.Span binds that span in the same clone as the
 //     other fields of the call (With in a context with a span);
 //   - spanUnbindKey removes the bound span.
@@ -50,7 +50,7 @@ type core struct {
 	hasReqID bool
 	tail     []byte          // pre-encoded trace fields and request ID (JSON only)
 	bound    []zapcore.Field // bound fields (console only: written after the trace fields)
-	lazy     []zapcore.Field // Inline fields encoded on every line (WithLazy); shared, copied on append
+	lazy     []zapcore.Field // Inline fields encoded on every line (a request's, see request.go); shared, never changed
 
 	bridge zapcore.Core // OTLP bridge (otelzap), nil when off
 }
@@ -68,17 +68,9 @@ func (c *core) clone() *core {
 // after the trace fields; context.Context values are never encoded (the
 // bridge still receives them and uses them as the record's context). A
 // field whose encoding panics is bound as a note (see safe.go).
-func (c *core) With(fields []zapcore.Field) (out zapcore.Core) {
-	fields = guardErrors(fields) // the bridge keeps a bound error to call later
-	defer func() {
-		if v := recover(); v != nil {
-			if !anyRisky(fields) {
-				panic(v)
-			}
-			out = c.with(guardFields(fields))
-		}
-	}()
-	return c.with(fields)
+func (c *core) With(fields []zapcore.Field) zapcore.Core {
+	// guardErrors first: the bridge keeps a bound error to call later.
+	return withGuarded(guardErrors(fields), c.with)
 }
 
 func (c *core) with(fields []zapcore.Field) zapcore.Core {
@@ -98,37 +90,12 @@ func (c *core) with(fields []zapcore.Field) zapcore.Core {
 	}
 	rebind := false
 	for _, f := range fields {
-		if f.Type == zapcore.SkipType && (f.Key == spanBindKey || f.Key == spanUnbindKey) {
-			n.span, n.sc = nil, trace.SpanContext{}
-			if sp, ok := f.Interface.(trace.Span); ok && f.Key == spanBindKey {
-				n.span, n.sc = sp, sp.SpanContext()
-			}
-			rebind = true
-			continue
-		}
-		if f.Type == zapcore.StringType && f.Key == requestIDKey {
-			n.reqID, n.hasReqID = f.String, true
-			continue
-		}
-		if f.Type == zapcore.SkipType && f.Key == lazyKey {
-			if m, ok := f.Interface.(zapcore.ObjectMarshaler); ok {
-				n.lazy = append(append(make([]zapcore.Field, 0, len(n.lazy)+1), n.lazy...), zap.Inline(m))
-			}
-			continue
-		}
-		if isContextField(f) {
-			continue
-		}
-		if n.json {
-			n.prof.rewrite(f).AddTo(n.enc)
-		} else {
-			n.bound = append(n.bound, f)
-		}
+		rebind = n.bind(f) || rebind
 	}
 	if n.bridge != nil {
 		n.bridge = n.bridge.With(fields)
 		if rebind {
-			n.bridge = n.bridge.With([]zapcore.Field{{Key: "context", Type: zapcore.SkipType, Interface: spanContext(n.span)}})
+			n.bridge = withSpanContext(n.bridge, n.span)
 		}
 	}
 	if n.json {
@@ -140,10 +107,39 @@ func (c *core) with(fields []zapcore.Field) zapcore.Core {
 	return n
 }
 
+// bind binds one field to n, a fresh clone: a span marker, the request
+// ID, or a field encoded now (JSON) or kept for every line (console). It
+// reports whether f bound or unbound a span.
+func (n *core) bind(f zapcore.Field) (rebind bool) {
+	switch {
+	case f.Type == zapcore.SkipType && (f.Key == spanBindKey || f.Key == spanUnbindKey):
+		n.span, n.sc = nil, trace.SpanContext{}
+		if sp, ok := f.Interface.(trace.Span); ok && f.Key == spanBindKey {
+			n.span, n.sc = sp, sp.SpanContext()
+		}
+		return true
+	case f.Type == zapcore.StringType && f.Key == requestIDKey:
+		n.reqID, n.hasReqID = f.String, true
+	case isContextField(f):
+	case n.json:
+		n.prof.rewrite(f).AddTo(n.enc)
+	default:
+		n.bound = append(n.bound, f)
+	}
+	return false
+}
+
 // tailHint is room enough for the pre-encoded trace fields and request ID
 // of n in any profile (escaping may still grow it).
 func tailHint(n *core) int {
 	return 176 + len(n.gcpProject) + len(n.reqID)
+}
+
+// withSpanContext returns bridge with the context the OTLP bridge emits
+// records with: one holding span (none when span is nil), in a field zap
+// encoders skip.
+func withSpanContext(bridge zapcore.Core, span trace.Span) zapcore.Core {
+	return bridge.With([]zapcore.Field{{Key: "context", Type: zapcore.SkipType, Interface: spanContext(span)}})
 }
 
 // spanContext returns a context holding span (none when span is nil), the
@@ -164,7 +160,7 @@ func (c *core) withSpanInto(n *core, span trace.Span, sc trace.SpanContext, tail
 		n.tail = n.prof.buildTail(tailBuf[:0], sc, n.gcpProject, n.reqID, n.hasReqID)
 	}
 	if n.bridge != nil {
-		n.bridge = n.bridge.With([]zapcore.Field{{Key: "context", Type: zapcore.SkipType, Interface: spanContext(span)}})
+		n.bridge = withSpanContext(n.bridge, span)
 	}
 }
 
@@ -210,6 +206,58 @@ func (c *core) scrub(fields []zapcore.Field) []zapcore.Field {
 	return fields
 }
 
+// writeLine writes the line to the output, again with guarded fields if
+// encoding panics (nothing is written before encoding ends).
+func (c *core) writeLine(ent zapcore.Entry, fields []zapcore.Field) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if !anyRisky(fields, c.lazy, c.bound) {
+				panic(v)
+			}
+			g := *c
+			g.lazy, g.bound = guardFields(c.lazy), guardFields(c.bound)
+			err = g.writeEncoded(ent, guardFields(fields))
+		}
+	}()
+	return c.writeEncoded(ent, fields)
+}
+
+func (c *core) writeEncoded(ent zapcore.Entry, fields []zapcore.Field) error {
+	if c.json {
+		return c.writeJSON(ent, fields)
+	}
+	return c.writeConsole(ent, fields)
+}
+
+// writeBridge hands the line to the OTLP bridge, again with guarded fields
+// if it panics (the bridge emits only after converting every field).
+func (c *core) writeBridge(ent zapcore.Entry, fields []zapcore.Field) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if !anyRisky(fields, c.lazy) {
+				panic(v)
+			}
+			g := *c
+			g.lazy = guardFields(c.lazy)
+			err = g.emit(ent, guardFields(fields))
+		}
+	}()
+	return c.emit(ent, fields)
+}
+
+// emit writes the lazy fields and fields to the bridge.
+func (c *core) emit(ent zapcore.Entry, fields []zapcore.Field) error {
+	if len(c.lazy) == 0 {
+		return c.bridge.Write(ent, fields)
+	}
+	lf := getLineFields()
+	lf.buf = append(append(lf.buf[:0], c.lazy...), fields...)
+	err := c.bridge.Write(ent, lf.buf)
+	lf.free()
+	return err
+}
+
+// writeJSON writes one JSON line (see profile for the order of members).
 func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 	p := c.prof
 	b := bufPool.Get()
@@ -225,7 +273,7 @@ func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 	appendJSONString(b, ent.Message)
 	b.AppendString(p.extra)
 	if ent.Caller.Defined {
-		p.appendCaller(b, ent.Caller)
+		p.writeCaller(p, b, ent.Caller)
 	}
 	_, _ = b.Write(c.tail)
 	if ent.LoggerName != "" {
@@ -239,7 +287,7 @@ func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 	} else {
 		// The lazy fields go between the bound fields and the call's,
 		// through one Inline field so that no slice is built per line.
-		lf := getLazyFields()
+		lf := getLineFields()
 		lf.lazy, lf.fields = c.lazy, fields
 		lf.one[0] = zapcore.Field{Type: zapcore.InlineMarshalerType, Interface: lf}
 		fb, err = c.enc.EncodeEntry(zapcore.Entry{Stack: ent.Stack}, lf.one[:])
@@ -261,6 +309,7 @@ func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 	return err
 }
 
+// writeConsole writes one console line.
 func (c *core) writeConsole(ent zapcore.Entry, fields []zapcore.Field) error {
 	ent.Message = escapeConsole(ent.Message)
 	ent.LoggerName = escapeConsole(ent.LoggerName)
@@ -335,61 +384,43 @@ func isContextField(f zapcore.Field) bool {
 	return false
 }
 
-// isErrField reports whether f is an Err field or a zap.Error field.
-func isErrField(f zapcore.Field) bool {
-	switch f.Type {
-	case zapcore.InlineMarshalerType:
-		_, ok := f.Interface.(errFields)
-		return ok
-	case zapcore.ErrorType:
-		return f.Key == "error"
-	}
-	return false
+// lineFields holds the fields of one line being written: a core's lazy
+// fields followed by the call's, as one Inline field or one slice. Pooled,
+// so writing a line with lazy fields allocates nothing.
+type lineFields struct {
+	lazy   []zapcore.Field
+	fields []zapcore.Field
+	one    [1]zapcore.Field
+	buf    []zapcore.Field
+	guards []guard // for foreignCore.Write
 }
 
-// fieldError returns the error an Err or zap.Error/NamedError field carries.
-func fieldError(f zapcore.Field) error {
-	switch f.Type {
-	case zapcore.InlineMarshalerType:
-		if e, ok := f.Interface.(errFields); ok {
-			return e.err
-		}
-	case zapcore.ErrorType:
-		if e, ok := f.Interface.(error); ok {
-			return e
-		}
+var linePool = sync.Pool{New: func() any { return &lineFields{buf: make([]zapcore.Field, 0, 16)} }}
+
+func getLineFields() *lineFields { return linePool.Get().(*lineFields) }
+
+func (lf *lineFields) free() {
+	lf.lazy, lf.fields, lf.one[0] = nil, nil, zapcore.Field{}
+	if cap(lf.guards) > 64 {
+		lf.guards = nil
+	} else {
+		clear(lf.guards)
+	}
+	if cap(lf.buf) > 64 {
+		lf.buf = make([]zapcore.Field, 0, 16)
+	} else {
+		clear(lf.buf)
+		lf.buf = lf.buf[:0]
+	}
+	linePool.Put(lf)
+}
+
+func (lf *lineFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	for _, f := range lf.lazy {
+		f.AddTo(enc)
+	}
+	for _, f := range lf.fields {
+		f.AddTo(enc)
 	}
 	return nil
-}
-
-// rewrite returns f with the profile's error keys when f is an error field.
-func (p *profile) rewrite(f zapcore.Field) zapcore.Field {
-	if p.errMsg == "error" || !isErrField(f) {
-		return f
-	}
-	err := fieldError(f)
-	if err == nil {
-		return zap.Skip()
-	}
-	return zap.Inline(errKeys{err: err, msg: p.errMsg, typ: p.errType})
-}
-
-// recordSafely records err on span. A typed-nil error, or one whose Error
-// method panics, is recorded by its safe text so logging never panics.
-func recordSafely(span trace.Span, err error) {
-	if !errorIsSafe(err) {
-		err = errors.New(safeErrorString(err))
-	}
-	span.RecordError(err)
-}
-
-// errorIsSafe reports whether err.Error() returns without panicking.
-func errorIsSafe(err error) (ok bool) {
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	_ = err.Error()
-	return true
 }

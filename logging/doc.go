@@ -31,20 +31,17 @@
 // Repeated calls in one span allocate nothing: the span-bound logger is
 // cached in the context.
 //
-// # Request loggers (for middleware)
+// # Request loggers
 //
-// NewRequestContext binds, once per request and inside its span, the
-// request ID, the fields known at the start (method, path) and a lazy
-// zapcore.ObjectMarshaler for what is known later (the route): lazy
-// fields are encoded on every line rather than when bound, or once per
-// logger when the marshaler implements Settler and has settled. WithLazy
-// binds such fields anywhere. With a logger built by New, everything is
-// bound in one allocation and FromContext in the request's span allocates
-// nothing. Any other zap logger works too: it gets the trace fields as
-// strings, and a field that zap encoders skip but that carries the span's
-// context to an OpenTelemetry zap bridge (otelzap) teed into it.
-// RequestLogger gives a middleware's last line (the access line) the same
-// fields without building a logger that only that line would use.
+// httpmw binds, once per request and inside its server span, the request
+// ID, the fields known at the start (method, path) and the route, written
+// on every line once the router has matched. With a logger built by New,
+// that costs one allocation and FromContext in the request's span
+// allocates nothing. Any other zap logger works too: it gets the trace
+// fields as strings, and a field that zap encoders skip but that carries
+// the span's context to an OpenTelemetry zap bridge (otelzap) teed into
+// it. The binding is not API: middleware of this module reaches it through
+// internal/reqscope.
 //
 // # The line
 //
@@ -94,8 +91,19 @@
 // formats, through the OTLP bridge (where zap.Error becomes the record's
 // error) and in With: the line is written, and the field is replaced by
 // "<key>Error": "PANIC=<value>" (zap's own convention; "inlineError" for
-// zap.Inline). The same holds for a foreign zap logger given to
-// NewRequestContext or WithLazy (httpmw does so), whose core may be a tee
-// with a bridge: its lines' fields are guarded before they are written.
-// Neither allocates on a line that does not panic.
+// zap.Inline). The same holds for a foreign zap logger a request is bound
+// to (httpmw.WithLogger), whose core may be a tee with a bridge: its lines'
+// fields are guarded before they are written. Neither allocates on a line
+// that does not panic.
 package logging
+
+// Where things are, for maintainers, from the bottom up: err.go (Err and
+// error fields), safe.go (guards for fields whose encoding panics),
+// jsonline.go and console.go (the escaping of the two formats),
+// profiles.go (the output profiles, one value each), core.go (the core New
+// builds and how it writes a line), options.go and logger.go (New and its
+// options, and the fallback logger), foreign.go (zap loggers not built by
+// New), context.go (NewContext, With, FromContext), request.go (a request's
+// logger, see internal/reqlog), slog.go and levelhandler.go. A file uses
+// only the files before it, but for context.go, whose With hands a
+// request to request.go and whose contexts hold a request's logger.

@@ -1,13 +1,8 @@
 package logging
 
 import (
-	"encoding/json"
-	"io"
-	"log/slog"
-	"mime"
-	"net/http"
-	"strings"
-	"unicode/utf8"
+	"os"
+	"sync"
 
 	"go.opentelemetry.io/contrib/bridges/otelzap"
 	"go.uber.org/zap"
@@ -47,33 +42,7 @@ func New(opts ...Option) (*Logger, error) {
 		gcpProject: r.gcpProject,
 		spanErrors: !cfg.noSpanErrs,
 		noCaller:   cfg.noCaller,
-	}
-	if r.json {
-		c.enc = zapcore.NewJSONEncoder(zapcore.EncoderConfig{
-			StacktraceKey:  r.prof.stack,
-			LineEnding:     "\n",
-			EncodeDuration: zapcore.StringDurationEncoder,
-			EncodeTime:     zapcore.RFC3339NanoTimeEncoder,
-		})
-	} else {
-		levelEnc := zapcore.CapitalLevelEncoder
-		if r.color {
-			levelEnc = zapcore.CapitalColorLevelEncoder
-		}
-		c.enc = zapcore.NewConsoleEncoder(zapcore.EncoderConfig{
-			TimeKey:          "time",
-			LevelKey:         "level",
-			NameKey:          "logger",
-			CallerKey:        "caller",
-			MessageKey:       "msg",
-			StacktraceKey:    "stacktrace",
-			LineEnding:       "\n",
-			EncodeLevel:      levelEnc,
-			EncodeTime:       zapcore.TimeEncoderOfLayout("2006-01-02T15:04:05.000Z07:00"),
-			EncodeDuration:   zapcore.StringDurationEncoder,
-			EncodeCaller:     zapcore.ShortCallerEncoder,
-			ConsoleSeparator: "  ",
-		})
+		enc:        newEncoder(r),
 	}
 	if cfg.provider != nil {
 		name := cfg.name
@@ -90,6 +59,38 @@ func New(opts ...Option) (*Logger, error) {
 		zopts = append(zopts, zap.WithClock(cfg.clock))
 	}
 	return &Logger{zl: zap.New(c, zopts...), lvl: lvl}, nil
+}
+
+// newEncoder returns the encoder of the core: for JSON, zap's JSON encoder
+// for the fields alone (the core writes the entry's members itself); for
+// the console, zap's console encoder.
+func newEncoder(r resolved) zapcore.Encoder {
+	if r.json {
+		return zapcore.NewJSONEncoder(zapcore.EncoderConfig{
+			StacktraceKey:  r.prof.stack,
+			LineEnding:     "\n",
+			EncodeDuration: zapcore.StringDurationEncoder,
+			EncodeTime:     zapcore.RFC3339NanoTimeEncoder,
+		})
+	}
+	levelEnc := zapcore.CapitalLevelEncoder
+	if r.color {
+		levelEnc = zapcore.CapitalColorLevelEncoder
+	}
+	return zapcore.NewConsoleEncoder(zapcore.EncoderConfig{
+		TimeKey:          "time",
+		LevelKey:         "level",
+		NameKey:          "logger",
+		CallerKey:        "caller",
+		MessageKey:       "msg",
+		StacktraceKey:    "stacktrace",
+		LineEnding:       "\n",
+		EncodeLevel:      levelEnc,
+		EncodeTime:       zapcore.TimeEncoderOfLayout("2006-01-02T15:04:05.000Z07:00"),
+		EncodeDuration:   zapcore.StringDurationEncoder,
+		EncodeCaller:     zapcore.ShortCallerEncoder,
+		ConsoleSeparator: "  ",
+	})
 }
 
 // Zap returns the zap logger. Pass it to NewContext, or to zap.ReplaceGlobals
@@ -126,85 +127,30 @@ func (l *Logger) Sync() error {
 	return l.zl.Sync()
 }
 
-// Slog returns a log/slog logger writing through l with the same
-// correlation (see NewSlogHandler).
-func (l *Logger) Slog() *slog.Logger { return slog.New(NewSlogHandler(l.Zap())) }
+// stderr is where zap reports its own errors.
+var stderr = os.Stderr
 
-// maxLevelBody bounds the body LevelHandler reads.
-const maxLevelBody = 1 << 10
+// fallback is the logger global falls back to, built once.
+var (
+	fallbackOnce sync.Once
+	fallback     *zap.Logger
+)
 
-// LevelHandler returns an http.Handler for the level: GET answers
-// {"level":"info"}; PUT or POST with {"level":"debug"} (JSON), a form or
-// query parameter level=debug changes it at once and answers the new level.
-// Allowed levels: debug, info, warn, error. Bad input gets 400, other
-// methods 405. Mount it on an admin port: it does no authentication.
-func (l *Logger) LevelHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if l == nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "no logger"})
-			return
-		}
-		switch r.Method {
-		case http.MethodGet, http.MethodHead:
-		case http.MethodPut, http.MethodPost:
-			lv, msg := parseLevelRequest(w, r)
-			if msg != "" {
-				writeJSON(w, http.StatusBadRequest, map[string]string{"error": msg})
-				return
-			}
-			l.SetLevel(lv)
-		default:
-			w.Header().Set("Allow", "GET, HEAD, PUT, POST")
-			writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed; use GET, PUT or POST"})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"level": l.Level().String()})
-	})
-}
-
-const levelAllowed = "allowed: debug, info, warn, error"
-
-func parseLevelRequest(w http.ResponseWriter, r *http.Request) (zapcore.Level, string) {
-	var text string
-	if q := r.URL.Query().Get("level"); q != "" {
-		text = q
-	} else {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxLevelBody))
+// global returns zap.L(), or while that is zap's no-op logger a logger
+// built by New from the environment (JSON or console on stdout).
+func global() *zap.Logger {
+	l := zap.L()
+	if l.Core() != zapcore.NewNopCore() {
+		return l
+	}
+	fallbackOnce.Do(func() {
+		lg, err := New()
 		if err != nil {
-			return 0, "body too large or unreadable"
+			// The environment is invalid: use the defaults and say why.
+			lg, _ = New(WithEnvLookup(func(string) (string, bool) { return "", false }))
+			lg.Zap().Warn("logging_env_invalid", Err(err))
 		}
-		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if ct == "application/x-www-form-urlencoded" {
-			r.Body = io.NopCloser(strings.NewReader(string(body)))
-			if err := r.ParseForm(); err != nil {
-				return 0, "bad form"
-			}
-			text = r.PostForm.Get("level")
-		} else {
-			var req struct {
-				Level *string `json:"level"`
-			}
-			if err := json.Unmarshal(body, &req); err != nil || req.Level == nil {
-				return 0, `body must be {"level":"<level>"}; ` + levelAllowed
-			}
-			text = *req.Level
-		}
-	}
-	switch lt := strings.ToLower(strings.TrimSpace(text)); lt {
-	case "debug", "info", "warn", "error":
-		var lv zapcore.Level
-		_ = lv.UnmarshalText([]byte(lt))
-		return lv, ""
-	}
-	if len(text) > 32 || !utf8.ValidString(text) {
-		text = "(invalid)"
-	}
-	return 0, "unknown level " + strconvQuote(text) + "; " + levelAllowed
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+		fallback = lg.Zap()
+	})
+	return fallback
 }

@@ -150,93 +150,107 @@ type resolved struct {
 
 func (c config) resolve() (resolved, error) {
 	src := env.FromFunc(c.lookup)
-	var r resolved
-
-	r.out = c.out
+	r := resolved{out: c.out}
 	if r.out == nil {
 		r.out = os.Stdout
 	}
 	term := isTerminal(r.out)
-
-	// format
-	switch {
-	case c.format != nil:
-		switch f := strings.ToLower(strings.TrimSpace(*c.format)); f {
-		case FormatJSON, FormatConsole:
-			r.json = f == FormatJSON
-		default:
-			return r, fmt.Errorf("otelkit: logging: WithFormat(%q): allowed: json, console", *c.format)
-		}
-	default:
-		v, set, err := src.Enum(EnvFormat, FormatJSON, FormatConsole)
-		if err != nil {
-			return r, err
-		}
-		if set {
-			r.json = v == FormatJSON
-		} else {
-			r.json = !term
-		}
+	var err error
+	if r.json, err = c.resolveFormat(src, term); err != nil {
+		return r, err
 	}
 	r.color = !r.json && term
-
-	// level
-	switch {
-	case c.level != nil:
-		if *c.level < zapcore.DebugLevel || *c.level > zapcore.FatalLevel {
-			return r, fmt.Errorf("otelkit: logging: WithLevel(%d): allowed: debug, info, warn, error, dpanic, panic, fatal", int(*c.level))
-		}
-		r.level = *c.level
-	default:
-		v, set, err := src.Enum(EnvLevel, "debug", "info", "warn", "error")
-		if err != nil {
-			return r, err
-		}
-		r.level = zapcore.InfoLevel
-		if set {
-			_ = r.level.UnmarshalText([]byte(v))
-		}
+	if r.level, err = c.resolveLevel(src); err != nil {
+		return r, err
 	}
-
-	// profile
-	name := ProfileDefault
-	switch {
-	case c.profile != nil:
-		p := strings.ToLower(strings.TrimSpace(*c.profile))
-		if profiles[p] == nil {
-			return r, fmt.Errorf("otelkit: logging: WithProfile(%q): allowed: default, gcp, ecs, datadog", *c.profile)
-		}
-		name = p
-	default:
-		v, set, err := src.Enum(EnvProfile, ProfileDefault, ProfileGCP, ProfileECS, ProfileDatadog)
-		if err != nil {
-			return r, err
-		}
-		if set {
-			name = v
-		}
+	if r.prof, err = c.resolveProfile(src); err != nil {
+		return r, err
 	}
-	r.prof = profiles[name]
 	if !r.json {
-		r.prof = profiles[ProfileDefault] // the console format has one layout
+		r.prof = profileNamed(ProfileDefault) // the console format has one layout
 	}
-
-	// GCP project
-	switch {
-	case c.gcpProject != nil:
-		if err := checkGCPProject(*c.gcpProject); err != nil {
-			return r, fmt.Errorf("otelkit: logging: WithGCPProject(%q): %w", *c.gcpProject, err)
-		}
-		r.gcpProject = strings.TrimSpace(*c.gcpProject)
-	default:
-		if n, v, ok := src.First(EnvGCPProject, EnvGCPCloud); ok {
-			if err := checkGCPProject(v); err != nil {
-				return r, &env.Error{Var: n, Value: v, Allowed: gcpProjectAllowed}
-			}
-			r.gcpProject = v
-		}
+	if r.gcpProject, err = c.resolveGCPProject(src); err != nil {
+		return r, err
 	}
 	return r, nil
+}
+
+// resolveFormat reports whether lines are JSON: WithFormat, else
+// OTELKIT_LOG_FORMAT, else JSON unless the output is a terminal.
+func (c config) resolveFormat(src env.Source, term bool) (bool, error) {
+	if c.format != nil {
+		switch f := strings.ToLower(strings.TrimSpace(*c.format)); f {
+		case FormatJSON, FormatConsole:
+			return f == FormatJSON, nil
+		default:
+			return false, fmt.Errorf("otelkit: logging: WithFormat(%q): allowed: json, console", *c.format)
+		}
+	}
+	v, set, err := src.Enum(EnvFormat, FormatJSON, FormatConsole)
+	if err != nil {
+		return false, err
+	}
+	if set {
+		return v == FormatJSON, nil
+	}
+	return !term, nil
+}
+
+// resolveLevel returns WithLevel, else OTELKIT_LOG_LEVEL, else info.
+func (c config) resolveLevel(src env.Source) (zapcore.Level, error) {
+	if c.level != nil {
+		if *c.level < zapcore.DebugLevel || *c.level > zapcore.FatalLevel {
+			return 0, fmt.Errorf("otelkit: logging: WithLevel(%d): allowed: debug, info, warn, error, dpanic, panic, fatal", int(*c.level))
+		}
+		return *c.level, nil
+	}
+	v, set, err := src.Enum(EnvLevel, "debug", "info", "warn", "error")
+	if err != nil {
+		return 0, err
+	}
+	level := zapcore.InfoLevel
+	if set {
+		_ = level.UnmarshalText([]byte(v))
+	}
+	return level, nil
+}
+
+// resolveProfile returns WithProfile, else OTELKIT_LOG_PROFILE, else the
+// default profile.
+func (c config) resolveProfile(src env.Source) (*profile, error) {
+	if c.profile != nil {
+		p := profileNamed(strings.ToLower(strings.TrimSpace(*c.profile)))
+		if p == nil {
+			return nil, fmt.Errorf("otelkit: logging: WithProfile(%q): allowed: %s", *c.profile, strings.Join(profileNames(), ", "))
+		}
+		return p, nil
+	}
+	v, set, err := src.Enum(EnvProfile, profileNames()...)
+	if err != nil {
+		return nil, err
+	}
+	if set {
+		return profileNamed(v), nil
+	}
+	return profileNamed(ProfileDefault), nil
+}
+
+// resolveGCPProject returns WithGCPProject, else OTELKIT_GCP_PROJECT, else
+// GOOGLE_CLOUD_PROJECT, else "".
+func (c config) resolveGCPProject(src env.Source) (string, error) {
+	if c.gcpProject != nil {
+		if err := checkGCPProject(*c.gcpProject); err != nil {
+			return "", fmt.Errorf("otelkit: logging: WithGCPProject(%q): %w", *c.gcpProject, err)
+		}
+		return strings.TrimSpace(*c.gcpProject), nil
+	}
+	if n, v, ok := src.First(EnvGCPProject, EnvGCPCloud); ok {
+		if err := checkGCPProject(v); err != nil {
+			return "", &env.Error{Var: n, Value: v, Allowed: gcpProjectAllowed}
+		}
+		return v, nil
+	}
+	return "", nil
 }
 
 const gcpProjectAllowed = "a project ID of lowercase letters, digits and hyphens (with . and : in domain-scoped IDs), at most 100 characters"

@@ -17,12 +17,13 @@ import (
 //
 // Two ways, after what can be undone:
 //
-//   - the core New builds, and every With, produce their output before
-//     anything is written, so they run as they are and, only after a panic,
-//     again with guarded fields: no cost on the normal path;
-//   - a core of a foreign logger (lazyCore) may be a tee that has written to
-//     some of its cores before another panics, so its fields are guarded
-//     before writing, with guards from a pool (no allocation).
+//   - the core New builds (core.writeLine, core.writeBridge), and every
+//     With (withGuarded), produce their output before anything is written,
+//     so they run as they are and, only after a panic, again with guarded
+//     fields: no cost on the normal path;
+//   - a core of a foreign logger (foreignCore) may be a tee that has
+//     written to some of its cores before another panics, so its fields
+//     are guarded before writing, with guards from a pool (no allocation).
 
 // maxPanicText bounds the panic value written into a note.
 const maxPanicText = 1024
@@ -179,68 +180,24 @@ func guardInPlace(fields []zapcore.Field, pool *[]guard) {
 	}
 }
 
-// safeWith is core.With(fields), again with guarded fields if it panics.
-func safeWith(c zapcore.Core, fields []zapcore.Field) (out zapcore.Core) {
+// safeWith is c.With(fields), again with guarded fields if it panics.
+func safeWith(c zapcore.Core, fields []zapcore.Field) zapcore.Core {
+	return withGuarded(fields, c.With)
+}
+
+// withGuarded returns with(fields), or, if that panics and a field is
+// risky, with(fields) again with every risky field guarded. A With produces
+// its result before anything is written, so it can simply run again.
+func withGuarded(fields []zapcore.Field, with func([]zapcore.Field) zapcore.Core) (out zapcore.Core) {
 	defer func() {
 		if v := recover(); v != nil {
 			if !anyRisky(fields) {
 				panic(v)
 			}
-			out = c.With(guardFields(fields))
+			out = with(guardFields(fields))
 		}
 	}()
-	return c.With(fields)
-}
-
-// writeLine writes the line to the output, again with guarded fields if
-// encoding panics (nothing is written before encoding ends).
-func (c *core) writeLine(ent zapcore.Entry, fields []zapcore.Field) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			if !anyRisky(fields, c.lazy, c.bound) {
-				panic(v)
-			}
-			g := *c
-			g.lazy, g.bound = guardFields(c.lazy), guardFields(c.bound)
-			err = g.writeEncoded(ent, guardFields(fields))
-		}
-	}()
-	return c.writeEncoded(ent, fields)
-}
-
-func (c *core) writeEncoded(ent zapcore.Entry, fields []zapcore.Field) error {
-	if c.json {
-		return c.writeJSON(ent, fields)
-	}
-	return c.writeConsole(ent, fields)
-}
-
-// writeBridge hands the line to the OTLP bridge, again with guarded fields
-// if it panics (the bridge emits only after converting every field).
-func (c *core) writeBridge(ent zapcore.Entry, fields []zapcore.Field) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			if !anyRisky(fields, c.lazy) {
-				panic(v)
-			}
-			g := *c
-			g.lazy = guardFields(c.lazy)
-			err = g.emit(ent, guardFields(fields))
-		}
-	}()
-	return c.emit(ent, fields)
-}
-
-// emit writes the lazy fields and fields to the bridge.
-func (c *core) emit(ent zapcore.Entry, fields []zapcore.Field) error {
-	if len(c.lazy) == 0 {
-		return c.bridge.Write(ent, fields)
-	}
-	lf := getLazyFields()
-	lf.buf = append(append(lf.buf[:0], c.lazy...), fields...)
-	err := c.bridge.Write(ent, lf.buf)
-	lf.free()
-	return err
+	return with(fields)
 }
 
 // guardErrors returns fields with every error keyed "error" whose Error

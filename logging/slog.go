@@ -12,6 +12,10 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
+// Slog returns a log/slog logger writing through l with the same
+// correlation (see NewSlogHandler).
+func (l *Logger) Slog() *slog.Logger { return slog.New(NewSlogHandler(l.Zap())) }
+
 // slogHandler is a slog.Handler writing through a zap logger.
 type slogHandler struct {
 	base  *zap.Logger

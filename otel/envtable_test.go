@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/otelkit/otelkit/internal/faults"
+	"github.com/otelkit/otelkit/internal/testkit/faults"
 )
 
 // TestEveryVariableRejectsInvalidValues sets each supported variable, one at

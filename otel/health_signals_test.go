@@ -13,7 +13,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
-	"github.com/otelkit/otelkit/internal/faults"
+	"github.com/otelkit/otelkit/internal/testkit/faults"
 )
 
 // TestHealthMetricsAndLogsExport: metric and log exports are counted like

@@ -21,7 +21,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/otelkit/otelkit/internal/faults"
+	"github.com/otelkit/otelkit/internal/testkit/faults"
 )
 
 type healthBuf struct {

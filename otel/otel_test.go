@@ -21,7 +21,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/otelkit/otelkit/internal/testutil"
+	"github.com/otelkit/otelkit/internal/testkit/logbuf"
 	"github.com/otelkit/otelkit/metrics"
 	"github.com/otelkit/otelkit/tracing"
 )
@@ -29,7 +29,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // lineBuffer collects log lines; lines decodes them.
-type lineBuffer struct{ testutil.Buffer }
+type lineBuffer struct{ logbuf.Buffer }
 
 func (l *lineBuffer) lines(t *testing.T) []map[string]any { return l.JSONLines(t) }
 

@@ -12,7 +12,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/otelkit/otelkit/internal/faults"
+	"github.com/otelkit/otelkit/internal/testkit/faults"
 )
 
 const invalid = "\xff\xfe"

@@ -10,12 +10,12 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/otelkit/otelkit/internal/testutil"
+	"github.com/otelkit/otelkit/internal/testkit/logbuf"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-type syncBuffer = testutil.Buffer
+type syncBuffer = logbuf.Buffer
 
 var spanLine = regexp.MustCompile(`^SPAN "([^"]+)"\s+kind=(\S+)\s+trace_id=([0-9a-f]{32}) span_id=([0-9a-f]{16}) parent=(\S+) status=(\S+)`)
 

@@ -9,12 +9,12 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/otelkit/otelkit/internal/testutil"
+	"github.com/otelkit/otelkit/internal/testkit/logbuf"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-type syncBuffer = testutil.Buffer
+type syncBuffer = logbuf.Buffer
 
 // TestOneTraceAcrossServices: the frontend's and the backend's handler and
 // access lines share one trace_id and the caller's request_id.

@@ -9,8 +9,8 @@ import (
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/sdk/resource"
 
-	"github.com/otelkit/otelkit/internal/faults"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/testkit/faults"
 )
 
 const invalid = "\xff\xfe"

@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 )
 
 // A GET /api/v3/traces/{id} body in the shape Jaeger 2.13 writes it (its
@@ -94,88 +91,28 @@ func TestCheckTraceID(t *testing.T) {
 	}
 }
 
-// fakeModule writes a build module (go.mod and go.sum) into a temp dir.
-func fakeModule(t *testing.T, gomod string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, body := range map[string]string{"go.mod": gomod, "go.sum": ""} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+func TestCacheKeyFollowsTheModule(t *testing.T) {
+	mod := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(mod, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return dir
-}
-
-// shBuilder is a builderFunc that runs script with $1 = the output path.
-func shBuilder(script string) builderFunc {
-	return func(ctx context.Context, dir, out string) (*exec.Cmd, error) {
-		cmd := exec.CommandContext(ctx, "sh", "-c", script, "sh", out)
-		cmd.Dir = dir
-		return cmd, nil
+	write("go.mod", "module a\n")
+	write("go.sum", "")
+	k1, err := cacheKey(mod)
+	if err != nil || !strings.HasPrefix(k1, "jaeger-"+Version+"-") {
+		t.Fatalf("cacheKey = %q, %v; want it to name the version", k1, err)
 	}
-}
-
-func TestBuildCachedBuildsOnceAndReuses(t *testing.T) {
-	mod, root := fakeModule(t, "module a\n"), t.TempDir()
-	runs := filepath.Join(t.TempDir(), "runs")
-	builder := shBuilder(`sleep 0.2 && printf '#!/bin/sh\n' > "$1" && chmod +x "$1" && echo run >> ` + runs)
-	const n = 4
-	paths, errs := make([]string, n), make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n { // each takes the flock through its own descriptor, as test processes do
-		wg.Go(func() { paths[i], errs[i] = buildCached(mod, root, time.Minute, builder) })
+	if k, _ := cacheKey(mod); k != k1 {
+		t.Errorf("cacheKey of the same module = %q, then %q", k1, k)
 	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil || paths[i] != paths[0] {
-			t.Errorf("call %d = %q, %v; want %q, nil", i, paths[i], errs[i], paths[0])
-		}
+	write("go.sum", "example.com/x v1.0.0 h1:x\n")
+	if k2, _ := cacheKey(mod); k2 == k1 {
+		t.Errorf("a go.sum change kept the key %q: the old binary would be reused", k1)
 	}
-	if data, _ := os.ReadFile(runs); strings.Count(string(data), "run") != 1 {
-		t.Errorf("builder ran %d times, want 1", strings.Count(string(data), "run"))
-	}
-	if !strings.Contains(paths[0], "jaeger-"+Version+"-") {
-		t.Errorf("cache path %s does not name the version", paths[0])
-	}
-
-	// A changed go.mod is a new build.
-	if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module b\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err := buildCached(mod, root, time.Minute, builder)
-	if err != nil || p == paths[0] {
-		t.Errorf("after a go.mod change: %q, %v; want a new path", p, err)
-	}
-}
-
-func TestBuildFailures(t *testing.T) {
-	for _, tc := range []struct {
-		name, script string
-		budget       time.Duration
-		want         []string
-	}{
-		{"compile error", `echo "cmd/jaeger: undefined: x" >&2; exit 1`, time.Minute,
-			[]string{Package + "@" + Version, "undefined: x"}},
-		{"no binary", `echo compiled nothing`, time.Minute, []string{"left no binary", "compiled nothing"}},
-		{"over budget", `echo started; exec sleep 30`, 300 * time.Millisecond,
-			[]string{"gave up after", "-timeout 30m", "started"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			mod, root := fakeModule(t, "module a\n"), t.TempDir()
-			start := time.Now()
-			_, err := buildCached(mod, root, tc.budget, shBuilder(tc.script))
-			if err == nil {
-				t.Fatal("buildCached succeeded")
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("err = %v\nwant it to mention %q", err, w)
-				}
-			}
-			if time.Since(start) > 20*time.Second {
-				t.Errorf("buildCached took %s; the budget did not stop the build", time.Since(start))
-			}
-		})
+	if _, err := cacheKey(t.TempDir()); err == nil {
+		t.Error("cacheKey of a directory without go.mod: no error")
 	}
 }
 
@@ -184,56 +121,6 @@ func TestNoGoIsASkipReason(t *testing.T) {
 	_, err := goBuild(context.Background(), t.TempDir(), "out")
 	if !errors.Is(err, errNoGo) {
 		t.Errorf("goBuild without go on PATH = %v, want errNoGo", err)
-	}
-}
-
-func TestBinaryEnvOverride(t *testing.T) {
-	dir := t.TempDir()
-	notExec := filepath.Join(dir, "jaeger")
-	if err := os.WriteFile(notExec, []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(EnvBinary, notExec)
-	if _, err := binary(time.Minute); err == nil || !strings.Contains(err.Error(), "not executable") {
-		t.Errorf("binary() with a non-executable %s = %v", EnvBinary, err)
-	}
-	if err := os.Chmod(notExec, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if p, err := binary(time.Minute); err != nil || p != notExec {
-		t.Errorf("binary() = %q, %v; want %q", p, err, notExec)
-	}
-}
-
-type deadlineTB struct {
-	testing.TB
-	deadline time.Time
-}
-
-func (d deadlineTB) Deadline() (time.Time, bool) { return d.deadline, !d.deadline.IsZero() }
-
-func TestBuildBudgetFollowsTheTestDeadline(t *testing.T) {
-	if got := buildBudget(deadlineTB{TB: t}); got != maxBuildTime {
-		t.Errorf("no deadline: budget %s, want %s", got, maxBuildTime)
-	}
-	got := buildBudget(deadlineTB{TB: t, deadline: time.Now().Add(5 * time.Minute)})
-	if got > 5*time.Minute-deadlineMargin || got < 4*time.Minute {
-		t.Errorf("deadline in 5m: budget %s, want a little under %s", got, 5*time.Minute-deadlineMargin)
-	}
-	if got := buildBudget(deadlineTB{TB: t, deadline: time.Now()}); got <= 0 {
-		t.Errorf("deadline now: budget %s, want a positive minimum", got)
-	}
-}
-
-func TestTailBufferKeepsTheEnd(t *testing.T) {
-	b := &tailBuffer{max: 8}
-	for _, s := range []string{"0123", "4567", "89", "abcdefghijkl"} {
-		if n, err := b.Write([]byte(s)); n != len(s) || err != nil {
-			t.Fatalf("Write(%q) = %d, %v", s, n, err)
-		}
-	}
-	if got := b.String(); got != "efghijkl" {
-		t.Errorf("kept %q, want the last 8 bytes", got)
 	}
 }
 

@@ -1,7 +1,6 @@
 package jaeger
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otelkit/otelkit/internal/testkit/process"
 )
 
 // Addrs are the loopback addresses ("127.0.0.1:PORT") that Start picked for
@@ -21,14 +22,10 @@ type Addrs struct {
 	HealthCheck string // healthcheckv2 extension, HTTP
 }
 
-func (a Addrs) all() []string {
-	return []string{a.OTLPGRPC, a.OTLPHTTP, a.QueryHTTP, a.QueryGRPC, a.HealthCheck}
-}
-
 // Jaeger is a running Jaeger v2 started by Start.
 type Jaeger struct {
 	addrs Addrs
-	proc  *process
+	proc  *process.Process
 }
 
 // Option configures Start.
@@ -38,18 +35,7 @@ type Option interface {
 
 type config struct {
 	startTimeout time.Duration
-	stopTimeout  time.Duration
 	render       func(Addrs) string
-}
-
-func newConfig(opts []Option) config {
-	c := config{startTimeout: time.Minute, stopTimeout: 10 * time.Second, render: defaultConfig}
-	for _, o := range opts {
-		if o != nil {
-			c = o.apply(c)
-		}
-	}
-	return c
 }
 
 type optionFunc func(config) config
@@ -60,24 +46,7 @@ func (f optionFunc) apply(c config) config { return f(c) }
 // and the query HTTP server to accept connections. Default 1 minute. A
 // non-positive value keeps the default.
 func WithStartTimeout(d time.Duration) Option {
-	return optionFunc(func(c config) config {
-		if d > 0 {
-			c.startTimeout = d
-		}
-		return c
-	})
-}
-
-// WithStopTimeout bounds how long the test cleanup waits for Jaeger to exit
-// after SIGTERM before it kills it. Default 10s. A non-positive value keeps
-// the default.
-func WithStopTimeout(d time.Duration) Option {
-	return optionFunc(func(c config) config {
-		if d > 0 {
-			c.stopTimeout = d
-		}
-		return c
-	})
+	return optionFunc(func(c config) config { c.startTimeout = d; return c })
 }
 
 // WithConfig replaces the generated configuration by the YAML that render
@@ -132,69 +101,51 @@ exporters:
 `, a.QueryHTTP, a.QueryGRPC, a.HealthCheck, a.OTLPGRPC, a.OTLPHTTP)
 }
 
-// startAttempts is how many times Start retries when a port it picked was
-// taken by someone else before Jaeger could bind it.
-const startAttempts = 3
-
-var errPortTaken = errors.New("port already in use")
-
 // Start starts Jaeger v2 from Binary on free 127.0.0.1 ports, with the
 // generated single-node configuration (OTLP receiver, memory storage, query
 // on HTTP and gRPC) unless WithConfig replaces it. It returns once the OTLP
 // gRPC receiver and the query HTTP server accept connections, and fails the
 // test with Jaeger's output if they do not within the start timeout.
-// Jaeger is stopped by tb.Cleanup: SIGTERM, a bounded wait, then kill.
+// Jaeger is stopped by tb.Cleanup: SIGTERM, up to 10s, then kill.
 func Start(tb testing.TB, opts ...Option) *Jaeger {
 	tb.Helper()
-	cfg := newConfig(opts)
-	bin := Binary(tb)
-	var lastErr error
-	for range startAttempts {
-		j, err := start(tb, bin, cfg)
-		if err == nil {
-			return j
-		}
-		lastErr = err
-		if !errors.Is(err, errPortTaken) {
-			break
+	cfg := config{startTimeout: time.Minute, render: defaultConfig}
+	for _, o := range opts {
+		if o != nil {
+			cfg = o.apply(cfg)
 		}
 	}
-	tb.Fatalf("testkit/jaeger: %v", lastErr)
-	return nil
+	if cfg.startTimeout <= 0 {
+		cfg.startTimeout = time.Minute
+	}
+	bin := Binary(tb)
+	proc := process.Run(tb, process.Spec{
+		Name:         "Jaeger",
+		Ports:        5,
+		StartTimeout: cfg.startTimeout,
+		Command: func(dir string, addrs []string) (*exec.Cmd, error) {
+			cfgPath := filepath.Join(dir, "jaeger.yaml")
+			if err := os.WriteFile(cfgPath, []byte(cfg.render(addrsOf(addrs))), 0o644); err != nil {
+				return nil, fmt.Errorf("write Jaeger config: %w", err)
+			}
+			cmd := exec.Command(bin, "--config="+cfgPath)
+			cmd.Dir = dir
+			cmd.Env = jaegerEnv(os.Environ())
+			return cmd, nil
+		},
+		Ready: func(addrs []string) []string {
+			a := addrsOf(addrs)
+			return []string{a.OTLPGRPC, a.QueryHTTP}
+		},
+	})
+	if proc == nil {
+		return nil // tb is not a *testing.T, and its Fatalf returned
+	}
+	return &Jaeger{addrs: addrsOf(proc.Addrs()), proc: proc}
 }
 
-func start(tb testing.TB, bin string, cfg config) (*Jaeger, error) {
-	ports, err := freePorts(5)
-	if err != nil {
-		return nil, err
-	}
-	a := Addrs{OTLPGRPC: ports[0], OTLPHTTP: ports[1], QueryHTTP: ports[2], QueryGRPC: ports[3], HealthCheck: ports[4]}
-	dir := tb.TempDir()
-	cfgPath := filepath.Join(dir, "jaeger.yaml")
-	if err := os.WriteFile(cfgPath, []byte(cfg.render(a)), 0o644); err != nil {
-		return nil, fmt.Errorf("write Jaeger config: %w", err)
-	}
-	cmd := exec.Command(bin, "--config="+cfgPath)
-	cmd.Dir = dir
-	cmd.Env = jaegerEnv(os.Environ())
-	proc, err := launch(cmd)
-	if err != nil {
-		return nil, fmt.Errorf("start Jaeger %s: %w", bin, err)
-	}
-	if err := proc.waitListening(cfg.startTimeout, a.OTLPGRPC, a.QueryHTTP); err != nil {
-		_ = proc.stop(cfg.stopTimeout)
-		out := proc.output.String()
-		if strings.Contains(out, "address already in use") {
-			return nil, fmt.Errorf("%w: Jaeger %v\nJaeger output:\n%s", errPortTaken, err, out)
-		}
-		return nil, fmt.Errorf("Jaeger %v\nJaeger output:\n%s", err, out)
-	}
-	tb.Cleanup(func() {
-		if err := proc.stop(cfg.stopTimeout); err != nil {
-			tb.Errorf("testkit/jaeger: Jaeger %v\nJaeger output:\n%s", err, proc.output.String())
-		}
-	})
-	return &Jaeger{addrs: a, proc: proc}, nil
+func addrsOf(ports []string) Addrs {
+	return Addrs{OTLPGRPC: ports[0], OTLPHTTP: ports[1], QueryHTTP: ports[2], QueryGRPC: ports[3], HealthCheck: ports[4]}
 }
 
 // jaegerEnv is the test's environment without its OTEL_ variables, which
@@ -226,4 +177,4 @@ func (j *Jaeger) QueryURL() string { return "http://" + j.addrs.QueryHTTP }
 
 // Output returns what Jaeger has written to stdout and stderr so far (at
 // most the last 256 KiB), for test failure messages.
-func (j *Jaeger) Output() string { return j.proc.output.String() }
+func (j *Jaeger) Output() string { return j.proc.Output() }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otelkit/otelkit/internal/testkit/process"
 )
 
 // Span is one span of a trace as Jaeger's query API returns it. IDs are
@@ -91,7 +93,7 @@ func (j *Jaeger) Trace(ctx context.Context, traceID string) (Trace, error) {
 	case http.StatusNotFound:
 		return Trace{}, fmt.Errorf("GET %s: %w", u, ErrTraceNotFound)
 	default:
-		return Trace{}, fmt.Errorf("GET %s: %s: %s", u, resp.Status, strings.TrimSpace(tail(body, 1<<10)))
+		return Trace{}, fmt.Errorf("GET %s: %s: %s", u, resp.Status, strings.TrimSpace(process.Tail(body, 1<<10)))
 	}
 	spans, err := parseTrace(body)
 	if err != nil {

@@ -1,6 +1,0 @@
-//go:build !unix
-
-package perf
-
-// cpuLine answers "cpu": not measured on this platform.
-func cpuLine() string { return "error cpu time not measured on this platform" }

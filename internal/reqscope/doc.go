@@ -1,0 +1,57 @@
+// Package reqscope is the request scope that httpmw gives every HTTP
+// request (and grpcmw, built on it next, every RPC): the request ID, the
+// fields bound to the request's logger, the access line written when the
+// request ends, and what a recovered panic records. A transport keeps a
+// Scope inside its own per-request state, so the scope costs no allocation
+// of its own, and calls, in this order:
+//
+//	s.Begin(incomingIDs, logger, late, fields...) // as the request arrives
+//	ctx = s.Bind(ctx)                             // inside the request's span
+//	s.RecordPanic(ctx, span, v, stack)            // for a recovered panic
+//	s.End(&accessLog, outcome, line)              // once, when it is done
+//
+// # Layering
+//
+// reqscope sits above logging: it imports the public logging package, and
+// internal/reqlog, the seam below logging through which Bind hands logging
+// the request (see that package for why it is done that way), and
+// internal/requestid for the ID rules. Only the transports (httpmw,
+// grpcmw) import it; it imports neither them nor otel.
+//
+// # Request ID
+//
+// Begin keeps the incoming ID when it is exactly one value that
+// internal/requestid accepts (1 to 128 characters of [A-Za-z0-9._~:/+=@-])
+// and makes a new one (32 hex characters from crypto/rand) otherwise.
+// Bind puts the scope in the request's context, where FromContext finds
+// it, so a client transport forwards the ID; ContextWithID does the same
+// for work that does not start with a request.
+//
+// # The request's logger
+//
+// Bind binds, inside the request's span: request_id right after the trace
+// fields, then the fields given to Begin (such as method and path), then
+// what the late marshaler writes (such as the route, known once the
+// router has matched), on every line written through logging.FromContext
+// in the request's context.
+//
+// # Access line
+//
+// End writes one line per request, through the request's logger, so it
+// has the output profile's keys and, with an OTLP bridge, the span's trace
+// context: the request's fields, then the transport's (status, duration).
+// Its level follows the outcome: error for a server error or a recovered
+// panic, warn for a client error, info otherwise, and only 1 in
+// AccessLog.SampleEvery of the successful ones. It carries no caller and
+// no stack trace (both would point into the transport). End is the one
+// place where every request ends, so what must be decided per request at
+// its end (such as whether buffered debug lines are written or dropped)
+// belongs there.
+//
+// # Panics
+//
+// RecordPanic logs panic_recovered (panic, error_type, stack) through the
+// request's logger, adds an exception event and error status to the span,
+// and makes the access line an error. What the client gets (a 500, a gRPC
+// Internal status) is the transport's.
+package reqscope

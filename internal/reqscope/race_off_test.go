@@ -1,0 +1,5 @@
+//go:build !race
+
+package reqscope_test
+
+const raceEnabled = false

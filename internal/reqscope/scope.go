@@ -1,0 +1,127 @@
+package reqscope
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/reqlog"
+	"github.com/otelkit/otelkit/internal/requestid"
+	"github.com/otelkit/otelkit/logging"
+)
+
+// IDAttribute is the span attribute that carries the request ID.
+const IDAttribute = attribute.Key("request.id")
+
+// MaxText bounds the text from a request (a path, a query, a panic's text)
+// that a line carries.
+const MaxText = 1024
+
+// Truncate returns s cut to MaxText bytes.
+func Truncate(s string) string {
+	if len(s) > MaxText {
+		return s[:MaxText]
+	}
+	return s
+}
+
+// Scope is one request's scope. Its zero value is ready for Begin; a
+// transport embeds it in its per-request state.
+type Scope struct {
+	log      reqlog.Request // Base, ID, Fields (until Bind), Late; Bound once bound
+	idValues [1]string      // the ID as a header or metadata value
+	start    time.Time
+	// buf holds the fields given to Begin until Bind, where its last slot
+	// carries the field that hands the request to logging; then the access
+	// line's fields. Bound requests need no more than its three.
+	buf      [3]zap.Field
+	panicked bool
+}
+
+// Begin starts the scope of a request that arrived now. incomingID holds
+// the values of the request-ID header (or metadata key) as received; the ID
+// is the one value there if requestid accepts it, else a new one. base is
+// the logger the request's lines start from (nil: zap.L(), looked up now).
+// late, if not nil, writes fields known only later, such as the route, on
+// every line; it may implement reqlog.Settler and must be safe for
+// concurrent use. fields are known now (method, path).
+func (s *Scope) Begin(incomingID []string, base *zap.Logger, late zapcore.ObjectMarshaler, fields ...zap.Field) {
+	s.start = time.Now()
+	s.log.ID, _ = requestid.Resolve(incomingID)
+	s.idValues[0] = s.log.ID
+	if base == nil {
+		base = zap.L()
+	}
+	s.log.Base = base
+	s.log.Late = late
+	if len(fields) < len(s.buf) {
+		s.log.Fields = s.buf[:copy(s.buf[:], fields):len(fields)]
+	} else {
+		s.log.Fields = append([]zap.Field(nil), fields...)
+	}
+}
+
+// Bind returns a copy of ctx, which holds the request's span, that carries
+// the scope (FromContext) and the request's logger: logging.FromContext in
+// it writes request_id, the fields given to Begin and late after the trace
+// fields. Call it once.
+func (s *Scope) Bind(ctx context.Context) context.Context {
+	ctx = context.WithValue(ctx, ctxKey{}, s)
+	last := len(s.buf) - 1
+	s.buf[last] = reqlog.Field(&s.log)
+	ctx = logging.With(ctx, s.buf[last:]...)
+	// logging copied the fields: buf is free for the access line.
+	s.buf = [len(s.buf)]zap.Field{}
+	s.log.Fields = nil
+	return ctx
+}
+
+// ID returns the request ID.
+func (s *Scope) ID() string { return s.log.ID }
+
+// IDValues returns the request ID as the one value of a header or metadata
+// key. The slice is shared: its capacity is 1, so an append copies it.
+func (s *Scope) IDValues() []string { return s.idValues[:1:1] }
+
+// Elapsed returns the time since Begin.
+func (s *Scope) Elapsed() time.Duration { return time.Since(s.start) }
+
+// ctxKey is the context key of a *Scope.
+type ctxKey struct{}
+
+// FromContext returns the scope ctx carries (Bind, ContextWithID), or nil.
+func FromContext(ctx context.Context) *Scope {
+	if ctx == nil {
+		return nil
+	}
+	s, _ := ctx.Value(ctxKey{}).(*Scope)
+	return s
+}
+
+// ID returns the request ID ctx carries, or "".
+func ID(ctx context.Context) string {
+	if s := FromContext(ctx); s != nil {
+		return s.log.ID
+	}
+	return ""
+}
+
+// ContextWithID returns a copy of ctx (nil: context.Background()) that
+// carries id as its request ID, for work that does not start with a
+// request (jobs, consumers), so that client transports forward it. An id
+// that requestid does not accept is replaced by a new one.
+func ContextWithID(ctx context.Context, id string) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if !requestid.Valid(id) {
+		id = requestid.New()
+	}
+	s := &Scope{}
+	s.log.ID = id
+	s.idValues[0] = id
+	return context.WithValue(ctx, ctxKey{}, s)
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package loadbench
+
+const raceEnabled = false

@@ -1,0 +1,45 @@
+package logbuf
+
+import (
+	"sync"
+	"testing"
+)
+
+func TestBufferJSONLines(t *testing.T) {
+	var b Buffer
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = b.Write([]byte(`{"msg":"x","n":1}` + "\n"))
+		}()
+	}
+	wg.Wait()
+	_, _ = b.Write([]byte("SPAN not json\n\n"))
+	lines := b.JSONLines(t)
+	if len(lines) != 8 || Find(lines, "x") == nil || Find(lines, "y") != nil {
+		t.Fatalf("lines = %v", lines)
+	}
+	if b.Sync() != nil {
+		t.Fatal("Sync")
+	}
+}
+
+type fatalTB struct {
+	testing.TB
+	failed bool
+}
+
+func (f *fatalTB) Helper()               {}
+func (f *fatalTB) Fatalf(string, ...any) { f.failed = true }
+
+func TestBufferRejectsBrokenJSON(t *testing.T) {
+	var b Buffer
+	_, _ = b.Write([]byte("{\"msg\": \"cut\n"))
+	tb := &fatalTB{TB: t}
+	b.JSONLines(tb)
+	if !tb.failed {
+		t.Fatal("a broken JSON line was accepted")
+	}
+}

@@ -1,5 +1,0 @@
-package testutil
-
-import "os"
-
-var lookup = os.LookupEnv
