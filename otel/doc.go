@@ -33,9 +33,18 @@
 //
 // # Bad values
 //
-// A value otelkit cannot use is never silent: Init returns an error naming
-// the variable, the value and what is allowed (unknown exporter, protocol,
-// sampler or propagator, a number that does not parse or is out of range).
+// A value otelkit cannot use is never silent: Init returns a ConfigError
+// naming the variable or the option as written, the value (masked where it
+// may be a secret) and what is allowed (unknown exporter, protocol, sampler
+// or propagator, a number that does not parse or is out of range). Init
+// reports every invalid setting at once, joined, each once; errors.As
+// finds them:
+//
+//	var ce *otel.ConfigError
+//	if errors.As(err, &ce) {
+//		log.Printf("fix %s%s (allowed: %s)", ce.Var, ce.Option, ce.Allowed)
+//	}
+//
 // Where the OpenTelemetry specification says to warn and use the default
 // (a malformed OTEL_RESOURCE_ATTRIBUTES, for example), Init logs an
 // otelkit_config_warning line instead.
