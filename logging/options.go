@@ -3,6 +3,7 @@ package logging
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	otellog "go.opentelemetry.io/otel/log"
@@ -10,6 +11,11 @@ import (
 
 	"github.com/otelkit/otelkit/internal/env"
 )
+
+// ConfigError is the error type of every invalid option or variable New
+// reports (match it with errors.As). It is the same type as
+// otel.ConfigError, tracing.ConfigError and metrics.ConfigError.
+type ConfigError = env.Error
 
 // Environment variables New reads. An option always wins over them.
 const (
@@ -183,7 +189,7 @@ func (c config) resolveFormat(src env.Source, term bool) (bool, error) {
 		case FormatJSON, FormatConsole:
 			return f == FormatJSON, nil
 		default:
-			return false, fmt.Errorf("otelkit: logging: WithFormat(%q): allowed: json, console", *c.format)
+			return false, &env.Error{Option: "WithFormat", Value: *c.format, Allowed: "json, console"}
 		}
 	}
 	v, set, err := src.Enum(EnvFormat, FormatJSON, FormatConsole)
@@ -200,7 +206,7 @@ func (c config) resolveFormat(src env.Source, term bool) (bool, error) {
 func (c config) resolveLevel(src env.Source) (zapcore.Level, error) {
 	if c.level != nil {
 		if *c.level < zapcore.DebugLevel || *c.level > zapcore.FatalLevel {
-			return 0, fmt.Errorf("otelkit: logging: WithLevel(%d): allowed: debug, info, warn, error, dpanic, panic, fatal", int(*c.level))
+			return 0, &env.Error{Option: "WithLevel", Value: strconv.Itoa(int(*c.level)), Allowed: "debug, info, warn, error, dpanic, panic, fatal"}
 		}
 		return *c.level, nil
 	}
@@ -221,7 +227,7 @@ func (c config) resolveProfile(src env.Source) (*profile, error) {
 	if c.profile != nil {
 		p := profileNamed(strings.ToLower(strings.TrimSpace(*c.profile)))
 		if p == nil {
-			return nil, fmt.Errorf("otelkit: logging: WithProfile(%q): allowed: %s", *c.profile, strings.Join(profileNames(), ", "))
+			return nil, &env.Error{Option: "WithProfile", Value: *c.profile, Allowed: strings.Join(profileNames(), ", ")}
 		}
 		return p, nil
 	}
@@ -240,7 +246,7 @@ func (c config) resolveProfile(src env.Source) (*profile, error) {
 func (c config) resolveGCPProject(src env.Source) (string, error) {
 	if c.gcpProject != nil {
 		if err := checkGCPProject(*c.gcpProject); err != nil {
-			return "", fmt.Errorf("otelkit: logging: WithGCPProject(%q): %w", *c.gcpProject, err)
+			return "", &env.Error{Option: "WithGCPProject", Value: *c.gcpProject, Allowed: gcpProjectAllowed}
 		}
 		return strings.TrimSpace(*c.gcpProject), nil
 	}

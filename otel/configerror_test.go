@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
 	"github.com/otelkit/otelkit/tracing"
 )
@@ -82,6 +83,9 @@ func TestEveryOptionErrorIsAConfigError(t *testing.T) {
 		{"WithExporter", []Option{WithMetricsOptions(metrics.WithExporter())}, ""},
 		{"WithTimeout", []Option{WithMetricsOptions(metrics.WithTimeout(-time.Second))}, ""},
 		{"WithHeaders", []Option{WithMetricsOptions(metrics.WithHeaders(map[string]string{"bad key": "s3cr3t"}))}, "s3cr3t"},
+		{"WithLevel", []Option{WithLoggingOptions(logging.WithLevel(zapcore.Level(9)))}, ""},
+		{"WithProfile", []Option{WithLoggingOptions(logging.WithProfile("splunk"))}, ""},
+		{"WithGCPProject", []Option{WithLoggingOptions(logging.WithGCPProject("My Project!"))}, ""},
 	} {
 		t.Run(tc.option, func(t *testing.T) {
 			clearEnv(t)
