@@ -29,6 +29,7 @@ import (
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/traceview"
 	"github.com/otelkit/otelkit/internal/w3c"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
@@ -65,6 +66,8 @@ type Telemetry struct {
 	closed          atomic.Bool
 	shutdownOnce    sync.Once
 	shutdownErr     error
+
+	viewer *traceview.Store // WithTraceViewer; nil when off (traceviewer.go)
 }
 
 // Init builds a tracer provider, a meter provider, a logger provider and a
@@ -99,6 +102,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	}
 
 	t := &Telemetry{disabled: disabled, shutdownTimeout: c.shutdownTimeout}
+	c, t.viewer = c.withTraceViewer()
 	if t.shutdownTimeout <= 0 {
 		t.shutdownTimeout = DefaultShutdownTimeout
 	}

@@ -11,6 +11,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/traceview"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
 	"github.com/otelkit/otelkit/tracing"
@@ -69,6 +70,8 @@ type config struct {
 	logOutput    zapcore.WriteSyncer
 
 	shutdownTimeout time.Duration
+
+	traceViewer *traceview.Config // WithTraceViewer; nil: off (traceviewer.go)
 }
 
 func newConfig(opts []Option) config {
