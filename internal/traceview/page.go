@@ -59,9 +59,28 @@ type logRow struct {
 	Attrs                                           []kv
 }
 
-type kv struct{ K, V string }
+// kv is an attribute for display; a value of several lines (a stack
+// trace) has them in Lines, each escaped, tabs as four spaces.
+type kv struct {
+	K, V  string
+	Lines []string
+}
 
-const timeLayout = "2006-01-02 15:04:05.000"
+func newKV(k, v string) kv {
+	if !strings.Contains(v, "\n") {
+		return kv{K: visible.Escape(k), V: visible.Escape(v)}
+	}
+	lines := strings.Split(strings.TrimRight(v, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = visible.Escape(strings.ReplaceAll(l, "\t", "    "))
+	}
+	return kv{K: visible.Escape(k), Lines: lines}
+}
+
+const (
+	timeLayout    = "2006-01-02 15:04:05.000"
+	logTimeLayout = "15:04:05.000" // the date is in the trace's header
+)
 
 func (h *handler) listPage(q string) listPage {
 	u := h.s.Usage()
@@ -108,7 +127,7 @@ func (h *handler) tracePage(tr Trace) tracePage {
 	}
 	for _, l := range tr.Logs {
 		p.Logs = append(p.Logs, logRow{
-			Time: l.Time.Local().Format(timeLayout), Level: visible.Escape(l.Severity), LevelClass: levelClass(l.Severity),
+			Time: l.Time.Local().Format(logTimeLayout), Level: visible.Escape(l.Severity), LevelClass: levelClass(l.Severity),
 			SpanID: shortSpan(l.SpanID), SpanName: visible.Escape(names[l.SpanID]), Body: visible.Escape(l.Body), Attrs: kvs(l.Attrs),
 		})
 	}
@@ -148,10 +167,16 @@ func barStyle(offset, d, total time.Duration) template.CSS {
 
 func clamp(v float64) float64 { return max(0, min(v, 100)) }
 
+// kvs returns attrs for display, the code.* attributes (where a line was
+// logged) last: they are the least read.
 func kvs(attrs []attribute.KeyValue) []kv {
 	out := make([]kv, 0, len(attrs))
-	for _, a := range attrs {
-		out = append(out, kv{K: visible.Escape(string(a.Key)), V: visible.Escape(a.Value.Emit())})
+	for _, code := range []bool{false, true} {
+		for _, a := range attrs {
+			if strings.HasPrefix(string(a.Key), "code.") == code {
+				out = append(out, newKV(string(a.Key), a.Value.Emit()))
+			}
+		}
 	}
 	return out
 }
@@ -242,6 +267,7 @@ tr:hover td{background:var(--hl)}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:4px 0}dt{color:var(--muted)}dd{margin:0;word-break:break-all}
 .lv-error{color:var(--err);font-weight:600}.lv-warn{color:#b26a00;font-weight:600}.lv-debug{color:var(--muted)}.lv-info{color:var(--ok)}
 .attrs span{margin-right:10px;word-break:break-all}.attrs i{font-style:normal;color:var(--muted)}
+.lines summary{cursor:pointer}pre{margin:4px 0;font-size:12px;white-space:pre-wrap;word-break:break-all}
 `
 
 const head = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -258,7 +284,11 @@ var listTemplate = template.Must(template.New("list").Parse(head + `
 {{else}}<p class="empty">{{if .Q}}No trace matches {{.Q}}.{{else}}No traces yet: send a request to the service.{{end}}</p>{{end}}
 </body></html>`))
 
-var traceTemplate = template.Must(template.New("trace").Parse(head + `
+// valueTemplate writes a kv's value: its lines in a <pre>, or the value.
+const valueTemplate = `{{define "value"}}{{if .Lines}}<pre>{{range .Lines}}{{.}}
+{{end}}</pre>{{else}}{{.V}}{{end}}{{end}}`
+
+var traceTemplate = template.Must(template.New("trace").Parse(valueTemplate + head + `
 <header><h1>{{.Root}}</h1><span class="mono muted">trace {{.ID}}</span><a href="../">← all traces</a></header>
 <div class="summary"><div><b>Start</b>{{.Start}}</div><div><b>Duration</b>{{.Duration}}</div><div><b>Status</b><span class="st-{{.Status}}">{{.Status}}</span></div><div><b>Spans</b>{{len .Spans}}</div><div><b>Log lines</b>{{len .Logs}}</div>{{if .RequestIDs}}<div><b>Request ID</b><span class="mono">{{.RequestIDs}}</span></div>{{end}}</div>
 {{if or .DroppedSpans .DroppedLogs}}<p class="empty">Not kept (per-trace bound): {{.DroppedSpans}} spans, {{.DroppedLogs}} log lines.</p>{{end}}
@@ -267,14 +297,14 @@ var traceTemplate = template.Must(template.New("trace").Parse(head + `
 {{range .Spans}}<div class="span k-{{.Kind}}{{if .Error}} err{{end}}" data-span-id="{{.SpanID}}"><details><summary>
 <span class="name" style="{{.Indent}}" title="{{.Name}}">{{.Name}}</span><span class="kind">{{.Kind}}</span><span class="track"><span class="bar" style="{{.Bar}}"></span></span><span class="dur">{{.Duration}}</span><span class="st-{{.Status}}">{{.Status}}</span>
 </summary><div class="detail"><dl><dt>span_id</dt><dd class="mono">{{.SpanID}}</dd>{{if .Parent}}<dt>parent</dt><dd class="mono">{{.Parent}}</dd>{{end}}{{if .StatusDesc}}<dt>status</dt><dd>{{.StatusDesc}}</dd>{{end}}{{if .Scope}}<dt>scope</dt><dd>{{.Scope}}</dd>{{end}}
-{{range .Attrs}}<dt>{{.K}}</dt><dd>{{.V}}</dd>{{end}}</dl>
-{{range .Events}}<div><b>{{.Name}}</b> <span class="muted">{{.Offset}}</span><dl>{{range .Attrs}}<dt>{{.K}}</dt><dd>{{.V}}</dd>{{end}}</dl></div>{{end}}
+{{range .Attrs}}<dt>{{.K}}</dt><dd>{{template "value" .}}</dd>{{end}}</dl>
+{{range .Events}}<div><b>{{.Name}}</b> <span class="muted">{{.Offset}}</span><dl>{{range .Attrs}}<dt>{{.K}}</dt><dd>{{template "value" .}}</dd>{{end}}</dl></div>{{end}}
 {{if .Dropped}}<p class="muted">{{.Dropped}}</p>{{end}}</div></details></div>
 {{else}}<p class="empty">No span of this trace has ended yet.</p>{{end}}
 </div>
 <h2>Log lines</h2>
 {{if .Logs}}<table id="logs"><thead><tr><th>Time</th><th>Level</th><th>Span</th><th>Message</th><th>Fields</th></tr></thead><tbody>
-{{range .Logs}}<tr class="log"><td class="mono">{{.Time}}</td><td class="{{.LevelClass}}">{{.Level}}</td><td class="mono" title="{{.SpanName}}">{{.SpanID}}</td><td>{{.Body}}</td><td class="attrs mono">{{range .Attrs}}<span><i>{{.K}}=</i>{{.V}}</span>{{end}}</td></tr>
+{{range .Logs}}<tr class="log"><td class="mono">{{.Time}}</td><td class="{{.LevelClass}}">{{.Level}}</td><td class="mono" title="{{.SpanName}}">{{.SpanID}}</td><td>{{.Body}}</td><td class="attrs mono">{{range .Attrs}}{{if .Lines}}<details class="lines"><summary><i>{{.K}}</i> ({{len .Lines}} lines)</summary>{{template "value" .}}</details>{{else}}<span><i>{{.K}}=</i>{{.V}}</span>{{end}}{{end}}</td></tr>
 {{end}}</tbody></table>{{else}}<p class="empty">No log line carries this trace ID.</p>{{end}}
 </body></html>`))
 

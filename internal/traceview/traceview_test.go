@@ -285,3 +285,18 @@ func TestLogsBeforeSpans(t *testing.T) {
 		t.Errorf("%d traces kept", u.Traces)
 	}
 }
+
+// TestMultiLineValues: a stack trace shows as lines in a <pre>, each line
+// escaped, in span attributes and in log fields.
+func TestMultiLineValues(t *testing.T) {
+	f := newFixture(t, Config{})
+	const stack = "main.f()\n\t/src/main.go:10\n</pre><script>x()</script>\u202e\n"
+	ctx, span := f.tp.Tracer("t").Start(context.Background(), "s", trace.WithAttributes(attribute.String("exception.stacktrace", stack)))
+	f.log(ctx, otellog.SeverityError, "failed", attribute.String("stacktrace", stack))
+	span.End()
+	_, body, _ := get(t, f.store.Handler(""), "/trace/"+span.SpanContext().TraceID().String())
+	want := "<pre>main.f()\n    /src/main.go:10\n&lt;/pre&gt;&lt;script&gt;x()&lt;/script&gt;\\u202e\n</pre>"
+	if strings.Count(body, want) != 2 || !strings.Contains(body, "<summary><i>stacktrace</i> (3 lines)</summary>") {
+		t.Errorf("multi-line values not shown as escaped lines:\n%s", body)
+	}
+}
