@@ -276,7 +276,7 @@ const head = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta n
 var listTemplate = template.Must(template.New("list").Parse(head + `
 <header><h1>Recent traces</h1>
 <span class="muted">{{.Kept}} kept (at most {{.MaxTraces}}, {{.KiB}} KiB){{if .Evicted}} · {{.Evicted}} older evicted{{end}}</span>
-<form method="get" action=""><input name="q" value="{{.Q}}" placeholder="trace ID or request ID (a prefix will do)" aria-label="filter"><button type="submit">Filter</button>{{if .Q}} <a href="./">clear</a>{{end}}</form>
+<form method="get" action=""><input name="q" value="{{.Q}}" placeholder="trace ID or request ID (a prefix will do)" aria-label="filter"><button type="submit">Filter</button>{{if .Q}} <a id="clear" href="./">clear</a>{{end}}</form>
 </header>
 {{if .Rows}}<table id="traces"><thead><tr><th>Start</th><th>Trace ID</th><th>Root span</th><th>Duration</th><th>Status</th><th>Spans</th><th>Logs</th><th>Request ID</th></tr></thead><tbody>
 {{range .Rows}}<tr class="trace" data-trace-id="{{.ID}}"><td class="mono">{{.Start}}</td><td class="mono"><a href="trace/{{.ID}}">{{.ID}}</a></td><td>{{.Root}}</td><td class="dur">{{.Duration}}</td><td class="st-{{.Status}}">{{.Status}}</td><td>{{.Spans}}</td><td>{{.Logs}}</td><td class="mono req">{{.RequestIDs}}</td></tr>

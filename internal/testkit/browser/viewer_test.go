@@ -102,7 +102,10 @@ func TestTraceViewerInBrowser(t *testing.T) {
 	// The filter, typed as a user would, with the console's 8 hex digits.
 	b.Do(Step{Op: "type", Sel: "input[name=q]", Text: traceID[:8]})
 	b.Do(Step{Op: "click", Sel: "form button"})
-	b.Do(Step{Op: "wait", Sel: "#traces"})
+	b.Do(Step{Op: "wait", Sel: "#clear"}) // only the filtered page has it
+	if u := b.Do(Step{Op: "location"}).URL; !strings.HasSuffix(u, "/debug/otel/?q="+traceID[:8]) {
+		t.Fatalf("the filter led to %s", u)
+	}
 	if got := b.Do(Step{Op: "attrs", Sel: "#traces tr.trace", Name: "data-trace-id"}).Texts; len(got) != 1 || got[0] != traceID {
 		t.Fatalf("filter %s shows %q", traceID[:8], got)
 	}
