@@ -24,8 +24,8 @@ func viewerInit(t testing.TB, out zapcore.WriteSyncer, extra ...otel.Option) *ot
 	t.Helper()
 	for _, k := range []string{"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER",
 		"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER", "OTELKIT_LOG_LEVEL", "OTELKIT_LOG_FORMAT"} {
-		if tt, ok := t.(*testing.T); ok {
-			tt.Setenv(k, "")
+		if e, ok := t.(interface{ Setenv(k, v string) }); ok {
+			e.Setenv(k, "")
 		}
 	}
 	opts := append([]otel.Option{otel.WithServiceName("shop"), otel.WithoutGlobals(), otel.WithoutDetectors(),
