@@ -45,6 +45,8 @@ type config struct {
 	noSpanErrs bool
 	clock      zapcore.Clock
 	noCaller   bool
+
+	consoleSpanID bool
 }
 
 func newConfig(opts []Option) config {
@@ -144,6 +146,14 @@ func WithoutCaller() Option {
 	return optionFunc(func(c config) config { c.noCaller = true; return c })
 }
 
+// WithConsoleSpanID writes the span ID (span=<16 hex>) on console lines
+// after the short trace ID. By default the console leaves it out: the
+// trace is what tells a request's lines apart, and the trace viewer shows
+// the spans. JSON lines always carry span_id.
+func WithConsoleSpanID() Option {
+	return optionFunc(func(c config) config { c.consoleSpanID = true; return c })
+}
+
 // resolved is config after precedence: option > environment > default.
 type resolved struct {
 	json       bool
@@ -165,7 +175,7 @@ func (c config) resolve() (resolved, error) {
 	if r.json, err = c.resolveFormat(src, term); err != nil {
 		return r, err
 	}
-	r.color = !r.json && term
+	r.color = !r.json && term && colorAllowed(src)
 	if r.level, err = c.resolveLevel(src); err != nil {
 		return r, err
 	}
@@ -278,6 +288,25 @@ func checkGCPProject(id string) error {
 		}
 	}
 	return nil
+}
+
+// Variables that turn the console's colours off (they are never on when
+// the output is not a terminal).
+const (
+	EnvNoColor = "NO_COLOR" // set and not empty: no colours (https://no-color.org)
+	EnvTerm    = "TERM"     // "dumb": no colours
+)
+
+// colorAllowed reports whether the environment allows colours on a
+// terminal: NO_COLOR unset or empty, TERM not "dumb".
+func colorAllowed(src env.Source) bool {
+	if v, ok := src.String(EnvNoColor); ok && v != "" {
+		return false
+	}
+	if v, ok := src.String(EnvTerm); ok && strings.TrimSpace(v) == "dumb" {
+		return false
+	}
+	return true
 }
 
 // isTerminal reports whether w is a terminal.

@@ -78,6 +78,28 @@
 // collector. sdk_errors_total counts every error the SDK reported. PUT
 // {"level":"debug"} to the same handler changes the log level.
 //
+// # Seeing traces with nothing installed
+//
+// WithTraceViewer keeps the last traces (200 by default, about 8 MiB at
+// most; WithTraceViewerLimits) and the log lines that carry their trace
+// ID in memory, with every exporter off too, and TraceViewerHandler serves
+// them: "<mount>/" lists recent traces newest first, filtered by trace ID
+// or request ID prefix (the console's trace=4bf92f35 will do), and
+// "<mount>/trace/<trace_id>" shows one as a waterfall with its log lines
+// under it. The pages use no script and no external asset. Like
+// HealthHandler it does no authentication: mount it on an admin port, and
+// outside httpmw so that looking at traces makes none:
+//
+//	tel, err := otel.Init(ctx, otel.WithTraceViewer())
+//	admin := http.NewServeMux()
+//	admin.Handle("/debug/otel/", tel.TraceViewerHandler())
+//	go http.ListenAndServe("127.0.0.1:6060", admin)
+//
+// Without the option nothing of it is installed and nothing costs; with
+// it, every span and log line is also copied into the viewer (through the
+// OTLP log bridge, which is then on even with no log exporter): see
+// BenchmarkTraceViewer for the cost per request.
+//
 // # Tests
 //
 // Package oteltest starts the same wiring with in-memory exporters, for

@@ -27,6 +27,7 @@ import (
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/traceview"
 	"github.com/otelkit/otelkit/internal/w3c"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
@@ -61,6 +62,8 @@ type Telemetry struct {
 	closed          atomic.Bool
 	shutdownOnce    sync.Once
 	shutdownErr     error
+
+	viewer *traceview.Store // WithTraceViewer; nil when off (traceviewer.go)
 }
 
 // ConfigError is the error type of every invalid setting Init reports: an
@@ -98,6 +101,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		return nil, ErrAlreadyInitialized
 	}
 	t := &Telemetry{shutdownTimeout: c.shutdownTimeout, health: newHealthState(time.Now())}
+	c, t.viewer = c.withTraceViewer()
 	if t.shutdownTimeout <= 0 {
 		t.shutdownTimeout = DefaultShutdownTimeout
 	}

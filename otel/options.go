@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/traceview"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
 	"github.com/otelkit/otelkit/tracing"
@@ -60,6 +61,8 @@ type config struct {
 	logOutput    zapcore.WriteSyncer
 
 	shutdownTimeout time.Duration
+
+	traceViewer *traceview.Config // WithTraceViewer; nil: off (traceviewer.go)
 }
 
 func newConfig(opts []Option) config {
