@@ -149,7 +149,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		}
 	}
 	logOpts := append([]logging.Option{}, c.logOptions...)
-	logOpts = append(logOpts, logging.WithName(serviceName))
+	logOpts = append(logOpts, logging.WithName(serviceName), logging.WithResource(t.res))
 	if t.slp != nil {
 		logOpts = append(logOpts, logging.WithLoggerProvider(t.slp))
 	}
