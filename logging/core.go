@@ -206,20 +206,16 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 // lineFields it returns for freeing once the line is written, only when it
 // has to change something.
 func (c *core) scrub(fields []zapcore.Field) ([]zapcore.Field, *lineFields) {
-	nested := c.nested
-	for i, f := range fields {
-		if c.mustChange(f, nested) {
+	keys, nested, errKeys := c.prof.reservedFor(c.inRequest), c.nested, c.prof.errMsg != "error"
+	for i := range fields {
+		f := &fields[i]
+		if isContextField(*f) || (errKeys && isErrField(*f)) ||
+			(!nested && (keys.mayHave(f.Key) || f.Type == zapcore.InlineMarshalerType) && c.prof.needsRename(*f, c.inRequest)) {
 			return c.scrubFrom(fields, i, nested)
 		}
 		nested = nested || f.Type == zapcore.NamespaceType
 	}
 	return fields, nil
-}
-
-// mustChange reports whether scrub has to change f.
-func (c *core) mustChange(f zapcore.Field, nested bool) bool {
-	return isContextField(f) || (c.prof.errMsg != "error" && isErrField(f)) ||
-		(!nested && c.prof.needsRename(f, c.inRequest))
 }
 
 // scrubFrom is scrub from fields[i], the first field it has to change.

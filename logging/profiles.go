@@ -144,8 +144,9 @@ type profile struct {
 	timeToLevel string // ","level":"
 	openLevel   string // {"level":"   (no time)
 	levelToMsg  string // ","msg":
-	lineKeys    reservedKeys
-	requestKeys reservedKeys
+	lineKeys    reservedKeys // reserved on every line
+	requestKeys reservedKeys // reserved besides on a request's lines
+	allKeys     reservedKeys // both
 }
 
 // levelNames holds the names of zap's levels from DebugLevel to FatalLevel.
@@ -169,8 +170,10 @@ func derive(ps []*profile) []*profile {
 		for _, ks := range [][]string{p.extraKeys, p.callerKeys, p.traceKeys, p.serviceKeys} {
 			line = append(line, ks...)
 		}
+		req := append([]string{p.method, p.path, reqlog.KeyRoute}, p.accessKeys...)
 		p.lineKeys = newReservedKeys(line)
-		p.requestKeys = newReservedKeys(append([]string{p.method, p.path, reqlog.KeyRoute}, p.accessKeys...))
+		p.requestKeys = newReservedKeys(req)
+		p.allKeys = newReservedKeys(append(line, req...))
 	}
 	return ps
 }

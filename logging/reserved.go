@@ -35,9 +35,17 @@ import (
 // reservedSuffix is appended to a user's key that is reserved.
 const reservedSuffix = "_"
 
-// reservedKeys is a set of keys, bucketed by length for a cheap miss.
+// reservedKeys is a set of keys. A key not in it is told apart, nearly
+// always, by one bit of a filter on its length and end bytes; the rest by
+// a compare with the keys of its length.
 type reservedKeys struct {
-	byLen [][]keyRename
+	filter [4]uint64
+	byLen  [][]keyRename
+}
+
+// filterBit is the bit of key in reservedKeys.filter (key is not empty).
+func filterBit(key string) uint8 {
+	return key[0]*31 ^ key[len(key)-1]*7 ^ uint8(len(key))
 }
 
 // keyRename is a reserved key and what a user's field of that key becomes.
@@ -54,14 +62,26 @@ func newReservedKeys(keys []string) reservedKeys {
 		}
 		if _, dup := r.lookup(k); !dup {
 			r.byLen[len(k)] = append(r.byLen[len(k)], keyRename{k, k + reservedSuffix})
+			b := filterBit(k)
+			r.filter[b>>6] |= 1 << (b & 63)
 		}
 	}
 	return r
 }
 
+// mayHave reports whether key may be in the set: false means it is not.
+// It is small enough to inline into the loop over a line's fields.
+func (r *reservedKeys) mayHave(key string) bool {
+	if len(key) == 0 || len(key) >= len(r.byLen) {
+		return false
+	}
+	b := filterBit(key)
+	return r.filter[b>>6]&(1<<(b&63)) != 0
+}
+
 // lookup returns the renamed key of key, and whether key is in the set.
 func (r *reservedKeys) lookup(key string) (string, bool) {
-	if len(key) >= len(r.byLen) {
+	if !r.mayHave(key) {
 		return "", false
 	}
 	for _, kr := range r.byLen[len(key)] {
@@ -87,13 +107,16 @@ func (r *reservedKeys) keys() []string {
 // under: key itself unless it is reserved on this line (inRequest: a
 // request's line).
 func (p *profile) renamed(key string, inRequest bool) (string, bool) {
-	if to, ok := p.lineKeys.lookup(key); ok {
-		return to, true
-	}
+	return p.reservedFor(inRequest).lookup(key)
+}
+
+// reservedFor returns the keys reserved on a line (inRequest: a
+// request's line).
+func (p *profile) reservedFor(inRequest bool) *reservedKeys {
 	if inRequest {
-		return p.requestKeys.lookup(key)
+		return &p.allKeys
 	}
-	return "", false
+	return &p.lineKeys
 }
 
 // ownInline reports whether f is an Inline field of this module, whose
