@@ -140,10 +140,10 @@ type profile struct {
 	accessKeys  []string
 
 	// Pre-joined header pieces and reserved keys (set by derive).
-	openTime    string // {"time":"
-	timeToLevel string // ","level":"
-	openLevel   string // {"level":"   (no time)
-	levelToMsg  string // ","msg":
+	openTime    string       // {"time":"
+	timeToLevel string       // ","level":"
+	openLevel   string       // {"level":"   (no time)
+	levelToMsg  string       // ","msg":
 	lineKeys    reservedKeys // reserved on every line
 	requestKeys reservedKeys // reserved besides on a request's lines
 	allKeys     reservedKeys // both
