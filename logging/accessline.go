@@ -86,9 +86,10 @@ func writeAccessGCP(_ *profile, enc zapcore.ObjectEncoder, a *reqlog.Access) err
 // gcpHTTPRequestObject writes an Access as Cloud Logging's HttpRequest:
 // requestMethod, requestUrl (path and logged query; otelkit logs neither
 // scheme nor host, which the client chooses), status, responseSize (an
-// int64, so a JSON string) and latency (a Duration: seconds with up to
-// nine fractional digits and "s"). userAgent, remoteIp and referer are
-// left out: otelkit does not log them.
+// int64, so a JSON string; the body bytes written, as HttpRequest's
+// headers-included size is not known to a handler) and latency (a
+// Duration: seconds with up to nine fractional digits and "s"). userAgent,
+// remoteIp and referer are left out: otelkit does not log them.
 type gcpHTTPRequestObject reqlog.Access
 
 func (o *gcpHTTPRequestObject) MarshalLogObject(enc zapcore.ObjectEncoder) error {

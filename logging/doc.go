@@ -140,7 +140,8 @@
 // The access line (httpmw, grpcmw) writes its fields under the profile's
 // names. Cloud Logging's httpRequest carries only what otelkit logs: the
 // URL is the path, with the query only under httpmw.WithQueryLogging
-// (redacted as there); no user agent, client address or referer. A
+// (redacted as there); the response size is the body's; no user agent,
+// client address or referer. A
 // request that is not HTTP (no status) gets otelkit's names in gcp, and
 // no HTTP status elsewhere.
 //

@@ -159,3 +159,13 @@ func ExampleLogger_LevelHandler() {
 	// 200 {"level":"debug"}
 	// debug
 }
+
+// A field named like a key the line writes itself is renamed with "_"
+// appended, so the line keeps its own level and trace ID.
+func Example_reservedKeys() {
+	l := exampleLogger()
+	logging.FromContext(logging.NewContext(exampleSpan(), l.Zap())).Info("imported",
+		zap.String("level", "gold"), zap.String("trace_id", "from-upstream"))
+	// Output:
+	// {"time":"2025-01-02T03:04:05.600000000Z","level":"info","msg":"imported","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","trace_flags":"01","level_":"gold","trace_id_":"from-upstream"}
+}

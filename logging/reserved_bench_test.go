@@ -2,6 +2,9 @@ package logging_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"sort"
 	"testing"
 	"time"
 
@@ -85,5 +88,42 @@ func TestReservedKeysAllocateNothing(t *testing.T) {
 		if ours > base {
 			t.Errorf("%s: %v allocations, zap %v", name, ours, base)
 		}
+	}
+}
+
+// TestPerfReservedKeys measures, paired like TestPerfRatios (and apart
+// from it, for the same reason as TestPerfRequestSetup), a line whose
+// fields collide with the line's keys, or carry a user's zap.Inline,
+// against plain zap writing the same fields. OTELKIT_PERF=1 only.
+func TestPerfReservedKeys(t *testing.T) {
+	if os.Getenv("OTELKIT_PERF") != "1" {
+		t.Skip("set OTELKIT_PERF=1 to measure")
+	}
+	ctx, sc := requestCtx(t)
+	zl := prebound(baselineZap(), sc, "5f0e7a4c-2b1d-4e8f-9a3b-6c7d8e9f0a1b")
+	three := []zap.Field{zap.String("order_id", "ord-1234"), zap.Int("items", 3), zap.Duration("took", 1500*time.Microsecond)}
+	for _, c := range []struct {
+		name string
+		fs   []zap.Field
+	}{
+		{"3 fields + one reserved (renamed)", append(append([]zap.Field(nil), three...), zap.String("level", "user"))},
+		{"3 fields + a user's zap.Inline", append(append([]zap.Field(nil), three...), zap.Inline(benchInline{}))},
+	} {
+		const block, rounds = 200, 600
+		var ratios []float64
+		for r := 0; r < rounds; r++ {
+			t0 := time.Now()
+			for i := 0; i < block; i++ {
+				logging.FromContext(ctx).Info("order_loaded", c.fs...)
+			}
+			t1 := time.Now()
+			for i := 0; i < block; i++ {
+				zl.Info("order_loaded", c.fs...)
+			}
+			t2 := time.Now()
+			ratios = append(ratios, float64(t1.Sub(t0))/float64(t2.Sub(t1)))
+		}
+		sort.Float64s(ratios)
+		fmt.Printf("%-45s ratio median %.3f (p25 %.3f, p75 %.3f)\n", c.name, ratios[len(ratios)/2], ratios[len(ratios)/4], ratios[3*len(ratios)/4])
 	}
 }
