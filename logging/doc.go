@@ -60,8 +60,10 @@
 //
 // # Reserved keys
 //
-// A line never repeats a key: a user's top-level field whose key the line
-// writes itself is written with "_" appended ("level" becomes "level_"),
+// A line of a logger New built never repeats a key (a zap logger of your
+// own writes its keys as its encoder does): a user's top-level field whose
+// key the line writes itself is written with "_" appended ("level"
+// becomes "level_"),
 // so that no parser takes the user's value for the line's own. Reserved
 // on every line are the keys of the "line" and "service" rows of the
 // active profile in the table below (time, level, message, caller, trace,
@@ -99,7 +101,7 @@
 //	                  deployment.environment.name}
 //	         request  method, path, route
 //	         access   httpRequest: {requestMethod, requestUrl, status, responseSize,
-//	                  latency ("0.123s")}
+//	                  latency ("0.123s")}; not HTTP: duration_ms, bytes
 //	ecs      line     @timestamp, log.level, message, ecs.version (8.11.0),
 //	                  log.origin.file.name, log.origin.file.line, log.origin.function,
 //	                  trace.id, span.id, http.request.id, log.logger, error.message,
