@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/otelkit/otelkit/internal/reqlog"
 	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
@@ -87,20 +88,22 @@ func newHandler(cfg config, next http.Handler) *handler {
 // the log encoders read (the scope's, req) do not change once the next
 // handler runs.
 type state struct {
-	h     *handler
-	scope reqscope.Scope
-	path  string
-	req   *http.Request // the request next receives; ServeMux sets its Pattern (nil before inner runs)
-	rw    responseWriter
-	attrs [2]attribute.KeyValue
+	h      *handler
+	scope  reqscope.Scope
+	access reqscope.Access // the access line's fields, filled in at the end
+	method string
+	path   string
+	req    *http.Request // the request next receives; ServeMux sets its Pattern (nil before inner runs)
+	rw     responseWriter
+	attrs  [2]attribute.KeyValue
 }
 
 // ServeHTTP implements http.Handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := &state{h: h}
-	method := r.Method
-	if len(method) > maxMethodLen {
-		method = method[:maxMethodLen]
+	st.method = r.Method
+	if len(st.method) > maxMethodLen {
+		st.method = st.method[:maxMethodLen]
 	}
 	if r.URL != nil {
 		st.path = reqscope.Truncate(r.URL.Path)
@@ -108,7 +111,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The route is encoded per line (routeField), so it appears once the
 	// router has matched.
 	st.scope.Begin(r.Header[h.ridKey], h.cfg.logger, (*routeField)(st),
-		zap.String("method", method), zap.String("path", st.path))
+		zap.String(reqlog.KeyMethod, st.method), zap.String(reqlog.KeyPath, st.path))
 	if hdr := w.Header(); hdr != nil {
 		hdr[h.ridKey] = st.scope.IDValues()
 	}

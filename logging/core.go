@@ -40,6 +40,7 @@ type core struct {
 	json       bool
 	enc        zapcore.Encoder // json: fields only (no entry keys); nil for the console
 	con        *consoleFormat  // console: how lines look (console.go); nil for JSON
+	extra      string          // pre-encoded members after the message: the profile's constants, the service (service.go)
 	gcpProject string
 	spanErrors bool
 	noCaller   bool // WithoutCaller: the slog handler leaves the caller out too
@@ -51,6 +52,9 @@ type core struct {
 	tail     []byte          // pre-encoded trace fields and request ID (JSON only)
 	bound    []zapcore.Field // bound fields (console only: written after the trace fields)
 	lazy     []zapcore.Field // Inline fields encoded on every line (a request's, see request.go); shared, never changed
+
+	inRequest bool // a request's logger: the request keys are reserved too (reserved.go)
+	nested    bool // a bound zap.Namespace: later fields are nested, no key of theirs is reserved
 
 	bridge zapcore.Core // OTLP bridge (otelzap), nil when off
 }
@@ -121,10 +125,17 @@ func (n *core) bind(f zapcore.Field) (rebind bool) {
 	case f.Type == zapcore.StringType && f.Key == requestIDKey:
 		n.reqID, n.hasReqID = f.String, true
 	case isContextField(f):
-	case n.json:
-		n.prof.rewrite(f).AddTo(n.enc)
 	default:
-		n.bound = append(n.bound, f)
+		f = n.prof.rewrite(f)
+		if !n.nested {
+			f = n.prof.boundField(f)
+		}
+		if n.json {
+			f.AddTo(n.enc)
+		} else {
+			n.bound = append(n.bound, f)
+		}
+		n.nested = n.nested || f.Type == zapcore.NamespaceType
 	}
 	return false
 }
@@ -172,8 +183,11 @@ func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Check
 }
 
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
-	std := c.scrub(fields)
+	std, lf := c.scrub(fields)
 	err := c.writeLine(ent, std)
+	if lf != nil {
+		lf.free()
+	}
 	if c.bridge != nil && c.bridge.Enabled(ent.Level) {
 		err = multierr.Append(err, c.writeBridge(ent, fields))
 	}
@@ -186,24 +200,45 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	return err
 }
 
-// scrub returns fields without context.Context values and with the
-// profile's error keys; it copies only when it has to change something.
-func (c *core) scrub(fields []zapcore.Field) []zapcore.Field {
-	rename := c.prof.errMsg != "error"
-	for i, f := range fields {
-		if isContextField(f) || (rename && isErrField(f)) {
-			out := make([]zapcore.Field, 0, len(fields))
-			out = append(out, fields[:i]...)
-			for _, g := range fields[i:] {
-				if isContextField(g) {
-					continue
-				}
-				out = append(out, c.prof.rewrite(g))
-			}
-			return out
+// scrub returns the fields to write: without context.Context values,
+// with the profile's error keys, and with a user's field that would repeat
+// a key of the line renamed (reserved.go). It copies, into a pooled
+// lineFields it returns for freeing once the line is written, only when it
+// has to change something.
+func (c *core) scrub(fields []zapcore.Field) ([]zapcore.Field, *lineFields) {
+	keys, nested, errKeys := c.prof.reservedFor(c.inRequest), c.nested, c.prof.errMsg != "error"
+	for i := range fields {
+		f := &fields[i]
+		if isContextField(*f) || (errKeys && isErrField(*f)) ||
+			(!nested && (keys.mayHave(f.Key) || f.Type == zapcore.InlineMarshalerType) && c.prof.needsRename(*f, c.inRequest)) {
+			return c.scrubFrom(fields, i, nested)
 		}
+		nested = nested || f.Type == zapcore.NamespaceType
 	}
-	return fields
+	return fields, nil
+}
+
+// scrubFrom is scrub from fields[i], the first field it has to change.
+func (c *core) scrubFrom(fields []zapcore.Field, i int, nested bool) ([]zapcore.Field, *lineFields) {
+	lf := getLineFields()
+	out := append(lf.buf[:0], fields[:i]...)
+	for _, g := range fields[i:] {
+		if isContextField(g) {
+			continue
+		}
+		g = c.prof.rewrite(g)
+		if !nested {
+			if isUserInline(g) {
+				g = c.prof.wrapInline(g, c.inRequest, lf.renamer(), false)
+			} else {
+				g = c.prof.renameKey(g, c.inRequest)
+			}
+		}
+		nested = nested || g.Type == zapcore.NamespaceType
+		out = append(out, g)
+	}
+	lf.buf = out
+	return out, lf
 }
 
 // writeLine writes the line to the output, again with guarded fields if
@@ -271,7 +306,7 @@ func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 	b.AppendString(p.levelName(ent.Level))
 	b.AppendString(p.levelToMsg)
 	appendJSONString(b, ent.Message)
-	b.AppendString(p.extra)
+	b.AppendString(c.extra)
 	if ent.Caller.Defined {
 		p.writeCaller(p, b, ent.Caller)
 	}
@@ -310,13 +345,12 @@ func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 }
 
 // recordError records the first error among fields on the bound span as an
-// exception event, when the span records.
+// exception event, when the span records and has not recorded that error
+// yet (internal/spanerr: tracing.End then records no second one).
 func (c *core) recordError(fields []zapcore.Field) {
 	for _, f := range fields {
 		if err := fieldError(f); err != nil {
-			if c.span.IsRecording() {
-				recordSafely(c.span, err)
-			}
+			recordSafely(c.span, err)
 			return
 		}
 	}
@@ -361,7 +395,17 @@ type lineFields struct {
 	fields []zapcore.Field
 	one    [1]zapcore.Field
 	buf    []zapcore.Field
-	guards []guard // for foreignCore.Write
+	guards []guard             // for foreignCore.Write
+	ren    []renamingMarshaler // for core.scrub
+}
+
+// renamer returns an unused renamingMarshaler of lf.
+func (lf *lineFields) renamer() *renamingMarshaler {
+	if len(lf.ren) == cap(lf.ren) {
+		lf.ren = append(make([]renamingMarshaler, 0, 2*cap(lf.ren)+2), lf.ren...)
+	}
+	lf.ren = lf.ren[:len(lf.ren)+1]
+	return &lf.ren[len(lf.ren)-1]
 }
 
 var linePool = sync.Pool{New: func() any { return &lineFields{buf: make([]zapcore.Field, 0, 16)} }}
@@ -374,6 +418,12 @@ func (lf *lineFields) free() {
 		lf.guards = nil
 	} else {
 		clear(lf.guards)
+	}
+	if cap(lf.ren) > 16 {
+		lf.ren = nil
+	} else {
+		clear(lf.ren)
+		lf.ren = lf.ren[:0]
 	}
 	if cap(lf.buf) > 64 {
 		lf.buf = make([]zapcore.Field, 0, 16)

@@ -9,7 +9,8 @@
 //	OTELKIT_LOG_FORMAT   json | console       default: console on a terminal, else json
 //	OTELKIT_LOG_LEVEL    debug|info|warn|error default: info
 //	OTELKIT_LOG_PROFILE  default|gcp|ecs|datadog default: default
-//	OTELKIT_GCP_PROJECT  (wins over GOOGLE_CLOUD_PROJECT) project of the gcp trace field
+//	OTELKIT_GCP_PROJECT  (wins over GOOGLE_CLOUD_PROJECT, which wins over
+//	                     the resource's cloud.account.id) project of the gcp trace field
 //
 // An invalid value makes New fail with an error naming the variable, the
 // value and what is allowed. otel.Init calls New and makes the result zap's
@@ -34,8 +35,9 @@
 // # Request loggers
 //
 // httpmw binds, once per request and inside its server span, the request
-// ID, the fields known at the start (method, path) and the route, written
-// on every line once the router has matched. With a logger built by New,
+// ID, the fields known at the start (method, path, under the output
+// profile's names) and the route, written on every line once the router
+// has matched. With a logger built by New,
 // that costs one allocation and FromContext in the request's span
 // allocates nothing. Any other zap logger works too: it gets the trace
 // fields as strings, and a field that zap encoders skip but that carries
@@ -50,8 +52,36 @@
 // the bound fields and the call's fields; stacktrace on error and above.
 // Err(err) writes error and error_type; an error-level line with an error
 // inside a recording span also records an exception event on the span
-// (WithoutSpanErrors turns that off). A context.Context given as a field is
-// never encoded.
+// (WithoutSpanErrors turns that off), once per failure: an error the span
+// has recorded already, or one wrapping it, records no second event,
+// whether it came from another line, tracing.RecordError or
+// tracing.End(span, &err), which checks the same. A context.Context given
+// as a field is never encoded.
+//
+// # Reserved keys
+//
+// A line of a logger New built never repeats a key (a zap logger of your
+// own writes its keys as its encoder does): a user's top-level field whose
+// key the line writes itself is written with "_" appended ("level"
+// becomes "level_"),
+// so that no parser takes the user's value for the line's own. Reserved
+// on every line are the keys of the "line" and "service" rows of the
+// active profile in the table below (time, level, message, caller, trace,
+// request ID, logger name, stack trace, constant and service members), but
+// for the error keys, which are Err's own. Reserved besides on the lines of
+// a request (its logger, FromContext in its context, its access line) are
+// the keys of its "request" and "access" rows (method, path, route,
+// status, duration_ms, bytes, query by default). Fields bound with With,
+// or zap's Logger.With,
+// are checked against both sets, as a bound logger may serve requests;
+// only a string request_id bound with With is not renamed but becomes the
+// line's request ID. It holds for the fields of a call, of With, of
+// zap.Inline marshalers (their top-level keys), of the slog handler, and
+// in the console format; keys nested in an object, or after zap.Namespace
+// or slog's WithGroup, are not touched. The OTLP bridge keeps the user's
+// keys: a record's attributes do not share a namespace with its body,
+// severity and trace context. A line without a reserved key costs a
+// one-bit filter per field and no allocation.
 //
 // # The console format
 //
@@ -76,16 +106,67 @@
 //
 // # Output profiles
 //
-// The gcp, ecs and datadog profiles rename the keys so that Cloud Logging,
-// Elastic or Datadog link logs to traces by themselves:
+// The gcp, ecs and datadog profiles follow their backend's own
+// documentation, so that Cloud Logging, Elastic or Datadog link each line
+// to its trace and its service by themselves:
 //
-//	gcp      severity, message, logging.googleapis.com/trace ("projects/<id>/traces/<trace>"),
-//	         logging.googleapis.com/spanId, logging.googleapis.com/trace_sampled,
-//	         logging.googleapis.com/sourceLocation
-//	ecs      @timestamp, log.level, message, log.origin.*, log.logger, trace.id, span.id,
-//	         http.request.id, error.message, error.type, error.stack_trace, ecs.version
-//	datadog  timestamp, level, message, logger.name, dd.trace_id and dd.span_id (decimal
-//	         strings of the low 64 bits), error.message, error.kind, error.stack
+//	default  line     time, level, msg, caller, trace_id, span_id, trace_flags,
+//	                  request_id, logger, error, error_type, stacktrace
+//	         request  method, path, route
+//	         access   status, duration_ms, bytes, query
+//	gcp      line     time, severity, message, logging.googleapis.com/sourceLocation,
+//	                  logging.googleapis.com/trace ("projects/<id>/traces/<trace id>"),
+//	                  logging.googleapis.com/spanId, logging.googleapis.com/trace_sampled,
+//	                  request_id, logger, error, error_type, stack_trace
+//	         service  logging.googleapis.com/labels: {service.name, service.version,
+//	                  deployment.environment.name}
+//	         request  method, path, route
+//	         access   httpRequest: {requestMethod, requestUrl, status, responseSize,
+//	                  latency ("0.123s")}; not HTTP: duration_ms, bytes
+//	ecs      line     @timestamp, log.level, message, ecs.version (8.11.0),
+//	                  log.origin.file.name, log.origin.file.line, log.origin.function,
+//	                  trace.id, span.id, http.request.id, log.logger, error.message,
+//	                  error.type, error.stack_trace
+//	         service  service.name, service.version, service.environment,
+//	                  event.dataset ("<service.name>.log")
+//	         request  http.request.method, url.path, route
+//	         access   http.response.status_code, event.duration (ns),
+//	                  http.response.body.bytes, url.query
+//	datadog  line     timestamp, level, message, caller, dd.trace_id, dd.span_id (decimal
+//	                  strings of the low 64 bits), http.request_id, logger.name,
+//	                  error.message, error.kind, error.stack
+//	         service  dd.service, dd.env, dd.version
+//	         request  http.method, http.url_details.path, route
+//	         access   http.status_code, duration (ns), network.bytes_written, http.url
+//
+// Levels: gcp writes Cloud Logging's severities (DEBUG, INFO, WARNING,
+// ERROR, then CRITICAL, ALERT, EMERGENCY for dpanic, panic, fatal);
+// datadog writes debug, info, warn, error, critical, alert, fatal, which
+// its status remapper reads as the severity meant (zap's dpanic and panic
+// would read as debug and info); ecs keeps zap's names, as ECS's log.level
+// asks for the source's own.
+//
+// The service comes from the OpenTelemetry resource (WithResource;
+// otel.Init passes the resource its providers share): service.name,
+// service.version and deployment.environment.name (or the older
+// deployment.environment). What the resource lacks is left out. On GCP the
+// monitored resource the platform attaches (Cloud Run, GKE) names the
+// service too; the labels name it where it does not.
+//
+// The gcp trace field links only with a project: WithGCPProject, else
+// OTELKIT_GCP_PROJECT, else GOOGLE_CLOUD_PROJECT, else the resource's
+// cloud.account.id when its cloud.provider is gcp (what the GCP resource
+// detector, go.opentelemetry.io/contrib/detectors/gcp, sets; pass its
+// attributes with otel.WithResourceAttributes). Without one, New writes an
+// otelkit_config_warning and the field holds the bare trace ID.
+//
+// The access line (httpmw, grpcmw) writes its fields under the profile's
+// names. Cloud Logging's httpRequest carries only what otelkit logs: the
+// URL is the path, with the query only under httpmw.WithQueryLogging
+// (redacted as there); the response size is the body's; no user agent,
+// client address or referer. A
+// request that is not HTTP (no status) gets otelkit's names in gcp, and
+// no HTTP status elsewhere.
 //
 // # OTLP
 //
@@ -127,7 +208,9 @@ package logging
 // error fields), safe.go (guards for fields whose encoding panics),
 // jsonline.go (the JSON escaping), console.go (the console line: layout,
 // quoting, blocks, colours; escapes from internal/visible),
-// profiles.go (the output profiles, one value each), core.go (the core New
+// profiles.go (the output profiles, one value each) with service.go (the
+// service members), accessline.go (the access line) and reserved.go (the
+// renaming of reserved keys), core.go (the core New
 // builds and how it writes a line), options.go and logger.go (New and its
 // options, and the fallback logger), foreign.go (zap loggers not built by
 // New), context.go (NewContext, With, FromContext), request.go (a request's

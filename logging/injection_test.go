@@ -24,7 +24,7 @@ var hostile = []string{
 
 func TestJSONInjection(t *testing.T) {
 	for _, p := range []string{"default", "gcp", "ecs", "datadog"} {
-		l, buf := newJSON(t, logging.WithProfile(p))
+		l, buf := newJSON(t, logging.WithProfile(p), logging.WithGCPProject("p"))
 		for _, s := range hostile {
 			ctx := logging.With(logging.NewContext(context.Background(), l.Zap()), zap.String("request_id", s))
 			logging.FromContext(ctx).Named(s).Info(s, zap.String(s, s), zap.Strings("list", []string{s}))
@@ -40,7 +40,7 @@ func TestJSONInjection(t *testing.T) {
 		case "ecs":
 			msgKey, reqKey, logKey = "message", "http.request.id", "log.logger"
 		case "datadog":
-			msgKey, logKey = "message", "logger.name"
+			msgKey, reqKey, logKey = "message", "http.request_id", "logger.name"
 		}
 		for i, line := range lines {
 			for _, c := range line {

@@ -39,6 +39,7 @@ func New(opts ...Option) (*Logger, error) {
 		out:        zapcore.Lock(r.out),
 		prof:       r.prof,
 		json:       r.json,
+		extra:      serviceMembers(r),
 		gcpProject: r.gcpProject,
 		spanErrors: !cfg.noSpanErrs,
 		noCaller:   cfg.noCaller,
@@ -59,7 +60,27 @@ func New(opts ...Option) (*Logger, error) {
 	if cfg.clock != nil {
 		zopts = append(zopts, zap.WithClock(cfg.clock))
 	}
-	return &Logger{zl: zap.New(c, zopts...), lvl: lvl}, nil
+	l := &Logger{zl: zap.New(c, zopts...), lvl: lvl}
+	if r.json && r.prof.name == ProfileGCP && r.gcpProject == "" {
+		l.zl.Warn("otelkit_config_warning",
+			zap.String("variable", EnvGCPProject),
+			zap.String("detail", "the gcp profile knows no Google Cloud project, so logging.googleapis.com/trace holds the bare trace ID, which Cloud Logging does not link to the trace: set "+
+				EnvGCPProject+" or "+EnvGCPCloud+", WithGCPProject, or cloud.provider=gcp and cloud.account.id on the resource (the GCP resource detector sets them)"))
+	}
+	return l, nil
+}
+
+// serviceMembers pre-encodes what a line writes after its message: the
+// profile's constant members, then the service (JSON only).
+func serviceMembers(r resolved) string {
+	if !r.json {
+		return ""
+	}
+	b := []byte(r.prof.extra)
+	if r.prof.appendService != nil {
+		b = r.prof.appendService(b, r.svc)
+	}
+	return string(b)
 }
 
 // newEncoder returns the encoder of the JSON core: zap's JSON encoder for

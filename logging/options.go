@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/sdk/resource"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/env"
@@ -47,6 +48,7 @@ type config struct {
 	noCaller   bool
 
 	consoleSpanID bool
+	res           *resource.Resource
 }
 
 func newConfig(opts []Option) config {
@@ -94,10 +96,25 @@ func WithProfile(name string) Option {
 
 // WithGCPProject sets the Google Cloud project the gcp profile writes in
 // logging.googleapis.com/trace ("projects/<id>/traces/<trace id>"). It wins
-// over OTELKIT_GCP_PROJECT, which wins over GOOGLE_CLOUD_PROJECT. Without a
-// project the field holds the bare trace ID.
+// over OTELKIT_GCP_PROJECT, which wins over GOOGLE_CLOUD_PROJECT, which
+// wins over the resource (WithResource: cloud.account.id when
+// cloud.provider is gcp, as the GCP resource detector sets them). Without
+// a project the field holds the bare trace ID, which Cloud Logging does
+// not link to the trace, and New warns (otelkit_config_warning).
 func WithGCPProject(id string) Option {
 	return optionFunc(func(c config) config { c.gcpProject = &id; return c })
+}
+
+// WithResource sets the OpenTelemetry resource whose service the gcp, ecs
+// and datadog profiles name on every line (service.name, service.version,
+// deployment.environment.name; see the package documentation), and whose
+// cloud.account.id gives the gcp profile its project when cloud.provider
+// is gcp. otel.Init passes the resource its providers share. The default,
+// as for the SDK's providers, is resource.Default(): the service from
+// OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, else unknown_service.
+// The default profile and the console format write no service.
+func WithResource(res *resource.Resource) Option {
+	return optionFunc(func(c config) config { c.res = res; return c })
 }
 
 // WithOutput sets where lines are written; the default is os.Stdout. Writes
@@ -162,6 +179,7 @@ type resolved struct {
 	gcpProject string
 	out        zapcore.WriteSyncer
 	color      bool
+	svc        service
 }
 
 func (c config) resolve() (resolved, error) {
@@ -185,8 +203,15 @@ func (c config) resolve() (resolved, error) {
 	if !r.json {
 		r.prof = profileNamed(ProfileDefault) // the console format has one layout
 	}
-	if r.gcpProject, err = c.resolveGCPProject(src); err != nil {
+	res := c.res
+	if res == nil && r.json && (r.prof.appendService != nil || r.prof.name == ProfileGCP) {
+		res = resource.Default() // built once by the SDK
+	}
+	if r.gcpProject, err = c.resolveGCPProject(src, res); err != nil {
 		return r, err
+	}
+	if res != nil {
+		r.svc = serviceOf(res)
 	}
 	return r, nil
 }
@@ -252,8 +277,8 @@ func (c config) resolveProfile(src env.Source) (*profile, error) {
 }
 
 // resolveGCPProject returns WithGCPProject, else OTELKIT_GCP_PROJECT, else
-// GOOGLE_CLOUD_PROJECT, else "".
-func (c config) resolveGCPProject(src env.Source) (string, error) {
+// GOOGLE_CLOUD_PROJECT, else the project res names, else "".
+func (c config) resolveGCPProject(src env.Source, res *resource.Resource) (string, error) {
 	if c.gcpProject != nil {
 		if err := checkGCPProject(*c.gcpProject); err != nil {
 			return "", &env.Error{Option: "WithGCPProject", Value: *c.gcpProject, Allowed: gcpProjectAllowed}
@@ -266,7 +291,13 @@ func (c config) resolveGCPProject(src env.Source) (string, error) {
 		}
 		return v, nil
 	}
-	return "", nil
+	if res == nil {
+		return "", nil
+	}
+	if v := gcpProjectOf(res); checkGCPProject(v) == nil {
+		return strings.TrimSpace(v), nil
+	}
+	return "", nil // a detector's odd value: as if none, with New's warning
 }
 
 const gcpProjectAllowed = "a project ID of lowercase letters, digits and hyphens (with . and : in domain-scoped IDs), at most 100 characters"

@@ -67,6 +67,7 @@ type requestEntry struct {
 func newCoreRequest(l *zap.Logger, c *core, span trace.Span, sc trace.SpanContext, r *reqlog.Request) *requestEntry {
 	e := &requestEntry{}
 	e.c = *c
+	e.c.inRequest = true
 	if r.ID != "" {
 		e.c.reqID, e.c.hasReqID = r.ID, true
 	}
@@ -124,7 +125,7 @@ func (e *requestEntry) addLazy(r *reqlog.Request) {
 		if f.Type == zapcore.SkipType || isContextField(f) {
 			continue
 		}
-		ls = append(ls, e.c.prof.rewrite(f))
+		ls = append(ls, e.c.prof.requestField(f))
 	}
 	if r.Late != nil {
 		ls = append(ls, zap.Inline(r.Late))
@@ -137,6 +138,10 @@ func (e *requestEntry) addLazy(r *reqlog.Request) {
 func (e *requestEntry) AccessLogger() (*zap.Logger, []zap.Field) {
 	return e.cl.bound, nil
 }
+
+// AccessWriter implements reqlog.Bound: the profile of the request's
+// logger.
+func (e *requestEntry) AccessWriter() reqlog.AccessWriter { return e.c.prof }
 
 // foreignRequest is what a request costs with a logger not built by New,
 // in one allocation. The context's loggers wrap the base logger's core in
@@ -197,6 +202,10 @@ func (e *foreignRequest) AccessLogger() (*zap.Logger, []zap.Field) {
 	}
 	return e.t.l, e.line[:]
 }
+
+// AccessWriter implements reqlog.Bound: a foreign logger gets otelkit's
+// names.
+func (e *foreignRequest) AccessWriter() reqlog.AccessWriter { return nil }
 
 // ownLogger builds (once) and returns the logger for the request's span:
 // everything but an unsettled late marshaler is encoded by one With.

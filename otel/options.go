@@ -268,7 +268,9 @@ func WithLogOutput(w zapcore.WriteSyncer) Option {
 }
 
 // WithLoggingOptions passes further options to logging.New (output
-// profile, GCP project, …). Init's own log options win over them.
+// profile, GCP project, …). Init's own log options win over them; the
+// resource, which the vendor profiles name the service from, is always
+// Init's.
 func WithLoggingOptions(opts ...logging.Option) Option {
 	return optionFunc(func(c config) config { c.logOptions = append(c.logOptions, opts...); return c })
 }

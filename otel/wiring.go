@@ -105,7 +105,7 @@ func (t *Telemetry) buildLogs(ctx context.Context, c config) (otlpconf.Resolved,
 // buildLogger builds the zap logger, bridged to t.logs when there is one,
 // and the handler that turns SDK errors into otel_sdk_error lines.
 func (t *Telemetry) buildLogger(c config) error {
-	opts, err := c.loggingOptions(serviceName(t.res))
+	opts, err := c.loggingOptions(t.res)
 	if t.logs != nil {
 		opts = append(opts, logging.WithLoggerProvider(t.logs.LoggerProvider()))
 	}
@@ -143,9 +143,10 @@ func (t *Telemetry) warn(err error) {
 // loggingOptions maps Init's options onto logging.New's. Init checks its
 // own log options, so that an error names WithLogFormat or WithLogLevel as
 // the user wrote it; an invalid one is not passed on.
-func (c config) loggingOptions(name string) ([]logging.Option, error) {
+func (c config) loggingOptions(res *resource.Resource) ([]logging.Option, error) {
 	opts := append([]logging.Option{}, c.logOptions...)
-	opts = append(opts, logging.WithName(name))
+	// The resource gives the vendor profiles their service fields.
+	opts = append(opts, logging.WithName(serviceName(res)), logging.WithResource(res))
 	var errs []error
 	if l := c.logLevel; l != nil && (*l < zapcore.DebugLevel || *l > zapcore.FatalLevel) {
 		errs = append(errs, env.OptionError("WithLogLevel", l.String(), "debug, info, warn, error, dpanic, panic, fatal"))

@@ -42,6 +42,17 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
+// Keys of the request fields a transport binds (Request.Fields, Late).
+// logging writes the method and the path under the output profile's names
+// (url.path in ECS, for instance); the route, and fields under other keys,
+// keep theirs. All three are reserved on a request's lines: a user's field
+// of that name is renamed there (see logging's package documentation).
+const (
+	KeyMethod = "method"
+	KeyPath   = "path"
+	KeyRoute  = "route"
+)
+
 // Request is one request's binding to logging, filled in by the request
 // scope. Every line written through logging.FromContext in the request's
 // context carries, after the trace fields: request_id (ID), Fields, then
@@ -75,6 +86,9 @@ type Bound interface {
 	// request's fields, so no logger is built for one line. The fields
 	// must not be changed.
 	AccessLogger() (*zap.Logger, []zap.Field)
+	// AccessWriter returns what writes an Access under the names of the
+	// request logger's output profile; nil for otelkit's own names.
+	AccessWriter() AccessWriter
 }
 
 // Settler is implemented by a Late marshaler that knows when its value no

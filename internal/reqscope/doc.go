@@ -39,7 +39,14 @@
 //
 // End writes one line per request, through the request's logger, so it
 // has the output profile's keys and, with an OTLP bridge, the span's trace
-// context: the request's fields, then the transport's (status, duration).
+// context: the request's fields, then the transport's. A transport hands
+// its fields as an Access (method, path, query, status, duration, bytes,
+// and its own in Access.More), which the request logger's output profile
+// writes under its backend's names (httpRequest for Cloud Logging,
+// http.response.* and event.duration for ECS, Datadog's standard
+// attributes); any other marshaler is written as it is. Both transports
+// get the same names this way. A request that never reached Bind is bound
+// at End, without a span.
 // Its level follows the outcome: error for a server error or a recovered
 // panic, warn for a client error, info otherwise, and only 1 in
 // AccessLog.SampleEvery of the successful ones. It carries no caller and
