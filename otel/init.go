@@ -97,6 +97,10 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	if c.globals && live.Load() != nil {
 		return nil, ErrAlreadyInitialized
 	}
+	file, err := c.configFile(src) // nil without OTEL_CONFIG_FILE or an option (configfile.go)
+	if err != nil {
+		return nil, err
+	}
 	t := &Telemetry{shutdownTimeout: c.shutdownTimeout, health: newHealthState(time.Now())}
 	if t.shutdownTimeout <= 0 {
 		t.shutdownTimeout = DefaultShutdownTimeout
@@ -104,7 +108,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	// Exporter errors may quote a header the collector rejected; Init's own
 	// errors never do (otlpconf names items, never keys or values), and
 	// are left as they are, so that errors.As still finds a ConfigError.
-	t.scrub = newScrubber(otlpconf.HeaderValues(src, c.configuredHeaders()...))
+	t.scrub = newScrubber(append(otlpconf.HeaderValues(src, c.configuredHeaders()...), file.Secrets()...))
 	t.health.useScrubber(t.scrub)
 	// What the SDK reports while the resource and the providers are built
 	// is held until the logger exists (startup.go).
@@ -120,8 +124,13 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 			tel = nil
 		}
 	}()
-	t.res, t.warnings = buildResource(ctx, c)
-	prop, err := t.build(ctx, c, src)
+	var prop propagation.TextMapPropagator
+	if file != nil {
+		prop, err = t.buildFromFile(ctx, c, file)
+	} else {
+		t.res, t.warnings = buildResource(ctx, c)
+		prop, err = t.build(ctx, c, src)
+	}
 	if err != nil {
 		return nil, err
 	}

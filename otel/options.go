@@ -12,6 +12,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
@@ -60,6 +61,9 @@ type config struct {
 	logOutput    zapcore.WriteSyncer
 
 	shutdownTimeout time.Duration
+
+	file      fileSource           // WithConfigFile, WithConfigYAML (configfile.go)
+	logsExtra []logprovider.Option // the configuration file's log provider settings
 }
 
 func newConfig(opts []Option) config {
