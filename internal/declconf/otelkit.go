@@ -61,8 +61,9 @@ func (b *builder) otelkit() {
 	}
 	var s otelkitSection
 	if err := e.value.Decode(&s); err != nil {
-		n, _, at := locate(e.value, otelkitSectionType, path)
-		b.p.errs = append(b.p.errs, b.p.errorAt(n, at, cleanMessage(err), "log (format, level, profile, buffer) and runtime_metrics"))
+		for _, f := range locate(e.value, otelkitSectionType, path) {
+			b.p.errs = append(b.p.errs, b.p.errorAt(f.node, f.path, cleanMessage(err), "log (format, level, profile, buffer) and runtime_metrics"))
+		}
 		return
 	}
 	b.f.RuntimeMetrics = s.RuntimeMetrics

@@ -69,7 +69,7 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*File,
 	if err != nil {
 		return nil, err
 	}
-	p.substituteTree(root)
+	p.substituteTree(root, "")
 	p.walk(root, rootType, "")
 	p.checkFormat(root)
 	if len(p.errs) > 0 {
@@ -77,15 +77,10 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*File,
 	}
 	var cfg otelconf.OpenTelemetryConfiguration
 	if err := root.Decode(&cfg); err != nil {
-		n, t, path := locate(root, rootType, "")
-		if e := n.Decode(reflectNew(t)); e != nil {
-			err = e
+		p.decodeErrors(root)
+		if len(p.errs) == 0 { // not expected: every failure is located
+			p.errs = append(p.errs, &env.Error{File: name, Err: errors.New(cleanMessage(err))})
 		}
-		line := n.Line
-		if e, ok := p.index[path]; ok {
-			line = e.line()
-		}
-		p.errs = append(p.errs, &env.Error{File: name, Line: line, Key: path, Err: errors.New(cleanMessage(err))})
 		return nil, p.joined()
 	}
 	f := p.translate(&cfg)
@@ -174,6 +169,10 @@ func scrub(s string, secrets []string) string {
 
 // warn notes something the file asks for that otelkit does not do.
 func (p *parser) warn(path string, line int, what string) {
+	if line == 0 {
+		p.warnings = append(p.warnings, fmt.Sprintf("%s: %s (%s)", path, what, p.name))
+		return
+	}
 	p.warnings = append(p.warnings, fmt.Sprintf("%s: %s (%s line %d)", path, what, p.name, line))
 }
 

@@ -11,15 +11,19 @@ import (
 // n (mapping keys are left alone, as the specification says). A plain
 // scalar whose text changed loses its tag, so that YAML types it again
 // from the substituted text; a quoted one stays a string.
-func (p *parser) substituteTree(n *yaml.Node) {
+func (p *parser) substituteTree(n *yaml.Node, path string) {
 	switch n.Kind {
-	case yaml.DocumentNode, yaml.SequenceNode:
+	case yaml.DocumentNode:
 		for _, c := range n.Content {
-			p.substituteTree(c)
+			p.substituteTree(c, path)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p.substituteTree(c, fmt.Sprintf("%s[%d]", path, i))
 		}
 	case yaml.MappingNode:
-		for i := 1; i < len(n.Content); i += 2 {
-			p.substituteTree(n.Content[i])
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p.substituteTree(n.Content[i+1], joinPath(path, n.Content[i].Value))
 		}
 	case yaml.ScalarNode:
 		if !strings.Contains(n.Value, "$") {
@@ -27,7 +31,7 @@ func (p *parser) substituteTree(n *yaml.Node) {
 		}
 		v, err := substitute(n.Value, p.lookup)
 		if err != nil {
-			p.errs = append(p.errs, p.errorAt(n, "", err.Error(), substAllowed))
+			p.errs = append(p.errs, p.errorAt(n, path, err.Error(), substAllowed))
 			return
 		}
 		if v != n.Value && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {

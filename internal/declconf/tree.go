@@ -142,11 +142,18 @@ func joinPath(path, key string) string {
 	return path + "." + key
 }
 
+// failure is a node that does not decode into its type.
+type failure struct {
+	node *yaml.Node
+	t    reflect.Type
+	path string
+}
+
 // locate finds where a failed decode of n into t comes from: the deepest
-// node that fails to decode on its own into its type. Each otelconf type
-// validates its own level in UnmarshalYAML, so that node is the setting
-// that is wrong.
-func locate(n *yaml.Node, t reflect.Type, path string) (*yaml.Node, reflect.Type, string) {
+// nodes that fail to decode on their own into their types, all of them.
+// Each otelconf type validates its own level in UnmarshalYAML, so those
+// nodes are the settings that are wrong.
+func locate(n *yaml.Node, t reflect.Type, path string) []failure {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
@@ -154,21 +161,46 @@ func locate(n *yaml.Node, t reflect.Type, path string) (*yaml.Node, reflect.Type
 	for st.Kind() == reflect.Pointer {
 		st = st.Elem()
 	}
+	var out []failure
 	switch {
 	case st.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if f, ok := fieldByTag(st, n.Content[i].Value); ok && fails(n.Content[i+1], f.Type) {
-				return locate(n.Content[i+1], f.Type, joinPath(path, n.Content[i].Value))
+				out = append(out, locate(n.Content[i+1], f.Type, joinPath(path, n.Content[i].Value))...)
 			}
 		}
 	case st.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
 		for i, c := range n.Content {
 			if fails(c, st.Elem()) {
-				return locate(c, st.Elem(), fmt.Sprintf("%s[%d]", path, i))
+				out = append(out, locate(c, st.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
 			}
 		}
 	}
-	return n, t, path
+	if len(out) == 0 {
+		out = []failure{{n, t, path}}
+	}
+	return out
+}
+
+var fieldErrRE = regexp.MustCompile(`field (\w+)[: ]`)
+
+// decodeErrors reports each failure with its own error and its line;
+// otelconf's "field x: ..." names a key of the failing mapping, which is
+// then the place reported.
+func (p *parser) decodeErrors(root *yaml.Node) {
+	for _, f := range locate(root, rootType, "") {
+		err := f.node.Decode(reflectNew(f.t))
+		if err == nil {
+			continue
+		}
+		msg, path := cleanMessage(err), f.path
+		if m := fieldErrRE.FindStringSubmatch(msg); m != nil {
+			if _, ok := p.index[joinPath(path, m[1])]; ok {
+				path = joinPath(path, m[1])
+			}
+		}
+		p.errs = append(p.errs, p.errorAt(f.node, path, msg, ""))
+	}
 }
 
 func fails(n *yaml.Node, t reflect.Type) bool {

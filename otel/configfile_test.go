@@ -1,0 +1,213 @@
+package otel
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+)
+
+// fileYAML is a valid file with every provider exporting nowhere, to be
+// extended by a test.
+const fileYAML = `file_format: "1.0"
+resource:
+  attributes:
+    - name: service.name
+      value: from-file
+propagator:
+  composite_list: tracecontext
+`
+
+// initFile runs Init with content as the configuration file (and opts),
+// without globals, and shuts it down when the test ends.
+func initFile(t *testing.T, content string, opts ...Option) (*Telemetry, *lineBuffer) {
+	t.Helper()
+	out := &lineBuffer{}
+	opts = append([]Option{WithConfigYAML([]byte(content)), WithoutGlobals(), WithLogOutput(out),
+		WithLogFormat("json")}, opts...)
+	tel, err := Init(context.Background(), opts...)
+	if err != nil {
+		t.Fatalf("Init: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = tel.Shutdown(ctx)
+	})
+	return tel, out
+}
+
+// TestConfigFileBadFiles: every bad file fails Init, never a partial
+// setup, with ConfigErrors that name the file, the line, the key and what
+// is wrong, and never show a header value.
+func TestConfigFileBadFiles(t *testing.T) {
+	clearEnv(t)
+	const secret = "sk-VENDOR-SECRET-0042"
+	t.Setenv("VENDOR_KEY", secret)
+	batch := func(lines string) string {
+		return "file_format: \"1.0\"\ntracer_provider:\n  processors:\n    - batch:\n" + lines
+	}
+	http := func(lines string) string {
+		return batch("        exporter:\n          otlp_http:\n" + lines)
+	}
+	for _, tc := range []struct {
+		name, file string
+		line       int
+		key, want  string
+	}{
+		{"yaml syntax", "file_format: \"1.0\"\ntracer_provider:\n  processors: [\n", 3, "", "did not find expected"},
+		{"no mapping", "- a\n- b\n", 1, "", "holds no mapping"},
+		{"missing file_format", "tracer_provider:\n  processors: []\n", 1, "file_format", "missing"},
+		{"unsupported file_format", "file_format: \"0.3\"\n", 1, "file_format", `"1.0"`},
+		{"unknown top-level key", "file_format: \"1.0\"\ntracer_provder: {}\n", 2, "tracer_provder", "unknown key"},
+		{"unknown nested key", http("            endpiont: http://c:4318\n"), 7, "otlp_http.endpiont", "endpoint"},
+		{"queue size 0", batch("        max_queue_size: 0\n        exporter: {console: }\n"), 5, "batch.max_queue_size", "must be > 0"},
+		{"wrong type", "file_format: \"1.0\"\nmeter_provider:\n  readers:\n    - periodic:\n        interval: often\n        exporter: {console: }\n", 5, "periodic.interval", "often"},
+		{"endpoint scheme", http("            endpoint: ftp://c:4318/v1/traces\n"), 7, "otlp_http.endpoint", "scheme"},
+		{"schedule delay 0", batch("        schedule_delay: 0\n        exporter: {console: }\n"), 5, "batch.schedule_delay", ">= 1"},
+		{"compression", http("            endpoint: http://c:4318\n            compression: zstd\n"), 8, "otlp_http.compression", "gzip"},
+		{"timeout 0", http("            endpoint: http://c:4318\n            timeout: 0\n"), 8, "otlp_http.timeout", "no limit"},
+		{"header name", http("            endpoint: http://c:4318\n            headers:\n              - name: \"api key\"\n                value: ${VENDOR_KEY}\n"), 9, "headers[0]", "HTTP token"},
+		{"headers_list", http("            endpoint: http://c:4318\n            headers_list: \"api-key${VENDOR_KEY}\"\n"), 8, "headers_list", "no '='"},
+		{"no exporter", batch("        exporter: {}\n"), 5, "batch.exporter", "no exporter"},
+		{"two processors", "file_format: \"1.0\"\nlogger_provider:\n  processors:\n    - batch: {exporter: {console: }}\n    - simple: {exporter: {console: }}\n", 5, "processors[1]", "one batch processor"},
+		{"sampler ratio", "file_format: \"1.0\"\ntracer_provider:\n  sampler:\n    trace_id_ratio_based:\n      ratio: ${RATIO:-1.5}\n", 5, "ratio", "from 0 to 1"},
+		{"propagator", "file_format: \"1.0\"\npropagator:\n  composite_list: tracecontext,bogus\n", 2, "propagator", "bogus"},
+		{"substitution", "file_format: \"1.0\"\nresource:\n  attributes:\n    - name: a\n      value: ${NOT CLOSED\n", 5, "value", "no closing"},
+		{"attribute type", "file_format: \"1.0\"\nresource:\n  attributes:\n    - name: n\n      value: abc\n      type: int\n", 4, "resource.attributes[0]", "not of type int"},
+		{"metrics http/json", "file_format: \"1.0\"\nmeter_provider:\n  readers:\n    - periodic:\n        exporter:\n          otlp_http:\n            endpoint: http://c:4318\n            encoding: json\n", 8, "otlp_http.encoding", "http/json"},
+		{"two temporalities", "file_format: \"1.0\"\nmeter_provider:\n  readers:\n    - periodic:\n        exporter:\n          console:\n            temporality_preference: delta\n    - periodic:\n        exporter:\n          otlp_http:\n            endpoint: http://c:4318\n            temporality_preference: cumulative\n", 12, "temporality_preference", "one value for all metric readers"},
+		{"pull without prometheus", "file_format: \"1.0\"\nmeter_provider:\n  readers:\n    - pull:\n        exporter: {}\n", 5, "pull.exporter", "prometheus/development"},
+		{"otelkit log level", "file_format: \"1.0\"\ndistribution:\n  otelkit:\n    log:\n      level: loud\n", 5, "distribution.otelkit.log.level", "loud"},
+		{"otelkit unknown key", "file_format: \"1.0\"\ndistribution:\n  otelkit:\n    log:\n      levle: debug\n", 5, "distribution.otelkit.log.levle", "unknown key"},
+		{"otelkit buffer slow", "file_format: \"1.0\"\ndistribution:\n  otelkit:\n    log:\n      buffer:\n        slow: fast\n", 6, "buffer.slow", "positive Go duration"},
+		{"invalid UTF-8", "file_format: \"1.0\"\nresource:\n  attributes:\n    - name: a\n      value: \"\xff\"\n", 5, "", "UTF-8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tel, err := Init(context.Background(), WithConfigYAML([]byte(tc.file)), WithoutGlobals(), WithLogOutput(&lineBuffer{}))
+			if err == nil {
+				_ = tel.Shutdown(context.Background())
+				t.Fatal("Init accepted the file")
+			}
+			if tel != nil {
+				t.Error("Init returned a Telemetry with its error")
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Fatalf("the error shows the header value: %v", err)
+			}
+			ce := findConfigError(err, func(ce *ConfigError) bool { return ce.File == "WithConfigYAML" })
+			if ce == nil {
+				t.Fatalf("no ConfigError naming the file in %v", err)
+			}
+			if ce.Line != tc.line || !strings.Contains(ce.Key, tc.key) {
+				t.Errorf("error at line %d, key %q; want line %d, key containing %q: %v", ce.Line, ce.Key, tc.line, tc.key, err)
+			}
+			if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "WithConfigYAML line ") ||
+				!strings.HasPrefix(err.Error(), "otelkit: invalid ") {
+				t.Errorf("error %q lacks %q or the file and line", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestConfigFileReportsEveryError: all the errors of a file at once, each
+// with its line.
+func TestConfigFileReportsEveryError(t *testing.T) {
+	clearEnv(t)
+	file := "file_format: \"1.0\"\ntracer_provider:\n  processors:\n    - batch:\n        max_queue_size: 0\n        exporter: {console: }\n" +
+		"meter_provider:\n  readers:\n    - periodic:\n        interval: often\n        exporter: {console: }\n"
+	_, err := Init(context.Background(), WithConfigYAML([]byte(file)), WithoutGlobals())
+	var lines []int
+	for _, ce := range configErrors(err) {
+		lines = append(lines, ce.Line)
+	}
+	if len(lines) != 2 || lines[0] != 5 || lines[1] != 10 {
+		t.Fatalf("errors at lines %v, want 5 and 10: %v", lines, err)
+	}
+}
+
+// TestConfigFileNoPartialSetup: a bad file leaves the globals as they were,
+// and the next Init is not refused.
+func TestConfigFileNoPartialSetup(t *testing.T) {
+	clearEnv(t)
+	tp, mp, prop := otel.GetTracerProvider(), otel.GetMeterProvider(), otel.GetTextMapPropagator()
+	// Valid up to the logger provider: the traces and metrics were built.
+	bad := fileYAML + "tracer_provider:\n  processors:\n    - batch: {exporter: {console: }}\n" +
+		"logger_provider:\n  processors:\n    - batch:\n        exporter:\n          otlp_http:\n            endpoint: ftp://x\n"
+	if _, err := Init(context.Background(), WithConfigYAML([]byte(bad)), WithLogOutput(&lineBuffer{})); err == nil {
+		t.Fatal("Init accepted the file")
+	}
+	if otel.GetTracerProvider() != tp || otel.GetMeterProvider() != mp || otel.GetTextMapPropagator() != prop {
+		t.Error("a failed Init changed the globals")
+	}
+	tel, err := Init(context.Background(), WithConfigYAML([]byte(fileYAML)), WithLogOutput(&lineBuffer{}))
+	if err != nil {
+		t.Fatalf("Init after a failed one: %v", err)
+	}
+	_ = tel.Shutdown(context.Background())
+}
+
+// TestConfigFileSources: OTEL_CONFIG_FILE, WithConfigFile winning over
+// it, a missing file, and the variable's former name.
+func TestConfigFileSources(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	good, other := filepath.Join(dir, "good.yaml"), filepath.Join(dir, "other.yaml")
+	if err := os.WriteFile(good, []byte(fileYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other, []byte(strings.Replace(fileYAML, "from-file", "from-option", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvConfigFile, good)
+	tel, _ := initFile(t, fileYAML)
+	if h := tel.Health(); h.ConfigFile != "WithConfigYAML" {
+		t.Errorf("config_file = %q, want WithConfigYAML (the option wins)", h.ConfigFile)
+	}
+	out := &lineBuffer{}
+	tel, err := Init(context.Background(), WithoutGlobals(), WithLogOutput(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := tel.Health(); h.ConfigFile != good || h.Service != "from-file" {
+		t.Errorf("config_file %q, service %q; want %s, from-file", h.ConfigFile, h.Service, good)
+	}
+	_ = tel.Shutdown(context.Background())
+	tel, err = Init(context.Background(), WithConfigFile(other), WithoutGlobals(), WithLogOutput(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := tel.Health(); h.Service != "from-option" {
+		t.Errorf("service %q: WithConfigFile does not win over %s", h.Service, EnvConfigFile)
+	}
+	_ = tel.Shutdown(context.Background())
+
+	for _, tc := range []struct {
+		env, path, name string
+	}{{EnvConfigFile, filepath.Join(dir, "missing.yaml"), EnvConfigFile}, {EnvConfigFile, dir, EnvConfigFile}} {
+		t.Setenv(tc.env, tc.path)
+		_, err := Init(context.Background(), WithoutGlobals())
+		if ce := findConfigError(err, func(ce *ConfigError) bool { return ce.Var == tc.name }); ce == nil || ce.Value != tc.path {
+			t.Errorf("%s=%s: error %v, want a ConfigError naming it", tc.env, tc.path, err)
+		}
+	}
+	t.Setenv(EnvConfigFile, "")
+	t.Setenv("OTEL_EXPERIMENTAL_CONFIG_FILE", good)
+	if _, err := Init(context.Background(), WithoutGlobals()); err == nil || !strings.Contains(err.Error(), EnvConfigFile) {
+		t.Errorf("OTEL_EXPERIMENTAL_CONFIG_FILE: error %v, want one pointing at %s", err, EnvConfigFile)
+	}
+	_, err = Init(context.Background(), WithConfigFile(filepath.Join(dir, "missing.yaml")), WithoutGlobals())
+	if ce := findConfigError(err, func(ce *ConfigError) bool { return ce.Option == "WithConfigFile" }); ce == nil {
+		t.Errorf("WithConfigFile(missing): error %v, want a ConfigError naming the option", err)
+	}
+}
+
+func errorsAsConfig(err error) bool {
+	var ce *ConfigError
+	return errors.As(err, &ce)
+}
