@@ -172,10 +172,17 @@ func fileResource(ctx context.Context, c config, f *declconf.File) (*resource.Re
 }
 
 // ignoredWhileFile tells the OTEL_* variables a file makes otelkit ignore:
-// all but the file's own name (OTELKIT_* ones still count).
+// all but the file's own name (OTELKIT_* ones still count) and the two
+// the Go SDK reads itself whatever otelkit does (sdkResourceVars).
 func ignoredWhileFile(name string) bool {
-	return strings.HasPrefix(name, "OTEL_") && name != EnvConfigFile
+	return strings.HasPrefix(name, "OTEL_") && name != EnvConfigFile && !slices.Contains(sdkResourceVars, name)
 }
+
+// sdkResourceVars are read by the Go SDK's providers themselves: their
+// WithResource merges resource.Environment() under the resource it is
+// given. The file's attributes win on every key the file sets; a key only
+// the variable sets still reaches the resource, so otelkit says so.
+var sdkResourceVars = []string{"OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME"}
 
 // fileWarnings are the otelkit_config_warning lines of a file: what it
 // asks for that otelkit does not do, the OTEL_* variables set in the
@@ -194,6 +201,10 @@ func fileWarnings(f *declconf.File) []configWarning {
 		}
 		if ignoredWhileFile(name) {
 			ignored = append(ignored, name)
+		}
+		if slices.Contains(sdkResourceVars, name) {
+			out = append(out, configWarning{variable: name, detail: name + " is set while a configuration file is in use: " +
+				"the Go SDK adds to the resource the keys of it that the file does not set (the file wins on the others); unset it"})
 		}
 		if f.SetsOtelkit(name) {
 			l, _ := f.Where(name)

@@ -2,14 +2,23 @@ package otel
 
 import (
 	"context"
-	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"go.uber.org/zap/zapcore"
+	"google.golang.org/protobuf/proto"
 )
 
 // fileYAML is a valid file with every provider exporting nowhere, to be
@@ -207,7 +216,219 @@ func TestConfigFileSources(t *testing.T) {
 	}
 }
 
-func errorsAsConfig(err error) bool {
-	var ce *ConfigError
-	return errors.As(err, &ce)
+// otlpRequest is one export an httptest OTLP/HTTP receiver got.
+type otlpRequest struct {
+	path     string
+	header   http.Header
+	body     []byte
+	encoding string
+}
+
+// otlpReceiver answers every OTLP/HTTP export with success and keeps it.
+func otlpReceiver(t *testing.T) (*httptest.Server, func() []otlpRequest) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []otlpRequest
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, otlpRequest{r.URL.Path, r.Header.Clone(), body, r.Header.Get("Content-Encoding")})
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []otlpRequest { mu.Lock(); defer mu.Unlock(); return slices.Clone(got) }
+}
+
+// exportingFile is a file whose three providers export to endpoint over
+// OTLP/HTTP with the header api-key from ${KEY}.
+func exportingFile(endpoint string) string {
+	exp := func(sig string) string {
+		return "          otlp_http:\n            endpoint: " + endpoint + "/v1/" + sig + "\n" +
+			"            headers:\n              - name: api-key\n                value: ${KEY}\n"
+	}
+	return `file_format: "1.0"
+resource:
+  attributes:
+    - name: service.name
+      value: ${SVC:-from-file}
+propagator:
+  composite_list: tracecontext
+tracer_provider:
+  processors:
+    - batch:
+        exporter:
+` + exp("traces") + `meter_provider:
+  readers:
+    - periodic:
+        interval: 60000
+        exporter:
+` + exp("metrics") + `logger_provider:
+  processors:
+    - batch:
+        exporter:
+` + exp("logs") + `distribution:
+  otelkit:
+    runtime_metrics: false
+`
+}
+
+// TestConfigFileIgnoresOTELVariables: while a file is in use, conflicting
+// OTEL_* variables change nothing (invalid ones do not even fail Init),
+// the file's ${VAR} references are read, and a warning names the ignored
+// variables, never their values.
+func TestConfigFileIgnoresOTELVariables(t *testing.T) {
+	clearEnv(t)
+	srv, received := otlpReceiver(t)
+	const key, leaked = "sk-FILE-KEY-77", "sk-ENV-HEADER-LEAK"
+	t.Setenv("KEY", key)
+	for k, v := range map[string]string{
+		"OTEL_SDK_DISABLED": "true", "OTEL_SERVICE_NAME": "from-env", "OTEL_RESOURCE_ATTRIBUTES": "service.name=from-env-attrs",
+		"OTEL_PROPAGATORS": "b3", "OTEL_TRACES_EXPORTER": "console", "OTEL_METRICS_EXPORTER": "none",
+		"OTEL_LOGS_EXPORTER": "none", "OTEL_TRACES_SAMPLER": "always_off", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:1/v1/traces",
+		"OTEL_EXPORTER_OTLP_HEADERS": "x-env=" + leaked, "OTEL_EXPORTER_OTLP_COMPRESSION": "gzip",
+		"OTEL_EXPORTER_OTLP_CERTIFICATE": "/nonexistent.pem", "OTEL_BSP_MAX_QUEUE_SIZE": "bogus",
+		"OTEL_METRIC_EXPORT_INTERVAL": "bogus", "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
+	} {
+		t.Setenv(k, v)
+	}
+	out := &lineBuffer{}
+	tel, err := Init(context.Background(), WithConfigYAML([]byte(exportingFile(srv.URL))), WithLogOutput(out), WithLogFormat("json"))
+	if err != nil {
+		t.Fatalf("Init read an OTEL_* variable: %v", err)
+	}
+	defer func() { _ = tel.Shutdown(context.Background()) }()
+	if f := otel.GetTextMapPropagator().Fields(); !slices.Contains(f, "traceparent") || slices.Contains(f, "x-b3-traceid") || slices.Contains(f, "b3") {
+		t.Errorf("global propagator fields %v: want the file's tracecontext, not OTEL_PROPAGATORS' b3", f)
+	}
+	_, span := tel.TracerProvider().Tracer("t").Start(context.Background(), "from_file")
+	span.End()
+	tel.Logger().Info("file_line")
+	counter, _ := tel.MeterProvider().Meter("t").Int64Counter("file.count")
+	counter.Add(context.Background(), 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tel.ForceFlush(ctx); err != nil {
+		t.Fatalf("ForceFlush: %v", err)
+	}
+	paths := map[string]bool{}
+	for _, r := range received() {
+		paths[r.path] = true
+		if r.header.Get("api-key") != key || r.header.Get("x-env") != "" || r.encoding == "gzip" {
+			t.Errorf("%s: api-key %q, x-env %q, encoding %q: want the file's header only, uncompressed",
+				r.path, r.header.Get("api-key"), r.header.Get("x-env"), r.encoding)
+		}
+		if r.path != "/v1/traces" {
+			continue
+		}
+		var req coltracepb.ExportTraceServiceRequest
+		if err := proto.Unmarshal(r.body, &req); err != nil {
+			t.Fatal(err)
+		}
+		res := map[string]string{}
+		for _, kv := range req.ResourceSpans[0].Resource.Attributes {
+			res[kv.Key] = kv.Value.GetStringValue()
+		}
+		if res["service.name"] != "from-file" {
+			t.Errorf("resource %v: want service.name from the file", res)
+		}
+	}
+	if !paths["/v1/traces"] || !paths["/v1/metrics"] || !paths["/v1/logs"] {
+		t.Errorf("exports received at %v, want traces, metrics and logs (sampler and exporters from the file)", paths)
+	}
+	warned := false
+	for _, l := range out.lines(t) {
+		d, _ := l["detail"].(string)
+		if l["msg"] == "otelkit_config_warning" && strings.Contains(d, "OTEL_EXPORTER_OTLP_HEADERS") && strings.Contains(d, "OTEL_SDK_DISABLED") {
+			warned = true
+		}
+	}
+	if !strings.Contains(out.String(), "OTEL_RESOURCE_ATTRIBUTES is set while a configuration file is in use") {
+		t.Error("no warning that the SDK still merges OTEL_RESOURCE_ATTRIBUTES")
+	}
+	if !warned || strings.Contains(out.String(), leaked) || strings.Contains(out.String(), key) {
+		t.Errorf("want one warning naming the ignored variables and no value:\n%s", out.String())
+	}
+}
+
+// TestConfigFileOtelkitSettingsOrder: for otelkit's own settings an option
+// wins over the file, which wins over the OTELKIT_* variable, which wins
+// over the default; the file's winning over a variable is warned about.
+func TestConfigFileOtelkitSettingsOrder(t *testing.T) {
+	const withLevel = fileYAML + "distribution:\n  otelkit:\n    log:\n      level: warn\n"
+	for _, tc := range []struct {
+		name, file, env string
+		opts            []Option
+		level, source   string
+		warned          bool
+	}{
+		{"default", fileYAML, "", nil, "info", "default", false},
+		{"variable", fileYAML, "error", nil, "error", "env:OTELKIT_LOG_LEVEL", false},
+		{"file over variable", withLevel, "error", nil, "warn", "file:WithConfigYAML:11", true},
+		{"file", withLevel, "", nil, "warn", "file:WithConfigYAML:11", false},
+		{"option over file", withLevel, "error", []Option{WithLogLevel(zapcore.DebugLevel)}, "debug", "option", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			t.Setenv("OTELKIT_LOG_LEVEL", tc.env)
+			tel, out := initFile(t, tc.file, tc.opts...)
+			h := tel.Health()
+			if h.LogLevel != tc.level || h.LogLevelSrc != tc.source {
+				t.Errorf("level %s from %s, want %s from %s", h.LogLevel, h.LogLevelSrc, tc.level, tc.source)
+			}
+			tel.Logger().Error("flush") // the warnings are written at Init
+			if got := strings.Contains(out.String(), "OTELKIT_LOG_LEVEL is ignored"); got != tc.warned {
+				t.Errorf("warning that the file overrides OTELKIT_LOG_LEVEL: %v, want %v\n%s", got, tc.warned, out.String())
+			}
+		})
+	}
+	t.Run("format", func(t *testing.T) {
+		clearEnv(t)
+		t.Setenv("OTELKIT_LOG_FORMAT", "json")
+		out := &lineBuffer{}
+		file := fileYAML + "distribution:\n  otelkit:\n    log:\n      format: console\n"
+		tel, err := Init(context.Background(), WithConfigYAML([]byte(file)), WithoutGlobals(), WithLogOutput(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tel.Logger().Info("console_line")
+		_ = tel.Shutdown(context.Background())
+		if s := out.String(); strings.HasPrefix(s, "{") || !strings.Contains(s, "console_line") {
+			t.Errorf("want a console line (the file wins over OTELKIT_LOG_FORMAT), got %q", s)
+		}
+	})
+}
+
+// TestConfigFileRuntimeMetrics: runtime metrics are on unless the file
+// (or WithoutRuntimeMetrics) turns them off.
+func TestConfigFileRuntimeMetrics(t *testing.T) {
+	for _, tc := range []struct {
+		name, file string
+		opts       []Option
+		want       bool
+	}{
+		{"default", fileYAML, nil, true},
+		{"file off", fileYAML + "distribution:\n  otelkit:\n    runtime_metrics: false\n", nil, false},
+		{"option off", fileYAML + "distribution:\n  otelkit:\n    runtime_metrics: true\n", []Option{WithoutRuntimeMetrics()}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			reader := sdkmetric.NewManualReader()
+			initFile(t, tc.file, append(tc.opts, WithMetricReader(reader))...)
+			var rm metricdata.ResourceMetrics
+			if err := reader.Collect(context.Background(), &rm); err != nil {
+				t.Fatal(err)
+			}
+			got := false
+			for _, sm := range rm.ScopeMetrics {
+				for _, m := range sm.Metrics {
+					got = got || strings.HasPrefix(m.Name, "go.")
+				}
+			}
+			if got != tc.want {
+				t.Errorf("runtime metrics collected: %v, want %v", got, tc.want)
+			}
+		})
+	}
 }
