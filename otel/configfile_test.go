@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -430,5 +431,74 @@ func TestConfigFileRuntimeMetrics(t *testing.T) {
 				t.Errorf("runtime metrics collected: %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestDefaultConfigFileIsTheDefaultSetup: examples/config/default.yaml
+// gives the exporter configuration Init gives with no variable set, value
+// for value; only the sources differ.
+func TestDefaultConfigFileIsTheDefaultSetup(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_SERVICE_NAME", "checkout")
+	health := func(opts ...Option) Health {
+		tel, err := Init(context.Background(), append(opts, WithoutGlobals(), WithLogOutput(&lineBuffer{}))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := tel.Health()
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_ = tel.Shutdown(ctx) // nothing listens on localhost:4318
+		return h
+	}
+	fromEnv := health()
+	fromFile := health(WithConfigFile(filepath.Join("..", "examples", "config", "default.yaml")))
+	if fromFile.Service != fromEnv.Service || fromFile.LogLevel != fromEnv.LogLevel {
+		t.Errorf("service %q level %q, want %q %q", fromFile.Service, fromFile.LogLevel, fromEnv.Service, fromEnv.LogLevel)
+	}
+	for sig, want := range fromEnv.Config {
+		got := fromFile.Config[sig]
+		for k, src := range got.Sources {
+			if !strings.HasPrefix(src, "file:") && src != "default" {
+				t.Errorf("%s %s from %s, want the file or the default", sig, k, src)
+			}
+		}
+		got.Sources, want.Sources = nil, nil
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s from the file:\n%+v\nwithout it:\n%+v", sig, got, want)
+		}
+	}
+}
+
+// TestConfigFileHeaderValuesMasked: a header value from the file (through
+// ${VAR}) appears nowhere: not in HealthHandler (only its name), not in the
+// errors of a collector that quotes it back, not in any log line.
+func TestConfigFileHeaderValuesMasked(t *testing.T) {
+	clearEnv(t)
+	const key = "sk-QUOTED-BACK-9931"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "invalid api-key: "+r.Header.Get("api-key"), http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	t.Setenv("KEY", key)
+	tel, out := initFile(t, exportingFile(srv.URL))
+	_, span := tel.TracerProvider().Tracer("t").Start(context.Background(), "s")
+	span.End()
+	tel.Logger().Info("line")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ferr := tel.ForceFlush(ctx)
+	if ferr == nil || strings.Contains(ferr.Error(), key) {
+		t.Errorf("ForceFlush error %v: want an error without the key", ferr)
+	}
+	h, body := getHealth(t, tel)
+	if strings.Contains(body, key) || strings.Contains(out.String(), key) {
+		t.Errorf("the key shows:\nhealth %s\nlog %s", body, out.String())
+	}
+	if names := h.Config["traces"].HeaderNames; len(names) != 1 || names[0] != "api-key" {
+		t.Errorf("header names %v, want [api-key]", names)
+	}
+	if le := h.Export["traces"].LastError; !strings.Contains(le, "invalid api-key: REDACTED") {
+		t.Errorf("last_error %q: want the collector's answer with the key masked", le)
 	}
 }
