@@ -157,8 +157,22 @@ func (p *parser) joined() error {
 	return errors.Join(p.errs...)
 }
 
-// scrub replaces every secret in s.
+// yamlQuotedRE matches a value as yaml quotes it in an error, shortened
+// to a prefix and "..." when long.
+var yamlQuotedRE = regexp.MustCompile("`[^`]*`")
+
+// scrub replaces every secret in s, and every value yaml quotes that is a
+// secret or the beginning of one.
 func scrub(s string, secrets []string) string {
+	s = yamlQuotedRE.ReplaceAllStringFunc(s, func(q string) string {
+		v := strings.TrimSuffix(q[1:len(q)-1], "...")
+		for _, secret := range secrets {
+			if v != "" && strings.HasPrefix(secret, v) {
+				return "`REDACTED`"
+			}
+		}
+		return q
+	})
 	for _, v := range secrets {
 		if len(v) >= 4 {
 			s = strings.ReplaceAll(s, v, "REDACTED")
