@@ -75,7 +75,10 @@ type ConfigError = env.Error
 // zap logger that share one resource, configured by opts, then the OTEL_*
 // and OTELKIT_* environment, then defaults (see the README for the table).
 // Unless WithoutGlobals is given it installs them as the OpenTelemetry and
-// zap globals; Shutdown puts the previous ones back.
+// zap globals; Shutdown puts the previous ones back. With a declarative
+// configuration file (OTEL_CONFIG_FILE, WithConfigFile, WithConfigYAML)
+// the file takes the place of the OTEL_* variables (see the package
+// documentation, "Configuration file").
 //
 // Init never blocks on reaching a collector. Every invalid setting is a
 // ConfigError naming the variable or option, its value and what is
