@@ -26,6 +26,7 @@ type healthState struct {
 	started               time.Time
 	selfObs               *sdkmetric.ManualReader // OTEL_GO_X_OBSERVABILITY=true
 	drops                 *dropLog                // the telemetry_dropped line
+	configFile            string                  // the declarative configuration file in use, if any
 }
 
 // dropLogInterval is the least time between two telemetry_dropped lines.
@@ -52,8 +53,9 @@ type SignalConfig struct {
 	Timeout     string   `json:"timeout,omitempty"`
 	Compression string   `json:"compression,omitempty"`
 	Temporality string   `json:"temporality,omitempty"`
-	// Sources says where each value came from: "option", "env:<NAME>" or
-	// "default".
+	// Sources says where each value came from: "option", "env:<NAME>",
+	// "file:<file>:<line>" (a configuration file; "file:<file>" when the
+	// file decides by leaving a section out) or "default".
 	Sources map[string]string `json:"sources"`
 	// Error is always empty.
 	//
@@ -125,6 +127,10 @@ type Health struct {
 	SDKErrors   int64                   `json:"sdk_errors_total"`
 	LogLevel    string                  `json:"log_level"`
 	LogLevelSrc string                  `json:"log_level_source"`
+	// ConfigFile is the declarative configuration file Init built from
+	// (OTEL_CONFIG_FILE, WithConfigFile; "WithConfigYAML"), empty
+	// without one. Sources then say "file:<name>:<line>".
+	ConfigFile string `json:"config_file,omitempty"`
 	// SelfObservability holds the SDK's otel.sdk.* counters (spans, metric
 	// points and log records exported and failed by the OTLP exporters, by
 	// error.type) when OTEL_GO_X_OBSERVABILITY=true. The batch processors
@@ -168,6 +174,7 @@ func (t *Telemetry) Health() Health {
 	h.Uptime = time.Since(hs.started).Round(time.Second).String()
 	h.TraceContextDropped = w3c.Counts()
 	h.LogLevelSrc = hs.logLevelSource
+	h.ConfigFile = hs.configFile
 	for k, v := range hs.config {
 		h.Config[k] = v.clone() // the caller may change what it gets
 	}

@@ -78,7 +78,10 @@ type ConfigError = env.Error
 // zap logger that share one resource, configured by opts, then the OTEL_*
 // and OTELKIT_* environment, then defaults (see the README for the table).
 // Unless WithoutGlobals is given it installs them as the OpenTelemetry and
-// zap globals; Shutdown puts the previous ones back.
+// zap globals; Shutdown puts the previous ones back. With a declarative
+// configuration file (OTEL_CONFIG_FILE, WithConfigFile, WithConfigYAML)
+// the file takes the place of the OTEL_* variables (see the package
+// documentation, "Configuration file").
 //
 // Init never blocks on reaching a collector. Every invalid setting is a
 // ConfigError naming the variable or option, its value and what is
@@ -100,6 +103,10 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	if c.globals && live.Load() != nil {
 		return nil, ErrAlreadyInitialized
 	}
+	file, err := c.configFile(src) // nil without OTEL_CONFIG_FILE or an option (configfile.go)
+	if err != nil {
+		return nil, err
+	}
 	t := &Telemetry{shutdownTimeout: c.shutdownTimeout, health: newHealthState(time.Now())}
 	c, t.viewer = c.withTraceViewer()
 	if t.shutdownTimeout <= 0 {
@@ -108,7 +115,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	// Exporter errors may quote a header the collector rejected; Init's own
 	// errors never do (otlpconf names items, never keys or values), and
 	// are left as they are, so that errors.As still finds a ConfigError.
-	t.scrub = newScrubber(otlpconf.HeaderValues(src, c.configuredHeaders()...))
+	t.scrub = newScrubber(append(otlpconf.HeaderValues(src, c.configuredHeaders()...), file.Secrets()...))
 	t.health.useScrubber(t.scrub)
 	// What the SDK reports while the resource and the providers are built
 	// is held until the logger exists (startup.go).
@@ -124,8 +131,13 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 			tel = nil
 		}
 	}()
-	t.res, t.warnings = buildResource(ctx, c)
-	prop, err := t.build(ctx, c, src)
+	var prop propagation.TextMapPropagator
+	if file != nil {
+		prop, err = t.buildFromFile(ctx, c, file)
+	} else {
+		t.res, t.warnings = buildResource(ctx, c)
+		prop, err = t.build(ctx, c, src)
+	}
 	if err != nil {
 		return nil, err
 	}

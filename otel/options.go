@@ -12,6 +12,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/traceview"
 	"github.com/otelkit/otelkit/logging"
@@ -62,7 +63,9 @@ type config struct {
 
 	shutdownTimeout time.Duration
 
-	traceViewer *traceview.Config // WithTraceViewer; nil: off (traceviewer.go)
+	traceViewer *traceview.Config    // WithTraceViewer; nil: off (traceviewer.go)
+	file        fileSource           // WithConfigFile, WithConfigYAML (configfile.go)
+	logsExtra   []logprovider.Option // the configuration file's log provider settings
 }
 
 func newConfig(opts []Option) config {

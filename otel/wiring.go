@@ -75,10 +75,11 @@ func (c config) metricsOptions(res *resource.Resource, hs *healthState) []metric
 
 // logsOptions maps Init's options onto logprovider.NewLoggerProvider's.
 func (c config) logsOptions(res *resource.Resource, warn func(error), hs *healthState) []logprovider.Option {
-	opts := []logprovider.Option{logprovider.WithResource(res), logprovider.WithWarningHandler(warn),
+	opts := append([]logprovider.Option{}, c.logsExtra...)
+	opts = append(opts, logprovider.WithResource(res), logprovider.WithWarningHandler(warn),
 		logprovider.WithOTLPOverrides(c.otlpFor(c.logsExporter, "WithLogsExporter")),
 		logprovider.WithExporterWrapper(track(&hs.logs, exportwrap.Logs, recordCount)),
-		logprovider.WithDropHandler(hs.logs.onDrop)}
+		logprovider.WithDropHandler(hs.logs.onDrop))
 	for _, p := range c.logProcessors {
 		opts = append(opts, logprovider.WithProcessor(p))
 	}

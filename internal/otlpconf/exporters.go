@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
@@ -26,6 +27,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
+	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/exportwrap"
 )
 
@@ -43,12 +45,16 @@ type plan struct {
 	tlsConfig    *tls.Config
 	console      io.Writer
 	jsonEncoding bool
+	noEnv        bool // Overrides.NoEnv: the exporter must read nothing from the process environment
 }
 
 func newPlan(o Overrides, r Resolved) *plan {
-	p := &plan{headers: o.Headers, console: o.Console}
+	p := &plan{headers: o.Headers, console: o.Console, noEnv: o.NoEnv}
 	if p.console == nil {
 		p.console = os.Stdout
+	}
+	if o.NoEnv {
+		return p.explicit(r)
 	}
 	endpointOpt := r.Sources[KeyEndpoint] == SourceOption
 	insecureOpt := r.Sources[KeyInsecure] == SourceOption
@@ -81,6 +87,47 @@ func newPlan(o Overrides, r Resolved) *plan {
 	}
 	p.jsonEncoding = r.Protocol == ProtocolHTTPJSON
 	return p
+}
+
+// explicit completes a plan that passes every resolved value to the SDK
+// (Overrides.NoEnv), so that the exporter reads none of its variables.
+func (p *plan) explicit(r Resolved) *plan {
+	if p.headers == nil {
+		p.headers = r.envHeaders
+	}
+	if p.headers == nil {
+		p.headers = map[string]string{} // none, whatever the variables say
+	}
+	if u := r.endpointURL; u != nil {
+		if r.Protocol == ProtocolGRPC {
+			p.grpcEndpoint = u.Host
+			ins := r.Insecure
+			p.grpcInsecure = &ins
+		} else {
+			p.endpointURL = u.String()
+		}
+	}
+	p.timeout, p.httpTimeout = r.Timeout, r.Timeout
+	p.compression = r.Compression
+	// The gRPC exporters take only "gzip" and report any other name as
+	// unknown; "none" is passed only to undo a gzip the process
+	// environment asks for (as in newPlan).
+	if r.Protocol == ProtocolGRPC && r.Compression != "gzip" && !processAsksGzip(r.Signal) {
+		p.compression = ""
+	}
+	if !r.Insecure {
+		p.tlsConfig = r.tlsConfig
+	}
+	p.jsonEncoding = r.Protocol == ProtocolHTTPJSON
+	return p
+}
+
+// processAsksGzip reports whether the process environment asks the SDK
+// exporters of sig for gzip compression.
+func processAsksGzip(sig Signal) bool {
+	generic, per := envNames(sig, "COMPRESSION")
+	_, v, ok := env.FromOS().First(per, generic)
+	return ok && strings.EqualFold(v, "gzip")
 }
 
 // httpClient is the OTLP/HTTP exporters' client (see newHTTPClient): it
@@ -278,25 +325,59 @@ func withTemporality[O any](opts []O, t sdkmetric.TemporalitySelector, option fu
 	return append(opts, option(t))
 }
 
+// withOption adds option(v) unless v is nil.
+func withOption[O, V any](opts []O, v V, option func(V) O) []O {
+	if any(v) == nil {
+		return opts
+	}
+	return append(opts, option(v))
+}
+
+// AggregationSelector returns the selector for a default histogram
+// aggregation as OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION
+// names it: base2 exponential histograms (with the specification's
+// default size and scale) for "base2_exponential_bucket_histogram", the
+// SDK default for anything else.
+func AggregationSelector(name string) sdkmetric.AggregationSelector {
+	if name != "base2_exponential_bucket_histogram" {
+		return sdkmetric.DefaultAggregationSelector
+	}
+	return func(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+		if k == sdkmetric.InstrumentKindHistogram {
+			return sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20}
+		}
+		return sdkmetric.DefaultAggregationSelector(k)
+	}
+}
+
 // MetricExporter builds the push exporter name ("otlp" or "console", one
 // of r.Exporters) with the settings r holds (Resolve for Metrics).
 // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, when set, chooses the
 // temporality; otherwise the SDK default (cumulative) stays.
 func MetricExporter(ctx context.Context, r Resolved, name string) (sdkmetric.Exporter, error) {
 	var temporality sdkmetric.TemporalitySelector
-	if r.Sources[KeyTemporality] != SourceDefault {
+	if r.Sources[KeyTemporality] != SourceDefault || r.plan != nil && r.plan.noEnv {
 		temporality = TemporalitySelector(r.Temporality)
+	}
+	// Only with NoEnv: otherwise the SDK exporter reads
+	// OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION itself.
+	var aggregation sdkmetric.AggregationSelector
+	if r.plan != nil && r.plan.noEnv {
+		aggregation = AggregationSelector(r.histogram)
 	}
 	return build(ctx, r, Metrics, name, builders[sdkmetric.Exporter]{
 		console: func(p *plan) (sdkmetric.Exporter, error) {
 			opts := []stdoutmetric.Option{stdoutmetric.WithWriter(p.console)}
-			return stdoutmetric.New(withTemporality(opts, temporality, stdoutmetric.WithTemporalitySelector)...)
+			opts = withTemporality(opts, temporality, stdoutmetric.WithTemporalitySelector)
+			return stdoutmetric.New(withOption(opts, aggregation, stdoutmetric.WithAggregationSelector)...)
 		},
 		grpc: func(ctx context.Context, p *plan) (sdkmetric.Exporter, error) {
-			return otlpmetricgrpc.New(ctx, withTemporality(metricGRPC.from(p), temporality, otlpmetricgrpc.WithTemporalitySelector)...)
+			opts := withTemporality(metricGRPC.from(p), temporality, otlpmetricgrpc.WithTemporalitySelector)
+			return otlpmetricgrpc.New(ctx, withOption(opts, aggregation, otlpmetricgrpc.WithAggregationSelector)...)
 		},
 		http: func(ctx context.Context, p *plan) (sdkmetric.Exporter, error) {
 			opts := withTemporality(metricHTTP.from(p), temporality, otlpmetrichttp.WithTemporalitySelector)
+			opts = withOption(opts, aggregation, otlpmetrichttp.WithAggregationSelector)
 			exp, err := otlpmetrichttp.New(ctx, opts...)
 			return exportwrap.Metrics(exp, within[*metricdata.ResourceMetrics](p.httpTimeout)), err
 		},

@@ -75,6 +75,13 @@ type Overrides struct {
 	Timeout     time.Duration     // per export; must be > 0 when set
 	Compression string            // "gzip" | "none"
 	Console     io.Writer         // where console exporters write; default os.Stdout
+	// NoEnv makes the exporters read nothing from the process
+	// environment: every resolved value, defaults included, is passed to
+	// the SDK exporter, which otherwise reads what Overrides leave unset
+	// from the OTEL_EXPORTER_OTLP_* variables itself. A declarative
+	// configuration file sets it: the specification ignores those
+	// variables while a file is in use.
+	NoEnv bool
 	// Names are the options that set the fields above, for errors.
 	Names Names
 }
@@ -126,6 +133,7 @@ func (o Overrides) Merge(top Overrides) Overrides {
 	if top.Console != nil {
 		o.Console = top.Console
 	}
+	o.NoEnv = o.NoEnv || top.NoEnv
 	return o
 }
 
@@ -150,9 +158,11 @@ type Resolved struct {
 	Temporality string // metrics: "cumulative" | "delta" | "lowmemory"
 	Sources     map[string]string
 
-	endpointURL    *url.URL    // unmasked effective endpoint (a pointer: %v prints its address)
-	envCompression string      // compression the environment asks for, "" when unset
-	tlsConfig      *tls.Config // from the certificate variables, nil when none
+	endpointURL    *url.URL          // unmasked effective endpoint (a pointer: %v prints its address)
+	envCompression string            // compression the environment asks for, "" when unset
+	envHeaders     map[string]string // the headers the variables set (NoEnv passes them on)
+	histogram      string            // metrics: the default histogram aggregation the variables set, "" when unset
+	tlsConfig      *tls.Config       // from the certificate variables, nil when none
 	// plan is what the exporter constructors pass to the SDK; behind a
 	// pointer, so that printing a Resolved never shows a header value.
 	plan *plan

@@ -467,7 +467,7 @@ func resolveHeaders(src env.Source, sig Signal, o Overrides, r *Resolved) error 
 		errs = append(errs, checkHeadersOption(o)...)
 		r.HeaderNames, r.Sources[KeyHeaders] = validNames(o.Headers), SourceOption
 	case fromEnv:
-		r.HeaderNames, r.Sources[KeyHeaders] = headerNames(h), from
+		r.HeaderNames, r.Sources[KeyHeaders], r.envHeaders = headerNames(h), from, h
 	default:
 		r.Sources[KeyHeaders] = SourceDefault
 	}
@@ -530,10 +530,10 @@ func resolveMetricsEnv(src env.Source, r *Resolved) error {
 		r.Temporality, r.Sources[KeyTemporality] = "cumulative", SourceDefault
 	}
 	const hn = "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION"
-	if _, set, err := src.Enum(hn, "explicit_bucket_histogram", "base2_exponential_bucket_histogram"); err != nil {
+	if h, set, err := src.Enum(hn, "explicit_bucket_histogram", "base2_exponential_bucket_histogram"); err != nil {
 		errs = append(errs, err)
 	} else if set {
-		r.Sources[KeyHistogram] = sourceEnv + hn
+		r.Sources[KeyHistogram], r.histogram = sourceEnv+hn, h
 	} else {
 		r.Sources[KeyHistogram] = SourceDefault
 	}
