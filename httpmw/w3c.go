@@ -19,7 +19,7 @@ func propagatorOf(cfg config) propagation.TextMapPropagator {
 	if cfg.propagators != nil {
 		return w3c.Propagator(cfg.propagators)
 	}
-	return w3c.Propagator(globalPropagator{})
+	return w3c.Global()
 }
 
 // TraceResponseHeader is the W3C Trace Context level 2 response header that

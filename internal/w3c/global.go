@@ -1,0 +1,27 @@
+package w3c
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+)
+
+// Global returns Propagator in front of the OpenTelemetry global
+// propagator, looked up on every call (otel.GetTextMapPropagator): what a
+// transport (httpmw, grpcmw) uses when it is given no propagators, so that
+// one built before otel.Init follows the propagator Init installs.
+func Global() propagation.TextMapPropagator { return propagator{next: global{}} }
+
+// global forwards to the OpenTelemetry global propagator at call time.
+type global struct{}
+
+func (global) Inject(ctx context.Context, carrier propagation.TextMapCarrier) {
+	otel.GetTextMapPropagator().Inject(ctx, carrier)
+}
+
+func (global) Extract(ctx context.Context, carrier propagation.TextMapCarrier) context.Context {
+	return otel.GetTextMapPropagator().Extract(ctx, carrier)
+}
+
+func (global) Fields() []string { return otel.GetTextMapPropagator().Fields() }
