@@ -1,0 +1,25 @@
+package grpcmw
+
+import (
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"google.golang.org/grpc"
+)
+
+// DialOptions returns the options for grpc.NewClient that give every call a
+// client span and the client duration metric (from otelgrpc), inject the
+// trace context and baggage (see WithPropagators), and send the request ID
+// of the call's context (RequestID: the RPC's or HTTP request's being
+// served, or ContextWithRequestID's) as x-request-id metadata, unless the
+// call's outgoing metadata already holds one.
+//
+//	conn, err := grpc.NewClient(target, append(grpcmw.DialOptions(), grpc.WithTransportCredentials(creds))...)
+//
+// Server-side options are ignored.
+func DialOptions(opts ...Option) []grpc.DialOption {
+	cfg := newConfig(opts)
+	return []grpc.DialOption{grpc.WithStatsHandler(otelgrpc.NewClientHandler(
+		otelgrpc.WithTracerProvider(cfg.tracerProvider),
+		otelgrpc.WithMeterProvider(cfg.meterProvider),
+		otelgrpc.WithPropagators(clientPropagator{next: propagatorOf(cfg)}),
+	))}
+}
