@@ -34,7 +34,7 @@ const maxMethodLen = 1024
 type methodSet struct {
 	extra map[string]struct{}
 
-	mu    sync.Mutex                           // serialises writers of found
+	mu    sync.Mutex                          // serialises writers of found
 	found atomic.Pointer[map[string]struct{}] // copy on write; read without lock
 }
 
