@@ -9,7 +9,7 @@ import (
 	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
-var _ zapcore.ObjectMarshaler = (*accessFields)(nil)
+var _ zapcore.ObjectMarshaler = accessFields{}
 
 // accessLine ends the RPC's scope with its access line (see
 // reqscope.Scope.End), unless its method is skipped (WithSkipMethods).
@@ -18,7 +18,7 @@ func (h *serverHandler) accessLine(st *rpcState) {
 		st.scope.End(&h.access, outcomeOf(st.code), nil)
 		return
 	}
-	st.scope.End(&h.access, outcomeOf(st.code), (*accessFields)(st))
+	st.scope.End(&h.access, outcomeOf(st.code), accessFields{st})
 }
 
 // outcomeOf decides the access line's level from the status code, as the
@@ -72,11 +72,15 @@ func codeName(c codes.Code) string {
 }
 
 // accessFields encodes the access line's own fields (the RPC's logger adds
-// the trace fields, request_id and rpc_method).
-type accessFields rpcState
+// the trace fields, request_id and rpc_method). It is a struct around the
+// state rather than a conversion of it: the state is a context.Context,
+// and logging treats a field that is a context as the line's context, not
+// as fields. One pointer, so it is passed as an interface without an
+// allocation.
+type accessFields struct{ st *rpcState }
 
-func (a *accessFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
-	st := (*rpcState)(a)
+func (a accessFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	st := a.st
 	enc.AddString("code", codeName(st.code))
 	enc.AddFloat64("duration_ms", float64(st.scope.Elapsed().Microseconds())/1000)
 	if st.clientStream || st.serverStream {

@@ -39,7 +39,7 @@ func (p serverPropagator) Extract(ctx context.Context, c propagation.TextMapCarr
 		return p.next.Extract(ctx, c)
 	}
 	st.carrier = c
-	ctx = p.next.Extract(ctx, (*incoming)(st))
+	ctx = p.next.Extract(ctx, incoming{st})
 	st.carrier = nil
 	return ctx
 }
@@ -53,28 +53,29 @@ func (p serverPropagator) Inject(ctx context.Context, c propagation.TextMapCarri
 // Fields implements propagation.TextMapPropagator.
 func (p serverPropagator) Fields() []string { return p.next.Fields() }
 
-// incoming is the carrier serverPropagator hands on: the RPC's state, so
-// that passing it costs no allocation.
-type incoming rpcState
+// incoming is the carrier serverPropagator hands on: the RPC's state, in a
+// struct of one pointer so that passing it costs no allocation (and it is
+// no context.Context, which the state is).
+type incoming struct{ st *rpcState }
 
 var (
-	_ propagation.TextMapCarrier = (*incoming)(nil)
-	_ propagation.ValuesGetter   = (*incoming)(nil)
+	_ propagation.TextMapCarrier = incoming{}
+	_ propagation.ValuesGetter   = incoming{}
 )
 
 // Get returns the first value of key, from otelgrpc's copy of the metadata.
-func (c *incoming) Get(key string) string { return c.carrier.Get(key) }
+func (c incoming) Get(key string) string { return c.st.carrier.Get(key) }
 
 // Values returns every value of key in the incoming metadata.
-func (c *incoming) Values(key string) []string {
-	return metadata.ValueFromIncomingContext(c.Context, key)
+func (c incoming) Values(key string) []string {
+	return metadata.ValueFromIncomingContext(c.st.Context, key)
 }
 
 // Set sets key in otelgrpc's copy of the metadata.
-func (c *incoming) Set(key, value string) { c.carrier.Set(key, value) }
+func (c incoming) Set(key, value string) { c.st.carrier.Set(key, value) }
 
 // Keys lists the metadata keys.
-func (c *incoming) Keys() []string { return c.carrier.Keys() }
+func (c incoming) Keys() []string { return c.st.carrier.Keys() }
 
 // clientPropagator is what the client's otelgrpc handler injects with: the
 // propagators, then the request ID of the call's context (RequestID) as
