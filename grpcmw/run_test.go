@@ -62,7 +62,9 @@ func TestRunDrainsRPCsInFlight(t *testing.T) {
 	srv, ln, c := listen(t, svc)
 	ctx, stop := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
-	go func() { ran <- (*otel.Telemetry)(nil).Run(ctx, grpcmw.Server(srv, ln), otel.WithDrainTimeout(5*time.Second)) }()
+	go func() {
+		ran <- (*otel.Telemetry)(nil).Run(ctx, grpcmw.Server(srv, ln), otel.WithDrainTimeout(5*time.Second))
+	}()
 
 	called := make(chan error, 1)
 	go func() {
