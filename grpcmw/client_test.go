@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/baggage"
@@ -132,5 +133,46 @@ func TestHTTPHandlerCallsGRPC(t *testing.T) {
 		if l := e.oneLine(t, msg); l["request_id"] != "http-req-1" || l["trace_id"] != traceHex {
 			t.Errorf("%s line %v", msg, l)
 		}
+	}
+}
+
+// httpCaller is a gRPC service whose handler calls an HTTP server through
+// httpmw.Transport.
+type httpCaller struct {
+	testpb.UnimplementedTestServiceServer
+	client *http.Client
+	url    string
+}
+
+func (s *httpCaller) EmptyCall(ctx context.Context, _ *testpb.Empty) (*testpb.Empty, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	_ = resp.Body.Close()
+	return &testpb.Empty{}, nil
+}
+
+// An HTTP call made through httpmw.Transport from an RPC handler carries
+// the RPC's request ID and trace.
+func TestGRPCHandlerCallsHTTP(t *testing.T) {
+	e := newTestEnv(t)
+	var gotID, gotParent string
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotID, gotParent = r.Header.Get("X-Request-ID"), r.Header.Get("traceparent")
+	}))
+	defer backend.Close()
+	client := &http.Client{Transport: httpmw.Transport(nil, httpmw.WithTracerProvider(e.tp), httpmw.WithPropagators(testPropagator))}
+	defer client.CloseIdleConnections()
+	c := e.serveTest(t, &httpCaller{client: client, url: backend.URL})
+	if _, err := c.EmptyCall(withMD(RequestIDMetadataKey, "rpc-req-9", "traceparent", validParent), &testpb.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if gotID != "rpc-req-9" || !strings.Contains(gotParent, traceHex) {
+		t.Errorf("HTTP backend got X-Request-ID %q, traceparent %q", gotID, gotParent)
 	}
 }

@@ -3,6 +3,7 @@ package grpcmw
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 
@@ -58,6 +59,9 @@ func TestStreamingAccessLine(t *testing.T) {
 				if _, err := s.Recv(); err != nil {
 					return err
 				}
+			}
+			if hdr, err := s.Header(); err != nil || len(hdr.Get(RequestIDMetadataKey)) != 1 || hdr.Get(RequestIDMetadataKey)[0] != "req-stream" {
+				return fmt.Errorf("stream header %v (%v): want x-request-id req-stream", hdr, err)
 			}
 			if err := s.CloseSend(); err != nil {
 				return err
