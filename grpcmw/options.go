@@ -69,7 +69,8 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 
 // WithPropagators sets the propagators that extract the incoming trace
 // context and inject the outgoing one. Default: the OpenTelemetry global
-// propagator (otel.GetTextMapPropagator), looked up per RPC. Either way,
+// propagator (otel.GetTextMapPropagator), looked up per RPC, which otel.Init
+// sets from OTEL_PROPAGATORS (this option wins over it). Either way,
 // traceparent, tracestate and baggage reach them as the W3C specifications
 // say (see "Trace context" in the package documentation).
 func WithPropagators(p propagation.TextMapPropagator) Option {

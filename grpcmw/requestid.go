@@ -3,8 +3,14 @@ package grpcmw
 import (
 	"context"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/otelkit/otelkit/internal/reqscope"
 )
+
+// RequestIDAttribute is the span attribute that carries the request ID, the
+// same as httpmw's (the request scope's).
+const RequestIDAttribute = attribute.Key("request.id")
 
 // RequestIDMetadataKey is the metadata key that carries the request ID: read
 // from the incoming metadata and returned in the response header by the

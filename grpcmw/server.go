@@ -144,7 +144,7 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 	ctx = h.otel.TagRPC(st, tag)
 	st.otelCtx = ctx
 	span := trace.SpanFromContext(ctx)
-	st.attrs[0] = reqscope.IDAttribute.String(st.scope.ID())
+	st.attrs[0] = RequestIDAttribute.String(st.scope.ID())
 	n := 1
 	if !known {
 		span.SetName(otherSpanName)

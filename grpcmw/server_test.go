@@ -228,3 +228,9 @@ func TestAccessLineLevelByCode(t *testing.T) {
 		t.Errorf("codeName(42) = %q", codeName(codes.Code(42)))
 	}
 }
+
+func TestRequestIDAttributeIsTheScopes(t *testing.T) {
+	if RequestIDAttribute != reqscope.IDAttribute {
+		t.Errorf("RequestIDAttribute %q, the request scope's %q", RequestIDAttribute, reqscope.IDAttribute)
+	}
+}
