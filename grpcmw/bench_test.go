@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/zap"
@@ -221,4 +222,59 @@ func BenchmarkServerRPC(b *testing.B) {
 	b.Run("grpcmw", func(b *testing.B) { runRPC(b, mw, &benchService{}, ctx) })
 	b.Run("handwritten-logline", func(b *testing.B) { runRPC(b, hw, hwLine, ctx) })
 	b.Run("grpcmw-logline", func(b *testing.B) { runRPC(b, mw, mwLine, ctx) })
+}
+
+// ---- client side ----
+
+// hwClientRID is what a user writes to forward the request ID: a unary
+// client interceptor that appends it to the outgoing metadata.
+func hwClientRID(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if id := RequestID(ctx); id != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, RequestIDMetadataKey, id)
+	}
+	return invoker(ctx, method, req, reply, cc, opts...)
+}
+
+// callOne does what grpc's client does for one unary call: run the
+// interceptor (if any), tag the call, read the outgoing metadata as the
+// transport does, and report its events.
+func callOne(ctx context.Context, sh stats.Handler, ic grpc.UnaryClientInterceptor) {
+	invoke := func(ctx context.Context, method string, _, _ any, _ *grpc.ClientConn, _ ...grpc.CallOption) error {
+		ctx = sh.TagRPC(ctx, &stats.RPCTagInfo{FullMethodName: method})
+		begin := &stats.Begin{Client: true, BeginTime: time.Now()}
+		sh.HandleRPC(ctx, begin)
+		md, _ := metadata.FromOutgoingContext(ctx)
+		sh.HandleRPC(ctx, &stats.OutHeader{Client: true, Header: md, FullMethod: method, RemoteAddr: benchAddr})
+		sh.HandleRPC(ctx, &stats.OutPayload{Client: true, Length: 5, SentTime: time.Now()})
+		sh.HandleRPC(ctx, &stats.InHeader{Client: true})
+		sh.HandleRPC(ctx, &stats.InPayload{Client: true, Length: 5, RecvTime: time.Now()})
+		sh.HandleRPC(ctx, &stats.InTrailer{Client: true})
+		sh.HandleRPC(ctx, &stats.End{Client: true, BeginTime: begin.BeginTime, EndTime: time.Now()})
+		return nil
+	}
+	if ic == nil {
+		_ = invoke(ctx, benchMethod, nil, nil, nil)
+		return
+	}
+	_ = ic(ctx, benchMethod, nil, nil, nil, invoke)
+}
+
+func runClient(b *testing.B, ctx context.Context, sh stats.Handler, ic grpc.UnaryClientInterceptor) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		callOne(ctx, sh, ic)
+	}
+}
+
+func BenchmarkClientDirect(b *testing.B) {
+	p := newBenchProviders(b, sdktrace.AlwaysSample())
+	ctx, span := p.tp.Tracer("bench").Start(ContextWithRequestID(context.Background(), "req-0123456789"), "parent")
+	defer span.End()
+	plain := otelgrpc.NewClientHandler(otelgrpc.WithTracerProvider(p.tp), otelgrpc.WithMeterProvider(p.mp), otelgrpc.WithPropagators(testPropagator))
+	mw := newClientHandler(newConfig([]Option{WithTracerProvider(p.tp), WithMeterProvider(p.mp), WithPropagators(testPropagator)}))
+
+	b.Run("otelgrpc", func(b *testing.B) { runClient(b, ctx, plain, nil) })
+	b.Run("handwritten", func(b *testing.B) { runClient(b, ctx, plain, hwClientRID) })
+	b.Run("grpcmw", func(b *testing.B) { runClient(b, ctx, mw, nil) })
 }

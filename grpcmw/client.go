@@ -3,6 +3,7 @@ package grpcmw
 import (
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/stats"
 )
 
 // DialOptions returns the options for grpc.NewClient that give every call a
@@ -16,10 +17,15 @@ import (
 //
 // Server-side options are ignored.
 func DialOptions(opts ...Option) []grpc.DialOption {
-	cfg := newConfig(opts)
-	return []grpc.DialOption{grpc.WithStatsHandler(otelgrpc.NewClientHandler(
+	return []grpc.DialOption{grpc.WithStatsHandler(newClientHandler(newConfig(opts)))}
+}
+
+// newClientHandler is otelgrpc's client stats handler, injecting through
+// clientPropagator.
+func newClientHandler(cfg config) stats.Handler {
+	return otelgrpc.NewClientHandler(
 		otelgrpc.WithTracerProvider(cfg.tracerProvider),
 		otelgrpc.WithMeterProvider(cfg.meterProvider),
 		otelgrpc.WithPropagators(clientPropagator{next: propagatorOf(cfg)}),
-	))}
+	)
 }
