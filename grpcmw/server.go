@@ -82,7 +82,6 @@ type rpcState struct {
 	h          *serverHandler
 	scope      reqscope.Scope
 	fullMethod string           // as the client sent it
-	method     string           // rpc.method: fullMethod without its "/", or _OTHER
 	tag        stats.RPCTagInfo // what otelgrpc gets for a method not recognised
 	attrs      [2]attribute.KeyValue
 
@@ -126,30 +125,27 @@ func (h *serverHandler) stateOf(ctx context.Context) *rpcState {
 // context the handler gets.
 func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
 	st := &rpcState{Context: ctx, h: h, fullMethod: info.FullMethodName}
-	tag, known := info, h.methods.known(info.FullMethodName)
-	var original zap.Field
+	known := h.methods.known(info.FullMethodName)
+	tag, fields, n := info, [2]zap.Field{}, 1
 	if known {
-		st.method = info.FullMethodName[1:]
-		st.scope.Begin(metadata.ValueFromIncomingContext(ctx, RequestIDMetadataKey), h.cfg.logger, nil,
-			zap.String("rpc_method", st.method))
+		fields[0] = zap.String("rpc_method", info.FullMethodName[1:])
 	} else {
-		st.method = otherMethod
 		st.tag = *info
 		st.tag.FullMethodName = otherFullMethod
 		tag = &st.tag
-		original = zap.String("rpc_method_original", reqscope.Truncate(info.FullMethodName))
-		st.scope.Begin(metadata.ValueFromIncomingContext(ctx, RequestIDMetadataKey), h.cfg.logger, nil,
-			zap.String("rpc_method", st.method), original)
+		fields[0] = zap.String("rpc_method", otherMethod)
+		fields[1] = zap.String("rpc_method_original", reqscope.Truncate(info.FullMethodName))
+		n = 2
 	}
+	st.scope.Begin(metadata.ValueFromIncomingContext(ctx, RequestIDMetadataKey), h.cfg.logger, nil, fields[:n]...)
+
 	ctx = h.otel.TagRPC(st, tag)
 	st.otelCtx = ctx
 	span := trace.SpanFromContext(ctx)
 	st.attrs[0] = RequestIDAttribute.String(st.scope.ID())
-	n := 1
 	if !known {
 		span.SetName(otherSpanName)
-		st.attrs[1] = attribute.String("rpc.method_original", original.String)
-		n = 2
+		st.attrs[1] = attribute.String("rpc.method_original", fields[1].String)
 	}
 	span.SetAttributes(st.attrs[:n]...)
 	return st.scope.Bind(ctx)
