@@ -38,8 +38,11 @@ func (p serverPropagator) Extract(ctx context.Context, c propagation.TextMapCarr
 	if !ok {
 		return p.next.Extract(ctx, c)
 	}
+	// p.next is Propagator's (propagatorOf), which takes the state's
+	// w3c.Carrier as it is.
 	st.carrier = c
-	ctx = p.next.Extract(ctx, incoming{st})
+	st.w3c.Wrap(incoming{st})
+	ctx = p.next.Extract(ctx, &st.w3c)
 	st.carrier = nil
 	return ctx
 }
@@ -53,9 +56,9 @@ func (p serverPropagator) Inject(ctx context.Context, c propagation.TextMapCarri
 // Fields implements propagation.TextMapPropagator.
 func (p serverPropagator) Fields() []string { return p.next.Fields() }
 
-// incoming is the carrier serverPropagator hands on: the RPC's state, in a
-// struct of one pointer so that passing it costs no allocation (and it is
-// no context.Context, which the state is).
+// incoming is the carrier serverPropagator hands on (inside w3c.Carrier):
+// the RPC's state, in a struct of one pointer so that passing it costs no
+// allocation (and it is no context.Context, which the state is).
 type incoming struct{ st *rpcState }
 
 var (

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/otelkit/otelkit/internal/reqscope"
+	"github.com/otelkit/otelkit/internal/w3c"
 )
 
 // ServerOptions returns the options for grpc.NewServer that give every RPC
@@ -91,12 +92,32 @@ type rpcState struct {
 	serverStream   bool
 	begun, ended   atomic.Bool
 	// carrier is otelgrpc's carrier of the incoming metadata, which
-	// serverPropagator reads beside the metadata itself.
+	// serverPropagator reads beside the metadata itself, through w3c.
 	carrier propagation.TextMapCarrier
+	w3c     w3c.Carrier
 	// otelCtx is the context otelgrpc's TagRPC returned, which its
 	// HandleRPC gets back: its span is the current one there, whatever
 	// another stats handler added after it.
 	otelCtx context.Context
+	// outer is the context TagRPC returns.
+	outer rpcOuter
+}
+
+// rpcOuter is the context TagRPC returns, which HandleRPC and the
+// interceptors get back (the latter as its child): the RPC's bound context,
+// with the state one step away instead of at the bottom of the chain.
+type rpcOuter struct {
+	context.Context
+	st *rpcState
+}
+
+// Value returns the state for its handler's stateKey, and what the bound
+// context holds otherwise.
+func (o *rpcOuter) Value(key any) any {
+	if k, ok := key.(stateKey); ok && k.h == o.st.h {
+		return o.st
+	}
+	return o.Context.Value(key)
 }
 
 // stateKey is the context key of the state a handler keeps: per handler,
@@ -148,7 +169,8 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 		st.attrs[1] = attribute.String("rpc.method_original", fields[1].String)
 	}
 	span.SetAttributes(st.attrs[:n]...)
-	return st.scope.Bind(ctx)
+	st.outer = rpcOuter{Context: st.scope.Bind(ctx), st: st}
+	return &st.outer
 }
 
 // HandleRPC counts messages and ends the RPC on stats.End; otelgrpc sees
