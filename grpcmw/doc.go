@@ -55,11 +55,13 @@
 // grpc answers an RPC to an unregistered method itself (UNIMPLEMENTED)
 // without running interceptors or reporting its end to stats handlers;
 // grpcmw still ends its span, records its duration and writes its access
-// line, when grpc sends the status. (A method name without a "/" between
-// service and method is refused by grpc before any stats handler sees it:
-// no span, no line.) With grpc.UnknownServiceHandler, given after
-// ServerOptions, unknown methods run through the interceptors like any
-// other, still as _OTHER.
+// line, when grpc sends the status. (grpc refuses a method name without a
+// "/" between service and method, or with bytes HTTP/2 does not allow in a
+// header, before any stats handler sees it, and reports nothing when the
+// client of an unregistered method is gone before the status is written:
+// those get no span and no line.) With grpc.UnknownServiceHandler, given
+// after ServerOptions, unknown methods run through the interceptors like
+// any other, still as _OTHER.
 //
 // # Trace context
 //
