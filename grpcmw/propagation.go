@@ -16,10 +16,7 @@ import (
 // say, drops oversized fields before they are parsed, and bounds what is
 // sent on. See the package documentation, "Trace context".
 func propagatorOf(cfg config) propagation.TextMapPropagator {
-	if cfg.propagators != nil {
-		return w3c.Propagator(cfg.propagators)
-	}
-	return w3c.Global()
+	return w3c.Configured(cfg.propagators)
 }
 
 // serverPropagator is what the server's otelgrpc handler extracts with.

@@ -7,6 +7,15 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 )
 
+// Configured returns Propagator(p), or Global when p is nil: the
+// propagator of a transport whose user may have given it propagators.
+func Configured(p propagation.TextMapPropagator) propagation.TextMapPropagator {
+	if p == nil {
+		return Global()
+	}
+	return Propagator(p)
+}
+
 // Global returns Propagator in front of the OpenTelemetry global
 // propagator, looked up on every call (otel.GetTextMapPropagator): what a
 // transport (httpmw, grpcmw) uses when it is given no propagators, so that

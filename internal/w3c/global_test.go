@@ -15,7 +15,7 @@ import (
 func TestGlobalLooksUpThePropagatorPerCall(t *testing.T) {
 	prev := otel.GetTextMapPropagator()
 	t.Cleanup(func() { otel.SetTextMapPropagator(prev) })
-	p := Global()
+	p := Configured(nil)
 	h := http.Header{"Traceparent": {parent}, "Tracestate": {"", "foo=1,BAD=2", "bar=2"}}
 
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator())
@@ -36,5 +36,13 @@ func TestGlobalLooksUpThePropagatorPerCall(t *testing.T) {
 	p.Inject(trace.ContextWithSpanContext(context.Background(), sc), out)
 	if out.Get("traceparent") == "" || len(p.Fields()) != 3 {
 		t.Errorf("Inject wrote %v; Fields %q", out, p.Fields())
+	}
+}
+
+func TestConfiguredWrapsTheGivenPropagator(t *testing.T) {
+	h := http.Header{"Traceparent": {parent}, "Tracestate": {"foo=1", "bar=2"}}
+	sc := trace.SpanContextFromContext(Configured(sdkW3C).Extract(context.Background(), propagation.HeaderCarrier(h)))
+	if sc.TraceState().String() != "foo=1,bar=2" {
+		t.Errorf("tracestate %q: want both lines, read by the normaliser", sc.TraceState().String())
 	}
 }
