@@ -11,10 +11,13 @@ import (
 var _ zapcore.ObjectMarshaler = (*accessFields)(nil)
 
 // accessLine ends the request's scope with its access line (see
-// reqscope.Scope.End), unless its path is skipped (WithSkipPaths).
+// reqscope.Scope.End), without one when its path is skipped
+// (WithSkipPaths): the scope still ends, and with it the request's log
+// buffer.
 func (h *handler) accessLine(st *state) {
+	var line zapcore.ObjectMarshaler = (*accessFields)(st)
 	if _, skip := h.cfg.skipPaths[st.path]; skip {
-		return
+		line = nil
 	}
 	status := st.status()
 	o := reqscope.Succeeded
@@ -24,7 +27,7 @@ func (h *handler) accessLine(st *state) {
 	case status >= 400:
 		o = reqscope.ClientError
 	}
-	st.scope.End(&h.access, o, (*accessFields)(st))
+	st.scope.End(&h.access, o, line)
 }
 
 // status returns the status the client got; 200 when nothing was written.

@@ -53,11 +53,14 @@ type core struct {
 	lazy     []zapcore.Field // Inline fields encoded on every line (a request's, see request.go); shared, never changed
 
 	bridge zapcore.Core // OTLP bridge (otelzap), nil when off
+
+	bufPol *bufferPolicy // per-request log buffering (buffer.go); nil when off
+	rbuf   *reqBuffer    // the buffer of the request this core is bound to, or nil
 }
 
 var _ zapcore.Core = (*core)(nil)
 
-func (c *core) Enabled(l zapcore.Level) bool { return c.level.Enabled(l) }
+func (c *core) Enabled(l zapcore.Level) bool { return c.level.Enabled(l) || c.rbuf.takes(l) }
 
 func (c *core) clone() *core {
 	n := *c
@@ -165,13 +168,23 @@ func (c *core) withSpanInto(n *core, span trace.Span, sc trace.SpanContext, tail
 }
 
 func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if c.level.Enabled(ent.Level) {
+	if c.level.Enabled(ent.Level) || c.rbuf.takes(ent.Level) {
 		return ce.AddCore(ent, c)
 	}
 	return ce
 }
 
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
+	if c.rbuf != nil {
+		if done, err := c.buffered(ent, fields); done {
+			return err // kept in the request's buffer, or dropped
+		}
+	}
+	return c.write(ent, fields)
+}
+
+// write writes the line: the output, the OTLP bridge, the span's error.
+func (c *core) write(ent zapcore.Entry, fields []zapcore.Field) error {
 	std := c.scrub(fields)
 	err := c.writeLine(ent, std)
 	if c.bridge != nil && c.bridge.Enabled(ent.Level) {

@@ -39,6 +39,7 @@ type config struct {
 	noSpanErrs bool
 	clock      zapcore.Clock
 	noCaller   bool
+	buf        bufferOptions // bufferconfig.go
 }
 
 func newConfig(opts []Option) config {
@@ -146,6 +147,7 @@ type resolved struct {
 	gcpProject string
 	out        zapcore.WriteSyncer
 	color      bool
+	buf        *bufferPolicy // nil: per-request log buffering off
 }
 
 func (c config) resolve() (resolved, error) {
@@ -170,6 +172,9 @@ func (c config) resolve() (resolved, error) {
 		r.prof = profileNamed(ProfileDefault) // the console format has one layout
 	}
 	if r.gcpProject, err = c.resolveGCPProject(src); err != nil {
+		return r, err
+	}
+	if r.buf, err = c.buf.resolve(src); err != nil {
 		return r, err
 	}
 	return r, nil

@@ -33,11 +33,13 @@
 // guide rules out, holds nothing the compiler can check is set, and grows
 // a variable per capability. The marker field is the technique logging
 // already uses inside, to hand a span-bound core to zap.Logger.With; what
-// a request needs next from logging (per-request log buffering: flush or
-// drop at the end) becomes a method of Bound.
+// a request needs from logging at its end (per-request log buffering: flush
+// or drop) is a method of Bound, EndBuffer.
 package reqlog
 
 import (
+	"time"
+
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -75,6 +77,13 @@ type Bound interface {
 	// request's fields, so no logger is built for one line. The fields
 	// must not be changed.
 	AccessLogger() (*zap.Logger, []zap.Field)
+	// EndBuffer ends the request's log buffer (per-request log buffering,
+	// see logging's package documentation), before the access line: it
+	// writes the buffered lines when failed is true or elapsed is over the
+	// slow threshold, and drops them otherwise. It returns the fields the
+	// access line adds (the counts; nil when buffering is off or nothing
+	// was buffered) and whether the lines were written. Call it once.
+	EndBuffer(failed bool, elapsed time.Duration) (fields zapcore.ObjectMarshaler, flushed bool)
 }
 
 // Settler is implemented by a Late marshaler that knows when its value no

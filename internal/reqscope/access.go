@@ -30,30 +30,37 @@ type AccessLog struct {
 	sampled atomic.Uint64
 }
 
-// End ends the request: unless p is off or line is nil (a request the
-// transport leaves out, such as a health check), it writes the access line
-// through the request's logger, with the request's fields and then those
-// line writes, at the level o asks for (error after RecordPanic). Call it
-// once per request, after the handler has returned.
+// End ends the request. First its log buffer, if it has one (see
+// buffer.go): the buffered lines are written for a server error, a
+// recovered panic or a slow request, and dropped otherwise. Then, unless p
+// is off or line is nil (a request the transport leaves out, such as a
+// health check), it writes the access line through the request's logger,
+// with the request's fields, then those line writes, then the buffer's
+// counts, at the level o asks for (error after RecordPanic). Call it once
+// per request, after the handler has returned.
 func (s *Scope) End(p *AccessLog, o Outcome, line zapcore.ObjectMarshaler) {
+	counts, flushed := s.endBuffer(o)
 	if p.Off || line == nil {
 		return
 	}
-	lvl, write := p.level(s, o)
+	lvl, write := p.level(s, o, flushed)
 	if !write {
 		return
 	}
-	s.writeAccess(p.Message, lvl, zap.Inline(line))
+	s.writeAccess(p.Message, lvl, s.accessField(line, counts))
 }
 
 // level returns the access line's level for outcome o, and false when the
-// line is sampled out.
-func (p *AccessLog) level(s *Scope, o Outcome) (zapcore.Level, bool) {
+// line is sampled out. A request whose buffered lines were written is
+// never sampled out: its access line says why they were.
+func (p *AccessLog) level(s *Scope, o Outcome, flushed bool) (zapcore.Level, bool) {
 	switch {
 	case s.panicked || o == ServerError:
 		return zapcore.ErrorLevel, true
 	case o == ClientError:
 		return zapcore.WarnLevel, true
+	case flushed:
+		return zapcore.InfoLevel, true
 	}
 	if n := p.SampleEvery; n > 1 && p.sampled.Add(1)%n != 1 {
 		return zapcore.InfoLevel, false

@@ -1,0 +1,397 @@
+package logging
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Per-request log buffering (see the package documentation). A request
+// bound with buffering on (request.go; or a unit of work, bufferunit.go)
+// gets a reqBuffer, which every core derived from the request's logger
+// shares. A line below the logger's level but at or above the buffer level
+// is then encoded at once, with the marker field, into the buffer: bytes
+// for the output of a core built by New, captured fields (capture.go) for
+// its OTLP bridge and for foreign cores. When the request goes wrong (an
+// error line, the end of a failed or slow request) the lines are written
+// in order, and from then on such lines are written at once; when it ends
+// well they are dropped. The request's own bounds evict its oldest lines;
+// the process-wide bound (bufStats.held against the policy's total) turns
+// new lines away. Everything lost or dropped is counted, per request (on
+// the access line) and per process (BufferStatsNow).
+
+// BufferedKey is the marker field, true, on every line written from a
+// request's buffer (or, once the request has gone wrong, instead of into
+// it).
+const BufferedKey = "buffered"
+
+var bufferedMarker = zap.Bool(BufferedKey, true)
+
+// Keys of the counts the access line of a request carries (each only when
+// it is not zero).
+const (
+	keyDebugDropped = "debug_dropped"  // ended well: lines not written (kept, evicted or over the cap)
+	keyDebugFlushed = "debug_flushed"  // went wrong: lines written from the buffer or after
+	keyDebugEvicted = "debug_evicted"  // went wrong: oldest lines lost to the request's bounds
+	keyDebugOverCap = "debug_over_cap" // went wrong: lines lost to the process-wide bound
+)
+
+// BufferStats counts, since the process started, what per-request log
+// buffering did with the lines it took. Lines dropped because their
+// request ended well are dropped by design; Evicted and OverCap lines of
+// requests that went wrong are lost, and counted again in Lost.
+type BufferStats struct {
+	Buffered  uint64 `json:"buffered"`   // lines kept in a request's buffer
+	Flushed   uint64 `json:"flushed"`    // lines written because their request went wrong
+	Dropped   uint64 `json:"dropped"`    // lines dropped because their request ended well
+	Evicted   uint64 `json:"evicted"`    // oldest lines pushed out by a request's bounds
+	OverCap   uint64 `json:"over_cap"`   // lines not kept: the process-wide bound was reached
+	Lost      uint64 `json:"lost"`       // evicted or over-cap lines of requests that went wrong, or kept by requests never ended
+	HeldBytes int64  `json:"held_bytes"` // bytes held in buffers now
+}
+
+var bufStats struct {
+	buffered, flushed, dropped, evicted, overCap, lost atomic.Uint64
+	held                                               atomic.Int64
+}
+
+// BufferStatsNow returns the process's buffering counts, for a health view.
+func BufferStatsNow() BufferStats {
+	return BufferStats{
+		Buffered:  bufStats.buffered.Load(),
+		Flushed:   bufStats.flushed.Load(),
+		Dropped:   bufStats.dropped.Load(),
+		Evicted:   bufStats.evicted.Load(),
+		OverCap:   bufStats.overCap.Load(),
+		Lost:      bufStats.lost.Load(),
+		HeldBytes: bufStats.held.Load(),
+	}
+}
+
+// bufState is where a request's buffer stands.
+type bufState uint32
+
+const (
+	bufOpen    bufState = iota // lines are kept
+	bufFlushed                 // the request went wrong: lines are written at once
+	bufDropped                 // the request ended well: lines are dropped
+)
+
+// reqBuffer is one request's buffer.
+type reqBuffer struct {
+	pol   *bufferPolicy
+	state atomic.Uint32 // bufState; changed under mu, read without it as a hint
+
+	mu    sync.Mutex
+	st    *bufStore   // nil until the first line
+	held  int         // bytes taken from the process-wide bound
+	acct  *bufAccount // held and the lines kept, for a request that never ends
+	n     bufCounts   // so far
+	final bufCounts   // at the request's end, for its access line
+}
+
+// bufAccount mirrors what a reqBuffer holds, apart from it, so that a
+// cleanup can give the bytes back to the process-wide bound when a request
+// is never ended (a transport that does not call End, a unit whose span is
+// never ended) and its buffer is collected: otherwise the bound would
+// shrink for good. Its lines are counted as lost.
+type bufAccount struct{ bytes, lines atomic.Int64 }
+
+func abandon(a *bufAccount) {
+	if b := a.bytes.Swap(0); b > 0 {
+		release(int(b))
+	}
+	if n := a.lines.Swap(0); n > 0 {
+		bufStats.lost.Add(uint64(n))
+	}
+}
+
+type bufCounts struct{ dropped, flushed, evicted, overCap int }
+
+func newReqBuffer(p *bufferPolicy) *reqBuffer { return &reqBuffer{pol: p} }
+
+// takes reports whether a line at level l goes to rb when the logger's
+// level would not write it: at or above the buffer level and below error
+// (an error line is a trigger, never buffered). A nil rb takes nothing.
+func (rb *reqBuffer) takes(l zapcore.Level) bool {
+	return rb != nil && l >= rb.pol.level && l < zapcore.ErrorLevel
+}
+
+// dropping reports whether rb already drops every line (its request ended
+// well), so the caller need not encode one.
+func (rb *reqBuffer) dropping() bool {
+	if bufState(rb.state.Load()) != bufDropped {
+		return false
+	}
+	bufStats.dropped.Add(1)
+	return true
+}
+
+// bufLine is one kept line: its encoded bytes (arena[off:off+n], for out)
+// and its captured record (for a bridge or a foreign core), either or both.
+type bufLine struct {
+	off, n int
+	size   int
+	out    zapcore.WriteSyncer
+	rec    *bufRecord
+}
+
+// bufRecord is a line for a core: its entry and captured fields.
+type bufRecord struct {
+	core   zapcore.Core
+	ent    zapcore.Entry
+	fields []zapcore.Field
+}
+
+// lineOverhead is what a kept line costs besides its bytes.
+const lineOverhead = 64
+
+// keep takes one line: kept while rb is open, written at once after the
+// request went wrong, dropped after it ended well.
+func (rb *reqBuffer) keep(data []byte, out zapcore.WriteSyncer, rec *bufRecord, size int) {
+	size += lineOverhead
+	rb.mu.Lock()
+	defer rb.mu.Unlock()
+	switch bufState(rb.state.Load()) {
+	case bufFlushed:
+		rb.n.flushed++
+		bufStats.flushed.Add(1)
+		writeLine(data, out, rec)
+		return
+	case bufDropped:
+		bufStats.dropped.Add(1)
+		return
+	}
+	if size > rb.pol.maxBytes {
+		rb.n.evicted++ // larger than the whole buffer
+		bufStats.evicted.Add(1)
+		return
+	}
+	if rb.st == nil {
+		rb.st = getStore()
+		if rb.acct == nil {
+			rb.acct = &bufAccount{}
+			runtime.AddCleanup(rb, abandon, rb.acct)
+		}
+	}
+	for rb.st.live() > 0 && (rb.st.live() >= rb.pol.maxLines || rb.held+size > rb.pol.maxBytes) {
+		rb.evictOldest()
+	}
+	if !reserve(size, rb.pol.total) {
+		rb.n.overCap++
+		bufStats.overCap.Add(1)
+		return
+	}
+	rb.held += size
+	rb.acct.bytes.Add(int64(size))
+	rb.acct.lines.Add(1)
+	rb.st.push(data, out, rec, size)
+	bufStats.buffered.Add(1)
+}
+
+// evictOldest drops the oldest kept line. rb.mu is held.
+func (rb *reqBuffer) evictOldest() {
+	l := rb.st.popOldest()
+	rb.held -= l.size
+	rb.acct.bytes.Add(-int64(l.size))
+	rb.acct.lines.Add(-1)
+	release(l.size)
+	rb.n.evicted++
+	bufStats.evicted.Add(1)
+}
+
+// reserve takes size bytes from the process-wide bound total, or reports
+// that they would exceed it.
+func reserve(size int, total int64) bool {
+	if bufStats.held.Add(int64(size)) > total {
+		bufStats.held.Add(-int64(size))
+		return false
+	}
+	return true
+}
+
+func release(size int) { bufStats.held.Add(-int64(size)) }
+
+// releaseAll gives back every byte rb holds. rb.mu is held.
+func (rb *reqBuffer) releaseAll() {
+	release(rb.held)
+	rb.held = 0
+	rb.acct.bytes.Store(0)
+	rb.acct.lines.Store(0)
+}
+
+// flush writes the kept lines in order, once: the request went wrong. Lines
+// taken later are written at once. The lock is held while writing, so a
+// line another goroutine of the request writes meanwhile comes after them.
+// Write errors are the output's; the line that triggered the flush meets
+// them too and reports them.
+func (rb *reqBuffer) flush() {
+	rb.mu.Lock()
+	defer rb.mu.Unlock()
+	if bufState(rb.state.Load()) != bufOpen {
+		return
+	}
+	rb.state.Store(uint32(bufFlushed))
+	lost := rb.n.evicted + rb.n.overCap
+	if lost > 0 {
+		bufStats.lost.Add(uint64(lost))
+	}
+	st := rb.st
+	if st == nil {
+		return
+	}
+	rb.st = nil
+	n := st.live()
+	st.writeAll()
+	rb.releaseAll()
+	rb.n.flushed += n
+	bufStats.flushed.Add(uint64(n))
+	st.free()
+}
+
+// drop drops the kept lines, once: the request ended well.
+func (rb *reqBuffer) drop() {
+	rb.mu.Lock()
+	defer rb.mu.Unlock()
+	if bufState(rb.state.Load()) != bufOpen {
+		return
+	}
+	rb.state.Store(uint32(bufDropped))
+	n := 0
+	if st := rb.st; st != nil {
+		rb.st = nil
+		n = st.live()
+		rb.releaseAll()
+		st.free()
+	}
+	rb.n.dropped += n + rb.n.evicted + rb.n.overCap
+	bufStats.dropped.Add(uint64(n))
+}
+
+// end ends the request: its lines are written when it failed or took
+// longer than the policy's slow threshold, else dropped. It returns the
+// access line's counts (nil when there are none) and whether the lines
+// were written. A nil rb (buffering off) returns nil, false.
+func (rb *reqBuffer) end(failed bool, elapsed time.Duration) (zapcore.ObjectMarshaler, bool) {
+	if rb == nil {
+		return nil, false
+	}
+	if failed || elapsed > rb.pol.slow {
+		rb.flush()
+	} else {
+		rb.drop()
+	}
+	rb.mu.Lock()
+	flushed := bufState(rb.state.Load()) == bufFlushed
+	if flushed {
+		rb.final = bufCounts{flushed: rb.n.flushed, evicted: rb.n.evicted, overCap: rb.n.overCap}
+	} else {
+		rb.final = bufCounts{dropped: rb.n.dropped}
+	}
+	rb.mu.Unlock()
+	if rb.final == (bufCounts{}) {
+		return nil, flushed
+	}
+	return (*bufCountFields)(&rb.final), flushed
+}
+
+// bufCountFields writes a request's counts on its access line.
+type bufCountFields bufCounts
+
+func (c *bufCountFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	for _, kv := range [...]struct {
+		k string
+		v int
+	}{{keyDebugDropped, c.dropped}, {keyDebugFlushed, c.flushed}, {keyDebugEvicted, c.evicted}, {keyDebugOverCap, c.overCap}} {
+		if kv.v > 0 {
+			enc.AddInt(kv.k, kv.v)
+		}
+	}
+	return nil
+}
+
+// writeLine writes one line kept earlier.
+func writeLine(data []byte, out zapcore.WriteSyncer, rec *bufRecord) {
+	if len(data) > 0 && out != nil {
+		_, _ = out.Write(data)
+	}
+	if rec != nil {
+		_ = rec.core.Write(rec.ent, rec.fields)
+	}
+}
+
+// bufStore holds a request's kept lines: their bytes in one arena, oldest
+// first from lines[head]. Stores are pooled.
+type bufStore struct {
+	lines []bufLine
+	head  int
+	arena []byte
+}
+
+// Stores larger than this go to the garbage collector, not the pool.
+const (
+	maxPooledArena = 64 << 10
+	maxPooledLines = 512
+)
+
+var storePool = sync.Pool{New: func() any {
+	return &bufStore{lines: make([]bufLine, 0, 16), arena: make([]byte, 0, 4<<10)}
+}}
+
+func getStore() *bufStore { return storePool.Get().(*bufStore) }
+
+func (s *bufStore) free() {
+	if cap(s.arena) > maxPooledArena || cap(s.lines) > maxPooledLines {
+		return
+	}
+	clear(s.lines[:cap(s.lines)]) // no writer, core or fields stay reachable
+	s.lines, s.head, s.arena = s.lines[:0], 0, s.arena[:0]
+	storePool.Put(s)
+}
+
+func (s *bufStore) live() int { return len(s.lines) - s.head }
+
+func (s *bufStore) push(data []byte, out zapcore.WriteSyncer, rec *bufRecord, size int) {
+	if s.head > 0 && (len(s.lines) == cap(s.lines) || len(s.arena)+len(data) > cap(s.arena)) {
+		s.compact()
+	}
+	l := bufLine{off: len(s.arena), n: len(data), size: size, out: out, rec: rec}
+	s.arena = append(s.arena, data...)
+	s.lines = append(s.lines, l)
+}
+
+func (s *bufStore) popOldest() bufLine {
+	l := s.lines[s.head]
+	s.lines[s.head] = bufLine{}
+	s.head++
+	if s.live() == 0 {
+		s.lines, s.head, s.arena = s.lines[:0], 0, s.arena[:0]
+	}
+	return l
+}
+
+// compact moves the live lines and their bytes to the front.
+func (s *bufStore) compact() {
+	live := s.lines[s.head:]
+	start := len(s.arena)
+	if len(live) > 0 {
+		start = live[0].off
+	}
+	s.arena = s.arena[:copy(s.arena, s.arena[start:])]
+	for i := range live {
+		live[i].off -= start
+	}
+	n := copy(s.lines, live)
+	clear(s.lines[n:])
+	s.lines, s.head = s.lines[:n], 0
+}
+
+func (s *bufStore) writeAll() {
+	for _, l := range s.lines[s.head:] {
+		writeLine(s.arena[l.off:l.off+l.n], l.out, l.rec)
+	}
+}
