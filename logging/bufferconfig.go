@@ -193,3 +193,16 @@ func envPolicy() *bufferPolicy {
 	})
 	return envPol
 }
+
+// BufferLevel returns the level from which per-request log buffering keeps
+// lines below the logger's level, and false when buffering is off (also
+// for a nil *Logger).
+func (l *Logger) BufferLevel() (zapcore.Level, bool) {
+	if l == nil {
+		return 0, false
+	}
+	if c, ok := l.zl.Core().(*core); ok && c.bufPol != nil {
+		return c.bufPol.level, true
+	}
+	return 0, false
+}
