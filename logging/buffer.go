@@ -14,15 +14,17 @@ import (
 // bound with buffering on (request.go; or a unit of work, bufferunit.go)
 // gets a reqBuffer, which every core derived from the request's logger
 // shares. A line below the logger's level but at or above the buffer level
-// is then encoded at once, with the marker field, into the buffer: bytes
-// for the output of a core built by New, captured fields (capture.go) for
-// its OTLP bridge and for foreign cores. When the request goes wrong (an
-// error line, the end of a failed or slow request) the lines are written
-// in order, and from then on such lines are written at once; when it ends
-// well they are dropped. The request's own bounds evict its oldest lines;
-// the process-wide bound (bufStats.held against the policy's total) turns
-// new lines away. Everything lost or dropped is counted, per request (on
-// the access line) and per process (BufferStatsNow).
+// is then kept in the buffer as its entry (time, caller) and its fields,
+// captured at once (capture.go: what a field writes cannot change later),
+// with the marker field last. When the request goes wrong (an error line,
+// the end of a failed or slow request) the kept lines are written in
+// order by the cores that took them, and from then on such lines are
+// written at once; when it ends well they are dropped without ever being
+// encoded, which is what makes a dropped line cheaper than a written one.
+// The request's own bounds evict its oldest lines; the process-wide bound
+// (bufStats.held against the policy's total) turns new lines away.
+// Everything lost or dropped is counted, per request (on the access line)
+// and per process (BufferStatsNow).
 
 // BufferedKey is the marker field, true, on every line written from a
 // request's buffer (or, once the request has gone wrong, instead of into
@@ -131,36 +133,42 @@ func (rb *reqBuffer) dropping() bool {
 	return true
 }
 
-// bufLine is one kept line: its encoded bytes (arena[off:off+n], for out)
-// and its captured record (for a bridge or a foreign core), either or both.
+// bufLine is one kept line: its entry (time, level, message, caller), its
+// fields as captured when it was written (store.fields[off:off+n], the
+// marker last), and the core that took it and writes it if it is flushed.
 type bufLine struct {
+	ent    zapcore.Entry
+	w      lineWriter
 	off, n int
 	size   int
-	out    zapcore.WriteSyncer
-	rec    *bufRecord
 }
 
-// bufRecord is a line for a core: its entry and captured fields.
-type bufRecord struct {
-	core   zapcore.Core
-	ent    zapcore.Entry
-	fields []zapcore.Field
+// lineWriter writes a kept line: the core that took it, as it would have
+// written the line at once (output, OTLP bridge).
+type lineWriter interface {
+	writeKept(ent zapcore.Entry, fields []zapcore.Field)
 }
 
-// lineOverhead is what a kept line costs besides its bytes.
-const lineOverhead = 64
+// lineOverhead is what a kept line costs besides its fields (capture.go
+// estimates those): the entry and its bookkeeping.
+const lineOverhead = 192
 
-// keep takes one line: kept while rb is open, written at once after the
-// request went wrong, dropped after it ended well.
-func (rb *reqBuffer) keep(data []byte, out zapcore.WriteSyncer, rec *bufRecord, size int) {
-	size += lineOverhead
+// lineSize estimates the memory a kept line holds.
+func lineSize(ent zapcore.Entry, fieldBytes int) int {
+	return lineOverhead + len(ent.Message) + len(ent.LoggerName) + len(ent.Stack) + fieldBytes
+}
+
+// keep takes one line, whose fields are captured (capture.go) and stay the
+// caller's: kept while rb is open, written at once after the request went
+// wrong, dropped after it ended well.
+func (rb *reqBuffer) keep(ent zapcore.Entry, w lineWriter, fields []zapcore.Field, size int) {
 	rb.mu.Lock()
 	defer rb.mu.Unlock()
 	switch bufState(rb.state.Load()) {
 	case bufFlushed:
 		rb.n.flushed++
 		bufStats.flushed.Add(1)
-		writeLine(data, out, rec)
+		w.writeKept(ent, fields)
 		return
 	case bufDropped:
 		bufStats.dropped.Add(1)
@@ -189,7 +197,7 @@ func (rb *reqBuffer) keep(data []byte, out zapcore.WriteSyncer, rec *bufRecord, 
 	rb.held += size
 	rb.acct.bytes.Add(int64(size))
 	rb.acct.lines.Add(1)
-	rb.st.push(data, out, rec, size)
+	rb.st.push(ent, w, fields, size)
 	bufStats.buffered.Add(1)
 }
 
@@ -314,74 +322,68 @@ func (c *bufCountFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	return nil
 }
 
-// writeLine writes one line kept earlier.
-func writeLine(data []byte, out zapcore.WriteSyncer, rec *bufRecord) {
-	if len(data) > 0 && out != nil {
-		_, _ = out.Write(data)
-	}
-	if rec != nil {
-		_ = rec.core.Write(rec.ent, rec.fields)
-	}
-}
-
-// bufStore holds a request's kept lines: their bytes in one arena, oldest
-// first from lines[head]. Stores are pooled.
+// bufStore holds a request's kept lines, oldest first from lines[head],
+// and their fields in one slab. Stores are pooled.
 type bufStore struct {
-	lines []bufLine
-	head  int
-	arena []byte
+	lines  []bufLine
+	head   int
+	fields []zapcore.Field
 }
 
 // Stores larger than this go to the garbage collector, not the pool.
 const (
-	maxPooledArena = 64 << 10
-	maxPooledLines = 512
+	maxPooledSlab  = 1024
+	maxPooledLines = 256
 )
 
 var storePool = sync.Pool{New: func() any {
-	return &bufStore{lines: make([]bufLine, 0, 16), arena: make([]byte, 0, 4<<10)}
+	return &bufStore{lines: make([]bufLine, 0, 16), fields: make([]zapcore.Field, 0, 128)}
 }}
 
 func getStore() *bufStore { return storePool.Get().(*bufStore) }
 
 func (s *bufStore) free() {
-	if cap(s.arena) > maxPooledArena || cap(s.lines) > maxPooledLines {
+	if cap(s.fields) > maxPooledSlab || cap(s.lines) > maxPooledLines {
 		return
 	}
-	clear(s.lines[:cap(s.lines)]) // no writer, core or fields stay reachable
-	s.lines, s.head, s.arena = s.lines[:0], 0, s.arena[:0]
+	// Nothing of a request stays reachable from the pool.
+	clear(s.lines[:cap(s.lines)])
+	clear(s.fields[:cap(s.fields)])
+	s.lines, s.head, s.fields = s.lines[:0], 0, s.fields[:0]
 	storePool.Put(s)
 }
 
 func (s *bufStore) live() int { return len(s.lines) - s.head }
 
-func (s *bufStore) push(data []byte, out zapcore.WriteSyncer, rec *bufRecord, size int) {
-	if s.head > 0 && (len(s.lines) == cap(s.lines) || len(s.arena)+len(data) > cap(s.arena)) {
+func (s *bufStore) push(ent zapcore.Entry, w lineWriter, fields []zapcore.Field, size int) {
+	if s.head > 0 && (len(s.lines) == cap(s.lines) || len(s.fields)+len(fields) > cap(s.fields)) {
 		s.compact()
 	}
-	l := bufLine{off: len(s.arena), n: len(data), size: size, out: out, rec: rec}
-	s.arena = append(s.arena, data...)
-	s.lines = append(s.lines, l)
+	s.lines = append(s.lines, bufLine{ent: ent, w: w, off: len(s.fields), n: len(fields), size: size})
+	s.fields = append(s.fields, fields...)
 }
 
 func (s *bufStore) popOldest() bufLine {
 	l := s.lines[s.head]
 	s.lines[s.head] = bufLine{}
+	clear(s.fields[l.off : l.off+l.n])
 	s.head++
 	if s.live() == 0 {
-		s.lines, s.head, s.arena = s.lines[:0], 0, s.arena[:0]
+		s.lines, s.head, s.fields = s.lines[:0], 0, s.fields[:0]
 	}
 	return l
 }
 
-// compact moves the live lines and their bytes to the front.
+// compact moves the live lines and their fields to the front.
 func (s *bufStore) compact() {
 	live := s.lines[s.head:]
-	start := len(s.arena)
+	start := len(s.fields)
 	if len(live) > 0 {
 		start = live[0].off
 	}
-	s.arena = s.arena[:copy(s.arena, s.arena[start:])]
+	nf := copy(s.fields, s.fields[start:])
+	clear(s.fields[nf:])
+	s.fields = s.fields[:nf]
 	for i := range live {
 		live[i].off -= start
 	}
@@ -392,6 +394,6 @@ func (s *bufStore) compact() {
 
 func (s *bufStore) writeAll() {
 	for _, l := range s.lines[s.head:] {
-		writeLine(s.arena[l.off:l.off+l.n], l.out, l.rec)
+		l.w.writeKept(l.ent, s.fields[l.off:l.off+l.n])
 	}
 }

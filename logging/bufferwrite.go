@@ -2,7 +2,6 @@ package logging
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -19,59 +18,37 @@ import (
 // state, or dropped), false when the core writes it as usual: a line at the
 // logger's level, after the buffer has been flushed if the line is an
 // error.
-func (c *core) buffered(ent zapcore.Entry, fields []zapcore.Field) (bool, error) {
+func (c *core) buffered(ent zapcore.Entry, fields []zapcore.Field) bool {
 	rb := c.rbuf
 	if c.level.Enabled(ent.Level) {
 		if ent.Level >= zapcore.ErrorLevel {
 			rb.flush()
 		}
-		return false, nil
+		return false
 	}
 	if !rb.takes(ent.Level) {
-		return false, nil // the level changed after Check: write it as Check decided
+		return false // the level changed after Check: write it as Check decided
 	}
 	if rb.dropping() {
-		return true, nil
+		return true
 	}
+	// The lazy fields (the request's, the route) are captured with the
+	// line, and written as its first fields when it is flushed.
 	lf := getLineFields()
-	lf.buf = append(append(lf.buf[:0], fields...), bufferedMarker)
-	// The line as the output would get it, encoded now by a copy of the
-	// core writing to a sink.
-	sink := sinkPool.Get().(*lineSink)
-	g := *c
-	g.out, g.bridge, g.rbuf, g.spanErrors = sink, nil, nil, false
-	err := g.writeLine(ent, g.scrub(lf.buf))
-	size := len(sink.b)
-	var rec *bufRecord
-	if c.bridge != nil && c.bridge.Enabled(ent.Level) {
-		rec = &bufRecord{core: c.bridge, ent: ent}
-		var n1, n2 int
-		rec.fields, n1 = capture(make([]zapcore.Field, 0, len(c.lazy)+len(lf.buf)), c.lazy)
-		rec.fields, n2 = capture(rec.fields, lf.buf)
-		size += n1 + n2
-	}
+	var n int
+	lf.buf, n = capture(lf.buf[:0], c.lazy, fields)
+	lf.buf = append(lf.buf, bufferedMarker)
+	rb.keep(ent, c, lf.buf, lineSize(ent, n))
 	lf.free()
-	if err == nil {
-		rb.keep(sink.b, c.out, rec, size)
-	}
-	sink.free()
-	return true, err
+	return true
 }
 
-// lineSink is the output a buffered line is encoded to.
-type lineSink struct{ b []byte }
-
-var sinkPool = sync.Pool{New: func() any { return &lineSink{b: make([]byte, 0, 1024)} }}
-
-func (s *lineSink) Write(p []byte) (int, error) { s.b = append(s.b, p...); return len(p), nil }
-func (s *lineSink) Sync() error                 { return nil }
-
-func (s *lineSink) free() {
-	if cap(s.b) > 64<<10 {
-		return
-	}
-	s.b = s.b[:0]
-	sinkPool.Put(s)
+// writeKept writes a line c kept: as c would have written it, with its
+// captured lazy fields among its fields.
+func (c *core) writeKept(ent zapcore.Entry, fields []zapcore.Field) {
+	g := *c
+	g.lazy, g.rbuf = nil, nil
+	_ = g.write(ent, fields) // an output error is the output's: the trigger line meets it too
 }
 
 // Level reports the core's own level, not what a request's buffer takes,
@@ -84,10 +61,9 @@ func (c *foreignCore) Enabled(l zapcore.Level) bool { return c.Core.Enabled(l) |
 // Level reports the wrapped core's level (see core.Level).
 func (c *foreignCore) Level() zapcore.Level { return zapcore.LevelOf(c.Core) }
 
-// buffered is core.buffered for a foreign core: the line, with the fields
-// the foreignCore adds, is captured as fields (the foreign core's encoding
-// is not ours to run early) and written to the wrapped core directly when
-// flushed, whatever the levels of the cores inside it.
+// buffered is core.buffered for a foreign core: the line is kept with the
+// fields the foreignCore adds, and written to the wrapped core directly if
+// it is flushed, whatever the levels of the cores inside it.
 func (c *foreignCore) buffered(ent zapcore.Entry, fields []zapcore.Field) bool {
 	rb := c.buf
 	if c.Core.Enabled(ent.Level) {
@@ -103,13 +79,17 @@ func (c *foreignCore) buffered(ent zapcore.Entry, fields []zapcore.Field) bool {
 		return true
 	}
 	lf := getLineFields()
-	lf.buf = append(append(append(lf.buf[:0], c.pre...), fields...), bufferedMarker)
-	rec := &bufRecord{core: c.Core, ent: ent}
-	var size int
-	rec.fields, size = capture(make([]zapcore.Field, 0, len(lf.buf)), lf.buf)
+	var n int
+	lf.buf, n = capture(lf.buf[:0], c.pre, fields)
+	lf.buf = append(lf.buf, bufferedMarker)
+	rb.keep(ent, c, lf.buf, lineSize(ent, n))
 	lf.free()
-	rb.keep(nil, nil, rec, size)
 	return true
+}
+
+// writeKept writes a line c kept to the wrapped core.
+func (c *foreignCore) writeKept(ent zapcore.Entry, fields []zapcore.Field) {
+	_ = c.Core.Write(ent, fields)
 }
 
 // EndBuffer implements reqlog.Bound.

@@ -9,6 +9,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -27,15 +28,25 @@ import (
 // attributes from them). A marshaler that panics is recorded as zap does it,
 // "<key>Error": "PANIC=<value>".
 
-// capture appends to dst the captured form of fields and returns it with
-// an estimate of the bytes it holds.
-func capture(dst, fields []zapcore.Field) ([]zapcore.Field, int) {
-	r := recorder{fields: dst}
-	for _, f := range fields {
+// capture appends to dst the captured form of a and then b, and returns
+// it with an estimate of the bytes it holds. The recorder comes from a
+// pool: as an ObjectEncoder handed to marshalers it would escape.
+func capture(dst, a, b []zapcore.Field) ([]zapcore.Field, int) {
+	r := recorderPool.Get().(*recorder)
+	r.fields, r.size = dst, 0
+	for _, f := range a {
 		r.field(f)
 	}
-	return r.fields, r.size
+	for _, f := range b {
+		r.field(f)
+	}
+	out, size := r.fields, r.size
+	r.fields = nil
+	recorderPool.Put(r)
+	return out, size
 }
+
+var recorderPool = sync.Pool{New: func() any { return new(recorder) }}
 
 // recorder is a zapcore.ObjectEncoder that keeps what is added to it as
 // fields holding values.

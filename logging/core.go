@@ -175,10 +175,8 @@ func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Check
 }
 
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
-	if c.rbuf != nil {
-		if done, err := c.buffered(ent, fields); done {
-			return err // kept in the request's buffer, or dropped
-		}
+	if c.rbuf != nil && c.buffered(ent, fields) {
+		return nil // kept in the request's buffer, or dropped
 	}
 	return c.write(ent, fields)
 }
