@@ -83,17 +83,21 @@ const (
 	bufDropped                 // the request ended well: lines are dropped
 )
 
-// reqBuffer is one request's buffer.
+// reqBuffer is one request's buffer. A core New builds with buffering on
+// holds one that only carries the policy (policyBuffer) and takes nothing,
+// so a core needs one pointer for both.
 type reqBuffer struct {
-	pol   *bufferPolicy
-	state atomic.Uint32 // bufState; changed under mu, read without it as a hint
+	pol        *bufferPolicy
+	from       zapcore.Level // the lowest level taken: pol.level, or ErrorLevel (nothing) for policyOnly
+	policyOnly bool
+	state      atomic.Uint32 // bufState; changed under mu, read without it as a hint
 
 	mu    sync.Mutex
 	st    *bufStore   // nil until the first line
 	held  int         // bytes taken from the process-wide bound
 	acct  *bufAccount // held and the lines kept, for a request that never ends
 	n     bufCounts   // so far
-	final bufCounts   // at the request's end, for its access line
+	final bufFinal    // at the request's end, for its access line
 }
 
 // bufAccount mirrors what a reqBuffer holds, apart from it, so that a
@@ -114,13 +118,30 @@ func abandon(a *bufAccount) {
 
 type bufCounts struct{ dropped, flushed, evicted, overCap int }
 
-func newReqBuffer(p *bufferPolicy) *reqBuffer { return &reqBuffer{pol: p} }
+func newReqBuffer(p *bufferPolicy) *reqBuffer { return &reqBuffer{pol: p, from: p.level} }
+
+// policyBuffer returns the buffer a core New builds holds for policy p:
+// it takes no line. nil when buffering is off.
+func policyBuffer(p *bufferPolicy) *reqBuffer {
+	if p == nil {
+		return nil
+	}
+	return &reqBuffer{pol: p, from: zapcore.ErrorLevel, policyOnly: true}
+}
+
+// policy returns rb's policy (nil for a nil rb).
+func (rb *reqBuffer) policy() *bufferPolicy {
+	if rb == nil {
+		return nil
+	}
+	return rb.pol
+}
 
 // takes reports whether a line at level l goes to rb when the logger's
 // level would not write it: at or above the buffer level and below error
 // (an error line is a trigger, never buffered). A nil rb takes nothing.
 func (rb *reqBuffer) takes(l zapcore.Level) bool {
-	return rb != nil && l >= rb.pol.level && l < zapcore.ErrorLevel
+	return rb != nil && l >= rb.from && l < zapcore.ErrorLevel
 }
 
 // dropping reports whether rb already drops every line (its request ended
@@ -282,11 +303,12 @@ func (rb *reqBuffer) drop() {
 
 // end ends the request: its lines are written when it failed or took
 // longer than the policy's slow threshold, else dropped. It returns the
-// access line's counts (nil when there are none) and whether the lines
-// were written. A nil rb (buffering off) returns nil, false.
-func (rb *reqBuffer) end(failed bool, elapsed time.Duration) (zapcore.ObjectMarshaler, bool) {
+// access line's own fields, line's then the counts (line itself when
+// there are no counts), and whether the lines were written. A nil rb
+// (buffering off) returns line, false.
+func (rb *reqBuffer) end(failed bool, elapsed time.Duration, line zapcore.ObjectMarshaler) (zapcore.ObjectMarshaler, bool) {
 	if rb == nil {
-		return nil, false
+		return line, false
 	}
 	if failed || elapsed > rb.pol.slow {
 		rb.flush()
@@ -296,21 +318,28 @@ func (rb *reqBuffer) end(failed bool, elapsed time.Duration) (zapcore.ObjectMars
 	rb.mu.Lock()
 	flushed := bufState(rb.state.Load()) == bufFlushed
 	if flushed {
-		rb.final = bufCounts{flushed: rb.n.flushed, evicted: rb.n.evicted, overCap: rb.n.overCap}
+		rb.final.counts = bufCounts{flushed: rb.n.flushed, evicted: rb.n.evicted, overCap: rb.n.overCap}
 	} else {
-		rb.final = bufCounts{dropped: rb.n.dropped}
+		rb.final.counts = bufCounts{dropped: rb.n.dropped}
 	}
 	rb.mu.Unlock()
-	if rb.final == (bufCounts{}) {
-		return nil, flushed
+	if rb.final.counts == (bufCounts{}) || line == nil {
+		return line, flushed
 	}
-	return (*bufCountFields)(&rb.final), flushed
+	rb.final.line = line
+	return &rb.final, flushed
 }
 
-// bufCountFields writes a request's counts on its access line.
-type bufCountFields bufCounts
+// bufFinal is a request's access line fields: the transport's line, then
+// the counts.
+type bufFinal struct {
+	line   zapcore.ObjectMarshaler
+	counts bufCounts
+}
 
-func (c *bufCountFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+func (f *bufFinal) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	err := f.line.MarshalLogObject(enc)
+	c := f.counts
 	for _, kv := range [...]struct {
 		k string
 		v int
@@ -319,7 +348,7 @@ func (c *bufCountFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 			enc.AddInt(kv.k, kv.v)
 		}
 	}
-	return nil
+	return err
 }
 
 // bufStore holds a request's kept lines, oldest first from lines[head],

@@ -166,10 +166,10 @@ func resolveBufferSlow(o bufferOptions, src env.Source) (time.Duration, error) {
 // else the environment.
 func policyOf(l *zap.Logger) *bufferPolicy {
 	if c, ok := l.Core().(*core); ok {
-		return c.bufPol
+		return c.buf.policy()
 	}
 	if c, ok := global().Core().(*core); ok {
-		return c.bufPol
+		return c.buf.policy()
 	}
 	return envPolicy()
 }
@@ -201,8 +201,8 @@ func (l *Logger) BufferLevel() (zapcore.Level, bool) {
 	if l == nil {
 		return 0, false
 	}
-	if c, ok := l.zl.Core().(*core); ok && c.bufPol != nil {
-		return c.bufPol.level, true
+	if c, ok := l.zl.Core().(*core); ok && c.buf != nil {
+		return c.buf.pol.level, true
 	}
 	return 0, false
 }

@@ -64,7 +64,7 @@ func (unitHook) SpanStarted(ctx context.Context, span trace.Span) (context.Conte
 		return ctx, span
 	}
 	u := &unit{start: time.Now()}
-	u.rb.pol = p
+	u.rb.pol, u.rb.from = p, p.level
 	u.span.Span, u.span.u = span, u
 	ctx = trace.ContextWithSpan(ctx, &u.span)
 	return newCtx(ctx, u.logger(l)), &u.span
@@ -84,7 +84,7 @@ type unit struct {
 func (u *unit) logger(l *zap.Logger) *zap.Logger {
 	if c, ok := l.Core().(*core); ok {
 		u.c = *c
-		u.c.rbuf = &u.rb
+		u.c.buf = &u.rb
 		return l.With(zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: &u.c})
 	}
 	return l.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
@@ -113,13 +113,11 @@ func (s *unitSpan) End(opts ...trace.SpanEndOption) {
 		if end.IsZero() {
 			end = time.Now()
 		}
-		counts, flushed := u.rb.end(u.failed.Load(), end.Sub(u.start))
-		if c, ok := counts.(*bufCountFields); ok {
-			if flushed {
-				s.Span.SetAttributes(AttrBufferFlushed.Int(c.flushed))
-			} else if c.dropped > 0 {
-				s.Span.SetAttributes(AttrBufferDropped.Int(c.dropped))
-			}
+		_, flushed := u.rb.end(u.failed.Load(), end.Sub(u.start), nil)
+		if c := u.rb.final.counts; flushed && c.flushed > 0 {
+			s.Span.SetAttributes(AttrBufferFlushed.Int(c.flushed))
+		} else if c.dropped > 0 {
+			s.Span.SetAttributes(AttrBufferDropped.Int(c.dropped))
 		}
 	}
 	s.Span.End(opts...)

@@ -19,7 +19,10 @@ import (
 // logger's level, after the buffer has been flushed if the line is an
 // error.
 func (c *core) buffered(ent zapcore.Entry, fields []zapcore.Field) bool {
-	rb := c.rbuf
+	rb := c.buf
+	if rb.policyOnly {
+		return false // not bound to a request
+	}
 	if c.level.Enabled(ent.Level) {
 		if ent.Level >= zapcore.ErrorLevel {
 			rb.flush()
@@ -47,7 +50,7 @@ func (c *core) buffered(ent zapcore.Entry, fields []zapcore.Field) bool {
 // captured lazy fields among its fields.
 func (c *core) writeKept(ent zapcore.Entry, fields []zapcore.Field) {
 	g := *c
-	g.lazy, g.rbuf = nil, nil
+	g.lazy, g.buf = nil, nil
 	_ = g.write(ent, fields) // an output error is the output's: the trigger line meets it too
 }
 
@@ -93,13 +96,13 @@ func (c *foreignCore) writeKept(ent zapcore.Entry, fields []zapcore.Field) {
 }
 
 // EndBuffer implements reqlog.Bound.
-func (e *requestEntry) EndBuffer(failed bool, elapsed time.Duration) (zapcore.ObjectMarshaler, bool) {
-	return e.c.rbuf.end(failed, elapsed)
+func (e *requestEntry) EndBuffer(failed bool, elapsed time.Duration, line zapcore.ObjectMarshaler) (zapcore.ObjectMarshaler, bool) {
+	return e.c.buf.end(failed, elapsed, line)
 }
 
 // EndBuffer implements reqlog.Bound.
-func (e *foreignRequest) EndBuffer(failed bool, elapsed time.Duration) (zapcore.ObjectMarshaler, bool) {
-	return e.buf.end(failed, elapsed)
+func (e *foreignRequest) EndBuffer(failed bool, elapsed time.Duration, line zapcore.ObjectMarshaler) (zapcore.ObjectMarshaler, bool) {
+	return e.buf.end(failed, elapsed, line)
 }
 
 // bufferOf returns the buffer of the request or unit of work ctx belongs
@@ -114,7 +117,9 @@ func bufferOf(ctx context.Context) *reqBuffer {
 	}
 	switch c := cl.bound.Core().(type) {
 	case *core:
-		return c.rbuf
+		if c.buf != nil && !c.buf.policyOnly {
+			return c.buf
+		}
 	case *foreignCore:
 		return c.buf
 	}

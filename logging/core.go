@@ -54,13 +54,15 @@ type core struct {
 
 	bridge zapcore.Core // OTLP bridge (otelzap), nil when off
 
-	bufPol *bufferPolicy // per-request log buffering (buffer.go); nil when off
-	rbuf   *reqBuffer    // the buffer of the request this core is bound to, or nil
+	// buf is the log buffer of the request this core is bound to; in a
+	// core New built with buffering on, one that only holds the policy
+	// (buffer.go). nil: buffering off.
+	buf *reqBuffer
 }
 
 var _ zapcore.Core = (*core)(nil)
 
-func (c *core) Enabled(l zapcore.Level) bool { return c.level.Enabled(l) || c.rbuf.takes(l) }
+func (c *core) Enabled(l zapcore.Level) bool { return c.level.Enabled(l) || c.buf.takes(l) }
 
 func (c *core) clone() *core {
 	n := *c
@@ -168,14 +170,14 @@ func (c *core) withSpanInto(n *core, span trace.Span, sc trace.SpanContext, tail
 }
 
 func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if c.level.Enabled(ent.Level) || c.rbuf.takes(ent.Level) {
+	if c.level.Enabled(ent.Level) || c.buf.takes(ent.Level) {
 		return ce.AddCore(ent, c)
 	}
 	return ce
 }
 
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
-	if c.rbuf != nil && c.buffered(ent, fields) {
+	if c.buf != nil && c.buffered(ent, fields) {
 		return nil // kept in the request's buffer, or dropped
 	}
 	return c.write(ent, fields)

@@ -45,7 +45,7 @@ func New(opts ...Option) (*Logger, error) {
 		spanErrors: !cfg.noSpanErrs,
 		noCaller:   cfg.noCaller,
 		enc:        newEncoder(r),
-		bufPol:     r.buf,
+		buf:        policyBuffer(r.buf),
 	}
 	if cfg.provider != nil {
 		name := cfg.name

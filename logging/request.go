@@ -70,9 +70,8 @@ func newCoreRequest(l *zap.Logger, c *core, span trace.Span, sc trace.SpanContex
 	if r.ID != "" {
 		e.c.reqID, e.c.hasReqID = r.ID, true
 	}
-	e.c.rbuf = nil
-	if c.bufPol != nil {
-		e.c.rbuf = newReqBuffer(c.bufPol) // the one allocation buffering adds
+	if c.buf != nil {
+		e.c.buf = newReqBuffer(c.buf.pol) // the one allocation buffering adds
 	}
 	e.addLazy(r)
 	if sc.IsValid() {
@@ -164,10 +163,10 @@ type foreignRequest struct {
 	rid      string
 	fields   []zap.Field
 	late     zapcore.ObjectMarshaler
-	hasTrace bool
 	sctx     spanCtx
-	ids      traceIDs
 	buf      *reqBuffer // the request's log buffer, nil when buffering is off
+	ids      traceIDs
+	hasTrace bool // after ids' bytes, in their padding: the struct stays in its size class
 	fbuf     [2]zap.Field
 	line     [2]zapcore.Field // AccessLogger's fields: the span context, allFields
 }

@@ -80,10 +80,11 @@ type Bound interface {
 	// EndBuffer ends the request's log buffer (per-request log buffering,
 	// see logging's package documentation), before the access line: it
 	// writes the buffered lines when failed is true or elapsed is over the
-	// slow threshold, and drops them otherwise. It returns the fields the
-	// access line adds (the counts; nil when buffering is off or nothing
-	// was buffered) and whether the lines were written. Call it once.
-	EndBuffer(failed bool, elapsed time.Duration) (fields zapcore.ObjectMarshaler, flushed bool)
+	// slow threshold, and drops them otherwise. It returns the access
+	// line's own fields: what line writes followed by the buffer's counts
+	// (line itself when buffering is off or nothing was buffered; line may
+	// be nil), and whether the lines were written. Call it once.
+	EndBuffer(failed bool, elapsed time.Duration, line zapcore.ObjectMarshaler) (fields zapcore.ObjectMarshaler, flushed bool)
 }
 
 // Settler is implemented by a Late marshaler that knows when its value no

@@ -39,7 +39,7 @@ type AccessLog struct {
 // counts, at the level o asks for (error after RecordPanic). Call it once
 // per request, after the handler has returned.
 func (s *Scope) End(p *AccessLog, o Outcome, line zapcore.ObjectMarshaler) {
-	counts, flushed := s.endBuffer(o)
+	line, flushed := s.endBuffer(o, line)
 	if p.Off || line == nil {
 		return
 	}
@@ -47,7 +47,7 @@ func (s *Scope) End(p *AccessLog, o Outcome, line zapcore.ObjectMarshaler) {
 	if !write {
 		return
 	}
-	s.writeAccess(p.Message, lvl, s.accessField(line, counts))
+	s.writeAccess(p.Message, lvl, zap.Inline(line))
 }
 
 // level returns the access line's level for outcome o, and false when the

@@ -1,7 +1,6 @@
 package reqscope
 
 import (
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
 
@@ -11,32 +10,12 @@ import (
 // transport built on the scope gets buffering this way, with its counts on
 // its access line.
 
-// endBuffer ends the request's log buffer and returns the access line's
-// counts (nil: none) and whether the buffered lines were written.
-func (s *Scope) endBuffer(o Outcome) (zapcore.ObjectMarshaler, bool) {
+// endBuffer ends the request's log buffer and returns the access line's own
+// fields (line's, then the buffer's counts; line when there are none) and
+// whether the buffered lines were written.
+func (s *Scope) endBuffer(o Outcome, line zapcore.ObjectMarshaler) (zapcore.ObjectMarshaler, bool) {
 	if s.log.Bound == nil {
-		return nil, false // never bound: no buffer
+		return line, false // never bound: no buffer
 	}
-	return s.log.Bound.EndBuffer(s.panicked || o == ServerError, s.Elapsed())
-}
-
-// accessField returns the field of the access line's own fields: line's,
-// then the buffer's counts when there are any, without allocating.
-func (s *Scope) accessField(line, counts zapcore.ObjectMarshaler) zap.Field {
-	if counts == nil {
-		return zap.Inline(line)
-	}
-	s.acc = accessFields{line: line, counts: counts}
-	return zap.Inline(&s.acc)
-}
-
-// accessFields writes a transport's access-line fields, then the counts.
-type accessFields struct{ line, counts zapcore.ObjectMarshaler }
-
-func (a *accessFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
-	err := a.line.MarshalLogObject(enc)
-	if cerr := a.counts.MarshalLogObject(enc); err == nil {
-		err = cerr
-	}
-	return err
+	return s.log.Bound.EndBuffer(s.panicked || o == ServerError, s.Elapsed(), line)
 }

@@ -39,7 +39,6 @@ type Scope struct {
 	// line's fields. Bound requests need no more than its three.
 	buf      [3]zap.Field
 	panicked bool
-	acc      accessFields // the access line's fields with the buffer's counts (buffer.go)
 }
 
 // Begin starts the scope of a request that arrived now. incomingID holds
