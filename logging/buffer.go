@@ -260,13 +260,16 @@ func (rb *reqBuffer) releaseAll() {
 // them too and reports them.
 func (rb *reqBuffer) flush() {
 	rb.mu.Lock()
-	defer rb.mu.Unlock()
+	rb.flushLocked()
+	rb.mu.Unlock()
+}
+
+func (rb *reqBuffer) flushLocked() {
 	if bufState(rb.state.Load()) != bufOpen {
 		return
 	}
 	rb.state.Store(uint32(bufFlushed))
-	lost := rb.n.evicted + rb.n.overCap
-	if lost > 0 {
+	if lost := rb.n.evicted + rb.n.overCap; lost > 0 {
 		bufStats.lost.Add(uint64(lost))
 	}
 	st := rb.st
@@ -282,10 +285,9 @@ func (rb *reqBuffer) flush() {
 	st.free()
 }
 
-// drop drops the kept lines, once: the request ended well.
-func (rb *reqBuffer) drop() {
-	rb.mu.Lock()
-	defer rb.mu.Unlock()
+// dropLocked drops the kept lines, once: the request ended well. rb.mu is
+// held.
+func (rb *reqBuffer) dropLocked() {
 	if bufState(rb.state.Load()) != bufOpen {
 		return
 	}
@@ -296,9 +298,9 @@ func (rb *reqBuffer) drop() {
 		n = st.live()
 		rb.releaseAll()
 		st.free()
+		bufStats.dropped.Add(uint64(n))
 	}
 	rb.n.dropped += n + rb.n.evicted + rb.n.overCap
-	bufStats.dropped.Add(uint64(n))
 }
 
 // end ends the request: its lines are written when it failed or took
@@ -310,12 +312,12 @@ func (rb *reqBuffer) end(failed bool, elapsed time.Duration, line zapcore.Object
 	if rb == nil {
 		return line, false
 	}
-	if failed || elapsed > rb.pol.slow {
-		rb.flush()
-	} else {
-		rb.drop()
-	}
 	rb.mu.Lock()
+	if failed || elapsed > rb.pol.slow {
+		rb.flushLocked()
+	} else {
+		rb.dropLocked()
+	}
 	flushed := bufState(rb.state.Load()) == bufFlushed
 	if flushed {
 		rb.final.counts = bufCounts{flushed: rb.n.flushed, evicted: rb.n.evicted, overCap: rb.n.overCap}

@@ -21,6 +21,7 @@ import (
 //
 //	10_debug_to_file       the baseline: logger at debug, 10 debug lines written
 //	10_debug_dropped       logger at info, buffering debug: 10 lines buffered, then dropped
+//	10_debug_flushed       the same, every request slow: 10 lines buffered, then written
 //	info_only_off          no line below info, buffering off
 //	info_only_on           the same, buffering on (at most +1 allocation)
 //
@@ -50,6 +51,7 @@ func bufferBenchCases() []bufferBenchCase {
 	return []bufferBenchCase{
 		{"10_debug_to_file", []logging.Option{logging.WithLevel(zapcore.DebugLevel)}, 10},
 		{"10_debug_dropped", buffering, 10},
+		{"10_debug_flushed", []logging.Option{logging.WithBufferLevel(zapcore.DebugLevel), logging.WithBufferSlow(time.Nanosecond)}, 10},
 		{"info_only_off", nil, 0},
 		{"info_only_on", buffering, 0},
 	}
@@ -88,7 +90,7 @@ func TestPerfBufferRatios(t *testing.T) {
 	for _, tc := range bufferBenchCases() {
 		runs[tc.name] = requestOnce(ctx, benchFileLogger(t, tc.opts...).Zap(), tc.n)
 	}
-	for _, pair := range [][2]string{{"10_debug_dropped", "10_debug_to_file"}, {"info_only_on", "info_only_off"}} {
+	for _, pair := range [][2]string{{"10_debug_dropped", "10_debug_to_file"}, {"10_debug_flushed", "10_debug_to_file"}, {"info_only_on", "info_only_off"}} {
 		wall, cpu := pairedRatios(runs[pair[0]], runs[pair[1]])
 		fmt.Printf("%-18s vs %-18s wall ratio median %.3f (p25 %.3f, p75 %.3f)  cpu ratio median %.3f (p25 %.3f, p75 %.3f)  allocs %.0f vs %.0f\n",
 			pair[0], pair[1], wall[len(wall)/2], wall[len(wall)/4], wall[3*len(wall)/4],
