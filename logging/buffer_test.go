@@ -311,7 +311,7 @@ func TestBufferConsoleFormat(t *testing.T) {
 	r.log().Error("failed")
 	out := buf.String()
 	i, j := strings.Index(out, "kept_line"), strings.Index(out, "failed")
-	if i < 0 || j < i || !strings.Contains(out[:j], `"buffered": true`) || !strings.Contains(out[:j], "DEBUG") {
+	if i < 0 || j < i || !strings.Contains(out[i:j], "buffered=true") || !strings.Contains(out[:i], "debug") {
 		t.Errorf("console output:\n%s", out)
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/multierr"
-	"go.uber.org/zap"
 	"go.uber.org/zap/buffer"
 	"go.uber.org/zap/zapcore"
 )
@@ -39,7 +38,8 @@ type core struct {
 	out        zapcore.WriteSyncer
 	prof       *profile
 	json       bool
-	enc        zapcore.Encoder // json: fields only (no entry keys); console: zap's console encoder
+	enc        zapcore.Encoder // json: fields only (no entry keys); nil for the console
+	con        *consoleFormat  // console: how lines look (console.go); nil for JSON
 	gcpProject string
 	spanErrors bool
 	noCaller   bool // WithoutCaller: the slog handler leaves the caller out too
@@ -317,37 +317,6 @@ func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 		b.AppendString("}\n")
 	}
 	fb.Free()
-	_, err = c.out.Write(b.Bytes())
-	b.Free()
-	return err
-}
-
-// writeConsole writes one console line.
-func (c *core) writeConsole(ent zapcore.Entry, fields []zapcore.Field) error {
-	ent.Message = escapeConsole(ent.Message)
-	ent.LoggerName = escapeConsole(ent.LoggerName)
-	if c.sc.IsValid() || c.hasReqID || len(c.bound) > 0 || len(c.lazy) > 0 {
-		pre := make([]zapcore.Field, 0, 4+len(c.bound)+len(c.lazy)+len(fields))
-		if c.sc.IsValid() {
-			pre = append(pre,
-				zap.String("trace_id", c.sc.TraceID().String()),
-				zap.String("span_id", c.sc.SpanID().String()),
-				zap.String("trace_flags", c.sc.TraceFlags().String()))
-		}
-		if c.hasReqID {
-			pre = append(pre, zap.String(requestIDKey, c.reqID))
-		}
-		pre = append(pre, c.bound...)
-		pre = append(pre, c.lazy...)
-		fields = append(pre, fields...)
-	}
-	eb, err := c.enc.EncodeEntry(ent, fields)
-	if err != nil {
-		return err
-	}
-	b := bufPool.Get()
-	appendSafe(b, eb.Bytes())
-	eb.Free()
 	_, err = c.out.Write(b.Bytes())
 	b.Free()
 	return err

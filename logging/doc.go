@@ -102,6 +102,27 @@
 // (WithoutSpanErrors turns that off). A context.Context given as a field is
 // never encoded.
 //
+// # The console format
+//
+// For development (the default on a terminal), lines read like structlog's
+// ConsoleRenderer:
+//
+//	2025-06-01 14:03:07.412 [info  ] order_loaded             trace=4bf92f35 request_id=01JX… order_id=42 items=2 caller=quickstart/main.go:148
+//	2025-06-01 14:03:07.415 [error ] order_load_failed        trace=7c1e9a02 request_id=01JX… order_id=0 error="no order with id 0" error_type=*errors.errorString caller=…
+//	    stacktrace:
+//	        main.getOrder
+//	            /src/quickstart/main.go:141
+//
+// Local time with milliseconds, the level and the event padded, the logger
+// name in brackets, then key=value pairs, strings quoted only when needed.
+// The trace is the first 8 hex digits of trace_id, so the lines of one
+// request visibly belong together (paste them into the trace viewer's
+// filter); the span ID is left out unless WithConsoleSpanID asks for it,
+// and trace_flags is never written. Stack traces and multi-line errors go on indented
+// lines below the entry. Nested objects and arrays are compact JSON.
+// Colours only on a terminal, and never when NO_COLOR is set (not empty)
+// or TERM is dumb. The console ignores the output profile.
+//
 // # Output profiles
 //
 // The gcp, ecs and datadog profiles rename the keys so that Cloud Logging,
@@ -132,8 +153,13 @@
 // # Safety
 //
 // JSON escapes every control character, DEL, C1 controls and U+2028/2029;
-// the console format writes them as visible escapes, so no message or field
-// can forge a line or drive a terminal.
+// the console format writes them, and every invisible formatting character
+// of Unicode category Cf (the bidi controls U+202A-U+202E and
+// U+2066-U+2069, zero-width characters, the byte order mark), as visible
+// escapes (\n, \x1b, \u202e), so no message, field or remote client's path
+// can forge a line, drive a terminal or reorder what a reader sees. Lines
+// below an entry (stack traces, multi-line errors) always start with
+// spaces, so none of them can pass for an entry.
 //
 // A value whose Error, String, MarshalLogObject, MarshalLogArray or
 // MarshalJSON panics never crashes the caller, in the JSON and console
@@ -148,7 +174,8 @@ package logging
 
 // Where things are, for maintainers, from the bottom up: err.go (Err and
 // error fields), safe.go (guards for fields whose encoding panics),
-// jsonline.go and console.go (the escaping of the two formats),
+// jsonline.go (the JSON escaping), console.go (the console line: layout,
+// quoting, blocks, colours; escapes from internal/visible),
 // profiles.go (the output profiles, one value each), core.go (the core New
 // builds and how it writes a line), capture.go (fields captured as values,
 // for kept lines), buffer.go (a request's log buffer and the process's

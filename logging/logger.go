@@ -45,6 +45,7 @@ func New(opts ...Option) (*Logger, error) {
 		spanErrors: !cfg.noSpanErrs,
 		noCaller:   cfg.noCaller,
 		enc:        newEncoder(r),
+		con:        newConsole(r, cfg),
 		buf:        policyBuffer(r.buf),
 	}
 	if cfg.provider != nil {
@@ -64,36 +65,27 @@ func New(opts ...Option) (*Logger, error) {
 	return &Logger{zl: zap.New(c, zopts...), lvl: lvl}, nil
 }
 
-// newEncoder returns the encoder of the core: for JSON, zap's JSON encoder
-// for the fields alone (the core writes the entry's members itself); for
-// the console, zap's console encoder.
+// newEncoder returns the encoder of the JSON core: zap's JSON encoder for
+// the fields alone (the core writes the entry's members itself). The
+// console core writes its lines itself (console.go) and has none.
 func newEncoder(r resolved) zapcore.Encoder {
-	if r.json {
-		return zapcore.NewJSONEncoder(zapcore.EncoderConfig{
-			StacktraceKey:  r.prof.stack,
-			LineEnding:     "\n",
-			EncodeDuration: zapcore.StringDurationEncoder,
-			EncodeTime:     zapcore.RFC3339NanoTimeEncoder,
-		})
+	if !r.json {
+		return nil
 	}
-	levelEnc := zapcore.CapitalLevelEncoder
-	if r.color {
-		levelEnc = zapcore.CapitalColorLevelEncoder
-	}
-	return zapcore.NewConsoleEncoder(zapcore.EncoderConfig{
-		TimeKey:          "time",
-		LevelKey:         "level",
-		NameKey:          "logger",
-		CallerKey:        "caller",
-		MessageKey:       "msg",
-		StacktraceKey:    "stacktrace",
-		LineEnding:       "\n",
-		EncodeLevel:      levelEnc,
-		EncodeTime:       zapcore.TimeEncoderOfLayout("2006-01-02T15:04:05.000Z07:00"),
-		EncodeDuration:   zapcore.StringDurationEncoder,
-		EncodeCaller:     zapcore.ShortCallerEncoder,
-		ConsoleSeparator: "  ",
+	return zapcore.NewJSONEncoder(zapcore.EncoderConfig{
+		StacktraceKey:  r.prof.stack,
+		LineEnding:     "\n",
+		EncodeDuration: zapcore.StringDurationEncoder,
+		EncodeTime:     zapcore.RFC3339NanoTimeEncoder,
 	})
+}
+
+// newConsole returns how console lines look; nil for JSON.
+func newConsole(r resolved, cfg config) *consoleFormat {
+	if r.json {
+		return nil
+	}
+	return &consoleFormat{color: r.color, spanID: cfg.consoleSpanID}
 }
 
 // Zap returns the zap logger. Pass it to NewContext, or to zap.ReplaceGlobals

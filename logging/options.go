@@ -3,6 +3,7 @@ package logging
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	otellog "go.opentelemetry.io/otel/log"
@@ -10,6 +11,11 @@ import (
 
 	"github.com/otelkit/otelkit/internal/env"
 )
+
+// ConfigError is the error type of every invalid option or variable New
+// reports (match it with errors.As). It is the same type as
+// otel.ConfigError, tracing.ConfigError and metrics.ConfigError.
+type ConfigError = env.Error
 
 // Environment variables New reads. An option always wins over them.
 const (
@@ -40,6 +46,8 @@ type config struct {
 	clock      zapcore.Clock
 	noCaller   bool
 	buf        bufferOptions // bufferconfig.go
+
+	consoleSpanID bool
 }
 
 func newConfig(opts []Option) config {
@@ -139,6 +147,14 @@ func WithoutCaller() Option {
 	return optionFunc(func(c config) config { c.noCaller = true; return c })
 }
 
+// WithConsoleSpanID writes the span ID (span=<16 hex>) on console lines
+// after the short trace ID. By default the console leaves it out: the
+// trace is what tells a request's lines apart, and the trace viewer shows
+// the spans. JSON lines always carry span_id.
+func WithConsoleSpanID() Option {
+	return optionFunc(func(c config) config { c.consoleSpanID = true; return c })
+}
+
 // resolved is config after precedence: option > environment > default.
 type resolved struct {
 	json       bool
@@ -161,7 +177,7 @@ func (c config) resolve() (resolved, error) {
 	if r.json, err = c.resolveFormat(src, term); err != nil {
 		return r, err
 	}
-	r.color = !r.json && term
+	r.color = !r.json && term && colorAllowed(src)
 	if r.level, err = c.resolveLevel(src); err != nil {
 		return r, err
 	}
@@ -188,7 +204,7 @@ func (c config) resolveFormat(src env.Source, term bool) (bool, error) {
 		case FormatJSON, FormatConsole:
 			return f == FormatJSON, nil
 		default:
-			return false, fmt.Errorf("otelkit: logging: WithFormat(%q): allowed: json, console", *c.format)
+			return false, &env.Error{Option: "WithFormat", Value: *c.format, Allowed: "json, console"}
 		}
 	}
 	v, set, err := src.Enum(EnvFormat, FormatJSON, FormatConsole)
@@ -205,7 +221,7 @@ func (c config) resolveFormat(src env.Source, term bool) (bool, error) {
 func (c config) resolveLevel(src env.Source) (zapcore.Level, error) {
 	if c.level != nil {
 		if *c.level < zapcore.DebugLevel || *c.level > zapcore.FatalLevel {
-			return 0, fmt.Errorf("otelkit: logging: WithLevel(%d): allowed: debug, info, warn, error, dpanic, panic, fatal", int(*c.level))
+			return 0, &env.Error{Option: "WithLevel", Value: strconv.Itoa(int(*c.level)), Allowed: "debug, info, warn, error, dpanic, panic, fatal"}
 		}
 		return *c.level, nil
 	}
@@ -226,7 +242,7 @@ func (c config) resolveProfile(src env.Source) (*profile, error) {
 	if c.profile != nil {
 		p := profileNamed(strings.ToLower(strings.TrimSpace(*c.profile)))
 		if p == nil {
-			return nil, fmt.Errorf("otelkit: logging: WithProfile(%q): allowed: %s", *c.profile, strings.Join(profileNames(), ", "))
+			return nil, &env.Error{Option: "WithProfile", Value: *c.profile, Allowed: strings.Join(profileNames(), ", ")}
 		}
 		return p, nil
 	}
@@ -245,7 +261,7 @@ func (c config) resolveProfile(src env.Source) (*profile, error) {
 func (c config) resolveGCPProject(src env.Source) (string, error) {
 	if c.gcpProject != nil {
 		if err := checkGCPProject(*c.gcpProject); err != nil {
-			return "", fmt.Errorf("otelkit: logging: WithGCPProject(%q): %w", *c.gcpProject, err)
+			return "", &env.Error{Option: "WithGCPProject", Value: *c.gcpProject, Allowed: gcpProjectAllowed}
 		}
 		return strings.TrimSpace(*c.gcpProject), nil
 	}
@@ -277,6 +293,25 @@ func checkGCPProject(id string) error {
 		}
 	}
 	return nil
+}
+
+// Variables that turn the console's colours off (they are never on when
+// the output is not a terminal).
+const (
+	EnvNoColor = "NO_COLOR" // set and not empty: no colours (https://no-color.org)
+	EnvTerm    = "TERM"     // "dumb": no colours
+)
+
+// colorAllowed reports whether the environment allows colours on a
+// terminal: NO_COLOR unset or empty, TERM not "dumb".
+func colorAllowed(src env.Source) bool {
+	if v, ok := src.String(EnvNoColor); ok && v != "" {
+		return false
+	}
+	if v, ok := src.String(EnvTerm); ok && strings.TrimSpace(v) == "dumb" {
+		return false
+	}
+	return true
 }
 
 // isTerminal reports whether w is a terminal.

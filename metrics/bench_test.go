@@ -15,11 +15,11 @@ import (
 // instrument creation and collection, not per measurement.
 func benchProviders(b *testing.B) map[string]metric.MeterProvider {
 	base := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-	p, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("none"), WithReader(sdkmetric.NewManualReader()))
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("none"), WithReader(sdkmetric.NewManualReader()))
 	if err != nil {
 		b.Fatal(err)
 	}
-	ng, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("none"), WithReader(sdkmetric.NewManualReader()), WithoutHostGuard())
+	ng, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("none"), WithReader(sdkmetric.NewManualReader()), WithoutHostGuard())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,8 +1,9 @@
 package metrics
 
 import (
-	"fmt"
+	"errors"
 	"io"
+	"maps"
 	"math"
 	"net"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/otlpconf"
 )
 
 // Environment variables this package reads (besides the OTLP exporter's own
@@ -49,23 +51,16 @@ const (
 	ExporterNone       = "none"
 )
 
-// config is the unexported configuration New builds from options.
+// config is the unexported configuration NewMeterProvider builds from
+// options.
 type config struct {
 	lookup   env.LookupFunc
 	resource *resource.Resource
 	readers  []sdkmetric.Reader
 	views    []sdkmetric.View
 
-	exporters []string // nil: not set
-
-	// OTLP / console overrides; zero values mean "not set".
-	endpoint    string
-	protocol    string
-	headers     map[string]string
-	insecure    *bool
-	timeout     time.Duration
-	compression string
-	console     io.Writer
+	otlp            otlpconf.Overrides // exporters, OTLP and console settings; zero values: not set
+	noExporterNamed bool               // WithExporter() or WithExporter("")
 
 	exportInterval time.Duration // 0: not set
 	exportTimeout  time.Duration // 0: not set
@@ -80,12 +75,12 @@ type config struct {
 	promAddr     string // "" not set
 	promNoServer bool
 
-	wrap func(name string, exp sdkmetric.Exporter) sdkmetric.Exporter // nil: none
+	wrap func(sdkmetric.Exporter) sdkmetric.Exporter // nil: none
 
 	errs []error // option misuse found while applying options
 }
 
-// Option configures New.
+// Option configures NewMeterProvider.
 type Option interface {
 	apply(config) config
 }
@@ -104,7 +99,7 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// WithEnvLookup makes New read environment variables through f instead of
+// WithEnvLookup makes NewMeterProvider read environment variables through f instead of
 // os.LookupEnv (for tests, or to feed configuration from elsewhere). It
 // covers every variable this package validates and passes on explicitly;
 // the OTLP exporter still reads its own OTEL_EXPORTER_OTLP_* variables.
@@ -112,7 +107,7 @@ func WithEnvLookup(f func(string) (string, bool)) Option {
 	return optionFunc(func(c config) config { c.lookup = f; return c })
 }
 
-// WithResource sets the resource every metric carries. Default: the SDK's
+// WithResource sets the resource every metric carries; default the SDK's
 // default resource merged with OTEL_RESOURCE_ATTRIBUTES / OTEL_SERVICE_NAME.
 func WithResource(r *resource.Resource) Option {
 	return optionFunc(func(c config) config { c.resource = r; return c })
@@ -145,13 +140,11 @@ func WithView(views ...sdkmetric.View) Option {
 
 // WithExporter selects the exporters: "otlp", "prometheus", "console" or
 // "none"; several may be named ("otlp", "prometheus") or given comma
-// separated. It wins over OTEL_METRICS_EXPORTER; the default is "otlp".
+// separated. It wins over OTEL_METRICS_EXPORTER; default "otlp".
 func WithExporter(names ...string) Option {
 	return optionFunc(func(c config) config {
-		c.exporters = append([]string{}, names...)
-		if c.exporters == nil {
-			c.exporters = []string{}
-		}
+		otlpconf.SetExporter(strings.Join(names, ","))(&c.otlp)
+		c.noExporterNamed = strings.TrimSpace(c.otlp.Exporter) == ""
 		return c
 	})
 }
@@ -159,91 +152,106 @@ func WithExporter(names ...string) Option {
 // WithEndpoint sets the OTLP endpoint: a URL ("http://collector:4318"; a URL
 // without path gets /v1/metrics appended for http/protobuf) or host:port. It
 // wins over OTEL_EXPORTER_OTLP_METRICS_ENDPOINT and
-// OTEL_EXPORTER_OTLP_ENDPOINT; the default is the SDK's (localhost:4318 for
-// http/protobuf, localhost:4317 for grpc).
+// OTEL_EXPORTER_OTLP_ENDPOINT; default https://localhost:4318/v1/metrics
+// (localhost:4317 for grpc).
 func WithEndpoint(endpoint string) Option {
-	return optionFunc(func(c config) config { c.endpoint = endpoint; return c })
+	return otlpOption(otlpconf.SetEndpoint(endpoint))
 }
 
 // WithProtocol sets the OTLP protocol, "grpc" or "http/protobuf". It wins
 // over OTEL_EXPORTER_OTLP_METRICS_PROTOCOL and OTEL_EXPORTER_OTLP_PROTOCOL;
-// the default is "http/protobuf".
+// default "http/protobuf".
 func WithProtocol(protocol string) Option {
-	return optionFunc(func(c config) config { c.protocol = protocol; return c })
+	return otlpOption(otlpconf.SetProtocol(protocol))
 }
 
-// WithHeaders sets headers sent with every OTLP export (never logged). They
-// win over OTEL_EXPORTER_OTLP_METRICS_HEADERS and OTEL_EXPORTER_OTLP_HEADERS.
-func WithHeaders(h map[string]string) Option {
-	if h == nil {
-		return optionFunc(func(c config) config { c.headers = nil; return c })
-	}
-	cp := make(map[string]string, len(h))
-	for k, v := range h {
-		cp[k] = v
-	}
-	return headersOption(cp)
+// WithHeaders sets headers sent with every OTLP export (never logged); they
+// replace, not extend, OTEL_EXPORTER_OTLP_METRICS_HEADERS and
+// OTEL_EXPORTER_OTLP_HEADERS. A nil map leaves the variables in charge; an
+// empty one sends no headers.
+func WithHeaders(headers map[string]string) Option {
+	return headersOption(maps.Clone(headers))
 }
+
+// otlpOption is an OTLP option: the setting is otlpconf's, shared with
+// the other signal package.
+type otlpOption otlpconf.Setting
+
+func (s otlpOption) apply(c config) config { s(&c.otlp); return c }
 
 // headersOption is WithHeaders' option. Its OTLPHeaders method lets
 // otel.Init, given it through WithMetricsOptions, scrub the values from
 // exporter errors.
 type headersOption map[string]string
 
-func (h headersOption) apply(c config) config { c.headers = h; return c }
+func (h headersOption) apply(c config) config { return otlpOption(otlpconf.SetHeaders(h)).apply(c) }
 
 // OTLPHeaders returns the headers (not to be changed).
 func (h headersOption) OTLPHeaders() map[string]string { return h }
 
 // WithInsecure turns TLS off (true) or on (false) for the OTLP exporter. It
-// wins over OTEL_EXPORTER_OTLP_METRICS_INSECURE and OTEL_EXPORTER_OTLP_INSECURE.
+// wins over OTEL_EXPORTER_OTLP_METRICS_INSECURE, OTEL_EXPORTER_OTLP_INSECURE
+// and the endpoint's scheme; default TLS.
 func WithInsecure(insecure bool) Option {
-	return optionFunc(func(c config) config { c.insecure = &insecure; return c })
+	return otlpOption(otlpconf.SetInsecure(insecure))
 }
 
 // WithTimeout bounds each OTLP export request. It wins over
-// OTEL_EXPORTER_OTLP_METRICS_TIMEOUT and OTEL_EXPORTER_OTLP_TIMEOUT (default
-// 10 s). It must be positive.
+// OTEL_EXPORTER_OTLP_METRICS_TIMEOUT and OTEL_EXPORTER_OTLP_TIMEOUT;
+// default 10s. A negative value is an error.
 func WithTimeout(d time.Duration) Option {
-	return optionFunc(func(c config) config { c.timeout = d; return c })
+	return otlpOption(otlpconf.SetTimeout(d))
 }
 
 // WithCompression sets OTLP compression, "gzip" or "none". It wins over
-// OTEL_EXPORTER_OTLP_METRICS_COMPRESSION and OTEL_EXPORTER_OTLP_COMPRESSION.
+// OTEL_EXPORTER_OTLP_METRICS_COMPRESSION and OTEL_EXPORTER_OTLP_COMPRESSION;
+// default "none".
 func WithCompression(compression string) Option {
-	return optionFunc(func(c config) config { c.compression = compression; return c })
+	return otlpOption(otlpconf.SetCompression(compression))
 }
 
-// WithConsoleWriter sets where the "console" exporter writes (default
-// os.Stdout).
+// WithConsoleWriter sets where the "console" exporter writes; default
+// os.Stdout.
 func WithConsoleWriter(w io.Writer) Option {
-	return optionFunc(func(c config) config { c.console = w; return c })
+	return otlpOption(otlpconf.SetConsole(w))
+}
+
+// WithOTLPOverrides is how otel.Init hands its OTLP settings
+// (WithOTLPEndpoint, WithMetricsExporter, …) to this package, with the
+// names of its options for the errors: each setting it holds wins over the
+// one given by WithEndpoint, WithExporter, …. Its argument type is internal
+// to otelkit, so other callers use those options instead.
+func WithOTLPOverrides(o otlpconf.Overrides) Option {
+	return optionFunc(func(c config) config { c.otlp = c.otlp.Merge(o); return c })
 }
 
 // WithExportInterval sets how often push exporters (OTLP, console) export.
-// It wins over OTEL_METRIC_EXPORT_INTERVAL (milliseconds); the default is
-// 60 s. It must be positive.
+// It wins over OTEL_METRIC_EXPORT_INTERVAL (milliseconds); default 60s. It
+// must be positive.
 func WithExportInterval(d time.Duration) Option {
 	return optionFunc(func(c config) config {
-		if d <= 0 {
-			c.errs = append(c.errs, fmt.Errorf("otelkit/metrics: WithExportInterval(%v): must be positive", d))
-		}
-		c.exportInterval = d
+		c.exportInterval, c.errs = d, positive(c.errs, "WithExportInterval", d)
 		return c
 	})
 }
 
 // WithExportTimeout bounds one export of a push exporter. It wins over
-// OTEL_METRIC_EXPORT_TIMEOUT (milliseconds); the default is 30 s. It must be
+// OTEL_METRIC_EXPORT_TIMEOUT (milliseconds); default 30s. It must be
 // positive.
 func WithExportTimeout(d time.Duration) Option {
 	return optionFunc(func(c config) config {
-		if d <= 0 {
-			c.errs = append(c.errs, fmt.Errorf("otelkit/metrics: WithExportTimeout(%v): must be positive", d))
-		}
-		c.exportTimeout = d
+		c.exportTimeout, c.errs = d, positive(c.errs, "WithExportTimeout", d)
 		return c
 	})
+}
+
+// positive adds to errs the error of an option whose duration d must be
+// positive and is not.
+func positive(errs []error, option string, d time.Duration) []error {
+	if d > 0 {
+		return errs
+	}
+	return append(errs, env.OptionError(option, d.String(), "a positive duration"))
 }
 
 // WithoutRuntimeMetrics turns off the Go runtime metrics (go.memory.used,
@@ -262,12 +270,12 @@ func WithHostMetrics() Option {
 // WithCardinalityLimit caps the distinct attribute sets each instrument keeps
 // per collection cycle; measurements past the cap are aggregated into one
 // series carrying otel.metric.overflow=true. It wins over
-// OTEL_GO_X_CARDINALITY_LIMIT; the default is 2000. Zero means no limit (not
+// OTEL_GO_X_CARDINALITY_LIMIT; default 2000. Zero means no limit (not
 // recommended); negative values are an error.
 func WithCardinalityLimit(n int) Option {
 	return optionFunc(func(c config) config {
 		if n < 0 {
-			c.errs = append(c.errs, fmt.Errorf("otelkit/metrics: WithCardinalityLimit(%d): must be >= 0 (0 means no limit)", n))
+			c.errs = append(c.errs, env.OptionError("WithCardinalityLimit", strconv.Itoa(n), "an integer >= 0 (0 means no limit)"))
 		}
 		c.cardinalityLimit = &n
 		return c
@@ -285,7 +293,7 @@ func WithExemplarFilter(name string) Option {
 // 0 picks a free port, see Provider.PrometheusAddr; an empty host means
 // localhost, not every interface). It wins over
 // OTEL_EXPORTER_PROMETHEUS_HOST and OTEL_EXPORTER_PROMETHEUS_PORT; the
-// default is localhost:9464.
+// default localhost:9464.
 func WithPrometheusAddr(hostport string) Option {
 	return optionFunc(func(c config) config { c.promAddr = hostport; return c })
 }
@@ -296,24 +304,24 @@ func WithoutPrometheusServer() Option {
 	return optionFunc(func(c config) config { c.promNoServer = true; return c })
 }
 
-// WithExporterWrapper makes New pass each push exporter it builds (OTLP and
-// console; name is "otlp" or "console") through wrap and give the periodic
-// reader what wrap returns. Use it to observe exports, e.g. to count data
-// points exported and failed: the returned exporter must forward every
-// method (embedding the sdkmetric.Exporter it is given does that). The
-// exporter wrap gets already receives valid UTF-8 only (invalid bytes in
-// attributes, exemplars, descriptions, scope or resource become U+FFFD).
-// The Prometheus exporter is pulled, not pushed, and is not wrapped. A later
-// call replaces an earlier one; nil removes the wrapper. If wrap returns
-// nil, New returns an error.
-func WithExporterWrapper(wrap func(name string, exp sdkmetric.Exporter) sdkmetric.Exporter) Option {
+// WithExporterWrapper makes NewMeterProvider pass each push exporter it
+// builds (OTLP and console) through wrap and give the periodic reader what
+// wrap returns. Use it to observe exports, e.g. to count data points
+// exported and failed: the returned exporter must forward every method
+// (embedding the sdkmetric.Exporter it is given does that). The exporter
+// wrap gets already receives valid UTF-8 only (invalid bytes in attributes,
+// exemplars, descriptions, scope or resource become U+FFFD). The Prometheus
+// exporter is pulled, not pushed, and is not wrapped. A later call replaces
+// an earlier one; nil removes the wrapper. If wrap returns nil,
+// NewMeterProvider returns a ConfigError. tracing and otelkit's log
+// provider take a wrapper of the same shape.
+func WithExporterWrapper(wrap func(sdkmetric.Exporter) sdkmetric.Exporter) Option {
 	return optionFunc(func(c config) config { c.wrap = wrap; return c })
 }
 
 // settings is the validated, effective configuration.
 type settings struct {
-	otlp, prometheus, console bool
-	exporterSource            string
+	exporter ExporterConfig // the exporters in use and the OTLP settings
 
 	interval, timeout time.Duration // 0: SDK default
 	cardinalityLimit  int
@@ -322,101 +330,25 @@ type settings struct {
 	promAddr          string
 }
 
-// resolve applies option > environment > default and validates every value.
+// resolve applies option > environment > default and validates every
+// value, returning every invalid one, joined.
 func (c config) resolve(src env.Source) (settings, error) {
 	var s settings
-	if len(c.errs) > 0 {
-		return s, c.errs[0]
+	var errs [7]error
+	if c.noExporterNamed && c.otlp.Exporter == "" {
+		errs[0] = env.OptionError("WithExporter", "", otlpconf.MetricsExportersAllowed)
 	}
-
-	// Exporters.
-	var names []string
-	s.exporterSource = "default"
-	switch {
-	case c.exporters != nil:
-		s.exporterSource = "option"
-		if len(c.exporters) == 0 {
-			return s, exporterError(s.exporterSource, "")
-		}
-		for _, n := range c.exporters {
-			names = append(names, strings.Split(n, ",")...)
-		}
-	default:
-		if v, ok := src.String(envExporter); ok {
-			s.exporterSource = "env:" + envExporter
-			names = strings.Split(v, ",")
-		} else {
-			names = []string{ExporterOTLP}
-		}
-	}
-	seen := map[string]bool{}
-	for _, raw := range names {
-		n := strings.ToLower(strings.TrimSpace(raw))
-		switch n {
-		case ExporterOTLP, ExporterPrometheus, ExporterConsole, ExporterNone:
-			seen[n] = true
-		default:
-			return s, exporterError(s.exporterSource, strings.Join(names, ","))
-		}
-	}
-	if seen[ExporterNone] && len(seen) > 1 {
-		return s, exporterError(s.exporterSource, strings.Join(names, ","))
-	}
-	s.otlp, s.prometheus, s.console = seen[ExporterOTLP], seen[ExporterPrometheus], seen[ExporterConsole]
-
-	// Export interval and timeout.
-	var err error
-	if s.interval, err = durationSetting(src, c.exportInterval, envInterval); err != nil {
-		return s, err
-	}
-	if s.timeout, err = durationSetting(src, c.exportTimeout, envTimeout); err != nil {
-		return s, err
-	}
-
-	// Cardinality limit.
-	s.cardinalityLimit = DefaultCardinalityLimit
-	if c.cardinalityLimit != nil {
-		s.cardinalityLimit = *c.cardinalityLimit
-	} else if n, set, err := src.Int(envCardinalityLimit, 0, math.MaxInt32); err != nil {
-		return s, err
-	} else if set {
-		s.cardinalityLimit = n
-	}
-
-	// Exemplar filter.
-	name, from := c.exemplarFilter, "WithExemplarFilter"
-	if name == "" {
-		from = envExemplarFilter
-		name, _ = src.String(envExemplarFilter)
-	}
-	switch strings.ToLower(name) {
-	case "", "trace_based":
-		s.exemplarFilter, s.exemplarName = exemplar.TraceBasedFilter, "trace_based"
-	case "always_on":
-		s.exemplarFilter, s.exemplarName = exemplar.AlwaysOnFilter, "always_on"
-	case "always_off":
-		s.exemplarFilter, s.exemplarName = exemplar.AlwaysOffFilter, "always_off"
-	default:
-		if from == envExemplarFilter {
-			return s, &env.Error{Var: envExemplarFilter, Value: name, Allowed: "trace_based, always_on or always_off"}
-		}
-		return s, fmt.Errorf("otelkit/metrics: WithExemplarFilter(%q): allowed: trace_based, always_on or always_off", name)
-	}
-
-	// Prometheus address (validated even when the exporter is off, so a
-	// typo never waits for the day someone turns it on).
-	if s.promAddr, err = c.prometheusAddr(src); err != nil {
-		return s, err
-	}
-	return s, nil
-}
-
-func exporterError(source, value string) error {
-	allowed := "otlp, prometheus, console or none (several comma separated; none alone)"
-	if source == "option" {
-		return fmt.Errorf("otelkit/metrics: WithExporter(%q): allowed: %s", value, allowed)
-	}
-	return &env.Error{Var: envExporter, Value: value, Allowed: allowed}
+	// The OTLP settings are validated even when no OTLP exporter is on: a
+	// bad variable is never silent.
+	s.exporter, errs[1] = otlpconf.Resolve(src, otlpconf.Metrics, c.otlp)
+	s.interval, errs[2] = durationSetting(src, c.exportInterval, envInterval)
+	s.timeout, errs[3] = durationSetting(src, c.exportTimeout, envTimeout)
+	s.cardinalityLimit, errs[4] = c.cardinality(src)
+	s.exemplarFilter, s.exemplarName, errs[5] = c.exemplar(src)
+	// The Prometheus address is validated even when the exporter is off, so
+	// a typo never waits for the day someone turns it on.
+	s.promAddr, errs[6] = c.prometheusAddr(src)
+	return s, errors.Join(append(c.errs, errs[:]...)...)
 }
 
 func durationSetting(src env.Source, opt time.Duration, name string) (time.Duration, error) {
@@ -427,6 +359,38 @@ func durationSetting(src env.Source, opt time.Duration, name string) (time.Durat
 	return d, err
 }
 
+func (c config) cardinality(src env.Source) (int, error) {
+	if c.cardinalityLimit != nil {
+		return *c.cardinalityLimit, nil
+	}
+	n, set, err := src.Int(envCardinalityLimit, 0, math.MaxInt32)
+	if !set || err != nil {
+		return DefaultCardinalityLimit, err
+	}
+	return n, nil
+}
+
+const exemplarFiltersAllowed = "trace_based, always_on or always_off"
+
+func (c config) exemplar(src env.Source) (exemplar.Filter, string, error) {
+	name, fromEnv := c.exemplarFilter, false
+	if name == "" {
+		name, fromEnv = src.String(envExemplarFilter)
+	}
+	switch strings.ToLower(name) {
+	case "", "trace_based":
+		return exemplar.TraceBasedFilter, "trace_based", nil
+	case "always_on":
+		return exemplar.AlwaysOnFilter, "always_on", nil
+	case "always_off":
+		return exemplar.AlwaysOffFilter, "always_off", nil
+	}
+	if fromEnv {
+		return exemplar.TraceBasedFilter, "", &env.Error{Var: envExemplarFilter, Value: name, Allowed: exemplarFiltersAllowed}
+	}
+	return exemplar.TraceBasedFilter, "", env.OptionError("WithExemplarFilter", name, exemplarFiltersAllowed)
+}
+
 func (c config) prometheusAddr(src env.Source) (string, error) {
 	if c.promAddr != "" {
 		host, port, err := net.SplitHostPort(c.promAddr)
@@ -434,7 +398,8 @@ func (c config) prometheusAddr(src env.Source) (string, error) {
 			_, err = strconv.ParseUint(port, 10, 16)
 		}
 		if err != nil {
-			return "", fmt.Errorf("otelkit/metrics: WithPrometheusAddr(%q): want host:port with a port from 0 to 65535: %w", c.promAddr, err)
+			return "", &env.Error{Option: "WithPrometheusAddr", Value: c.promAddr,
+				Allowed: "host:port with a port from 0 to 65535", Err: err}
 		}
 		if host == "" {
 			host = DefaultPrometheusHost

@@ -2,11 +2,13 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/otlpconf"
 )
 
 func TestInvalidConfigurationIsAnError(t *testing.T) {
@@ -15,7 +17,7 @@ func TestInvalidConfigurationIsAnError(t *testing.T) {
 		env  map[string]string
 		opts []Option
 		want []string // substrings of the error
-		env2 bool     // the error must be an *env.Error
+		env2 bool     // the error is about a variable (else an option)
 	}{
 		{"unknown exporter", map[string]string{envExporter: "zipkin"}, nil, []string{envExporter, "zipkin", "otlp, prometheus, console or none"}, true},
 		{"none with another", map[string]string{envExporter: "none,otlp"}, nil, []string{envExporter, "none,otlp"}, true},
@@ -30,7 +32,7 @@ func TestInvalidConfigurationIsAnError(t *testing.T) {
 		{"timeout option", nil, []Option{WithExportTimeout(-time.Second)}, []string{"WithExportTimeout", "positive"}, false},
 		{"cardinality text", map[string]string{envCardinalityLimit: "lots"}, nil, []string{envCardinalityLimit, "lots"}, true},
 		{"cardinality negative", map[string]string{envCardinalityLimit: "-1"}, nil, []string{envCardinalityLimit, "-1"}, true},
-		{"cardinality option", nil, []Option{WithCardinalityLimit(-3)}, []string{"WithCardinalityLimit(-3)"}, false},
+		{"cardinality option", nil, []Option{WithCardinalityLimit(-3)}, []string{`WithCardinalityLimit("-3")`}, false},
 		{"exemplar filter", map[string]string{envExemplarFilter: "sometimes"}, nil, []string{envExemplarFilter, "sometimes", "trace_based, always_on or always_off"}, true},
 		{"exemplar option", nil, []Option{WithExemplarFilter("often")}, []string{"WithExemplarFilter", "often"}, false},
 		{"prometheus port range", map[string]string{envPromPort: "99999"}, nil, []string{envPromPort, "99999", "0 to 65535"}, true},
@@ -46,24 +48,33 @@ func TestInvalidConfigurationIsAnError(t *testing.T) {
 		{"compression option", nil, []Option{WithCompression("br")}, []string{"WithCompression", "br"}, false},
 		{"endpoint scheme", nil, []Option{WithEndpoint("ftp://collector:4318")}, []string{"WithEndpoint", "ftp://collector:4318"}, false},
 		{"timeout option negative", nil, []Option{WithTimeout(-time.Second)}, []string{"WithTimeout"}, false},
+		{"otlp variable with prometheus only", map[string]string{envExporter: "prometheus", "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT": "soon"}, nil, []string{"OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "soon"}, true},
+		{"otel's exporter option", nil, []Option{WithOTLPOverrides(otlpconf.Overrides{Exporter: "statsd", Names: otlpconf.Names{Exporter: "WithMetricsExporter"}})}, []string{`WithMetricsExporter("statsd")`}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := append([]Option{WithEnvLookup(envMap(tc.env))}, tc.opts...)
-			p, err := New(context.Background(), opts...)
+			p, err := NewMeterProvider(context.Background(), opts...)
 			if err == nil {
 				_ = p.Shutdown(context.Background())
-				t.Fatal("New succeeded, want an error")
+				t.Fatal("NewMeterProvider succeeded, want an error")
 			}
 			if p != nil {
-				t.Error("New returned a provider with its error")
+				t.Error("NewMeterProvider returned a provider with its error")
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
 			}
-			if got := env.IsEnvError(err); got != tc.env2 {
-				t.Errorf("IsEnvError = %v, want %v (%v)", got, tc.env2, err)
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v is not a ConfigError", err)
+			}
+			if got := ce.Var != ""; got != tc.env2 || (ce.Option != "") == tc.env2 {
+				t.Errorf("ConfigError{Var: %q, Option: %q}, want a %s (%v)", ce.Var, ce.Option, pick(tc.env2, "variable", "option"), err)
+			}
+			if !strings.HasPrefix(err.Error(), "otelkit: invalid ") {
+				t.Errorf("error %q does not start with the common prefix", err)
 			}
 		})
 	}
@@ -78,7 +89,7 @@ func TestResolvePrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.prometheus || !s.console || s.otlp || s.exporterSource != "env:"+envExporter {
+	if exp := s.exporter; exp.Exporter != "console,prometheus" || exp.Sources["exporter"] != "env:"+envExporter {
 		t.Errorf("exporters from env: %+v", s)
 	}
 	if s.interval != 1500*time.Millisecond || s.timeout != 700*time.Millisecond {
@@ -95,7 +106,7 @@ func TestResolvePrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.otlp || s.prometheus || s.console || s.exporterSource != "option" {
+	if exp := s.exporter; exp.Exporter != "otlp" || exp.Sources["exporter"] != "option" {
 		t.Errorf("exporter option did not win: %+v", s)
 	}
 	if s.interval != 2*time.Second || s.timeout != time.Second || s.promAddr != "[::1]:0" || s.exemplarName != "trace_based" {
@@ -106,7 +117,7 @@ func TestResolvePrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.otlp || s.prometheus || s.console || s.exporterSource != "default" {
+	if exp := s.exporter; exp.Exporter != "otlp" || exp.Sources["exporter"] != "default" {
 		t.Errorf("default exporter: %+v", s)
 	}
 	if s.interval != 0 || s.timeout != 0 || s.cardinalityLimit != DefaultCardinalityLimit ||
@@ -116,7 +127,7 @@ func TestResolvePrecedence(t *testing.T) {
 }
 
 func TestExporterNoneAndList(t *testing.T) {
-	p, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("none"), WithoutRuntimeMetrics())
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("none"), WithoutRuntimeMetrics())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,4 +138,33 @@ func TestExporterNoneAndList(t *testing.T) {
 	if _, err := newConfig([]Option{WithExporter("otlp,PROMETHEUS", "otlp")}).resolve(env.FromMap(nil)); err != nil {
 		t.Errorf("list with case and repeat: %v", err)
 	}
+}
+
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}
+
+// TestAllErrorsJoined: every invalid setting is reported, not only the
+// first.
+func TestAllErrorsJoined(t *testing.T) {
+	_, err := NewMeterProvider(context.Background(), WithEnvLookup(envMap(map[string]string{
+		envExporter: "statsd", envInterval: "soon", envCardinalityLimit: "-1", envPromPort: "http",
+	})), WithExportTimeout(-time.Second), WithExemplarFilter("often"), WithTimeout(-time.Second))
+	for _, name := range []string{envExporter, envInterval, envCardinalityLimit, envPromPort, "WithExportTimeout", "WithExemplarFilter", "WithTimeout"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+}
+
+// TestNewIsNewMeterProvider: the deprecated name still builds a provider.
+func TestNewIsNewMeterProvider(t *testing.T) {
+	p, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("none"), WithoutRuntimeMetrics())
+	if err != nil || p.MeterProvider() == nil {
+		t.Fatalf("New: %v", err)
+	}
+	_ = p.Shutdown(context.Background())
 }

@@ -5,13 +5,17 @@
 //
 // # Building a provider
 //
-//	p, err := metrics.New(ctx, metrics.WithResource(res))
+//	p, err := metrics.NewMeterProvider(ctx, metrics.WithResource(res))
 //	if err != nil { return err }
 //	defer p.Shutdown(context.Background())
 //
-// Every setting follows one precedence: an option wins over the environment
-// variable, which wins over the default. Invalid values are errors that name
-// the variable (or option), the value and what is allowed.
+// The Provider holds the SDK provider (MeterProvider), what was resolved
+// and from where (ExporterConfig), the Prometheus handler, ForceFlush and
+// Shutdown: the shape of tracing.NewTracerProvider. Every setting follows
+// one precedence: an option wins over the environment variable, which wins
+// over the default. Invalid values are ConfigErrors (match them with
+// errors.As) that name the variable or option, the value and what is
+// allowed; all of them are reported at once.
 //
 //	OTEL_METRICS_EXPORTER                otlp (default), prometheus, console, none; comma separated for several
 //	OTEL_METRIC_EXPORT_INTERVAL          push interval in ms (default 60000)     WithExportInterval
@@ -24,7 +28,7 @@
 //
 // # Prometheus
 //
-// With the prometheus exporter, New binds a listener (default
+// With the prometheus exporter, NewMeterProvider binds a listener (default
 // localhost:9464) that serves /metrics from a registry of its own (never the
 // global default registry). Provider.Handler returns the same endpoint to
 // mount on your own mux; WithoutPrometheusServer starts no listener. The

@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -19,7 +20,7 @@ import (
 func Example() {
 	ctx := context.Background()
 	reader := sdkmetric.NewManualReader()
-	p, err := metrics.New(ctx,
+	p, err := metrics.NewMeterProvider(ctx,
 		metrics.WithExporter("none"),
 		metrics.WithReader(reader),
 		metrics.WithoutRuntimeMetrics(),
@@ -47,7 +48,7 @@ func Example() {
 // separate listener.
 func ExampleProvider_Handler() {
 	ctx := context.Background()
-	p, err := metrics.New(ctx, metrics.WithExporter("prometheus"), metrics.WithoutPrometheusServer())
+	p, err := metrics.NewMeterProvider(ctx, metrics.WithExporter("prometheus"), metrics.WithoutPrometheusServer())
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -60,10 +61,16 @@ func ExampleProvider_Handler() {
 
 // An invalid environment value is an error that names the variable, the
 // value and what is allowed.
-func ExampleNew_invalidEnvironment() {
+func ExampleNewMeterProvider_invalidEnvironment() {
 	env := map[string]string{"OTEL_METRIC_EXPORT_INTERVAL": "5s"}
-	_, err := metrics.New(context.Background(),
+	_, err := metrics.NewMeterProvider(context.Background(),
 		metrics.WithEnvLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok }))
 	fmt.Println(err)
-	// Output: otelkit: invalid OTEL_METRIC_EXPORT_INTERVAL="5s": allowed: a whole number of milliseconds >= 1 (invalid syntax)
+	var ce *metrics.ConfigError
+	if errors.As(err, &ce) {
+		fmt.Println(ce.Var, ce.Value)
+	}
+	// Output:
+	// otelkit: invalid OTEL_METRIC_EXPORT_INTERVAL="5s": allowed: a whole number of milliseconds >= 1 (invalid syntax)
+	// OTEL_METRIC_EXPORT_INTERVAL 5s
 }

@@ -135,7 +135,7 @@ func TestOTLPExportsRuntimeMetricsAndExemplars(t *testing.T) {
 				WithEnvLookup(envMap(tc.env)), WithExporter("otlp"), WithHeaders(map[string]string{"x-token": "secret"}),
 				WithResource(resource.NewSchemaless(semconv.ServiceName("checkout"))),
 			}, tc.opts...)
-			p, err := New(context.Background(), opts...)
+			p, err := NewMeterProvider(context.Background(), opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -208,7 +208,7 @@ func TestOTLPBlackHoleDoesNotHoldShutdown(t *testing.T) {
 	}()
 
 	start := time.Now()
-	p, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("otlp"),
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("otlp"),
 		WithEndpoint("http://"+ln.Addr().String()), WithTimeout(30*time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -232,7 +232,7 @@ func TestOTLPBlackHoleDoesNotHoldShutdown(t *testing.T) {
 
 func TestConsoleExporter(t *testing.T) {
 	var buf syncBuffer
-	p, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("console"), WithConsoleWriter(&buf))
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("console"), WithConsoleWriter(&buf))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestTemporalityPreferenceFromEnv(t *testing.T) {
 		{"Cumulative", "CumulativeTemporality"},
 	} {
 		var buf syncBuffer
-		p, err := New(context.Background(), WithEnvLookup(envMap(map[string]string{envTemporality: tc.env})),
+		p, err := NewMeterProvider(context.Background(), WithEnvLookup(envMap(map[string]string{envTemporality: tc.env})),
 			WithExporter("console"), WithConsoleWriter(&buf), WithoutRuntimeMetrics())
 		if err != nil {
 			t.Fatal(err)

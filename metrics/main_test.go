@@ -29,7 +29,7 @@ func newTest(t *testing.T, opts ...Option) (*Provider, *sdkmetric.ManualReader) 
 	t.Helper()
 	reader := sdkmetric.NewManualReader()
 	all := append([]Option{WithEnvLookup(noEnv), WithExporter(ExporterNone), WithReader(reader)}, opts...)
-	p, err := New(context.Background(), all...)
+	p, err := NewMeterProvider(context.Background(), all...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -40,7 +40,7 @@ func newPromServer(addr string, listen bool) (*promServer, error) {
 	reg := prometheus.NewRegistry()
 	exp, err := otelprom.New(otelprom.WithRegisterer(reg))
 	if err != nil {
-		return nil, fmt.Errorf("otelkit/metrics: building the Prometheus exporter: %w", err)
+		return nil, fmt.Errorf("otelkit: building the Prometheus exporter: %w", err)
 	}
 	ps := &promServer{reader: exp}
 	scrape := promhttp.HandlerFor(reg, promhttp.HandlerOpts{
@@ -62,7 +62,7 @@ func newPromServer(addr string, listen bool) (*promServer, error) {
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("otelkit/metrics: Prometheus listener on %s (set by WithPrometheusAddr or %s/%s): %w",
+		return nil, fmt.Errorf("otelkit: Prometheus listener on %s (set by WithPrometheusAddr or %s/%s): %w",
 			addr, envPromHost, envPromPort, err)
 	}
 	mux := http.NewServeMux()
@@ -93,7 +93,7 @@ func (ps *promServer) shutdown(ctx context.Context) error {
 	err := ps.srv.Shutdown(ctx)
 	if err != nil {
 		// The deadline passed with scrapes still running: cut them off.
-		err = errors.Join(fmt.Errorf("otelkit/metrics: closing the Prometheus listener: %w", err), ps.srv.Close())
+		err = errors.Join(fmt.Errorf("otelkit: closing the Prometheus listener: %w", err), ps.srv.Close())
 	}
 	select {
 	case <-ps.done:

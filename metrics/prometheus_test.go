@@ -18,7 +18,7 @@ import (
 func newProm(t *testing.T, opts ...Option) *Provider {
 	t.Helper()
 	all := append([]Option{WithEnvLookup(noEnv), WithExporter("prometheus"), WithPrometheusAddr("127.0.0.1:0"), WithoutRuntimeMetrics()}, opts...)
-	p, err := New(context.Background(), all...)
+	p, err := NewMeterProvider(context.Background(), all...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -120,7 +120,7 @@ func TestPrometheusPortTaken(t *testing.T) {
 	}
 	defer ln.Close()
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	p, err := New(context.Background(), WithEnvLookup(envMap(map[string]string{
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(envMap(map[string]string{
 		envExporter: "prometheus", envPromHost: "127.0.0.1", envPromPort: port,
 	})))
 	if err == nil {
@@ -148,7 +148,7 @@ func TestPrometheusShutdownClosesListener(t *testing.T) {
 		t.Fatal("listener still accepts after Shutdown")
 	}
 	// The port is free again: a new provider can bind it.
-	p2, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("prometheus"), WithPrometheusAddr(addr), WithoutRuntimeMetrics())
+	p2, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("prometheus"), WithPrometheusAddr(addr), WithoutRuntimeMetrics())
 	if err != nil {
 		t.Fatalf("rebinding %s: %v", addr, err)
 	}
@@ -157,7 +157,7 @@ func TestPrometheusShutdownClosesListener(t *testing.T) {
 
 func TestPrometheusDefaultAddrFromEnv(t *testing.T) {
 	// Port 0 from the environment binds a free port on the named host.
-	p, err := New(context.Background(), WithEnvLookup(envMap(map[string]string{
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(envMap(map[string]string{
 		envExporter: "prometheus", envPromHost: "127.0.0.1", envPromPort: "0",
 	})), WithoutRuntimeMetrics())
 	if err != nil {
@@ -182,7 +182,7 @@ func TestPrometheusServerOnlyServesMetricsPath(t *testing.T) {
 }
 
 func TestPrometheusEmptyHostMeansLocalhost(t *testing.T) {
-	p, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("prometheus"), WithPrometheusAddr(":0"), WithoutRuntimeMetrics())
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("prometheus"), WithPrometheusAddr(":0"), WithoutRuntimeMetrics())
 	if err != nil {
 		t.Fatal(err)
 	}

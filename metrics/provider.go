@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -18,118 +19,85 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/otlpconf"
 )
 
 // fallbackScope names meters when neither a name nor a service name is known.
 const fallbackScope = "github.com/otelkit/otelkit/metrics"
 
+// ConfigError is the error type of every invalid setting, variable or
+// option, that NewMeterProvider reports (match it with errors.As). It is
+// the same type as otel.ConfigError and tracing.ConfigError.
+type ConfigError = env.Error
+
+// ExporterConfig is the exporter configuration a provider resolved: the
+// exporters in use and the OTLP settings, each value with where it came
+// from (Sources: "option", "env:<NAME>" or "default"). It holds the names
+// of the headers, never their values, and the endpoint with credentials
+// masked. It is the same type as tracing.ExporterConfig.
+type ExporterConfig = otlpconf.Resolved
+
 // Provider is a configured meter provider together with what was built
 // around it: the readers, the Prometheus scrape handler and listener, and the
-// runtime instrumentation. Build it with New; all methods are safe for
-// concurrent use and on a nil *Provider.
+// runtime instrumentation, and the exporter configuration it resolved.
+// Build it with NewMeterProvider; all methods are safe for concurrent use
+// and on a nil *Provider.
 type Provider struct {
-	mp        *sdkmetric.MeterProvider
-	exporters []string
-	scope     string
-	prom      *promServer // nil when the Prometheus exporter is off
-	shut      atomic.Bool
+	mp       *sdkmetric.MeterProvider
+	exporter ExporterConfig
+	scope    string
+	prom     *promServer // nil when the Prometheus exporter is off
+	shut     atomic.Bool
 }
 
-// New builds a meter provider from options and the environment (option >
-// OTEL_* variable > default). An invalid value is an error naming the
-// variable or option, the value and what is allowed; New then starts
+// NewMeterProvider builds a meter provider from options and the environment
+// (option > OTEL_* variable > default). Every invalid value is a
+// ConfigError naming the variable or option, the value and what is
+// allowed, all of them joined in one error; NewMeterProvider then starts
 // nothing. It never blocks on connecting to a collector; it binds the
-// Prometheus listener (when that exporter is on) before returning, so a port
-// already in use is reported here.
+// Prometheus listener (when that exporter is on) before returning, so a
+// port already in use is reported here.
 //
-// New does not install the provider as the global one; otel.Init does that.
-func New(ctx context.Context, opts ...Option) (*Provider, error) {
+// NewMeterProvider does not install the provider as the global one;
+// otel.Init does that.
+func NewMeterProvider(ctx context.Context, opts ...Option) (*Provider, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	c := newConfig(opts)
-	src := env.FromFunc(c.lookup)
-	s, err := c.resolve(src)
+	s, err := c.resolve(env.FromFunc(c.lookup))
 	if err != nil {
 		return nil, err
 	}
-
-	p := &Provider{}
-	var cleanup []func(context.Context) error
-	fail := func(err error) (*Provider, error) {
-		for i := len(cleanup) - 1; i >= 0; i-- {
-			_ = cleanup[i](ctx)
-		}
+	p := &Provider{exporter: s.exporter}
+	readers, err := p.exporterReaders(ctx, c, s)
+	if err != nil {
 		return nil, err
 	}
-
-	mpOpts := []sdkmetric.Option{
-		sdkmetric.WithCardinalityLimit(s.cardinalityLimit),
-		sdkmetric.WithExemplarFilter(s.exemplarFilter),
-	}
 	res := c.resource
-	if res != nil {
-		mpOpts = append(mpOpts, sdkmetric.WithResource(res))
-	} else {
+	if res == nil {
 		res = resource.Default()
 	}
 	p.scope = serviceName(res)
-
-	var periodic []sdkmetric.PeriodicReaderOption
-	if s.interval > 0 {
-		periodic = append(periodic, sdkmetric.WithInterval(s.interval))
+	mpOpts := []sdkmetric.Option{
+		sdkmetric.WithCardinalityLimit(s.cardinalityLimit),
+		sdkmetric.WithExemplarFilter(s.exemplarFilter),
+		sdkmetric.WithView(c.views...),
 	}
-	if s.timeout > 0 {
-		periodic = append(periodic, sdkmetric.WithTimeout(s.timeout))
+	if c.resource != nil {
+		mpOpts = append(mpOpts, sdkmetric.WithResource(c.resource))
 	}
-	if s.otlp {
-		exp, err := pushExporter(ctx, c, ExporterOTLP)
-		if err != nil {
-			return fail(err)
-		}
-		r := sdkmetric.NewPeriodicReader(exp, periodic...)
-		cleanup = append(cleanup, r.Shutdown)
-		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
-		p.exporters = append(p.exporters, ExporterOTLP)
-	}
-	if s.console {
-		exp, err := pushExporter(ctx, c, ExporterConsole)
-		if err != nil {
-			return fail(err)
-		}
-		r := sdkmetric.NewPeriodicReader(exp, periodic...)
-		cleanup = append(cleanup, r.Shutdown)
-		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
-		p.exporters = append(p.exporters, ExporterConsole)
-	}
-	if s.prometheus {
-		ps, err := newPromServer(s.promAddr, !c.promNoServer)
-		if err != nil {
-			return fail(err)
-		}
-		cleanup = append(cleanup, ps.shutdown)
-		p.prom = ps
-		mpOpts = append(mpOpts, sdkmetric.WithReader(ps.reader))
-		p.exporters = append(p.exporters, ExporterPrometheus)
-	}
-	for _, r := range c.readers {
+	for _, r := range append(readers, c.readers...) {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
 	}
-	mpOpts = append(mpOpts, sdkmetric.WithView(c.views...))
 	if !c.noHostGuard {
 		mpOpts = append(mpOpts, sdkmetric.WithView(guardView(c.views)))
 	}
-
-	p.mp = sdkmetric.NewMeterProvider(mpOpts...)
 	// From here the provider owns the readers: shutting it down shuts them.
-	cleanup = []func(context.Context) error{p.Shutdown}
-
-	if !c.noRuntime {
-		if err := runtime.Start(runtime.WithMeterProvider(p.mp)); err != nil {
-			return fail(fmt.Errorf("otelkit/metrics: starting runtime metrics: %w", err))
-		}
-	}
-	if c.hostMetrics {
-		if err := host.Start(host.WithMeterProvider(p.mp)); err != nil {
-			return fail(fmt.Errorf("otelkit/metrics: starting host metrics: %w", err))
-		}
+	p.mp = sdkmetric.NewMeterProvider(mpOpts...)
+	if err := p.startInstrumentation(c); err != nil {
+		_ = p.Shutdown(ctx)
+		return nil, err
 	}
 	if p.scope != "" {
 		defaultScope.Store(&p.scope)
@@ -137,9 +105,67 @@ func New(ctx context.Context, opts ...Option) (*Provider, error) {
 	return p, nil
 }
 
-// NewMeterProvider is New under the name the rest of otelkit uses.
-func NewMeterProvider(ctx context.Context, opts ...Option) (*Provider, error) {
-	return New(ctx, opts...)
+// New is NewMeterProvider.
+//
+// Deprecated: use NewMeterProvider, named like tracing.NewTracerProvider
+// and the SDK's constructors.
+func New(ctx context.Context, opts ...Option) (*Provider, error) {
+	return NewMeterProvider(ctx, opts...)
+}
+
+// exporterReaders builds a reader per exporter in use: a periodic reader
+// for each push exporter (OTLP, console), the Prometheus exporter's own
+// reader (p.prom). On an error it shuts down what it built.
+func (p *Provider) exporterReaders(ctx context.Context, c config, s settings) (readers []sdkmetric.Reader, err error) {
+	defer func() {
+		if err != nil {
+			for _, r := range readers {
+				_ = r.Shutdown(ctx)
+			}
+			if p.prom != nil {
+				_ = p.prom.shutdown(ctx)
+				p.prom = nil
+			}
+			readers = nil
+		}
+	}()
+	var periodic []sdkmetric.PeriodicReaderOption
+	if s.interval > 0 {
+		periodic = append(periodic, sdkmetric.WithInterval(s.interval))
+	}
+	if s.timeout > 0 {
+		periodic = append(periodic, sdkmetric.WithTimeout(s.timeout))
+	}
+	for _, name := range s.exporter.Exporters {
+		if name == ExporterPrometheus {
+			if p.prom, err = newPromServer(s.promAddr, !c.promNoServer); err != nil {
+				return readers, err
+			}
+			readers = append(readers, p.prom.reader)
+			continue
+		}
+		exp, err := pushExporter(ctx, c, s.exporter, name)
+		if err != nil {
+			return readers, err
+		}
+		readers = append(readers, sdkmetric.NewPeriodicReader(exp, periodic...))
+	}
+	return readers, nil
+}
+
+// startInstrumentation starts the runtime and host metrics on p.
+func (p *Provider) startInstrumentation(c config) error {
+	if !c.noRuntime {
+		if err := runtime.Start(runtime.WithMeterProvider(p.mp)); err != nil {
+			return fmt.Errorf("otelkit: starting runtime metrics: %w", err)
+		}
+	}
+	if c.hostMetrics {
+		if err := host.Start(host.WithMeterProvider(p.mp)); err != nil {
+			return fmt.Errorf("otelkit: starting host metrics: %w", err)
+		}
+	}
+	return nil
 }
 
 // MeterProvider returns the SDK meter provider (nil on a nil Provider).
@@ -156,7 +182,16 @@ func (p *Provider) Exporters() []string {
 	if p == nil {
 		return nil
 	}
-	return append([]string(nil), p.exporters...)
+	return slices.Clone(p.exporter.Exporters)
+}
+
+// ExporterConfig returns the exporter configuration the provider resolved
+// (a copy: changing it changes nothing).
+func (p *Provider) ExporterConfig() ExporterConfig {
+	if p == nil {
+		return ExporterConfig{}
+	}
+	return p.exporter.Clone()
 }
 
 // Handler serves the Prometheus scrape endpoint, in the OpenMetrics format

@@ -346,7 +346,7 @@ func TestNilProviderIsSafe(t *testing.T) {
 
 func TestShutdownTwiceAndAfter(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
-	p, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("none"), WithReader(reader))
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("none"), WithReader(reader))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +382,7 @@ func TestNilOptionsAreIgnored(t *testing.T) {
 }
 
 func TestConcurrentShutdownAndFlush(t *testing.T) {
-	p, err := New(context.Background(), WithEnvLookup(noEnv), WithExporter("prometheus"),
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("prometheus"),
 		WithPrometheusAddr("127.0.0.1:0"), WithReader(sdkmetric.NewManualReader()))
 	if err != nil {
 		t.Fatal(err)

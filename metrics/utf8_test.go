@@ -23,7 +23,7 @@ func TestOTLPExportSurvivesInvalidUTF8(t *testing.T) {
 	// attribute.
 	view := sdkmetric.NewView(sdkmetric.Instrument{Name: "work.duration"},
 		sdkmetric.Stream{AttributeFilter: attribute.NewDenyKeysFilter("client")})
-	p, err := New(context.Background(), WithEnvLookup(envMap(nil)), WithExporter("otlp"),
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(envMap(nil)), WithExporter("otlp"),
 		WithProtocol("http/protobuf"), WithEndpoint(url), WithoutRuntimeMetrics(), WithView(view),
 		WithResource(resource.NewSchemaless(attribute.String("service.name", "svc"+invalid))))
 	if err != nil {

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -28,23 +29,23 @@ func (e seenExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics
 	return e.Exporter.Export(ctx, rm)
 }
 
-// TestExporterWrapper: the wrapper gets each push exporter with its name,
-// sees every export, and the wrapped exporter still writes; the
-// Prometheus exporter is not wrapped.
+// TestExporterWrapper: the wrapper gets each push exporter, sees every
+// export, and the wrapped exporter still writes; the Prometheus exporter is
+// not wrapped.
 func TestExporterWrapper(t *testing.T) {
 	var (
 		mu      sync.Mutex
 		names   []string
-		wrapped []string
+		wrapped int
 		buf     syncBuffer
 	)
-	wrap := func(name string, exp sdkmetric.Exporter) sdkmetric.Exporter {
+	wrap := func(exp sdkmetric.Exporter) sdkmetric.Exporter {
 		mu.Lock()
-		wrapped = append(wrapped, name)
+		wrapped++
 		mu.Unlock()
 		return seenExporter{Exporter: exp, mu: &mu, names: &names}
 	}
-	p, err := New(context.Background(), WithEnvLookup(noEnv), WithoutRuntimeMetrics(),
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithoutRuntimeMetrics(),
 		WithExporter("console", "prometheus"), WithoutPrometheusServer(), WithConsoleWriter(&buf), WithExporterWrapper(wrap))
 	if err != nil {
 		t.Fatal(err)
@@ -59,8 +60,8 @@ func TestExporterWrapper(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if strings.Join(wrapped, ",") != "console" {
-		t.Errorf("wrapped %v, want [console]", wrapped)
+	if wrapped != 1 {
+		t.Errorf("wrapped %d exporters, want 1 (console)", wrapped)
 	}
 	if !strings.Contains(strings.Join(names, ","), "jobs.done") {
 		t.Errorf("the wrapper saw %v, want jobs.done", names)
@@ -73,18 +74,19 @@ func TestExporterWrapper(t *testing.T) {
 // TestExporterWrapperNil: a nil wrapper is no wrapper; one that returns
 // nil makes New fail with a clear error, not panic later.
 func TestExporterWrapperNil(t *testing.T) {
-	p, err := New(context.Background(), WithEnvLookup(noEnv), WithoutRuntimeMetrics(),
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithoutRuntimeMetrics(),
 		WithExporter("console"), WithConsoleWriter(&syncBuffer{}), WithExporterWrapper(nil))
 	if err != nil {
 		t.Fatalf("nil wrapper: %v", err)
 	}
 	_ = p.Shutdown(context.Background())
 
-	p, err = New(context.Background(), WithEnvLookup(noEnv), WithoutRuntimeMetrics(),
+	p, err = NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithoutRuntimeMetrics(),
 		WithExporter("console"), WithConsoleWriter(&syncBuffer{}),
-		WithExporterWrapper(func(string, sdkmetric.Exporter) sdkmetric.Exporter { return nil }))
-	if err == nil || !strings.Contains(err.Error(), "WithExporterWrapper") || !strings.Contains(err.Error(), "console") {
-		t.Errorf("err = %v, want one naming WithExporterWrapper and the exporter", err)
+		WithExporterWrapper(func(sdkmetric.Exporter) sdkmetric.Exporter { return nil }))
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Option != "WithExporterWrapper" {
+		t.Errorf("err = %v, want a ConfigError naming WithExporterWrapper", err)
 	}
 	if p != nil {
 		t.Error("a provider was returned with the error")

@@ -33,9 +33,18 @@
 //
 // # Bad values
 //
-// A value otelkit cannot use is never silent: Init returns an error naming
-// the variable, the value and what is allowed (unknown exporter, protocol,
-// sampler or propagator, a number that does not parse or is out of range).
+// A value otelkit cannot use is never silent: Init returns a ConfigError
+// naming the variable or the option as written, the value (masked where it
+// may be a secret) and what is allowed (unknown exporter, protocol, sampler
+// or propagator, a number that does not parse or is out of range). Init
+// reports every invalid setting at once, joined, each once; errors.As
+// finds them:
+//
+//	var ce *otel.ConfigError
+//	if errors.As(err, &ce) {
+//		log.Printf("fix %s%s (allowed: %s)", ce.Var, ce.Option, ce.Allowed)
+//	}
+//
 // Where the OpenTelemetry specification says to warn and use the default
 // (a malformed OTEL_RESOURCE_ATTRIBUTES, for example), Init logs an
 // otelkit_config_warning line instead.
@@ -68,6 +77,28 @@
 // counts that grow while the backend shows nothing point past the
 // collector. sdk_errors_total counts every error the SDK reported. PUT
 // {"level":"debug"} to the same handler changes the log level.
+//
+// # Seeing traces with nothing installed
+//
+// WithTraceViewer keeps the last traces (200 by default, about 8 MiB at
+// most; WithTraceViewerLimits) and the log lines that carry their trace
+// ID in memory, with every exporter off too, and TraceViewerHandler serves
+// them: "<mount>/" lists recent traces newest first, filtered by trace ID
+// or request ID prefix (the console's trace=4bf92f35 will do), and
+// "<mount>/trace/<trace_id>" shows one as a waterfall with its log lines
+// under it. The pages use no script and no external asset. Like
+// HealthHandler it does no authentication: mount it on an admin port, and
+// outside httpmw so that looking at traces makes none:
+//
+//	tel, err := otel.Init(ctx, otel.WithTraceViewer())
+//	admin := http.NewServeMux()
+//	admin.Handle("/debug/otel/", tel.TraceViewerHandler())
+//	go http.ListenAndServe("127.0.0.1:6060", admin)
+//
+// Without the option nothing of it is installed and nothing costs; with
+// it, every span and log line is also copied into the viewer (through the
+// OTLP log bridge, which is then on even with no log exporter): see
+// BenchmarkTraceViewer for the cost per request.
 //
 // # Tests
 //

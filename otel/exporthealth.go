@@ -13,9 +13,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelkit/otelkit/internal/env"
-	"github.com/otelkit/otelkit/internal/logprovider"
-	"github.com/otelkit/otelkit/metrics"
-	"github.com/otelkit/otelkit/tracing"
+	"github.com/otelkit/otelkit/internal/exportwrap"
 )
 
 // maxErrorLen bounds the last error kept for the health handler.
@@ -34,6 +32,7 @@ type exportHealth struct {
 	lastErr     atomic.Pointer[string]
 	scrub       *scrubber // set before the first export; nil: URL user info only
 	dropped     [len(dropReasons)]atomic.Int64
+	tracked     atomic.Bool // an exporter is wrapped (track): exports are counted
 
 	sig int      // sigTraces, sigMetrics or sigLogs
 	log *dropLog // the telemetry_dropped line; nil: none
@@ -49,6 +48,9 @@ func (h *exportHealth) drop(reason string, n int64) {
 	h.failed.Add(n)
 	h.log.add(h.sig, reason, n)
 }
+
+// onDrop is the signal packages' drop handler (WithDropHandler).
+func (h *exportHealth) onDrop(reason string, n int) { h.drop(reason, int64(n)) }
 
 // record notes the outcome of exporting n items. An error is a failed
 // export (all n items lost) unless it carries an OTLP partial success:
@@ -107,7 +109,7 @@ type ExportStatus struct {
 }
 
 func (h *exportHealth) status() ExportStatus {
-	if h == nil {
+	if h == nil || !h.tracked.Load() {
 		return ExportStatus{}
 	}
 	s := ExportStatus{
@@ -139,48 +141,24 @@ func (h *exportHealth) status() ExportStatus {
 	return s
 }
 
-// healthSpanExporter counts what the wrapped exporter exports and fails.
-type healthSpanExporter struct {
-	sdktrace.SpanExporter
-	h *exportHealth
+// track returns the WithExporterWrapper function of one signal (wrap is
+// exportwrap.Spans, Metrics or Logs) that counts each export into h: size
+// items, delivered or lost. The three signals are counted the same way;
+// only the unit differs (spans, metric data points, log records).
+func track[E, B any](h *exportHealth, wrap func(E, exportwrap.Around[B]) E, size func(B) int) func(E) E {
+	return func(exp E) E {
+		h.tracked.Store(true)
+		return wrap(exp, func(ctx context.Context, batch B, export func(context.Context, B) error) error {
+			n := size(batch) // before the export: the metric reader may reuse what it passed
+			err := export(ctx, batch)
+			h.record(n, err, time.Now())
+			return err
+		})
+	}
 }
 
-var _ sdktrace.SpanExporter = healthSpanExporter{}
-
-func (e healthSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	err := e.SpanExporter.ExportSpans(ctx, spans)
-	e.h.record(len(spans), err, time.Now())
-	return err
-}
-
-// tracesWrapper returns the tracing option that counts the span exporter's
-// exports into hs.traces.
-// tracesDropped and logsDropped receive what the batch processors drop.
-func (hs *healthState) tracesDropped(reason string, n int) { hs.traces.drop(reason, int64(n)) }
-func (hs *healthState) logsDropped(reason string, n int)   { hs.logs.drop(reason, int64(n)) }
-
-func (hs *healthState) tracesWrapper() tracing.Option {
-	return tracing.WithExporterWrapper(func(exp sdktrace.SpanExporter) sdktrace.SpanExporter {
-		hs.tracesTracked.Store(true)
-		return healthSpanExporter{SpanExporter: exp, h: &hs.traces}
-	})
-}
-
-// healthMetricExporter counts the data points the wrapped exporter exports
-// and fails.
-type healthMetricExporter struct {
-	sdkmetric.Exporter
-	h *exportHealth
-}
-
-var _ sdkmetric.Exporter = healthMetricExporter{}
-
-func (e healthMetricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
-	n := dataPoints(rm) // before Export: the reader may reuse rm after it
-	err := e.Exporter.Export(ctx, rm)
-	e.h.record(n, err, time.Now())
-	return err
-}
+func spanCount(spans []sdktrace.ReadOnlySpan) int { return len(spans) }
+func recordCount(records []sdklog.Record) int     { return len(records) }
 
 // dataPoints counts the data points in rm, as the collector counts them.
 func dataPoints(rm *metricdata.ResourceMetrics) int {
@@ -190,63 +168,29 @@ func dataPoints(rm *metricdata.ResourceMetrics) int {
 	n := 0
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			switch d := m.Data.(type) {
-			case metricdata.Sum[int64]:
-				n += len(d.DataPoints)
-			case metricdata.Sum[float64]:
-				n += len(d.DataPoints)
-			case metricdata.Gauge[int64]:
-				n += len(d.DataPoints)
-			case metricdata.Gauge[float64]:
-				n += len(d.DataPoints)
-			case metricdata.Histogram[int64]:
-				n += len(d.DataPoints)
-			case metricdata.Histogram[float64]:
-				n += len(d.DataPoints)
-			case metricdata.ExponentialHistogram[int64]:
-				n += len(d.DataPoints)
-			case metricdata.ExponentialHistogram[float64]:
-				n += len(d.DataPoints)
-			case metricdata.Summary:
-				n += len(d.DataPoints)
+			n += points[int64](m.Data) + points[float64](m.Data)
+			if s, ok := m.Data.(metricdata.Summary); ok {
+				n += len(s.DataPoints)
 			}
 		}
 	}
 	return n
 }
 
-// metricsWrapper returns the metrics option that counts every push
-// exporter's exports (OTLP and console) into hs.metrics. With both
-// exporters on, each data point is counted once per exporter.
-func (hs *healthState) metricsWrapper() metrics.Option {
-	return metrics.WithExporterWrapper(func(_ string, exp sdkmetric.Exporter) sdkmetric.Exporter {
-		hs.metricsTracked.Store(true)
-		return healthMetricExporter{Exporter: exp, h: &hs.metrics}
-	})
-}
-
-// healthLogExporter counts the log records the wrapped exporter exports and
-// fails.
-type healthLogExporter struct {
-	sdklog.Exporter
-	h *exportHealth
-}
-
-var _ sdklog.Exporter = healthLogExporter{}
-
-func (e healthLogExporter) Export(ctx context.Context, records []sdklog.Record) error {
-	err := e.Exporter.Export(ctx, records)
-	e.h.record(len(records), err, time.Now())
-	return err
-}
-
-// logsWrapper returns the logprovider wrapper that counts the log exporter's
-// exports into hs.logs.
-func (hs *healthState) logsWrapper() logprovider.Wrapper {
-	return func(exp sdklog.Exporter) sdklog.Exporter {
-		hs.logsTracked.Store(true)
-		return healthLogExporter{Exporter: exp, h: &hs.logs}
+// points counts the data points of a numeric aggregation of N (0 for any
+// other).
+func points[N int64 | float64](a metricdata.Aggregation) int {
+	switch d := a.(type) {
+	case metricdata.Sum[N]:
+		return len(d.DataPoints)
+	case metricdata.Gauge[N]:
+		return len(d.DataPoints)
+	case metricdata.Histogram[N]:
+		return len(d.DataPoints)
+	case metricdata.ExponentialHistogram[N]:
+		return len(d.DataPoints)
 	}
+	return 0
 }
 
 // selfObservabilityReader returns a manual reader for HealthHandler when

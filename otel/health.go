@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -14,22 +13,19 @@ import (
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/w3c"
+	"github.com/otelkit/otelkit/metrics"
+	"github.com/otelkit/otelkit/tracing"
 )
 
 // healthState is what Init resolved and what the exporters did since, for
 // HealthHandler.
 type healthState struct {
-	traces          exportHealth
-	tracesTracked   atomic.Bool
-	metrics, logs   exportHealth
-	metricsTracked  atomic.Bool // set when metrics.New wraps a push exporter
-	logsTracked     atomic.Bool // set when logprovider wraps the log exporter
-	config          map[string]SignalConfig
-	metricExporters []string
-	logLevelSource  string
-	started         time.Time
-	selfObs         *sdkmetric.ManualReader // OTEL_GO_X_OBSERVABILITY=true
-	drops           *dropLog                // the telemetry_dropped line
+	traces, metrics, logs exportHealth
+	config                map[string]SignalConfig // what the three constructors resolved
+	logLevelSource        string
+	started               time.Time
+	selfObs               *sdkmetric.ManualReader // OTEL_GO_X_OBSERVABILITY=true
+	drops                 *dropLog                // the telemetry_dropped line
 }
 
 // dropLogInterval is the least time between two telemetry_dropped lines.
@@ -59,8 +55,11 @@ type SignalConfig struct {
 	// Sources says where each value came from: "option", "env:<NAME>" or
 	// "default".
 	Sources map[string]string `json:"sources"`
-	// Error is set when the configuration could not be resolved again for
-	// display (it was valid when Init ran).
+	// Error is always empty.
+	//
+	// Deprecated: the configuration shown is the one the providers
+	// resolved when Init built them; it is no longer resolved a second time
+	// for display, which is what could fail.
 	Error string `json:"error,omitempty"`
 }
 
@@ -73,57 +72,45 @@ func (sc SignalConfig) clone() SignalConfig {
 	return sc
 }
 
-func signalConfig(r otlpconf.Resolved, err error) SignalConfig {
+// signalConfig formats what a signal's constructor resolved. Metrics may
+// have several exporters: they are listed in Exporters, Exporter is empty.
+func signalConfig(r otlpconf.Resolved) SignalConfig {
 	sc := SignalConfig{
 		Exporter: r.Exporter, Protocol: r.Protocol, Endpoint: r.Endpoint, Insecure: r.Insecure,
 		HeaderNames: r.HeaderNames, Compression: r.Compression, Temporality: r.Temporality,
 		Sources: r.Sources,
 	}
+	if r.Signal == otlpconf.Metrics {
+		sc.Exporter, sc.Exporters = "", r.Exporters
+	}
 	if r.Timeout > 0 {
 		sc.Timeout = r.Timeout.String()
-	}
-	if err != nil {
-		sc.Error = redactError(err.Error())
 	}
 	return sc
 }
 
-// resolve records the configuration Init resolved; it never fails.
-func (hs *healthState) resolve(c config, src env.Source, metricExporters []string) {
-	hs.config, hs.metricExporters = map[string]SignalConfig{}, metricExporters
-	r, err := otlpconf.Resolve(src, otlpconf.Traces, c.overrides(c.tracesExporter))
-	hs.config["traces"] = signalConfig(r, err)
-	// OTEL_METRICS_EXPORTER may list several exporters; resolve the OTLP
-	// settings without it and show the list beside.
-	msrc := env.FromFunc(func(k string) (string, bool) {
-		if k == "OTEL_METRICS_EXPORTER" {
-			return "", false
-		}
-		return src.String(k)
-	})
-	r, err = otlpconf.Resolve(msrc, otlpconf.Metrics, c.overrides("otlp"))
-	mc := signalConfig(r, err)
-	mc.Exporters = metricExporters
-	mc.Exporter = ""
-	if c.metricsExporter != "" {
-		mc.Sources[otlpconf.KeyExporter] = otlpconf.SourceOption
-	} else if _, ok := src.String("OTEL_METRICS_EXPORTER"); ok {
-		mc.Sources[otlpconf.KeyExporter] = "env:OTEL_METRICS_EXPORTER"
-	} else {
-		mc.Sources[otlpconf.KeyExporter] = otlpconf.SourceDefault
+// describe records the exporter configurations the providers resolved
+// (those that were built).
+func (hs *healthState) describe(tp *tracing.Provider, mp *metrics.Provider, logs otlpconf.Resolved) {
+	hs.config = map[string]SignalConfig{"logs": signalConfig(logs)}
+	if tp != nil {
+		hs.config["traces"] = signalConfig(tp.ExporterConfig())
 	}
-	hs.config["metrics"] = mc
-	r, err = otlpconf.Resolve(src, otlpconf.Logs, c.overrides(c.logsExporter))
-	hs.config["logs"] = signalConfig(r, err)
+	if mp != nil {
+		hs.config["metrics"] = signalConfig(mp.ExporterConfig())
+	}
+}
+
+// logLevelSource says where the logger's level came from.
+func logLevelSource(c config, src env.Source) string {
 	switch {
 	case c.logLevel != nil:
-		hs.logLevelSource = otlpconf.SourceOption
+		return otlpconf.SourceOption
 	default:
 		if _, ok := src.String("OTELKIT_LOG_LEVEL"); ok {
-			hs.logLevelSource = "env:OTELKIT_LOG_LEVEL"
-		} else {
-			hs.logLevelSource = otlpconf.SourceDefault
+			return "env:OTELKIT_LOG_LEVEL"
 		}
+		return otlpconf.SourceDefault
 	}
 }
 
@@ -172,14 +159,14 @@ func (t *Telemetry) Health() Health {
 	if v, ok := t.res.Set().Value(keyServiceName); ok {
 		h.Service = v.AsString()
 	}
-	if t.errs != nil {
-		h.SDKErrors = t.errs.total.Load()
+	if t.sdkErrors != nil {
+		h.SDKErrors = t.sdkErrors.total.Load()
 	}
 	if t.logger != nil {
 		h.LogLevel = t.logger.Level().String()
 		h.LogBuffer = logBufferHealth(t.logger)
 	}
-	hs := t.hs
+	hs := t.health
 	if hs == nil {
 		return h
 	}
@@ -189,21 +176,11 @@ func (t *Telemetry) Health() Health {
 	for k, v := range hs.config {
 		h.Config[k] = v.clone() // the caller may change what it gets
 	}
-	if hs.tracesTracked.Load() {
-		h.Export["traces"] = hs.traces.status()
-	} else {
-		h.Export["traces"] = ExportStatus{}
-	}
 	// Metrics count data points of every push exporter (OTLP, console; the
 	// pulled Prometheus exporter is not tracked); logs count log records.
-	h.Export["metrics"] = ExportStatus{}
-	if hs.metricsTracked.Load() {
-		h.Export["metrics"] = hs.metrics.status()
-	}
-	h.Export["logs"] = ExportStatus{}
-	if hs.logsTracked.Load() {
-		h.Export["logs"] = hs.logs.status()
-	}
+	h.Export["traces"] = hs.traces.status()
+	h.Export["metrics"] = hs.metrics.status()
+	h.Export["logs"] = hs.logs.status()
 	if hs.selfObs != nil && !h.ShutDown {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		h.SelfObservability = selfObservability(ctx, hs.selfObs)

@@ -271,6 +271,7 @@ func TestHealthNil(t *testing.T) {
 // TestExportHealthRecord: errors are redacted and bounded.
 func TestExportHealthRecord(t *testing.T) {
 	var h exportHealth
+	h.tracked.Store(true) // as when track wraps an exporter
 	now := time.Unix(1700000000, 0)
 	h.record(4, nil, now)
 	h.record(2, errors.New(`Post "http://user:hunter2@collector:4318/v1/traces": refused `+strings.Repeat("x", 2000)), now.Add(time.Second))

@@ -19,9 +19,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
-	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/sdk/resource"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
@@ -29,6 +27,7 @@ import (
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/traceview"
 	"github.com/otelkit/otelkit/internal/w3c"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
@@ -46,26 +45,34 @@ var live atomic.Pointer[Telemetry]
 // for concurrent use; after Shutdown they are no-ops.
 type Telemetry struct {
 	res      *resource.Resource
-	disabled bool
+	disabled bool // OTEL_SDK_DISABLED=true: no providers, the accessors give no-op ones
 
-	tp  trace.TracerProvider
-	sdk *sdktrace.TracerProvider
-	mp  metric.MeterProvider
-	met *metrics.Provider
-	lp  log.LoggerProvider
-	slp *sdklog.LoggerProvider
+	traces  *tracing.Provider     // nil when disabled
+	metrics *metrics.Provider     // nil when disabled
+	logs    *logprovider.Provider // nil when disabled or when log records go nowhere (no OTLP log bridge)
 
-	logger *logging.Logger
-	errs   *rateLimitedHandler
-	hs     *healthState // for HealthHandler
-	scrub  *scrubber    // configured header values, kept out of every error
+	logger    *logging.Logger
+	sdkErrors *rateLimitedHandler // the OpenTelemetry error handler's target: otel_sdk_error lines
+	health    *healthState        // for HealthHandler
+	scrub     *scrubber           // configured header values, kept out of every error
+	warnings  []configWarning     // Init's otelkit_config_warning lines, written once the logger exists
 
 	shutdownTimeout time.Duration
 	restore         func()
 	closed          atomic.Bool
 	shutdownOnce    sync.Once
 	shutdownErr     error
+
+	viewer *traceview.Store // WithTraceViewer; nil when off (traceviewer.go)
 }
+
+// ConfigError is the error type of every invalid setting Init reports: an
+// OTEL_* or OTELKIT_* variable (Var) or an option (Option), named as the
+// user wrote it, with the value (masked, or withheld, when it may be a
+// secret) and what is allowed. Match it with errors.As; Init joins all of
+// them in one error, and every message starts with "otelkit: invalid ".
+// tracing.ConfigError and metrics.ConfigError are the same type.
+type ConfigError = env.Error
 
 // Init builds a tracer provider, a meter provider, a logger provider and a
 // zap logger that share one resource, configured by opts, then the OTEL_*
@@ -73,13 +80,14 @@ type Telemetry struct {
 // Unless WithoutGlobals is given it installs them as the OpenTelemetry and
 // zap globals; Shutdown puts the previous ones back.
 //
-// Init never blocks on reaching a collector. An invalid setting makes it
-// return an error that names the variable, its value and what is allowed
-// (text that is not valid UTF-8, in any OTEL_* or OTELKIT_* variable or in
-// an option that becomes a resource attribute, endpoint or header, is an
-// error that does not show the value);
-// values the specification says to ignore with a warning are logged at
-// warn level through the new logger and the default is used.
+// Init never blocks on reaching a collector. Every invalid setting is a
+// ConfigError naming the variable or option, its value and what is
+// allowed; Init returns all of them, joined. Text that is not valid UTF-8,
+// in any OTEL_* or OTELKIT_* variable or in an option that becomes a
+// resource attribute, endpoint or header, is reported first and alone,
+// without the value (the other errors would quote it). Values the
+// specification says to ignore with a warning are logged at warn level
+// through the new logger and the default is used.
 func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -89,31 +97,26 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	if err := c.checkUTF8(src); err != nil {
 		return nil, err
 	}
-
-	disabled, _, err := src.Bool("OTEL_SDK_DISABLED")
-	if err != nil {
-		return nil, err
-	}
 	if c.globals && live.Load() != nil {
 		return nil, ErrAlreadyInitialized
 	}
-
-	t := &Telemetry{disabled: disabled, shutdownTimeout: c.shutdownTimeout}
+	t := &Telemetry{shutdownTimeout: c.shutdownTimeout, health: newHealthState(time.Now())}
+	c, t.viewer = c.withTraceViewer()
 	if t.shutdownTimeout <= 0 {
 		t.shutdownTimeout = DefaultShutdownTimeout
 	}
 	// Exporter errors may quote a header the collector rejected; Init's own
 	// errors never do (otlpconf names items, never keys or values), and
-	// are left as they are, so that errors.As still finds an *env.Error.
+	// are left as they are, so that errors.As still finds a ConfigError.
 	t.scrub = newScrubber(otlpconf.HeaderValues(src, c.configuredHeaders()...))
+	t.health.useScrubber(t.scrub)
 	// What the SDK reports while the resource and the providers are built
 	// is held until the logger exists (startup.go).
 	reports := beginInitReports()
 	defer reports.end() // whatever happens; end is idempotent
-	var warnings []configWarning
 	defer func() {
 		if err != nil {
-			t.report(warnings, reports)
+			t.report(reports)
 			// Release whatever was built before the failure.
 			sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
@@ -121,98 +124,11 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 			tel = nil
 		}
 	}()
-
-	t.res, warnings = buildResource(ctx, c)
-	serviceName := "otelkit"
-	if v, ok := t.res.Set().Value(keyServiceName); ok {
-		serviceName = v.AsString()
-	}
-
-	t.hs = newHealthState(time.Now())
-	t.hs.useScrubber(t.scrub)
-	// Logs first, so that what follows can warn through the logger.
-	if !disabled {
-		var (
-			logsResolved otlpconf.Resolved
-			bridge       bool
-		)
-		t.slp, logsResolved, err = logprovider.NewWrapped(ctx, src, t.res, c.overrides(c.logsExporter), t.hs.logsWrapper(), t.hs.logsDropped, c.logProcessors...)
-		if err != nil {
-			return nil, err
-		}
-		// With nothing to export to, the bridge would only cost every line
-		// (and every request's bound fields) work for nothing.
-		bridge = logsResolved.Exporter != otlpconf.ExporterNone || len(c.logProcessors) > 0
-		if !bridge {
-			_ = t.slp.Shutdown(ctx)
-			t.slp = nil
-		}
-	}
-	logOpts := append([]logging.Option{}, c.logOptions...)
-	logOpts = append(logOpts, logging.WithName(serviceName))
-	if t.slp != nil {
-		logOpts = append(logOpts, logging.WithLoggerProvider(t.slp))
-	}
-	if c.logLevel != nil {
-		logOpts = append(logOpts, logging.WithLevel(*c.logLevel))
-	}
-	if c.logFormat != "" {
-		logOpts = append(logOpts, logging.WithFormat(c.logFormat))
-	}
-	if c.logOutput != nil {
-		logOpts = append(logOpts, logging.WithOutput(c.logOutput))
-	}
-	if t.logger, err = logging.New(logOpts...); err != nil {
-		return nil, err
-	}
-	zl := t.logger.Zap()
-	t.errs = newRateLimitedHandler(zl, 10*time.Second)
-	t.errs.scrub = t.scrub
-	t.hs.drops.start(zl)
-	warn := func(err error) {
-		if err != nil {
-			zl.Warn("otelkit_config_warning", zap.String("detail", t.scrub.String(err.Error())))
-		}
-	}
-
-	if disabled {
-		t.tp = tracenoop.NewTracerProvider()
-		t.mp = metricnoop.NewMeterProvider()
-		t.lp = lognoop.NewLoggerProvider()
-		zl.Info("otel_sdk_disabled", zap.String("reason", "OTEL_SDK_DISABLED=true: no spans, metrics or log records are exported"))
-	} else {
-		// The span exporter is wrapped to count exports for HealthHandler.
-		topts := append(c.tracingOptions(t.res, warn), t.hs.tracesWrapper(), tracing.WithDropHandler(t.hs.tracesDropped))
-		if t.sdk, err = tracing.NewTracerProvider(ctx, topts...); err != nil {
-			return nil, err
-		}
-		t.tp = t.sdk
-		mopts := append(c.metricsOptions(t.res, warn), t.hs.metricsWrapper())
-		if r := selfObservabilityReader(src); r != nil {
-			mopts, t.hs.selfObs = append(mopts, metrics.WithReader(r)), r
-		}
-		if t.met, err = metrics.New(ctx, mopts...); err != nil {
-			return nil, err
-		}
-		t.mp = t.met.MeterProvider()
-		if t.slp != nil {
-			t.lp = t.slp
-		} else {
-			t.lp = lognoop.NewLoggerProvider()
-		}
-	}
-
-	var metricExporters []string
-	if t.met != nil {
-		metricExporters = t.met.Exporters()
-	}
-	t.hs.resolve(c, src, metricExporters)
-
-	prop, err := c.propagators(src)
+	t.res, t.warnings = buildResource(ctx, c)
+	prop, err := t.build(ctx, c, src)
 	if err != nil {
 		return nil, err
 	}
-
 	reports.end() // before installGlobals, which records the handler to put back
 	if c.globals {
 		if !live.CompareAndSwap(nil, t) {
@@ -220,21 +136,34 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		}
 		t.restore = t.installGlobals(prop)
 	}
-	t.report(warnings, reports)
+	t.report(reports)
 	return t, nil
 }
 
-func (c config) overrides(exporter string) otlpconf.Overrides {
-	return otlpconf.Overrides{
-		Exporter:    exporter,
-		Protocol:    c.otlp.protocol,
-		Endpoint:    c.otlp.endpoint,
-		Headers:     c.otlp.headers,
-		Insecure:    c.otlp.insecure,
-		Timeout:     c.otlp.timeout,
-		Compression: c.otlp.compression,
-		Console:     c.console,
+// build reads OTEL_SDK_DISABLED, builds the log provider (first, so that
+// the logger can bridge to it), the logger, the tracer and meter providers,
+// and reads the propagators. A failure does not stop it: it returns every
+// configuration error, joined, each once.
+func (t *Telemetry) build(ctx context.Context, c config, src env.Source) (propagation.TextMapPropagator, error) {
+	disabled, _, err := src.Bool("OTEL_SDK_DISABLED")
+	errs := []error{err}
+	t.disabled = disabled
+	var logs otlpconf.Resolved
+	if !disabled {
+		logs, err = t.buildLogs(ctx, c)
+		errs = append(errs, err)
 	}
+	errs = append(errs, t.buildLogger(c))
+	if !disabled {
+		errs = append(errs, t.buildTraces(ctx, c), t.buildMetrics(ctx, c, src))
+		t.health.describe(t.traces, t.metrics, logs)
+	} else if t.logger != nil {
+		t.logger.Zap().Info("otel_sdk_disabled", zap.String("reason", "OTEL_SDK_DISABLED=true: no spans, metrics or log records are exported"))
+	}
+	t.health.logLevelSource = logLevelSource(c, src)
+	prop, err := c.propagators(src)
+	errs = append(errs, err)
+	return prop, joinConfigErrors(errs...)
 }
 
 func (c config) propagators(src env.Source) (propagation.TextMapPropagator, error) {
@@ -248,7 +177,7 @@ func (c config) propagators(src env.Source) (propagation.TextMapPropagator, erro
 	p, err := autoprop.TextMapPropagator(names...)
 	if err != nil {
 		v, _ := src.String("OTEL_PROPAGATORS")
-		return nil, &env.Error{Var: "OTEL_PROPAGATORS", Value: v,
+		return nil, &ConfigError{Var: "OTEL_PROPAGATORS", Value: v,
 			Allowed: "a comma-separated list of tracecontext, baggage, b3, b3multi, jaeger, xray, ottrace, none", Err: err}
 	}
 	return p, nil
@@ -259,15 +188,15 @@ func (t *Telemetry) installGlobals(prop propagation.TextMapPropagator) func() {
 	prevMP := otel.GetMeterProvider()
 	prevLP := global.GetLoggerProvider()
 	prevProp := otel.GetTextMapPropagator()
-	otel.SetTracerProvider(t.tp)
-	otel.SetMeterProvider(t.mp)
-	global.SetLoggerProvider(t.lp)
+	otel.SetTracerProvider(t.TracerProvider())
+	otel.SetMeterProvider(t.MeterProvider())
+	global.SetLoggerProvider(t.LoggerProvider())
 	// Behind internal/w3c, so that code using the global propagator
 	// directly (otelgrpc, a user's own otelhttp) reads repeated and
 	// oversized W3C fields as httpmw does.
 	otel.SetTextMapPropagator(w3c.Propagator(prop))
 	undoZap := zap.ReplaceGlobals(t.logger.Zap())
-	undoErr := installErrorHandler(t.errs)
+	undoErr := installErrorHandler(t.sdkErrors)
 	return func() {
 		undoErr()
 		undoZap()
@@ -321,20 +250,31 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	return t.shutdownErr
 }
 
+// provider is what Shutdown and ForceFlush do to each provider.
+type provider interface {
+	ForceFlush(context.Context) error
+	Shutdown(context.Context) error
+}
+
+// providers returns the providers Init built.
+func (t *Telemetry) providers() []provider {
+	var out []provider
+	if t.traces != nil {
+		out = append(out, t.traces)
+	}
+	if t.metrics != nil {
+		out = append(out, t.metrics)
+	}
+	if t.logs != nil {
+		out = append(out, t.logs)
+	}
+	return out
+}
+
 func (t *Telemetry) shutdownProviders(ctx context.Context) error {
-	var fns []func(context.Context) error
-	if t.sdk != nil {
-		fns = append(fns, t.sdk.Shutdown)
-	}
-	if t.met != nil {
-		fns = append(fns, t.met.Shutdown)
-	}
-	if t.slp != nil {
-		fns = append(fns, t.slp.Shutdown)
-	}
-	err := parallel(ctx, fns)
-	if t.hs != nil {
-		t.hs.drops.close() // what the flush could not deliver, said now
+	err := parallel(ctx, t.providers(), provider.Shutdown)
+	if t.health != nil {
+		t.health.drops.close() // what the flush could not deliver, said now
 	}
 	if t.logger != nil {
 		if serr := t.logger.Sync(); serr != nil && !isHarmlessSyncError(serr) {
@@ -353,28 +293,18 @@ func (t *Telemetry) ForceFlush(ctx context.Context) error {
 	}
 	fctx, cancel := boundedContext(ctx, t.shutdownTimeout)
 	defer cancel()
-	var fns []func(context.Context) error
-	if t.sdk != nil {
-		fns = append(fns, t.sdk.ForceFlush)
-	}
-	if t.met != nil {
-		fns = append(fns, t.met.ForceFlush)
-	}
-	if t.slp != nil {
-		fns = append(fns, t.slp.ForceFlush)
-	}
-	return t.scrub.Error(parallel(fctx, fns))
+	return t.scrub.Error(parallel(fctx, t.providers(), provider.ForceFlush))
 }
 
-// parallel runs fns concurrently and joins their errors; it returns when
-// all have returned or ctx is done, whichever is first.
-func parallel(ctx context.Context, fns []func(context.Context) error) error {
-	errs := make(chan error, len(fns))
-	for _, fn := range fns {
-		go func() { errs <- fn(ctx) }()
+// parallel runs do on every provider concurrently and joins their errors;
+// it returns when all have returned or ctx is done, whichever is first.
+func parallel(ctx context.Context, ps []provider, do func(provider, context.Context) error) error {
+	errs := make(chan error, len(ps))
+	for _, p := range ps {
+		go func() { errs <- do(p, ctx) }()
 	}
 	var joined error
-	for range fns {
+	for range ps {
 		select {
 		case err := <-errs:
 			joined = errors.Join(joined, err)
@@ -414,28 +344,28 @@ func (t *Telemetry) Logging() *logging.Logger {
 // TracerProvider returns the tracer provider (a no-op one when
 // OTEL_SDK_DISABLED=true).
 func (t *Telemetry) TracerProvider() trace.TracerProvider {
-	if t == nil || t.tp == nil {
+	if t == nil || t.traces == nil {
 		return tracenoop.NewTracerProvider()
 	}
-	return t.tp
+	return t.traces.TracerProvider()
 }
 
 // MeterProvider returns the meter provider (a no-op one when
 // OTEL_SDK_DISABLED=true).
 func (t *Telemetry) MeterProvider() metric.MeterProvider {
-	if t == nil || t.mp == nil {
+	if t == nil || t.metrics == nil {
 		return metricnoop.NewMeterProvider()
 	}
-	return t.mp
+	return t.metrics.MeterProvider()
 }
 
 // LoggerProvider returns the OpenTelemetry logger provider behind the OTLP
 // log bridge (a no-op one when logs are not exported).
 func (t *Telemetry) LoggerProvider() log.LoggerProvider {
-	if t == nil || t.lp == nil {
+	if t == nil || t.logs == nil {
 		return lognoop.NewLoggerProvider()
 	}
-	return t.lp
+	return t.logs.LoggerProvider()
 }
 
 // Resource returns the resource all three signals share.
@@ -450,12 +380,12 @@ func (t *Telemetry) Resource() *resource.Resource {
 // exporter is "prometheus", for mounting on the service's own mux; otherwise
 // a handler that answers 404 with an explanation.
 func (t *Telemetry) MetricsHandler() http.Handler {
-	if t == nil || t.met == nil {
+	if t == nil || t.metrics == nil {
 		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			http.Error(w, "metrics are not served here: set OTEL_METRICS_EXPORTER=prometheus", http.StatusNotFound)
 		})
 	}
-	return t.met.Handler()
+	return t.metrics.Handler()
 }
 
 var userInfoRE = regexp.MustCompile(`://[^/@\s]+@`)

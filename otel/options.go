@@ -2,6 +2,7 @@ package otel
 
 import (
 	"io"
+	"maps"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -11,6 +12,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/traceview"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
 	"github.com/otelkit/otelkit/tracing"
@@ -26,16 +29,6 @@ type optionFunc func(config) config
 
 func (f optionFunc) apply(c config) config { return f(c) }
 
-// otlpOptions are the exporter settings given in code, for all signals.
-type otlpOptions struct {
-	endpoint    string
-	protocol    string
-	headers     map[string]string
-	insecure    *bool
-	timeout     time.Duration
-	compression string
-}
-
 type config struct {
 	serviceName    string
 	serviceVersion string
@@ -48,8 +41,7 @@ type config struct {
 	tracesExporter  string
 	metricsExporter string
 	logsExporter    string
-	otlp            otlpOptions
-	console         io.Writer
+	otlp            otlpconf.Overrides // for all three signals; Exporter is set per signal (wiring.go)
 
 	sampler        sdktrace.Sampler
 	spanProcessors []sdktrace.SpanProcessor
@@ -69,6 +61,8 @@ type config struct {
 	logOutput    zapcore.WriteSyncer
 
 	shutdownTimeout time.Duration
+
+	traceViewer *traceview.Config // WithTraceViewer; nil: off (traceviewer.go)
 }
 
 func newConfig(opts []Option) config {
@@ -77,6 +71,10 @@ func newConfig(opts []Option) config {
 		detectors:       true,
 		runtimeMetrics:  true,
 		shutdownTimeout: DefaultShutdownTimeout,
+		// The names errors give the OTLP settings, which are passed on to
+		// the signal packages with their values (otlpconf.Merge).
+		otlp: otlpconf.Overrides{Names: otlpconf.Names{Protocol: "WithOTLPProtocol", Endpoint: "WithOTLPEndpoint",
+			Headers: "WithOTLPHeaders", Timeout: "WithOTLPTimeout", Compression: "WithOTLPCompression"}},
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -155,25 +153,25 @@ func WithLogsExporter(name string) Option {
 // appended). It wins over OTEL_EXPORTER_OTLP_ENDPOINT and the per-signal
 // variables.
 func WithOTLPEndpoint(endpoint string) Option {
-	return optionFunc(func(c config) config { c.otlp.endpoint = endpoint; return c })
+	return optionFunc(func(c config) config { c.otlp.Endpoint = endpoint; return c })
 }
 
 // WithOTLPProtocol sets the OTLP protocol, "grpc" or "http/protobuf". It
 // wins over OTEL_EXPORTER_OTLP_PROTOCOL and the per-signal variables (default
 // "http/protobuf", as the specification prescribes).
 func WithOTLPProtocol(protocol string) Option {
-	return optionFunc(func(c config) config { c.otlp.protocol = protocol; return c })
+	return optionFunc(func(c config) config { c.otlp.Protocol = protocol; return c })
 }
 
 // WithOTLPHeaders sets headers sent with every export (API keys). They win
-// over OTEL_EXPORTER_OTLP_HEADERS. Their values are never logged.
+// over OTEL_EXPORTER_OTLP_HEADERS and the per-signal variables. Their names
+// and values are never logged nor shown in an error.
 func WithOTLPHeaders(headers map[string]string) Option {
 	return optionFunc(func(c config) config {
-		h := make(map[string]string, len(headers))
-		for k, v := range headers {
-			h[k] = v
+		c.otlp.Headers = maps.Clone(headers)
+		if c.otlp.Headers == nil {
+			c.otlp.Headers = map[string]string{} // set: no headers, whatever the variables say
 		}
-		c.otlp.headers = h
 		return c
 	})
 }
@@ -182,25 +180,26 @@ func WithOTLPHeaders(headers map[string]string) Option {
 // the OTLP exporters. It wins over OTEL_EXPORTER_OTLP_INSECURE and the scheme
 // of the endpoint.
 func WithOTLPInsecure(insecure bool) Option {
-	return optionFunc(func(c config) config { c.otlp.insecure = &insecure; return c })
+	return optionFunc(func(c config) config { c.otlp.Insecure = &insecure; return c })
 }
 
 // WithOTLPTimeout bounds each OTLP export. It wins over
-// OTEL_EXPORTER_OTLP_TIMEOUT (default 10s).
+// OTEL_EXPORTER_OTLP_TIMEOUT and the per-signal variables (default 10s). A
+// negative value is an error.
 func WithOTLPTimeout(d time.Duration) Option {
-	return optionFunc(func(c config) config { c.otlp.timeout = d; return c })
+	return optionFunc(func(c config) config { c.otlp.Timeout = d; return c })
 }
 
 // WithOTLPCompression sets OTLP compression, "gzip" or "none". It wins over
-// OTEL_EXPORTER_OTLP_COMPRESSION (default none).
+// OTEL_EXPORTER_OTLP_COMPRESSION and the per-signal variables (default none).
 func WithOTLPCompression(compression string) Option {
-	return optionFunc(func(c config) config { c.otlp.compression = compression; return c })
+	return optionFunc(func(c config) config { c.otlp.Compression = compression; return c })
 }
 
 // WithConsoleWriter sets where the "console" exporters write (default
 // os.Stdout).
 func WithConsoleWriter(w io.Writer) Option {
-	return optionFunc(func(c config) config { c.console = w; return c })
+	return optionFunc(func(c config) config { c.otlp.Console = w; return c })
 }
 
 // WithSampler sets the sampler. It wins over OTEL_TRACES_SAMPLER and
@@ -281,10 +280,10 @@ func WithTracingOptions(opts ...tracing.Option) Option {
 	return optionFunc(func(c config) config { c.tracingExtra = append(c.tracingExtra, opts...); return c })
 }
 
-// WithMetricsOptions passes further options to metrics.New, for what Init
-// has no option of its own (views, cardinality limit, exemplar filter, host
-// metrics, export interval). Init's own options win over them; the resource
-// is always Init's.
+// WithMetricsOptions passes further options to metrics.NewMeterProvider,
+// for what Init has no option of its own (views, cardinality limit,
+// exemplar filter, host metrics, export interval). Init's own options win
+// over them; the resource is always Init's.
 func WithMetricsOptions(opts ...metrics.Option) Option {
 	return optionFunc(func(c config) config { c.metricsExtra = append(c.metricsExtra, opts...); return c })
 }

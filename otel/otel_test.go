@@ -442,7 +442,7 @@ func TestNoBridgeWithoutLogExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tel.Shutdown(context.Background())
-	if _, isSDK := tel.LoggerProvider().(*sdklog.LoggerProvider); isSDK || tel.slp != nil {
+	if _, isSDK := tel.LoggerProvider().(*sdklog.LoggerProvider); isSDK || tel.logs != nil {
 		t.Error("an SDK logger provider (and bridge) exists although nothing exports logs")
 	}
 	rec := &recordCounter{}

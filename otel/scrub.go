@@ -152,7 +152,7 @@ type headerCarrier interface{ OTLPHeaders() map[string]string }
 // configuredHeaders returns every header map set in code: WithOTLPHeaders
 // and the WithHeaders options passed through to tracing and metrics.
 func (c config) configuredHeaders() []map[string]string {
-	maps := []map[string]string{c.otlp.headers}
+	maps := []map[string]string{c.otlp.Headers}
 	for _, o := range c.tracingExtra {
 		if h, ok := o.(headerCarrier); ok {
 			maps = append(maps, h.OTLPHeaders())

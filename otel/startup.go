@@ -37,17 +37,18 @@ func (w configWarning) log(l *zap.Logger) {
 // warnings are lost with the Init error, and the SDK's reports go where
 // OpenTelemetry's default handler writes, except those about the resource
 // variables, which repeat their values.
-func (t *Telemetry) report(warnings []configWarning, reports *initReports) {
-	if t.logger == nil || t.errs == nil {
+func (t *Telemetry) report(reports *initReports) {
+	if t.logger == nil || t.sdkErrors == nil {
 		reports.replay(nil, true)
 		return
 	}
 	resourceWarned := false
-	for _, w := range warnings {
+	for _, w := range t.warnings {
 		w.log(t.logger.Zap())
 		resourceWarned = resourceWarned || w.variable == resourceAttrsVar
 	}
-	reports.replay(t.errs, resourceWarned)
+	t.warnings = nil
+	reports.replay(t.sdkErrors, resourceWarned)
 }
 
 // maxInitReports bounds what one Init holds; the rest is counted.

@@ -3,7 +3,8 @@ package otel
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/otelkit/otelkit/internal/env"
@@ -14,12 +15,13 @@ import (
 // OTEL_* and OTELKIT_* variable in src (env.Source.CheckUTF8) and the
 // options whose values become resource attributes or reach the exporter.
 // Such text used to be accepted, and then every export failed on it. The
-// errors name the variable or option, never the value (a header is a
-// secret).
+// errors are ConfigErrors that name the variable or option, never the value
+// (Withheld: a header is a secret), nor a header's name.
 func (c config) checkUTF8(src env.Source) error {
 	errs := []error{src.CheckUTF8()}
 	bad := func(option, what string) {
-		errs = append(errs, fmt.Errorf("otelkit: %s: %s: %w (the value is not shown)", option, what, env.ErrInvalidUTF8))
+		errs = append(errs, &ConfigError{Option: option, Withheld: true, Allowed: "valid UTF-8 text",
+			Err: fmt.Errorf("%s: %w", what, env.ErrInvalidUTF8)})
 	}
 	text := func(option, what, v string) {
 		if !utf8.ValidString(v) {
@@ -29,7 +31,7 @@ func (c config) checkUTF8(src env.Source) error {
 	text("WithServiceName", "the name", c.serviceName)
 	text("WithServiceVersion", "the version", c.serviceVersion)
 	text("WithEnvironment", "the name", c.environment)
-	text("WithOTLPEndpoint", "the endpoint", c.otlp.endpoint)
+	text("WithOTLPEndpoint", "the endpoint", c.otlp.Endpoint)
 	text("WithPrometheusAddr", "the address", c.promAddr)
 	for _, kv := range c.attrs {
 		if !utf8.ValidString(string(kv.Key)) {
@@ -38,16 +40,11 @@ func (c config) checkUTF8(src env.Source) error {
 			bad("WithResourceAttributes", fmt.Sprintf("the value of %q", kv.Key))
 		}
 	}
-	keys := make([]string, 0, len(c.otlp.headers))
-	for k := range c.otlp.headers {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(c.otlp.Headers)) {
 		if !utf8.ValidString(k) {
 			bad("WithOTLPHeaders", "a header name")
 		} else {
-			text("WithOTLPHeaders", fmt.Sprintf("the value of header %q", k), c.otlp.headers[k])
+			text("WithOTLPHeaders", "a header value", c.otlp.Headers[k])
 		}
 	}
 	return errors.Join(errs...)

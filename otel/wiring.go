@@ -1,23 +1,45 @@
 package otel
 
 import (
-	"go.opentelemetry.io/otel/sdk/resource"
+	"context"
+	"errors"
+	"strings"
+	"time"
 
+	"go.opentelemetry.io/otel/sdk/resource"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/exportwrap"
+	"github.com/otelkit/otelkit/internal/logprovider"
+	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
 	"github.com/otelkit/otelkit/tracing"
 )
 
-// tracingOptions maps Init's options onto tracing.NewTracerProvider's.
-func (c config) tracingOptions(res *resource.Resource, warn func(error)) []tracing.Option {
+// Init builds each signal with one call of the same shape (tracing,
+// metrics, internal/logprovider): its resource, its part of Init's options
+// and the health state's exporter wrapper and drop handler. The OTLP
+// settings go over as they are, with the names of Init's options, so that
+// an error names WithOTLPEndpoint and not the signal package's
+// WithEndpoint.
+
+// otlpFor returns Init's OTLP settings for one signal, exporter included.
+func (c config) otlpFor(exporter, option string) otlpconf.Overrides {
+	o := c.otlp
+	o.Exporter, o.Names.Exporter = exporter, option
+	return o
+}
+
+// tracingOptions maps Init's options onto tracing.NewTracerProvider's;
+// Init's own come after WithTracingOptions', so they win.
+func (c config) tracingOptions(res *resource.Resource, warn func(error), hs *healthState) []tracing.Option {
 	opts := append([]tracing.Option{}, c.tracingExtra...)
-	opts = append(opts, tracing.WithResource(res), tracing.WithWarningHandler(warn))
-	if c.tracesExporter != "" {
-		opts = append(opts, tracing.WithExporter(c.tracesExporter))
-	}
-	opts = append(opts, c.tracingOTLP()...)
-	if c.console != nil {
-		opts = append(opts, tracing.WithConsoleWriter(c.console))
-	}
+	opts = append(opts, tracing.WithResource(res), tracing.WithWarningHandler(warn),
+		tracing.WithOTLPOverrides(c.otlpFor(c.tracesExporter, "WithTracesExporter")),
+		tracing.WithExporterWrapper(track(&hs.traces, exportwrap.Spans, spanCount)),
+		tracing.WithDropHandler(hs.traces.onDrop))
 	if c.sampler != nil {
 		opts = append(opts, tracing.WithSampler(c.sampler))
 	}
@@ -30,61 +52,17 @@ func (c config) tracingOptions(res *resource.Resource, warn func(error)) []traci
 	return opts
 }
 
-func (c config) tracingOTLP() []tracing.Option {
-	var opts []tracing.Option
-	o := c.otlp
-	if o.endpoint != "" {
-		opts = append(opts, tracing.WithEndpoint(o.endpoint))
-	}
-	if o.protocol != "" {
-		opts = append(opts, tracing.WithProtocol(o.protocol))
-	}
-	if o.headers != nil {
-		opts = append(opts, tracing.WithHeaders(o.headers))
-	}
-	if o.insecure != nil {
-		opts = append(opts, tracing.WithInsecure(*o.insecure))
-	}
-	if o.timeout > 0 {
-		opts = append(opts, tracing.WithTimeout(o.timeout))
-	}
-	if o.compression != "" {
-		opts = append(opts, tracing.WithCompression(o.compression))
-	}
-	return opts
-}
-
-// metricsOptions maps Init's options onto metrics.New's.
-func (c config) metricsOptions(res *resource.Resource, warn func(error)) []metrics.Option {
+// metricsOptions maps Init's options onto metrics.NewMeterProvider's.
+func (c config) metricsOptions(res *resource.Resource, hs *healthState) []metrics.Option {
 	opts := append([]metrics.Option{}, c.metricsExtra...)
-	opts = append(opts, metrics.WithResource(res))
-	if c.metricsExporter != "" {
-		opts = append(opts, metrics.WithExporter(c.metricsExporter))
-	}
-	o := c.otlp
-	if o.endpoint != "" {
-		opts = append(opts, metrics.WithEndpoint(o.endpoint))
-	}
-	if o.protocol != "" {
-		opts = append(opts, metrics.WithProtocol(o.protocol))
-	}
-	if o.headers != nil {
-		opts = append(opts, metrics.WithHeaders(o.headers))
-	}
-	if o.insecure != nil {
-		opts = append(opts, metrics.WithInsecure(*o.insecure))
-	}
-	if o.timeout > 0 {
-		opts = append(opts, metrics.WithTimeout(o.timeout))
-	}
-	if o.compression != "" {
-		opts = append(opts, metrics.WithCompression(o.compression))
-	}
-	if c.console != nil {
-		opts = append(opts, metrics.WithConsoleWriter(c.console))
-	}
+	opts = append(opts, metrics.WithResource(res),
+		metrics.WithOTLPOverrides(c.otlpFor(c.metricsExporter, "WithMetricsExporter")),
+		metrics.WithExporterWrapper(track(&hs.metrics, exportwrap.Metrics, dataPoints)))
 	for _, r := range c.metricReaders {
 		opts = append(opts, metrics.WithReader(r))
+	}
+	if hs.selfObs != nil {
+		opts = append(opts, metrics.WithReader(hs.selfObs))
 	}
 	if !c.runtimeMetrics {
 		opts = append(opts, metrics.WithoutRuntimeMetrics())
@@ -93,4 +71,104 @@ func (c config) metricsOptions(res *resource.Resource, warn func(error)) []metri
 		opts = append(opts, metrics.WithPrometheusAddr(c.promAddr))
 	}
 	return opts
+}
+
+// logsOptions maps Init's options onto logprovider.NewLoggerProvider's.
+func (c config) logsOptions(res *resource.Resource, warn func(error), hs *healthState) []logprovider.Option {
+	opts := []logprovider.Option{logprovider.WithResource(res), logprovider.WithWarningHandler(warn),
+		logprovider.WithOTLPOverrides(c.otlpFor(c.logsExporter, "WithLogsExporter")),
+		logprovider.WithExporterWrapper(track(&hs.logs, exportwrap.Logs, recordCount)),
+		logprovider.WithDropHandler(hs.logs.onDrop)}
+	for _, p := range c.logProcessors {
+		opts = append(opts, logprovider.WithProcessor(p))
+	}
+	return opts
+}
+
+// buildLogs builds the log provider. With nothing to export to, the OTLP
+// log bridge would only cost every line (and every request's bound
+// fields) work for nothing: the provider is then shut down and t.logs left
+// nil. It returns what the provider resolved either way.
+func (t *Telemetry) buildLogs(ctx context.Context, c config) (otlpconf.Resolved, error) {
+	p, err := logprovider.NewLoggerProvider(ctx, c.logsOptions(t.res, t.warn, t.health)...)
+	if err != nil {
+		return otlpconf.Resolved{}, err
+	}
+	if p.ExporterConfig().Exporter == otlpconf.ExporterNone && len(c.logProcessors) == 0 {
+		_ = p.Shutdown(ctx)
+		return p.ExporterConfig(), nil
+	}
+	t.logs = p
+	return p.ExporterConfig(), nil
+}
+
+// buildLogger builds the zap logger, bridged to t.logs when there is one,
+// and the handler that turns SDK errors into otel_sdk_error lines.
+func (t *Telemetry) buildLogger(c config) error {
+	opts, err := c.loggingOptions(serviceName(t.res))
+	if t.logs != nil {
+		opts = append(opts, logging.WithLoggerProvider(t.logs.LoggerProvider()))
+	}
+	l, lerr := logging.New(opts...)
+	if lerr != nil {
+		return errors.Join(err, lerr)
+	}
+	t.logger = l
+	t.sdkErrors = newRateLimitedHandler(l.Zap(), 10*time.Second)
+	t.sdkErrors.scrub = t.scrub
+	t.health.drops.start(l.Zap())
+	return err
+}
+
+func (t *Telemetry) buildTraces(ctx context.Context, c config) (err error) {
+	t.traces, err = tracing.NewTracerProvider(ctx, c.tracingOptions(t.res, t.warn, t.health)...)
+	return err
+}
+
+func (t *Telemetry) buildMetrics(ctx context.Context, c config, src env.Source) (err error) {
+	t.health.selfObs = selfObservabilityReader(src)
+	t.metrics, err = metrics.NewMeterProvider(ctx, c.metricsOptions(t.res, t.health)...)
+	return err
+}
+
+// warn is the signal packages' warning handler: what they correct rather
+// than refuse becomes an otelkit_config_warning line once the logger
+// exists (report).
+func (t *Telemetry) warn(err error) {
+	if err != nil {
+		t.warnings = append(t.warnings, configWarning{detail: t.scrub.String(err.Error())})
+	}
+}
+
+// loggingOptions maps Init's options onto logging.New's. Init checks its
+// own log options, so that an error names WithLogFormat or WithLogLevel as
+// the user wrote it; an invalid one is not passed on.
+func (c config) loggingOptions(name string) ([]logging.Option, error) {
+	opts := append([]logging.Option{}, c.logOptions...)
+	opts = append(opts, logging.WithName(name))
+	var errs []error
+	if l := c.logLevel; l != nil && (*l < zapcore.DebugLevel || *l > zapcore.FatalLevel) {
+		errs = append(errs, env.OptionError("WithLogLevel", l.String(), "debug, info, warn, error, dpanic, panic, fatal"))
+	} else if l != nil {
+		opts = append(opts, logging.WithLevel(*l))
+	}
+	switch f := strings.ToLower(strings.TrimSpace(c.logFormat)); f {
+	case "":
+	case logging.FormatJSON, logging.FormatConsole:
+		opts = append(opts, logging.WithFormat(c.logFormat))
+	default:
+		errs = append(errs, env.OptionError("WithLogFormat", c.logFormat, logging.FormatJSON+", "+logging.FormatConsole))
+	}
+	if c.logOutput != nil {
+		opts = append(opts, logging.WithOutput(c.logOutput))
+	}
+	return opts, errors.Join(errs...)
+}
+
+// serviceName is the service.name of res, "otelkit" without one.
+func serviceName(res *resource.Resource) string {
+	if v, ok := res.Set().Value(keyServiceName); ok {
+		return v.AsString()
+	}
+	return "otelkit"
 }

@@ -11,28 +11,19 @@ import (
 // spanProcessor is the batch span processor NewTracerProvider puts in front
 // of the exporter, in place of sdktrace.NewBatchSpanProcessor: the same
 // settings and behaviour, but every span it drops is reported to
-// WithDropHandler's handler (the SDK's keeps its count private).
+// WithDropHandler's handler (the SDK's keeps its count private). The batch
+// processor's ForceFlush and Shutdown (bounded by ctx; what is still queued
+// when ctx ends is reported as dropped) are the span processor's.
 type spanProcessor struct {
-	p *batch.Processor[sdktrace.ReadOnlySpan]
+	*batch.Processor[sdktrace.ReadOnlySpan]
 }
 
 var _ sdktrace.SpanProcessor = spanProcessor{}
 
 // newSpanProcessor builds the processor from the OTEL_BSP_* settings
-// batchOptions resolved.
-func newSpanProcessor(exp sdktrace.SpanExporter, opts []sdktrace.BatchSpanProcessorOption, onDrop func(string, int)) spanProcessor {
-	var o sdktrace.BatchSpanProcessorOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
-	return spanProcessor{batch.New[sdktrace.ReadOnlySpan](spanExporter{exp}, batch.Config{
-		ScheduleDelay:      o.BatchTimeout,
-		ExportTimeout:      o.ExportTimeout,
-		MaxQueueSize:       o.MaxQueueSize,
-		MaxExportBatchSize: o.MaxExportBatchSize,
-		OnDrop:             onDrop,
-		ReportFinalExport:  true, // as the SDK's span processor
-	})}
+// NewTracerProvider resolved.
+func newSpanProcessor(exp sdktrace.SpanExporter, c batch.Config) spanProcessor {
+	return spanProcessor{batch.New[sdktrace.ReadOnlySpan](spanExporter{exp}, c)}
 }
 
 // OnStart does nothing: spans are queued when they end.
@@ -41,16 +32,9 @@ func (spanProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 // OnEnd queues a sampled span for export without blocking.
 func (s spanProcessor) OnEnd(span sdktrace.ReadOnlySpan) {
 	if span.SpanContext().IsSampled() {
-		s.p.Enqueue(span)
+		s.Enqueue(span)
 	}
 }
-
-// ForceFlush exports the queued spans, bounded by ctx.
-func (s spanProcessor) ForceFlush(ctx context.Context) error { return s.p.ForceFlush(ctx) }
-
-// Shutdown exports the queued spans and shuts the exporter down, bounded by
-// ctx; spans still queued when ctx ends are reported as dropped.
-func (s spanProcessor) Shutdown(ctx context.Context) error { return s.p.Shutdown(ctx) }
 
 // spanExporter gives a SpanExporter the batch.Exporter method set.
 type spanExporter struct{ sdktrace.SpanExporter }

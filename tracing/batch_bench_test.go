@@ -8,6 +8,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/batch"
 )
 
 // discardExporter accepts every batch and keeps nothing.
@@ -41,7 +43,7 @@ func BenchmarkBatchSpanProcessorFull(b *testing.B) {
 	}{
 		{"sdk", func(e sdktrace.SpanExporter) sdktrace.SpanProcessor { return sdktrace.NewBatchSpanProcessor(e) }},
 		{"otelkit", func(e sdktrace.SpanExporter) sdktrace.SpanProcessor {
-			return newSpanProcessor(e, nil, func(_ string, n int) { dropped.Add(int64(n)) })
+			return newSpanProcessor(e, batch.Config{OnDrop: func(_ string, n int) { dropped.Add(int64(n)) }, ReportFinalExport: true})
 		}},
 	}
 	span := tracetest.SpanStub{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
@@ -75,7 +77,9 @@ func BenchmarkBatchSpanProcessor(b *testing.B) {
 		new  func() sdktrace.SpanProcessor
 	}{
 		{"sdk", func() sdktrace.SpanProcessor { return sdktrace.NewBatchSpanProcessor(discardExporter{}) }},
-		{"otelkit", func() sdktrace.SpanProcessor { return newSpanProcessor(discardExporter{}, nil, func(string, int) {}) }},
+		{"otelkit", func() sdktrace.SpanProcessor {
+			return newSpanProcessor(discardExporter{}, batch.Config{OnDrop: func(string, int) {}, ReportFinalExport: true})
+		}},
 	}
 	span := tracetest.SpanStub{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
 		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled})}.Snapshot()

@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"io"
+	"maps"
 	"time"
 
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -42,7 +43,7 @@ type optionFunc func(config) config
 
 func (f optionFunc) apply(c config) config { return f(c) }
 
-// WithResource sets the resource every span carries. Default: the SDK's
+// WithResource sets the resource every span carries; default the SDK's
 // resource.Default() (which reads OTEL_RESOURCE_ATTRIBUTES and
 // OTEL_SERVICE_NAME). A nil resource is ignored.
 func WithResource(r *resource.Resource) Option {
@@ -57,8 +58,10 @@ func WithResource(r *resource.Resource) Option {
 // WithExporterWrapper wraps the span exporter the provider sends to
 // (WithSpanExporter's, or the one the configuration builds; not called for
 // "none"), for example to count exports. The wrapper gets the exporter
-// already guarded to receive valid UTF-8 only. A wrapper that returns nil
-// makes NewTracerProvider fail.
+// already guarded to receive valid UTF-8 only; what it returns must forward
+// every method (embedding the exporter does that). A wrapper that returns
+// nil makes NewTracerProvider fail with a ConfigError. metrics and otelkit's
+// log provider take a wrapper of the same shape.
 func WithExporterWrapper(wrap func(sdktrace.SpanExporter) sdktrace.SpanExporter) Option {
 	return optionFunc(func(c config) config { c.wrap = wrap; return c })
 }
@@ -81,24 +84,24 @@ func WithSpanExporter(e sdktrace.SpanExporter) Option {
 // It wins over OTEL_TRACES_EXPORTER; default "otlp". With "none" the
 // provider has no exporter: spans still get IDs, so logs still correlate.
 func WithExporter(name string) Option {
-	return optionFunc(func(c config) config { c.otlp.Exporter = name; return c })
+	return otlpOption(otlpconf.SetExporter(name))
 }
 
 // WithEndpoint sets where the OTLP exporter sends spans: a URL
 // ("http://collector:4318"; for HTTP an empty or "/" path becomes
 // /v1/traces, and the scheme chooses TLS) or "host:port". It wins over
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, which wins over
-// OTEL_EXPORTER_OTLP_ENDPOINT. Default: https://localhost:4318/v1/traces
+// OTEL_EXPORTER_OTLP_ENDPOINT; default https://localhost:4318/v1/traces
 // (localhost:4317 for gRPC).
 func WithEndpoint(endpoint string) Option {
-	return optionFunc(func(c config) config { c.otlp.Endpoint = endpoint; return c })
+	return otlpOption(otlpconf.SetEndpoint(endpoint))
 }
 
 // WithProtocol sets the OTLP protocol: "grpc", "http/protobuf" or
 // "http/json". It wins over OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, which wins
-// over OTEL_EXPORTER_OTLP_PROTOCOL. Default: "http/protobuf".
+// over OTEL_EXPORTER_OTLP_PROTOCOL; default "http/protobuf".
 func WithProtocol(protocol string) Option {
-	return optionFunc(func(c config) config { c.otlp.Protocol = protocol; return c })
+	return otlpOption(otlpconf.SetProtocol(protocol))
 }
 
 // WithHeaders sets the headers sent with every OTLP export (for example an
@@ -106,55 +109,54 @@ func WithProtocol(protocol string) Option {
 // OTEL_EXPORTER_OTLP_HEADERS. Their values are never logged. A nil map
 // leaves the variables in charge; an empty one sends no headers.
 func WithHeaders(headers map[string]string) Option {
-	if headers == nil {
-		return optionFunc(func(c config) config { return c })
-	}
-	cp := make(map[string]string, len(headers))
-	for k, v := range headers {
-		cp[k] = v
-	}
-	return headersOption(cp)
+	return headersOption(maps.Clone(headers))
 }
+
+// otlpOption is an OTLP option: the setting is otlpconf's, shared with
+// the other signal package.
+type otlpOption otlpconf.Setting
+
+func (s otlpOption) apply(c config) config { s(&c.otlp); return c }
 
 // headersOption is WithHeaders' option. Its OTLPHeaders method lets
 // otel.Init, given it through WithTracingOptions, scrub the values from
 // exporter errors.
 type headersOption map[string]string
 
-func (h headersOption) apply(c config) config { c.otlp.Headers = h; return c }
+func (h headersOption) apply(c config) config { return otlpOption(otlpconf.SetHeaders(h)).apply(c) }
 
 // OTLPHeaders returns the headers (not to be changed).
 func (h headersOption) OTLPHeaders() map[string]string { return h }
 
 // WithInsecure chooses plaintext (true) or TLS (false) for the OTLP
 // exporter. It wins over OTEL_EXPORTER_OTLP_TRACES_INSECURE,
-// OTEL_EXPORTER_OTLP_INSECURE and the endpoint's scheme. Default: TLS.
+// OTEL_EXPORTER_OTLP_INSECURE and the endpoint's scheme; default TLS.
 func WithInsecure(insecure bool) Option {
-	return optionFunc(func(c config) config { c.otlp.Insecure = &insecure; return c })
+	return otlpOption(otlpconf.SetInsecure(insecure))
 }
 
 // WithTimeout bounds each OTLP export. It wins over
-// OTEL_EXPORTER_OTLP_TRACES_TIMEOUT and OTEL_EXPORTER_OTLP_TIMEOUT.
-// Default: 10s. A negative value is an error.
+// OTEL_EXPORTER_OTLP_TRACES_TIMEOUT and OTEL_EXPORTER_OTLP_TIMEOUT;
+// default 10s. A negative value is an error.
 func WithTimeout(d time.Duration) Option {
-	return optionFunc(func(c config) config { c.otlp.Timeout = d; return c })
+	return otlpOption(otlpconf.SetTimeout(d))
 }
 
 // WithCompression sets the OTLP compression, "gzip" or "none". It wins over
-// OTEL_EXPORTER_OTLP_TRACES_COMPRESSION and OTEL_EXPORTER_OTLP_COMPRESSION.
-// Default: "none".
+// OTEL_EXPORTER_OTLP_TRACES_COMPRESSION and OTEL_EXPORTER_OTLP_COMPRESSION;
+// default "none".
 func WithCompression(compression string) Option {
-	return optionFunc(func(c config) config { c.otlp.Compression = compression; return c })
+	return otlpOption(otlpconf.SetCompression(compression))
 }
 
-// WithConsoleWriter sets where the "console" exporter writes. Default:
+// WithConsoleWriter sets where the "console" exporter writes; default
 // os.Stdout.
 func WithConsoleWriter(w io.Writer) Option {
-	return optionFunc(func(c config) config { c.otlp.Console = w; return c })
+	return otlpOption(otlpconf.SetConsole(w))
 }
 
 // WithSampler sets the sampler. It wins over OTEL_TRACES_SAMPLER and
-// OTEL_TRACES_SAMPLER_ARG (which are still validated). Default:
+// OTEL_TRACES_SAMPLER_ARG (which are still validated); default
 // parentbased_always_on. A nil sampler is ignored.
 func WithSampler(s sdktrace.Sampler) Option {
 	return optionFunc(func(c config) config {
@@ -188,7 +190,7 @@ func WithEnvLookup(lookup func(string) (string, bool)) Option {
 
 // WithWarningHandler receives what is corrected rather than refused (an
 // export batch larger than the queue, a sampler argument that the sampler
-// ignores). Default: otel.Handle, the OpenTelemetry global error handler.
+// ignores); default otel.Handle, the OpenTelemetry global error handler.
 func WithWarningHandler(h func(error)) Option {
 	return optionFunc(func(c config) config { c.warn = h; return c })
 }
@@ -220,8 +222,17 @@ const (
 // be fast and must not block. Spans lost in a failed export are not
 // reported here: the exporter's error is (otel.Handle, ForceFlush,
 // Shutdown); wrap the exporter (WithExporterWrapper) to count them.
-// Default: none. otel.Init sets one that feeds HealthHandler and the
+// Default none. otel.Init sets one that feeds HealthHandler and the
 // telemetry_dropped warning.
 func WithDropHandler(h func(reason string, n int)) Option {
 	return optionFunc(func(c config) config { c.onDrop = h; return c })
+}
+
+// WithOTLPOverrides is how otel.Init hands its OTLP settings
+// (WithOTLPEndpoint, WithTracesExporter, …) to this package, with the names
+// of its options for the errors: each setting it holds wins over the one
+// given by WithEndpoint, WithExporter, …. Its argument type is internal to
+// otelkit, so other callers use those options instead.
+func WithOTLPOverrides(o otlpconf.Overrides) Option {
+	return optionFunc(func(c config) config { c.otlp = c.otlp.Merge(o); return c })
 }

@@ -5,8 +5,10 @@
 //
 // NewTracerProvider reads the OpenTelemetry variables, validates every one
 // of them and builds the SDK provider; otel.Init calls it, and it can be
-// used alone. For each setting an option wins over its variable, which wins
-// over the default:
+// used alone. It returns a Provider: the SDK provider (TracerProvider),
+// what was resolved and from where (ExporterConfig), ForceFlush and
+// Shutdown, the shape of metrics.NewMeterProvider. For each setting an
+// option wins over its variable, which wins over the default:
 //
 //	variable                               option              default
 //	OTEL_TRACES_EXPORTER                   WithExporter        otlp (also console, none; one name only)
@@ -20,8 +22,9 @@
 //	OTEL_[SPAN_]ATTRIBUTE_COUNT_LIMIT, OTEL_SPAN_EVENT_COUNT_LIMIT, OTEL_SPAN_LINK_COUNT_LIMIT,
 //	OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT, OTEL_LINK_ATTRIBUTE_COUNT_LIMIT       128
 //
-// An invalid value is an error naming the variable, the value and what is
-// allowed; all of them are reported at once. That includes a sampler
+// An invalid value is a ConfigError (match it with errors.As) naming the
+// variable or option, the value and what is allowed; all of them are
+// reported at once. That includes a sampler
 // argument outside 0..1 (the specification permits a warning and 1.0;
 // otelkit prefers not to start with a rate nobody chose) and the samplers
 // the Go SDK lacks (jaeger_remote, xray: use WithSampler). What is corrected

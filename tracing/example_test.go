@@ -26,10 +26,14 @@ func ExampleNewTracerProvider() {
 	}
 	defer tp.Shutdown(context.Background())
 
-	_, span := tp.Tracer("example").Start(context.Background(), "load_order")
+	_, span := tp.TracerProvider().Tracer("example").Start(context.Background(), "load_order")
 	span.End()
 	fmt.Println(len(rec.Ended()), rec.Ended()[0].Name())
-	// Output: 1 load_order
+	cfg := tp.ExporterConfig() // what was resolved, and from where
+	fmt.Println(cfg.Exporter, cfg.Sources["exporter"])
+	// Output:
+	// 1 load_order
+	// none option
 }
 
 func ExampleNewTracerProvider_invalidEnv() {
@@ -41,7 +45,13 @@ func ExampleNewTracerProvider_invalidEnv() {
 			return "", false
 		}))
 	fmt.Println(err)
-	// Output: otelkit: invalid OTEL_BSP_MAX_QUEUE_SIZE="-1": allowed: an integer from 1 to 1048576
+	var ce *tracing.ConfigError
+	if errors.As(err, &ce) {
+		fmt.Println(ce.Var, ce.Value)
+	}
+	// Output:
+	// otelkit: invalid OTEL_BSP_MAX_QUEUE_SIZE="-1": allowed: an integer from 1 to 1048576
+	// OTEL_BSP_MAX_QUEUE_SIZE -1
 }
 
 func ExampleEnd() {

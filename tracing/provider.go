@@ -10,7 +10,9 @@ import (
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/sanitize"
 )
@@ -21,12 +23,8 @@ import (
 // of any length, so one request could put megabytes into a span).
 const DefaultAttributeValueLengthLimit = 4096
 
-// Upper bounds for the batch processor sizes: the queue is allocated up
-// front, so an unbounded value from the environment could exhaust memory.
-const (
-	maxQueueSize        = 1 << 20
-	maxSpanLimitAllowed = 1 << 30
-)
+// maxSpanLimitAllowed bounds the span limits read from the environment.
+const maxSpanLimitAllowed = 1 << 30
 
 // DefaultSpanLimits returns the limits otelkit uses when nothing is set: the
 // SDK's defaults with attribute values capped at
@@ -44,6 +42,26 @@ func DefaultSpanLimits() sdktrace.SpanLimits {
 	}
 }
 
+// ConfigError is the error type of every invalid setting, variable or
+// option, that NewTracerProvider reports (match it with errors.As). It is
+// the same type as otel.ConfigError and metrics.ConfigError.
+type ConfigError = env.Error
+
+// ExporterConfig is the exporter configuration a provider resolved: each
+// value and where it came from (Sources: "option", "env:<NAME>" or
+// "default"). It holds the names of the headers, never their values, and
+// the endpoint with credentials masked. It is the same type as
+// metrics.ExporterConfig.
+type ExporterConfig = otlpconf.Resolved
+
+// Provider is the tracer provider NewTracerProvider built, with the
+// exporter configuration it resolved. Its methods are safe for concurrent
+// use.
+type Provider struct {
+	tp       *sdktrace.TracerProvider
+	exporter ExporterConfig
+}
+
 // NewTracerProvider builds a TracerProvider from the options and the
 // OpenTelemetry environment variables; an option wins over its variable,
 // which wins over the default.
@@ -52,12 +70,13 @@ func DefaultSpanLimits() sdktrace.SpanLimits {
 // every OTEL_EXPORTER_OTLP_* variable for traces, OTEL_TRACES_SAMPLER and
 // OTEL_TRACES_SAMPLER_ARG, OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_EXPORT_TIMEOUT,
 // OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BSP_MAX_EXPORT_BATCH_SIZE and the
-// OTEL_*_LIMIT variables; every invalid value is reported in one error
-// naming the variable, the value and what is allowed. The sampler, batch
-// processor settings and span limits are always passed to the SDK
-// explicitly (SDK defaults where nothing is set, except the attribute value
-// length, see DefaultAttributeValueLengthLimit), so the SDK never reads
-// these variables on its own.
+// OTEL_*_LIMIT variables, and the options; every invalid value is a
+// ConfigError naming the variable or option, the value and what is
+// allowed, all of them joined in one error. The sampler, batch processor
+// settings and span limits are always passed to the SDK explicitly (SDK
+// defaults where nothing is set, except the attribute value length, see
+// DefaultAttributeValueLengthLimit), so the SDK never reads these variables
+// on its own.
 //
 // The exporter is WithSpanExporter's, else the one OTEL_TRACES_EXPORTER and
 // the OTLP options name; "none" gives a provider without exporter. It is
@@ -68,78 +87,100 @@ func DefaultSpanLimits() sdktrace.SpanLimits {
 // batch processor's goroutine, so that one hostile request cannot fail a
 // whole batch. Construction never waits for the
 // collector. The caller owns the provider and must Shutdown it.
-func NewTracerProvider(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, error) {
+func NewTracerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	cfg := newConfig(opts)
-	src := env.FromFunc(cfg.lookup)
-	warn := cfg.warn
-	if warn == nil {
-		warn = otel.Handle
-	}
-
-	var errs []error
-	sampler, err := samplerFromEnv(src, warn, cfg.sampler != nil)
+	s, err := cfg.resolve()
 	if err != nil {
-		errs = append(errs, err)
+		return nil, err
 	}
-	if cfg.sampler != nil {
-		sampler = cfg.sampler
-	}
-	bsp, err := batchOptions(src, warn)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	limits, err := spanLimits(src)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if cfg.limits != nil {
-		limits = *cfg.limits
-	}
-	// Validate the exporter configuration even when WithSpanExporter
-	// replaces it: a bad variable is never silent.
-	if _, err := otlpconf.Resolve(src, otlpconf.Traces, cfg.otlp); err != nil {
-		errs = append(errs, err)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-
 	exp := cfg.exporter
 	if exp == nil {
-		exp, _, err = otlpconf.SpanExporter(ctx, src, cfg.otlp)
-		if err != nil {
+		if exp, err = otlpconf.SpanExporter(ctx, s.exporter); err != nil {
 			return nil, err
 		}
 	}
-
 	// Every exporter, built or given, gets valid UTF-8 only: one invalid
 	// byte would fail the whole batch. Innermost, so that other wrappers
 	// see what is exported.
-	exp = sanitize.SpanExporter(exp)
-	if exp != nil && cfg.wrap != nil {
-		if exp = cfg.wrap(exp); exp == nil {
-			return nil, errors.New("tracing: WithExporterWrapper returned a nil exporter")
-		}
+	if exp, err = exportwrap.Apply(ctx, sanitize.SpanExporter(exp), cfg.wrap); err != nil {
+		return nil, err
 	}
-
 	tpOpts := []sdktrace.TracerProviderOption{
-		sdktrace.WithSampler(sampler),
-		sdktrace.WithRawSpanLimits(limits),
+		sdktrace.WithSampler(s.sampler),
+		sdktrace.WithRawSpanLimits(s.limits),
 	}
 	if cfg.resource != nil {
 		tpOpts = append(tpOpts, sdktrace.WithResource(cfg.resource))
 	}
 	if exp != nil {
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(newSpanProcessor(exp, bsp, cfg.onDrop)))
+		s.batch.OnDrop, s.batch.ReportFinalExport = cfg.onDrop, true // as the SDK's span processor
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(newSpanProcessor(exp, s.batch)))
 	}
 	for _, p := range cfg.processors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
 	}
-	return sdktrace.NewTracerProvider(tpOpts...), nil
+	return &Provider{tp: sdktrace.NewTracerProvider(tpOpts...), exporter: s.exporter}, nil
 }
+
+// settings is what NewTracerProvider resolved from the options and the
+// environment.
+type settings struct {
+	sampler  sdktrace.Sampler
+	batch    batch.Config
+	limits   sdktrace.SpanLimits
+	exporter otlpconf.Resolved
+}
+
+// spanBatchDefaults are the SDK's batch span processor defaults.
+var spanBatchDefaults = batch.Config{
+	ScheduleDelay:      sdktrace.DefaultScheduleDelay * time.Millisecond,
+	ExportTimeout:      sdktrace.DefaultExportTimeout * time.Millisecond,
+	MaxQueueSize:       sdktrace.DefaultMaxQueueSize,
+	MaxExportBatchSize: sdktrace.DefaultMaxExportBatchSize,
+}
+
+// resolve applies option > environment > default to every setting and
+// returns every invalid value, joined.
+func (c config) resolve() (settings, error) {
+	src := env.FromFunc(c.lookup)
+	warn := c.warn
+	if warn == nil {
+		warn = otel.Handle
+	}
+	var s settings
+	var errs [4]error
+	s.sampler, errs[0] = samplerFromEnv(src, warn, c.sampler != nil)
+	if c.sampler != nil {
+		s.sampler = c.sampler
+	}
+	s.batch, errs[1] = batch.FromEnv(src, "OTEL_BSP_", spanBatchDefaults, warn)
+	s.limits, errs[2] = spanLimits(src)
+	if c.limits != nil {
+		s.limits = *c.limits
+	}
+	// The exporter configuration is validated even when WithSpanExporter
+	// replaces it: a bad variable is never silent.
+	s.exporter, errs[3] = otlpconf.Resolve(src, otlpconf.Traces, c.otlp)
+	return s, errors.Join(errs[:]...)
+}
+
+// TracerProvider returns the SDK tracer provider.
+func (p *Provider) TracerProvider() *sdktrace.TracerProvider { return p.tp }
+
+// ExporterConfig returns the exporter configuration the provider resolved
+// (a copy: changing it changes nothing). With WithSpanExporter it still
+// describes what the options and variables chose, validated but unused.
+func (p *Provider) ExporterConfig() ExporterConfig { return p.exporter.Clone() }
+
+// ForceFlush exports the spans the batch processor holds, bounded by ctx.
+func (p *Provider) ForceFlush(ctx context.Context) error { return p.tp.ForceFlush(ctx) }
+
+// Shutdown flushes and stops the processors and the exporter, bounded by
+// ctx. Safe to call more than once; the provider is a no-op afterwards.
+func (p *Provider) Shutdown(ctx context.Context) error { return p.tp.Shutdown(ctx) }
 
 var samplerNames = []string{"always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"}
 
@@ -190,51 +231,6 @@ func samplerFromEnv(src env.Source, warn func(error), overridden bool) (sdktrace
 		return nil, &env.Error{Var: name, Value: raw, Allowed: strings.Join(samplerNames, ", ") + " (" + s + " is not supported by otelkit; use WithSampler)"}
 	}
 	return nil, &env.Error{Var: name, Value: raw, Allowed: strings.Join(samplerNames, ", ")}
-}
-
-// batchOptions reads the OTEL_BSP_* variables and always returns all four
-// settings, SDK defaults where unset, so the SDK never reads them itself.
-func batchOptions(src env.Source, warn func(error)) ([]sdktrace.BatchSpanProcessorOption, error) {
-	var errs []error
-	millis := func(name string, def int) time.Duration {
-		d, set, err := src.Millis(name, time.Millisecond)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		if !set || err != nil {
-			return time.Duration(def) * time.Millisecond
-		}
-		return d
-	}
-	size := func(name string, def int) (int, bool) {
-		n, set, err := src.Int(name, 1, maxQueueSize)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		if !set || err != nil {
-			return def, false
-		}
-		return n, true
-	}
-	delay := millis("OTEL_BSP_SCHEDULE_DELAY", sdktrace.DefaultScheduleDelay)
-	timeout := millis("OTEL_BSP_EXPORT_TIMEOUT", sdktrace.DefaultExportTimeout)
-	queue, _ := size("OTEL_BSP_MAX_QUEUE_SIZE", sdktrace.DefaultMaxQueueSize)
-	batch, batchSet := size("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", sdktrace.DefaultMaxExportBatchSize)
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	if batch > queue {
-		if batchSet {
-			warn(fmt.Errorf("otelkit: OTEL_BSP_MAX_EXPORT_BATCH_SIZE=%d is larger than the queue (%d): using %d", batch, queue, queue))
-		}
-		batch = queue
-	}
-	return []sdktrace.BatchSpanProcessorOption{
-		sdktrace.WithBatchTimeout(delay),
-		sdktrace.WithExportTimeout(timeout),
-		sdktrace.WithMaxQueueSize(queue),
-		sdktrace.WithMaxExportBatchSize(batch),
-	}, nil
 }
 
 // spanLimits reads the OTEL_*_LIMIT variables over DefaultSpanLimits; the

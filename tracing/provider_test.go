@@ -3,7 +3,9 @@ package tracing
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/otlpconf"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -36,7 +39,7 @@ func newTP(t *testing.T, vars map[string]string, opts ...Option) *sdktrace.Trace
 		defer cancel()
 		_ = tp.Shutdown(ctx)
 	})
-	return tp
+	return tp.TracerProvider()
 }
 
 // oneSpan creates and ends one span with attrs, flushes, and returns what exp got.
@@ -226,26 +229,18 @@ func TestWarnings(t *testing.T) {
 	}
 }
 
-func TestBatchOptions(t *testing.T) {
-	apply := func(vars map[string]string) sdktrace.BatchSpanProcessorOptions {
-		t.Helper()
-		opts, err := batchOptions(env.FromMap(vars), func(error) {})
-		if err != nil {
-			t.Fatal(err)
+// TestBatchVariablesReachTheProcessor: with a schedule delay of an hour a
+// span is exported only because OTEL_BSP_MAX_EXPORT_BATCH_SIZE=1 makes
+// one span a full batch.
+func TestBatchVariablesReachTheProcessor(t *testing.T) {
+	mem := tracetest.NewInMemoryExporter()
+	tp := newTP(t, map[string]string{"OTEL_BSP_SCHEDULE_DELAY": "3600000", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "1"}, WithSpanExporter(mem))
+	_, span := tp.Tracer("t").Start(context.Background(), "op")
+	span.End()
+	for deadline := time.Now().Add(3 * time.Second); len(mem.GetSpans()) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a full batch of one span was not exported")
 		}
-		var o sdktrace.BatchSpanProcessorOptions
-		for _, f := range opts {
-			f(&o)
-		}
-		return o
-	}
-	o := apply(nil)
-	if o.BatchTimeout != 5*time.Second || o.ExportTimeout != 30*time.Second || o.MaxQueueSize != 2048 || o.MaxExportBatchSize != 512 {
-		t.Fatalf("defaults %+v", o)
-	}
-	o = apply(map[string]string{"OTEL_BSP_SCHEDULE_DELAY": "250", "OTEL_BSP_EXPORT_TIMEOUT": "1500", "OTEL_BSP_MAX_QUEUE_SIZE": "64", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "100"})
-	if o.BatchTimeout != 250*time.Millisecond || o.ExportTimeout != 1500*time.Millisecond || o.MaxQueueSize != 64 || o.MaxExportBatchSize != 64 {
-		t.Fatalf("from env %+v", o)
 	}
 }
 
@@ -364,7 +359,7 @@ func TestShutdownBoundedWithDeadCollector(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, span := tp.Tracer("t").Start(context.Background(), "op")
+	_, span := tp.TracerProvider().Tracer("t").Start(context.Background(), "op")
 	span.End()
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
@@ -372,5 +367,32 @@ func TestShutdownBoundedWithDeadCollector(t *testing.T) {
 	_ = tp.Shutdown(ctx)
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("Shutdown took %v", d)
+	}
+}
+
+// TestOTLPOverridesWinWithTheirNames: what otel.Init hands over wins over
+// the package's own options field by field, and an invalid value is
+// reported under the option the user wrote.
+func TestOTLPOverridesWinWithTheirNames(t *testing.T) {
+	ctx := context.Background()
+	tp, err := NewTracerProvider(ctx, lookup(nil), WithExporter("console"), WithConsoleWriter(io.Discard),
+		WithEndpoint("http://a:4318"), WithOTLPOverrides(otlpconf.Overrides{Endpoint: "http://b:4318"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tp.Shutdown(ctx)
+	if cfg := tp.ExporterConfig(); cfg.Exporter != "console" || !strings.Contains(cfg.Endpoint, "//b:4318") || cfg.Sources["endpoint"] != "option" {
+		t.Errorf("config %v", cfg)
+	}
+	_, err = NewTracerProvider(ctx, lookup(nil), WithEndpoint("ftp://a:1"),
+		WithOTLPOverrides(otlpconf.Overrides{Timeout: -time.Second, Names: otlpconf.Names{Timeout: "WithOTLPTimeout"}}))
+	for _, name := range []string{"invalid option WithEndpoint(", "invalid option WithOTLPTimeout("} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("error %v does not contain %q", err, name)
+		}
+	}
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Option == "" {
+		t.Errorf("error %v is not a ConfigError for an option", err)
 	}
 }

@@ -88,25 +88,25 @@ func RecordError(ctx context.Context, err error, opts ...trace.EventOption) {
 // TraceID returns the W3C trace ID (32 lowercase hex digits) of the span in
 // ctx, or "" when ctx holds no valid span context.
 func TraceID(ctx context.Context) string {
-	if ctx == nil {
-		return ""
+	if id := spanContext(ctx).TraceID(); id.IsValid() {
+		return id.String()
 	}
-	sc := trace.SpanContextFromContext(ctx)
-	if !sc.TraceID().IsValid() {
-		return ""
-	}
-	return sc.TraceID().String()
+	return ""
 }
 
 // SpanID returns the W3C span ID (16 lowercase hex digits) of the span in
 // ctx, or "" when ctx holds no valid span context.
 func SpanID(ctx context.Context) string {
+	if id := spanContext(ctx).SpanID(); id.IsValid() {
+		return id.String()
+	}
+	return ""
+}
+
+// spanContext is the span context in ctx; a nil ctx holds none.
+func spanContext(ctx context.Context) trace.SpanContext {
 	if ctx == nil {
-		return ""
+		return trace.SpanContext{}
 	}
-	sc := trace.SpanContextFromContext(ctx)
-	if !sc.SpanID().IsValid() {
-		return ""
-	}
-	return sc.SpanID().String()
+	return trace.SpanContextFromContext(ctx)
 }

@@ -30,7 +30,7 @@ func TestExporterWrapper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, span := tp.Tracer("t").Start(ctx, "s")
+	_, span := tp.TracerProvider().Tracer("t").Start(ctx, "s")
 	span.End()
 	if err := tp.ForceFlush(ctx); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@
 //
 // Every getter distinguishes "not set" (empty or absent: the caller uses its
 // default and passes nothing to the SDK) from "set but invalid" (an *Error).
+// The same *Error reports an option whose value is not allowed (Error.Option),
+// so that every configuration error of otelkit has one type and one prefix.
 package env
 
 import (
@@ -49,21 +51,34 @@ func FromFunc(f LookupFunc) Source {
 	return Source{lookup: f}
 }
 
-// Error reports a variable whose value is not allowed.
+// Error reports a setting whose value is not allowed: an environment
+// variable (Var) or an option (Option), named as the user wrote it. It is
+// the one configuration error type of otelkit: otel, tracing and metrics
+// export it as ConfigError, so that users can match it with errors.As.
+// Every message starts with "otelkit: invalid ".
 type Error struct {
-	Var     string // the variable's name
+	Var     string // the variable's name, e.g. "OTEL_BSP_MAX_QUEUE_SIZE"; "" for an option
+	Option  string // the option's name, e.g. "WithOTLPEndpoint"; "" for a variable
 	Value   string // the value it had (already masked where it may be a secret)
 	Allowed string // what is allowed, in words
 	Err     error  // the underlying parse error, if any
 	// Withheld is true when the value is not shown at all (Value is
-	// empty): it cannot be masked reliably, e.g. bytes that are not text.
+	// empty): it cannot be masked reliably, e.g. bytes that are not text,
+	// header names and values, or a function.
 	Withheld bool
 }
 
 func (e *Error) Error() string {
-	msg := fmt.Sprintf("otelkit: invalid %s=%q: allowed: %s", e.Var, e.Value, e.Allowed)
-	if e.Withheld {
+	var msg string
+	switch {
+	case e.Option != "" && e.Withheld:
+		msg = fmt.Sprintf("otelkit: invalid option %s (value not shown): allowed: %s", e.Option, e.Allowed)
+	case e.Option != "":
+		msg = fmt.Sprintf("otelkit: invalid option %s(%q): allowed: %s", e.Option, e.Value, e.Allowed)
+	case e.Withheld:
 		msg = fmt.Sprintf("otelkit: invalid %s (value not shown): allowed: %s", e.Var, e.Allowed)
+	default:
+		msg = fmt.Sprintf("otelkit: invalid %s=%q: allowed: %s", e.Var, e.Value, e.Allowed)
 	}
 	if e.Err != nil {
 		msg += " (" + e.Err.Error() + ")"
@@ -72,6 +87,11 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// OptionError returns the *Error for an option whose value is not allowed.
+func OptionError(option, value, allowed string) *Error {
+	return &Error{Option: option, Value: value, Allowed: allowed}
+}
 
 // IsEnvError reports whether err is or wraps an *Error.
 func IsEnvError(err error) bool {

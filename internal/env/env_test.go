@@ -120,3 +120,21 @@ func TestErrorUnwrap(t *testing.T) {
 		t.Errorf("Error = %v", e)
 	}
 }
+
+// TestErrorForms: variables and options, shown or withheld, all start with
+// the one prefix and name the setting as written.
+func TestErrorForms(t *testing.T) {
+	for _, tc := range []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{Var: "OTEL_X", Value: "v", Allowed: "a"}, `otelkit: invalid OTEL_X="v": allowed: a`},
+		{&Error{Var: "OTEL_X", Withheld: true, Allowed: "a"}, `otelkit: invalid OTEL_X (value not shown): allowed: a`},
+		{OptionError("WithOTLPTimeout", "-1s", "a positive duration"), `otelkit: invalid option WithOTLPTimeout("-1s"): allowed: a positive duration`},
+		{&Error{Option: "WithOTLPHeaders", Withheld: true, Allowed: "a", Err: errors.New("why")}, `otelkit: invalid option WithOTLPHeaders (value not shown): allowed: a (why)`},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}

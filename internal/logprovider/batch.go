@@ -8,29 +8,24 @@ import (
 	"github.com/otelkit/otelkit/internal/batch"
 )
 
-// DropFunc receives the log records the batch processor drops and why
-// (batch.QueueFull, batch.Shutdown). It must be fast and must not block.
-type DropFunc func(reason string, n int)
-
-// logProcessor is the batch processor New puts in front of the exporter, in
-// place of sdklog.NewBatchProcessor: the same settings, records cloned when
-// queued as the SDK's are, but every record it drops is reported (the
-// SDK's keeps the count private). When the queue is full the new record is
-// dropped; the SDK's overwrote the oldest.
+// logProcessor is the batch processor NewLoggerProvider puts in front of
+// the exporter, in place of sdklog.NewBatchProcessor: the same settings,
+// records cloned when queued as the SDK's are, but every record it drops is
+// reported (the SDK's keeps the count private). When the queue is full the
+// new record is dropped; the SDK's overwrote the oldest. The batch
+// processor's ForceFlush (which flushes the exporter too) and Shutdown
+// (bounded by ctx; what is still queued when ctx ends is reported as
+// dropped) are the log processor's.
 type logProcessor struct {
-	p *batch.Processor[sdklog.Record]
+	*batch.Processor[sdklog.Record]
 }
 
 var _ sdklog.Processor = logProcessor{}
 
-func newLogProcessor(exp sdklog.Exporter, b Batch, onDrop DropFunc) logProcessor {
-	return logProcessor{batch.New[sdklog.Record](exp, batch.Config{
-		ScheduleDelay:      b.ScheduleDelay,
-		ExportTimeout:      b.ExportTimeout,
-		MaxQueueSize:       b.MaxQueueSize,
-		MaxExportBatchSize: b.MaxExportBatchSize,
-		OnDrop:             onDrop,
-	})}
+// newLogProcessor builds the processor from the OTEL_BLRP_* settings
+// NewLoggerProvider resolved.
+func newLogProcessor(exp sdklog.Exporter, c batch.Config) logProcessor {
+	return logProcessor{batch.New[sdklog.Record](exp, c)}
 }
 
 // Enabled reports true: every record is queued.
@@ -39,14 +34,6 @@ func (logProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { re
 // OnEmit queues a copy of r (later processors may change r) without
 // blocking.
 func (l logProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
-	l.p.Enqueue(r.Clone())
+	l.Enqueue(r.Clone())
 	return nil
 }
-
-// ForceFlush exports the queued records and flushes the exporter, bounded
-// by ctx.
-func (l logProcessor) ForceFlush(ctx context.Context) error { return l.p.ForceFlush(ctx) }
-
-// Shutdown exports the queued records and shuts the exporter down, bounded
-// by ctx; records still queued when ctx ends are reported as dropped.
-func (l logProcessor) Shutdown(ctx context.Context) error { return l.p.Shutdown(ctx) }

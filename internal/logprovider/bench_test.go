@@ -10,17 +10,18 @@ import (
 	"go.opentelemetry.io/otel/log/noop"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 
-	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 )
 
 // BenchmarkEmitNone compares the bridge's path (Enabled, then Emit) on the
-// provider New returns for "none" with the OpenTelemetry no-op logger.
+// provider NewLoggerProvider returns for "none" with the OpenTelemetry
+// no-op logger.
 func BenchmarkEmitNone(b *testing.B) {
-	lp, _, err := New(context.Background(), env.FromMap(nil), nil, otlpconf.Overrides{Exporter: "none"})
+	p, err := NewLoggerProvider(context.Background(), lookup(nil), WithOTLPOverrides(otlpconf.Overrides{Exporter: "none"}))
 	if err != nil {
 		b.Fatal(err)
 	}
+	lp := p.LoggerProvider()
 	defer func() { _ = lp.Shutdown(context.Background()) }()
 	ctx := context.Background()
 	run := func(b *testing.B, l otellog.Logger) {
@@ -56,7 +57,9 @@ func BenchmarkBatchLogProcessor(b *testing.B) {
 	}{
 		{"sdk", func() sdklog.Processor { return sdklog.NewBatchProcessor(discardExporter{}) }},
 		{"otelkit", func() sdklog.Processor {
-			return newLogProcessor(discardExporter{}, Batch{DefaultScheduleDelay, DefaultExportTimeout, DefaultMaxQueueSize, DefaultMaxExportBatchSize}, func(string, int) {})
+			c := batchDefaults
+			c.OnDrop = func(string, int) {}
+			return newLogProcessor(discardExporter{}, c)
 		}},
 	}
 	for _, attrs := range []int{3, 8} {

@@ -1,5 +1,14 @@
 // Package logprovider builds the OpenTelemetry LoggerProvider behind
-// otelkit's OTLP log bridge.
+// otelkit's OTLP log bridge, in the shape of tracing.NewTracerProvider and
+// metrics.NewMeterProvider: NewLoggerProvider(ctx, opts...) returns a
+// Provider that holds the SDK provider and the exporter configuration it
+// resolved, with the same options where the meaning is the same
+// (WithResource, WithEnvLookup, WithExporterWrapper, WithDropHandler,
+// WithWarningHandler, WithOTLPOverrides; WithProcessor as the SDK names
+// it).
+//
+// It is internal because only otel.Init builds it (the log bridge itself is
+// package logging's), and the project's top-level packages are fixed.
 //
 // # What it reads
 //
@@ -14,15 +23,15 @@
 //
 // The batch processor is otelkit's (internal/batch): the SDK's settings and
 // behaviour, records cloned when queued, but every record it drops is
-// reported with the reason (NewWrapped's onDrop).
+// reported with the reason (WithDropHandler).
 //
-// Overrides (the options of otel and logging) win over the variables. Every
-// invalid value is an error naming the variable, the value and what is
-// allowed.
+// WithOTLPOverrides (otel.Init's options) wins over the variables. Every
+// invalid value is an *env.Error naming the variable or option, the value
+// and what is allowed.
 //
 // # "none"
 //
-// With OTEL_LOGS_EXPORTER=none and no extra processor, New returns a
+// With OTEL_LOGS_EXPORTER=none and no processor, NewLoggerProvider returns a
 // provider without processors rather than nil: callers need no nil checks,
 // and the bridge sees Enabled false and skips the work.
 package logprovider

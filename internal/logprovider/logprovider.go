@@ -3,15 +3,15 @@ package logprovider
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"time"
 
 	"go.opentelemetry.io/otel"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
-	"go.opentelemetry.io/otel/sdk/resource"
 
+	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/sanitize"
 )
@@ -29,59 +29,18 @@ const (
 // of any length). It is larger than the span cap so that stack traces fit.
 const DefaultAttributeValueLengthLimit = 16384
 
-// maxQueueSize bounds the queue sizes: the queue is allocated up front.
-const maxQueueSize = 1 << 20
-
-// Batch is the effective batch processor configuration.
-type Batch struct {
-	ScheduleDelay      time.Duration
-	ExportTimeout      time.Duration
-	MaxQueueSize       int
-	MaxExportBatchSize int
+// batchDefaults are the SDK's batch processor defaults.
+var batchDefaults = batch.Config{
+	ScheduleDelay:      DefaultScheduleDelay,
+	ExportTimeout:      DefaultExportTimeout,
+	MaxQueueSize:       DefaultMaxQueueSize,
+	MaxExportBatchSize: DefaultMaxExportBatchSize,
 }
 
 // Limits is the effective log record limits configuration.
 type Limits struct {
 	AttributeCountLimit       int
 	AttributeValueLengthLimit int
-}
-
-// readBatch reads and validates the OTEL_BLRP_* variables; warn receives the
-// clamping of a batch size larger than the queue.
-func readBatch(src env.Source, warn func(error)) (Batch, error) {
-	b := Batch{DefaultScheduleDelay, DefaultExportTimeout, DefaultMaxQueueSize, DefaultMaxExportBatchSize}
-	var errs []error
-	if d, set, err := src.Millis("OTEL_BLRP_SCHEDULE_DELAY", time.Millisecond); err != nil {
-		errs = append(errs, err)
-	} else if set {
-		b.ScheduleDelay = d
-	}
-	if d, set, err := src.Millis("OTEL_BLRP_EXPORT_TIMEOUT", time.Millisecond); err != nil {
-		errs = append(errs, err)
-	} else if set {
-		b.ExportTimeout = d
-	}
-	if n, set, err := src.Int("OTEL_BLRP_MAX_QUEUE_SIZE", 1, maxQueueSize); err != nil {
-		errs = append(errs, err)
-	} else if set {
-		b.MaxQueueSize = n
-	}
-	batchSet := false
-	if n, set, err := src.Int("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", 1, maxQueueSize); err != nil {
-		errs = append(errs, err)
-	} else if set {
-		b.MaxExportBatchSize, batchSet = n, true
-	}
-	if len(errs) > 0 {
-		return b, errors.Join(errs...)
-	}
-	if b.MaxExportBatchSize > b.MaxQueueSize {
-		if batchSet {
-			warn(fmt.Errorf("otelkit: OTEL_BLRP_MAX_EXPORT_BATCH_SIZE=%d is larger than the queue (%d): using %d", b.MaxExportBatchSize, b.MaxQueueSize, b.MaxQueueSize))
-		}
-		b.MaxExportBatchSize = b.MaxQueueSize
-	}
-	return b, nil
 }
 
 // readLimits reads and validates the OTEL_LOGRECORD_* limits.
@@ -101,85 +60,104 @@ func readLimits(src env.Source) (Limits, error) {
 	return l, errors.Join(errs...)
 }
 
-// New builds the LoggerProvider the OTLP log bridge writes to.
-//
-// The exporter comes from otlpconf.LogExporter (OTEL_LOGS_EXPORTER: otlp,
-// console or none; the overrides win over the variables), guarded to
-// receive valid UTF-8 only (sanitize.LogExporter), and wrapped in a batch
-// processor; extra processors follow it (nil ones are skipped). Before
-// anything is built it validates OTEL_BLRP_SCHEDULE_DELAY,
-// OTEL_BLRP_EXPORT_TIMEOUT (whole milliseconds >= 1), OTEL_BLRP_MAX_QUEUE_SIZE,
-// OTEL_BLRP_MAX_EXPORT_BATCH_SIZE (1..1048576), the
-// OTEL_LOGRECORD_ATTRIBUTE_* limits and every OTLP variable for logs, and
-// reports all invalid values in one error. A batch size above the queue size
-// becomes the queue size, with a warning to otel.Handle. The batch settings
-// and limits are always passed to the SDK explicitly, so it never reads these
-// variables itself.
-//
-// With the exporter "none" and no extra processor the provider has no
-// processor: it is non-nil and safe to shut down, and its loggers report
-// Enabled false, so the bridge costs next to nothing. The caller owns the
-// provider and must Shutdown it. res may be nil (the SDK default resource).
-func New(ctx context.Context, src env.Source, res *resource.Resource, o otlpconf.Overrides, extra ...sdklog.Processor) (*sdklog.LoggerProvider, otlpconf.Resolved, error) {
-	return NewWrapped(ctx, src, res, o, nil, nil, extra...)
+// Provider is the logger provider NewLoggerProvider built, with the
+// exporter configuration it resolved. Its methods are safe for concurrent
+// use.
+type Provider struct {
+	lp       *sdklog.LoggerProvider
+	exporter otlpconf.Resolved
 }
 
-// Wrapper wraps the exporter New builds before the batch processor gets it,
-// e.g. to count the records exported and failed. The exporter it returns
-// must forward every method (embedding the sdklog.Exporter does that).
-type Wrapper func(sdklog.Exporter) sdklog.Exporter
-
-// NewWrapped is New with the exporter passed through wrap (nil: not
-// wrapped) and the records the batch processor drops reported to onDrop
-// (nil: not reported). wrap is not called for "none". If wrap returns nil,
-// the exporter is shut down and NewWrapped returns an error.
-func NewWrapped(ctx context.Context, src env.Source, res *resource.Resource, o otlpconf.Overrides, wrap Wrapper, onDrop DropFunc, extra ...sdklog.Processor) (*sdklog.LoggerProvider, otlpconf.Resolved, error) {
+// NewLoggerProvider builds the LoggerProvider the OTLP log bridge writes
+// to, the way tracing.NewTracerProvider and metrics.NewMeterProvider build
+// theirs.
+//
+// The exporter comes from OTEL_LOGS_EXPORTER (otlp, console or none) and the
+// OTLP variables, resolved once by otlpconf (WithOTLPOverrides wins over
+// the variables), guarded to receive valid UTF-8 only
+// (sanitize.LogExporter), passed through WithExporterWrapper's wrapper and
+// put behind a batch processor; WithProcessor's processors follow it.
+// Before anything is built it validates OTEL_BLRP_SCHEDULE_DELAY,
+// OTEL_BLRP_EXPORT_TIMEOUT (whole milliseconds >= 1),
+// OTEL_BLRP_MAX_QUEUE_SIZE, OTEL_BLRP_MAX_EXPORT_BATCH_SIZE (1..1048576),
+// the OTEL_LOGRECORD_ATTRIBUTE_* limits and every OTLP variable and option
+// for logs, and reports all invalid values in one error, each an
+// *env.Error. A batch size above the queue size becomes the queue size,
+// with a warning to WithWarningHandler (default otel.Handle). The batch
+// settings and limits are always passed to the SDK explicitly, so it never
+// reads these variables itself.
+//
+// With the exporter "none" and no processor the provider has no
+// processor: it is non-nil and safe to shut down, and its loggers report
+// Enabled false, so the bridge costs next to nothing. The caller owns the
+// provider and must Shutdown it.
+func NewLoggerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	var errs []error
-	batch, err := readBatch(src, otel.Handle)
+	c := newConfig(opts)
+	s, err := c.resolve()
 	if err != nil {
-		errs = append(errs, err)
+		return nil, err
 	}
-	limits, err := readLimits(src)
+	exp, err := otlpconf.LogExporter(ctx, s.exporter)
 	if err != nil {
-		errs = append(errs, err)
-	}
-	if len(errs) > 0 {
-		// Report the exporter problems too, without building anything.
-		r, rerr := otlpconf.Resolve(src, otlpconf.Logs, o)
-		return nil, r, errors.Join(append(errs, rerr)...)
-	}
-
-	exp, r, err := otlpconf.LogExporter(ctx, src, o)
-	if err != nil {
-		return nil, r, err
+		return nil, err
 	}
 	// Valid UTF-8 only, innermost: one invalid byte would fail the batch.
-	exp = sanitize.LogExporter(exp)
-	if exp != nil && wrap != nil {
-		w := wrap(exp)
-		if w == nil {
-			_ = exp.Shutdown(ctx)
-			return nil, r, errors.New("otelkit: logprovider: the exporter wrapper returned nil")
-		}
-		exp = w
+	if exp, err = exportwrap.Apply(ctx, sanitize.LogExporter(exp), c.wrap); err != nil {
+		return nil, err
 	}
-	opts := []sdklog.LoggerProviderOption{
-		sdklog.WithAttributeCountLimit(limits.AttributeCountLimit),
-		sdklog.WithAttributeValueLengthLimit(limits.AttributeValueLengthLimit),
+	lpOpts := []sdklog.LoggerProviderOption{
+		sdklog.WithAttributeCountLimit(s.limits.AttributeCountLimit),
+		sdklog.WithAttributeValueLengthLimit(s.limits.AttributeValueLengthLimit),
 	}
-	if res != nil {
-		opts = append(opts, sdklog.WithResource(res))
+	if c.resource != nil {
+		lpOpts = append(lpOpts, sdklog.WithResource(c.resource))
 	}
 	if exp != nil {
-		opts = append(opts, sdklog.WithProcessor(newLogProcessor(exp, batch, onDrop)))
+		s.batch.OnDrop = c.onDrop
+		lpOpts = append(lpOpts, sdklog.WithProcessor(newLogProcessor(exp, s.batch)))
 	}
-	for _, p := range extra {
-		if p != nil {
-			opts = append(opts, sdklog.WithProcessor(p))
-		}
+	for _, p := range c.processors {
+		lpOpts = append(lpOpts, sdklog.WithProcessor(p))
 	}
-	return sdklog.NewLoggerProvider(opts...), r, nil
+	return &Provider{lp: sdklog.NewLoggerProvider(lpOpts...), exporter: s.exporter}, nil
 }
+
+// settings is what NewLoggerProvider resolved.
+type settings struct {
+	batch    batch.Config
+	limits   Limits
+	exporter otlpconf.Resolved
+}
+
+// resolve reads and validates everything, returning every invalid value,
+// joined.
+func (c config) resolve() (settings, error) {
+	src := env.FromFunc(c.lookup)
+	warn := c.warn
+	if warn == nil {
+		warn = otel.Handle
+	}
+	var s settings
+	var errs [3]error
+	s.batch, errs[0] = batch.FromEnv(src, "OTEL_BLRP_", batchDefaults, warn)
+	s.limits, errs[1] = readLimits(src)
+	s.exporter, errs[2] = otlpconf.Resolve(src, otlpconf.Logs, c.otlp)
+	return s, errors.Join(errs[:]...)
+}
+
+// LoggerProvider returns the SDK logger provider.
+func (p *Provider) LoggerProvider() *sdklog.LoggerProvider { return p.lp }
+
+// ExporterConfig returns the exporter configuration the provider resolved
+// (a copy: changing it changes nothing).
+func (p *Provider) ExporterConfig() otlpconf.Resolved { return p.exporter.Clone() }
+
+// ForceFlush exports the records the batch processor holds, bounded by ctx.
+func (p *Provider) ForceFlush(ctx context.Context) error { return p.lp.ForceFlush(ctx) }
+
+// Shutdown flushes and stops the processors and the exporter, bounded by
+// ctx. Safe to call more than once; the provider is a no-op afterwards.
+func (p *Provider) Shutdown(ctx context.Context) error { return p.lp.Shutdown(ctx) }

@@ -56,22 +56,30 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
+// lookup reads only vars.
+func lookup(vars map[string]string) Option {
+	return WithEnvLookup(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+}
+
 func newProvider(t *testing.T, vars map[string]string, o otlpconf.Overrides, extra ...sdklog.Processor) (*sdklog.LoggerProvider, otlpconf.Resolved) {
 	t.Helper()
-	res := resource.NewSchemaless(attribute.String("service.name", "svc"))
-	lp, r, err := New(context.Background(), env.FromMap(vars), res, o, extra...)
-	if err != nil {
-		t.Fatalf("New: %v", err)
+	opts := []Option{lookup(vars), WithOTLPOverrides(o), WithResource(resource.NewSchemaless(attribute.String("service.name", "svc")))}
+	for _, p := range extra {
+		opts = append(opts, WithProcessor(p))
 	}
-	if lp == nil {
+	p, err := NewLoggerProvider(context.Background(), opts...)
+	if err != nil {
+		t.Fatalf("NewLoggerProvider: %v", err)
+	}
+	if p.LoggerProvider() == nil {
 		t.Fatal("nil provider")
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		_ = lp.Shutdown(ctx)
+		_ = p.Shutdown(ctx)
 	})
-	return lp, r
+	return p.LoggerProvider(), p.ExporterConfig()
 }
 
 func emit(lp *sdklog.LoggerProvider, body string, attrs ...attribute.KeyValue) {
@@ -130,29 +138,6 @@ func TestBatchSettingsReachSDK(t *testing.T) {
 			t.Fatal("record not exported with batch size 1")
 		}
 		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func TestReadBatch(t *testing.T) {
-	var warnings []error
-	warn := func(err error) { warnings = append(warnings, err) }
-	b, err := readBatch(env.FromMap(nil), warn)
-	if err != nil || b != (Batch{time.Second, 30 * time.Second, 2048, 512}) {
-		t.Fatalf("defaults %+v %v", b, err)
-	}
-	b, err = readBatch(env.FromMap(map[string]string{
-		"OTEL_BLRP_SCHEDULE_DELAY": "250", "OTEL_BLRP_EXPORT_TIMEOUT": "1500",
-		"OTEL_BLRP_MAX_QUEUE_SIZE": "64", "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE": "100",
-	}), warn)
-	if err != nil || b != (Batch{250 * time.Millisecond, 1500 * time.Millisecond, 64, 64}) {
-		t.Fatalf("from env %+v %v", b, err)
-	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0].Error(), "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE=100") {
-		t.Fatalf("warnings %v", warnings)
-	}
-	warnings = nil
-	if b, _ = readBatch(env.FromMap(map[string]string{"OTEL_BLRP_MAX_QUEUE_SIZE": "10"}), warn); b.MaxExportBatchSize != 10 || len(warnings) != 0 {
-		t.Fatalf("default batch size must follow a small queue silently: %+v %v", b, warnings)
 	}
 }
 
@@ -215,7 +200,7 @@ func TestInvalidEnv(t *testing.T) {
 	for name, values := range tests {
 		for _, v := range values {
 			t.Run(name+"="+v, func(t *testing.T) {
-				lp, _, err := New(context.Background(), env.FromMap(map[string]string{name: v}), nil, otlpconf.Overrides{})
+				lp, err := NewLoggerProvider(context.Background(), lookup(map[string]string{name: v}))
 				if err == nil {
 					_ = lp.Shutdown(context.Background())
 					t.Fatal("no error")
@@ -227,7 +212,7 @@ func TestInvalidEnv(t *testing.T) {
 		}
 	}
 	// Batch and exporter problems are reported together.
-	_, _, err := New(context.Background(), env.FromMap(map[string]string{"OTEL_BLRP_MAX_QUEUE_SIZE": "x", "OTEL_LOGS_EXPORTER": "x"}), nil, otlpconf.Overrides{})
+	_, err := NewLoggerProvider(context.Background(), lookup(map[string]string{"OTEL_BLRP_MAX_QUEUE_SIZE": "x", "OTEL_LOGS_EXPORTER": "x"}))
 	if err == nil || !strings.Contains(err.Error(), "OTEL_BLRP_MAX_QUEUE_SIZE") || !strings.Contains(err.Error(), "OTEL_LOGS_EXPORTER") {
 		t.Fatalf("joined: %v", err)
 	}

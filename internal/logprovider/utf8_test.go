@@ -9,7 +9,6 @@ import (
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/sdk/resource"
 
-	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/testkit/faults"
 )
@@ -23,8 +22,9 @@ const invalid = "\xff\xfe"
 func TestOTLPExportSurvivesInvalidUTF8(t *testing.T) {
 	fake := faults.NewHTTP(t, faults.Behaviour{})
 	res := resource.NewSchemaless(attribute.String("service.name", "svc"+invalid))
-	lp, _, err := New(context.Background(), env.FromMap(nil), res,
-		otlpconf.Overrides{Exporter: "otlp", Protocol: "http/protobuf", Endpoint: fake.Endpoint})
+	p, err := NewLoggerProvider(context.Background(), lookup(nil), WithResource(res),
+		WithOTLPOverrides(otlpconf.Overrides{Exporter: "otlp", Protocol: "http/protobuf", Endpoint: fake.Endpoint}))
+	lp := p.LoggerProvider()
 	if err != nil {
 		t.Fatal(err)
 	}

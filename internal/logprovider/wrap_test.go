@@ -2,6 +2,7 @@ package logprovider
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -25,26 +26,26 @@ func (e countingExporter) Export(ctx context.Context, rs []sdklog.Record) error 
 	return e.Exporter.Export(ctx, rs)
 }
 
-// TestNewWrappedCountsExports: the wrapper sits between the batch processor
+// TestExporterWrapperCountsExports: the wrapper sits between the batch processor
 // and the exporter, so it sees every record that is exported, and the
 // wrapped exporter still writes them.
-func TestNewWrappedCountsExports(t *testing.T) {
+func TestExporterWrapperCountsExports(t *testing.T) {
 	var records, calls, wrapped atomic.Int64
 	out := &syncBuffer{}
 	wrap := func(e sdklog.Exporter) sdklog.Exporter {
 		wrapped.Add(1)
 		return countingExporter{Exporter: e, records: &records, calls: &calls}
 	}
-	lp, r, err := NewWrapped(context.Background(), env.FromMap(nil), nil,
-		otlpconf.Overrides{Exporter: "console", Console: out}, wrap, nil)
+	lp, err := NewLoggerProvider(context.Background(), lookup(nil),
+		WithOTLPOverrides(otlpconf.Overrides{Exporter: "console", Console: out}), WithExporterWrapper(wrap))
 	if err != nil {
-		t.Fatalf("NewWrapped: %v", err)
+		t.Fatalf("NewLoggerProvider: %v", err)
 	}
-	if r.Exporter != "console" {
+	if r := lp.ExporterConfig(); r.Exporter != "console" {
 		t.Errorf("resolved exporter %q", r.Exporter)
 	}
 	for i := range 6 {
-		emit(lp, "line-"+string(rune('a'+i)))
+		emit(lp.LoggerProvider(), "line-"+string(rune('a'+i)))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -62,14 +63,14 @@ func TestNewWrappedCountsExports(t *testing.T) {
 	}
 }
 
-// TestNewWrappedNone: with "none" there is no exporter, so the wrapper is
+// TestExporterWrapperNone: with "none" there is no exporter, so the wrapper is
 // not called.
-func TestNewWrappedNone(t *testing.T) {
+func TestExporterWrapperNone(t *testing.T) {
 	called := false
-	lp, _, err := NewWrapped(context.Background(), env.FromMap(nil), nil, otlpconf.Overrides{Exporter: "none"},
-		func(e sdklog.Exporter) sdklog.Exporter { called = true; return e }, nil)
+	lp, err := NewLoggerProvider(context.Background(), lookup(nil), WithOTLPOverrides(otlpconf.Overrides{Exporter: "none"}),
+		WithExporterWrapper(func(e sdklog.Exporter) sdklog.Exporter { called = true; return e }))
 	if err != nil {
-		t.Fatalf("NewWrapped: %v", err)
+		t.Fatalf("NewLoggerProvider: %v", err)
 	}
 	defer func() { _ = lp.Shutdown(context.Background()) }()
 	if called {
@@ -77,14 +78,15 @@ func TestNewWrappedNone(t *testing.T) {
 	}
 }
 
-// TestNewWrappedNilResult: a wrapper that returns nil is an error, not a
+// TestExporterWrapperNilResult: a wrapper that returns nil is an error, not a
 // panic later in the batch processor.
-func TestNewWrappedNilResult(t *testing.T) {
-	lp, _, err := NewWrapped(context.Background(), env.FromMap(nil), nil,
-		otlpconf.Overrides{Exporter: "console", Console: &syncBuffer{}},
-		func(sdklog.Exporter) sdklog.Exporter { return nil }, nil)
-	if err == nil || !strings.Contains(err.Error(), "wrapper returned nil") {
-		t.Errorf("err = %v, want one saying the wrapper returned nil", err)
+func TestExporterWrapperNilResult(t *testing.T) {
+	lp, err := NewLoggerProvider(context.Background(), lookup(nil),
+		WithOTLPOverrides(otlpconf.Overrides{Exporter: "console", Console: &syncBuffer{}}),
+		WithExporterWrapper(func(sdklog.Exporter) sdklog.Exporter { return nil }))
+	var ce *env.Error
+	if !errors.As(err, &ce) || ce.Option != "WithExporterWrapper" {
+		t.Errorf("err = %v, want an *env.Error naming WithExporterWrapper", err)
 	}
 	if lp != nil {
 		t.Error("a provider was returned with the error")

@@ -12,17 +12,18 @@
 // # Validation
 //
 // Resolve checks every variable the SDK exporters read, generic and
-// per-signal, before they do: OTEL_<SIGNAL>_EXPORTER (a single name: otlp,
-// console, none, and prometheus for metrics; lists are rejected),
+// per-signal, before they do: OTEL_<SIGNAL>_EXPORTER (for traces and logs a
+// single name: otlp, console, none; for metrics a comma-separated list of
+// otlp, prometheus, console, or none alone),
 // OTEL_EXPORTER_OTLP_[SIGNAL_]PROTOCOL, ENDPOINT (http or https URL with a
 // host), HEADERS (W3C baggage syntax), INSECURE, TIMEOUT (whole milliseconds
 // >= 1), COMPRESSION (gzip, none), CERTIFICATE, CLIENT_CERTIFICATE and
 // CLIENT_KEY (readable regular PEM files, at most 1 MiB, certificate and key set
 // together and matching), and for metrics TEMPORALITY_PREFERENCE and
 // DEFAULT_HISTOGRAM_AGGREGATION. The SDK would skip most bad values with a
-// log line (one that may print a header value); here each one is an error
-// naming the variable, the value and what is allowed, and all of them are
-// reported at once.
+// log line (one that may print a header value); here each one is an
+// *env.Error naming the variable (or the option), the value and what is
+// allowed, and all of them are reported at once.
 //
 // # Secrets
 //
@@ -37,13 +38,23 @@
 //
 // # Building exporters
 //
-// SpanExporter, MetricExporter and LogExporter pass to the SDK exporter only
-// what was set in code (and the TLS material validated from the certificate
+// Each signal resolves once: Resolve returns a Resolved, which the signal
+// package keeps and returns to its caller (what otel's HealthHandler
+// shows), and from which SpanExporter, MetricExporter (once per push
+// exporter: metrics may list several) and LogExporter build the exporter
+// without reading anything again. They pass to the SDK exporter only what
+// was set in code (and the TLS material validated from the certificate
 // variables); everything else is left to the exporter's own reading of the
-// process environment, so its env handling stays intact. Exporter and
-// protocol are chosen from the validated Source. Construction never waits
-// for a connection. "none" (and "prometheus" for metrics) give a nil
-// exporter and no error.
+// process environment, so its env handling stays intact. Construction
+// never waits for a connection. "none" gives a nil exporter and no error.
+//
+// # Option names
+//
+// Overrides.Names carries the name of the option that set each field, so
+// that an error names the option the user wrote: otel.Init passes its
+// settings under WithOTLPEndpoint, WithTracesExporter, …; tracing and
+// metrics under their own WithEndpoint, WithExporter, …. Merge puts one
+// set of overrides over another field by field, names included.
 //
 // A Source other than the process environment (tests, WithEnvLookup) decides
 // the exporter, protocol and validation; endpoint, headers, timeout and

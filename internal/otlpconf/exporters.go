@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
@@ -22,9 +23,10 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
-	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/exportwrap"
 )
 
 // plan is what an exporter constructor passes to the SDK: only what was set
@@ -43,8 +45,8 @@ type plan struct {
 	jsonEncoding bool
 }
 
-func newPlan(o Overrides, r Resolved) plan {
-	p := plan{headers: o.Headers, console: o.Console}
+func newPlan(o Overrides, r Resolved) *plan {
+	p := &plan{headers: o.Headers, console: o.Console}
 	if p.console == nil {
 		p.console = os.Stdout
 	}
@@ -83,9 +85,9 @@ func newPlan(o Overrides, r Resolved) plan {
 
 // httpClient is the OTLP/HTTP exporters' client (see newHTTPClient): it
 // carries the TLS settings and the timeout, which the SDK then ignores.
-func (p plan) httpClient() *http.Client { return newHTTPClient(p.tlsConfig, p.httpTimeout) }
+func (p *plan) httpClient() *http.Client { return newHTTPClient(p.tlsConfig, p.httpTimeout) }
 
-func (p plan) grpcCredentials() credentials.TransportCredentials {
+func (p *plan) grpcCredentials() credentials.TransportCredentials {
 	cfg := p.tlsConfig
 	if cfg == nil {
 		cfg = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -93,81 +95,150 @@ func (p plan) grpcCredentials() credentials.TransportCredentials {
 	return credentials.NewTLS(cfg)
 }
 
-// SpanExporter validates the configuration for traces (see Resolve) and
-// builds the exporter it names. For "none" it returns (nil, resolved, nil).
-// Options set in o are passed to the SDK exporter; what o leaves unset is
-// left to the exporter's own reading of the OTEL_EXPORTER_OTLP_* variables.
-// It never waits for a connection.
-func SpanExporter(ctx context.Context, src env.Source, o Overrides) (sdktrace.SpanExporter, Resolved, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	r, err := Resolve(src, Traces, o)
-	if err != nil {
-		return nil, r, err
-	}
-	p := newPlan(o, r)
-	var exp sdktrace.SpanExporter
-	switch r.Exporter {
-	case ExporterNone:
-		return nil, r, nil
-	case ExporterConsole:
-		exp, err = stdouttrace.New(stdouttrace.WithWriter(p.console))
-	case ExporterOTLP:
-		if r.Protocol == ProtocolGRPC {
-			opts := []otlptracegrpc.Option{otlptracegrpc.WithDialOption(grpcDialOptions()...)}
-			if p.grpcEndpoint != "" {
-				opts = append(opts, otlptracegrpc.WithEndpoint(p.grpcEndpoint))
-			}
-			if p.grpcInsecure != nil && *p.grpcInsecure {
-				opts = append(opts, otlptracegrpc.WithInsecure())
-			} else if p.grpcInsecure != nil || p.tlsConfig != nil {
-				opts = append(opts, otlptracegrpc.WithTLSCredentials(p.grpcCredentials()))
-			}
-			if p.headers != nil {
-				opts = append(opts, otlptracegrpc.WithHeaders(p.headers))
-			}
-			if p.timeout > 0 {
-				opts = append(opts, otlptracegrpc.WithTimeout(p.timeout))
-			}
-			if p.compression != "" {
-				opts = append(opts, otlptracegrpc.WithCompressor(p.compression))
-			}
-			exp, err = otlptracegrpc.New(ctx, opts...)
-		} else {
-			enc := otlptracehttp.EncodingProtobuf
-			if p.jsonEncoding {
-				enc = otlptracehttp.EncodingJSON
-			}
-			opts := []otlptracehttp.Option{otlptracehttp.WithEncoding(enc), otlptracehttp.WithHTTPClient(p.httpClient())}
-			if p.endpointURL != "" {
-				opts = append(opts, otlptracehttp.WithEndpointURL(p.endpointURL))
-			}
-			if p.headers != nil {
-				opts = append(opts, otlptracehttp.WithHeaders(p.headers))
-			}
-			if p.compression != "" {
-				opts = append(opts, otlptracehttp.WithCompression(httpTraceCompression(p.compression)))
-			}
-			var he sdktrace.SpanExporter
-			if he, err = otlptracehttp.New(ctx, opts...); err == nil {
-				exp = timeoutSpanExporter{he, p.httpTimeout}
-			}
-		}
-	default:
-		return nil, r, fmt.Errorf("otelkit: exporter %q is not available for traces", r.Exporter)
-	}
-	if err != nil {
-		return nil, r, fmt.Errorf("otelkit: create %s span exporter: %w", r.Exporter, err)
-	}
-	return exp, r, nil
+// grpcOptions are one signal's OTLP/gRPC exporter options; the three
+// exporter packages have the same ones.
+type grpcOptions[O any] struct {
+	dial        func(...grpc.DialOption) O
+	endpoint    func(string) O
+	insecure    func() O
+	credentials func(credentials.TransportCredentials) O
+	headers     func(map[string]string) O
+	timeout     func(time.Duration) O
+	compressor  func(string) O
 }
 
-func httpTraceCompression(c string) otlptracehttp.Compression {
-	if c == "gzip" {
-		return otlptracehttp.GzipCompression
+// from returns the options for what p sets; what it leaves unset the
+// exporter reads from its environment itself.
+func (g grpcOptions[O]) from(p *plan) []O {
+	opts := []O{g.dial(grpcDialOptions()...)}
+	if p.grpcEndpoint != "" {
+		opts = append(opts, g.endpoint(p.grpcEndpoint))
 	}
-	return otlptracehttp.NoCompression
+	if p.grpcInsecure != nil && *p.grpcInsecure {
+		opts = append(opts, g.insecure())
+	} else if p.grpcInsecure != nil || p.tlsConfig != nil {
+		opts = append(opts, g.credentials(p.grpcCredentials()))
+	}
+	if p.headers != nil {
+		opts = append(opts, g.headers(p.headers))
+	}
+	if p.timeout > 0 {
+		opts = append(opts, g.timeout(p.timeout))
+	}
+	if p.compression != "" {
+		opts = append(opts, g.compressor(p.compression))
+	}
+	return opts
+}
+
+// httpOptions are one signal's OTLP/HTTP exporter options; gzip maps the
+// compression onto the package's own constants.
+type httpOptions[O any] struct {
+	client      func(*http.Client) O
+	endpointURL func(string) O
+	headers     func(map[string]string) O
+	gzip        func(bool) O
+}
+
+func (h httpOptions[O]) from(p *plan) []O {
+	opts := []O{h.client(p.httpClient())}
+	if p.endpointURL != "" {
+		opts = append(opts, h.endpointURL(p.endpointURL))
+	}
+	if p.headers != nil {
+		opts = append(opts, h.headers(p.headers))
+	}
+	if p.compression != "" {
+		opts = append(opts, h.gzip(p.compression == "gzip"))
+	}
+	return opts
+}
+
+var (
+	spanGRPC = grpcOptions[otlptracegrpc.Option]{otlptracegrpc.WithDialOption, otlptracegrpc.WithEndpoint,
+		otlptracegrpc.WithInsecure, otlptracegrpc.WithTLSCredentials, otlptracegrpc.WithHeaders,
+		otlptracegrpc.WithTimeout, otlptracegrpc.WithCompressor}
+	metricGRPC = grpcOptions[otlpmetricgrpc.Option]{otlpmetricgrpc.WithDialOption, otlpmetricgrpc.WithEndpoint,
+		otlpmetricgrpc.WithInsecure, otlpmetricgrpc.WithTLSCredentials, otlpmetricgrpc.WithHeaders,
+		otlpmetricgrpc.WithTimeout, otlpmetricgrpc.WithCompressor}
+	logGRPC = grpcOptions[otlploggrpc.Option]{otlploggrpc.WithDialOption, otlploggrpc.WithEndpoint,
+		otlploggrpc.WithInsecure, otlploggrpc.WithTLSCredentials, otlploggrpc.WithHeaders,
+		otlploggrpc.WithTimeout, otlploggrpc.WithCompressor}
+
+	spanHTTP = httpOptions[otlptracehttp.Option]{otlptracehttp.WithHTTPClient, otlptracehttp.WithEndpointURL,
+		otlptracehttp.WithHeaders, func(gzip bool) otlptracehttp.Option {
+			return otlptracehttp.WithCompression(pick(gzip, otlptracehttp.GzipCompression, otlptracehttp.NoCompression))
+		}}
+	metricHTTP = httpOptions[otlpmetrichttp.Option]{otlpmetrichttp.WithHTTPClient, otlpmetrichttp.WithEndpointURL,
+		otlpmetrichttp.WithHeaders, func(gzip bool) otlpmetrichttp.Option {
+			return otlpmetrichttp.WithCompression(pick(gzip, otlpmetrichttp.GzipCompression, otlpmetrichttp.NoCompression))
+		}}
+	logHTTP = httpOptions[otlploghttp.Option]{otlploghttp.WithHTTPClient, otlploghttp.WithEndpointURL,
+		otlploghttp.WithHeaders, func(gzip bool) otlploghttp.Option {
+			return otlploghttp.WithCompression(pick(gzip, otlploghttp.GzipCompression, otlploghttp.NoCompression))
+		}}
+)
+
+func pick[T any](cond bool, a, b T) T {
+	if cond {
+		return a
+	}
+	return b
+}
+
+// builders build one signal's exporters from a plan: console, OTLP/gRPC
+// and OTLP/HTTP.
+type builders[E any] struct {
+	console func(p *plan) (E, error)
+	grpc    func(ctx context.Context, p *plan) (E, error)
+	http    func(ctx context.Context, p *plan) (E, error)
+}
+
+// build builds the exporter name ("otlp" or "console") for sig the same way
+// for the three signals, from r, which must come from Resolve for sig
+// without error.
+func build[E any](ctx context.Context, r Resolved, sig Signal, name string, b builders[E]) (exp E, err error) {
+	if r.plan == nil || r.Signal != sig {
+		return exp, fmt.Errorf("otelkit: no valid %s exporter configuration (Resolve failed or was not called)", sig)
+	}
+	switch {
+	case name == ExporterConsole:
+		exp, err = b.console(r.plan)
+	case name != ExporterOTLP:
+		return exp, fmt.Errorf("otelkit: %q is not an exporter otelkit builds for %s", name, sig)
+	case r.Protocol == ProtocolGRPC:
+		exp, err = b.grpc(ctx, r.plan)
+	default:
+		exp, err = b.http(ctx, r.plan)
+	}
+	if err != nil {
+		var none E
+		return none, fmt.Errorf("otelkit: create %s %s exporter: %w", name, sig, err)
+	}
+	return exp, nil
+}
+
+// SpanExporter builds the span exporter r names (Resolve for Traces); nil
+// for "none". What the options set is passed to the SDK exporter; what they
+// leave unset is left to the exporter's own reading of the
+// OTEL_EXPORTER_OTLP_* variables. It never waits for a connection.
+func SpanExporter(ctx context.Context, r Resolved) (sdktrace.SpanExporter, error) {
+	if r.Exporter == ExporterNone {
+		return nil, nil
+	}
+	return build(ctx, r, Traces, r.Exporter, builders[sdktrace.SpanExporter]{
+		console: func(p *plan) (sdktrace.SpanExporter, error) {
+			return stdouttrace.New(stdouttrace.WithWriter(p.console))
+		},
+		grpc: func(ctx context.Context, p *plan) (sdktrace.SpanExporter, error) {
+			return otlptracegrpc.New(ctx, spanGRPC.from(p)...)
+		},
+		http: func(ctx context.Context, p *plan) (sdktrace.SpanExporter, error) {
+			enc := pick(p.jsonEncoding, otlptracehttp.EncodingJSON, otlptracehttp.EncodingProtobuf)
+			exp, err := otlptracehttp.New(ctx, append(spanHTTP.from(p), otlptracehttp.WithEncoding(enc))...)
+			return exportwrap.Spans(exp, within[[]sdktrace.ReadOnlySpan](p.httpTimeout)), err
+		},
+	})
 }
 
 // TemporalitySelector returns the selector the specification defines for
@@ -177,176 +248,75 @@ func TemporalitySelector(preference string) sdkmetric.TemporalitySelector {
 	switch preference {
 	case "cumulative":
 		return sdkmetric.DefaultTemporalitySelector
-	case "delta":
-		return func(k sdkmetric.InstrumentKind) metricdata.Temporality {
-			switch k {
-			case sdkmetric.InstrumentKindUpDownCounter, sdkmetric.InstrumentKindObservableUpDownCounter:
-				return metricdata.CumulativeTemporality
-			}
-			return metricdata.DeltaTemporality
-		}
-	case "lowmemory":
-		return func(k sdkmetric.InstrumentKind) metricdata.Temporality {
-			switch k {
-			case sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindHistogram:
-				return metricdata.DeltaTemporality
-			}
-			return metricdata.CumulativeTemporality
-		}
+	case "delta": // delta but for the up-down counters
+		return temporalityBut(metricdata.DeltaTemporality, metricdata.CumulativeTemporality,
+			sdkmetric.InstrumentKindUpDownCounter, sdkmetric.InstrumentKindObservableUpDownCounter)
+	case "lowmemory": // cumulative but for the synchronous counters and histograms
+		return temporalityBut(metricdata.CumulativeTemporality, metricdata.DeltaTemporality,
+			sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindHistogram)
 	}
 	return nil
 }
 
-// MetricExporter validates the configuration for metrics (see Resolve) and
-// builds the exporter it names. For "none" it returns (nil, resolved, nil);
-// for "prometheus" it returns (nil, resolved, nil) too: the caller builds
-// that pull reader itself. temporality wins over
-// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE; nil leaves the choice to
-// that variable (validated), then to the SDK default (cumulative).
-func MetricExporter(ctx context.Context, src env.Source, o Overrides, temporality sdkmetric.TemporalitySelector) (sdkmetric.Exporter, Resolved, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	r, err := Resolve(src, Metrics, o)
-	if err != nil {
-		return nil, r, err
-	}
-	if temporality != nil {
-		r.Temporality, r.Sources[KeyTemporality] = "custom", SourceOption
-	} else if r.Sources[KeyTemporality] != SourceDefault {
-		temporality = TemporalitySelector(r.Temporality)
-	}
-	p := newPlan(o, r)
-	var exp sdkmetric.Exporter
-	switch r.Exporter {
-	case ExporterNone, ExporterPrometheus:
-		return nil, r, nil
-	case ExporterConsole:
-		opts := []stdoutmetric.Option{stdoutmetric.WithWriter(p.console)}
-		if temporality != nil {
-			opts = append(opts, stdoutmetric.WithTemporalitySelector(temporality))
+// temporalityBut selects t for every instrument kind but kinds, which get
+// other.
+func temporalityBut(t, other metricdata.Temporality, kinds ...sdkmetric.InstrumentKind) sdkmetric.TemporalitySelector {
+	return func(k sdkmetric.InstrumentKind) metricdata.Temporality {
+		if slices.Contains(kinds, k) {
+			return other
 		}
-		exp, err = stdoutmetric.New(opts...)
-	case ExporterOTLP:
-		if r.Protocol == ProtocolGRPC {
-			opts := []otlpmetricgrpc.Option{otlpmetricgrpc.WithDialOption(grpcDialOptions()...)}
-			if p.grpcEndpoint != "" {
-				opts = append(opts, otlpmetricgrpc.WithEndpoint(p.grpcEndpoint))
-			}
-			if p.grpcInsecure != nil && *p.grpcInsecure {
-				opts = append(opts, otlpmetricgrpc.WithInsecure())
-			} else if p.grpcInsecure != nil || p.tlsConfig != nil {
-				opts = append(opts, otlpmetricgrpc.WithTLSCredentials(p.grpcCredentials()))
-			}
-			if p.headers != nil {
-				opts = append(opts, otlpmetricgrpc.WithHeaders(p.headers))
-			}
-			if p.timeout > 0 {
-				opts = append(opts, otlpmetricgrpc.WithTimeout(p.timeout))
-			}
-			if p.compression != "" {
-				opts = append(opts, otlpmetricgrpc.WithCompressor(p.compression))
-			}
-			if temporality != nil {
-				opts = append(opts, otlpmetricgrpc.WithTemporalitySelector(temporality))
-			}
-			exp, err = otlpmetricgrpc.New(ctx, opts...)
-		} else {
-			opts := []otlpmetrichttp.Option{otlpmetrichttp.WithHTTPClient(p.httpClient())}
-			if p.endpointURL != "" {
-				opts = append(opts, otlpmetrichttp.WithEndpointURL(p.endpointURL))
-			}
-			if p.headers != nil {
-				opts = append(opts, otlpmetrichttp.WithHeaders(p.headers))
-			}
-			if p.compression != "" {
-				c := otlpmetrichttp.NoCompression
-				if p.compression == "gzip" {
-					c = otlpmetrichttp.GzipCompression
-				}
-				opts = append(opts, otlpmetrichttp.WithCompression(c))
-			}
-			if temporality != nil {
-				opts = append(opts, otlpmetrichttp.WithTemporalitySelector(temporality))
-			}
-			var he sdkmetric.Exporter
-			if he, err = otlpmetrichttp.New(ctx, opts...); err == nil {
-				exp = timeoutMetricExporter{he, p.httpTimeout}
-			}
-		}
-	default:
-		return nil, r, fmt.Errorf("otelkit: exporter %q is not available for metrics", r.Exporter)
+		return t
 	}
-	if err != nil {
-		return nil, r, fmt.Errorf("otelkit: create %s metric exporter: %w", r.Exporter, err)
-	}
-	return exp, r, nil
 }
 
-// LogExporter validates the configuration for logs (see Resolve) and builds
-// the exporter it names. For "none" it returns (nil, resolved, nil). It never
-// waits for a connection.
-func LogExporter(ctx context.Context, src env.Source, o Overrides) (sdklog.Exporter, Resolved, error) {
-	if ctx == nil {
-		ctx = context.Background()
+// withTemporality adds the option that sets t, unless t is nil (the SDK
+// default then stays).
+func withTemporality[O any](opts []O, t sdkmetric.TemporalitySelector, option func(sdkmetric.TemporalitySelector) O) []O {
+	if t == nil {
+		return opts
 	}
-	r, err := Resolve(src, Logs, o)
-	if err != nil {
-		return nil, r, err
+	return append(opts, option(t))
+}
+
+// MetricExporter builds the push exporter name ("otlp" or "console", one
+// of r.Exporters) with the settings r holds (Resolve for Metrics).
+// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, when set, chooses the
+// temporality; otherwise the SDK default (cumulative) stays.
+func MetricExporter(ctx context.Context, r Resolved, name string) (sdkmetric.Exporter, error) {
+	var temporality sdkmetric.TemporalitySelector
+	if r.Sources[KeyTemporality] != SourceDefault {
+		temporality = TemporalitySelector(r.Temporality)
 	}
-	p := newPlan(o, r)
-	var exp sdklog.Exporter
-	switch r.Exporter {
-	case ExporterNone:
-		return nil, r, nil
-	case ExporterConsole:
-		exp, err = stdoutlog.New(stdoutlog.WithWriter(p.console))
-	case ExporterOTLP:
-		if r.Protocol == ProtocolGRPC {
-			opts := []otlploggrpc.Option{otlploggrpc.WithDialOption(grpcDialOptions()...)}
-			if p.grpcEndpoint != "" {
-				opts = append(opts, otlploggrpc.WithEndpoint(p.grpcEndpoint))
-			}
-			if p.grpcInsecure != nil && *p.grpcInsecure {
-				opts = append(opts, otlploggrpc.WithInsecure())
-			} else if p.grpcInsecure != nil || p.tlsConfig != nil {
-				opts = append(opts, otlploggrpc.WithTLSCredentials(p.grpcCredentials()))
-			}
-			if p.headers != nil {
-				opts = append(opts, otlploggrpc.WithHeaders(p.headers))
-			}
-			if p.timeout > 0 {
-				opts = append(opts, otlploggrpc.WithTimeout(p.timeout))
-			}
-			if p.compression != "" {
-				opts = append(opts, otlploggrpc.WithCompressor(p.compression))
-			}
-			exp, err = otlploggrpc.New(ctx, opts...)
-		} else {
-			opts := []otlploghttp.Option{otlploghttp.WithHTTPClient(p.httpClient())}
-			if p.endpointURL != "" {
-				opts = append(opts, otlploghttp.WithEndpointURL(p.endpointURL))
-			}
-			if p.headers != nil {
-				opts = append(opts, otlploghttp.WithHeaders(p.headers))
-			}
-			if p.compression != "" {
-				c := otlploghttp.NoCompression
-				if p.compression == "gzip" {
-					c = otlploghttp.GzipCompression
-				}
-				opts = append(opts, otlploghttp.WithCompression(c))
-			}
-			var he sdklog.Exporter
-			if he, err = otlploghttp.New(ctx, opts...); err == nil {
-				exp = timeoutLogExporter{he, p.httpTimeout}
-			}
-		}
-	default:
-		return nil, r, fmt.Errorf("otelkit: exporter %q is not available for logs", r.Exporter)
+	return build(ctx, r, Metrics, name, builders[sdkmetric.Exporter]{
+		console: func(p *plan) (sdkmetric.Exporter, error) {
+			opts := []stdoutmetric.Option{stdoutmetric.WithWriter(p.console)}
+			return stdoutmetric.New(withTemporality(opts, temporality, stdoutmetric.WithTemporalitySelector)...)
+		},
+		grpc: func(ctx context.Context, p *plan) (sdkmetric.Exporter, error) {
+			return otlpmetricgrpc.New(ctx, withTemporality(metricGRPC.from(p), temporality, otlpmetricgrpc.WithTemporalitySelector)...)
+		},
+		http: func(ctx context.Context, p *plan) (sdkmetric.Exporter, error) {
+			opts := withTemporality(metricHTTP.from(p), temporality, otlpmetrichttp.WithTemporalitySelector)
+			exp, err := otlpmetrichttp.New(ctx, opts...)
+			return exportwrap.Metrics(exp, within[*metricdata.ResourceMetrics](p.httpTimeout)), err
+		},
+	})
+}
+
+// LogExporter builds the log record exporter r names (Resolve for Logs);
+// nil for "none". It never waits for a connection.
+func LogExporter(ctx context.Context, r Resolved) (sdklog.Exporter, error) {
+	if r.Exporter == ExporterNone {
+		return nil, nil
 	}
-	if err != nil {
-		return nil, r, fmt.Errorf("otelkit: create %s log exporter: %w", r.Exporter, err)
-	}
-	return exp, r, nil
+	return build(ctx, r, Logs, r.Exporter, builders[sdklog.Exporter]{
+		console: func(p *plan) (sdklog.Exporter, error) { return stdoutlog.New(stdoutlog.WithWriter(p.console)) },
+		grpc: func(ctx context.Context, p *plan) (sdklog.Exporter, error) {
+			return otlploggrpc.New(ctx, logGRPC.from(p)...)
+		},
+		http: func(ctx context.Context, p *plan) (sdklog.Exporter, error) {
+			exp, err := otlploghttp.New(ctx, logHTTP.from(p)...)
+			return exportwrap.Logs(exp, within[[]sdklog.Record](p.httpTimeout)), err
+		},
+	})
 }

@@ -47,16 +47,16 @@ func shutdown(t *testing.T, f func(context.Context) error) {
 func TestExportersNone(t *testing.T) {
 	ctx := context.Background()
 	o := Overrides{Exporter: "none"}
-	if e, r, err := SpanExporter(ctx, env.FromMap(nil), o); e != nil || err != nil || r.Exporter != "none" {
+	if e, r, err := spanExporter(ctx, env.FromMap(nil), o); e != nil || err != nil || r.Exporter != "none" {
 		t.Fatalf("span: %v %v %v", e, r.Exporter, err)
 	}
-	if e, r, err := MetricExporter(ctx, env.FromMap(nil), o, nil); e != nil || err != nil || r.Exporter != "none" {
+	if e, r, err := metricExporter(ctx, env.FromMap(nil), o); e != nil || err != nil || r.Exporter != "none" {
 		t.Fatalf("metric: %v %v %v", e, r.Exporter, err)
 	}
-	if e, r, err := LogExporter(ctx, env.FromMap(nil), o); e != nil || err != nil || r.Exporter != "none" {
+	if e, r, err := logExporter(ctx, env.FromMap(nil), o); e != nil || err != nil || r.Exporter != "none" {
 		t.Fatalf("log: %v %v %v", e, r.Exporter, err)
 	}
-	e, r, err := MetricExporter(ctx, env.FromMap(map[string]string{"OTEL_METRICS_EXPORTER": "prometheus"}), Overrides{}, nil)
+	e, r, err := metricExporter(ctx, env.FromMap(map[string]string{"OTEL_METRICS_EXPORTER": "prometheus"}), Overrides{})
 	if e != nil || err != nil || r.Exporter != "prometheus" {
 		t.Fatalf("prometheus: %v %v %v", e, r.Exporter, err)
 	}
@@ -65,13 +65,13 @@ func TestExportersNone(t *testing.T) {
 func TestExportersInvalidConfig(t *testing.T) {
 	ctx := context.Background()
 	src := env.FromMap(map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "soon"})
-	if _, _, err := SpanExporter(ctx, src, Overrides{}); !env.IsEnvError(err) {
+	if _, _, err := spanExporter(ctx, src, Overrides{}); !env.IsEnvError(err) {
 		t.Errorf("span: %v", err)
 	}
-	if _, _, err := MetricExporter(ctx, src, Overrides{}, nil); !env.IsEnvError(err) {
+	if _, _, err := metricExporter(ctx, src, Overrides{}); !env.IsEnvError(err) {
 		t.Errorf("metric: %v", err)
 	}
-	if _, _, err := LogExporter(ctx, src, Overrides{}); !env.IsEnvError(err) {
+	if _, _, err := logExporter(ctx, src, Overrides{}); !env.IsEnvError(err) {
 		t.Errorf("log: %v", err)
 	}
 }
@@ -81,7 +81,7 @@ func TestConsoleExporters(t *testing.T) {
 	var buf bytes.Buffer
 	o := Overrides{Exporter: "console", Console: &buf}
 
-	se, _, err := SpanExporter(ctx, env.FromMap(nil), o)
+	se, _, err := spanExporter(ctx, env.FromMap(nil), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestConsoleExporters(t *testing.T) {
 	}
 
 	buf.Reset()
-	le, _, err := LogExporter(ctx, env.FromMap(nil), o)
+	le, _, err := logExporter(ctx, env.FromMap(nil), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestConsoleExporters(t *testing.T) {
 	}
 
 	buf.Reset()
-	me, _, err := MetricExporter(ctx, env.FromMap(map[string]string{"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "delta"}), o, nil)
+	me, _, err := metricExporter(ctx, env.FromMap(map[string]string{"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "delta"}), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,15 +145,6 @@ func TestTemporalitySelectorKinds(t *testing.T) {
 	if TemporalitySelector("bogus") != nil {
 		t.Error("unknown preference must give nil")
 	}
-	custom := func(sdkmetric.InstrumentKind) metricdata.Temporality { return d }
-	me, r, err := MetricExporter(context.Background(), env.FromMap(map[string]string{"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "cumulative"}), Overrides{Exporter: "console", Console: io.Discard}, custom)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer shutdown(t, me.Shutdown)
-	if me.Temporality(sdkmetric.InstrumentKindUpDownCounter) != d || r.Sources[KeyTemporality] != SourceOption {
-		t.Fatalf("explicit selector must win over env: %v", r.Sources[KeyTemporality])
-	}
 }
 
 // TestConstructorsDoNotBlock builds OTLP exporters against a port nobody
@@ -170,15 +161,15 @@ func TestConstructorsDoNotBlock(t *testing.T) {
 		for _, ep := range []string{"http://127.0.0.1:1", "http://" + blackhole} {
 			o := Overrides{Protocol: proto, Endpoint: ep, Timeout: 200 * time.Millisecond}
 			start := time.Now()
-			se, _, err := SpanExporter(ctx, env.FromMap(nil), o)
+			se, _, err := spanExporter(ctx, env.FromMap(nil), o)
 			if err != nil {
 				t.Fatal(err)
 			}
-			me, _, err := MetricExporter(ctx, env.FromMap(nil), o, nil)
+			me, _, err := metricExporter(ctx, env.FromMap(nil), o)
 			if err != nil {
 				t.Fatal(err)
 			}
-			le, _, err := LogExporter(ctx, env.FromMap(nil), o)
+			le, _, err := logExporter(ctx, env.FromMap(nil), o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -227,7 +218,7 @@ func TestHTTPExportersReachReceiver(t *testing.T) {
 	srv, got := receiver(t)
 	o := Overrides{Endpoint: srv.URL, Headers: map[string]string{"Authorization": "Bearer t"}, Compression: "gzip"}
 
-	se, r, err := SpanExporter(ctx, env.FromMap(map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}), o)
+	se, r, err := spanExporter(ctx, env.FromMap(map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +230,7 @@ func TestHTTPExportersReachReceiver(t *testing.T) {
 	}
 	shutdown(t, se.Shutdown)
 
-	le, _, err := LogExporter(ctx, env.FromMap(nil), o)
+	le, _, err := logExporter(ctx, env.FromMap(nil), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +241,7 @@ func TestHTTPExportersReachReceiver(t *testing.T) {
 	}
 	shutdown(t, le.Shutdown)
 
-	me, _, err := MetricExporter(ctx, env.FromMap(nil), Overrides{Endpoint: srv.URL + "/custom/path"}, nil)
+	me, _, err := metricExporter(ctx, env.FromMap(nil), Overrides{Endpoint: srv.URL + "/custom/path"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +304,7 @@ func TestGRPCSpanExporterReachesReceiver(t *testing.T) {
 		"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpc",
 		"OTEL_EXPORTER_OTLP_TRACES_INSECURE": "false",
 	})
-	se, r, err := SpanExporter(ctx, src, Overrides{Endpoint: "http://" + l.Addr().String(), Headers: map[string]string{"authorization": "Bearer g"}})
+	se, r, err := spanExporter(ctx, src, Overrides{Endpoint: "http://" + l.Addr().String(), Headers: map[string]string{"authorization": "Bearer g"}})
 	if err != nil {
 		t.Fatal(err)
 	}

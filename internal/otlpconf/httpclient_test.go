@@ -33,7 +33,7 @@ type exportFunc func(t *testing.T, src env.Source, o Overrides, ctx context.Cont
 
 var exportBySignal = map[string]exportFunc{
 	"traces": func(t *testing.T, src env.Source, o Overrides, ctx context.Context) error {
-		e, _, err := SpanExporter(context.Background(), src, o)
+		e, _, err := spanExporter(context.Background(), src, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +41,7 @@ var exportBySignal = map[string]exportFunc{
 		return e.ExportSpans(ctx, spans())
 	},
 	"metrics": func(t *testing.T, src env.Source, o Overrides, ctx context.Context) error {
-		e, _, err := MetricExporter(context.Background(), src, o, nil)
+		e, _, err := metricExporter(context.Background(), src, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +49,7 @@ var exportBySignal = map[string]exportFunc{
 		return e.Export(ctx, &metricdata.ResourceMetrics{})
 	},
 	"logs": func(t *testing.T, src env.Source, o Overrides, ctx context.Context) error {
-		e, _, err := LogExporter(context.Background(), src, o)
+		e, _, err := logExporter(context.Background(), src, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -223,7 +223,7 @@ func TestHTTPClientTimeoutIsResolved(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := newPlan(tc.o, r).httpClient().Timeout; got != tc.want {
+		if got := r.plan.httpClient().Timeout; got != tc.want {
 			t.Errorf("env %v, option %v: client timeout %v, want %v", tc.env, tc.o.Timeout, got, tc.want)
 		}
 	}

@@ -108,7 +108,11 @@ func TestResolveInvalidEnv(t *testing.T) {
 				tc{sig, pre + "CLIENT_KEY", []string{missing}, map[string]string{pre + "CLIENT_CERTIFICATE": certFile}},
 			)
 		}
-		cases = append(cases, tc{sig, "OTEL_" + S + "_EXPORTER", []string{"jaeger", "zipkin", "otlp,console", ",", "logging"}, nil})
+		exporters := []string{"jaeger", "zipkin", "otlp,console", ",", "logging"}
+		if sig == Metrics { // a list is allowed, none alone
+			exporters = []string{"jaeger", "zipkin", "none,otlp", ",", "otlp,,console", "logging"}
+		}
+		cases = append(cases, tc{sig, "OTEL_" + S + "_EXPORTER", exporters, nil})
 	}
 	cases = append(cases,
 		tc{Traces, "OTEL_TRACES_EXPORTER", []string{"prometheus"}, nil},

@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	sdklog "go.opentelemetry.io/otel/sdk/log"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"github.com/otelkit/otelkit/internal/exportwrap"
 )
 
 // The OTLP/HTTP exporters of SDK v1.47 apply the export timeout
@@ -31,35 +28,11 @@ func withTimeout(ctx context.Context, d time.Duration) (context.Context, context
 	return context.WithTimeoutCause(ctx, d, exportTimeoutError(d))
 }
 
-type timeoutSpanExporter struct {
-	sdktrace.SpanExporter
-	d time.Duration
-}
-
-func (e timeoutSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	ctx, cancel := withTimeout(ctx, e.d)
-	defer cancel()
-	return e.SpanExporter.ExportSpans(ctx, spans)
-}
-
-type timeoutMetricExporter struct {
-	sdkmetric.Exporter
-	d time.Duration
-}
-
-func (e timeoutMetricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
-	ctx, cancel := withTimeout(ctx, e.d)
-	defer cancel()
-	return e.Exporter.Export(ctx, rm)
-}
-
-type timeoutLogExporter struct {
-	sdklog.Exporter
-	d time.Duration
-}
-
-func (e timeoutLogExporter) Export(ctx context.Context, records []sdklog.Record) error {
-	ctx, cancel := withTimeout(ctx, e.d)
-	defer cancel()
-	return e.Exporter.Export(ctx, records)
+// within returns the exportwrap function that bounds each export by d.
+func within[B any](d time.Duration) exportwrap.Around[B] {
+	return func(ctx context.Context, batch B, export func(context.Context, B) error) error {
+		ctx, cancel := withTimeout(ctx, d)
+		defer cancel()
+		return export(ctx, batch)
+	}
 }

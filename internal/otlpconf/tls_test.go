@@ -46,7 +46,7 @@ func TestCertificateReachesExporters(t *testing.T) {
 		defer gs.Stop()
 		o := Overrides{Protocol: "grpc", Endpoint: "https://" + l.Addr().String(), Timeout: 2 * time.Second}
 
-		se, r, err := SpanExporter(ctx, trusted, o)
+		se, r, err := spanExporter(ctx, trusted, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +60,7 @@ func TestCertificateReachesExporters(t *testing.T) {
 
 		// Without the certificate the same export must fail verification.
 		o.Timeout = 300 * time.Millisecond
-		se, _, err = SpanExporter(ctx, env.FromMap(nil), o)
+		se, _, err = spanExporter(ctx, env.FromMap(nil), o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func TestCertificateReachesExporters(t *testing.T) {
 		srv.StartTLS()
 		defer srv.Close()
 		// srv.URL is https://127.0.0.1:port
-		se, _, err := SpanExporter(ctx, trusted, Overrides{Endpoint: srv.URL, Timeout: 2 * time.Second})
+		se, _, err := spanExporter(ctx, trusted, Overrides{Endpoint: srv.URL, Timeout: 2 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +89,7 @@ func TestCertificateReachesExporters(t *testing.T) {
 		}
 		shutdown(t, se.Shutdown)
 
-		se, _, err = SpanExporter(ctx, env.FromMap(nil), Overrides{Endpoint: srv.URL, Timeout: 2 * time.Second})
+		se, _, err = spanExporter(ctx, env.FromMap(nil), Overrides{Endpoint: srv.URL, Timeout: 2 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}

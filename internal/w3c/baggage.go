@@ -40,12 +40,10 @@ func parseBaggage(values []string, list []string) (_ []string, drop Drop, clean 
 	clean = true
 	for _, line := range values {
 		for rest, more := line, true; more; {
-			var raw string
-			raw, rest, more = strings.Cut(rest, ",")
-			m := trimOWS(raw)
-			if len(m) != len(raw) || m == "" {
-				clean = false
-			}
+			var m string
+			var tidy bool
+			m, rest, more, tidy = cutMember(rest)
+			clean = clean && tidy
 			switch {
 			case m == "":
 			case len(list) == MaxBaggageMembers:

@@ -1,5 +1,7 @@
 package w3c
 
+import "strings"
+
 // NormalizeTraceParent picks the traceparent to hand to the SDK from every
 // traceparent line of a request, in the order received. It returns "" when
 // there is nothing to continue, and the SDK then starts a new trace:
@@ -68,6 +70,17 @@ func trimOWS(s string) string {
 		j--
 	}
 	return s[i:j]
+}
+
+// cutMember cuts the first member off a comma-separated list: the member
+// without optional whitespace, what follows the comma and whether there was
+// one, and whether the member was written in its tidy form (not empty, no
+// whitespace around it), which a list must keep to need no rewriting.
+func cutMember(list string) (m, rest string, more, tidy bool) {
+	var raw string
+	raw, rest, more = strings.Cut(list, ",")
+	m = trimOWS(raw)
+	return m, rest, more, len(m) == len(raw) && m != ""
 }
 
 // combinedLen is the length of values joined by commas, counted only until

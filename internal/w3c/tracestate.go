@@ -52,12 +52,10 @@ func parseTraceState(values []string, list []member) (_ []member, drop Drop, cle
 	count := 0
 	for _, line := range values {
 		for rest, more := line, true; more; {
-			var raw string
-			raw, rest, more = strings.Cut(rest, ",")
-			m := trimOWS(raw)
-			if len(m) != len(raw) || m == "" {
-				clean = false
-			}
+			var m string
+			var tidy bool
+			m, rest, more, tidy = cutMember(rest)
+			clean = clean && tidy
 			if m == "" {
 				continue
 			}

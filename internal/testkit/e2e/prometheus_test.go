@@ -98,7 +98,7 @@ const durationBucket = "http_server_request_duration_seconds_bucket"
 func TestRealPrometheusScrapesRouteAndExemplars(t *testing.T) {
 	// The service: otelkit's Prometheus exporter, otelhttp around a mux
 	// with a route pattern, every request in a sampled span.
-	p, err := metrics.New(context.Background(), metrics.WithEnvLookup(noEnv), metrics.WithExporter("prometheus"),
+	p, err := metrics.NewMeterProvider(context.Background(), metrics.WithEnvLookup(noEnv), metrics.WithExporter("prometheus"),
 		metrics.WithPrometheusAddr("127.0.0.1:0"), metrics.WithResource(resource.NewSchemaless(semconv.ServiceName("promtest"))))
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,92 @@
+package logprovider
+
+import (
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/otlpconf"
+)
+
+// config is what the options set; zero values mean "not set".
+type config struct {
+	lookup     env.LookupFunc
+	resource   *resource.Resource
+	otlp       otlpconf.Overrides
+	processors []sdklog.Processor
+	wrap       func(sdklog.Exporter) sdklog.Exporter
+	onDrop     func(reason string, n int)
+	warn       func(error)
+}
+
+// Option configures NewLoggerProvider.
+type Option interface{ apply(config) config }
+
+type optionFunc func(config) config
+
+func (f optionFunc) apply(c config) config { return f(c) }
+
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			c = o.apply(c)
+		}
+	}
+	return c
+}
+
+// WithEnvLookup reads variables through lookup instead of os.LookupEnv.
+func WithEnvLookup(lookup func(string) (string, bool)) Option {
+	return optionFunc(func(c config) config { c.lookup = lookup; return c })
+}
+
+// WithResource sets the resource every record carries; default the SDK's.
+// A nil resource is ignored.
+func WithResource(r *resource.Resource) Option {
+	return optionFunc(func(c config) config {
+		if r != nil {
+			c.resource = r
+		}
+		return c
+	})
+}
+
+// WithOTLPOverrides sets the exporter and OTLP settings given in code (the
+// options of otel.Init, with their names for the errors). They win over
+// OTEL_LOGS_EXPORTER and the OTEL_EXPORTER_OTLP_[LOGS_]* variables.
+func WithOTLPOverrides(o otlpconf.Overrides) Option {
+	return optionFunc(func(c config) config { c.otlp = c.otlp.Merge(o); return c })
+}
+
+// WithProcessor adds a log record processor after the exporter's batch
+// processor. It may be repeated; nil is ignored.
+func WithProcessor(p sdklog.Processor) Option {
+	return optionFunc(func(c config) config {
+		if p != nil {
+			c.processors = append(c.processors, p)
+		}
+		return c
+	})
+}
+
+// WithExporterWrapper wraps the exporter before the batch processor gets
+// it (not called for "none"), e.g. to count the records exported and
+// failed; the shape is tracing's and metrics'. The exporter it returns
+// must forward every method (embedding the sdklog.Exporter does that); nil
+// is an error.
+func WithExporterWrapper(wrap func(sdklog.Exporter) sdklog.Exporter) Option {
+	return optionFunc(func(c config) config { c.wrap = wrap; return c })
+}
+
+// WithDropHandler receives the records the batch processor drops and why
+// (batch.QueueFull, batch.Shutdown). It must be fast and must not block.
+func WithDropHandler(h func(reason string, n int)) Option {
+	return optionFunc(func(c config) config { c.onDrop = h; return c })
+}
+
+// WithWarningHandler receives what is corrected rather than refused (a
+// batch size larger than the queue); default otel.Handle.
+func WithWarningHandler(h func(error)) Option {
+	return optionFunc(func(c config) config { c.warn = h; return c })
+}
