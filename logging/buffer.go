@@ -43,17 +43,19 @@ const (
 )
 
 // BufferStats counts, since the process started, what per-request log
-// buffering did with the lines it took. Lines dropped because their
-// request ended well are dropped by design; Evicted and OverCap lines of
-// requests that went wrong are lost, and counted again in Lost.
+// buffering did with the lines it took (all requests of the process, one
+// set of counts). Dropped lines are dropped by design: their request ended
+// well. Evicted and OverCap lines are not kept; for a request that then
+// goes wrong they are lost, and counted again in Lost, as are the lines of
+// a request that never ended (its transport did not end it).
 type BufferStats struct {
 	Buffered  uint64 `json:"buffered"`   // lines kept in a request's buffer
-	Flushed   uint64 `json:"flushed"`    // lines written because their request went wrong
-	Dropped   uint64 `json:"dropped"`    // lines dropped because their request ended well
+	Flushed   uint64 `json:"flushed"`    // lines written because their request went wrong (from the buffer, or at once after)
+	Dropped   uint64 `json:"dropped"`    // lines dropped because their request ended well (also those written after it ended)
 	Evicted   uint64 `json:"evicted"`    // oldest lines pushed out by a request's bounds
 	OverCap   uint64 `json:"over_cap"`   // lines not kept: the process-wide bound was reached
-	Lost      uint64 `json:"lost"`       // evicted or over-cap lines of requests that went wrong, or kept by requests never ended
-	HeldBytes int64  `json:"held_bytes"` // bytes held in buffers now
+	Lost      uint64 `json:"lost"`       // evicted or over-cap lines of requests that went wrong; lines of requests never ended
+	HeldBytes int64  `json:"held_bytes"` // memory kept lines hold now (an estimate: entries and captured fields)
 }
 
 var bufStats struct {
