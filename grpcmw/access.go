@@ -12,13 +12,19 @@ import (
 var _ zapcore.ObjectMarshaler = accessFields{}
 
 // accessLine ends the RPC's scope with its access line (see
-// reqscope.Scope.End), unless its method is skipped (WithSkipMethods).
+// reqscope.Scope.End), unless its method is skipped (WithSkipMethods). The
+// request logger's output profile names the duration (duration_ms by
+// default); the code and message counts follow under gRPC's names.
 func (h *serverHandler) accessLine(st *rpcState) {
 	if _, skip := h.cfg.skipMethods[st.fullMethod]; skip {
 		st.scope.End(&h.access, outcomeOf(st.code), nil)
 		return
 	}
-	st.scope.End(&h.access, outcomeOf(st.code), accessFields{st})
+	a := &st.access
+	a.Duration = st.scope.Elapsed()
+	a.Bytes = -1 // not known per RPC
+	a.More = accessFields{st}
+	st.scope.End(&h.access, outcomeOf(st.code), a)
 }
 
 // outcomeOf decides the access line's level from the status code, as the
@@ -71,8 +77,8 @@ func codeName(c codes.Code) string {
 	return "CODE(" + strconv.FormatUint(uint64(c), 10) + ")"
 }
 
-// accessFields encodes the access line's own fields (the RPC's logger adds
-// the trace fields, request_id and rpc_method). It is a struct around the
+// accessFields encodes the access line's gRPC fields, after the duration
+// (the RPC's logger adds the trace fields, request_id and rpc_method). It is a struct around the
 // state rather than a conversion of it: the state is a context.Context,
 // and logging treats a field that is a context as the line's context, not
 // as fields. One pointer, so it is passed as an interface without an
@@ -82,7 +88,6 @@ type accessFields struct{ st *rpcState }
 func (a accessFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	st := a.st
 	enc.AddString("code", codeName(st.code))
-	enc.AddFloat64("duration_ms", float64(st.scope.Elapsed().Microseconds())/1000)
 	if st.clientStream || st.serverStream {
 		enc.AddInt64("messages_received", st.received.Load())
 		enc.AddInt64("messages_sent", st.sent.Load())

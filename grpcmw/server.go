@@ -86,6 +86,7 @@ type rpcState struct {
 	tag        stats.RPCTagInfo // what otelgrpc gets for a method not recognised
 	attrs      [2]attribute.KeyValue
 
+	access         reqscope.Access // the access line's fields (access.go)
 	code           codes.Code
 	received, sent atomic.Int64 // messages
 	clientStream   bool         // from stats.Begin

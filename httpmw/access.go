@@ -7,13 +7,12 @@ import (
 )
 
 // accessLine ends the request's scope with its access line (see
-// reqscope.Scope.End), unless its path is skipped (WithSkipPaths). The
-// request logger's output profile names its fields (status, duration_ms,
-// bytes and query by default; httpRequest in the gcp profile, ...).
+// reqscope.Scope.End), without one when its path is skipped
+// (WithSkipPaths): the scope still ends, and with it the request's log
+// buffer. The request logger's output profile names the line's fields
+// (status, duration_ms, bytes and query by default; httpRequest in the gcp
+// profile, ...).
 func (h *handler) accessLine(st *state) {
-	if _, skip := h.cfg.skipPaths[st.path]; skip {
-		return
-	}
 	status := st.status()
 	o := reqscope.Succeeded
 	switch {
@@ -21,6 +20,10 @@ func (h *handler) accessLine(st *state) {
 		o = reqscope.ServerError
 	case status >= 400:
 		o = reqscope.ClientError
+	}
+	if _, skip := h.cfg.skipPaths[st.path]; skip {
+		st.scope.End(&h.access, o, nil)
+		return
 	}
 	a := &st.access
 	a.Method, a.Path, a.Status = st.method, st.path, status

@@ -212,6 +212,9 @@ func (h *handler) route(st *state, span trace.Span, w http.ResponseWriter, r, r2
 func (h *handler) recovered(st *state, span trace.Span, w http.ResponseWriter, r *http.Request, v any, stack []byte) {
 	if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
 		span.SetAttributes(st.attrs[:1]...)
+		// No access line follows: end the scope here, so the request's
+		// buffered log lines (an abort went wrong) are written.
+		st.scope.End(&h.access, reqscope.ServerError, nil)
 		panic(v)
 	}
 	st.scope.RecordPanic(r.Context(), span, v, stack)

@@ -57,11 +57,16 @@ type core struct {
 	nested    bool // a bound zap.Namespace: later fields are nested, no key of theirs is reserved
 
 	bridge zapcore.Core // OTLP bridge (otelzap), nil when off
+
+	// buf is the log buffer of the request this core is bound to; in a
+	// core New built with buffering on, one that only holds the policy
+	// (buffer.go). nil: buffering off.
+	buf *reqBuffer
 }
 
 var _ zapcore.Core = (*core)(nil)
 
-func (c *core) Enabled(l zapcore.Level) bool { return c.level.Enabled(l) }
+func (c *core) Enabled(l zapcore.Level) bool { return c.level.Enabled(l) || c.buf.takes(l) }
 
 func (c *core) clone() *core {
 	n := *c
@@ -176,13 +181,21 @@ func (c *core) withSpanInto(n *core, span trace.Span, sc trace.SpanContext, tail
 }
 
 func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if c.level.Enabled(ent.Level) {
+	if c.level.Enabled(ent.Level) || c.buf.takes(ent.Level) {
 		return ce.AddCore(ent, c)
 	}
 	return ce
 }
 
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
+	if c.buf != nil && c.buffered(ent, fields) {
+		return nil // kept in the request's buffer, or dropped
+	}
+	return c.write(ent, fields)
+}
+
+// write writes the line: the output, the OTLP bridge, the span's error.
+func (c *core) write(ent zapcore.Entry, fields []zapcore.Field) error {
 	std, lf := c.scrub(fields)
 	err := c.writeLine(ent, std)
 	if lf != nil {

@@ -11,6 +11,7 @@
 //	OTELKIT_LOG_PROFILE  default|gcp|ecs|datadog default: default
 //	OTELKIT_GCP_PROJECT  (wins over GOOGLE_CLOUD_PROJECT, which wins over
 //	                     the resource's cloud.account.id) project of the gcp trace field
+//	OTELKIT_LOG_BUFFER_LEVEL, OTELKIT_LOG_BUFFER_SLOW  see Per-request log buffering
 //
 // An invalid value makes New fail with an error naming the variable, the
 // value and what is allowed. otel.Init calls New and makes the result zap's
@@ -44,6 +45,54 @@
 // the span's context to an OpenTelemetry zap bridge (otelzap) teed into
 // it. The binding is not API: middleware of this module reaches it through
 // internal/reqscope.
+//
+// # Per-request log buffering
+//
+// Services run at info because debug output costs too much, so when a
+// request fails the debug lines that would explain it were never written.
+// Buffering writes them exactly then, and only then:
+//
+//	OTELKIT_LOG_BUFFER_LEVEL  debug | info | warn | off  default: off  (WithBufferLevel, WithoutBuffer)
+//	OTELKIT_LOG_BUFFER_SLOW   a Go duration > 0         default: 1s   (WithBufferSlow)
+//
+// Inside a request (httpmw, grpcmw: any transport on the request scope), a
+// line below the logger's level but at or above the buffer level is kept
+// in the request's buffer: its time, caller and fields as they were when it
+// was written (values are captured then, not when the line is flushed),
+// with the request's trace fields, request_id and bound fields. The request
+// goes wrong on an error-level line, a 5xx (a gRPC server error), a panic,
+// or a duration over OTELKIT_LOG_BUFFER_SLOW; then its kept lines are
+// written in order, each with the marker "buffered":true, before the line
+// that says so, and to the OTLP bridge too (records with their original
+// timestamps), and its later lines at the buffer level are written at
+// once. A request that ends well drops them; its access line counts them
+// (debug_dropped), as it counts what a flush wrote (debug_flushed) and
+// what the bounds cost (debug_evicted, debug_over_cap). The slog handler
+// and a zap logger of your own given to the middleware buffer the same
+// way (such a logger follows the global logger's settings, else the
+// environment; its kept lines go, when flushed, straight to its core,
+// whatever the levels of the cores inside a tee).
+//
+// Work that is not a request (a job, a message) is buffered under a span:
+// in a context from WithBuffer, each tracing.Start opens a unit of work
+// that goes wrong on an error line, an error status on its span (as
+// tracing.End(span, &err) sets it) or the slow threshold.
+//
+// Bounds: 256 lines or 256 KiB per request, the oldest going first; 32 MiB
+// across the process, past which new lines are not kept (WithBufferLimits;
+// the bytes are the memory kept lines hold). BufferStatsNow counts since
+// the process started what was buffered, flushed, dropped, evicted, turned
+// away and lost; otel's health document shows it.
+//
+// When to use it: a service at info whose failures need their context. It
+// changes nothing outside requests and units (a line below the level is
+// not written, as before), and a request's lines stay in memory until it
+// ends. What it costs (BENCHMARKS.md): off, nothing (the same allocations
+// and bytes in every benchmark); on, one allocation per request (its
+// buffer) and nothing for lines at the logger's level; a kept line is not
+// encoded unless it is flushed, so a request whose 10 debug lines are
+// dropped costs about 0.6 of the same request writing them at debug to a
+// file, and one whose lines are flushed about 1.1.
 //
 // # The line
 //
@@ -210,10 +259,15 @@ package logging
 // quoting, blocks, colours; escapes from internal/visible),
 // profiles.go (the output profiles, one value each) with service.go (the
 // service members), accessline.go (the access line) and reserved.go (the
-// renaming of reserved keys), core.go (the core New
-// builds and how it writes a line), options.go and logger.go (New and its
-// options, and the fallback logger), foreign.go (zap loggers not built by
-// New), context.go (NewContext, With, FromContext), request.go (a request's
-// logger, see internal/reqlog), slog.go and levelhandler.go. A file uses
-// only the files before it, but for context.go, whose With hands a
-// request to request.go and whose contexts hold a request's logger.
+// renaming of reserved keys), core.go (the core New builds and how it
+// writes a line), capture.go (fields captured as values, for kept lines),
+// buffer.go (a request's log buffer and the process's counts),
+// bufferconfig.go, options.go and logger.go (New and its options, and the
+// fallback logger), foreign.go (zap loggers not built by New), context.go
+// (NewContext, With, FromContext), request.go (a request's logger, see
+// internal/reqlog), bufferwrite.go (how cores and requests reach a
+// buffer), bufferunit.go (WithBuffer: units of work under tracing.Start),
+// slog.go and levelhandler.go. A file uses only the files before it, but
+// for context.go, whose With hands a request to request.go and whose
+// contexts hold a request's logger, and core.go, which hands a line below
+// its level to its request's buffer (buffer.go, bufferwrite.go).

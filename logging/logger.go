@@ -22,11 +22,13 @@ type Logger struct {
 
 // New builds the service logger. Options win over the environment
 // (OTELKIT_LOG_FORMAT, OTELKIT_LOG_LEVEL, OTELKIT_LOG_PROFILE,
-// OTELKIT_GCP_PROJECT, GOOGLE_CLOUD_PROJECT), which wins over the defaults:
+// OTELKIT_GCP_PROJECT, GOOGLE_CLOUD_PROJECT, OTELKIT_LOG_BUFFER_LEVEL,
+// OTELKIT_LOG_BUFFER_SLOW), which wins over the defaults:
 // console on a terminal and JSON otherwise, level info, the default profile,
-// os.Stdout, caller on every line, stack traces from error level up. An
-// invalid option or environment value makes New return an error naming the
-// variable (or option), the value and what is allowed.
+// os.Stdout, caller on every line, stack traces from error level up, no
+// per-request log buffering. An invalid option or environment value makes
+// New return an error naming the variable (or option), the value and what
+// is allowed.
 func New(opts ...Option) (*Logger, error) {
 	cfg := newConfig(opts)
 	r, err := cfg.resolve()
@@ -45,6 +47,7 @@ func New(opts ...Option) (*Logger, error) {
 		noCaller:   cfg.noCaller,
 		enc:        newEncoder(r),
 		con:        newConsole(r, cfg),
+		buf:        policyBuffer(r.buf),
 	}
 	if cfg.provider != nil {
 		name := cfg.name

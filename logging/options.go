@@ -46,6 +46,7 @@ type config struct {
 	noSpanErrs bool
 	clock      zapcore.Clock
 	noCaller   bool
+	buf        bufferOptions // bufferconfig.go
 
 	consoleSpanID bool
 	res           *resource.Resource
@@ -180,6 +181,7 @@ type resolved struct {
 	out        zapcore.WriteSyncer
 	color      bool
 	svc        service
+	buf        *bufferPolicy // nil: per-request log buffering off
 }
 
 func (c config) resolve() (resolved, error) {
@@ -212,6 +214,9 @@ func (c config) resolve() (resolved, error) {
 	}
 	if res != nil {
 		r.svc = serviceOf(res)
+	}
+	if r.buf, err = c.buf.resolve(src); err != nil {
+		return r, err
 	}
 	return r, nil
 }

@@ -71,6 +71,9 @@ func newCoreRequest(l *zap.Logger, c *core, span trace.Span, sc trace.SpanContex
 	if r.ID != "" {
 		e.c.reqID, e.c.hasReqID = r.ID, true
 	}
+	if c.buf != nil {
+		e.c.buf = newReqBuffer(c.buf.pol) // the one allocation buffering adds
+	}
 	e.addLazy(r)
 	if sc.IsValid() {
 		e.c.span, e.c.sc = span, sc
@@ -165,9 +168,10 @@ type foreignRequest struct {
 	rid      string
 	fields   []zap.Field
 	late     zapcore.ObjectMarshaler
-	hasTrace bool
 	sctx     spanCtx
+	buf      *reqBuffer // the request's log buffer, nil when buffering is off
 	ids      traceIDs
+	hasTrace bool // after ids' bytes, in their padding: the struct stays in its size class
 	fbuf     [2]zap.Field
 	line     [2]zapcore.Field // AccessLogger's fields: the span context, allFields
 }
@@ -175,6 +179,9 @@ type foreignRequest struct {
 // newForeignRequest binds r to l, a logger not built by New.
 func newForeignRequest(l *zap.Logger, span trace.Span, sc trace.SpanContext, r *reqlog.Request) *foreignRequest {
 	e := &foreignRequest{t: templateFor(l), rid: r.ID, late: r.Late}
+	if p := policyOf(l); p != nil {
+		e.buf = newReqBuffer(p)
+	}
 	e.cl.req = e
 	e.cl.bindSC = sc
 	if len(r.Fields) <= len(e.fbuf) {
@@ -215,7 +222,7 @@ func (e *foreignRequest) ownLogger() *zap.Logger {
 	}
 	o := &ownCore{}
 	own := &o.c
-	own.direct = e.t.direct
+	own.direct, own.buf = e.t.direct, e.buf
 	o.with[0] = e.line[0]
 	if e.late != nil && !isSettled(e.late) {
 		o.with[1] = zap.Inline((*eagerFields)(e))
@@ -248,7 +255,7 @@ func (e *foreignRequest) boundLogger() *zap.Logger {
 	if l := e.boundL.Load(); l != nil {
 		return l
 	}
-	l := e.t.withCore(&foreignCore{Core: e.t.inner, pre: []zapcore.Field{zap.Inline((*boundFields)(e))}, direct: e.t.direct})
+	l := e.t.withCore(&foreignCore{Core: e.t.inner, pre: []zapcore.Field{zap.Inline((*boundFields)(e))}, direct: e.t.direct, buf: e.buf})
 	if !e.boundL.CompareAndSwap(nil, l) {
 		return e.boundL.Load()
 	}

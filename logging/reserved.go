@@ -120,10 +120,11 @@ func (p *profile) reservedFor(inRequest bool) *reservedKeys {
 }
 
 // ownInline reports whether f is an Inline field of this module, whose
-// keys are the line's own (Err, the access line) or already renamed.
+// keys are the line's own (Err, the access line with its buffer counts)
+// or already renamed.
 func ownInline(f zapcore.Field) bool {
 	switch f.Interface.(type) {
-	case errFields, errKeys, *reqlog.Access, *reqlog.Own, *renamingMarshaler:
+	case errFields, errKeys, *reqlog.Access, *reqlog.Own, *bufFinal, keptFields, *renamingMarshaler:
 		return true
 	}
 	return false

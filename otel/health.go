@@ -143,7 +143,11 @@ type Health struct {
 	// "<field>.<reason>" (e.g. "tracestate.oversize"); see httpmw's
 	// "Trace context" documentation.
 	TraceContextDropped map[string]uint64 `json:"trace_context_dropped,omitempty"`
-	Hint                string            `json:"hint"`
+	// LogBuffer shows per-request log buffering when it is on (or has
+	// held lines): lines buffered, flushed, dropped by design, and lost to
+	// its bounds (logbuffer.go).
+	LogBuffer *LogBufferHealth `json:"log_buffer,omitempty"`
+	Hint      string           `json:"hint"`
 }
 
 const healthHint = "traces missing? check config.*.endpoint and protocol, export.*.last_error, failed and dropped (why items were lost); " +
@@ -166,6 +170,7 @@ func (t *Telemetry) Health() Health {
 	}
 	if t.logger != nil {
 		h.LogLevel = t.logger.Level().String()
+		h.LogBuffer = logBufferHealth(t.logger)
 	}
 	hs := t.health
 	if hs == nil {

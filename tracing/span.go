@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelkit/otelkit/internal/spanerr"
+	"github.com/otelkit/otelkit/internal/spanhook"
 )
 
 // ScopeName is the instrumentation scope of the spans Start creates.
@@ -21,11 +22,16 @@ const ScopeName = "github.com/otelkit/otelkit"
 //
 //	ctx, span := tracing.Start(ctx, "load_order")
 //	defer tracing.End(span, &err)
+//
+// In a context from logging.WithBuffer, the span also opens a buffered unit
+// of work whose debug lines are written only if it goes wrong (see
+// logging's "Per-request log buffering").
 func Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return tracer().Start(ctx, name, opts...)
+	ctx, span := tracer().Start(ctx, name, opts...)
+	return spanhook.Started(ctx, span)
 }
 
 // cachedTracer remembers the tracer of the global provider it came from, so

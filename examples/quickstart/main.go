@@ -4,6 +4,11 @@
 //	go run ./examples/quickstart          # exercise itself, print logs, then its traces as trees, exit
 //	go run ./examples/quickstart -serve   # keep serving on :8080, traces at http://localhost:8080/debug/otel/
 //
+// The service logs at info with per-request log buffering on: the debug
+// lines of a request are printed only when it goes wrong (/fail, /panic,
+// /orders/0), just before the line that says so; a request that ends well
+// prints none and its access line counts them (debug_dropped).
+//
 // With no collector configured (no OTEL_EXPORTER_OTLP_ENDPOINT or
 // OTEL_TRACES_EXPORTER) nothing is exported: the terminal shows the log
 // lines (structlog-like on a terminal, each with the 8 hex digits of its
@@ -65,6 +70,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	opts := []otel.Option{
 		otel.WithServiceVersion("1.0.0"),
 		otel.WithLogOutput(zapcore.AddSync(out)),
+	}
+	if strings.TrimSpace(os.Getenv("OTELKIT_LOG_BUFFER_LEVEL")) == "" {
+		// Per-request log buffering: the service logs at info, but a
+		// request that goes wrong (an error line, a 5xx, a panic, over
+		// 1s) also prints the debug lines it wrote, marked
+		// "buffered":true; one that ends well prints none and counts them
+		// on its access line (debug_dropped). An option would win over
+		// OTELKIT_LOG_BUFFER_LEVEL, so a deployment can still turn it off.
+		opts = append(opts, otel.WithLogBufferLevel(zapcore.DebugLevel))
 	}
 	if strings.TrimSpace(os.Getenv("OTEL_SERVICE_NAME")) == "" {
 		// An option would win over OTEL_SERVICE_NAME; this example lets a
@@ -156,7 +170,10 @@ func newMux() *http.ServeMux {
 	mux.HandleFunc("GET /orders/{id}", getOrder)
 	mux.HandleFunc("GET /slow", slow)
 	mux.HandleFunc("GET /fail", fail)
-	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) { panic("inventory index out of range") })
+	mux.HandleFunc("GET /panic", func(_ http.ResponseWriter, r *http.Request) {
+		logging.FromContext(r.Context()).Debug("inventory_lookup", zap.Int("index", 7), zap.Int("size", 3))
+		panic("inventory index out of range")
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
 	return mux
 }
@@ -164,6 +181,7 @@ func newMux() *http.ServeMux {
 func getOrder(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("id")
+	logging.FromContext(ctx).Debug("cache_lookup", zap.String("order_id", id), zap.Bool("hit", false))
 	order, err := loadOrder(ctx, id)
 	if err != nil {
 		logging.FromContext(ctx).Error("order_load_failed", zap.String("order_id", id), logging.Err(err))
@@ -202,8 +220,11 @@ func slow(w http.ResponseWriter, r *http.Request) {
 }
 
 func fail(w http.ResponseWriter, r *http.Request) {
+	log := logging.FromContext(r.Context())
+	log.Debug("payment_request", zap.String("provider", "examplepay"), zap.Int("amount_cents", 4200))
+	log.Debug("payment_response", zap.Int("status", 402), zap.String("code", "card_declined"))
 	err := &paymentError{Code: "card_declined"}
-	logging.FromContext(r.Context()).Error("payment_failed", zap.String("provider", "examplepay"), logging.Err(err))
+	log.Error("payment_failed", zap.String("provider", "examplepay"), logging.Err(err))
 	http.Error(w, "payment failed", http.StatusBadGateway)
 }
 

@@ -31,7 +31,8 @@ var (
 // and say nothing about an unreachable collector.
 func TestQuickstart(t *testing.T) {
 	for _, k := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-		"OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER", "OTELKIT_LOG_FORMAT", "OTELKIT_LOG_LEVEL", "OTEL_SERVICE_NAME"} {
+		"OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER", "OTELKIT_LOG_FORMAT", "OTELKIT_LOG_LEVEL", "OTEL_SERVICE_NAME",
+		"OTELKIT_LOG_BUFFER_LEVEL", "OTELKIT_LOG_BUFFER_SLOW"} {
 		t.Setenv(k, "")
 	}
 	out := &syncBuffer{}
@@ -149,6 +150,47 @@ func TestQuickstart(t *testing.T) {
 	}
 	if _, ok := access["/healthz"]; ok {
 		t.Errorf("/healthz was logged although it is skipped")
+	}
+	checkBuffering(t, logs, access)
+}
+
+// checkBuffering checks per-request log buffering as the quick start shows
+// it: the failing requests print their debug lines, marked, right before
+// the line that says they failed; the good request prints none and counts
+// them on its access line.
+func checkBuffering(t *testing.T, logs []map[string]any, access map[string]map[string]any) {
+	t.Helper()
+	debug := map[any][]string{} // request_id -> msgs of its debug lines
+	for i, l := range logs {
+		if l["level"] != "debug" {
+			continue
+		}
+		if l["buffered"] != true {
+			t.Errorf("debug line without the marker: %v", l)
+		}
+		debug[l["request_id"]] = append(debug[l["request_id"]], l["msg"].(string))
+		if next := logs[i+1]; next["request_id"] != l["request_id"] || (next["level"] != "debug" && next["level"] != "error") {
+			t.Errorf("debug line %v is not followed by its request's next debug line or failure: %v", l["msg"], next)
+		}
+	}
+	id := func(path string) any { return access[path]["request_id"] }
+	if got := debug[id("/orders/42")]; len(got) != 0 {
+		t.Errorf("the good request printed debug lines %v", got)
+	}
+	if got := access["/orders/42"]["debug_dropped"]; got != float64(2) {
+		t.Errorf("good request's access line: debug_dropped %v, want 2 (cache_lookup, order_query)", got)
+	}
+	for path, want := range map[string]string{
+		"/fail":     "payment_request,payment_response",
+		"/panic":    "inventory_lookup",
+		"/orders/0": "cache_lookup,order_query",
+	} {
+		if got := strings.Join(debug[id(path)], ","); got != want {
+			t.Errorf("%s printed debug lines %q, want %q", path, got, want)
+		}
+		if n := float64(strings.Count(want, ",") + 1); access[path]["debug_flushed"] != n {
+			t.Errorf("%s access line: debug_flushed %v, want %v", path, access[path]["debug_flushed"], n)
+		}
 	}
 }
 

@@ -39,32 +39,57 @@ type AccessLog struct {
 // backend's names (see reqlog.Access).
 type Access = reqlog.Access
 
-// End ends the request: unless p is off or line is nil (a request the
-// transport leaves out, such as a health check), it writes the access line
-// through the request's logger, with the request's fields and then those
-// line writes, at the level o asks for (error after RecordPanic). A line
-// that is an *Access is written under the names of the request logger's
-// output profile; any other line is written as it is. Call it once per
-// request, after the handler has returned.
+// End ends the request. First its log buffer, if it has one (see
+// buffer.go): the buffered lines are written for a server error, a
+// recovered panic or a slow request, and dropped otherwise. Then, unless p
+// is off or line is nil (a request the transport leaves out, such as a
+// health check), it writes the access line through the request's logger,
+// with the request's fields, then those line writes, then the buffer's
+// counts, at the level o asks for (error after RecordPanic). A line that is
+// an *Access is written under the names of the request logger's output
+// profile; any other line is written as it is. Call it once per request,
+// after the handler has returned.
 func (s *Scope) End(p *AccessLog, o Outcome, line zapcore.ObjectMarshaler) {
+	line, flushed := s.endBuffer(o, s.accessFields(line))
 	if p.Off || line == nil {
 		return
 	}
-	lvl, write := p.level(s, o)
+	lvl, write := p.level(s, o, flushed)
 	if !write {
 		return
 	}
 	s.writeAccess(p.Message, lvl, line)
 }
 
+// accessFields returns the access line's own fields as logging takes them
+// for this module's (no key of theirs renamed): an *Access, set to write
+// under the request logger's profile names once the request is bound, or
+// line wrapped in the scope's Own. nil stays nil.
+func (s *Scope) accessFields(line zapcore.ObjectMarshaler) zapcore.ObjectMarshaler {
+	switch l := line.(type) {
+	case nil:
+		return nil
+	case *Access:
+		if s.log.Bound != nil {
+			l.Writer = s.log.Bound.AccessWriter()
+		}
+		return l
+	}
+	s.own.M = line // the transport's keys, as they are
+	return &s.own
+}
+
 // level returns the access line's level for outcome o, and false when the
-// line is sampled out.
-func (p *AccessLog) level(s *Scope, o Outcome) (zapcore.Level, bool) {
+// line is sampled out. A request whose buffered lines were written is
+// never sampled out: its access line says why they were.
+func (p *AccessLog) level(s *Scope, o Outcome, flushed bool) (zapcore.Level, bool) {
 	switch {
 	case s.panicked || o == ServerError:
 		return zapcore.ErrorLevel, true
 	case o == ClientError:
 		return zapcore.WarnLevel, true
+	case flushed:
+		return zapcore.InfoLevel, true
 	}
 	if n := p.SampleEvery; n > 1 && p.sampled.Add(1)%n != 1 {
 		return zapcore.InfoLevel, false
@@ -83,12 +108,9 @@ func (s *Scope) writeAccess(msg string, lvl zapcore.Level, line zapcore.ObjectMa
 	if s.log.Bound == nil {
 		// The request never reached Bind: bind it now, without a span.
 		logging.With(context.Background(), reqlog.Field(&s.log))
-	}
-	if a, ok := line.(*Access); ok {
-		a.Writer = s.log.Bound.AccessWriter()
-	} else {
-		s.own.M = line // the transport's keys, as they are
-		line = &s.own
+		if a, ok := line.(*Access); ok {
+			a.Writer = s.log.Bound.AccessWriter()
+		}
 	}
 	access := zap.Inline(line)
 	log, pre := s.log.Bound.AccessLogger()

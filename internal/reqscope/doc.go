@@ -51,9 +51,13 @@
 // panic, warn for a client error, info otherwise, and only 1 in
 // AccessLog.SampleEvery of the successful ones. It carries no caller and
 // no stack trace (both would point into the transport). End is the one
-// place where every request ends, so what must be decided per request at
-// its end (such as whether buffered debug lines are written or dropped)
-// belongs there.
+// place where every request ends, so it also ends the request's log buffer
+// (per-request log buffering, see logging): first, whether or not an
+// access line follows, it has logging write the buffered lines of a
+// request that failed (server error, recovered panic) or was slow, and
+// drop those of one that ended well; the access line then carries the
+// counts. A transport must call End for every request it began, also for
+// one it leaves out of the access log (pass a nil line) or aborts.
 //
 // # Panics
 //

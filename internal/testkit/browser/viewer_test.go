@@ -139,8 +139,8 @@ func TestTraceViewerInBrowser(t *testing.T) {
 	// The log lines under it, in time order, all with the request ID.
 	msgs := b.Do(Step{Op: "texts", Sel: "#logs tr.log td:nth-child(4)"}).Texts
 	fields := b.Do(Step{Op: "texts", Sel: "#logs tr.log td.attrs"}).Texts
-	if strings.Join(msgs, ",") != "order_query,order_loaded,http_request" {
-		t.Fatalf("log lines %q, want the handler's, the child span's and the access line in time order", msgs)
+	if strings.Join(msgs, ",") != "cache_lookup,order_query,order_loaded,http_request" {
+		t.Fatalf("log lines %q, want the handler's two, the child span's and the access line in time order", msgs)
 	}
 	for i, f := range fields {
 		if !strings.Contains(f, "request_id="+reqID) {
