@@ -7,8 +7,8 @@ import (
 
 	"go.uber.org/zap/zapcore"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
+	"google.golang.org/grpc/status"
 
 	"github.com/otelkit/otelkit/internal/testkit/logbuf"
 	"github.com/otelkit/otelkit/logging"

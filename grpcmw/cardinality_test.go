@@ -63,7 +63,7 @@ func TestMadeUpMethodsCollapse(t *testing.T) {
 			t.Errorf("access line %.300v", l)
 		}
 	}
-	series := e.durationSeries(t, serverMetric)
+	series := e.durationSeries(t, serverMetric, 2)
 	if len(series) != 2 {
 		t.Fatalf("%d duration series, want 2 (_OTHER and EmptyCall): %v", len(series), series)
 	}
@@ -124,7 +124,7 @@ func TestUnknownServiceHandlerStaysBounded(t *testing.T) {
 			t.Errorf("span %q", sp.Name())
 		}
 	}
-	if n := len(e.durationSeries(t, serverMetric)); n != 2 {
+	if n := len(e.durationSeries(t, serverMetric, 2)); n != 2 {
 		t.Errorf("%d series, want 2 (_OTHER with NOT_FOUND and with INTERNAL)", n)
 	}
 }

@@ -68,7 +68,7 @@ func TestClientForwardsTraceAndRequestID(t *testing.T) {
 	if svc.last().requestID != "job-7" || hdr.Get(RequestIDMetadataKey)[0] != "job-7" {
 		t.Errorf("server saw request ID %q, answered %q; want job-7", svc.last().requestID, hdr.Get(RequestIDMetadataKey))
 	}
-	if n := len(e.durationSeries(t, "rpc.client.call.duration")); n != 1 {
+	if n := len(e.durationSeries(t, "rpc.client.call.duration", 1)); n != 1 {
 		t.Errorf("%d client duration series", n)
 	}
 }

@@ -140,8 +140,24 @@ func spanAttr(s sdktrace.ReadOnlySpan, key attribute.Key) (attribute.Value, bool
 	return attribute.Value{}, false
 }
 
-// durationSeries returns the attribute sets of the named duration histogram.
-func (e *testEnv) durationSeries(t testing.TB, name string) []attribute.Set {
+// durationSeries returns the attribute sets of the named duration
+// histogram once it has at least want of them, or after 5 s: otelgrpc
+// records an RPC's duration after the span has ended and the response is
+// on its way, so a test that saw the span may be there first.
+func (e *testEnv) durationSeries(t testing.TB, name string, want int) []attribute.Set {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		sets := e.collectSeries(t, name)
+		if len(sets) >= want || time.Now().After(deadline) {
+			return sets
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// collectSeries returns the attribute sets of the named duration histogram.
+func (e *testEnv) collectSeries(t testing.TB, name string) []attribute.Set {
 	t.Helper()
 	var rm metricdata.ResourceMetrics
 	if err := e.reader.Collect(context.Background(), &rm); err != nil {

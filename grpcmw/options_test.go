@@ -29,7 +29,7 @@ func TestWithSkipMethods(t *testing.T) {
 	}
 	e.ended(t, 2)
 	e.oneLine(t, "empty_called")
-	if n := len(e.durationSeries(t, serverMetric)); n != 2 {
+	if n := len(e.durationSeries(t, serverMetric, 2)); n != 2 {
 		t.Errorf("%d series, want both methods measured", n)
 	}
 }
