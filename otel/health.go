@@ -114,17 +114,25 @@ func logLevelSource(c config, src env.Source) string {
 	}
 }
 
+// LogLevelSourceRuntime is Health.LogLevelSrc once the log level was
+// changed at run time.
+const LogLevelSourceRuntime = "runtime"
+
 // Health is the document HealthHandler serves.
 type Health struct {
-	Service     string                  `json:"service"`
-	Disabled    bool                    `json:"sdk_disabled"`
-	ShutDown    bool                    `json:"shut_down"`
-	Uptime      string                  `json:"uptime"`
-	Config      map[string]SignalConfig `json:"config"`
-	Export      map[string]ExportStatus `json:"export"`
-	SDKErrors   int64                   `json:"sdk_errors_total"`
-	LogLevel    string                  `json:"log_level"`
-	LogLevelSrc string                  `json:"log_level_source"`
+	Service   string                  `json:"service"`
+	Disabled  bool                    `json:"sdk_disabled"`
+	ShutDown  bool                    `json:"shut_down"`
+	Uptime    string                  `json:"uptime"`
+	Config    map[string]SignalConfig `json:"config"`
+	Export    map[string]ExportStatus `json:"export"`
+	SDKErrors int64                   `json:"sdk_errors_total"`
+	LogLevel  string                  `json:"log_level"`
+	// LogLevelSrc says where LogLevel comes from: "option" (WithLogLevel),
+	// "env:OTELKIT_LOG_LEVEL", "default", or LogLevelSourceRuntime once
+	// the level was changed while the service runs (a PUT to
+	// HealthHandler or LevelHandler, Logging().SetLevel).
+	LogLevelSrc string `json:"log_level_source"`
 	// SelfObservability holds the SDK's otel.sdk.* counters (spans, metric
 	// points and log records exported and failed by the OTLP exporters, by
 	// error.type) when OTEL_GO_X_OBSERVABILITY=true. The batch processors
@@ -161,6 +169,8 @@ func (t *Telemetry) Health() Health {
 	if t.logger != nil {
 		h.LogLevel = t.logger.Level().String()
 	}
+	// Read before hs: the level may be changed at run time in any case.
+	levelChanged := t.logger.LevelChanged()
 	hs := t.health
 	if hs == nil {
 		return h
@@ -168,6 +178,9 @@ func (t *Telemetry) Health() Health {
 	h.Uptime = time.Since(hs.started).Round(time.Second).String()
 	h.TraceContextDropped = w3c.Counts()
 	h.LogLevelSrc = hs.logLevelSource
+	if levelChanged {
+		h.LogLevelSrc = LogLevelSourceRuntime
+	}
 	for k, v := range hs.config {
 		h.Config[k] = v.clone() // the caller may change what it gets
 	}
