@@ -66,7 +66,8 @@
 //
 // The request context carries a logger (see the logging package) bound to
 // the server span, request_id, method, path (without the query) and, once
-// the router has matched, route.
+// the router has matched, route; fields the handler binds with
+// logging.With come after these, in the order they were bound.
 // logging.FromContext(r.Context()) returns it (a child span's lines carry
 // the child's span_id). When the request ends, Handler writes one access
 // line through the same logger, msg "http_request", with status,

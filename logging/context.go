@@ -205,6 +205,11 @@ func bindForeignSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *span
 	e.sc = sc
 	e.sctx.span = span
 	traceFields(e.fields[:], sc, &e.sctx)
+	if fc, ok := l.Core().(*foreignCore); ok {
+		// A request's logger: the trace fields go before its fields.
+		e.l = l.With(zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: fc.withSpanFields(e.fields[:])})
+		return &e.spanLogger
+	}
 	e.l = l.With(e.fields[:]...)
 	return &e.spanLogger
 }

@@ -83,17 +83,28 @@ func (c *core) with(fields []zapcore.Field) zapcore.Core {
 		return c
 	}
 	n := c.clone()
-	if n.json {
+	// Once a request's fields are bound (lazy), later fields follow them
+	// (fields come in the order they were bound): they join the lazy
+	// fields, encoded on every line, and reach the bridge from there.
+	after := len(c.lazy) > 0
+	switch {
+	case after:
+		n.lazy = append(make([]zapcore.Field, 0, len(c.lazy)+len(fields)), c.lazy...)
+	case n.json:
 		n.enc = c.enc.Clone()
-	} else {
+	default:
 		n.bound = append([]zapcore.Field(nil), c.bound...)
 	}
 	rebind := false
 	for _, f := range fields {
-		rebind = n.bind(f) || rebind
+		rebind = n.bind(f, after) || rebind
 	}
 	if n.bridge != nil {
-		n.bridge = n.bridge.With(fields)
+		if !after {
+			n.bridge = n.bridge.With(fields)
+		} else if n.hasReqID && n.reqID != c.reqID {
+			n.bridge = n.bridge.With([]zapcore.Field{zap.String(requestIDKey, n.reqID)})
+		}
 		if rebind {
 			n.bridge = withSpanContext(n.bridge, n.span)
 		}
@@ -108,9 +119,10 @@ func (c *core) with(fields []zapcore.Field) zapcore.Core {
 }
 
 // bind binds one field to n, a fresh clone: a span marker, the request
-// ID, or a field encoded now (JSON) or kept for every line (console). It
-// reports whether f bound or unbound a span.
-func (n *core) bind(f zapcore.Field) (rebind bool) {
+// ID, or a field encoded now (JSON), kept for every line (console) or,
+// after a request's fields, appended to the lazy ones. It reports whether
+// f bound or unbound a span.
+func (n *core) bind(f zapcore.Field, after bool) (rebind bool) {
 	switch {
 	case f.Type == zapcore.SkipType && (f.Key == spanBindKey || f.Key == spanUnbindKey):
 		n.span, n.sc = nil, trace.SpanContext{}
@@ -121,6 +133,8 @@ func (n *core) bind(f zapcore.Field) (rebind bool) {
 	case f.Type == zapcore.StringType && f.Key == requestIDKey:
 		n.reqID, n.hasReqID = f.String, true
 	case isContextField(f):
+	case after:
+		n.lazy = append(n.lazy, n.prof.rewrite(f))
 	case n.json:
 		n.prof.rewrite(f).AddTo(n.enc)
 	default:
