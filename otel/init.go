@@ -121,6 +121,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		}
 	}()
 	t.res, t.warnings = buildResource(ctx, c)
+	t.warnings = append(t.warnings, nameWarnings(src)...) // envnames.go
 	prop, err := t.build(ctx, c, src)
 	if err != nil {
 		return nil, err
