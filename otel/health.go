@@ -52,6 +52,9 @@ type SignalConfig struct {
 	Timeout     string   `json:"timeout,omitempty"`
 	Compression string   `json:"compression,omitempty"`
 	Temporality string   `json:"temporality,omitempty"`
+	// HistogramAggregation is the metrics' default histogram aggregation
+	// (OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION).
+	HistogramAggregation string `json:"histogram_aggregation,omitempty"`
 	// Sources says where each value came from: "option", "env:<NAME>" or
 	// "default".
 	Sources map[string]string `json:"sources"`
@@ -81,7 +84,7 @@ func signalConfig(r otlpconf.Resolved) SignalConfig {
 		Sources: r.Sources,
 	}
 	if r.Signal == otlpconf.Metrics {
-		sc.Exporter, sc.Exporters = "", r.Exporters
+		sc.Exporter, sc.Exporters, sc.HistogramAggregation = "", r.Exporters, r.Histogram
 	}
 	if r.Timeout > 0 {
 		sc.Timeout = r.Timeout.String()
