@@ -92,5 +92,8 @@
 // # Tests
 //
 // Package oteltest starts the same wiring with in-memory exporters, for
-// assertions on what the code under test emitted.
+// assertions on what the code under test emitted; its tests may run in
+// parallel and do not depend on the environment. WithEnvLookup, which it
+// uses, makes Init read the variables from elsewhere than the process
+// environment.
 package otel

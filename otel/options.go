@@ -60,6 +60,8 @@ type config struct {
 	logOutput    zapcore.WriteSyncer
 
 	shutdownTimeout time.Duration
+
+	lookup func(string) (string, bool) // WithEnvLookup; nil: the process environment
 }
 
 func newConfig(opts []Option) config {
@@ -289,4 +291,18 @@ func WithMetricsOptions(opts ...metrics.Option) Option {
 // context has no deadline (default DefaultShutdownTimeout).
 func WithShutdownTimeout(d time.Duration) Option {
 	return optionFunc(func(c config) config { c.shutdownTimeout = d; return c })
+}
+
+// WithEnvLookup makes Init read every OTEL_* and OTELKIT_* variable through
+// lookup instead of the process environment (default os.LookupEnv), and
+// hands lookup to the signal packages and the logger: what it returns is
+// the whole environment Init sees, and the OTLP exporters get every
+// setting explicitly, defaults included, so that what the process
+// environment holds changes nothing. Options still win over what lookup
+// returns. The SDK's experimental OTEL_GO_X_* switches are read by the SDK
+// itself from the process environment. A Source that cannot list its
+// names is not checked for misspelled variables nor for text that is not
+// UTF-8. oteltest uses it with a lookup that finds nothing.
+func WithEnvLookup(lookup func(name string) (string, bool)) Option {
+	return optionFunc(func(c config) config { c.lookup = lookup; return c })
 }
