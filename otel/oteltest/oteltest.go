@@ -165,7 +165,11 @@ func (t *Telemetry) Metrics(ctx context.Context) (metricdata.ResourceMetrics, er
 	return rm, err
 }
 
-// LogRecords returns the OpenTelemetry log records the OTLP bridge emitted.
+// LogRecords returns the OpenTelemetry log records the OTLP bridge emitted
+// and those emitted through the global logger provider. Unlike Spans and
+// Metrics, a record's Resource() is the SDK's: it merges the process's
+// OTEL_RESOURCE_ATTRIBUTES under the Telemetry's resource (the SDK does
+// so for any resource it is given); compare Telemetry.Resource instead.
 func (t *Telemetry) LogRecords() []sdklog.Record { return t.logs.all() }
 
 // LogLines returns the JSON log lines written so far, each decoded into a
