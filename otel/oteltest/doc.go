@@ -59,4 +59,7 @@
 //     tracecontext and baggage for all, and a test that calls otel.Init
 //     with globals replaces the router until its Shutdown.
 //   - Work still running after its test ended reaches no test.
+//   - The Resource of a log record (LogRecords) is the SDK's, which
+//     merges the process's OTEL_RESOURCE_ATTRIBUTES under the Telemetry's;
+//     Spans and Metrics carry the Telemetry's own.
 package oteltest
