@@ -3,19 +3,16 @@ package httpmw
 import (
 	"net/http"
 
-	"go.uber.org/zap/zapcore"
-
 	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
-var _ zapcore.ObjectMarshaler = (*accessFields)(nil)
-
 // accessLine ends the request's scope with its access line (see
-// reqscope.Scope.End), unless its path is skipped (WithSkipPaths).
+// reqscope.Scope.End), without one when its path is skipped
+// (WithSkipPaths): the scope still ends, and with it the request's log
+// buffer. The request logger's output profile names the line's fields
+// (status, duration_ms, bytes and query by default; httpRequest in the gcp
+// profile, ...).
 func (h *handler) accessLine(st *state) {
-	if _, skip := h.cfg.skipPaths[st.path]; skip {
-		return
-	}
 	status := st.status()
 	o := reqscope.Succeeded
 	switch {
@@ -24,7 +21,18 @@ func (h *handler) accessLine(st *state) {
 	case status >= 400:
 		o = reqscope.ClientError
 	}
-	st.scope.End(&h.access, o, (*accessFields)(st))
+	if _, skip := h.cfg.skipPaths[st.path]; skip {
+		st.scope.End(&h.access, o, nil)
+		return
+	}
+	a := &st.access
+	a.Method, a.Path, a.Status = st.method, st.path, status
+	a.Duration = st.scope.Elapsed()
+	a.Bytes = st.rw.bytes
+	if h.cfg.logQuery && st.req != nil && st.req.URL != nil && st.req.URL.RawQuery != "" {
+		a.Query = h.cfg.redact.query(reqscope.Truncate(st.req.URL.RawQuery))
+	}
+	st.scope.End(&h.access, o, a)
 }
 
 // status returns the status the client got; 200 when nothing was written.
@@ -33,19 +41,4 @@ func (st *state) status() int {
 		return http.StatusOK
 	}
 	return st.rw.status
-}
-
-// accessFields encodes the access line's own fields (the request's logger
-// adds the trace fields, request_id, method, path and route).
-type accessFields state
-
-func (a *accessFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
-	st := (*state)(a)
-	enc.AddInt("status", st.status())
-	enc.AddFloat64("duration_ms", float64(st.scope.Elapsed().Microseconds())/1000)
-	enc.AddInt64("bytes", st.rw.bytes)
-	if st.h.cfg.logQuery && st.req != nil && st.req.URL != nil && st.req.URL.RawQuery != "" {
-		enc.AddString("query", st.h.cfg.redact.query(reqscope.Truncate(st.req.URL.RawQuery)))
-	}
-	return nil
 }

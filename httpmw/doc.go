@@ -112,6 +112,17 @@
 // cannot leak. Path, query and panic text are cut to 1024 bytes, the method
 // to 32.
 //
+// With per-request log buffering on (OTELKIT_LOG_BUFFER_LEVEL, see the
+// logging package), the request's lines below the logger's level are kept
+// and written, marked "buffered":true, only when it goes wrong: an error
+// line, a 5xx, a panic (also an aborted one), or a duration over
+// OTELKIT_LOG_BUFFER_SLOW. The access line then counts them: debug_dropped
+// for a request that ended well, debug_flushed (and debug_evicted,
+// debug_over_cap for lines the bounds cost) for one that did not; such an
+// access line is never sampled out. A skipped path (WithSkipPaths) writes
+// no access line but its buffer still ends. A logger of your own given
+// with WithLogger buffers too, at the global logger's settings.
+//
 // # Redaction
 //
 // One rule set decides which query parameters carry credentials, for the

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/otelkit/otelkit/internal/reqlog"
 	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
@@ -89,10 +90,12 @@ func newHandler(cfg config, next http.Handler) *handler {
 // the log encoders read (the scope's, req) do not change once the next
 // handler runs.
 type state struct {
-	h     *handler
-	scope reqscope.Scope
-	path  string
-	req   *http.Request // the request next receives; ServeMux sets its Pattern (nil before inner runs)
+	h      *handler
+	scope  reqscope.Scope
+	access reqscope.Access // the access line's fields, filled in at the end
+	method string
+	path   string
+	req    *http.Request // the request next receives; ServeMux sets its Pattern (nil before inner runs)
 	// A ServeMux nested behind StripPrefix: the prefixes stripped so far
 	// (the handler's goroutine only) and the full pattern (read by lines).
 	nestPrefix string
@@ -104,9 +107,9 @@ type state struct {
 // ServeHTTP implements http.Handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := &state{h: h}
-	method := r.Method
-	if len(method) > maxMethodLen {
-		method = method[:maxMethodLen]
+	st.method = r.Method
+	if len(st.method) > maxMethodLen {
+		st.method = st.method[:maxMethodLen]
 	}
 	if r.URL != nil {
 		st.path = reqscope.Truncate(r.URL.Path)
@@ -114,7 +117,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The route is encoded per line (routeField), so it appears once the
 	// router has matched.
 	st.scope.Begin(r.Header[h.ridKey], h.cfg.logger, (*routeField)(st),
-		zap.String("method", method), zap.String("path", st.path))
+		zap.String(reqlog.KeyMethod, st.method), zap.String(reqlog.KeyPath, st.path))
 	if hdr := w.Header(); hdr != nil {
 		hdr[h.ridKey] = st.scope.IDValues()
 	}
@@ -215,6 +218,9 @@ func (h *handler) route(st *state, span trace.Span, w http.ResponseWriter, r, r2
 func (h *handler) recovered(st *state, span trace.Span, w http.ResponseWriter, r *http.Request, v any, stack []byte) {
 	if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
 		span.SetAttributes(st.attrs[:1]...)
+		// No access line follows: end the scope here, so the request's
+		// buffered log lines (an abort went wrong) are written.
+		st.scope.End(&h.access, reqscope.ServerError, nil)
 		panic(v)
 	}
 	st.scope.RecordPanic(r.Context(), span, v, stack)

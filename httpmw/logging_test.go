@@ -2,11 +2,9 @@ package httpmw
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"go.opentelemetry.io/contrib/bridges/otelzap"
 	"go.opentelemetry.io/otel/attribute"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/resource"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -204,83 +203,6 @@ func TestForeignTeeLevelsStillApply(t *testing.T) {
 	}
 }
 
-// The access line follows the output profile, like every other line.
-func TestAccessLineKeysFollowProfile(t *testing.T) {
-	cases := []struct {
-		profile string
-		want    func(sc trace.SpanContext) map[string]any
-		absent  []string
-	}{
-		{"gcp", func(sc trace.SpanContext) map[string]any {
-			return map[string]any{
-				"message":                              "http_request",
-				"severity":                             "INFO",
-				"logging.googleapis.com/trace":         "projects/shop/traces/" + sc.TraceID().String(),
-				"logging.googleapis.com/spanId":        sc.SpanID().String(),
-				"logging.googleapis.com/trace_sampled": true,
-				"request_id":                           "req-prof",
-			}
-		}, []string{"trace_id", "span_id", "trace_flags", "msg"}},
-		{"ecs", func(sc trace.SpanContext) map[string]any {
-			return map[string]any{
-				"message":         "http_request",
-				"log.level":       "info",
-				"trace.id":        sc.TraceID().String(),
-				"span.id":         sc.SpanID().String(),
-				"http.request.id": "req-prof",
-			}
-		}, []string{"trace_id", "span_id", "trace_flags", "request_id"}},
-		{"datadog", func(sc trace.SpanContext) map[string]any {
-			tid, sid := sc.TraceID(), sc.SpanID()
-			return map[string]any{
-				"dd.trace_id": strconv.FormatUint(binary.BigEndian.Uint64(tid[8:]), 10),
-				"dd.span_id":  strconv.FormatUint(binary.BigEndian.Uint64(sid[:]), 10),
-			}
-		}, []string{"trace_id", "span_id", "trace_flags"}},
-	}
-	for _, c := range cases {
-		t.Run(c.profile, func(t *testing.T) {
-			e := newTestEnv(t)
-			var out syncBuffer
-			lg, err := logging.New(logging.WithFormat("json"), logging.WithOutput(zapcore.AddSync(&out)),
-				logging.WithProfile(c.profile), logging.WithGCPProject("shop"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := httptest.NewRequest("GET", "/orders/7", nil)
-			r.Header.Set("X-Request-ID", "req-prof")
-			e.serve(Handler(ordersMux(), e.opts(WithLogger(lg.Zap()))...), r)
-			sc := e.onlySpan(t).SpanContext()
-			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-			if len(lines) != 2 {
-				t.Fatalf("want handler and access line, got:\n%s", out.String())
-			}
-			var access map[string]any
-			if err := json.Unmarshal([]byte(lines[1]), &access); err != nil {
-				t.Fatal(err)
-			}
-			for k, v := range c.want(sc) {
-				if access[k] != v {
-					t.Errorf("%s = %v, want %v\n%s", k, access[k], v, lines[1])
-				}
-			}
-			for _, k := range c.absent {
-				if _, ok := access[k]; ok {
-					t.Errorf("access line has default key %s under %s: %s", k, c.profile, lines[1])
-				}
-			}
-			for k, v := range map[string]any{"method": "GET", "path": "/orders/7", "route": "/orders/{id}", "status": float64(200)} {
-				if access[k] != v {
-					t.Errorf("%s = %v, want %v", k, access[k], v)
-				}
-			}
-			if strings.Count(lines[1], `"route"`) != 1 || strings.Count(lines[1], `"method"`) != 1 {
-				t.Errorf("duplicate keys: %s", lines[1])
-			}
-		})
-	}
-}
-
 // The access line never carries a stack trace (nor a caller): both would
 // point into httpmw. The panic line keeps the panic's stack.
 func TestAccessLineHasNoStack(t *testing.T) {
@@ -299,7 +221,8 @@ func TestAccessLineHasNoStack(t *testing.T) {
 		t.Run(profile, func(t *testing.T) {
 			var out syncBuffer
 			lg, err := logging.New(logging.WithFormat("json"), logging.WithOutput(zapcore.AddSync(&out)),
-				logging.WithProfile(profile), logging.WithGCPProject("shop"))
+				logging.WithProfile(profile), logging.WithGCPProject("shop"),
+				logging.WithResource(resource.NewSchemaless(attribute.String("service.name", "shop"))))
 			if err != nil {
 				t.Fatal(err)
 			}

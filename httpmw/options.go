@@ -1,12 +1,10 @@
 package httpmw
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"strings"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -278,20 +276,6 @@ func WithServerName(name string) Option {
 		return c
 	})
 }
-
-// globalPropagator forwards to the OpenTelemetry global propagator at call
-// time.
-type globalPropagator struct{}
-
-func (globalPropagator) Inject(ctx context.Context, carrier propagation.TextMapCarrier) {
-	otel.GetTextMapPropagator().Inject(ctx, carrier)
-}
-
-func (globalPropagator) Extract(ctx context.Context, carrier propagation.TextMapCarrier) context.Context {
-	return otel.GetTextMapPropagator().Extract(ctx, carrier)
-}
-
-func (globalPropagator) Fields() []string { return otel.GetTextMapPropagator().Fields() }
 
 // validHeaderName reports whether s is an RFC 9110 token.
 func validHeaderName(s string) bool {

@@ -240,7 +240,7 @@ func (b *routeField) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 		}
 	}
 	if route != "" {
-		enc.AddString("route", reqscope.Truncate(route))
+		enc.AddString(reqlog.KeyRoute, reqscope.Truncate(route))
 	}
 	return nil
 }

@@ -16,10 +16,7 @@ import (
 // oversized fields before they are parsed, and bounds what is sent on. See
 // the package documentation, "Trace context".
 func propagatorOf(cfg config) propagation.TextMapPropagator {
-	if cfg.propagators != nil {
-		return w3c.Propagator(cfg.propagators)
-	}
-	return w3c.Propagator(globalPropagator{})
+	return w3c.Configured(cfg.propagators)
 }
 
 // TraceResponseHeader is the W3C Trace Context level 2 response header that

@@ -39,7 +39,9 @@ type core struct {
 	out        zapcore.WriteSyncer
 	prof       *profile
 	json       bool
-	enc        zapcore.Encoder // json: fields only (no entry keys); console: zap's console encoder
+	enc        zapcore.Encoder // json: fields only (no entry keys); nil for the console
+	con        *consoleFormat  // console: how lines look (console.go); nil for JSON
+	extra      string          // pre-encoded members after the message: the profile's constants, the service (service.go)
 	gcpProject string
 	spanErrors bool
 	noCaller   bool // WithoutCaller: the slog handler leaves the caller out too
@@ -52,12 +54,20 @@ type core struct {
 	bound    []zapcore.Field // bound fields (console only: written after the trace fields)
 	lazy     []zapcore.Field // Inline fields encoded on every line (a request's, see request.go); shared, never changed
 
+	inRequest bool // a request's logger: the request keys are reserved too (reserved.go)
+	nested    bool // a bound zap.Namespace: later fields are nested, no key of theirs is reserved
+
 	bridge zapcore.Core // OTLP bridge (otelzap), nil when off
+
+	// buf is the log buffer of the request this core is bound to; in a
+	// core New built with buffering on, one that only holds the policy
+	// (buffer.go). nil: buffering off.
+	buf *reqBuffer
 }
 
 var _ zapcore.Core = (*core)(nil)
 
-func (c *core) Enabled(l zapcore.Level) bool { return c.level.Enabled(l) }
+func (c *core) Enabled(l zapcore.Level) bool { return c.level.Enabled(l) || c.buf.takes(l) }
 
 func (c *core) clone() *core {
 	n := *c
@@ -133,12 +143,20 @@ func (n *core) bind(f zapcore.Field, after bool) (rebind bool) {
 	case f.Type == zapcore.StringType && f.Key == requestIDKey:
 		n.reqID, n.hasReqID = f.String, true
 	case isContextField(f):
-	case after:
-		n.lazy = append(n.lazy, n.prof.rewrite(f))
-	case n.json:
-		n.prof.rewrite(f).AddTo(n.enc)
 	default:
-		n.bound = append(n.bound, f)
+		f = n.prof.rewrite(f)
+		if !n.nested {
+			f = n.prof.boundField(f)
+		}
+		switch {
+		case after:
+			n.lazy = append(n.lazy, f)
+		case n.json:
+			f.AddTo(n.enc)
+		default:
+			n.bound = append(n.bound, f)
+		}
+		n.nested = n.nested || f.Type == zapcore.NamespaceType
 	}
 	return false
 }
@@ -179,15 +197,26 @@ func (c *core) withSpanInto(n *core, span trace.Span, sc trace.SpanContext, tail
 }
 
 func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if c.level.Enabled(ent.Level) {
+	if c.level.Enabled(ent.Level) || c.buf.takes(ent.Level) {
 		return ce.AddCore(ent, c)
 	}
 	return ce
 }
 
 func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
-	std := c.scrub(fields)
+	if c.buf != nil && c.buffered(ent, fields) {
+		return nil // kept in the request's buffer, or dropped
+	}
+	return c.write(ent, fields)
+}
+
+// write writes the line: the output, the OTLP bridge, the span's error.
+func (c *core) write(ent zapcore.Entry, fields []zapcore.Field) error {
+	std, lf := c.scrub(fields)
 	err := c.writeLine(ent, std)
+	if lf != nil {
+		lf.free()
+	}
 	if c.bridge != nil && c.bridge.Enabled(ent.Level) {
 		err = multierr.Append(err, c.writeBridge(ent, fields))
 	}
@@ -200,24 +229,45 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	return err
 }
 
-// scrub returns fields without context.Context values and with the
-// profile's error keys; it copies only when it has to change something.
-func (c *core) scrub(fields []zapcore.Field) []zapcore.Field {
-	rename := c.prof.errMsg != "error"
-	for i, f := range fields {
-		if isContextField(f) || (rename && isErrField(f)) {
-			out := make([]zapcore.Field, 0, len(fields))
-			out = append(out, fields[:i]...)
-			for _, g := range fields[i:] {
-				if isContextField(g) {
-					continue
-				}
-				out = append(out, c.prof.rewrite(g))
-			}
-			return out
+// scrub returns the fields to write: without context.Context values,
+// with the profile's error keys, and with a user's field that would repeat
+// a key of the line renamed (reserved.go). It copies, into a pooled
+// lineFields it returns for freeing once the line is written, only when it
+// has to change something.
+func (c *core) scrub(fields []zapcore.Field) ([]zapcore.Field, *lineFields) {
+	keys, nested, errKeys := c.prof.reservedFor(c.inRequest), c.nested, c.prof.errMsg != "error"
+	for i := range fields {
+		f := &fields[i]
+		if isContextField(*f) || (errKeys && isErrField(*f)) ||
+			(!nested && (keys.mayHave(f.Key) || f.Type == zapcore.InlineMarshalerType) && c.prof.needsRename(*f, c.inRequest)) {
+			return c.scrubFrom(fields, i, nested)
 		}
+		nested = nested || f.Type == zapcore.NamespaceType
 	}
-	return fields
+	return fields, nil
+}
+
+// scrubFrom is scrub from fields[i], the first field it has to change.
+func (c *core) scrubFrom(fields []zapcore.Field, i int, nested bool) ([]zapcore.Field, *lineFields) {
+	lf := getLineFields()
+	out := append(lf.buf[:0], fields[:i]...)
+	for _, g := range fields[i:] {
+		if isContextField(g) {
+			continue
+		}
+		g = c.prof.rewrite(g)
+		if !nested {
+			if isUserInline(g) {
+				g = c.prof.wrapInline(g, c.inRequest, lf.renamer(), false)
+			} else {
+				g = c.prof.renameKey(g, c.inRequest)
+			}
+		}
+		nested = nested || g.Type == zapcore.NamespaceType
+		out = append(out, g)
+	}
+	lf.buf = out
+	return out, lf
 }
 
 // writeLine writes the line to the output, again with guarded fields if
@@ -285,7 +335,7 @@ func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 	b.AppendString(p.levelName(ent.Level))
 	b.AppendString(p.levelToMsg)
 	appendJSONString(b, ent.Message)
-	b.AppendString(p.extra)
+	b.AppendString(c.extra)
 	if ent.Caller.Defined {
 		p.writeCaller(p, b, ent.Caller)
 	}
@@ -323,45 +373,13 @@ func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 	return err
 }
 
-// writeConsole writes one console line.
-func (c *core) writeConsole(ent zapcore.Entry, fields []zapcore.Field) error {
-	ent.Message = escapeConsole(ent.Message)
-	ent.LoggerName = escapeConsole(ent.LoggerName)
-	if c.sc.IsValid() || c.hasReqID || len(c.bound) > 0 || len(c.lazy) > 0 {
-		pre := make([]zapcore.Field, 0, 4+len(c.bound)+len(c.lazy)+len(fields))
-		if c.sc.IsValid() {
-			pre = append(pre,
-				zap.String("trace_id", c.sc.TraceID().String()),
-				zap.String("span_id", c.sc.SpanID().String()),
-				zap.String("trace_flags", c.sc.TraceFlags().String()))
-		}
-		if c.hasReqID {
-			pre = append(pre, zap.String(requestIDKey, c.reqID))
-		}
-		pre = append(pre, c.bound...)
-		pre = append(pre, c.lazy...)
-		fields = append(pre, fields...)
-	}
-	eb, err := c.enc.EncodeEntry(ent, fields)
-	if err != nil {
-		return err
-	}
-	b := bufPool.Get()
-	appendSafe(b, eb.Bytes())
-	eb.Free()
-	_, err = c.out.Write(b.Bytes())
-	b.Free()
-	return err
-}
-
 // recordError records the first error among fields on the bound span as an
-// exception event, when the span records.
+// exception event, when the span records and has not recorded that error
+// yet (internal/spanerr: tracing.End then records no second one).
 func (c *core) recordError(fields []zapcore.Field) {
 	for _, f := range fields {
 		if err := fieldError(f); err != nil {
-			if c.span.IsRecording() {
-				recordSafely(c.span, err)
-			}
+			recordSafely(c.span, err)
 			return
 		}
 	}
@@ -406,7 +424,17 @@ type lineFields struct {
 	fields []zapcore.Field
 	one    [1]zapcore.Field
 	buf    []zapcore.Field
-	guards []guard // for foreignCore.Write
+	guards []guard             // for foreignCore.Write
+	ren    []renamingMarshaler // for core.scrub
+}
+
+// renamer returns an unused renamingMarshaler of lf.
+func (lf *lineFields) renamer() *renamingMarshaler {
+	if len(lf.ren) == cap(lf.ren) {
+		lf.ren = append(make([]renamingMarshaler, 0, 2*cap(lf.ren)+2), lf.ren...)
+	}
+	lf.ren = lf.ren[:len(lf.ren)+1]
+	return &lf.ren[len(lf.ren)-1]
 }
 
 var linePool = sync.Pool{New: func() any { return &lineFields{buf: make([]zapcore.Field, 0, 16)} }}
@@ -419,6 +447,12 @@ func (lf *lineFields) free() {
 		lf.guards = nil
 	} else {
 		clear(lf.guards)
+	}
+	if cap(lf.ren) > 16 {
+		lf.ren = nil
+	} else {
+		clear(lf.ren)
+		lf.ren = lf.ren[:0]
 	}
 	if cap(lf.buf) > 64 {
 		lf.buf = make([]zapcore.Field, 0, 16)

@@ -9,7 +9,9 @@
 //	OTELKIT_LOG_FORMAT   json | console       default: console on a terminal, else json
 //	OTELKIT_LOG_LEVEL    debug|info|warn|error default: info
 //	OTELKIT_LOG_PROFILE  default|gcp|ecs|datadog default: default
-//	OTELKIT_GCP_PROJECT  (wins over GOOGLE_CLOUD_PROJECT) project of the gcp trace field
+//	OTELKIT_GCP_PROJECT  (wins over GOOGLE_CLOUD_PROJECT, which wins over
+//	                     the resource's cloud.account.id) project of the gcp trace field
+//	OTELKIT_LOG_BUFFER_LEVEL, OTELKIT_LOG_BUFFER_SLOW  see Per-request log buffering
 //
 // An invalid value makes New fail with an error naming the variable, the
 // value and what is allowed. otel.Init calls New and makes the result zap's
@@ -34,14 +36,63 @@
 // # Request loggers
 //
 // httpmw binds, once per request and inside its server span, the request
-// ID, the fields known at the start (method, path) and the route, written
-// on every line once the router has matched. With a logger built by New,
+// ID, the fields known at the start (method, path, under the output
+// profile's names) and the route, written on every line once the router
+// has matched. With a logger built by New,
 // that costs one allocation and FromContext in the request's span
 // allocates nothing. Any other zap logger works too: it gets the trace
 // fields as strings, and a field that zap encoders skip but that carries
 // the span's context to an OpenTelemetry zap bridge (otelzap) teed into
 // it. The binding is not API: middleware of this module reaches it through
 // internal/reqscope.
+//
+// # Per-request log buffering
+//
+// Services run at info because debug output costs too much, so when a
+// request fails the debug lines that would explain it were never written.
+// Buffering writes them exactly then, and only then:
+//
+//	OTELKIT_LOG_BUFFER_LEVEL  debug | info | warn | off  default: off  (WithBufferLevel, WithoutBuffer)
+//	OTELKIT_LOG_BUFFER_SLOW   a Go duration > 0         default: 1s   (WithBufferSlow)
+//
+// Inside a request (httpmw, grpcmw: any transport on the request scope), a
+// line below the logger's level but at or above the buffer level is kept
+// in the request's buffer: its time, caller and fields as they were when it
+// was written (values are captured then, not when the line is flushed),
+// with the request's trace fields, request_id and bound fields. The request
+// goes wrong on an error-level line, a 5xx (a gRPC server error), a panic,
+// or a duration over OTELKIT_LOG_BUFFER_SLOW; then its kept lines are
+// written in order, each with the marker "buffered":true, before the line
+// that says so, and to the OTLP bridge too (records with their original
+// timestamps), and its later lines at the buffer level are written at
+// once. A request that ends well drops them; its access line counts them
+// (debug_dropped), as it counts what a flush wrote (debug_flushed) and
+// what the bounds cost (debug_evicted, debug_over_cap). The slog handler
+// and a zap logger of your own given to the middleware buffer the same
+// way (such a logger follows the global logger's settings, else the
+// environment; its kept lines go, when flushed, straight to its core,
+// whatever the levels of the cores inside a tee).
+//
+// Work that is not a request (a job, a message) is buffered under a span:
+// in a context from WithBuffer, each tracing.Start opens a unit of work
+// that goes wrong on an error line, an error status on its span (as
+// tracing.End(span, &err) sets it) or the slow threshold.
+//
+// Bounds: 256 lines or 256 KiB per request, the oldest going first; 32 MiB
+// across the process, past which new lines are not kept (WithBufferLimits;
+// the bytes are the memory kept lines hold). BufferStatsNow counts since
+// the process started what was buffered, flushed, dropped, evicted, turned
+// away and lost; otel's health document shows it.
+//
+// When to use it: a service at info whose failures need their context. It
+// changes nothing outside requests and units (a line below the level is
+// not written, as before), and a request's lines stay in memory until it
+// ends. What it costs (BENCHMARKS.md): off, nothing (the same allocations
+// and bytes in every benchmark); on, one allocation per request (its
+// buffer) and nothing for lines at the logger's level; a kept line is not
+// encoded unless it is flushed, so a request whose 10 debug lines are
+// dropped costs about 0.6 of the same request writing them at debug to a
+// file, and one whose lines are flushed about 1.1.
 //
 // # The line
 //
@@ -53,21 +104,121 @@
 // request_id, and what the handler binds with With follows them.
 // Err(err) writes error and error_type; an error-level line with an error
 // inside a recording span also records an exception event on the span
-// (WithoutSpanErrors turns that off). A context.Context given as a field is
-// never encoded.
+// (WithoutSpanErrors turns that off), once per failure: an error the span
+// has recorded already, or one wrapping it, records no second event,
+// whether it came from another line, tracing.RecordError or
+// tracing.End(span, &err), which checks the same. A context.Context given
+// as a field is never encoded.
+//
+// # Reserved keys
+//
+// A line of a logger New built never repeats a key (a zap logger of your
+// own writes its keys as its encoder does): a user's top-level field whose
+// key the line writes itself is written with "_" appended ("level"
+// becomes "level_"),
+// so that no parser takes the user's value for the line's own. Reserved
+// on every line are the keys of the "line" and "service" rows of the
+// active profile in the table below (time, level, message, caller, trace,
+// request ID, logger name, stack trace, constant and service members), but
+// for the error keys, which are Err's own. Reserved besides on the lines of
+// a request (its logger, FromContext in its context, its access line) are
+// the keys of its "request" and "access" rows (method, path, route,
+// status, duration_ms, bytes, query by default). Fields bound with With,
+// or zap's Logger.With,
+// are checked against both sets, as a bound logger may serve requests;
+// only a string request_id bound with With is not renamed but becomes the
+// line's request ID. It holds for the fields of a call, of With, of
+// zap.Inline marshalers (their top-level keys), of the slog handler, and
+// in the console format; keys nested in an object, or after zap.Namespace
+// or slog's WithGroup, are not touched. The OTLP bridge keeps the user's
+// keys: a record's attributes do not share a namespace with its body,
+// severity and trace context. A line without a reserved key costs a
+// one-bit filter per field and no allocation.
+//
+// # The console format
+//
+// For development (the default on a terminal), lines read like structlog's
+// ConsoleRenderer:
+//
+//	2025-06-01 14:03:07.412 [info  ] order_loaded             trace=4bf92f35 request_id=01JX… order_id=42 items=2 caller=quickstart/main.go:148
+//	2025-06-01 14:03:07.415 [error ] order_load_failed        trace=7c1e9a02 request_id=01JX… order_id=0 error="no order with id 0" error_type=*errors.errorString caller=…
+//	    stacktrace:
+//	        main.getOrder
+//	            /src/quickstart/main.go:141
+//
+// Local time with milliseconds, the level and the event padded, the logger
+// name in brackets, then key=value pairs, strings quoted only when needed.
+// The trace is the first 8 hex digits of trace_id, so the lines of one
+// request visibly belong together (paste them into the trace viewer's
+// filter); the span ID is left out unless WithConsoleSpanID asks for it,
+// and trace_flags is never written. Stack traces and multi-line errors go on indented
+// lines below the entry. Nested objects and arrays are compact JSON.
+// Colours only on a terminal, and never when NO_COLOR is set (not empty)
+// or TERM is dumb. The console ignores the output profile.
 //
 // # Output profiles
 //
-// The gcp, ecs and datadog profiles rename the keys so that Cloud Logging,
-// Elastic or Datadog link logs to traces by themselves:
+// The gcp, ecs and datadog profiles follow their backend's own
+// documentation, so that Cloud Logging, Elastic or Datadog link each line
+// to its trace and its service by themselves:
 //
-//	gcp      severity, message, logging.googleapis.com/trace ("projects/<id>/traces/<trace>"),
-//	         logging.googleapis.com/spanId, logging.googleapis.com/trace_sampled,
-//	         logging.googleapis.com/sourceLocation
-//	ecs      @timestamp, log.level, message, log.origin.*, log.logger, trace.id, span.id,
-//	         http.request.id, error.message, error.type, error.stack_trace, ecs.version
-//	datadog  timestamp, level, message, logger.name, dd.trace_id and dd.span_id (decimal
-//	         strings of the low 64 bits), error.message, error.kind, error.stack
+//	default  line     time, level, msg, caller, trace_id, span_id, trace_flags,
+//	                  request_id, logger, error, error_type, stacktrace
+//	         request  method, path, route
+//	         access   status, duration_ms, bytes, query
+//	gcp      line     time, severity, message, logging.googleapis.com/sourceLocation,
+//	                  logging.googleapis.com/trace ("projects/<id>/traces/<trace id>"),
+//	                  logging.googleapis.com/spanId, logging.googleapis.com/trace_sampled,
+//	                  request_id, logger, error, error_type, stack_trace
+//	         service  logging.googleapis.com/labels: {service.name, service.version,
+//	                  deployment.environment.name}
+//	         request  method, path, route
+//	         access   httpRequest: {requestMethod, requestUrl, status, responseSize,
+//	                  latency ("0.123s")}; not HTTP: duration_ms, bytes
+//	ecs      line     @timestamp, log.level, message, ecs.version (8.11.0),
+//	                  log.origin.file.name, log.origin.file.line, log.origin.function,
+//	                  trace.id, span.id, http.request.id, log.logger, error.message,
+//	                  error.type, error.stack_trace
+//	         service  service.name, service.version, service.environment,
+//	                  event.dataset ("<service.name>.log")
+//	         request  http.request.method, url.path, route
+//	         access   http.response.status_code, event.duration (ns),
+//	                  http.response.body.bytes, url.query
+//	datadog  line     timestamp, level, message, caller, dd.trace_id, dd.span_id (decimal
+//	                  strings of the low 64 bits), http.request_id, logger.name,
+//	                  error.message, error.kind, error.stack
+//	         service  dd.service, dd.env, dd.version
+//	         request  http.method, http.url_details.path, route
+//	         access   http.status_code, duration (ns), network.bytes_written, http.url
+//
+// Levels: gcp writes Cloud Logging's severities (DEBUG, INFO, WARNING,
+// ERROR, then CRITICAL, ALERT, EMERGENCY for dpanic, panic, fatal);
+// datadog writes debug, info, warn, error, critical, alert, fatal, which
+// its status remapper reads as the severity meant (zap's dpanic and panic
+// would read as debug and info); ecs keeps zap's names, as ECS's log.level
+// asks for the source's own.
+//
+// The service comes from the OpenTelemetry resource (WithResource;
+// otel.Init passes the resource its providers share): service.name,
+// service.version and deployment.environment.name (or the older
+// deployment.environment). What the resource lacks is left out. On GCP the
+// monitored resource the platform attaches (Cloud Run, GKE) names the
+// service too; the labels name it where it does not.
+//
+// The gcp trace field links only with a project: WithGCPProject, else
+// OTELKIT_GCP_PROJECT, else GOOGLE_CLOUD_PROJECT, else the resource's
+// cloud.account.id when its cloud.provider is gcp (what the GCP resource
+// detector, go.opentelemetry.io/contrib/detectors/gcp, sets; pass its
+// attributes with otel.WithResourceAttributes). Without one, New writes an
+// otelkit_config_warning and the field holds the bare trace ID.
+//
+// The access line (httpmw, grpcmw) writes its fields under the profile's
+// names. Cloud Logging's httpRequest carries only what otelkit logs: the
+// URL is the path, with the query only under httpmw.WithQueryLogging
+// (redacted as there); the response size is the body's; no user agent,
+// client address or referer. A
+// request that is not HTTP (no status) gets otelkit's names in gcp, and
+// no HTTP status elsewhere.
 //
 // # OTLP
 //
@@ -86,8 +237,13 @@
 // # Safety
 //
 // JSON escapes every control character, DEL, C1 controls and U+2028/2029;
-// the console format writes them as visible escapes, so no message or field
-// can forge a line or drive a terminal.
+// the console format writes them, and every invisible formatting character
+// of Unicode category Cf (the bidi controls U+202A-U+202E and
+// U+2066-U+2069, zero-width characters, the byte order mark), as visible
+// escapes (\n, \x1b, \u202e), so no message, field or remote client's path
+// can forge a line, drive a terminal or reorder what a reader sees. Lines
+// below an entry (stack traces, multi-line errors) always start with
+// spaces, so none of them can pass for an entry.
 //
 // A value whose Error, String, MarshalLogObject, MarshalLogArray or
 // MarshalJSON panics never crashes the caller, in the JSON and console
@@ -102,11 +258,19 @@ package logging
 
 // Where things are, for maintainers, from the bottom up: err.go (Err and
 // error fields), safe.go (guards for fields whose encoding panics),
-// jsonline.go and console.go (the escaping of the two formats),
-// profiles.go (the output profiles, one value each), core.go (the core New
-// builds and how it writes a line), options.go and logger.go (New and its
-// options, and the fallback logger), foreign.go (zap loggers not built by
-// New), context.go (NewContext, With, FromContext), request.go (a request's
-// logger, see internal/reqlog), slog.go and levelhandler.go. A file uses
-// only the files before it, but for context.go, whose With hands a
-// request to request.go and whose contexts hold a request's logger.
+// jsonline.go (the JSON escaping), console.go (the console line: layout,
+// quoting, blocks, colours; escapes from internal/visible),
+// profiles.go (the output profiles, one value each) with service.go (the
+// service members), accessline.go (the access line) and reserved.go (the
+// renaming of reserved keys), core.go (the core New builds and how it
+// writes a line), capture.go (fields captured as values, for kept lines),
+// buffer.go (a request's log buffer and the process's counts),
+// bufferconfig.go, options.go and logger.go (New and its options, and the
+// fallback logger), foreign.go (zap loggers not built by New), context.go
+// (NewContext, With, FromContext), request.go (a request's logger, see
+// internal/reqlog), bufferwrite.go (how cores and requests reach a
+// buffer), bufferunit.go (WithBuffer: units of work under tracing.Start),
+// slog.go and levelhandler.go. A file uses only the files before it, but
+// for context.go, whose With hands a request to request.go and whose
+// contexts hold a request's logger, and core.go, which hands a line below
+// its level to its request's buffer (buffer.go, bufferwrite.go).

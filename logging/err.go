@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/spanerr"
 )
 
 // Err returns a field that writes error (the message) and error_type (the
@@ -83,13 +85,16 @@ func fieldError(f zapcore.Field) error {
 	return nil
 }
 
-// recordSafely records err on span. A typed-nil error, or one whose Error
-// method panics, is recorded by its safe text so logging never panics.
+// recordSafely records err on span once (see internal/spanerr), when the
+// span records. A typed-nil error, or one whose Error method panics, is
+// recorded by its safe text so logging never panics.
 func recordSafely(span trace.Span, err error) {
-	if !errorIsSafe(err) {
-		err = errors.New(safeErrorString(err))
-	}
-	span.RecordError(err)
+	spanerr.Record(span, err, func(err error) {
+		if !errorIsSafe(err) {
+			err = errors.New(safeErrorString(err))
+		}
+		span.RecordError(err)
+	})
 }
 
 // errorIsSafe reports whether err.Error() returns without panicking.

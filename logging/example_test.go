@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -33,6 +35,15 @@ func exampleLogger(opts ...logging.Option) *logging.Logger {
 		panic(err)
 	}
 	return l
+}
+
+// exampleResource stands in for the resource otel.Init builds.
+func exampleResource() *resource.Resource {
+	return resource.NewSchemaless(
+		attribute.String("service.name", "checkout"),
+		attribute.String("service.version", "1.4.2"),
+		attribute.String("deployment.environment.name", "prod"),
+	)
 }
 
 // exampleSpan stands in for the server span the middleware starts.
@@ -72,21 +83,22 @@ func ExampleErr() {
 }
 
 func ExampleWithProfile_gcp() {
-	l := exampleLogger(logging.WithProfile("gcp"), logging.WithGCPProject("shop-prod"))
+	l := exampleLogger(logging.WithProfile("gcp"), logging.WithGCPProject("shop-prod"), logging.WithResource(exampleResource()))
 	logging.FromContext(logging.NewContext(exampleSpan(), l.Zap())).Info("order_loaded")
 	// Output:
-	// {"time":"2025-01-02T03:04:05.600000000Z","severity":"INFO","message":"order_loaded","logging.googleapis.com/trace":"projects/shop-prod/traces/4bf92f3577b34da6a3ce929d0e0e4736","logging.googleapis.com/spanId":"00f067aa0ba902b7","logging.googleapis.com/trace_sampled":true}
+	// {"time":"2025-01-02T03:04:05.600000000Z","severity":"INFO","message":"order_loaded","logging.googleapis.com/labels":{"service.name":"checkout","service.version":"1.4.2","deployment.environment.name":"prod"},"logging.googleapis.com/trace":"projects/shop-prod/traces/4bf92f3577b34da6a3ce929d0e0e4736","logging.googleapis.com/spanId":"00f067aa0ba902b7","logging.googleapis.com/trace_sampled":true}
 }
 
 func ExampleWithProfile_ecs() {
 	var buf bytes.Buffer
-	l := exampleLogger(logging.WithProfile("ecs"), logging.WithOutput(zapcore.AddSync(&buf)))
+	l := exampleLogger(logging.WithProfile("ecs"), logging.WithOutput(zapcore.AddSync(&buf)), logging.WithResource(exampleResource()))
 	logging.FromContext(logging.NewContext(exampleSpan(), l.Zap())).Error("order_failed", logging.Err(errors.New("out of stock")))
 
 	// An error line carries a stack trace, which varies: print the rest.
 	var m map[string]any
 	_ = json.Unmarshal(buf.Bytes(), &m)
-	for _, k := range []string{"@timestamp", "log.level", "message", "trace.id", "span.id", "error.message", "error.type"} {
+	for _, k := range []string{"@timestamp", "log.level", "message", "service.name", "service.version", "service.environment",
+		"event.dataset", "trace.id", "span.id", "error.message", "error.type"} {
 		fmt.Printf("%s=%v\n", k, m[k])
 	}
 	_, hasStack := m["error.stack_trace"]
@@ -95,6 +107,10 @@ func ExampleWithProfile_ecs() {
 	// @timestamp=2025-01-02T03:04:05.600000000Z
 	// log.level=error
 	// message=order_failed
+	// service.name=checkout
+	// service.version=1.4.2
+	// service.environment=prod
+	// event.dataset=checkout.log
 	// trace.id=4bf92f3577b34da6a3ce929d0e0e4736
 	// span.id=00f067aa0ba902b7
 	// error.message=out of stock
@@ -103,10 +119,10 @@ func ExampleWithProfile_ecs() {
 }
 
 func ExampleWithProfile_datadog() {
-	l := exampleLogger(logging.WithProfile("datadog"))
+	l := exampleLogger(logging.WithProfile("datadog"), logging.WithResource(exampleResource()))
 	logging.FromContext(logging.NewContext(exampleSpan(), l.Zap())).Info("order_loaded")
 	// Output:
-	// {"timestamp":"2025-01-02T03:04:05.600000000Z","level":"info","message":"order_loaded","dd.trace_id":"11803532876627986230","dd.span_id":"67667974448284343"}
+	// {"timestamp":"2025-01-02T03:04:05.600000000Z","level":"info","message":"order_loaded","dd.service":"checkout","dd.env":"prod","dd.version":"1.4.2","dd.trace_id":"11803532876627986230","dd.span_id":"67667974448284343"}
 }
 
 func ExampleLogger_Slog() {
@@ -142,4 +158,14 @@ func ExampleLogger_LevelHandler() {
 	// Output:
 	// 200 {"level":"debug"}
 	// debug
+}
+
+// A field named like a key the line writes itself is renamed with "_"
+// appended, so the line keeps its own level and trace ID.
+func Example_reservedKeys() {
+	l := exampleLogger()
+	logging.FromContext(logging.NewContext(exampleSpan(), l.Zap())).Info("imported",
+		zap.String("level", "gold"), zap.String("trace_id", "from-upstream"))
+	// Output:
+	// {"time":"2025-01-02T03:04:05.600000000Z","level":"info","msg":"imported","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","trace_flags":"01","level_":"gold","trace_id_":"from-upstream"}
 }

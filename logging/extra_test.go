@@ -46,7 +46,7 @@ func TestPanickingErrorOnRecordingSpan(t *testing.T) {
 }
 
 func TestGCPSeveritiesPanicAndFatal(t *testing.T) {
-	l, buf := newJSON(t, logging.WithProfile("gcp"))
+	l, buf := newJSON(t, logging.WithProfile("gcp"), logging.WithGCPProject("p"))
 	func() {
 		defer func() { _ = recover() }()
 		l.Zap().Panic("p")

@@ -129,6 +129,7 @@ type foreignCore struct {
 	pre    []zapcore.Field // trace fields and span context (own logger), request_id, fields, late; never changed
 	post   []zapcore.Field // fields bound with With after pre; never changed
 	direct bool            // Core is zap's ioCore: write to it without its Check
+	buf    *reqBuffer      // the request's log buffer (bufferwrite.go), or nil
 }
 
 var _ zapcore.Core = (*foreignCore)(nil)
@@ -159,7 +160,7 @@ func (c *foreignCore) withSpanFields(fields []zapcore.Field) *foreignCore {
 // Check adds c itself, even without fields of its own, so that every line
 // passes through Write, which guards fields whose encoding may panic.
 func (c *foreignCore) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if c.Core.Enabled(ent.Level) {
+	if c.Core.Enabled(ent.Level) || c.buf.takes(ent.Level) {
 		return ce.AddCore(ent, c)
 	}
 	return ce
@@ -171,6 +172,9 @@ func (c *foreignCore) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcor
 // output. zap's plain ioCore is written to directly. Fields whose encoding
 // may panic are guarded first (see safe.go).
 func (c *foreignCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
+	if c.buf != nil && c.buffered(ent, fields) {
+		return nil
+	}
 	lf := getLineFields()
 	lf.buf = append(append(append(lf.buf[:0], c.pre...), c.post...), fields...)
 	guardInPlace(lf.buf, &lf.guards)

@@ -24,7 +24,7 @@ var hostile = []string{
 
 func TestJSONInjection(t *testing.T) {
 	for _, p := range []string{"default", "gcp", "ecs", "datadog"} {
-		l, buf := newJSON(t, logging.WithProfile(p))
+		l, buf := newJSON(t, logging.WithProfile(p), logging.WithGCPProject("p"))
 		for _, s := range hostile {
 			ctx := logging.With(logging.NewContext(context.Background(), l.Zap()), zap.String("request_id", s))
 			logging.FromContext(ctx).Named(s).Info(s, zap.String(s, s), zap.Strings("list", []string{s}))
@@ -40,7 +40,7 @@ func TestJSONInjection(t *testing.T) {
 		case "ecs":
 			msgKey, reqKey, logKey = "message", "http.request.id", "log.logger"
 		case "datadog":
-			msgKey, logKey = "message", "logger.name"
+			msgKey, reqKey, logKey = "message", "http.request_id", "logger.name"
 		}
 		for i, line := range lines {
 			for _, c := range line {
@@ -92,18 +92,30 @@ func TestConsoleInjection(t *testing.T) {
 }
 
 func TestConsoleCarriesCorrelation(t *testing.T) {
-	buf := &syncBuffer{}
-	l, err := logging.New(logging.WithFormat("console"), logging.WithOutput(buf), logging.WithEnvLookup(noEnv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, sc := staticSpan(true)
-	ctx = logging.With(logging.NewContext(ctx, l.Zap()), zap.String("user", "bob"), zap.String("request_id", "r-7"))
-	logging.FromContext(ctx).Info("hello", zap.Int("n", 1))
-	line := buf.Lines()[0]
-	want := `{"trace_id": "` + sc.TraceID().String() + `", "span_id": "` + sc.SpanID().String() + `", "trace_flags": "01", "request_id": "r-7", "user": "bob", "n": 1}`
-	if !strings.Contains(line, "INFO") || !strings.Contains(line, "hello") || !strings.HasSuffix(line, want) {
-		t.Fatalf("console line %q\nwant suffix %s", line, want)
+	for _, spanID := range []bool{false, true} {
+		buf := &syncBuffer{}
+		opts := []logging.Option{logging.WithFormat("console"), logging.WithOutput(buf), logging.WithEnvLookup(noEnv)}
+		if spanID {
+			opts = append(opts, logging.WithConsoleSpanID())
+		}
+		l, err := logging.New(opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, sc := staticSpan(true)
+		ctx = logging.With(logging.NewContext(ctx, l.Zap()), zap.String("user", "bob"), zap.String("request_id", "r-7"))
+		logging.FromContext(ctx).Info("hello", zap.Int("n", 1))
+		line := buf.Lines()[0]
+		want := " trace=" + sc.TraceID().String()[:8] + " request_id=r-7 user=bob n=1 caller="
+		if spanID {
+			want = " trace=" + sc.TraceID().String()[:8] + " span=" + sc.SpanID().String() + " request_id=r-7 user=bob n=1 caller="
+		}
+		if !strings.Contains(line, "[info  ] hello ") || !strings.Contains(line, want) {
+			t.Fatalf("console line %q\nwant %q", line, want)
+		}
+		if !spanID && strings.Contains(line, sc.SpanID().String()) {
+			t.Fatalf("span ID written without WithConsoleSpanID: %q", line)
+		}
 	}
 }
 

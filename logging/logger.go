@@ -24,11 +24,13 @@ type Logger struct {
 
 // New builds the service logger. Options win over the environment
 // (OTELKIT_LOG_FORMAT, OTELKIT_LOG_LEVEL, OTELKIT_LOG_PROFILE,
-// OTELKIT_GCP_PROJECT, GOOGLE_CLOUD_PROJECT), which wins over the defaults:
+// OTELKIT_GCP_PROJECT, GOOGLE_CLOUD_PROJECT, OTELKIT_LOG_BUFFER_LEVEL,
+// OTELKIT_LOG_BUFFER_SLOW), which wins over the defaults:
 // console on a terminal and JSON otherwise, level info, the default profile,
-// os.Stdout, caller on every line, stack traces from error level up. An
-// invalid option or environment value makes New return an error naming the
-// variable (or option), the value and what is allowed.
+// os.Stdout, caller on every line, stack traces from error level up, no
+// per-request log buffering. An invalid option or environment value makes
+// New return an error naming the variable (or option), the value and what
+// is allowed.
 func New(opts ...Option) (*Logger, error) {
 	cfg := newConfig(opts)
 	r, err := cfg.resolve()
@@ -41,10 +43,13 @@ func New(opts ...Option) (*Logger, error) {
 		out:        zapcore.Lock(r.out),
 		prof:       r.prof,
 		json:       r.json,
+		extra:      serviceMembers(r),
 		gcpProject: r.gcpProject,
 		spanErrors: !cfg.noSpanErrs,
 		noCaller:   cfg.noCaller,
 		enc:        newEncoder(r),
+		con:        newConsole(r, cfg),
+		buf:        policyBuffer(r.buf),
 	}
 	if cfg.provider != nil {
 		name := cfg.name
@@ -60,39 +65,50 @@ func New(opts ...Option) (*Logger, error) {
 	if cfg.clock != nil {
 		zopts = append(zopts, zap.WithClock(cfg.clock))
 	}
-	return &Logger{zl: zap.New(c, zopts...), lvl: lvl}, nil
+	l := &Logger{zl: zap.New(c, zopts...), lvl: lvl}
+	if r.json && r.prof.name == ProfileGCP && r.gcpProject == "" {
+		l.zl.Warn("otelkit_config_warning",
+			zap.String("variable", EnvGCPProject),
+			zap.String("detail", "the gcp profile knows no Google Cloud project, so logging.googleapis.com/trace holds the bare trace ID, which Cloud Logging does not link to the trace: set "+
+				EnvGCPProject+" or "+EnvGCPCloud+", WithGCPProject, or cloud.provider=gcp and cloud.account.id on the resource (the GCP resource detector sets them)"))
+	}
+	return l, nil
 }
 
-// newEncoder returns the encoder of the core: for JSON, zap's JSON encoder
-// for the fields alone (the core writes the entry's members itself); for
-// the console, zap's console encoder.
+// serviceMembers pre-encodes what a line writes after its message: the
+// profile's constant members, then the service (JSON only).
+func serviceMembers(r resolved) string {
+	if !r.json {
+		return ""
+	}
+	b := []byte(r.prof.extra)
+	if r.prof.appendService != nil {
+		b = r.prof.appendService(b, r.svc)
+	}
+	return string(b)
+}
+
+// newEncoder returns the encoder of the JSON core: zap's JSON encoder for
+// the fields alone (the core writes the entry's members itself). The
+// console core writes its lines itself (console.go) and has none.
 func newEncoder(r resolved) zapcore.Encoder {
-	if r.json {
-		return zapcore.NewJSONEncoder(zapcore.EncoderConfig{
-			StacktraceKey:  r.prof.stack,
-			LineEnding:     "\n",
-			EncodeDuration: zapcore.StringDurationEncoder,
-			EncodeTime:     zapcore.RFC3339NanoTimeEncoder,
-		})
+	if !r.json {
+		return nil
 	}
-	levelEnc := zapcore.CapitalLevelEncoder
-	if r.color {
-		levelEnc = zapcore.CapitalColorLevelEncoder
-	}
-	return zapcore.NewConsoleEncoder(zapcore.EncoderConfig{
-		TimeKey:          "time",
-		LevelKey:         "level",
-		NameKey:          "logger",
-		CallerKey:        "caller",
-		MessageKey:       "msg",
-		StacktraceKey:    "stacktrace",
-		LineEnding:       "\n",
-		EncodeLevel:      levelEnc,
-		EncodeTime:       zapcore.TimeEncoderOfLayout("2006-01-02T15:04:05.000Z07:00"),
-		EncodeDuration:   zapcore.StringDurationEncoder,
-		EncodeCaller:     zapcore.ShortCallerEncoder,
-		ConsoleSeparator: "  ",
+	return zapcore.NewJSONEncoder(zapcore.EncoderConfig{
+		StacktraceKey:  r.prof.stack,
+		LineEnding:     "\n",
+		EncodeDuration: zapcore.StringDurationEncoder,
+		EncodeTime:     zapcore.RFC3339NanoTimeEncoder,
 	})
+}
+
+// newConsole returns how console lines look; nil for JSON.
+func newConsole(r resolved, cfg config) *consoleFormat {
+	if r.json {
+		return nil
+	}
+	return &consoleFormat{color: r.color, spanID: cfg.consoleSpanID}
 }
 
 // Zap returns the zap logger. Pass it to NewContext, or to zap.ReplaceGlobals

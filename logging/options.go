@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/sdk/resource"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/env"
@@ -45,6 +46,10 @@ type config struct {
 	noSpanErrs bool
 	clock      zapcore.Clock
 	noCaller   bool
+	buf        bufferOptions // bufferconfig.go
+
+	consoleSpanID bool
+	res           *resource.Resource
 }
 
 func newConfig(opts []Option) config {
@@ -92,10 +97,25 @@ func WithProfile(name string) Option {
 
 // WithGCPProject sets the Google Cloud project the gcp profile writes in
 // logging.googleapis.com/trace ("projects/<id>/traces/<trace id>"). It wins
-// over OTELKIT_GCP_PROJECT, which wins over GOOGLE_CLOUD_PROJECT. Without a
-// project the field holds the bare trace ID.
+// over OTELKIT_GCP_PROJECT, which wins over GOOGLE_CLOUD_PROJECT, which
+// wins over the resource (WithResource: cloud.account.id when
+// cloud.provider is gcp, as the GCP resource detector sets them). Without
+// a project the field holds the bare trace ID, which Cloud Logging does
+// not link to the trace, and New warns (otelkit_config_warning).
 func WithGCPProject(id string) Option {
 	return optionFunc(func(c config) config { c.gcpProject = &id; return c })
+}
+
+// WithResource sets the OpenTelemetry resource whose service the gcp, ecs
+// and datadog profiles name on every line (service.name, service.version,
+// deployment.environment.name; see the package documentation), and whose
+// cloud.account.id gives the gcp profile its project when cloud.provider
+// is gcp. otel.Init passes the resource its providers share. The default,
+// as for the SDK's providers, is resource.Default(): the service from
+// OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, else unknown_service.
+// The default profile and the console format write no service.
+func WithResource(res *resource.Resource) Option {
+	return optionFunc(func(c config) config { c.res = res; return c })
 }
 
 // WithOutput sets where lines are written; the default is os.Stdout. Writes
@@ -144,6 +164,14 @@ func WithoutCaller() Option {
 	return optionFunc(func(c config) config { c.noCaller = true; return c })
 }
 
+// WithConsoleSpanID writes the span ID (span=<16 hex>) on console lines
+// after the short trace ID. By default the console leaves it out: the
+// trace is what tells a request's lines apart, and the trace viewer shows
+// the spans. JSON lines always carry span_id.
+func WithConsoleSpanID() Option {
+	return optionFunc(func(c config) config { c.consoleSpanID = true; return c })
+}
+
 // resolved is config after precedence: option > environment > default.
 type resolved struct {
 	json       bool
@@ -152,6 +180,8 @@ type resolved struct {
 	gcpProject string
 	out        zapcore.WriteSyncer
 	color      bool
+	svc        service
+	buf        *bufferPolicy // nil: per-request log buffering off
 }
 
 func (c config) resolve() (resolved, error) {
@@ -165,7 +195,7 @@ func (c config) resolve() (resolved, error) {
 	if r.json, err = c.resolveFormat(src, term); err != nil {
 		return r, err
 	}
-	r.color = !r.json && term
+	r.color = !r.json && term && colorAllowed(src)
 	if r.level, err = c.resolveLevel(src); err != nil {
 		return r, err
 	}
@@ -175,7 +205,17 @@ func (c config) resolve() (resolved, error) {
 	if !r.json {
 		r.prof = profileNamed(ProfileDefault) // the console format has one layout
 	}
-	if r.gcpProject, err = c.resolveGCPProject(src); err != nil {
+	res := c.res
+	if res == nil && r.json && (r.prof.appendService != nil || r.prof.name == ProfileGCP) {
+		res = resource.Default() // built once by the SDK
+	}
+	if r.gcpProject, err = c.resolveGCPProject(src, res); err != nil {
+		return r, err
+	}
+	if res != nil {
+		r.svc = serviceOf(res)
+	}
+	if r.buf, err = c.buf.resolve(src); err != nil {
 		return r, err
 	}
 	return r, nil
@@ -242,8 +282,8 @@ func (c config) resolveProfile(src env.Source) (*profile, error) {
 }
 
 // resolveGCPProject returns WithGCPProject, else OTELKIT_GCP_PROJECT, else
-// GOOGLE_CLOUD_PROJECT, else "".
-func (c config) resolveGCPProject(src env.Source) (string, error) {
+// GOOGLE_CLOUD_PROJECT, else the project res names, else "".
+func (c config) resolveGCPProject(src env.Source, res *resource.Resource) (string, error) {
 	if c.gcpProject != nil {
 		if err := checkGCPProject(*c.gcpProject); err != nil {
 			return "", &env.Error{Option: "WithGCPProject", Value: *c.gcpProject, Allowed: gcpProjectAllowed}
@@ -256,7 +296,13 @@ func (c config) resolveGCPProject(src env.Source) (string, error) {
 		}
 		return v, nil
 	}
-	return "", nil
+	if res == nil {
+		return "", nil
+	}
+	if v := gcpProjectOf(res); checkGCPProject(v) == nil {
+		return strings.TrimSpace(v), nil
+	}
+	return "", nil // a detector's odd value: as if none, with New's warning
 }
 
 const gcpProjectAllowed = "a project ID of lowercase letters, digits and hyphens (with . and : in domain-scoped IDs), at most 100 characters"
@@ -278,6 +324,25 @@ func checkGCPProject(id string) error {
 		}
 	}
 	return nil
+}
+
+// Variables that turn the console's colours off (they are never on when
+// the output is not a terminal).
+const (
+	EnvNoColor = "NO_COLOR" // set and not empty: no colours (https://no-color.org)
+	EnvTerm    = "TERM"     // "dumb": no colours
+)
+
+// colorAllowed reports whether the environment allows colours on a
+// terminal: NO_COLOR unset or empty, TERM not "dumb".
+func colorAllowed(src env.Source) bool {
+	if v, ok := src.String(EnvNoColor); ok && v != "" {
+		return false
+	}
+	if v, ok := src.String(EnvTerm); ok && strings.TrimSpace(v) == "dumb" {
+		return false
+	}
+	return true
 }
 
 // isTerminal reports whether w is a terminal.

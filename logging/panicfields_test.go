@@ -90,7 +90,7 @@ func TestPanickingFieldsOwnCore(t *testing.T) {
 	cl.Zap().Error("bad_fields", badFields()...)
 	cl.Zap().With(badFields()...).Error("bound_bad_fields")
 	out := cbuf.String()
-	for _, want := range []string{"bad_fields", "bound_bad_fields", `"after": "ok"`, "object boom", "array boom", "json boom", "error boom", "stringer boom"} {
+	for _, want := range []string{"bad_fields", "bound_bad_fields", ` after=ok `, "object boom", "array boom", "json boom", "error boom", "stringer boom"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("console output lacks %q:\n%s", want, out)
 		}

@@ -73,7 +73,7 @@ func TestProfileGCP(t *testing.T) {
 }
 
 func TestProfileGCPSeverities(t *testing.T) {
-	l, buf := newJSON(t, logging.WithProfile("gcp"), logging.WithLevel(zap.DebugLevel))
+	l, buf := newJSON(t, logging.WithProfile("gcp"), logging.WithLevel(zap.DebugLevel), logging.WithGCPProject("p"))
 	l.Zap().Debug("d")
 	l.Zap().Info("i")
 	l.Zap().Warn("w")
@@ -182,7 +182,8 @@ func TestProfileDatadog(t *testing.T) {
 	if wantTrace != "11803532876627986230" {
 		t.Fatalf("reference value changed: %s", wantTrace)
 	}
-	if m["message"] != "payment_failed" || m["level"] != "error" || m["request_id"] != "req-9" {
+	// Datadog's standard attribute for the request ID.
+	if m["message"] != "payment_failed" || m["level"] != "error" || m["http.request_id"] != "req-9" {
 		t.Fatalf("datadog line: %s", line)
 	}
 	// Datadog's standard error attributes.
@@ -205,7 +206,7 @@ func TestProfileFromEnvAndInvalid(t *testing.T) {
 
 func TestProfileWithoutSpanWritesNoTraceKeys(t *testing.T) {
 	for _, p := range []string{"default", "gcp", "ecs", "datadog"} {
-		l, buf := newJSON(t, logging.WithProfile(p))
+		l, buf := newJSON(t, logging.WithProfile(p), logging.WithGCPProject("p"))
 		logging.FromContext(logging.NewContext(context.Background(), l.Zap())).Info("x")
 		line := buf.Lines()[0]
 		for _, k := range []string{"trace", "span"} {

@@ -8,14 +8,34 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/buffer"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/reqlog"
 )
 
 // An output profile is one value in this file: the keys of the JSON line,
-// the level names, how the caller and the trace members are written, and
-// constant members. Adding a profile is adding a name below and a value to
-// profiles; WithProfile, OTELKIT_LOG_PROFILE and their error messages take
-// the names from there. What a vendor's schema needs beyond these keys
-// (service fields, access-line names) belongs in the value too.
+// the level names, how the caller, the trace members, the service and the
+// access line are written, and which keys are the line's own (reserved.go
+// renames a user's field that would repeat one). Adding a profile is adding
+// a name below and a value to profiles; WithProfile, OTELKIT_LOG_PROFILE
+// and their error messages take the names from there. The writers the
+// values name live in the files of their concern: trace and caller members
+// below, service members in service.go, the access line in accessline.go.
+//
+// Each profile follows its backend's own documentation, which the tests
+// cite (profile_vendor_test.go):
+//
+//   - gcp: Cloud Logging's structured logging special fields (severity,
+//     message, logging.googleapis.com/trace, spanId, trace_sampled,
+//     sourceLocation, labels) and LogEntry's HttpRequest (httpRequest);
+//   - ecs: the Elastic Common Schema field reference, and the Elastic APM
+//     log correlation spec (trace.id, span.id; service.name,
+//     service.version, service.environment; event.dataset as
+//     <service.name>.log, after the ecs-logging spec);
+//   - datadog: Datadog's log/trace correlation (dd.trace_id, dd.span_id as
+//     decimal low 64 bits; dd.service, dd.env, dd.version of unified
+//     service tagging), its log status remapper (every level name maps to
+//     the severity meant) and its default standard attributes (http.*,
+//     network.bytes_written, duration in nanoseconds, error.*, logger.name).
 
 // Output profile names accepted by WithProfile and OTELKIT_LOG_PROFILE.
 const (
@@ -27,13 +47,15 @@ const (
 
 // profiles lists every output profile, in the order error messages name
 // them.
-var profiles = withHeaders([]*profile{
+var profiles = derive([]*profile{
 	{
 		name: ProfileDefault, time: "time", level: "level", msg: "msg", caller: "caller",
 		requestID: "request_id", stack: "stacktrace", errMsg: "error", errType: "error_type", logger: "logger",
 		levels:      zapLevelNames,
 		writeCaller: writeCallerString,
-		appendTrace: appendTraceW3C,
+		appendTrace: appendTraceW3C, traceKeys: []string{"trace_id", "span_id", "trace_flags"},
+		method: reqlog.KeyMethod, path: reqlog.KeyPath,
+		writeAccess: writeAccessDefault, accessKeys: defaultAccessKeys,
 	},
 	{
 		name: ProfileGCP, time: "time", level: "severity", msg: "message",
@@ -41,30 +63,44 @@ var profiles = withHeaders([]*profile{
 		// Cloud Logging LogSeverity names.
 		levels:      levelNames{"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "ALERT", "EMERGENCY"},
 		otherLevel:  "DEFAULT",
-		writeCaller: writeCallerGCP,
-		appendTrace: appendTraceGCP,
+		writeCaller: writeCallerGCP, callerKeys: []string{gcpSourceLocation},
+		appendTrace: appendTraceGCP, traceKeys: []string{gcpTrace, gcpSpanID, gcpTraceSampled},
+		appendService: appendServiceGCP, serviceKeys: []string{gcpLabels},
+		method: reqlog.KeyMethod, path: reqlog.KeyPath,
+		writeAccess: writeAccessGCP, accessKeys: append([]string{gcpHTTPRequest}, defaultAccessKeys...),
 	},
 	{
 		name: ProfileECS, time: "@timestamp", level: "log.level", msg: "message",
 		requestID: "http.request.id", stack: "error.stack_trace", errMsg: "error.message", errType: "error.type",
-		logger: "log.logger", extra: `,"ecs.version":"8.11.0"`,
+		logger: "log.logger", extra: `,"ecs.version":"8.11.0"`, extraKeys: []string{"ecs.version"},
+		// ECS log.level keeps the source's own level names.
 		levels:      zapLevelNames,
-		writeCaller: writeCallerECS,
-		appendTrace: appendTraceECS,
+		writeCaller: writeCallerECS, callerKeys: []string{"log.origin.file.name", "log.origin.file.line", "log.origin.function"},
+		appendTrace: appendTraceECS, traceKeys: []string{"trace.id", "span.id"},
+		appendService: appendServiceECS, serviceKeys: []string{"service.name", "service.version", "service.environment", "event.dataset"},
+		method: "http.request.method", path: "url.path",
+		writeAccess: writeAccessECS, accessKeys: []string{"http.response.status_code", "event.duration", "http.response.body.bytes", "url.query"},
 	},
 	{
 		name: ProfileDatadog, time: "timestamp", level: "level", msg: "message", caller: "caller",
-		requestID: "request_id", stack: "error.stack", errMsg: "error.message", errType: "error.kind",
-		logger:      "logger.name",
-		levels:      zapLevelNames,
+		requestID: "http.request_id", stack: "error.stack", errMsg: "error.message", errType: "error.kind",
+		logger: "logger.name",
+		// Read by Datadog's status remapper by first letters: zap's dpanic
+		// (d: debug) and panic (p: info) would be misread.
+		levels:      levelNames{"debug", "info", "warn", "error", "critical", "alert", "fatal"},
 		writeCaller: writeCallerString,
-		appendTrace: appendTraceDatadog,
+		appendTrace: appendTraceDatadog, traceKeys: []string{"dd.trace_id", "dd.span_id"},
+		appendService: appendServiceDatadog, serviceKeys: []string{"dd.service", "dd.env", "dd.version"},
+		method: "http.method", path: "http.url_details.path",
+		writeAccess: writeAccessDatadog, accessKeys: []string{"http.status_code", "duration", "network.bytes_written", "http.url"},
 	},
 })
 
 // profile is one output profile. The JSON line is written as: time,
-// level, message, extra, caller, the trace members, the request ID, the
-// logger name, the bound fields, the call's fields, the stack trace.
+// level, message, extra, the service members, caller, the trace members,
+// the request ID, the logger name, the bound fields, the request's fields
+// (method and path under the profile's names), the call's fields, the
+// stack trace.
 type profile struct {
 	name      string
 	time      string // key of the timestamp
@@ -77,21 +113,40 @@ type profile struct {
 	errType   string // key Err writes the Go type under
 	logger    string // key of the logger name (zap.Logger.Named)
 	extra     string // pre-encoded constant members written after the message (e.g. ecs.version)
+	extraKeys []string
 
 	levels     levelNames // names of zap's levels, debug to fatal
 	otherLevel string     // name of any other level; "" is zap's Level.String
 
-	// writeCaller writes the caller members of a line, comma first.
+	// writeCaller writes the caller members of a line, comma first;
+	// callerKeys are their keys (nil: caller).
 	writeCaller func(p *profile, b *buffer.Buffer, c zapcore.EntryCaller)
+	callerKeys  []string
 	// appendTrace appends the trace members of the valid span context sc,
-	// comma first; gcpProject is the project WithGCPProject resolved.
+	// comma first; gcpProject is the project the logger resolved.
 	appendTrace func(dst []byte, sc trace.SpanContext, gcpProject string) []byte
+	traceKeys   []string
+	// appendService appends the members that name the service, comma
+	// first (service.go); nil for none.
+	appendService func(dst []byte, s service) []byte
+	serviceKeys   []string
 
-	// Pre-joined header pieces (set by withHeaders).
-	openTime    string // {"time":"
-	timeToLevel string // ","level":"
-	openLevel   string // {"level":"   (no time)
-	levelToMsg  string // ","msg":
+	// method and path are the keys of a request's method and path, which
+	// the transport binds under reqlog.KeyMethod and reqlog.KeyPath.
+	method, path string
+	// writeAccess writes an access line's own fields (accessline.go);
+	// accessKeys are the keys it may write.
+	writeAccess func(p *profile, enc zapcore.ObjectEncoder, a *reqlog.Access) error
+	accessKeys  []string
+
+	// Pre-joined header pieces and reserved keys (set by derive).
+	openTime    string       // {"time":"
+	timeToLevel string       // ","level":"
+	openLevel   string       // {"level":"   (no time)
+	levelToMsg  string       // ","msg":
+	lineKeys    reservedKeys // reserved on every line
+	requestKeys reservedKeys // reserved besides on a request's lines
+	allKeys     reservedKeys // both
 }
 
 // levelNames holds the names of zap's levels from DebugLevel to FatalLevel.
@@ -100,13 +155,25 @@ type levelNames [zapcore.FatalLevel - zapcore.DebugLevel + 1]string
 // zapLevelNames are zap's own names (Level.String).
 var zapLevelNames = levelNames{"debug", "info", "warn", "error", "dpanic", "panic", "fatal"}
 
-// withHeaders fills the pre-joined header pieces of every profile.
-func withHeaders(ps []*profile) []*profile {
+// derive fills the pre-joined header pieces and the reserved keys of every
+// profile.
+func derive(ps []*profile) []*profile {
 	for _, p := range ps {
 		p.openTime = `{"` + p.time + `":"`
 		p.timeToLevel = `","` + p.level + `":"`
 		p.openLevel = `{"` + p.level + `":"`
 		p.levelToMsg = `","` + p.msg + `":`
+		if p.caller != "" && p.callerKeys == nil {
+			p.callerKeys = []string{p.caller}
+		}
+		line := []string{p.time, p.level, p.msg, p.requestID, p.stack, p.logger}
+		for _, ks := range [][]string{p.extraKeys, p.callerKeys, p.traceKeys, p.serviceKeys} {
+			line = append(line, ks...)
+		}
+		req := append([]string{p.method, p.path, reqlog.KeyRoute}, p.accessKeys...)
+		p.lineKeys = newReservedKeys(line)
+		p.requestKeys = newReservedKeys(req)
+		p.allKeys = newReservedKeys(append(line, req...))
 	}
 	return ps
 }
@@ -172,9 +239,19 @@ func writeCallerString(p *profile, b *buffer.Buffer, c zapcore.EntryCaller) {
 	b.AppendByte('"')
 }
 
+// Cloud Logging's special fields this package writes.
+const (
+	gcpSourceLocation = "logging.googleapis.com/sourceLocation"
+	gcpTrace          = "logging.googleapis.com/trace"
+	gcpSpanID         = "logging.googleapis.com/spanId"
+	gcpTraceSampled   = "logging.googleapis.com/trace_sampled"
+	gcpLabels         = "logging.googleapis.com/labels"
+	gcpHTTPRequest    = "httpRequest"
+)
+
 // writeCallerGCP writes Cloud Logging's sourceLocation object.
 func writeCallerGCP(_ *profile, b *buffer.Buffer, c zapcore.EntryCaller) {
-	appendKey(b, "logging.googleapis.com/sourceLocation", false)
+	appendKey(b, gcpSourceLocation, false)
 	b.AppendString(`{"file":`)
 	appendJSONString(b, trimmedPath(c.File))
 	b.AppendString(`,"line":"`)
@@ -264,4 +341,17 @@ func (p *profile) rewrite(f zapcore.Field) zapcore.Field {
 		return zap.Skip()
 	}
 	return zap.Inline(errKeys{err: err, msg: p.errMsg, typ: p.errType})
+}
+
+// requestField returns f, one of the fields a transport binds to a
+// request, with the profile's keys: the method and path renamed, the
+// error keys rewritten.
+func (p *profile) requestField(f zapcore.Field) zapcore.Field {
+	switch f.Key {
+	case reqlog.KeyMethod:
+		f.Key = p.method
+	case reqlog.KeyPath:
+		f.Key = p.path
+	}
+	return p.rewrite(f)
 }

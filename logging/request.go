@@ -69,8 +69,12 @@ type requestEntry struct {
 func newCoreRequest(l *zap.Logger, c *core, span trace.Span, sc trace.SpanContext, r *reqlog.Request) *requestEntry {
 	e := &requestEntry{}
 	e.c = *c
+	e.c.inRequest = true
 	if r.ID != "" {
 		e.c.reqID, e.c.hasReqID = r.ID, true
+	}
+	if c.buf != nil {
+		e.c.buf = newReqBuffer(c.buf.pol) // the one allocation buffering adds
 	}
 	e.addLazy(r)
 	if sc.IsValid() {
@@ -126,7 +130,7 @@ func (e *requestEntry) addLazy(r *reqlog.Request) {
 		if f.Type == zapcore.SkipType || isContextField(f) {
 			continue
 		}
-		ls = append(ls, e.c.prof.rewrite(f))
+		ls = append(ls, e.c.prof.requestField(f))
 	}
 	if r.Late != nil {
 		ls = append(ls, zap.Inline(r.Late))
@@ -139,6 +143,10 @@ func (e *requestEntry) addLazy(r *reqlog.Request) {
 func (e *requestEntry) AccessLogger() (*zap.Logger, []zap.Field) {
 	return e.cl.bound, nil
 }
+
+// AccessWriter implements reqlog.Bound: the profile of the request's
+// logger.
+func (e *requestEntry) AccessWriter() reqlog.AccessWriter { return e.c.prof }
 
 // foreignRequest is what a request costs with a logger not built by New,
 // in one allocation. The context's loggers wrap the base logger's core in
@@ -162,9 +170,10 @@ type foreignRequest struct {
 	rid      string
 	fields   []zap.Field
 	late     zapcore.ObjectMarshaler
-	hasTrace bool
 	sctx     spanCtx
+	buf      *reqBuffer // the request's log buffer, nil when buffering is off
 	ids      traceIDs
+	hasTrace bool // after ids' bytes, in their padding: the struct stays in its size class
 	fbuf     [2]zap.Field
 	line     [2]zapcore.Field // AccessLogger's fields: the span context, allFields
 }
@@ -172,6 +181,9 @@ type foreignRequest struct {
 // newForeignRequest binds r to l, a logger not built by New.
 func newForeignRequest(l *zap.Logger, span trace.Span, sc trace.SpanContext, r *reqlog.Request) *foreignRequest {
 	e := &foreignRequest{t: templateFor(l), rid: r.ID, late: r.Late}
+	if p := policyOf(l); p != nil {
+		e.buf = newReqBuffer(p)
+	}
 	e.cl.req = e
 	e.cl.bindSC = sc
 	if len(r.Fields) <= len(e.fbuf) {
@@ -200,6 +212,10 @@ func (e *foreignRequest) AccessLogger() (*zap.Logger, []zap.Field) {
 	return e.t.l, e.line[:]
 }
 
+// AccessWriter implements reqlog.Bound: a foreign logger gets otelkit's
+// names.
+func (e *foreignRequest) AccessWriter() reqlog.AccessWriter { return nil }
+
 // ownLogger builds (once) and returns the logger for the request's span:
 // everything but an unsettled late marshaler is encoded by one With.
 func (e *foreignRequest) ownLogger() *zap.Logger {
@@ -208,7 +224,7 @@ func (e *foreignRequest) ownLogger() *zap.Logger {
 	}
 	o := &ownCore{}
 	own := &o.c
-	own.direct = e.t.direct
+	own.direct, own.buf = e.t.direct, e.buf
 	o.with[0] = e.line[0]
 	if e.late != nil && !isSettled(e.late) {
 		o.with[1] = zap.Inline((*eagerFields)(e))
@@ -241,7 +257,7 @@ func (e *foreignRequest) boundLogger() *zap.Logger {
 	if l := e.boundL.Load(); l != nil {
 		return l
 	}
-	l := e.t.withCore(&foreignCore{Core: e.t.inner, pre: []zapcore.Field{zap.Inline((*boundFields)(e))}, direct: e.t.direct})
+	l := e.t.withCore(&foreignCore{Core: e.t.inner, pre: []zapcore.Field{zap.Inline((*boundFields)(e))}, direct: e.t.direct, buf: e.buf})
 	if !e.boundL.CompareAndSwap(nil, l) {
 		return e.boundL.Load()
 	}

@@ -107,7 +107,7 @@ func TestRequestConsole(t *testing.T) {
 	ctx, _ := staticSpan(true)
 	ctx, _ = bind(ctx, l.Zap(), "", box)
 	logging.FromContext(ctx).Info("hello")
-	if line := buf.String(); !strings.Contains(line, `"route": "/x"`) || !strings.Contains(line, "trace_id") {
+	if line := buf.String(); !strings.Contains(line, ` route=/x `) || !strings.Contains(line, " trace=4bf92f35 ") {
 		t.Errorf("console line: %q", line)
 	}
 }

@@ -46,8 +46,8 @@ func (h *slogHandler) root() *zap.Logger {
 	return global()
 }
 
-func (h *slogHandler) Enabled(_ context.Context, lv slog.Level) bool {
-	return h.root().Core().Enabled(zapLevel(lv))
+func (h *slogHandler) Enabled(ctx context.Context, lv slog.Level) bool {
+	return h.root().Core().Enabled(zapLevel(lv)) || bufferTakes(ctx, zapLevel(lv))
 }
 
 func (h *slogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {

@@ -44,6 +44,13 @@ const (
 	DefaultCardinalityLimit = 2000
 )
 
+// The SDK's periodic reader defaults, passed explicitly when the
+// environment must not be read (a configuration file).
+const (
+	sdkIntervalDefault = 60 * time.Second
+	sdkTimeoutDefault  = 30 * time.Second
+)
+
 // Exporter names accepted by WithExporter and OTEL_METRICS_EXPORTER.
 const (
 	ExporterOTLP       = "otlp"

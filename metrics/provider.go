@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -129,12 +130,16 @@ func (p *Provider) exporterReaders(ctx context.Context, c config, s settings) (r
 			readers = nil
 		}
 	}()
-	var periodic []sdkmetric.PeriodicReaderOption
-	if s.interval > 0 {
-		periodic = append(periodic, sdkmetric.WithInterval(s.interval))
+	interval, timeout := s.interval, s.timeout
+	if c.otlp.NoEnv { // a configuration file: the SDK must not read OTEL_METRIC_EXPORT_* itself
+		interval, timeout = cmp.Or(interval, sdkIntervalDefault), cmp.Or(timeout, sdkTimeoutDefault)
 	}
-	if s.timeout > 0 {
-		periodic = append(periodic, sdkmetric.WithTimeout(s.timeout))
+	var periodic []sdkmetric.PeriodicReaderOption
+	if interval > 0 {
+		periodic = append(periodic, sdkmetric.WithInterval(interval))
+	}
+	if timeout > 0 {
+		periodic = append(periodic, sdkmetric.WithTimeout(timeout))
 	}
 	for _, name := range s.exporter.Exporters {
 		if name == ExporterPrometheus {

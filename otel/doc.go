@@ -31,6 +31,77 @@
 // OpenTelemetry SDK, so the SDK's own defaults and environment handling stay
 // intact.
 //
+// # Configuration file
+//
+// The whole setup can live in one declarative configuration file instead:
+// the OpenTelemetry schema (file_format: "1.0"), named by OTEL_CONFIG_FILE,
+// WithConfigFile or WithConfigYAML. The two forms side by side:
+//
+//	OTEL_SERVICE_NAME=checkout                      resource:
+//	OTEL_EXPORTER_OTLP_ENDPOINT=http://c:4318         attributes:
+//	OTEL_EXPORTER_OTLP_HEADERS=api-key=$KEY             - {name: service.name, value: checkout}
+//	OTEL_TRACES_SAMPLER=parentbased_traceidratio    tracer_provider:
+//	OTEL_TRACES_SAMPLER_ARG=0.25                      sampler: {parent_based: {root: {trace_id_ratio_based: {ratio: 0.25}}}}
+//	OTELKIT_LOG_LEVEL=debug                           processors:
+//	                                                    - batch:
+//	                                                        exporter:
+//	                                                          otlp_http:
+//	                                                            endpoint: http://c:4318/v1/traces
+//	                                                            headers: [{name: api-key, value: "${KEY}"}]
+//	                                                distribution:
+//	                                                  otelkit: {log: {level: debug}}
+//
+// examples/config holds a file equivalent to the defaults (default.yaml)
+// and one for a vendor's endpoint with its API key from ${VENDOR_KEY}.
+//
+// While a file is in use, Init builds the tracer, meter and logger
+// providers, the propagator and the resource from it, and the other OTEL_*
+// variables are ignored, as the specification says: a value reaches the
+// file only through ${NAME}, ${env:NAME} or ${NAME:-default}. The Go SDK
+// is the one exception: its providers add OTEL_RESOURCE_ATTRIBUTES and
+// OTEL_SERVICE_NAME under any resource (the file wins on every key it
+// sets); Init warns when they are set. Init logs one
+// otelkit_config_warning naming the ignored variables that are set (never
+// their values).
+//
+// Everything otelkit adds works as without a file: the same providers are
+// built (UTF-8 cleaning, drop counting, the export health, the retrying
+// OTLP/HTTP client), the correlated logger, the middleware, runtime
+// metrics, and HealthHandler, whose sources read "file:<file>:<line>".
+// Header values from the file are masked like those of the variables.
+//
+// otelkit's own settings go under the schema's place for a distribution:
+//
+//	distribution:
+//	  otelkit:
+//	    log:
+//	      format: json        # OTELKIT_LOG_FORMAT
+//	      level: info         # OTELKIT_LOG_LEVEL
+//	      profile: gcp        # OTELKIT_LOG_PROFILE
+//	      buffer:             # OTELKIT_LOG_BUFFER_LEVEL, OTELKIT_LOG_BUFFER_SLOW
+//	        level: debug
+//	        slow: 1s
+//	    runtime_metrics: false
+//
+// For these an option wins over the file, which wins over the OTELKIT_*
+// variable (with a warning when both are set), which wins over the
+// default: a file can still leave a setting to the variable, or say so
+// with ${OTELKIT_LOG_LEVEL:-info}.
+//
+// A bad file is an Init error and nothing is set up: every problem is a
+// ConfigError whose File, Line and Key say where it is ("otelkit: invalid
+// tracer_provider.processors[0].batch.max_queue_size (otel.yaml line 5)
+// ..."), all of them at once. Unknown keys are errors (a typo would
+// otherwise be ignored); keys ending in /development that otelkit does not
+// implement are warnings. Where the file asks for what otelkit builds
+// differently, Init says so: each signal has one processor and exporter
+// (metrics: one of each of otlp, console and prometheus/development, with
+// one interval and temporality); a simple processor becomes otelkit's
+// batch processor (with a warning); a timeout of 0 ("no limit") is refused;
+// without a propagator section nothing is propagated (with a warning);
+// without a provider section that signal exports nothing (spans still get
+// IDs, so log lines still correlate).
+//
 // # Bad values
 //
 // A value otelkit cannot use is never silent: Init returns a ConfigError
@@ -88,6 +159,28 @@
 // counts that grow while the backend shows nothing point past the
 // collector. sdk_errors_total counts every error the SDK reported. PUT
 // {"level":"debug"} to the same handler changes the log level.
+//
+// # Seeing traces with nothing installed
+//
+// WithTraceViewer keeps the last traces (200 by default, about 8 MiB at
+// most; WithTraceViewerLimits) and the log lines that carry their trace
+// ID in memory, with every exporter off too, and TraceViewerHandler serves
+// them: "<mount>/" lists recent traces newest first, filtered by trace ID
+// or request ID prefix (the console's trace=4bf92f35 will do), and
+// "<mount>/trace/<trace_id>" shows one as a waterfall with its log lines
+// under it. The pages use no script and no external asset. Like
+// HealthHandler it does no authentication: mount it on an admin port, and
+// outside httpmw so that looking at traces makes none:
+//
+//	tel, err := otel.Init(ctx, otel.WithTraceViewer())
+//	admin := http.NewServeMux()
+//	admin.Handle("/debug/otel/", tel.TraceViewerHandler())
+//	go http.ListenAndServe("127.0.0.1:6060", admin)
+//
+// Without the option nothing of it is installed and nothing costs; with
+// it, every span and log line is also copied into the viewer (through the
+// OTLP log bridge, which is then on even with no log exporter): see
+// BenchmarkTraceViewer for the cost per request.
 //
 // # Tests
 //

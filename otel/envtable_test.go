@@ -79,6 +79,8 @@ func TestEveryVariableRejectsInvalidValues(t *testing.T) {
 		{"OTELKIT_LOG_FORMAT", []string{"xml", "-1"}, nil},
 		{"OTELKIT_LOG_PROFILE", []string{"splunk", "-1"}, nil},
 		{"OTELKIT_GCP_PROJECT", []string{"My Project!"}, map[string]string{"OTELKIT_LOG_PROFILE": "gcp"}},
+		{"OTELKIT_LOG_BUFFER_LEVEL", []string{"verbose", "error", "-1"}, nil},
+		{"OTELKIT_LOG_BUFFER_SLOW", []string{"0", "-1s", "abc", "1", overflow}, nil},
 	}
 	// A healthy collector, so that Shutdown does not wait out the retries
 	// of a refused connection where Init succeeds.

@@ -26,6 +26,7 @@ type healthState struct {
 	started               time.Time
 	selfObs               *sdkmetric.ManualReader // OTEL_GO_X_OBSERVABILITY=true
 	drops                 *dropLog                // the telemetry_dropped line
+	configFile            string                  // the declarative configuration file in use, if any
 }
 
 // dropLogInterval is the least time between two telemetry_dropped lines.
@@ -55,8 +56,9 @@ type SignalConfig struct {
 	// HistogramAggregation is the metrics' default histogram aggregation
 	// (OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION).
 	HistogramAggregation string `json:"histogram_aggregation,omitempty"`
-	// Sources says where each value came from: "option", "env:<NAME>" or
-	// "default".
+	// Sources says where each value came from: "option", "env:<NAME>",
+	// "file:<file>:<line>" (a configuration file; "file:<file>" when the
+	// file decides by leaving a section out) or "default".
 	Sources map[string]string `json:"sources"`
 	// Error is always empty.
 	//
@@ -136,6 +138,10 @@ type Health struct {
 	// the level was changed while the service runs (a PUT to
 	// HealthHandler or LevelHandler, Logging().SetLevel).
 	LogLevelSrc string `json:"log_level_source"`
+	// ConfigFile is the declarative configuration file Init built from
+	// (OTEL_CONFIG_FILE, WithConfigFile; "WithConfigYAML"), empty
+	// without one. Sources then say "file:<name>:<line>".
+	ConfigFile string `json:"config_file,omitempty"`
 	// SelfObservability holds the SDK's otel.sdk.* counters (spans, metric
 	// points and log records exported and failed by the OTLP exporters, by
 	// error.type) when OTEL_GO_X_OBSERVABILITY=true. The batch processors
@@ -148,7 +154,11 @@ type Health struct {
 	// "<field>.<reason>" (e.g. "tracestate.oversize"); see httpmw's
 	// "Trace context" documentation.
 	TraceContextDropped map[string]uint64 `json:"trace_context_dropped,omitempty"`
-	Hint                string            `json:"hint"`
+	// LogBuffer shows per-request log buffering when it is on (or has
+	// held lines): lines buffered, flushed, dropped by design, and lost to
+	// its bounds (logbuffer.go).
+	LogBuffer *LogBufferHealth `json:"log_buffer,omitempty"`
+	Hint      string           `json:"hint"`
 }
 
 const healthHint = "traces missing? check config.*.endpoint and protocol, export.*.last_error, failed and dropped (why items were lost); " +
@@ -171,6 +181,7 @@ func (t *Telemetry) Health() Health {
 	}
 	if t.logger != nil {
 		h.LogLevel = t.logger.Level().String()
+		h.LogBuffer = logBufferHealth(t.logger)
 	}
 	// Read before hs: the level may be changed at run time in any case.
 	levelChanged := t.logger.LevelChanged()
@@ -184,6 +195,7 @@ func (t *Telemetry) Health() Health {
 	if levelChanged {
 		h.LogLevelSrc = LogLevelSourceRuntime
 	}
+	h.ConfigFile = hs.configFile
 	for k, v := range hs.config {
 		h.Config[k] = v.clone() // the caller may change what it gets
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/traceview"
 	"github.com/otelkit/otelkit/internal/w3c"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
@@ -65,6 +66,8 @@ type Telemetry struct {
 	closed          atomic.Bool
 	shutdownOnce    sync.Once
 	shutdownErr     error
+
+	viewer *traceview.Store // WithTraceViewer; nil when off (traceviewer.go)
 }
 
 // ConfigError is the error type of every invalid setting Init reports: an
@@ -79,7 +82,10 @@ type ConfigError = env.Error
 // zap logger that share one resource, configured by opts, then the OTEL_*
 // and OTELKIT_* environment, then defaults (see the README for the table).
 // Unless WithoutGlobals is given it installs them as the OpenTelemetry and
-// zap globals; Shutdown puts the previous ones back.
+// zap globals; Shutdown puts the previous ones back. With a declarative
+// configuration file (OTEL_CONFIG_FILE, WithConfigFile, WithConfigYAML)
+// the file takes the place of the OTEL_* variables (see the package
+// documentation, "Configuration file").
 //
 // Init never blocks on reaching a collector. Every invalid setting is a
 // ConfigError naming the variable or option, its value and what is
@@ -101,14 +107,19 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	if c.globals && live.Load() != nil {
 		return nil, ErrAlreadyInitialized
 	}
+	file, err := c.configFile(src) // nil without OTEL_CONFIG_FILE or an option (configfile.go)
+	if err != nil {
+		return nil, err
+	}
 	t := &Telemetry{shutdownTimeout: c.shutdownTimeout, health: newHealthState(time.Now())}
+	c, t.viewer = c.withTraceViewer()
 	if t.shutdownTimeout <= 0 {
 		t.shutdownTimeout = DefaultShutdownTimeout
 	}
 	// Exporter errors may quote a header the collector rejected; Init's own
 	// errors never do (otlpconf names items, never keys or values), and
 	// are left as they are, so that errors.As still finds a ConfigError.
-	t.scrub = newScrubber(otlpconf.HeaderValues(src, c.configuredHeaders()...))
+	t.scrub = newScrubber(append(otlpconf.HeaderValues(src, c.configuredHeaders()...), file.Secrets()...))
 	t.health.useScrubber(t.scrub)
 	// What the SDK reports while the resource and the providers are built
 	// is held until the logger exists (startup.go).
@@ -124,9 +135,14 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 			tel = nil
 		}
 	}()
-	t.res, t.warnings = buildResource(ctx, c, src)
-	t.warnings = append(t.warnings, nameWarnings(src)...) // envnames.go
-	prop, err := t.build(ctx, c, src)
+	var prop propagation.TextMapPropagator
+	if file != nil {
+		prop, err = t.buildFromFile(ctx, c, file, src)
+	} else {
+		t.res, t.warnings = buildResource(ctx, c, src)
+		t.warnings = append(t.warnings, nameWarnings(src)...) // envnames.go
+		prop, err = t.build(ctx, c, src)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package otel
 import (
 	"io"
 	"maps"
+	"os"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -12,7 +13,9 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/traceview"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
 	"github.com/otelkit/otelkit/tracing"
@@ -61,7 +64,10 @@ type config struct {
 
 	shutdownTimeout time.Duration
 
-	lookup func(string) (string, bool) // WithEnvLookup; nil: the process environment
+	lookup      func(string) (string, bool) // WithEnvLookup; nil: the process environment
+	traceViewer *traceview.Config           // WithTraceViewer; nil: off (traceviewer.go)
+	file        fileSource                  // WithConfigFile, WithConfigYAML (configfile.go)
+	logsExtra   []logprovider.Option        // the configuration file's log provider settings
 }
 
 func newConfig(opts []Option) config {
@@ -267,7 +273,9 @@ func WithLogOutput(w zapcore.WriteSyncer) Option {
 }
 
 // WithLoggingOptions passes further options to logging.New (output
-// profile, GCP project, …). Init's own log options win over them.
+// profile, GCP project, …). Init's own log options win over them; the
+// resource, which the vendor profiles name the service from, is always
+// Init's.
 func WithLoggingOptions(opts ...logging.Option) Option {
 	return optionFunc(func(c config) config { c.logOptions = append(c.logOptions, opts...); return c })
 }
@@ -305,4 +313,12 @@ func WithShutdownTimeout(d time.Duration) Option {
 // UTF-8. oteltest uses it with a lookup that finds nothing.
 func WithEnvLookup(lookup func(name string) (string, bool)) Option {
 	return optionFunc(func(c config) config { c.lookup = lookup; return c })
+}
+
+// envLookup is WithEnvLookup's lookup, else the process environment's.
+func (c config) envLookup() func(string) (string, bool) {
+	if c.lookup != nil {
+		return c.lookup
+	}
+	return os.LookupEnv
 }

@@ -31,18 +31,7 @@ const (
 // malformed variable or a schema-URL conflict becomes a warning and the
 // resource is still used (schemaless on conflict).
 func buildResource(ctx context.Context, c config, src env.Source) (*resource.Resource, []configWarning) {
-	var warnings []configWarning
-	detected, err := resource.New(ctx, detectorOptions(c)...)
-	if err != nil {
-		if errors.Is(err, resource.ErrSchemaURLConflict) {
-			warnings = append(warnings, configWarning{detail: "resource detectors disagree on the schema URL; the resource is used without one: " + err.Error()})
-		} else {
-			warnings = append(warnings, configWarning{detail: "resource detection was incomplete: " + err.Error()})
-		}
-		if detected == nil {
-			detected = resource.Empty()
-		}
-	}
+	detected, warnings := detectResource(ctx, c)
 	// The environment on its own, so that what it reports is told apart
 	// from the detectors' (and never repeated: it holds the value).
 	fromEnv, envErr := envResource(ctx, src)
@@ -63,6 +52,31 @@ func buildResource(ctx context.Context, c config, src env.Source) (*resource.Res
 		}
 	}
 
+	return withServiceFallback(res, warnings, "otel.WithServiceName, OTEL_SERVICE_NAME or service.name in OTEL_RESOURCE_ATTRIBUTES")
+}
+
+// detectResource runs the sources below the environment (detectorOptions);
+// what goes wrong becomes a warning and the resource is still used.
+func detectResource(ctx context.Context, c config) (*resource.Resource, []configWarning) {
+	var warnings []configWarning
+	detected, err := resource.New(ctx, detectorOptions(c)...)
+	if err != nil {
+		if errors.Is(err, resource.ErrSchemaURLConflict) {
+			warnings = append(warnings, configWarning{detail: "resource detectors disagree on the schema URL; the resource is used without one: " + err.Error()})
+		} else {
+			warnings = append(warnings, configWarning{detail: "resource detection was incomplete: " + err.Error()})
+		}
+		if detected == nil {
+			detected = resource.Empty()
+		}
+	}
+	return detected, warnings
+}
+
+// withServiceFallback gives res a service.name when it has none
+// ("unknown_service:<executable>", as the SDK does) and warns, naming
+// where to set it (setIt), whenever the name is unknown.
+func withServiceFallback(res *resource.Resource, warnings []configWarning, setIt string) (*resource.Resource, []configWarning) {
 	name, _ := res.Set().Value(keyServiceName)
 	if name.AsString() == "" || strings.HasPrefix(name.AsString(), "unknown_service") {
 		exe := "go"
@@ -76,8 +90,7 @@ func buildResource(ctx context.Context, c config, src env.Source) (*resource.Res
 				res = r
 			}
 		}
-		warnings = append(warnings, configWarning{detail: "service.name is " + fallback +
-			": set it with otel.WithServiceName, OTEL_SERVICE_NAME or service.name in OTEL_RESOURCE_ATTRIBUTES"})
+		warnings = append(warnings, configWarning{detail: "service.name is " + fallback + ": set it with " + setIt})
 	}
 	return res, warnings
 }
@@ -118,11 +131,22 @@ func detectorOptions(c config) []resource.Option {
 // topAttributes are the sources above the environment, lowest first:
 // OTELKIT_ENVIRONMENT, then the options.
 func topAttributes(c config, src env.Source) []attribute.KeyValue {
-	var top []attribute.KeyValue
+	return append(environmentAttributes(src), c.optionAttributes()...)
+}
+
+// environmentAttributes is deployment.environment.name from
+// OTELKIT_ENVIRONMENT, when it is set.
+func environmentAttributes(src env.Source) []attribute.KeyValue {
 	if v, ok := src.String("OTELKIT_ENVIRONMENT"); ok {
-		top = append(top, keyEnvironment.String(v))
+		return []attribute.KeyValue{keyEnvironment.String(v)}
 	}
-	top = append(top, c.attrs...)
+	return nil
+}
+
+// optionAttributes are the resource attributes the options set, lowest
+// first.
+func (c config) optionAttributes() []attribute.KeyValue {
+	top := append([]attribute.KeyValue{}, c.attrs...)
 	if c.environment != "" {
 		top = append(top, keyEnvironment.String(c.environment))
 	}

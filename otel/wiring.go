@@ -81,10 +81,11 @@ func (c config) metricsOptions(res *resource.Resource, hs *healthState) []metric
 
 // logsOptions maps Init's options onto logprovider.NewLoggerProvider's.
 func (c config) logsOptions(res *resource.Resource, warn func(error), hs *healthState) []logprovider.Option {
-	opts := []logprovider.Option{logprovider.WithResource(res), logprovider.WithWarningHandler(warn),
+	opts := append([]logprovider.Option{}, c.logsExtra...)
+	opts = append(opts, logprovider.WithResource(res), logprovider.WithWarningHandler(warn),
 		logprovider.WithOTLPOverrides(c.otlpFor(c.logsExporter, "WithLogsExporter")),
 		logprovider.WithExporterWrapper(track(&hs.logs, exportwrap.Logs, recordCount)),
-		logprovider.WithDropHandler(hs.logs.onDrop)}
+		logprovider.WithDropHandler(hs.logs.onDrop))
 	if c.lookup != nil {
 		opts = append(opts, logprovider.WithEnvLookup(c.lookup))
 	}
@@ -114,7 +115,7 @@ func (t *Telemetry) buildLogs(ctx context.Context, c config) (otlpconf.Resolved,
 // buildLogger builds the zap logger, bridged to t.logs when there is one,
 // and the handler that turns SDK errors into otel_sdk_error lines.
 func (t *Telemetry) buildLogger(c config) error {
-	opts, err := c.loggingOptions(serviceName(t.res))
+	opts, err := c.loggingOptions(t.res)
 	if t.logs != nil {
 		opts = append(opts, logging.WithLoggerProvider(t.logs.LoggerProvider()))
 	}
@@ -153,9 +154,10 @@ func (t *Telemetry) warn(err error) {
 // loggingOptions maps Init's options onto logging.New's. Init checks its
 // own log options, so that an error names WithLogFormat or WithLogLevel as
 // the user wrote it; an invalid one is not passed on.
-func (c config) loggingOptions(name string) ([]logging.Option, error) {
+func (c config) loggingOptions(res *resource.Resource) ([]logging.Option, error) {
 	opts := append([]logging.Option{}, c.logOptions...)
-	opts = append(opts, logging.WithName(name))
+	// The resource gives the vendor profiles their service fields.
+	opts = append(opts, logging.WithName(serviceName(res)), logging.WithResource(res))
 	if c.lookup != nil {
 		opts = append(opts, logging.WithEnvLookup(c.lookup))
 	}

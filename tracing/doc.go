@@ -54,4 +54,9 @@
 //
 // TraceID and SpanID return the IDs of the span in a context, "" when there
 // is none; RecordError marks the span in a context as failed.
+//
+// One failure gives one exception event: End and RecordError record no
+// event for an error the span has recorded already, or one that wraps it
+// (errors.Is), including through an error-level line of package logging
+// with logging.Err; the span's status is set all the same.
 package tracing

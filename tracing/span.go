@@ -8,6 +8,9 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/spanerr"
+	"github.com/otelkit/otelkit/internal/spanhook"
 )
 
 // ScopeName is the instrumentation scope of the spans Start creates.
@@ -19,11 +22,16 @@ const ScopeName = "github.com/otelkit/otelkit"
 //
 //	ctx, span := tracing.Start(ctx, "load_order")
 //	defer tracing.End(span, &err)
+//
+// In a context from logging.WithBuffer, the span also opens a buffered unit
+// of work whose debug lines are written only if it goes wrong (see
+// logging's "Per-request log buffering").
 func Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return tracer().Start(ctx, name, opts...)
+	ctx, span := tracer().Start(ctx, name, opts...)
+	return spanhook.Started(ctx, span)
 }
 
 // cachedTracer remembers the tracer of the global provider it came from, so
@@ -50,22 +58,26 @@ func tracer() trace.Tracer {
 }
 
 // End ends span. When errp points to a non-nil error it first records that
-// error as an exception event and sets the span's status to Error with the
-// error's message; for use as `defer tracing.End(span, &err)` with a named
-// result err. A nil span or errp is allowed.
+// error as an exception event, unless the span has recorded it (or an
+// error it wraps) already, through an error-level log line with
+// logging.Err or through RecordError, and sets the span's status to Error
+// with the error's message; for use as `defer tracing.End(span, &err)` with
+// a named result err. A nil span or errp is allowed.
 func End(span trace.Span, errp *error, opts ...trace.SpanEndOption) {
 	if span == nil {
 		return
 	}
 	if errp != nil && *errp != nil {
-		span.RecordError(*errp)
+		spanerr.Record(span, *errp, func(err error) { span.RecordError(err) })
 		span.SetStatus(codes.Error, (*errp).Error())
 	}
 	span.End(opts...)
+	spanerr.Forget(span.SpanContext())
 }
 
-// RecordError records err on the span in ctx and sets its status to Error.
-// It does nothing when err is nil or ctx holds no recording span.
+// RecordError records err on the span in ctx as an exception event (once:
+// not when the span recorded it already, see End) and sets its status to
+// Error. It does nothing when err is nil or ctx holds no recording span.
 func RecordError(ctx context.Context, err error, opts ...trace.EventOption) {
 	if err == nil || ctx == nil {
 		return
@@ -74,7 +86,7 @@ func RecordError(ctx context.Context, err error, opts ...trace.EventOption) {
 	if !span.IsRecording() {
 		return
 	}
-	span.RecordError(err, opts...)
+	spanerr.Record(span, err, func(err error) { span.RecordError(err, opts...) })
 	span.SetStatus(codes.Error, err.Error())
 }
 

@@ -1,14 +1,22 @@
 // Command quickstart is otelkit's first example: an HTTP API instrumented
 // with one otel.Init call and the httpmw middleware.
 //
-//	go run ./examples/quickstart          # exercise itself, print logs and spans, exit
-//	go run ./examples/quickstart -serve   # keep serving on :8080
+//	go run ./examples/quickstart          # exercise itself, print logs, then its traces as trees, exit
+//	go run ./examples/quickstart -serve   # keep serving on :8080, traces at http://localhost:8080/debug/otel/
+//
+// The service logs at info with per-request log buffering on: the debug
+// lines of a request are printed only when it goes wrong (/fail, /panic,
+// /orders/0), just before the line that says so; a request that ends well
+// prints none and its access line counts them (debug_dropped).
 //
 // With no collector configured (no OTEL_EXPORTER_OTLP_ENDPOINT or
-// OTEL_TRACES_EXPORTER) spans are printed on the terminal, one line each,
-// next to the log lines that carry the same trace_id. With
-// OTEL_EXPORTER_OTLP_ENDPOINT set (for example to the docker-compose stack,
-// http://localhost:4318) everything is exported there instead.
+// OTEL_TRACES_EXPORTER) nothing is exported: the terminal shows the log
+// lines (structlog-like on a terminal, each with the 8 hex digits of its
+// trace), and the spans are kept by the built-in trace viewer, served at
+// /debug/otel with -serve. Without -serve, the traces are printed as trees
+// once the exercise is over, after the log lines rather than between them.
+// With OTEL_EXPORTER_OTLP_ENDPOINT set (for example to the docker-compose
+// stack, http://localhost:4318) everything is exported there too.
 package main
 
 import (
@@ -21,11 +29,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -61,21 +71,36 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		otel.WithServiceVersion("1.0.0"),
 		otel.WithLogOutput(zapcore.AddSync(out)),
 	}
+	if strings.TrimSpace(os.Getenv("OTELKIT_LOG_BUFFER_LEVEL")) == "" {
+		// Per-request log buffering: the service logs at info, but a
+		// request that goes wrong (an error line, a 5xx, a panic, over
+		// 1s) also prints the debug lines it wrote, marked
+		// "buffered":true; one that ends well prints none and counts them
+		// on its access line (debug_dropped). An option would win over
+		// OTELKIT_LOG_BUFFER_LEVEL, so a deployment can still turn it off.
+		opts = append(opts, otel.WithLogBufferLevel(zapcore.DebugLevel))
+	}
 	if strings.TrimSpace(os.Getenv("OTEL_SERVICE_NAME")) == "" {
 		// An option would win over OTEL_SERVICE_NAME; this example lets a
 		// deployment (the compose stack) name it.
 		opts = append(opts, otel.WithServiceName("quickstart"))
 	}
+	// The trace viewer keeps the last traces and their log lines in memory
+	// for /debug/otel, with or without a collector.
+	opts = append(opts, otel.WithTraceViewer())
+	var traces *traceTrees
 	if !collectorConfigured() {
-		// Nothing to export to: print spans on the terminal instead, and
-		// keep metrics and log records local, so there is no error spam
-		// about an unreachable collector.
+		// Nothing to export to: keep metrics and log records local, so
+		// there is no error spam about an unreachable collector.
 		opts = append(opts,
 			otel.WithTracesExporter("none"),
 			otel.WithMetricsExporter("none"),
 			otel.WithLogsExporter("none"),
-			otel.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(&spanPrinter{w: out})),
 		)
+		if !*serve {
+			traces = &traceTrees{}
+			opts = append(opts, otel.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(traces)))
+		}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -86,11 +111,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		_ = ln.Close()
 		return err
 	}
-	srv := &http.Server{
-		Handler:           httpmw.Handler(newMux(), httpmw.WithSkipPaths("/healthz")),
-		ReadHeaderTimeout: 5 * time.Second,
-	}
-	tel.Logger().Info("server_started", zap.String("addr", ln.Addr().String()))
+	// The viewer sits beside the instrumented API, not inside httpmw, so
+	// looking at traces makes none. It has no authentication: a real
+	// service mounts it on an admin listener, never a public one.
+	root := http.NewServeMux()
+	root.Handle("/debug/otel/", tel.TraceViewerHandler())
+	root.Handle("/", httpmw.Handler(newMux(), httpmw.WithSkipPaths("/healthz")))
+	srv := &http.Server{Handler: root, ReadHeaderTimeout: 5 * time.Second}
+	viewer := viewerURL(ln.Addr())
+	tel.Logger().Info("server_started", zap.String("addr", ln.Addr().String()), zap.String("trace_viewer", viewer))
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -103,7 +132,23 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	// Run serves until SIGINT or SIGTERM (or, without -serve, until the
 	// exercise is over), lets the requests in flight finish, then flushes
 	// and shuts down the telemetry, so nothing queued is lost on exit.
-	return tel.Run(ctx, otel.HTTPServerOn(srv, ln))
+	err = tel.Run(ctx, otel.HTTPServerOn(srv, ln))
+	if traces != nil {
+		traces.print(out)
+	}
+	return err
+}
+
+// viewerURL is where a browser on this machine finds the trace viewer.
+func viewerURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "/debug/otel/"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/debug/otel/"
 }
 
 // collectorConfigured reports whether the environment points the exporters
@@ -125,7 +170,10 @@ func newMux() *http.ServeMux {
 	mux.HandleFunc("GET /orders/{id}", getOrder)
 	mux.HandleFunc("GET /slow", slow)
 	mux.HandleFunc("GET /fail", fail)
-	mux.HandleFunc("GET /panic", func(http.ResponseWriter, *http.Request) { panic("inventory index out of range") })
+	mux.HandleFunc("GET /panic", func(_ http.ResponseWriter, r *http.Request) {
+		logging.FromContext(r.Context()).Debug("inventory_lookup", zap.Int("index", 7), zap.Int("size", 3))
+		panic("inventory index out of range")
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
 	return mux
 }
@@ -133,6 +181,7 @@ func newMux() *http.ServeMux {
 func getOrder(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("id")
+	logging.FromContext(ctx).Debug("cache_lookup", zap.String("order_id", id), zap.Bool("hit", false))
 	order, err := loadOrder(ctx, id)
 	if err != nil {
 		logging.FromContext(ctx).Error("order_load_failed", zap.String("order_id", id), logging.Err(err))
@@ -171,8 +220,11 @@ func slow(w http.ResponseWriter, r *http.Request) {
 }
 
 func fail(w http.ResponseWriter, r *http.Request) {
+	log := logging.FromContext(r.Context())
+	log.Debug("payment_request", zap.String("provider", "examplepay"), zap.Int("amount_cents", 4200))
+	log.Debug("payment_response", zap.Int("status", 402), zap.String("code", "card_declined"))
 	err := &paymentError{Code: "card_declined"}
-	logging.FromContext(r.Context()).Error("payment_failed", zap.String("provider", "examplepay"), logging.Err(err))
+	log.Error("payment_failed", zap.String("provider", "examplepay"), logging.Err(err))
 	http.Error(w, "payment failed", http.StatusBadGateway)
 }
 
@@ -199,29 +251,58 @@ func exercise(ctx context.Context, base string) {
 	}
 }
 
-// spanPrinter is a span exporter that prints one line per span, for the
-// terminal when no collector is configured.
-type spanPrinter struct {
-	mu sync.Mutex
-	w  io.Writer
+// traceTrees is a span exporter that keeps the spans of the exercise and
+// prints them as one tree per trace once it is over: what the trace viewer
+// shows, for a run that does not stay to be browsed.
+type traceTrees struct {
+	mu    sync.Mutex
+	spans []sdktrace.ReadOnlySpan
 }
 
-func (p *spanPrinter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, s := range spans {
-		parent := "-"
-		if s.Parent().IsValid() {
-			parent = s.Parent().SpanID().String()
-		}
-		_, err := fmt.Fprintf(p.w, "SPAN %-22q kind=%-8s trace_id=%s span_id=%s parent=%s status=%s duration=%s\n",
-			s.Name(), s.SpanKind(), s.SpanContext().TraceID(), s.SpanContext().SpanID(), parent,
-			s.Status().Code, s.EndTime().Sub(s.StartTime()).Round(time.Microsecond))
-		if err != nil {
-			return err
-		}
+func (t *traceTrees) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.spans) < 1000 { // the exercise makes a dozen
+		t.spans = append(t.spans, spans...)
 	}
 	return nil
 }
 
-func (p *spanPrinter) Shutdown(context.Context) error { return nil }
+func (t *traceTrees) Shutdown(context.Context) error { return nil }
+
+// print writes each trace, in the order its first span started, as a tree:
+// name, kind, duration, status and span ID of each span, children below
+// their parent.
+func (t *traceTrees) print(w io.Writer) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	spans := append([]sdktrace.ReadOnlySpan(nil), t.spans...)
+	sort.Slice(spans, func(i, j int) bool { return spans[i].StartTime().Before(spans[j].StartTime()) })
+	children := map[trace.SpanID][]sdktrace.ReadOnlySpan{}
+	known := map[trace.SpanID]bool{}
+	for _, s := range spans {
+		known[s.SpanContext().SpanID()] = true
+	}
+	var roots []sdktrace.ReadOnlySpan
+	for _, s := range spans {
+		if p := s.Parent().SpanID(); s.Parent().IsValid() && known[p] {
+			children[p] = append(children[p], s)
+		} else {
+			roots = append(roots, s)
+		}
+	}
+	fmt.Fprintln(w, "\nTraces (run with -serve to browse them with their log lines at http://localhost:8080/debug/otel/):")
+	var walk func(s sdktrace.ReadOnlySpan, depth int)
+	walk = func(s sdktrace.ReadOnlySpan, depth int) {
+		name := strings.Repeat("  ", depth) + s.Name()
+		fmt.Fprintf(w, "    %-28s %-8s %9s  %-5s span=%s\n", name, s.SpanKind(),
+			s.EndTime().Sub(s.StartTime()).Round(time.Microsecond), strings.ToLower(s.Status().Code.String()), s.SpanContext().SpanID())
+		for _, c := range children[s.SpanContext().SpanID()] {
+			walk(c, depth+1)
+		}
+	}
+	for _, r := range roots {
+		fmt.Fprintf(w, "  trace=%s\n", r.SpanContext().TraceID().String()[:8])
+		walk(r, 0)
+	}
+}

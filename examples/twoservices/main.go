@@ -213,10 +213,11 @@ func backendMux() *http.ServeMux {
 	return mux
 }
 
-// nameUnlessEnv names the service name in code unless OTEL_SERVICE_NAME
-// does (an option would win over it) and the process runs one service only.
+// nameUnlessEnv names the service name in code unless OTEL_SERVICE_NAME or
+// a configuration file (OTEL_CONFIG_FILE) does (an option would win over
+// them) and the process runs one service only.
 func nameUnlessEnv(name string, force bool) []otel.Option {
-	if !force && strings.TrimSpace(os.Getenv("OTEL_SERVICE_NAME")) != "" {
+	if !force && (strings.TrimSpace(os.Getenv("OTEL_SERVICE_NAME")) != "" || strings.TrimSpace(os.Getenv(otel.EnvConfigFile)) != "") {
 		return nil
 	}
 	return []otel.Option{otel.WithServiceName(name)}

@@ -71,11 +71,21 @@ type Error struct {
 	// empty): it cannot be masked reliably, e.g. bytes that are not text,
 	// header names and values, or a function.
 	Withheld bool
+	// File, Line and Key place a setting of a declarative configuration
+	// file (OTEL_CONFIG_FILE): the file's name, the line (from 1; 0 when
+	// unknown) and the key's path in the file, such as
+	// "tracer_provider.processors[0].batch.schedule_delay". Var and Option
+	// are then empty.
+	File string
+	Line int
+	Key  string
 }
 
 func (e *Error) Error() string {
 	var msg string
 	switch {
+	case e.File != "":
+		msg = e.fileMessage()
 	case e.Option != "" && e.Withheld:
 		msg = fmt.Sprintf("otelkit: invalid option %s (value not shown): allowed: %s", e.Option, e.Allowed)
 	case e.Option != "":
@@ -92,6 +102,30 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// fileMessage is the message of an error in a configuration file:
+// "otelkit: invalid <key>[=<value>] (<file> line <n>): allowed: ...".
+func (e *Error) fileMessage() string {
+	where := e.File
+	if e.Line > 0 {
+		where = fmt.Sprintf("%s line %d", e.File, e.Line)
+	}
+	key := e.Key
+	if key == "" {
+		key = "configuration file"
+	}
+	switch {
+	case e.Withheld:
+		key += " (value not shown)"
+	case e.Value != "":
+		key += fmt.Sprintf("=%q", e.Value)
+	}
+	msg := fmt.Sprintf("otelkit: invalid %s (%s)", key, where)
+	if e.Allowed != "" {
+		msg += ": allowed: " + e.Allowed
+	}
+	return msg
+}
 
 // OptionError returns the *Error for an option whose value is not allowed.
 func OptionError(option, value, allowed string) *Error {

@@ -75,6 +75,13 @@ type Overrides struct {
 	Timeout     time.Duration     // per export; must be > 0 when set
 	Compression string            // "gzip" | "none"
 	Console     io.Writer         // where console exporters write; default os.Stdout
+	// NoEnv makes the exporters read nothing from the process
+	// environment: every resolved value, defaults included, is passed to
+	// the SDK exporter, which otherwise reads what Overrides leave unset
+	// from the OTEL_EXPORTER_OTLP_* variables itself. A declarative
+	// configuration file sets it: the specification ignores those
+	// variables while a file is in use.
+	NoEnv bool
 	// Names are the options that set the fields above, for errors.
 	Names Names
 }
@@ -126,6 +133,7 @@ func (o Overrides) Merge(top Overrides) Overrides {
 	if top.Console != nil {
 		o.Console = top.Console
 	}
+	o.NoEnv = o.NoEnv || top.NoEnv
 	return o
 }
 
@@ -157,7 +165,7 @@ type Resolved struct {
 	envCompression string            // compression the environment asks for, "" when unset
 	tlsConfig      *tls.Config       // from the certificate variables, nil when none
 	headers        map[string]string // the headers in effect, values included; only until newPlan
-	process        bool              // resolved from the process environment, which the SDK reads too
+	process        bool              // resolved from the process environment, which the SDK reads too (false with NoEnv)
 	// plan is what the exporter constructors pass to the SDK; behind a
 	// pointer, so that printing a Resolved never shows a header value.
 	plan *plan
@@ -205,7 +213,7 @@ func signalPath(sig Signal) string { return "/v1/" + string(sig) }
 // naming the variable or option, the value (masked where it may hold a
 // secret) and what is allowed.
 func Resolve(src env.Source, sig Signal, o Overrides) (Resolved, error) {
-	r := Resolved{Signal: sig, Sources: map[string]string{}, process: src.IsProcess()}
+	r := Resolved{Signal: sig, Sources: map[string]string{}, process: src.IsProcess() && !o.NoEnv}
 	switch sig {
 	case Traces, Metrics, Logs:
 	default:

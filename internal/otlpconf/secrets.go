@@ -156,3 +156,21 @@ func HeaderValues(src env.Source, maps ...map[string]string) []string {
 	})
 	return out
 }
+
+// ParseHeaders parses a header list in the specification's syntax
+// (OTEL_EXPORTER_OTLP_HEADERS, or headers_list in a configuration file):
+// comma-separated key=value pairs with URL-encoded values. Its errors
+// name items by position and never quote a key or a value.
+func ParseHeaders(v string) (map[string]string, error) { return parseHeaders(v) }
+
+// HeaderProblem says why name and value cannot be sent as an OTLP header,
+// without quoting either (both may be credentials); "" when they can.
+func HeaderProblem(name, value string) string {
+	switch {
+	case !validHeaderKey(name):
+		return keyProblem(name)
+	case !validHeaderValue(value):
+		return "the value has control characters"
+	}
+	return ""
+}

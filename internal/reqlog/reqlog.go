@@ -33,13 +33,26 @@
 // guide rules out, holds nothing the compiler can check is set, and grows
 // a variable per capability. The marker field is the technique logging
 // already uses inside, to hand a span-bound core to zap.Logger.With; what
-// a request needs next from logging (per-request log buffering: flush or
-// drop at the end) becomes a method of Bound.
+// a request needs from logging at its end (per-request log buffering: flush
+// or drop) is a method of Bound, EndBuffer.
 package reqlog
 
 import (
+	"time"
+
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+)
+
+// Keys of the request fields a transport binds (Request.Fields, Late).
+// logging writes the method and the path under the output profile's names
+// (url.path in ECS, for instance); the route, and fields under other keys,
+// keep theirs. All three are reserved on a request's lines: a user's field
+// of that name is renamed there (see logging's package documentation).
+const (
+	KeyMethod = "method"
+	KeyPath   = "path"
+	KeyRoute  = "route"
 )
 
 // Request is one request's binding to logging, filled in by the request
@@ -75,6 +88,17 @@ type Bound interface {
 	// request's fields, so no logger is built for one line. The fields
 	// must not be changed.
 	AccessLogger() (*zap.Logger, []zap.Field)
+	// AccessWriter returns what writes an Access under the names of the
+	// request logger's output profile; nil for otelkit's own names.
+	AccessWriter() AccessWriter
+	// EndBuffer ends the request's log buffer (per-request log buffering,
+	// see logging's package documentation), before the access line: it
+	// writes the buffered lines when failed is true or elapsed is over the
+	// slow threshold, and drops them otherwise. It returns the access
+	// line's own fields: what line writes followed by the buffer's counts
+	// (line itself when buffering is off or nothing was buffered; line may
+	// be nil), and whether the lines were written. Call it once.
+	EndBuffer(failed bool, elapsed time.Duration, line zapcore.ObjectMarshaler) (fields zapcore.ObjectMarshaler, flushed bool)
 }
 
 // Settler is implemented by a Late marshaler that knows when its value no

@@ -1,11 +1,15 @@
 package reqscope
 
 import (
+	"context"
 	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/reqlog"
+	"github.com/otelkit/otelkit/logging"
 )
 
 // Outcome is how a request ended, as its access line sees it.
@@ -30,30 +34,62 @@ type AccessLog struct {
 	sampled atomic.Uint64
 }
 
-// End ends the request: unless p is off or line is nil (a request the
-// transport leaves out, such as a health check), it writes the access line
-// through the request's logger, with the request's fields and then those
-// line writes, at the level o asks for (error after RecordPanic). Call it
-// once per request, after the handler has returned.
+// Access is what an access line says about a request, for every
+// transport; the request logger's output profile writes it under its
+// backend's names (see reqlog.Access).
+type Access = reqlog.Access
+
+// End ends the request. First its log buffer, if it has one (see
+// buffer.go): the buffered lines are written for a server error, a
+// recovered panic or a slow request, and dropped otherwise. Then, unless p
+// is off or line is nil (a request the transport leaves out, such as a
+// health check), it writes the access line through the request's logger,
+// with the request's fields, then those line writes, then the buffer's
+// counts, at the level o asks for (error after RecordPanic). A line that is
+// an *Access is written under the names of the request logger's output
+// profile; any other line is written as it is. Call it once per request,
+// after the handler has returned.
 func (s *Scope) End(p *AccessLog, o Outcome, line zapcore.ObjectMarshaler) {
+	line, flushed := s.endBuffer(o, s.accessFields(line))
 	if p.Off || line == nil {
 		return
 	}
-	lvl, write := p.level(s, o)
+	lvl, write := p.level(s, o, flushed)
 	if !write {
 		return
 	}
-	s.writeAccess(p.Message, lvl, zap.Inline(line))
+	s.writeAccess(p.Message, lvl, line)
+}
+
+// accessFields returns the access line's own fields as logging takes them
+// for this module's (no key of theirs renamed): an *Access, set to write
+// under the request logger's profile names once the request is bound, or
+// line wrapped in the scope's Own. nil stays nil.
+func (s *Scope) accessFields(line zapcore.ObjectMarshaler) zapcore.ObjectMarshaler {
+	switch l := line.(type) {
+	case nil:
+		return nil
+	case *Access:
+		if s.log.Bound != nil {
+			l.Writer = s.log.Bound.AccessWriter()
+		}
+		return l
+	}
+	s.own.M = line // the transport's keys, as they are
+	return &s.own
 }
 
 // level returns the access line's level for outcome o, and false when the
-// line is sampled out.
-func (p *AccessLog) level(s *Scope, o Outcome) (zapcore.Level, bool) {
+// line is sampled out. A request whose buffered lines were written is
+// never sampled out: its access line says why they were.
+func (p *AccessLog) level(s *Scope, o Outcome, flushed bool) (zapcore.Level, bool) {
 	switch {
 	case s.panicked || o == ServerError:
 		return zapcore.ErrorLevel, true
 	case o == ClientError:
 		return zapcore.WarnLevel, true
+	case flushed:
+		return zapcore.InfoLevel, true
 	}
 	if n := p.SampleEvery; n > 1 && p.sampled.Add(1)%n != 1 {
 		return zapcore.InfoLevel, false
@@ -66,12 +102,17 @@ func (p *AccessLog) level(s *Scope, o Outcome) (zapcore.Level, bool) {
 // context for the OTLP bridge, request_id and the request's fields as on
 // every other line of the request. With a logger not built by logging.New
 // that the handler did not use, logging hands out a shared logger and the
-// request's fields instead of building a logger for one line.
-func (s *Scope) writeAccess(msg string, lvl zapcore.Level, access zap.Field) {
+// request's fields instead of building a logger for one line. A request
+// that never reached Bind is bound here, without a span.
+func (s *Scope) writeAccess(msg string, lvl zapcore.Level, line zapcore.ObjectMarshaler) {
 	if s.log.Bound == nil {
-		s.writeUnbound(msg, lvl, access)
-		return
+		// The request never reached Bind: bind it now, without a span.
+		logging.With(context.Background(), reqlog.Field(&s.log))
+		if a, ok := line.(*Access); ok {
+			a.Writer = s.log.Bound.AccessWriter()
+		}
 	}
+	access := zap.Inline(line)
 	log, pre := s.log.Bound.AccessLogger()
 	ce := checkAccess(log, msg, lvl)
 	if ce == nil {
@@ -82,22 +123,6 @@ func (s *Scope) writeAccess(msg string, lvl zapcore.Level, access zap.Field) {
 		return
 	}
 	ce.Write(append(append(s.buf[:0], pre...), access)...)
-}
-
-// writeUnbound writes the access line of a request that never reached Bind
-// through the base logger, with the request's fields.
-func (s *Scope) writeUnbound(msg string, lvl zapcore.Level, access zap.Field) {
-	ce := checkAccess(s.log.Base, msg, lvl)
-	if ce == nil {
-		return
-	}
-	fs := make([]zap.Field, 0, len(s.log.Fields)+3)
-	fs = append(fs, zap.String("request_id", s.log.ID))
-	fs = append(fs, s.log.Fields...)
-	if s.log.Late != nil {
-		fs = append(fs, zap.Inline(s.log.Late))
-	}
-	ce.Write(append(fs, access)...)
 }
 
 // checkAccess checks the access line against log's core directly rather

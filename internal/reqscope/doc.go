@@ -39,14 +39,25 @@
 //
 // End writes one line per request, through the request's logger, so it
 // has the output profile's keys and, with an OTLP bridge, the span's trace
-// context: the request's fields, then the transport's (status, duration).
+// context: the request's fields, then the transport's. A transport hands
+// its fields as an Access (method, path, query, status, duration, bytes,
+// and its own in Access.More), which the request logger's output profile
+// writes under its backend's names (httpRequest for Cloud Logging,
+// http.response.* and event.duration for ECS, Datadog's standard
+// attributes); any other marshaler is written as it is. Both transports
+// get the same names this way. A request that never reached Bind is bound
+// at End, without a span.
 // Its level follows the outcome: error for a server error or a recovered
 // panic, warn for a client error, info otherwise, and only 1 in
 // AccessLog.SampleEvery of the successful ones. It carries no caller and
 // no stack trace (both would point into the transport). End is the one
-// place where every request ends, so what must be decided per request at
-// its end (such as whether buffered debug lines are written or dropped)
-// belongs there.
+// place where every request ends, so it also ends the request's log buffer
+// (per-request log buffering, see logging): first, whether or not an
+// access line follows, it has logging write the buffered lines of a
+// request that failed (server error, recovered panic) or was slow, and
+// drop those of one that ended well; the access line then carries the
+// counts. A transport must call End for every request it began, also for
+// one it leaves out of the access log (pass a nil line) or aborts.
 //
 // # Panics
 //

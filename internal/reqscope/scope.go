@@ -38,6 +38,7 @@ type Scope struct {
 	// carries the field that hands the request to logging; then the access
 	// line's fields. Bound requests need no more than its three.
 	buf      [3]zap.Field
+	own      reqlog.Own // End's line when it is not an Access
 	panicked bool
 }
 

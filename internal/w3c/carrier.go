@@ -122,6 +122,22 @@ func (h HeaderCarrier) Keys() []string { return propagation.HeaderCarrier(h).Key
 // carrier is any other carrier with the W3C fields normalised.
 type carrier struct{ c propagation.TextMapCarrier }
 
+// Carrier is what Propagator's Extract hands the propagator it wraps for a
+// carrier other than an http.Header: that carrier with the W3C fields
+// normalised. A transport that keeps state per request (grpcmw) can hold a
+// Carrier there, Wrap its carrier in it and pass its address to Extract,
+// which takes a *Carrier as it is, so that no wrapper is allocated per
+// request.
+type Carrier struct{ carrier }
+
+var (
+	_ propagation.TextMapCarrier = (*Carrier)(nil)
+	_ propagation.ValuesGetter   = (*Carrier)(nil)
+)
+
+// Wrap makes w the normalising carrier of c.
+func (w *Carrier) Wrap(c propagation.TextMapCarrier) { w.c = c }
+
 func (w *carrier) lines(f Field) []string {
 	if vg, ok := w.c.(propagation.ValuesGetter); ok {
 		return vg.Values(fieldNames[f])

@@ -32,7 +32,7 @@ func (p propagator) Extract(ctx context.Context, c propagation.TextMapCarrier) c
 	switch hc := c.(type) {
 	case propagation.HeaderCarrier:
 		return p.next.Extract(ctx, HeaderCarrier(hc))
-	case nil, HeaderCarrier, *carrier:
+	case nil, HeaderCarrier, *carrier, *Carrier:
 		return p.next.Extract(ctx, c)
 	}
 	return p.next.Extract(ctx, &carrier{c: c})

@@ -232,3 +232,30 @@ func TestCountsKeysFieldAndReason(t *testing.T) {
 		t.Fatal("changing the returned map changed the counts")
 	}
 }
+
+// A *Carrier a transport keeps is taken as it is: normalised, and with no
+// wrapper allocated per Extract.
+func TestExtractTakesACarrierAsItIs(t *testing.T) {
+	md := mdCarrier(metadata.MD{})
+	md.append("traceparent", parent)
+	md.append("tracestate", "", "foo=1,BAD=2", "bar=2")
+	var w Carrier
+	w.Wrap(md)
+	p := Propagator(sdkW3C)
+	sc := trace.SpanContextFromContext(p.Extract(context.Background(), &w))
+	if sc.TraceID().String() != traceHex || sc.TraceState().String() != "foo=1,bar=2" {
+		t.Errorf("span context %v, tracestate %q", sc, sc.TraceState().String())
+	}
+	if w.Get("traceparent") != parent || len(w.Values("tracestate")) != 1 {
+		t.Errorf("Carrier reads %q, %q", w.Get("traceparent"), w.Values("tracestate"))
+	}
+	empty := mdCarrier(metadata.MD{})
+	var e Carrier
+	e.Wrap(empty)
+	ctx := context.Background()
+	wrapped := testing.AllocsPerRun(100, func() { _ = p.Extract(ctx, empty) })
+	asIs := testing.AllocsPerRun(100, func() { _ = p.Extract(ctx, &e) })
+	if asIs != wrapped-1 {
+		t.Errorf("Extract allocates %v with a *Carrier and %v with the carrier it wraps: want one fewer", asIs, wrapped)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/testkit/jaeger"
 	"github.com/otelkit/otelkit/internal/testkit/logbuf"
+	"github.com/otelkit/otelkit/otel"
 )
 
 const jaegerConfig = "jaeger.yaml"
@@ -174,6 +176,21 @@ type example struct {
 // the compose hosts in its flags and environment replaced as hosts says,
 // and nothing else from the test's OTEL_ or OTELKIT_ environment. It
 // returns once the service accepts connections on addr.
+// movedConfigFile stands in for the configuration file svc mounts at
+// target: a copy of the mounted file with move applied to its text.
+func movedConfigFile(t *testing.T, svc service, target string, move func(string) string) string {
+	t.Helper()
+	b, err := os.ReadFile(svc.bindSource(t, target))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), filepath.Base(target))
+	if err := os.WriteFile(p, []byte(move(string(b))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func startExample(t *testing.T, rep report, bin, name, addr string, hosts map[string]string) *example {
 	t.Helper()
 	svc := rep.service(t, name)
@@ -202,6 +219,9 @@ func startExample(t *testing.T, rep report, bin, name, addr string, hosts map[st
 		}
 	}
 	for k, v := range svc.Environment {
+		if k == otel.EnvConfigFile { // the mounted file, with the hosts moved too
+			v = movedConfigFile(t, svc, v, move)
+		}
 		env = append(env, k+"="+move(v))
 	}
 	e := &example{name: name, cmd: exec.Command(bin, args...), out: &logbuf.Buffer{}, done: make(chan struct{})}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/testkit/collector"
 	"github.com/otelkit/otelkit/internal/testkit/syspkg"
+	"github.com/otelkit/otelkit/otel"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -344,15 +345,10 @@ func TestComposeFile(t *testing.T) {
 					t.Errorf("build arg %s has no ARG line in %s", arg, s.Build.Dockerfile)
 				}
 			}
-			u, err := url.Parse(s.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"])
-			if err != nil || u.Scheme != "http" || u.Host != "otel-collector:4318" {
-				t.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT = %q, want http://otel-collector:4318", s.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"])
-			}
-			if p := s.Environment["OTEL_EXPORTER_OTLP_PROTOCOL"]; p != "http/protobuf" {
-				t.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL = %q, want http/protobuf for port 4318", p)
-			}
-			if s.Environment["OTEL_SERVICE_NAME"] != name {
-				t.Errorf("OTEL_SERVICE_NAME = %q, want %q", s.Environment["OTEL_SERVICE_NAME"], name)
+			if s.Environment[otel.EnvConfigFile] != "" {
+				checkOtelkitFile(t, s, name) // configfile_test.go
+			} else {
+				checkOTLPEnvironment(t, s, name)
 			}
 			if !slices.Contains(s.DependsOn, "otel-collector") {
 				t.Errorf("depends_on = %v, want otel-collector", s.DependsOn)
@@ -366,6 +362,22 @@ func TestComposeFile(t *testing.T) {
 			}
 			checkExampleFlags(t, root, example, s.Command)
 		})
+	}
+}
+
+// checkOTLPEnvironment checks a service configured by OTEL_* variables:
+// it exports to the collector's OTLP/HTTP port under its own name.
+func checkOTLPEnvironment(t *testing.T, s service, name string) {
+	t.Helper()
+	u, err := url.Parse(s.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"])
+	if err != nil || u.Scheme != "http" || u.Host != "otel-collector:4318" {
+		t.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT = %q, want http://otel-collector:4318", s.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"])
+	}
+	if p := s.Environment["OTEL_EXPORTER_OTLP_PROTOCOL"]; p != "http/protobuf" {
+		t.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL = %q, want http/protobuf for port 4318", p)
+	}
+	if s.Environment["OTEL_SERVICE_NAME"] != name {
+		t.Errorf("OTEL_SERVICE_NAME = %q, want %q", s.Environment["OTEL_SERVICE_NAME"], name)
 	}
 }
 

@@ -1,0 +1,193 @@
+package grpcmw
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	otelcodes "go.opentelemetry.io/otel/codes"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	testpb "google.golang.org/grpc/interop/grpc_testing"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// madeUp are methods a client makes up: an unknown method of a served
+// service, unknown services, and a name longer than any registered one.
+var madeUp = []string{
+	"/grpc.testing.TestService/NoSuchMethod",
+	"/made.Up/One",
+	"/made.Up/Two",
+	"/" + strings.Repeat("x", 3000) + "/Y",
+}
+
+func invoke(conn *grpc.ClientConn, method, requestID string) error {
+	return conn.Invoke(withMD(RequestIDMetadataKey, requestID), method, &testpb.Empty{}, &testpb.Empty{})
+}
+
+// A method the server does not recognise never creates a span name or a
+// metric series of its own: rpc.method is _OTHER, the span is named
+// "grpc" (rpc.system.name), and what the client sent is kept, cut, in
+// rpc.method_original on the span and the lines. grpc answers such an RPC
+// itself (UNIMPLEMENTED) without ever reporting its end; grpcmw still ends
+// its span and writes its access line.
+func TestMadeUpMethodsCollapse(t *testing.T) {
+	e := newTestEnv(t)
+	s := serve(t, ServerOptions(e.opts()...), func(srv *grpc.Server) { testpb.RegisterTestServiceServer(srv, &testService{}) })
+	for i, m := range madeUp {
+		if err := invoke(s.conn, m, "req-madeup-"+strconv.Itoa(i)); status.Code(err) != codes.Unimplemented {
+			t.Fatalf("%.40s: %v, want Unimplemented", m, err)
+		}
+	}
+	if _, err := testpb.NewTestServiceClient(s.conn).EmptyCall(context.Background(), &testpb.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	spans := e.ended(t, len(madeUp)+1)
+	lines := e.accessLines(t, len(madeUp)+1)
+	for i, m := range madeUp {
+		l := byRequestID(t, lines, "req-madeup-"+strconv.Itoa(i))
+		sp := spanWithID(t, spans, l["span_id"])
+		orig, _ := spanAttr(sp, "rpc.method_original")
+		method, _ := spanAttr(sp, "rpc.method")
+		if sp.Name() != "grpc" || method.AsString() != "_OTHER" || orig.AsString() != truncated(m) {
+			t.Errorf("span %q rpc.method %q rpc.method_original %.40q, want grpc, _OTHER and %.40q", sp.Name(), method.AsString(), orig.AsString(), m)
+		}
+		if sp.Status().Code != otelcodes.Error {
+			t.Errorf("span status %v, want error (UNIMPLEMENTED)", sp.Status())
+		}
+		if l["rpc_method"] != "_OTHER" || l["rpc_method_original"] != truncated(m) || l["code"] != "UNIMPLEMENTED" ||
+			l["level"] != "error" {
+			t.Errorf("access line %.300v", l)
+		}
+	}
+	series := e.durationSeries(t, serverMetric, 2)
+	if len(series) != 2 {
+		t.Fatalf("%d duration series, want 2 (_OTHER and EmptyCall): %v", len(series), series)
+	}
+	var other int
+	for _, set := range series {
+		if v, _ := set.Value("rpc.method"); v.AsString() == "_OTHER" {
+			other++
+			if code, _ := set.Value("rpc.response.status_code"); code.AsString() != "UNIMPLEMENTED" {
+				t.Errorf("_OTHER series %v", set)
+			}
+		}
+		for _, kv := range set.ToSlice() {
+			if strings.Contains(kv.Value.Emit(), "made.Up") || strings.Contains(kv.Value.Emit(), "NoSuchMethod") {
+				t.Errorf("a made-up method in metric attribute %s", kv.Key)
+			}
+		}
+	}
+	if other != 1 {
+		t.Errorf("%d _OTHER series", other)
+	}
+}
+
+func truncated(s string) string {
+	if len(s) > 1024 {
+		return s[:1024]
+	}
+	return s
+}
+
+// A server that serves unknown methods itself (grpc.UnknownServiceHandler,
+// given after grpcmw's options) runs them through the interceptors; they
+// are still _OTHER, and a panic there is recovered.
+func TestUnknownServiceHandlerStaysBounded(t *testing.T) {
+	e := newTestEnv(t)
+	opts := append(ServerOptions(e.opts()...), grpc.UnknownServiceHandler(func(_ any, stream grpc.ServerStream) error {
+		m, _ := grpc.MethodFromServerStream(stream)
+		if strings.HasSuffix(m, "Panic") {
+			panic("proxy broke")
+		}
+		return status.Error(codes.NotFound, "nothing here")
+	}))
+	s := serve(t, opts, func(srv *grpc.Server) {})
+	if err := invoke(s.conn, "/made.Up/One", "req-proxy"); status.Code(err) != codes.NotFound {
+		t.Fatalf("got %v", err)
+	}
+	if err := invoke(s.conn, "/made.Up/Panic", "req-proxy-panic"); status.Code(err) != codes.Internal {
+		t.Fatalf("got %v", err)
+	}
+	lines := e.accessLines(t, 2)
+	one, panicked := byRequestID(t, lines, "req-proxy"), byRequestID(t, lines, "req-proxy-panic")
+	if one["rpc_method"] != "_OTHER" || one["code"] != "NOT_FOUND" || one["level"] != "warn" ||
+		panicked["rpc_method"] != "_OTHER" || panicked["code"] != "INTERNAL" || panicked["level"] != "error" {
+		t.Errorf("access lines %v", lines)
+	}
+	e.oneLine(t, "panic_recovered")
+	for _, sp := range e.ended(t, 2) {
+		if sp.Name() != "grpc" {
+			t.Errorf("span %q", sp.Name())
+		}
+	}
+	if n := len(e.durationSeries(t, serverMetric, 2)); n != 2 {
+		t.Errorf("%d series, want 2 (_OTHER with NOT_FOUND and with INTERNAL)", n)
+	}
+}
+
+// handWritten is a service registered without a protobuf descriptor.
+var handWritten = grpc.ServiceDesc{
+	ServiceName: "hand.Written",
+	HandlerType: (*any)(nil),
+	Methods: []grpc.MethodDesc{{MethodName: "Echo", Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
+		in := new(wrapperspb.StringValue)
+		if err := dec(in); err != nil {
+			return nil, err
+		}
+		echo := func(_ context.Context, req any) (any, error) { return req, nil }
+		if ic == nil {
+			return echo(ctx, in)
+		}
+		return ic(ctx, in, &grpc.UnaryServerInfo{Server: srv, FullMethod: "/hand.Written/Echo"}, echo)
+	}}},
+}
+
+// Which methods are recognised: those of services in the protobuf registry
+// (generated code registers them), whether this server serves them or not,
+// and those named with WithMethods; a service registered without a
+// descriptor is _OTHER unless named.
+func TestRecognisedMethods(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		opts   []Option
+		method string
+		span   string
+		code   codes.Code
+	}{
+		{"hand-written, not named", nil, "/hand.Written/Echo", "grpc", codes.OK},
+		{"hand-written, named", []Option{WithMethods("hand.Written/Echo")}, "/hand.Written/Echo", "hand.Written/Echo", codes.OK},
+		{"in the registry, not served", nil, "/grpc.health.v1.Health/Check", "grpc.health.v1.Health/Check", codes.Unimplemented},
+		{"unknown method of a registry service", nil, "/grpc.health.v1.Health/Nope", "grpc", codes.Unimplemented},
+		{"a message, not a service", nil, "/grpc.testing.Empty/X", "grpc", codes.Unimplemented},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			s := serve(t, ServerOptions(e.opts(tc.opts...)...), func(srv *grpc.Server) { srv.RegisterService(&handWritten, struct{}{}) })
+			var out wrapperspb.StringValue
+			err := s.conn.Invoke(context.Background(), tc.method, wrapperspb.String("hi"), &out)
+			if status.Code(err) != tc.code {
+				t.Fatalf("got %v, want %v", err, tc.code)
+			}
+			if sp := e.ended(t, 1)[0]; sp.Name() != tc.span {
+				t.Errorf("span %q, want %q", sp.Name(), tc.span)
+			}
+		})
+	}
+	_ = healthpb.HealthCheckResponse_SERVING // links the health service's descriptor
+}
+
+func TestInRegistryRejectsMalformedNames(t *testing.T) {
+	for _, m := range []string{"", "/", "//", "/a", "a/b", "/grpc.testing.TestService/", "//UnaryCall",
+		"/grpc.testing.TestService/UnaryCall/x", "/grpc.testing.TestService.UnaryCall"} {
+		if inRegistry(m) {
+			t.Errorf("inRegistry(%q) = true", m)
+		}
+	}
+	if !inRegistry("/" + unaryName) {
+		t.Errorf("inRegistry(%q) = false", "/"+unaryName)
+	}
+}

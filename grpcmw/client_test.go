@@ -1,0 +1,178 @@
+package grpcmw
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc"
+	testpb "google.golang.org/grpc/interop/grpc_testing"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/otelkit/otelkit/httpmw"
+	"github.com/otelkit/otelkit/logging"
+)
+
+// serveWithClient serves testService with grpcmw's server options and dials
+// it with grpcmw's dial options, both on e's providers.
+func (e *testEnv) serveWithClient(t testing.TB, svc testpb.TestServiceServer) testpb.TestServiceClient {
+	t.Helper()
+	s := serve(t, ServerOptions(e.opts()...), func(srv *grpc.Server) { testpb.RegisterTestServiceServer(srv, svc) },
+		DialOptions(e.opts()...)...)
+	return testpb.NewTestServiceClient(s.conn)
+}
+
+// A client made with DialOptions makes a client span, injects the trace
+// context and baggage, and forwards the context's request ID.
+func TestClientForwardsTraceAndRequestID(t *testing.T) {
+	e := newTestEnv(t)
+	svc := &testService{}
+	c := e.serveWithClient(t, svc)
+	ctx, parent := e.tp.Tracer("test").Start(ContextWithRequestID(context.Background(), "job-7"), "job")
+	m, _ := baggage.NewMember("tenant", "acme")
+	b, _ := baggage.New(m)
+	ctx = baggage.ContextWithBaggage(ctx, b)
+	var hdr metadata.MD
+	if _, err := c.UnaryCall(ctx, &testpb.SimpleRequest{}, grpc.Header(&hdr)); err != nil {
+		t.Fatal(err)
+	}
+	parent.End()
+	spans := e.ended(t, 3)
+	var client, server trace.SpanContext
+	var serverParent trace.SpanID
+	for _, s := range spans {
+		switch s.SpanKind() {
+		case trace.SpanKindClient:
+			client = s.SpanContext()
+			if s.Name() != unaryName || s.Parent().SpanID() != parent.SpanContext().SpanID() {
+				t.Errorf("client span %q under %v", s.Name(), s.Parent())
+			}
+		case trace.SpanKindServer:
+			server, serverParent = s.SpanContext(), s.Parent().SpanID()
+		}
+	}
+	if !client.IsValid() || serverParent != client.SpanID() {
+		t.Errorf("server span's parent %v, want the client span %v", serverParent, client.SpanID())
+	}
+	if !server.IsValid() || server.TraceID() != parent.SpanContext().TraceID() {
+		t.Fatalf("server span %v not in the caller's trace", server)
+	}
+	if svc.last().baggage != "tenant=acme" {
+		t.Errorf("server saw baggage %q", svc.last().baggage)
+	}
+	if svc.last().requestID != "job-7" || hdr.Get(RequestIDMetadataKey)[0] != "job-7" {
+		t.Errorf("server saw request ID %q, answered %q; want job-7", svc.last().requestID, hdr.Get(RequestIDMetadataKey))
+	}
+	if n := len(e.durationSeries(t, "rpc.client.call.duration", 1)); n != 1 {
+		t.Errorf("%d client duration series", n)
+	}
+}
+
+// A request ID the caller put in the outgoing metadata itself wins; a call
+// with no request ID in its context sends none (the server makes one).
+func TestClientKeepsAnExplicitRequestID(t *testing.T) {
+	e := newTestEnv(t)
+	svc := &testService{}
+	c := e.serveWithClient(t, svc)
+	ctx := metadata.AppendToOutgoingContext(ContextWithRequestID(context.Background(), "from-context"), RequestIDMetadataKey, "explicit")
+	if _, err := c.EmptyCall(ctx, &testpb.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := svc.last().requestID; got != "explicit" {
+		t.Errorf("server saw %q, want the explicit one", got)
+	}
+	if _, err := c.EmptyCall(context.Background(), &testpb.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := svc.last().requestID; !newIDPattern.MatchString(got) {
+		t.Errorf("server saw %q, want a new one", got)
+	}
+}
+
+// A gRPC call made from an HTTP handler behind httpmw carries the HTTP
+// request's request ID and trace: both transports keep the ID in the same
+// place (internal/reqscope).
+func TestHTTPHandlerCallsGRPC(t *testing.T) {
+	e := newTestEnv(t)
+	svc := &testService{}
+	c := e.serveWithClient(t, svc)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /checkout", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := c.UnaryCall(r.Context(), &testpb.SimpleRequest{}); err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		logging.FromContext(r.Context()).Info("checkout_done")
+		_, _ = io.WriteString(w, "ok")
+	})
+	h := httpmw.Handler(mux, httpmw.WithTracerProvider(e.tp), httpmw.WithMeterProvider(e.mp),
+		httpmw.WithLogger(e.log), httpmw.WithPropagators(testPropagator))
+	r := httptest.NewRequest("GET", "/checkout", nil)
+	r.Header.Set("X-Request-ID", "http-req-1")
+	r.Header.Set("traceparent", validParent)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != 200 {
+		t.Fatalf("HTTP %d %s", w.Code, w.Body)
+	}
+	spans := e.ended(t, 3) // HTTP server, gRPC client, gRPC server
+	for _, s := range spans {
+		if s.SpanContext().TraceID().String() != traceHex {
+			t.Errorf("span %q in trace %s", s.Name(), s.SpanContext().TraceID())
+		}
+	}
+	if svc.last().requestID != "http-req-1" {
+		t.Errorf("gRPC handler saw request ID %q", svc.last().requestID)
+	}
+	for _, msg := range []string{"unary_called", "grpc_request", "checkout_done", "http_request"} {
+		if l := e.oneLine(t, msg); l["request_id"] != "http-req-1" || l["trace_id"] != traceHex {
+			t.Errorf("%s line %v", msg, l)
+		}
+	}
+}
+
+// httpCaller is a gRPC service whose handler calls an HTTP server through
+// httpmw.Transport.
+type httpCaller struct {
+	testpb.UnimplementedTestServiceServer
+	client *http.Client
+	url    string
+}
+
+func (s *httpCaller) EmptyCall(ctx context.Context, _ *testpb.Empty) (*testpb.Empty, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	_ = resp.Body.Close()
+	return &testpb.Empty{}, nil
+}
+
+// An HTTP call made through httpmw.Transport from an RPC handler carries
+// the RPC's request ID and trace.
+func TestGRPCHandlerCallsHTTP(t *testing.T) {
+	e := newTestEnv(t)
+	var gotID, gotParent string
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotID, gotParent = r.Header.Get("X-Request-ID"), r.Header.Get("traceparent")
+	}))
+	defer backend.Close()
+	client := &http.Client{Transport: httpmw.Transport(nil, httpmw.WithTracerProvider(e.tp), httpmw.WithPropagators(testPropagator))}
+	defer client.CloseIdleConnections()
+	c := e.serveTest(t, &httpCaller{client: client, url: backend.URL})
+	if _, err := c.EmptyCall(withMD(RequestIDMetadataKey, "rpc-req-9", "traceparent", validParent), &testpb.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if gotID != "rpc-req-9" || !strings.Contains(gotParent, traceHex) {
+		t.Errorf("HTTP backend got X-Request-ID %q, traceparent %q", gotID, gotParent)
+	}
+}

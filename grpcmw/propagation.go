@@ -1,0 +1,101 @@
+package grpcmw
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/propagation"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/otelkit/otelkit/internal/reqscope"
+	"github.com/otelkit/otelkit/internal/w3c"
+)
+
+// propagatorOf is the configured propagators (the global one, looked up per
+// RPC, by default) behind internal/w3c, which reads every traceparent,
+// tracestate and baggage value as W3C Trace Context Level 2 and W3C Baggage
+// say, drops oversized fields before they are parsed, and bounds what is
+// sent on. See the package documentation, "Trace context".
+func propagatorOf(cfg config) propagation.TextMapPropagator {
+	return w3c.Configured(cfg.propagators)
+}
+
+// serverPropagator is what the server's otelgrpc handler extracts with.
+// otelgrpc's own carrier gives only the first value of a metadata key;
+// serverPropagator hands the propagators a carrier that also gives every
+// value (propagation.ValuesGetter), read from the RPC's incoming metadata,
+// so that internal/w3c sees every line of a field as it does over HTTP.
+type serverPropagator struct{ next propagation.TextMapPropagator }
+
+var _ propagation.TextMapPropagator = serverPropagator{}
+
+// Extract implements propagation.TextMapPropagator. otelgrpc calls it in
+// TagRPC with the RPC's state as ctx.
+func (p serverPropagator) Extract(ctx context.Context, c propagation.TextMapCarrier) context.Context {
+	st, ok := ctx.(*rpcState)
+	if !ok {
+		return p.next.Extract(ctx, c)
+	}
+	// p.next is Propagator's (propagatorOf), which takes the state's
+	// w3c.Carrier as it is.
+	st.carrier = c
+	st.w3c.Wrap(incoming{st})
+	ctx = p.next.Extract(ctx, &st.w3c)
+	st.carrier = nil
+	return ctx
+}
+
+// Inject implements propagation.TextMapPropagator (a server injects
+// nothing; it is here for the interface).
+func (p serverPropagator) Inject(ctx context.Context, c propagation.TextMapCarrier) {
+	p.next.Inject(ctx, c)
+}
+
+// Fields implements propagation.TextMapPropagator.
+func (p serverPropagator) Fields() []string { return p.next.Fields() }
+
+// incoming is the carrier serverPropagator hands on (inside w3c.Carrier):
+// the RPC's state, in a struct of one pointer so that passing it costs no
+// allocation (and it is no context.Context, which the state is).
+type incoming struct{ st *rpcState }
+
+var (
+	_ propagation.TextMapCarrier = incoming{}
+	_ propagation.ValuesGetter   = incoming{}
+)
+
+// Get returns the first value of key, from otelgrpc's copy of the metadata.
+func (c incoming) Get(key string) string { return c.st.carrier.Get(key) }
+
+// Values returns every value of key in the incoming metadata.
+func (c incoming) Values(key string) []string {
+	return metadata.ValueFromIncomingContext(c.st.Context, key)
+}
+
+// Set sets key in otelgrpc's copy of the metadata.
+func (c incoming) Set(key, value string) { c.st.carrier.Set(key, value) }
+
+// Keys lists the metadata keys.
+func (c incoming) Keys() []string { return c.st.carrier.Keys() }
+
+// clientPropagator is what the client's otelgrpc handler injects with: the
+// propagators, then the request ID of the call's context (RequestID) as
+// x-request-id, unless the call's outgoing metadata already holds one.
+type clientPropagator struct{ next propagation.TextMapPropagator }
+
+var _ propagation.TextMapPropagator = clientPropagator{}
+
+// Inject implements propagation.TextMapPropagator.
+func (p clientPropagator) Inject(ctx context.Context, c propagation.TextMapCarrier) {
+	p.next.Inject(ctx, c)
+	if id := reqscope.ID(ctx); id != "" && c.Get(RequestIDMetadataKey) == "" {
+		c.Set(RequestIDMetadataKey, id)
+	}
+}
+
+// Extract implements propagation.TextMapPropagator.
+func (p clientPropagator) Extract(ctx context.Context, c propagation.TextMapCarrier) context.Context {
+	return p.next.Extract(ctx, c)
+}
+
+// Fields implements propagation.TextMapPropagator.
+func (p clientPropagator) Fields() []string { return p.next.Fields() }

@@ -1,0 +1,243 @@
+package grpcmw
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/stats"
+	"google.golang.org/grpc/status"
+
+	"github.com/otelkit/otelkit/internal/reqscope"
+	"github.com/otelkit/otelkit/internal/w3c"
+)
+
+// ServerOptions returns the options for grpc.NewServer that give every RPC
+// a server span, the RPC duration metric, a request ID, a request-scoped
+// logger, an access line and panic recovery. See the package documentation
+// for what each part does and the options that change it.
+//
+//	srv := grpc.NewServer(grpcmw.ServerOptions()...)
+//
+// Put them before interceptors of your own, so that a panic in those is
+// recovered too and they see the request's logger.
+func ServerOptions(opts ...Option) []grpc.ServerOption {
+	h := newServerHandler(newConfig(opts))
+	return []grpc.ServerOption{
+		grpc.StatsHandler(h),
+		grpc.ChainUnaryInterceptor(h.unary),
+		grpc.ChainStreamInterceptor(h.stream),
+	}
+}
+
+var _ stats.Handler = (*serverHandler)(nil)
+
+// serverHandler is the stats handler ServerOptions installs. It wraps
+// otelgrpc's, which makes the span and the metric; around it, it keeps each
+// RPC's state (rpcState) and writes the access line when the RPC ends.
+type serverHandler struct {
+	cfg     config
+	otel    stats.Handler
+	methods *methodSet
+	access  reqscope.AccessLog
+}
+
+func newServerHandler(cfg config) *serverHandler {
+	h := &serverHandler{cfg: cfg, methods: newMethodSet(cfg.methods)}
+	h.access.Message = "grpc_request"
+	h.access.Off = !cfg.accessLog
+	h.access.SampleEvery = cfg.sampleEvery
+	oo := []otelgrpc.Option{
+		otelgrpc.WithTracerProvider(cfg.tracerProvider),
+		otelgrpc.WithMeterProvider(cfg.meterProvider),
+		otelgrpc.WithPropagators(serverPropagator{next: propagatorOf(cfg)}),
+	}
+	if fn := cfg.publicEndpoint; fn != nil {
+		oo = append(oo, otelgrpc.WithPublicEndpointFn(func(ctx context.Context, info *stats.RPCTagInfo) bool {
+			if st, ok := ctx.Value(stateKey{h}).(*rpcState); ok {
+				return fn(ctx, st.fullMethod)
+			}
+			return fn(ctx, info.FullMethodName)
+		}))
+	}
+	h.otel = otelgrpc.NewServerHandler(oo...)
+	return h
+}
+
+// rpcState is everything about one RPC, in one allocation: its scope
+// (request ID, logger, access line), what the access line reports, and the
+// RPC's context as grpc handed it to TagRPC, which rpcState is itself a
+// child of (Value finds it under stateKey), so finding it again costs no
+// context of its own.
+type rpcState struct {
+	context.Context
+
+	h          *serverHandler
+	scope      reqscope.Scope
+	fullMethod string           // as the client sent it
+	tag        stats.RPCTagInfo // what otelgrpc gets for a method not recognised
+	attrs      [2]attribute.KeyValue
+
+	access         reqscope.Access // the access line's fields (access.go)
+	code           codes.Code
+	received, sent atomic.Int64 // messages
+	clientStream   bool         // from stats.Begin
+	serverStream   bool
+	begun, ended   atomic.Bool
+	// carrier is otelgrpc's carrier of the incoming metadata, which
+	// serverPropagator reads beside the metadata itself, through w3c.
+	carrier propagation.TextMapCarrier
+	w3c     w3c.Carrier
+	// otelCtx is the context otelgrpc's TagRPC returned, which its
+	// HandleRPC gets back: its span is the current one there, whatever
+	// another stats handler added after it.
+	otelCtx context.Context
+	// outer is the context TagRPC returns.
+	outer rpcOuter
+}
+
+// rpcOuter is the context TagRPC returns, which HandleRPC and the
+// interceptors get back (the latter as its child): the RPC's bound context,
+// with the state one step away instead of at the bottom of the chain.
+type rpcOuter struct {
+	context.Context
+	st *rpcState
+}
+
+// Value returns the state for its handler's stateKey, and what the bound
+// context holds otherwise.
+func (o *rpcOuter) Value(key any) any {
+	if k, ok := key.(stateKey); ok && k.h == o.st.h {
+		return o.st
+	}
+	return o.Context.Value(key)
+}
+
+// stateKey is the context key of the state a handler keeps: per handler,
+// so that two sets of ServerOptions on one server keep apart.
+type stateKey struct{ h *serverHandler }
+
+// Value returns the state itself for its handler's stateKey, and what the
+// context it was made from holds otherwise.
+func (st *rpcState) Value(key any) any {
+	if k, ok := key.(stateKey); ok && k.h == st.h {
+		return st
+	}
+	return st.Context.Value(key)
+}
+
+// stateOf returns the state h keeps for the RPC whose context (or a child)
+// ctx is, or nil.
+func (h *serverHandler) stateOf(ctx context.Context) *rpcState {
+	st, _ := ctx.Value(stateKey{h}).(*rpcState)
+	return st
+}
+
+// TagRPC starts the RPC: its scope (request ID, fields), then otelgrpc's
+// span, under the method's name when the server recognises it and _OTHER
+// otherwise, then binds the scope in the span's context, which is the
+// context the handler gets.
+func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
+	st := &rpcState{Context: ctx, h: h, fullMethod: info.FullMethodName}
+	known := h.methods.known(info.FullMethodName)
+	tag, fields, n := info, [2]zap.Field{}, 1
+	if known {
+		fields[0] = zap.String("rpc_method", info.FullMethodName[1:])
+	} else {
+		st.tag = *info
+		st.tag.FullMethodName = otherFullMethod
+		tag = &st.tag
+		fields[0] = zap.String("rpc_method", otherMethod)
+		fields[1] = zap.String("rpc_method_original", reqscope.Truncate(info.FullMethodName))
+		n = 2
+	}
+	st.scope.Begin(metadata.ValueFromIncomingContext(ctx, RequestIDMetadataKey), h.cfg.logger, nil, fields[:n]...)
+
+	ctx = h.otel.TagRPC(st, tag)
+	st.otelCtx = ctx
+	span := trace.SpanFromContext(ctx)
+	st.attrs[0] = RequestIDAttribute.String(st.scope.ID())
+	if !known {
+		span.SetName(otherSpanName)
+		st.attrs[1] = attribute.String("rpc.method_original", fields[1].String)
+	}
+	span.SetAttributes(st.attrs[:n]...)
+	st.outer = rpcOuter{Context: st.scope.Bind(ctx), st: st}
+	return &st.outer
+}
+
+// HandleRPC counts messages and ends the RPC on stats.End; otelgrpc sees
+// every event.
+func (h *serverHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
+	st := h.stateOf(ctx)
+	if st == nil {
+		h.otel.HandleRPC(ctx, rs)
+		return
+	}
+	switch rs := rs.(type) {
+	case *stats.Begin:
+		st.clientStream, st.serverStream = rs.IsClientStream, rs.IsServerStream
+		st.begun.Store(true)
+	case *stats.InPayload:
+		st.received.Add(1)
+	case *stats.OutPayload:
+		st.sent.Add(1)
+	case *stats.OutTrailer:
+		if !st.begun.Load() {
+			// grpc answered an unregistered method with Unimplemented
+			// itself: no handler ran and no stats.End will come.
+			h.otel.HandleRPC(st.otelCtx, rs)
+			h.end(st, &stats.End{
+				BeginTime: time.Now().Add(-st.scope.Elapsed()),
+				EndTime:   time.Now(),
+				Error:     errUnregistered,
+			})
+			return
+		}
+	case *stats.End:
+		h.end(st, rs)
+		return
+	}
+	h.otel.HandleRPC(st.otelCtx, rs)
+}
+
+// errUnregistered is the status of an RPC to a method the server has not
+// registered, which grpc answers itself.
+var errUnregistered = status.Error(codes.Unimplemented, "unknown service or method")
+
+// end writes the access line, then lets otelgrpc end the span and record
+// the metric. It runs once per RPC.
+func (h *serverHandler) end(st *rpcState, rs *stats.End) {
+	if !st.ended.CompareAndSwap(false, true) {
+		return
+	}
+	st.code = codeOf(rs.Error)
+	h.accessLine(st)
+	h.otel.HandleRPC(st.otelCtx, rs)
+}
+
+// codeOf returns the status code of an RPC that ended with err.
+func codeOf(err error) codes.Code {
+	if err == nil {
+		return codes.OK
+	}
+	return status.Code(err)
+}
+
+// TagConn implements stats.Handler.
+func (h *serverHandler) TagConn(ctx context.Context, info *stats.ConnTagInfo) context.Context {
+	return h.otel.TagConn(ctx, info)
+}
+
+// HandleConn implements stats.Handler.
+func (h *serverHandler) HandleConn(ctx context.Context, cs stats.ConnStats) {
+	h.otel.HandleConn(ctx, cs)
+}

@@ -1,0 +1,225 @@
+package declconf
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/otlpconf"
+)
+
+func lookupMap(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestSubstitute(t *testing.T) {
+	vars := lookupMap(map[string]string{"A": "x", "EMPTY": "", "D": "$d"})
+	for in, want := range map[string]string{
+		"plain":               "plain",
+		"${A}":                "x",
+		"${env:A}-${A}":       "x-x",
+		"${MISSING}":          "",
+		"${MISSING:-def}":     "def",
+		"${EMPTY:-def}":       "def",
+		"${A:-def}":           "x",
+		"$${A}":               "${A}",
+		"a$$b":                "a$b",
+		"cost $5":             "cost $5",
+		"${D}":                "$d", // a value is never substituted again
+		"${MISSING:-a:b/c d}": "a:b/c d",
+	} {
+		got, err := substitute(in, vars)
+		if err != nil || got != want {
+			t.Errorf("substitute(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"${", "${A", "${1A}", "${A B}", "${}", "${A:B}"} {
+		if _, err := substitute(bad, vars); err == nil {
+			t.Errorf("substitute(%q) accepted an invalid reference", bad)
+		}
+	}
+}
+
+// TestSubstitutionTypes: an unquoted substituted value is typed from its
+// text, a quoted one stays a string, and a value never becomes structure.
+func TestSubstitutionTypes(t *testing.T) {
+	file := `file_format: "1.0"
+resource:
+  attributes:
+    - name: count
+      value: ${N}
+    - name: quoted
+      value: "${N}"
+    - name: structure
+      value: ${S}
+`
+	f, err := Parse("f.yaml", []byte(file), lookupMap(map[string]string{"N": "42", "S": "{a: b}"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []attribute.KeyValue{attribute.Int("count", 42), attribute.String("quoted", "42"), attribute.String("structure", "{a: b}")}
+	if len(f.Attributes) != len(want) {
+		t.Fatalf("attributes %v, want %v", f.Attributes, want)
+	}
+	for i := range want {
+		if f.Attributes[i] != want[i] {
+			t.Errorf("attribute %d = %v, want %v", i, f.Attributes[i], want[i])
+		}
+	}
+}
+
+// TestTranslation: what the signal packages read for a file, and where
+// each setting is.
+func TestTranslation(t *testing.T) {
+	file := `file_format: "1.0"
+tracer_provider:
+  processors:
+    - batch:
+        schedule_delay: 250
+        exporter:
+          otlp_grpc:
+            endpoint: http://collector:4317
+            tls:
+              insecure: true
+            headers:
+              - name: api-key
+                value: "a,b=c d"
+meter_provider:
+  readers:
+    - periodic:
+        exporter:
+          otlp_http:
+            endpoint: http://collector:4318
+            temporality_preference: low_memory
+    - pull:
+        exporter:
+          prometheus/development:
+            host: 0.0.0.0
+            port: 9999
+logger_provider:
+  processors:
+    - simple:
+        exporter:
+          console:
+instrumentation/development:
+  general: {}
+`
+	f, err := Parse("f.yaml", []byte(file), lookupMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"OTEL_TRACES_EXPORTER":                              "otlp",
+		"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL":                "grpc",
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT":                "http://collector:4317",
+		"OTEL_EXPORTER_OTLP_TRACES_INSECURE":                "true",
+		"OTEL_BSP_SCHEDULE_DELAY":                           "250",
+		"OTEL_METRICS_EXPORTER":                             "otlp,prometheus",
+		"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT":               "http://collector:4318/v1/metrics",
+		"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "lowmemory",
+		"OTEL_EXPORTER_PROMETHEUS_HOST":                     "0.0.0.0",
+		"OTEL_EXPORTER_PROMETHEUS_PORT":                     "9999",
+		"OTEL_LOGS_EXPORTER":                                "console",
+	} {
+		if got, _ := f.Lookup(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	h, _ := f.Lookup("OTEL_EXPORTER_OTLP_TRACES_HEADERS")
+	if m, err := otlpconf.ParseHeaders(h); err != nil || m["api-key"] != "a,b=c d" {
+		t.Errorf("headers %q parse to %v, %v", h, m, err)
+	}
+	if l, _ := f.Where("OTEL_BSP_SCHEDULE_DELAY"); l.Line != 5 || l.Key != "tracer_provider.processors[0].batch.schedule_delay" {
+		t.Errorf("schedule delay at %+v", l)
+	}
+	if got := f.Source("env:OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"); got != "file:f.yaml:8" {
+		t.Errorf("Source = %q", got)
+	}
+	if got := f.Source("env:OTEL_OTHER"); got != "env:OTEL_OTHER" {
+		t.Errorf("Source of a variable the file does not set = %q", got)
+	}
+	warnings := strings.Join(f.Warnings, "\n")
+	for _, w := range []string{"instrumentation/development", "logger_provider.processors[0].simple", "propagator: is not set"} {
+		if !strings.Contains(warnings, w) {
+			t.Errorf("no warning about %s in\n%s", w, warnings)
+		}
+	}
+	if s := f.Secrets(); len(s) == 0 || s[len(s)-1] != "a,b=c d" {
+		t.Errorf("secrets %q, want the header value", s)
+	}
+}
+
+// TestLocate: an error the signal packages report about a variable the
+// file set names the file, line and key instead.
+func TestLocate(t *testing.T) {
+	f, err := Parse("f.yaml", []byte("file_format: \"1.0\"\nlogger_provider:\n  processors:\n    - batch:\n        max_queue_size: 5\n        exporter: {console: }\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env.Error{Var: "OTEL_BLRP_MAX_QUEUE_SIZE", Value: "5", Allowed: "x"}
+	other := &env.Error{Var: "OTEL_OTHER"}
+	if f.Locate(errors.Join(e, other)) == nil || e.File != "f.yaml" || e.Line != 5 || e.Var != "" || other.File != "" {
+		t.Errorf("located %+v, %+v", e, other)
+	}
+	if msg := e.Error(); msg != `otelkit: invalid logger_provider.processors[0].batch.max_queue_size="5" (f.yaml line 5): allowed: x` {
+		t.Errorf("message %q", msg)
+	}
+}
+
+// TestParseErrorsHideHeaderValues: a header value that ends up where the
+// schema wants a number is not quoted back.
+func TestParseErrorsHideHeaderValues(t *testing.T) {
+	const secret = "sk-IN-THE-WRONG-PLACE"
+	file := "file_format: \"1.0\"\ntracer_provider:\n  processors:\n    - batch:\n        max_queue_size: ${KEY}\n" +
+		"        exporter:\n          otlp_http:\n            endpoint: http://c:4318\n            headers:\n              - name: k\n                value: ${KEY}\n"
+	_, err := Parse("f.yaml", []byte(file), lookupMap(map[string]string{"KEY": secret}))
+	if err == nil || strings.Contains(err.Error(), secret[:5]) || !strings.Contains(err.Error(), "line 5") {
+		t.Fatalf("error %v: want one at line 5 without the value", err)
+	}
+}
+
+// TestViews: the file's views reach the meter provider.
+func TestViews(t *testing.T) {
+	file := `file_format: "1.0"
+meter_provider:
+  readers: []
+  views:
+    - selector: {instrument_name: requests}
+      stream:
+        name: renamed
+        attribute_keys: {included: [route]}
+    - selector: {instrument_name: dropped}
+      stream: {aggregation: {drop: }}
+`
+	f, err := Parse("f.yaml", []byte(file), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader), sdkmetric.WithView(f.Views...))
+	defer func() { _ = mp.Shutdown(context.Background()) }()
+	m := mp.Meter("t")
+	c, _ := m.Int64Counter("requests")
+	c.Add(context.Background(), 1)
+	d, _ := m.Int64Counter("dropped")
+	d.Add(context.Background(), 1)
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, sm := range rm.ScopeMetrics {
+		for _, x := range sm.Metrics {
+			names = append(names, x.Name)
+		}
+	}
+	if len(names) != 1 || names[0] != "renamed" {
+		t.Errorf("metrics %v, want [renamed]", names)
+	}
+}

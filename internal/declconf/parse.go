@@ -1,0 +1,204 @@
+package declconf
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/contrib/otelconf"
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/otelkit/otelkit/internal/env"
+)
+
+// MaxFileSize bounds a configuration file (1 MiB).
+const MaxFileSize = 1 << 20
+
+// ReadFile reads the configuration file at path: a regular file (a named
+// pipe would block) of at most MaxFileSize bytes.
+func ReadFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, fmt.Errorf("larger than %d bytes", MaxFileSize)
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
+	if err == nil && len(b) > MaxFileSize {
+		err = fmt.Errorf("larger than %d bytes", MaxFileSize)
+	}
+	return b, err
+}
+
+// parser holds what Parse learns on the way.
+type parser struct {
+	name     string
+	lookup   func(string) (string, bool)
+	index    map[string]entry
+	errs     []error
+	warnings []string
+	secrets  []string
+}
+
+// Parse reads data, the text of the configuration file called name (its
+// path, as errors and health show it), substituting ${VAR} references
+// through lookup (os.LookupEnv when nil), checks it against the schema
+// and translates it into the settings of otelkit's providers. Every
+// problem is an *env.Error naming the file, the line and the key; all of
+// them are returned, joined. Header values never appear in an error.
+func Parse(name string, data []byte, lookup func(string) (string, bool)) (*File, error) {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	p := &parser{name: name, lookup: lookup, index: map[string]entry{}}
+	root, err := p.document(data)
+	if err != nil {
+		return nil, err
+	}
+	p.substituteTree(root, "")
+	p.walk(root, rootType, "")
+	p.checkFormat(root)
+	if len(p.errs) > 0 {
+		return nil, p.joined()
+	}
+	var cfg otelconf.OpenTelemetryConfiguration
+	if err := root.Decode(&cfg); err != nil {
+		p.decodeErrors(root)
+		if len(p.errs) == 0 { // not expected: every failure is located
+			p.errs = append(p.errs, &env.Error{File: name, Err: errors.New(cleanMessage(err))})
+		}
+		return nil, p.joined()
+	}
+	f := p.translate(&cfg)
+	if len(p.errs) > 0 {
+		return nil, p.joined()
+	}
+	return f, nil
+}
+
+// document parses data into its root mapping.
+func (p *parser) document(data []byte) (*yaml.Node, error) {
+	const allowed = `a YAML mapping with file_format: "1.0"`
+	if !utf8.Valid(data) {
+		i := 0
+		for i < len(data) {
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			i += size
+		}
+		line := 1 + strings.Count(string(data[:i]), "\n")
+		return nil, &env.Error{File: p.name, Line: line, Withheld: true, Allowed: "valid UTF-8 text", Err: env.ErrInvalidUTF8}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &env.Error{File: p.name, Line: yamlErrorLine(err), Allowed: allowed, Err: errors.New(cleanMessage(err))}
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		line := 1
+		if len(doc.Content) > 0 {
+			line = doc.Content[0].Line
+		}
+		return nil, &env.Error{File: p.name, Line: line, Allowed: allowed, Err: errors.New("the file holds no mapping")}
+	}
+	return doc.Content[0], nil
+}
+
+var yamlErrLineRE = regexp.MustCompile(`line (\d+)`)
+
+func yamlErrorLine(err error) int {
+	if m := yamlErrLineRE.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
+}
+
+// checkFormat requires file_format, in the 1.x series of the schema.
+func (p *parser) checkFormat(root *yaml.Node) {
+	const allowed = `"1.0" (the stable schema; other 1.x versions are read as 1.0)`
+	e, ok := p.index["file_format"]
+	if !ok {
+		p.errs = append(p.errs, &env.Error{File: p.name, Line: root.Line, Key: "file_format", Allowed: allowed,
+			Err: errors.New("missing: the schema requires it")})
+		return
+	}
+	if v := e.value.Value; e.value.Kind != yaml.ScalarNode || v != "1" && !strings.HasPrefix(v, "1.") {
+		p.errs = append(p.errs, &env.Error{File: p.name, Line: e.line(), Key: "file_format", Value: v, Allowed: allowed})
+	}
+}
+
+// joined returns the errors found, each one's text kept free of the
+// header values.
+func (p *parser) joined() error {
+	for _, err := range p.errs {
+		var e *env.Error
+		if errors.As(err, &e) && e.Err != nil {
+			if clean := scrub(e.Err.Error(), p.secrets); clean != e.Err.Error() {
+				e.Err = errors.New(clean)
+			}
+		}
+	}
+	return errors.Join(p.errs...)
+}
+
+// yamlQuotedRE matches a value as yaml quotes it in an error, shortened
+// to a prefix and "..." when long.
+var yamlQuotedRE = regexp.MustCompile("`[^`]*`")
+
+// scrub replaces every secret in s, and every value yaml quotes that is a
+// secret or the beginning of one.
+func scrub(s string, secrets []string) string {
+	s = yamlQuotedRE.ReplaceAllStringFunc(s, func(q string) string {
+		v := strings.TrimSuffix(q[1:len(q)-1], "...")
+		for _, secret := range secrets {
+			if v != "" && strings.HasPrefix(secret, v) {
+				return "`REDACTED`"
+			}
+		}
+		return q
+	})
+	for _, v := range secrets {
+		if len(v) >= 4 {
+			s = strings.ReplaceAll(s, v, "REDACTED")
+		}
+	}
+	return s
+}
+
+// warn notes something the file asks for that otelkit does not do.
+func (p *parser) warn(path string, line int, what string) {
+	if line == 0 {
+		p.warnings = append(p.warnings, fmt.Sprintf("%s: %s (%s)", path, what, p.name))
+		return
+	}
+	p.warnings = append(p.warnings, fmt.Sprintf("%s: %s (%s line %d)", path, what, p.name, line))
+}
+
+// errorAt returns the error for the setting at path (n when path is not
+// indexed).
+func (p *parser) errorAt(n *yaml.Node, path, why, allowed string) error {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	if e, ok := p.index[path]; ok {
+		line = e.line()
+	}
+	return &env.Error{File: p.name, Line: line, Key: path, Allowed: allowed, Err: errors.New(why)}
+}

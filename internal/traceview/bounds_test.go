@@ -1,0 +1,134 @@
+package traceview
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// TestMaxTraces: the store keeps the newest MaxTraces traces and counts
+// the ones it evicted.
+func TestMaxTraces(t *testing.T) {
+	f := newFixture(t, Config{MaxTraces: 5})
+	var ids []trace.TraceID
+	for i := 0; i < 8; i++ {
+		ids = append(ids, f.request(fmt.Sprint("r", i), false))
+	}
+	u := f.store.Usage()
+	if u.Traces != 5 || u.Evicted != 3 {
+		t.Fatalf("usage %+v, want 5 kept and 3 evicted", u)
+	}
+	for i, id := range ids {
+		if _, ok := f.store.Trace(id); ok != (i >= 3) {
+			t.Errorf("trace %d kept = %v", i, ok)
+		}
+	}
+	_, body, _ := get(t, f.store.Handler(""), "/")
+	if !strings.Contains(body, "5 kept (at most 5,") || !strings.Contains(body, "3 older evicted") {
+		t.Errorf("the list does not show what was kept and evicted")
+	}
+}
+
+// TestMaxBytes: big traces evict older ones to stay within MaxBytes; one
+// trace holds at most a quarter of it, and what it could not keep is
+// counted and shown.
+func TestMaxBytes(t *testing.T) {
+	const maxBytes = 256 << 10
+	f := newFixture(t, Config{MaxBytes: maxBytes})
+	big := strings.Repeat("x", 4<<10)
+	tr := f.tp.Tracer("t")
+	for i := 0; i < 50; i++ {
+		ctx, root := tr.Start(context.Background(), "root")
+		for j := 0; j < 5; j++ {
+			_, sp := tr.Start(ctx, "child", trace.WithAttributes(attribute.String("blob", big)))
+			sp.End()
+		}
+		root.End()
+		if u := f.store.Usage(); u.Bytes > maxBytes {
+			t.Fatalf("after %d traces the store holds %d bytes, more than %d", i+1, u.Bytes, maxBytes)
+		}
+	}
+	if u := f.store.Usage(); u.Evicted == 0 || u.Traces >= 50 {
+		t.Errorf("nothing evicted: %+v", u)
+	}
+	// One giant trace: kept up to a quarter of the bound.
+	ctx, root := tr.Start(context.Background(), "giant")
+	for j := 0; j < 100; j++ {
+		_, sp := tr.Start(ctx, "child", trace.WithAttributes(attribute.String("blob", big)))
+		f.log(ctx, otellog.SeverityInfo, big)
+		sp.End()
+	}
+	root.End()
+	got, ok := f.store.Trace(root.SpanContext().TraceID())
+	if !ok || got.DroppedSpans == 0 || got.DroppedLogs == 0 || len(got.Spans)+len(got.Logs) >= 200 {
+		t.Fatalf("giant trace: kept %v, %d spans, %d logs, dropped %d/%d", ok, len(got.Spans), len(got.Logs), got.DroppedSpans, got.DroppedLogs)
+	}
+	_, body, _ := get(t, f.store.Handler(""), "/trace/"+root.SpanContext().TraceID().String())
+	if want := fmt.Sprintf("Not kept (per-trace bound): %d spans, %d log lines", got.DroppedSpans, got.DroppedLogs); !strings.Contains(body, want) {
+		t.Errorf("the trace page does not show %q", want)
+	}
+	if u := f.store.Usage(); u.Bytes > maxBytes {
+		t.Errorf("store holds %d bytes", u.Bytes)
+	}
+}
+
+// TestLongValuesCut: a string longer than MaxValue is cut at a rune
+// boundary.
+func TestLongValuesCut(t *testing.T) {
+	f := newFixture(t, Config{})
+	long := strings.Repeat("é", MaxValue)
+	_, sp := f.tp.Tracer("t").Start(context.Background(), long, trace.WithAttributes(attribute.String("k", long)))
+	sp.End()
+	tr, _ := f.store.Trace(sp.SpanContext().TraceID())
+	s := tr.Spans[0]
+	if len(s.Name) > MaxValue+len("…") || !strings.HasSuffix(s.Name, "…") || len(s.Attrs[0].Value.AsString()) > MaxValue+len("…") {
+		t.Errorf("long values kept whole: %d, %d bytes", len(s.Name), len(s.Attrs[0].Value.AsString()))
+	}
+}
+
+// TestMemoryBounded: the heap a full store holds stays near its byte
+// bound, whatever went through it (the estimate is not far off).
+func TestMemoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills a store")
+	}
+	const maxBytes = 4 << 20
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	f := newFixture(t, Config{MaxBytes: maxBytes, MaxTraces: 100000})
+	before := heap()
+	val := strings.Repeat("v", 512)
+	tr := f.tp.Tracer("t")
+	for i := 0; i < 3000; i++ {
+		ctx, root := tr.Start(context.Background(), "GET /orders/{id}")
+		for j := 0; j < 4; j++ {
+			// Distinct strings, as real ones are (a shared one would be counted
+			// but held once).
+			_, sp := tr.Start(ctx, "query", trace.WithAttributes(attribute.String("db.statement", val+strconv.Itoa(i*8+j)), attribute.Int("n", j)))
+			f.log(ctx, otellog.SeverityInfo, "row_loaded", attribute.String("detail", strconv.Itoa(i*8+j)+val))
+			sp.End()
+		}
+		root.End()
+	}
+	grown := int64(heap()) - int64(before)
+	u := f.store.Usage()
+	t.Logf("store estimate %d KiB in %d traces (%d evicted); heap grew %d KiB", u.Bytes>>10, u.Traces, u.Evicted, grown>>10)
+	if u.Bytes > maxBytes || u.Evicted == 0 {
+		t.Fatalf("usage %+v", u)
+	}
+	if grown > 2*maxBytes {
+		t.Errorf("heap grew %d KiB for a store bounded at %d KiB", grown>>10, maxBytes>>10)
+	}
+	runtime.KeepAlive(f)
+}

@@ -1,0 +1,110 @@
+package traceview
+
+import (
+	"bytes"
+	"encoding/hex"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/visible"
+)
+
+// Handler serves the store's pages (see the package documentation for the
+// paths). service names the process in the page titles. It does no
+// authentication: mount it on an admin port, and outside the middleware
+// that traces requests, or every page view becomes a trace of its own.
+func (s *Store) Handler(service string) http.Handler {
+	return &handler{s: s, service: visible.Escape(service)}
+}
+
+type handler struct {
+	s       *Store
+	service string
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed: use GET", http.StatusMethodNotAllowed)
+		return
+	}
+	setHeaders(w.Header())
+	p := r.URL.Path
+	switch {
+	case strings.Contains(p, "/trace/"):
+		h.trace(w, p[strings.LastIndex(p, "/trace/")+len("/trace/"):])
+	case strings.HasSuffix(p, "/"):
+		h.render(w, http.StatusOK, listTemplate, h.listPage(r.URL.Query().Get("q")))
+	default:
+		// "<mount>" without its slash (also as "" under StripPrefix): the
+		// list's links are relative to "<mount>/".
+		uri := r.URL.EscapedPath()
+		if r.RequestURI != "" {
+			uri, _, _ = strings.Cut(r.RequestURI, "?")
+		}
+		loc := "./" + uri[strings.LastIndex(uri, "/")+1:] + "/"
+		if r.URL.RawQuery != "" {
+			loc += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, loc, http.StatusMovedPermanently)
+	}
+}
+
+// setHeaders forbids everything the pages do not use: scripts, external
+// assets, framing, and keeps them out of caches.
+func setHeaders(h http.Header) {
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+}
+
+func (h *handler) trace(w http.ResponseWriter, idText string) {
+	id, ok := parseTraceID(idText)
+	if !ok {
+		h.render(w, http.StatusNotFound, missingTemplate, missingPage{Title: h.title("not a trace ID"), ID: visible.Escape(cut(idText)), Reason: "is not a trace ID (32 hex digits)"})
+		return
+	}
+	tr, ok := h.s.Trace(id)
+	if !ok {
+		h.render(w, http.StatusNotFound, missingTemplate, missingPage{Title: h.title("trace not found"), ID: idText,
+			Reason: "is not among the traces kept (it may have been evicted, not sampled, or not ended yet)"})
+		return
+	}
+	h.render(w, http.StatusOK, traceTemplate, h.tracePage(tr))
+}
+
+// parseTraceID reads 32 hex digits (either case) that are not all zero.
+func parseTraceID(s string) (trace.TraceID, bool) {
+	var id trace.TraceID
+	if len(s) != 32 {
+		return id, false
+	}
+	if _, err := hex.Decode(id[:], []byte(s)); err != nil {
+		return id, false
+	}
+	return id, id.IsValid()
+}
+
+func (h *handler) title(what string) string {
+	if h.service == "" {
+		return what
+	}
+	return what + " · " + h.service
+}
+
+// render executes t into a buffer first, so that an error never sends half
+// a page.
+func (h *handler) render(w http.ResponseWriter, status int, t *template.Template, data any) {
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		http.Error(w, "trace viewer: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+}

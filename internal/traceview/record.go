@@ -1,0 +1,191 @@
+package traceview
+
+import (
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// The keys a request ID is found under: the span attribute httpmw and
+// grpcmw set on the server span (internal/reqscope.IDAttribute) and the
+// log field the request's lines carry.
+const (
+	requestIDAttribute = attribute.Key("request.id")
+	requestIDField     = "request_id"
+)
+
+const statusError = codes.Error
+
+// spanRecord is what the store keeps of an ended span.
+type spanRecord struct {
+	SpanID, Parent trace.SpanID
+	Name           string
+	Kind           trace.SpanKind
+	Start, End     time.Time
+	StatusCode     codes.Code
+	StatusDesc     string
+	Scope          string
+	Attrs          []attribute.KeyValue
+	Events         []eventRecord
+	DroppedAttrs   int
+	DroppedEvents  int
+}
+
+type eventRecord struct {
+	Name  string
+	Time  time.Time
+	Attrs []attribute.KeyValue
+}
+
+// logRecord is what the store keeps of a log record.
+type logRecord struct {
+	Time     time.Time
+	SpanID   trace.SpanID
+	Severity string
+	Body     string
+	Attrs    []attribute.KeyValue
+}
+
+// Estimated sizes of what a record holds besides its strings.
+const (
+	spanOverhead  = 320
+	eventOverhead = 64
+	logOverhead   = 200
+	attrOverhead  = 64
+)
+
+// newSpanRecord copies what the pages show of s, cutting long strings, and
+// returns the request ID among its attributes.
+func newSpanRecord(s sdktrace.ReadOnlySpan) (spanRecord, string) {
+	sc := s.SpanContext()
+	r := spanRecord{
+		SpanID: sc.SpanID(), Parent: s.Parent().SpanID(), Name: cut(s.Name()), Kind: s.SpanKind(),
+		Start: s.StartTime(), End: s.EndTime(), StatusCode: s.Status().Code, StatusDesc: cut(s.Status().Description),
+		Scope: s.InstrumentationScope().Name, DroppedAttrs: s.DroppedAttributes(), DroppedEvents: s.DroppedEvents(),
+	}
+	var reqID string
+	r.Attrs, reqID = copyAttrs(s.Attributes(), requestIDAttribute)
+	if evs := s.Events(); len(evs) > 0 {
+		r.Events = make([]eventRecord, len(evs))
+		for i, e := range evs {
+			r.Events[i] = eventRecord{Name: cut(e.Name), Time: e.Time}
+			r.Events[i].Attrs, _ = copyAttrs(e.Attributes, "")
+		}
+	}
+	return r, reqID
+}
+
+// newLogRecord copies what the pages show of r, and returns its request
+// ID.
+func newLogRecord(r *sdklog.Record) (logRecord, string) {
+	l := logRecord{Time: r.Timestamp(), SpanID: r.SpanID(), Severity: r.SeverityText(), Body: cut(r.Body().Emit())}
+	if l.Time.IsZero() {
+		l.Time = r.ObservedTimestamp()
+	}
+	if l.Severity == "" {
+		l.Severity = r.Severity().String()
+	}
+	var reqID string
+	if n := r.AttributesLen(); n > 0 {
+		l.Attrs = make([]attribute.KeyValue, 0, n)
+		r.WalkAttributes(func(kv attribute.KeyValue) bool {
+			if kv.Key == requestIDField && kv.Value.Type() == attribute.STRING {
+				reqID = kv.Value.AsString()
+			}
+			l.Attrs = append(l.Attrs, cutValue(kv))
+			return true
+		})
+	}
+	return l, reqID
+}
+
+// copyAttrs returns kvs, or a copy with long strings cut when it holds
+// some (an ended span's attributes never change again, so they are kept
+// as they are), and the string value of key among them.
+func copyAttrs(kvs []attribute.KeyValue, key attribute.Key) ([]attribute.KeyValue, string) {
+	var found string
+	long := false
+	for _, kv := range kvs {
+		if kv.Value.Type() != attribute.STRING {
+			continue
+		}
+		if key != "" && kv.Key == key {
+			found = kv.Value.AsString()
+		}
+		long = long || len(kv.Value.AsString()) > MaxValue
+	}
+	if !long {
+		return kvs, found
+	}
+	out := make([]attribute.KeyValue, len(kvs))
+	for i, kv := range kvs {
+		out[i] = cutValue(kv)
+	}
+	return out, found
+}
+
+// cut returns s cut to at most MaxValue bytes at a rune boundary, marked
+// with an ellipsis when cut.
+func cut(s string) string {
+	if len(s) <= MaxValue {
+		return s
+	}
+	i := MaxValue
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
+}
+
+func cutValue(kv attribute.KeyValue) attribute.KeyValue {
+	if kv.Value.Type() == attribute.STRING && len(kv.Value.AsString()) > MaxValue {
+		return attribute.String(string(kv.Key), cut(kv.Value.AsString()))
+	}
+	return kv
+}
+
+func (r *spanRecord) size() int64 {
+	n := int64(spanOverhead+len(r.Name)+len(r.StatusDesc)+len(r.Scope)) + attrsSize(r.Attrs)
+	for _, e := range r.Events {
+		n += int64(eventOverhead+len(e.Name)) + attrsSize(e.Attrs)
+	}
+	return n
+}
+
+func (r *logRecord) size() int64 {
+	return int64(logOverhead+len(r.Body)+len(r.Severity)) + attrsSize(r.Attrs)
+}
+
+func attrsSize(kvs []attribute.KeyValue) int64 {
+	n := int64(0)
+	for _, kv := range kvs {
+		n += int64(attrOverhead + len(kv.Key))
+		switch kv.Value.Type() {
+		case attribute.STRING:
+			n += int64(len(kv.Value.AsString()))
+		case attribute.BOOL, attribute.INT64, attribute.FLOAT64, attribute.EMPTY:
+		default: // slices and maps: rare, measured by their text
+			n += int64(len(kv.Value.Emit()))
+		}
+	}
+	return n
+}
+
+// status names the span's status as the pages show it.
+func (r *spanRecord) status() string {
+	switch r.StatusCode {
+	case codes.Error:
+		return "error"
+	case codes.Ok:
+		return "ok"
+	}
+	return "unset"
+}
+
+// Duration is how long the span took.
+func (r *spanRecord) Duration() time.Duration { return r.End.Sub(r.Start) }

@@ -1,0 +1,341 @@
+package traceview
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Defaults of Config.
+const (
+	DefaultMaxTraces = 200
+	DefaultMaxBytes  = 8 << 20
+	// MaxItems bounds the spans, and the log records, kept per trace.
+	MaxItems = 2000
+	// MaxValue bounds a kept string value, in bytes.
+	MaxValue = 8 << 10
+)
+
+// Config bounds a Store; zero values mean the defaults.
+type Config struct {
+	MaxTraces int   // traces kept (default DefaultMaxTraces)
+	MaxBytes  int64 // estimated bytes kept (default DefaultMaxBytes)
+}
+
+// Store keeps recent traces. Its methods are safe for concurrent use.
+type Store struct {
+	maxTraces int
+	maxBytes  int64
+	perTrace  int64 // bytes one trace may hold
+
+	mu         sync.Mutex
+	traces     map[trace.TraceID]*traceEntry
+	head, tail *traceEntry // oldest, newest (by arrival)
+	bytes      int64
+	evicted    uint64 // traces dropped to stay within the bounds
+	seq        uint64
+}
+
+// traceEntry is one trace: its spans and log records in arrival order.
+type traceEntry struct {
+	id         trace.TraceID
+	seq        uint64 // arrival order, for eviction
+	spans      []spanRecord
+	logs       []logRecord
+	requestIDs []string
+	bytes      int64
+	dropSpans  int // spans not kept (per-trace bounds)
+	dropLogs   int
+	prev, next *traceEntry
+}
+
+// New returns a store bounded by cfg.
+func New(cfg Config) *Store {
+	s := &Store{maxTraces: cfg.MaxTraces, maxBytes: cfg.MaxBytes, traces: map[trace.TraceID]*traceEntry{}}
+	if s.maxTraces <= 0 {
+		s.maxTraces = DefaultMaxTraces
+	}
+	if s.maxBytes <= 0 {
+		s.maxBytes = DefaultMaxBytes
+	}
+	s.perTrace = s.maxBytes / 4
+	return s
+}
+
+// addSpan keeps r in its trace.
+func (s *Store) addSpan(id trace.TraceID, r spanRecord, requestID string) {
+	size := r.size()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.entry(id)
+	if len(t.spans) >= MaxItems || t.bytes+size > s.perTrace {
+		t.dropSpans++
+		return
+	}
+	if t.spans == nil {
+		t.spans = make([]spanRecord, 0, 4)
+	}
+	t.spans = append(t.spans, r)
+	t.addRequestID(requestID)
+	s.grow(t, size)
+}
+
+// addLog keeps r in its trace.
+func (s *Store) addLog(id trace.TraceID, r logRecord, requestID string) {
+	size := r.size()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.entry(id)
+	if len(t.logs) >= MaxItems || t.bytes+size > s.perTrace {
+		t.dropLogs++
+		return
+	}
+	t.logs = append(t.logs, r)
+	t.addRequestID(requestID)
+	s.grow(t, size)
+}
+
+// entryOverhead is the estimated size of an empty trace entry.
+const entryOverhead = 256
+
+// entry returns the trace id, made the newest and added if new, evicting
+// the oldest when the store holds maxTraces. s.mu is held.
+func (s *Store) entry(id trace.TraceID) *traceEntry {
+	if t, ok := s.traces[id]; ok {
+		return t
+	}
+	for len(s.traces) >= s.maxTraces {
+		s.evictOldest()
+	}
+	s.seq++
+	t := &traceEntry{id: id, seq: s.seq, bytes: entryOverhead, prev: s.tail}
+	if s.tail != nil {
+		s.tail.next = t
+	} else {
+		s.head = t
+	}
+	s.tail = t
+	s.traces[id] = t
+	s.bytes += entryOverhead
+	return t
+}
+
+// grow accounts size bytes more in t and evicts the oldest traces (never
+// t) until the store is within maxBytes. s.mu is held.
+func (s *Store) grow(t *traceEntry, size int64) {
+	t.bytes += size
+	s.bytes += size
+	for s.bytes > s.maxBytes && s.head != nil && s.head != t {
+		s.evictOldest()
+	}
+}
+
+func (s *Store) evictOldest() {
+	t := s.head
+	s.head = t.next
+	if s.head != nil {
+		s.head.prev = nil
+	} else {
+		s.tail = nil
+	}
+	delete(s.traces, t.id)
+	s.bytes -= t.bytes
+	s.evicted++
+}
+
+func (t *traceEntry) addRequestID(id string) {
+	if id == "" || len(t.requestIDs) >= 4 {
+		return
+	}
+	for _, x := range t.requestIDs {
+		if x == id {
+			return
+		}
+	}
+	t.requestIDs = append(t.requestIDs, id)
+}
+
+// Usage is what a store holds.
+type Usage struct {
+	Traces  int
+	Bytes   int64 // estimated
+	Evicted uint64
+}
+
+// Usage returns what s holds now.
+func (s *Store) Usage() Usage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Usage{Traces: len(s.traces), Bytes: s.bytes, Evicted: s.evicted}
+}
+
+// Summary is one line of the list page.
+type Summary struct {
+	TraceID    trace.TraceID
+	Root       string // the root span's name ("" while no root span ended)
+	Start      time.Time
+	Duration   time.Duration
+	Error      bool // some span ended with status Error
+	Status     string
+	Spans      int
+	Logs       int
+	RequestIDs []string
+}
+
+// List returns the traces whose ID starts with q, or one of whose request
+// IDs does (all when q is empty), newest first (by start time).
+func (s *Store) List(q string) []Summary {
+	q = strings.TrimSpace(q)
+	qid := strings.ToLower(q)
+	s.mu.Lock()
+	out := make([]Summary, 0, len(s.traces))
+	for t := s.tail; t != nil; t = t.prev {
+		if q != "" && !t.matches(q, qid) {
+			continue
+		}
+		out = append(out, t.summary())
+	}
+	s.mu.Unlock()
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.After(out[j].Start) })
+	return out
+}
+
+func (t *traceEntry) matches(q, qid string) bool {
+	if strings.HasPrefix(t.id.String(), qid) {
+		return true
+	}
+	for _, r := range t.requestIDs {
+		if strings.HasPrefix(r, q) {
+			return true
+		}
+	}
+	return false
+}
+
+// summary describes t. The store's lock is held.
+func (t *traceEntry) summary() Summary {
+	sum := Summary{TraceID: t.id, Spans: len(t.spans), Logs: len(t.logs), RequestIDs: append([]string(nil), t.requestIDs...)}
+	var end time.Time
+	for i := range t.spans {
+		sp := &t.spans[i]
+		if sum.Start.IsZero() || sp.Start.Before(sum.Start) {
+			sum.Start = sp.Start
+		}
+		if sp.End.After(end) {
+			end = sp.End
+		}
+		if sp.StatusCode == statusError {
+			sum.Error = true
+		}
+	}
+	for i := range t.logs {
+		if sum.Start.IsZero() || t.logs[i].Time.Before(sum.Start) {
+			sum.Start = t.logs[i].Time
+		}
+	}
+	if root := rootOf(t.spans); root != nil {
+		sum.Root, sum.Status = root.Name, root.status()
+	}
+	if !end.IsZero() {
+		sum.Duration = end.Sub(sum.Start)
+	}
+	return sum
+}
+
+// Trace is one trace as the trace page shows it: spans in tree order
+// (depth-first, children by start time) and log records by time.
+type Trace struct {
+	Summary
+	Spans        []SpanView
+	Logs         []logRecord
+	DroppedSpans int
+	DroppedLogs  int
+}
+
+// SpanView is a span with its place in the tree.
+type SpanView struct {
+	spanRecord
+	Depth int
+}
+
+// Trace returns the trace id and whether the store holds it.
+func (s *Store) Trace(id trace.TraceID) (Trace, bool) {
+	s.mu.Lock()
+	t, ok := s.traces[id]
+	if !ok {
+		s.mu.Unlock()
+		return Trace{}, false
+	}
+	tr := Trace{Summary: t.summary(), DroppedSpans: t.dropSpans, DroppedLogs: t.dropLogs}
+	spans := append([]spanRecord(nil), t.spans...)
+	tr.Logs = append([]logRecord(nil), t.logs...)
+	s.mu.Unlock()
+	tr.Spans = tree(spans)
+	sort.SliceStable(tr.Logs, func(i, j int) bool { return tr.Logs[i].Time.Before(tr.Logs[j].Time) })
+	return tr, true
+}
+
+// rootOf returns the span without a parent, else the earliest span whose
+// parent is not in spans (its parent is in another process or still
+// running); nil when spans is empty.
+func rootOf(spans []spanRecord) *spanRecord {
+	ids := make(map[trace.SpanID]bool, len(spans))
+	for i := range spans {
+		ids[spans[i].SpanID] = true
+	}
+	var root *spanRecord
+	for i := range spans {
+		sp := &spans[i]
+		if !sp.Parent.IsValid() {
+			return sp
+		}
+		if !ids[sp.Parent] && (root == nil || sp.Start.Before(root.Start)) {
+			root = sp
+		}
+	}
+	return root
+}
+
+// tree orders spans depth-first from the roots (spans whose parent is not
+// among them), siblings by start time.
+func tree(spans []spanRecord) []SpanView {
+	sort.SliceStable(spans, func(i, j int) bool { return spans[i].Start.Before(spans[j].Start) })
+	ids := make(map[trace.SpanID]bool, len(spans))
+	children := make(map[trace.SpanID][]int, len(spans))
+	for i := range spans {
+		ids[spans[i].SpanID] = true
+	}
+	var roots []int
+	for i := range spans {
+		if p := spans[i].Parent; p.IsValid() && ids[p] && p != spans[i].SpanID {
+			children[p] = append(children[p], i)
+		} else {
+			roots = append(roots, i)
+		}
+	}
+	out := make([]SpanView, 0, len(spans))
+	seen := make([]bool, len(spans))
+	var walk func(i, depth int)
+	walk = func(i, depth int) {
+		if seen[i] { // a cycle in hostile parent IDs
+			return
+		}
+		seen[i] = true
+		out = append(out, SpanView{spanRecord: spans[i], Depth: depth})
+		for _, c := range children[spans[i].SpanID] {
+			walk(c, depth+1)
+		}
+	}
+	for _, r := range roots {
+		walk(r, 0)
+	}
+	for i := range spans { // spans only reachable through a cycle
+		if !seen[i] {
+			walk(i, 0)
+		}
+	}
+	return out
+}

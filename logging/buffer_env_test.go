@@ -1,0 +1,70 @@
+package logging_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/reqscope"
+	"github.com/otelkit/otelkit/logging"
+)
+
+// A foreign logger whose process has no global logger built by New follows
+// the environment, read once. Each case runs in a fresh process, as zap's
+// global and the environment are the process's: the global logger is a
+// foreign one there too.
+func TestBufferEnvironmentForForeignLoggers(t *testing.T) {
+	if os.Getenv("OTELKIT_BUFFER_HELPER") == "1" {
+		bufferHelper()
+		return
+	}
+	cases := []struct {
+		name, level, slow string
+		flushedDetail     bool   // the failing request's debug line is written
+		warning           string // a logging_env_invalid line naming this
+	}{
+		{"on", "debug", "", true, ""},
+		{"unset", "", "", false, ""},
+		{"level invalid", "loud", "", false, "OTELKIT_LOG_BUFFER_LEVEL"},
+		{"slow invalid", "debug", "soon", false, "OTELKIT_LOG_BUFFER_SLOW"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestBufferEnvironmentForForeignLoggers$")
+			cmd.Env = append(os.Environ(), "OTELKIT_BUFFER_HELPER=1",
+				"OTELKIT_LOG_BUFFER_LEVEL="+tc.level, "OTELKIT_LOG_BUFFER_SLOW="+tc.slow)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("helper: %v\n%s", err, out)
+			}
+			text := string(out)
+			if got := strings.Contains(text, `"msg":"detail"`); got != tc.flushedDetail {
+				t.Errorf("detail written = %v, want %v:\n%s", got, tc.flushedDetail, text)
+			}
+			if tc.flushedDetail && !strings.Contains(text, `"buffered":true`) {
+				t.Errorf("no marker:\n%s", text)
+			}
+			if tc.warning != "" && (!strings.Contains(text, "logging_env_invalid") || !strings.Contains(text, tc.warning)) {
+				t.Errorf("no warning naming %s:\n%s", tc.warning, text)
+			}
+		})
+	}
+}
+
+// bufferHelper runs a failing request bound to a foreign logger at info,
+// with a foreign global logger writing to stdout.
+func bufferHelper() {
+	enc := zapcore.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder})
+	l := zap.New(zapcore.NewCore(enc, zapcore.Lock(os.Stdout), zapcore.InfoLevel))
+	zap.ReplaceGlobals(l)
+	var s reqscope.Scope
+	s.Begin(nil, l, nil)
+	ctx := s.Bind(context.Background())
+	logging.FromContext(ctx).Debug("detail")
+	s.End(&accessPolicy, reqscope.ServerError, statusField(500))
+}

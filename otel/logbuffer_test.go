@@ -1,0 +1,57 @@
+package otel
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/httpmw"
+	"github.com/otelkit/otelkit/logging"
+)
+
+// Without buffering, the health document has no log_buffer member (it
+// runs before any test of this package buffers a line).
+func TestLogBufferHealthOffWhenUnused(t *testing.T) {
+	if logging.BufferStatsNow() != (logging.BufferStats{}) {
+		t.Skip("another test of this process buffered lines")
+	}
+	tel := initHealth(t, &healthBuf{}, WithoutGlobals(), WithTracesExporter("none"), WithMetricsExporter("none"), WithLogsExporter("none"))
+	if hd, _ := getHealth(t, tel); hd.LogBuffer != nil {
+		t.Errorf("log_buffer %+v with buffering off and unused", hd.LogBuffer)
+	}
+}
+
+// WithLogBufferLevel turns buffering on for the service logger, and the
+// health document shows what it did.
+func TestLogBufferOptionAndHealth(t *testing.T) {
+	out := &healthBuf{}
+	tel := initHealth(t, out, WithoutGlobals(), WithTracesExporter("none"), WithMetricsExporter("none"),
+		WithLogsExporter("none"), WithLogBufferLevel(zapcore.DebugLevel))
+	before := logging.BufferStatsNow()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		logging.FromContext(r.Context()).Debug("detail", zap.String("path", r.URL.Path))
+		if r.URL.Path == "/fail" {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	})
+	h := httpmw.Handler(mux, httpmw.WithLogger(tel.Logger()), httpmw.WithTracerProvider(tel.TracerProvider()))
+	for _, p := range []string{"/ok", "/fail"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
+	}
+	if n := strings.Count(out.String(), `"msg":"detail"`); n != 1 || !strings.Contains(out.String(), `"debug_dropped":1`) {
+		t.Errorf("%d detail lines, want the failing request's only:\n%s", n, out)
+	}
+	hd, body := getHealth(t, tel)
+	lb := hd.LogBuffer
+	if lb == nil || lb.Level != "debug" || lb.Buffered-before.Buffered != 2 || lb.Flushed-before.Flushed != 1 || lb.Dropped-before.Dropped != 1 {
+		t.Errorf("health log_buffer %+v (before %+v):\n%s", lb, before, body)
+	}
+	if !strings.Contains(body, `"log_buffer": {`) || !strings.Contains(body, `"over_cap"`) {
+		t.Errorf("health document:\n%s", body)
+	}
+}
