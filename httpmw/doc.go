@@ -29,6 +29,33 @@
 // are not aggregated, keep otelhttp's server.port from Host). WithPublicEndpoint starts a new trace linked to the incoming one.
 // WithTraceResponse adds the W3C "traceresponse" header.
 //
+// # Routers
+//
+// With http.ServeMux nothing is needed. A ServeMux nested behind a prefix
+// is mounted with StripPrefix (not http.StripPrefix), so that its routes
+// are full ("/api/users/{id}", not "/api/").
+//
+// Other routers supply the route with WithRouteFunc; where the middleware
+// sits decides whether unmatched requests (404, 405) are seen:
+//
+//   - chi runs Use middleware for every request: r.Use(Middleware(
+//     WithRouteFunc(func(r *http.Request) string { return
+//     chi.RouteContext(r.Context()).RoutePattern() }))).
+//   - gorilla/mux runs Use middleware only for requests that match a
+//     route, so 404 and 405 would get no span, metric or access line. Wrap
+//     the router with Handler instead, with a route function that matches
+//     the request again (router.Match, then Route.GetPathTemplate) and
+//     returns "" when nothing matched; see the example of WithRouteFunc.
+//     mux.CurrentRoute(r) is nil there for a 404, and GetPathTemplate
+//     panics on it (the panic is recovered and reported like a handler's).
+//
+// A route function's values are capped: after WithRouteLimit distinct
+// routes (DefaultRouteLimit, 1000), a request with a new route is recorded
+// as unmatched (span named by the method, no http.route), with one
+// http_route_limit_reached warning, so that a function returning raw paths
+// cannot make unbounded span names; metric series have their own cap (the
+// meter provider's cardinality limit).
+//
 // # Trace context
 //
 // Handler, Middleware and Transport read and write traceparent, tracestate
@@ -66,7 +93,8 @@
 //
 // The request context carries a logger (see the logging package) bound to
 // the server span, request_id, method, path (without the query) and, once
-// the router has matched, route.
+// the router has matched, route; fields the handler binds with
+// logging.With come after these, in the order they were bound.
 // logging.FromContext(r.Context()) returns it (a child span's lines carry
 // the child's span_id). When the request ends, Handler writes one access
 // line through the same logger, msg "http_request", with status,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
@@ -52,6 +53,7 @@ type handler struct {
 	otel   http.Handler
 	ridKey string
 	access reqscope.AccessLog
+	routes *routeSet // the routes routeFunc gave, within WithRouteLimit
 }
 
 // inner runs inside the otelhttp span.
@@ -61,7 +63,7 @@ func newHandler(cfg config, next http.Handler) *handler {
 	if next == nil {
 		next = http.DefaultServeMux
 	}
-	h := &handler{cfg: cfg, next: next, ridKey: cfg.requestIDHeader}
+	h := &handler{cfg: cfg, next: next, ridKey: cfg.requestIDHeader, routes: newRouteSet(cfg.routeLimit)}
 	h.access.Message = "http_request"
 	h.access.Off = !cfg.accessLog
 	h.access.SampleEvery = cfg.sampleEvery
@@ -94,8 +96,12 @@ type state struct {
 	method string
 	path   string
 	req    *http.Request // the request next receives; ServeMux sets its Pattern (nil before inner runs)
-	rw     responseWriter
-	attrs  [2]attribute.KeyValue
+	// A ServeMux nested behind StripPrefix: the prefixes stripped so far
+	// (the handler's goroutine only) and the full pattern (read by lines).
+	nestPrefix string
+	nested     atomic.Pointer[string]
+	rw         responseWriter
+	attrs      [2]attribute.KeyValue
 }
 
 // ServeHTTP implements http.Handler.
@@ -192,10 +198,10 @@ func (h *handler) finish(st *state, span trace.Span, w http.ResponseWriter, r, r
 // pattern http.ServeMux set on r2.
 func (h *handler) route(st *state, span trace.Span, w http.ResponseWriter, r, r2 *http.Request) string {
 	if h.cfg.routeFunc == nil {
-		r.Pattern = r2.Pattern
-		return httpRoute(r2.Pattern)
+		r.Pattern = st.muxPattern()
+		return httpRoute(r.Pattern)
 	}
-	route, v, stack := callRouteFunc(h.cfg.routeFunc, r2)
+	route, v, stack := h.funcRoute(r2)
 	if v != nil {
 		h.recovered(st, span, w, r2, v, stack)
 	}

@@ -30,6 +30,7 @@ type config struct {
 	redactExtra     []string  // WithRedactedParams, WithQueryLogging
 	redact          *redactor // DefaultRedactedParams + redactExtra
 	routeFunc       func(*http.Request) string
+	routeLimit      int // distinct routes kept from routeFunc; 0: DefaultRouteLimit
 	publicEndpoint  func(*http.Request) bool
 	traceResponse   bool
 	serverName      string
@@ -204,12 +205,37 @@ func WithRedactedParams(names ...string) Option {
 
 // WithRouteFunc supplies the route of a request for routers other than
 // http.ServeMux (chi, gorilla, ...). fn runs after the next handler returns,
-// so a router's route context is complete; it returns a low-cardinality
-// template such as "/orders/{id}", or "" when the request matched no route.
-// Default: the pattern http.ServeMux records in Request.Pattern.
+// so a router's route context is complete, and for each log line written
+// before; it returns a low-cardinality template such as "/orders/{id}", or
+// "" when the request matched no route. A panic in fn is recovered and
+// reported like a handler's. Only the first WithRouteLimit distinct routes
+// are kept (see there). The package documentation has recipes for chi and
+// gorilla/mux. Default: the pattern http.ServeMux records in
+// Request.Pattern.
 func WithRouteFunc(fn func(*http.Request) string) Option {
 	return optionFunc(func(c config) config {
 		c.routeFunc = fn
+		return c
+	})
+}
+
+// DefaultRouteLimit is how many distinct routes a WithRouteFunc function
+// may return before further new ones are dropped.
+const DefaultRouteLimit = 1000
+
+// WithRouteLimit bounds the distinct routes kept from WithRouteFunc, per
+// Handler (or per handler Middleware wraps): once n distinct routes have
+// been seen, a request whose route is new is recorded as one that matched
+// no route (its span is named by its method, and neither the span, the
+// metrics nor the log lines carry its route), and one
+// "http_route_limit_reached" warning is logged. This keeps span names as
+// bounded as metric series when a route function returns raw paths by
+// mistake. Routes seen before the limit keep working. n < 1 means
+// DefaultRouteLimit (1000). http.ServeMux patterns are not limited: there
+// are as many as the mux has.
+func WithRouteLimit(n int) Option {
+	return optionFunc(func(c config) config {
+		c.routeLimit = n
 		return c
 	})
 }

@@ -1,12 +1,14 @@
 package httpmw
 
 import (
+	"context"
 	"net/http"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/reqlog"
@@ -80,6 +82,132 @@ func callRouteFunc(fn func(*http.Request) string, r *http.Request) (route string
 	return fn(r), nil, nil
 }
 
+// funcRoute is the route fn gives r, within the handler's route limit.
+func (h *handler) funcRoute(r *http.Request) (route string, panicked any, stack []byte) {
+	route, panicked, stack = callRouteFunc(h.cfg.routeFunc, r)
+	return h.routes.admit(route, h.cfg.logger), panicked, stack
+}
+
+// routeSet keeps the distinct routes a route function returned, up to a
+// limit (WithRouteLimit). A route seen before costs one map lookup.
+type routeSet struct {
+	limit  int64
+	seen   sync.Map // route -> struct{}
+	n      atomic.Int64
+	warned atomic.Bool
+}
+
+func newRouteSet(limit int) *routeSet {
+	if limit < 1 {
+		limit = DefaultRouteLimit
+	}
+	return &routeSet{limit: int64(limit)}
+}
+
+// admit returns route when it was seen before or there is room for it,
+// and "" otherwise, warning once through l (nil: zap.L()).
+func (s *routeSet) admit(route string, l *zap.Logger) string {
+	if route == "" {
+		return ""
+	}
+	if _, ok := s.seen.Load(route); ok {
+		return route
+	}
+	if s.n.Add(1) <= s.limit {
+		if _, loaded := s.seen.LoadOrStore(route, struct{}{}); loaded {
+			s.n.Add(-1)
+		}
+		return route
+	}
+	s.n.Add(-1)
+	if s.warned.CompareAndSwap(false, true) {
+		if l == nil {
+			l = zap.L()
+		}
+		// The route itself is not shown: past the limit it is likely a
+		// raw path, which may carry IDs or personal data.
+		l.Warn("http_route_limit_reached", zap.Int64("limit", s.limit),
+			zap.String("detail", "the route function returned more distinct routes than the limit (httpmw.WithRouteLimit); "+
+				"requests with a new route are recorded as unmatched: span named by the method, no http.route, no route on log lines"))
+	}
+	return ""
+}
+
+// StripPrefix is http.StripPrefix for a http.ServeMux nested behind
+// Handler: the request's route becomes the prefix joined to the pattern
+// the nested mux matches (StripPrefix("/api", api) and "GET /users/{id}"
+// give the route "/api/users/{id}"), on the span, the metrics and the log
+// lines. With http.StripPrefix, Handler sees only the outer mux's pattern
+// ("/api/") for every sub-route. Levels nest. It costs one more lookup in
+// the nested mux per request; in front of any other handler, and outside
+// Handler, it is http.StripPrefix.
+func StripPrefix(prefix string, h http.Handler) http.Handler {
+	mux, _ := h.(*http.ServeMux)
+	trimmed := strings.TrimSuffix(prefix, "/")
+	var joined sync.Map // routeKey -> *string: the full routes, made once
+	return http.StripPrefix(prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if st := stateOfContext(r.Context()); st != nil {
+			outer := st.nestPrefix
+			if outer == "" {
+				st.nestPrefix = trimmed
+			} else {
+				st.nestPrefix = outer + trimmed
+			}
+			if mux != nil {
+				if _, p := mux.Handler(r); p != "" {
+					key := routeKey{outer, p}
+					full, ok := joined.Load(key)
+					if !ok {
+						full, _ = joined.LoadOrStore(key, new(joinRoute(outer+trimmed, p)))
+					}
+					st.nested.Store(full.(*string))
+				}
+			}
+		}
+		h.ServeHTTP(w, r)
+	}))
+}
+
+// routeKey is a nested pattern and the prefixes stripped before the
+// StripPrefix that resolved it.
+type routeKey struct{ outer, pattern string }
+
+// joinRoute puts prefix in front of the path of ServeMux pattern p
+// ("[METHOD ][HOST]/path"), keeping its method.
+func joinRoute(prefix, p string) string {
+	method := ""
+	if i := strings.IndexByte(p, ' '); i >= 0 {
+		method, p = p[:i+1], strings.TrimLeft(p[i+1:], " ")
+	}
+	if i := strings.IndexByte(p, '/'); i > 0 {
+		p = p[i:] // a host in a nested pattern is not part of the route
+	}
+	return method + prefix + p
+}
+
+// stateOfContext finds the state of the request whose context ctx is (or
+// derives from), through the request scope's late marshaler.
+func stateOfContext(ctx context.Context) *state {
+	sc := reqscope.FromContext(ctx)
+	if sc == nil {
+		return nil
+	}
+	rf, _ := sc.Late().(*routeField)
+	return (*state)(rf)
+}
+
+// muxPattern is the ServeMux pattern of the request: the nested one
+// StripPrefix resolved, else the one ServeMux set on req.
+func (st *state) muxPattern() string {
+	if n := st.nested.Load(); n != nil {
+		return *n
+	}
+	if st.req == nil {
+		return ""
+	}
+	return st.req.Pattern
+}
+
 // routeField encodes the route on every line of the request, once the
 // router has matched it.
 type routeField state
@@ -103,12 +231,12 @@ func (b *routeField) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	// started may run while finish records the route.
 	var route string
 	if st.req != nil {
-		if rf := st.h.cfg.routeFunc; rf != nil {
+		if st.h.cfg.routeFunc != nil {
 			// A panic here is reported once, by finish; a line just has
 			// no route.
-			route, _, _ = callRouteFunc(rf, st.req)
+			route, _, _ = st.h.funcRoute(st.req)
 		} else {
-			route = httpRoute(st.req.Pattern)
+			route = httpRoute(st.muxPattern())
 		}
 	}
 	if route != "" {

@@ -110,7 +110,7 @@ func TestBufferFlushKeepsOrderTimeCallerFieldsAndMarker(t *testing.T) {
 			t.Errorf("buffered line %d: %v", i, m)
 		}
 	}
-	want := "time,level,msg,caller,trace_id,span_id,trace_flags,request_id,tenant,method,n,buffered"
+	want := "time,level,msg,caller,trace_id,span_id,trace_flags,request_id,method,tenant,n,buffered"
 	if ks := strings.Join(keys(t, lines[1]), ","); ks != want {
 		t.Errorf("keys %s, want %s", ks, want)
 	}

@@ -7,6 +7,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/logroute"
 )
 
 // ctxKey is the unexported key under which a context carries its logger.
@@ -47,7 +49,7 @@ func NewContext(ctx context.Context, l *zap.Logger) context.Context {
 		ctx = context.Background()
 	}
 	if l == nil {
-		l = global()
+		l = logroute.Route(ctx, global())
 	}
 	return newCtx(ctx, l)
 }
@@ -100,7 +102,7 @@ func base(ctx context.Context) *zap.Logger {
 	if cl, ok := ctx.Value(ctxKey{}).(*ctxLogger); ok {
 		return cl.boundLogger()
 	}
-	return global()
+	return logroute.Route(ctx, global())
 }
 
 // FromContext returns the logger for ctx: the fields bound with With, plus
@@ -122,7 +124,7 @@ func FromContext(ctx context.Context) *zap.Logger {
 	span := trace.SpanFromContext(ctx)
 	sc := span.SpanContext()
 	if cl == nil {
-		l := global()
+		l := logroute.Route(ctx, global())
 		if !sc.IsValid() {
 			return l
 		}
@@ -205,6 +207,11 @@ func bindForeignSpan(l *zap.Logger, span trace.Span, sc trace.SpanContext) *span
 	e.sc = sc
 	e.sctx.span = span
 	traceFields(e.fields[:], sc, &e.sctx)
+	if fc, ok := l.Core().(*foreignCore); ok {
+		// A request's logger: the trace fields go before its fields.
+		e.l = l.With(zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: fc.withSpanFields(e.fields[:])})
+		return &e.spanLogger
+	}
 	e.l = l.With(e.fields[:]...)
 	return &e.spanLogger
 }

@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/multierr"
+	"go.uber.org/zap"
 	"go.uber.org/zap/buffer"
 	"go.uber.org/zap/zapcore"
 )
@@ -92,17 +93,28 @@ func (c *core) with(fields []zapcore.Field) zapcore.Core {
 		return c
 	}
 	n := c.clone()
-	if n.json {
+	// Once a request's fields are bound (lazy), later fields follow them
+	// (fields come in the order they were bound): they join the lazy
+	// fields, encoded on every line, and reach the bridge from there.
+	after := len(c.lazy) > 0
+	switch {
+	case after:
+		n.lazy = append(make([]zapcore.Field, 0, len(c.lazy)+len(fields)), c.lazy...)
+	case n.json:
 		n.enc = c.enc.Clone()
-	} else {
+	default:
 		n.bound = append([]zapcore.Field(nil), c.bound...)
 	}
 	rebind := false
 	for _, f := range fields {
-		rebind = n.bind(f) || rebind
+		rebind = n.bind(f, after) || rebind
 	}
 	if n.bridge != nil {
-		n.bridge = n.bridge.With(fields)
+		if !after {
+			n.bridge = n.bridge.With(fields)
+		} else if n.hasReqID && n.reqID != c.reqID {
+			n.bridge = n.bridge.With([]zapcore.Field{zap.String(requestIDKey, n.reqID)})
+		}
 		if rebind {
 			n.bridge = withSpanContext(n.bridge, n.span)
 		}
@@ -117,9 +129,10 @@ func (c *core) with(fields []zapcore.Field) zapcore.Core {
 }
 
 // bind binds one field to n, a fresh clone: a span marker, the request
-// ID, or a field encoded now (JSON) or kept for every line (console). It
-// reports whether f bound or unbound a span.
-func (n *core) bind(f zapcore.Field) (rebind bool) {
+// ID, or a field encoded now (JSON), kept for every line (console) or,
+// after a request's fields, appended to the lazy ones. It reports whether
+// f bound or unbound a span.
+func (n *core) bind(f zapcore.Field, after bool) (rebind bool) {
 	switch {
 	case f.Type == zapcore.SkipType && (f.Key == spanBindKey || f.Key == spanUnbindKey):
 		n.span, n.sc = nil, trace.SpanContext{}
@@ -135,9 +148,12 @@ func (n *core) bind(f zapcore.Field) (rebind bool) {
 		if !n.nested {
 			f = n.prof.boundField(f)
 		}
-		if n.json {
+		switch {
+		case after:
+			n.lazy = append(n.lazy, f)
+		case n.json:
 			f.AddTo(n.enc)
-		} else {
+		default:
 			n.bound = append(n.bound, f)
 		}
 		n.nested = n.nested || f.Type == zapcore.NamespaceType

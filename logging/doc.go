@@ -98,7 +98,10 @@
 //
 // JSON lines have the keys time (RFC 3339, UTC, nanoseconds), level, msg,
 // caller, trace_id, span_id, trace_flags, request_id, in this order, then
-// the bound fields and the call's fields; stacktrace on error and above.
+// the bound fields in the order they were bound, and the call's fields;
+// stacktrace on error and above. In a request, the middleware's fields
+// (method, path, route) were bound first, so they come right after
+// request_id, and what the handler binds with With follows them.
 // Err(err) writes error and error_type; an error-level line with an error
 // inside a recording span also records an exception event on the span
 // (WithoutSpanErrors turns that off), once per failure: an error the span

@@ -120,11 +120,14 @@ func (t *foreignTemplate) withCore(c *foreignCore) *zap.Logger {
 }
 
 // foreignCore adds fields encoded at write time (a request's fields, its
-// late marshaler) to a core not built by New. They follow the fields bound
-// with With, so trace fields bound by FromContext come first.
+// late marshaler) to a core not built by New. They follow the trace fields
+// FromContext binds (bindForeignSpan encodes those in Core), and fields
+// bound with With after them follow them in turn (post), so that fields
+// come in the order they were bound, as with a logger built by New.
 type foreignCore struct {
 	zapcore.Core
 	pre    []zapcore.Field // trace fields and span context (own logger), request_id, fields, late; never changed
+	post   []zapcore.Field // fields bound with With after pre; never changed
 	direct bool            // Core is zap's ioCore: write to it without its Check
 	buf    *reqBuffer      // the request's log buffer (bufferwrite.go), or nil
 }
@@ -138,7 +141,19 @@ func (c *foreignCore) With(fields []zapcore.Field) zapcore.Core {
 		}
 	}
 	n := *c
+	if len(c.pre) > 0 {
+		n.post = append(append(make([]zapcore.Field, 0, len(c.post)+len(fields)), c.post...), guardErrors(fields)...)
+		return &n
+	}
 	n.Core = safeWith(c.Core, guardErrors(fields))
+	return &n
+}
+
+// withSpanFields returns a copy of c with fields, a span's trace fields,
+// encoded in Core: they come before pre and post.
+func (c *foreignCore) withSpanFields(fields []zapcore.Field) *foreignCore {
+	n := *c
+	n.Core = safeWith(c.Core, fields)
 	return &n
 }
 
@@ -161,7 +176,7 @@ func (c *foreignCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 		return nil
 	}
 	lf := getLineFields()
-	lf.buf = append(append(lf.buf[:0], c.pre...), fields...)
+	lf.buf = append(append(append(lf.buf[:0], c.pre...), c.post...), fields...)
 	guardInPlace(lf.buf, &lf.guards)
 	var err error
 	if c.direct {

@@ -3,6 +3,7 @@ package logging
 import (
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/bridges/otelzap"
 	"go.uber.org/zap"
@@ -16,8 +17,9 @@ const DefaultName = "github.com/otelkit/otelkit/logging"
 // Logger is the service logger New builds: a zap logger whose lines follow
 // otelkit's line contract, with a level that can change at run time.
 type Logger struct {
-	zl  *zap.Logger
-	lvl zap.AtomicLevel
+	zl      *zap.Logger
+	lvl     zap.AtomicLevel
+	changed atomic.Bool // SetLevel was called: the level is no longer the one New chose
 }
 
 // New builds the service logger. Options win over the environment
@@ -124,7 +126,16 @@ func (l *Logger) Zap() *zap.Logger {
 func (l *Logger) SetLevel(lv zapcore.Level) {
 	if l != nil {
 		l.lvl.SetLevel(lv)
+		l.changed.Store(true)
 	}
+}
+
+// LevelChanged reports whether the level was set at run time (SetLevel, or
+// a PUT to LevelHandler) since New, even to the level it had: from then on
+// the level no longer comes from the option or OTELKIT_LOG_LEVEL. False
+// for a nil *Logger.
+func (l *Logger) LevelChanged() bool {
+	return l != nil && l.changed.Load()
 }
 
 // Level returns the current minimum level (info for a nil *Logger).

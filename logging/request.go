@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/logroute"
 	"github.com/otelkit/otelkit/internal/reqlog"
 )
 
@@ -38,6 +39,7 @@ func bindRequest(ctx context.Context, fields []zap.Field) (context.Context, bool
 	if l == nil {
 		l = global()
 	}
+	l = logroute.Route(ctx, l)
 	span := trace.SpanFromContext(ctx)
 	sc := span.SpanContext()
 	if c, ok := l.Core().(*core); ok {

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"maps"
@@ -350,6 +351,12 @@ func (c config) resolve(src env.Source) (settings, error) {
 	s.exporter, errs[1] = otlpconf.Resolve(src, otlpconf.Metrics, c.otlp)
 	s.interval, errs[2] = durationSetting(src, c.exportInterval, envInterval)
 	s.timeout, errs[3] = durationSetting(src, c.exportTimeout, envTimeout)
+	if !src.IsProcess() {
+		// The SDK's periodic reader would read the process environment
+		// for what the Source leaves unset: give it the defaults.
+		s.interval = cmp.Or(s.interval, defaultInterval)
+		s.timeout = cmp.Or(s.timeout, defaultTimeout)
+	}
 	s.cardinalityLimit, errs[4] = c.cardinality(src)
 	s.exemplarFilter, s.exemplarName, errs[5] = c.exemplar(src)
 	// The Prometheus address is validated even when the exporter is off, so
@@ -357,6 +364,12 @@ func (c config) resolve(src env.Source) (settings, error) {
 	s.promAddr, errs[6] = c.prometheusAddr(src)
 	return s, errors.Join(append(c.errs, errs[:]...)...)
 }
+
+// The SDK's periodic reader defaults (the specification's).
+const (
+	defaultInterval = 60 * time.Second
+	defaultTimeout  = 30 * time.Second
+)
 
 func durationSetting(src env.Source, opt time.Duration, name string) (time.Duration, error) {
 	if opt > 0 {

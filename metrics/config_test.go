@@ -120,7 +120,9 @@ func TestResolvePrecedence(t *testing.T) {
 	if exp := s.exporter; exp.Exporter != "otlp" || exp.Sources["exporter"] != "default" {
 		t.Errorf("default exporter: %+v", s)
 	}
-	if s.interval != 0 || s.timeout != 0 || s.cardinalityLimit != DefaultCardinalityLimit ||
+	// A Source that is not the process environment gets the SDK's
+	// defaults explicitly, so the SDK's own reading changes nothing.
+	if s.interval != 60*time.Second || s.timeout != 30*time.Second || s.cardinalityLimit != DefaultCardinalityLimit ||
 		s.promAddr != "localhost:9464" || s.exemplarName != "trace_based" {
 		t.Errorf("defaults: %+v", s)
 	}

@@ -94,12 +94,12 @@ func (c config) configFile(src env.Source) (*declconf.File, error) {
 }
 
 // buildFromFile is build with the settings of the file f.
-func (t *Telemetry) buildFromFile(ctx context.Context, c config, f *declconf.File) (propagation.TextMapPropagator, error) {
-	t.res, t.warnings = fileResource(ctx, c, f)
+func (t *Telemetry) buildFromFile(ctx context.Context, c config, f *declconf.File, procSrc env.Source) (propagation.TextMapPropagator, error) {
+	t.res, t.warnings = fileResource(ctx, c, f, procSrc)
 	t.warnings = append(t.warnings, fileWarnings(f)...)
 	// The file's OTEL_* settings in place of the variables; OTELKIT_*
 	// from the file, else the variables (the logger reads them too).
-	otelkit := f.OtelkitLookup(os.LookupEnv)
+	otelkit := f.OtelkitLookup(c.envLookup())
 	src := env.FromFunc(func(name string) (string, bool) {
 		if name == "OTEL_SDK_DISABLED" && f.Disabled {
 			return "true", true
@@ -123,6 +123,9 @@ func (t *Telemetry) buildFromFile(ctx context.Context, c config, f *declconf.Fil
 func (c config) withFile(f *declconf.File, otelkit func(string) (string, bool)) config {
 	fc := c
 	fc.otlp.NoEnv = true
+	// The file's lookups below replace WithEnvLookup's, which reaches
+	// only the OTELKIT_* variables the file leaves out (otelkit).
+	fc.lookup = nil
 	tr := []tracing.Option{tracing.WithEnvLookup(f.Lookup)}
 	if f.Sampler != nil {
 		tr = append(tr, tracing.WithSampler(f.Sampler))
@@ -151,13 +154,13 @@ func (c config) withFile(f *declconf.File, otelkit func(string) (string, bool)) 
 // and the detectors (WithoutDetectors turns them off), OTELKIT_ENVIRONMENT,
 // the file's attributes, the options. OTEL_RESOURCE_ATTRIBUTES and
 // OTEL_SERVICE_NAME are not read.
-func fileResource(ctx context.Context, c config, f *declconf.File) (*resource.Resource, []configWarning) {
+func fileResource(ctx context.Context, c config, f *declconf.File, src env.Source) (*resource.Resource, []configWarning) {
 	res, warnings := detectResource(ctx, c)
 	fromFile := resource.NewSchemaless(f.Attributes...)
 	if f.SchemaURL != "" {
 		fromFile = resource.NewWithAttributes(f.SchemaURL, f.Attributes...)
 	}
-	for _, r := range []*resource.Resource{resource.NewSchemaless(environmentAttributes()...), fromFile,
+	for _, r := range []*resource.Resource{resource.NewSchemaless(environmentAttributes(src)...), fromFile,
 		resource.NewSchemaless(c.optionAttributes()...)} {
 		merged, err := resource.Merge(res, r)
 		if errors.Is(err, resource.ErrSchemaURLConflict) {

@@ -502,3 +502,32 @@ func TestConfigFileHeaderValuesMasked(t *testing.T) {
 		t.Errorf("last_error %q: want the collector's answer with the key masked", le)
 	}
 }
+
+// TestConfigFileWithEnvLookup: with a configuration file, WithEnvLookup's
+// source stands for the process environment where the file leaves a
+// setting to the environment (OTELKIT_* variables, OTELKIT_ENVIRONMENT),
+// and its OTEL_* variables are ignored as the process's would be.
+func TestConfigFileWithEnvLookup(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTELKIT_LOG_LEVEL", "debug") // the process's: not read
+	t.Setenv("OTELKIT_ENVIRONMENT", "from-process")
+	lookup := func(name string) (string, bool) {
+		v, ok := map[string]string{
+			"OTELKIT_LOG_LEVEL":   "error",
+			"OTELKIT_ENVIRONMENT": "from-lookup",
+			"OTEL_SERVICE_NAME":   "from-lookup-ignored",
+		}[name]
+		return v, ok
+	}
+	tel, _ := initFile(t, fileYAML, WithEnvLookup(lookup))
+	if h := tel.Health(); h.LogLevel != "error" || h.LogLevelSrc != "env:OTELKIT_LOG_LEVEL" {
+		t.Errorf("level %s from %s, want error from WithEnvLookup's OTELKIT_LOG_LEVEL", h.LogLevel, h.LogLevelSrc)
+	}
+	set := tel.Resource().Set()
+	if v, _ := set.Value("deployment.environment.name"); v.AsString() != "from-lookup" {
+		t.Errorf("deployment.environment.name %q, want WithEnvLookup's", v.AsString())
+	}
+	if v, _ := set.Value("service.name"); v.AsString() != "from-file" {
+		t.Errorf("service.name %q, want the file's", v.AsString())
+	}
+}

@@ -120,6 +120,17 @@
 // (a malformed OTEL_RESOURCE_ATTRIBUTES, for example), Init logs an
 // otelkit_config_warning line instead.
 //
+// # Misspelled variables
+//
+// A variable nobody reads has no effect, and nothing else would say so.
+// Init logs an otelkit_config_warning line (fields variable, did_you_mean,
+// detail) for every OTELKIT_* variable otelkit does not read, and for every
+// OTEL_* variable within a small edit distance of one that otelkit or the
+// OpenTelemetry SDK reads (OTEL_EXPORTER_OTLP_ENDPIONT: did you mean
+// OTEL_EXPORTER_OTLP_ENDPOINT?), or that is one in lower case. Other OTEL_*
+// names are left alone: they may be another SDK's or agent's. At most 8 such
+// lines, then one that counts the rest; a value is never shown.
+//
 // # Globals
 //
 // Init installs its providers, the propagator, an error handler that turns
@@ -174,5 +185,8 @@
 // # Tests
 //
 // Package oteltest starts the same wiring with in-memory exporters, for
-// assertions on what the code under test emitted.
+// assertions on what the code under test emitted; its tests may run in
+// parallel and do not depend on the environment. WithEnvLookup, which it
+// uses, makes Init read the variables from elsewhere than the process
+// environment.
 package otel

@@ -53,6 +53,9 @@ type SignalConfig struct {
 	Timeout     string   `json:"timeout,omitempty"`
 	Compression string   `json:"compression,omitempty"`
 	Temporality string   `json:"temporality,omitempty"`
+	// HistogramAggregation is the metrics' default histogram aggregation
+	// (OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION).
+	HistogramAggregation string `json:"histogram_aggregation,omitempty"`
 	// Sources says where each value came from: "option", "env:<NAME>",
 	// "file:<file>:<line>" (a configuration file; "file:<file>" when the
 	// file decides by leaving a section out) or "default".
@@ -83,7 +86,7 @@ func signalConfig(r otlpconf.Resolved) SignalConfig {
 		Sources: r.Sources,
 	}
 	if r.Signal == otlpconf.Metrics {
-		sc.Exporter, sc.Exporters = "", r.Exporters
+		sc.Exporter, sc.Exporters, sc.HistogramAggregation = "", r.Exporters, r.Histogram
 	}
 	if r.Timeout > 0 {
 		sc.Timeout = r.Timeout.String()
@@ -116,17 +119,25 @@ func logLevelSource(c config, src env.Source) string {
 	}
 }
 
+// LogLevelSourceRuntime is Health.LogLevelSrc once the log level was
+// changed at run time.
+const LogLevelSourceRuntime = "runtime"
+
 // Health is the document HealthHandler serves.
 type Health struct {
-	Service     string                  `json:"service"`
-	Disabled    bool                    `json:"sdk_disabled"`
-	ShutDown    bool                    `json:"shut_down"`
-	Uptime      string                  `json:"uptime"`
-	Config      map[string]SignalConfig `json:"config"`
-	Export      map[string]ExportStatus `json:"export"`
-	SDKErrors   int64                   `json:"sdk_errors_total"`
-	LogLevel    string                  `json:"log_level"`
-	LogLevelSrc string                  `json:"log_level_source"`
+	Service   string                  `json:"service"`
+	Disabled  bool                    `json:"sdk_disabled"`
+	ShutDown  bool                    `json:"shut_down"`
+	Uptime    string                  `json:"uptime"`
+	Config    map[string]SignalConfig `json:"config"`
+	Export    map[string]ExportStatus `json:"export"`
+	SDKErrors int64                   `json:"sdk_errors_total"`
+	LogLevel  string                  `json:"log_level"`
+	// LogLevelSrc says where LogLevel comes from: "option" (WithLogLevel),
+	// "env:OTELKIT_LOG_LEVEL", "default", or LogLevelSourceRuntime once
+	// the level was changed while the service runs (a PUT to
+	// HealthHandler or LevelHandler, Logging().SetLevel).
+	LogLevelSrc string `json:"log_level_source"`
 	// ConfigFile is the declarative configuration file Init built from
 	// (OTEL_CONFIG_FILE, WithConfigFile; "WithConfigYAML"), empty
 	// without one. Sources then say "file:<name>:<line>".
@@ -172,6 +183,8 @@ func (t *Telemetry) Health() Health {
 		h.LogLevel = t.logger.Level().String()
 		h.LogBuffer = logBufferHealth(t.logger)
 	}
+	// Read before hs: the level may be changed at run time in any case.
+	levelChanged := t.logger.LevelChanged()
 	hs := t.health
 	if hs == nil {
 		return h
@@ -179,6 +192,9 @@ func (t *Telemetry) Health() Health {
 	h.Uptime = time.Since(hs.started).Round(time.Second).String()
 	h.TraceContextDropped = w3c.Counts()
 	h.LogLevelSrc = hs.logLevelSource
+	if levelChanged {
+		h.LogLevelSrc = LogLevelSourceRuntime
+	}
 	h.ConfigFile = hs.configFile
 	for k, v := range hs.config {
 		h.Config[k] = v.clone() // the caller may change what it gets

@@ -35,8 +35,12 @@ import (
 )
 
 // ErrAlreadyInitialized is returned by Init when another Telemetry still
-// owns the globals. Shut it down first, or pass WithoutGlobals.
-var ErrAlreadyInitialized = errors.New("otelkit: Init called while another Telemetry owns the globals; call its Shutdown first or use WithoutGlobals")
+// owns the globals. Shut it down first. In tests, use oteltest, whose
+// Telemetries run in parallel and still receive what code records through
+// the globals. WithoutGlobals gives a Telemetry whose providers code must
+// be given: tracing.Start and otel.Tracer keep using the globals.
+var ErrAlreadyInitialized = errors.New("otelkit: Init called while another Telemetry owns the globals; call its Shutdown first " +
+	"(in tests, use oteltest.New, which runs in parallel; WithoutGlobals leaves tracing.Start and otel.Tracer on the other Telemetry)")
 
 // live is the Telemetry that currently owns the globals.
 var live atomic.Pointer[Telemetry]
@@ -96,7 +100,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 		ctx = context.Background()
 	}
 	c := newConfig(opts)
-	src := env.FromOS()
+	src := env.FromFunc(c.lookup) // the process environment unless WithEnvLookup
 	if err := c.checkUTF8(src); err != nil {
 		return nil, err
 	}
@@ -133,9 +137,10 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	}()
 	var prop propagation.TextMapPropagator
 	if file != nil {
-		prop, err = t.buildFromFile(ctx, c, file)
+		prop, err = t.buildFromFile(ctx, c, file, src)
 	} else {
-		t.res, t.warnings = buildResource(ctx, c)
+		t.res, t.warnings = buildResource(ctx, c, src)
+		t.warnings = append(t.warnings, nameWarnings(src)...) // envnames.go
 		prop, err = t.build(ctx, c, src)
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package otel
 import (
 	"io"
 	"maps"
+	"os"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -63,9 +64,10 @@ type config struct {
 
 	shutdownTimeout time.Duration
 
-	traceViewer *traceview.Config    // WithTraceViewer; nil: off (traceviewer.go)
-	file        fileSource           // WithConfigFile, WithConfigYAML (configfile.go)
-	logsExtra   []logprovider.Option // the configuration file's log provider settings
+	lookup      func(string) (string, bool) // WithEnvLookup; nil: the process environment
+	traceViewer *traceview.Config           // WithTraceViewer; nil: off (traceviewer.go)
+	file        fileSource                  // WithConfigFile, WithConfigYAML (configfile.go)
+	logsExtra   []logprovider.Option        // the configuration file's log provider settings
 }
 
 func newConfig(opts []Option) config {
@@ -297,4 +299,26 @@ func WithMetricsOptions(opts ...metrics.Option) Option {
 // context has no deadline (default DefaultShutdownTimeout).
 func WithShutdownTimeout(d time.Duration) Option {
 	return optionFunc(func(c config) config { c.shutdownTimeout = d; return c })
+}
+
+// WithEnvLookup makes Init read every OTEL_* and OTELKIT_* variable through
+// lookup instead of the process environment (default os.LookupEnv), and
+// hands lookup to the signal packages and the logger: what it returns is
+// the whole environment Init sees, and the OTLP exporters get every
+// setting explicitly, defaults included, so that what the process
+// environment holds changes nothing. Options still win over what lookup
+// returns. The SDK's experimental OTEL_GO_X_* switches are read by the SDK
+// itself from the process environment. A Source that cannot list its
+// names is not checked for misspelled variables nor for text that is not
+// UTF-8. oteltest uses it with a lookup that finds nothing.
+func WithEnvLookup(lookup func(name string) (string, bool)) Option {
+	return optionFunc(func(c config) config { c.lookup = lookup; return c })
+}
+
+// envLookup is WithEnvLookup's lookup, else the process environment's.
+func (c config) envLookup() func(string) (string, bool) {
+	if c.lookup != nil {
+		return c.lookup
+	}
+	return os.LookupEnv
 }

@@ -15,6 +15,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/otelkit/otelkit/internal/env"
 )
 
 const (
@@ -28,12 +30,13 @@ const (
 // OTEL_SERVICE_NAME, OTELKIT_ENVIRONMENT, options. It never fails: a
 // malformed variable or a schema-URL conflict becomes a warning and the
 // resource is still used (schemaless on conflict).
-func buildResource(ctx context.Context, c config) (*resource.Resource, []configWarning) {
+func buildResource(ctx context.Context, c config, src env.Source) (*resource.Resource, []configWarning) {
 	detected, warnings := detectResource(ctx, c)
 	// The environment on its own, so that what it reports is told apart
 	// from the detectors' (and never repeated: it holds the value).
-	fromEnv, envErr := resource.New(ctx, resource.WithFromEnv())
-	if w, malformed := resourceAttrsReport(os.Getenv(resourceAttrsVar)); malformed {
+	fromEnv, envErr := envResource(ctx, src)
+	attrsVar, _ := src.String(resourceAttrsVar)
+	if w, malformed := resourceAttrsReport(attrsVar); malformed {
 		warnings = append(warnings, configWarning{variable: resourceAttrsVar, detail: w})
 	} else if envErr != nil {
 		warnings = append(warnings, configWarning{variable: resourceAttrsVar, detail: resourceAttrsVar +
@@ -43,7 +46,7 @@ func buildResource(ctx context.Context, c config) (*resource.Resource, []configW
 		fromEnv = resource.Empty()
 	}
 	res := detected
-	for _, r := range []*resource.Resource{fromEnv, resource.NewSchemaless(topAttributes(c)...)} {
+	for _, r := range []*resource.Resource{fromEnv, resource.NewSchemaless(topAttributes(c, src)...)} {
 		if merged, mErr := resource.Merge(res, r); mErr == nil {
 			res = merged
 		}
@@ -127,14 +130,14 @@ func detectorOptions(c config) []resource.Option {
 
 // topAttributes are the sources above the environment, lowest first:
 // OTELKIT_ENVIRONMENT, then the options.
-func topAttributes(c config) []attribute.KeyValue {
-	return append(environmentAttributes(), c.optionAttributes()...)
+func topAttributes(c config, src env.Source) []attribute.KeyValue {
+	return append(environmentAttributes(src), c.optionAttributes()...)
 }
 
 // environmentAttributes is deployment.environment.name from
 // OTELKIT_ENVIRONMENT, when it is set.
-func environmentAttributes() []attribute.KeyValue {
-	if v, ok := lookupTrimmed("OTELKIT_ENVIRONMENT"); ok {
+func environmentAttributes(src env.Source) []attribute.KeyValue {
+	if v, ok := src.String("OTELKIT_ENVIRONMENT"); ok {
 		return []attribute.KeyValue{keyEnvironment.String(v)}
 	}
 	return nil
@@ -171,9 +174,33 @@ func serviceNameFromBuildInfo(bi *debug.BuildInfo) string {
 	return path.Base(p)
 }
 
-func lookupTrimmed(name string) (string, bool) {
-	v := strings.TrimSpace(os.Getenv(name))
-	return v, v != ""
+// envResource is the resource OTEL_RESOURCE_ATTRIBUTES and
+// OTEL_SERVICE_NAME describe: the SDK's own reading of the process
+// environment, or, for another Source (WithEnvLookup), the same parse of
+// its values (parseResourceAttrs follows the SDK's parser).
+func envResource(ctx context.Context, src env.Source) (*resource.Resource, error) {
+	if src.IsProcess() {
+		return resource.New(ctx, resource.WithFromEnv())
+	}
+	var attrs []attribute.KeyValue
+	if v, ok := src.String(resourceAttrsVar); ok {
+		for _, pair := range strings.Split(v, ",") {
+			k, val, found := strings.Cut(pair, "=")
+			key := strings.TrimSpace(k)
+			if !found || key == "" {
+				continue // reported by resourceAttrsReport
+			}
+			val = strings.TrimSpace(val)
+			if dv, err := url.PathUnescape(val); err == nil {
+				val = dv
+			}
+			attrs = append(attrs, attribute.String(key, val))
+		}
+	}
+	if v, ok := src.String("OTEL_SERVICE_NAME"); ok {
+		attrs = append(attrs, keyServiceName.String(v))
+	}
+	return resource.NewSchemaless(attrs...), nil
 }
 
 const resourceAttrsVar = "OTEL_RESOURCE_ATTRIBUTES"

@@ -22,14 +22,19 @@ import (
 type configWarning struct {
 	variable string // the variable it is about, "" when several
 	detail   string
+	meant    string // the variable probably meant (a misspelled name), "" when none
 }
 
 func (w configWarning) log(l *zap.Logger) {
-	if w.variable != "" {
+	switch {
+	case w.meant != "":
+		l.Warn("otelkit_config_warning", zap.String("variable", w.variable), zap.String("did_you_mean", w.meant),
+			zap.String("detail", w.detail))
+	case w.variable != "":
 		l.Warn("otelkit_config_warning", zap.String("variable", w.variable), zap.String("detail", w.detail))
-		return
+	default:
+		l.Warn("otelkit_config_warning", zap.String("detail", w.detail))
 	}
-	l.Warn("otelkit_config_warning", zap.String("detail", w.detail))
 }
 
 // report writes Init's warnings and then what the SDK reported during Init

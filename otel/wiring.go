@@ -36,6 +36,9 @@ func (c config) otlpFor(exporter, option string) otlpconf.Overrides {
 // Init's own come after WithTracingOptions', so they win.
 func (c config) tracingOptions(res *resource.Resource, warn func(error), hs *healthState) []tracing.Option {
 	opts := append([]tracing.Option{}, c.tracingExtra...)
+	if c.lookup != nil {
+		opts = append(opts, tracing.WithEnvLookup(c.lookup))
+	}
 	opts = append(opts, tracing.WithResource(res), tracing.WithWarningHandler(warn),
 		tracing.WithOTLPOverrides(c.otlpFor(c.tracesExporter, "WithTracesExporter")),
 		tracing.WithExporterWrapper(track(&hs.traces, exportwrap.Spans, spanCount)),
@@ -55,6 +58,9 @@ func (c config) tracingOptions(res *resource.Resource, warn func(error), hs *hea
 // metricsOptions maps Init's options onto metrics.NewMeterProvider's.
 func (c config) metricsOptions(res *resource.Resource, hs *healthState) []metrics.Option {
 	opts := append([]metrics.Option{}, c.metricsExtra...)
+	if c.lookup != nil {
+		opts = append(opts, metrics.WithEnvLookup(c.lookup))
+	}
 	opts = append(opts, metrics.WithResource(res),
 		metrics.WithOTLPOverrides(c.otlpFor(c.metricsExporter, "WithMetricsExporter")),
 		metrics.WithExporterWrapper(track(&hs.metrics, exportwrap.Metrics, dataPoints)))
@@ -80,6 +86,9 @@ func (c config) logsOptions(res *resource.Resource, warn func(error), hs *health
 		logprovider.WithOTLPOverrides(c.otlpFor(c.logsExporter, "WithLogsExporter")),
 		logprovider.WithExporterWrapper(track(&hs.logs, exportwrap.Logs, recordCount)),
 		logprovider.WithDropHandler(hs.logs.onDrop))
+	if c.lookup != nil {
+		opts = append(opts, logprovider.WithEnvLookup(c.lookup))
+	}
 	for _, p := range c.logProcessors {
 		opts = append(opts, logprovider.WithProcessor(p))
 	}
@@ -127,7 +136,8 @@ func (t *Telemetry) buildTraces(ctx context.Context, c config) (err error) {
 }
 
 func (t *Telemetry) buildMetrics(ctx context.Context, c config, src env.Source) (err error) {
-	t.health.selfObs = selfObservabilityReader(src)
+	// The switch is read where the SDK reads it, whatever WithEnvLookup says.
+	t.health.selfObs = selfObservabilityReader(env.FromOS())
 	t.metrics, err = metrics.NewMeterProvider(ctx, c.metricsOptions(t.res, t.health)...)
 	return err
 }
@@ -148,6 +158,9 @@ func (c config) loggingOptions(res *resource.Resource) ([]logging.Option, error)
 	opts := append([]logging.Option{}, c.logOptions...)
 	// The resource gives the vendor profiles their service fields.
 	opts = append(opts, logging.WithName(serviceName(res)), logging.WithResource(res))
+	if c.lookup != nil {
+		opts = append(opts, logging.WithEnvLookup(c.lookup))
+	}
 	var errs []error
 	if l := c.logLevel; l != nil && (*l < zapcore.DebugLevel || *l > zapcore.FatalLevel) {
 		errs = append(errs, env.OptionError("WithLogLevel", l.String(), "debug, info, warn, error, dpanic, panic, fatal"))

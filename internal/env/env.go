@@ -25,12 +25,17 @@ type LookupFunc func(string) (string, bool)
 
 // Source reads variables through a LookupFunc.
 type Source struct {
-	lookup LookupFunc
-	names  func() []string // the variables it holds; nil when it cannot list them
+	lookup  LookupFunc
+	names   func() []string // the variables it holds; nil when it cannot list them
+	process bool            // it reads the process environment
 }
 
 // OS is the Source that reads the process environment.
-var osSource = Source{lookup: os.LookupEnv, names: environNames}
+var osSource = Source{lookup: os.LookupEnv, names: environNames, process: true}
+
+// IsProcess reports whether s reads the process environment, which the
+// OpenTelemetry SDK also reads on its own.
+func (s Source) IsProcess() bool { return s.lookup == nil || s.process }
 
 // FromOS returns the Source that reads the process environment.
 func FromOS() Source { return osSource }

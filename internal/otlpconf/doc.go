@@ -42,11 +42,15 @@
 // package keeps and returns to its caller (what otel's HealthHandler
 // shows), and from which SpanExporter, MetricExporter (once per push
 // exporter: metrics may list several) and LogExporter build the exporter
-// without reading anything again. They pass to the SDK exporter only what
-// was set in code (and the TLS material validated from the certificate
-// variables); everything else is left to the exporter's own reading of the
-// process environment, so its env handling stays intact. Construction
-// never waits for a connection. "none" gives a nil exporter and no error.
+// without reading anything again. They pass to the SDK exporter what an
+// option or a variable set (endpoint, insecure, headers, timeout,
+// compression, temporality, histogram aggregation) and the TLS material
+// validated from the certificate variables, so that the exporter does what
+// Resolved says: the SDK's own reading of the same variables differs where
+// the specification is case-insensitive (OTEL_EXPORTER_OTLP_COMPRESSION=GZIP
+// compresses nothing there). What nobody set is left to the exporter's
+// defaults. Construction never waits for a connection. "none" gives a nil
+// exporter and no error.
 //
 // # Option names
 //
@@ -56,11 +60,9 @@
 // metrics under their own WithEndpoint, WithExporter, …. Merge puts one
 // set of overrides over another field by field, names included.
 //
-// A Source other than the process environment (tests, WithEnvLookup) decides
-// the exporter, protocol and validation; endpoint, headers, timeout and
-// compression variables in it reach the exporter only where an option or the
-// insecure/endpoint resolution passes them explicitly (the OTLP/HTTP
-// timeout always comes from the Source, see below).
+// With a Source other than the process environment (tests, WithEnvLookup)
+// the defaults are passed too, so that the SDK's reading of the process
+// environment changes nothing.
 //
 // # Outages
 //

@@ -27,7 +27,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
-	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/exportwrap"
 )
 
@@ -45,43 +44,39 @@ type plan struct {
 	tlsConfig    *tls.Config
 	console      io.Writer
 	jsonEncoding bool
-	noEnv        bool // Overrides.NoEnv: the exporter must read nothing from the process environment
 }
 
 func newPlan(o Overrides, r Resolved) *plan {
-	p := &plan{headers: o.Headers, console: o.Console, noEnv: o.NoEnv}
+	p := &plan{console: o.Console}
 	if p.console == nil {
 		p.console = os.Stdout
 	}
-	if o.NoEnv {
-		return p.explicit(r)
-	}
-	endpointOpt := r.Sources[KeyEndpoint] == SourceOption
-	insecureOpt := r.Sources[KeyInsecure] == SourceOption
-	if r.endpointURL != nil {
+	// What an option or a variable set is passed on, so that the exporter
+	// does what Resolved (and otel's HealthHandler) says, whatever its own
+	// reading of the process environment would make of it: that reading
+	// is case-sensitive where the specification is not, and a Source other
+	// than the process environment is not what it reads (then the defaults
+	// are passed too).
+	explicit := func(key string) bool { return r.Sources[key] != SourceDefault || !r.process }
+	if r.endpointURL != nil && (explicit(KeyEndpoint) || explicit(KeyInsecure)) {
 		if r.Protocol == ProtocolGRPC {
-			if endpointOpt {
-				p.grpcEndpoint = r.endpointURL.Host
-			}
-			if endpointOpt || insecureOpt {
-				ins := r.Insecure
-				p.grpcInsecure = &ins
-			}
-		} else if endpointOpt || insecureOpt {
+			ins := r.Insecure
+			p.grpcEndpoint, p.grpcInsecure = r.endpointURL.Host, &ins
+		} else {
 			p.endpointURL = r.endpointURL.String()
 		}
 	}
-	if o.Timeout > 0 {
-		p.timeout = o.Timeout
+	if explicit(KeyHeaders) {
+		p.headers = r.headers
+		if p.headers == nil {
+			p.headers = map[string]string{}
+		}
+	}
+	if explicit(KeyTimeout) {
+		p.timeout = r.Timeout
 	}
 	p.httpTimeout = r.Timeout
-	if r.Sources[KeyCompression] == SourceOption {
-		// "none" is passed only to undo a gzip the environment asks for:
-		// the gRPC exporters report "none" as an unknown compressor.
-		if r.Compression == "gzip" || r.envCompression == "gzip" {
-			p.compression = r.Compression
-		}
-	}
+	p.compression = compressionToPass(r)
 	if !r.Insecure {
 		p.tlsConfig = r.tlsConfig
 	}
@@ -89,45 +84,34 @@ func newPlan(o Overrides, r Resolved) *plan {
 	return p
 }
 
-// explicit completes a plan that passes every resolved value to the SDK
-// (Overrides.NoEnv), so that the exporter reads none of its variables.
-func (p *plan) explicit(r Resolved) *plan {
-	if p.headers == nil {
-		p.headers = r.envHeaders
+// compressionToPass returns the compression to pass to the SDK exporter,
+// "" when it would use the resolved one by itself: it reads
+// OTEL_EXPORTER_OTLP_[SIGNAL_]COMPRESSION from the process environment
+// and compresses only for exactly "gzip". "none" is passed only to undo a
+// gzip it would read, since the gRPC exporters report "none" as an invalid
+// compressor (while applying it).
+func compressionToPass(r Resolved) string {
+	sdkGzip := sdkReadsGzip(r.Signal)
+	switch {
+	case r.Compression == "gzip" && !sdkGzip:
+		return "gzip"
+	case r.Compression != "gzip" && sdkGzip:
+		return "none"
 	}
-	if p.headers == nil {
-		p.headers = map[string]string{} // none, whatever the variables say
-	}
-	if u := r.endpointURL; u != nil {
-		if r.Protocol == ProtocolGRPC {
-			p.grpcEndpoint = u.Host
-			ins := r.Insecure
-			p.grpcInsecure = &ins
-		} else {
-			p.endpointURL = u.String()
-		}
-	}
-	p.timeout, p.httpTimeout = r.Timeout, r.Timeout
-	p.compression = r.Compression
-	// The gRPC exporters take only "gzip" and report any other name as
-	// unknown; "none" is passed only to undo a gzip the process
-	// environment asks for (as in newPlan).
-	if r.Protocol == ProtocolGRPC && r.Compression != "gzip" && !processAsksGzip(r.Signal) {
-		p.compression = ""
-	}
-	if !r.Insecure {
-		p.tlsConfig = r.tlsConfig
-	}
-	p.jsonEncoding = r.Protocol == ProtocolHTTPJSON
-	return p
+	return ""
 }
 
-// processAsksGzip reports whether the process environment asks the SDK
-// exporters of sig for gzip compression.
-func processAsksGzip(sig Signal) bool {
+// sdkReadsGzip reports whether the SDK exporters of sig, left to
+// themselves, would compress with gzip: the per-signal variable wins over
+// the generic one, blanks are unset, and only "gzip" compresses.
+func sdkReadsGzip(sig Signal) bool {
 	generic, per := envNames(sig, "COMPRESSION")
-	_, v, ok := env.FromOS().First(per, generic)
-	return ok && strings.EqualFold(v, "gzip")
+	for _, n := range []string{per, generic} {
+		if v := strings.TrimSpace(os.Getenv(n)); v != "" {
+			return v == "gzip"
+		}
+	}
+	return false
 }
 
 // httpClient is the OTLP/HTTP exporters' client (see newHTTPClient): it
@@ -325,29 +309,31 @@ func withTemporality[O any](opts []O, t sdkmetric.TemporalitySelector, option fu
 	return append(opts, option(t))
 }
 
-// withOption adds option(v) unless v is nil.
-func withOption[O, V any](opts []O, v V, option func(V) O) []O {
-	if any(v) == nil {
-		return opts
+// AggregationSelector returns the selector the specification defines for
+// OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION
+// ("explicit_bucket_histogram", "base2_exponential_bucket_histogram", with
+// the SDK's own maximum size 160 and scale 20); nil for anything else.
+func AggregationSelector(histogram string) sdkmetric.AggregationSelector {
+	switch histogram {
+	case "explicit_bucket_histogram":
+		return sdkmetric.DefaultAggregationSelector
+	case "base2_exponential_bucket_histogram":
+		return func(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+			if k == sdkmetric.InstrumentKindHistogram {
+				return sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20}
+			}
+			return sdkmetric.DefaultAggregationSelector(k)
+		}
 	}
-	return append(opts, option(v))
+	return nil
 }
 
-// AggregationSelector returns the selector for a default histogram
-// aggregation as OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION
-// names it: base2 exponential histograms (with the specification's
-// default size and scale) for "base2_exponential_bucket_histogram", the
-// SDK default for anything else.
-func AggregationSelector(name string) sdkmetric.AggregationSelector {
-	if name != "base2_exponential_bucket_histogram" {
-		return sdkmetric.DefaultAggregationSelector
+// withAggregation adds the option that sets a, unless a is nil.
+func withAggregation[O any](opts []O, a sdkmetric.AggregationSelector, option func(sdkmetric.AggregationSelector) O) []O {
+	if a == nil {
+		return opts
 	}
-	return func(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
-		if k == sdkmetric.InstrumentKindHistogram {
-			return sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20}
-		}
-		return sdkmetric.DefaultAggregationSelector(k)
-	}
+	return append(opts, option(a))
 }
 
 // MetricExporter builds the push exporter name ("otlp" or "console", one
@@ -356,29 +342,28 @@ func AggregationSelector(name string) sdkmetric.AggregationSelector {
 // temporality; otherwise the SDK default (cumulative) stays.
 func MetricExporter(ctx context.Context, r Resolved, name string) (sdkmetric.Exporter, error) {
 	var temporality sdkmetric.TemporalitySelector
-	if r.Sources[KeyTemporality] != SourceDefault || r.plan != nil && r.plan.noEnv {
+	var aggregation sdkmetric.AggregationSelector
+	// Passed when set (the console exporter reads no variable at all), or
+	// when the SDK's own reading of the process environment is not what
+	// was resolved.
+	if r.Sources[KeyTemporality] != SourceDefault || !r.process {
 		temporality = TemporalitySelector(r.Temporality)
 	}
-	// Only with NoEnv: otherwise the SDK exporter reads
-	// OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION itself.
-	var aggregation sdkmetric.AggregationSelector
-	if r.plan != nil && r.plan.noEnv {
-		aggregation = AggregationSelector(r.histogram)
+	if r.Sources[KeyHistogram] != SourceDefault || !r.process {
+		aggregation = AggregationSelector(r.Histogram)
 	}
 	return build(ctx, r, Metrics, name, builders[sdkmetric.Exporter]{
 		console: func(p *plan) (sdkmetric.Exporter, error) {
-			opts := []stdoutmetric.Option{stdoutmetric.WithWriter(p.console)}
-			opts = withTemporality(opts, temporality, stdoutmetric.WithTemporalitySelector)
-			return stdoutmetric.New(withOption(opts, aggregation, stdoutmetric.WithAggregationSelector)...)
+			opts := withTemporality([]stdoutmetric.Option{stdoutmetric.WithWriter(p.console)}, temporality, stdoutmetric.WithTemporalitySelector)
+			return stdoutmetric.New(withAggregation(opts, aggregation, stdoutmetric.WithAggregationSelector)...)
 		},
 		grpc: func(ctx context.Context, p *plan) (sdkmetric.Exporter, error) {
 			opts := withTemporality(metricGRPC.from(p), temporality, otlpmetricgrpc.WithTemporalitySelector)
-			return otlpmetricgrpc.New(ctx, withOption(opts, aggregation, otlpmetricgrpc.WithAggregationSelector)...)
+			return otlpmetricgrpc.New(ctx, withAggregation(opts, aggregation, otlpmetricgrpc.WithAggregationSelector)...)
 		},
 		http: func(ctx context.Context, p *plan) (sdkmetric.Exporter, error) {
 			opts := withTemporality(metricHTTP.from(p), temporality, otlpmetrichttp.WithTemporalitySelector)
-			opts = withOption(opts, aggregation, otlpmetrichttp.WithAggregationSelector)
-			exp, err := otlpmetrichttp.New(ctx, opts...)
+			exp, err := otlpmetrichttp.New(ctx, withAggregation(opts, aggregation, otlpmetrichttp.WithAggregationSelector)...)
 			return exportwrap.Metrics(exp, within[*metricdata.ResourceMetrics](p.httpTimeout)), err
 		},
 	})

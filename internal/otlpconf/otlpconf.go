@@ -156,13 +156,16 @@ type Resolved struct {
 	Timeout     time.Duration
 	Compression string
 	Temporality string // metrics: "cumulative" | "delta" | "lowmemory"
-	Sources     map[string]string
+	// Histogram is the metrics' default histogram aggregation:
+	// "explicit_bucket_histogram" or "base2_exponential_bucket_histogram".
+	Histogram string
+	Sources   map[string]string
 
 	endpointURL    *url.URL          // unmasked effective endpoint (a pointer: %v prints its address)
 	envCompression string            // compression the environment asks for, "" when unset
-	envHeaders     map[string]string // the headers the variables set (NoEnv passes them on)
-	histogram      string            // metrics: the default histogram aggregation the variables set, "" when unset
 	tlsConfig      *tls.Config       // from the certificate variables, nil when none
+	headers        map[string]string // the headers in effect, values included; only until newPlan
+	process        bool              // resolved from the process environment, which the SDK reads too (false with NoEnv)
 	// plan is what the exporter constructors pass to the SDK; behind a
 	// pointer, so that printing a Resolved never shows a header value.
 	plan *plan
@@ -173,8 +176,8 @@ type Resolved struct {
 // be followed by some verbs (%s).
 func (r Resolved) String() string {
 	return fmt.Sprintf("{Signal:%s Exporter:%s Exporters:%v Protocol:%s Endpoint:%s Insecure:%t HeaderNames:%v "+
-		"Timeout:%s Compression:%s Temporality:%s Sources:%v}", r.Signal, r.Exporter, r.Exporters, r.Protocol,
-		r.Endpoint, r.Insecure, r.HeaderNames, r.Timeout, r.Compression, r.Temporality, r.Sources)
+		"Timeout:%s Compression:%s Temporality:%s Histogram:%s Sources:%v}", r.Signal, r.Exporter, r.Exporters, r.Protocol,
+		r.Endpoint, r.Insecure, r.HeaderNames, r.Timeout, r.Compression, r.Temporality, r.Histogram, r.Sources)
 }
 
 // Clone returns a copy of r to hand out: its slices and map the caller may
@@ -185,7 +188,7 @@ func (r Resolved) Clone() Resolved {
 	return Resolved{
 		Signal: r.Signal, Exporter: r.Exporter, Exporters: slices.Clone(r.Exporters), Protocol: r.Protocol,
 		Endpoint: r.Endpoint, Insecure: r.Insecure, HeaderNames: slices.Clone(r.HeaderNames), Timeout: r.Timeout,
-		Compression: r.Compression, Temporality: r.Temporality, Sources: maps.Clone(r.Sources),
+		Compression: r.Compression, Temporality: r.Temporality, Histogram: r.Histogram, Sources: maps.Clone(r.Sources),
 	}
 }
 
@@ -210,7 +213,7 @@ func signalPath(sig Signal) string { return "/v1/" + string(sig) }
 // naming the variable or option, the value (masked where it may hold a
 // secret) and what is allowed.
 func Resolve(src env.Source, sig Signal, o Overrides) (Resolved, error) {
-	r := Resolved{Signal: sig, Sources: map[string]string{}}
+	r := Resolved{Signal: sig, Sources: map[string]string{}, process: src.IsProcess() && !o.NoEnv}
 	switch sig {
 	case Traces, Metrics, Logs:
 	default:
@@ -232,5 +235,6 @@ func Resolve(src env.Source, sig Signal, o Overrides) (Resolved, error) {
 		return r, err
 	}
 	r.plan = newPlan(o, r)
+	r.headers = nil // kept in the plan only
 	return r, nil
 }

@@ -466,8 +466,10 @@ func resolveHeaders(src env.Source, sig Signal, o Overrides, r *Resolved) error 
 	case o.Headers != nil:
 		errs = append(errs, checkHeadersOption(o)...)
 		r.HeaderNames, r.Sources[KeyHeaders] = validNames(o.Headers), SourceOption
+		r.headers = o.Headers
 	case fromEnv:
-		r.HeaderNames, r.Sources[KeyHeaders], r.envHeaders = headerNames(h), from, h
+		r.HeaderNames, r.Sources[KeyHeaders] = headerNames(h), from
+		r.headers = h
 	default:
 		r.Sources[KeyHeaders] = SourceDefault
 	}
@@ -530,12 +532,12 @@ func resolveMetricsEnv(src env.Source, r *Resolved) error {
 		r.Temporality, r.Sources[KeyTemporality] = "cumulative", SourceDefault
 	}
 	const hn = "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION"
-	if h, set, err := src.Enum(hn, "explicit_bucket_histogram", "base2_exponential_bucket_histogram"); err != nil {
+	if v, set, err := src.Enum(hn, "explicit_bucket_histogram", "base2_exponential_bucket_histogram"); err != nil {
 		errs = append(errs, err)
 	} else if set {
-		r.Sources[KeyHistogram], r.histogram = sourceEnv+hn, h
+		r.Histogram, r.Sources[KeyHistogram] = v, sourceEnv+hn
 	} else {
-		r.Sources[KeyHistogram] = SourceDefault
+		r.Histogram, r.Sources[KeyHistogram] = "explicit_bucket_histogram", SourceDefault
 	}
 	return errors.Join(errs...)
 }

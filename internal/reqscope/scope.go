@@ -83,6 +83,10 @@ func (s *Scope) Bind(ctx context.Context) context.Context {
 // ID returns the request ID.
 func (s *Scope) ID() string { return s.log.ID }
 
+// Late returns the late marshaler given to Begin, by which a transport
+// finds its per-request state from the context (FromContext).
+func (s *Scope) Late() zapcore.ObjectMarshaler { return s.log.Late }
+
 // IDValues returns the request ID as the one value of a header or metadata
 // key. The slice is shared: its capacity is 1, so an append copies it.
 func (s *Scope) IDValues() []string { return s.idValues[:1:1] }

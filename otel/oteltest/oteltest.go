@@ -1,63 +1,81 @@
-// Package oteltest starts otelkit's wiring with in-memory exporters, so a
-// test can assert on the spans, metrics, OpenTelemetry log records and JSON
-// log lines that the code under test produced.
-//
-//	func TestCheckout(t *testing.T) {
-//		tel := oteltest.New(t)
-//		handler.ServeHTTP(rec, req) // code that uses the globals, httpmw, logging.FromContext
-//		spans := tel.Spans()
-//		lines := tel.LogLines()
-//		...
-//	}
-//
-// New installs the globals (restored when the test ends), so tests that use
-// it must not run in parallel with each other.
 package oteltest
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"sync"
-	"testing"
+	"sync/atomic"
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/otel"
 )
 
-// Telemetry is a live otel.Telemetry whose signals are kept in memory.
+// TestingT is what New needs of a test: *testing.T, *testing.B,
+// *testing.F and testing.TB have it.
+type TestingT interface {
+	Helper()
+	Cleanup(func())
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+}
+
+// Telemetry is a live otel.Telemetry whose signals are kept in memory: the
+// spans, metrics, log records and log lines of one test.
 type Telemetry struct {
 	*otel.Telemetry
 	spans  *tracetest.SpanRecorder
 	reader *sdkmetric.ManualReader
 	logs   *recordStore
 	out    *lockedBuffer
+	ctx    context.Context
+
+	live     atomic.Bool
+	tracesMu sync.Mutex
+	traces   []trace.TraceID // the traces it started, routed to it
 }
 
-// New calls otel.Init with every exporter off (whatever the environment
-// says), sampling on, JSON log lines at debug level captured in memory, and
-// extra opts after those; it shuts down when tb ends. It fails tb if Init
-// fails.
-func New(tb testing.TB, opts ...otel.Option) *Telemetry {
+// noEnv is the environment of every Telemetry: nothing is set.
+func noEnv(string) (string, bool) { return "", false }
+
+// New calls otel.Init without globals and independent of the environment
+// (no OTEL_* or OTELKIT_* variable changes anything), with every exporter
+// off, sampling on, JSON log lines at debug level captured in memory, and
+// opts after those (WithoutGlobals whatever they say); it shuts down when
+// tb ends, and fails tb if Init fails. Tests that use it may run in
+// parallel: see the package documentation for how what code emits through
+// the globals reaches the Telemetry of its test.
+func New(tb TestingT, opts ...otel.Option) *Telemetry {
 	tb.Helper()
+	h := sharedHub()
 	t := &Telemetry{
 		spans:  tracetest.NewSpanRecorder(),
 		reader: sdkmetric.NewManualReader(),
 		logs:   &recordStore{},
 		out:    &lockedBuffer{},
 	}
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), sessionKey{}, t))
+	t.ctx = ctx
 	base := []otel.Option{
+		otel.WithEnvLookup(noEnv),
 		otel.WithServiceName("oteltest"),
 		otel.WithTracesExporter("none"),
 		otel.WithMetricsExporter("none"),
 		otel.WithLogsExporter("none"),
 		otel.WithSampler(sdktrace.AlwaysSample()),
+		otel.WithSpanProcessor(registrar{h: h, t: t}),
 		otel.WithSpanProcessor(t.spans),
 		otel.WithMetricReader(t.reader),
 		otel.WithLogProcessor(t.logs),
@@ -67,35 +85,96 @@ func New(tb testing.TB, opts ...otel.Option) *Telemetry {
 		otel.WithLogLevel(zapcore.DebugLevel),
 		otel.WithLogOutput(zapcore.AddSync(t.out)),
 	}
-	tel, err := otel.Init(context.Background(), append(base, opts...)...)
+	all := append(append(base, opts...), otel.WithoutGlobals())
+	tel, err := otel.Init(context.Background(), all...)
 	if err != nil {
+		cancel()
 		tb.Fatalf("oteltest: otel.Init: %v", err)
+		return nil
 	}
 	t.Telemetry = tel
+	before := Unrouted()
+	h.add(t)
 	tb.Cleanup(func() {
+		h.remove(t)
+		cancel()
 		if err := tel.Shutdown(context.Background()); err != nil {
 			tb.Errorf("oteltest: Shutdown: %v", err)
+		}
+		if after := Unrouted(); after != before {
+			tb.Logf("oteltest: while this test ran, code emitted through the globals from contexts of no test "+
+				"(spans %d, measurements %d, logs %d, all tests); pass tel.Context() (or a context derived from it) to the code under test",
+				after.Spans-before.Spans, after.Measurements-before.Measurements, after.Logs-before.Logs)
 		}
 	})
 	return t
 }
 
+// Context returns a context that belongs to t: what code under test
+// starts or records from it, or from a context derived from it, through
+// the globals (tracing.Start, otel.Tracer, otel.Meter, the global logger
+// provider, httpmw without providers, logging.FromContext without a
+// logger) reaches t. It is cancelled when the test ends.
+func (t *Telemetry) Context() context.Context { return t.ctx }
+
+// NewRequest is httptest.NewRequestWithContext with t's Context: a request
+// for a handler under test whose spans, metrics and lines t sees.
+func (t *Telemetry) NewRequest(method, target string, body io.Reader) *http.Request {
+	return httptest.NewRequestWithContext(t.ctx, method, target, body)
+}
+
+func (t *Telemetry) addTrace(id trace.TraceID) {
+	t.tracesMu.Lock()
+	t.traces = append(t.traces, id)
+	t.tracesMu.Unlock()
+}
+
+func (t *Telemetry) takeTraces() []trace.TraceID {
+	t.tracesMu.Lock()
+	defer t.tracesMu.Unlock()
+	ids := t.traces
+	t.traces = nil
+	return ids
+}
+
 // Spans returns the spans that have ended so far.
-func (t *Telemetry) Spans() []sdktrace.ReadOnlySpan { return t.spans.Ended() }
+func (t *Telemetry) Spans() []sdktrace.ReadOnlySpan {
+	ended := t.spans.Ended()
+	for i, s := range ended {
+		ended[i] = ownResource{s, t.Resource()}
+	}
+	return ended
+}
+
+// ownResource is a span with the Telemetry's resource: the SDK merges the
+// process's OTEL_RESOURCE_ATTRIBUTES under any resource it is given.
+type ownResource struct {
+	sdktrace.ReadOnlySpan
+	res *resource.Resource
+}
+
+func (s ownResource) Resource() *resource.Resource { return s.res }
 
 // Metrics collects the current metrics.
 func (t *Telemetry) Metrics(ctx context.Context) (metricdata.ResourceMetrics, error) {
 	var rm metricdata.ResourceMetrics
 	err := t.reader.Collect(ctx, &rm)
+	if err == nil {
+		rm.Resource = t.Resource() // as for Spans
+	}
 	return rm, err
 }
 
-// LogRecords returns the OpenTelemetry log records the OTLP bridge emitted.
+// LogRecords returns the OpenTelemetry log records the OTLP bridge emitted
+// and those emitted through the global logger provider. Unlike Spans and
+// Metrics, a record's Resource() is the SDK's: it merges the process's
+// OTEL_RESOURCE_ATTRIBUTES under the Telemetry's resource (the SDK does
+// so for any resource it is given); compare Telemetry.Resource instead.
 func (t *Telemetry) LogRecords() []sdklog.Record { return t.logs.all() }
 
 // LogLines returns the JSON log lines written so far, each decoded into a
 // map. It fails tb on a line that is not one JSON object.
-func (t *Telemetry) LogLines(tb testing.TB) []map[string]any {
+func (t *Telemetry) LogLines(tb TestingT) []map[string]any {
 	tb.Helper()
 	var lines []map[string]any
 	for _, raw := range bytes.Split(t.out.Bytes(), []byte("\n")) {

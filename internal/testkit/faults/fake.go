@@ -1,12 +1,15 @@
 package faults
 
 import (
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"path"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,7 +21,11 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	_ "google.golang.org/grpc/encoding/gzip" // the server decodes gzip-compressed exports
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
@@ -53,6 +60,8 @@ type Behaviour struct {
 	// Rejected, when > 0, makes every successful answer an OTLP partial
 	// success rejecting that many of the request's items (at most all).
 	Rejected int
+	// Keep keeps each request's decoded message (Request.Message).
+	Keep bool
 }
 
 // Request is one export the fake received.
@@ -62,6 +71,24 @@ type Request struct {
 	Items    int // spans, data points or log records in the request
 	Failed   bool
 	Rejected int // items refused in a partial success
+	Wire
+	// Abandoned is true when the client gave up on the request (its
+	// timeout passed) before the fake answered.
+	Abandoned bool
+	// Message is the decoded export request, with Behaviour.Keep only.
+	Message proto.Message
+}
+
+// Wire is how an export arrived.
+type Wire struct {
+	Protocol    string      // "http" or "grpc"
+	Path        string      // HTTP: the request path; gRPC: the method
+	ContentType string      // HTTP Content-Type; gRPC content-type metadata
+	Encoding    string      // HTTP Content-Encoding; gRPC grpc-encoding ("" when uncompressed)
+	Header      http.Header // HTTP headers; gRPC metadata (keys in canonical form)
+	// Deadline is how long the client gave the export (gRPC: the call's
+	// deadline as the server sees it; 0 without one, and for HTTP).
+	Deadline time.Duration
 }
 
 // Collector is a fake OTLP collector. Its methods are safe for concurrent
@@ -111,8 +138,13 @@ func (c *Collector) Count(signal string) (requests, items int) {
 	return requests, items
 }
 
-// decide records a request and says whether it fails, and the behaviour.
-func (c *Collector) decide(signal string, items int) (Behaviour, bool) {
+// decide records a request and says whether it fails, and the behaviour;
+// it returns the request's index for abandoned.
+func (c *Collector) decide(signal string, msg proto.Message, w Wire) (Behaviour, bool, int) {
+	items := 0
+	if msg != nil {
+		items = count(msg)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	b := c.b
@@ -123,8 +155,22 @@ func (c *Collector) decide(signal string, items int) (Behaviour, bool) {
 	} else {
 		rejected = min(b.Rejected, items)
 	}
-	c.requests = append(c.requests, Request{Signal: signal, At: time.Now(), Items: items, Failed: fail, Rejected: rejected})
-	return b, fail
+	req := Request{Signal: signal, At: time.Now(), Items: items, Failed: fail, Rejected: rejected, Wire: w}
+	if b.Keep {
+		req.Message = msg
+	}
+	c.requests = append(c.requests, req)
+	return b, fail, len(c.requests) - 1
+}
+
+// abandoned marks request i as given up by the client when ctx is done.
+func (c *Collector) abandoned(ctx context.Context, i int) {
+	if ctx.Err() == nil {
+		return
+	}
+	c.mu.Lock()
+	c.requests[i].Abandoned = true
+	c.mu.Unlock()
 }
 
 // Accepted returns how many items of signal the collector took: those of
@@ -230,6 +276,20 @@ func NewHTTPOn(t testing.TB, l net.Listener, b Behaviour) *HTTPCollector {
 	mux.HandleFunc("POST /v1/traces", h.handle(Traces, func() proto.Message { return &coltracepb.ExportTraceServiceRequest{} }))
 	mux.HandleFunc("POST /v1/metrics", h.handle(Metrics, func() proto.Message { return &colmetricspb.ExportMetricsServiceRequest{} }))
 	mux.HandleFunc("POST /v1/logs", h.handle(Logs, func() proto.Message { return &collogspb.ExportLogsServiceRequest{} }))
+	// Any other path: the signal is the last path segment (a per-signal
+	// endpoint such as /custom/traces); Request.Path tells where it went.
+	mux.HandleFunc("POST /", func(w http.ResponseWriter, r *http.Request) {
+		switch sig := path.Base(r.URL.Path); sig {
+		case Traces:
+			h.handle(Traces, func() proto.Message { return &coltracepb.ExportTraceServiceRequest{} })(w, r)
+		case Metrics:
+			h.handle(Metrics, func() proto.Message { return &colmetricspb.ExportMetricsServiceRequest{} })(w, r)
+		case Logs:
+			h.handle(Logs, func() proto.Message { return &collogspb.ExportLogsServiceRequest{} })(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	})
 	h.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = h.srv.Serve(l) }()
 	t.Cleanup(func() {
@@ -245,24 +305,35 @@ func NewHTTPOn(t testing.TB, l net.Listener, b Behaviour) *HTTPCollector {
 
 func (h *HTTPCollector) handle(signal string, newMsg func() proto.Message) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
+		body, err := readBody(r)
 		if err != nil {
 			http.Error(w, "read: "+err.Error(), http.StatusBadRequest)
 			return
 		}
 		msg := newMsg()
-		items := 0
-		if err := proto.Unmarshal(body, msg); err == nil {
-			items = count(msg)
+		var err2 error
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			err2 = protojson.Unmarshal(body, msg)
+		} else {
+			err2 = proto.Unmarshal(body, msg)
 		}
-		b, fail := h.decide(signal, items)
+		if err2 != nil {
+			msg = nil
+		}
+		b, fail, i := h.decide(signal, msg, Wire{Protocol: "http", Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"),
+			Encoding: r.Header.Get("Content-Encoding"), Header: r.Header.Clone()})
 		h.wait(r.Context(), b.Delay)
+		h.abandoned(r.Context(), i)
 		if fail {
 			if b.RetryAfter != "" {
 				w.Header().Set("Retry-After", b.RetryAfter)
 			}
 			http.Error(w, "fake collector: failing on purpose", b.Status)
 			return
+		}
+		items := 0
+		if msg != nil {
+			items = count(msg)
 		}
 		rejected := min(b.Rejected, items)
 		h.accepted.Add(int64(items - rejected))
@@ -289,6 +360,63 @@ func (h *HTTPCollector) handle(signal string, newMsg func() proto.Message) http.
 	}
 }
 
+// readBody reads an export's body, gunzipped when it says so, bounded.
+func readBody(r *http.Request) ([]byte, error) {
+	var body io.Reader = io.LimitReader(r.Body, maxRequestBody)
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = zr.Close() }()
+		body = io.LimitReader(zr, maxRequestBody)
+	}
+	return io.ReadAll(body)
+}
+
+// grpcWire is how a gRPC export arrived.
+func grpcWire(ctx context.Context) Wire {
+	w := Wire{Protocol: "grpc", Header: http.Header{}}
+	if m, ok := grpc.Method(ctx); ok {
+		w.Path = m
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	for k, vs := range md {
+		for _, v := range vs {
+			w.Header.Add(k, v)
+		}
+	}
+	w.ContentType = w.Header.Get("Content-Type")
+	if c, ok := ctx.Value(compressionKey{}).(*string); ok {
+		w.Encoding = *c
+	}
+	if d, ok := ctx.Deadline(); ok {
+		w.Deadline = time.Until(d)
+	}
+	return w
+}
+
+// compressionSeen is a gRPC stats handler that tells the service the
+// compression of the request (grpc-encoding is not in the metadata).
+type compressionSeen struct{}
+
+type compressionKey struct{}
+
+func (compressionSeen) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context {
+	return context.WithValue(ctx, compressionKey{}, new(string))
+}
+
+func (compressionSeen) HandleRPC(ctx context.Context, s stats.RPCStats) {
+	if h, ok := s.(*stats.InHeader); ok {
+		if c, ok := ctx.Value(compressionKey{}).(*string); ok && h.Compression != "identity" {
+			*c = h.Compression
+		}
+	}
+}
+
+func (compressionSeen) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+func (compressionSeen) HandleConn(context.Context, stats.ConnStats)                       {}
+
 // GRPCCollector is a fake OTLP/gRPC collector.
 type GRPCCollector struct {
 	*Collector
@@ -309,7 +437,7 @@ func NewGRPCOn(t testing.TB, l net.Listener, b Behaviour) *GRPCCollector {
 	t.Helper()
 	g := &GRPCCollector{Collector: newCollector(), Endpoint: "http://" + l.Addr().String()}
 	g.b = b
-	g.srv = grpc.NewServer(grpc.MaxRecvMsgSize(maxRequestBody))
+	g.srv = grpc.NewServer(grpc.MaxRecvMsgSize(maxRequestBody), grpc.StatsHandler(compressionSeen{}))
 	coltracepb.RegisterTraceServiceServer(g.srv, traceService{g: g})
 	colmetricspb.RegisterMetricsServiceServer(g.srv, metricsService{g: g})
 	collogspb.RegisterLogsServiceServer(g.srv, logsService{g: g})
@@ -325,8 +453,9 @@ func NewGRPCOn(t testing.TB, l net.Listener, b Behaviour) *GRPCCollector {
 // oversized answer, the number of items rejected, or the error.
 func (g *GRPCCollector) answer(ctx context.Context, signal string, req proto.Message) (string, int, error) {
 	items := count(req)
-	b, fail := g.decide(signal, items)
+	b, fail, i := g.decide(signal, req, grpcWire(ctx))
 	g.wait(ctx, b.Delay)
+	g.abandoned(ctx, i)
 	if fail {
 		code := codes.Unavailable
 		switch b.Status {

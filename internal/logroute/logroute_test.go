@@ -1,0 +1,35 @@
+package logroute
+
+import (
+	"context"
+	"testing"
+
+	"go.uber.org/zap"
+)
+
+func TestRoute(t *testing.T) {
+	base, other := zap.NewNop(), zap.NewExample()
+	type key struct{}
+	if got := Route(context.Background(), base); got != base {
+		t.Fatal("no router: base expected")
+	}
+	prev := Set(func(ctx context.Context, b *zap.Logger) *zap.Logger {
+		if ctx.Value(key{}) != nil && b == base {
+			return other
+		}
+		return nil
+	})
+	defer Set(prev)
+	if got := Route(context.WithValue(context.Background(), key{}, 1), base); got != other {
+		t.Error("router not consulted")
+	}
+	if got := Route(context.Background(), base); got != base {
+		t.Error("a nil answer must keep base")
+	}
+	if got := Route(nil, base); got != base { //nolint:staticcheck // a nil context is tolerated
+		t.Error("nil ctx")
+	}
+	if Set(nil) == nil {
+		t.Error("Set returns the router it replaced")
+	}
+}

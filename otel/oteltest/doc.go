@@ -1,0 +1,65 @@
+// Package oteltest starts otelkit's wiring with in-memory exporters, so
+// that a test can assert on the spans, metrics, OpenTelemetry log records
+// and JSON log lines the code under test produced.
+//
+//	func TestCheckout(t *testing.T) {
+//		t.Parallel()
+//		tel := oteltest.New(t)
+//		rec := httptest.NewRecorder()
+//		handler.ServeHTTP(rec, tel.NewRequest("GET", "/orders/7", nil)) // httpmw, tracing.Start, logging.FromContext
+//		spans := tel.Spans()
+//		lines := tel.LogLines(t)
+//		rm, err := tel.Metrics(context.Background())
+//		...
+//	}
+//
+// # Independent of the environment
+//
+// New reads no variable: OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER,
+// OTELKIT_LOG_PROFILE and every other OTEL_* and OTELKIT_* variable of the
+// machine that runs the tests change nothing (otel.WithEnvLookup with an
+// empty environment). Options given to New still apply. Only the SDK's
+// experimental OTEL_GO_X_* switches are read by the SDK itself; the
+// self-observability metrics they turn on are not shown to tests.
+//
+// # Tests in parallel
+//
+// Each New is a Telemetry of its own, and tests that use it may call
+// t.Parallel. Its TracerProvider, MeterProvider, LoggerProvider and Logger
+// are its own; code that is given them reports to it alone.
+//
+// Code under test that uses the globals instead (tracing.Start,
+// otel.Tracer, otel.Meter, the global logger provider, httpmw without
+// providers, logging.FromContext without a logger in the context, zap.L)
+// reaches the right test too: the first New installs, for the rest of the
+// test binary, globals that hand each span, measurement and log line to
+// the Telemetry its context belongs to:
+//
+//   - a context derived from Telemetry.Context (NewRequest gives a request
+//     with it), and
+//   - a context holding a span of a trace the Telemetry started, also one
+//     that came over the wire (an httpmw server called through
+//     httpmw.Transport from the test's context).
+//
+// # Limits
+//
+// What cannot be told apart is not guessed:
+//
+//   - Work started from a context of no test (context.Background(),
+//     httptest.NewRequest) and zap.L() lines, which carry no context, go
+//     to the one test running when there is exactly one (a test that does
+//     not call t.Parallel always is); while tests run in parallel they go
+//     to none. Such work is counted (Unrouted), and a test during which
+//     some happened says so in its log. Pass tel.Context().
+//   - Asynchronous instruments (observable counters and gauges) created
+//     on the global meter provider have no context and report to no test:
+//     create them on Telemetry.MeterProvider.
+//   - The globals are shared: a Telemetry's options (sampler, resource,
+//     log format) apply to what reaches it, but the propagator is
+//     tracecontext and baggage for all, and a test that calls otel.Init
+//     with globals replaces the router until its Shutdown.
+//   - Work still running after its test ended reaches no test.
+//   - The Resource of a log record (LogRecords) is the SDK's, which
+//     merges the process's OTEL_RESOURCE_ATTRIBUTES under the Telemetry's;
+//     Spans and Metrics carry the Telemetry's own.
+package oteltest
