@@ -13,11 +13,18 @@
 //	return tel.Run(ctx, otel.HTTPServer(srv))
 //
 // Run serves until SIGTERM or SIGINT, lets the requests in flight finish
-// (WithDrainTimeout), then flushes and shuts down the telemetry
-// (WithFlushTimeout), so that nothing queued is lost when the process exits.
-// A gRPC server, several servers (Servers) or a worker loop implementing
-// Server use the same call. Without Run, call Shutdown before the process
-// exits: a deferred Shutdown does not run when SIGTERM ends the process.
+// (WithDrainTimeout, default 15 s), then flushes and shuts down the
+// telemetry (WithFlushTimeout, default WithShutdownTimeout's 10 s), so that
+// nothing queued is lost when the process exits; the two fit in
+// Kubernetes' default grace period of 30 s. A gRPC server
+// (grpcmw.Server), a server on a bound listener (HTTPServerOn), several
+// servers (Servers, stopped in the order given: put first the one that
+// takes outside traffic) or a worker loop implementing Server use the same
+// call. Run logs shutdown_started (reason signal, context_done,
+// serve_failed or server_stopped) and shutdown_finished (drain_ms,
+// flush_ms). Without Run, call Shutdown before the process exits: a
+// deferred Shutdown does not run when SIGTERM ends the process, and what
+// is still queued is lost.
 //
 // Everything else comes from the standard environment (OTEL_SERVICE_NAME,
 // OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER, …) and otelkit's own
@@ -279,8 +286,8 @@
 // # Globals
 //
 // Init installs its providers, the propagator, an error handler that turns
-// SDK errors into rate-limited otel_sdk_error warning lines, and the zap
-// global logger. Only one Telemetry owns the globals at a time: a second Init
+// SDK errors into otel_sdk_error warning lines (at most one per 10 s, with
+// the count suppressed_since_last), and the zap global logger. Only one Telemetry owns the globals at a time: a second Init
 // returns ErrAlreadyInitialized until the first is shut down. Shutdown puts
 // back what was there before. WithoutGlobals leaves them alone.
 //
@@ -304,6 +311,69 @@
 // counts that grow while the backend shows nothing point past the
 // collector. sdk_errors_total counts every error the SDK reported. PUT
 // {"level":"debug"} to the same handler changes the log level.
+//
+//	admin := http.NewServeMux()
+//	admin.Handle("/debug/otel/health", tel.HealthHandler())
+//	go http.ListenAndServe("127.0.0.1:9091", admin)
+//
+// Other usual causes: the protocol does not match the port (gRPC listens
+// on 4317, HTTP on 4318); a plain local collector needs an http:// endpoint,
+// as the Go HTTP exporter defaults to TLS; OTEL_TRACES_SAMPLER=always_off,
+// a traceidratio sampler or OTEL_SDK_DISABLED=true mean fewer spans or
+// none. otel_sdk_error lines say why exports fail, and
+// otelkit_config_warning lines (field detail) which value was ignored or
+// corrected: a service name of unknown_service, a malformed
+// OTEL_RESOURCE_ATTRIBUTES, detectors that disagree on a schema URL, a
+// misspelled variable. Log lines without trace_id were written through a
+// logger captured at start-up rather than logging.FromContext with the
+// request's context, or outside any span (by design).
+//
+// # When the collector fails
+//
+// A down, slow or black-holed collector never slows the request path, and
+// memory stays bounded: the batch queues (OTEL_BSP_MAX_QUEUE_SIZE,
+// OTEL_BLRP_MAX_QUEUE_SIZE, 2048 each) drop what does not fit, counted as
+// queue_full. An answer of 400 (gRPC InvalidArgument) is not retried; 503
+// and 429 are retried no earlier than Retry-After or RetryInfo asks; over
+// OTLP/HTTP a refused or reset connection is retried like a 503, and over
+// gRPC an export waits for the connection, so a collector restart costs
+// nothing the queues can hold. One export, retries included, lasts at most
+// OTEL_EXPORTER_OTLP_TIMEOUT. At most 4 MiB of an answer is read. An
+// export still running when Shutdown's deadline passes is cancelled.
+//
+// Text that is not valid UTF-8 never costs a batch: what every exporter
+// Init builds (and one given with WithSpanExporter) receives has each
+// invalid byte replaced by U+FFFD, at export time, not in the request.
+//
+// No credential reaches an output: the configured header values are
+// replaced by REDACTED in otel_sdk_error lines, the health document's
+// last_error and the errors of ForceFlush and Shutdown, also when a
+// collector quotes the Authorization header back; Init's errors never quote
+// a header key or value, nor the user info or query of an endpoint.
+// internal/testkit/faults/RESULTS.md has the measured figures.
+//
+// # Deploying
+//
+// Kubernetes resource attributes come from the downward API:
+//
+//	env:
+//	  - name: K8S_POD_NAME
+//	    valueFrom: {fieldRef: {fieldPath: metadata.name}}
+//	  - name: OTEL_RESOURCE_ATTRIBUTES
+//	    value: k8s.pod.name=$(K8S_POD_NAME),deployment.environment.name=production
+//
+// A vendor's OTLP endpoint with an API key (header values are never
+// logged):
+//
+//	OTEL_EXPORTER_OTLP_ENDPOINT=https://otlp.vendor.example \
+//	OTEL_EXPORTER_OTLP_HEADERS="api-key=${VENDOR_KEY}" \
+//	OTEL_EXPORTER_OTLP_COMPRESSION=gzip ./service
+//
+// When one collector is not enough, send to an agent collector on the same
+// node (a DaemonSet or sidecar at localhost:4317) that batches, adds
+// Kubernetes attributes and forwards to a gateway holding the vendor
+// credentials and doing tail sampling: the service only needs
+// OTEL_EXPORTER_OTLP_ENDPOINT pointing at its agent.
 //
 // # Seeing traces with nothing installed
 //
