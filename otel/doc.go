@@ -167,8 +167,8 @@
 //	OTELKIT_LOG_PROFILE = default | gcp | ecs | datadog
 //	    default: default;  option: logging.WithProfile
 //	OTELKIT_GCP_PROJECT, then GOOGLE_CLOUD_PROJECT = a GCP project ID
-//	    default: the resource's cloud.account.id (GCP detector), else none with
-//	             a warning;  option: logging.WithGCPProject
+//	    default: the resource's cloud.account.id (GCP detector), else none (the gcp
+//	             profile then warns);  option: logging.WithGCPProject
 //	OTELKIT_LOG_BUFFER_LEVEL = debug | info | warn | off
 //	    default: off;  option: WithLogBufferLevel, logging.WithBufferLevel, logging.WithoutBuffer
 //	OTELKIT_LOG_BUFFER_SLOW = a Go duration > 0 (500ms, 2s)
