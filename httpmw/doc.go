@@ -77,9 +77,24 @@
 //     loses whole entries, those over 128 characters first, then from the
 //     end; a larger baggage keeps its first members.
 //
-// The SDK's trace.TraceState keeps the Level 1 key grammar: members with
-// keys only Level 2 allows (such as "1vendor" or "a@b@c") are dropped. See
-// the README, "W3C trace context", for every difference that remains.
+// w3c_rules_test.go checks each MUST and SHOULD over real HTTP, one case per
+// rule. What still differs from the specifications comes from the
+// OpenTelemetry Go SDK and net/http (the test's "residual:" cases pin the
+// first two):
+//
+//   - tracestate keys that Level 2 allows but the SDK's trace.TraceState
+//     rejects (Level 1 grammar, checkKey: "1vendor", "a@b@c", "vendor@", a
+//     part after "@" longer than 14 characters or not starting with a
+//     letter) are dropped, member by member;
+//   - a trace otelkit starts does not set the random-trace-id flag, although
+//     the SDK's IDs are random (the SDK takes flags only from a parent); a
+//     continued trace keeps the incoming flag;
+//   - over HTTP/1.1 the headers go out as Go spells them ("Traceparent":
+//     the carrier uses http.Header.Set, as propagation.HeaderCarrier does),
+//     where Level 2 says they SHOULD be lower case; header names are case-insensitive, and
+//     HTTP/2 sends them in lower case;
+//   - baggage members go out in no fixed order, and of a key sent twice the
+//     last value wins (baggage.Baggage is a map); W3C Baggage allows both.
 //
 // # Request ID
 //

@@ -148,7 +148,7 @@ func TestGorillaNaturalRouteFuncDoesNotCrash(t *testing.T) {
 	}
 }
 
-// TestChi: the README's chi recipe (Use inside the router) records matched
+// TestChi: the chi recipe of the package documentation (Use inside the router) records matched
 // routes, sub-routers, 404 and 405.
 func TestChi(t *testing.T) {
 	e := newTestEnv(t)

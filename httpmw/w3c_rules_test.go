@@ -79,11 +79,11 @@ var traceFlagsRules = map[string]conformanceCase{
 		hdr(tp(tcParent)), nil, flagsAre("01")},
 	"undefined flags masked and zeroed": {"TC2 §3.2.2.5: flags are a bit field read by masking; §3.2.2.5.3: vendors MUST set other flags to zero",
 		hdr(tp(tcParent[:53] + "09")), nil, flagsAre("01")},
-	"residual: a new trace is not marked random": {"TC2 §3.2.2.3 and §3.2.2.5.2: random trace-ids SHOULD set the flag; the SDK sets flags only from a parent (README)",
+	"residual: a new trace is not marked random": {"TC2 §3.2.2.3 and §3.2.2.5.2: random trace-ids SHOULD set the flag; the SDK sets flags only from a parent (package documentation)",
 		nil, nil, func(t *testing.T, r conformanceResult) {
 			restarted(t, r)
 			if _, flags := outParent(t, r); flags != "01" {
-				t.Errorf("outgoing trace-flags %s: the SDK now sets the random flag, update the README", flags)
+				t.Errorf("outgoing trace-flags %s: the SDK now sets the random flag, update the package documentation", flags)
 			}
 		}},
 	"flags not hex": {"TC2 §3.2.2.5: trace-flags is 2 lower-case hex characters",

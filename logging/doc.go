@@ -230,7 +230,10 @@
 // # slog, level at run time, tests
 //
 // Logger.Slog and NewSlogHandler give log/slog the same lines and the same
-// correlation. Logger.SetLevel and Logger.LevelHandler change the level
+// correlation: slog.SetDefault(tel.Logging().Slog()) sends
+// slog.InfoContext(ctx, …) through the service's logger, with the trace
+// fields and bound fields of ctx. Logger.SetLevel and Logger.LevelHandler
+// (GET shows the level, PUT {"level":"debug"} changes it) change the level
 // while the service runs. Package logtest records lines in memory for
 // tests.
 //

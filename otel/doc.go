@@ -13,23 +13,175 @@
 //	return tel.Run(ctx, otel.HTTPServer(srv))
 //
 // Run serves until SIGTERM or SIGINT, lets the requests in flight finish
-// (WithDrainTimeout), then flushes and shuts down the telemetry
-// (WithFlushTimeout), so that nothing queued is lost when the process exits.
-// A gRPC server, several servers (Servers) or a worker loop implementing
-// Server use the same call. Without Run, call Shutdown before the process
-// exits: a deferred Shutdown does not run when SIGTERM ends the process.
+// (WithDrainTimeout, default 15 s), then flushes and shuts down the
+// telemetry (WithFlushTimeout, default WithShutdownTimeout's 10 s), so that
+// nothing queued is lost when the process exits; the two fit in
+// Kubernetes' default grace period of 30 s. A gRPC server
+// (grpcmw.Server), a server on a bound listener (HTTPServerOn), several
+// servers (Servers, stopped in the order given: put first the one that
+// takes outside traffic) or a worker loop implementing Server use the same
+// call. Run logs shutdown_started (reason signal, context_done,
+// serve_failed or server_stopped) and shutdown_finished (drain_ms,
+// flush_ms). Without Run, call Shutdown before the process exits: a
+// deferred Shutdown does not run when SIGTERM ends the process, and what
+// is still queued is lost.
 //
 // Everything else comes from the standard environment (OTEL_SERVICE_NAME,
 // OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER, …) and otelkit's own
 // (OTELKIT_LOG_FORMAT, OTELKIT_LOG_LEVEL, …); every setting can also be given
-// as an option. The README has the full table.
+// as an option. Environment variables, below, lists them all.
 //
 // # Precedence
 //
 // An option wins over the environment, which wins over the default. Where
 // neither an option nor a variable is set, otelkit passes nothing to the
 // OpenTelemetry SDK, so the SDK's own defaults and environment handling stay
-// intact.
+// intact. A configuration file, when one is named, takes the place of the
+// OTEL_* variables and wins over the OTELKIT_* ones (Configuration file).
+//
+// Init never waits for a collector. Everything it says, the SDK's own
+// reports included, comes as structured lines through the service's logger,
+// never as plain text on stderr.
+//
+// # Environment variables
+//
+// Every variable otelkit reads: what it allows, its default, and the option
+// that wins over it (an otel option unless a package is named; the options
+// of packages logging, tracing and metrics reach Init through
+// WithLoggingOptions, WithTracingOptions and WithMetricsOptions). A value
+// that is not allowed makes Init fail with a ConfigError, unless the entry
+// says otherwise. Every value must be valid UTF-8, and so must the options
+// that become resource attributes, the endpoint or headers; otherwise the
+// error names the variable or option but not the value. Values are read
+// without regard to case where the specification says so.
+// OTEL_EXPORTER_OTLP_[SIGNAL_]X stands for OTEL_EXPORTER_OTLP_X and its
+// per-signal forms OTEL_EXPORTER_OTLP_TRACES_X, _METRICS_X and _LOGS_X; the
+// per-signal form wins.
+//
+// Service and resource:
+//
+//	OTEL_SDK_DISABLED = true | false
+//	    default: false. true: no providers, nothing exported (one otel_sdk_disabled line)
+//	OTEL_SERVICE_NAME = any text
+//	    default: the main module's path from the build info, else
+//	             unknown_service:<executable> with an otelkit_config_warning
+//	    option:  WithServiceName (also wins over service.name in OTEL_RESOURCE_ATTRIBUTES)
+//	OTEL_RESOURCE_ATTRIBUTES = k=v,k2=v2 (values percent-encoded)
+//	    option:  WithResourceAttributes, WithServiceVersion, WithEnvironment
+//	    bad:     the valid pairs are applied; one otelkit_config_warning names the
+//	             keys applied and the pairs skipped, never a value (not UTF-8: error)
+//	OTELKIT_ENVIRONMENT = any text, becomes deployment.environment.name
+//	    option:  WithEnvironment
+//	OTEL_PROPAGATORS = comma-separated tracecontext, baggage, b3, b3multi, jaeger, xray, ottrace, none
+//	    default: tracecontext,baggage
+//	    option:  WithPropagators
+//	OTEL_CONFIG_FILE = path of a declarative configuration file (file_format "1.0")
+//	    option:  WithConfigFile, WithConfigYAML (see Configuration file)
+//
+// Host, OS, process and container detectors add to the resource
+// (WithoutDetectors turns them off); command-line arguments are never
+// detected, as they often carry secrets.
+//
+// Exporters:
+//
+//	OTEL_TRACES_EXPORTER = otlp | console | none (one name)
+//	    default: otlp;  option: WithTracesExporter
+//	OTEL_METRICS_EXPORTER = otlp | prometheus | console | none, or a list (otlp,prometheus)
+//	    default: otlp;  option: WithMetricsExporter
+//	OTEL_LOGS_EXPORTER = otlp | console | none (one name)
+//	    default: otlp;  option: WithLogsExporter
+//	OTEL_EXPORTER_OTLP_[SIGNAL_]ENDPOINT = http:// or https:// URL, without user info,
+//	        query or fragment (the exporters would drop them: credentials go in the
+//	        headers); the per-signal form is used as is; over HTTP the generic one
+//	        gets /v1/traces, /v1/metrics or /v1/logs appended
+//	    default: the SDK's: localhost:4317 (gRPC), https://localhost:4318 (HTTP)
+//	    option:  WithOTLPEndpoint;  bad: the error masks user info and query
+//	OTEL_EXPORTER_OTLP_[SIGNAL_]PROTOCOL = grpc | http/protobuf | http/json (traces only)
+//	    default: http/protobuf;  option: WithOTLPProtocol
+//	OTEL_EXPORTER_OTLP_[SIGNAL_]HEADERS = k=v,k2=v2 (values percent-encoded)
+//	    option:  WithOTLPHeaders;  keys and values are never shown in an error or
+//	             a log line, and values are scrubbed from exporter errors
+//	OTEL_EXPORTER_OTLP_[SIGNAL_]TIMEOUT = milliseconds >= 1
+//	    default: 10000;  option: WithOTLPTimeout
+//	OTEL_EXPORTER_OTLP_[SIGNAL_]COMPRESSION = gzip | none
+//	    default: none;  option: WithOTLPCompression
+//	OTEL_EXPORTER_OTLP_[SIGNAL_]INSECURE = true | false
+//	    default: false, or what the endpoint's scheme says;  option: WithOTLPInsecure
+//	OTEL_EXPORTER_OTLP_[SIGNAL_]{CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY} =
+//	        readable regular PEM files (not a pipe or device), at most 1 MiB;
+//	        certificate and key set together and matching
+//	OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE = cumulative | delta | lowmemory
+//	    default: cumulative
+//	OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION =
+//	        explicit_bucket_histogram | base2_exponential_bucket_histogram
+//	    default: explicit_bucket_histogram
+//	OTEL_EXPORTER_PROMETHEUS_HOST, OTEL_EXPORTER_PROMETHEUS_PORT = host name or IP; 0-65535
+//	    default: localhost, 9464;  option: WithPrometheusAddr
+//
+// Traces:
+//
+//	OTEL_TRACES_SAMPLER = always_on | always_off | traceidratio | parentbased_always_on |
+//	        parentbased_always_off | parentbased_traceidratio
+//	    default: parentbased_always_on;  option: WithSampler
+//	    bad:     jaeger_remote and xray fail with "not supported, use WithSampler"
+//	OTEL_TRACES_SAMPLER_ARG = a number from 0 to 1
+//	    default: 1.0;  option: WithSampler
+//	    bad:     outside 0..1 an error; a warning when the sampler takes no argument
+//	OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_EXPORT_TIMEOUT = milliseconds >= 1
+//	    default: 5000, 30000
+//	OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BSP_MAX_EXPORT_BATCH_SIZE = 1 to 1048576
+//	    default: 2048, 512; a batch larger than the queue is cut to it, with a warning
+//	OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT = integer >= 0 (0: no limit)
+//	    default: 4096 (otelkit's cap; the SDK has none);  option: tracing.WithSpanLimits
+//	OTEL_ATTRIBUTE_COUNT_LIMIT, OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, OTEL_SPAN_EVENT_COUNT_LIMIT,
+//	OTEL_SPAN_LINK_COUNT_LIMIT, OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT,
+//	OTEL_LINK_ATTRIBUTE_COUNT_LIMIT = integer >= 0
+//	    default: 128;  option: tracing.WithSpanLimits
+//
+// The OTEL_SPAN_* limits win over the generic OTEL_ATTRIBUTE_* ones.
+//
+// Metrics:
+//
+//	OTEL_METRIC_EXPORT_INTERVAL, OTEL_METRIC_EXPORT_TIMEOUT = milliseconds >= 1
+//	    default: 60000, 30000;  option: metrics.WithExportInterval, metrics.WithExportTimeout
+//	OTEL_METRICS_EXEMPLAR_FILTER = trace_based | always_on | always_off
+//	    default: trace_based;  option: metrics.WithExemplarFilter
+//	OTEL_GO_X_CARDINALITY_LIMIT = integer >= 0 (0: no limit), series per instrument
+//	    default: 2000;  option: metrics.WithCardinalityLimit
+//	OTEL_GO_X_OBSERVABILITY = true (read by the SDK; experimental)
+//	    the SDK's own counts of processed and exported items, as otel.sdk.*
+//	    metrics and under sdk_self_observability in HealthHandler
+//
+// Logs:
+//
+//	OTEL_BLRP_SCHEDULE_DELAY, OTEL_BLRP_EXPORT_TIMEOUT = milliseconds >= 1
+//	    default: 1000, 30000
+//	OTEL_BLRP_MAX_QUEUE_SIZE, OTEL_BLRP_MAX_EXPORT_BATCH_SIZE = 1 to 1048576
+//	    default: 2048, 512; a batch larger than the queue is cut to it, with a warning
+//	OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT, OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT = integer >= 0
+//	    default: 16384 (otelkit's cap), 128
+//	OTELKIT_LOG_FORMAT = json | console
+//	    default: console on a terminal, json otherwise;  option: WithLogFormat
+//	OTELKIT_LOG_LEVEL = debug | info | warn | error
+//	    default: info;  option: WithLogLevel (at run time: PUT to HealthHandler)
+//	OTELKIT_LOG_PROFILE = default | gcp | ecs | datadog
+//	    default: default;  option: logging.WithProfile
+//	OTELKIT_GCP_PROJECT, then GOOGLE_CLOUD_PROJECT = a GCP project ID
+//	    default: the resource's cloud.account.id (GCP detector), else none (the gcp
+//	             profile then warns);  option: logging.WithGCPProject
+//	OTELKIT_LOG_BUFFER_LEVEL = debug | info | warn | off
+//	    default: off;  option: WithLogBufferLevel, logging.WithBufferLevel, logging.WithoutBuffer
+//	OTELKIT_LOG_BUFFER_SLOW = a Go duration > 0 (500ms, 2s)
+//	    default: 1s;  option: logging.WithBufferSlow
+//	NO_COLOR = any non-empty value: no colours in the console format (as TERM=dumb);
+//	        colours are only ever on for a terminal
+//
+// Options without a variable: WithoutGlobals, WithoutDetectors,
+// WithoutRuntimeMetrics, WithSpanExporter, WithSpanProcessor,
+// WithMetricReader, WithLogProcessor, WithConsoleWriter, WithLogOutput,
+// WithShutdownTimeout, WithTraceViewer, WithEnvLookup, and the three that
+// pass a package's options through (span limits, views, host metrics,
+// output profile, …).
 //
 // # Configuration file
 //
@@ -134,8 +286,8 @@
 // # Globals
 //
 // Init installs its providers, the propagator, an error handler that turns
-// SDK errors into rate-limited otel_sdk_error warning lines, and the zap
-// global logger. Only one Telemetry owns the globals at a time: a second Init
+// SDK errors into otel_sdk_error warning lines (at most one per 10 s, with
+// the count suppressed_since_last), and the zap global logger. Only one Telemetry owns the globals at a time: a second Init
 // returns ErrAlreadyInitialized until the first is shut down. Shutdown puts
 // back what was there before. WithoutGlobals leaves them alone.
 //
@@ -159,6 +311,69 @@
 // counts that grow while the backend shows nothing point past the
 // collector. sdk_errors_total counts every error the SDK reported. PUT
 // {"level":"debug"} to the same handler changes the log level.
+//
+//	admin := http.NewServeMux()
+//	admin.Handle("/debug/otel/health", tel.HealthHandler())
+//	go http.ListenAndServe("127.0.0.1:9091", admin)
+//
+// Other usual causes: the protocol does not match the port (gRPC listens
+// on 4317, HTTP on 4318); a plain local collector needs an http:// endpoint,
+// as the Go HTTP exporter defaults to TLS; OTEL_TRACES_SAMPLER=always_off,
+// a traceidratio sampler or OTEL_SDK_DISABLED=true mean fewer spans or
+// none. otel_sdk_error lines say why exports fail, and
+// otelkit_config_warning lines (field detail) which value was ignored or
+// corrected: a service name of unknown_service, a malformed
+// OTEL_RESOURCE_ATTRIBUTES, detectors that disagree on a schema URL, a
+// misspelled variable. Log lines without trace_id were written through a
+// logger captured at start-up rather than logging.FromContext with the
+// request's context, or outside any span (by design).
+//
+// # When the collector fails
+//
+// A down, slow or black-holed collector never slows the request path, and
+// memory stays bounded: the batch queues (OTEL_BSP_MAX_QUEUE_SIZE,
+// OTEL_BLRP_MAX_QUEUE_SIZE, 2048 each) drop what does not fit, counted as
+// queue_full. An answer of 400 (gRPC InvalidArgument) is not retried; 503
+// and 429 are retried no earlier than Retry-After or RetryInfo asks; over
+// OTLP/HTTP a refused or reset connection is retried like a 503, and over
+// gRPC an export waits for the connection, so a collector restart costs
+// nothing the queues can hold. One export, retries included, lasts at most
+// OTEL_EXPORTER_OTLP_TIMEOUT. At most 4 MiB of an answer is read. An
+// export still running when Shutdown's deadline passes is cancelled.
+//
+// Text that is not valid UTF-8 never costs a batch: what every exporter
+// Init builds (and one given with WithSpanExporter) receives has each
+// invalid byte replaced by U+FFFD, at export time, not in the request.
+//
+// No credential reaches an output: the configured header values are
+// replaced by REDACTED in otel_sdk_error lines, the health document's
+// last_error and the errors of ForceFlush and Shutdown, also when a
+// collector quotes the Authorization header back; Init's errors never quote
+// a header key or value, nor the user info or query of an endpoint.
+// internal/testkit/faults/RESULTS.md has the measured figures.
+//
+// # Deploying
+//
+// Kubernetes resource attributes come from the downward API:
+//
+//	env:
+//	  - name: K8S_POD_NAME
+//	    valueFrom: {fieldRef: {fieldPath: metadata.name}}
+//	  - name: OTEL_RESOURCE_ATTRIBUTES
+//	    value: k8s.pod.name=$(K8S_POD_NAME),deployment.environment.name=production
+//
+// A vendor's OTLP endpoint with an API key (header values are never
+// logged):
+//
+//	OTEL_EXPORTER_OTLP_ENDPOINT=https://otlp.vendor.example \
+//	OTEL_EXPORTER_OTLP_HEADERS="api-key=${VENDOR_KEY}" \
+//	OTEL_EXPORTER_OTLP_COMPRESSION=gzip ./service
+//
+// When one collector is not enough, send to an agent collector on the same
+// node (a DaemonSet or sidecar at localhost:4317) that batches, adds
+// Kubernetes attributes and forwards to a gateway holding the vendor
+// credentials and doing tail sampling: the service only needs
+// OTEL_EXPORTER_OTLP_ENDPOINT pointing at its agent.
 //
 // # Seeing traces with nothing installed
 //

@@ -80,7 +80,8 @@ type ConfigError = env.Error
 
 // Init builds a tracer provider, a meter provider, a logger provider and a
 // zap logger that share one resource, configured by opts, then the OTEL_*
-// and OTELKIT_* environment, then defaults (see the README for the table).
+// and OTELKIT_* environment, then defaults (see the package documentation,
+// "Environment variables", for the table).
 // Unless WithoutGlobals is given it installs them as the OpenTelemetry and
 // zap globals; Shutdown puts the previous ones back. With a declarative
 // configuration file (OTEL_CONFIG_FILE, WithConfigFile, WithConfigYAML)

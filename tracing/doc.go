@@ -55,6 +55,20 @@
 // TraceID and SpanID return the IDs of the span in a context, "" when there
 // is none; RecordError marks the span in a context as failed.
 //
+// # Messages and jobs
+//
+// Work that does not arrive over HTTP or gRPC carries its trace in the
+// message's headers: Inject on the producer, Extract on the consumer, then
+// a consumer span, and the message ID bound to its log lines
+// (examples/worker):
+//
+//	tracing.Inject(ctx, msg.Headers) // producer
+//
+//	ctx = tracing.Extract(ctx, msg.Headers) // consumer
+//	ctx, span := tracing.Start(ctx, "orders process", trace.WithSpanKind(trace.SpanKindConsumer))
+//	defer tracing.End(span, &err)
+//	ctx = logging.With(ctx, zap.String("message_id", msg.ID))
+//
 // One failure gives one exception event: End and RecordError record no
 // event for an error the span has recorded already, or one that wraps it
 // (errors.Is), including through an error-level line of package logging

@@ -5,6 +5,14 @@
 // metrics' Prometheus endpoint scraped by a real Prometheus, which reads the
 // route and the exemplars' trace IDs.
 //
+// TestGracefulStopDeliversEverything runs the README's program and the
+// quick start with -serve, each as its own process: 300 requests, then
+// SIGTERM, and every server span and every log line written before the
+// flush must arrive (300 of 300 spans; 601 of 601 and 602 of 602 lines when
+// the README recorded it). The same program with http.ListenAndServe and a
+// deferred Shutdown, measured once for comparison and not part of the test:
+// 0 of 300 spans and 512 of 600 log lines.
+//
 // The real Prometheus comes from the Debian package prometheus, installed
 // when it is absent and the tests run as root (package syspkg); that is
 // why this test lives here and not beside metrics' own tests: a consumer's
