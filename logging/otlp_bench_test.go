@@ -2,7 +2,9 @@ package logging_test
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -38,57 +40,87 @@ import (
 func BenchmarkOTLPLine(b *testing.B) {
 	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(dropExporter{})))
 	defer func() { _ = lp.Shutdown(context.Background()) }()
+	for _, n := range []int{3, 8} {
+		for _, c := range otlpLineCases(b, lp, n) {
+			b.Run(fmt.Sprintf("attrs=%d/impl=%s", n, c.name), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					c.run()
+				}
+			})
+		}
+	}
+}
+
+// TestPerfOTLPRatios pairs BenchmarkOTLPLine's cases block by block
+// against the floor and prints the medians of the per-block ratios, in
+// wall time and in the CPU time of the measuring thread (see
+// pairedRatios). It runs only with OTELKIT_PERF=1.
+func TestPerfOTLPRatios(t *testing.T) {
+	if os.Getenv("OTELKIT_PERF") != "1" {
+		t.Skip("set OTELKIT_PERF=1 to measure")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(dropExporter{})))
+	defer func() { _ = lp.Shutdown(context.Background()) }()
+	for _, n := range []int{3, 8} {
+		runs := map[string]func(){}
+		for _, c := range otlpLineCases(t, lp, n) {
+			runs[c.name] = c.run
+		}
+		for _, pair := range [][2]string{{"otelkit", "floor"}, {"otelzap", "floor"}, {"stdout", "floor"}} {
+			wall, cpu := pairedRatios(runs[pair[0]], runs[pair[1]])
+			fmt.Printf("attrs=%d %-8s vs %-6s wall ratio median %.3f (p25 %.3f, p75 %.3f)  cpu ratio median %.3f (p25 %.3f, p75 %.3f)  allocs %.0f vs %.0f\n",
+				n, pair[0], pair[1], wall[len(wall)/2], wall[len(wall)/4], wall[3*len(wall)/4],
+				cpu[len(cpu)/2], cpu[len(cpu)/4], cpu[3*len(cpu)/4],
+				testing.AllocsPerRun(500, runs[pair[0]]), testing.AllocsPerRun(500, runs[pair[1]]))
+		}
+	}
+}
+
+type otlpLineCase struct {
+	name string
+	run  func()
+}
+
+// otlpLineCases returns the cases of BenchmarkOTLPLine for n call fields,
+// every OTLP one on lp.
+func otlpLineCases(tb testing.TB, lp *sdklog.LoggerProvider, n int) []otlpLineCase {
 	sctx, _ := spanCtx(context.Background(), 0xab, 0xcd)
 	const req = "5f0e7a4c-2b1d-4e8f-9a3b-6c7d8e9f0a1b"
-	for _, n := range []int{3, 8} {
-		zf, kv := otlpBenchFields(n)
-		name := map[int]string{3: "attrs=3", 8: "attrs=8"}[n]
-		b.Run(name+"/impl=stdout", func(b *testing.B) {
-			ctx := logging.With(logging.NewContext(sctx, benchLogger(b).Zap()), zap.String("request_id", req))
-			b.ReportAllocs()
-			for b.Loop() {
-				logging.FromContext(ctx).Info("order_loaded", zf...)
-			}
-		})
-		b.Run(name+"/impl=otelkit", func(b *testing.B) {
-			ol, err := logging.New(logging.WithFormat("json"), logging.WithOutput(zapcore.AddSync(io.Discard)), logging.WithEnvLookup(noEnv), logging.WithLoggerProvider(lp))
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx := logging.With(logging.NewContext(sctx, ol.Zap()), zap.String("request_id", req))
-			b.ReportAllocs()
-			for b.Loop() {
-				logging.FromContext(ctx).Info("order_loaded", zf...)
-			}
-		})
-		b.Run(name+"/impl=otelzap", func(b *testing.B) {
-			tee := zapcore.NewTee(benchLogger(b).Zap().Core(), otelzap.NewCore(logging.DefaultName, otelzap.WithLoggerProvider(lp)))
-			l := zap.New(tee, zap.AddCaller(), zap.AddStacktrace(zapcore.ErrorLevel))
-			ctx := logging.With(logging.NewContext(sctx, l), zap.String("request_id", req))
-			b.ReportAllocs()
-			for b.Loop() {
-				logging.FromContext(ctx).Info("order_loaded", zf...)
-			}
-		})
-		b.Run(name+"/impl=floor", func(b *testing.B) {
-			ctx := logging.With(logging.NewContext(sctx, benchLogger(b).Zap()), zap.String("request_id", req))
-			ol := lp.Logger(logging.DefaultName)
-			_, file, line, _ := runtime.Caller(0)
-			fn := "github.com/otelkit/otelkit/logging_test.BenchmarkOTLPLine.func4"
-			b.ReportAllocs()
-			for b.Loop() {
-				logging.FromContext(ctx).Info("order_loaded", zf...)
-				var r otellog.Record
-				r.SetTimestamp(time.Now())
-				r.SetBody(attribute.StringValue("order_loaded"))
-				r.SetSeverity(otellog.SeverityInfo)
-				r.SetSeverityText("info")
-				r.AddAttributes(attribute.String("request_id", req),
-					attribute.String("code.file.path", file), attribute.Int("code.line.number", line), attribute.String("code.function.name", fn))
-				r.AddAttributes(kv...)
-				ol.Emit(sctx, r)
-			}
-		})
+	zf, kv := otlpBenchFields(n)
+	bind := func(l *zap.Logger) context.Context {
+		return logging.With(logging.NewContext(sctx, l), zap.String("request_id", req))
+	}
+	line := func(ctx context.Context) func() {
+		return func() { logging.FromContext(ctx).Info("order_loaded", zf...) }
+	}
+	ol, err := logging.New(logging.WithFormat("json"), logging.WithOutput(zapcore.AddSync(io.Discard)), logging.WithEnvLookup(noEnv), logging.WithLoggerProvider(lp))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tee := zapcore.NewTee(benchLogger(tb).Zap().Core(), otelzap.NewCore(logging.DefaultName, otelzap.WithLoggerProvider(lp)))
+	stdout := line(bind(benchLogger(tb).Zap()))
+	emit := lp.Logger(logging.DefaultName)
+	_, file, lineNo, _ := runtime.Caller(0)
+	fn := "github.com/otelkit/otelkit/logging_test.otlpLineCases.func2"
+	return []otlpLineCase{
+		{"stdout", stdout},
+		{"otelkit", line(bind(ol.Zap()))},
+		{"otelzap", line(bind(zap.New(tee, zap.AddCaller(), zap.AddStacktrace(zapcore.ErrorLevel))))},
+		{"floor", func() {
+			stdout()
+			var r otellog.Record
+			r.SetTimestamp(time.Now())
+			r.SetBody(attribute.StringValue("order_loaded"))
+			r.SetSeverity(otellog.SeverityInfo)
+			r.SetSeverityText("info")
+			r.AddAttributes(attribute.String("request_id", req),
+				attribute.String("code.file.path", file), attribute.Int("code.line.number", lineNo), attribute.String("code.function.name", fn))
+			r.AddAttributes(kv...)
+			emit.Emit(sctx, r)
+		}},
 	}
 }
 

@@ -48,11 +48,10 @@ func (o *otlpCore) Enabled(l zapcore.Level) bool {
 // records are emitted with, an error field keyed "error" the records'
 // error (as otelzap does).
 func (o *otlpCore) With(fields []zapcore.Field) zapcore.Core {
-	n := *o
-	n.attrs = append([]attribute.KeyValue(nil), o.attrs...)
 	if len(fields) == 0 {
-		return &n
+		return o // a core never changes once built
 	}
+	n := *o
 	e := getAttrEncoder()
 	ctx, err := e.convert(fields)
 	if ctx != nil {
@@ -61,7 +60,7 @@ func (o *otlpCore) With(fields []zapcore.Field) zapcore.Core {
 	if err != nil {
 		n.err = err
 	}
-	n.attrs = append(n.attrs, e.kvs...)
+	n.attrs = append(append(make([]attribute.KeyValue, 0, len(o.attrs)+len(e.kvs)), o.attrs...), e.kvs...)
 	e.free()
 	return &n
 }
@@ -177,9 +176,11 @@ func (e *attrEncoder) free() {
 	if cap(e.kvs) > 256 || cap(e.vals) > 256 || cap(e.ns) > 64 {
 		return
 	}
-	clear(e.kvs[:cap(e.kvs)])
-	clear(e.vals[:cap(e.vals)])
-	clear(e.ns[:cap(e.ns)])
+	// Nested objects, arrays and namespaces clear what they used above
+	// the length as they end (otlpencode.go).
+	clear(e.kvs)
+	clear(e.vals)
+	clear(e.ns)
 	e.kvs, e.vals, e.ns = e.kvs[:0], e.vals[:0], e.ns[:0]
 	attrEncoders.Put(e)
 }

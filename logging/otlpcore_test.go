@@ -328,3 +328,30 @@ func TestOTLPBridgeKeepsNoReference(t *testing.T) {
 		}
 	}
 }
+
+// TestOTLPEncoderPoolKeepsNoReference: an encoder back in the pool holds
+// no attribute, value or namespace of the lines it encoded (they would
+// stay reachable, and a later line could see them).
+func TestOTLPEncoderPoolKeepsNoReference(t *testing.T) {
+	for name, fields := range bridgeCorpus(context.Background()) {
+		e := getAttrEncoder()
+		_, _ = e.convert(fields)
+		e.free()
+		kvs, vals, ns := e.kvs[:cap(e.kvs)], e.vals[:cap(e.vals)], e.ns[:cap(e.ns)]
+		for i := range kvs {
+			if kvs[i] != (attribute.KeyValue{}) {
+				t.Errorf("%s: pooled kvs[%d] = %v", name, i, kvs[i])
+			}
+		}
+		for i := range vals {
+			if vals[i] != (attribute.Value{}) {
+				t.Errorf("%s: pooled vals[%d] = %v", name, i, vals[i])
+			}
+		}
+		for i := range ns {
+			if ns[i] != (nsMark{}) {
+				t.Errorf("%s: pooled ns[%d] = %v", name, i, ns[i])
+			}
+		}
+	}
+}

@@ -64,8 +64,11 @@ func (e *attrEncoder) convert(fields []zapcore.Field) (ctx context.Context, err 
 func (e *attrEncoder) closeNamespaces(from int) {
 	for i := len(e.ns) - 1; i >= from; i-- {
 		m := e.ns[i]
-		v := attribute.MapValue(e.kvs[m.start:]...)
+		v, end := attribute.MapValue(e.kvs[m.start:]...), len(e.kvs)
 		e.kvs = append(e.kvs[:m.start], attribute.KeyValue{Key: attribute.Key(m.name), Value: v})
+		if n := len(e.kvs); n < end {
+			clear(e.kvs[n:end]) // the pool keeps no reference
+		}
 	}
 	clear(e.ns[from:])
 	e.ns = e.ns[:from]
