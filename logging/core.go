@@ -57,7 +57,7 @@ type core struct {
 	inRequest bool // a request's logger: the request keys are reserved too (reserved.go)
 	nested    bool // a bound zap.Namespace: later fields are nested, no key of theirs is reserved
 
-	bridge zapcore.Core // OTLP bridge (otelzap), nil when off
+	bridge zapcore.Core // OTLP bridge (otlpcore.go), nil when off
 
 	// buf is the log buffer of the request this core is bound to; in a
 	// core New built with buffering on, one that only holds the policy
