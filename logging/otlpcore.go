@@ -26,7 +26,6 @@ import (
 type otlpCore struct {
 	provider otellog.LoggerProvider
 	logger   otellog.Logger
-	opts     []otellog.LoggerOption
 	attrs    []attribute.KeyValue // bound fields, converted once; never changed (copied on With)
 	ctx      context.Context      // the context records are emitted with (the bound span's)
 	err      error                // a bound error field keyed "error": the record's error
@@ -76,7 +75,7 @@ func (o *otlpCore) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.C
 // is the scope), else the core's.
 func (o *otlpCore) loggerFor(ent zapcore.Entry) otellog.Logger {
 	if ent.LoggerName != "" {
-		return o.provider.Logger(ent.LoggerName, o.opts...)
+		return o.provider.Logger(ent.LoggerName)
 	}
 	return o.logger
 }
