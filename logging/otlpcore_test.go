@@ -95,7 +95,7 @@ func recordAttrs(r sdklog.Record) []attribute.KeyValue {
 func emitAttrs(kvs []attribute.KeyValue) string {
 	parts := make([]string, len(kvs))
 	for i, kv := range kvs {
-		parts[i] = fmt.Sprintf("%s=%s(%s)", kv.Key, kv.Value.Type(), kv.Value.Emit())
+		parts[i] = fmt.Sprintf("%s=%s(%s)", kv.Key, kv.Value.Type(), kv.Value.String())
 	}
 	return strings.Join(parts, " ")
 }
@@ -106,7 +106,6 @@ type (
 	deep  struct{ Next *deep }
 
 	verboseErr struct{}
-	causesErr  struct{}
 )
 
 func (verboseErr) Error() string { return "verbose" }
