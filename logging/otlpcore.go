@@ -2,7 +2,6 @@ package logging
 
 import (
 	"context"
-	"slices"
 	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -19,8 +18,8 @@ import (
 // compares the two on a corpus of lines; the differences are listed
 // there, and there are none today), at less cost: otelzap builds a new
 // encoder, namespace and attribute slice for every line, where this core
-// converts fields into a pooled encoder (otlpencode.go) and hands the
-// record every attribute in one call. What is left is the SDK's own work:
+// converts plain fields on the stack and the others into a pooled encoder
+// (otlpencode.go), and hands the record every attribute in one call. What is left is the SDK's own work:
 // Emit copies the attributes into its record (deduplicating keys) and
 // the batch processor clones that record.
 type otlpCore struct {
@@ -84,15 +83,19 @@ func (o *otlpCore) loggerFor(ent zapcore.Entry) otellog.Logger {
 // the level, the entry's time, then the attributes in otelzap's order:
 // bound fields, the caller (code.file.path, code.line.number,
 // code.function.name), the stack trace, the call's fields.
+//
+// A line whose fields are all plain values (strings, numbers, bools,
+// durations, times, bytes) is converted on the stack, without the pooled
+// encoder or a call through zapcore.ObjectEncoder per field; any other
+// line goes through the encoder.
 func (o *otlpCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
-	e := getAttrEncoder()
-	e.kvs = append(e.kvs, o.attrs...)
-	if ent.Caller.Defined {
-		e.kvs = append(e.kvs,
-			attribute.String(string(semconv.CodeFilePathKey), ent.Caller.File),
-			attribute.Int(string(semconv.CodeLineNumberKey), ent.Caller.Line),
-			attribute.String(string(semconv.CodeFunctionNameKey), ent.Caller.Function))
+	var stack [simpleAttrs]attribute.KeyValue
+	if kvs, ok := o.plainAttrs(stack[:0], ent, fields); ok {
+		o.emit(ent, kvs, len(kvs)-plainCount(fields), o.ctx, o.err)
+		return nil
 	}
+	e := getAttrEncoder()
+	e.kvs = o.prefix(e.kvs, ent)
 	call := len(e.kvs)
 	ctx, recErr := o.ctx, o.err
 	if len(fields) > 0 {
@@ -104,26 +107,51 @@ func (o *otlpCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 			recErr = err
 		}
 	}
-	if ent.Stack != "" {
-		key := semconv.CodeStacktraceKey
-		if recErr != nil || hasException(o.attrs) || hasException(e.kvs[call:]) {
-			key = semconv.ExceptionStacktraceKey
-		}
-		e.kvs = slices.Insert(e.kvs, call, attribute.String(string(key), ent.Stack))
-	}
+	o.emit(ent, e.kvs, call, ctx, recErr)
+	e.free() // the record holds copies
+	return nil
+}
 
+// simpleAttrs is how many attributes a line may have to be converted on
+// the stack.
+const simpleAttrs = 16
+
+// prefix appends the attributes before the call's: the bound ones and the
+// caller.
+func (o *otlpCore) prefix(kvs []attribute.KeyValue, ent zapcore.Entry) []attribute.KeyValue {
+	kvs = append(kvs, o.attrs...)
+	if ent.Caller.Defined {
+		kvs = append(kvs,
+			attribute.String(string(semconv.CodeFilePathKey), ent.Caller.File),
+			attribute.Int(string(semconv.CodeLineNumberKey), ent.Caller.Line),
+			attribute.String(string(semconv.CodeFunctionNameKey), ent.Caller.Function))
+	}
+	return kvs
+}
+
+// emit builds the record from kvs (the call's attributes from call on),
+// with the stack trace before the call's attributes, and emits it.
+func (o *otlpCore) emit(ent zapcore.Entry, kvs []attribute.KeyValue, call int, ctx context.Context, recErr error) {
 	var r otellog.Record
 	r.SetTimestamp(ent.Time)
 	r.SetBody(attribute.StringValue(ent.Message))
 	r.SetSeverity(otlpSeverity(ent.Level))
 	r.SetSeverityText(ent.Level.String())
-	r.AddAttributes(e.kvs...)
+	if ent.Stack != "" {
+		key := semconv.CodeStacktraceKey
+		if recErr != nil || hasException(o.attrs) || hasException(kvs[call:]) {
+			key = semconv.ExceptionStacktraceKey
+		}
+		r.AddAttributes(kvs[:call]...)
+		r.AddAttributes(attribute.String(string(key), ent.Stack))
+		r.AddAttributes(kvs[call:]...)
+	} else {
+		r.AddAttributes(kvs...)
+	}
 	if recErr != nil {
 		r.SetErr(recErr)
 	}
-	e.free() // the record holds copies
 	o.loggerFor(ent).Emit(ctx, r)
-	return nil
 }
 
 func (*otlpCore) Sync() error { return nil }

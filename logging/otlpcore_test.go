@@ -163,6 +163,22 @@ func bridgeCorpus(ctx context.Context) map[string][]zapcore.Field {
 			zap.Uint32("u32", 32), zap.Uint16("u16", 16), zap.Uint8("u8", 8), zap.Uintptr("uptr", 0xff),
 			zap.Stringer("stringer", time.Second), zap.Timep("timep", &t0), zap.Skip(),
 		},
+		// Only plain values: converted on the stack, not by the encoder.
+		// Only plain values, few enough to be converted on the stack, not
+		// by the encoder (otlpCore.plainAttrs).
+		"plain": {
+			zap.String("s", "str"), zap.Bool("t", true), zap.Bool("f", false), zap.Duration("d", -time.Second),
+			zap.Int64("i64", math.MaxInt64), zap.Int32("i32", math.MinInt32), zap.Int16("i16", -16), zap.Int8("i8", -8),
+			zap.Skip(), zap.Error(nil),
+		},
+		"plain unsigned": {
+			zap.Uint64("u64", 64), zap.Uint64("u64big", math.MaxUint64), zap.Uint32("u32", math.MaxUint32),
+			zap.Uint16("u16", math.MaxUint16), zap.Uint8("u8", math.MaxUint8), zap.Uintptr("uptr", ^uintptr(0)),
+		},
+		"plain float and time": {
+			zap.Float64("f64", math.Inf(-1)), zap.Float64("nan", math.NaN()), zap.Float32("f32", -2.5),
+			zap.Time("t0", t0), zap.Time("tloc", t0.In(time.FixedZone("x", 3600))),
+		},
 		"arrays": {
 			zap.Bools("bools", []bool{true, false}), zap.ByteStrings("bss", [][]byte{[]byte("a")}),
 			zap.Complex128s("c128s", []complex128{1i}), zap.Durations("ds", []time.Duration{time.Millisecond}),

@@ -2,6 +2,7 @@ package logging
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -189,4 +190,84 @@ func uintValue(v uint64) attribute.Value {
 		return attribute.Float64Value(float64(v))
 	}
 	return attribute.Int64Value(int64(v))
+}
+
+// plainAttrs appends to kvs the prefix and the call's fields when every
+// field is a plain value that converts without an encoder (plainValue)
+// and all fit in simpleAttrs; false otherwise (kvs is then to be ignored).
+func (o *otlpCore) plainAttrs(kvs []attribute.KeyValue, ent zapcore.Entry, fields []zapcore.Field) ([]attribute.KeyValue, bool) {
+	if len(o.attrs)+3+len(fields) > simpleAttrs {
+		return kvs, false
+	}
+	for i := range fields {
+		if !isPlain(&fields[i]) {
+			return kvs, false
+		}
+	}
+	kvs = o.prefix(kvs, ent)
+	for i := range fields {
+		if f := &fields[i]; f.Type != zapcore.SkipType {
+			kvs = append(kvs, attribute.KeyValue{Key: attribute.Key(f.Key), Value: plainValue(f)})
+		}
+	}
+	return kvs, true
+}
+
+// plainCount is how many attributes plainAttrs made of fields.
+func plainCount(fields []zapcore.Field) int {
+	n := 0
+	for i := range fields {
+		if fields[i].Type != zapcore.SkipType {
+			n++
+		}
+	}
+	return n
+}
+
+// isPlain reports whether f converts without an encoder: its value is in
+// the field itself (a Skip field adds nothing). A field carrying a
+// context or an error never is.
+func isPlain(f *zapcore.Field) bool {
+	switch f.Type {
+	case zapcore.StringType, zapcore.BoolType, zapcore.DurationType,
+		zapcore.Int64Type, zapcore.Int32Type, zapcore.Int16Type, zapcore.Int8Type,
+		zapcore.Uint64Type, zapcore.Uint32Type, zapcore.Uint16Type, zapcore.Uint8Type, zapcore.UintptrType,
+		zapcore.Float64Type, zapcore.Float32Type, zapcore.TimeType:
+		return true
+	case zapcore.SkipType:
+		return f.Interface == nil
+	}
+	return false
+}
+
+// plainValue is what attrEncoder makes of a plain field, through zap's
+// Field.AddTo (the parity test holds both to otelzap).
+func plainValue(f *zapcore.Field) attribute.Value {
+	switch f.Type {
+	case zapcore.StringType:
+		return attribute.StringValue(f.String)
+	case zapcore.BoolType:
+		return attribute.BoolValue(f.Integer == 1)
+	case zapcore.Uint64Type, zapcore.UintptrType:
+		return uintValue(uint64(f.Integer))
+	case zapcore.Uint32Type:
+		return attribute.Int64Value(int64(uint32(f.Integer)))
+	case zapcore.Uint16Type:
+		return attribute.Int64Value(int64(uint16(f.Integer)))
+	case zapcore.Uint8Type:
+		return attribute.Int64Value(int64(uint8(f.Integer)))
+	case zapcore.Int32Type:
+		return attribute.Int64Value(int64(int32(f.Integer)))
+	case zapcore.Int16Type:
+		return attribute.Int64Value(int64(int16(f.Integer)))
+	case zapcore.Int8Type:
+		return attribute.Int64Value(int64(int8(f.Integer)))
+	case zapcore.Float64Type:
+		return attribute.Float64Value(math.Float64frombits(uint64(f.Integer)))
+	case zapcore.Float32Type:
+		return attribute.Float64Value(float64(math.Float32frombits(uint32(f.Integer))))
+	}
+	// Int64, Duration (nanoseconds) and Time (Unix nanoseconds, whatever
+	// its location) all hold their value in Integer.
+	return attribute.Int64Value(f.Integer)
 }
