@@ -97,7 +97,7 @@ func newEncoder(r resolved) zapcore.Encoder {
 	return zapcore.NewJSONEncoder(zapcore.EncoderConfig{
 		StacktraceKey:  r.prof.stack,
 		LineEnding:     "\n",
-		EncodeDuration: zapcore.StringDurationEncoder,
+		EncodeDuration: encodeDuration,
 		EncodeTime:     zapcore.RFC3339NanoTimeEncoder,
 	})
 }
