@@ -85,13 +85,13 @@ func (o *otlpCore) loggerFor(ent zapcore.Entry) otellog.Logger {
 // code.function.name), the stack trace, the call's fields.
 //
 // A line whose fields are all plain values (strings, numbers, bools,
-// durations, times, bytes) is converted on the stack, without the pooled
-// encoder or a call through zapcore.ObjectEncoder per field; any other
-// line goes through the encoder.
+// durations, times) is converted on the stack, without the pooled encoder
+// or a call through zapcore.ObjectEncoder per field; any other line goes
+// through the encoder.
 func (o *otlpCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
-	var stack [simpleAttrs]attribute.KeyValue
-	if kvs, ok := o.plainAttrs(stack[:0], ent, fields); ok {
-		o.emit(ent, kvs, len(kvs)-plainCount(fields), o.ctx, o.err)
+	var stack [stackAttrs]attribute.KeyValue
+	if kvs, call, ok := o.plainAttrs(stack[:0], ent, fields); ok {
+		o.emit(ent, kvs, call, o.ctx, o.err)
 		return nil
 	}
 	e := getAttrEncoder()
@@ -112,9 +112,9 @@ func (o *otlpCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	return nil
 }
 
-// simpleAttrs is how many attributes a line may have to be converted on
+// stackAttrs is how many attributes a line may have to be converted on
 // the stack.
-const simpleAttrs = 16
+const stackAttrs = 16
 
 // prefix appends the attributes before the call's: the bound ones and the
 // caller.

@@ -192,36 +192,27 @@ func uintValue(v uint64) attribute.Value {
 	return attribute.Int64Value(int64(v))
 }
 
-// plainAttrs appends to kvs the prefix and the call's fields when every
-// field is a plain value that converts without an encoder (plainValue)
-// and all fit in simpleAttrs; false otherwise (kvs is then to be ignored).
-func (o *otlpCore) plainAttrs(kvs []attribute.KeyValue, ent zapcore.Entry, fields []zapcore.Field) ([]attribute.KeyValue, bool) {
-	if len(o.attrs)+3+len(fields) > simpleAttrs {
-		return kvs, false
+// plainAttrs appends to kvs the prefix and then the call's fields, and
+// returns where the call's start, when every field is a plain value that
+// converts without an encoder (isPlain) and all fit in stackAttrs; false
+// otherwise (kvs is then to be ignored).
+func (o *otlpCore) plainAttrs(kvs []attribute.KeyValue, ent zapcore.Entry, fields []zapcore.Field) (_ []attribute.KeyValue, call int, ok bool) {
+	if len(o.attrs)+3+len(fields) > stackAttrs {
+		return kvs, 0, false
 	}
 	for i := range fields {
 		if !isPlain(&fields[i]) {
-			return kvs, false
+			return kvs, 0, false
 		}
 	}
 	kvs = o.prefix(kvs, ent)
+	call = len(kvs)
 	for i := range fields {
 		if f := &fields[i]; f.Type != zapcore.SkipType {
 			kvs = append(kvs, attribute.KeyValue{Key: attribute.Key(f.Key), Value: plainValue(f)})
 		}
 	}
-	return kvs, true
-}
-
-// plainCount is how many attributes plainAttrs made of fields.
-func plainCount(fields []zapcore.Field) int {
-	n := 0
-	for i := range fields {
-		if fields[i].Type != zapcore.SkipType {
-			n++
-		}
-	}
-	return n
+	return kvs, call, true
 }
 
 // isPlain reports whether f converts without an encoder: its value is in
