@@ -73,7 +73,7 @@ type consoleFormat struct {
 
 // nestedConfig encodes objects, arrays and reflected values as compact JSON.
 var nestedConfig = zapcore.EncoderConfig{
-	EncodeDuration: zapcore.StringDurationEncoder,
+	EncodeDuration: encodeDuration,
 	EncodeTime:     zapcore.RFC3339NanoTimeEncoder,
 }
 

@@ -40,6 +40,7 @@ type core struct {
 	prof       *profile
 	json       bool
 	enc        zapcore.Encoder // json: fields only (no entry keys); nil for the console
+	encFields  bool            // json: enc holds bound fields (else a line without fields needs no encoder)
 	con        *consoleFormat  // console: how lines look (console.go); nil for JSON
 	extra      string          // pre-encoded members after the message: the profile's constants, the service (service.go)
 	gcpProject string
@@ -57,7 +58,7 @@ type core struct {
 	inRequest bool // a request's logger: the request keys are reserved too (reserved.go)
 	nested    bool // a bound zap.Namespace: later fields are nested, no key of theirs is reserved
 
-	bridge zapcore.Core // OTLP bridge (otelzap), nil when off
+	bridge zapcore.Core // OTLP bridge (otlpcore.go), nil when off
 
 	// buf is the log buffer of the request this core is bound to; in a
 	// core New built with buffering on, one that only holds the policy
@@ -153,6 +154,7 @@ func (n *core) bind(f zapcore.Field, after bool) (rebind bool) {
 			n.lazy = append(n.lazy, f)
 		case n.json:
 			f.AddTo(n.enc)
+			n.encFields = true
 		default:
 			n.bound = append(n.bound, f)
 		}
@@ -343,6 +345,13 @@ func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 	if ent.LoggerName != "" {
 		appendKey(b, p.logger, false)
 		appendJSONString(b, ent.LoggerName)
+	}
+	if len(fields) == 0 && len(c.lazy) == 0 && !c.encFields && ent.Stack == "" {
+		// Nothing for the encoder to write: skip cloning it.
+		b.AppendString("}\n")
+		_, err := c.out.Write(b.Bytes())
+		b.Free()
+		return err
 	}
 	var fb *buffer.Buffer
 	var err error

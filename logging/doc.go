@@ -222,10 +222,15 @@
 //
 // # OTLP
 //
-// WithLoggerProvider tees every line to an OpenTelemetry log record through
-// the contrib otelzap bridge. The record carries the span's trace context
-// natively (trace ID, span ID, flags), the severity and the fields as
-// attributes.
+// WithLoggerProvider tees every line to an OpenTelemetry log record. The
+// record carries the span's trace context natively (trace ID, span ID,
+// flags), the severity and the fields as attributes. The records are those
+// the contrib otelzap bridge makes (body, severity number and text,
+// attributes and their order, caller as code.* attributes, zap.Error as
+// the record's error, scope), built by the logger's own bridge, which
+// pools what otelzap allocates per line: a line over OTLP costs what the
+// line written plus the SDK's own Logger.Emit of the same record cost
+// (BenchmarkOTLPLine, BENCHMARKS.md).
 //
 // # slog, level at run time, tests
 //

@@ -2,8 +2,11 @@ package logging_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -164,5 +167,43 @@ func BenchmarkCmpSlog(b *testing.B) {
 				l.LogAttrs(ctx, slog.LevelInfo, "order_loaded", c.attrs...)
 			}
 		})
+	}
+}
+
+// TestPerfSlogRatios pairs BenchmarkCmpSlog's otelkit handler with
+// slog.NewJSONHandler with the trace fields bound (issue 19 goal 4: at
+// most 1.00×), block by block, in the CPU time of the measuring thread
+// (see pairedRatios). It runs only with OTELKIT_PERF=1.
+func TestPerfSlogRatios(t *testing.T) {
+	if os.Getenv("OTELKIT_PERF") != "1" {
+		t.Skip("set OTELKIT_PERF=1 to measure")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	ctx, sc := requestCtx(t)
+	ours := slog.New(logging.NewSlogHandler(benchLogger(t).Zap()))
+	base := slog.New(slog.NewJSONHandler(io.Discard, nil)).With(
+		slog.String("trace_id", sc.TraceID().String()),
+		slog.String("span_id", sc.SpanID().String()),
+		slog.String("trace_flags", sc.TraceFlags().String()),
+		slog.String("request_id", cmpReqID),
+	)
+	// The same with AddSource: otelkit's lines carry the caller, which
+	// NewJSONHandler writes only with AddSource.
+	withSource := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{AddSource: true})).With(
+		slog.String("trace_id", sc.TraceID().String()),
+		slog.String("span_id", sc.SpanID().String()),
+		slog.String("trace_flags", sc.TraceFlags().String()),
+		slog.String("request_id", cmpReqID),
+	)
+	for _, c := range cmpCases() {
+		o := func() { ours.LogAttrs(ctx, slog.LevelInfo, "order_loaded", c.attrs...) }
+		for name, l := range map[string]*slog.Logger{"slog_json_prebound": base, "slog_json_prebound_source": withSource} {
+			s := func() { l.LogAttrs(ctx, slog.LevelInfo, "order_loaded", c.attrs...) }
+			wall, cpu := pairedRatios(o, s)
+			fmt.Printf("slog %-9s otelkit vs %-25s wall ratio median %.3f (p25 %.3f, p75 %.3f)  cpu ratio median %.3f (p25 %.3f, p75 %.3f)  allocs %.0f vs %.0f\n",
+				c.name, name, wall[len(wall)/2], wall[len(wall)/4], wall[3*len(wall)/4], cpu[len(cpu)/2], cpu[len(cpu)/4], cpu[3*len(cpu)/4],
+				testing.AllocsPerRun(500, o), testing.AllocsPerRun(500, s))
+		}
 	}
 }

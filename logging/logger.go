@@ -5,7 +5,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"go.opentelemetry.io/contrib/bridges/otelzap"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -56,7 +55,7 @@ func New(opts ...Option) (*Logger, error) {
 		if name == "" {
 			name = DefaultName
 		}
-		c.bridge = otelzap.NewCore(name, otelzap.WithLoggerProvider(cfg.provider))
+		c.bridge = newOTLPCore(name, cfg.provider)
 	}
 	zopts := []zap.Option{zap.AddStacktrace(zapcore.ErrorLevel), zap.ErrorOutput(zapcore.Lock(zapcore.AddSync(stderr)))}
 	if !cfg.noCaller {
@@ -98,7 +97,7 @@ func newEncoder(r resolved) zapcore.Encoder {
 	return zapcore.NewJSONEncoder(zapcore.EncoderConfig{
 		StacktraceKey:  r.prof.stack,
 		LineEnding:     "\n",
-		EncodeDuration: zapcore.StringDurationEncoder,
+		EncodeDuration: encodeDuration,
 		EncodeTime:     zapcore.RFC3339NanoTimeEncoder,
 	})
 }

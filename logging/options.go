@@ -125,8 +125,9 @@ func WithOutput(w zapcore.WriteSyncer) Option {
 }
 
 // WithLoggerProvider sends every line also as an OpenTelemetry log record
-// through the contrib otelzap bridge, with the trace context of the span
-// set on the record. Without it (the default) no OTLP records are emitted.
+// (the record the contrib otelzap bridge would make), with the trace
+// context of the span set on the record. Without it (the default) no OTLP
+// records are emitted.
 func WithLoggerProvider(p otellog.LoggerProvider) Option {
 	return optionFunc(func(c config) config { c.provider = p; return c })
 }

@@ -3,6 +3,7 @@ package logging
 import (
 	"encoding/hex"
 	"strconv"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
@@ -231,12 +232,45 @@ func (p *profile) buildTail(dst []byte, sc trace.SpanContext, gcpProject, reqID 
 // writeCallerString writes "<caller key>":"dir/file.go:line".
 func writeCallerString(p *profile, b *buffer.Buffer, c zapcore.EntryCaller) {
 	appendKey(b, p.caller, false)
+	b.AppendString(callerText(c))
+}
+
+// callerTextSlots is the size of callerTexts (a power of two).
+const callerTextSlots = 1024
+
+// callerTextSlot is one call site's caller, as writeCallerString writes it.
+type callerTextSlot struct {
+	pc   uintptr
+	file string
+	line int
+	text string // "dir/file.go:line", quoted and escaped
+}
+
+// callerTexts caches the caller text of recent call sites, direct-mapped
+// by PC like the slog handler's callerCache: trimming the path and
+// escaping it cost a fifth of a short line. A slot is used only when PC,
+// file and line all match (an inlined call can share a PC with its
+// caller), and replaced otherwise, so memory stays bounded.
+var callerTexts [callerTextSlots]atomic.Pointer[callerTextSlot]
+
+// callerText returns `"dir/file.go:line"` for c, from callerTexts when it
+// is there.
+func callerText(c zapcore.EntryCaller) string {
+	slot := &callerTexts[(c.PC^c.PC>>10^c.PC>>20)&(callerTextSlots-1)]
+	if e := slot.Load(); e != nil && e.pc == c.PC && e.line == c.Line && e.file == c.File {
+		return e.text
+	}
+	b := bufPool.Get()
 	b.AppendByte('"')
 	// File paths come from the runtime; escape them anyway.
 	appendEscaped(b, trimmedPath(c.File))
 	b.AppendByte(':')
 	b.AppendInt(int64(c.Line))
 	b.AppendByte('"')
+	text := b.String()
+	b.Free()
+	slot.Store(&callerTextSlot{pc: c.PC, file: c.File, line: c.Line, text: text})
+	return text
 }
 
 // Cloud Logging's special fields this package writes.

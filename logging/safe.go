@@ -70,7 +70,7 @@ func (g *guard) MarshalLogArray(enc zapcore.ArrayEncoder) (err error) {
 }
 
 // risky reports whether encoding f runs user code that zap does not
-// guard. The error field keyed "error" counts: the OTLP bridge (otelzap)
+// guard. The error field keyed "error" counts: the OTLP bridge (as otelzap)
 // makes it the record's error, whose Error the SDK calls unguarded.
 func risky(f zapcore.Field) bool {
 	switch f.Type {

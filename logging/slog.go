@@ -89,16 +89,18 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 		fields = appendAttr(fields, a)
 		return true
 	})
+	used := len(fields)
 	// A group with nothing in it is left out.
 	for len(fields) > 0 && fields[len(fields)-1].Type == zapcore.NamespaceType {
 		fields = fields[:len(fields)-1]
 	}
 	ce.Write(fields...)
 	// Cores encode (or copy) the fields during Write, so the slice goes
-	// back to the pool, emptied so it keeps no values alive; an unusually
-	// large one is left to the garbage collector.
+	// back to the pool, emptied so it keeps no values alive (what is past
+	// what this line used is empty already); an unusually large one is
+	// left to the garbage collector.
 	if cap(fields) <= maxPooledFields {
-		clear(fields[:cap(fields)])
+		clear(fields[:used])
 		*p = fields[:0]
 		fieldPool.Put(p)
 	}

@@ -25,7 +25,16 @@ type loggerKey struct{}
 // the request context (see Logger) and writes one "http_request" access
 // line per request, at info, warn for 4xx and error for 5xx.
 func Handler(next http.Handler, logger *zap.Logger, tp trace.TracerProvider, mp metric.MeterProvider, prop propagation.TextMapPropagator) http.Handler {
-	return requestID(otelhttp.NewHandler(accessLog(logger, next), "server",
+	return requestID(otelhttp.NewHandler(accessLog(logger, next, false), "server",
+		otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop)))
+}
+
+// HandlerWithContext is Handler for a logger teed with an OpenTelemetry
+// zap bridge (otelzap): it also binds the request's context in a field
+// of type Skip, which zap's encoders skip and otelzap emits the records
+// with, so the records carry the span's trace context.
+func HandlerWithContext(next http.Handler, logger *zap.Logger, tp trace.TracerProvider, mp metric.MeterProvider, prop propagation.TextMapPropagator) http.Handler {
+	return requestID(otelhttp.NewHandler(accessLog(logger, next, true), "server",
 		otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp), otelhttp.WithPropagators(prop)))
 }
 
@@ -64,19 +73,32 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	return n, err
 }
 
-func accessLog(logger *zap.Logger, next http.Handler) http.Handler {
+func accessLog(logger *zap.Logger, next http.Handler, withCtx bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sc := trace.SpanContextFromContext(r.Context())
 		id, _ := r.Context().Value(ridKey{}).(string)
-		l := logger.With(
-			zap.String("trace_id", sc.TraceID().String()),
-			zap.String("span_id", sc.SpanID().String()),
-			zap.String("trace_flags", sc.TraceFlags().String()),
-			zap.String("request_id", id),
-			zap.String("method", r.Method),
-			zap.String("path", r.URL.Path),
-		)
+		var l *zap.Logger
+		if withCtx {
+			l = logger.With(
+				zap.String("trace_id", sc.TraceID().String()),
+				zap.String("span_id", sc.SpanID().String()),
+				zap.String("trace_flags", sc.TraceFlags().String()),
+				zap.String("request_id", id),
+				zap.String("method", r.Method),
+				zap.String("path", r.URL.Path),
+				zap.Field{Key: "ctx", Type: zapcore.SkipType, Interface: r.Context()},
+			)
+		} else {
+			l = logger.With(
+				zap.String("trace_id", sc.TraceID().String()),
+				zap.String("span_id", sc.SpanID().String()),
+				zap.String("trace_flags", sc.TraceFlags().String()),
+				zap.String("request_id", id),
+				zap.String("method", r.Method),
+				zap.String("path", r.URL.Path),
+			)
+		}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), loggerKey{}, l)))
 		lvl := zapcore.InfoLevel

@@ -41,7 +41,7 @@ func MaybeRunCommand() {
 
 // Command runs the whole-service benchmark as .ci/bench does and prints
 // its tables to out, one progress line per run to progress. args are its
-// flags: -requests, -concurrency, -rounds, -variants, -growth, -timeout
+// flags: -requests, -concurrency, -rounds, -variants, -modes, -growth, -timeout
 // (see -h). Bad flags are reported before any server starts.
 func Command(ctx context.Context, args []string, out, progress io.Writer) error {
 	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
@@ -50,6 +50,7 @@ func Command(ctx context.Context, args []string, out, progress io.Writer) error 
 	conc := fs.Int("concurrency", 16, "client workers")
 	rounds := fs.Int("rounds", 3, "interleaved rounds of every variant and collector mode")
 	variants := fs.String("variants", strings.Join(Variants, ","), "comma-separated variants")
+	modes := fs.String("modes", Up+","+Down, "comma-separated collector modes (a profile, OTELKIT_PERF_CPUPROFILE, is of the last run of a variant: use one mode)")
 	growth := fs.Int("growth", 100000, "requests for the heap-growth check (0: skip); the heap is also read after a tenth of them")
 	timeout := fs.Duration("timeout", 8*time.Minute, "bound on the whole run")
 	if err := fs.Parse(args); err != nil {
@@ -63,7 +64,7 @@ func Command(ctx context.Context, args []string, out, progress io.Writer) error 
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	cfg := Config{Requests: *requests, Concurrency: *conc, Rounds: *rounds, Variants: strings.Split(*variants, ",")}
+	cfg := Config{Requests: *requests, Concurrency: *conc, Rounds: *rounds, Variants: strings.Split(*variants, ","), Modes: strings.Split(*modes, ",")}
 	start := time.Now()
 	samples, err := Run(ctx, cfg, progress)
 	if err != nil {

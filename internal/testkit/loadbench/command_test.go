@@ -15,6 +15,7 @@ func TestBadArguments(t *testing.T) {
 		want string
 	}{
 		"unknown variant":   {[]string{"-variants", "bare,nginx"}, `"nginx"`},
+		"unknown mode":      {[]string{"-modes", "up,sideways"}, `"sideways"`},
 		"negative requests": {[]string{"-requests", "-5"}, "negative"},
 		"negative growth":   {[]string{"-growth", "-1"}, "-growth"},
 		"not a number":      {[]string{"-rounds", "many"}, "invalid value"},

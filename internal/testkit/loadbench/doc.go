@@ -14,11 +14,16 @@
 //     otelhttp.NewHandler, and a middleware that binds a zap logger with the
 //     trace fields and request ID, hands it to the handler in the context
 //     and writes the access line), the same stack httpmw's benchmarks use;
+//   - handwritten-otlp: handwritten plus an SDK logger provider exporting
+//     OTLP/HTTP, the zap logger teed with the contrib otelzap bridge (the
+//     request's context bound so records carry the span) and Go runtime
+//     metrics: what otelkit's defaults do, written by hand;
 //   - otelkit: otel.Init with its defaults (so also the OTLP log bridge and
 //     Go runtime metrics) + httpmw.Handler + logging.FromContext;
 //   - otelkit-eq: the same with the work the hand-written stack does not do
 //     turned off (OTEL_LOGS_EXPORTER=none, WithoutRuntimeMetrics), so that the
-//     comparison with handwritten is like for like.
+//     comparison with handwritten is like for like (as otelkit's with
+//     handwritten-otlp).
 //
 // All variants write their log lines, JSON encoded, to io.Discard.
 //

@@ -264,6 +264,19 @@ func TestSummarize(t *testing.T) {
 	if !strings.Contains(out.String(), "| handwritten | 50 | 20% | 0.50 | 1.00 |") {
 		t.Errorf("table:\n%s", out.String())
 	}
+	if strings.Contains(out.String(), "like for like") {
+		t.Errorf("like-for-like line without the otelkit variants:\n%s", out.String())
+	}
+	rows = Summarize(append(samples,
+		Sample{Mode: Up, Variant: HandWrittenOTLP, RPS: 40, CPUPer1k: 4, AllocsPerReq: 200},
+		Sample{Mode: Up, Variant: Otelkit, RPS: 50, CPUPer1k: 3, AllocsPerReq: 150}))
+	out.Reset()
+	if err := WriteTable(&out, rows); err != nil {
+		t.Fatal(err)
+	}
+	if want := "like for like: otelkit / handwritten-otlp: req/s 1.25, CPU per request 0.75, allocs per request 0.75"; !strings.Contains(out.String(), want) {
+		t.Errorf("table without %q:\n%s", want, out.String())
+	}
 	if median([]float64{1, 2, 3, 10}) != 2.5 || median(nil) != 0 {
 		t.Error("median")
 	}

@@ -8,9 +8,13 @@ import (
 	"io"
 	"net/http"
 
+	"go.opentelemetry.io/contrib/bridges/otelzap"
+	"go.opentelemetry.io/contrib/instrumentation/runtime"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -52,8 +56,8 @@ func newService(ctx context.Context, v string) (*Service, error) {
 			Handler:  orders(func(*http.Request) *zap.Logger { return l }),
 			Shutdown: func(context.Context) error { return nil },
 		}, nil
-	case HandWritten:
-		return newHandWritten(ctx)
+	case HandWritten, HandWrittenOTLP:
+		return newHandWritten(ctx, v == HandWrittenOTLP)
 	case Otelkit, OtelkitEq:
 		opts := []otel.Option{
 			otel.WithServiceName("perf"),
@@ -78,8 +82,12 @@ func newService(ctx context.Context, v string) (*Service, error) {
 // newHandWritten is what a user writes without otelkit: SDK tracer and
 // meter providers exporting OTLP/HTTP (batch span processor, periodic
 // reader), W3C propagators, and the hand-written middleware stack (package
-// handwritten) around the service.
-func newHandWritten(ctx context.Context) (*Service, error) {
+// handwritten) around the service. With otlp, also what otelkit's defaults
+// do besides: an SDK logger provider exporting OTLP/HTTP (batch
+// processor), the JSON logger teed with the contrib otelzap bridge (the
+// request's context bound so records carry the span), and Go runtime
+// metrics.
+func newHandWritten(ctx context.Context, otlp bool) (*Service, error) {
 	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(semconv.ServiceName("perf")))
 	if err != nil {
 		return nil, err
@@ -96,10 +104,24 @@ func newHandWritten(ctx context.Context) (*Service, error) {
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewPeriodicReader(me)), sdkmetric.WithResource(res))
 	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 	mux := orders(func(r *http.Request) *zap.Logger { return handwritten.Logger(r.Context()) })
+	shutdown := func(ctx context.Context) error { return errors.Join(tp.Shutdown(ctx), mp.Shutdown(ctx)) }
+	if !otlp {
+		return &Service{Handler: handwritten.Handler(mux, handwritten.ZapLogger(io.Discard), tp, mp, prop), Shutdown: shutdown}, nil
+	}
+	le, err := otlploghttp.New(ctx)
+	if err != nil {
+		return nil, errors.Join(err, shutdown(ctx))
+	}
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(le)), sdklog.WithResource(res))
+	if err := runtime.Start(runtime.WithMeterProvider(mp)); err != nil {
+		return nil, errors.Join(err, shutdown(ctx), lp.Shutdown(ctx))
+	}
+	zl := handwritten.ZapLogger(io.Discard)
+	zl = zl.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return zapcore.NewTee(c, otelzap.NewCore("perf", otelzap.WithLoggerProvider(lp)))
+	}))
 	return &Service{
-		Handler: handwritten.Handler(mux, handwritten.ZapLogger(io.Discard), tp, mp, prop),
-		Shutdown: func(ctx context.Context) error {
-			return errors.Join(tp.Shutdown(ctx), mp.Shutdown(ctx))
-		},
+		Handler:  handwritten.HandlerWithContext(mux, zl, tp, mp, prop),
+		Shutdown: func(ctx context.Context) error { return errors.Join(shutdown(ctx), lp.Shutdown(ctx)) },
 	}, nil
 }

@@ -134,6 +134,26 @@ func WriteTable(w io.Writer, rows []Row) error {
 				return err
 			}
 		}
+		if err := writeLikeForLike(w, func(v string) *Row { return find(m, v) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeLikeForLike writes, for each otelkit variant measured with its
+// like-for-like hand-written one, the ratios of requests/s and CPU per
+// request.
+func writeLikeForLike(w io.Writer, find func(string) *Row) error {
+	for _, p := range likeForLike {
+		a, b := find(p[0]), find(p[1])
+		if a == nil || b == nil {
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "\nlike for like: %s / %s: req/s %s, CPU per request %s, allocs per request %s\n",
+			p[0], p[1], ratio(a.RPS, b.RPS), ratio(a.CPUPer1k, b.CPUPer1k), ratio(a.AllocsPerReq, b.AllocsPerReq)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

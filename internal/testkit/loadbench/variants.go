@@ -11,14 +11,20 @@ import (
 // imports otelkit lives in test files only, so that this package's imports
 // never run back up to the packages it measures.
 const (
-	Bare        = "bare"
-	HandWritten = "handwritten"
-	Otelkit     = "otelkit"
-	OtelkitEq   = "otelkit-eq"
+	Bare            = "bare"
+	HandWritten     = "handwritten"
+	HandWrittenOTLP = "handwritten-otlp"
+	Otelkit         = "otelkit"
+	OtelkitEq       = "otelkit-eq"
 )
 
 // Variants lists every variant, bare first.
-var Variants = []string{Bare, HandWritten, Otelkit, OtelkitEq}
+var Variants = []string{Bare, HandWritten, HandWrittenOTLP, Otelkit, OtelkitEq}
+
+// likeForLike pairs each otelkit variant with the hand-written one doing
+// the same work: otelkit (logs over OTLP, runtime metrics) with
+// handwritten-otlp, otelkit-eq (neither) with handwritten.
+var likeForLike = [][2]string{{Otelkit, HandWrittenOTLP}, {OtelkitEq, HandWritten}}
 
 func validVariant(v string) bool { return slices.Contains(Variants, v) }
 
