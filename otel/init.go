@@ -14,7 +14,6 @@ import (
 	"go.opentelemetry.io/contrib/propagators/autoprop"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/log"
-	"go.opentelemetry.io/otel/log/global"
 	lognoop "go.opentelemetry.io/otel/log/noop"
 	"go.opentelemetry.io/otel/metric"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
@@ -182,11 +181,11 @@ func (c config) propagators(src env.Source) (propagation.TextMapPropagator, erro
 func (t *Telemetry) installGlobals(prop propagation.TextMapPropagator) func() {
 	prevTP := otel.GetTracerProvider()
 	prevMP := otel.GetMeterProvider()
-	prevLP := global.GetLoggerProvider()
+	prevLP := otel.GetLoggerProvider()
 	prevProp := otel.GetTextMapPropagator()
 	otel.SetTracerProvider(t.TracerProvider())
 	otel.SetMeterProvider(t.MeterProvider())
-	global.SetLoggerProvider(t.LoggerProvider())
+	otel.SetLoggerProvider(t.LoggerProvider())
 	// Behind internal/w3c, so that code using the global propagator
 	// directly (otelgrpc, a user's own otelhttp) reads repeated and
 	// oversized W3C fields as httpmw does.
@@ -197,7 +196,7 @@ func (t *Telemetry) installGlobals(prop propagation.TextMapPropagator) func() {
 		undoErr()
 		undoZap()
 		otel.SetTextMapPropagator(prevProp)
-		global.SetLoggerProvider(prevLP)
+		otel.SetLoggerProvider(prevLP)
 		otel.SetMeterProvider(prevMP)
 		otel.SetTracerProvider(prevTP)
 	}

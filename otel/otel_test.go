@@ -11,6 +11,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/metric"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -454,6 +455,36 @@ func TestNoBridgeWithoutLogExport(t *testing.T) {
 	tel2.Logger().Info("bridged")
 	if n := rec.n.Load(); n != 1 {
 		t.Errorf("processor saw %d records, want 1", n)
+	}
+}
+
+// TestInitInstallsGlobalLoggerProvider: Init installs its logger provider
+// where the OpenTelemetry API keeps it (otel.GetLoggerProvider, which
+// instrumentation and log bridges use), so a record emitted through the
+// global logger reaches Init's processors; Shutdown puts the previous one
+// back.
+func TestInitInstallsGlobalLoggerProvider(t *testing.T) {
+	clearEnv(t)
+	prev := otel.GetLoggerProvider()
+	rec := &recordCounter{}
+	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithServiceName("a"), WithLogProcessor(rec))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if otel.GetLoggerProvider() != tel.LoggerProvider() {
+		t.Error("the global logger provider is not the Telemetry's")
+	}
+	var r log.Record
+	r.SetBody(attribute.StringValue("from_the_global_logger"))
+	otel.Logger("some/instrumentation").Emit(context.Background(), r)
+	if n := rec.n.Load(); n != 1 {
+		t.Errorf("processor saw %d records from the global logger, want 1", n)
+	}
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if otel.GetLoggerProvider() != prev {
+		t.Error("Shutdown did not restore the global logger provider")
 	}
 }
 
