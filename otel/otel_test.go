@@ -254,6 +254,31 @@ func TestResourceOptionsAndMalformedAttributes(t *testing.T) {
 	}
 }
 
+// TestDeprecatedCardinalityVariableWarns: OTEL_GO_X_CARDINALITY_LIMIT,
+// deprecated by the SDK, still works and Init says so in an
+// otelkit_config_warning line that names it and its replacement.
+func TestDeprecatedCardinalityVariableWarns(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_GO_X_CARDINALITY_LIMIT", "100")
+	out := &lineBuffer{}
+	tel, err := Init(context.Background(), quiet(out, WithoutGlobals(), WithServiceName("svc"))...)
+	if err != nil {
+		t.Fatalf("a deprecated variable must warn, not fail: %v", err)
+	}
+	defer tel.Shutdown(context.Background())
+	warned := 0
+	for _, l := range out.lines(t) {
+		d, _ := l["detail"].(string)
+		if l["msg"] == "otelkit_config_warning" && strings.Contains(d, "OTEL_GO_X_CARDINALITY_LIMIT") &&
+			strings.Contains(d, "deprecated") && strings.Contains(d, "metrics.WithCardinalityLimit") {
+			warned++
+		}
+	}
+	if warned != 1 {
+		t.Errorf("%d warnings about OTEL_GO_X_CARDINALITY_LIMIT, want 1:\n%s", warned, out.String())
+	}
+}
+
 // blockingExporter never finishes an export until released.
 type blockingExporter struct {
 	release  chan struct{}
