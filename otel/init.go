@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/contrib/propagators/autoprop"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/log"
 	lognoop "go.opentelemetry.io/otel/log/noop"
@@ -159,23 +158,6 @@ func (t *Telemetry) build(ctx context.Context, c config, src env.Source) (propag
 	prop, err := c.propagators(src)
 	errs = append(errs, err)
 	return prop, joinConfigErrors(errs...)
-}
-
-func (c config) propagators(src env.Source) (propagation.TextMapPropagator, error) {
-	if c.propagator != nil {
-		return c.propagator, nil
-	}
-	names, set := src.List("OTEL_PROPAGATORS")
-	if !set || len(names) == 0 {
-		return propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}), nil
-	}
-	p, err := autoprop.TextMapPropagator(names...)
-	if err != nil {
-		v, _ := src.String("OTEL_PROPAGATORS")
-		return nil, &ConfigError{Var: "OTEL_PROPAGATORS", Value: v,
-			Allowed: "a comma-separated list of tracecontext, baggage, b3, b3multi, jaeger, xray, ottrace, none", Err: err}
-	}
-	return p, nil
 }
 
 func (t *Telemetry) installGlobals(prop propagation.TextMapPropagator) func() {
