@@ -471,7 +471,7 @@ func TestNoBridgeWithoutLogExport(t *testing.T) {
 	if _, isSDK := tel.LoggerProvider().(*sdklog.LoggerProvider); isSDK || tel.logs != nil {
 		t.Error("an SDK logger provider (and bridge) exists although nothing exports logs")
 	}
-	rec := &recordCounter{}
+	rec := &recordCounter{body: "bridged"}
 	tel2, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(), WithServiceName("b"), WithLogProcessor(rec))...)
 	if err != nil {
 		t.Fatal(err)
@@ -491,7 +491,7 @@ func TestNoBridgeWithoutLogExport(t *testing.T) {
 func TestInitInstallsGlobalLoggerProvider(t *testing.T) {
 	clearEnv(t)
 	prev := otel.GetLoggerProvider()
-	rec := &recordCounter{}
+	rec := &recordCounter{body: "from_the_global_logger"}
 	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithServiceName("a"), WithLogProcessor(rec))...)
 	if err != nil {
 		t.Fatal(err)
@@ -513,9 +513,20 @@ func TestInitInstallsGlobalLoggerProvider(t *testing.T) {
 	}
 }
 
-type recordCounter struct{ n atomic.Int64 }
+// recordCounter counts the records whose body is its body. Only those: an
+// SDK error that a previous test's exporter reports while Init holds the
+// reports would reach the processor too, as an otel_sdk_error line.
+type recordCounter struct {
+	body string
+	n    atomic.Int64
+}
 
-func (r *recordCounter) OnEmit(context.Context, *sdklog.Record) error { r.n.Add(1); return nil }
+func (r *recordCounter) OnEmit(_ context.Context, rec *sdklog.Record) error {
+	if rec.Body().String() == r.body {
+		r.n.Add(1)
+	}
+	return nil
+}
 func (r *recordCounter) Enabled(context.Context, sdklog.EnabledParameters) bool {
 	return true
 }
