@@ -56,7 +56,7 @@ func (p *memLogs) record(t *testing.T, msg string) sdklog.Record {
 func recordAttrs(r sdklog.Record) map[string]string {
 	m := map[string]string{}
 	r.WalkAttributes(func(kv attribute.KeyValue) bool {
-		m[string(kv.Key)] = kv.Value.Emit()
+		m[string(kv.Key)] = kv.Value.String()
 		return true
 	})
 	return m

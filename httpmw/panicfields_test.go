@@ -108,7 +108,7 @@ func TestPanickingFieldsForeignLogger(t *testing.T) {
 	bodies := map[string]map[string]string{}
 	for _, r := range keeper.recs {
 		a := map[string]string{}
-		r.WalkAttributes(func(kv attribute.KeyValue) bool { a[string(kv.Key)] = kv.Value.Emit(); return true })
+		r.WalkAttributes(func(kv attribute.KeyValue) bool { a[string(kv.Key)] = kv.Value.String(); return true })
 		bodies[r.Body().AsString()] = a
 	}
 	for _, msg := range []string{"bad_fields", "bound_bad_fields", "child_bad_fields", "http_request"} {

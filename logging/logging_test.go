@@ -239,9 +239,12 @@ func TestStackTraceOnErrorOnly(t *testing.T) {
 	}
 }
 
+// secretKey keys a context value that no log line may show.
+type secretKey struct{}
+
 func TestContextValueNeverSerialised(t *testing.T) {
 	l, buf := newJSON(t)
-	ctx := logging.NewContext(context.WithValue(context.Background(), struct{}{}, "secret-value"), l.Zap())
+	ctx := logging.NewContext(context.WithValue(context.Background(), secretKey{}, "secret-value"), l.Zap())
 	zl := logging.FromContext(ctx).With(zap.Any("bound_ctx", ctx))
 	zl.Info("x", zap.Any("ctx", ctx), zap.Reflect("ctx2", ctx), zap.Stringer("ctx3", ctx.(interface{ String() string })))
 	line := buf.Lines()[0]

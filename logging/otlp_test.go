@@ -48,7 +48,7 @@ func newLogProvider(t *testing.T) (*sdklog.LoggerProvider, *memProcessor) {
 func attrs(r sdklog.Record) map[string]string {
 	m := map[string]string{}
 	r.WalkAttributes(func(kv attribute.KeyValue) bool {
-		m[string(kv.Key)] = kv.Value.Emit()
+		m[string(kv.Key)] = kv.Value.String()
 		return true
 	})
 	return m

@@ -3,6 +3,7 @@ package metrics
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"math"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -73,9 +76,9 @@ type config struct {
 	exportInterval time.Duration // 0: not set
 	exportTimeout  time.Duration // 0: not set
 
-	noRuntime   bool
-	hostMetrics bool
-	noHostGuard bool // WithoutHostGuard (provider.go)
+	noRuntime       bool
+	instrumentation []func(metric.MeterProvider) error // WithInstrumentation, in order
+	noHostGuard     bool                               // WithoutHostGuard (provider.go)
 
 	cardinalityLimit *int
 	exemplarFilter   string // "" not set
@@ -84,6 +87,7 @@ type config struct {
 	promNoServer bool
 
 	wrap func(sdkmetric.Exporter) sdkmetric.Exporter // nil: none
+	warn func(error)                                 // nil: otel.Handle
 
 	errs []error // option misuse found while applying options
 }
@@ -268,18 +272,38 @@ func WithoutRuntimeMetrics() Option {
 	return optionFunc(func(c config) config { c.noRuntime = true; return c })
 }
 
-// WithHostMetrics turns on host and process metrics (CPU time, memory,
-// network I/O) from the OpenTelemetry contrib host instrumentation. Off by
-// default.
-func WithHostMetrics() Option {
-	return optionFunc(func(c config) config { c.hostMetrics = true; return c })
+// WithInstrumentation makes NewMeterProvider call start with the provider
+// it built, as it starts the runtime metrics: for instrumentation that
+// takes a meter provider (hostmetrics.Enable is one). If start returns an
+// error, NewMeterProvider shuts the provider down and returns that error.
+// Repeated calls add more, started in order. A nil start is a ConfigError.
+// None by default.
+func WithInstrumentation(start func(metric.MeterProvider) error) Option {
+	return optionFunc(func(c config) config {
+		if start == nil {
+			c.errs = append(c.errs, env.OptionError("WithInstrumentation", "nil", "a function that starts instrumentation"))
+			return c
+		}
+		c.instrumentation = append(c.instrumentation, start)
+		return c
+	})
+}
+
+// WithWarningHandler receives what is accepted with a warning rather than
+// refused (a deprecated variable); default otel.Handle, the OpenTelemetry
+// global error handler. otel.Init writes these as otelkit_config_warning
+// lines.
+func WithWarningHandler(h func(error)) Option {
+	return optionFunc(func(c config) config { c.warn = h; return c })
 }
 
 // WithCardinalityLimit caps the distinct attribute sets each instrument keeps
 // per collection cycle; measurements past the cap are aggregated into one
 // series carrying otel.metric.overflow=true. It wins over
-// OTEL_GO_X_CARDINALITY_LIMIT; default 2000. Zero means no limit (not
-// recommended); negative values are an error.
+// OTEL_GO_X_CARDINALITY_LIMIT (which the SDK deprecated: NewMeterProvider
+// still applies it, as the SDK does, with a warning); default 2000, the
+// SDK's. Zero means no limit (not recommended); negative values are an
+// error.
 func WithCardinalityLimit(n int) Option {
 	return optionFunc(func(c config) config {
 		if n < 0 {
@@ -387,7 +411,18 @@ func (c config) cardinality(src env.Source) (int, error) {
 	if !set || err != nil {
 		return DefaultCardinalityLimit, err
 	}
+	c.warning(fmt.Errorf("otelkit: %s is deprecated by the OpenTelemetry Go SDK (since v1.38.0) and may stop working in a later release; "+
+		"its value %d is applied: use metrics.WithCardinalityLimit instead (the default, %d, needs neither)", envCardinalityLimit, n, DefaultCardinalityLimit))
 	return n, nil
+}
+
+// warning hands err to the warning handler (default otel.Handle).
+func (c config) warning(err error) {
+	if c.warn != nil {
+		c.warn(err)
+		return
+	}
+	otel.Handle(err)
 }
 
 const exemplarFiltersAllowed = "trace_based, always_on or always_off"

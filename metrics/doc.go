@@ -25,6 +25,7 @@
 //	OTEL_EXPORTER_PROMETHEUS_HOST/_PORT  listener address (default localhost:9464)  WithPrometheusAddr
 //	OTEL_METRICS_EXEMPLAR_FILTER         trace_based (default), always_on, always_off  WithExemplarFilter
 //	OTEL_GO_X_CARDINALITY_LIMIT          per-instrument series limit (default 2000)  WithCardinalityLimit
+//	                                     (deprecated by the SDK: applied, with a warning)
 //
 // # Prometheus
 //
@@ -41,8 +42,10 @@
 //   - Go runtime metrics with semantic-convention names: go.memory.used,
 //     go.memory.limit, go.memory.allocated, go.memory.allocations,
 //     go.memory.gc.goal, go.goroutine.count, go.processor.limit,
-//     go.config.gogc (WithoutRuntimeMetrics turns them off; WithHostMetrics
-//     adds host and process CPU, memory and network metrics).
+//     go.config.gogc (WithoutRuntimeMetrics turns them off). Host and
+//     process CPU, memory and network metrics are opt-in, in a package of
+//     their own so that only programs that use them link gopsutil:
+//     hostmetrics.Enable (package metrics/hostmetrics).
 //   - With otelhttp (or otelkit's httpmw): http.server.request.duration in
 //     seconds with the semantic-convention buckets 5 ms .. 10 s, by
 //     http.route, method and status. A default view drops server.address and
@@ -94,7 +97,7 @@
 // (route patterns, status codes, a payment method), never user IDs, raw URLs,
 // emails or request IDs: those belong on spans and logs. As a last guard each
 // instrument keeps at most 2000 series per collection cycle
-// (WithCardinalityLimit, OTEL_GO_X_CARDINALITY_LIMIT); measurements past the
+// (WithCardinalityLimit); measurements past the
 // limit are added to one series with the attribute otel.metric.overflow=true,
 // so totals stay right and memory stays bounded.
 package metrics

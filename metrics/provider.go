@@ -10,14 +10,13 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"go.opentelemetry.io/contrib/instrumentation/host"
 	"go.opentelemetry.io/contrib/instrumentation/runtime"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
-	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
@@ -158,16 +157,17 @@ func (p *Provider) exporterReaders(ctx context.Context, c config, s settings) (r
 	return readers, nil
 }
 
-// startInstrumentation starts the runtime and host metrics on p.
+// startInstrumentation starts the runtime metrics and what
+// WithInstrumentation added on p.
 func (p *Provider) startInstrumentation(c config) error {
 	if !c.noRuntime {
 		if err := runtime.Start(runtime.WithMeterProvider(p.mp)); err != nil {
 			return fmt.Errorf("otelkit: starting runtime metrics: %w", err)
 		}
 	}
-	if c.hostMetrics {
-		if err := host.Start(host.WithMeterProvider(p.mp)); err != nil {
-			return fmt.Errorf("otelkit: starting host metrics: %w", err)
+	for _, start := range c.instrumentation {
+		if err := start(p.mp); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -16,7 +17,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -39,15 +40,49 @@ func TestWithoutRuntimeMetrics(t *testing.T) {
 	}
 }
 
-func TestWithHostMetrics(t *testing.T) {
-	_, reader := newTest(t, WithoutRuntimeMetrics())
-	if got := collect(t, reader); len(got) != 0 {
-		t.Fatalf("host metrics without WithHostMetrics: %v", keys(got))
+// TestWithInstrumentation: what WithInstrumentation adds starts on the
+// provider NewMeterProvider built, in order; an error from it fails
+// NewMeterProvider, whose provider is then shut down; nil is a ConfigError.
+func TestWithInstrumentation(t *testing.T) {
+	var started []string
+	starter := func(name string) func(metric.MeterProvider) error {
+		return func(mp metric.MeterProvider) error {
+			started = append(started, name)
+			c, err := mp.Meter("instr").Int64Counter(name)
+			if err == nil {
+				c.Add(context.Background(), 1)
+			}
+			return err
+		}
 	}
-	_, reader = newTest(t, WithoutRuntimeMetrics(), WithHostMetrics())
-	got := collect(t, reader)
-	if _, ok := got["process.cpu.time"]; !ok {
-		t.Errorf("process.cpu.time missing with WithHostMetrics; have %v", keys(got))
+	_, reader := newTest(t, WithoutRuntimeMetrics(), WithInstrumentation(starter("first")), WithInstrumentation(starter("second")))
+	if !slices.Equal(started, []string{"first", "second"}) {
+		t.Errorf("started %v, want [first second]", started)
+	}
+	if got := collect(t, reader); len(got) != 2 || got["first"].Name == "" || got["second"].Name == "" {
+		t.Errorf("the instrumentation did not record on the provider: %v", keys(got))
+	}
+
+	reader = sdkmetric.NewManualReader()
+	boom := errors.New("boom")
+	var mp metric.MeterProvider
+	_, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter(ExporterNone), WithReader(reader),
+		WithInstrumentation(func(m metric.MeterProvider) error { mp = m; return boom }))
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want boom", err)
+	}
+	if mp == nil {
+		t.Fatal("the failing instrumentation was not started")
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); !errors.Is(err, sdkmetric.ErrReaderShutdown) {
+		t.Errorf("after a failed start the reader collects (%v): the provider was not shut down", err)
+	}
+
+	_, err = NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter(ExporterNone), WithInstrumentation(nil))
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Option != "WithInstrumentation" {
+		t.Errorf("WithInstrumentation(nil): err = %v, want a ConfigError naming the option", err)
 	}
 }
 
@@ -190,6 +225,48 @@ func TestCardinalityLimit(t *testing.T) {
 			// Totals stay right: the overflow point holds everything past the limit.
 			if want := int64(tc.n - (tc.limit - 1)); v != want {
 				t.Errorf("overflow point = %d, want %d", v, want)
+			}
+		})
+	}
+}
+
+// TestCardinalityVariableDeprecated: OTEL_GO_X_CARDINALITY_LIMIT, which the
+// SDK deprecated but still applies, is applied with a warning that names
+// it and its replacement; nothing is said when it is unset or when
+// WithCardinalityLimit wins over it.
+func TestCardinalityVariableDeprecated(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		opts []Option
+		warn bool
+	}{
+		{"set", map[string]string{envCardinalityLimit: "7"}, nil, true},
+		{"unset", nil, nil, false},
+		{"option wins", map[string]string{envCardinalityLimit: "7"}, []Option{WithCardinalityLimit(20)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var warnings []error
+			opts := append([]Option{WithEnvLookup(envMap(tc.env)), WithExporter(ExporterNone),
+				WithWarningHandler(func(err error) { warnings = append(warnings, err) })}, tc.opts...)
+			p, err := NewMeterProvider(context.Background(), opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Shutdown(context.Background())
+			if !tc.warn {
+				if len(warnings) != 0 {
+					t.Errorf("warnings %v, want none", warnings)
+				}
+				return
+			}
+			if len(warnings) != 1 {
+				t.Fatalf("warnings %v, want one", warnings)
+			}
+			for _, want := range []string{envCardinalityLimit, "deprecated", "WithCardinalityLimit", "7"} {
+				if !strings.Contains(warnings[0].Error(), want) {
+					t.Errorf("warning %q does not mention %q", warnings[0], want)
+				}
 			}
 		})
 	}

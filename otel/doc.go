@@ -72,9 +72,11 @@
 //	             keys applied and the pairs skipped, never a value (not UTF-8: error)
 //	OTELKIT_ENVIRONMENT = any text, becomes deployment.environment.name
 //	    option:  WithEnvironment
-//	OTEL_PROPAGATORS = comma-separated tracecontext, baggage, b3, b3multi, jaeger, xray, ottrace, none
+//	OTEL_PROPAGATORS = comma-separated tracecontext, baggage, b3, b3multi, jaeger, ottrace, none
 //	    default: tracecontext,baggage
 //	    option:  WithPropagators
+//	    bad:     error; xray too (its contrib module is deprecated: pass it
+//	             with WithPropagators to keep it)
 //	OTEL_CONFIG_FILE = path of a declarative configuration file (file_format "1.0")
 //	    option:  WithConfigFile, WithConfigYAML (see Configuration file)
 //
@@ -148,6 +150,7 @@
 //	    default: trace_based;  option: metrics.WithExemplarFilter
 //	OTEL_GO_X_CARDINALITY_LIMIT = integer >= 0 (0: no limit), series per instrument
 //	    default: 2000;  option: metrics.WithCardinalityLimit
+//	    deprecated by the SDK, which still applies it: applied, with a warning
 //	OTEL_GO_X_OBSERVABILITY = true (read by the SDK; experimental)
 //	    the SDK's own counts of processed and exported items, as otel.sdk.*
 //	    metrics and under sdk_self_observability in HealthHandler

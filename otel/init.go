@@ -11,10 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/contrib/propagators/autoprop"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/log"
-	"go.opentelemetry.io/otel/log/global"
 	lognoop "go.opentelemetry.io/otel/log/noop"
 	"go.opentelemetry.io/otel/metric"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
@@ -184,31 +182,14 @@ func (t *Telemetry) build(ctx context.Context, c config, src env.Source) (propag
 	return prop, joinConfigErrors(errs...)
 }
 
-func (c config) propagators(src env.Source) (propagation.TextMapPropagator, error) {
-	if c.propagator != nil {
-		return c.propagator, nil
-	}
-	names, set := src.List("OTEL_PROPAGATORS")
-	if !set || len(names) == 0 {
-		return propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}), nil
-	}
-	p, err := autoprop.TextMapPropagator(names...)
-	if err != nil {
-		v, _ := src.String("OTEL_PROPAGATORS")
-		return nil, &ConfigError{Var: "OTEL_PROPAGATORS", Value: v,
-			Allowed: "a comma-separated list of tracecontext, baggage, b3, b3multi, jaeger, xray, ottrace, none", Err: err}
-	}
-	return p, nil
-}
-
 func (t *Telemetry) installGlobals(prop propagation.TextMapPropagator) func() {
 	prevTP := otel.GetTracerProvider()
 	prevMP := otel.GetMeterProvider()
-	prevLP := global.GetLoggerProvider()
+	prevLP := otel.GetLoggerProvider()
 	prevProp := otel.GetTextMapPropagator()
 	otel.SetTracerProvider(t.TracerProvider())
 	otel.SetMeterProvider(t.MeterProvider())
-	global.SetLoggerProvider(t.LoggerProvider())
+	otel.SetLoggerProvider(t.LoggerProvider())
 	// Behind internal/w3c, so that code using the global propagator
 	// directly (otelgrpc, a user's own otelhttp) reads repeated and
 	// oversized W3C fields as httpmw does.
@@ -219,7 +200,7 @@ func (t *Telemetry) installGlobals(prop propagation.TextMapPropagator) func() {
 		undoErr()
 		undoZap()
 		otel.SetTextMapPropagator(prevProp)
-		global.SetLoggerProvider(prevLP)
+		otel.SetLoggerProvider(prevLP)
 		otel.SetMeterProvider(prevMP)
 		otel.SetTracerProvider(prevTP)
 	}

@@ -237,7 +237,9 @@ func WithLogProcessor(p sdklog.Processor) Option {
 }
 
 // WithPropagators sets the text-map propagator. It wins over
-// OTEL_PROPAGATORS (default "tracecontext,baggage").
+// OTEL_PROPAGATORS (tracecontext, baggage, b3, b3multi, jaeger, ottrace,
+// none; default "tracecontext,baggage"). It is also how a service keeps
+// a propagator otelkit no longer names, such as AWS X-Ray's.
 func WithPropagators(p propagation.TextMapPropagator) Option {
 	return optionFunc(func(c config) config { c.propagator = p; return c })
 }

@@ -11,6 +11,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/metric"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -254,6 +255,31 @@ func TestResourceOptionsAndMalformedAttributes(t *testing.T) {
 	}
 }
 
+// TestDeprecatedCardinalityVariableWarns: OTEL_GO_X_CARDINALITY_LIMIT,
+// deprecated by the SDK, still works and Init says so in an
+// otelkit_config_warning line that names it and its replacement.
+func TestDeprecatedCardinalityVariableWarns(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_GO_X_CARDINALITY_LIMIT", "100")
+	out := &lineBuffer{}
+	tel, err := Init(context.Background(), quiet(out, WithoutGlobals(), WithServiceName("svc"))...)
+	if err != nil {
+		t.Fatalf("a deprecated variable must warn, not fail: %v", err)
+	}
+	defer tel.Shutdown(context.Background())
+	warned := 0
+	for _, l := range out.lines(t) {
+		d, _ := l["detail"].(string)
+		if l["msg"] == "otelkit_config_warning" && strings.Contains(d, "OTEL_GO_X_CARDINALITY_LIMIT") &&
+			strings.Contains(d, "deprecated") && strings.Contains(d, "metrics.WithCardinalityLimit") {
+			warned++
+		}
+	}
+	if warned != 1 {
+		t.Errorf("%d warnings about OTEL_GO_X_CARDINALITY_LIMIT, want 1:\n%s", warned, out.String())
+	}
+}
+
 // blockingExporter never finishes an export until released.
 type blockingExporter struct {
 	release  chan struct{}
@@ -446,7 +472,7 @@ func TestNoBridgeWithoutLogExport(t *testing.T) {
 	if _, isSDK := tel.LoggerProvider().(*sdklog.LoggerProvider); isSDK || tel.logs != nil {
 		t.Error("an SDK logger provider (and bridge) exists although nothing exports logs")
 	}
-	rec := &recordCounter{}
+	rec := &recordCounter{body: "bridged"}
 	tel2, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(), WithServiceName("b"), WithLogProcessor(rec))...)
 	if err != nil {
 		t.Fatal(err)
@@ -458,9 +484,50 @@ func TestNoBridgeWithoutLogExport(t *testing.T) {
 	}
 }
 
-type recordCounter struct{ n atomic.Int64 }
+// TestInitInstallsGlobalLoggerProvider: Init installs its logger provider
+// where the OpenTelemetry API keeps it (otel.GetLoggerProvider, which
+// instrumentation and log bridges use), so a record emitted through the
+// global logger reaches Init's processors; Shutdown puts the previous one
+// back.
+func TestInitInstallsGlobalLoggerProvider(t *testing.T) {
+	clearEnv(t)
+	prev := otel.GetLoggerProvider()
+	rec := &recordCounter{body: "from_the_global_logger"}
+	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithServiceName("a"), WithLogProcessor(rec))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if otel.GetLoggerProvider() != tel.LoggerProvider() {
+		t.Error("the global logger provider is not the Telemetry's")
+	}
+	var r log.Record
+	r.SetBody(attribute.StringValue("from_the_global_logger"))
+	otel.Logger("some/instrumentation").Emit(context.Background(), r)
+	if n := rec.n.Load(); n != 1 {
+		t.Errorf("processor saw %d records from the global logger, want 1", n)
+	}
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if otel.GetLoggerProvider() != prev {
+		t.Error("Shutdown did not restore the global logger provider")
+	}
+}
 
-func (r *recordCounter) OnEmit(context.Context, *sdklog.Record) error { r.n.Add(1); return nil }
+// recordCounter counts the records whose body is its body. Only those: an
+// SDK error that a previous test's exporter reports while Init holds the
+// reports would reach the processor too, as an otel_sdk_error line.
+type recordCounter struct {
+	body string
+	n    atomic.Int64
+}
+
+func (r *recordCounter) OnEmit(_ context.Context, rec *sdklog.Record) error {
+	if rec.Body().String() == r.body {
+		r.n.Add(1)
+	}
+	return nil
+}
 func (r *recordCounter) Enabled(context.Context, sdklog.EnabledParameters) bool {
 	return true
 }

@@ -56,12 +56,12 @@ func (c config) tracingOptions(res *resource.Resource, warn func(error), hs *hea
 }
 
 // metricsOptions maps Init's options onto metrics.NewMeterProvider's.
-func (c config) metricsOptions(res *resource.Resource, hs *healthState) []metrics.Option {
+func (c config) metricsOptions(res *resource.Resource, warn func(error), hs *healthState) []metrics.Option {
 	opts := append([]metrics.Option{}, c.metricsExtra...)
 	if c.lookup != nil {
 		opts = append(opts, metrics.WithEnvLookup(c.lookup))
 	}
-	opts = append(opts, metrics.WithResource(res),
+	opts = append(opts, metrics.WithResource(res), metrics.WithWarningHandler(warn),
 		metrics.WithOTLPOverrides(c.otlpFor(c.metricsExporter, "WithMetricsExporter")),
 		metrics.WithExporterWrapper(track(&hs.metrics, exportwrap.Metrics, dataPoints)))
 	for _, r := range c.metricReaders {
@@ -138,7 +138,7 @@ func (t *Telemetry) buildTraces(ctx context.Context, c config) (err error) {
 func (t *Telemetry) buildMetrics(ctx context.Context, c config, src env.Source) (err error) {
 	// The switch is read where the SDK reads it, whatever WithEnvLookup says.
 	t.health.selfObs = selfObservabilityReader(env.FromOS())
-	t.metrics, err = metrics.NewMeterProvider(ctx, c.metricsOptions(t.res, t.health)...)
+	t.metrics, err = metrics.NewMeterProvider(ctx, c.metricsOptions(t.res, t.warn, t.health)...)
 	return err
 }
 

@@ -72,7 +72,6 @@ func TestEndNilArguments(t *testing.T) {
 }
 
 func TestIDsAbsent(t *testing.T) {
-	//nolint:staticcheck // a nil context must be tolerated
 	for _, ctx := range []context.Context{context.Background(), nil} {
 		if TraceID(ctx) != "" || SpanID(ctx) != "" {
 			t.Fatalf("IDs without a span: %q %q", TraceID(ctx), SpanID(ctx))

@@ -62,21 +62,21 @@ func (e *strictExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnl
 	for _, s := range spans {
 		texts := []string{s.Name(), s.Status().Description, s.InstrumentationScope().Name, s.InstrumentationScope().Version}
 		for _, kv := range s.Attributes() {
-			texts = append(texts, string(kv.Key), kv.Value.Emit())
+			texts = append(texts, string(kv.Key), kv.Value.String())
 		}
 		for _, ev := range s.Events() {
 			texts = append(texts, ev.Name)
 			for _, kv := range ev.Attributes {
-				texts = append(texts, kv.Value.Emit())
+				texts = append(texts, kv.Value.String())
 			}
 		}
 		for _, l := range s.Links() {
 			for _, kv := range l.Attributes {
-				texts = append(texts, kv.Value.Emit())
+				texts = append(texts, kv.Value.String())
 			}
 		}
 		for _, kv := range s.Resource().Attributes() {
-			texts = append(texts, kv.Value.Emit())
+			texts = append(texts, kv.Value.String())
 		}
 		for _, text := range texts {
 			if !utf8.ValidString(text) {

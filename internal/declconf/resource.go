@@ -7,10 +7,11 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/contrib/otelconf"
-	"go.opentelemetry.io/contrib/propagators/autoprop"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelkit/otelkit/internal/propagators"
 )
 
 // resource records the resource's attributes: attributes_list first, so
@@ -164,8 +165,6 @@ func okOr(ok bool, err error) error {
 	return err
 }
 
-const propagatorsAllowed = "tracecontext, baggage, b3, b3multi, jaeger, xray, ottrace, none"
-
 // propagator builds the file's propagator, composite entries first, then
 // composite_list, each name once. Without a propagator section the schema
 // propagates nothing: that is kept, with a warning.
@@ -201,9 +200,9 @@ func (b *builder) propagator(p *otelconf.Propagator) {
 		b.f.Propagator = propagation.NewCompositeTextMapPropagator()
 		return
 	}
-	prop, err := autoprop.TextMapPropagator(names...)
-	if err != nil {
-		b.fail("propagator", err.Error(), propagatorsAllowed)
+	prop, unknown := propagators.Build(names)
+	if len(unknown) > 0 {
+		b.fail("propagator", "unknown propagator "+strings.Join(unknown, ", "), propagators.Allowed(unknown))
 		return
 	}
 	b.f.Propagator = prop

@@ -120,8 +120,8 @@ func TestLogExporterCleansEveryField(t *testing.T) {
 	if r.EventName() != "event"+good || r.SeverityText() != "WARN"+good || r.Severity() != log.SeverityWarn {
 		t.Errorf("event %q severity %q/%v", r.EventName(), r.SeverityText(), r.Severity())
 	}
-	if got := r.Body().Emit(); got != attribute.MapValue(attribute.String("msg", good),
-		attribute.KeyValue{Key: "list", Value: attribute.SliceValue(attribute.StringValue(good))}).Emit() {
+	if got := r.Body().String(); got != attribute.MapValue(attribute.String("msg", good),
+		attribute.KeyValue{Key: "list", Value: attribute.SliceValue(attribute.StringValue(good))}).String() {
 		t.Errorf("body = %s", got)
 	}
 	attrs := map[attribute.Key]attribute.Value{}
@@ -257,7 +257,7 @@ func TestLogExporterAttributePaths(t *testing.T) {
 			for i, want := range wants {
 				r := sink.got[0][i]
 				got := map[attribute.Key]string{}
-				r.WalkAttributes(func(kv attribute.KeyValue) bool { got[kv.Key] = kv.Value.Emit(); return true })
+				r.WalkAttributes(func(kv attribute.KeyValue) bool { got[kv.Key] = kv.Value.String(); return true })
 				if len(got) != len(want) || r.AttributesLen() != len(want) {
 					t.Errorf("record %d: attributes %v, want %v", i, got, want)
 				}

@@ -158,7 +158,10 @@ func (c *cleanSpan) InstrumentationScope() instrumentation.Scope { return c.scop
 func (c *cleanSpan) Resource() *resource.Resource                { return c.res }
 
 // InstrumentationLibrary is the deprecated name of InstrumentationScope,
-// which some exporters still call.
-func (c *cleanSpan) InstrumentationLibrary() instrumentation.Library { //nolint:staticcheck // the interface requires it
+// which some exporters still call. sdktrace.ReadOnlySpan still requires
+// it, and the embedded span's would return the scope uncleaned.
+//
+//lint:ignore SA1019 the sdktrace.ReadOnlySpan interface requires the method
+func (c *cleanSpan) InstrumentationLibrary() instrumentation.Library {
 	return c.scope
 }

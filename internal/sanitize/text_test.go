@@ -65,8 +65,8 @@ func TestValueEveryType(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, changed := Value(tc.in)
-			if changed != tc.changed || got.Emit() != tc.want.Emit() || got.Type() != tc.want.Type() {
-				t.Errorf("Value = %s (%s), %v; want %s, %v", got.Emit(), got.Type(), changed, tc.want.Emit(), tc.changed)
+			if changed != tc.changed || got.String() != tc.want.String() || got.Type() != tc.want.Type() {
+				t.Errorf("Value = %s (%s), %v; want %s, %v", got.String(), got.Type(), changed, tc.want.String(), tc.changed)
 			}
 			if err := checkValue(got); err != nil {
 				t.Error(err)

@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/log/global"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -69,7 +68,7 @@ func sharedHub() *hub {
 		h.drop = zap.New(&routeCore{h: h, drop: true})
 		otel.SetTracerProvider(&tracerRouter{h: h})
 		otel.SetMeterProvider(&meterRouter{h: h})
-		global.SetLoggerProvider(&loggerRouter{h: h})
+		otel.SetLoggerProvider(&loggerRouter{h: h})
 		otel.SetTextMapPropagator(w3c.Propagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})))
 		zap.ReplaceGlobals(h.zap)
 		logroute.Set(h.routeLogger)

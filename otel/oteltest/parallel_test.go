@@ -13,7 +13,6 @@ import (
 	gotel "go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
-	"go.opentelemetry.io/otel/log/global"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/zap"
@@ -30,7 +29,7 @@ import (
 // measurement it makes carries it.
 var (
 	ordersServed, _ = gotel.Meter("app").Int64Counter("orders.served")
-	appLogger       = global.GetLoggerProvider().Logger("app")
+	appLogger       = gotel.GetLoggerProvider().Logger("app")
 )
 
 func appMux() *http.ServeMux {

@@ -11,6 +11,14 @@
 //     system packages: a consumer's `go test all` runs the tests of the
 //     otelkit packages it imports, never those of internal/testkit/....
 //
+// and, in linking_test.go, what a user's program links:
+//
+//   - the host instrumentation and gopsutil only through
+//     metrics/hostmetrics;
+//   - no upstream package that upstream deprecated (otel/log/global, the
+//     AWS propagators' contrib module), even behind another module;
+//   - one semconv version, otelhttp's, in library and test code.
+//
 // Test files may import anything: `go list` reports their imports apart
 // (TestImports, XTestImports), and the rules are about what a user links.
 package layering
