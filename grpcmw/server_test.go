@@ -61,7 +61,7 @@ func TestUnaryRPCContinuesTheTrace(t *testing.T) {
 		"rpc.method": unaryName, "rpc.system.name": "grpc", "request.id": "req-42", "rpc.response.status_code": "OK",
 	} {
 		if v, ok := spanAttr(s, attributeKey(key)); !ok || v.AsString() != want {
-			t.Errorf("span %s = %v, want %q", key, v.Emit(), want)
+			t.Errorf("span %s = %v, want %q", key, v.String(), want)
 		}
 	}
 	if got := hdr.Get(RequestIDMetadataKey); len(got) != 1 || got[0] != "req-42" {

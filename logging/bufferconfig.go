@@ -118,8 +118,6 @@ func (o bufferOptions) resolve(src env.Source) (*bufferPolicy, error) {
 	return p, nil
 }
 
-const bufferLevelAllowed = "debug, info, warn, off"
-
 func resolveBufferLevel(o bufferOptions, src env.Source) (zapcore.Level, bool, error) {
 	v, set, err := src.Enum(EnvBufferLevel, "debug", "info", "warn", "off")
 	if err != nil {

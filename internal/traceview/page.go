@@ -174,7 +174,7 @@ func kvs(attrs []attribute.KeyValue) []kv {
 	for _, code := range []bool{false, true} {
 		for _, a := range attrs {
 			if strings.HasPrefix(string(a.Key), "code.") == code {
-				out = append(out, newKV(string(a.Key), a.Value.Emit()))
+				out = append(out, newKV(string(a.Key), a.Value.String()))
 			}
 		}
 	}

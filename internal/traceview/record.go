@@ -83,7 +83,7 @@ func newSpanRecord(s sdktrace.ReadOnlySpan) (spanRecord, string) {
 // newLogRecord copies what the pages show of r, and returns its request
 // ID.
 func newLogRecord(r *sdklog.Record) (logRecord, string) {
-	l := logRecord{Time: r.Timestamp(), SpanID: r.SpanID(), Severity: r.SeverityText(), Body: cut(r.Body().Emit())}
+	l := logRecord{Time: r.Timestamp(), SpanID: r.SpanID(), Severity: r.SeverityText(), Body: cut(r.Body().String())}
 	if l.Time.IsZero() {
 		l.Time = r.ObservedTimestamp()
 	}
@@ -170,7 +170,7 @@ func attrsSize(kvs []attribute.KeyValue) int64 {
 			n += int64(len(kv.Value.AsString()))
 		case attribute.BOOL, attribute.INT64, attribute.FLOAT64, attribute.EMPTY:
 		default: // slices and maps: rare, measured by their text
-			n += int64(len(kv.Value.Emit()))
+			n += int64(len(kv.Value.String()))
 		}
 	}
 	return n
