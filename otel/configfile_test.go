@@ -531,3 +531,19 @@ func TestConfigFileWithEnvLookup(t *testing.T) {
 		t.Errorf("service.name %q, want the file's", v.AsString())
 	}
 }
+
+// TestConfigFileLogBuffer: the file's distribution.otelkit.log.buffer
+// section turns per-request log buffering on, as OTELKIT_LOG_BUFFER_LEVEL
+// would (which the file then wins over).
+func TestConfigFileLogBuffer(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTELKIT_LOG_BUFFER_LEVEL", "off")
+	file := fileYAML + "distribution:\n  otelkit:\n    log:\n      buffer:\n        level: debug\n        slow: 2s\n"
+	tel, _ := initFile(t, file)
+	if lv, on := tel.Logging().BufferLevel(); !on || lv != zapcore.DebugLevel {
+		t.Errorf("buffer level %v (on: %v), want debug from the file", lv, on)
+	}
+	if h := tel.Health(); h.LogBuffer == nil || h.LogBuffer.Level != "debug" {
+		t.Errorf("health log_buffer %+v, want level debug", h.LogBuffer)
+	}
+}
