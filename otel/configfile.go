@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 
-	"github.com/otelkit/otelkit/internal/declconf"
+	"github.com/otelkit/otelkit/otel/internal/declconf"
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/logging"
@@ -19,7 +19,7 @@ import (
 )
 
 // Declarative configuration: the whole setup in one file (OTEL_CONFIG_FILE,
-// WithConfigFile, WithConfigYAML). internal/declconf reads the file into
+// WithConfigFile, WithConfigYAML). otel/internal/declconf reads the file into
 // the settings of the same constructors Init uses without a file; this
 // file hands them over: the OTEL_* settings through each signal package's
 // environment lookup (so the process's OTEL_* variables never count), the

@@ -6,7 +6,7 @@ import (
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/otelkit/otelkit/internal/traceview"
+	"github.com/otelkit/otelkit/otel/internal/traceview"
 )
 
 // Trace viewer defaults (WithTraceViewerLimits).

@@ -1,7 +1,7 @@
 // Package visible writes text so that a reader sees every character it
 // holds: characters that could forge a line, drive a terminal or change how
 // the text around them reads are written as escapes. The console log
-// format (package logging) and the trace viewer (internal/traceview) use
+// format (package logging) and the trace viewer (otel/internal/traceview) use
 // it, so a hostile string looks the same in both.
 //
 // Escaped are the C0 controls (\n, \r, \t by name, the rest as \xNN), DEL,

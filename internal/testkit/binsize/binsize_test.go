@@ -18,7 +18,7 @@ import (
 // metrics (gopsutil and its modules, the host instrumentation) are opt-in
 // through metrics/hostmetrics; autoexport is what otelkit replaces. The AWS
 // propagators' module, deprecated upstream, is not among them: contrib's
-// otelconf (the configuration file's schema, internal/declconf) links it
+// otelconf (the configuration file's schema, otel/internal/declconf) links it
 // through autoprop, which no otelkit package imports (checked in
 // internal/testkit/layering).
 var notLinked = []string{

@@ -55,7 +55,7 @@ func TestHostMetricsLinkedOnlyWhenImported(t *testing.T) {
 // module too, such as autoprop's registry.
 //
 // One exception, upstream's own: contrib's otelconf (the declarative
-// configuration schema, internal/declconf) imports autoprop, which links
+// configuration schema, otel/internal/declconf) imports autoprop, which links
 // the AWS propagator. A package whose only way to the AWS module is
 // through otelconf is logged, not failed; no package of this module may
 // import autoprop or the AWS module itself.
