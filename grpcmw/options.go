@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
+
+	"github.com/otelkit/otelkit/internal/option"
 )
 
 // config is the resolved configuration of ServerOptions or DialOptions. Its
@@ -36,13 +38,7 @@ type optionFunc func(config) config
 func (f optionFunc) apply(c config) config { return f(c) }
 
 func newConfig(opts []Option) config {
-	c := config{accessLog: true}
-	for _, o := range opts {
-		if o != nil {
-			c = o.apply(c)
-		}
-	}
-	return c
+	return option.Apply(config{accessLog: true}, opts, Option.apply)
 }
 
 // WithTracerProvider sets the TracerProvider for server and client spans.

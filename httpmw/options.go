@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/reqscope"
 	"github.com/otelkit/otelkit/internal/requestid"
 )
@@ -51,11 +52,7 @@ func newConfig(opts []Option) config {
 		requestIDHeader: requestid.DefaultHeader,
 		accessLog:       true,
 	}
-	for _, o := range opts {
-		if o != nil {
-			c = o.apply(c)
-		}
-	}
+	c = option.Apply(c, opts, Option.apply)
 	if !validHeaderName(c.requestIDHeader) {
 		l := c.logger
 		if l == nil {

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/option"
 )
 
 // ConfigError is the error type of every invalid option or variable New
@@ -53,13 +54,7 @@ type config struct {
 }
 
 func newConfig(opts []Option) config {
-	var c config
-	for _, o := range opts {
-		if o != nil {
-			c = o.apply(c)
-		}
-	}
-	return c
+	return option.Apply(config{}, opts, Option.apply)
 }
 
 // Option configures New.

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 )
 
@@ -102,13 +103,7 @@ type optionFunc func(config) config
 func (f optionFunc) apply(c config) config { return f(c) }
 
 func newConfig(opts []Option) config {
-	var c config
-	for _, o := range opts {
-		if o != nil {
-			c = o.apply(c)
-		}
-	}
-	return c
+	return option.Apply(config{}, opts, Option.apply)
 }
 
 // WithEnvLookup makes NewMeterProvider read environment variables through f instead of

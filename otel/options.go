@@ -14,10 +14,11 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/logprovider"
+	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/otlpconf"
-	"github.com/otelkit/otelkit/otel/internal/traceview"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
+	"github.com/otelkit/otelkit/otel/internal/traceview"
 	"github.com/otelkit/otelkit/tracing"
 )
 
@@ -81,12 +82,7 @@ func newConfig(opts []Option) config {
 		otlp: otlpconf.Overrides{Names: otlpconf.Names{Protocol: "WithOTLPProtocol", Endpoint: "WithOTLPEndpoint",
 			Headers: "WithOTLPHeaders", Timeout: "WithOTLPTimeout", Compression: "WithOTLPCompression"}},
 	}
-	for _, o := range opts {
-		if o != nil {
-			c = o.apply(c)
-		}
-	}
-	return c
+	return option.Apply(c, opts, Option.apply)
 }
 
 // DefaultShutdownTimeout bounds Shutdown and ForceFlush when their context

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/logging"
 )
 
@@ -53,12 +54,7 @@ func newRunConfig(t *Telemetry, opts []RunOption) runConfig {
 	if t != nil && t.shutdownTimeout > 0 {
 		c.flush = t.shutdownTimeout
 	}
-	for _, o := range opts {
-		if o != nil {
-			c = o.apply(c)
-		}
-	}
-	return c
+	return option.Apply(c, opts, RunOption.apply)
 }
 
 // WithDrainTimeout bounds how long Run waits for requests in flight once a
