@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"net"
 	"strconv"
@@ -150,7 +149,7 @@ func WithView(views ...sdkmetric.View) Option {
 // separated. It wins over OTEL_METRICS_EXPORTER; default "otlp".
 func WithExporter(names ...string) Option {
 	return optionFunc(func(c config) config {
-		otlpconf.SetExporter(strings.Join(names, ","))(&c.otlp)
+		otlpconf.SetExporter(strings.Join(names, ",")).Apply(&c.otlp)
 		c.noExporterNamed = strings.TrimSpace(c.otlp.Exporter) == ""
 		return c
 	})
@@ -162,14 +161,14 @@ func WithExporter(names ...string) Option {
 // OTEL_EXPORTER_OTLP_ENDPOINT; default https://localhost:4318/v1/metrics
 // (localhost:4317 for grpc).
 func WithEndpoint(endpoint string) Option {
-	return otlpOption(otlpconf.SetEndpoint(endpoint))
+	return otlpOption{otlpconf.SetEndpoint(endpoint)}
 }
 
 // WithProtocol sets the OTLP protocol, "grpc" or "http/protobuf". It wins
 // over OTEL_EXPORTER_OTLP_METRICS_PROTOCOL and OTEL_EXPORTER_OTLP_PROTOCOL;
 // default "http/protobuf".
 func WithProtocol(protocol string) Option {
-	return otlpOption(otlpconf.SetProtocol(protocol))
+	return otlpOption{otlpconf.SetProtocol(protocol)}
 }
 
 // WithHeaders sets headers sent with every OTLP export (never logged); they
@@ -177,50 +176,42 @@ func WithProtocol(protocol string) Option {
 // OTEL_EXPORTER_OTLP_HEADERS. A nil map leaves the variables in charge; an
 // empty one sends no headers.
 func WithHeaders(headers map[string]string) Option {
-	return headersOption(maps.Clone(headers))
+	return otlpOption{otlpconf.SetHeaders(headers)}
 }
 
 // otlpOption is an OTLP option: the setting is otlpconf's, shared with
-// the other signal package.
-type otlpOption otlpconf.Setting
+// the other signal package. Through the setting's OTLPHeaders, otel.Init,
+// given WithHeaders' option through WithMetricsOptions, scrubs the header
+// values from exporter errors.
+type otlpOption struct{ otlpconf.Setting }
 
-func (s otlpOption) apply(c config) config { s(&c.otlp); return c }
-
-// headersOption is WithHeaders' option. Its OTLPHeaders method lets
-// otel.Init, given it through WithMetricsOptions, scrub the values from
-// exporter errors.
-type headersOption map[string]string
-
-func (h headersOption) apply(c config) config { return otlpOption(otlpconf.SetHeaders(h)).apply(c) }
-
-// OTLPHeaders returns the headers (not to be changed).
-func (h headersOption) OTLPHeaders() map[string]string { return h }
+func (o otlpOption) apply(c config) config { o.Apply(&c.otlp); return c }
 
 // WithInsecure turns TLS off (true) or on (false) for the OTLP exporter. It
 // wins over OTEL_EXPORTER_OTLP_METRICS_INSECURE, OTEL_EXPORTER_OTLP_INSECURE
 // and the endpoint's scheme; default TLS.
 func WithInsecure(insecure bool) Option {
-	return otlpOption(otlpconf.SetInsecure(insecure))
+	return otlpOption{otlpconf.SetInsecure(insecure)}
 }
 
 // WithTimeout bounds each OTLP export request. It wins over
 // OTEL_EXPORTER_OTLP_METRICS_TIMEOUT and OTEL_EXPORTER_OTLP_TIMEOUT;
 // default 10s. A negative value is an error.
 func WithTimeout(d time.Duration) Option {
-	return otlpOption(otlpconf.SetTimeout(d))
+	return otlpOption{otlpconf.SetTimeout(d)}
 }
 
 // WithCompression sets OTLP compression, "gzip" or "none". It wins over
 // OTEL_EXPORTER_OTLP_METRICS_COMPRESSION and OTEL_EXPORTER_OTLP_COMPRESSION;
 // default "none".
 func WithCompression(compression string) Option {
-	return otlpOption(otlpconf.SetCompression(compression))
+	return otlpOption{otlpconf.SetCompression(compression)}
 }
 
 // WithConsoleWriter sets where the "console" exporter writes; default
 // os.Stdout.
 func WithConsoleWriter(w io.Writer) Option {
-	return otlpOption(otlpconf.SetConsole(w))
+	return otlpOption{otlpconf.SetConsole(w)}
 }
 
 // WithOTLPOverrides is how otel.Init hands its OTLP settings

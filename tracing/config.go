@@ -2,7 +2,6 @@ package tracing
 
 import (
 	"io"
-	"maps"
 	"time"
 
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -79,7 +78,7 @@ func WithSpanExporter(e sdktrace.SpanExporter) Option {
 // It wins over OTEL_TRACES_EXPORTER; default "otlp". With "none" the
 // provider has no exporter: spans still get IDs, so logs still correlate.
 func WithExporter(name string) Option {
-	return otlpOption(otlpconf.SetExporter(name))
+	return otlpOption{otlpconf.SetExporter(name)}
 }
 
 // WithEndpoint sets where the OTLP exporter sends spans: a URL
@@ -89,14 +88,14 @@ func WithExporter(name string) Option {
 // OTEL_EXPORTER_OTLP_ENDPOINT; default https://localhost:4318/v1/traces
 // (localhost:4317 for gRPC).
 func WithEndpoint(endpoint string) Option {
-	return otlpOption(otlpconf.SetEndpoint(endpoint))
+	return otlpOption{otlpconf.SetEndpoint(endpoint)}
 }
 
 // WithProtocol sets the OTLP protocol: "grpc", "http/protobuf" or
 // "http/json". It wins over OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, which wins
 // over OTEL_EXPORTER_OTLP_PROTOCOL; default "http/protobuf".
 func WithProtocol(protocol string) Option {
-	return otlpOption(otlpconf.SetProtocol(protocol))
+	return otlpOption{otlpconf.SetProtocol(protocol)}
 }
 
 // WithHeaders sets the headers sent with every OTLP export (for example an
@@ -104,50 +103,42 @@ func WithProtocol(protocol string) Option {
 // OTEL_EXPORTER_OTLP_HEADERS. Their values are never logged. A nil map
 // leaves the variables in charge; an empty one sends no headers.
 func WithHeaders(headers map[string]string) Option {
-	return headersOption(maps.Clone(headers))
+	return otlpOption{otlpconf.SetHeaders(headers)}
 }
 
 // otlpOption is an OTLP option: the setting is otlpconf's, shared with
-// the other signal package.
-type otlpOption otlpconf.Setting
+// the other signal package. Through the setting's OTLPHeaders, otel.Init,
+// given WithHeaders' option through WithTracingOptions, scrubs the header
+// values from exporter errors.
+type otlpOption struct{ otlpconf.Setting }
 
-func (s otlpOption) apply(c config) config { s(&c.otlp); return c }
-
-// headersOption is WithHeaders' option. Its OTLPHeaders method lets
-// otel.Init, given it through WithTracingOptions, scrub the values from
-// exporter errors.
-type headersOption map[string]string
-
-func (h headersOption) apply(c config) config { return otlpOption(otlpconf.SetHeaders(h)).apply(c) }
-
-// OTLPHeaders returns the headers (not to be changed).
-func (h headersOption) OTLPHeaders() map[string]string { return h }
+func (o otlpOption) apply(c config) config { o.Apply(&c.otlp); return c }
 
 // WithInsecure chooses plaintext (true) or TLS (false) for the OTLP
 // exporter. It wins over OTEL_EXPORTER_OTLP_TRACES_INSECURE,
 // OTEL_EXPORTER_OTLP_INSECURE and the endpoint's scheme; default TLS.
 func WithInsecure(insecure bool) Option {
-	return otlpOption(otlpconf.SetInsecure(insecure))
+	return otlpOption{otlpconf.SetInsecure(insecure)}
 }
 
 // WithTimeout bounds each OTLP export. It wins over
 // OTEL_EXPORTER_OTLP_TRACES_TIMEOUT and OTEL_EXPORTER_OTLP_TIMEOUT;
 // default 10s. A negative value is an error.
 func WithTimeout(d time.Duration) Option {
-	return otlpOption(otlpconf.SetTimeout(d))
+	return otlpOption{otlpconf.SetTimeout(d)}
 }
 
 // WithCompression sets the OTLP compression, "gzip" or "none". It wins over
 // OTEL_EXPORTER_OTLP_TRACES_COMPRESSION and OTEL_EXPORTER_OTLP_COMPRESSION;
 // default "none".
 func WithCompression(compression string) Option {
-	return otlpOption(otlpconf.SetCompression(compression))
+	return otlpOption{otlpconf.SetCompression(compression)}
 }
 
 // WithConsoleWriter sets where the "console" exporter writes; default
 // os.Stdout.
 func WithConsoleWriter(w io.Writer) Option {
-	return otlpOption(otlpconf.SetConsole(w))
+	return otlpOption{otlpconf.SetConsole(w)}
 }
 
 // WithSampler sets the sampler. It wins over OTEL_TRACES_SAMPLER and
