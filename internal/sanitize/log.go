@@ -36,20 +36,12 @@ var _ sdklog.Exporter = (*logExporter)(nil)
 // otherwise a copy of the slice in which each record with invalid text is
 // replaced by a cleaned copy.
 func (e *logExporter) Export(ctx context.Context, records []sdklog.Record) error {
-	var out []sdklog.Record
-	for i := range records {
-		if !e.dirty(&records[i]) {
-			continue
+	out, _ := cleanSlice(records, func(r *sdklog.Record) (sdklog.Record, bool) {
+		if !e.dirty(r) {
+			return sdklog.Record{}, false
 		}
-		if out == nil {
-			out = make([]sdklog.Record, len(records))
-			copy(out, records)
-		}
-		out[i] = e.clean(&records[i])
-	}
-	if out == nil {
-		out = records
-	}
+		return e.clean(r), true
+	})
 	return e.Exporter.Export(ctx, out)
 }
 

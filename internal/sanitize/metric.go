@@ -45,22 +45,10 @@ func (e *metricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetr
 // replaced by their fixed versions. fix gets a copy of the item: it may
 // change the copy's fields but must not write through them.
 func cleanEach[T any](items []T, fix func(*T) bool) ([]T, bool) {
-	var out []T
-	for i := range items {
-		item := items[i]
-		if !fix(&item) {
-			continue
-		}
-		if out == nil {
-			out = make([]T, len(items))
-			copy(out, items)
-		}
-		out[i] = item
-	}
-	if out == nil {
-		return items, false
-	}
-	return out, true
+	return cleanSlice(items, func(p *T) (T, bool) {
+		item := *p
+		return item, fix(&item)
+	})
 }
 
 func cleanScopeMetrics(sm *metricdata.ScopeMetrics) bool {

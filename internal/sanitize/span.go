@@ -30,21 +30,7 @@ var _ sdktrace.SpanExporter = (*spanExporter)(nil)
 // otherwise a copy of the slice in which each span with invalid text is
 // replaced by a cleaned view of it.
 func (e *spanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	var out []sdktrace.ReadOnlySpan
-	for i, s := range spans {
-		c, ok := e.span(s)
-		if !ok {
-			continue
-		}
-		if out == nil {
-			out = make([]sdktrace.ReadOnlySpan, len(spans))
-			copy(out, spans)
-		}
-		out[i] = c
-	}
-	if out == nil {
-		out = spans
-	}
+	out, _ := cleanSlice(spans, func(s *sdktrace.ReadOnlySpan) (sdktrace.ReadOnlySpan, bool) { return e.span(*s) })
 	return e.SpanExporter.ExportSpans(ctx, out)
 }
 

@@ -173,22 +173,7 @@ func KeyValues(kvs []attribute.KeyValue) ([]attribute.KeyValue, bool) {
 	if validKeyValues(kvs) {
 		return kvs, false
 	}
-	var out []attribute.KeyValue
-	for i, kv := range kvs {
-		c, ok := KeyValue(kv)
-		if !ok {
-			continue
-		}
-		if out == nil {
-			out = make([]attribute.KeyValue, len(kvs))
-			copy(out, kvs)
-		}
-		out[i] = c
-	}
-	if out == nil {
-		return kvs, false
-	}
-	return out, true
+	return cleanSlice(kvs, func(kv *attribute.KeyValue) (attribute.KeyValue, bool) { return KeyValue(*kv) })
 }
 
 // Set returns s, or a cleaned copy when some key or value is not valid
