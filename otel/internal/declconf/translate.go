@@ -131,8 +131,42 @@ func (b *builder) simple(path string) {
 		"(a simple processor would export on the request path, one item at a time)")
 }
 
+// processorSpec is a span or log record processor: the two signals'
+// configuration types differ in their names only, so that both are read
+// into this and translated once, by processor.
+type processorSpec struct {
+	kind                        string // "batch" or "simple"; "" for neither
+	exporter                    exporterSpec
+	delay, timeout, queue, size *int // the batch processor's settings
+}
+
+// exporterSpec is the exporter of a processorSpec.
+type exporterSpec struct {
+	console    bool
+	http, grpc *otlpFields
+}
+
+func exporterOf(console bool, http *otelconf.OTLPHttpExporter, grpc *otelconf.OTLPGrpcExporter) exporterSpec {
+	return exporterSpec{console: console, http: httpFields(http), grpc: grpcFields(grpc)}
+}
+
+// processor records the one processor of a signal (traces, logs) at path.
+func (b *builder) processor(s signal, path string, p processorSpec) {
+	switch p.kind {
+	case "batch":
+		b.batchSettings(s, path+".batch", p.delay, p.timeout, p.queue, p.size)
+	case "simple":
+		b.simple(path + ".simple")
+	default:
+		b.fail(path, "no processor otelkit builds", "batch or simple")
+		return
+	}
+	b.exporter(s, path+"."+p.kind+".exporter", p.exporter)
+}
+
 // exporter records the one exporter of a processor (traces, logs).
-func (b *builder) exporter(s signal, path string, console bool, http, grpc *otlpFields) {
+func (b *builder) exporter(s signal, path string, e exporterSpec) {
+	console, http, grpc := e.console, e.http, e.grpc
 	switch n := count(console, http != nil, grpc != nil); {
 	case n == 0:
 		b.fail(path, errNoExporter.Error(), exportersAllowed)
@@ -181,21 +215,19 @@ func (b *builder) traces(tp *otelconf.TracerProvider) {
 	if !ok {
 		return
 	}
-	switch p := tp.Processors[0]; {
-	case p.Batch != nil:
-		bp := p.Batch
-		b.batchSettings(s, path+".batch", bp.ScheduleDelay, bp.ExportTimeout, bp.MaxQueueSize, bp.MaxExportBatchSize)
-		b.spanExporter(path+".batch.exporter", bp.Exporter)
-	case p.Simple != nil:
-		b.simple(path + ".simple")
-		b.spanExporter(path+".simple.exporter", p.Simple.Exporter)
-	default:
-		b.fail(path, "no processor otelkit builds", "batch or simple")
-	}
+	b.processor(s, path, spanProcessor(tp.Processors[0]))
 }
 
-func (b *builder) spanExporter(path string, e otelconf.SpanExporter) {
-	b.exporter(tracesSignal, path, e.Console != nil, httpFields(e.OTLPHttp), grpcFields(e.OTLPGrpc))
+// spanProcessor reads a span processor into the shape processor takes.
+func spanProcessor(p otelconf.SpanProcessor) processorSpec {
+	if bp := p.Batch; bp != nil {
+		return processorSpec{kind: "batch", exporter: exporterOf(bp.Exporter.Console != nil, bp.Exporter.OTLPHttp, bp.Exporter.OTLPGrpc),
+			delay: bp.ScheduleDelay, timeout: bp.ExportTimeout, queue: bp.MaxQueueSize, size: bp.MaxExportBatchSize}
+	}
+	if sp := p.Simple; sp != nil {
+		return processorSpec{kind: "simple", exporter: exporterOf(sp.Exporter.Console != nil, sp.Exporter.OTLPHttp, sp.Exporter.OTLPGrpc)}
+	}
+	return processorSpec{}
 }
 
 func (b *builder) logs(lp *otelconf.LoggerProvider) {
@@ -213,21 +245,20 @@ func (b *builder) logs(lp *otelconf.LoggerProvider) {
 	if !ok {
 		return
 	}
-	switch p := lp.Processors[0]; {
-	case p.Batch != nil:
-		bp := p.Batch
-		b.batchSettings(s, path+".batch", bp.ScheduleDelay, bp.ExportTimeout, bp.MaxQueueSize, bp.MaxExportBatchSize)
-		b.logExporter(path+".batch.exporter", bp.Exporter)
-	case p.Simple != nil:
-		b.simple(path + ".simple")
-		b.logExporter(path+".simple.exporter", p.Simple.Exporter)
-	default:
-		b.fail(path, "no processor otelkit builds", "batch or simple")
-	}
+	b.processor(s, path, logProcessor(lp.Processors[0]))
 }
 
-func (b *builder) logExporter(path string, e otelconf.LogRecordExporter) {
-	b.exporter(logsSignal, path, e.Console != nil, httpFields(e.OTLPHttp), grpcFields(e.OTLPGrpc))
+// logProcessor reads a log record processor into the shape processor
+// takes.
+func logProcessor(p otelconf.LogRecordProcessor) processorSpec {
+	if bp := p.Batch; bp != nil {
+		return processorSpec{kind: "batch", exporter: exporterOf(bp.Exporter.Console != nil, bp.Exporter.OTLPHttp, bp.Exporter.OTLPGrpc),
+			delay: bp.ScheduleDelay, timeout: bp.ExportTimeout, queue: bp.MaxQueueSize, size: bp.MaxExportBatchSize}
+	}
+	if sp := p.Simple; sp != nil {
+		return processorSpec{kind: "simple", exporter: exporterOf(sp.Exporter.Console != nil, sp.Exporter.OTLPHttp, sp.Exporter.OTLPGrpc)}
+	}
+	return processorSpec{}
 }
 
 // attributeLimits records the general limits; the signal-specific ones
