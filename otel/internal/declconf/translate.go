@@ -146,8 +146,11 @@ type exporterSpec struct {
 	http, grpc *otlpFields
 }
 
-func exporterOf(console bool, http *otelconf.OTLPHttpExporter, grpc *otelconf.OTLPGrpcExporter) exporterSpec {
-	return exporterSpec{console: console, http: httpFields(http), grpc: grpcFields(grpc)}
+// exporterOf reads an exporter of either signal: a log record exporter
+// converts to a span exporter, as the generated types have the same
+// fields.
+func exporterOf(e otelconf.SpanExporter) exporterSpec {
+	return exporterSpec{console: e.Console != nil, http: httpFields(e.OTLPHttp), grpc: grpcFields(e.OTLPGrpc)}
 }
 
 // processor records the one processor of a signal (traces, logs) at path.
@@ -221,11 +224,11 @@ func (b *builder) traces(tp *otelconf.TracerProvider) {
 // spanProcessor reads a span processor into the shape processor takes.
 func spanProcessor(p otelconf.SpanProcessor) processorSpec {
 	if bp := p.Batch; bp != nil {
-		return processorSpec{kind: "batch", exporter: exporterOf(bp.Exporter.Console != nil, bp.Exporter.OTLPHttp, bp.Exporter.OTLPGrpc),
+		return processorSpec{kind: "batch", exporter: exporterOf(bp.Exporter),
 			delay: bp.ScheduleDelay, timeout: bp.ExportTimeout, queue: bp.MaxQueueSize, size: bp.MaxExportBatchSize}
 	}
 	if sp := p.Simple; sp != nil {
-		return processorSpec{kind: "simple", exporter: exporterOf(sp.Exporter.Console != nil, sp.Exporter.OTLPHttp, sp.Exporter.OTLPGrpc)}
+		return processorSpec{kind: "simple", exporter: exporterOf(sp.Exporter)}
 	}
 	return processorSpec{}
 }
@@ -252,11 +255,11 @@ func (b *builder) logs(lp *otelconf.LoggerProvider) {
 // takes.
 func logProcessor(p otelconf.LogRecordProcessor) processorSpec {
 	if bp := p.Batch; bp != nil {
-		return processorSpec{kind: "batch", exporter: exporterOf(bp.Exporter.Console != nil, bp.Exporter.OTLPHttp, bp.Exporter.OTLPGrpc),
+		return processorSpec{kind: "batch", exporter: exporterOf(otelconf.SpanExporter(bp.Exporter)),
 			delay: bp.ScheduleDelay, timeout: bp.ExportTimeout, queue: bp.MaxQueueSize, size: bp.MaxExportBatchSize}
 	}
 	if sp := p.Simple; sp != nil {
-		return processorSpec{kind: "simple", exporter: exporterOf(sp.Exporter.Console != nil, sp.Exporter.OTLPHttp, sp.Exporter.OTLPGrpc)}
+		return processorSpec{kind: "simple", exporter: exporterOf(otelconf.SpanExporter(sp.Exporter))}
 	}
 	return processorSpec{}
 }
