@@ -67,33 +67,34 @@ func New(cfg Config) *Store {
 
 // addSpan keeps r in its trace.
 func (s *Store) addSpan(id trace.TraceID, r spanRecord, requestID string) {
-	size := r.size()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.entry(id)
-	if len(t.spans) >= MaxItems || t.bytes+size > s.perTrace {
-		t.dropSpans++
-		return
-	}
-	if t.spans == nil {
-		t.spans = make([]spanRecord, 0, 4)
-	}
-	t.spans = append(t.spans, r)
-	t.addRequestID(requestID)
-	s.grow(t, size)
+	keep(s, id, &r, requestID, func(t *traceEntry) (*[]spanRecord, *int) { return &t.spans, &t.dropSpans })
 }
 
 // addLog keeps r in its trace.
 func (s *Store) addLog(id trace.TraceID, r logRecord, requestID string) {
+	keep(s, id, &r, requestID, func(t *traceEntry) (*[]logRecord, *int) { return &t.logs, &t.dropLogs })
+}
+
+// keep appends *r to the list of its trace that list picks (the spans or
+// the log records, with the count of those dropped), unless the trace is
+// at its bounds, where *r is counted as dropped instead.
+func keep[R any, P interface {
+	*R
+	size() int64
+}](s *Store, id trace.TraceID, r P, requestID string, list func(*traceEntry) (*[]R, *int)) {
 	size := r.size()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.entry(id)
-	if len(t.logs) >= MaxItems || t.bytes+size > s.perTrace {
-		t.dropLogs++
+	items, dropped := list(t)
+	if len(*items) >= MaxItems || t.bytes+size > s.perTrace {
+		*dropped++
 		return
 	}
-	t.logs = append(t.logs, r)
+	if *items == nil {
+		*items = make([]R, 0, 4) // most traces hold a few items
+	}
+	*items = append(*items, *r)
 	t.addRequestID(requestID)
 	s.grow(t, size)
 }
