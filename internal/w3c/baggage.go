@@ -17,11 +17,8 @@ import "strings"
 // The result is the received lines themselves when they need no rewriting
 // (no allocation), else one combined line no longer than the input.
 func NormalizeBaggage(values []string) ([]string, Drop) {
-	switch {
-	case len(values) == 0:
-		return nil, 0
-	case len(values) > maxFieldLines || combinedLen(values, MaxBaggageBytes) > MaxBaggageBytes:
-		return nil, DropOversize
+	if drop, ok := checkLines(values, MaxBaggageBytes); !ok {
+		return nil, drop
 	}
 	var buf [MaxBaggageMembers]string
 	list, drop, clean := parseBaggage(values, buf[:0])
@@ -37,25 +34,18 @@ func NormalizeBaggage(values []string) ([]string, Drop) {
 // parseBaggage splits values into members, appending the valid ones (the
 // first 64) to list. clean reports that the lines need no rewriting.
 func parseBaggage(values []string, list []string) (_ []string, drop Drop, clean bool) {
-	clean = true
-	for _, line := range values {
-		for rest, more := line, true; more; {
-			var m string
-			var tidy bool
-			m, rest, more, tidy = cutMember(rest)
-			clean = clean && tidy
-			switch {
-			case m == "":
-			case len(list) == MaxBaggageMembers:
-				return list, drop | DropTooMany, false
-			case !validBaggageMember(m):
-				drop, clean = drop|DropInvalid, false
-			default:
-				list = append(list, m)
-			}
+	w := walkMembers(values)
+	for m, ok := w.next(); ok; m, ok = w.next() {
+		switch {
+		case len(list) == MaxBaggageMembers:
+			return list, drop | DropTooMany, false
+		case !validBaggageMember(m):
+			drop |= DropInvalid
+		default:
+			list = append(list, m)
 		}
 	}
-	return list, drop, clean
+	return list, drop, w.tidy && drop == 0
 }
 
 // validBaggageMember reports whether m follows

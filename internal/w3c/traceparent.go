@@ -1,7 +1,5 @@
 package w3c
 
-import "strings"
-
 // NormalizeTraceParent picks the traceparent to hand to the SDK from every
 // traceparent line of a request, in the order received. It returns "" when
 // there is nothing to continue, and the SDK then starts a new trace:
@@ -16,11 +14,8 @@ import "strings"
 // header, see the package documentation). Everything else, such as the
 // version, the IDs and their hex, is left to the SDK's propagator to check.
 func NormalizeTraceParent(values []string) (string, Drop) {
-	switch {
-	case len(values) == 0:
-		return "", 0
-	case len(values) > maxFieldLines || combinedLen(values, MaxTraceParentBytes) > MaxTraceParentBytes:
-		return "", DropOversize
+	if drop, ok := checkLines(values, MaxTraceParentBytes); !ok {
+		return "", drop
 	}
 	v := trimOWS(values[0])
 	for _, o := range values[1:] {
@@ -70,28 +65,4 @@ func trimOWS(s string) string {
 		j--
 	}
 	return s[i:j]
-}
-
-// cutMember cuts the first member off a comma-separated list: the member
-// without optional whitespace, what follows the comma and whether there was
-// one, and whether the member was written in its tidy form (not empty, no
-// whitespace around it), which a list must keep to need no rewriting.
-func cutMember(list string) (m, rest string, more, tidy bool) {
-	var raw string
-	raw, rest, more = strings.Cut(list, ",")
-	m = trimOWS(raw)
-	return m, rest, more, len(m) == len(raw) && m != ""
-}
-
-// combinedLen is the length of values joined by commas, counted only until
-// it passes limit.
-func combinedLen(values []string, limit int) int {
-	n := len(values) - 1
-	for _, v := range values {
-		n += len(v)
-		if n > limit {
-			return n
-		}
-	}
-	return n
 }

@@ -25,11 +25,8 @@ type member struct{ key, value string }
 // normalised list (no allocation), else a new string no longer than the
 // input.
 func NormalizeTraceState(values []string) (string, Drop) {
-	switch {
-	case len(values) == 0:
-		return "", 0
-	case len(values) > maxFieldLines || combinedLen(values, MaxTraceStateBytes) > MaxTraceStateBytes:
-		return "", DropOversize
+	if drop, ok := checkLines(values, MaxTraceStateBytes); !ok {
+		return "", drop
 	}
 	var buf [MaxTraceStateMembers]member
 	list, drop, clean := parseTraceState(values, buf[:0])
@@ -48,32 +45,23 @@ func NormalizeTraceState(values []string) (string, Drop) {
 // parseTraceState splits values into members, appending the valid ones to
 // list. clean reports that the single line needs no rewriting.
 func parseTraceState(values []string, list []member) (_ []member, drop Drop, clean bool) {
-	clean = true
 	count := 0
-	for _, line := range values {
-		for rest, more := line, true; more; {
-			var m string
-			var tidy bool
-			m, rest, more, tidy = cutMember(rest)
-			clean = clean && tidy
-			if m == "" {
-				continue
-			}
-			if count++; count > MaxTraceStateMembers {
-				return nil, DropTooMany, false
-			}
-			key, value, ok := strings.Cut(m, "=")
-			switch {
-			case !ok || !validKey(key) || !validValue(value):
-				drop, clean = drop|DropInvalid, false
-			case !sdkKey(key):
-				drop, clean = drop|DropUnrepresentable, false
-			default:
-				list = append(list, member{key, value})
-			}
+	w := walkMembers(values)
+	for m, ok := w.next(); ok; m, ok = w.next() {
+		if count++; count > MaxTraceStateMembers {
+			return nil, DropTooMany, false
+		}
+		key, value, ok := strings.Cut(m, "=")
+		switch {
+		case !ok || !validKey(key) || !validValue(value):
+			drop |= DropInvalid
+		case !sdkKey(key):
+			drop |= DropUnrepresentable
+		default:
+			list = append(list, member{key, value})
 		}
 	}
-	return list, drop, clean
+	return list, drop, w.tidy && drop == 0
 }
 
 // removeDuplicates removes, in place, every member whose key appears more
