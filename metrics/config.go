@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
@@ -403,13 +402,7 @@ func (c config) cardinality(src env.Source) (int, error) {
 }
 
 // warning hands err to the warning handler (default otel.Handle).
-func (c config) warning(err error) {
-	if c.warn != nil {
-		c.warn(err)
-		return
-	}
-	otel.Handle(err)
-}
+func (c config) warning(err error) { env.Warner(c.warn)(err) }
 
 const exemplarFiltersAllowed = "trace_based, always_on or always_off"
 

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelkit/otelkit/internal/batch"
@@ -145,11 +144,7 @@ var spanBatchDefaults = batch.Config{
 // resolve applies option > environment > default to every setting and
 // returns every invalid value, joined.
 func (c config) resolve() (settings, error) {
-	src := env.FromFunc(c.lookup)
-	warn := c.warn
-	if warn == nil {
-		warn = otel.Handle
-	}
+	src, warn := env.FromFunc(c.lookup), env.Warner(c.warn)
 	var s settings
 	var errs [4]error
 	s.sampler, errs[0] = samplerFromEnv(src, warn, c.sampler != nil)

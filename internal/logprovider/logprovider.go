@@ -6,7 +6,6 @@ import (
 	"math"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 
 	"github.com/otelkit/otelkit/internal/batch"
@@ -135,11 +134,7 @@ type settings struct {
 // resolve reads and validates everything, returning every invalid value,
 // joined.
 func (c config) resolve() (settings, error) {
-	src := env.FromFunc(c.lookup)
-	warn := c.warn
-	if warn == nil {
-		warn = otel.Handle
-	}
+	src, warn := env.FromFunc(c.lookup), env.Warner(c.warn)
 	var s settings
 	var errs [3]error
 	s.batch, errs[0] = batch.FromEnv(src, "OTEL_BLRP_", batchDefaults, warn)
