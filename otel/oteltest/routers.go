@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/log/embedded"
 	lognoop "go.opentelemetry.io/otel/log/noop"
 	"go.opentelemetry.io/otel/metric"
+	metricembedded "go.opentelemetry.io/otel/metric/embedded"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
@@ -139,42 +140,38 @@ func (r *routed[T]) get(ctx context.Context, count bool) (T, bool) {
 	return v.(T), true
 }
 
-// The synchronous instruments.
+// The synchronous instruments: one type each, as the metric API's
+// interfaces require, over one generic Add (counters) or Record
+// (histograms, gauges). Each embeds the API's embedded interface, which
+// only marks it as an implementation.
 
-type (
-	i64Counter struct {
-		metricnoop.Int64Counter
-		r *routed[metric.Int64Counter]
+// adder is the Add and Enabled of a routed counter or up-down counter.
+type adder[N int64 | float64, I interface {
+	Add(context.Context, N, ...metric.AddOption)
+	Enabled(context.Context) bool
+}] struct{ r *routed[I] }
+
+func (a adder[N, I]) Add(ctx context.Context, v N, o ...metric.AddOption) {
+	if i, ok := a.r.get(ctx, true); ok {
+		i.Add(ctx, v, o...)
 	}
-	f64Counter struct {
-		metricnoop.Float64Counter
-		r *routed[metric.Float64Counter]
+}
+
+func (a adder[N, I]) Enabled(ctx context.Context) bool { return enabled(a.r, ctx) }
+
+// recorder is the Record and Enabled of a routed histogram or gauge.
+type recorder[N int64 | float64, I interface {
+	Record(context.Context, N, ...metric.RecordOption)
+	Enabled(context.Context) bool
+}] struct{ r *routed[I] }
+
+func (a recorder[N, I]) Record(ctx context.Context, v N, o ...metric.RecordOption) {
+	if i, ok := a.r.get(ctx, true); ok {
+		i.Record(ctx, v, o...)
 	}
-	i64UpDown struct {
-		metricnoop.Int64UpDownCounter
-		r *routed[metric.Int64UpDownCounter]
-	}
-	f64UpDown struct {
-		metricnoop.Float64UpDownCounter
-		r *routed[metric.Float64UpDownCounter]
-	}
-	i64Histogram struct {
-		metricnoop.Int64Histogram
-		r *routed[metric.Int64Histogram]
-	}
-	f64Histogram struct {
-		metricnoop.Float64Histogram
-		r *routed[metric.Float64Histogram]
-	}
-	i64Gauge struct {
-		metricnoop.Int64Gauge
-		r *routed[metric.Int64Gauge]
-	}
-	f64Gauge struct {
-		metricnoop.Float64Gauge
-		r *routed[metric.Float64Gauge]
-	}
-)
+}
+
+func (a recorder[N, I]) Enabled(ctx context.Context) bool { return enabled(a.r, ctx) }
 
 // enabled is the Enabled of every routed instrument.
 func enabled[T interface{ Enabled(context.Context) bool }](r *routed[T], ctx context.Context) bool {
@@ -182,92 +179,75 @@ func enabled[T interface{ Enabled(context.Context) bool }](r *routed[T], ctx con
 	return ok && i.Enabled(ctx)
 }
 
-func (c *i64Counter) Add(ctx context.Context, v int64, o ...metric.AddOption) {
-	if i, ok := c.r.get(ctx, true); ok {
-		i.Add(ctx, v, o...)
+type (
+	i64Counter struct {
+		metricembedded.Int64Counter
+		adder[int64, metric.Int64Counter]
 	}
-}
-func (c *i64Counter) Enabled(ctx context.Context) bool { return enabled(c.r, ctx) }
+	f64Counter struct {
+		metricembedded.Float64Counter
+		adder[float64, metric.Float64Counter]
+	}
+	i64UpDown struct {
+		metricembedded.Int64UpDownCounter
+		adder[int64, metric.Int64UpDownCounter]
+	}
+	f64UpDown struct {
+		metricembedded.Float64UpDownCounter
+		adder[float64, metric.Float64UpDownCounter]
+	}
+	i64Histogram struct {
+		metricembedded.Int64Histogram
+		recorder[int64, metric.Int64Histogram]
+	}
+	f64Histogram struct {
+		metricembedded.Float64Histogram
+		recorder[float64, metric.Float64Histogram]
+	}
+	i64Gauge struct {
+		metricembedded.Int64Gauge
+		recorder[int64, metric.Int64Gauge]
+	}
+	f64Gauge struct {
+		metricembedded.Float64Gauge
+		recorder[float64, metric.Float64Gauge]
+	}
+)
 
-func (c *f64Counter) Add(ctx context.Context, v float64, o ...metric.AddOption) {
-	if i, ok := c.r.get(ctx, true); ok {
-		i.Add(ctx, v, o...)
-	}
+// instrument routes the instrument that build (a metric.Meter method)
+// makes with name and opts in each Telemetry's meter.
+func instrument[I, O any](m *routedMeter, build func(metric.Meter, string, ...O) (I, error), name string, opts []O) *routed[I] {
+	return newRouted(m, func(mm metric.Meter) (I, error) { return build(mm, name, opts...) })
 }
-func (c *f64Counter) Enabled(ctx context.Context) bool { return enabled(c.r, ctx) }
-
-func (c *i64UpDown) Add(ctx context.Context, v int64, o ...metric.AddOption) {
-	if i, ok := c.r.get(ctx, true); ok {
-		i.Add(ctx, v, o...)
-	}
-}
-func (c *i64UpDown) Enabled(ctx context.Context) bool { return enabled(c.r, ctx) }
-
-func (c *f64UpDown) Add(ctx context.Context, v float64, o ...metric.AddOption) {
-	if i, ok := c.r.get(ctx, true); ok {
-		i.Add(ctx, v, o...)
-	}
-}
-func (c *f64UpDown) Enabled(ctx context.Context) bool { return enabled(c.r, ctx) }
-
-func (c *i64Histogram) Record(ctx context.Context, v int64, o ...metric.RecordOption) {
-	if i, ok := c.r.get(ctx, true); ok {
-		i.Record(ctx, v, o...)
-	}
-}
-func (c *i64Histogram) Enabled(ctx context.Context) bool { return enabled(c.r, ctx) }
-
-func (c *f64Histogram) Record(ctx context.Context, v float64, o ...metric.RecordOption) {
-	if i, ok := c.r.get(ctx, true); ok {
-		i.Record(ctx, v, o...)
-	}
-}
-func (c *f64Histogram) Enabled(ctx context.Context) bool { return enabled(c.r, ctx) }
-
-func (c *i64Gauge) Record(ctx context.Context, v int64, o ...metric.RecordOption) {
-	if i, ok := c.r.get(ctx, true); ok {
-		i.Record(ctx, v, o...)
-	}
-}
-func (c *i64Gauge) Enabled(ctx context.Context) bool { return enabled(c.r, ctx) }
-
-func (c *f64Gauge) Record(ctx context.Context, v float64, o ...metric.RecordOption) {
-	if i, ok := c.r.get(ctx, true); ok {
-		i.Record(ctx, v, o...)
-	}
-}
-func (c *f64Gauge) Enabled(ctx context.Context) bool { return enabled(c.r, ctx) }
 
 func (m *routedMeter) Int64Counter(name string, o ...metric.Int64CounterOption) (metric.Int64Counter, error) {
-	return &i64Counter{r: newRouted(m, func(mm metric.Meter) (metric.Int64Counter, error) { return mm.Int64Counter(name, o...) })}, nil
+	return &i64Counter{adder: adder[int64, metric.Int64Counter]{instrument(m, metric.Meter.Int64Counter, name, o)}}, nil
 }
 
 func (m *routedMeter) Float64Counter(name string, o ...metric.Float64CounterOption) (metric.Float64Counter, error) {
-	return &f64Counter{r: newRouted(m, func(mm metric.Meter) (metric.Float64Counter, error) { return mm.Float64Counter(name, o...) })}, nil
+	return &f64Counter{adder: adder[float64, metric.Float64Counter]{instrument(m, metric.Meter.Float64Counter, name, o)}}, nil
 }
 
 func (m *routedMeter) Int64UpDownCounter(name string, o ...metric.Int64UpDownCounterOption) (metric.Int64UpDownCounter, error) {
-	return &i64UpDown{r: newRouted(m, func(mm metric.Meter) (metric.Int64UpDownCounter, error) { return mm.Int64UpDownCounter(name, o...) })}, nil
+	return &i64UpDown{adder: adder[int64, metric.Int64UpDownCounter]{instrument(m, metric.Meter.Int64UpDownCounter, name, o)}}, nil
 }
 
 func (m *routedMeter) Float64UpDownCounter(name string, o ...metric.Float64UpDownCounterOption) (metric.Float64UpDownCounter, error) {
-	return &f64UpDown{r: newRouted(m, func(mm metric.Meter) (metric.Float64UpDownCounter, error) {
-		return mm.Float64UpDownCounter(name, o...)
-	})}, nil
+	return &f64UpDown{adder: adder[float64, metric.Float64UpDownCounter]{instrument(m, metric.Meter.Float64UpDownCounter, name, o)}}, nil
 }
 
 func (m *routedMeter) Int64Histogram(name string, o ...metric.Int64HistogramOption) (metric.Int64Histogram, error) {
-	return &i64Histogram{r: newRouted(m, func(mm metric.Meter) (metric.Int64Histogram, error) { return mm.Int64Histogram(name, o...) })}, nil
+	return &i64Histogram{recorder: recorder[int64, metric.Int64Histogram]{instrument(m, metric.Meter.Int64Histogram, name, o)}}, nil
 }
 
 func (m *routedMeter) Float64Histogram(name string, o ...metric.Float64HistogramOption) (metric.Float64Histogram, error) {
-	return &f64Histogram{r: newRouted(m, func(mm metric.Meter) (metric.Float64Histogram, error) { return mm.Float64Histogram(name, o...) })}, nil
+	return &f64Histogram{recorder: recorder[float64, metric.Float64Histogram]{instrument(m, metric.Meter.Float64Histogram, name, o)}}, nil
 }
 
 func (m *routedMeter) Int64Gauge(name string, o ...metric.Int64GaugeOption) (metric.Int64Gauge, error) {
-	return &i64Gauge{r: newRouted(m, func(mm metric.Meter) (metric.Int64Gauge, error) { return mm.Int64Gauge(name, o...) })}, nil
+	return &i64Gauge{recorder: recorder[int64, metric.Int64Gauge]{instrument(m, metric.Meter.Int64Gauge, name, o)}}, nil
 }
 
 func (m *routedMeter) Float64Gauge(name string, o ...metric.Float64GaugeOption) (metric.Float64Gauge, error) {
-	return &f64Gauge{r: newRouted(m, func(mm metric.Meter) (metric.Float64Gauge, error) { return mm.Float64Gauge(name, o...) })}, nil
+	return &f64Gauge{recorder: recorder[float64, metric.Float64Gauge]{instrument(m, metric.Meter.Float64Gauge, name, o)}}, nil
 }
