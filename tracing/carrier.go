@@ -3,7 +3,6 @@ package tracing
 import (
 	"context"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
 
 	"github.com/otelkit/otelkit/internal/w3c"
@@ -43,17 +42,5 @@ func Extract(ctx context.Context, headers map[string]string) context.Context {
 }
 
 // w3cGlobal is the global propagator, looked up at each call, behind
-// internal/w3c.
-var w3cGlobal = w3c.Propagator(globalPropagator{})
-
-type globalPropagator struct{}
-
-func (globalPropagator) Inject(ctx context.Context, c propagation.TextMapCarrier) {
-	otel.GetTextMapPropagator().Inject(ctx, c)
-}
-
-func (globalPropagator) Extract(ctx context.Context, c propagation.TextMapCarrier) context.Context {
-	return otel.GetTextMapPropagator().Extract(ctx, c)
-}
-
-func (globalPropagator) Fields() []string { return otel.GetTextMapPropagator().Fields() }
+// internal/w3c: the one httpmw and grpcmw use when given no propagators.
+var w3cGlobal = w3c.Global()
