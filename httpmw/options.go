@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/reqscope"
@@ -53,7 +54,7 @@ func newConfig(opts []Option) config {
 		accessLog:       true,
 	}
 	c = option.Apply(c, opts, Option.apply)
-	if !validHeaderName(c.requestIDHeader) {
+	if !httpguts.ValidHeaderFieldName(c.requestIDHeader) {
 		l := c.logger
 		if l == nil {
 			l = zap.L()
@@ -272,21 +273,4 @@ func WithServerName(name string) Option {
 		c.serverName = name
 		return c
 	})
-}
-
-// validHeaderName reports whether s is an RFC 9110 token.
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/otelkit/otelkit/internal/env"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // Each resolveX below applies, for one setting: option (Overrides) >
@@ -359,23 +361,6 @@ func resolveInsecure(src env.Source, sig Signal, o Overrides, u *url.URL, scheme
 	return errors.Join(errs...)
 }
 
-// validHeaderKey reports whether k is an HTTP token (RFC 9110).
-func validHeaderKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 func validHeaderValue(v string) bool {
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; c < 0x20 && c != '\t' || c == 0x7f {
@@ -403,7 +388,7 @@ func parseHeaders(v string) (map[string]string, error) {
 			return nil, fmt.Errorf("item %d has no '='", i+1)
 		}
 		k = strings.TrimSpace(k)
-		if !validHeaderKey(k) {
+		if !httpguts.ValidHeaderFieldName(k) {
 			return nil, fmt.Errorf("item %d: %s", i+1, keyProblem(k))
 		}
 		dv, err := url.PathUnescape(val)
@@ -434,7 +419,7 @@ func validNames(h map[string]string) []string {
 	names := headerNames(h)
 	out := names[:0]
 	for _, k := range names {
-		if validHeaderKey(k) {
+		if httpguts.ValidHeaderFieldName(k) {
 			out = append(out, k)
 		}
 	}
@@ -450,7 +435,7 @@ func checkHeadersOption(o Overrides) []error {
 			Allowed: headersOptionAllowed, Err: errors.New(why)})
 	}
 	for _, k := range headerNames(o.Headers) {
-		if !validHeaderKey(k) {
+		if !httpguts.ValidHeaderFieldName(k) {
 			bad(keyProblem(k))
 		} else if !validHeaderValue(o.Headers[k]) {
 			bad("a value has control characters")

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/otelkit/otelkit/internal/env"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // What may carry a credential in the OTLP settings, and how it is kept out
@@ -99,7 +101,7 @@ func keyProblem(k string) string {
 	}
 	for i := 0; i < len(k); i++ {
 		c := k[i]
-		if validHeaderKey(string(c)) {
+		if httpguts.ValidHeaderFieldName(string(c)) {
 			continue
 		}
 		if c == ' ' || c > ' ' && c < 0x7f {
@@ -167,7 +169,7 @@ func ParseHeaders(v string) (map[string]string, error) { return parseHeaders(v) 
 // without quoting either (both may be credentials); "" when they can.
 func HeaderProblem(name, value string) string {
 	switch {
-	case !validHeaderKey(name):
+	case !httpguts.ValidHeaderFieldName(name):
 		return keyProblem(name)
 	case !validHeaderValue(value):
 		return "the value has control characters"

@@ -1,6 +1,10 @@
 package w3c
 
-import "strings"
+import (
+	"strings"
+
+	"golang.org/x/net/http/httpguts"
+)
 
 // NormalizeBaggage combines every baggage line of a request, in the order
 // received, into what the SDK's baggage propagator reads (W3C Baggage):
@@ -60,7 +64,7 @@ func parseBaggage(values []string, list []string) (_ []string, drop Drop, clean 
 func validBaggageMember(m string) bool {
 	kv, props, _ := strings.Cut(m, ";")
 	key, value, ok := strings.Cut(kv, "=")
-	if !ok || !isToken(trimOWS(key)) || !validBaggageValue(trimOWS(value)) {
+	if !ok || !httpguts.ValidHeaderFieldName(trimOWS(key)) || !validBaggageValue(trimOWS(value)) {
 		return false
 	}
 	for more := props != ""; more; {
@@ -71,7 +75,7 @@ func validBaggageMember(m string) bool {
 		}
 		p = trimOWS(p)
 		k, v, hasValue := strings.Cut(p, "=")
-		if !isToken(trimOWS(k)) || hasValue && !validBaggageValue(trimOWS(v)) {
+		if !httpguts.ValidHeaderFieldName(trimOWS(k)) || hasValue && !validBaggageValue(trimOWS(v)) {
 			return false
 		}
 	}
@@ -98,19 +102,4 @@ func validBaggageValue(v string) bool {
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-// isToken reports whether s is an RFC 9110 token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
 }
