@@ -1,7 +1,8 @@
 // otelkit's test machinery, a module of its own (as zap keeps benchmarks/):
 // the real collector and Jaeger, the fault, end-to-end and stack suites,
 // the load benchmark, binary sizes and the layering rules. Nothing in
-// otelkit imports it, so its dependencies never reach a user's go.mod.
+// otelkit imports it, so a dependency only it needs never reaches the
+// library's go.mod (nor a user's).
 // The repository's go.work puts it beside the library, so that one
 // `go test ./... ./testkit/...` runs both.
 module github.com/otelkit/otelkit/testkit
