@@ -157,7 +157,7 @@ var driverBuild struct {
 func buildDriver(tb testing.TB) string {
 	tb.Helper()
 	driverBuild.once.Do(func() {
-		driverBuild.path, driverBuild.err = goBuild(filepath.Join(Repo(tb), "internal", "testkit", "browser", "driver"), ".", "driver")
+		driverBuild.path, driverBuild.err = goBuild(filepath.Join(Repo(tb), "testkit", "browser", "driver"), ".", "driver")
 	})
 	if driverBuild.err != nil {
 		tb.Fatal(driverBuild.err)

@@ -266,7 +266,7 @@ func buildREADMEMain(t *testing.T, root, addr string) string {
 		t.Fatal(err)
 	}
 	overlay, err := json.Marshal(map[string]map[string]string{
-		"Replace": {filepath.Join(root, "internal", "testkit", "e2e", "readmemain", "main.go"): file},
+		"Replace": {filepath.Join(root, "testkit", "e2e", "readmemain", "main.go"): file},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -106,7 +106,7 @@ func composecheck(t *testing.T) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", tool.path, ".")
-		cmd.Dir = filepath.Join(repo(t), "internal", "testkit", "composecheck")
+		cmd.Dir = filepath.Join(repo(t), "testkit", "composecheck")
 		cmd.Env = append(os.Environ(), "GOWORK=off")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			tool.err = fmt.Errorf("build testkit/composecheck: %v\n%s", err, out)
