@@ -31,7 +31,11 @@ import (
 // the stats handler and the interceptor as grpc's server does for one RPC,
 // without a transport, so it shows what the middleware costs; RPC makes
 // real calls over an in-memory connection (bufconn), so it shows what that
-// cost is next to grpc's own. See BENCHMARKS.md.
+// cost is next to grpc's own. The variants: -newid (no x-request-id
+// metadata), -unsampled, -logline (the handler writes one line through the
+// context's logger, with a plain zap logger), -loglines (handLines lines),
+// -logline-otelkit (one line, with the logger otel.Init builds).
+// TestPerfServerDirect (perf_test.go) measures the pairs as paired ratios.
 
 const benchMethod = "/grpc.testing.TestService/UnaryCall"
 
@@ -40,12 +44,12 @@ type benchProviders struct {
 	mp *sdkmetric.MeterProvider
 }
 
-func newBenchProviders(b *testing.B, sampler sdktrace.Sampler) benchProviders {
+func newBenchProviders(tb testing.TB, sampler sdktrace.Sampler) benchProviders {
 	p := benchProviders{
 		tp: sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler)),
 		mp: sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
 	}
-	b.Cleanup(func() {
+	tb.Cleanup(func() {
 		_ = p.tp.Shutdown(context.Background())
 		_ = p.mp.Shutdown(context.Background())
 	})
@@ -58,11 +62,11 @@ func benchLogger() *zap.Logger {
 
 // otelkitLogger is the logger otel.Init builds (logging.New), JSON to
 // io.Discard.
-func otelkitLogger(b *testing.B) *zap.Logger {
+func otelkitLogger(tb testing.TB) *zap.Logger {
 	l, err := logging.New(logging.WithFormat("json"), logging.WithOutput(zapcore.AddSync(io.Discard)),
 		logging.WithEnvLookup(func(string) (string, bool) { return "", false }))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return l.Zap()
 }
@@ -153,6 +157,7 @@ func BenchmarkServerDirect(b *testing.B) {
 		logging.FromContext(ctx).Info("order_loaded", zap.String("order_id", "42"))
 		return &testpb.Empty{}, nil
 	}
+	hwLines, mwLines := manyLines(handwritten.Logger), manyLines(logging.FromContext)
 
 	b.Run("bare", func(b *testing.B) { runDirect(b, stack{}, withID, emptyHandler) })
 	b.Run("handwritten", func(b *testing.B) { runDirect(b, handWrittenStack(sampled, logger), withID, emptyHandler) })
@@ -163,9 +168,26 @@ func BenchmarkServerDirect(b *testing.B) {
 	b.Run("grpcmw-unsampled", func(b *testing.B) { runDirect(b, grpcmwStack(unsampled, logger), withID, emptyHandler) })
 	b.Run("handwritten-logline", func(b *testing.B) { runDirect(b, handWrittenStack(sampled, logger), withID, hwLine) })
 	b.Run("grpcmw-logline", func(b *testing.B) { runDirect(b, grpcmwStack(sampled, logger), withID, mwLine) })
+	b.Run("handwritten-loglines", func(b *testing.B) { runDirect(b, handWrittenStack(sampled, logger), withID, hwLines) })
+	b.Run("grpcmw-loglines", func(b *testing.B) { runDirect(b, grpcmwStack(sampled, logger), withID, mwLines) })
 	ok := otelkitLogger(b)
 	b.Run("handwritten-logline-otelkit", func(b *testing.B) { runDirect(b, handWrittenStack(sampled, ok), withID, hwLine) })
 	b.Run("grpcmw-logline-otelkit", func(b *testing.B) { runDirect(b, grpcmwStack(sampled, ok), withID, mwLine) })
+}
+
+// handLines is how many lines manyLines' handler writes.
+const handLines = 8
+
+// manyLines returns a handler that writes handLines lines through the
+// logger logger returns for its context, taken once as a user would.
+func manyLines(logger func(context.Context) *zap.Logger) grpc.UnaryHandler {
+	return func(ctx context.Context, _ any) (any, error) {
+		l := logger(ctx)
+		for i := 0; i < handLines; i++ {
+			l.Info("item_checked", zap.Int("item", i))
+		}
+		return &testpb.Empty{}, nil
+	}
 }
 
 // ---- over a connection ----

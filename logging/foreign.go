@@ -175,15 +175,28 @@ func (c *foreignCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	if c.buf != nil && c.buffered(ent, fields) {
 		return nil
 	}
+	if len(c.pre) == 0 && len(c.post) == 0 && !anyRisky(fields) {
+		// Nothing to add and nothing to guard (a request's own logger
+		// once its fields are encoded, a line of plain fields): the call's
+		// fields as they are, without a pooled copy.
+		return c.writeInner(ent, fields)
+	}
 	lf := getLineFields()
 	lf.buf = append(append(append(lf.buf[:0], c.pre...), c.post...), fields...)
 	guardInPlace(lf.buf, &lf.guards)
-	var err error
-	if c.direct {
-		err = c.Core.Write(ent, lf.buf)
-	} else if ce := c.Core.Check(ent, nil); ce != nil {
-		ce.Write(lf.buf...)
-	}
+	err := c.writeInner(ent, lf.buf)
 	lf.free()
 	return err
+}
+
+// writeInner writes the line to the wrapped core: directly to zap's
+// ioCore, through its Check to any other.
+func (c *foreignCore) writeInner(ent zapcore.Entry, fields []zapcore.Field) error {
+	if c.direct {
+		return c.Core.Write(ent, fields)
+	}
+	if ce := c.Core.Check(ent, nil); ce != nil {
+		ce.Write(fields...)
+	}
+	return nil
 }

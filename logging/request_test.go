@@ -3,6 +3,7 @@ package logging_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -332,5 +333,55 @@ func TestSettledLateFieldIsEncodedOnceForForeignRequestLogger(t *testing.T) {
 		if (m["msg"] == "s" && m["route"] != "/s") || (m["msg"] == "u" && m["route"] != "/u") {
 			t.Errorf("line %s", line)
 		}
+	}
+}
+
+// panicObject is a marshaler that panics while it is encoded.
+type panicObject struct{}
+
+func (panicObject) MarshalLogObject(zapcore.ObjectEncoder) error { panic("boom") }
+
+// A foreign request's own logger writes a line of plain fields as it is
+// and guards a line with a marshaler that panics, through zap's ioCore
+// (written to directly) and through a tee (through its Check, so its
+// levels hold); both lines carry the request's fields.
+func TestForeignOwnLoggerPlainAndRiskyFields(t *testing.T) {
+	tp, _ := newTracer(t)
+	ctx, span := tp.Tracer("t").Start(context.Background(), "server")
+	defer span.End()
+	direct, dbuf := foreignJSON(zapcore.InfoLevel)
+	teed, tbuf := foreignJSON(zapcore.InfoLevel)
+	_, warnBuf := foreignJSON(zapcore.WarnLevel)
+	tee := zap.New(zapcore.NewTee(teed.Core(), zapcore.NewCore(
+		zapcore.NewJSONEncoder(zapcore.EncoderConfig{MessageKey: "msg"}), warnBuf, zapcore.WarnLevel)))
+	for _, tc := range []struct {
+		name string
+		l    *zap.Logger
+		buf  *syncBuffer
+	}{{"ioCore", direct, dbuf}, {"tee", tee, tbuf}} {
+		rctx, _ := bind(ctx, tc.l, "req-1", &settledBox{routeBox{route: "/r"}}, zap.String("method", "GET"))
+		log := logging.FromContext(rctx)
+		log.Info("plain", zap.String("order_id", "42"))
+		log.Info("risky", zap.Object("obj", panicObject{}), zap.Int("n", 1))
+		lines := tc.buf.Lines()
+		if len(lines) != 2 {
+			t.Fatalf("%s: lines %v", tc.name, lines)
+		}
+		for i, line := range lines {
+			m := decode(t, line)
+			if m["trace_id"] != span.SpanContext().TraceID().String() || m["request_id"] != "req-1" ||
+				m["method"] != "GET" || m["route"] != "/r" {
+				t.Errorf("%s: line %d lacks the request's fields: %s", tc.name, i, line)
+			}
+		}
+		if m := decode(t, lines[0]); m["order_id"] != "42" {
+			t.Errorf("%s: plain line %s", tc.name, lines[0])
+		}
+		if m := decode(t, lines[1]); m["objError"] != "PANIC=boom" || fmt.Sprint(m["n"]) != "1" {
+			t.Errorf("%s: risky line %s", tc.name, lines[1])
+		}
+	}
+	if got := warnBuf.String(); got != "" {
+		t.Errorf("the tee's warn core took info lines: %s", got)
 	}
 }

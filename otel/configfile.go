@@ -10,11 +10,11 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 
-	"github.com/otelkit/otelkit/otel/internal/declconf"
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
+	"github.com/otelkit/otelkit/otel/internal/declconf"
 	"github.com/otelkit/otelkit/tracing"
 )
 

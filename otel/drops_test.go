@@ -15,7 +15,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/otelkit/otelkit/internal/testkit/faults"
+	"github.com/otelkit/otelkit/internal/testkit/fakeotlp"
 )
 
 // fakeTimers records what dropLog schedules, to fire it by hand.
@@ -199,7 +199,7 @@ func TestHealthShowsQueueFullDrops(t *testing.T) {
 	for _, k := range []string{"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BLRP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE"} {
 		t.Setenv(k, "10")
 	}
-	c := faults.NewHTTP(t, faults.Behaviour{Delay: time.Second})
+	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Delay: time.Second})
 	out := &healthBuf{}
 	tel := initHealth(t, out, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint), WithOTLPProtocol("http/protobuf"),
 		WithMetricsExporter("none"), WithLogLevel(zapcore.InfoLevel))
@@ -223,7 +223,7 @@ func TestHealthShowsQueueFullDrops(t *testing.T) {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	h, _ = getHealth(t, tel)
-	for sig, fake := range map[string]string{"traces": faults.Traces, "logs": faults.Logs} {
+	for sig, fake := range map[string]string{"traces": fakeotlp.Traces, "logs": fakeotlp.Logs} {
 		ex := h.Export[sig]
 		got := c.Accepted(fake)
 		var dropped int64
@@ -250,14 +250,14 @@ func TestHealthShowsRejected(t *testing.T) {
 	for _, protocol := range []string{"http/protobuf", "grpc"} {
 		t.Run(protocol, func(t *testing.T) {
 			var (
-				c  *faults.Collector
+				c  *fakeotlp.Collector
 				ep string
 			)
 			if protocol == "grpc" {
-				g := faults.NewGRPC(t, faults.Behaviour{Rejected: 2})
+				g := fakeotlp.NewGRPC(t, fakeotlp.Behaviour{Rejected: 2})
 				c, ep = g.Collector, g.Endpoint
 			} else {
-				h := faults.NewHTTP(t, faults.Behaviour{Rejected: 2})
+				h := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Rejected: 2})
 				c, ep = h.Collector, h.Endpoint
 			}
 			tel := initHealth(t, &healthBuf{}, WithoutGlobals(), WithOTLPEndpoint(ep), WithOTLPProtocol(protocol))
@@ -275,7 +275,7 @@ func TestHealthShowsRejected(t *testing.T) {
 				t.Error("ForceFlush hid the rejections")
 			}
 			h, _ := getHealth(t, tel)
-			for sig, fake := range map[string]string{"traces": faults.Traces, "metrics": faults.Metrics, "logs": faults.Logs} {
+			for sig, fake := range map[string]string{"traces": fakeotlp.Traces, "metrics": fakeotlp.Metrics, "logs": fakeotlp.Logs} {
 				ex := h.Export[sig]
 				rejected := 0
 				for _, r := range c.Requests() {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/otelkit/otelkit/internal/testkit/faults"
+	"github.com/otelkit/otelkit/internal/testkit/fakeotlp"
 )
 
 // TestEveryVariableRejectsInvalidValues sets each supported variable, one at
@@ -84,7 +84,7 @@ func TestEveryVariableRejectsInvalidValues(t *testing.T) {
 	}
 	// A healthy collector, so that Shutdown does not wait out the retries
 	// of a refused connection where Init succeeds.
-	collector := faults.NewHTTP(t, faults.Behaviour{})
+	collector := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{})
 	for _, tc := range table {
 		for _, v := range tc.values {
 			t.Run(tc.name+"="+v, func(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
-	"github.com/otelkit/otelkit/internal/testkit/faults"
+	"github.com/otelkit/otelkit/internal/testkit/fakeotlp"
 )
 
 // TestHealthMetricsAndLogsExport: metric and log exports are counted like
@@ -33,7 +33,7 @@ func TestHealthMetricsAndLogsExport(t *testing.T) {
 	// not the retries): keep those short.
 	t.Setenv("OTEL_METRIC_EXPORT_TIMEOUT", "500")
 	t.Setenv("OTEL_BLRP_EXPORT_TIMEOUT", "500")
-	c := faults.NewHTTP(t, faults.Behaviour{Status: http.StatusServiceUnavailable, FailFirst: -1})
+	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Status: http.StatusServiceUnavailable, FailFirst: -1})
 	// User info in the endpoint is an error (the exporters would not send
 	// it) that does not show the password.
 	endpoint := strings.Replace(c.Endpoint, "http://", "http://exporter:"+password+"@", 1)
@@ -99,7 +99,7 @@ func TestHealthMetricsAndLogsExport(t *testing.T) {
 	texts := []string{body}
 
 	// Phase 2: the collector recovers.
-	c.Set(faults.Behaviour{})
+	c.Set(fakeotlp.Behaviour{})
 	record("a", "d")
 	logLines(5)
 	if err := tel.ForceFlush(ctx); err != nil {
@@ -109,8 +109,8 @@ func TestHealthMetricsAndLogsExport(t *testing.T) {
 	texts = append(texts, body)
 	m, l = h.Export["metrics"], h.Export["logs"]
 	t.Logf("after recovery: metrics %+v; logs %+v", m, l)
-	_, points := c.Count(faults.Metrics)
-	_, records := c.Count(faults.Logs)
+	_, points := c.Count(fakeotlp.Metrics)
+	_, records := c.Count(fakeotlp.Logs)
 	// Cumulative temporality: the second export carries all four series.
 	if m.Exported != 4 || int(m.Exported) != points || m.Failed != 3 || m.LastSuccess == nil || m.LastSuccess.Before(*m.LastFailure) {
 		t.Errorf("metrics after recovery: %+v; collector accepted %d data points; want 4 exported, 3 failed", m, points)
@@ -155,7 +155,7 @@ func TestHealthNotTrackedWithoutExporter(t *testing.T) {
 // answer is a valid document, and the counts never go down.
 func TestHealthConcurrentGets(t *testing.T) {
 	// 400 is not retried: the first two exports of each signal fail.
-	c := faults.NewHTTP(t, faults.Behaviour{Status: http.StatusBadRequest, FailFirst: 2})
+	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Status: http.StatusBadRequest, FailFirst: 2})
 	tel := initHealth(t, &healthBuf{}, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint), WithOTLPProtocol("http/protobuf"),
 		WithOTLPTimeout(300*time.Millisecond))
 	handler := tel.HealthHandler()
@@ -221,7 +221,7 @@ func TestHealthConcurrentGets(t *testing.T) {
 		t.Error(e)
 	}
 	h, _ := getHealth(t, tel)
-	for sig, want := range map[string]string{"traces": faults.Traces, "metrics": faults.Metrics, "logs": faults.Logs} {
+	for sig, want := range map[string]string{"traces": fakeotlp.Traces, "metrics": fakeotlp.Metrics, "logs": fakeotlp.Logs} {
 		ex := h.Export[sig]
 		_, items := c.Count(want)
 		t.Logf("%s: exported %d failed %d in %d batches (%d failed); collector accepted %d", sig, ex.Exported, ex.Failed, ex.Batches, ex.FailedBatches, items)

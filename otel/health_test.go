@@ -21,7 +21,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/otelkit/otelkit/internal/testkit/faults"
+	"github.com/otelkit/otelkit/internal/testkit/fakeotlp"
 )
 
 type healthBuf struct {
@@ -182,7 +182,7 @@ func TestHealthSecretsNeverShown(t *testing.T) {
 // rejecting collector's error shows up, and the log level can be read and
 // changed; bad requests get clear errors.
 func TestHealthCountsAndLevel(t *testing.T) {
-	c := faults.NewHTTP(t, faults.Behaviour{})
+	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{})
 	out := &healthBuf{}
 	tel := initHealth(t, out, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint), WithOTLPProtocol("http/protobuf"))
 	tracer := tel.TracerProvider().Tracer("health")
@@ -202,7 +202,7 @@ func TestHealthCountsAndLevel(t *testing.T) {
 	if ex := h.Export["traces"]; ex.Exported != 7 || ex.Failed != 0 || ex.LastSuccess == nil || ex.LastError != "" {
 		t.Errorf("after 7 exported spans: %+v", ex)
 	}
-	if _, items := c.Count(faults.Traces); items != 7 {
+	if _, items := c.Count(fakeotlp.Traces); items != 7 {
 		t.Errorf("collector received %d spans", items)
 	}
 	if h.Config["traces"].Sources["endpoint"] != "option" || h.Config["traces"].Sources["timeout"] != "default" {
@@ -212,7 +212,7 @@ func TestHealthCountsAndLevel(t *testing.T) {
 		t.Errorf("service %q shut down %v", h.Service, h.ShutDown)
 	}
 
-	c.Set(faults.Behaviour{Status: http.StatusBadRequest, FailFirst: -1})
+	c.Set(fakeotlp.Behaviour{Status: http.StatusBadRequest, FailFirst: -1})
 	emit(3)
 	if err := tel.ForceFlush(ctx); err == nil {
 		t.Error("ForceFlush against 400 returned no error")
@@ -245,7 +245,7 @@ func TestHealthCountsAndLevel(t *testing.T) {
 		t.Errorf("DELETE: %d, Allow %q", rec.Code, rec.Header().Get("Allow"))
 	}
 
-	c.Set(faults.Behaviour{})
+	c.Set(fakeotlp.Behaviour{})
 	if err := tel.Shutdown(ctx); err != nil {
 		t.Errorf("Shutdown: %v", err)
 	}

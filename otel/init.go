@@ -25,10 +25,10 @@ import (
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/otlpconf"
-	"github.com/otelkit/otelkit/otel/internal/traceview"
 	"github.com/otelkit/otelkit/internal/w3c"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
+	"github.com/otelkit/otelkit/otel/internal/traceview"
 	"github.com/otelkit/otelkit/tracing"
 )
 

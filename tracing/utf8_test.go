@@ -12,7 +12,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/otelkit/otelkit/internal/testkit/faults"
+	"github.com/otelkit/otelkit/internal/testkit/fakeotlp"
 )
 
 const invalid = "\xff\xfe"
@@ -43,14 +43,14 @@ func hostileSpans(tp trace.TracerProvider, n int) {
 // to a fake collector, one span with invalid text no longer fails the
 // batch it is exported with; the resource may be invalid too.
 func TestOTLPExportSurvivesInvalidUTF8(t *testing.T) {
-	fake := faults.NewHTTP(t, faults.Behaviour{})
+	fake := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{})
 	res := resource.NewSchemaless(attribute.String("service.name", "svc"+invalid))
 	tp := newTP(t, nil, WithEndpoint(fake.Endpoint), WithProtocol("http/protobuf"), WithResource(res))
 	hostileSpans(tp, 10)
 	if err := tp.ForceFlush(context.Background()); err != nil {
 		t.Fatalf("ForceFlush: %v", err)
 	}
-	if _, items := fake.Count(faults.Traces); items != 11 {
+	if _, items := fake.Count(fakeotlp.Traces); items != 11 {
 		t.Errorf("the collector accepted %d spans, want 11", items)
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/otelkit/otelkit/internal/testkit/collector"
 	"github.com/otelkit/otelkit/internal/testkit/logbuf"
 )
 
@@ -66,7 +65,9 @@ func checkStdout(t *testing.T, out *logbuf.Buffer) string {
 }
 
 // TestOneRequestIDAcrossHTTPAndGRPC: the three hops' handler and access
-// lines share one trace_id and the caller's request_id.
+// lines share one trace_id and the caller's request_id. The same run
+// against a real collector is testkit/e2e's
+// TestGRPCExampleOneTraceAtTheCollector.
 func TestOneRequestIDAcrossHTTPAndGRPC(t *testing.T) {
 	for _, k := range []string{"OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER"} {
 		t.Setenv(k, "none")
@@ -79,99 +80,6 @@ func TestOneRequestIDAcrossHTTPAndGRPC(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, out)
 	}
 	checkStdout(t, out)
-}
-
-// TestOneTraceAtTheCollector runs the example against a real OpenTelemetry
-// Collector: the five spans of the checkout (HTTP server, and client and
-// server of both gRPC calls) form one trace, each under its service, and
-// every log record of the three hops carries the trace and the caller's
-// request ID.
-func TestOneTraceAtTheCollector(t *testing.T) {
-	col := collector.Start(t)
-	for _, k := range []string{"OTEL_SDK_DISABLED", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
-		"OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER", "OTEL_TRACES_SAMPLER",
-		"OTEL_PROPAGATORS", "OTEL_EXPORTER_OTLP_HEADERS", "OTELKIT_LOG_LEVEL", "OTELKIT_LOG_PROFILE"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("OTELKIT_LOG_FORMAT", "json")
-	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+col.GRPCEndpoint())
-	out := &logbuf.Buffer{}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := run(ctx, nil, out); err != nil {
-		t.Fatalf("run: %v\n%s", err, out)
-	}
-	trace := checkStdout(t, out)
-
-	spans := col.WaitSpans(t, 20*time.Second, func(s []collector.Span) bool { return len(s) >= 5 })
-	chain := []struct{ service, kind, name string }{
-		{"frontend", "server", "GET /checkout/{cart}"},
-		{"frontend", "client", "otelkit.example.shop.Checkout/PlaceOrder"},
-		{"checkout", "server", "otelkit.example.shop.Checkout/PlaceOrder"},
-		{"checkout", "client", "otelkit.example.shop.Inventory/Reserve"},
-		{"inventory", "server", "otelkit.example.shop.Inventory/Reserve"},
-	}
-	parent := ""
-	for i, want := range chain {
-		var found *collector.Span
-		for j := range spans {
-			s := &spans[j]
-			if s.Resource["service.name"] == want.service && s.Kind == want.kind && s.Name == want.name {
-				found = s
-			}
-		}
-		if found == nil {
-			t.Fatalf("no %s span %q from %s among %d spans", want.kind, want.name, want.service, len(spans))
-		}
-		if found.TraceID != trace || found.ParentSpanID != parent {
-			t.Errorf("hop %d (%s %s): trace %s parent %q, want trace %s under %q", i, want.service, want.name, found.TraceID, found.ParentSpanID, trace, parent)
-		}
-		if want.kind == "server" && want.service != "frontend" && found.Attributes["request.id"] != requestID {
-			t.Errorf("%s span request.id = %v", want.service, found.Attributes["request.id"])
-		}
-		parent = found.SpanID
-	}
-
-	want := 0
-	for _, msgs := range hopLines {
-		want += len(msgs)
-	}
-	logs := col.WaitLogs(t, 20*time.Second, func(l []collector.LogRecord) bool { return len(requestRecords(l)) >= want })
-	recs := requestRecords(logs)
-	for _, r := range recs {
-		if r.TraceID != trace || r.Attributes["request_id"] != requestID {
-			t.Errorf("%s record %v from %v: trace %s request_id %v", r.Resource["service.name"], r.Body, r.Resource["service.name"], r.TraceID, r.Attributes["request_id"])
-		}
-	}
-	for svc, msgs := range hopLines {
-		for _, msg := range msgs {
-			if !hasRecord(recs, svc, msg) {
-				t.Errorf("no OTLP record %s from %s", msg, svc)
-			}
-		}
-	}
-}
-
-// requestRecords are the log records of the request's hops (not the
-// shutdown lines).
-func requestRecords(logs []collector.LogRecord) []collector.LogRecord {
-	var out []collector.LogRecord
-	for _, r := range logs {
-		if body, _ := r.Body.(string); !strings.HasPrefix(body, "shutdown_") {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func hasRecord(recs []collector.LogRecord, service, body string) bool {
-	for _, r := range recs {
-		if r.Resource["service.name"] == service && r.Body == body {
-			return true
-		}
-	}
-	return false
 }
 
 func TestBadRole(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/otelkit/otelkit/internal/otlpconf"
-	"github.com/otelkit/otelkit/internal/testkit/faults"
+	"github.com/otelkit/otelkit/internal/testkit/fakeotlp"
 )
 
 const invalid = "\xff\xfe"
@@ -20,7 +20,7 @@ const invalid = "\xff\xfe"
 // attributes (nested too), the event name, the severity text, the scope and
 // the resource no longer fail the batch they are exported with.
 func TestOTLPExportSurvivesInvalidUTF8(t *testing.T) {
-	fake := faults.NewHTTP(t, faults.Behaviour{})
+	fake := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{})
 	res := resource.NewSchemaless(attribute.String("service.name", "svc"+invalid))
 	p, err := NewLoggerProvider(context.Background(), lookup(nil), WithResource(res),
 		WithOTLPOverrides(otlpconf.Overrides{Exporter: "otlp", Protocol: "http/protobuf", Endpoint: fake.Endpoint}))
@@ -47,7 +47,7 @@ func TestOTLPExportSurvivesInvalidUTF8(t *testing.T) {
 	if err := lp.ForceFlush(ctx); err != nil {
 		t.Fatalf("ForceFlush: %v", err)
 	}
-	if _, items := fake.Count(faults.Logs); items != 13 {
+	if _, items := fake.Count(fakeotlp.Logs); items != 13 {
 		t.Errorf("the collector accepted %d log records, want 13", items)
 	}
 }
