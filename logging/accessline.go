@@ -36,13 +36,7 @@ func writeAccessDefault(_ *profile, enc zapcore.ObjectEncoder, a *reqlog.Access)
 // writeAccessECS writes ECS's http.response.status_code, event.duration
 // (nanoseconds), http.response.body.bytes and url.query.
 func writeAccessECS(_ *profile, enc zapcore.ObjectEncoder, a *reqlog.Access) error {
-	if a.Status != 0 {
-		enc.AddInt("http.response.status_code", a.Status)
-	}
-	enc.AddInt64("event.duration", a.Duration.Nanoseconds())
-	if a.Bytes >= 0 {
-		enc.AddInt64("http.response.body.bytes", a.Bytes)
-	}
+	writeAccessCounts(enc, a, "http.response.status_code", "event.duration", "http.response.body.bytes")
 	if a.Query != "" {
 		enc.AddString("url.query", a.Query)
 	}
@@ -53,13 +47,7 @@ func writeAccessECS(_ *profile, enc zapcore.ObjectEncoder, a *reqlog.Access) err
 // http.status_code, duration (nanoseconds), network.bytes_written and
 // http.url (the path, and the query when it is logged).
 func writeAccessDatadog(_ *profile, enc zapcore.ObjectEncoder, a *reqlog.Access) error {
-	if a.Status != 0 {
-		enc.AddInt("http.status_code", a.Status)
-	}
-	enc.AddInt64("duration", a.Duration.Nanoseconds())
-	if a.Bytes >= 0 {
-		enc.AddInt64("network.bytes_written", a.Bytes)
-	}
+	writeAccessCounts(enc, a, "http.status_code", "duration", "network.bytes_written")
 	if a.Method != "" {
 		b := bufPool.Get()
 		appendURL(b, a)
@@ -67,6 +55,19 @@ func writeAccessDatadog(_ *profile, enc zapcore.ObjectEncoder, a *reqlog.Access)
 		b.Free()
 	}
 	return a.WriteMore(enc)
+}
+
+// writeAccessCounts writes what ECS and Datadog write alike under their
+// own keys: the status (when the transport has an HTTP one), the
+// duration in nanoseconds, and the body bytes (when known).
+func writeAccessCounts(enc zapcore.ObjectEncoder, a *reqlog.Access, status, duration, bytes string) {
+	if a.Status != 0 {
+		enc.AddInt(status, a.Status)
+	}
+	enc.AddInt64(duration, a.Duration.Nanoseconds())
+	if a.Bytes >= 0 {
+		enc.AddInt64(bytes, a.Bytes)
+	}
 }
 
 // writeAccessGCP writes Cloud Logging's httpRequest object (LogEntry's
