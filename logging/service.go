@@ -3,6 +3,7 @@ package logging
 import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
 
 // The service a line belongs to, taken from the OpenTelemetry resource
@@ -11,15 +12,10 @@ import (
 // The profiles that name it pre-encode it once, in New; lines copy the
 // bytes.
 
-// Resource attributes read by the profiles.
-const (
-	attrServiceName   = attribute.Key("service.name")
-	attrServiceVer    = attribute.Key("service.version")
-	attrEnvironment   = attribute.Key("deployment.environment.name")
-	attrEnvironmentV1 = attribute.Key("deployment.environment") // before semantic conventions 1.27
-	attrCloudProvider = attribute.Key("cloud.provider")
-	attrCloudAccount  = attribute.Key("cloud.account.id")
-)
+// attrEnvironmentV1 is deployment.environment, the resource attribute
+// before semantic conventions 1.27 (the semconv package no longer has it),
+// read by the profiles after deployment.environment.name.
+const attrEnvironmentV1 = attribute.Key("deployment.environment")
 
 // service is what a line says about its service; "" is left out.
 type service struct {
@@ -35,7 +31,7 @@ func serviceOf(res *resource.Resource) service {
 		}
 		return ""
 	}
-	s := service{name: str(attrServiceName), version: str(attrServiceVer), env: str(attrEnvironment)}
+	s := service{name: str(semconv.ServiceNameKey), version: str(semconv.ServiceVersionKey), env: str(semconv.DeploymentEnvironmentNameKey)}
 	if s.env == "" {
 		s.env = str(attrEnvironmentV1)
 	}
@@ -47,10 +43,10 @@ func serviceOf(res *resource.Resource) service {
 // detector sets them; "" otherwise.
 func gcpProjectOf(res *resource.Resource) string {
 	set := res.Set()
-	if v, ok := set.Value(attrCloudProvider); !ok || v.AsString() != "gcp" {
+	if v, ok := set.Value(semconv.CloudProviderKey); !ok || v.AsString() != "gcp" {
 		return ""
 	}
-	if v, ok := set.Value(attrCloudAccount); ok && v.Type() == attribute.STRING {
+	if v, ok := set.Value(semconv.CloudAccountIDKey); ok && v.Type() == attribute.STRING {
 		return v.AsString()
 	}
 	return ""
@@ -101,9 +97,9 @@ func appendServiceGCP(dst []byte, s service) []byte {
 	}
 	dst = append(dst, `,"`+gcpLabels+`":{`...)
 	n := len(dst)
-	dst = appendMember(dst, string(attrServiceName), s.name)
-	dst = appendMember(dst, string(attrServiceVer), s.version)
-	dst = appendMember(dst, string(attrEnvironment), s.env)
+	dst = appendMember(dst, string(semconv.ServiceNameKey), s.name)
+	dst = appendMember(dst, string(semconv.ServiceVersionKey), s.version)
+	dst = appendMember(dst, string(semconv.DeploymentEnvironmentNameKey), s.env)
 	dst = append(dst[:n], dst[n+1:]...) // the first member's comma
 	return append(dst, '}')
 }

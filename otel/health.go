@@ -9,6 +9,7 @@ import (
 	"time"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
@@ -173,7 +174,7 @@ func (t *Telemetry) Health() Health {
 	}
 	h.Disabled = t.disabled
 	h.ShutDown = t.closed.Load()
-	if v, ok := t.res.Set().Value(keyServiceName); ok {
+	if v, ok := t.res.Set().Value(semconv.ServiceNameKey); ok {
 		h.Service = v.AsString()
 	}
 	if t.sdkErrors != nil {

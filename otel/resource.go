@@ -15,14 +15,9 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/otelkit/otelkit/internal/env"
-)
-
-const (
-	keyServiceName    = attribute.Key("service.name")
-	keyServiceVersion = attribute.Key("service.version")
-	keyEnvironment    = attribute.Key("deployment.environment.name")
 )
 
 // buildResource assembles the resource every signal shares. Precedence,
@@ -77,7 +72,7 @@ func detectResource(ctx context.Context, c config) (*resource.Resource, []config
 // ("unknown_service:<executable>", as the SDK does) and warns, naming
 // where to set it (setIt), whenever the name is unknown.
 func withServiceFallback(res *resource.Resource, warnings []configWarning, setIt string) (*resource.Resource, []configWarning) {
-	name, _ := res.Set().Value(keyServiceName)
+	name, _ := res.Set().Value(semconv.ServiceNameKey)
 	if name.AsString() == "" || strings.HasPrefix(name.AsString(), "unknown_service") {
 		exe := "go"
 		if p, err := os.Executable(); err == nil {
@@ -85,7 +80,7 @@ func withServiceFallback(res *resource.Resource, warnings []configWarning, setIt
 		}
 		fallback := "unknown_service:" + exe
 		if name.AsString() == "" {
-			r, mErr := resource.Merge(res, resource.NewSchemaless(keyServiceName.String(fallback)))
+			r, mErr := resource.Merge(res, resource.NewSchemaless(semconv.ServiceNameKey.String(fallback)))
 			if mErr == nil {
 				res = r
 			}
@@ -102,10 +97,10 @@ func detectorOptions(c config) []resource.Option {
 	var base []attribute.KeyValue
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if name := serviceNameFromBuildInfo(bi); name != "" {
-			base = append(base, keyServiceName.String(name))
+			base = append(base, semconv.ServiceNameKey.String(name))
 		}
 		if v := bi.Main.Version; v != "" && v != "(devel)" {
-			base = append(base, keyServiceVersion.String(v))
+			base = append(base, semconv.ServiceVersionKey.String(v))
 		}
 	}
 	opts := []resource.Option{resource.WithAttributes(base...), resource.WithTelemetrySDK()}
@@ -138,7 +133,7 @@ func topAttributes(c config, src env.Source) []attribute.KeyValue {
 // OTELKIT_ENVIRONMENT, when it is set.
 func environmentAttributes(src env.Source) []attribute.KeyValue {
 	if v, ok := src.String("OTELKIT_ENVIRONMENT"); ok {
-		return []attribute.KeyValue{keyEnvironment.String(v)}
+		return []attribute.KeyValue{semconv.DeploymentEnvironmentNameKey.String(v)}
 	}
 	return nil
 }
@@ -148,13 +143,13 @@ func environmentAttributes(src env.Source) []attribute.KeyValue {
 func (c config) optionAttributes() []attribute.KeyValue {
 	top := append([]attribute.KeyValue{}, c.attrs...)
 	if c.environment != "" {
-		top = append(top, keyEnvironment.String(c.environment))
+		top = append(top, semconv.DeploymentEnvironmentNameKey.String(c.environment))
 	}
 	if c.serviceVersion != "" {
-		top = append(top, keyServiceVersion.String(c.serviceVersion))
+		top = append(top, semconv.ServiceVersionKey.String(c.serviceVersion))
 	}
 	if c.serviceName != "" {
-		top = append(top, keyServiceName.String(c.serviceName))
+		top = append(top, semconv.ServiceNameKey.String(c.serviceName))
 	}
 	return top
 }
@@ -198,7 +193,7 @@ func envResource(ctx context.Context, src env.Source) (*resource.Resource, error
 		}
 	}
 	if v, ok := src.String("OTEL_SERVICE_NAME"); ok {
-		attrs = append(attrs, keyServiceName.String(v))
+		attrs = append(attrs, semconv.ServiceNameKey.String(v))
 	}
 	return resource.NewSchemaless(attrs...), nil
 }

@@ -5,6 +5,7 @@ import (
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/otelkit/otelkit/otel/internal/traceview"
 )
@@ -73,7 +74,7 @@ func (t *Telemetry) TraceViewerHandler() http.Handler {
 		})
 	}
 	service := ""
-	if v, ok := t.res.Set().Value(keyServiceName); ok {
+	if v, ok := t.res.Set().Value(semconv.ServiceNameKey); ok {
 		service = v.AsString()
 	}
 	return t.viewer.Handler(service)

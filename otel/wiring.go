@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/sdk/resource"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/env"
@@ -182,7 +183,7 @@ func (c config) loggingOptions(res *resource.Resource) ([]logging.Option, error)
 
 // serviceName is the service.name of res, "otelkit" without one.
 func serviceName(res *resource.Resource) string {
-	if v, ok := res.Set().Value(keyServiceName); ok {
+	if v, ok := res.Set().Value(semconv.ServiceNameKey); ok {
 		return v.AsString()
 	}
 	return "otelkit"
