@@ -144,8 +144,9 @@ func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// headerCarrier is implemented by the WithHeaders options of the tracing
-// and metrics packages, so that headers given through WithTracingOptions
+// headerCarrier is implemented by the OTLP options of the tracing and
+// metrics packages (otlpconf.Setting), of which WithHeaders' return their
+// map (the others nil), so that headers given through WithTracingOptions
 // and WithMetricsOptions are scrubbed too.
 type headerCarrier interface{ OTLPHeaders() map[string]string }
 
