@@ -174,6 +174,7 @@ type foreignRequest struct {
 	buf      *reqBuffer // the request's log buffer, nil when buffering is off
 	ids      traceIDs
 	hasTrace bool // after ids' bytes, in their padding: the struct stays in its size class
+	plain    bool // fields hold no field whose encoding may panic and there is no late marshaler (ownSafe)
 	fbuf     [2]zap.Field
 	line     [2]zapcore.Field // AccessLogger's fields: the span context, allFields
 }
@@ -191,6 +192,7 @@ func newForeignRequest(l *zap.Logger, span trace.Span, sc trace.SpanContext, r *
 	} else {
 		e.fields = append([]zap.Field(nil), r.Fields...)
 	}
+	e.plain = e.late == nil && !anyRisky(e.fields)
 	if sc.IsValid() {
 		e.sctx.span = span
 		e.ids.set(sc)
