@@ -77,3 +77,64 @@ func sameBaggage(a, b string) bool {
 	}
 	return true
 }
+
+// mdKeys is the carrier otelgrpc hands serverPropagator, as far as
+// w3cKeysOf reads it: the keys of metadata.FromIncomingContext's
+// lower-cased copy.
+type mdKeys metadata.MD
+
+func (m mdKeys) Keys() []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// w3cKeysOf must say a W3C field is absent exactly when
+// metadata.ValueFromIncomingContext would find nothing for it, whatever
+// the spelling of the keys in the metadata handed to the server.
+func TestW3CKeysOfMatchesMetadataLookup(t *testing.T) {
+	spellings := []string{
+		"traceparent", "TraceParent", "TRACEPARENT", "tracestate", "TraceState",
+		"trace\u017ftate", "TRACE\u017fTATE", "baggage", "BAGGAGE", "b\u00e4ggage",
+		"tracestatex", "traceparen", "x-request-id", "\u212aey", "",
+	}
+	for _, key := range spellings {
+		for _, other := range []string{"", "user-agent", "tracestate", "baggage"} {
+			md := metadata.MD{key: {"v"}}
+			if other != "" {
+				md[other] = []string{"w", ""}
+			}
+			ctx := metadata.NewIncomingContext(context.Background(), md)
+			var want uint8
+			for _, name := range []string{"traceparent", "tracestate", "baggage"} {
+				if metadata.ValueFromIncomingContext(ctx, name) != nil {
+					want |= w3cKeyBit(name)
+				}
+			}
+			lowered, _ := metadata.FromIncomingContext(ctx)
+			if got := w3cKeysOf(mdKeys(lowered)); got != want {
+				t.Errorf("keys %q and %q: w3cKeysOf %03b, want %03b", key, other, got, want)
+			}
+		}
+	}
+}
+
+// A traceparent whose first value is empty is present, not absent: its
+// lines conflict, and the conflict is counted.
+func TestEmptyFirstTraceParentCounted(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.serveTest(t, &baggageService{got: new(string)})
+	before := w3c.Dropped(w3c.TraceParent, w3c.DropConflict)
+	md := metadata.MD{"traceparent": {"", validParent}}
+	if _, err := c.EmptyCall(metadata.NewOutgoingContext(context.Background(), md), &testpb.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.ended(t, 1)[0].SpanContext().TraceID().String(); got == traceHex {
+		t.Errorf("trace %s continued; want a new one", got)
+	}
+	if w3c.Dropped(w3c.TraceParent, w3c.DropConflict) == before {
+		t.Error("the conflicting traceparent lines were not counted")
+	}
+}
