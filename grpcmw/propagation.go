@@ -2,7 +2,6 @@ package grpcmw
 
 import (
 	"context"
-	"strings"
 
 	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/grpc/metadata"
@@ -39,7 +38,6 @@ func (p serverPropagator) Extract(ctx context.Context, c propagation.TextMapCarr
 	// p.next is Propagator's (propagatorOf), which takes the state's
 	// w3c.Carrier as it is.
 	st.carrier = c
-	st.w3cKeys = w3cKeysOf(c)
 	st.w3c.Wrap(incoming{st})
 	ctx = p.next.Extract(ctx, &st.w3c)
 	st.carrier = nil
@@ -68,48 +66,9 @@ var (
 // Get returns the first value of key, from otelgrpc's copy of the metadata.
 func (c incoming) Get(key string) string { return c.st.carrier.Get(key) }
 
-// Values returns every value of key in the incoming metadata. A W3C field
-// that the metadata does not hold (w3cKeys) is answered without a lookup:
-// metadata.ValueFromIncomingContext scans the whole map for a key it does
-// not find, and tracestate and baggage are absent from most RPCs.
+// Values returns every value of key in the incoming metadata.
 func (c incoming) Values(key string) []string {
-	if bit := w3cKeyBit(key); bit != 0 && c.st.w3cKeys&bit == 0 {
-		return nil
-	}
 	return metadata.ValueFromIncomingContext(c.st.Context, key)
-}
-
-// w3cKeyBit is key's bit in rpcState.w3cKeys when key is one of the W3C
-// fields' names as internal/w3c asks for them, 0 otherwise.
-func w3cKeyBit(key string) uint8 {
-	switch key {
-	case "traceparent":
-		return 1
-	case "tracestate":
-		return 2
-	case "baggage":
-		return 4
-	}
-	return 0
-}
-
-// w3cKeysOf returns which W3C fields the incoming metadata holds under any
-// spelling, in one pass over the keys of otelgrpc's copy of it (c), which
-// grpc has lower-cased (strings.ToLower). A key matches a field exactly
-// when metadata.ValueFromIncomingContext would find it (strings.EqualFold):
-// the lower-cased key is the name itself, or, for tracestate, spelled with
-// U+017F (ſ, which folds to s and stays as it is when lower-cased; no
-// other letter of the three names has a non-ASCII fold).
-func w3cKeysOf(c interface{ Keys() []string }) uint8 {
-	var m uint8
-	for _, k := range c.Keys() {
-		if bit := w3cKeyBit(k); bit != 0 {
-			m |= bit
-		} else if len(k) == len("tracestate")+1 && strings.EqualFold(k, "tracestate") {
-			m |= 2
-		}
-	}
-	return m
 }
 
 // Set sets key in otelgrpc's copy of the metadata.

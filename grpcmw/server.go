@@ -96,7 +96,6 @@ type rpcState struct {
 	// serverPropagator reads beside the metadata itself, through w3c.
 	carrier propagation.TextMapCarrier
 	w3c     w3c.Carrier
-	w3cKeys uint8 // the W3C fields the incoming metadata holds (w3cKeysOf)
 	// otelCtx is the context otelgrpc's TagRPC returned, which its
 	// HandleRPC gets back: its span is the current one there, whatever
 	// another stats handler added after it.

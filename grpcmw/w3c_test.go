@@ -78,49 +78,6 @@ func sameBaggage(a, b string) bool {
 	return true
 }
 
-// mdKeys is the carrier otelgrpc hands serverPropagator, as far as
-// w3cKeysOf reads it: the keys of metadata.FromIncomingContext's
-// lower-cased copy.
-type mdKeys metadata.MD
-
-func (m mdKeys) Keys() []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
-// w3cKeysOf must say a W3C field is absent exactly when
-// metadata.ValueFromIncomingContext would find nothing for it, whatever
-// the spelling of the keys in the metadata handed to the server.
-func TestW3CKeysOfMatchesMetadataLookup(t *testing.T) {
-	spellings := []string{
-		"traceparent", "TraceParent", "TRACEPARENT", "tracestate", "TraceState",
-		"trace\u017ftate", "TRACE\u017fTATE", "baggage", "BAGGAGE", "b\u00e4ggage",
-		"tracestatex", "traceparen", "x-request-id", "\u212aey", "",
-	}
-	for _, key := range spellings {
-		for _, other := range []string{"", "user-agent", "tracestate", "baggage"} {
-			md := metadata.MD{key: {"v"}}
-			if other != "" {
-				md[other] = []string{"w", ""}
-			}
-			ctx := metadata.NewIncomingContext(context.Background(), md)
-			var want uint8
-			for _, name := range []string{"traceparent", "tracestate", "baggage"} {
-				if metadata.ValueFromIncomingContext(ctx, name) != nil {
-					want |= w3cKeyBit(name)
-				}
-			}
-			lowered, _ := metadata.FromIncomingContext(ctx)
-			if got := w3cKeysOf(mdKeys(lowered)); got != want {
-				t.Errorf("keys %q and %q: w3cKeysOf %03b, want %03b", key, other, got, want)
-			}
-		}
-	}
-}
-
 // A traceparent whose first value is empty is present, not absent: its
 // lines conflict, and the conflict is counted.
 func TestEmptyFirstTraceParentCounted(t *testing.T) {
