@@ -12,7 +12,6 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 
@@ -82,7 +81,8 @@ type rpcState struct {
 
 	h          *serverHandler
 	scope      reqscope.Scope
-	fullMethod string // as the client sent it
+	fullMethod string       // as the client sent it
+	in         incomingKeys // the incoming metadata, read once (incoming.go)
 	// attr is what TagRPC sets on the span, one at a time (the span copies
 	// it): here rather than in a slice of its own, which would escape.
 	attr [1]attribute.KeyValue
@@ -160,7 +160,8 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 		fields[1] = zap.String("rpc_method_original", reqscope.Truncate(info.FullMethodName))
 		n = 2
 	}
-	st.scope.Begin(metadata.ValueFromIncomingContext(ctx, RequestIDMetadataKey), h.cfg.logger, nil, fields[:n]...)
+	st.in = scanIncoming(ctx)
+	st.scope.Begin(st.in.values(ctx, RequestIDMetadataKey), h.cfg.logger, nil, fields[:n]...)
 
 	ctx = h.otel.TagRPC(st, tag)
 	st.otelCtx = ctx
