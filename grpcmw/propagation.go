@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"go.opentelemetry.io/otel/propagation"
-	"google.golang.org/grpc/metadata"
 
 	"github.com/otelkit/otelkit/internal/reqscope"
 	"github.com/otelkit/otelkit/internal/w3c"
@@ -66,9 +65,11 @@ var (
 // Get returns the first value of key, from otelgrpc's copy of the metadata.
 func (c incoming) Get(key string) string { return c.st.carrier.Get(key) }
 
-// Values returns every value of key in the incoming metadata.
+// Values returns every value of key in the incoming metadata, as
+// metadata.ValueFromIncomingContext does, from what TagRPC read of it
+// (incoming.go).
 func (c incoming) Values(key string) []string {
-	return metadata.ValueFromIncomingContext(c.st.Context, key)
+	return c.st.in.values(c.st.Context, key)
 }
 
 // Set sets key in otelgrpc's copy of the metadata.

@@ -12,7 +12,6 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 
@@ -82,9 +81,11 @@ type rpcState struct {
 
 	h          *serverHandler
 	scope      reqscope.Scope
-	fullMethod string           // as the client sent it
-	tag        stats.RPCTagInfo // what otelgrpc gets for a method not recognised
-	attrs      [2]attribute.KeyValue
+	fullMethod string       // as the client sent it
+	in         incomingKeys // the incoming metadata, read once (incoming.go)
+	// attr is what TagRPC sets on the span, one at a time (the span copies
+	// it): here rather than in a slice of its own, which would escape.
+	attr [1]attribute.KeyValue
 
 	access         reqscope.Access // the access line's fields (access.go)
 	code           codes.Code
@@ -152,24 +153,26 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 	if known {
 		fields[0] = zap.String("rpc_method", info.FullMethodName[1:])
 	} else {
-		st.tag = *info
-		st.tag.FullMethodName = otherFullMethod
-		tag = &st.tag
+		other := *info // an allocation only for a method not recognised
+		other.FullMethodName = otherFullMethod
+		tag = &other
 		fields[0] = zap.String("rpc_method", otherMethod)
 		fields[1] = zap.String("rpc_method_original", reqscope.Truncate(info.FullMethodName))
 		n = 2
 	}
-	st.scope.Begin(metadata.ValueFromIncomingContext(ctx, RequestIDMetadataKey), h.cfg.logger, nil, fields[:n]...)
+	st.in = scanIncoming(ctx)
+	st.scope.Begin(st.in.values(ctx, RequestIDMetadataKey), h.cfg.logger, nil, fields[:n]...)
 
 	ctx = h.otel.TagRPC(st, tag)
 	st.otelCtx = ctx
 	span := trace.SpanFromContext(ctx)
-	st.attrs[0] = RequestIDAttribute.String(st.scope.ID())
+	st.attr[0] = RequestIDAttribute.String(st.scope.ID())
+	span.SetAttributes(st.attr[:]...)
 	if !known {
 		span.SetName(otherSpanName)
-		st.attrs[1] = attribute.String("rpc.method_original", fields[1].String)
+		st.attr[0] = attribute.String("rpc.method_original", fields[1].String)
+		span.SetAttributes(st.attr[:]...)
 	}
-	span.SetAttributes(st.attrs[:n]...)
 	st.outer = rpcOuter{Context: st.scope.Bind(ctx), st: st}
 	return &st.outer
 }

@@ -77,3 +77,21 @@ func sameBaggage(a, b string) bool {
 	}
 	return true
 }
+
+// A traceparent whose first value is empty is present, not absent: its
+// lines conflict, and the conflict is counted.
+func TestEmptyFirstTraceParentCounted(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.serveTest(t, &baggageService{got: new(string)})
+	before := w3c.Dropped(w3c.TraceParent, w3c.DropConflict)
+	md := metadata.MD{"traceparent": {"", validParent}}
+	if _, err := c.EmptyCall(metadata.NewOutgoingContext(context.Background(), md), &testpb.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.ended(t, 1)[0].SpanContext().TraceID().String(); got == traceHex {
+		t.Errorf("trace %s continued; want a new one", got)
+	}
+	if w3c.Dropped(w3c.TraceParent, w3c.DropConflict) == before {
+		t.Error("the conflicting traceparent lines were not counted")
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/reqlog"
 )
 
 // Foreign zap loggers: a logger not built by New (zap.NewProduction, a tee
@@ -175,7 +177,7 @@ func (c *foreignCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	if c.buf != nil && c.buffered(ent, fields) {
 		return nil
 	}
-	if len(c.pre) == 0 && len(c.post) == 0 && !anyRisky(fields) {
+	if len(c.pre) == 0 && len(c.post) == 0 && !anyRiskyLine(fields) {
 		// Nothing to add and nothing to guard (a request's own logger
 		// once its fields are encoded, a line of plain fields): the call's
 		// fields as they are, without a pooled copy.
@@ -199,4 +201,37 @@ func (c *foreignCore) writeInner(ent zapcore.Entry, fields []zapcore.Field) erro
 		ce.Write(fields...)
 	}
 	return nil
+}
+
+// anyRiskyLine is anyRisky for the fields of one line, less the request's
+// own fields whose encoding cannot panic (ownSafe), which the access line
+// of every request carries.
+func anyRiskyLine(fields []zapcore.Field) bool {
+	for _, f := range fields {
+		if risky(f) && !ownSafe(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// ownSafe reports whether f is one of the request's own inline fields that
+// cannot panic: its request fields when they hold nothing that may
+// (foreignRequest.plain), and the access line's fields, which otelkit's
+// transports alone fill (internal/reqlog; Access.More is theirs too).
+func ownSafe(f zapcore.Field) bool {
+	if f.Type != zapcore.InlineMarshalerType {
+		return false
+	}
+	switch m := f.Interface.(type) {
+	case *reqlog.Access:
+		return true
+	case *allFields:
+		return m.plain
+	case *eagerFields:
+		return m.plain
+	case *boundFields:
+		return m.plain
+	}
+	return false
 }

@@ -174,6 +174,7 @@ type foreignRequest struct {
 	buf      *reqBuffer // the request's log buffer, nil when buffering is off
 	ids      traceIDs
 	hasTrace bool // after ids' bytes, in their padding: the struct stays in its size class
+	plain    bool // fields hold no field whose encoding may panic and there is no late marshaler (ownSafe)
 	fbuf     [2]zap.Field
 	line     [2]zapcore.Field // AccessLogger's fields: the span context, allFields
 }
@@ -191,6 +192,7 @@ func newForeignRequest(l *zap.Logger, span trace.Span, sc trace.SpanContext, r *
 	} else {
 		e.fields = append([]zap.Field(nil), r.Fields...)
 	}
+	e.plain = e.late == nil && !anyRisky(e.fields)
 	if sc.IsValid() {
 		e.sctx.span = span
 		e.ids.set(sc)
@@ -222,20 +224,27 @@ func (e *foreignRequest) ownLogger() *zap.Logger {
 	if l := e.cl.own.Load(); l != nil {
 		return l
 	}
-	o := &ownCore{}
-	own := &o.c
-	own.direct, own.buf = e.t.direct, e.buf
-	o.with[0] = e.line[0]
+	var own *foreignCore
+	var field []zapcore.Field
 	if e.late != nil && !isSettled(e.late) {
+		o := &ownLateCore{}
+		o.with[0] = e.line[0]
 		o.with[1] = zap.Inline((*eagerFields)(e))
 		o.late[0] = zap.Inline(e.late)
+		own, field = &o.c, o.field[:]
 		own.pre = o.late[:]
+		own.Core = safeWith(e.t.inner, o.with[:])
 	} else {
-		o.with[1] = e.line[1]
+		// e.line is what With encodes here: it never changes once
+		// newForeignRequest has set it (AccessLogger hands it out to be
+		// copied), so the core needs no copy of its own.
+		o := &ownCore{}
+		own, field = &o.c, o.field[:]
+		own.Core = safeWith(e.t.inner, e.line[:])
 	}
-	own.Core = safeWith(e.t.inner, o.with[:])
-	o.field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: own}
-	l := e.t.l.With(o.field[:]...)
+	own.direct, own.buf = e.t.direct, e.buf
+	field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: own}
+	l := e.t.l.With(field...)
 	if !e.cl.own.CompareAndSwap(nil, l) {
 		return e.cl.own.Load()
 	}
@@ -243,8 +252,16 @@ func (e *foreignRequest) ownLogger() *zap.Logger {
 }
 
 // ownCore is the core of a foreign request's own logger and the field that
-// hands it to zap.Logger.With, in one allocation.
+// hands it to zap.Logger.With, in one allocation (144 bytes).
 type ownCore struct {
+	c     foreignCore
+	field [1]zapcore.Field
+}
+
+// ownLateCore is ownCore for a request whose late marshaler has not
+// settled: with the fields its With encodes (the trace fields, the request's
+// fields but late) and late, which its lines add as they are written.
+type ownLateCore struct {
 	c     foreignCore
 	field [1]zapcore.Field
 	with  [2]zapcore.Field

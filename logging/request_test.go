@@ -385,3 +385,46 @@ func TestForeignOwnLoggerPlainAndRiskyFields(t *testing.T) {
 		t.Errorf("the tee's warn core took info lines: %s", got)
 	}
 }
+
+// A foreign request's access line, written before any FromContext (the
+// template and the request's fields), skips the guard only when the
+// request's fields cannot panic: a request field that panics is still
+// guarded, on the access line and on the request's own lines.
+func TestForeignAccessLineGuardsRiskyRequestFields(t *testing.T) {
+	tp, _ := newTracer(t)
+	ctx, span := tp.Tracer("t").Start(context.Background(), "server")
+	defer span.End()
+	for _, tc := range []struct {
+		name  string
+		field zap.Field
+		want  string // the field's key and value on the line
+	}{
+		{"plain", zap.String("rpc_method", "svc/M"), "rpc_method=svc/M"},
+		{"risky", zap.Object("obj", panicObject{}), "objError=PANIC=boom"},
+	} {
+		l, buf := foreignJSON(zapcore.InfoLevel)
+		_, bound := bind(ctx, l, "req-1", nil, tc.field)
+		access := &reqlog.Access{Duration: 1500000, Bytes: -1}
+		rl, pre := bound.AccessLogger()
+		rl.Info("grpc_request", append(append([]zap.Field(nil), pre...), zap.Inline(access))...)
+		lines := buf.Lines()
+		if len(lines) != 1 {
+			t.Fatalf("%s: lines %v", tc.name, lines)
+		}
+		if tc.name == "risky" {
+			// The guard writes the panic's note; the line itself is left
+			// unchecked (the panicking field's open object is not closed:
+			// a known defect of the inline guard, not of this path).
+			if !strings.Contains(lines[0], `"PANIC=boom"`) || !strings.Contains(lines[0], `"request_id":"req-1"`) {
+				t.Errorf("%s: access line %s", tc.name, lines[0])
+			}
+			continue
+		}
+		m := decode(t, lines[0])
+		key, value, _ := strings.Cut(tc.want, "=")
+		if m[key] != value || m["request_id"] != "req-1" || m["trace_id"] != span.SpanContext().TraceID().String() ||
+			fmt.Sprint(m["duration_ms"]) != "1.5" {
+			t.Errorf("%s: access line %s", tc.name, lines[0])
+		}
+	}
+}
