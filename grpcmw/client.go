@@ -24,8 +24,8 @@ func DialOptions(opts ...Option) []grpc.DialOption {
 // clientPropagator.
 func newClientHandler(cfg config) stats.Handler {
 	return otelgrpc.NewClientHandler(
-		otelgrpc.WithTracerProvider(cfg.tracerProvider),
-		otelgrpc.WithMeterProvider(cfg.meterProvider),
+		otelgrpc.WithTracerProvider(cfg.TracerProvider),
+		otelgrpc.WithMeterProvider(cfg.MeterProvider),
 		otelgrpc.WithPropagators(clientPropagator{next: propagatorOf(cfg)}),
 	)
 }

@@ -10,20 +10,16 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelkit/otelkit/internal/option"
+	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
 // config is the resolved configuration of ServerOptions or DialOptions. Its
 // zero value is not used; newConfig fills the defaults.
 type config struct {
-	tracerProvider trace.TracerProvider
-	meterProvider  metric.MeterProvider
-	propagators    propagation.TextMapPropagator
-	logger         *zap.Logger
+	reqscope.Settings // providers, propagators, logger, access-line policy
 
 	methods        map[string]struct{} // WithMethods: "/pkg.Service/Method"
 	skipMethods    map[string]struct{} // WithSkipMethods
-	sampleEvery    uint64              // log 1 of every sampleEvery OK RPCs; 0 and 1 log all
-	accessLog      bool
 	publicEndpoint func(ctx context.Context, fullMethod string) bool
 }
 
@@ -38,18 +34,21 @@ type optionFunc func(config) config
 func (f optionFunc) apply(c config) config { return f(c) }
 
 func newConfig(opts []Option) config {
-	return option.Apply(config{accessLog: true}, opts, Option.apply)
+	return option.Apply(config{}, opts, Option.apply)
 }
+
+// sharedOption is an option grpcmw shares with httpmw: the setting is
+// reqscope's.
+type sharedOption reqscope.Setting
+
+func (s sharedOption) apply(c config) config { s(&c.Settings); return c }
 
 // WithTracerProvider sets the TracerProvider for server and client spans.
 // Default: the OpenTelemetry global provider (otel.GetTracerProvider) when
 // ServerOptions or DialOptions is called; the global delegates to the
 // provider that otel.Init installs later.
 func WithTracerProvider(tp trace.TracerProvider) Option {
-	return optionFunc(func(c config) config {
-		c.tracerProvider = tp
-		return c
-	})
+	return sharedOption(reqscope.SetTracerProvider(tp))
 }
 
 // WithMeterProvider sets the MeterProvider for the RPC duration metrics
@@ -57,10 +56,7 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // OpenTelemetry global provider when ServerOptions or DialOptions is called;
 // the global delegates to the provider that otel.Init installs later.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return optionFunc(func(c config) config {
-		c.meterProvider = mp
-		return c
-	})
+	return sharedOption(reqscope.SetMeterProvider(mp))
 }
 
 // WithPropagators sets the propagators that extract the incoming trace
@@ -70,19 +66,13 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 // traceparent, tracestate and baggage reach them as the W3C specifications
 // say (see "Trace context" in the package documentation).
 func WithPropagators(p propagation.TextMapPropagator) Option {
-	return optionFunc(func(c config) config {
-		c.propagators = p
-		return c
-	})
+	return sharedOption(reqscope.SetPropagators(p))
 }
 
 // WithLogger sets the logger that RPC lines are bound to and that writes the
 // access line. Default: zap.L(), looked up per RPC.
 func WithLogger(l *zap.Logger) Option {
-	return optionFunc(func(c config) config {
-		c.logger = l
-		return c
-	})
+	return sharedOption(reqscope.SetLogger(l))
 }
 
 // WithMethods names methods ("/package.Service/Method", as grpc's
@@ -132,21 +122,12 @@ func addMethods(m map[string]struct{}, names []string) map[string]struct{} {
 // that end OK (no panic); every other code is always logged. Default: every
 // RPC (n <= 1).
 func WithAccessLogSampling(n int) Option {
-	return optionFunc(func(c config) config {
-		if n < 1 {
-			n = 1
-		}
-		c.sampleEvery = uint64(n)
-		return c
-	})
+	return sharedOption(reqscope.SetAccessLogSampling(n))
 }
 
 // WithoutAccessLog turns the access line off. Default: on.
 func WithoutAccessLog() Option {
-	return optionFunc(func(c config) config {
-		c.accessLog = false
-		return c
-	})
+	return sharedOption(reqscope.SetNoAccessLog())
 }
 
 // WithPublicEndpoint treats every RPC as coming from outside: the incoming

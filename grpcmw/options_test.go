@@ -59,7 +59,7 @@ func TestWithAccessLogSampling(t *testing.T) {
 	if ok != 2 || notFound != 2 {
 		t.Errorf("%d OK and %d NOT_FOUND lines, want 2 and 2", ok, notFound)
 	}
-	if WithAccessLogSampling(-5).apply(config{}).sampleEvery != 1 {
+	if WithAccessLogSampling(-5).apply(config{}).SampleEvery != 1 {
 		t.Error("a negative sampling rate is not all lines")
 	}
 }
@@ -136,7 +136,7 @@ func TestOptionsIgnoreNil(t *testing.T) {
 			t.Errorf("%s missing from %v", m, c.methods)
 		}
 	}
-	if len(c.methods) != 3 || !c.accessLog {
+	if len(c.methods) != 3 || c.NoAccessLog {
 		t.Errorf("config %+v", c)
 	}
 }

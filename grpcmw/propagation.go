@@ -15,7 +15,7 @@ import (
 // say, drops oversized fields before they are parsed, and bounds what is
 // sent on. See the package documentation, "Trace context".
 func propagatorOf(cfg config) propagation.TextMapPropagator {
-	return w3c.Configured(cfg.propagators)
+	return w3c.Configured(cfg.Propagators)
 }
 
 // serverPropagator is what the server's otelgrpc handler extracts with.

@@ -52,11 +52,10 @@ type serverHandler struct {
 func newServerHandler(cfg config) *serverHandler {
 	h := &serverHandler{cfg: cfg, methods: newMethodSet(cfg.methods)}
 	h.access.Message = "grpc_request"
-	h.access.Off = !cfg.accessLog
-	h.access.SampleEvery = cfg.sampleEvery
+	cfg.Settings.Apply(&h.access)
 	oo := []otelgrpc.Option{
-		otelgrpc.WithTracerProvider(cfg.tracerProvider),
-		otelgrpc.WithMeterProvider(cfg.meterProvider),
+		otelgrpc.WithTracerProvider(cfg.TracerProvider),
+		otelgrpc.WithMeterProvider(cfg.MeterProvider),
 		otelgrpc.WithPropagators(serverPropagator{next: propagatorOf(cfg)}),
 	}
 	if fn := cfg.publicEndpoint; fn != nil {
@@ -161,7 +160,7 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 		n = 2
 	}
 	st.in = scanIncoming(ctx)
-	st.scope.Begin(st.in.values(ctx, RequestIDMetadataKey), h.cfg.logger, nil, fields[:n]...)
+	st.scope.Begin(st.in.values(ctx, RequestIDMetadataKey), h.cfg.Logger, nil, fields[:n]...)
 
 	ctx = h.otel.TagRPC(st, tag)
 	st.otelCtx = ctx

@@ -65,18 +65,17 @@ func newHandler(cfg config, next http.Handler) *handler {
 	}
 	h := &handler{cfg: cfg, next: next, ridKey: cfg.requestIDHeader, routes: newRouteSet(cfg.routeLimit)}
 	h.access.Message = "http_request"
-	h.access.Off = !cfg.accessLog
-	h.access.SampleEvery = cfg.sampleEvery
+	cfg.Settings.Apply(&h.access)
 	oo := []otelhttp.Option{
 		otelhttp.WithSpanNameFormatter(spanName),
 		otelhttp.WithServerName(cfg.serverName),
 	}
 	oo = append(oo, otelhttp.WithPropagators(propagatorOf(cfg)))
-	if cfg.tracerProvider != nil {
-		oo = append(oo, otelhttp.WithTracerProvider(cfg.tracerProvider))
+	if cfg.TracerProvider != nil {
+		oo = append(oo, otelhttp.WithTracerProvider(cfg.TracerProvider))
 	}
-	if cfg.meterProvider != nil {
-		oo = append(oo, otelhttp.WithMeterProvider(cfg.meterProvider))
+	if cfg.MeterProvider != nil {
+		oo = append(oo, otelhttp.WithMeterProvider(cfg.MeterProvider))
 	}
 	if cfg.publicEndpoint != nil {
 		oo = append(oo, otelhttp.WithPublicEndpointFn(cfg.publicEndpoint))
@@ -116,7 +115,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// The route is encoded per line (routeField), so it appears once the
 	// router has matched.
-	st.scope.Begin(r.Header[h.ridKey], h.cfg.logger, (*routeField)(st),
+	st.scope.Begin(r.Header[h.ridKey], h.cfg.Logger, (*routeField)(st),
 		zap.String(reqlog.KeyMethod, st.method), zap.String(reqlog.KeyPath, st.path))
 	if hdr := w.Header(); hdr != nil {
 		hdr[h.ridKey] = st.scope.IDValues()

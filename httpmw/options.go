@@ -19,15 +19,10 @@ import (
 // config is the resolved configuration of a Handler, Middleware or
 // Transport. Its zero value is not used; newConfig fills the defaults.
 type config struct {
-	tracerProvider trace.TracerProvider
-	meterProvider  metric.MeterProvider
-	propagators    propagation.TextMapPropagator
-	logger         *zap.Logger
+	reqscope.Settings // providers, propagators, logger, access-line policy
 
 	requestIDHeader string // canonical form
 	skipPaths       map[string]struct{}
-	sampleEvery     uint64 // log 1 of every sampleEvery successful requests; 0 and 1 log all
-	accessLog       bool
 	logQuery        bool
 	redactExtra     []string  // WithRedactedParams, WithQueryLogging
 	redact          *redactor // DefaultRedactedParams + redactExtra
@@ -48,14 +43,17 @@ type optionFunc func(config) config
 
 func (f optionFunc) apply(c config) config { return f(c) }
 
+// sharedOption is an option httpmw shares with grpcmw: the setting is
+// reqscope's.
+type sharedOption reqscope.Setting
+
+func (s sharedOption) apply(c config) config { s(&c.Settings); return c }
+
 func newConfig(opts []Option) config {
-	c := config{
-		requestIDHeader: requestid.DefaultHeader,
-		accessLog:       true,
-	}
+	c := config{requestIDHeader: requestid.DefaultHeader}
 	c = option.Apply(c, opts, Option.apply)
 	if !httpguts.ValidHeaderFieldName(c.requestIDHeader) {
-		l := c.logger
+		l := c.Logger
 		if l == nil {
 			l = zap.L()
 		}
@@ -86,10 +84,7 @@ func newConfig(opts []Option) config {
 // up at request time, so a handler built before otel.Init uses the provider
 // Init installs.
 func WithTracerProvider(tp trace.TracerProvider) Option {
-	return optionFunc(func(c config) config {
-		c.tracerProvider = tp
-		return c
-	})
+	return sharedOption(reqscope.SetTracerProvider(tp))
 }
 
 // WithMeterProvider sets the MeterProvider for the HTTP metrics
@@ -97,10 +92,7 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // global provider when Handler, Middleware or Transport is called; the global
 // delegates to the provider that otel.Init installs later.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return optionFunc(func(c config) config {
-		c.meterProvider = mp
-		return c
-	})
+	return sharedOption(reqscope.SetMeterProvider(mp))
 }
 
 // WithPropagators sets the propagators that extract the incoming trace
@@ -109,19 +101,13 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 // way, traceparent, tracestate and baggage reach them as the W3C
 // specifications say (see "Trace context" in the package documentation).
 func WithPropagators(p propagation.TextMapPropagator) Option {
-	return optionFunc(func(c config) config {
-		c.propagators = p
-		return c
-	})
+	return sharedOption(reqscope.SetPropagators(p))
 }
 
 // WithLogger sets the logger that request lines are bound to and that writes
 // the access line. Default: zap.L(), looked up at request time.
 func WithLogger(l *zap.Logger) Option {
-	return optionFunc(func(c config) config {
-		c.logger = l
-		return c
-	})
+	return sharedOption(reqscope.SetLogger(l))
 }
 
 // WithRequestIDHeader sets the header that carries the request ID in and
@@ -158,21 +144,12 @@ func WithSkipPaths(paths ...string) Option {
 // successful requests (status below 400, no panic); 4xx, 5xx and panics are
 // always logged. Default: every request (n <= 1).
 func WithAccessLogSampling(n int) Option {
-	return optionFunc(func(c config) config {
-		if n < 1 {
-			n = 1
-		}
-		c.sampleEvery = uint64(n)
-		return c
-	})
+	return sharedOption(reqscope.SetAccessLogSampling(n))
 }
 
 // WithoutAccessLog turns the access line off. Default: on.
 func WithoutAccessLog() Option {
-	return optionFunc(func(c config) config {
-		c.accessLog = false
-		return c
-	})
+	return sharedOption(reqscope.SetNoAccessLog())
 }
 
 // WithQueryLogging adds the query string (at most 1024 bytes) to the access

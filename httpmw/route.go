@@ -85,7 +85,7 @@ func callRouteFunc(fn func(*http.Request) string, r *http.Request) (route string
 // funcRoute is the route fn gives r, within the handler's route limit.
 func (h *handler) funcRoute(r *http.Request) (route string, panicked any, stack []byte) {
 	route, panicked, stack = callRouteFunc(h.cfg.routeFunc, r)
-	return h.routes.admit(route, h.cfg.logger), panicked, stack
+	return h.routes.admit(route, h.cfg.Logger), panicked, stack
 }
 
 // routeSet keeps the distinct routes a route function returned, up to a

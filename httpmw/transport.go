@@ -32,11 +32,11 @@ func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 		base = http.DefaultTransport
 	}
 	oo := []otelhttp.Option{otelhttp.WithPropagators(propagatorOf(cfg))}
-	if cfg.tracerProvider != nil {
-		oo = append(oo, otelhttp.WithTracerProvider(cfg.tracerProvider))
+	if cfg.TracerProvider != nil {
+		oo = append(oo, otelhttp.WithTracerProvider(cfg.TracerProvider))
 	}
-	if cfg.meterProvider != nil {
-		oo = append(oo, otelhttp.WithMeterProvider(cfg.meterProvider))
+	if cfg.MeterProvider != nil {
+		oo = append(oo, otelhttp.WithMeterProvider(cfg.MeterProvider))
 	}
 	return &redactTransport{
 		next:   otelhttp.NewTransport(&ridTransport{base: base, header: cfg.requestIDHeader}, oo...),

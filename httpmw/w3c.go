@@ -16,7 +16,7 @@ import (
 // oversized fields before they are parsed, and bounds what is sent on. See
 // the package documentation, "Trace context".
 func propagatorOf(cfg config) propagation.TextMapPropagator {
-	return w3c.Configured(cfg.propagators)
+	return w3c.Configured(cfg.Propagators)
 }
 
 // TraceResponseHeader is the W3C Trace Context level 2 response header that
