@@ -65,4 +65,11 @@
 // request's logger, adds an exception event and error status to the span,
 // and makes the access line an error. What the client gets (a 500, a gRPC
 // Internal status) is the transport's.
+//
+// # Settings
+//
+// Settings hold what both transports' options set the same way: the
+// tracer and meter providers, the propagators, the logger and the access
+// line's policy (Apply hands the policy to an AccessLog). Each transport
+// embeds them in its configuration and keeps its own documented options.
 package reqscope
