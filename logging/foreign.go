@@ -116,9 +116,16 @@ func templateFor(base *zap.Logger) *foreignTemplate {
 	return t
 }
 
-// withCore returns the template logger with its core replaced by c.
+// withCore returns the template logger with its core replaced by c. The
+// field that hands c to zap.Logger.With lives in a pooled slice: With
+// hands it to foreignCore.With, which keeps none of it, so it costs no
+// allocation of its own.
 func (t *foreignTemplate) withCore(c *foreignCore) *zap.Logger {
-	return t.l.With(zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: c})
+	lf := getLineFields()
+	lf.buf = append(lf.buf[:0], zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: c})
+	l := t.l.With(lf.buf...)
+	lf.free()
+	return l
 }
 
 // foreignCore adds fields encoded at write time (a request's fields, its

@@ -225,47 +225,36 @@ func (e *foreignRequest) ownLogger() *zap.Logger {
 		return l
 	}
 	var own *foreignCore
-	var field []zapcore.Field
 	if e.late != nil && !isSettled(e.late) {
 		o := &ownLateCore{}
 		o.with[0] = e.line[0]
 		o.with[1] = zap.Inline((*eagerFields)(e))
 		o.late[0] = zap.Inline(e.late)
-		own, field = &o.c, o.field[:]
+		own = &o.c
 		own.pre = o.late[:]
 		own.Core = safeWith(e.t.inner, o.with[:])
 	} else {
 		// e.line is what With encodes here: it never changes once
 		// newForeignRequest has set it (AccessLogger hands it out to be
 		// copied), so the core needs no copy of its own.
-		o := &ownCore{}
-		own, field = &o.c, o.field[:]
-		own.Core = safeWith(e.t.inner, e.line[:])
+		own = &foreignCore{Core: safeWith(e.t.inner, e.line[:])}
 	}
 	own.direct, own.buf = e.t.direct, e.buf
-	field[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: own}
-	l := e.t.l.With(field...)
+	l := e.t.withCore(own)
 	if !e.cl.own.CompareAndSwap(nil, l) {
 		return e.cl.own.Load()
 	}
 	return l
 }
 
-// ownCore is the core of a foreign request's own logger and the field that
-// hands it to zap.Logger.With, in one allocation (144 bytes).
-type ownCore struct {
-	c     foreignCore
-	field [1]zapcore.Field
-}
-
-// ownLateCore is ownCore for a request whose late marshaler has not
-// settled: with the fields its With encodes (the trace fields, the request's
-// fields but late) and late, which its lines add as they are written.
+// ownLateCore is the core of the request's own logger when its late
+// marshaler has not settled, with the fields its With encodes (the trace
+// fields, the request's fields but late) and late, which its lines add as
+// they are written, in one allocation.
 type ownLateCore struct {
-	c     foreignCore
-	field [1]zapcore.Field
-	with  [2]zapcore.Field
-	late  [1]zapcore.Field
+	c    foreignCore
+	with [2]zapcore.Field
+	late [1]zapcore.Field
 }
 
 // boundLogger builds (once) the logger for child spans and With: the
