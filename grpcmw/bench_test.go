@@ -19,13 +19,13 @@ import (
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/test/bufconn"
 
-	"github.com/otelkit/otelkit/internal/testkit/handwritten"
+	"github.com/otelkit/otelkit/internal/testutil/handwritten"
 	"github.com/otelkit/otelkit/logging"
 )
 
 // The benchmarks compare, in one run, the server side of one unary RPC
 // behind: nothing (bare); the stack a user writes by hand
-// (internal/testkit/handwritten: otelgrpc's stats handler and interceptors
+// (internal/testutil/handwritten: otelgrpc's stats handler and interceptors
 // for the request ID, a zap logger bound with the trace fields via
 // logger.With, and the access line); and grpcmw.ServerOptions. Direct drives
 // the stats handler and the interceptor as grpc's server does for one RPC,

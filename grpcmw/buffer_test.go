@@ -10,7 +10,7 @@ import (
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/status"
 
-	"github.com/otelkit/otelkit/internal/testkit/logbuf"
+	"github.com/otelkit/otelkit/internal/testutil/logbuf"
 	"github.com/otelkit/otelkit/logging"
 )
 

@@ -9,7 +9,7 @@ import (
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 
-	"github.com/otelkit/otelkit/internal/testkit/logbuf"
+	"github.com/otelkit/otelkit/internal/testutil/logbuf"
 	"github.com/otelkit/otelkit/logging"
 )
 

@@ -21,7 +21,7 @@ import (
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/test/bufconn"
 
-	"github.com/otelkit/otelkit/internal/testkit/logbuf"
+	"github.com/otelkit/otelkit/internal/testutil/logbuf"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

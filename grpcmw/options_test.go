@@ -10,7 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 
-	"github.com/otelkit/otelkit/internal/testkit/logbuf"
+	"github.com/otelkit/otelkit/internal/testutil/logbuf"
 )
 
 // Skipped methods are traced and measured but get no access line; the

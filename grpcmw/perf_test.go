@@ -15,7 +15,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/zap"
 
-	"github.com/otelkit/otelkit/internal/testkit/handwritten"
+	"github.com/otelkit/otelkit/internal/testutil/handwritten"
 	"github.com/otelkit/otelkit/logging"
 )
 

@@ -67,7 +67,8 @@ func (c incoming) Get(key string) string { return c.st.carrier.Get(key) }
 
 // Values returns every value of key in the incoming metadata, as
 // metadata.ValueFromIncomingContext does, from what TagRPC read of it
-// (incoming.go).
+// (incoming.go). The slices are grpc's own, not copies, as http.Header's
+// are over HTTP: a propagator reads them and must not change them.
 func (c incoming) Values(key string) []string {
 	return c.st.in.values(c.st.Context, key)
 }

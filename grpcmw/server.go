@@ -82,8 +82,9 @@ type rpcState struct {
 	scope      reqscope.Scope
 	fullMethod string       // as the client sent it
 	in         incomingKeys // the incoming metadata, read once (incoming.go)
-	// attr is what TagRPC sets on the span, one at a time (the span copies
-	// it): here rather than in a slice of its own, which would escape.
+	// attr is the request ID TagRPC sets on the span: here rather than in
+	// a slice of its own, which would escape. Written once per RPC, so a
+	// provider that keeps the slice sees the same value.
 	attr [1]attribute.KeyValue
 
 	access         reqscope.Access // the access line's fields (access.go)
@@ -168,9 +169,10 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 	st.attr[0] = RequestIDAttribute.String(st.scope.ID())
 	span.SetAttributes(st.attr[:]...)
 	if !known {
+		// Not st.attr again: a provider other than the SDK may keep the
+		// slice it was given.
 		span.SetName(otherSpanName)
-		st.attr[0] = attribute.String("rpc.method_original", fields[1].String)
-		span.SetAttributes(st.attr[:]...)
+		span.SetAttributes(attribute.String("rpc.method_original", fields[1].String))
 	}
 	st.outer = rpcOuter{Context: st.scope.Bind(ctx), st: st}
 	return &st.outer

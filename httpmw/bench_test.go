@@ -14,7 +14,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/otelkit/otelkit/internal/testkit/handwritten"
+	"github.com/otelkit/otelkit/internal/testutil/handwritten"
 	"github.com/otelkit/otelkit/logging"
 )
 

@@ -14,7 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelkit/otelkit/httpmw"
-	"github.com/otelkit/otelkit/internal/testkit/logbuf"
+	"github.com/otelkit/otelkit/internal/testutil/logbuf"
 	"github.com/otelkit/otelkit/logging"
 )
 

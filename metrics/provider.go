@@ -316,7 +316,7 @@ func serviceName(res *resource.Resource) string {
 // one allocation and 256 B per measurement over the same histogram without
 // the guard (BenchmarkHistogramRecordInSampledSpan), so 3 allocations per
 // request over otelhttp's three http.server.* instruments (1.4 KB per
-// request in the whole-service profile, testkit/loadbench).
+// request in the whole-service profile, internal/testkit/loadbench).
 //
 // Turn it off only when every http.server.* instrument in the process is
 // fed by instrumentation that does not take these attributes from the

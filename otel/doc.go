@@ -353,7 +353,7 @@
 // last_error and the errors of ForceFlush and Shutdown, also when a
 // collector quotes the Authorization header back; Init's errors never quote
 // a header key or value, nor the user info or query of an endpoint.
-// testkit/faults/RESULTS.md has the measured figures.
+// internal/testkit/faults/RESULTS.md has the measured figures.
 //
 // # Deploying
 //

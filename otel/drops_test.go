@@ -15,7 +15,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/otelkit/otelkit/internal/testkit/fakeotlp"
+	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
 )
 
 // fakeTimers records what dropLog schedules, to fire it by hand.

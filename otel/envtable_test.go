@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/otelkit/otelkit/internal/testkit/fakeotlp"
+	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
 )
 
 // TestEveryVariableRejectsInvalidValues sets each supported variable, one at

@@ -13,7 +13,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
-	"github.com/otelkit/otelkit/internal/testkit/fakeotlp"
+	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
 )
 
 // TestHealthMetricsAndLogsExport: metric and log exports are counted like

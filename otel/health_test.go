@@ -21,7 +21,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/otelkit/otelkit/internal/testkit/fakeotlp"
+	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
 )
 
 type healthBuf struct {

@@ -8,7 +8,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/otelkit/otelkit/internal/testkit/logbuf"
+	"github.com/otelkit/otelkit/internal/testutil/logbuf"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -66,7 +66,7 @@ func checkStdout(t *testing.T, out *logbuf.Buffer) string {
 
 // TestOneRequestIDAcrossHTTPAndGRPC: the three hops' handler and access
 // lines share one trace_id and the caller's request_id. The same run
-// against a real collector is testkit/e2e's
+// against a real collector is internal/testkit/e2e's
 // TestGRPCExampleOneTraceAtTheCollector.
 func TestOneRequestIDAcrossHTTPAndGRPC(t *testing.T) {
 	for _, k := range []string{"OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER"} {

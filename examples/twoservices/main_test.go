@@ -9,7 +9,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/otelkit/otelkit/internal/testkit/logbuf"
+	"github.com/otelkit/otelkit/internal/testutil/logbuf"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

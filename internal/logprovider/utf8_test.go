@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/otelkit/otelkit/internal/otlpconf"
-	"github.com/otelkit/otelkit/internal/testkit/fakeotlp"
+	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
 )
 
 const invalid = "\xff\xfe"

@@ -47,7 +47,8 @@ func (e *metricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetr
 func cleanEach[T any](items []T, fix func(*T) bool) ([]T, bool) {
 	return cleanSlice(items, func(p *T) (T, bool) {
 		item := *p
-		return item, fix(&item)
+		changed := fix(&item) // before item is read for the result
+		return item, changed
 	})
 }
 
