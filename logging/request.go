@@ -192,7 +192,12 @@ func newForeignRequest(l *zap.Logger, span trace.Span, sc trace.SpanContext, r *
 	} else {
 		e.fields = append([]zap.Field(nil), r.Fields...)
 	}
-	e.plain = e.late == nil && !anyRisky(e.fields)
+	// Each field whose encoding may panic goes behind a guard of its own,
+	// once: a panic then costs that value only, written as {} and a note.
+	// A guard around a whole line could not close the object the
+	// panicking value had opened, and the line would not be JSON.
+	e.fields = guardFields(e.fields)
+	e.plain = e.late == nil
 	if sc.IsValid() {
 		e.sctx.span = span
 		e.ids.set(sc)

@@ -411,16 +411,7 @@ func TestForeignAccessLineGuardsRiskyRequestFields(t *testing.T) {
 		if len(lines) != 1 {
 			t.Fatalf("%s: lines %v", tc.name, lines)
 		}
-		if tc.name == "risky" {
-			// The guard writes the panic's note; the line itself is left
-			// unchecked (the panicking field's open object is not closed:
-			// a known defect of the inline guard, not of this path).
-			if !strings.Contains(lines[0], `"PANIC=boom"`) || !strings.Contains(lines[0], `"request_id":"req-1"`) {
-				t.Errorf("%s: access line %s", tc.name, lines[0])
-			}
-			continue
-		}
-		m := decode(t, lines[0])
+		m := decode(t, lines[0]) // a whole JSON line, also after a panic
 		key, value, _ := strings.Cut(tc.want, "=")
 		if m[key] != value || m["request_id"] != "req-1" || m["trace_id"] != span.SpanContext().TraceID().String() ||
 			fmt.Sprint(m["duration_ms"]) != "1.5" {
