@@ -15,6 +15,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/zap"
 
+	"github.com/otelkit/otelkit/internal/testutil/cpuclock"
 	"github.com/otelkit/otelkit/internal/testutil/handwritten"
 	"github.com/otelkit/otelkit/logging"
 )
@@ -33,7 +34,7 @@ func TestPerfServerDirect(t *testing.T) {
 	if os.Getenv("OTELKIT_PERF") != "1" {
 		t.Skip("set OTELKIT_PERF=1 to measure")
 	}
-	if _, ok := processCPU(); !ok {
+	if _, ok := cpuclock.Process(); !ok {
 		t.Skip("no process CPU clock here")
 	}
 	logger, ok := benchLogger(), otelkitLogger(t)
@@ -65,15 +66,15 @@ func TestPerfServerDirect(t *testing.T) {
 		var ratios []float64
 		var sumMW, sumHW time.Duration // process CPU time
 		for r := 0; r < rounds; r++ {
-			t0, _ := processCPU()
+			t0, _ := cpuclock.Process()
 			for i := 0; i < block; i++ {
 				tc.mw.serveOne(withID, tc.mh, req)
 			}
-			t1, _ := processCPU()
+			t1, _ := cpuclock.Process()
 			for i := 0; i < block; i++ {
 				tc.hw.serveOne(withID, tc.hh, req)
 			}
-			t2, _ := processCPU()
+			t2, _ := cpuclock.Process()
 			if r < rounds/10 {
 				continue // warm-up
 			}

@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/testutil/cpuclock"
 	"github.com/otelkit/otelkit/logging"
 )
 
@@ -104,15 +105,15 @@ func TestPerfBufferRatios(t *testing.T) {
 func pairedRatios(ours, base func()) (wall, cpu []float64) {
 	const block, rounds = 50, 400
 	for r := 0; r < rounds; r++ {
-		t0, c0 := time.Now(), must(threadCPU())
+		t0, c0 := time.Now(), must(cpuclock.Thread())
 		for i := 0; i < block; i++ {
 			ours()
 		}
-		t1, c1 := time.Now(), must(threadCPU())
+		t1, c1 := time.Now(), must(cpuclock.Thread())
 		for i := 0; i < block; i++ {
 			base()
 		}
-		t2, c2 := time.Now(), must(threadCPU())
+		t2, c2 := time.Now(), must(cpuclock.Thread())
 		wall = append(wall, float64(t1.Sub(t0))/float64(t2.Sub(t1)))
 		if c2 > c1 {
 			cpu = append(cpu, float64(c1-c0)/float64(c2-c1))
