@@ -136,3 +136,24 @@ func (in *incomingKeys) values(ctx context.Context, key string) []string {
 	}
 	return nil
 }
+
+// keys returns the keys of the incoming metadata of ctx, the RPC's context
+// that in was read from, as metadata.FromIncomingContext(ctx) holds them:
+// lower-cased, each once.
+func (in *incomingKeys) keys(ctx context.Context) []string {
+	out := make([]string, 0, len(in.md))
+	for k := range in.md {
+		if !isLowerASCII(k) {
+			// Two spellings may become one key: only a hand-made context
+			// holds such keys, so the copy is no loss here.
+			md, _ := metadata.FromIncomingContext(ctx)
+			out = out[:0]
+			for k := range md {
+				out = append(out, k)
+			}
+			return out
+		}
+		out = append(out, k)
+	}
+	return out
+}

@@ -2,10 +2,16 @@ package grpcmw
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/grpc"
+	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/metadata"
 )
 
@@ -68,4 +74,112 @@ func TestIncomingValuesMatchMetadataLookup(t *testing.T) {
 	if in := scanIncoming(context.Background()); in.values(context.Background(), "traceparent") != nil {
 		t.Error("values without incoming metadata")
 	}
+}
+
+// keys lists the metadata's keys as metadata.FromIncomingContext's copy
+// holds them, whatever their spelling.
+func TestIncomingKeysMatchMetadataCopy(t *testing.T) {
+	for _, md := range []metadata.MD{
+		{},
+		{"traceparent": {"a"}, "x-custom": {"b", "c"}, ":authority": {"d"}},
+		{"X-Custom": {"a"}, "x-custom": {"b"}, "Baggage": {"c"}},
+		{"\u212aey": {"a"}, "user-agent": {"b"}},
+	} {
+		ctx := metadata.NewIncomingContext(context.Background(), md)
+		in := scanIncoming(ctx)
+		copied, _ := metadata.FromIncomingContext(ctx)
+		var want []string
+		for k := range copied {
+			want = append(want, k)
+		}
+		got := in.keys(ctx)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%v: keys %q, want %q", md, got, want)
+		}
+	}
+}
+
+// TagRPC hides the incoming metadata from otelgrpc's copy of it, and only
+// from that: the propagators (by Get, Values and Keys), the sampler, the
+// public-endpoint function and the handler all read the metadata the
+// client sent.
+func TestIncomingMetadataSeenPastOtelgrpcsCopy(t *testing.T) {
+	e := newTestEnv(t)
+	seen := map[string][]string{}
+	var mu sync.Mutex
+	note := func(who string, vals ...string) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[who] = append(seen[who], vals...)
+	}
+	custom := func(ctx context.Context) string {
+		md, _ := metadata.FromIncomingContext(ctx)
+		return strings.Join(md.Get("x-custom"), ",")
+	}
+	e.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(e.sr), sdktrace.WithSampler(samplerFunc(func(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+		note("sampler", custom(p.ParentContext))
+		return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample}
+	})))
+	prop := propagation.NewCompositeTextMapPropagator(testPropagator, extractFunc(func(ctx context.Context, c propagation.TextMapCarrier) context.Context {
+		keys := c.Keys()
+		slices.Sort(keys)
+		note("propagator", c.Get("x-custom"), c.Get("X-Custom"), strings.Join(c.(propagation.ValuesGetter).Values("x-custom"), ","),
+			fmt.Sprint(slices.Contains(keys, "x-custom"), slices.Contains(keys, "traceparent"), slices.Contains(keys, RequestIDMetadataKey)))
+		return ctx
+	}))
+	svc := &mdService{note: func(ctx context.Context) { note("handler", custom(ctx)) }}
+	s := serve(t, ServerOptions(WithTracerProvider(e.tp), WithMeterProvider(e.mp), WithLogger(e.log), WithPropagators(prop),
+		WithPublicEndpointFunc(func(ctx context.Context, _ string) bool {
+			note("public", custom(ctx))
+			return false
+		})), func(srv *grpc.Server) { testpb.RegisterTestServiceServer(srv, svc) })
+	c := testpb.NewTestServiceClient(s.conn)
+	ctx := withMD("traceparent", validParent, RequestIDMetadataKey, "req-seen", "x-custom", "one", "x-custom", "two")
+	if _, err := c.EmptyCall(ctx, &testpb.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	span := e.ended(t, 1)[0]
+	if span.SpanContext().TraceID().String() != traceHex {
+		t.Errorf("the trace was not continued: %v", span.SpanContext())
+	}
+	want := map[string][]string{
+		"propagator": {"one", "one", "one,two", "true true true"},
+		"sampler":    {"one,two"},
+		"public":     {"one,two"},
+		"handler":    {"one,two"},
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for who, w := range want {
+		if !slices.Equal(seen[who], w) {
+			t.Errorf("%s saw %q, want %q", who, seen[who], w)
+		}
+	}
+}
+
+type samplerFunc func(sdktrace.SamplingParameters) sdktrace.SamplingResult
+
+func (f samplerFunc) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult { return f(p) }
+func (samplerFunc) Description() string                                                  { return "test" }
+
+// extractFunc is a propagator that only extracts.
+type extractFunc func(context.Context, propagation.TextMapCarrier) context.Context
+
+func (f extractFunc) Extract(ctx context.Context, c propagation.TextMapCarrier) context.Context {
+	return f(ctx, c)
+}
+func (extractFunc) Inject(context.Context, propagation.TextMapCarrier) {}
+func (extractFunc) Fields() []string                                   { return nil }
+
+// mdService calls note with each handler's context.
+type mdService struct {
+	testpb.UnimplementedTestServiceServer
+	note func(context.Context)
+}
+
+func (s *mdService) EmptyCall(ctx context.Context, _ *testpb.Empty) (*testpb.Empty, error) {
+	s.note(ctx)
+	return &testpb.Empty{}, nil
 }

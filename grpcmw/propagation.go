@@ -36,6 +36,7 @@ func (p serverPropagator) Extract(ctx context.Context, c propagation.TextMapCarr
 	}
 	// p.next is Propagator's (propagatorOf), which takes the state's
 	// w3c.Carrier as it is.
+	st.hideIncoming = false // otelgrpc has made its copy (TagRPC)
 	st.carrier = c
 	st.w3c.Wrap(incoming{st})
 	ctx = p.next.Extract(ctx, &st.w3c)
@@ -62,8 +63,18 @@ var (
 	_ propagation.ValuesGetter   = incoming{}
 )
 
-// Get returns the first value of key, from otelgrpc's copy of the metadata.
-func (c incoming) Get(key string) string { return c.st.carrier.Get(key) }
+// Get returns the first value of key, from the incoming metadata; from
+// otelgrpc's copy of it when TagRPC found none or could not read it (then
+// the copy was not hidden, see TagRPC).
+func (c incoming) Get(key string) string {
+	if c.st.in.md == nil {
+		return c.st.carrier.Get(key)
+	}
+	if v := c.st.in.values(c.st.Context, key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
 
 // Values returns every value of key in the incoming metadata, as
 // metadata.ValueFromIncomingContext does, from what TagRPC read of it
@@ -76,8 +87,14 @@ func (c incoming) Values(key string) []string {
 // Set sets key in otelgrpc's copy of the metadata.
 func (c incoming) Set(key, value string) { c.st.carrier.Set(key, value) }
 
-// Keys lists the metadata keys.
-func (c incoming) Keys() []string { return c.st.carrier.Keys() }
+// Keys lists the metadata keys, lower-cased, as otelgrpc's copy of the
+// metadata would.
+func (c incoming) Keys() []string {
+	if c.st.in.md == nil {
+		return c.st.carrier.Keys()
+	}
+	return c.st.in.keys(c.st.Context)
+}
 
 // clientPropagator is what the client's otelgrpc handler injects with: the
 // propagators, then the request ID of the call's context (RequestID) as

@@ -92,9 +92,13 @@ type rpcState struct {
 	received, sent atomic.Int64 // messages
 	clientStream   bool         // from stats.Begin
 	serverStream   bool
-	begun, ended   atomic.Bool
+	// hideIncoming hides the incoming metadata from otelgrpc's copy of it
+	// (see TagRPC).
+	hideIncoming bool
+	begun, ended atomic.Bool
 	// carrier is otelgrpc's carrier of the incoming metadata, which
-	// serverPropagator reads beside the metadata itself, through w3c.
+	// serverPropagator hands on (incoming) for what it cannot read from
+	// the metadata itself.
 	carrier propagation.TextMapCarrier
 	w3c     w3c.Carrier
 	// otelCtx is the context otelgrpc's TagRPC returned, which its
@@ -132,6 +136,9 @@ func (st *rpcState) Value(key any) any {
 	if k, ok := key.(stateKey); ok && k.h == st.h {
 		return st
 	}
+	if st.hideIncoming && key == incomingKey {
+		return nil
+	}
 	return st.Context.Value(key)
 }
 
@@ -163,7 +170,17 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 	st.in = scanIncoming(ctx)
 	st.scope.Begin(st.in.values(ctx, RequestIDMetadataKey), h.cfg.Logger, nil, fields[:n]...)
 
+	// otelgrpc's TagRPC first copies the whole incoming metadata
+	// (metadata.FromIncomingContext) for its carrier, then calls the
+	// propagators, whose carrier (serverPropagator) reads the metadata
+	// scanIncoming found instead. The copy is hidden: the metadata reads
+	// as absent from st until serverPropagator.Extract runs, and from
+	// TagRPC's return on whatever otelgrpc did. That saves one map and a
+	// slice per key on every RPC; every other reader (propagators,
+	// samplers, WithPublicEndpointFn, the handler) sees the metadata.
+	st.hideIncoming = st.in.md != nil
 	ctx = h.otel.TagRPC(st, tag)
+	st.hideIncoming = false
 	st.otelCtx = ctx
 	span := trace.SpanFromContext(ctx)
 	st.attr[0] = RequestIDAttribute.String(st.scope.ID())
