@@ -64,34 +64,28 @@ func TestPerfServerDirect(t *testing.T) {
 		{"logline-otelkit", handWrittenStack(p, ok), grpcmwStack(p, ok), hwLine, mwLine},
 	}
 	const block, rounds = 100, 400
+	// timeBlock serves block RPCs through s with handler h and returns the
+	// process CPU time they took.
+	timeBlock := func(s stack, h func(context.Context, any) (any, error)) time.Duration {
+		t0, _ := cpuclock.Process()
+		for i := 0; i < block; i++ {
+			s.serveOne(withID, h, req)
+		}
+		t1, _ := cpuclock.Process()
+		return t1 - t0
+	}
 	for _, tc := range cases {
 		runtime.GC()
 		var ratios []float64
 		var sumMW, sumHW time.Duration // process CPU time
-		mwBlock := func() time.Duration {
-			t0, _ := cpuclock.Process()
-			for i := 0; i < block; i++ {
-				tc.mw.serveOne(withID, tc.mh, req)
-			}
-			t1, _ := cpuclock.Process()
-			return t1 - t0
-		}
-		hwBlock := func() time.Duration {
-			t0, _ := cpuclock.Process()
-			for i := 0; i < block; i++ {
-				tc.hw.serveOne(withID, tc.hh, req)
-			}
-			t1, _ := cpuclock.Process()
-			return t1 - t0
-		}
 		for r := 0; r < rounds; r++ {
 			// Each side goes first in every other round, so that what
 			// one block leaves behind (garbage, caches) weighs on both.
 			var mw, hw time.Duration
 			if r%2 == 0 {
-				mw, hw = mwBlock(), hwBlock()
+				mw, hw = timeBlock(tc.mw, tc.mh), timeBlock(tc.hw, tc.hh)
 			} else {
-				hw, mw = hwBlock(), mwBlock()
+				hw, mw = timeBlock(tc.hw, tc.hh), timeBlock(tc.mw, tc.mh)
 			}
 			if r < rounds/10 {
 				continue // warm-up
