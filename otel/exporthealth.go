@@ -152,7 +152,9 @@ func track[E, B any](h *exportHealth, wrap func(E, exportwrap.Around[B]) E, size
 			n := size(batch) // before the export: the metric reader may reuse what it passed
 			err := export(ctx, batch)
 			h.record(n, err, time.Now())
-			return err
+			// Scrubbed before the SDK reports it: with WithoutGlobals it
+			// goes to the program's own error handler, not otelkit's.
+			return h.scrub.Error(err)
 		})
 	}
 }

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel"
 )
@@ -126,5 +130,67 @@ func TestErrorAfterShutdownScrubbed(t *testing.T) {
 	otel.Handle(errors.New("401: invalid Bearer lateT0kenValue"))
 	if len(got) != 1 || strings.Contains(got[0], "lateT0kenValue") || !strings.Contains(got[0], "REDACTED") {
 		t.Fatalf("default handler got %q", got)
+	}
+}
+
+// TestExportErrorsScrubbedWithoutGlobals: with WithoutGlobals, an export's
+// error reaches whatever global error handler the program has (the SDK
+// reports it there, not to otelkit), so it is scrubbed before the SDK gets
+// it: a collector that echoes the API key in its answer leaks it to no
+// handler and to no error ForceFlush returns.
+func TestExportErrorsScrubbedWithoutGlobals(t *testing.T) {
+	clearEnv(t)
+	const key = "sk-ECHOEDKEY123456"
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "invalid api key: "+r.Header.Get("api-key"), http.StatusUnauthorized)
+	}))
+	t.Cleanup(collector.Close)
+	var mu sync.Mutex
+	var handled []string
+	prev := otel.GetErrorHandler()
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		handled = append(handled, err.Error())
+	}))
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "api-key="+key)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "10")
+	tel, err := Init(context.Background(), WithoutGlobals(), WithoutDetectors(), WithoutRuntimeMetrics(),
+		WithTracesExporter("otlp"), WithMetricsExporter("none"), WithLogsExporter("none"), WithLogOutput(&lineBuffer{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tel.TracerProvider().Tracer("scrub").Start(context.Background(), "work")
+	span.End()
+	// The scheduled export's error goes to the global handler.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		n := len(handled)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+	}
+	_, span = tel.TracerProvider().Tracer("scrub").Start(context.Background(), "work")
+	span.End()
+	ferr := tel.ForceFlush(context.Background())
+	if err := tel.Shutdown(context.Background()); err != nil && strings.Contains(err.Error(), key) {
+		t.Errorf("Shutdown's error shows the key: %v", err)
+	}
+	if ferr == nil || strings.Contains(ferr.Error(), key) || !strings.Contains(ferr.Error(), "REDACTED") {
+		t.Errorf("ForceFlush's error: %v", ferr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(handled) == 0 {
+		t.Fatal("the failed export reached no error handler")
+	}
+	for _, msg := range handled {
+		if strings.Contains(msg, key) {
+			t.Errorf("the global handler got the key: %q", msg)
+		}
 	}
 }
