@@ -81,6 +81,7 @@ func incomingKeyBit(key string) uint8 {
 type incomingKeys struct {
 	md             metadata.MD
 	exact, variant uint8
+	mixed          bool // some key is not lower-case ASCII
 }
 
 // scanIncoming reads ctx's incoming metadata in one pass over its keys.
@@ -95,6 +96,7 @@ func scanIncoming(ctx context.Context) incomingKeys {
 			in.exact |= bit
 		} else if !isLowerASCII(k) {
 			in.variant |= variantBit(k)
+			in.mixed = true
 		}
 	}
 	return in
@@ -141,18 +143,14 @@ func (in *incomingKeys) values(ctx context.Context, key string) []string {
 // that in was read from, as metadata.FromIncomingContext(ctx) holds them:
 // lower-cased, each once.
 func (in *incomingKeys) keys(ctx context.Context) []string {
-	out := make([]string, 0, len(in.md))
-	for k := range in.md {
-		if !isLowerASCII(k) {
-			// Two spellings may become one key: only a hand-made context
-			// holds such keys, so the copy is no loss here.
-			md, _ := metadata.FromIncomingContext(ctx)
-			out = out[:0]
-			for k := range md {
-				out = append(out, k)
-			}
-			return out
-		}
+	md := in.md
+	if in.mixed {
+		// Two spellings may become one key: only a hand-made context
+		// holds such keys, so the copy is no loss here.
+		md, _ = metadata.FromIncomingContext(ctx)
+	}
+	out := make([]string, 0, len(md))
+	for k := range md {
 		out = append(out, k)
 	}
 	return out

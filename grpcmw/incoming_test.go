@@ -183,3 +183,86 @@ func (s *mdService) EmptyCall(ctx context.Context, _ *testpb.Empty) (*testpb.Emp
 	s.note(ctx)
 	return &testpb.Empty{}, nil
 }
+
+// The carrier reads keys as otelgrpc's copy of the metadata would
+// (metadata.MD.Get over metadata.FromIncomingContext), Unicode case
+// folding included, whatever spelling a hand-made context holds.
+func TestIncomingGetMatchesMetadataCopy(t *testing.T) {
+	for _, md := range []metadata.MD{
+		{},
+		{"x-b3-sampled": {"0", "1"}, "other": {"x"}},
+		{"X-B3-Sampled": {"1"}},
+		{"uber-trace-\u0130d": {"u"}},
+		{"x-b3-\u017fampled": {"1"}},
+		{"traceparent": {"a"}, "Other": {"b"}},
+	} {
+		ctx := metadata.NewIncomingContext(context.Background(), md)
+		st := &rpcState{Context: ctx, in: scanIncoming(ctx)}
+		copied, _ := metadata.FromIncomingContext(ctx)
+		for _, key := range []string{"x-b3-sampled", "X-B3-Sampled", "uber-trace-id", "other", "traceparent", "missing"} {
+			want := ""
+			if v := copied.Get(key); len(v) > 0 {
+				want = v[0]
+			}
+			if got := (incoming{st}).Get(key); got != want {
+				t.Errorf("%v: Get(%q) = %q, the copy gives %q", md, key, got, want)
+			}
+		}
+	}
+}
+
+// TagRPC hides the metadata from otelgrpc's copy: the carrier otelgrpc
+// hands the propagators holds no key, while the client sent several.
+func TestOtelgrpcCopiesNoMetadata(t *testing.T) {
+	e := newTestEnv(t)
+	var mu sync.Mutex
+	var copied []int
+	prop := extractFunc(func(ctx context.Context, _ propagation.TextMapCarrier) context.Context {
+		if st, ok := ctx.(*rpcState); ok {
+			mu.Lock()
+			defer mu.Unlock()
+			copied = append(copied, len(st.carrier.Keys()))
+		}
+		return ctx
+	})
+	s := serve(t, ServerOptions(WithTracerProvider(e.tp), WithMeterProvider(e.mp), WithLogger(e.log), WithPropagators(prop)),
+		func(srv *grpc.Server) { testpb.RegisterTestServiceServer(srv, &testService{}) })
+	ctx := withMD("traceparent", validParent, RequestIDMetadataKey, "req-copy", "x-custom", "one")
+	if _, err := testpb.NewTestServiceClient(s.conn).EmptyCall(ctx, &testpb.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(copied) != 1 || copied[0] != 0 {
+		t.Errorf("otelgrpc's copy held %v keys, want none", copied)
+	}
+}
+
+// A span processor may read the RPC's context from a goroutine of its own
+// while otelgrpc's TagRPC runs; TagRPC's hiding of the metadata is no data
+// race then (go test -race).
+func TestHidingIsNoRaceForAsyncReaders(t *testing.T) {
+	e := newTestEnv(t)
+	var wg sync.WaitGroup
+	e.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(e.sr), sdktrace.WithSpanProcessor(onStart(func(parent context.Context) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = metadata.FromIncomingContext(parent)
+		}()
+	})))
+	c := e.serveTest(t, &testService{})
+	if _, err := c.EmptyCall(withMD("x-custom", "one"), &testpb.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+}
+
+// onStart is a span processor that calls f with each span's parent
+// context.
+type onStart func(parent context.Context)
+
+func (f onStart) OnStart(parent context.Context, _ sdktrace.ReadWriteSpan) { f(parent) }
+func (onStart) OnEnd(sdktrace.ReadOnlySpan)                                {}
+func (onStart) Shutdown(context.Context) error                             { return nil }
+func (onStart) ForceFlush(context.Context) error                           { return nil }

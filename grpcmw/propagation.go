@@ -2,8 +2,10 @@ package grpcmw
 
 import (
 	"context"
+	"strings"
 
 	"go.opentelemetry.io/otel/propagation"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/otelkit/otelkit/internal/reqscope"
 	"github.com/otelkit/otelkit/internal/w3c"
@@ -36,7 +38,7 @@ func (p serverPropagator) Extract(ctx context.Context, c propagation.TextMapCarr
 	}
 	// p.next is Propagator's (propagatorOf), which takes the state's
 	// w3c.Carrier as it is.
-	st.hideIncoming = false // otelgrpc has made its copy (TagRPC)
+	st.hideIncoming.Store(false) // otelgrpc has made its copy (TagRPC)
 	st.carrier = c
 	st.w3c.Wrap(incoming{st})
 	ctx = p.next.Extract(ctx, &st.w3c)
@@ -63,17 +65,27 @@ var (
 	_ propagation.ValuesGetter   = incoming{}
 )
 
-// Get returns the first value of key, from the incoming metadata; from
-// otelgrpc's copy of it when TagRPC found none or could not read it (then
-// the copy was not hidden, see TagRPC).
+// Get returns the first value of key as otelgrpc's copy of the incoming
+// metadata would: from the metadata itself when all its keys are in lower
+// case (as grpc's transport writes them; the copy holds the same keys
+// then), else from the copy, which TagRPC did not hide when it found no
+// metadata or could not read it, and which is made here when some key is
+// not in lower case (only a hand-made context holds one).
 func (c incoming) Get(key string) string {
-	if c.st.in.md == nil {
+	var v []string
+	switch in := &c.st.in; {
+	case in.md == nil:
 		return c.st.carrier.Get(key)
+	case in.mixed:
+		md, _ := metadata.FromIncomingContext(c.st.Context)
+		v = md.Get(key)
+	default:
+		v = in.md[strings.ToLower(key)]
 	}
-	if v := c.st.in.values(c.st.Context, key); len(v) > 0 {
-		return v[0]
+	if len(v) == 0 {
+		return ""
 	}
-	return ""
+	return v[0]
 }
 
 // Values returns every value of key in the incoming metadata, as
@@ -84,7 +96,8 @@ func (c incoming) Values(key string) []string {
 	return c.st.in.values(c.st.Context, key)
 }
 
-// Set sets key in otelgrpc's copy of the metadata.
+// Set sets key in otelgrpc's copy of the metadata, which Get does not read
+// back: a propagator sets nothing while it extracts.
 func (c incoming) Set(key, value string) { c.st.carrier.Set(key, value) }
 
 // Keys lists the metadata keys, lower-cased, as otelgrpc's copy of the

@@ -93,8 +93,9 @@ type rpcState struct {
 	clientStream   bool         // from stats.Begin
 	serverStream   bool
 	// hideIncoming hides the incoming metadata from otelgrpc's copy of it
-	// (see TagRPC).
-	hideIncoming bool
+	// (see TagRPC). Atomic: a span processor or sampler may hand the
+	// context to a goroutine of its own while otelgrpc's TagRPC runs.
+	hideIncoming atomic.Bool
 	begun, ended atomic.Bool
 	// carrier is otelgrpc's carrier of the incoming metadata, which
 	// serverPropagator hands on (incoming) for what it cannot read from
@@ -136,7 +137,7 @@ func (st *rpcState) Value(key any) any {
 	if k, ok := key.(stateKey); ok && k.h == st.h {
 		return st
 	}
-	if st.hideIncoming && key == incomingKey {
+	if key == incomingKey && st.hideIncoming.Load() {
 		return nil
 	}
 	return st.Context.Value(key)
@@ -174,13 +175,14 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 	// (metadata.FromIncomingContext) for its carrier, then calls the
 	// propagators, whose carrier (serverPropagator) reads the metadata
 	// scanIncoming found instead. The copy is hidden: the metadata reads
-	// as absent from st until serverPropagator.Extract runs, and from
-	// TagRPC's return on whatever otelgrpc did. That saves one map and a
-	// slice per key on every RPC; every other reader (propagators,
-	// samplers, WithPublicEndpointFn, the handler) sees the metadata.
-	st.hideIncoming = st.in.md != nil
+	// as absent from st until serverPropagator.Extract runs (and, should a
+	// later otelgrpc not call it, from its TagRPC's return on). That saves
+	// one map and a slice per key on every RPC; every other reader
+	// (propagators, samplers, WithPublicEndpointFn, the handler) sees the
+	// metadata.
+	st.hideIncoming.Store(st.in.md != nil)
 	ctx = h.otel.TagRPC(st, tag)
-	st.hideIncoming = false
+	st.hideIncoming.Store(false)
 	st.otelCtx = ctx
 	span := trace.SpanFromContext(ctx)
 	st.attr[0] = RequestIDAttribute.String(st.scope.ID())
