@@ -260,8 +260,11 @@
 // "<key>Error": "PANIC=<value>" (zap's own convention; "inlineError" for
 // zap.Inline). The same holds for a foreign zap logger a request is bound
 // to (httpmw.WithLogger), whose core may be a tee with a bridge: its lines'
-// fields are guarded before they are written. Neither allocates on a line
-// that does not panic.
+// fields are guarded before they are written. A panic inside a value such
+// a marshaler nests (AddObject, AddArray, AppendObject, AppendArray) is
+// recovered there, so every object and array is closed and the line stays
+// one JSON object; the field's note says what panicked. Neither allocates
+// on a line that does not panic.
 package logging
 
 // Where things are, for maintainers, from the bottom up: err.go (Err and

@@ -2,7 +2,9 @@ package logging_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.uber.org/zap"
@@ -136,5 +138,112 @@ func TestPanickingErrorAtErrorLevelBridge(t *testing.T) {
 	}
 	if recs := mp.all(); len(recs) != 1 || !strings.Contains(attrs(recs[0])["errorError"], "error boom") {
 		t.Errorf("records %v", recs)
+	}
+}
+
+// Values whose nested values panic: an object whose inner object panics,
+// an array whose object element panics, and an object holding such an
+// array.
+type (
+	nestedObj struct{}
+	nestedArr struct{}
+	deepObj   struct{}
+)
+
+func (nestedObj) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("a", "1")
+	if err := enc.AddObject("inner", badObj{}); err != nil {
+		return err
+	}
+	enc.AddString("b", "2")
+	return nil
+}
+
+func (nestedArr) MarshalLogArray(enc zapcore.ArrayEncoder) error {
+	enc.AppendString("x")
+	_ = enc.AppendObject(badObj{}) // the error is ignored: the note must still be written
+	return enc.AppendArray(badArr{})
+}
+
+func (deepObj) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	return enc.AddArray("list", nestedArr{})
+}
+
+// nestedFields are fields whose nested values panic, and a plain field
+// after them.
+func nestedFields() []zap.Field {
+	return []zap.Field{
+		zap.Object("nested", nestedObj{}), zap.Array("narr", nestedArr{}), zap.Object("deep", deepObj{}),
+		zap.Inline(nestedObj{}), zap.String("after", "ok"),
+	}
+}
+
+// checkNestedLine checks a line with nestedFields: one JSON object, every
+// value that held a panic noted, what was written before it kept.
+func checkNestedLine(t *testing.T, line string) {
+	t.Helper()
+	m := decode(t, line)
+	if m["after"] != "ok" {
+		t.Errorf("the field after the bad ones is missing: %s", line)
+	}
+	for _, k := range []string{"nestedError", "narrError", "deepError", "inlineError"} {
+		if s, _ := m[k].(string); !strings.Contains(s, "boom") {
+			t.Errorf("%s = %v, want a panic note: %s", k, m[k], line)
+		}
+	}
+	if n, _ := m["nested"].(map[string]any); n == nil || n["a"] != "1" {
+		t.Errorf("nested = %v: %s", m["nested"], line)
+	}
+}
+
+// TestPanickingNestedValues: a panic inside a value nested in a logged
+// object or array (a marshaler calling AddObject, AddArray, AppendObject or
+// AppendArray with a value that panics) leaves every object and array
+// closed, through the logger New builds and through a zap logger of one's
+// own bound to a request, so the line stays JSON and carries the note.
+func TestPanickingNestedValues(t *testing.T) {
+	l, buf := newJSON(t)
+	l.Zap().Error("nested_bad", nestedFields()...)
+	l.Zap().With(nestedFields()...).Warn("bound_nested_bad")
+	fl, fbuf := foreignJSON(zapcore.InfoLevel)
+	rctx, _ := bind(context.Background(), fl, "req-1", nil)
+	logging.FromContext(rctx).Error("nested_bad", nestedFields()...)
+	rctx, _ = bind(context.Background(), fl, "req-2", nil, nestedFields()...)
+	logging.FromContext(rctx).Info("request_fields_nested_bad")
+	lines := append(buf.Lines(), fbuf.Lines()...)
+	if len(lines) != 4 {
+		t.Fatalf("%d lines:\n%s%s", len(lines), buf.String(), fbuf.String())
+	}
+	for _, line := range lines {
+		checkNestedLine(t, line)
+	}
+}
+
+// A request's guarded fields are encoded by every line of the request,
+// from as many goroutines as the handler starts: guarding them is no data
+// race (go test -race), and every line is whole.
+func TestPanickingNestedRequestFieldsConcurrently(t *testing.T) {
+	fl, fbuf := foreignJSON(zapcore.InfoLevel)
+	rctx, _ := bind(context.Background(), fl, "req-c", nil, nestedFields()...)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 20; j++ {
+				logging.FromContext(rctx).Info("concurrent", zap.Object("own", nestedObj{}))
+			}
+		}()
+	}
+	wg.Wait()
+	lines := fbuf.Lines()
+	if len(lines) != 160 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	for _, line := range lines {
+		checkNestedLine(t, line)
+		if m := decode(t, line); !strings.Contains(fmt.Sprint(m["ownError"]), "boom") {
+			t.Fatalf("ownError missing: %s", line)
+		}
 	}
 }

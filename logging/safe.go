@@ -3,6 +3,7 @@ package logging
 import (
 	"fmt"
 	"reflect"
+	"sync"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -24,6 +25,11 @@ import (
 //   - a core of a foreign logger (foreignCore) may be a tee that has
 //     written to some of its cores before another panics, so its fields
 //     are guarded before writing, with guards from a pool (no allocation).
+//
+// A guard recovers above zap's encoder, which cannot take back what it
+// wrote: a panic inside a value the marshaler nests would leave that
+// value's object or array open. So what the marshaler nests is guarded
+// too, each value where zap opened it (guarding, nested).
 
 // maxPanicText bounds the panic value written into a note.
 const maxPanicText = 1024
@@ -38,7 +44,14 @@ func panicNote(v any) string {
 }
 
 // guard encodes the field it holds and turns a panic into an error, which
-// zap's Field.AddTo writes as "<key>Error".
+// zap's Field.AddTo writes as "<key>Error". It is not changed once made, so
+// a request's guarded fields may be encoded by several lines at once.
+//
+// The field's marshaler gets an encoder that hands every value it nests a
+// guard of its own (nested): a panic deep inside is recovered where the
+// nested object or array is still open, and zap closes it as usual, so the
+// line stays whole; the first such panic is the field's note. What one
+// encoding needs for that is a guarding, from a pool.
 type guard struct{ f zapcore.Field }
 
 var (
@@ -47,26 +60,149 @@ var (
 )
 
 func (g *guard) MarshalLogObject(enc zapcore.ObjectEncoder) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("%s", panicNote(v))
-		}
-	}()
 	if g.f.Type == zapcore.ReflectType {
 		// Inline around the field: AddReflected encodes into a buffer
 		// of its own first, so a panic leaves no partial value.
+		defer catch(&err)
 		return enc.AddReflected(g.f.Key, g.f.Interface)
 	}
-	return g.f.Interface.(zapcore.ObjectMarshaler).MarshalLogObject(enc)
+	s := guardingPool.Get().(*guarding)
+	defer s.settle(&err)
+	s.obj = guardedObject{enc, s}
+	return g.f.Interface.(zapcore.ObjectMarshaler).MarshalLogObject(&s.obj)
 }
 
 func (g *guard) MarshalLogArray(enc zapcore.ArrayEncoder) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("%s", panicNote(v))
+	s := guardingPool.Get().(*guarding)
+	defer s.settle(&err)
+	s.arr = guardedArray{enc, s}
+	return g.f.Interface.(zapcore.ArrayMarshaler).MarshalLogArray(&s.arr)
+}
+
+// catch, deferred, turns a panic into the error of the value that panicked.
+func catch(err *error) {
+	if v := recover(); v != nil {
+		*err = fmt.Errorf("%s", panicNote(v))
+	}
+}
+
+// guarding is one encoding of a guarded field: the encoders its marshaler
+// and the nested ones write to, and the first panic a nested guard
+// recovered.
+type guarding struct {
+	obj   guardedObject
+	arr   guardedArray
+	first any
+	spare []*nested // nested guards to reuse, kept with the guarding
+}
+
+var guardingPool = sync.Pool{New: func() any { return new(guarding) }}
+
+// settle, deferred, turns a panic of the field's marshaler, or else the
+// first a nested guard recovered, into the field's error, and returns s to
+// its pool.
+func (s *guarding) settle(err *error) {
+	v := recover()
+	if v == nil {
+		v = s.first
+	}
+	s.first, s.obj, s.arr = nil, guardedObject{}, guardedArray{}
+	guardingPool.Put(s)
+	if v != nil {
+		*err = fmt.Errorf("%s", panicNote(v))
+	}
+}
+
+// nest returns a nested guard for m (an ObjectMarshaler or an
+// ArrayMarshaler), reusing a spare one.
+func (s *guarding) nest(m any) *nested {
+	var n *nested
+	if k := len(s.spare); k > 0 {
+		n, s.spare = s.spare[k-1], s.spare[:k-1]
+	} else {
+		n = &nested{s: s}
+	}
+	n.m = m
+	return n
+}
+
+// unnest makes n spare again.
+func (s *guarding) unnest(n *nested) {
+	n.m, n.obj, n.arr = nil, guardedObject{}, guardedArray{}
+	s.spare = append(s.spare, n)
+}
+
+// nested guards a value that a guarded marshaler nests: it recovers a
+// panic inside it, notes it in the guarding and returns it as the value's
+// error.
+type nested struct {
+	s   *guarding
+	m   any
+	obj guardedObject
+	arr guardedArray
+}
+
+func (n *nested) MarshalLogObject(enc zapcore.ObjectEncoder) (err error) {
+	defer n.catch(&err)
+	n.obj = guardedObject{enc, n.s}
+	return n.m.(zapcore.ObjectMarshaler).MarshalLogObject(&n.obj)
+}
+
+func (n *nested) MarshalLogArray(enc zapcore.ArrayEncoder) (err error) {
+	defer n.catch(&err)
+	n.arr = guardedArray{enc, n.s}
+	return n.m.(zapcore.ArrayMarshaler).MarshalLogArray(&n.arr)
+}
+
+// catch, deferred, notes a panic of the nested value in the guarding.
+func (n *nested) catch(err *error) {
+	if v := recover(); v != nil {
+		if n.s.first == nil {
+			n.s.first = v
 		}
-	}()
-	return g.f.Interface.(zapcore.ArrayMarshaler).MarshalLogArray(enc)
+		*err = fmt.Errorf("%s", panicNote(v))
+	}
+}
+
+// guardedObject is the encoder a guarded marshaler writes to: its nested
+// objects and arrays go through nested guards.
+type guardedObject struct {
+	zapcore.ObjectEncoder
+	s *guarding
+}
+
+func (e *guardedObject) AddObject(key string, m zapcore.ObjectMarshaler) error {
+	n := e.s.nest(m)
+	err := e.ObjectEncoder.AddObject(key, n)
+	e.s.unnest(n)
+	return err
+}
+
+func (e *guardedObject) AddArray(key string, m zapcore.ArrayMarshaler) error {
+	n := e.s.nest(m)
+	err := e.ObjectEncoder.AddArray(key, n)
+	e.s.unnest(n)
+	return err
+}
+
+// guardedArray is guardedObject for arrays.
+type guardedArray struct {
+	zapcore.ArrayEncoder
+	s *guarding
+}
+
+func (e *guardedArray) AppendObject(m zapcore.ObjectMarshaler) error {
+	n := e.s.nest(m)
+	err := e.ArrayEncoder.AppendObject(n)
+	e.s.unnest(n)
+	return err
+}
+
+func (e *guardedArray) AppendArray(m zapcore.ArrayMarshaler) error {
+	n := e.s.nest(m)
+	err := e.ArrayEncoder.AppendArray(n)
+	e.s.unnest(n)
+	return err
 }
 
 // risky reports whether encoding f runs user code that zap does not
