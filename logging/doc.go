@@ -264,7 +264,10 @@
 // a marshaler nests (AddObject, AddArray, AppendObject, AppendArray) is
 // recovered there, so every object and array is closed and the line stays
 // one JSON object; the field's note says what panicked. Neither allocates
-// on a line that does not panic.
+// on a line that does not panic, with one exception: a foreign core other
+// than zap's own ioCore (a tee, zaptest/observer, an asynchronous core)
+// may keep the fields it is given, so a line that adds fields to them or
+// guards one gets a slice (and guards) of its own.
 package logging
 
 // Where things are, for maintainers, from the bottom up: err.go (Err and

@@ -179,7 +179,9 @@ func (c *foreignCore) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcor
 // levels of every core inside (a tee with an OTLP bridge, a sampler) still
 // apply; errors of such cores go to nowhere, as zap gives a core no error
 // output. zap's plain ioCore is written to directly. Fields whose encoding
-// may panic are guarded first (see safe.go).
+// may panic are guarded first (see safe.go), in a pooled slice for zap's
+// ioCore, which keeps nothing, and in a slice of the line's own for any
+// other core.
 func (c *foreignCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	if c.buf != nil && c.buffered(ent, fields) {
 		return nil
@@ -189,6 +191,14 @@ func (c *foreignCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 		// once its fields are encoded, a line of plain fields): the call's
 		// fields as they are, without a pooled copy.
 		return c.writeInner(ent, fields)
+	}
+	if !c.direct {
+		// A core other than zap's ioCore may keep what it is given
+		// (zaptest/observer does, an asynchronous core may): fields and
+		// guards of its own, not pooled ones a later line reuses.
+		line := append(append(append(make([]zapcore.Field, 0, len(c.pre)+len(c.post)+len(fields)), c.pre...), c.post...), fields...)
+		guardInPlace(line, nil)
+		return c.writeInner(ent, line)
 	}
 	lf := getLineFields()
 	lf.buf = append(append(append(lf.buf[:0], c.pre...), c.post...), fields...)

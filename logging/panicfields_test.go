@@ -2,6 +2,7 @@ package logging_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/otelkit/otelkit/logging"
 )
@@ -245,5 +247,68 @@ func TestPanickingNestedRequestFieldsConcurrently(t *testing.T) {
 		if m := decode(t, line); !strings.Contains(fmt.Sprint(m["ownError"]), "boom") {
 			t.Fatalf("ownError missing: %s", line)
 		}
+	}
+}
+
+// A core that keeps the fields it is given (zaptest/observer, an
+// asynchronous core) sees each line's own fields, guarded where they may
+// panic, not pooled ones a later line has reused.
+func TestForeignCoreThatKeepsFields(t *testing.T) {
+	core, logs := observer.New(zapcore.InfoLevel)
+	rctx, _ := bind(context.Background(), zap.New(core), "req-o", nil, zap.String("method", "GET"))
+	logging.FromContext(rctx).Info("first", zap.Object("obj", zapcore.ObjectMarshalerFunc(func(enc zapcore.ObjectEncoder) error {
+		enc.AddString("k", "v")
+		return nil
+	})))
+	logging.FromContext(rctx).Info("second", zap.Object("nested", nestedObj{}))
+	all := logs.All()
+	if len(all) != 2 {
+		t.Fatalf("%d entries", len(all))
+	}
+	first, second := all[0].ContextMap(), all[1].ContextMap()
+	if obj, _ := first["obj"].(map[string]any); obj["k"] != "v" || first["objError"] != nil || first["method"] != "GET" {
+		t.Errorf("first line as kept: %v", first)
+	}
+	if !strings.Contains(fmt.Sprint(second["nestedError"]), "object boom") || second["method"] != "GET" {
+		t.Errorf("second line as kept: %v", second)
+	}
+}
+
+// evilPanic is a panic value whose String panics with itself, which makes
+// fmt panic again while formatting it.
+type evilPanic struct{}
+
+func (evilPanic) String() string { panic(evilPanic{}) }
+
+// A panic value that cannot be formatted is noted by its type; nothing
+// crashes.
+func TestPanicValueThatCannotBeFormatted(t *testing.T) {
+	l, buf := newJSON(t)
+	bad := zapcore.ObjectMarshalerFunc(func(enc zapcore.ObjectEncoder) error {
+		return enc.AddObject("in", zapcore.ObjectMarshalerFunc(func(zapcore.ObjectEncoder) error { panic(evilPanic{}) }))
+	})
+	l.Zap().Info("evil", zap.Object("o", bad), zap.String("after", "ok"))
+	fl, fbuf := foreignJSON(zapcore.InfoLevel)
+	rctx, _ := bind(context.Background(), fl, "req-e", nil)
+	logging.FromContext(rctx).Info("evil", zap.Object("o", bad), zap.String("after", "ok"))
+	for _, line := range append(buf.Lines(), fbuf.Lines()...) {
+		if m := decode(t, line); m["after"] != "ok" || !strings.Contains(fmt.Sprint(m["oError"]), "evilPanic") {
+			t.Errorf("line %s", line)
+		}
+	}
+}
+
+// A marshaler that goes on after a nested value's panic and returns an
+// error of its own keeps it beside the panic's note.
+func TestMarshalerErrorKeptBesideNestedPanic(t *testing.T) {
+	fl, fbuf := foreignJSON(zapcore.InfoLevel)
+	rctx, _ := bind(context.Background(), fl, "req-x", nil)
+	logging.FromContext(rctx).Info("both", zap.Object("x", zapcore.ObjectMarshalerFunc(func(enc zapcore.ObjectEncoder) error {
+		_ = enc.AddObject("a", badObj{})
+		return errors.New("invalid X")
+	})))
+	note := fmt.Sprint(decode(t, fbuf.Lines()[0])["xError"])
+	if !strings.Contains(note, "object boom") || !strings.Contains(note, "invalid X") {
+		t.Errorf("xError = %q", note)
 	}
 }

@@ -1,6 +1,7 @@
 package logging
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"sync"
@@ -34,9 +35,16 @@ import (
 // maxPanicText bounds the panic value written into a note.
 const maxPanicText = 1024
 
-// panicNote returns the text of a note for the panic value v.
-func panicNote(v any) string {
-	s := fmt.Sprintf("PANIC=%v", v)
+// panicNote returns the text of a note for the panic value v: its type
+// only when formatting it panics too (a value whose String panics with
+// itself makes fmt panic again).
+func panicNote(v any) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = fmt.Sprintf("PANIC=(%T)", v)
+		}
+	}()
+	s = fmt.Sprintf("PANIC=%v", v)
 	if len(s) > maxPanicText {
 		s = s[:maxPanicText]
 	}
@@ -90,27 +98,36 @@ func catch(err *error) {
 // and the nested ones write to, and the first panic a nested guard
 // recovered.
 type guarding struct {
-	obj   guardedObject
-	arr   guardedArray
-	first any
-	spare []*nested // nested guards to reuse, kept with the guarding
+	obj      guardedObject
+	arr      guardedArray
+	first    any       // the first panic a nested guard recovered
+	firstErr error     // the error it returned for it
+	spare    []*nested // nested guards to reuse, kept with the guarding
 }
 
 var guardingPool = sync.Pool{New: func() any { return new(guarding) }}
 
 // settle, deferred, turns a panic of the field's marshaler, or else the
-// first a nested guard recovered, into the field's error, and returns s to
-// its pool.
+// first a nested guard recovered, into the field's error, beside the
+// marshaler's own error if it returned another; and returns s to its pool.
 func (s *guarding) settle(err *error) {
-	v := recover()
+	v, nestedErr := recover(), s.firstErr
 	if v == nil {
 		v = s.first
+	} else {
+		*err = nil
 	}
-	s.first, s.obj, s.arr = nil, guardedObject{}, guardedArray{}
+	s.first, s.firstErr, s.obj, s.arr = nil, nil, guardedObject{}, guardedArray{}
 	guardingPool.Put(s)
-	if v != nil {
-		*err = fmt.Errorf("%s", panicNote(v))
+	if v == nil {
+		return
 	}
+	note := fmt.Errorf("%s", panicNote(v))
+	if *err == nil || errors.Is(*err, nestedErr) {
+		*err = note
+		return
+	}
+	*err = errors.Join(note, *err)
 }
 
 // nest returns a nested guard for m (an ObjectMarshaler or an
@@ -157,10 +174,10 @@ func (n *nested) MarshalLogArray(enc zapcore.ArrayEncoder) (err error) {
 // catch, deferred, notes a panic of the nested value in the guarding.
 func (n *nested) catch(err *error) {
 	if v := recover(); v != nil {
-		if n.s.first == nil {
-			n.s.first = v
-		}
 		*err = fmt.Errorf("%s", panicNote(v))
+		if n.s.first == nil {
+			n.s.first, n.s.firstErr = v, *err
+		}
 	}
 }
 
@@ -293,7 +310,8 @@ func guardFields(fields []zapcore.Field) []zapcore.Field {
 }
 
 // guardInPlace makes the risky fields of fields safe, taking guards from
-// *pool (grown as needed and kept by the caller for the next line).
+// *pool (grown as needed and kept by the caller for the next line), or new
+// ones when pool is nil.
 func guardInPlace(fields []zapcore.Field, pool *[]guard) {
 	n := 0
 	for _, f := range fields {
@@ -304,10 +322,16 @@ func guardInPlace(fields []zapcore.Field, pool *[]guard) {
 	if n == 0 {
 		return
 	}
-	if cap(*pool) < n {
+	var gs []guard
+	switch {
+	case pool == nil:
+		gs = make([]guard, n)
+	case cap(*pool) < n:
 		*pool = make([]guard, n)
+		fallthrough
+	default:
+		gs = (*pool)[:n]
 	}
-	gs := (*pool)[:n]
 	for i, f := range fields {
 		if risky(f) {
 			fields[i] = guardField(f, &gs[0])
