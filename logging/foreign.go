@@ -111,7 +111,7 @@ func templateFor(base *zap.Logger) *foreignTemplate {
 	}
 	t := &foreignTemplate{base: base, inner: base.Core()}
 	t.direct = reflect.TypeOf(t.inner) == ioCoreType
-	t.l = base.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core { return &foreignCore{Core: c} }))
+	t.l = base.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core { return &foreignCore{Core: c, direct: t.direct} }))
 	templateCache.Store(t)
 	return t
 }
