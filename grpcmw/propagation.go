@@ -66,11 +66,10 @@ var (
 )
 
 // Get returns the first value of key as otelgrpc's copy of the incoming
-// metadata would: from the metadata itself when all its keys are in lower
-// case (as grpc's transport writes them; the copy holds the same keys
-// then), else from the copy, which TagRPC did not hide when it found no
-// metadata or could not read it, and which is made here when some key is
-// not in lower case (only a hand-made context holds one).
+// metadata would. grpc's transport writes every key in lower case, and then
+// the metadata TagRPC found holds the copy's keys. A key in another case
+// (only a hand-made context holds one) makes a copy here; without
+// metadata TagRPC hid nothing, and otelgrpc's copy answers.
 func (c incoming) Get(key string) string {
 	var v []string
 	switch in := &c.st.in; {
