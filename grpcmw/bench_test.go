@@ -132,6 +132,25 @@ func (s stack) serveOne(md metadata.MD, handler grpc.UnaryHandler, req any) {
 
 func emptyHandler(context.Context, any) (any, error) { return &testpb.Empty{}, nil }
 
+// benchMD is the incoming metadata of the benchmarks' RPCs: a trace
+// context, a request ID and what grpc-go's client sends besides.
+var benchMD = metadata.Pairs("traceparent", validParent, RequestIDMetadataKey, "req-0123456789",
+	"user-agent", "grpc-go/1.84.0", ":authority", "bufconn", "content-type", "application/grpc")
+
+// lineHandlers returns handlers that write one line through the request's
+// logger: the hand-written stack's, and grpcmw's.
+func lineHandlers() (hw, mw grpc.UnaryHandler) {
+	hw = func(ctx context.Context, _ any) (any, error) {
+		handwritten.Logger(ctx).Info("order_loaded", zap.String("order_id", "42"))
+		return &testpb.Empty{}, nil
+	}
+	mw = func(ctx context.Context, _ any) (any, error) {
+		logging.FromContext(ctx).Info("order_loaded", zap.String("order_id", "42"))
+		return &testpb.Empty{}, nil
+	}
+	return hw, mw
+}
+
 func runDirect(b *testing.B, s stack, md metadata.MD, handler grpc.UnaryHandler) {
 	req := &testpb.Empty{}
 	b.ReportAllocs()
@@ -143,20 +162,12 @@ func runDirect(b *testing.B, s stack, md metadata.MD, handler grpc.UnaryHandler)
 
 func BenchmarkServerDirect(b *testing.B) {
 	logger := benchLogger()
-	withID := metadata.Pairs("traceparent", validParent, RequestIDMetadataKey, "req-0123456789",
-		"user-agent", "grpc-go/1.84.0", ":authority", "bufconn", "content-type", "application/grpc")
+	withID := benchMD
 	noID := metadata.Pairs("traceparent", validParent,
 		"user-agent", "grpc-go/1.84.0", ":authority", "bufconn", "content-type", "application/grpc")
 	sampled := newBenchProviders(b, sdktrace.AlwaysSample())
 	unsampled := newBenchProviders(b, sdktrace.NeverSample())
-	hwLine := func(ctx context.Context, _ any) (any, error) {
-		handwritten.Logger(ctx).Info("order_loaded", zap.String("order_id", "42"))
-		return &testpb.Empty{}, nil
-	}
-	mwLine := func(ctx context.Context, _ any) (any, error) {
-		logging.FromContext(ctx).Info("order_loaded", zap.String("order_id", "42"))
-		return &testpb.Empty{}, nil
-	}
+	hwLine, mwLine := lineHandlers()
 	hwLines, mwLines := manyLines(handwritten.Logger), manyLines(logging.FromContext)
 
 	b.Run("bare", func(b *testing.B) { runDirect(b, stack{}, withID, emptyHandler) })

@@ -3,14 +3,12 @@ package logging_test
 import (
 	"fmt"
 	"os"
-	"runtime"
-	"sort"
 	"testing"
 	"time"
 
 	"go.uber.org/zap/zapcore"
 
-	"github.com/otelkit/otelkit/internal/testutil/cpuclock"
+	"github.com/otelkit/otelkit/internal/testutil/paired"
 	"github.com/otelkit/otelkit/logging"
 )
 
@@ -84,47 +82,19 @@ func TestPerfBufferRatios(t *testing.T) {
 	if os.Getenv("OTELKIT_PERF") != "1" {
 		t.Skip("set OTELKIT_PERF=1 to measure")
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	ctx, _ := staticSpan(true)
 	runs := map[string]func(){}
 	for _, tc := range bufferBenchCases() {
 		runs[tc.name] = requestOnce(ctx, benchFileLogger(t, tc.opts...).Zap(), tc.n)
 	}
 	for _, pair := range [][2]string{{"10_debug_dropped", "10_debug_to_file"}, {"10_debug_flushed", "10_debug_to_file"}, {"info_only_on", "info_only_off"}} {
-		wall, cpu := pairedRatios(runs[pair[0]], runs[pair[1]])
-		fmt.Printf("%-18s vs %-18s wall ratio median %.3f (p25 %.3f, p75 %.3f)  cpu ratio median %.3f (p25 %.3f, p75 %.3f)  allocs %.0f vs %.0f\n",
-			pair[0], pair[1], wall[len(wall)/2], wall[len(wall)/4], wall[3*len(wall)/4],
-			cpu[len(cpu)/2], cpu[len(cpu)/4], cpu[3*len(cpu)/4],
+		fmt.Printf("%-18s vs %-18s ratio %v  allocs %.0f vs %.0f\n", pair[0], pair[1], pairedRatio(runs[pair[0]], runs[pair[1]]),
 			testing.AllocsPerRun(500, runs[pair[0]]), testing.AllocsPerRun(500, runs[pair[1]]))
 	}
 }
 
-// pairedRatios alternates blocks of ours and base and returns the sorted
-// per-block ratios of wall time and of thread CPU time.
-func pairedRatios(ours, base func()) (wall, cpu []float64) {
-	const block, rounds = 50, 400
-	for r := 0; r < rounds; r++ {
-		t0, c0 := time.Now(), must(cpuclock.Thread())
-		for i := 0; i < block; i++ {
-			ours()
-		}
-		t1, c1 := time.Now(), must(cpuclock.Thread())
-		for i := 0; i < block; i++ {
-			base()
-		}
-		t2, c2 := time.Now(), must(cpuclock.Thread())
-		wall = append(wall, float64(t1.Sub(t0))/float64(t2.Sub(t1)))
-		if c2 > c1 {
-			cpu = append(cpu, float64(c1-c0)/float64(c2-c1))
-		}
-	}
-	sort.Float64s(wall)
-	sort.Float64s(cpu)
-	if len(cpu) == 0 {
-		cpu = []float64{0}
-	}
-	return wall, cpu
+// pairedRatio measures ours against base as paired ratios, in blocks of
+// 50 calls (internal/testutil/paired).
+func pairedRatio(ours, base func()) paired.Result {
+	return paired.Measure(50, 400, func(int) { ours() }, func(int) { base() })
 }
-
-func must(d time.Duration, _ bool) time.Duration { return d }

@@ -4,19 +4,19 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sort"
 	"testing"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/otelkit/otelkit/internal/testutil/paired"
 	"github.com/otelkit/otelkit/logging"
 )
 
-// TestPerfRatios measures the performance contract as paired ratios: it
-// alternates short blocks of the otelkit call and the zap baseline and
-// takes the median of the per-block ratios, which shared, loaded machines
-// disturb far less than separate benchmark runs. It runs only with
+// TestPerfRatios measures the performance contract as paired ratios
+// (internal/testutil/paired: alternating short blocks of the otelkit call
+// and the zap baseline, timed by the process's CPU time), which shared,
+// loaded machines disturb far less than separate benchmark runs. It runs only with
 // OTELKIT_PERF=1 (go test -run PerfRatios ./logging/ with the variable set)
 // and prints the ratios; BENCHMARKS.md records them.
 func TestPerfRatios(t *testing.T) {
@@ -44,30 +44,15 @@ func TestPerfRatios(t *testing.T) {
 		{"child span (new span every line), 3 fields", func(i int) { three(logging.FromContext(alt[i&1])) }, func(int) { three(baseChild) }},
 		{"request span, 10 fields", func(int) { logging.FromContext(ctx).Info("order_shipped", fs...) }, func(int) { base.Info("order_shipped", fs...) }},
 	}
-	const block, rounds = 200, 600
 	for _, tc := range cases {
-		var ratios []float64
-		for r := 0; r < rounds; r++ {
-			t0 := time.Now()
-			for i := 0; i < block; i++ {
-				tc.ours(i)
-			}
-			t1 := time.Now()
-			for i := 0; i < block; i++ {
-				tc.zl(i)
-			}
-			t2 := time.Now()
-			ratios = append(ratios, float64(t1.Sub(t0))/float64(t2.Sub(t1)))
-		}
-		sort.Float64s(ratios)
+		r := paired.Measure(200, 600, tc.ours, tc.zl)
 		oursAllocs := testing.AllocsPerRun(1000, func() { tc.ours(1) })
 		if tc.name == "child span (new span every line), 3 fields" {
 			i := 0
 			oursAllocs = testing.AllocsPerRun(1000, func() { i++; tc.ours(i) })
 		}
 		zapAllocs := testing.AllocsPerRun(1000, func() { tc.zl(1) })
-		fmt.Printf("%-45s ratio median %.3f (p25 %.3f, p75 %.3f)  allocs %.0f vs %.0f\n",
-			tc.name, ratios[len(ratios)/2], ratios[len(ratios)/4], ratios[3*len(ratios)/4], oursAllocs, zapAllocs)
+		fmt.Printf("%-45s ratio %v  allocs %.0f vs %.0f\n", tc.name, r, oursAllocs, zapAllocs)
 	}
 }
 
@@ -92,21 +77,7 @@ func TestPerfRequestSetup(t *testing.T) {
 		c := context.WithValue(sctx, userCtxKey{}, prebound(plain, sc, req))
 		c.Value(userCtxKey{}).(*zap.Logger).Info("request", zap.Int("status", 200))
 	}
-	const block, rounds = 200, 600
-	var ratios []float64
-	for r := 0; r < rounds; r++ {
-		t0 := time.Now()
-		for i := 0; i < block; i++ {
-			ours()
-		}
-		t1 := time.Now()
-		for i := 0; i < block; i++ {
-			hand()
-		}
-		t2 := time.Now()
-		ratios = append(ratios, float64(t1.Sub(t0))/float64(t2.Sub(t1)))
-	}
-	sort.Float64s(ratios)
-	fmt.Printf("%-45s ratio median %.3f (p25 %.3f, p75 %.3f)  allocs %.0f vs %.0f\n", "per request: bind request_id + first line",
-		ratios[len(ratios)/2], ratios[len(ratios)/4], ratios[3*len(ratios)/4], testing.AllocsPerRun(1000, ours), testing.AllocsPerRun(1000, hand))
+	r := paired.Measure(200, 600, func(int) { ours() }, func(int) { hand() })
+	fmt.Printf("%-45s ratio %v  allocs %.0f vs %.0f\n", "per request: bind request_id + first line",
+		r, testing.AllocsPerRun(1000, ours), testing.AllocsPerRun(1000, hand))
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sort"
 	"testing"
 	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/testutil/paired"
 	"github.com/otelkit/otelkit/logging"
 )
 
@@ -105,21 +105,7 @@ func TestPerfReservedKeys(t *testing.T) {
 		{"3 fields + one reserved (renamed)", append(append([]zap.Field(nil), three...), zap.String("level", "user"))},
 		{"3 fields + a user's zap.Inline", append(append([]zap.Field(nil), three...), zap.Inline(benchInline{}))},
 	} {
-		const block, rounds = 200, 600
-		var ratios []float64
-		for r := 0; r < rounds; r++ {
-			t0 := time.Now()
-			for i := 0; i < block; i++ {
-				logging.FromContext(ctx).Info("order_loaded", c.fs...)
-			}
-			t1 := time.Now()
-			for i := 0; i < block; i++ {
-				zl.Info("order_loaded", c.fs...)
-			}
-			t2 := time.Now()
-			ratios = append(ratios, float64(t1.Sub(t0))/float64(t2.Sub(t1)))
-		}
-		sort.Float64s(ratios)
-		fmt.Printf("%-45s ratio median %.3f (p25 %.3f, p75 %.3f)\n", c.name, ratios[len(ratios)/2], ratios[len(ratios)/4], ratios[3*len(ratios)/4])
+		r := paired.Measure(200, 600, func(int) { logging.FromContext(ctx).Info("order_loaded", c.fs...) }, func(int) { zl.Info("order_loaded", c.fs...) })
+		fmt.Printf("%-45s ratio %v\n", c.name, r)
 	}
 }
