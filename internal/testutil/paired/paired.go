@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"sort"
 	"time"
-
-	"github.com/otelkit/otelkit/internal/testutil/cpuclock"
 )
 
 // Result is one paired measurement of a against b.
@@ -69,7 +67,7 @@ func timeBlock(block int, f func(i int)) time.Duration {
 // now reads the process CPU clock, or the monotonic wall clock where it
 // cannot be read.
 func now() time.Duration {
-	if d, ok := cpuclock.Process(); ok {
+	if d, ok := processCPU(); ok {
 		return d
 	}
 	return time.Since(start)

@@ -1,6 +1,9 @@
 package paired
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+)
 
 var sink uint64
 
@@ -28,5 +31,21 @@ func TestMeasureRatioAndIndex(t *testing.T) {
 		if n != 20 {
 			t.Errorf("index %d called %d times, want 20", i, n)
 		}
+	}
+}
+
+// The process CPU clock reads on Linux, and counts the CPU a busy loop
+// spends; elsewhere it reports false.
+func TestProcessCPUAdvancesWithWork(t *testing.T) {
+	t0, ok0 := processCPU()
+	if runtime.GOOS != "linux" {
+		if ok0 {
+			t.Fatal("processCPU reports a time outside Linux")
+		}
+		t.Skip("the clock is read on Linux only")
+	}
+	work(20_000_000)
+	if t1, ok1 := processCPU(); !ok0 || !ok1 || t1 <= t0 {
+		t.Errorf("process clock %v (%v) then %v (%v) around a busy loop", t0, ok0, t1, ok1)
 	}
 }
