@@ -1,11 +1,9 @@
 package logging
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,19 +14,8 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/reqlog"
+	"github.com/otelkit/otelkit/internal/testutil/logbuf"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) Sync() error { return nil }
 
 // The reserved keys of each profile cover every key its lines write
 // themselves: a line with everything (span, request ID, logger name,
@@ -40,7 +27,7 @@ func TestReservedKeysCoverEveryKeyWritten(t *testing.T) {
 		attribute.String("deployment.environment.name", "e"))
 	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled})
 	for _, p := range profiles {
-		buf := &lockedBuffer{}
+		buf := &logbuf.Buffer{}
 		l, err := New(WithFormat("json"), WithOutput(buf), WithProfile(p.name), WithGCPProject("g"), WithResource(res),
 			WithEnvLookup(func(string) (string, bool) { return "", false }))
 		if err != nil {
@@ -59,7 +46,7 @@ func TestReservedKeysCoverEveryKeyWritten(t *testing.T) {
 			log, _ := r.Bound.AccessLogger()
 			log.Info("access", zap.Inline(a))
 		}
-		for _, line := range strings.Split(strings.TrimSpace(buf.b.String()), "\n") {
+		for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
 			var m map[string]json.RawMessage
 			if err := json.Unmarshal([]byte(line), &m); err != nil {
 				t.Fatalf("%s: %v: %s", p.name, err, line)

@@ -200,7 +200,7 @@ func TestHealthShowsQueueFullDrops(t *testing.T) {
 		t.Setenv(k, "10")
 	}
 	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Delay: time.Second})
-	out := &healthBuf{}
+	out := &lineBuffer{}
 	tel := initHealth(t, out, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint), WithOTLPProtocol("http/protobuf"),
 		WithMetricsExporter("none"), WithLogLevel(zapcore.InfoLevel))
 	const n = 100
@@ -260,7 +260,7 @@ func TestHealthShowsRejected(t *testing.T) {
 				h := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Rejected: 2})
 				c, ep = h.Collector, h.Endpoint
 			}
-			tel := initHealth(t, &healthBuf{}, WithoutGlobals(), WithOTLPEndpoint(ep), WithOTLPProtocol(protocol))
+			tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(ep), WithOTLPProtocol(protocol))
 			tracer := tel.TracerProvider().Tracer("rejected")
 			counter, _ := tel.MeterProvider().Meter("rejected").Int64Counter("jobs")
 			for i := range 10 {

@@ -93,7 +93,7 @@ func TestEveryVariableRejectsInvalidValues(t *testing.T) {
 					t.Setenv(k, sv)
 				}
 				t.Setenv(tc.name, v)
-				out := &healthBuf{}
+				out := &lineBuffer{}
 				// No option for what the variables set: options win.
 				tel, err := Init(context.Background(), WithoutGlobals(), WithoutDetectors(), WithoutRuntimeMetrics(),
 					WithLogOutput(out))

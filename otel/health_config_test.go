@@ -17,7 +17,7 @@ import (
 func TestHealthShowsWhatTheProvidersResolved(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "700")
-	tel := initHealth(t, &healthBuf{}, WithoutGlobals(), WithMetricsExporter("otlp,console"), WithConsoleWriter(io.Discard),
+	tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithMetricsExporter("otlp,console"), WithConsoleWriter(io.Discard),
 		WithTracingOptions(tracing.WithEndpoint("http://127.0.0.1:1")),
 		WithMetricsOptions(metrics.WithTimeout(3*time.Second)))
 	h := tel.Health()

@@ -37,14 +37,14 @@ func TestHealthMetricsAndLogsExport(t *testing.T) {
 	// User info in the endpoint is an error (the exporters would not send
 	// it) that does not show the password.
 	endpoint := strings.Replace(c.Endpoint, "http://", "http://exporter:"+password+"@", 1)
-	if tel, err := Init(context.Background(), WithoutGlobals(), WithOTLPEndpoint(endpoint), WithLogOutput(&healthBuf{})); err == nil {
+	if tel, err := Init(context.Background(), WithoutGlobals(), WithOTLPEndpoint(endpoint), WithLogOutput(&lineBuffer{})); err == nil {
 		_ = tel.Shutdown(context.Background())
 		t.Fatal("Init accepted an endpoint with user info")
 	} else if strings.Contains(err.Error(), password) {
 		t.Fatalf("Init error shows the password: %v", err)
 	}
 	endpoint = c.Endpoint
-	tel := initHealth(t, &healthBuf{}, WithoutGlobals(), WithOTLPEndpoint(endpoint), WithOTLPProtocol("http/protobuf"),
+	tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(endpoint), WithOTLPProtocol("http/protobuf"),
 		WithOTLPHeaders(map[string]string{"api-key": apiKey}), WithOTLPTimeout(300*time.Millisecond),
 		WithTracesExporter("none"))
 
@@ -140,7 +140,7 @@ func TestHealthMetricsAndLogsExport(t *testing.T) {
 // TestHealthNotTrackedWithoutExporter: with the exporters none, metrics and
 // logs say tracked:false rather than showing zero counts as if tracked.
 func TestHealthNotTrackedWithoutExporter(t *testing.T) {
-	tel := initHealth(t, &healthBuf{}, WithoutGlobals(), WithTracesExporter("none"),
+	tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithTracesExporter("none"),
 		WithMetricsExporter("none"), WithLogsExporter("none"))
 	h, _ := getHealth(t, tel)
 	for _, sig := range []string{"traces", "metrics", "logs"} {
@@ -156,7 +156,7 @@ func TestHealthNotTrackedWithoutExporter(t *testing.T) {
 func TestHealthConcurrentGets(t *testing.T) {
 	// 400 is not retried: the first two exports of each signal fail.
 	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Status: http.StatusBadRequest, FailFirst: 2})
-	tel := initHealth(t, &healthBuf{}, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint), WithOTLPProtocol("http/protobuf"),
+	tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint), WithOTLPProtocol("http/protobuf"),
 		WithOTLPTimeout(300*time.Millisecond))
 	handler := tel.HealthHandler()
 	tracer := tel.TracerProvider().Tracer("health")

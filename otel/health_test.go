@@ -1,7 +1,6 @@
 package otel
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,19 +21,6 @@ import (
 
 	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
 )
-
-type healthBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (h *healthBuf) Write(p []byte) (int, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.b.Write(p)
-}
-func (h *healthBuf) Sync() error    { return nil }
-func (h *healthBuf) String() string { h.mu.Lock(); defer h.mu.Unlock(); return h.b.String() }
 
 func getHealth(t *testing.T, tel *Telemetry) (Health, string) {
 	t.Helper()
@@ -92,7 +77,7 @@ func TestHealthSecretsNeverShown(t *testing.T) {
 			// User info in the endpoint would not be sent: an Init error
 			// that does not show it.
 			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://exporter:"+password+"@"+addr)
-			if tel, err := Init(context.Background(), WithoutGlobals(), WithLogOutput(&healthBuf{})); err == nil {
+			if tel, err := Init(context.Background(), WithoutGlobals(), WithLogOutput(&lineBuffer{})); err == nil {
 				_ = tel.Shutdown(context.Background())
 				t.Fatal("Init accepted an endpoint with user info")
 			} else if strings.Contains(err.Error(), password) || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_ENDPOINT") {
@@ -103,7 +88,7 @@ func TestHealthSecretsNeverShown(t *testing.T) {
 			t.Setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "300")
 			t.Setenv("OTELKIT_LOG_LEVEL", "debug")
 			t.Setenv("OTEL_LOG_LEVEL", "debug")
-			out := &healthBuf{}
+			out := &lineBuffer{}
 			// The SDK's own diagnostic logger, at its most verbose, into
 			// the same buffer (OTEL_LOG_LEVEL is not read by the Go SDK).
 			otel.SetLogger(funcr.New(func(prefix, args string) {
@@ -183,7 +168,7 @@ func TestHealthSecretsNeverShown(t *testing.T) {
 // changed; bad requests get clear errors.
 func TestHealthCountsAndLevel(t *testing.T) {
 	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{})
-	out := &healthBuf{}
+	out := &lineBuffer{}
 	tel := initHealth(t, out, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint), WithOTLPProtocol("http/protobuf"))
 	tracer := tel.TracerProvider().Tracer("health")
 	emit := func(n int) {
@@ -318,7 +303,7 @@ func TestHealthSelfObservability(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	_ = l.Close()
-	tel := initHealth(t, &healthBuf{}, WithOTLPEndpoint("http://"+addr), WithOTLPProtocol("http/protobuf"),
+	tel := initHealth(t, &lineBuffer{}, WithOTLPEndpoint("http://"+addr), WithOTLPProtocol("http/protobuf"),
 		WithOTLPTimeout(time.Second), WithMetricsExporter("none"))
 	tracer := tel.TracerProvider().Tracer("health")
 	for range 20 {

@@ -27,7 +27,7 @@ func TestLogLevelSourceAfterRuntimeChange(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clearEnv(t)
 			t.Setenv("OTELKIT_LOG_LEVEL", tc.env)
-			tel := initHealth(t, &healthBuf{}, append([]Option{WithoutGlobals(), WithTracesExporter("none"),
+			tel := initHealth(t, &lineBuffer{}, append([]Option{WithoutGlobals(), WithTracesExporter("none"),
 				WithMetricsExporter("none"), WithLogsExporter("none")}, tc.opts...)...)
 			if h, _ := getHealth(t, tel); h.LogLevelSrc != tc.start {
 				t.Fatalf("log_level_source at start %q, want %q", h.LogLevelSrc, tc.start)
@@ -45,7 +45,7 @@ func TestLogLevelSourceAfterRuntimeChange(t *testing.T) {
 	}
 	t.Run("SetLevel", func(t *testing.T) {
 		clearEnv(t)
-		tel := initHealth(t, &healthBuf{}, WithoutGlobals(), WithTracesExporter("none"),
+		tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithTracesExporter("none"),
 			WithMetricsExporter("none"), WithLogsExporter("none"))
 		tel.Logging().SetLevel(zapcore.InfoLevel) // the level it had: still set at run time
 		if h, _ := getHealth(t, tel); h.LogLevelSrc != "runtime" {

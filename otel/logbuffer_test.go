@@ -19,7 +19,7 @@ func TestLogBufferHealthOffWhenUnused(t *testing.T) {
 	if logging.BufferStatsNow() != (logging.BufferStats{}) {
 		t.Skip("another test of this process buffered lines")
 	}
-	tel := initHealth(t, &healthBuf{}, WithoutGlobals(), WithTracesExporter("none"), WithMetricsExporter("none"), WithLogsExporter("none"))
+	tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithTracesExporter("none"), WithMetricsExporter("none"), WithLogsExporter("none"))
 	if hd, _ := getHealth(t, tel); hd.LogBuffer != nil {
 		t.Errorf("log_buffer %+v with buffering off and unused", hd.LogBuffer)
 	}
@@ -28,7 +28,7 @@ func TestLogBufferHealthOffWhenUnused(t *testing.T) {
 // WithLogBufferLevel turns buffering on for the service logger, and the
 // health document shows what it did.
 func TestLogBufferOptionAndHealth(t *testing.T) {
-	out := &healthBuf{}
+	out := &lineBuffer{}
 	tel := initHealth(t, out, WithoutGlobals(), WithTracesExporter("none"), WithMetricsExporter("none"),
 		WithLogsExporter("none"), WithLogBufferLevel(zapcore.DebugLevel))
 	before := logging.BufferStatsNow()

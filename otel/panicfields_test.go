@@ -20,7 +20,7 @@ func (panickingError) Error() string { panic("error boom") }
 // record.
 func TestLoggerSurvivesPanickingError(t *testing.T) {
 	exp := &memLogExporter{}
-	out := &healthBuf{}
+	out := &lineBuffer{}
 	tel := initHealth(t, out, WithoutGlobals(), WithTracesExporter("none"), WithMetricsExporter("none"),
 		WithLogsExporter("none"), WithLogProcessor(sdklog.NewSimpleProcessor(exp)))
 	tel.Logger().Error("job_failed", zap.Error(panickingError{}), zap.String("job", "7"))

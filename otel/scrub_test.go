@@ -60,7 +60,7 @@ func TestScrubberError(t *testing.T) {
 // the next answer.
 func TestHealthReturnsCopies(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "api-key=k1")
-	tel := initHealth(t, &healthBuf{}, WithoutGlobals(), WithTracesExporter("none"), WithMetricsExporter("none"), WithLogsExporter("none"))
+	tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithTracesExporter("none"), WithMetricsExporter("none"), WithLogsExporter("none"))
 	h := tel.Health()
 	for k, c := range h.Config {
 		c.Sources["endpoint"] = "tampered"
@@ -98,7 +98,7 @@ func TestInitErrorsHideCredentials(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(name, value)
-			tel, err := Init(context.Background(), WithoutGlobals(), WithoutDetectors(), WithLogOutput(&healthBuf{}))
+			tel, err := Init(context.Background(), WithoutGlobals(), WithoutDetectors(), WithLogOutput(&lineBuffer{}))
 			if err == nil {
 				_ = tel.Shutdown(context.Background())
 				t.Fatal("Init accepted it")

@@ -15,7 +15,7 @@ import (
 // that code calling it directly (otelgrpc, a user's otelhttp) does not
 // continue a request carrying two differing traceparent lines.
 func TestGlobalPropagatorFollowsW3C(t *testing.T) {
-	tel := initHealth(t, &healthBuf{}, WithTracesExporter("none"), WithMetricsExporter("none"), WithLogsExporter("none"))
+	tel := initHealth(t, &lineBuffer{}, WithTracesExporter("none"), WithMetricsExporter("none"), WithLogsExporter("none"))
 	defer tel.Shutdown(context.Background())
 
 	h := http.Header{}
@@ -37,7 +37,7 @@ func TestGlobalPropagatorFollowsW3C(t *testing.T) {
 // A W3C field dropped for its size shows in Health, so a lost tracestate is
 // never silent.
 func TestHealthShowsTraceContextDrops(t *testing.T) {
-	tel := initHealth(t, &healthBuf{}, WithTracesExporter("none"), WithMetricsExporter("none"), WithLogsExporter("none"))
+	tel := initHealth(t, &lineBuffer{}, WithTracesExporter("none"), WithMetricsExporter("none"), WithLogsExporter("none"))
 	defer tel.Shutdown(context.Background())
 
 	before := tel.Health().TraceContextDropped["tracestate.oversize"]

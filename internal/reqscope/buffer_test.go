@@ -51,7 +51,7 @@ func TestEndEndsTheBufferWithoutAccessLine(t *testing.T) {
 				s.Begin(nil, l, nil)
 				s.Bind(context.Background())
 				s.End(tc.p, reqscope.Succeeded, status(200))
-				buf.buf.Reset()
+				buf.Reset()
 			}
 			var s reqscope.Scope
 			s.Begin(nil, l, nil)
@@ -62,7 +62,7 @@ func TestEndEndsTheBufferWithoutAccessLine(t *testing.T) {
 				line = status(200)
 			}
 			s.End(tc.p, tc.o, line)
-			out := buf.buf.String()
+			out := buf.String()
 			if got := strings.Contains(out, `"msg":"detail"`); got != tc.flushed {
 				t.Errorf("detail written = %v, want %v:\n%s", got, tc.flushed, out)
 			}

@@ -36,6 +36,13 @@ func (b *Buffer) String() string {
 	return b.b.String()
 }
 
+// Reset discards what was written.
+func (b *Buffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.b.Reset()
+}
+
 // JSONLines decodes every line that starts with "{" as a JSON object and
 // fails tb on one that does not decode. Other lines (a span printer's, say)
 // are skipped.

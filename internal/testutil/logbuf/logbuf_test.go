@@ -43,3 +43,17 @@ func TestBufferRejectsBrokenJSON(t *testing.T) {
 		t.Fatal("a broken JSON line was accepted")
 	}
 }
+
+// Reset discards what was written; writing goes on after it.
+func TestBufferReset(t *testing.T) {
+	var b Buffer
+	_, _ = b.Write([]byte("{\"msg\":\"a\"}\n"))
+	b.Reset()
+	if b.String() != "" {
+		t.Fatalf("after Reset: %q", b.String())
+	}
+	_, _ = b.Write([]byte("{\"msg\":\"b\"}\n"))
+	if l := b.JSONLines(t); len(l) != 1 || l[0]["msg"] != "b" {
+		t.Errorf("lines after Reset %v", l)
+	}
+}
