@@ -2,7 +2,6 @@ package grpcmw
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -10,36 +9,9 @@ import (
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 
 	"github.com/otelkit/otelkit/internal/testutil/logbuf"
+	"github.com/otelkit/otelkit/internal/testutil/logrec"
 	"github.com/otelkit/otelkit/logging"
 )
-
-// memLogs keeps every OTLP log record emitted.
-type memLogs struct {
-	mu      sync.Mutex
-	records []sdklog.Record
-}
-
-func (p *memLogs) OnEmit(_ context.Context, r *sdklog.Record) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.records = append(p.records, r.Clone())
-	return nil
-}
-func (p *memLogs) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
-func (p *memLogs) Shutdown(context.Context) error                         { return nil }
-func (p *memLogs) ForceFlush(context.Context) error                       { return nil }
-
-func (p *memLogs) byBody(msg string) []sdklog.Record {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []sdklog.Record
-	for _, r := range p.records {
-		if r.Body().AsString() == msg {
-			out = append(out, r)
-		}
-	}
-	return out
-}
 
 // With the logger otel.Init builds (logging.New, here with an OTLP
 // bridge), the handler's line and the access line carry the RPC's fields on
@@ -48,7 +20,7 @@ func (p *memLogs) byBody(msg string) []sdklog.Record {
 // taken for one.)
 func TestLinesThroughTheOtelkitLogger(t *testing.T) {
 	e := newTestEnv(t)
-	mem := &memLogs{}
+	mem := &logrec.Processor{}
 	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(mem))
 	t.Cleanup(func() { _ = lp.Shutdown(context.Background()) })
 	var out logbuf.Buffer
@@ -75,7 +47,7 @@ func TestLinesThroughTheOtelkitLogger(t *testing.T) {
 		t.Errorf("access line %v: want code and duration_ms", access)
 	}
 	for _, msg := range []string{"grpc_request", "unary_called"} {
-		recs := mem.byBody(msg)
+		recs := mem.WithBody(msg)
 		if len(recs) != 1 {
 			t.Fatalf("%d OTLP records %q", len(recs), msg)
 		}

@@ -145,7 +145,7 @@ func TestBoundFieldsReachTheBridgeOnce(t *testing.T) {
 	})
 	h := Handler(mux, WithTracerProvider(e.tp), WithMeterProvider(e.mp), WithLogger(l.Zap()), WithoutAccessLog())
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/orders/9", nil))
-	rec := mem.record(t, "handler_line")
+	rec := record(t, mem, "handler_line")
 	counts := map[string]int{}
 	rec.WalkAttributes(func(kv attribute.KeyValue) bool { counts[string(kv.Key)]++; return true })
 	for _, k := range []string{"tenant", "method", "path", "request_id"} {

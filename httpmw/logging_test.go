@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.opentelemetry.io/contrib/bridges/otelzap"
@@ -17,38 +16,15 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/testutil/logrec"
 	"github.com/otelkit/otelkit/logging"
 )
 
-// memLogs keeps every OTLP log record emitted, for tests.
-type memLogs struct {
-	mu      sync.Mutex
-	records []sdklog.Record
-}
-
-func (p *memLogs) OnEmit(_ context.Context, r *sdklog.Record) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.records = append(p.records, r.Clone())
-	return nil
-}
-func (p *memLogs) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
-func (p *memLogs) Shutdown(context.Context) error                         { return nil }
-func (p *memLogs) ForceFlush(context.Context) error                       { return nil }
-
-// record returns the one record whose body is msg.
-func (p *memLogs) record(t *testing.T, msg string) sdklog.Record {
+func record(t *testing.T, mem *logrec.Processor, msg string) sdklog.Record {
 	t.Helper()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var found []sdklog.Record
-	for _, r := range p.records {
-		if r.Body().AsString() == msg {
-			found = append(found, r)
-		}
-	}
+	found := mem.WithBody(msg)
 	if len(found) != 1 {
-		t.Fatalf("want one OTLP record %q, got %d of %d records", msg, len(found), len(p.records))
+		t.Fatalf("want one OTLP record %q, got %d of %d records", msg, len(found), len(mem.Records()))
 	}
 	return found[0]
 }
@@ -62,9 +38,9 @@ func recordAttrs(r sdklog.Record) map[string]string {
 	return m
 }
 
-func newLogProvider(t *testing.T) (*sdklog.LoggerProvider, *memLogs) {
+func newLogProvider(t *testing.T) (*sdklog.LoggerProvider, *logrec.Processor) {
 	t.Helper()
-	mem := &memLogs{}
+	mem := &logrec.Processor{}
 	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(mem))
 	t.Cleanup(func() { _ = lp.Shutdown(context.Background()) })
 	return lp, mem
@@ -104,13 +80,13 @@ func spansByName(t *testing.T, e *testEnv) (server, child trace.SpanContext) {
 // checkRecords asserts the OTLP records of the handler, child and access
 // lines carry the trace context they were written in, and the request's
 // fields.
-func checkRecords(t *testing.T, mem *memLogs, server, child trace.SpanContext) {
+func checkRecords(t *testing.T, mem *logrec.Processor, server, child trace.SpanContext) {
 	t.Helper()
 	for _, c := range []struct {
 		msg  string
 		want trace.SpanContext
 	}{{"handler_line", server}, {"child_line", child}, {"http_request", server}} {
-		r := mem.record(t, c.msg)
+		r := record(t, mem, c.msg)
 		if r.TraceID() != c.want.TraceID() || r.SpanID() != c.want.SpanID() {
 			t.Errorf("%s: OTLP record trace/span = %s/%s, want %s/%s", c.msg, r.TraceID(), r.SpanID(), c.want.TraceID(), c.want.SpanID())
 		}

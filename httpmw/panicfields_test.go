@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.opentelemetry.io/contrib/bridges/otelzap"
@@ -15,6 +14,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/testutil/logrec"
 	"github.com/otelkit/otelkit/logging"
 )
 
@@ -41,22 +41,6 @@ func badFields() []zap.Field {
 	}
 }
 
-// recordKeeper keeps the records an OTLP bridge emits.
-type recordKeeper struct {
-	mu   sync.Mutex
-	recs []sdklog.Record
-}
-
-func (p *recordKeeper) OnEmit(_ context.Context, r *sdklog.Record) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.recs = append(p.recs, r.Clone())
-	return nil
-}
-func (p *recordKeeper) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
-func (p *recordKeeper) Shutdown(context.Context) error                         { return nil }
-func (p *recordKeeper) ForceFlush(context.Context) error                       { return nil }
-
 // TestPanickingFieldsForeignLogger: with a zap logger of the user's own
 // (a JSON core teed with the contrib otelzap bridge) given to Handler, a
 // handler line whose fields panic when encoded, bound or not, at error
@@ -65,7 +49,7 @@ func (p *recordKeeper) ForceFlush(context.Context) error                       {
 // the record.
 func TestPanickingFieldsForeignLogger(t *testing.T) {
 	e := newTestEnv(t)
-	keeper := &recordKeeper{}
+	keeper := &logrec.Processor{}
 	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(keeper))
 	t.Cleanup(func() { _ = lp.Shutdown(context.Background()) })
 	logger := zap.New(zapcore.NewTee(e.log.Core(), otelzap.NewCore("test", otelzap.WithLoggerProvider(lp))))
@@ -103,10 +87,8 @@ func TestPanickingFieldsForeignLogger(t *testing.T) {
 	}
 	e.oneLine(t, "http_request")
 
-	keeper.mu.Lock()
-	defer keeper.mu.Unlock()
 	bodies := map[string]map[string]string{}
-	for _, r := range keeper.recs {
+	for _, r := range keeper.Records() {
 		a := map[string]string{}
 		r.WalkAttributes(func(kv attribute.KeyValue) bool { a[string(kv.Key)] = kv.Value.String(); return true })
 		bodies[r.Body().AsString()] = a

@@ -38,13 +38,13 @@ func TestBufferOTLPRecords(t *testing.T) {
 	bad.end(reqscope.ServerError)
 
 	var bodies []string
-	for _, r := range mp.all() {
+	for _, r := range mp.Records() {
 		bodies = append(bodies, r.Body().AsString())
 	}
 	if strings.Join(bodies, ",") != "test_request,d1,d2,failed,test_request" {
 		t.Fatalf("records %v", bodies)
 	}
-	recs := mp.all()
+	recs := mp.Records()
 	if a := attrs(recs[0]); a["debug_dropped"] != "1" {
 		t.Errorf("access record of the good request: %v", a)
 	}
@@ -93,12 +93,12 @@ func TestBufferForeignTeeWithBridge(t *testing.T) {
 	tp, _ := newTracer(t)
 	r := begin(context.Background(), base, "f1", tp)
 	r.log().Debug("d1", zap.Int("n", 1))
-	if len(mp.all()) != 0 || buf.String() != "" {
-		t.Fatalf("written before the request went wrong: %s %v", buf, mp.all())
+	if len(mp.Records()) != 0 || buf.String() != "" {
+		t.Fatalf("written before the request went wrong: %s %v", buf, mp.Records())
 	}
 	r.end(reqscope.ServerError)
 	line := byMsg(t, buf, "d1")
-	recs := mp.all()
+	recs := mp.Records()
 	if len(line) != 1 || line[0]["buffered"] != true || line[0]["request_id"] != "f1" || line[0]["trace_id"] != r.span.SpanContext().TraceID().String() {
 		t.Fatalf("JSON lines:\n%s", buf)
 	}

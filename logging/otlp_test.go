@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -12,34 +11,13 @@ import (
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.uber.org/zap"
 
+	"github.com/otelkit/otelkit/internal/testutil/logrec"
 	"github.com/otelkit/otelkit/logging"
 )
 
-// memProcessor keeps every record emitted, for tests.
-type memProcessor struct {
-	mu      sync.Mutex
-	records []sdklog.Record
-}
-
-func (p *memProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.records = append(p.records, r.Clone())
-	return nil
-}
-func (p *memProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
-func (p *memProcessor) Shutdown(context.Context) error                         { return nil }
-func (p *memProcessor) ForceFlush(context.Context) error                       { return nil }
-
-func (p *memProcessor) all() []sdklog.Record {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]sdklog.Record(nil), p.records...)
-}
-
-func newLogProvider(t *testing.T) (*sdklog.LoggerProvider, *memProcessor) {
+func newLogProvider(t *testing.T) (*sdklog.LoggerProvider, *logrec.Processor) {
 	t.Helper()
-	mp := &memProcessor{}
+	mp := &logrec.Processor{}
 	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(mp))
 	t.Cleanup(func() { _ = lp.Shutdown(context.Background()) })
 	return lp, mp
@@ -69,7 +47,7 @@ func TestOTLPRecordCarriesTraceContextNatively(t *testing.T) {
 	logging.FromContext(cctx).Warn("child_line", zap.Int("n", 7), zap.Any("ctx", cctx))
 	logging.FromContext(context.Background()).Info("unbound") // global logger: not ours
 
-	recs := mp.all()
+	recs := mp.Records()
 	if len(recs) != 2 {
 		t.Fatalf("want 2 records, got %d", len(recs))
 	}
@@ -124,7 +102,7 @@ func TestOTLPRespectsLevelAndErrors(t *testing.T) {
 	l, _ := newJSON(t, logging.WithLoggerProvider(lp), logging.WithLevel(zap.WarnLevel))
 	l.Zap().Info("dropped")
 	l.Zap().Error("failed", logging.Err(errors.New("boom")))
-	recs := mp.all()
+	recs := mp.Records()
 	if len(recs) != 1 {
 		t.Fatalf("want 1 record, got %d", len(recs))
 	}
@@ -149,7 +127,7 @@ func TestOTLPUnsampledSpanStillCorrelated(t *testing.T) {
 	l, _ := newJSON(t, logging.WithLoggerProvider(lp))
 	ctx, sc := staticSpan(false)
 	logging.FromContext(logging.NewContext(ctx, l.Zap())).Info("x")
-	r := mp.all()[0]
+	r := mp.Records()[0]
 	if r.TraceID() != sc.TraceID() || r.SpanID() != sc.SpanID() || r.TraceFlags().IsSampled() {
 		t.Fatalf("record %s/%s/%v", r.TraceID(), r.SpanID(), r.TraceFlags())
 	}

@@ -7,10 +7,10 @@ import (
 	"math"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/otelkit/otelkit/internal/testutil/logrec"
 	"go.opentelemetry.io/contrib/bridges/otelzap"
 	"go.opentelemetry.io/otel/attribute"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
@@ -27,37 +27,15 @@ import (
 // event name. Deliberate differences: none. Not compared: the observed
 // timestamp, which the SDK sets to its own clock on Emit.
 
-// recProcessor keeps a clone of every record emitted.
-type recProcessor struct {
-	mu   sync.Mutex
-	recs []sdklog.Record
-}
-
-func (p *recProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.recs = append(p.recs, r.Clone())
-	return nil
-}
-func (*recProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
-func (*recProcessor) Shutdown(context.Context) error                         { return nil }
-func (*recProcessor) ForceFlush(context.Context) error                       { return nil }
-
 // bridgePair returns otelzap's core and ours, each on a provider of its
 // own, and a function returning the records each has emitted so far.
 func bridgePair(t *testing.T) (theirs, ours zapcore.Core, records func() (a, b []sdklog.Record)) {
 	t.Helper()
-	pa, pb := &recProcessor{}, &recProcessor{}
+	pa, pb := &logrec.Processor{}, &logrec.Processor{}
 	lpa := sdklog.NewLoggerProvider(sdklog.WithProcessor(pa))
 	lpb := sdklog.NewLoggerProvider(sdklog.WithProcessor(pb))
 	t.Cleanup(func() { _ = lpa.Shutdown(context.Background()); _ = lpb.Shutdown(context.Background()) })
-	get := func() (a, b []sdklog.Record) {
-		pa.mu.Lock()
-		defer pa.mu.Unlock()
-		pb.mu.Lock()
-		defer pb.mu.Unlock()
-		return append([]sdklog.Record(nil), pa.recs...), append([]sdklog.Record(nil), pb.recs...)
-	}
+	get := func() (a, b []sdklog.Record) { return pa.Records(), pb.Records() }
 	return otelzap.NewCore(DefaultName, otelzap.WithLoggerProvider(lpa)), newOTLPCore(DefaultName, lpb), get
 }
 

@@ -119,7 +119,7 @@ func TestPanickingFieldsBridge(t *testing.T) {
 	}
 	checkJSONLine(t, lines[0])
 	checkJSONLine(t, lines[1])
-	recs := mp.all()
+	recs := mp.Records()
 	if len(recs) != 2 || recs[0].Body().AsString() != "bad_fields" || recs[1].Body().AsString() != "bound_bad_fields" {
 		t.Fatalf("records %v", recs)
 	}
@@ -138,7 +138,7 @@ func TestPanickingErrorAtErrorLevelBridge(t *testing.T) {
 	if m := decode(t, buf.Lines()[0]); !strings.Contains(m["errorError"].(string), "error boom") {
 		t.Errorf("line %v", m)
 	}
-	if recs := mp.all(); len(recs) != 1 || !strings.Contains(attrs(recs[0])["errorError"], "error boom") {
+	if recs := mp.Records(); len(recs) != 1 || !strings.Contains(attrs(recs[0])["errorError"], "error boom") {
 		t.Errorf("records %v", recs)
 	}
 }

@@ -147,7 +147,7 @@ func TestRequestOtelkitLogger(t *testing.T) {
 	if m["trace_id"] != sc.TraceID().String() || m["span_id"] != sc.SpanID().String() || m["request_id"] != "req-1" || m["route"] != "/orders/{id}" {
 		t.Errorf("line %v", m)
 	}
-	recs := mp.all()
+	recs := mp.Records()
 	if len(recs) != 1 || recs[0].TraceID() != sc.TraceID() || recs[0].SpanID() != sc.SpanID() {
 		t.Fatalf("OTLP records %v", recs)
 	}
@@ -220,7 +220,7 @@ func TestRequestForeignLogger(t *testing.T) {
 			t.Errorf("line %d key order %v", i, ks)
 		}
 	}
-	recs := mp.all()
+	recs := mp.Records()
 	if len(recs) != 3 {
 		t.Fatalf("%d OTLP records", len(recs))
 	}
@@ -243,7 +243,7 @@ func TestForeignLoggerBridgeGetsSpanContext(t *testing.T) {
 	l := zap.New(zapcore.NewTee(obs, otelzap.NewCore("t", otelzap.WithLoggerProvider(lp))))
 	ctx, sc := staticSpan(true)
 	logging.FromContext(logging.NewContext(ctx, l)).Info("hello")
-	recs := mp.all()
+	recs := mp.Records()
 	if len(recs) != 1 || recs[0].TraceID() != sc.TraceID() || recs[0].SpanID() != sc.SpanID() {
 		t.Fatalf("OTLP records %v", recs)
 	}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 
+	"github.com/otelkit/otelkit/internal/testutil/logrec"
 	"go.opentelemetry.io/contrib/bridges/otelzap"
 	"go.opentelemetry.io/otel/propagation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
@@ -15,21 +15,6 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
-
-type keepRecords struct {
-	mu   sync.Mutex
-	recs []sdklog.Record
-}
-
-func (k *keepRecords) OnEmit(_ context.Context, r *sdklog.Record) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.recs = append(k.recs, r.Clone())
-	return nil
-}
-func (*keepRecords) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
-func (*keepRecords) Shutdown(context.Context) error                         { return nil }
-func (*keepRecords) ForceFlush(context.Context) error                       { return nil }
 
 // TestHandlerWithContextGivesRecordsTheSpan: with an otelzap core teed in,
 // HandlerWithContext's records (the handler's line and the access line)
@@ -48,17 +33,17 @@ func TestHandlerWithContextGivesRecordsTheSpan(t *testing.T) {
 			return HandlerWithContext(h, l, tp, mp, propagation.TraceContext{})
 		},
 	} {
-		keep := &keepRecords{}
+		keep := &logrec.Processor{}
 		lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(keep))
 		l := zap.New(zapcore.NewTee(ZapLogger(httptest.NewRecorder().Body).Core(), otelzap.NewCore("t", otelzap.WithLoggerProvider(lp))))
 		r := httptest.NewRequest("GET", "/x", nil)
 		r.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 		build(mux, l).ServeHTTP(httptest.NewRecorder(), r)
 		_ = lp.Shutdown(context.Background())
-		if len(keep.recs) != 2 {
-			t.Fatalf("%s: %d records, want 2", name, len(keep.recs))
+		if len(keep.Records()) != 2 {
+			t.Fatalf("%s: %d records, want 2", name, len(keep.Records()))
 		}
-		for _, rec := range keep.recs {
+		for _, rec := range keep.Records() {
 			got := rec.TraceID().String() == "4bf92f3577b34da6a3ce929d0e0e4736" && rec.SpanID().IsValid()
 			if got != (name == "HandlerWithContext") {
 				t.Errorf("%s: record %q has trace %s span %s", name, rec.Body().AsString(), rec.TraceID(), rec.SpanID())
