@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otelkit/otelkit/internal/testutil/logbuf"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
@@ -107,20 +108,11 @@ func waitLine(t *testing.T, out *lineBuffer, msg string) map[string]any {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if strings.Contains(out.String(), `"msg":"`+msg+`"`) {
-			return findLine(out.lines(t), msg)
+			return logbuf.Find(out.lines(t), msg)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatalf("no %s line within 10s; log:\n%s", msg, out.String())
-	return nil
-}
-
-func findLine(lines []map[string]any, msg string) map[string]any {
-	for _, l := range lines {
-		if l["msg"] == msg {
-			return l
-		}
-	}
 	return nil
 }
 
@@ -175,7 +167,7 @@ func TestRunDrainsInFlightRequest(t *testing.T) {
 	if !f.tel.closed.Load() {
 		t.Error("Run returned without shutting the telemetry down")
 	}
-	finished := findLine(f.out.lines(t), "shutdown_finished")
+	finished := logbuf.Find(f.out.lines(t), "shutdown_finished")
 	if finished == nil || finished["level"] != "info" || finished["error"] != nil {
 		t.Fatalf("shutdown_finished line = %v", finished)
 	}
@@ -210,7 +202,7 @@ func TestRunDrainDeadline(t *testing.T) {
 		t.Error("the telemetry was not shut down after the drain timed out")
 	}
 	lines := f.out.lines(t)
-	started, finished := findLine(lines, "shutdown_started"), findLine(lines, "shutdown_finished")
+	started, finished := logbuf.Find(lines, "shutdown_started"), logbuf.Find(lines, "shutdown_finished")
 	if started == nil || started["drain_timeout"] == nil || started["flush_timeout"] == nil {
 		t.Errorf("shutdown_started = %v", started)
 	}
@@ -238,7 +230,7 @@ func TestRunFlushDeadline(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Run = %v, want the flush deadline", err)
 	}
-	if l := findLine(out.lines(t), "shutdown_finished"); l == nil || l["level"] != "warn" || l["flush_ms"] == nil {
+	if l := logbuf.Find(out.lines(t), "shutdown_finished"); l == nil || l["level"] != "warn" || l["flush_ms"] == nil {
 		t.Errorf("shutdown_finished = %v", l)
 	}
 }
@@ -255,7 +247,7 @@ func TestRunReturnsServeError(t *testing.T) {
 	if !f.tel.closed.Load() {
 		t.Error("the telemetry was not shut down after serving failed")
 	}
-	started := findLine(f.out.lines(t), "shutdown_started")
+	started := logbuf.Find(f.out.lines(t), "shutdown_started")
 	if started == nil || started["reason"] != "serve_failed" || !strings.Contains(started["error"].(string), "address already in use") {
 		t.Errorf("shutdown_started = %v", started)
 	}
