@@ -116,16 +116,13 @@ func templateFor(base *zap.Logger) *foreignTemplate {
 	return t
 }
 
-// withCore returns the template logger with its core replaced by c. The
-// field that hands c to zap.Logger.With lives in a pooled slice: With
-// hands it to foreignCore.With, which keeps none of it, so it costs no
-// allocation of its own.
-func (t *foreignTemplate) withCore(c *foreignCore) *zap.Logger {
-	lf := getLineFields()
-	lf.buf = append(lf.buf[:0], zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: c})
-	l := t.l.With(lf.buf...)
-	lf.free()
-	return l
+// withCore returns the template logger with its core replaced by c. bind
+// is the slot, in c's own allocation, of the field that hands c to
+// zap.Logger.With: With hands it to foreignCore.With, which keeps none of
+// it, and a slice of its own would cost an allocation.
+func (t *foreignTemplate) withCore(c *foreignCore, bind *[1]zapcore.Field) *zap.Logger {
+	bind[0] = zapcore.Field{Key: spanBindKey, Type: zapcore.SkipType, Interface: c}
+	return t.l.With(bind[:]...)
 }
 
 // foreignCore adds fields encoded at write time (a request's fields, its

@@ -230,22 +230,25 @@ func (e *foreignRequest) ownLogger() *zap.Logger {
 		return l
 	}
 	var own *foreignCore
+	var bind *[1]zapcore.Field
 	if e.late != nil && !isSettled(e.late) {
 		o := &ownLateCore{}
 		o.with[0] = e.line[0]
 		o.with[1] = zap.Inline((*eagerFields)(e))
 		o.late[0] = zap.Inline(e.late)
-		own = &o.c
+		own, bind = &o.c, &o.bind
 		own.pre = o.late[:]
 		own.Core = safeWith(e.t.inner, o.with[:])
 	} else {
 		// e.line is what With encodes here: it never changes once
 		// newForeignRequest has set it (AccessLogger hands it out to be
 		// copied), so the core needs no copy of its own.
-		own = &foreignCore{Core: safeWith(e.t.inner, e.line[:])}
+		o := &ownCore{}
+		own, bind = &o.c, &o.bind
+		own.Core = safeWith(e.t.inner, e.line[:])
 	}
 	own.direct, own.buf = e.t.direct, e.buf
-	l := e.t.withCore(own)
+	l := e.t.withCore(own, bind)
 	if !e.cl.own.CompareAndSwap(nil, l) {
 		return e.cl.own.Load()
 	}
@@ -260,7 +263,23 @@ type ownLateCore struct {
 	c    foreignCore
 	with [2]zapcore.Field
 	late [1]zapcore.Field
+	bind [1]zapcore.Field // withCore's
 }
+
+// ownCore is the core of the request's own logger otherwise, with
+// withCore's slot, in one allocation; so is boundCore for boundLogger, with
+// the field its lines add.
+type (
+	ownCore struct {
+		c    foreignCore
+		bind [1]zapcore.Field
+	}
+	boundCore struct {
+		c    foreignCore
+		pre  [1]zapcore.Field
+		bind [1]zapcore.Field
+	}
+)
 
 // boundLogger builds (once) the logger for child spans and With: the
 // request's fields without the trace fields, per line.
@@ -268,7 +287,10 @@ func (e *foreignRequest) boundLogger() *zap.Logger {
 	if l := e.boundL.Load(); l != nil {
 		return l
 	}
-	l := e.t.withCore(&foreignCore{Core: e.t.inner, pre: []zapcore.Field{zap.Inline((*boundFields)(e))}, direct: e.t.direct, buf: e.buf})
+	b := &boundCore{c: foreignCore{Core: e.t.inner, direct: e.t.direct, buf: e.buf}}
+	b.pre[0] = zap.Inline((*boundFields)(e))
+	b.c.pre = b.pre[:]
+	l := e.t.withCore(&b.c, &b.bind)
 	if !e.boundL.CompareAndSwap(nil, l) {
 		return e.boundL.Load()
 	}
