@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -106,6 +107,7 @@ func (o bufferOptions) resolve(src env.Source) (*bufferPolicy, error) {
 		return nil, nil
 	}
 	p := &bufferPolicy{level: lv, slow: slow, maxLines: DefaultBufferLines, maxBytes: DefaultBufferBytes, total: DefaultBufferTotalBytes}
+	policyMade.Store(true)
 	if l.Lines > 0 {
 		p.maxLines = l.Lines
 	}
@@ -166,11 +168,20 @@ func policyOf(l *zap.Logger) *bufferPolicy {
 	if c, ok := l.Core().(*core); ok {
 		return c.buf.policy()
 	}
+	// zap.L takes a read lock that every request of every core would
+	// share. Without a policy anywhere the global logger cannot have one,
+	// so it is asked only once some logger or the environment buffers.
+	if envPolicy() == nil && !policyMade.Load() {
+		return nil
+	}
 	if c, ok := global().Core().(*core); ok {
 		return c.buf.policy()
 	}
 	return envPolicy()
 }
+
+// policyMade is set once any buffer policy has been made (policyOf).
+var policyMade atomic.Bool
 
 var (
 	envPolicyOnce sync.Once
