@@ -118,11 +118,15 @@ type rpcOuter struct {
 	st *rpcState
 }
 
-// Value returns the state for its handler's stateKey, and what the bound
+// Value returns the state for its handler's stateKey, the RPC's scope for
+// reqscope's key (TagRPC binds it with BindBelow), and what the bound
 // context holds otherwise.
 func (o *rpcOuter) Value(key any) any {
 	if k, ok := key.(stateKey); ok && k.h == o.st.h {
 		return o.st
+	}
+	if reqscope.IsKey(key) {
+		return &o.st.scope
 	}
 	return o.Context.Value(key)
 }
@@ -193,7 +197,7 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 		span.SetName(otherSpanName)
 		span.SetAttributes(attribute.String("rpc.method_original", fields[1].String))
 	}
-	st.outer = rpcOuter{Context: st.scope.Bind(ctx), st: st}
+	st.outer = rpcOuter{Context: st.scope.BindBelow(ctx), st: st}
 	return &st.outer
 }
 

@@ -70,7 +70,14 @@ func (s *Scope) Begin(incomingID []string, base *zap.Logger, late zapcore.Object
 // it writes request_id, the fields given to Begin and late after the trace
 // fields. Call it once.
 func (s *Scope) Bind(ctx context.Context) context.Context {
-	ctx = context.WithValue(ctx, ctxKey{}, s)
+	return s.BindBelow(context.WithValue(ctx, ctxKey{}, s))
+}
+
+// BindBelow is Bind for a transport that makes a context of its own type
+// from the one returned and answers IsKey's key with s there (FromContext
+// finds the scope only in that context and its children): it saves Bind's
+// context value, and a level that every later lookup would pass.
+func (s *Scope) BindBelow(ctx context.Context) context.Context {
 	last := len(s.buf) - 1
 	s.buf[last] = reqlog.Field(&s.log)
 	ctx = logging.With(ctx, s.buf[last:]...)
@@ -96,6 +103,13 @@ func (s *Scope) Elapsed() time.Duration { return time.Since(s.start) }
 
 // ctxKey is the context key of a *Scope.
 type ctxKey struct{}
+
+// IsKey reports whether key is the context key under which FromContext
+// looks for a *Scope (see BindBelow).
+func IsKey(key any) bool {
+	_, ok := key.(ctxKey)
+	return ok
+}
 
 // FromContext returns the scope ctx carries (Bind, ContextWithID), or nil.
 func FromContext(ctx context.Context) *Scope {

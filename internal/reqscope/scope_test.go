@@ -163,6 +163,61 @@ func TestBindCarriesScopeAndRequestFields(t *testing.T) {
 	}
 }
 
+// scopeAbove is a transport's own context that answers reqscope's key
+// with its scope, as BindBelow asks.
+type scopeAbove struct {
+	context.Context
+	s *reqscope.Scope
+}
+
+func (c scopeAbove) Value(key any) any {
+	if reqscope.IsKey(key) {
+		return c.s
+	}
+	return c.Context.Value(key)
+}
+
+// TestBindBelow: BindBelow binds the request's logger as Bind does but
+// adds no scope of its own; the context of the transport's type above it
+// carries the scope, which the context BindBelow returned does not.
+func TestBindBelow(t *testing.T) {
+	l, buf := foreignLogger()
+	ctx, span, _ := spanContext(t)
+	var s reqscope.Scope
+	s.Begin([]string{"req-1"}, l, nil, zap.String("method", "GET"))
+	bound := s.BindBelow(ctx)
+	if reqscope.FromContext(bound) != nil {
+		t.Fatal("BindBelow's context carries a scope of its own")
+	}
+	above := context.WithValue(scopeAbove{Context: bound, s: &s}, userKey{}, 1) // a handler's child context
+	if reqscope.FromContext(above) != &s || reqscope.ID(above) != "req-1" {
+		t.Fatalf("scope above: %p, ID %q", reqscope.FromContext(above), reqscope.ID(above))
+	}
+	asked := &askedCtx{Context: context.Background()}
+	reqscope.FromContext(asked)
+	if len(asked.keys) != 1 || !reqscope.IsKey(asked.keys[0]) || reqscope.IsKey(userKey{}) {
+		t.Errorf("IsKey does not tell the key FromContext asks for (%v) from another", asked.keys)
+	}
+	logging.FromContext(above).Info("loaded")
+	m := buf.lines(t)[0]
+	if m["trace_id"] != span.SpanContext().TraceID().String() || m["request_id"] != "req-1" || m["method"] != "GET" {
+		t.Errorf("line %v", m)
+	}
+}
+
+type userKey struct{}
+
+// askedCtx records the keys it is asked for.
+type askedCtx struct {
+	context.Context
+	keys []any
+}
+
+func (c *askedCtx) Value(key any) any {
+	c.keys = append(c.keys, key)
+	return nil
+}
+
 func TestAccessLineLevels(t *testing.T) {
 	cases := []struct {
 		name     string
