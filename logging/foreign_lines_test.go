@@ -64,13 +64,13 @@ func TestForeignRequestLinesSameEncodedOnceOrPerLine(t *testing.T) {
 								logging.FromContext(rctx).Info(msg, fs...)
 								return
 							}
-							al, pre := b.AccessLogger()
+							al, pre := b.AccessLogger(nil)
 							al.Info(msg, append(append([]zap.Field(nil), pre...), fs...)...)
 						}
 						for i := 0; i < n; i++ {
 							line("item_checked", zap.Int("item", i), zap.String("order_id", "42"))
 						}
-						al, pre := b.AccessLogger()
+						al, pre := b.AccessLogger(nil)
 						if own && len(pre) != 0 {
 							t.Fatal("AccessLogger does not reuse the request's own logger")
 						}

@@ -140,8 +140,8 @@ func (e *requestEntry) addLazy(r *reqlog.Request) {
 
 // AccessLogger implements reqlog.Bound: the request's logger, bound to its
 // span.
-func (e *requestEntry) AccessLogger() (*zap.Logger, []zap.Field) {
-	return e.cl.bound, nil
+func (e *requestEntry) AccessLogger(dst []zap.Field) (*zap.Logger, []zap.Field) {
+	return e.cl.bound, dst
 }
 
 // AccessWriter implements reqlog.Bound: the profile of the request's
@@ -176,7 +176,6 @@ type foreignRequest struct {
 	hasTrace bool // after ids' bytes, in their padding: the struct stays in its size class
 	plain    bool // fields hold no field whose encoding may panic and there is no late marshaler (ownSafe)
 	fbuf     [2]zap.Field
-	line     [2]zapcore.Field // AccessLogger's fields: the span context, allFields
 }
 
 // newForeignRequest binds r to l, a logger not built by New.
@@ -202,21 +201,28 @@ func newForeignRequest(l *zap.Logger, span trace.Span, sc trace.SpanContext, r *
 		e.sctx.span = span
 		e.ids.set(sc)
 		e.hasTrace = true
-		e.line[0] = zapcore.Field{Key: "context", Type: zapcore.SkipType, Interface: &e.sctx}
-	} else {
-		e.line[0] = zap.Skip()
 	}
-	e.line[1] = zap.Inline((*allFields)(e))
 	return e
 }
 
-// AccessLogger implements reqlog.Bound: the request's own logger once
-// FromContext has built it, else the template and the request's fields.
-func (e *foreignRequest) AccessLogger() (*zap.Logger, []zap.Field) {
-	if l := e.cl.own.Load(); l != nil {
-		return l, nil
+// spanField returns the field that hands the request's span context to a
+// core that reads one (an OpenTelemetry bridge), or a field that writes
+// nothing when the request has no span.
+func (e *foreignRequest) spanField() zap.Field {
+	if !e.hasTrace {
+		return zap.Skip()
 	}
-	return e.t.l, e.line[:]
+	return zapcore.Field{Key: "context", Type: zapcore.SkipType, Interface: &e.sctx}
+}
+
+// AccessLogger implements reqlog.Bound: the request's own logger once
+// FromContext has built it, else the template with the request's fields
+// (its span context and allFields) appended to dst.
+func (e *foreignRequest) AccessLogger(dst []zap.Field) (*zap.Logger, []zap.Field) {
+	if l := e.cl.own.Load(); l != nil {
+		return l, dst
+	}
+	return e.t.l, append(dst, e.spanField(), zap.Inline((*allFields)(e)))
 }
 
 // AccessWriter implements reqlog.Bound: a foreign logger gets otelkit's
@@ -233,19 +239,18 @@ func (e *foreignRequest) ownLogger() *zap.Logger {
 	var bind *[1]zapcore.Field
 	if e.late != nil && !isSettled(e.late) {
 		o := &ownLateCore{}
-		o.with[0] = e.line[0]
+		o.with[0] = e.spanField()
 		o.with[1] = zap.Inline((*eagerFields)(e))
 		o.late[0] = zap.Inline(e.late)
 		own, bind = &o.c, &o.bind
 		own.pre = o.late[:]
 		own.Core = safeWith(e.t.inner, o.with[:])
 	} else {
-		// e.line is what With encodes here: it never changes once
-		// newForeignRequest has set it (AccessLogger hands it out to be
-		// copied), so the core needs no copy of its own.
 		o := &ownCore{}
+		o.with[0] = e.spanField()
+		o.with[1] = zap.Inline((*allFields)(e))
 		own, bind = &o.c, &o.bind
-		own.Core = safeWith(e.t.inner, e.line[:])
+		own.Core = safeWith(e.t.inner, o.with[:])
 	}
 	own.direct, own.buf = e.t.direct, e.buf
 	l := e.t.withCore(own, bind)
@@ -266,13 +271,15 @@ type ownLateCore struct {
 	bind [1]zapcore.Field // withCore's
 }
 
-// ownCore is the core of the request's own logger otherwise, with
-// withCore's slot, in one allocation; so is boundCore for boundLogger, with
-// the field its lines add.
+// ownCore is the core of the request's own logger otherwise, with the
+// fields its With encodes and withCore's slot, in one allocation; so is
+// boundCore for boundLogger, with the field its lines add. The fields stay:
+// a core other than zap's may keep those it was given.
 type (
 	ownCore struct {
 		c    foreignCore
-		bind [1]zapcore.Field
+		with [2]zapcore.Field // the span context and allFields, which the core's With encodes
+		bind [1]zapcore.Field // withCore's
 	}
 	boundCore struct {
 		c    foreignCore

@@ -97,7 +97,7 @@ func TestBindRequestNilInputs(t *testing.T) {
 	if ctx == nil || bound == nil {
 		t.Fatalf("bind(nil, nil, ...) = %v, %v", ctx, bound)
 	}
-	if l, fields := bound.AccessLogger(); l == nil || l != logging.FromContext(ctx) || fields != nil {
+	if l, fields := bound.AccessLogger(nil); l == nil || l != logging.FromContext(ctx) || fields != nil {
 		t.Errorf("AccessLogger = %v, %v; FromContext %v", l, fields, logging.FromContext(ctx))
 	}
 }
@@ -133,7 +133,7 @@ func TestRequestOtelkitLogger(t *testing.T) {
 	if logging.FromContext(ctx) != log {
 		t.Error("FromContext in the request span is not cached")
 	}
-	if rl, fs := bound.AccessLogger(); rl != log || fs != nil {
+	if rl, fs := bound.AccessLogger(nil); rl != log || fs != nil {
 		t.Error("AccessLogger differs from FromContext for an otelkit logger")
 	}
 	log.Info("line", zap.Int("n", 1))
@@ -186,15 +186,19 @@ func TestRequestForeignLogger(t *testing.T) {
 	sc := span.SpanContext()
 
 	// Before FromContext: a shared logger plus the request's fields.
-	rl, fs := bound.AccessLogger()
+	rl, fs := bound.AccessLogger(nil)
 	if len(fs) == 0 {
 		t.Fatal("AccessLogger built a logger before FromContext did")
+	}
+	dst := []zap.Field{zap.String("first", "1")}
+	if _, fs2 := bound.AccessLogger(dst); len(fs2) != len(fs)+1 || fs2[0].Key != "first" {
+		t.Errorf("AccessLogger(dst) = %v: does not append the request's fields to dst", fs2)
 	}
 	box.set("/orders/{id}")
 	rl.Info("access", fs...)
 	// Then through FromContext, in the span and in a child span.
 	logging.FromContext(ctx).Info("handler")
-	if rl2, fs2 := bound.AccessLogger(); rl2 != logging.FromContext(ctx) || fs2 != nil {
+	if rl2, fs2 := bound.AccessLogger(nil); rl2 != logging.FromContext(ctx) || fs2 != nil {
 		t.Error("AccessLogger does not reuse the logger FromContext built")
 	}
 	tp, _ := newTracer(t)
@@ -263,7 +267,7 @@ func TestForeignCoreKeepsTeeLevels(t *testing.T) {
 	dbgL, dbgBuf := foreignJSON(zapcore.DebugLevel)
 	l := zap.New(zapcore.NewTee(infoL.Core(), dbgL.Core()))
 	ctx, bound, _, _ := request(t, l)
-	rl, fs := bound.AccessLogger()
+	rl, fs := bound.AccessLogger(nil)
 	rl.Debug("d0", fs...)
 	logging.FromContext(ctx).Debug("d1")
 	logging.FromContext(logging.With(ctx, zap.String("route", "/y"))).Debug("d2")
@@ -405,7 +409,7 @@ func TestForeignAccessLineGuardsRiskyRequestFields(t *testing.T) {
 		l, buf := foreignJSON(zapcore.InfoLevel)
 		_, bound := bind(ctx, l, "req-1", nil, tc.field)
 		access := &reqlog.Access{Duration: 1500000, Bytes: -1}
-		rl, pre := bound.AccessLogger()
+		rl, pre := bound.AccessLogger(nil)
 		rl.Info("grpc_request", append(append([]zap.Field(nil), pre...), zap.Inline(access))...)
 		lines := buf.Lines()
 		if len(lines) != 1 {

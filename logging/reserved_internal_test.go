@@ -43,7 +43,7 @@ func TestReservedKeysCoverEveryKeyWritten(t *testing.T) {
 			{Duration: time.Millisecond, Bytes: 3, Query: "q=1"}, // not HTTP
 		} {
 			a.Writer = r.Bound.AccessWriter()
-			log, _ := r.Bound.AccessLogger()
+			log, _ := r.Bound.AccessLogger(nil)
 			log.Info("access", zap.Inline(a))
 		}
 		for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {

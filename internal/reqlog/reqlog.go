@@ -85,9 +85,10 @@ type Bound interface {
 	// request's last line (the access line), at the least cost: with a
 	// logger not built by logging.New, until a handler has asked for the
 	// request's logger, that is a logger shared by all requests plus the
-	// request's fields, so no logger is built for one line. The fields
-	// must not be changed.
-	AccessLogger() (*zap.Logger, []zap.Field)
+	// request's fields, so no logger is built for one line. It appends
+	// the fields to dst (the caller's storage, so that they cost no
+	// allocation when they fit) and returns the result.
+	AccessLogger(dst []zap.Field) (*zap.Logger, []zap.Field)
 	// AccessWriter returns what writes an Access under the names of the
 	// request logger's output profile; nil for otelkit's own names.
 	AccessWriter() AccessWriter

@@ -112,17 +112,12 @@ func (s *Scope) writeAccess(msg string, lvl zapcore.Level, line zapcore.ObjectMa
 			a.Writer = s.log.Bound.AccessWriter()
 		}
 	}
-	access := zap.Inline(line)
-	log, pre := s.log.Bound.AccessLogger()
+	log, fields := s.log.Bound.AccessLogger(s.buf[:0])
 	ce := checkAccess(log, msg, lvl)
 	if ce == nil {
 		return
 	}
-	if len(pre) > len(s.buf)-1 {
-		ce.Write(append(append(make([]zap.Field, 0, len(pre)+1), pre...), access)...)
-		return
-	}
-	ce.Write(append(append(s.buf[:0], pre...), access)...)
+	ce.Write(append(fields, zap.Inline(line))...)
 }
 
 // checkAccess checks the access line against log's core directly rather
