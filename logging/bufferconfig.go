@@ -169,10 +169,13 @@ func policyOf(l *zap.Logger) *bufferPolicy {
 		return c.buf.policy()
 	}
 	// zap.L takes a read lock that every request of every core would
-	// share. Without a policy anywhere the global logger cannot have one,
-	// so it is asked only once some logger or the environment buffers.
-	if envPolicy() == nil && !policyMade.Load() {
-		return nil
+	// share. While no logger buffers and the environment asks for no
+	// buffering (valid and off), the answer is nil whatever the global
+	// logger is, so it is not asked.
+	if !policyMade.Load() {
+		if p, err := readEnvPolicy(); p == nil && err == nil {
+			return nil
+		}
 	}
 	if c, ok := global().Core().(*core); ok {
 		return c.buf.policy()
@@ -180,27 +183,35 @@ func policyOf(l *zap.Logger) *bufferPolicy {
 	return envPolicy()
 }
 
-// policyMade is set once any buffer policy has been made (policyOf).
+// policyMade is set once bufferOptions.resolve has made a policy: until
+// then no logger buffers.
 var policyMade atomic.Bool
 
 var (
-	envPolicyOnce sync.Once
-	envPol        *bufferPolicy
+	envReadOnce, envWarnOnce sync.Once
+	envPol                   *bufferPolicy
+	envErr                   error
 )
 
-// envPolicy returns the policy the environment asks for, read once. An
-// invalid value turns buffering off and is reported once, through the
-// global logger, naming the variable.
+// readEnvPolicy returns the policy the environment asks for and its error,
+// read once and reported to no one.
+func readEnvPolicy() (*bufferPolicy, error) {
+	envReadOnce.Do(func() { envPol, envErr = bufferOptions{}.resolve(env.FromOS()) })
+	return envPol, envErr
+}
+
+// envPolicy returns the policy the environment asks for. An invalid value
+// turns buffering off and is reported once, through the global logger,
+// naming the variable.
 func envPolicy() *bufferPolicy {
-	envPolicyOnce.Do(func() {
-		p, err := bufferOptions{}.resolve(env.FromOS())
-		if err != nil {
+	p, err := readEnvPolicy()
+	if err != nil {
+		envWarnOnce.Do(func() {
 			global().Warn("logging_env_invalid", Err(err), zap.String("effect", "per-request log buffering is off"))
-			return
-		}
-		envPol = p
-	})
-	return envPol
+		})
+		return nil
+	}
+	return p
 }
 
 // BufferLevel returns the level from which per-request log buffering keeps
