@@ -266,3 +266,40 @@ func (f onStart) OnStart(parent context.Context, _ sdktrace.ReadWriteSpan) { f(p
 func (onStart) OnEnd(sdktrace.ReadOnlySpan)                                {}
 func (onStart) Shutdown(context.Context) error                             { return nil }
 func (onStart) ForceFlush(context.Context) error                           { return nil }
+
+// TestRequestIDSeenFromTheRPCsStart: the RPC's request ID (RequestID) is
+// known wherever its context goes from TagRPC on: to the sampler and the
+// public-endpoint function, which see it before the span starts, and to
+// the handler.
+func TestRequestIDSeenFromTheRPCsStart(t *testing.T) {
+	e := newTestEnv(t)
+	seen := map[string]string{}
+	var mu sync.Mutex
+	note := func(who string, ctx context.Context) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[who] = RequestID(ctx)
+	}
+	e.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(e.sr), sdktrace.WithSampler(samplerFunc(func(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+		note("sampler", p.ParentContext)
+		return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample}
+	})))
+	svc := &mdService{note: func(ctx context.Context) { note("handler", ctx) }}
+	s := serve(t, ServerOptions(WithTracerProvider(e.tp), WithMeterProvider(e.mp), WithLogger(e.log),
+		WithPublicEndpointFunc(func(ctx context.Context, _ string) bool {
+			note("public", ctx)
+			return false
+		})), func(srv *grpc.Server) { testpb.RegisterTestServiceServer(srv, svc) })
+	c := testpb.NewTestServiceClient(s.conn)
+	if _, err := c.EmptyCall(withMD(RequestIDMetadataKey, "req-early"), &testpb.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	e.ended(t, 1)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, who := range []string{"sampler", "public", "handler"} {
+		if seen[who] != "req-early" {
+			t.Errorf("%s saw request ID %q, want req-early", who, seen[who])
+		}
+	}
+}

@@ -135,11 +135,15 @@ func (o *rpcOuter) Value(key any) any {
 // so that two sets of ServerOptions on one server keep apart.
 type stateKey struct{ h *serverHandler }
 
-// Value returns the state itself for its handler's stateKey, and what the
-// context it was made from holds otherwise.
+// Value returns the state itself for its handler's stateKey, the RPC's
+// scope for reqscope's key (from the RPC's start on: TagRPC binds it with
+// BindBelow), and what the context it was made from holds otherwise.
 func (st *rpcState) Value(key any) any {
 	if k, ok := key.(stateKey); ok && k.h == st.h {
 		return st
+	}
+	if reqscope.IsKey(key) {
+		return &st.scope
 	}
 	if key == incomingKey && st.hideIncoming.Load() {
 		return nil

@@ -25,7 +25,9 @@
 // and makes a new one (32 hex characters from crypto/rand) otherwise.
 // Bind puts the scope in the request's context, where FromContext finds
 // it, so a client transport forwards the ID; ContextWithID does the same
-// for work that does not start with a request.
+// for work that does not start with a request. A transport whose own
+// context types answer the scope's key (IsKey) calls BindBelow instead,
+// which saves that context value (grpcmw's per-RPC state does).
 //
 // # The request's logger
 //

@@ -73,9 +73,10 @@ func (s *Scope) Bind(ctx context.Context) context.Context {
 	return s.BindBelow(context.WithValue(ctx, ctxKey{}, s))
 }
 
-// BindBelow is Bind for a transport that makes a context of its own type
-// from the one returned and answers IsKey's key with s there (FromContext
-// finds the scope only in that context and its children): it saves Bind's
+// BindBelow is Bind for a transport whose own context types answer
+// IsKey's key with s: ctx itself (so that logging's routers see the scope
+// while binding) and the context the transport makes from the one
+// returned (so that the handler finds it near the top). It saves Bind's
 // context value, and a level that every later lookup would pass.
 func (s *Scope) BindBelow(ctx context.Context) context.Context {
 	last := len(s.buf) - 1
@@ -111,7 +112,8 @@ func IsKey(key any) bool {
 	return ok
 }
 
-// FromContext returns the scope ctx carries (Bind, ContextWithID), or nil.
+// FromContext returns the scope ctx carries (Bind, BindBelow's transport,
+// ContextWithID), or nil.
 func FromContext(ctx context.Context) *Scope {
 	if ctx == nil {
 		return nil
