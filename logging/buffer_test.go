@@ -172,6 +172,35 @@ func TestBufferCapturesValuesWhenWritten(t *testing.T) {
 	}
 }
 
+// A buffered line whose values panic inside what they nest keeps, when it
+// is written, what they wrote before the panic, as a line written at once
+// does (checkNestedLine), through a logger built by New and a zap logger
+// of one's own (whose buffered fields are captured when logged).
+func TestBufferKeepsWhatNestedPanicsLeft(t *testing.T) {
+	for _, name := range []string{"otelkit", "foreign"} {
+		t.Run(name, func(t *testing.T) {
+			l, buf := bufLogger(t)
+			base := l.Zap()
+			if name == "foreign" {
+				replaceGlobal(t, base)
+				base, buf = foreignJSON(zapcore.InfoLevel)
+			}
+			r := begin(context.Background(), base, "r1", nil)
+			r.log().Debug("d", nestedFields()...)
+			r.end(reqscope.ServerError)
+			lines := buf.Lines()
+			if len(lines) != 2 {
+				t.Fatalf("lines:\n%s", buf)
+			}
+			checkNestedLine(t, lines[0])
+			m := decode(t, lines[0])
+			if n, _ := m["nested"].(map[string]any); n["inner"] == nil {
+				t.Errorf("the panicking inner object's first field is lost: %s", lines[0])
+			}
+		})
+	}
+}
+
 func TestBufferTriggers(t *testing.T) {
 	cases := []struct {
 		name    string

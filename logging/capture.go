@@ -90,30 +90,41 @@ func (r *recorder) field(f zapcore.Field) {
 	}
 }
 
-// run records what f.AddTo adds, and a note for a panic on the way.
+// run records what f.AddTo adds, and a note for a panic on the way, under
+// the key a line written at once gives it (guardField).
 func (r *recorder) run(f zapcore.Field) {
 	defer func() {
 		if v := recover(); v != nil {
-			r.AddString(f.Key+"Error", panicNote(v))
+			key := f.Key
+			if key == "" && f.Type == zapcore.InlineMarshalerType {
+				key = "inline"
+			}
+			r.AddString(key+"Error", panicNote(v))
 		}
 	}()
 	f.AddTo(r)
 }
 
+// A nested value is kept by a deferred call, so that when its marshaler
+// panics, what it wrote before is kept (as the line written at once keeps
+// it) while the panic goes on to run's note.
+
 func (r *recorder) AddArray(k string, v zapcore.ArrayMarshaler) error {
 	a := &arrayRecorder{}
-	err := v.MarshalLogArray(a)
-	r.keep(zap.Array(k, a.elems))
-	r.size += a.size
-	return err
+	defer func() {
+		r.keep(zap.Array(k, a.elems))
+		r.size += a.size
+	}()
+	return v.MarshalLogArray(a)
 }
 
 func (r *recorder) AddObject(k string, v zapcore.ObjectMarshaler) error {
 	o := &recorder{}
-	err := v.MarshalLogObject(o)
-	r.keep(zap.Object(k, recordedObject(o.fields)))
-	r.size += o.size
-	return err
+	defer func() {
+		r.keep(zap.Object(k, recordedObject(o.fields)))
+		r.size += o.size
+	}()
+	return v.MarshalLogObject(o)
 }
 
 func (r *recorder) AddReflected(k string, v any) error {
@@ -187,18 +198,20 @@ func (a *arrayRecorder) add(f zapcore.Field) {
 
 func (a *arrayRecorder) AppendArray(v zapcore.ArrayMarshaler) error {
 	s := &arrayRecorder{}
-	err := v.MarshalLogArray(s)
-	a.add(zap.Array("", s.elems))
-	a.size += s.size
-	return err
+	defer func() {
+		a.add(zap.Array("", s.elems))
+		a.size += s.size
+	}()
+	return v.MarshalLogArray(s)
 }
 
 func (a *arrayRecorder) AppendObject(v zapcore.ObjectMarshaler) error {
 	o := &recorder{}
-	err := v.MarshalLogObject(o)
-	a.add(zap.Object("", recordedObject(o.fields)))
-	a.size += o.size
-	return err
+	defer func() {
+		a.add(zap.Object("", recordedObject(o.fields)))
+		a.size += o.size
+	}()
+	return v.MarshalLogObject(o)
 }
 
 func (a *arrayRecorder) AppendReflected(v any) error {

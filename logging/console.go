@@ -1,7 +1,9 @@
 package logging
 
 import (
+	"bytes"
 	"encoding/base64"
+	"errors"
 	"math"
 	"strconv"
 	"sync"
@@ -354,24 +356,29 @@ func (e *kvEncoder) AddReflected(k string, v any) error {
 	return e.nested(k, func(j zapcore.Encoder) error { return j.AddReflected("v", v) })
 }
 
-// nested writes a value as compact JSON, encoded apart first so that an
-// error leaves nothing half written (the caller writes "<key>Error").
+// nested writes a value as compact JSON, encoded apart first so that a
+// panic leaves nothing half written. A marshaler's error (or a panic a
+// guard turned into one, inside the value) comes after zap has closed what
+// it opened: the value is written as far as it got, as zap's JSON encoder
+// writes it, and the caller adds "<key>Error".
 func (e *kvEncoder) nested(k string, add func(zapcore.Encoder) error) error {
 	j := zapcore.NewJSONEncoder(nestedConfig)
-	if err := add(j); err != nil {
-		return err
-	}
+	addErr := add(j)
 	out, err := j.EncodeEntry(zapcore.Entry{}, nil)
 	if err != nil {
-		return err
+		return errors.Join(addErr, err)
 	}
-	p := out.Bytes() // {"v":<value>}\n
+	p := out.Bytes() // {"v":<value>}\n, or {}\n when nothing was written
+	if !bytes.HasPrefix(p, []byte(`{"v":`)) {
+		out.Free()
+		return addErr
+	}
 	e.key(k)
 	e.f.paint(e.b, ansiMagenta)
 	appendVisibleJSON(e.b, p[len(`{"v":`):len(p)-len("}\n")])
 	e.f.paint(e.b, ansiReset)
 	out.Free()
-	return nil
+	return addErr
 }
 
 // formatFloat writes v as zap's JSON encoder does, NaN and infinities by

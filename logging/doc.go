@@ -263,7 +263,9 @@
 // fields are guarded before they are written. A panic inside a value such
 // a marshaler nests (AddObject, AddArray, AppendObject, AppendArray) is
 // recovered there, so every object and array is closed and the line stays
-// one JSON object; the field's note says what panicked. Neither allocates
+// one JSON object; what the value wrote before the panic is kept, also in
+// the console format and in buffered lines, and the field's note says
+// what panicked. Neither allocates
 // on a line that does not panic, with one exception: a foreign core other
 // than zap's own ioCore (a tee, zaptest/observer, an asynchronous core)
 // may keep the fields it is given, so a line that adds fields to them or

@@ -221,6 +221,40 @@ func TestPanickingNestedValues(t *testing.T) {
 	}
 }
 
+// errObj writes a field, then fails.
+type errObj struct{}
+
+func (errObj) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("partial", "1")
+	return errors.New("object failed")
+}
+
+// TestConsoleKeepsWhatNestedValuesWrote: the console format writes an
+// object whose marshaler failed, or panicked inside a value it nests, as
+// far as it got, as zap's JSON encoder does, with the note after it.
+func TestConsoleKeepsWhatNestedValuesWrote(t *testing.T) {
+	cbuf := &syncBuffer{}
+	cl, err := logging.New(logging.WithFormat("console"), logging.WithOutput(cbuf), logging.WithEnvLookup(noEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.Zap().Error("nested_bad", append(nestedFields(), zap.Object("failed", errObj{}), zap.Any("refl", badJSON{}))...)
+	out := cbuf.String()
+	for _, want := range []string{
+		`nested={"a":"1","inner":{"partial":"1"}} nestedError="PANIC=object boom"`,
+		`narr=["x",{"partial":"1"},["a"]]`, `deep={"list":["x",{"partial":"1"},["a"]]}`,
+		`failed={"partial":"1"} failedError="object failed"`,
+		`reflError="PANIC=json boom"`, ` after=ok`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console output lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "refl=") {
+		t.Errorf("a reflected value that failed is written:\n%s", out)
+	}
+}
+
 // A request's guarded fields are encoded by every line of the request,
 // from as many goroutines as the handler starts: guarding them is no data
 // race (go test -race), and every line is whole.
