@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/reqscope"
 	"github.com/otelkit/otelkit/logging"
@@ -73,43 +72,35 @@ func atoi(v any) int {
 // No line of one request ever appears in another's flush: 64 concurrent
 // requests, each writing from two goroutines, half of them failing.
 func TestBufferNoLineCrossesRequests(t *testing.T) {
-	for _, name := range []string{"otelkit", "foreign"} {
-		t.Run(name, func(t *testing.T) {
-			l, buf := bufLogger(t)
-			base := l.Zap()
-			if name == "foreign" {
-				replaceGlobal(t, base)
-				base, buf = foreignJSON(zapcore.InfoLevel)
-			}
-			const perWriter = 25
-			var wg sync.WaitGroup
-			for i := 0; i < concurrentRequests; i++ {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					id := "r" + strconv.Itoa(i)
-					r := begin(context.Background(), base, id, nil)
-					var writers sync.WaitGroup
-					for w := 0; w < 2; w++ {
-						writers.Add(1)
-						go func() {
-							defer writers.Done()
-							for j := 0; j < perWriter; j++ {
-								r.log().Debug("d", zap.String("own", id), zap.Int("w", w), zap.Int("j", j))
-							}
-						}()
-					}
-					writers.Wait()
-					if i%2 == 0 {
-						r.log().Error("failed", zap.String("own", id))
-					}
-					r.end(reqscope.Succeeded)
-				}()
-			}
-			wg.Wait()
-			checkOwnLines(t, buf, perWriter)
-		})
-	}
+	forBufferingBases(t, func(t *testing.T, base *zap.Logger, buf *syncBuffer) {
+		const perWriter = 25
+		var wg sync.WaitGroup
+		for i := 0; i < concurrentRequests; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := "r" + strconv.Itoa(i)
+				r := begin(context.Background(), base, id, nil)
+				var writers sync.WaitGroup
+				for w := 0; w < 2; w++ {
+					writers.Add(1)
+					go func() {
+						defer writers.Done()
+						for j := 0; j < perWriter; j++ {
+							r.log().Debug("d", zap.String("own", id), zap.Int("w", w), zap.Int("j", j))
+						}
+					}()
+				}
+				writers.Wait()
+				if i%2 == 0 {
+					r.log().Error("failed", zap.String("own", id))
+				}
+				r.end(reqscope.Succeeded)
+			}()
+		}
+		wg.Wait()
+		checkOwnLines(t, buf, perWriter)
+	})
 }
 
 // checkOwnLines checks that every buffered line is its request's, that the

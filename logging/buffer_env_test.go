@@ -35,17 +35,8 @@ func TestBufferEnvironmentForForeignLoggers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestBufferEnvironmentForForeignLoggers$")
-			cmd.Env = append(os.Environ(), "OTELKIT_BUFFER_HELPER=1",
+			text := runFailingRequest(t, tc.flushedDetail, "OTELKIT_BUFFER_HELPER=1",
 				"OTELKIT_LOG_BUFFER_LEVEL="+tc.level, "OTELKIT_LOG_BUFFER_SLOW="+tc.slow)
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("helper: %v\n%s", err, out)
-			}
-			text := string(out)
-			if got := strings.Contains(text, `"msg":"detail"`); got != tc.flushedDetail {
-				t.Errorf("detail written = %v, want %v:\n%s", got, tc.flushedDetail, text)
-			}
 			if tc.flushedDetail && !strings.Contains(text, `"buffered":true`) {
 				t.Errorf("no marker:\n%s", text)
 			}
@@ -54,6 +45,26 @@ func TestBufferEnvironmentForForeignLoggers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runFailingRequest runs the calling test again in a fresh process with
+// env added, where its helper runs failingRequest, and returns what the
+// process wrote; it fails t unless the failing request's debug line was
+// written exactly when flushed says so.
+func runFailingRequest(t *testing.T, flushed bool, env ...string) string {
+	t.Helper()
+	name, _, _ := strings.Cut(t.Name(), "/")
+	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("helper: %v\n%s", err, out)
+	}
+	text := string(out)
+	if got := strings.Contains(text, `"msg":"detail"`); got != flushed {
+		t.Errorf("detail written = %v, want %v:\n%s", got, flushed, text)
+	}
+	return text
 }
 
 // bufferHelper runs a failing request bound to a foreign logger at info,
@@ -100,16 +111,7 @@ func TestBufferGlobalLoggerDecidesForForeignLoggers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestBufferGlobalLoggerDecidesForForeignLoggers$")
-			cmd.Env = append(os.Environ(), "OTELKIT_BUFFER_GLOBAL="+tc.global, "OTELKIT_LOG_BUFFER_LEVEL="+tc.level)
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("helper: %v\n%s", err, out)
-			}
-			text := string(out)
-			if got := strings.Contains(text, `"msg":"detail"`); got != tc.flushedDetail {
-				t.Errorf("detail written = %v, want %v:\n%s", got, tc.flushedDetail, text)
-			}
+			text := runFailingRequest(t, tc.flushedDetail, "OTELKIT_BUFFER_GLOBAL="+tc.global, "OTELKIT_LOG_BUFFER_LEVEL="+tc.level)
 			if strings.Contains(text, "logging_env_invalid") {
 				t.Errorf("the environment the global logger does not read is reported:\n%s", text)
 			}

@@ -25,6 +25,24 @@ func bufLogger(t testing.TB, opts ...logging.Option) (*logging.Logger, *syncBuff
 	return newJSON(t, all...)
 }
 
+// forBufferingBases runs f, each in a subtest, with the base logger of a
+// request that buffers and the buffer its lines reach: one built by New
+// ("otelkit") and a zap logger of one's own ("foreign"), which follows the
+// global logger's buffering.
+func forBufferingBases(t *testing.T, f func(t *testing.T, base *zap.Logger, buf *syncBuffer)) {
+	for _, name := range []string{"otelkit", "foreign"} {
+		t.Run(name, func(t *testing.T) {
+			l, buf := bufLogger(t)
+			base := l.Zap()
+			if name == "foreign" {
+				replaceGlobal(t, base)
+				base, buf = foreignJSON(zapcore.InfoLevel)
+			}
+			f(t, base, buf)
+		})
+	}
+}
+
 // scoped is one request through the scope.
 type scoped struct {
 	s    reqscope.Scope

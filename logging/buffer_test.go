@@ -139,37 +139,29 @@ type mutErr struct{ m *mutable }
 func (e mutErr) Error() string { return "err-" + e.m.v }
 
 func TestBufferCapturesValuesWhenWritten(t *testing.T) {
-	for _, name := range []string{"otelkit", "foreign"} {
-		t.Run(name, func(t *testing.T) {
-			l, buf := bufLogger(t)
-			base := l.Zap()
-			if name == "foreign" {
-				replaceGlobal(t, base) // a foreign logger follows the global logger's buffering
-				base, buf = foreignJSON(zapcore.InfoLevel)
-			}
-			r := begin(context.Background(), base, "r1", nil)
-			m := &mutable{v: "then"}
-			b := []byte("then")
-			mp := map[string]string{"k": "then"}
-			r.log().Debug("d", zap.Object("obj", m), zap.Stringer("str", m), zap.ByteString("raw", b),
-				zap.Any("map", mp), zap.NamedError("err", mutErr{m}), zap.Inline(m))
-			m.v, mp["k"] = "now", "now"
-			copy(b, "nowX")
-			r.log().Error("failed")
-			r.end(reqscope.ServerError)
-			d := byMsg(t, buf, "d")
-			if len(d) != 1 {
-				t.Fatalf("lines:\n%s", buf)
-			}
-			got := d[0]
-			if s := fmt.Sprintln(got["obj"], got["str"], got["raw"], got["map"], got["err"], got["v"], got["list"]); s != "map[list:[then] v:then] s-then then map[k:then] err-then then [then]\n" {
-				t.Errorf("values at flush: %s\n%v", s, got)
-			}
-			if got["buffered"] != true || got["request_id"] != "r1" {
-				t.Errorf("line %v", got)
-			}
-		})
-	}
+	forBufferingBases(t, func(t *testing.T, base *zap.Logger, buf *syncBuffer) {
+		r := begin(context.Background(), base, "r1", nil)
+		m := &mutable{v: "then"}
+		b := []byte("then")
+		mp := map[string]string{"k": "then"}
+		r.log().Debug("d", zap.Object("obj", m), zap.Stringer("str", m), zap.ByteString("raw", b),
+			zap.Any("map", mp), zap.NamedError("err", mutErr{m}), zap.Inline(m))
+		m.v, mp["k"] = "now", "now"
+		copy(b, "nowX")
+		r.log().Error("failed")
+		r.end(reqscope.ServerError)
+		d := byMsg(t, buf, "d")
+		if len(d) != 1 {
+			t.Fatalf("lines:\n%s", buf)
+		}
+		got := d[0]
+		if s := fmt.Sprintln(got["obj"], got["str"], got["raw"], got["map"], got["err"], got["v"], got["list"]); s != "map[list:[then] v:then] s-then then map[k:then] err-then then [then]\n" {
+			t.Errorf("values at flush: %s\n%v", s, got)
+		}
+		if got["buffered"] != true || got["request_id"] != "r1" {
+			t.Errorf("line %v", got)
+		}
+	})
 }
 
 // A buffered line whose values panic inside what they nest keeps, when it
@@ -177,28 +169,20 @@ func TestBufferCapturesValuesWhenWritten(t *testing.T) {
 // does (checkNestedLine), through a logger built by New and a zap logger
 // of one's own (whose buffered fields are captured when logged).
 func TestBufferKeepsWhatNestedPanicsLeft(t *testing.T) {
-	for _, name := range []string{"otelkit", "foreign"} {
-		t.Run(name, func(t *testing.T) {
-			l, buf := bufLogger(t)
-			base := l.Zap()
-			if name == "foreign" {
-				replaceGlobal(t, base)
-				base, buf = foreignJSON(zapcore.InfoLevel)
-			}
-			r := begin(context.Background(), base, "r1", nil)
-			r.log().Debug("d", nestedFields()...)
-			r.end(reqscope.ServerError)
-			lines := buf.Lines()
-			if len(lines) != 2 {
-				t.Fatalf("lines:\n%s", buf)
-			}
-			checkNestedLine(t, lines[0])
-			m := decode(t, lines[0])
-			if n, _ := m["nested"].(map[string]any); n["inner"] == nil {
-				t.Errorf("the panicking inner object's first field is lost: %s", lines[0])
-			}
-		})
-	}
+	forBufferingBases(t, func(t *testing.T, base *zap.Logger, buf *syncBuffer) {
+		r := begin(context.Background(), base, "r1", nil)
+		r.log().Debug("d", nestedFields()...)
+		r.end(reqscope.ServerError)
+		lines := buf.Lines()
+		if len(lines) != 2 {
+			t.Fatalf("lines:\n%s", buf)
+		}
+		checkNestedLine(t, lines[0])
+		m := decode(t, lines[0])
+		if n, _ := m["nested"].(map[string]any); n["inner"] == nil {
+			t.Errorf("the panicking inner object's first field is lost: %s", lines[0])
+		}
+	})
 }
 
 func TestBufferTriggers(t *testing.T) {
