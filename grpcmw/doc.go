@@ -92,7 +92,8 @@
 // otherwise a new one is made: 32 hex characters from crypto/rand. These
 // are httpmw's rules. The ID is returned in the response header metadata,
 // recorded on the span as "request.id", bound to the RPC's log context and
-// returned by RequestID. An RPC to an unregistered method gets no response
+// returned by RequestID, from the RPC's start on: a sampler or the
+// WithPublicEndpointFunc function sees it too. An RPC to an unregistered method gets no response
 // header (grpc answers it before any interceptor runs) but still has an ID
 // on its span and lines.
 //
