@@ -164,23 +164,33 @@ func TestBufferCapturesValuesWhenWritten(t *testing.T) {
 	})
 }
 
-// A buffered line whose values panic inside what they nest keeps, when it
-// is written, what they wrote before the panic, as a line written at once
-// does (checkNestedLine), through a logger built by New and a zap logger
-// of one's own (whose buffered fields are captured when logged).
-func TestBufferKeepsWhatNestedPanicsLeft(t *testing.T) {
+// A buffered line whose values panic inside what they nest is written, at
+// the flush, as the same line written at once: what each marshaler wrote
+// before and after the panic, and the same notes. Through a logger built
+// by New and a zap logger of one's own (whose buffered fields are captured
+// when logged).
+func TestBufferedNestedPanicsAsWrittenAtOnce(t *testing.T) {
+	fields := append(nestedFields(), zap.Object("cont", contObj{}), zap.Inline(contObj{}))
 	forBufferingBases(t, func(t *testing.T, base *zap.Logger, buf *syncBuffer) {
 		r := begin(context.Background(), base, "r1", nil)
-		r.log().Debug("d", nestedFields()...)
+		r.log().Info("line", fields...)
+		r.log().Debug("line", fields...)
 		r.end(reqscope.ServerError)
 		lines := buf.Lines()
-		if len(lines) != 2 {
+		if len(lines) != 3 {
 			t.Fatalf("lines:\n%s", buf)
 		}
-		checkNestedLine(t, lines[0])
-		m := decode(t, lines[0])
-		if n, _ := m["nested"].(map[string]any); n["inner"] == nil {
-			t.Errorf("the panicking inner object's first field is lost: %s", lines[0])
+		now, later := decode(t, lines[0]), decode(t, lines[1])
+		checkNestedLine(t, lines[1])
+		if later["buffered"] != true || later["level"] != "debug" {
+			t.Fatalf("the second line is not the buffered one: %s", lines[1])
+		}
+		for _, k := range []string{"buffered", "level", "time", "caller"} {
+			delete(now, k)
+			delete(later, k)
+		}
+		if fmt.Sprint(now) != fmt.Sprint(later) {
+			t.Errorf("buffered line differs from the line written at once:\n%s\n%s", lines[0], lines[1])
 		}
 	})
 }

@@ -53,6 +53,7 @@ var recorderPool = sync.Pool{New: func() any { return new(recorder) }}
 type recorder struct {
 	fields []zapcore.Field
 	size   int
+	g      guard // the guard of the field being recorded (field)
 }
 
 var _ zapcore.ObjectEncoder = (*recorder)(nil)
@@ -78,53 +79,50 @@ func (r *recorder) field(f zapcore.Field) {
 			}
 		}
 		r.run(f)
-	case zapcore.ArrayMarshalerType, zapcore.ObjectMarshalerType, zapcore.InlineMarshalerType,
-		zapcore.ReflectType, zapcore.StringerType, zapcore.BinaryType, zapcore.ByteStringType:
+	case zapcore.ArrayMarshalerType, zapcore.ObjectMarshalerType, zapcore.InlineMarshalerType:
 		if isContextField(f) {
 			r.keep(f) // a context is the bridge's, never encoded
 			return
 		}
+		if risky(f) {
+			// Guarded as a line written at once guards it (safe.go): a
+			// panic inside a value the marshaler nests stops there, and
+			// what the marshaler writes before and after it is kept.
+			f = guardField(f, &r.g)
+		}
+		r.run(f)
+		r.g = guard{}
+	case zapcore.ReflectType, zapcore.StringerType, zapcore.BinaryType, zapcore.ByteStringType:
 		r.run(f)
 	default: // values, namespaces, skipped fields
 		r.keep(f)
 	}
 }
 
-// run records what f.AddTo adds, and a note for a panic on the way, under
-// the key a line written at once gives it (guardField).
+// run records what f.AddTo adds, and a note for a panic on the way.
 func (r *recorder) run(f zapcore.Field) {
 	defer func() {
 		if v := recover(); v != nil {
-			key := f.Key
-			if key == "" && f.Type == zapcore.InlineMarshalerType {
-				key = "inline"
-			}
-			r.AddString(key+"Error", panicNote(v))
+			r.AddString(f.Key+"Error", panicNote(v))
 		}
 	}()
 	f.AddTo(r)
 }
 
-// A nested value is kept by a deferred call, so that when its marshaler
-// panics, what it wrote before is kept (as the line written at once keeps
-// it) while the panic goes on to run's note.
-
 func (r *recorder) AddArray(k string, v zapcore.ArrayMarshaler) error {
 	a := &arrayRecorder{}
-	defer func() {
-		r.keep(zap.Array(k, a.elems))
-		r.size += a.size
-	}()
-	return v.MarshalLogArray(a)
+	err := v.MarshalLogArray(a)
+	r.keep(zap.Array(k, a.elems))
+	r.size += a.size
+	return err
 }
 
 func (r *recorder) AddObject(k string, v zapcore.ObjectMarshaler) error {
 	o := &recorder{}
-	defer func() {
-		r.keep(zap.Object(k, recordedObject(o.fields)))
-		r.size += o.size
-	}()
-	return v.MarshalLogObject(o)
+	err := v.MarshalLogObject(o)
+	r.keep(zap.Object(k, recordedObject(o.fields)))
+	r.size += o.size
+	return err
 }
 
 func (r *recorder) AddReflected(k string, v any) error {
@@ -198,20 +196,18 @@ func (a *arrayRecorder) add(f zapcore.Field) {
 
 func (a *arrayRecorder) AppendArray(v zapcore.ArrayMarshaler) error {
 	s := &arrayRecorder{}
-	defer func() {
-		a.add(zap.Array("", s.elems))
-		a.size += s.size
-	}()
-	return v.MarshalLogArray(s)
+	err := v.MarshalLogArray(s)
+	a.add(zap.Array("", s.elems))
+	a.size += s.size
+	return err
 }
 
 func (a *arrayRecorder) AppendObject(v zapcore.ObjectMarshaler) error {
 	o := &recorder{}
-	defer func() {
-		a.add(zap.Object("", recordedObject(o.fields)))
-		a.size += o.size
-	}()
-	return v.MarshalLogObject(o)
+	err := v.MarshalLogObject(o)
+	a.add(zap.Object("", recordedObject(o.fields)))
+	a.size += o.size
+	return err
 }
 
 func (a *arrayRecorder) AppendReflected(v any) error {

@@ -256,16 +256,18 @@
 // A value whose Error, String, MarshalLogObject, MarshalLogArray or
 // MarshalJSON panics never crashes the caller, in the JSON and console
 // formats, through the OTLP bridge (where zap.Error becomes the record's
-// error) and in With: the line is written, and the field is replaced by
-// "<key>Error": "PANIC=<value>" (zap's own convention; "inlineError" for
-// zap.Inline). The same holds for a foreign zap logger a request is bound
-// to (httpmw.WithLogger), whose core may be a tee with a bridge: its lines'
-// fields are guarded before they are written. A panic inside a value such
-// a marshaler nests (AddObject, AddArray, AppendObject, AppendArray) is
-// recovered there, so every object and array is closed and the line stays
-// one JSON object; what the value wrote before the panic is kept, also in
-// the console format and in buffered lines, and the field's note says
-// what panicked. Neither allocates
+// error) and in With: the line is written, with what the value wrote
+// before the panic, followed by "<key>Error": "PANIC=<value>" (zap's own
+// convention; "inlineError" for a zap.Inline that panicked). The same
+// holds for a foreign zap logger a request is bound to (httpmw.WithLogger),
+// whose core may be a tee with a bridge: its lines' fields are guarded
+// before they are written. A panic inside a value such a marshaler nests
+// (AddObject, AddArray, AppendObject, AppendArray) is recovered there, so
+// every object and array is closed, the line stays one JSON object and
+// the marshaler goes on; the field's note says what panicked. A buffered
+// line is written at the flush as it would have been at once. A marshaler
+// that recovers such a panic itself, with the logger New builds, can leave
+// its object open, as with zap's own encoder. Neither allocates
 // on a line that does not panic, with one exception: a foreign core other
 // than zap's own ioCore (a tee, zaptest/observer, an asynchronous core)
 // may keep the fields it is given, so a line that adds fields to them or

@@ -171,6 +171,16 @@ func (deepObj) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	return enc.AddArray("list", nestedArr{})
 }
 
+// contObj goes on after a value it nests has failed.
+type contObj struct{}
+
+func (contObj) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("c1", "1")
+	_ = enc.AddObject("inner", badObj{})
+	enc.AddString("c2", "2")
+	return nil
+}
+
 // nestedFields are fields whose nested values panic, and a plain field
 // after them.
 func nestedFields() []zap.Field {
