@@ -195,6 +195,24 @@ func TestBufferedNestedPanicsAsWrittenAtOnce(t *testing.T) {
 	})
 }
 
+// The buffered marker stays at the top of a line whose fields open a
+// namespace, where it would otherwise be written inside it.
+func TestBufferMarkerOutsideNamespaces(t *testing.T) {
+	forBufferingBases(t, func(t *testing.T, base *zap.Logger, buf *syncBuffer) {
+		r := begin(context.Background(), base, "r1", nil)
+		r.log().Debug("d", zap.String("before", "0"), zap.Namespace("ns"), zap.String("x", "1"))
+		r.end(reqscope.ServerError)
+		d := byMsg(t, buf, "d")
+		if len(d) != 1 {
+			t.Fatalf("lines:\n%s", buf)
+		}
+		ns, _ := d[0]["ns"].(map[string]any)
+		if d[0]["buffered"] != true || d[0]["before"] != "0" || ns["x"] != "1" || ns["buffered"] != nil {
+			t.Errorf("line %v", d[0])
+		}
+	})
+}
+
 func TestBufferTriggers(t *testing.T) {
 	cases := []struct {
 		name    string

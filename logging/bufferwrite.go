@@ -43,10 +43,30 @@ func (c *core) buffered(ent zapcore.Entry, fields []zapcore.Field) bool {
 	lf.buf, n = capture(lf.buf[:0], c.lazy, nil)
 	own := len(lf.buf)
 	lf.buf, m = capture(lf.buf, fields, nil)
-	lf.buf = append(lf.buf, bufferedMarker)
+	lf.buf, own = markBuffered(lf.buf, own)
 	rb.keep(ent, c, lf.buf, own, lineSize(ent, n+m))
 	lf.free()
 	return true
+}
+
+// markBuffered adds the buffered marker to a kept line's captured fields:
+// last, or before the first namespace, which would otherwise hold it (a
+// reader looks for it at the top). own, the count of the captured lazy
+// fields that lead, is returned one more when the marker goes among them.
+func markBuffered(fields []zapcore.Field, own int) ([]zapcore.Field, int) {
+	for i, f := range fields {
+		if f.Type != zapcore.NamespaceType {
+			continue
+		}
+		fields = append(fields, zapcore.Field{})
+		copy(fields[i+1:], fields[i:])
+		fields[i] = bufferedMarker
+		if i < own {
+			own++
+		}
+		return fields, own
+	}
+	return append(fields, bufferedMarker), own
 }
 
 // writeKept writes a line c kept as c would have written it: its captured
@@ -103,7 +123,7 @@ func (c *foreignCore) buffered(ent zapcore.Entry, fields []zapcore.Field) bool {
 	lf := getLineFields()
 	var n int
 	lf.buf, n = capture(lf.buf[:0], c.pre, fields)
-	lf.buf = append(lf.buf, bufferedMarker)
+	lf.buf, _ = markBuffered(lf.buf, 0)
 	rb.keep(ent, c, lf.buf, 0, lineSize(ent, n))
 	lf.free()
 	return true
