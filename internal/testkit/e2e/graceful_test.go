@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/otelkit/otelkit/internal/testkit/collector"
+	"github.com/otelkit/otelkit/internal/testkit/process"
 	"github.com/otelkit/otelkit/internal/testutil/logbuf"
 )
 
@@ -52,7 +53,7 @@ func TestGracefulStopDeliversEverything(t *testing.T) {
 			pointAt(t, col, tc.protocol)
 			t.Setenv("OTEL_SERVICE_NAME", tc.service)
 			t.Setenv("OTELKIT_LOG_FORMAT", "json")
-			addr := freeAddr(t)
+			addr := process.FreeAddr(t)
 			bin, args := tc.build(t, addr)
 
 			out := runAndTerminate(t, bin, args, addr)
@@ -303,18 +304,6 @@ func moduleRoot(t *testing.T) string {
 		t.Fatalf("module root not found at %s: %v", root, err)
 	}
 	return root
-}
-
-// freeAddr returns a loopback address no one listens on right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
 }
 
 // waitListening waits until addr accepts connections, or the process

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"testing"
 )
 
 // FreeAddrs returns n distinct loopback addresses ("127.0.0.1:PORT") whose
@@ -28,4 +29,15 @@ func FreeAddrs(n int) ([]string, error) {
 		addrs = append(addrs, l.Addr().String())
 	}
 	return addrs, nil
+}
+
+// FreeAddr returns one address as FreeAddrs does, failing tb if there is
+// none.
+func FreeAddr(tb testing.TB) string {
+	tb.Helper()
+	addrs, err := FreeAddrs(1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return addrs[0]
 }

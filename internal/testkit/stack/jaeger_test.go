@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/otelkit/otelkit/internal/testkit/jaeger"
+	"github.com/otelkit/otelkit/internal/testkit/process"
 	"github.com/otelkit/otelkit/internal/testutil/logbuf"
 	"github.com/otelkit/otelkit/otel"
 )
@@ -79,7 +80,11 @@ func TestJaegerConfigShowsTheTraceOfALogLine(t *testing.T) {
 	})
 
 	bin := exampleBinary(t, repo(t), "twoservices")
-	backendAddr, frontendAddr := freeAddr(t), freeAddr(t)
+	addrs, err := process.FreeAddrs(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backendAddr, frontendAddr := addrs[0], addrs[1]
 	// What the compose network resolves, as the test machine reaches it.
 	hosts := map[string]string{
 		"http://twoservices-backend:8081": "http://" + backendAddr,
@@ -149,17 +154,6 @@ func backendUnderFrontend(tr jaeger.Trace) bool {
 		}
 	}
 	return false
-}
-
-// freeAddr returns a loopback address whose port was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // example is an example program running as a compose service would.
