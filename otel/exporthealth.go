@@ -55,30 +55,35 @@ func (h *exportHealth) onDrop(reason string, n int) { h.drop(reason, int64(n)) }
 // record notes the outcome of exporting n items. An error is a failed
 // export (all n items lost) unless it carries an OTLP partial success:
 // then the collector took the export and only the rejected items are lost.
+//
+// What a count stands for is stored before the count, and status loads
+// the counts first, so a snapshot taken meanwhile never shows a failed
+// batch without its error and time, or an export without its success
+// time.
 func (h *exportHealth) record(n int, err error, now time.Time) {
 	h.batches.Add(1)
 	if err == nil {
+		h.lastSuccess.Store(now.UnixNano())
 		h.exported.Add(int64(n))
-		h.lastSuccess.Store(now.UnixNano())
 		return
-	}
-	failed, lost, reason := true, int64(n), DropExportFailed
-	if rejected, ok := rejectedItems(err); ok {
-		lost, reason = min(max(rejected, 0), int64(n)), DropRejected
-		failed = lost > 0 // a message without rejected items is a warning
-		h.exported.Add(int64(n) - lost)
-		h.lastSuccess.Store(now.UnixNano())
-	}
-	if failed {
-		h.failures.Add(1)
-		h.lastFailure.Store(now.UnixNano())
-		h.drop(reason, lost)
 	}
 	msg := h.scrub.String(err.Error())
 	if len(msg) > maxErrorLen {
 		msg = msg[:maxErrorLen] + "…"
 	}
 	h.lastErr.Store(&msg)
+	lost, reason := int64(n), DropExportFailed
+	if rejected, ok := rejectedItems(err); ok {
+		lost, reason = min(max(rejected, 0), int64(n)), DropRejected
+		h.lastSuccess.Store(now.UnixNano())
+		h.exported.Add(int64(n) - lost)
+		if lost == 0 {
+			return // a message without rejected items is a warning
+		}
+	}
+	h.lastFailure.Store(now.UnixNano())
+	h.drop(reason, lost)
+	h.failures.Add(1)
 }
 
 // ExportStatus is a snapshot of one signal's export health.
@@ -112,13 +117,11 @@ func (h *exportHealth) status() ExportStatus {
 	if h == nil || !h.tracked.Load() {
 		return ExportStatus{}
 	}
-	s := ExportStatus{
-		Tracked:       true,
-		Exported:      h.exported.Load(),
-		Failed:        h.failed.Load(),
-		Batches:       h.batches.Load(),
-		FailedBatches: h.failures.Load(),
-	}
+	// Counts first, each after the ones record adds later (see record).
+	s := ExportStatus{Tracked: true, FailedBatches: h.failures.Load()}
+	s.Failed = h.failed.Load()
+	s.Exported = h.exported.Load()
+	s.Batches = h.batches.Load()
 	if ns := h.lastSuccess.Load(); ns != 0 {
 		ts := time.Unix(0, ns).UTC()
 		s.LastSuccess = &ts

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -272,6 +274,63 @@ func TestExportHealthRecord(t *testing.T) {
 	}
 	if !s.LastSuccess.Equal(now) || !s.LastFailure.Equal(now.Add(time.Second)) {
 		t.Errorf("times %v %v", s.LastSuccess, s.LastFailure)
+	}
+}
+
+// TestExportHealthSnapshotConsistent: a snapshot taken while exports are
+// recorded never shows a count without what it counts: a failed batch
+// comes with its error and time, an export with its success time, and no
+// more failed batches than batches. (Health pollers, and the fault suite,
+// read the document while the exporters work.)
+func TestExportHealthSnapshotConsistent(t *testing.T) {
+	var h exportHealth
+	h.tracked.Store(true)
+	errExport := errors.New(`Post "http://collector:4318/v1/traces": ` + strings.Repeat("refused ", 40))
+	const records, readers = 3000, 2
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(done)
+		for i := range records {
+			var err error
+			if i%2 == 0 {
+				err = errExport
+			}
+			h.record(3, err, time.Now())
+		}
+	}()
+	bad := make(chan string, readers)
+	for range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				s := h.status()
+				switch {
+				case s.FailedBatches > 0 && (s.LastError == "" || s.LastFailure == nil):
+					bad <- fmt.Sprintf("failed batch without its error or time: %+v", s)
+					return
+				case s.Exported > 0 && s.LastSuccess == nil:
+					bad <- fmt.Sprintf("export without its time: %+v", s)
+					return
+				case s.FailedBatches > s.Batches || s.Failed > s.Dropped[DropExportFailed]:
+					bad <- fmt.Sprintf("counts ahead of their totals: %+v", s)
+					return
+				}
+				select {
+				case <-done:
+					return
+				default:
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(bad)
+	for b := range bad {
+		t.Error(b)
 	}
 }
 
