@@ -146,6 +146,9 @@ func (n *core) bind(f zapcore.Field, after bool) (rebind bool) {
 	case isContextField(f):
 	default:
 		f = n.prof.rewrite(f)
+		if isUserInline(f) {
+			f = inlineKey(f)
+		}
 		if !n.nested {
 			f = n.prof.boundField(f)
 		}
@@ -241,7 +244,8 @@ func (c *core) scrub(fields []zapcore.Field) ([]zapcore.Field, *lineFields) {
 	for i := range fields {
 		f := &fields[i]
 		if isContextField(*f) || (errKeys && isErrField(*f)) ||
-			(!nested && (keys.mayHave(f.Key) || f.Type == zapcore.InlineMarshalerType) && c.prof.needsRename(*f, c.inRequest)) {
+			(!nested && (keys.mayHave(f.Key) || f.Type == zapcore.InlineMarshalerType) && c.prof.needsRename(*f, c.inRequest)) ||
+			(f.Key == "" && isUserInline(*f)) {
 			return c.scrubFrom(fields, i, nested)
 		}
 		nested = nested || f.Type == zapcore.NamespaceType
@@ -258,6 +262,9 @@ func (c *core) scrubFrom(fields []zapcore.Field, i int, nested bool) ([]zapcore.
 			continue
 		}
 		g = c.prof.rewrite(g)
+		if isUserInline(g) {
+			g = inlineKey(g)
+		}
 		if !nested {
 			if isUserInline(g) {
 				g = c.prof.wrapInline(g, c.inRequest, lf.renamer(), false)

@@ -258,7 +258,8 @@
 // formats, through the OTLP bridge (where zap.Error becomes the record's
 // error) and in With: the line is written, with what the value wrote
 // before the panic, followed by "<key>Error": "PANIC=<value>" (zap's own
-// convention; "inlineError" for a zap.Inline that panicked). The same
+// convention; "inlineError" for a zap.Inline, which zap would note as
+// "Error", also when its marshaler returns an error). The same
 // holds for a foreign zap logger a request is bound to (httpmw.WithLogger),
 // whose core may be a tee with a bridge: its lines' fields are guarded
 // before they are written. A panic inside a value such a marshaler nests

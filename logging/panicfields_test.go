@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/otelkit/otelkit/internal/reqscope"
 	"github.com/otelkit/otelkit/logging"
 )
 
@@ -355,4 +356,51 @@ func TestMarshalerErrorKeptBesideNestedPanic(t *testing.T) {
 	if !strings.Contains(note, "object boom") || !strings.Contains(note, "invalid X") {
 		t.Errorf("xError = %q", note)
 	}
+}
+
+// TestMarshalerErrorNotes: a marshaler that returns an error is noted as
+// zap notes it, "<key>Error", and a key-less zap.Inline as "inlineError"
+// (as when it panics), whichever way the line is written: at once, bound
+// with With, buffered, inside a namespace, by New's logger or one's own.
+func TestMarshalerErrorNotes(t *testing.T) {
+	fields := []zap.Field{zap.Object("eobj", errObj{}), zap.Inline(errObj{}), zap.String("after", "ok")}
+	check := func(t *testing.T, m map[string]any) {
+		t.Helper()
+		eobj, _ := m["eobj"].(map[string]any)
+		if m["eobjError"] != "object failed" || m["inlineError"] != "object failed" || m["Error"] != nil ||
+			eobj["partial"] != "1" || m["partial"] != "1" || m["after"] != "ok" {
+			t.Errorf("line %v", m)
+		}
+	}
+	l, buf := newJSON(t)
+	l.Zap().Info("at_once", fields...)
+	l.Zap().With(fields...).Info("bound")
+	l.Zap().Info("in_namespace", append([]zap.Field{zap.Namespace("ns")}, fields...)...)
+	for _, msg := range []string{"at_once", "bound", "in_namespace"} {
+		for _, m := range byMsg(t, buf, msg) {
+			if ns, ok := m["ns"].(map[string]any); ok {
+				m = ns
+			}
+			check(t, m)
+		}
+	}
+	forBufferingBases(t, func(t *testing.T, base *zap.Logger, buf *syncBuffer) {
+		r := begin(context.Background(), base, "r1", nil)
+		r.log().Info("at_once", fields...)
+		r.log().With(fields...).Info("bound")
+		r.log().Debug("buffered", fields...)
+		r.log().Info("in_namespace", append([]zap.Field{zap.Namespace("ns")}, fields...)...)
+		r.end(reqscope.ServerError)
+		for _, msg := range []string{"at_once", "bound", "buffered", "in_namespace"} {
+			lines := byMsg(t, buf, msg)
+			if len(lines) != 1 {
+				t.Fatalf("%d %s lines:\n%s", len(lines), msg, buf)
+			}
+			m := lines[0]
+			if ns, ok := m["ns"].(map[string]any); ok {
+				m = ns
+			}
+			check(t, m)
+		}
+	})
 }

@@ -267,14 +267,21 @@ func guardField(f zapcore.Field, g *guard) zapcore.Field {
 		return zapcore.Field{Key: f.Key, Type: zapcore.InlineMarshalerType, Interface: g}
 	case zapcore.InlineMarshalerType:
 		g.f = f
-		key := f.Key
-		if key == "" {
-			key = "inline" // the note is "inlineError"
-		}
-		return zapcore.Field{Key: key, Type: zapcore.InlineMarshalerType, Interface: g}
+		return zapcore.Field{Key: inlineKey(f).Key, Type: zapcore.InlineMarshalerType, Interface: g}
 	}
 	g.f = f // object or array: same type, same key
 	return zapcore.Field{Key: f.Key, Type: f.Type, Interface: g}
+}
+
+// inlineKey returns f with the key "inline" when it is a key-less
+// zap.Inline, so that a note for it reads "inlineError", whether its
+// marshaler panicked or returned an error (zap would write "Error"). zap
+// encodes an Inline field without its key, so nothing else changes.
+func inlineKey(f zapcore.Field) zapcore.Field {
+	if f.Type == zapcore.InlineMarshalerType && f.Key == "" {
+		f.Key = "inline"
+	}
+	return f
 }
 
 // recoverText calls err.Error() and returns what it panicked with.
