@@ -82,8 +82,8 @@ func (d *dropLog) add(sig int, reason string, n int64) {
 	if d == nil || n <= 0 || ri < 0 {
 		return
 	}
+	d.total.Add(n) // before pending: a line never reports more than the total
 	d.pending[sig][ri].Add(n)
-	d.total.Add(n)
 	d.arm()
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -289,5 +290,53 @@ func TestHealthShowsRejected(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDroppedTotalNeverBelowItsLines: while drops are added from two
+// goroutines, no telemetry_dropped line's dropped_total is below what the
+// lines so far reported as dropped_since_last.
+func TestDroppedTotalNeverBelowItsLines(t *testing.T) {
+	core, logs := observer.New(zapcore.WarnLevel)
+	d := newDropLog(time.Hour)
+	d.afterFunc = func(time.Duration, func()) stopper { return fakeStop{} }
+	d.start(zap.New(core))
+	var wg, started sync.WaitGroup
+	var added atomic.Int64
+	stop := make(chan struct{})
+	for range 2 {
+		wg.Add(1)
+		started.Add(1)
+		go func() {
+			defer wg.Done()
+			started.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					d.add(sigTraces, DropQueueFull, 1)
+					added.Add(1)
+				}
+			}
+		}()
+	}
+	started.Wait()
+	for range 50000 {
+		d.write()
+	}
+	close(stop)
+	wg.Wait()
+	d.write()
+	var reported int64
+	for i, e := range logs.All() {
+		m := e.ContextMap()
+		reported += m["dropped_since_last"].(int64)
+		if total := m["dropped_total"].(int64); total < reported {
+			t.Fatalf("line %d: dropped_total %d below the %d the lines so far reported", i, total, reported)
+		}
+	}
+	if reported != added.Load() {
+		t.Fatalf("the lines reported %d drops, %d were added", reported, added.Load())
 	}
 }

@@ -24,7 +24,6 @@ const maxErrorLen = 512
 // use; the zero value is ready.
 type exportHealth struct {
 	exported    atomic.Int64
-	failed      atomic.Int64 // items lost for any reason: the sum of dropped
 	batches     atomic.Int64
 	failures    atomic.Int64
 	lastSuccess atomic.Int64 // unix nanoseconds, 0 = never
@@ -45,7 +44,6 @@ func (h *exportHealth) drop(reason string, n int64) {
 		return
 	}
 	h.dropped[i].Add(n)
-	h.failed.Add(n)
 	h.log.add(h.sig, reason, n)
 }
 
@@ -119,7 +117,15 @@ func (h *exportHealth) status() ExportStatus {
 	}
 	// Counts first, each after the ones record adds later (see record).
 	s := ExportStatus{Tracked: true, FailedBatches: h.failures.Load()}
-	s.Failed = h.failed.Load()
+	for i := range h.dropped { // Failed is their sum, in the same snapshot
+		if v := h.dropped[i].Load(); v > 0 {
+			if s.Dropped == nil {
+				s.Dropped = map[string]int64{}
+			}
+			s.Dropped[dropReasons[i]] = v
+			s.Failed += v
+		}
+	}
 	s.Exported = h.exported.Load()
 	s.Batches = h.batches.Load()
 	if ns := h.lastSuccess.Load(); ns != 0 {
@@ -132,14 +138,6 @@ func (h *exportHealth) status() ExportStatus {
 	}
 	if e := h.lastErr.Load(); e != nil {
 		s.LastError = *e
-	}
-	for i := range h.dropped {
-		if v := h.dropped[i].Load(); v > 0 {
-			if s.Dropped == nil {
-				s.Dropped = map[string]int64{}
-			}
-			s.Dropped[dropReasons[i]] = v
-		}
 	}
 	return s
 }

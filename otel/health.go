@@ -177,9 +177,6 @@ func (t *Telemetry) Health() Health {
 	if v, ok := t.res.Set().Value(semconv.ServiceNameKey); ok {
 		h.Service = v.AsString()
 	}
-	if t.sdkErrors != nil {
-		h.SDKErrors = t.sdkErrors.total.Load()
-	}
 	if t.logger != nil {
 		h.LogLevel = t.logger.Level().String()
 		h.LogBuffer = logBufferHealth(t.logger)
@@ -188,6 +185,7 @@ func (t *Telemetry) Health() Health {
 	levelChanged := t.logger.LevelChanged()
 	hs := t.health
 	if hs == nil {
+		h.SDKErrors = t.sdkErrorsTotal()
 		return h
 	}
 	h.Uptime = time.Since(hs.started).Round(time.Second).String()
@@ -205,6 +203,9 @@ func (t *Telemetry) Health() Health {
 	h.Export["traces"] = hs.traces.status()
 	h.Export["metrics"] = hs.metrics.status()
 	h.Export["logs"] = hs.logs.status()
+	// After the statuses: a failed export is counted there before the SDK
+	// reports it, so no snapshot shows the failed batch without its error.
+	h.SDKErrors = t.sdkErrorsTotal()
 	if hs.selfObs != nil && !h.ShutDown {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		h.SelfObservability = selfObservability(ctx, hs.selfObs)
@@ -239,4 +240,12 @@ func (t *Telemetry) HealthHandler() http.Handler {
 			http.Error(w, `{"error":"method not allowed; use GET, PUT or POST"}`, http.StatusMethodNotAllowed)
 		}
 	})
+}
+
+// sdkErrorsTotal is the number of errors the SDK reported to otelkit.
+func (t *Telemetry) sdkErrorsTotal() int64 {
+	if t.sdkErrors == nil {
+		return 0
+	}
+	return t.sdkErrors.total.Load()
 }
