@@ -65,15 +65,20 @@ var bufStats struct {
 
 // BufferStatsNow returns the process's buffering counts, for a health view.
 func BufferStatsNow() BufferStats {
-	return BufferStats{
-		Buffered:  bufStats.buffered.Load(),
-		Flushed:   bufStats.flushed.Load(),
-		Dropped:   bufStats.dropped.Load(),
-		Evicted:   bufStats.evicted.Load(),
-		OverCap:   bufStats.overCap.Load(),
-		Lost:      bufStats.lost.Load(),
-		HeldBytes: bufStats.held.Load(),
-	}
+	// Loaded in the reverse of the order a line's counts are added (kept,
+	// then evicted, over the cap, flushed or dropped, then lost, then its
+	// bytes given back), so that a snapshot never shows a count without
+	// what it counts (Lost without its Evicted/OverCap, bytes back without
+	// the lines counted as lost).
+	var s BufferStats
+	s.HeldBytes = bufStats.held.Load()
+	s.Lost = bufStats.lost.Load()
+	s.Flushed = bufStats.flushed.Load()
+	s.Dropped = bufStats.dropped.Load()
+	s.OverCap = bufStats.overCap.Load()
+	s.Evicted = bufStats.evicted.Load()
+	s.Buffered = bufStats.buffered.Load()
+	return s
 }
 
 // bufState is where a request's buffer stands.
@@ -110,11 +115,14 @@ type reqBuffer struct {
 type bufAccount struct{ bytes, lines atomic.Int64 }
 
 func abandon(a *bufAccount) {
-	if b := a.bytes.Swap(0); b > 0 {
-		release(int(b))
-	}
+	// The lines are counted as lost before their bytes come back, and
+	// BufferStatsNow loads HeldBytes first: held bytes back means the
+	// lines are counted.
 	if n := a.lines.Swap(0); n > 0 {
 		bufStats.lost.Add(uint64(n))
+	}
+	if b := a.bytes.Swap(0); b > 0 {
+		release(int(b))
 	}
 }
 
