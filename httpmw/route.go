@@ -92,7 +92,8 @@ func (h *handler) funcRoute(r *http.Request) (route string, panicked any, stack 
 // limit (WithRouteLimit). A route seen before costs one map lookup.
 type routeSet struct {
 	limit  int64
-	seen   sync.Map // route -> struct{}
+	seen   sync.Map   // route -> struct{}
+	mu     sync.Mutex // held to add a route
 	n      atomic.Int64
 	warned atomic.Bool
 }
@@ -113,13 +114,22 @@ func (s *routeSet) admit(route string, l *zap.Logger) string {
 	if _, ok := s.seen.Load(route); ok {
 		return route
 	}
-	if s.n.Add(1) <= s.limit {
-		if _, loaded := s.seen.LoadOrStore(route, struct{}{}); loaded {
-			s.n.Add(-1)
+	// A new route takes the lock while there is room: two first requests
+	// of the same route must both get it (a reservation counted for the
+	// one made the other look like one route too many). Once the set is
+	// full the lock is no longer taken; a route stored before n reached
+	// the limit is seen below.
+	if s.n.Load() < s.limit {
+		s.mu.Lock()
+		if _, ok := s.seen.Load(route); !ok && s.n.Load() < s.limit {
+			s.seen.Store(route, struct{}{})
+			s.n.Add(1)
 		}
+		s.mu.Unlock()
+	}
+	if _, ok := s.seen.Load(route); ok {
 		return route
 	}
-	s.n.Add(-1)
 	if s.warned.CompareAndSwap(false, true) {
 		if l == nil {
 			l = zap.L()

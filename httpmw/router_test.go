@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gorilla/mux"
 	"go.opentelemetry.io/otel/attribute"
+	"go.uber.org/zap"
 
 	"github.com/otelkit/otelkit/logging"
 )
@@ -263,5 +265,30 @@ func TestRouteLimitDefault(t *testing.T) {
 	}
 	if len(routes) != DefaultRouteLimit || routes[fmt.Sprintf("/u/%d", DefaultRouteLimit)] {
 		t.Errorf("%d routes, want %d without the last", len(routes), DefaultRouteLimit)
+	}
+}
+
+// TestRouteLimitAdmitsSameRouteAtOnce: two first requests of the same new
+// route at once, with room for one more route, both get it: neither is
+// recorded as unmatched.
+func TestRouteLimitAdmitsSameRouteAtOnce(t *testing.T) {
+	for i := range 20000 {
+		s := newRouteSet(1)
+		var got [2]string
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for j := range got {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				got[j] = s.admit("/orders/{id}", zap.NewNop())
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if got[0] == "" || got[1] == "" {
+			t.Fatalf("round %d: a route admitted for one request was refused to the other: %q", i, got)
+		}
 	}
 }
