@@ -66,8 +66,12 @@ func TestHeapBoundedWhenDown(t *testing.T) {
 			defer cancel()
 			t0 := time.Now()
 			_ = tel.Shutdown(sctx)
-			if took := time.Since(t0); took > time.Second {
-				t.Errorf("Shutdown took %v with a 500ms deadline", took)
+			margin := time.Second // scheduling on a loaded machine, as in requestpath_test.go
+			if raceEnabled {
+				margin *= 2
+			}
+			if took := time.Since(t0); took > 500*time.Millisecond+margin {
+				t.Errorf("Shutdown took %v with a 500ms deadline (+%v margin)", took, margin)
 			}
 		})
 	}
