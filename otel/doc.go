@@ -337,10 +337,12 @@
 // memory stays bounded: the batch queues (OTEL_BSP_MAX_QUEUE_SIZE,
 // OTEL_BLRP_MAX_QUEUE_SIZE, 2048 each) drop what does not fit, counted as
 // queue_full. An answer of 400 (gRPC InvalidArgument) is not retried; 503
-// and 429 are retried no earlier than Retry-After or RetryInfo asks; over
-// OTLP/HTTP a refused or reset connection is retried like a 503, and over
-// gRPC an export waits for the connection, so a collector restart costs
-// nothing the queues can hold. One export, retries included, lasts at most
+// and 429 are retried no earlier than Retry-After or RetryInfo asks. An
+// export that cannot reach the collector (refused, reset, dropped; the
+// gRPC channel reconnecting) waits for it, trying again after 100 ms,
+// then less and less often down to once a second, and leaves soon after
+// its return, so a collector restart costs nothing the queues can hold.
+// One export, retries included, lasts at most
 // OTEL_EXPORTER_OTLP_TIMEOUT. At most 4 MiB of an answer is read. An
 // export still running when Shutdown's deadline passes is cancelled.
 //

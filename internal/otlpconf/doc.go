@@ -66,11 +66,13 @@
 //
 // # Outages
 //
-// The OTLP/HTTP exporters get an http.Client whose transport makes a
-// refused, reset or dropped connection retryable, so the SDK retries it
-// with its usual backoff instead of dropping the batch; the client carries
-// the resolved TLS settings and per-attempt timeout (the SDK ignores its own
-// when given a client). The OTLP/gRPC exporters get a reconnect backoff
-// capped at 5 s and wait for the connection (within the export timeout)
-// instead of failing fast while it comes back.
+// An export waits for a collector it cannot reach, within the export
+// timeout, and goes out within about a second of its return (the reconnect
+// schedule: 100 ms, growing to 1 s), instead of being dropped or left to
+// the SDK's 2.5–7.5 s backoff while the batch queue fills. The OTLP/HTTP
+// exporters get an http.Client whose transport tries a refused, reset or
+// dropped connection again on that schedule; the client carries the
+// resolved TLS settings and per-attempt timeout (the SDK ignores its own
+// when given a client). The OTLP/gRPC exporters wait for the connection,
+// which reconnects on the same schedule.
 package otlpconf

@@ -7,15 +7,11 @@ import (
 	"google.golang.org/grpc/backoff"
 )
 
-// Reconnect backoff of the OTLP/gRPC exporters' connection: gRPC's own
-// curve (1 s, ×1.6, ±20 %) capped at maxReconnectDelay instead of gRPC's
-// 120 s, so that after an outage of any length the connection is back
-// within a few seconds of the collector.
-const (
-	reconnectBaseDelay = time.Second
-	maxReconnectDelay  = 5 * time.Second
-	minConnectTimeout  = 20 * time.Second // gRPC's default
-)
+// minConnectTimeout bounds one connection attempt (gRPC's default). The
+// attempts follow the reconnect schedule (reconnect.go) instead of gRPC's
+// curve (1 s, ×1.6, up to 120 s), so that after an outage of any length
+// the connection is back within about a second of the collector.
+const minConnectTimeout = 20 * time.Second
 
 // grpcDialOptions are the dial options every OTLP/gRPC exporter gets.
 //
@@ -33,8 +29,8 @@ func grpcDialOptions() []grpc.DialOption {
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff: backoff.Config{
 				BaseDelay:  reconnectBaseDelay,
-				Multiplier: backoff.DefaultConfig.Multiplier,
-				Jitter:     backoff.DefaultConfig.Jitter,
+				Multiplier: reconnectMultiplier,
+				Jitter:     reconnectJitter,
 				MaxDelay:   maxReconnectDelay,
 			},
 			MinConnectTimeout: minConnectTimeout,

@@ -1,6 +1,7 @@
 package otlpconf
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -15,16 +16,21 @@ import (
 // 502, 503 or 504 answer or a url.Error whose Temporary() is true. A
 // refused or reset connection is neither: the batch is dropped at once,
 // although the collector may be back a second later (a restart, a rolling
-// update). gRPC retries the same outage (Unavailable).
+// update).
 //
 // otelkit therefore gives the HTTP exporters their own http.Client whose
-// transport marks connection-level failures as temporary. The SDK then
-// retries them exactly like any other retryable failure: its own
-// exponential backoff (2.5–7.5 s first, then growing), within its own
-// limits and the export's context. A wrapper around the exporter could
-// retry too, but it would be a second retry policy beside the SDK's, would
-// have to recognise the SDK's wrapped errors from outside, and would encode
-// the request again each time.
+// transport waits for a collector it cannot reach, as the gRPC exporters
+// wait for their channel (grpcdial.go): a connection-level failure is
+// tried again on the reconnect schedule (100 ms, growing to 1 s, ±20 %),
+// with the request's body replayed, until it gets through or the export's
+// context ends (OTEL_EXPORTER_OTLP_TIMEOUT, or Shutdown's deadline). Left
+// to the SDK's backoff (2.5–7.5 s first, then growing), the export would
+// wait seconds after the collector is back, and meanwhile the batch
+// processor's queue, behind its one worker, fills and drops. A collector
+// that answers (429, 503 with or without Retry-After) is left to the SDK's
+// backoff: it is up, and may be asking for less. The failure the transport
+// gives up with is still marked temporary, so that the SDK would retry it
+// within its own limits if the context allowed.
 //
 // Passing a client makes the SDK ignore its own TLS, proxy and timeout
 // settings, so the client carries them: the tls.Config Resolve built from
@@ -48,14 +54,30 @@ func newHTTPClient(tlsConfig *tls.Config, timeout time.Duration) *http.Client {
 		ExpectContinueTimeout: 1 * time.Second,
 		TLSClientConfig:       tlsConfig,
 	}
-	return &http.Client{Transport: retryConnTransport{tr}, Timeout: timeout}
+	return &http.Client{Transport: &retryConnTransport{base: tr, wait: waitCtx}, Timeout: timeout}
 }
 
-// retryConnTransport marks connection failures as temporary (see above).
-type retryConnTransport struct{ base *http.Transport }
+// retryConnTransport waits for a collector it cannot reach (see above).
+type retryConnTransport struct {
+	base http.RoundTripper
+	wait func(context.Context, time.Duration) error // waitCtx; tests record the waits
+}
 
-func (t retryConnTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t *retryConnTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(r)
+	var waits reconnectWaits
+	for err != nil && isConnectionError(err) && r.GetBody != nil {
+		if t.wait(r.Context(), waits.next()) != nil {
+			break
+		}
+		body, berr := r.GetBody()
+		if berr != nil {
+			break
+		}
+		again := r.Clone(r.Context())
+		again.Body = body
+		resp, err = t.base.RoundTrip(again)
+	}
 	if err != nil && r.Context().Err() == nil && isConnectionError(err) {
 		return resp, &connError{err: err}
 	}
@@ -64,7 +86,23 @@ func (t retryConnTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // CloseIdleConnections lets http.Client.CloseIdleConnections reach the
 // transport.
-func (t retryConnTransport) CloseIdleConnections() { t.base.CloseIdleConnections() }
+func (t *retryConnTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// waitCtx waits d, or until ctx ends (then it returns ctx's error).
+func waitCtx(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
 
 // isConnectionError reports a failure to reach the collector or a
 // connection it dropped: dial errors (refused, unreachable, name not

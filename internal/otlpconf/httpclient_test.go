@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -110,17 +111,18 @@ func okHandler() http.Handler {
 }
 
 // TestHTTPExportersRetryRefusedConnection: an OTLP/HTTP export whose first
-// attempt meets a refused connection is retried by the SDK's backoff (the
-// first retry comes 2.5–7.5 s later) within the export timeout (10 s) and
-// arrives once the collector is up. The SDK exporters alone return
-// "connection refused" at once.
+// attempt meets a refused connection waits for the collector and arrives
+// once it is up, within a deadline shorter than the SDK's first retry
+// backoff (2.5 s at least), as TestGRPCExportWaitsForReconnect for gRPC.
+// The SDK exporters alone return "connection refused" at once; left to
+// the SDK's backoff, the export would miss the deadline.
 func TestHTTPExportersRetryRefusedConnection(t *testing.T) {
 	for sig, export := range exportBySignal {
 		t.Run(sig, func(t *testing.T) {
 			t.Parallel()
 			addr := downAddr(t)
-			n := serveLater(t, addr, 300*time.Millisecond, okHandler())
-			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			n := serveLater(t, addr, 500*time.Millisecond, okHandler())
+			ctx, cancel := context.WithTimeout(context.Background(), 2400*time.Millisecond)
 			defer cancel()
 			err := export(t, env.FromMap(nil), Overrides{Endpoint: "http://" + addr}, ctx)
 			if err != nil {
@@ -316,5 +318,110 @@ func TestHTTPExportBoundedByTimeout(t *testing.T) {
 			t.Errorf("%s: the caller's context ended first", sig)
 		}
 		cancel()
+	}
+}
+
+// flakyBase is a transport that refuses the first fails requests as a
+// closed port does, then answers 200; it keeps each request's body.
+type flakyBase struct {
+	fails  int
+	bodies []string
+}
+
+func (b *flakyBase) RoundTrip(r *http.Request) (*http.Response, error) {
+	body, _ := io.ReadAll(r.Body)
+	_ = r.Body.Close()
+	b.bodies = append(b.bodies, string(body))
+	if len(b.bodies) <= b.fails {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}
+	}
+	return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: r}, nil
+}
+
+// TestRetryConnTransportWaitsOnSchedule: refused connections are tried
+// again on the reconnect schedule with the whole body each time, until one
+// gets through; a request that cannot be replayed, a failure that is not
+// the connection's, and a context that ends while waiting end the waiting.
+func TestRetryConnTransportWaitsOnSchedule(t *testing.T) {
+	var waits []time.Duration
+	record := func(ctx context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		return ctx.Err()
+	}
+	post := func(ctx context.Context, replayable bool) *http.Request {
+		r, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://collector:4318/v1/traces", strings.NewReader("batch"))
+		if !replayable {
+			r.GetBody = nil
+		}
+		return r
+	}
+
+	base := &flakyBase{fails: 3}
+	tr := &retryConnTransport{base: base, wait: record}
+	resp, err := tr.RoundTrip(post(context.Background(), true))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("after 3 refusals: %v, %v", resp, err)
+	}
+	if strings.Join(base.bodies, ",") != "batch,batch,batch,batch" {
+		t.Errorf("bodies sent %q", base.bodies)
+	}
+	want := []time.Duration{100 * time.Millisecond, 160 * time.Millisecond, 256 * time.Millisecond}
+	if len(waits) != len(want) {
+		t.Fatalf("waits %v, want about %v", waits, want)
+	}
+	for i, w := range want {
+		if lo, hi := w*8/10, w*12/10; waits[i] < lo || waits[i] > hi {
+			t.Errorf("wait %d = %v, want %v ±20 %%", i, waits[i], w)
+		}
+	}
+
+	base, waits = &flakyBase{fails: 1}, nil
+	tr = &retryConnTransport{base: base, wait: record}
+	_, err = tr.RoundTrip(post(context.Background(), false))
+	var ce *connError
+	if !errors.As(err, &ce) || len(base.bodies) != 1 || len(waits) != 0 {
+		t.Errorf("a request without GetBody: %v after %d attempts, %d waits; want one attempt, a temporary error", err, len(base.bodies), len(waits))
+	}
+
+	base = &flakyBase{fails: 1 << 30}
+	ctx, cancel := context.WithCancel(context.Background())
+	tr = &retryConnTransport{base: base, wait: func(ctx context.Context, d time.Duration) error {
+		if len(base.bodies) == 5 {
+			cancel() // Shutdown's deadline, or the export timeout
+		}
+		return record(ctx, d)
+	}}
+	_, err = tr.RoundTrip(post(ctx, true))
+	if !errors.Is(err, syscall.ECONNREFUSED) || len(base.bodies) != 5 {
+		t.Errorf("context ended while waiting: %v after %d attempts; want the refusal after 5", err, len(base.bodies))
+	}
+
+	tlsFail := &retryConnTransport{wait: record, base: roundTripFunc(func(*http.Request) (*http.Response, error) {
+		return nil, &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}
+	})}
+	waits = nil
+	if _, err := tlsFail.RoundTrip(post(context.Background(), true)); err == nil || len(waits) != 0 {
+		t.Errorf("certificate failure: %v after %d waits; want no wait", err, len(waits))
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestReconnectWaitsCapped: the waits grow to the cap and stay there,
+// each within the jitter.
+func TestReconnectWaitsCapped(t *testing.T) {
+	var w reconnectWaits
+	var total time.Duration
+	for i := range 40 {
+		d := w.next()
+		total += d
+		if i >= 10 && (d < maxReconnectDelay*8/10 || d > maxReconnectDelay*12/10) {
+			t.Fatalf("wait %d = %v, want the cap %v ±20 %%", i, d, maxReconnectDelay)
+		}
+	}
+	if total > 40*maxReconnectDelay*12/10 {
+		t.Errorf("40 waits took %v", total)
 	}
 }
