@@ -344,7 +344,8 @@
 // its return, so a collector restart costs nothing the queues can hold.
 // One export, retries included, lasts at most
 // OTEL_EXPORTER_OTLP_TIMEOUT. At most 4 MiB of an answer is read. An
-// export still running when Shutdown's deadline passes is cancelled.
+// export still running when Shutdown's deadline passes is cancelled, and
+// counted before Shutdown returns (it waits up to 100 ms for that).
 //
 // Text that is not valid UTF-8 never costs a batch: what every exporter
 // Init builds (and one given with WithSpanExporter) receives has each

@@ -22,6 +22,7 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 
+	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/otlpconf"
@@ -227,10 +228,13 @@ func boundedContext(ctx context.Context, def time.Duration) (context.Context, co
 // logger and puts back the globals Init replaced. It is bounded by ctx; a
 // ctx without deadline is bounded by DefaultShutdownTimeout (or
 // WithShutdownTimeout), and an already cancelled ctx by a fresh second.
-// Errors are joined; the configured OTLP header values are scrubbed from
-// their text (errors.Is still works on the result). Safe to call more than
-// once and from several goroutines: later calls return the first call's
-// result.
+// When the deadline passes first, the export in flight is cancelled and
+// Shutdown waits up to 100 ms more for the providers to count what that
+// lost, so that the counts and the last telemetry_dropped line are
+// complete when it returns. Errors are joined; the configured OTLP header
+// values are scrubbed from their text (errors.Is still works on the
+// result). Safe to call more than once and from several goroutines: later
+// calls return the first call's result.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	if t == nil {
 		return nil
@@ -271,7 +275,7 @@ func (t *Telemetry) providers() []provider {
 }
 
 func (t *Telemetry) shutdownProviders(ctx context.Context) error {
-	err := parallel(ctx, t.providers(), provider.Shutdown)
+	err := parallel(ctx, t.providers(), provider.Shutdown, shutdownSettle)
 	if t.health != nil {
 		t.health.drops.close() // what the flush could not deliver, said now
 	}
@@ -292,24 +296,44 @@ func (t *Telemetry) ForceFlush(ctx context.Context) error {
 	}
 	fctx, cancel := boundedContext(ctx, t.shutdownTimeout)
 	defer cancel()
-	return t.scrub.Error(parallel(fctx, t.providers(), provider.ForceFlush))
+	return t.scrub.Error(parallel(fctx, t.providers(), provider.ForceFlush, 0))
 }
 
+// shutdownSettle bounds how long Shutdown waits past its deadline for the
+// providers to return. At the deadline they cancel the export in flight
+// and count what it and the queues held (export_failed, shutdown) a
+// moment later, their batch processors waiting up to batch.CancelSettle
+// for that; the last telemetry_dropped line, written after them, must say
+// so before a process that exits right after Shutdown is gone.
+const shutdownSettle = 2 * batch.CancelSettle
+
 // parallel runs do on every provider concurrently and joins their errors;
-// it returns when all have returned or ctx is done, whichever is first.
-func parallel(ctx context.Context, ps []provider, do func(provider, context.Context) error) error {
+// it returns when all have returned or, once ctx is done, when settle has
+// passed too, whichever is first.
+func parallel(ctx context.Context, ps []provider, do func(provider, context.Context) error, settle time.Duration) error {
 	errs := make(chan error, len(ps))
 	for _, p := range ps {
 		go func() { errs <- do(p, ctx) }()
 	}
 	var joined error
-	for range ps {
+	done := ctx.Done()
+	var late <-chan time.Time // once ctx is done: the end of the settle time
+	for pending := len(ps); pending > 0; {
 		select {
 		case err := <-errs:
 			joined = errors.Join(joined, err)
-		case <-ctx.Done():
-			return errors.Join(joined, fmt.Errorf("otelkit: shutdown: %w", ctx.Err()))
+			pending--
+			continue
+		case <-done:
+			if settle > 0 {
+				timer := time.NewTimer(settle)
+				defer timer.Stop()
+				done, late = nil, timer.C
+				continue
+			}
+		case <-late:
 		}
+		return errors.Join(joined, fmt.Errorf("otelkit: shutdown: %w", ctx.Err()))
 	}
 	return joined
 }

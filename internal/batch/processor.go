@@ -223,6 +223,10 @@ func (p *Processor[T]) export(ctx context.Context, batch []T) error {
 
 var errExportTimeout = errors.New("otelkit: batch processor export timeout")
 
+// CancelSettle bounds how long Shutdown, past its deadline, waits for the
+// worker to return from the export it cancelled.
+const CancelSettle = 50 * time.Millisecond
+
 // flush exports what is queued, batch by batch, until the queue is empty or
 // ctx ends (what is left stays queued), then flushes the exporter.
 func (p *Processor[T]) flush(ctx context.Context, buf []T) error {
@@ -298,6 +302,13 @@ func (p *Processor[T]) Shutdown(ctx context.Context) error {
 		// in progress; do not wait for the worker.
 		p.drop(Shutdown, p.q.discard())
 		p.cancelExports()
+		// The cancelled export is counted as it returns, a moment later
+		// (by the exporter's wrapper, OnError): give the worker that
+		// moment, so that a process exiting after Shutdown loses no count.
+		select {
+		case <-p.done:
+		case <-time.After(CancelSettle):
+		}
 		return ctx.Err()
 	}
 }

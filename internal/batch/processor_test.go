@@ -197,7 +197,14 @@ func TestShutdownDeadline(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Shutdown = %v, want the deadline", err)
 	}
-	<-p.done // the worker exits once the stuck export is cancelled
+	// The worker counted the cancelled export and exited before
+	// Shutdown returned: nothing is counted after it.
+	select {
+	case <-p.done:
+	default:
+		t.Error("Shutdown returned before the worker had counted the cancelled export")
+		<-p.done
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(exportErrs) != 1 || !errors.Is(exportErrs[0], context.Canceled) {

@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,46 @@ func TestPartialSuccessCounted(t *testing.T) {
 				if rejected == 0 || ex.Dropped[otel.DropRejected] != int64(rejected) || ex.Exported != int64(c.Accepted(fake)) {
 					t.Errorf("%s: %+v; the collector accepted %d and rejected %d", sig, ex, c.Accepted(fake), rejected)
 				}
+			}
+		})
+	}
+}
+
+// TestShutdownDeadlineCountsEverything: a collector holds every export,
+// and Shutdown's deadline passes with an export in flight and spans
+// queued. When Shutdown returns, with nothing waited for after it, every
+// span is already counted (export_failed for the cancelled export,
+// shutdown for the queued ones) and the last telemetry_dropped line says
+// so: a process that exits right after Shutdown loses no count.
+func TestShutdownDeadlineCountsEverything(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault suite: skipped in -short")
+	}
+	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "50")
+	const n = 1500
+	for _, protocol := range []string{protoHTTP, protoGRPC} {
+		t.Run(protocol, func(t *testing.T) {
+			c, ep := fakeFor(t, protocol, fakeotlp.Behaviour{Delay: time.Minute})
+			out := &lineBuffer{}
+			tel := initWith(t, ep, protocol, 30*time.Second, otel.WithMetricsExporter("none"), otel.WithLogsExporter("none"), otel.WithLogOutput(out))
+			tracer := tel.TracerProvider().Tracer("faults")
+			for range n {
+				_, span := tracer.Start(context.Background(), "work")
+				span.End()
+			}
+			waitFor(5*time.Second, func() bool { n, _ := c.Count(fakeotlp.Traces); return n > 0 }) // an export in flight
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			_ = tel.Shutdown(ctx)
+			ex := tel.Health().Export["traces"]
+			lines := out.lines(`"telemetry_dropped"`)
+			record(t, "Drops", "%s, Shutdown's deadline (200 ms) with an export held and spans queued: dropped %v at its return, %d telemetry_dropped line(s)",
+				protocol, ex.Dropped, len(lines))
+			if sum(ex.Dropped) != n || ex.Dropped[otel.DropShutdown] == 0 || ex.Dropped[otel.DropExportFailed] == 0 {
+				t.Errorf("at Shutdown's return: %+v, want all %d spans counted, as shutdown and export_failed", ex, n)
+			}
+			if len(lines) == 0 || !strings.Contains(lines[len(lines)-1], `"dropped_total":`+strconv.Itoa(n)) {
+				t.Errorf("telemetry_dropped lines %q, want the last with dropped_total %d", lines, n)
 			}
 		})
 	}
