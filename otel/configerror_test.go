@@ -2,6 +2,11 @@ package otel
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"strings"
 	"testing"
@@ -161,4 +166,52 @@ func TestInitJoinsAllErrors(t *testing.T) {
 	if len(count) != 10 {
 		t.Errorf("errors for %v, want the 10 above", count)
 	}
+}
+
+// TestConfigErrorNeverQuotesAClientKey: a client key variable (or a
+// configuration file's tls.key_file) that holds the private key itself
+// instead of its path is refused without the key in the error, and the
+// error says why.
+func TestConfigErrorNeverQuotesAClientKey(t *testing.T) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	key := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	material := strings.Split(key, "\n")[1] // a line of the key's base64
+	check := func(t *testing.T, err error) {
+		t.Helper()
+		if err == nil {
+			t.Fatal("Init accepted a key where its path belongs")
+		}
+		if strings.Contains(err.Error(), material) || strings.Contains(err.Error(), "PRIVATE KEY") {
+			t.Errorf("the error quotes the key:\n%.300s", err)
+		}
+	}
+	for name, vars := range map[string]map[string]string{
+		"key without certificate": {"OTEL_EXPORTER_OTLP_CLIENT_KEY": key},
+		"key with certificate":    {"OTEL_EXPORTER_OTLP_CLIENT_KEY": key, "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": "/etc/hostname"},
+		"traces key":              {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY": key, "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE": "/etc/hostname"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range vars {
+				t.Setenv(k, v)
+			}
+			_, err := Init(context.Background(), WithoutGlobals(), WithoutDetectors(), WithLogOutput(&lineBuffer{}))
+			check(t, err)
+			if _, ok := vars["OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"]; ok && !strings.Contains(err.Error(), "PEM text, not the path") {
+				t.Errorf("the error does not say the value is the key itself: %v", err)
+			}
+		})
+	}
+	t.Run("configuration file", func(t *testing.T) {
+		clearEnv(t)
+		t.Setenv("CLIENT_KEY_PEM", key)
+		file := "file_format: \"1.0\"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n          otlp_http:\n" +
+			"            endpoint: https://c:4318\n            tls:\n              cert_file: /etc/hostname\n              key_file: \"${CLIENT_KEY_PEM}\"\n"
+		_, err := Init(context.Background(), WithConfigYAML([]byte(file)), WithoutGlobals(), WithLogOutput(&lineBuffer{}))
+		check(t, err)
+	})
 }

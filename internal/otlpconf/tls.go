@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/otelkit/otelkit/internal/env"
 )
@@ -111,7 +113,11 @@ func resolveClientCert(src env.Source, sig Signal, r *Resolved) ([]tls.Certifica
 				missing, present = cn, kn
 			}
 			v, _ := src.String(present)
-			errs = append(errs, &env.Error{Var: present, Value: v, Allowed: "a path set together with " + missing})
+			if present == kn {
+				errs = append(errs, keyError(kn, v, "a path set together with "+missing, nil))
+			} else {
+				errs = append(errs, &env.Error{Var: present, Value: v, Allowed: "a path set together with " + missing})
+			}
 			continue
 		}
 		cb, err := readBounded(cv)
@@ -121,7 +127,7 @@ func resolveClientCert(src env.Source, sig Signal, r *Resolved) ([]tls.Certifica
 		}
 		kb, err := readBounded(kv)
 		if err != nil {
-			errs = append(errs, &env.Error{Var: kn, Value: kv, Allowed: keyAllowed, Err: err})
+			errs = append(errs, keyError(kn, kv, keyAllowed, err))
 			continue
 		}
 		pair, err := tls.X509KeyPair(cb, kb)
@@ -148,4 +154,19 @@ func fileKind(m os.FileMode) string {
 		return "a device"
 	}
 	return "mode " + m.String()
+}
+
+// keyError is the error for kn, a client key variable whose value v is
+// refused: the value is never shown, nor is it as the path of a file
+// error, since it may be the private key itself, given where its path
+// belongs (a secret mounted as a variable).
+func keyError(kn, v, allowed string, err error) *env.Error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if strings.HasPrefix(strings.TrimSpace(v), "-----BEGIN") {
+		err = errors.New("the value is PEM text, not the path of a file")
+	}
+	return &env.Error{Var: kn, Withheld: true, Allowed: allowed, Err: err}
 }
