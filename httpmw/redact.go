@@ -22,9 +22,9 @@ const redactedMark = "REDACTED"
 // X-Goog-Signature), the pre-signed URL parameters of AWS and Google Cloud,
 // and the usual names of tokens, keys, passwords, secrets and OAuth codes.
 // Besides these, every name that starts with "x-amz-" or "x-goog-", or
-// ends in "_" or "-" followed by token, key, secret, password or signature,
-// is redacted. WithRedactedParams
-// adds names.
+// ends in token, key, secret, password or signature after "_" or "-" or as
+// a camel-case word (accessToken, clientSecret), is redacted.
+// WithRedactedParams adds names.
 func DefaultRedactedParams() []string { return slices.Clone(defaultRedactedParams) }
 
 var defaultRedactedParams = []string{
@@ -77,9 +77,11 @@ func newRedactor(extra []string) *redactor {
 // stack, so the check allocates nothing for them.
 func (rd *redactor) sensitive(key string) bool {
 	var buf [64]byte
+	name := key
 	low, escaped := appendLower(buf[:0], key)
 	if escaped {
 		if dk, err := url.QueryUnescape(key); err == nil {
+			name = dk
 			low, _ = appendLower(buf[:0], dk)
 		}
 	}
@@ -91,8 +93,27 @@ func (rd *redactor) sensitive(key string) bool {
 	}
 	for i := len(low) - 1; i >= 0; i-- {
 		if low[i] == '_' || low[i] == '-' {
-			_, ok := sensitiveSuffixes[string(low[i+1:])]
-			return ok
+			if _, ok := sensitiveSuffixes[string(low[i+1:])]; ok {
+				return true
+			}
+			break
+		}
+	}
+	return camelSuffixed(name)
+}
+
+// camelSuffixed reports whether name ends in one of sensitiveSuffixes as
+// a camel-case word (accessToken, clientSecret, accessKey): the word's
+// first letter upper case after a lower-case letter or digit, so that
+// "monkey" is not a key.
+func camelSuffixed(name string) bool {
+	for w := range sensitiveSuffixes {
+		i := len(name) - len(w)
+		if i < 1 || !strings.EqualFold(name[i:], w) {
+			continue
+		}
+		if c, p := name[i], name[i-1]; 'A' <= c && c <= 'Z' && ('a' <= p && p <= 'z' || '0' <= p && p <= '9') {
+			return true
 		}
 	}
 	return false
@@ -178,20 +199,32 @@ func (rd *redactor) query(raw string) string {
 }
 
 // url returns u with user info replaced by REDACTED:REDACTED and sensitive
-// query values by REDACTED, and whether anything was replaced; u itself is
-// returned (not copied) when nothing was.
+// values of the query and of a fragment written like one (an OAuth
+// implicit flow's "#access_token=…") by REDACTED, and whether anything was
+// replaced; u itself is returned (not copied) when nothing was.
 func (rd *redactor) url(u *url.URL) (*url.URL, bool) {
 	if u == nil {
 		return u, false
 	}
 	q := rd.query(u.RawQuery)
-	if u.User == nil && q == u.RawQuery {
+	frag, f := "", ""
+	if u.Fragment != "" {
+		frag = u.EscapedFragment()
+		f = rd.query(frag)
+	}
+	if u.User == nil && q == u.RawQuery && f == frag {
 		return u, false
 	}
 	c := *u
 	c.RawQuery = q
 	if c.User != nil {
 		c.User = url.UserPassword(redactedMark, redactedMark)
+	}
+	if f != frag {
+		c.Fragment, c.RawFragment = redactedMark, ""
+		if uf, err := url.PathUnescape(f); err == nil {
+			c.Fragment, c.RawFragment = uf, f
+		}
 	}
 	return &c, true
 }

@@ -187,14 +187,17 @@ func TestQueryLoggingDefaults(t *testing.T) {
 func TestRedactorQueryEdges(t *testing.T) {
 	rd := newRedactor([]string{" Extra "})
 	for in, want := range map[string]string{
-		"":                                    "",
-		"sig":                                 "sig",
-		"sig=":                                "sig=",
-		"=S":                                  "=S",
-		"&&;":                                 "&&;",
-		"extra=1":                             "extra=REDACTED",
-		"a=b=c&sig=x=y":                       "a=b=c&sig=REDACTED",
-		"monkey=1&turkey=2":                   "monkey=1&turkey=2",
+		"":                  "",
+		"sig":               "sig",
+		"sig=":              "sig=",
+		"=S":                "=S",
+		"&&;":               "&&;",
+		"extra=1":           "extra=REDACTED",
+		"a=b=c&sig=x=y":     "a=b=c&sig=REDACTED",
+		"monkey=1&turkey=2": "monkey=1&turkey=2",
+		"accessToken=1&clientSecret=2&accessKey=3&userPassword=4&reqSignature=5&v2Token=6": "accessToken=REDACTED&clientSecret=REDACTED&accessKey=REDACTED&userPassword=REDACTED&reqSignature=REDACTED&v2Token=REDACTED",
+		"hotkey=1&Token=2x&TOKEN=3&sortKeyName=4":                                          "hotkey=1&Token=REDACTED&TOKEN=REDACTED&sortKeyName=4",
+		"access%54oken=1":                     "access%54oken=REDACTED",
 		"sort_key=1":                          "sort_key=REDACTED",
 		"%zz=1&sig=2":                         "%zz=1&sig=REDACTED",
 		"s%69g=1":                             "s%69g=REDACTED",
@@ -204,9 +207,13 @@ func TestRedactorQueryEdges(t *testing.T) {
 			t.Errorf("query(%q) = %q, want %q", in, got, want)
 		}
 	}
-	u, _ := url.Parse("https://h/p?page=1")
+	u, _ := url.Parse("https://h/p?page=1#section-2")
 	if got, changed := rd.url(u); changed || got != u {
 		t.Error("a URL with nothing to redact must be returned as it is")
+	}
+	u, _ = url.Parse("https://h/cb?page=1#access_token=F1&token_type=bearer&state=F2")
+	if got, _ := rd.url(u); got.String() != "https://h/cb?page=1#access_token=REDACTED&token_type=bearer&state=REDACTED" {
+		t.Errorf("a fragment written as a query: %s", got)
 	}
 }
 
