@@ -48,6 +48,9 @@ var sensitiveSuffixes = map[string]struct{}{
 	"token": {}, "key": {}, "secret": {}, "password": {}, "signature": {},
 }
 
+// sensitiveWords are sensitiveSuffixes as a slice, for camelSuffixed.
+var sensitiveWords = []string{"token", "key", "secret", "password", "signature"}
+
 // redactor holds the lower-cased names of sensitive parameters. It is not
 // changed after newRedactor, so requests share it. A nil *redactor redacts
 // nothing (the benchmarks' baseline; configurations always have one).
@@ -107,7 +110,7 @@ func (rd *redactor) sensitive(key string) bool {
 // first letter upper case after a lower-case letter or digit, so that
 // "monkey" is not a key.
 func camelSuffixed(name string) bool {
-	for w := range sensitiveSuffixes {
+	for _, w := range sensitiveWords {
 		i := len(name) - len(w)
 		if i < 1 || !strings.EqualFold(name[i:], w) {
 			continue
