@@ -29,8 +29,11 @@ import (
 // processor's queue, behind its one worker, fills and drops. A collector
 // that answers (429, 503 with or without Retry-After) is left to the SDK's
 // backoff: it is up, and may be asking for less. The failure the transport
-// gives up with is still marked temporary, so that the SDK would retry it
-// within its own limits if the context allowed.
+// gives up with is marked temporary, so that the SDK's retry, finding the
+// context ended, names what ended it (the export timeout, Shutdown's
+// deadline). A request without a deadline is not waited for (otelkit's
+// client always has one), nor one whose body cannot be replayed: their
+// failures are left to the SDK's backoff, as before.
 //
 // Passing a client makes the SDK ignore its own TLS, proxy and timeout
 // settings, so the client carries them: the tls.Config Resolve built from
@@ -65,10 +68,15 @@ type retryConnTransport struct {
 
 func (t *retryConnTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(r)
+	// Only a request with a deadline waits (otelkit's client always has a
+	// timeout): a wait must end.
+	_, bounded := r.Context().Deadline()
 	var waits reconnectWaits
-	for err != nil && isConnectionError(err) && r.GetBody != nil {
+	for err != nil && isConnectionError(err) && r.GetBody != nil && bounded {
 		if t.wait(r.Context(), waits.next()) != nil {
-			break
+			// Temporary: the SDK's retry then finds the context ended and
+			// says why (the export timeout, Shutdown's deadline).
+			return nil, &connError{err: err}
 		}
 		body, berr := r.GetBody()
 		if berr != nil {

@@ -301,23 +301,26 @@ func TestGRPCExportWaitsForReconnect(t *testing.T) {
 
 // TestHTTPExportBoundedByTimeout: the export timeout bounds a whole OTLP/HTTP
 // export, retries included (the SDK bounds each request only): against a
-// collector that answers 503 without Retry-After, the export ends with an
+// collector that answers 503 without Retry-After, and against one that is
+// down (waited for on the reconnect schedule), the export ends with an
 // error naming the timeout long before the caller's context.
 func TestHTTPExportBoundedByTimeout(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "busy", http.StatusServiceUnavailable)
 	}))
 	defer srv.Close()
-	for sig, export := range exportBySignal {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		err := export(t, env.FromMap(map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "200"}), Overrides{Endpoint: srv.URL}, ctx)
-		if err == nil || !strings.Contains(err.Error(), "OTLP export timeout (200ms)") {
-			t.Errorf("%s: export against 503 = %v, want the export timeout", sig, err)
+	for collector, endpoint := range map[string]string{"503": srv.URL, "down": "http://" + downAddr(t)} {
+		for sig, export := range exportBySignal {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			err := export(t, env.FromMap(map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "200"}), Overrides{Endpoint: endpoint}, ctx)
+			if err == nil || !strings.Contains(err.Error(), "OTLP export timeout (200ms)") {
+				t.Errorf("%s, %s: export = %v, want the export timeout", collector, sig, err)
+			}
+			if ctx.Err() != nil {
+				t.Errorf("%s, %s: the caller's context ended first", collector, sig)
+			}
+			cancel()
 		}
-		if ctx.Err() != nil {
-			t.Errorf("%s: the caller's context ended first", sig)
-		}
-		cancel()
 	}
 }
 
@@ -356,9 +359,11 @@ func TestRetryConnTransportWaitsOnSchedule(t *testing.T) {
 		return r
 	}
 
+	bounded, cancelBounded := context.WithTimeout(context.Background(), time.Hour) // as the client's timeout
+	defer cancelBounded()
 	base := &flakyBase{fails: 3}
 	tr := &retryConnTransport{base: base, wait: record}
-	resp, err := tr.RoundTrip(post(context.Background(), true))
+	resp, err := tr.RoundTrip(post(bounded, true))
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("after 3 refusals: %v, %v", resp, err)
 	}
@@ -377,14 +382,19 @@ func TestRetryConnTransportWaitsOnSchedule(t *testing.T) {
 
 	base, waits = &flakyBase{fails: 1}, nil
 	tr = &retryConnTransport{base: base, wait: record}
-	_, err = tr.RoundTrip(post(context.Background(), false))
+	_, err = tr.RoundTrip(post(bounded, false))
 	var ce *connError
 	if !errors.As(err, &ce) || len(base.bodies) != 1 || len(waits) != 0 {
 		t.Errorf("a request without GetBody: %v after %d attempts, %d waits; want one attempt, a temporary error", err, len(base.bodies), len(waits))
 	}
+	base = &flakyBase{fails: 1}
+	tr = &retryConnTransport{base: base, wait: record}
+	if _, err = tr.RoundTrip(post(context.Background(), true)); !errors.As(err, &ce) || len(base.bodies) != 1 || len(waits) != 0 {
+		t.Errorf("a request without a deadline: %v after %d attempts, %d waits; want one attempt, a temporary error", err, len(base.bodies), len(waits))
+	}
 
 	base = &flakyBase{fails: 1 << 30}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	tr = &retryConnTransport{base: base, wait: func(ctx context.Context, d time.Duration) error {
 		if len(base.bodies) == 5 {
 			cancel() // Shutdown's deadline, or the export timeout
@@ -392,15 +402,15 @@ func TestRetryConnTransportWaitsOnSchedule(t *testing.T) {
 		return record(ctx, d)
 	}}
 	_, err = tr.RoundTrip(post(ctx, true))
-	if !errors.Is(err, syscall.ECONNREFUSED) || len(base.bodies) != 5 {
-		t.Errorf("context ended while waiting: %v after %d attempts; want the refusal after 5", err, len(base.bodies))
+	if !errors.Is(err, syscall.ECONNREFUSED) || !errors.As(err, &ce) || len(base.bodies) != 5 {
+		t.Errorf("context ended while waiting: %v after %d attempts; want the refusal, temporary, after 5", err, len(base.bodies))
 	}
 
 	tlsFail := &retryConnTransport{wait: record, base: roundTripFunc(func(*http.Request) (*http.Response, error) {
 		return nil, &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}
 	})}
 	waits = nil
-	if _, err := tlsFail.RoundTrip(post(context.Background(), true)); err == nil || len(waits) != 0 {
+	if _, err := tlsFail.RoundTrip(post(bounded, true)); err == nil || len(waits) != 0 {
 		t.Errorf("certificate failure: %v after %d waits; want no wait", err, len(waits))
 	}
 }
