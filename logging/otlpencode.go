@@ -54,6 +54,10 @@ func (e *attrEncoder) convert(fields []zapcore.Field) (ctx context.Context, err 
 			}
 			continue
 		}
+		if f.Type == zapcore.InlineMarshalerType && f.Key == "" {
+			inlineKey(*f).AddTo(e) // its note "inlineError", as on the line
+			continue
+		}
 		f.AddTo(e)
 	}
 	e.closeNamespaces(0)

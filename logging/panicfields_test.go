@@ -361,7 +361,8 @@ func TestMarshalerErrorKeptBesideNestedPanic(t *testing.T) {
 // TestMarshalerErrorNotes: a marshaler that returns an error is noted as
 // zap notes it, "<key>Error", and a key-less zap.Inline as "inlineError"
 // (as when it panics), whichever way the line is written: at once, bound
-// with With, buffered, inside a namespace, by New's logger or one's own.
+// with With, buffered, inside a namespace, by New's logger or one's own,
+// and in the OTLP record.
 func TestMarshalerErrorNotes(t *testing.T) {
 	fields := []zap.Field{zap.Object("eobj", errObj{}), zap.Inline(errObj{}), zap.String("after", "ok")}
 	check := func(t *testing.T, m map[string]any) {
@@ -383,6 +384,18 @@ func TestMarshalerErrorNotes(t *testing.T) {
 			}
 			check(t, m)
 		}
+	}
+	lp, mp := newLogProvider(t)
+	bl, _ := newJSON(t, logging.WithLoggerProvider(lp))
+	bl.Zap().Info("at_once", fields...)
+	bl.Zap().With(fields...).Info("bound")
+	for _, rec := range mp.Records() {
+		if a := attrs(rec); a["inlineError"] != "object failed" || a["Error"] != "" || a["eobjError"] != "object failed" {
+			t.Errorf("OTLP record %s: attributes %v", rec.Body().AsString(), a)
+		}
+	}
+	if len(mp.Records()) != 2 {
+		t.Errorf("%d OTLP records, want 2", len(mp.Records()))
 	}
 	forBufferingBases(t, func(t *testing.T, base *zap.Logger, buf *syncBuffer) {
 		r := begin(context.Background(), base, "r1", nil)
