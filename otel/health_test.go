@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -280,58 +279,48 @@ func TestExportHealthRecord(t *testing.T) {
 // TestExportHealthSnapshotConsistent: a snapshot taken while exports are
 // recorded never shows a count without what it counts: a failed batch
 // comes with its error and time, an export with its success time, no more
-// failed batches than batches, and Failed is the sum of Dropped. (Health
-// pollers, and the fault suite, read the document while the exporters
-// work.)
+// failed batches than batches. (Health pollers, and the fault suite, read
+// the document while the exporters work.) Each round records on a fresh
+// value, whose first failure is the one a snapshot can catch half done.
 func TestExportHealthSnapshotConsistent(t *testing.T) {
-	var h exportHealth
-	h.tracked.Store(true)
 	errExport := errors.New(`Post "http://collector:4318/v1/traces": ` + strings.Repeat("refused ", 40))
-	const records, readers = 3000, 2
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(done)
-		for i := range records {
-			var err error
-			if i%2 == 0 {
-				err = errExport
-			}
-			h.record(3, err, time.Now())
+	inconsistent := func(s ExportStatus) string {
+		switch {
+		case s.FailedBatches > 0 && (s.LastError == "" || s.LastFailure == nil || s.Failed == 0):
+			return "failed batch without its error, time or items"
+		case s.Exported > 0 && s.LastSuccess == nil:
+			return "export without its time"
+		case s.FailedBatches > s.Batches:
+			return "more failed batches than batches"
 		}
-	}()
-	bad := make(chan string, readers)
-	for range readers {
-		wg.Add(1)
+		return ""
+	}
+	for round := range 2000 {
+		var h exportHealth
+		h.tracked.Store(true)
+		started, done := make(chan struct{}), make(chan struct{})
+		var bad string
 		go func() {
-			defer wg.Done()
+			defer close(done)
+			close(started)
 			for {
 				s := h.status()
-				switch {
-				case s.FailedBatches > 0 && (s.LastError == "" || s.LastFailure == nil):
-					bad <- fmt.Sprintf("failed batch without its error or time: %+v", s)
-					return
-				case s.Exported > 0 && s.LastSuccess == nil:
-					bad <- fmt.Sprintf("export without its time: %+v", s)
-					return
-				case s.FailedBatches > s.Batches || s.Failed != s.Dropped[DropExportFailed]:
-					bad <- fmt.Sprintf("counts ahead of their totals: %+v", s)
+				if bad = inconsistent(s); bad != "" {
+					bad += fmt.Sprintf(": %+v", s)
 					return
 				}
-				select {
-				case <-done:
+				if s.FailedBatches > 0 && s.Exported > 0 {
 					return
-				default:
 				}
 			}
 		}()
-	}
-	wg.Wait()
-	close(bad)
-	for b := range bad {
-		t.Error(b)
+		<-started
+		h.record(3, errExport, time.Now())
+		h.record(2, nil, time.Now())
+		<-done
+		if bad != "" {
+			t.Fatalf("round %d: %s", round, bad)
+		}
 	}
 }
 

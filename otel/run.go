@@ -87,7 +87,8 @@ func WithFlushTimeout(d time.Duration) RunOption {
 // gracefully: it stops taking new work and waits, at most the drain timeout,
 // for the work in flight, whose spans and log lines are then complete. Last
 // it flushes and shuts down the telemetry (Shutdown), at most the flush
-// timeout, so nothing queued is lost when the process exits. A second signal
+// timeout (and the 100 ms Shutdown takes past it to count what it cut
+// off), so nothing queued is lost when the process exits. A second signal
 // during the drain ends it at once; the flush still runs.
 //
 // Run writes a shutdown_started line when the stop begins (the reason, the

@@ -285,7 +285,9 @@ func (p *Processor[T]) ForceFlush(ctx context.Context) error {
 // Shutdown stops accepting items, exports what is queued and shuts the
 // exporter down, bounded by ctx. When ctx ends first, an export in
 // progress is cancelled and what is still queued is dropped (reported as
-// Shutdown). Only the first call does anything.
+// Shutdown), and Shutdown waits up to CancelSettle more for the worker to
+// return from the cancelled export, so that it is counted too. Only the
+// first call does anything.
 func (p *Processor[T]) Shutdown(ctx context.Context) error {
 	if !p.stopped.CompareAndSwap(false, true) {
 		return nil
@@ -299,7 +301,7 @@ func (p *Processor[T]) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		// Count what the worker will not export now (emptying the queue
 		// first, so that it takes nothing more), then cut off the export
-		// in progress; do not wait for the worker.
+		// in progress.
 		p.drop(Shutdown, p.q.discard())
 		p.cancelExports()
 		// The cancelled export is counted as it returns, a moment later

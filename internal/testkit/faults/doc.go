@@ -11,12 +11,15 @@
 //     of the same request loop against a healthy fake, ratio printed);
 //   - memory stays bounded after 100 000 spans and log lines against a down
 //     collector;
-//   - Shutdown keeps to its context's deadline;
+//   - Shutdown keeps to its context's deadline (and the 100 ms it takes
+//     past it to count what it cut off), and when it returns every item
+//     is delivered or counted, the last telemetry_dropped line written;
 //   - retries follow the OTLP specification (400 never retried, 503/429 and
 //     Unavailable retried no earlier than Retry-After / RetryInfo says);
 //   - what the queues could hold is delivered once the collector is back,
 //     and a 2 s restart of the real collector (internal/testkit/collector) on
-//     its ports loses nothing over OTLP/HTTP or gRPC, before Shutdown;
+//     its ports loses nothing over OTLP/HTTP or gRPC, before Shutdown, nor
+//     does a 0.3 s blip under 1500 spans/s with the default queue;
 //   - every item lost is counted in HealthHandler by reason (queue full,
 //     export failed, rejected in a partial success) and reported in a
 //     telemetry_dropped line;
