@@ -164,6 +164,7 @@ func (h *serverHandler) stateOf(ctx context.Context) *rpcState {
 // context the handler gets.
 func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
 	st := &rpcState{Context: ctx, h: h, fullMethod: info.FullMethodName}
+	reqscope.Enter() // Leave in end, once the span ended
 	known := h.methods.known(info.FullMethodName)
 	tag, fields, n := info, [2]zap.Field{}, 1
 	if known {
@@ -253,6 +254,7 @@ func (h *serverHandler) end(st *rpcState, rs *stats.End) {
 	st.code = codeOf(rs.Error)
 	h.accessLine(st)
 	h.otel.HandleRPC(st.otelCtx, rs)
+	reqscope.Leave()
 }
 
 // codeOf returns the status code of an RPC that ended with err.

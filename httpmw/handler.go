@@ -105,6 +105,8 @@ type state struct {
 
 // ServeHTTP implements http.Handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqscope.Enter()
+	defer reqscope.Leave() // also when a handler panics http.ErrAbortHandler
 	st := &state{h: h}
 	st.method = r.Method
 	if len(st.method) > maxMethodLen {

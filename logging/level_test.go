@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -96,5 +97,35 @@ func TestLevelHandlerRejectsBadInput(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusMethodNotAllowed || !strings.Contains(rec.Header().Get("Allow"), "PUT") {
 		t.Fatalf("DELETE: %d %v", rec.Code, rec.Header())
+	}
+}
+
+// fatalSeen is a fatal hook that notes the line and ends its goroutine,
+// as a hook that ends the process would.
+type fatalSeen struct{ seen chan string }
+
+func (f fatalSeen) OnWrite(ce *zapcore.CheckedEntry, _ []zapcore.Field) {
+	f.seen <- ce.Message
+	runtime.Goexit()
+}
+
+// TestFatalHookRunsAfterTheLine: WithFatalHook runs in place of zap's
+// exit, after the fatal line is written.
+func TestFatalHookRunsAfterTheLine(t *testing.T) {
+	hook := fatalSeen{seen: make(chan string, 1)}
+	l, buf := newJSON(t, logging.WithFatalHook(hook))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.Zap().Fatal("dependency_lost")
+	}()
+	<-done
+	select {
+	case msg := <-hook.seen:
+		if msg != "dependency_lost" || !strings.Contains(buf.String(), `"msg":"dependency_lost"`) {
+			t.Errorf("hook saw %q; output %s", msg, buf)
+		}
+	default:
+		t.Error("the fatal hook did not run")
 	}
 }

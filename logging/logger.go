@@ -64,6 +64,9 @@ func New(opts ...Option) (*Logger, error) {
 	if cfg.clock != nil {
 		zopts = append(zopts, zap.WithClock(cfg.clock))
 	}
+	if cfg.onFatal != nil {
+		zopts = append(zopts, zap.WithFatalHook(cfg.onFatal))
+	}
 	l := &Logger{zl: zap.New(c, zopts...), lvl: lvl}
 	if r.json && r.prof.name == ProfileGCP && r.gcpProject == "" {
 		l.zl.Warn("otelkit_config_warning",

@@ -47,6 +47,7 @@ type config struct {
 	noSpanErrs bool
 	clock      zapcore.Clock
 	noCaller   bool
+	onFatal    zapcore.CheckWriteHook
 	buf        bufferOptions // bufferconfig.go
 
 	consoleSpanID bool
@@ -152,6 +153,13 @@ func WithoutSpanErrors() Option {
 // the default is the system clock.
 func WithClock(clk zapcore.Clock) Option {
 	return optionFunc(func(c config) config { c.clock = clk; return c })
+}
+
+// WithFatalHook runs h after a fatal line is written, in place of zap's
+// os.Exit(1); h must end the process (otel.Init flushes the telemetry
+// first).
+func WithFatalHook(h zapcore.CheckWriteHook) Option {
+	return optionFunc(func(c config) config { c.onFatal = h; return c })
 }
 
 // WithoutCaller leaves the caller out of every line (by default each line

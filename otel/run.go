@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/otelkit/otelkit/internal/option"
+	"github.com/otelkit/otelkit/internal/reqscope"
 	"github.com/otelkit/otelkit/logging"
 )
 
@@ -91,17 +93,26 @@ func WithFlushTimeout(d time.Duration) RunOption {
 // off), so nothing queued is lost when the process exits. A second signal
 // during the drain ends it at once; the flush still runs.
 //
+// When the drain runs out of time, the requests it cut off (httpmw and
+// grpcmw requests, whose contexts end with their connections) get up to a
+// second of the flush time to end, so that their spans and access lines
+// are exported; those still running in the process then are reported as
+// abandoned_requests, and their telemetry is lost.
+//
 // Run writes a shutdown_started line when the stop begins (the reason, the
 // signal, the timeouts) and a shutdown_finished line when it is over (how
-// long the drain and the flush took, drain_ms and flush_ms). The second is written after the
-// telemetry is shut down, so it reaches the log output but not the
-// collector.
+// long the drain and the flush took, drain_ms and flush_ms, and any
+// abandoned_requests). The second is written after the telemetry is shut
+// down, so it reaches the log output but not the collector.
 //
 // Run returns nil after a clean stop on a signal or on ctx; otherwise the
-// error serving failed with, a drain that ran out of time, and Shutdown's
-// error, joined. It never exits the process and, when it returns, signal
-// handling is as it was before (a further SIGTERM ends the process). On a
-// nil Telemetry it serves and drains, with nothing to flush.
+// error serving failed with, a drain that ran out of time, abandoned
+// requests, and Shutdown's error, joined. A panic in srv.Serve is
+// recovered, the telemetry drained and flushed, and then the panic goes
+// on with the same value. It never exits the process and, when it
+// returns, signal handling is as it was before (a further SIGTERM ends
+// the process). On a nil Telemetry it serves and drains, with nothing to
+// flush.
 func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) error {
 	if srv == nil {
 		return errors.New("otelkit: Run: nil Server")
@@ -124,7 +135,14 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	defer signal.Stop(sigs)
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve() }()
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				served <- &servePanic{v: v, stack: debug.Stack()}
+			}
+		}()
+		served <- srv.Serve()
+	}()
 	why, serveErr, returned := waitForStop(ctx, sigs, served)
 	if returned {
 		served = nil
@@ -143,11 +161,27 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	began = time.Now()
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.flush)
 	defer cancel()
+	// Requests a drain that timed out cut off (their connections closed,
+	// their contexts cancelled) end a moment later: their spans and access
+	// lines must reach the providers before Shutdown closes them. Taken
+	// from the flush budget, so a stop takes no longer. After a drain that
+	// finished, this Run's requests are done.
+	var abandoned int64
+	if drainErr != nil {
+		abandoned = reqscope.WaitIdle(min(abandonSettle, c.flush/4))
+	}
 	flushErr := t.Shutdown(fctx)
 	flushed := time.Since(began)
 
-	err := errors.Join(serveErr, drainErr, flushErr)
+	var abandonErr error
+	if abandoned > 0 {
+		abandonErr = fmt.Errorf("otelkit: %d requests still running after the drain: their spans and access lines are lost", abandoned)
+	}
+	err := errors.Join(serveErr, drainErr, abandonErr, flushErr)
 	done := []zap.Field{millis("drain_ms", drained), millis("flush_ms", flushed)}
+	if abandoned > 0 {
+		done = append(done, zap.Int64("abandoned_requests", abandoned))
+	}
 	if err != nil {
 		done = append(done, logging.Err(err))
 		log.Warn("shutdown_finished", done...)
@@ -155,8 +189,26 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 		log.Info("shutdown_finished", done...)
 	}
 	_ = log.Sync()
+	if p := (*servePanic)(nil); errors.As(serveErr, &p) {
+		panic(p.v) // as it would have, once the telemetry is flushed
+	}
 	return err
 }
+
+// servePanic is a panic in Serve, recovered so that Run flushes the
+// telemetry before panicking again.
+type servePanic struct {
+	v     any
+	stack []byte
+}
+
+func (p *servePanic) Error() string {
+	return fmt.Sprintf("otelkit: Serve panicked: %v\n%s", p.v, p.stack)
+}
+
+// abandonSettle bounds how long Run waits, after the drain, for the
+// requests it cut off to end their spans and access lines.
+const abandonSettle = time.Second
 
 // waitForStop waits for a signal, ctx, or Serve's return, and says which
 // (as log fields); returned reports that Serve's result was taken.

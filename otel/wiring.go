@@ -3,6 +3,7 @@ package otel
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"time"
 
@@ -120,6 +121,7 @@ func (t *Telemetry) buildLogger(c config) error {
 	if t.logs != nil {
 		opts = append(opts, logging.WithLoggerProvider(t.logs.LoggerProvider()))
 	}
+	opts = append(opts, logging.WithFatalHook(fatalFlush{t}))
 	l, lerr := logging.New(opts...)
 	if lerr != nil {
 		return errors.Join(err, lerr)
@@ -187,4 +189,15 @@ func serviceName(res *resource.Resource) string {
 		return v.AsString()
 	}
 	return "otelkit"
+}
+
+// fatalFlush is the logger's fatal hook: zap would os.Exit(1) with the
+// fatal line, and everything queued, still in the batch processors.
+type fatalFlush struct{ t *Telemetry }
+
+func (f fatalFlush) OnWrite(*zapcore.CheckedEntry, []zapcore.Field) {
+	ctx, cancel := context.WithTimeout(context.Background(), min(f.t.shutdownTimeout, 5*time.Second))
+	_ = f.t.Shutdown(ctx)
+	cancel()
+	os.Exit(1)
 }

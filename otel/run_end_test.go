@@ -1,0 +1,257 @@
+package otel
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	testpb "google.golang.org/grpc/interop/grpc_testing"
+
+	"github.com/otelkit/otelkit/grpcmw"
+	"github.com/otelkit/otelkit/httpmw"
+	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
+)
+
+// Process end: what Run and the logger do so that the telemetry of the
+// last requests, and of a process that ends by Fatal or a panic, is
+// exported or counted.
+
+// hasLog reports whether c received a log record whose body is body.
+func hasLog(c *fakeotlp.HTTPCollector, body string) bool {
+	for _, r := range c.Requests() {
+		m, ok := r.Message.(*collogspb.ExportLogsServiceRequest)
+		if !ok || r.Failed {
+			continue
+		}
+		for _, rl := range m.ResourceLogs {
+			for _, sl := range rl.ScopeLogs {
+				for _, lr := range sl.LogRecords {
+					if lr.Body.GetStringValue() == body {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// runCutOff runs srv under Run with a drain of 100 ms, stops it once
+// entered has a request, and waits for Run and for the handler (exited).
+func runCutOff(t *testing.T, tel *Telemetry, srv Server, entered, exited <-chan struct{}) error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- tel.Run(ctx, srv, WithDrainTimeout(100*time.Millisecond), WithFlushTimeout(4*time.Second))
+	}()
+	recv(t, entered, "request")
+	cancel()
+	err := recv(t, done, "Run")
+	recv(t, exited, "the handler's end")
+	return err
+}
+
+// exportTo is Init against c, spans and (when logs) log records only.
+func exportTo(t *testing.T, c *fakeotlp.HTTPCollector, out *lineBuffer, logs bool) *Telemetry {
+	t.Helper()
+	clearEnv(t)
+	opts := []Option{WithoutGlobals(), WithOTLPEndpoint(c.Endpoint), WithOTLPProtocol("http/protobuf"), WithMetricsExporter("none")}
+	if !logs {
+		opts = append(opts, WithLogsExporter("none"))
+	}
+	return initHealth(t, out, opts...)
+}
+
+// TestRunLetsCutOffRequestsEnd: requests still running when the drain
+// runs out end as their contexts end (at once, or after 100 ms of cleanup;
+// an HTTP request, a gRPC stream, which never lets GracefulStop finish),
+// and their spans and access lines are exported, not lost to Shutdown.
+func TestRunLetsCutOffRequestsEnd(t *testing.T) {
+	t.Run("http", func(t *testing.T) {
+		for _, cleanup := range []time.Duration{0, 0, 0, 0, 0, 100 * time.Millisecond} {
+			c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Keep: true})
+			tel := exportTo(t, c, &lineBuffer{}, true)
+			entered, exited := make(chan struct{}, 1), make(chan struct{})
+			app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				defer close(exited)
+				entered <- struct{}{}
+				<-r.Context().Done()
+				time.Sleep(cleanup) // a rollback
+				w.WriteHeader(http.StatusServiceUnavailable)
+			})
+			srv := &http.Server{Handler: httpmw.Handler(app, httpmw.WithTracerProvider(tel.TracerProvider()),
+				httpmw.WithLogger(tel.Logger())), ReadHeaderTimeout: 5 * time.Second}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			go func() {
+				if resp, err := http.Get("http://" + ln.Addr().String() + "/slow"); err == nil {
+					_ = resp.Body.Close()
+				}
+			}()
+			err = runCutOff(t, tel, HTTPServerOn(srv, ln), entered, exited)
+			if err == nil || strings.Contains(err.Error(), "still running") {
+				t.Errorf("Run = %v, want the drain's timeout and no abandoned request", err)
+			}
+			if n := c.Accepted(fakeotlp.Traces); n != 1 {
+				t.Errorf("cleanup %v: %d spans exported, want the request's", cleanup, n)
+			}
+			if !hasLog(c, "http_request") {
+				t.Errorf("cleanup %v: the access line's record was not exported", cleanup)
+			}
+		}
+	})
+	t.Run("grpc stream", func(t *testing.T) {
+		for range 5 {
+			c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Keep: true})
+			tel := exportTo(t, c, &lineBuffer{}, false)
+			svc := &streamSvc{entered: make(chan struct{}, 1), exited: make(chan struct{})}
+			srv := grpc.NewServer(grpcmw.ServerOptions(grpcmw.WithTracerProvider(tel.TracerProvider()), grpcmw.WithLogger(zap.NewNop()))...)
+			testpb.RegisterTestServiceServer(srv, svc)
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			go func() {
+				st, err := testpb.NewTestServiceClient(conn).StreamingOutputCall(context.Background(), &testpb.StreamingOutputCallRequest{}, grpc.WaitForReady(true))
+				if err == nil {
+					_, _ = st.Recv()
+				}
+			}()
+			_ = runCutOff(t, tel, grpcmw.Server(srv, ln), svc.entered, svc.exited)
+			_ = conn.Close()
+			if n := c.Accepted(fakeotlp.Traces); n != 1 {
+				t.Errorf("%d spans exported, want the stream's", n)
+			}
+		}
+	})
+}
+
+// streamSvc serves a watch stream: it runs until the client or the server
+// ends it.
+type streamSvc struct {
+	testpb.UnimplementedTestServiceServer
+	entered chan struct{}
+	exited  chan struct{}
+}
+
+func (s *streamSvc) StreamingOutputCall(_ *testpb.StreamingOutputCallRequest, st testpb.TestService_StreamingOutputCallServer) error {
+	defer close(s.exited)
+	s.entered <- struct{}{}
+	<-st.Context().Done()
+	return st.Context().Err()
+}
+
+// TestRunReportsAbandonedRequests: a handler that ignores its context
+// outlives Run; Run says how many requests it left behind, in its error
+// and on the shutdown_finished line.
+func TestRunReportsAbandonedRequests(t *testing.T) {
+	clearEnv(t)
+	out := &lineBuffer{}
+	tel := initHealth(t, out, WithoutGlobals(), WithTracesExporter("none"), WithLogsExporter("none"), WithMetricsExporter("none"))
+	entered, release, exited := make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(exited)
+		entered <- struct{}{}
+		<-release
+	})
+	srv := &http.Server{Handler: httpmw.Handler(app, httpmw.WithTracerProvider(tel.TracerProvider()),
+		httpmw.WithLogger(tel.Logger())), ReadHeaderTimeout: 5 * time.Second}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if resp, err := http.Get("http://" + ln.Addr().String() + "/stuck"); err == nil {
+			_ = resp.Body.Close()
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- tel.Run(ctx, HTTPServerOn(srv, ln), WithDrainTimeout(100*time.Millisecond), WithFlushTimeout(400*time.Millisecond))
+	}()
+	recv(t, entered, "request")
+	cancel()
+	err = recv(t, done, "Run")
+	close(release)
+	<-exited
+	if err == nil || !strings.Contains(err.Error(), "1 requests still running") || !strings.Contains(out.String(), `"abandoned_requests":1`) {
+		t.Errorf("Run = %v; the request left running is not reported:\n%s", err, out.String())
+	}
+}
+
+// TestProcessEndFlushesTelemetry: a process that ends by the logger's
+// Fatal, or by a panic in the Server Run serves, exports what was queued
+// (a span within the 5 s schedule delay, log lines within 1 s) and the
+// fatal line or the panic's shutdown lines first. Each runs in a process
+// of its own.
+func TestProcessEndFlushesTelemetry(t *testing.T) {
+	if m := os.Getenv("OTELKIT_PROCESS_END"); m != "" {
+		processEndChild(m)
+		return
+	}
+	for _, mode := range []string{"fatal", "panic"} {
+		t.Run(mode, func(t *testing.T) {
+			c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Keep: true})
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestProcessEndFlushesTelemetry$", "-test.count=1")
+			cmd.Env = append(os.Environ(), "OTELKIT_PROCESS_END="+mode, "OTELKIT_PROCESS_END_EP="+c.Endpoint)
+			out, err := cmd.CombinedOutput()
+			want := map[string]string{"fatal": "exit status 1", "panic": "exit status 2"}[mode]
+			if err == nil || err.Error() != want {
+				t.Errorf("child ended with %v, want %s:\n%s", err, want, out)
+			}
+			if c.Accepted(fakeotlp.Traces) != 1 || !hasLog(c, "work_done") {
+				t.Errorf("collector got %d spans, work_done %v; want the queued span and line:\n%s",
+					c.Accepted(fakeotlp.Traces), hasLog(c, "work_done"), out)
+			}
+			if mode == "fatal" && !hasLog(c, "dependency_lost") {
+				t.Errorf("the fatal line's record was not exported:\n%s", out)
+			}
+			if mode == "panic" && !strings.Contains(string(out), "worker bug") {
+				t.Errorf("the panic did not go on:\n%s", out)
+			}
+		})
+	}
+}
+
+// panicWorker's Serve panics: a worker loop hitting a bug.
+type panicWorker struct{ worker }
+
+func (*panicWorker) Serve() error { time.Sleep(50 * time.Millisecond); panic("worker bug") }
+
+func processEndChild(mode string) {
+	tel, err := Init(context.Background(), WithoutGlobals(), WithServiceName("child"), WithOTLPEndpoint(os.Getenv("OTELKIT_PROCESS_END_EP")),
+		WithOTLPProtocol("http/protobuf"), WithMetricsExporter("none"), WithoutRuntimeMetrics(), WithLogFormat("json"))
+	if err != nil {
+		os.Exit(3)
+	}
+	_, span := tel.TracerProvider().Tracer("child").Start(context.Background(), "queued_work")
+	span.End()
+	tel.Logger().Info("work_done")
+	switch mode {
+	case "fatal":
+		tel.Logger().Fatal("dependency_lost")
+	case "panic":
+		_ = tel.Run(context.Background(), &panicWorker{*newWorker()})
+	}
+	os.Exit(0)
+}
