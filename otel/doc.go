@@ -308,8 +308,9 @@
 // log records) exported and failed, batches, the last success and the last
 // error. failed counts every item lost and dropped says why: queue_full
 // (the batch queue overflowed: exports too slow for the load),
-// export_failed, rejected (by the collector, in a partial success) and
-// shutdown (still queued when Shutdown's deadline passed). A
+// export_failed, rejected (by the collector, in a partial success),
+// shutdown (still queued when Shutdown's deadline passed) and
+// after_shutdown (a span that ended after Shutdown began). A
 // telemetry_dropped warning line, at most one per 10 s, reports the same
 // as it happens. "tracked": false means there is no exporter to watch
 // ("none", or only Prometheus for metrics). A growing failed count with a

@@ -255,3 +255,27 @@ func processEndChild(mode string) {
 	}
 	os.Exit(0)
 }
+
+// TestSpansAfterShutdownCounted: spans that end after Shutdown (a request
+// or goroutine that outlived the drain), begun before it or after, are
+// counted as after_shutdown and shown in a telemetry_dropped line.
+func TestSpansAfterShutdownCounted(t *testing.T) {
+	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{})
+	out := &lineBuffer{}
+	tel := exportTo(t, c, out, false)
+	tracer := tel.TracerProvider().Tracer("late")
+	_, early := tracer.Start(context.Background(), "begun_before")
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	early.End()
+	_, late := tracer.Start(context.Background(), "begun_after")
+	late.End()
+	ex := tel.Health().Export["traces"]
+	if c.Accepted(fakeotlp.Traces) != 0 || ex.Dropped[DropAfterShutdown] != 2 || ex.Failed != 2 {
+		t.Errorf("health %+v, %d spans exported; want both spans counted after_shutdown", ex, c.Accepted(fakeotlp.Traces))
+	}
+	if !strings.Contains(out.String(), `"after_shutdown":`) {
+		t.Errorf("no telemetry_dropped line for the spans:\n%s", out.String())
+	}
+}

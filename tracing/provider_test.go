@@ -396,3 +396,34 @@ func TestOTLPOverridesWinWithTheirNames(t *testing.T) {
 		t.Errorf("error %v is not a ConfigError for an option", err)
 	}
 }
+
+// TestShutdownStopsProcessors: Shutdown shuts every processor down, even
+// with its context already ended, and one given with WithSpanProcessor sees
+// no span after it, as with the SDK's own Shutdown; a second Shutdown does
+// nothing.
+func TestShutdownStopsProcessors(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tp, err := NewTracerProvider(context.Background(), WithExporter("none"),
+		WithSampler(sdktrace.AlwaysSample()), WithSpanProcessor(rec),
+		WithEnvLookup(func(string) (string, bool) { return "", false }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tracer := tp.TracerProvider().Tracer("t")
+	_, before := tracer.Start(context.Background(), "before")
+	before.End()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = tp.Shutdown(ctx)
+	_, after := tracer.Start(context.Background(), "after")
+	after.End()
+	if n := len(rec.Ended()); n != 1 {
+		t.Errorf("the processor saw %d spans, want the one before Shutdown", n)
+	}
+	if err := tp.Shutdown(context.Background()); err != nil {
+		t.Errorf("second Shutdown: %v", err)
+	}
+	if err := tp.ForceFlush(context.Background()); err != nil {
+		t.Errorf("ForceFlush after Shutdown: %v", err)
+	}
+}

@@ -29,6 +29,9 @@ import (
 const (
 	QueueFull = "queue_full"
 	Shutdown  = "shutdown"
+	// AfterShutdown: the item came after Shutdown began, when nothing
+	// exports any more.
+	AfterShutdown = "after_shutdown"
 )
 
 // Defaults for the zero Config fields (the SDK's span processor defaults).
@@ -148,6 +151,8 @@ func (p *Processor[T]) Enqueue(item T) {
 		p.wake()
 	case putFull:
 		p.drop(QueueFull, 1)
+	case putClosed:
+		p.drop(AfterShutdown, 1)
 	}
 }
 
