@@ -292,3 +292,26 @@ func TestTemporalityPreferenceFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestStandaloneExportErrorsScrubbed: a provider built without otel.Init
+// never returns a header value in an export's error, though the collector
+// quotes the one it rejects.
+func TestStandaloneExportErrorsScrubbed(t *testing.T) {
+	const key = "sk-STANDALONEKEY123456"
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "invalid api key: "+r.Header.Get("api-key"), http.StatusUnauthorized)
+	}))
+	defer collector.Close()
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("otlp"), WithProtocol("http/protobuf"),
+		WithEndpoint(collector.URL), WithHeaders(map[string]string{"api-key": key}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown(context.Background())
+	c, _ := p.Meter().Int64Counter("jobs")
+	c.Add(context.Background(), 1)
+	ferr := p.ForceFlush(context.Background())
+	if ferr == nil || strings.Contains(ferr.Error(), key) || !strings.Contains(ferr.Error(), "REDACTED") {
+		t.Errorf("ForceFlush = %v, want the collector's answer without the header value", ferr)
+	}
+}

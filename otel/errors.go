@@ -8,6 +8,8 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.uber.org/zap"
+
+	"github.com/otelkit/otelkit/internal/scrub"
 )
 
 // errorSwitch is installed once as the OpenTelemetry global error handler;
@@ -19,7 +21,7 @@ type errorSwitch struct {
 	// last is the scrubber of the Telemetry shut down last: an export cut
 	// off by Shutdown's deadline may still fail, with a collector's answer
 	// quoting a header, after the switch pointed away.
-	last atomic.Pointer[scrubber]
+	last atomic.Pointer[scrub.Scrubber]
 }
 
 var globalErrors = &errorSwitch{}
@@ -41,7 +43,7 @@ func (s *errorSwitch) Handle(err error) {
 // switch the SDK's handler for good (its default handler delegates once and
 // for ever), so with no live Telemetry this must behave as that default
 // would, not drop the error.
-var otelDefaultHandle = func(err error) { log.Print(redactError(err.Error())) }
+var otelDefaultHandle = func(err error) { log.Print(scrub.RedactUserInfo(err.Error())) }
 
 // rateLimitedHandler turns OpenTelemetry's internal errors (failed exports,
 // dropped records) into warning lines, at most one per interval; the lines
@@ -52,7 +54,7 @@ type rateLimitedHandler struct {
 	interval time.Duration
 	now      func() time.Time
 
-	scrub *scrubber // nil: URL user info only
+	scrub *scrub.Scrubber // nil: URL user info only
 
 	mu         sync.Mutex
 	last       time.Time

@@ -14,6 +14,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/exportwrap"
+	"github.com/otelkit/otelkit/internal/scrub"
 )
 
 // maxErrorLen bounds the last error kept for the health handler.
@@ -29,7 +30,7 @@ type exportHealth struct {
 	lastSuccess atomic.Int64 // unix nanoseconds, 0 = never
 	lastFailure atomic.Int64
 	lastErr     atomic.Pointer[string]
-	scrub       *scrubber // set before the first export; nil: URL user info only
+	scrub       *scrub.Scrubber // set before the first export; nil: URL user info only
 	dropped     [len(dropReasons)]atomic.Int64
 	tracked     atomic.Bool // an exporter is wrapped (track): exports are counted
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +25,7 @@ import (
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/scrub"
 	"github.com/otelkit/otelkit/internal/w3c"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
@@ -57,7 +57,7 @@ type Telemetry struct {
 	logger    *logging.Logger
 	sdkErrors *rateLimitedHandler // the OpenTelemetry error handler's target: otel_sdk_error lines
 	health    *healthState        // for HealthHandler
-	scrub     *scrubber           // configured header values, kept out of every error
+	scrub     *scrub.Scrubber     // configured header values, kept out of every error
 	warnings  []configWarning     // Init's otelkit_config_warning lines, written once the logger exists
 
 	shutdownTimeout time.Duration
@@ -119,7 +119,7 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	// Exporter errors may quote a header the collector rejected; Init's own
 	// errors never do (otlpconf names items, never keys or values), and
 	// are left as they are, so that errors.As still finds a ConfigError.
-	t.scrub = newScrubber(append(otlpconf.HeaderValues(src, c.configuredHeaders()...), file.Secrets()...))
+	t.scrub = scrub.New(append(otlpconf.HeaderValues(src, c.configuredHeaders()...), file.Secrets()...))
 	t.health.useScrubber(t.scrub)
 	// What the SDK reports while the resource and the providers are built
 	// is held until the logger exists (startup.go).
@@ -409,11 +409,4 @@ func (t *Telemetry) MetricsHandler() http.Handler {
 		})
 	}
 	return t.metrics.Handler()
-}
-
-var userInfoRE = regexp.MustCompile(`://[^/@\s]+@`)
-
-// redactError removes user-info (user:password@) from URLs in s.
-func redactError(s string) string {
-	return userInfoRE.ReplaceAllString(s, "://REDACTED@")
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -425,5 +427,28 @@ func TestShutdownStopsProcessors(t *testing.T) {
 	}
 	if err := tp.ForceFlush(context.Background()); err != nil {
 		t.Errorf("ForceFlush after Shutdown: %v", err)
+	}
+}
+
+// TestStandaloneExportErrorsScrubbed: a provider built without otel.Init
+// never returns a header value in an export's error, though the collector
+// quotes the one it rejects.
+func TestStandaloneExportErrorsScrubbed(t *testing.T) {
+	const key = "sk-STANDALONEKEY123456"
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "invalid api key: "+r.Header.Get("api-key"), http.StatusUnauthorized)
+	}))
+	defer collector.Close()
+	tp, err := NewTracerProvider(context.Background(), WithEnvLookup(func(string) (string, bool) { return "", false }),
+		WithExporter("otlp"), WithProtocol("http/protobuf"), WithEndpoint(collector.URL), WithHeaders(map[string]string{"api-key": key}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tp.Shutdown(context.Background())
+	_, span := tp.TracerProvider().Tracer("t").Start(context.Background(), "work")
+	span.End()
+	ferr := tp.ForceFlush(context.Background())
+	if ferr == nil || strings.Contains(ferr.Error(), key) || !strings.Contains(ferr.Error(), "REDACTED") {
+		t.Errorf("ForceFlush = %v, want the collector's answer without the header value", ferr)
 	}
 }

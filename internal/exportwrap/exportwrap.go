@@ -26,6 +26,14 @@ import (
 // returns the error to report.
 type Around[B any] func(ctx context.Context, batch B, export func(context.Context, B) error) error
 
+// Errors returns an Around that passes the error of each export through f
+// (scrub.Scrubber.Error: no header value in what an export returns).
+func Errors[B any](f func(error) error) Around[B] {
+	return func(ctx context.Context, batch B, export func(context.Context, B) error) error {
+		return f(export(ctx, batch))
+	}
+}
+
 // Spans returns exp with around run around each ExportSpans.
 func Spans(exp sdktrace.SpanExporter, around Around[[]sdktrace.ReadOnlySpan]) sdktrace.SpanExporter {
 	return spanExporter{exp, around}

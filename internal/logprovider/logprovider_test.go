@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -227,5 +229,28 @@ func TestOverridesWin(t *testing.T) {
 		otlpconf.Overrides{Exporter: "console", Protocol: "http/protobuf", Console: &buf})
 	if r.Exporter != "console" || r.Protocol != "http/protobuf" || r.Sources[otlpconf.KeyProtocol] != otlpconf.SourceOption {
 		t.Fatalf("resolved %+v", r)
+	}
+}
+
+// TestStandaloneExportErrorsScrubbed: the provider's export errors never
+// carry a header value, though the collector quotes the one it rejects.
+func TestStandaloneExportErrorsScrubbed(t *testing.T) {
+	const key = "sk-STANDALONEKEY123456"
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "invalid api key: "+r.Header.Get("api-key"), http.StatusUnauthorized)
+	}))
+	defer collector.Close()
+	p, err := NewLoggerProvider(context.Background(), lookup(nil), WithOTLPOverrides(otlpconf.Overrides{
+		Exporter: "otlp", Protocol: "http/protobuf", Endpoint: collector.URL, Headers: map[string]string{"api-key": key}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown(context.Background())
+	var rec otellog.Record
+	rec.SetBody(attribute.StringValue("x"))
+	p.LoggerProvider().Logger("t").Emit(context.Background(), rec)
+	ferr := p.ForceFlush(context.Background())
+	if ferr == nil || strings.Contains(ferr.Error(), key) || !strings.Contains(ferr.Error(), "REDACTED") {
+		t.Errorf("ForceFlush = %v, want the collector's answer without the header value", ferr)
 	}
 }
