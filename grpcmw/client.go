@@ -1,9 +1,16 @@
 package grpcmw
 
 import (
+	"context"
+	"strings"
+
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
+	"google.golang.org/grpc/status"
+
+	"github.com/otelkit/otelkit/internal/scrub"
 )
 
 // DialOptions returns the options for grpc.NewClient that give every call a
@@ -21,11 +28,64 @@ func DialOptions(opts ...Option) []grpc.DialOption {
 }
 
 // newClientHandler is otelgrpc's client stats handler, injecting through
-// clientPropagator.
+// clientPropagator, whose span status never quotes a credential the call
+// sent (clientHandler).
 func newClientHandler(cfg config) stats.Handler {
-	return otelgrpc.NewClientHandler(
+	return clientHandler{otelgrpc.NewClientHandler(
 		otelgrpc.WithTracerProvider(cfg.TracerProvider),
 		otelgrpc.WithMeterProvider(cfg.MeterProvider),
 		otelgrpc.WithPropagators(clientPropagator{next: propagatorOf(cfg)}),
-	)
+	)}
+}
+
+// clientHandler hands otelgrpc a failed call's status with the values of
+// the credential-like metadata the call sent (authorization, cookie,
+// *-key, *token*, …) replaced by REDACTED: servers often quote the
+// credential they reject ("invalid authorization \"Bearer …\""), and
+// otelgrpc makes the message the client span's status. The caller's error
+// is not changed. Credentials a grpc.PerRPCCredentials adds are not in the
+// context's metadata and are not covered.
+type clientHandler struct{ stats.Handler }
+
+func (h clientHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
+	if end, ok := rs.(*stats.End); ok && end.Error != nil {
+		if clean := scrubbedStatus(ctx, end.Error); clean != nil {
+			e := *end
+			e.Error = clean
+			rs = &e
+		}
+	}
+	h.Handler.HandleRPC(ctx, rs)
+}
+
+// scrubbedStatus returns err with the credentials of ctx's outgoing
+// metadata scrubbed from its message, or nil when it quotes none.
+func scrubbedStatus(ctx context.Context, err error) error {
+	md, _ := metadata.FromOutgoingContext(ctx)
+	var secrets []string
+	for k, vs := range md {
+		if credentialKey(k) {
+			secrets = append(secrets, vs...)
+		}
+	}
+	if len(secrets) == 0 {
+		return nil
+	}
+	st := status.Convert(err)
+	msg := scrub.New(secrets).String(st.Message())
+	if msg == st.Message() {
+		return nil
+	}
+	return status.Error(st.Code(), msg)
+}
+
+// credentialKey reports whether a metadata key (lower case) usually
+// carries a credential.
+func credentialKey(k string) bool {
+	switch k {
+	case "authorization", "proxy-authorization", "cookie":
+		return true
+	}
+	return strings.HasSuffix(k, "key") || strings.Contains(k, "token") || strings.Contains(k, "secret") ||
+		strings.Contains(k, "password")
 }

@@ -9,10 +9,13 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel/baggage"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/otelkit/otelkit/httpmw"
 	"github.com/otelkit/otelkit/logging"
@@ -174,5 +177,42 @@ func TestGRPCHandlerCallsHTTP(t *testing.T) {
 	}
 	if gotID != "rpc-req-9" || !strings.Contains(gotParent, traceHex) {
 		t.Errorf("HTTP backend got X-Request-ID %q, traceparent %q", gotID, gotParent)
+	}
+}
+
+// echoAuthService quotes the credential it rejects, as many servers do.
+type echoAuthService struct {
+	testpb.UnimplementedTestServiceServer
+}
+
+func (echoAuthService) EmptyCall(ctx context.Context, _ *testpb.Empty) (*testpb.Empty, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	return nil, status.Errorf(codes.Unauthenticated, "invalid authorization %q, key %q", strings.Join(md.Get("authorization"), ","), strings.Join(md.Get("x-api-key"), ","))
+}
+
+// TestClientSpanStatusWithoutSentCredentials: the credentials a call sends
+// in its metadata are not in the client span's status when the server
+// quotes them back; the caller's error is left as it is.
+func TestClientSpanStatusWithoutSentCredentials(t *testing.T) {
+	const tok, key = "Bearer sk-live-CLIENTSECRET123", "k-APIKEY987654"
+	e := newTestEnv(t)
+	s := serve(t, nil, func(srv *grpc.Server) { testpb.RegisterTestServiceServer(srv, echoAuthService{}) }, DialOptions(e.opts()...)...)
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", tok, "x-api-key", key, "tenant", "t1")
+	_, err := testpb.NewTestServiceClient(s.conn).EmptyCall(ctx, &testpb.Empty{})
+	if status.Code(err) != codes.Unauthenticated || !strings.Contains(err.Error(), "CLIENTSECRET") {
+		t.Fatalf("call: %v, want the server's answer unchanged", err)
+	}
+	var client sdktrace.ReadOnlySpan
+	for _, sp := range e.ended(t, 1) {
+		if sp.SpanKind() == trace.SpanKindClient {
+			client = sp
+		}
+	}
+	if client == nil {
+		t.Fatal("no client span")
+	}
+	d := client.Status().Description
+	if strings.Contains(d, "CLIENTSECRET") || strings.Contains(d, "APIKEY") || !strings.Contains(d, "REDACTED") {
+		t.Errorf("client span status %q", d)
 	}
 }
