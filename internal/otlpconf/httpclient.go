@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -136,7 +137,11 @@ func isConnectionError(err error) bool {
 	}
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		// HTTP/2 (https endpoints): a collector shutting down sends GOAWAY
+		// and closes the connection on a request in flight; net/http's
+		// error type for it is not exported.
+		strings.Contains(err.Error(), "http2: server sent GOAWAY")
 }
 
 // connError is a connection failure the SDK should retry: url.Error's

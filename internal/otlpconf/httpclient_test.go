@@ -251,6 +251,7 @@ func TestIsConnectionError(t *testing.T) {
 		{"tls to a plaintext port", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, false},
 		{"other", errors.New("request body too large"), false},
 		{"url error of a refused dial", &url.Error{Op: "Post", URL: "http://x", Err: refused}, true},
+		{"http2 goaway", &url.Error{Op: "Post", URL: "https://x", Err: errors.New(`http2: server sent GOAWAY and closed the connection; LastStreamID=1, ErrCode=NO_ERROR, debug=""`)}, true},
 	} {
 		if got := isConnectionError(tc.err); got != tc.want {
 			t.Errorf("%s: isConnectionError(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
