@@ -135,14 +135,7 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	defer signal.Stop(sigs)
 
 	served := make(chan error, 1)
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				served <- &servePanic{v: v, stack: debug.Stack()}
-			}
-		}()
-		served <- srv.Serve()
-	}()
+	go func() { served <- serveRecovered(srv) }()
 	why, serveErr, returned := waitForStop(ctx, sigs, served)
 	if returned {
 		served = nil
@@ -195,8 +188,18 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	return err
 }
 
-// servePanic is a panic in Serve, recovered so that Run flushes the
-// telemetry before panicking again.
+// serveRecovered calls srv.Serve, turning a panic into a *servePanic.
+func serveRecovered(srv Server) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &servePanic{v: v, stack: debug.Stack()}
+		}
+	}()
+	return srv.Serve()
+}
+
+// servePanic is a panic in Serve (of srv, or of a member of Servers),
+// recovered so that Run flushes the telemetry before panicking again.
 type servePanic struct {
 	v     any
 	stack []byte

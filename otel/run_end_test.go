@@ -207,7 +207,7 @@ func TestProcessEndFlushesTelemetry(t *testing.T) {
 		processEndChild(m)
 		return
 	}
-	for _, mode := range []string{"fatal", "panic"} {
+	for _, mode := range []string{"fatal", "panic", "panic_in_servers"} {
 		t.Run(mode, func(t *testing.T) {
 			c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Keep: true})
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -215,7 +215,7 @@ func TestProcessEndFlushesTelemetry(t *testing.T) {
 			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestProcessEndFlushesTelemetry$", "-test.count=1")
 			cmd.Env = append(os.Environ(), "OTELKIT_PROCESS_END="+mode, "OTELKIT_PROCESS_END_EP="+c.Endpoint)
 			out, err := cmd.CombinedOutput()
-			want := map[string]string{"fatal": "exit status 1", "panic": "exit status 2"}[mode]
+			want := map[string]string{"fatal": "exit status 1", "panic": "exit status 2", "panic_in_servers": "exit status 2"}[mode]
 			if err == nil || err.Error() != want {
 				t.Errorf("child ended with %v, want %s:\n%s", err, want, out)
 			}
@@ -226,7 +226,7 @@ func TestProcessEndFlushesTelemetry(t *testing.T) {
 			if mode == "fatal" && !hasLog(c, "dependency_lost") {
 				t.Errorf("the fatal line's record was not exported:\n%s", out)
 			}
-			if mode == "panic" && !strings.Contains(string(out), "worker bug") {
+			if mode != "fatal" && !strings.Contains(string(out), "worker bug") {
 				t.Errorf("the panic did not go on:\n%s", out)
 			}
 		})
@@ -252,6 +252,8 @@ func processEndChild(mode string) {
 		tel.Logger().Fatal("dependency_lost")
 	case "panic":
 		_ = tel.Run(context.Background(), &panicWorker{*newWorker()})
+	case "panic_in_servers":
+		_ = tel.Run(context.Background(), Servers(newWorker(), &panicWorker{*newWorker()}))
 	}
 	os.Exit(0)
 }

@@ -74,7 +74,8 @@ func serveError(err error) error {
 // returns when the first one returns: its error ends Run. Shutdown stops
 // them one after another in the order given, so list first the one that
 // takes outside traffic and after it those it calls, then waits for all of
-// them to return from Serve.
+// them to return from Serve. A panic in a member's Serve ends Serve as an
+// error would, so that Run flushes before the panic goes on.
 func Servers(srvs ...Server) Server {
 	return &serverGroup{srvs: srvs, done: make(chan struct{})}
 }
@@ -94,7 +95,7 @@ func (g *serverGroup) Serve() error {
 			g.wg.Add(1)
 			go func() {
 				defer g.wg.Done()
-				g.errs <- serveError(s.Serve())
+				g.errs <- serveError(serveRecovered(s))
 			}()
 		}
 		go func() { g.wg.Wait(); close(g.done) }()
