@@ -22,6 +22,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
 )
 
 // received collects what a fake OTLP receiver got.
@@ -298,12 +300,9 @@ func TestTemporalityPreferenceFromEnv(t *testing.T) {
 // quotes the one it rejects.
 func TestStandaloneExportErrorsScrubbed(t *testing.T) {
 	const key = "sk-STANDALONEKEY123456"
-	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "invalid api key: "+r.Header.Get("api-key"), http.StatusUnauthorized)
-	}))
-	defer collector.Close()
+	endpoint := fakeotlp.NewQuotingHTTP(t, "api-key")
 	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("otlp"), WithProtocol("http/protobuf"),
-		WithEndpoint(collector.URL), WithHeaders(map[string]string{"api-key": key}))
+		WithEndpoint(endpoint), WithHeaders(map[string]string{"api-key": key}))
 	if err != nil {
 		t.Fatal(err)
 	}

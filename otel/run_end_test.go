@@ -62,6 +62,24 @@ func runCutOff(t *testing.T, tel *Telemetry, srv Server, entered, exited <-chan 
 	return err
 }
 
+// serveOneRequest returns app behind httpmw.Handler as a Server on a
+// loopback listener, and sends it one request once it serves.
+func serveOneRequest(t *testing.T, tel *Telemetry, app http.Handler) Server {
+	t.Helper()
+	srv := &http.Server{Handler: httpmw.Handler(app, httpmw.WithTracerProvider(tel.TracerProvider()),
+		httpmw.WithLogger(tel.Logger())), ReadHeaderTimeout: 5 * time.Second}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if resp, err := http.Get("http://" + ln.Addr().String() + "/slow"); err == nil {
+			_ = resp.Body.Close()
+		}
+	}()
+	return HTTPServerOn(srv, ln)
+}
+
 // exportTo is Init against c, spans and (when logs) log records only.
 func exportTo(t *testing.T, c *fakeotlp.HTTPCollector, out *lineBuffer, logs bool) *Telemetry {
 	t.Helper()
@@ -90,18 +108,7 @@ func TestRunLetsCutOffRequestsEnd(t *testing.T) {
 				time.Sleep(cleanup) // a rollback
 				w.WriteHeader(http.StatusServiceUnavailable)
 			})
-			srv := &http.Server{Handler: httpmw.Handler(app, httpmw.WithTracerProvider(tel.TracerProvider()),
-				httpmw.WithLogger(tel.Logger())), ReadHeaderTimeout: 5 * time.Second}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			go func() {
-				if resp, err := http.Get("http://" + ln.Addr().String() + "/slow"); err == nil {
-					_ = resp.Body.Close()
-				}
-			}()
-			err = runCutOff(t, tel, HTTPServerOn(srv, ln), entered, exited)
+			err := runCutOff(t, tel, serveOneRequest(t, tel, app), entered, exited)
 			if err == nil || strings.Contains(err.Error(), "still running") {
 				t.Errorf("Run = %v, want the drain's timeout and no abandoned request", err)
 			}
@@ -171,25 +178,15 @@ func TestRunReportsAbandonedRequests(t *testing.T) {
 		entered <- struct{}{}
 		<-release
 	})
-	srv := &http.Server{Handler: httpmw.Handler(app, httpmw.WithTracerProvider(tel.TracerProvider()),
-		httpmw.WithLogger(tel.Logger())), ReadHeaderTimeout: 5 * time.Second}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		if resp, err := http.Get("http://" + ln.Addr().String() + "/stuck"); err == nil {
-			_ = resp.Body.Close()
-		}
-	}()
+	srv := serveOneRequest(t, tel, app)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- tel.Run(ctx, HTTPServerOn(srv, ln), WithDrainTimeout(100*time.Millisecond), WithFlushTimeout(400*time.Millisecond))
+		done <- tel.Run(ctx, srv, WithDrainTimeout(100*time.Millisecond), WithFlushTimeout(400*time.Millisecond))
 	}()
 	recv(t, entered, "request")
 	cancel()
-	err = recv(t, done, "Run")
+	err := recv(t, done, "Run")
 	close(release)
 	<-exited
 	if err == nil || !strings.Contains(err.Error(), "1 requests still running") || !strings.Contains(out.String(), `"abandoned_requests":1`) {

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -435,12 +434,9 @@ func TestShutdownStopsProcessors(t *testing.T) {
 // quotes the one it rejects.
 func TestStandaloneExportErrorsScrubbed(t *testing.T) {
 	const key = "sk-STANDALONEKEY123456"
-	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "invalid api key: "+r.Header.Get("api-key"), http.StatusUnauthorized)
-	}))
-	defer collector.Close()
+	endpoint := fakeotlp.NewQuotingHTTP(t, "api-key")
 	tp, err := NewTracerProvider(context.Background(), WithEnvLookup(func(string) (string, bool) { return "", false }),
-		WithExporter("otlp"), WithProtocol("http/protobuf"), WithEndpoint(collector.URL), WithHeaders(map[string]string{"api-key": key}))
+		WithExporter("otlp"), WithProtocol("http/protobuf"), WithEndpoint(endpoint), WithHeaders(map[string]string{"api-key": key}))
 	if err != nil {
 		t.Fatal(err)
 	}

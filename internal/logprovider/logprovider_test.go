@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -236,12 +235,9 @@ func TestOverridesWin(t *testing.T) {
 // carry a header value, though the collector quotes the one it rejects.
 func TestStandaloneExportErrorsScrubbed(t *testing.T) {
 	const key = "sk-STANDALONEKEY123456"
-	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "invalid api key: "+r.Header.Get("api-key"), http.StatusUnauthorized)
-	}))
-	defer collector.Close()
+	endpoint := fakeotlp.NewQuotingHTTP(t, "api-key")
 	p, err := NewLoggerProvider(context.Background(), lookup(nil), WithOTLPOverrides(otlpconf.Overrides{
-		Exporter: "otlp", Protocol: "http/protobuf", Endpoint: collector.URL, Headers: map[string]string{"api-key": key}}))
+		Exporter: "otlp", Protocol: "http/protobuf", Endpoint: endpoint, Headers: map[string]string{"api-key": key}}))
 	if err != nil {
 		t.Fatal(err)
 	}

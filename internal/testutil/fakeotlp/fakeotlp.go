@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path"
 	"strconv"
 	"strings"
@@ -575,6 +576,18 @@ func DownEndpoint(t testing.TB) (endpoint, addr string) {
 		t.Fatalf("close: %v", err)
 	}
 	return "http://" + addr, addr
+}
+
+// NewQuotingHTTP starts an OTLP/HTTP endpoint that refuses every export
+// with 401, quoting the value of the request's header as collectors quote
+// the credential they reject, and returns its endpoint.
+func NewQuotingHTTP(t testing.TB, header string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "invalid "+header+": "+r.Header.Get(header), http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // BlackHole accepts TCP connections and never reads or answers; it closes
