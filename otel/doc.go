@@ -310,7 +310,8 @@
 // (the batch queue overflowed: exports too slow for the load),
 // export_failed, rejected (by the collector, in a partial success),
 // shutdown (still queued when Shutdown's deadline passed) and
-// after_shutdown (a span that ended after Shutdown began). A
+// after_shutdown (a span still open at Shutdown, which ends when nothing
+// exports any more). A
 // telemetry_dropped warning line, at most one per 10 s, reports the same
 // as it happens. "tracked": false means there is no exporter to watch
 // ("none", or only Prometheus for metrics). A growing failed count with a

@@ -25,9 +25,10 @@ const (
 	DropRejected = "rejected"
 	// DropShutdown: still queued when Shutdown's context ended.
 	DropShutdown = batch.Shutdown
-	// DropAfterShutdown: a span ended after Shutdown began (a request or
-	// a goroutine that outlived the drain). A log line written then still
-	// reaches the log output; its OTLP record is not counted.
+	// DropAfterShutdown: a span still open at Shutdown (a request or a
+	// goroutine that outlived the drain), which ends when nothing exports.
+	// A log line written then still reaches the log output; its OTLP
+	// record is not counted.
 	DropAfterShutdown = batch.AfterShutdown
 )
 
@@ -71,10 +72,6 @@ type dropLog struct {
 	last   time.Time
 	timer  stopper
 	closed bool
-	// lateLine: a line was arranged after close. The first is written at
-	// once (an export cut off by Shutdown), later ones once the interval
-	// has passed (spans ended after Shutdown, which may keep coming).
-	lateLine bool
 }
 
 type stopper interface{ Stop() bool }
@@ -97,8 +94,7 @@ func (d *dropLog) add(sig int, reason string, n int64) {
 
 // arm arranges the next line unless one is arranged: at once when the
 // interval since the last line has passed, else when it will have; after
-// close, right here (the first at once, then once the interval has
-// passed).
+// close, right here.
 func (d *dropLog) arm() {
 	if d.armed.Load() || !d.armed.CompareAndSwap(false, true) {
 		return
@@ -108,15 +104,7 @@ func (d *dropLog) arm() {
 	case d.log == nil: // start arranges it
 		d.mu.Unlock()
 	case d.closed:
-		due := !d.lateLine || d.now().Sub(d.last) >= d.interval
-		d.lateLine = true
 		d.mu.Unlock()
-		if !due {
-			// Counted; written with a drop once the interval has passed
-			// (no timer runs after close: the process may be ending).
-			d.armed.Store(false)
-			return
-		}
 		if d.writing.CompareAndSwap(false, true) { // not from inside a write
 			d.write()
 			d.writing.Store(false)
@@ -180,8 +168,7 @@ func (d *dropLog) write() {
 }
 
 // close writes what is pending and stops the timer; drops noted later (an
-// export cut off by Shutdown, a span ended after it) are written at once,
-// then at most one line per interval.
+// export cut off by Shutdown returning) are written at once.
 func (d *dropLog) close() {
 	if d == nil {
 		return
@@ -196,11 +183,7 @@ func (d *dropLog) close() {
 		d.timer.Stop()
 	}
 	d.mu.Unlock()
-	// As arm does: a drop the line itself causes (its OTLP record meeting
-	// a closed queue) is counted without a line of its own.
-	d.writing.Store(true)
 	d.write()
-	d.writing.Store(false)
 }
 
 // rejectedItems reports whether err carries an OTLP partial success and

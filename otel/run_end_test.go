@@ -255,9 +255,11 @@ func processEndChild(mode string) {
 	os.Exit(0)
 }
 
-// TestSpansAfterShutdownCounted: spans that end after Shutdown (a request
-// or goroutine that outlived the drain), begun before it or after, are
-// counted as after_shutdown and shown in a telemetry_dropped line.
+// TestSpansAfterShutdownCounted: a span still open at Shutdown (a request
+// or goroutine that outlived the drain), which ends when nothing exports,
+// is counted as after_shutdown and shown in a telemetry_dropped line. (A
+// span begun after Shutdown, by a tracer obtained before it, is not
+// counted: as with the SDK, it reaches no processor.)
 func TestSpansAfterShutdownCounted(t *testing.T) {
 	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{})
 	out := &lineBuffer{}
@@ -271,8 +273,8 @@ func TestSpansAfterShutdownCounted(t *testing.T) {
 	_, late := tracer.Start(context.Background(), "begun_after")
 	late.End()
 	ex := tel.Health().Export["traces"]
-	if c.Accepted(fakeotlp.Traces) != 0 || ex.Dropped[DropAfterShutdown] != 2 || ex.Failed != 2 {
-		t.Errorf("health %+v, %d spans exported; want both spans counted after_shutdown", ex, c.Accepted(fakeotlp.Traces))
+	if c.Accepted(fakeotlp.Traces) != 0 || ex.Dropped[DropAfterShutdown] != 1 || ex.Failed != 1 {
+		t.Errorf("health %+v, %d spans exported; want the open span counted after_shutdown", ex, c.Accepted(fakeotlp.Traces))
 	}
 	if !strings.Contains(out.String(), `"after_shutdown":`) {
 		t.Errorf("no telemetry_dropped line for the spans:\n%s", out.String())

@@ -199,10 +199,14 @@ const (
 	// DropShutdown: the span was still queued when Shutdown's context
 	// ended.
 	DropShutdown = batch.Shutdown
+	// DropAfterShutdown: a sampled span still open at Shutdown, which ends
+	// when nothing exports any more.
+	DropAfterShutdown = batch.AfterShutdown
 )
 
 // WithDropHandler receives the spans the batch processor drops, with the
-// reason (DropQueueFull, DropShutdown), so that no loss goes unnoticed (the
+// reason (DropQueueFull, DropShutdown, DropAfterShutdown), so that no loss
+// goes unnoticed (the
 // SDK's processor only counts them privately). It is called on the
 // goroutine that drops, for a full queue the one ending the span: it must
 // be fast and must not block. Spans lost in a failed export are not

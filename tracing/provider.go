@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -61,8 +60,6 @@ type ExporterConfig = otlpconf.Resolved
 type Provider struct {
 	tp       *sdktrace.TracerProvider
 	exporter ExporterConfig
-	stopped  atomic.Bool
-	procs    []sdktrace.SpanProcessor // shut down by Shutdown, in order
 }
 
 // NewTracerProvider builds a TracerProvider from the options and the
@@ -124,18 +121,14 @@ func NewTracerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	if cfg.resource != nil {
 		tpOpts = append(tpOpts, sdktrace.WithResource(cfg.resource))
 	}
-	var procs []sdktrace.SpanProcessor
 	if exp != nil {
 		s.batch.OnDrop, s.batch.ReportFinalExport = cfg.onDrop, true // as the SDK's span processor
-		procs = append(procs, newSpanProcessor(exp, s.batch))
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(newSpanProcessor(exp, s.batch)))
 	}
 	for _, p := range cfg.processors {
-		procs = append(procs, &stoppable{SpanProcessor: p})
-	}
-	for _, p := range procs {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
 	}
-	return &Provider{tp: sdktrace.NewTracerProvider(tpOpts...), exporter: s.exporter, procs: procs}, nil
+	return &Provider{tp: sdktrace.NewTracerProvider(tpOpts...), exporter: s.exporter}, nil
 }
 
 // settings is what NewTracerProvider resolved from the options and the
@@ -189,46 +182,9 @@ func (p *Provider) ForceFlush(ctx context.Context) error { return p.tp.ForceFlus
 
 // Shutdown flushes and stops the processors and the exporter, bounded by
 // ctx. Safe to call more than once; the provider is a no-op afterwards.
-//
-// The SDK provider itself is not shut down: it would forget its processors,
-// and a span ending later (a request the drain gave up on) would vanish
-// uncounted. Its batch processor counts such spans instead (after_shutdown).
-func (p *Provider) Shutdown(ctx context.Context) error {
-	if !p.stopped.CompareAndSwap(false, true) {
-		return nil
-	}
-	// Every processor is shut down, each bounded by ctx: a batch processor
-	// whose ctx has ended counts what it held instead of exporting it.
-	var err error
-	for _, sp := range p.procs {
-		err = errors.Join(err, sp.Shutdown(ctx))
-	}
-	return err
-}
-
-// stoppable keeps a processor given with WithSpanProcessor from seeing
-// spans after its Shutdown, as the SDK provider would.
-type stoppable struct {
-	sdktrace.SpanProcessor
-	stopped atomic.Bool
-}
-
-func (s *stoppable) OnStart(ctx context.Context, span sdktrace.ReadWriteSpan) {
-	if !s.stopped.Load() {
-		s.SpanProcessor.OnStart(ctx, span)
-	}
-}
-
-func (s *stoppable) OnEnd(span sdktrace.ReadOnlySpan) {
-	if !s.stopped.Load() {
-		s.SpanProcessor.OnEnd(span)
-	}
-}
-
-func (s *stoppable) Shutdown(ctx context.Context) error {
-	s.stopped.Store(true)
-	return s.SpanProcessor.Shutdown(ctx)
-}
+// Sampled spans still open then, which end when nothing exports any more,
+// are reported to WithDropHandler's handler as lost ("after_shutdown").
+func (p *Provider) Shutdown(ctx context.Context) error { return p.tp.Shutdown(ctx) }
 
 var samplerNames = []string{"always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"}
 

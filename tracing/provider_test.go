@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/goleak"
 
 	"github.com/otelkit/otelkit/internal/env"
@@ -398,28 +399,44 @@ func TestOTLPOverridesWinWithTheirNames(t *testing.T) {
 	}
 }
 
-// TestShutdownStopsProcessors: Shutdown shuts every processor down, even
-// with its context already ended, and one given with WithSpanProcessor sees
-// no span after it, as with the SDK's own Shutdown; a second Shutdown does
-// nothing.
-func TestShutdownStopsProcessors(t *testing.T) {
-	rec := tracetest.NewSpanRecorder()
-	tp, err := NewTracerProvider(context.Background(), WithExporter("none"),
-		WithSampler(sdktrace.AlwaysSample()), WithSpanProcessor(rec),
+// TestShutdownCountsOpenSpans: sampled spans still open at Shutdown, which
+// end when nothing exports any more, are reported lost (after_shutdown);
+// ended spans are exported, unsampled ones are not counted, and the
+// provider behaves as the SDK's afterwards (a second Shutdown and
+// ForceFlush do nothing).
+func TestShutdownCountsOpenSpans(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	var mu sync.Mutex
+	drops := map[string]int{}
+	tp, err := NewTracerProvider(context.Background(), WithSpanExporter(exp),
+		WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
+		WithDropHandler(func(reason string, n int) { mu.Lock(); drops[reason] += n; mu.Unlock() }),
 		WithEnvLookup(func(string) (string, bool) { return "", false }))
 	if err != nil {
 		t.Fatal(err)
 	}
 	tracer := tp.TracerProvider().Tracer("t")
-	_, before := tracer.Start(context.Background(), "before")
-	before.End()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_ = tp.Shutdown(ctx)
-	_, after := tracer.Start(context.Background(), "after")
-	after.End()
-	if n := len(rec.Ended()); n != 1 {
-		t.Errorf("the processor saw %d spans, want the one before Shutdown", n)
+	_, ended := tracer.Start(context.Background(), "ended")
+	ended.End()
+	if err := tp.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := exp.GetSpans(); len(got) != 1 || got[0].Name != "ended" {
+		t.Errorf("exported %v, want the ended span", got)
+	}
+	_, open := tracer.Start(context.Background(), "open")
+	unsampledCtx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}}))
+	_, unsampled := tracer.Start(unsampledCtx, "unsampled")
+	if err := tp.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	open.End()
+	unsampled.End()
+	mu.Lock()
+	defer mu.Unlock()
+	if drops[DropAfterShutdown] != 1 || len(drops) != 1 {
+		t.Errorf("drops %v, want the open span as after_shutdown", drops)
 	}
 	if err := tp.Shutdown(context.Background()); err != nil {
 		t.Errorf("second Shutdown: %v", err)
