@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	otelcodes "go.opentelemetry.io/otel/codes"
 	"google.golang.org/grpc"
@@ -13,6 +14,8 @@ import (
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
 // madeUp are methods a client makes up: an unknown method of a served
@@ -189,5 +192,28 @@ func TestInRegistryRejectsMalformedNames(t *testing.T) {
 	}
 	if !inRegistry("/" + unaryName) {
 		t.Errorf("inRegistry(%q) = false", "/"+unaryName)
+	}
+}
+
+// TestMadeUpMethodCancelledEnds: a client that cancels a call to a method
+// the server does not recognise before grpc answers it gets no OutTrailer
+// and no End from grpc; the RPC still ends (its span, its access line, and
+// the in-flight count Run waits on).
+func TestMadeUpMethodCancelledEnds(t *testing.T) {
+	e := newTestEnv(t)
+	s := serve(t, ServerOptions(e.opts()...), func(srv *grpc.Server) { testpb.RegisterTestServiceServer(srv, &testService{}) })
+	before := reqscope.InFlight()
+	const calls = 100
+	for range calls {
+		ctx, cancel := context.WithCancel(context.Background())
+		go cancel()
+		_ = s.conn.Invoke(ctx, "/made.Up/Cancelled", &wrapperspb.StringValue{}, &wrapperspb.StringValue{})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for reqscope.InFlight() > before && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := reqscope.InFlight() - before; n != 0 {
+		t.Errorf("%d of %d cancelled calls never ended", n, calls)
 	}
 }

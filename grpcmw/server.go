@@ -201,6 +201,15 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 		// slice it was given.
 		span.SetName(otherSpanName)
 		span.SetAttributes(attribute.String("rpc.method_original", fields[1].String))
+		// grpc answers an unregistered method itself (see OutTrailer in
+		// HandleRPC); a client that cancels before that answer gets
+		// neither OutTrailer nor End. The RPC ends when its context does,
+		// so that its span, access line and in-flight count end too.
+		context.AfterFunc(st.Context, func() {
+			if !st.begun.Load() {
+				h.end(st, &stats.End{BeginTime: time.Now().Add(-st.scope.Elapsed()), EndTime: time.Now(), Error: errCancelledUnregistered})
+			}
+		})
 	}
 	st.outer = rpcOuter{Context: st.scope.BindBelow(ctx), st: st}
 	return &st.outer
@@ -244,6 +253,10 @@ func (h *serverHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 // errUnregistered is the status of an RPC to a method the server has not
 // registered, which grpc answers itself.
 var errUnregistered = status.Error(codes.Unimplemented, "unknown service or method")
+
+// errCancelledUnregistered is the status of an RPC to a method the server
+// has not registered that the client cancelled before grpc answered.
+var errCancelledUnregistered = status.Error(codes.Canceled, "cancelled before the answer to an unknown service or method")
 
 // end writes the access line, then lets otelgrpc end the span and record
 // the metric. It runs once per RPC.

@@ -20,15 +20,17 @@
 // (grpcmw.Server), a server on a bound listener (HTTPServerOn), several
 // servers (Servers, stopped in the order given: put first the one that
 // takes outside traffic) or a worker loop implementing Server use the same
-// call. Requests the drain cut off get up to a second of the flush time to
-// end, so that their spans and access lines are exported; a panic in the
-// served Server is flushed before it goes on. Run logs shutdown_started
+// call. Requests a drain that ran out of time cut off get up to a second
+// (at most a quarter of the flush timeout) to end, so that their spans and
+// access lines are exported; a panic in the served Server, while serving
+// or stopping, is flushed before it goes on. Run logs shutdown_started
 // (reason signal, context_done, serve_failed or server_stopped) and
 // shutdown_finished (drain_ms, flush_ms, abandoned_requests). A Fatal line
 // of Init's logger flushes the telemetry (at most 5 s) before the process
-// exits. Without Run, call Shutdown before the process exits: a deferred
-// Shutdown does not run when SIGTERM ends the process, and what is still
-// queued is lost.
+// exits, unless a logging.WithFatalHook of your own (WithLoggingOptions)
+// replaces that. Without Run, call Shutdown before the process exits: a
+// deferred Shutdown does not run when SIGTERM ends the process, and what
+// is still queued is lost.
 //
 // Everything else comes from the standard environment (OTEL_SERVICE_NAME,
 // OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER, …) and otelkit's own

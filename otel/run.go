@@ -95,7 +95,7 @@ func WithFlushTimeout(d time.Duration) RunOption {
 //
 // When the drain runs out of time, the requests it cut off (httpmw and
 // grpcmw requests, whose contexts end with their connections) get up to a
-// second of the flush time to end, so that their spans and access lines
+// second (at most a quarter of the flush timeout) to end, so that their spans and access lines
 // are exported; those still running in the process then are reported as
 // abandoned_requests, and their telemetry is lost.
 //
@@ -107,9 +107,9 @@ func WithFlushTimeout(d time.Duration) RunOption {
 //
 // Run returns nil after a clean stop on a signal or on ctx; otherwise the
 // error serving failed with, a drain that ran out of time, abandoned
-// requests, and Shutdown's error, joined. A panic in srv.Serve is
-// recovered, the telemetry drained and flushed, and then the panic goes
-// on with the same value. It never exits the process and, when it
+// requests, and Shutdown's error, joined. A panic in srv.Serve, while
+// serving or while stopping, is recovered, the telemetry drained and
+// flushed, and then the panic goes on with the same value. It never exits the process and, when it
 // returns, signal handling is as it was before (a further SIGTERM ends
 // the process). On a nil Telemetry it serves and drains, with nothing to
 // flush.
@@ -182,8 +182,10 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 		log.Info("shutdown_finished", done...)
 	}
 	_ = log.Sync()
-	if p := (*servePanic)(nil); errors.As(serveErr, &p) {
-		panic(p.v) // as it would have, once the telemetry is flushed
+	// A panic in Serve, while serving or while draining (a member of
+	// Servers, a worker stopping), goes on once the telemetry is flushed.
+	if p := (*servePanic)(nil); errors.As(err, &p) {
+		panic(p.v)
 	}
 	return err
 }

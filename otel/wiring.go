@@ -121,7 +121,9 @@ func (t *Telemetry) buildLogger(c config) error {
 	if t.logs != nil {
 		opts = append(opts, logging.WithLoggerProvider(t.logs.LoggerProvider()))
 	}
-	opts = append(opts, logging.WithFatalHook(fatalFlush{t}))
+	// First, so that a WithFatalHook of the program's own (WithLoggingOptions)
+	// wins over it.
+	opts = append([]logging.Option{logging.WithFatalHook(fatalFlush{t})}, opts...)
 	l, lerr := logging.New(opts...)
 	if lerr != nil {
 		return errors.Join(err, lerr)
@@ -192,7 +194,9 @@ func serviceName(res *resource.Resource) string {
 }
 
 // fatalFlush is the logger's fatal hook: zap would os.Exit(1) with the
-// fatal line, and everything queued, still in the batch processors.
+// fatal line, and everything queued, still in the batch processors. It
+// shuts the telemetry down (at most 5 s, and the 100 ms Shutdown may take
+// past its deadline), then exits with status 1.
 type fatalFlush struct{ t *Telemetry }
 
 func (f fatalFlush) OnWrite(*zapcore.CheckedEntry, []zapcore.Field) {
