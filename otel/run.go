@@ -185,6 +185,9 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	// A panic in Serve, while serving or while draining (a member of
 	// Servers, a worker stopping), goes on once the telemetry is flushed.
 	if p := (*servePanic)(nil); errors.As(err, &p) {
+		// The panic's own stack first: the one the runtime prints next is
+		// Run's.
+		fmt.Fprintf(os.Stderr, "otelkit: Serve panicked; telemetry flushed; its stack:\n%s\n", p.stack)
 		panic(p.v)
 	}
 	return err
