@@ -201,17 +201,24 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 		// slice it was given.
 		span.SetName(otherSpanName)
 		span.SetAttributes(attribute.String("rpc.method_original", fields[1].String))
-		// grpc answers an unregistered method itself (see OutTrailer in
-		// HandleRPC); a client that cancels before that answer gets
-		// neither OutTrailer nor End. The RPC ends when its context does,
-		// so that its span, access line and in-flight count end too.
-		context.AfterFunc(st.Context, func() {
-			if !st.begun.Load() {
-				h.end(st, &stats.End{BeginTime: time.Now().Add(-st.scope.Elapsed()), EndTime: time.Now(), Error: errCancelledUnregistered})
-			}
-		})
 	}
 	st.outer = rpcOuter{Context: st.scope.BindBelow(ctx), st: st}
+	if !known {
+		// grpc answers an unregistered method itself (see OutTrailer in
+		// HandleRPC); a client that cancels before that answer gets
+		// neither OutTrailer nor End. So the RPC also ends a moment after
+		// its context does (grpc may end the context just before it
+		// reports the answer), and its span, access line and in-flight
+		// count end with it; end runs once. Registered last: end reads
+		// everything above.
+		context.AfterFunc(st.Context, func() {
+			time.AfterFunc(unansweredGrace, func() {
+				if !st.begun.Load() {
+					h.end(st, &stats.End{BeginTime: time.Now().Add(-st.scope.Elapsed()), EndTime: time.Now(), Error: errCancelledUnregistered})
+				}
+			})
+		})
+	}
 	return &st.outer
 }
 
@@ -253,6 +260,10 @@ func (h *serverHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 // errUnregistered is the status of an RPC to a method the server has not
 // registered, which grpc answers itself.
 var errUnregistered = status.Error(codes.Unimplemented, "unknown service or method")
+
+// unansweredGrace is how long after an unregistered method's context ends
+// its RPC is ended as cancelled, unless grpc's answer ended it first.
+const unansweredGrace = 250 * time.Millisecond
 
 // errCancelledUnregistered is the status of an RPC to a method the server
 // has not registered that the client cancelled before grpc answered.
