@@ -4,12 +4,10 @@ import (
 	"context"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/sanitize"
-	"github.com/otelkit/otelkit/internal/scrub"
 )
 
 // pushExporter builds the OTLP or console exporter (name) from the
@@ -26,10 +24,5 @@ func pushExporter(ctx context.Context, c config, r otlpconf.Resolved, name strin
 		return nil, err
 	}
 	// Valid UTF-8 only, innermost: one invalid byte would fail the export.
-	if exp, err = exportwrap.Apply(ctx, sanitize.MetricExporter(exp), c.wrap); err != nil || exp == nil {
-		return exp, err
-	}
-	// Outermost: no header value in what an export returns (collectors
-	// quote the one they reject).
-	return exportwrap.Metrics(exp, exportwrap.Errors[*metricdata.ResourceMetrics](scrub.New(r.Secrets()).Error)), nil
+	return exportwrap.Apply(ctx, sanitize.MetricExporter(exp), c.wrap)
 }

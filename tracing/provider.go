@@ -14,7 +14,6 @@ import (
 	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/sanitize"
-	"github.com/otelkit/otelkit/internal/scrub"
 )
 
 // DefaultAttributeValueLengthLimit is the longest attribute value otelkit
@@ -107,12 +106,6 @@ func NewTracerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	// see what is exported.
 	if exp, err = exportwrap.Apply(ctx, sanitize.SpanExporter(exp), cfg.wrap); err != nil {
 		return nil, err
-	}
-	if exp != nil {
-		// Outermost: what an export returns (to the error handler,
-		// ForceFlush, Shutdown) carries no header value; collectors quote
-		// the one they reject.
-		exp = exportwrap.Spans(exp, exportwrap.Errors[[]sdktrace.ReadOnlySpan](scrub.New(s.exporter.Secrets()).Error))
 	}
 	tpOpts := []sdktrace.TracerProviderOption{
 		sdktrace.WithSampler(s.sampler),

@@ -4,7 +4,8 @@
 // the exporter it wraps.
 //
 // otelkit wraps exporters for two things, the same way for all three
-// signals: internal/otlpconf bounds each OTLP/HTTP export by the export
+// signals: internal/otlpconf scrubs the configured header values from each
+// OTLP export's error and bounds each OTLP/HTTP export by the export
 // timeout, and otel counts what each export delivered and lost for its
 // HealthHandler. The three wrapper types differ only in the exporter
 // interface they implement. Apply runs the wrapper a user gives to
@@ -25,14 +26,6 @@ import (
 // Around runs around one export of batch: it calls export (once) and
 // returns the error to report.
 type Around[B any] func(ctx context.Context, batch B, export func(context.Context, B) error) error
-
-// Errors returns an Around that passes the error of each export through f
-// (scrub.Scrubber.Error: no header value in what an export returns).
-func Errors[B any](f func(error) error) Around[B] {
-	return func(ctx context.Context, batch B, export func(context.Context, B) error) error {
-		return f(export(ctx, batch))
-	}
-}
 
 // Spans returns exp with around run around each ExportSpans.
 func Spans(exp sdktrace.SpanExporter, around Around[[]sdktrace.ReadOnlySpan]) sdktrace.SpanExporter {

@@ -13,7 +13,6 @@ import (
 	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/sanitize"
-	"github.com/otelkit/otelkit/internal/scrub"
 )
 
 // The SDK's batch defaults (sdk/log keeps them unexported).
@@ -107,11 +106,6 @@ func NewLoggerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	// Valid UTF-8 only, innermost: one invalid byte would fail the batch.
 	if exp, err = exportwrap.Apply(ctx, sanitize.LogExporter(exp), c.wrap); err != nil {
 		return nil, err
-	}
-	if exp != nil {
-		// Outermost: no header value in what an export returns (collectors
-		// quote the one they reject).
-		exp = exportwrap.Logs(exp, exportwrap.Errors[[]sdklog.Record](scrub.New(s.exporter.Secrets()).Error))
 	}
 	lpOpts := []sdklog.LoggerProviderOption{
 		sdklog.WithAttributeCountLimit(s.limits.AttributeCountLimit),

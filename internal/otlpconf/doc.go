@@ -33,8 +33,11 @@
 // exporters would silently not send them (credentials go in headers); in
 // errors, anything before an "@" and after a "?" or "#" is shown as "***",
 // whatever the form of the value. Certificate and key paths must be
-// regular files (a named pipe would block the open). HeaderValues lists the
-// configured header values, for scrubbing them from exporter errors.
+// regular files (a named pipe would block the open); a client key
+// variable's value is never shown (it may be the key itself). Every OTLP
+// exporter built here returns its errors with the values of the headers in
+// effect scrubbed (collectors quote the one they reject); HeaderValues
+// lists the header values of every signal, for otel.Init's own scrubbing.
 //
 // # Building exporters
 //

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -28,6 +29,7 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	"github.com/otelkit/otelkit/internal/exportwrap"
+	"github.com/otelkit/otelkit/internal/scrub"
 )
 
 // plan is what an exporter constructor passes to the SDK: only what was set
@@ -38,8 +40,9 @@ type plan struct {
 	grpcEndpoint string // host:port for gRPC; "" -> SDK reads its env
 	grpcInsecure *bool  // gRPC transport choice; nil -> SDK reads its env
 	headers      map[string]string
-	timeout      time.Duration // 0 -> SDK reads its env (gRPC)
-	httpTimeout  time.Duration // OTLP/HTTP: the resolved timeout, per export and per request
+	scrub        *scrub.Scrubber // the values of the headers in effect, kept out of export errors (guard)
+	timeout      time.Duration   // 0 -> SDK reads its env (gRPC)
+	httpTimeout  time.Duration   // OTLP/HTTP: the resolved timeout, per export and per request
 	compression  string
 	tlsConfig    *tls.Config
 	console      io.Writer
@@ -47,7 +50,7 @@ type plan struct {
 }
 
 func newPlan(o Overrides, r Resolved) *plan {
-	p := &plan{console: o.Console}
+	p := &plan{console: o.Console, scrub: scrub.New(slices.Collect(maps.Values(r.headers)))}
 	if p.console == nil {
 		p.console = os.Stdout
 	}
@@ -262,12 +265,13 @@ func SpanExporter(ctx context.Context, r Resolved) (sdktrace.SpanExporter, error
 			return stdouttrace.New(stdouttrace.WithWriter(p.console))
 		},
 		grpc: func(ctx context.Context, p *plan) (sdktrace.SpanExporter, error) {
-			return otlptracegrpc.New(ctx, spanGRPC.from(p)...)
+			exp, err := otlptracegrpc.New(ctx, spanGRPC.from(p)...)
+			return exportwrap.Spans(exp, guard[[]sdktrace.ReadOnlySpan](p, false)), err
 		},
 		http: func(ctx context.Context, p *plan) (sdktrace.SpanExporter, error) {
 			enc := pick(p.jsonEncoding, otlptracehttp.EncodingJSON, otlptracehttp.EncodingProtobuf)
 			exp, err := otlptracehttp.New(ctx, append(spanHTTP.from(p), otlptracehttp.WithEncoding(enc))...)
-			return exportwrap.Spans(exp, within[[]sdktrace.ReadOnlySpan](p.httpTimeout)), err
+			return exportwrap.Spans(exp, guard[[]sdktrace.ReadOnlySpan](p, true)), err
 		},
 	})
 }
@@ -359,12 +363,13 @@ func MetricExporter(ctx context.Context, r Resolved, name string) (sdkmetric.Exp
 		},
 		grpc: func(ctx context.Context, p *plan) (sdkmetric.Exporter, error) {
 			opts := withTemporality(metricGRPC.from(p), temporality, otlpmetricgrpc.WithTemporalitySelector)
-			return otlpmetricgrpc.New(ctx, withAggregation(opts, aggregation, otlpmetricgrpc.WithAggregationSelector)...)
+			exp, err := otlpmetricgrpc.New(ctx, withAggregation(opts, aggregation, otlpmetricgrpc.WithAggregationSelector)...)
+			return exportwrap.Metrics(exp, guard[*metricdata.ResourceMetrics](p, false)), err
 		},
 		http: func(ctx context.Context, p *plan) (sdkmetric.Exporter, error) {
 			opts := withTemporality(metricHTTP.from(p), temporality, otlpmetrichttp.WithTemporalitySelector)
 			exp, err := otlpmetrichttp.New(ctx, withAggregation(opts, aggregation, otlpmetrichttp.WithAggregationSelector)...)
-			return exportwrap.Metrics(exp, within[*metricdata.ResourceMetrics](p.httpTimeout)), err
+			return exportwrap.Metrics(exp, guard[*metricdata.ResourceMetrics](p, true)), err
 		},
 	})
 }
@@ -378,11 +383,12 @@ func LogExporter(ctx context.Context, r Resolved) (sdklog.Exporter, error) {
 	return build(ctx, r, Logs, r.Exporter, builders[sdklog.Exporter]{
 		console: func(p *plan) (sdklog.Exporter, error) { return stdoutlog.New(stdoutlog.WithWriter(p.console)) },
 		grpc: func(ctx context.Context, p *plan) (sdklog.Exporter, error) {
-			return otlploggrpc.New(ctx, logGRPC.from(p)...)
+			exp, err := otlploggrpc.New(ctx, logGRPC.from(p)...)
+			return exportwrap.Logs(exp, guard[[]sdklog.Record](p, false)), err
 		},
 		http: func(ctx context.Context, p *plan) (sdklog.Exporter, error) {
 			exp, err := otlploghttp.New(ctx, logHTTP.from(p)...)
-			return exportwrap.Logs(exp, within[[]sdklog.Record](p.httpTimeout)), err
+			return exportwrap.Logs(exp, guard[[]sdklog.Record](p, true)), err
 		},
 	})
 }

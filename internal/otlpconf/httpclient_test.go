@@ -24,6 +24,9 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/otelkit/otelkit/internal/env"
 )
@@ -434,5 +437,47 @@ func TestReconnectWaitsCapped(t *testing.T) {
 	}
 	if total > 40*maxReconnectDelay*12/10 {
 		t.Errorf("40 waits took %v", total)
+	}
+}
+
+// quotingTraceService refuses every export, quoting the authorization
+// metadata it got, as collectors quote the credential they reject.
+type quotingTraceService struct {
+	collectortrace.UnimplementedTraceServiceServer
+}
+
+func (quotingTraceService) Export(ctx context.Context, _ *collectortrace.ExportTraceServiceRequest) (*collectortrace.ExportTraceServiceResponse, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	return nil, status.Errorf(codes.PermissionDenied, "invalid authorization %q", strings.Join(md.Get("authorization"), ","))
+}
+
+// TestExportErrorsScrubbed: every OTLP exporter built here returns its
+// errors without the configured header values, though the collector
+// quotes them: over HTTP, for each signal, and over gRPC.
+func TestExportErrorsScrubbed(t *testing.T) {
+	const key = "Bearer sk-EXPORTKEY123456"
+	headers := map[string]string{"authorization": key}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "invalid authorization "+r.Header.Get("authorization"), http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	for sig, export := range exportBySignal {
+		err := export(t, env.FromMap(nil), Overrides{Endpoint: srv.URL, Headers: headers}, context.Background())
+		if err == nil || strings.Contains(err.Error(), "EXPORTKEY") || !strings.Contains(err.Error(), "REDACTED") {
+			t.Errorf("http %s: export = %v, want the answer without the header value", sig, err)
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := grpc.NewServer()
+	collectortrace.RegisterTraceServiceServer(gs, quotingTraceService{})
+	go func() { _ = gs.Serve(l) }()
+	defer gs.Stop()
+	o := Overrides{Protocol: "grpc", Endpoint: "http://" + l.Addr().String(), Headers: headers}
+	err = exportBySignal["traces"](t, env.FromMap(nil), o, context.Background())
+	if err == nil || strings.Contains(err.Error(), "EXPORTKEY") || !strings.Contains(err.Error(), "REDACTED") {
+		t.Errorf("grpc: export = %v, want the answer without the header value", err)
 	}
 }

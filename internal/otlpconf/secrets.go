@@ -176,16 +176,3 @@ func HeaderProblem(name, value string) string {
 	}
 	return ""
 }
-
-// Secrets returns the values of the headers in effect, for an exporter's
-// errors to be scrubbed of them (scrub.New); nil when there are none.
-func (r Resolved) Secrets() []string {
-	if r.plan == nil {
-		return nil
-	}
-	var out []string
-	for _, v := range r.plan.headers {
-		out = append(out, v)
-	}
-	return out
-}

@@ -28,11 +28,19 @@ func withTimeout(ctx context.Context, d time.Duration) (context.Context, context
 	return context.WithTimeoutCause(ctx, d, exportTimeoutError(d))
 }
 
-// within returns the exportwrap function that bounds each export by d.
-func within[B any](d time.Duration) exportwrap.Around[B] {
+// guard returns the exportwrap function every OTLP exporter gets: each
+// export's error with the configured header values scrubbed (collectors
+// quote the one they reject, and the exporters put their answer into the
+// error), so that no output downstream (the error handler, ForceFlush,
+// Shutdown, a wrapper) sees them; and, over HTTP (bounded), each export,
+// retries included, bounded by the export timeout.
+func guard[B any](p *plan, bounded bool) exportwrap.Around[B] {
 	return func(ctx context.Context, batch B, export func(context.Context, B) error) error {
-		ctx, cancel := withTimeout(ctx, d)
-		defer cancel()
-		return export(ctx, batch)
+		if bounded {
+			var cancel context.CancelFunc
+			ctx, cancel = withTimeout(ctx, p.httpTimeout)
+			defer cancel()
+		}
+		return p.scrub.Error(export(ctx, batch))
 	}
 }
