@@ -95,9 +95,9 @@ func WithFlushTimeout(d time.Duration) RunOption {
 //
 // When the drain runs out of time, the requests it cut off (httpmw and
 // grpcmw requests, whose contexts end with their connections) get up to a
-// second (at most a quarter of the flush timeout) to end, so that their spans and access lines
-// are exported; those still running in the process then are reported as
-// abandoned_requests, and their telemetry is lost.
+// second (at most a quarter of the flush timeout) to end, so that their
+// spans and access lines are exported; those still running in the process
+// then are reported as abandoned_requests, and their telemetry is lost.
 //
 // Run writes a shutdown_started line when the stop begins (the reason, the
 // signal, the timeouts) and a shutdown_finished line when it is over (how
@@ -109,10 +109,10 @@ func WithFlushTimeout(d time.Duration) RunOption {
 // error serving failed with, a drain that ran out of time, abandoned
 // requests, and Shutdown's error, joined. A panic in srv.Serve, while
 // serving or while stopping, is recovered, the telemetry drained and
-// flushed, and then the panic goes on with the same value. It never exits the process and, when it
-// returns, signal handling is as it was before (a further SIGTERM ends
-// the process). On a nil Telemetry it serves and drains, with nothing to
-// flush.
+// flushed, and then the panic goes on with the same value. It never exits
+// the process and, when it returns, signal handling is as it was before (a
+// further SIGTERM ends the process). On a nil Telemetry it serves and
+// drains, with nothing to flush.
 func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) error {
 	if srv == nil {
 		return errors.New("otelkit: Run: nil Server")
