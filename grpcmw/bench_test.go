@@ -13,10 +13,12 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
+	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/otelkit/otelkit/internal/testutil/handwritten"
@@ -310,4 +312,31 @@ func BenchmarkClientDirect(b *testing.B) {
 	b.Run("otelgrpc", func(b *testing.B) { runClient(b, ctx, plain, nil) })
 	b.Run("handwritten", func(b *testing.B) { runClient(b, ctx, plain, hwClientRID) })
 	b.Run("grpcmw", func(b *testing.B) { runClient(b, ctx, mw, nil) })
+}
+
+// BenchmarkClientStatusScrub is the guard a failed call pays before
+// otelgrpc sees its status (clientHandler; a call that succeeds pays
+// nothing): a message with no credential and no credential in the
+// metadata, one that quotes a per-RPC bearer token, and one that quotes
+// the metadata's authorization value.
+func BenchmarkClientStatusScrub(b *testing.B) {
+	plain := status.Error(codes.NotFound, "order 4711 not found in warehouse eu-west-1")
+	quoted := status.Error(codes.Unauthenticated, `invalid authorization "Bearer ya29.a0AfB_byC-0123456789abcdef"`)
+	withMD := metadata.NewOutgoingContext(context.Background(), metadata.Pairs("authorization", "Bearer ya29.a0AfB_byC-0123456789abcdef"))
+	for _, bc := range []struct {
+		name string
+		ctx  context.Context
+		err  error
+	}{
+		{"none", context.Background(), plain},
+		{"per-rpc-bearer", context.Background(), quoted},
+		{"metadata", withMD, quoted},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				_ = scrubbedStatus(bc.ctx, bc.err)
+			}
+		})
+	}
 }

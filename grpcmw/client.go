@@ -28,8 +28,9 @@ func DialOptions(opts ...Option) []grpc.DialOption {
 }
 
 // newClientHandler is otelgrpc's client stats handler, injecting through
-// clientPropagator, whose span status never quotes a credential the call
-// sent (clientHandler).
+// clientPropagator, whose span status quotes neither a credential the call
+// sent in its metadata nor one that looks like an Authorization credential
+// (clientHandler).
 func newClientHandler(cfg config) stats.Handler {
 	return clientHandler{otelgrpc.NewClientHandler(
 		otelgrpc.WithTracerProvider(cfg.TracerProvider),
@@ -38,13 +39,25 @@ func newClientHandler(cfg config) stats.Handler {
 	)}
 }
 
-// clientHandler hands otelgrpc a failed call's status with the values of
-// the credential-like metadata the call sent (authorization, cookie,
-// *-key, *token*, …) replaced by REDACTED: servers often quote the
-// credential they reject ("invalid authorization \"Bearer …\""), and
-// otelgrpc makes the message the client span's status. The caller's error
-// is not changed. Credentials a grpc.PerRPCCredentials adds are not in the
-// context's metadata and are not covered.
+// clientHandler hands otelgrpc a failed call's status with the credentials
+// the call sent replaced by REDACTED: servers often quote the credential
+// they reject ("invalid authorization \"Bearer …\""), and otelgrpc makes
+// the message the client span's status. The caller's error is not changed.
+//
+// Two sources, both read only when a call fails, so a call that succeeds
+// costs nothing more:
+//
+//   - the values of the credential-like keys (authorization, cookie,
+//     *-key, *token*, …) of the context's outgoing metadata, wherever the
+//     message quotes them;
+//   - what looks like an Authorization credential (redactAuthCredentials):
+//     "Bearer <token>", "Basic <base64 of user:password>", a JWT. This is
+//     for the credentials a grpc.PerRPCCredentials adds (the dial option
+//     or the call option), which no stats handler sees: grpc writes them
+//     into the HTTP/2 headers itself, and the stats.OutHeader it reports
+//     holds the context's metadata and user-agent only (grpc 1.84,
+//     http2Client.NewStream). grpc's own per-RPC credentials (oauth, jwt,
+//     Google default, STS) all send "authorization: Bearer …".
 type clientHandler struct{ stats.Handler }
 
 func (h clientHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
@@ -59,8 +72,24 @@ func (h clientHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 }
 
 // scrubbedStatus returns err with the credentials of ctx's outgoing
-// metadata scrubbed from its message, or nil when it quotes none.
+// metadata and what looks like an Authorization credential scrubbed from
+// its message, or nil when it quotes none.
 func scrubbedStatus(ctx context.Context, err error) error {
+	st := status.Convert(err)
+	msg := st.Message()
+	if secrets := sentCredentials(ctx); len(secrets) > 0 {
+		msg = scrub.New(secrets).String(msg)
+	}
+	msg = redactAuthCredentials(msg)
+	if msg == st.Message() {
+		return nil
+	}
+	return status.Error(st.Code(), msg)
+}
+
+// sentCredentials returns the values of the credential-like keys of ctx's
+// outgoing metadata.
+func sentCredentials(ctx context.Context) []string {
 	md, _ := metadata.FromOutgoingContext(ctx)
 	var secrets []string
 	for k, vs := range md {
@@ -68,15 +97,7 @@ func scrubbedStatus(ctx context.Context, err error) error {
 			secrets = append(secrets, vs...)
 		}
 	}
-	if len(secrets) == 0 {
-		return nil
-	}
-	st := status.Convert(err)
-	msg := scrub.New(secrets).String(st.Message())
-	if msg == st.Message() {
-		return nil
-	}
-	return status.Error(st.Code(), msg)
+	return secrets
 }
 
 // credentialKey reports whether a metadata key (lower case) usually

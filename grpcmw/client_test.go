@@ -2,6 +2,7 @@ package grpcmw
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 
 	"go.opentelemetry.io/otel/baggage"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -214,5 +216,95 @@ func TestClientSpanStatusWithoutSentCredentials(t *testing.T) {
 	d := client.Status().Description
 	if strings.Contains(d, "CLIENTSECRET") || strings.Contains(d, "APIKEY") || !strings.Contains(d, "REDACTED") {
 		t.Errorf("client span status %q", d)
+	}
+}
+
+// testPerRPCCreds is a grpc.PerRPCCredentials that sends fixed metadata,
+// also over an insecure connection.
+type testPerRPCCreds map[string]string
+
+func (c testPerRPCCreds) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return c, nil
+}
+
+func (testPerRPCCreds) RequireTransportSecurity() bool { return false }
+
+// TestClientSpanStatusWithoutPerRPCCredentials: the credentials a
+// grpc.PerRPCCredentials adds, given as a dial option or as a call option,
+// never reach the exported spans or the lines when the server quotes them
+// back (grpc shows their values to no stats handler); the rest of the
+// server's message stays, and the caller's error is left as it is.
+func TestClientSpanStatusWithoutPerRPCCredentials(t *testing.T) {
+	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJKV1RTRUNSRVQifQ.c2lnbmF0dXJlLUpXVFNFQ1JFVA"
+	cases := []struct {
+		name, auth, secret, want string
+		callOption               bool
+	}{
+		{"dial option", "Bearer ya29.PERRPCSECRET-0123456789", "PERRPCSECRET", `invalid authorization "Bearer REDACTED", key ""`, false},
+		{"call option", "Bearer CALLOPTSECRET.abc_def-ghi", "CALLOPTSECRET", `invalid authorization "Bearer REDACTED", key ""`, true},
+		// base64 of "svc:BASICSECRET"
+		{"basic", "Basic c3ZjOkJBU0lDU0VDUkVU", "c3ZjOkJBU0lDU0VDUkVU", `invalid authorization "Basic REDACTED", key ""`, false},
+		{"jwt without scheme", jwt, "c2lnbmF0dXJl", `invalid authorization "REDACTED", key ""`, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			exp := tracetest.NewInMemoryExporter()
+			e.tp.RegisterSpanProcessor(sdktrace.NewSimpleSpanProcessor(exp))
+			creds := testPerRPCCreds{"authorization": tc.auth}
+			dial := DialOptions(e.opts()...)
+			var callOpts []grpc.CallOption
+			if tc.callOption {
+				callOpts = append(callOpts, grpc.PerRPCCredsCallOption{Creds: creds})
+			} else {
+				dial = append(dial, grpc.WithPerRPCCredentials(creds))
+			}
+			s := serve(t, ServerOptions(e.opts()...), func(srv *grpc.Server) { testpb.RegisterTestServiceServer(srv, echoAuthService{}) }, dial...)
+			_, err := testpb.NewTestServiceClient(s.conn).EmptyCall(context.Background(), &testpb.Empty{}, callOpts...)
+			if status.Code(err) != codes.Unauthenticated || !strings.Contains(err.Error(), tc.secret) {
+				t.Fatalf("call: %v, want the server's answer with the credential, unchanged", err)
+			}
+			e.ended(t, 2)
+			e.accessLines(t, 1)
+			var client *tracetest.SpanStub
+			spans := exp.GetSpans()
+			for i := range spans {
+				if spans[i].SpanKind == trace.SpanKindClient {
+					client = &spans[i]
+				}
+			}
+			if client == nil {
+				t.Fatalf("no exported client span among %d", len(spans))
+			}
+			if d := client.Status.Description; d != tc.want {
+				t.Errorf("client span status %q, want %q", d, tc.want)
+			}
+			if all := fmt.Sprintf("%+v", spans); strings.Contains(all, tc.secret) {
+				t.Errorf("an exported span holds the credential: %s", all)
+			}
+			if out := e.out.String(); strings.Contains(out, tc.secret) {
+				t.Errorf("a line holds the credential:\n%s", out)
+			}
+		})
+	}
+}
+
+// redactAuthCredentials keeps the scheme and what is not a credential.
+func TestRedactAuthCredentials(t *testing.T) {
+	for in, want := range map[string]string{
+		"bad token: bearer abc.DEF_123":                     "bad token: bearer REDACTED",
+		`invalid "BEARER a+b/c=="` + " and Basic c3ZjOnB3":  `invalid "BEARER REDACTED" and Basic REDACTED`,
+		"basic validation failed":                           "basic validation failed",
+		"Basic notbase64!":                                  "Basic notbase64!",
+		"Basic dXNlcm5hbWU=":                                "Basic dXNlcm5hbWU=", // "username": no colon
+		"jwt=eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. rejected": "jwt=REDACTED rejected",
+		"not found":     "not found",
+		"abcbearer xyz": "abcbearer xyz",
+		"Bearer":        "Bearer",
+		"":              "",
+	} {
+		if got := redactAuthCredentials(in); got != want {
+			t.Errorf("redactAuthCredentials(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
