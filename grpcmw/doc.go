@@ -150,6 +150,27 @@
 // metadata already holds one. ContextWithRequestID gives work that does not
 // start with a request an ID to forward.
 //
+// A failed call's status message becomes the client span's status, and
+// servers often quote the credential they reject. So otelgrpc gets the
+// message with REDACTED in place of:
+//
+//   - the values of the credential-like keys of the call's outgoing
+//     metadata (authorization, proxy-authorization, cookie, *key,
+//     *token*, *secret*, *password*), wherever the message quotes them;
+//   - what looks like an Authorization credential: the token after
+//     "Bearer" (in any case), the base64 of "user:password" after "Basic",
+//     and a JWT anywhere.
+//
+// The second is for the credentials of a grpc.PerRPCCredentials
+// (grpc.WithPerRPCCredentials, grpc.PerRPCCredsCallOption): grpc writes
+// them into the request headers itself and shows their values to no stats
+// handler, so only their form can give them away. grpc's own (oauth, jwt,
+// Google default credentials, STS) send "authorization: Bearer …". A
+// per-RPC credential in another form (an API key under x-api-key) that the
+// server quotes back is not recognised: send such a key in the context's
+// metadata instead. The caller's error is not changed, and a call that
+// succeeds pays nothing for this.
+//
 // # Running a server
 //
 // Server adapts a *grpc.Server and its listener to what otel's
