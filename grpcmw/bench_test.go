@@ -335,7 +335,8 @@ func BenchmarkClientStatusScrub(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				_ = scrubbedStatus(bc.ctx, bc.err)
+				md, _ := metadata.FromOutgoingContext(bc.ctx)
+				_ = scrubbedStatus(credentials(md), bc.err)
 			}
 		})
 	}

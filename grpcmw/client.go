@@ -62,7 +62,8 @@ type clientHandler struct{ stats.Handler }
 
 func (h clientHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 	if end, ok := rs.(*stats.End); ok && end.Error != nil {
-		if clean := scrubbedStatus(ctx, end.Error); clean != nil {
+		md, _ := metadata.FromOutgoingContext(ctx)
+		if clean := scrubbedStatus(credentials(md), end.Error); clean != nil {
 			e := *end
 			e.Error = clean
 			rs = &e
@@ -71,13 +72,13 @@ func (h clientHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 	h.Handler.HandleRPC(ctx, rs)
 }
 
-// scrubbedStatus returns err with the credentials of ctx's outgoing
-// metadata and what looks like an Authorization credential scrubbed from
-// its message, or nil when it quotes none.
-func scrubbedStatus(ctx context.Context, err error) error {
+// scrubbedStatus returns err with secrets and what looks like an
+// Authorization credential scrubbed from its message, or nil when it
+// quotes none.
+func scrubbedStatus(secrets []string, err error) error {
 	st := status.Convert(err)
 	msg := st.Message()
-	if secrets := sentCredentials(ctx); len(secrets) > 0 {
+	if len(secrets) > 0 {
 		msg = scrub.New(secrets).String(msg)
 	}
 	msg = redactAuthCredentials(msg)
@@ -87,10 +88,8 @@ func scrubbedStatus(ctx context.Context, err error) error {
 	return status.Error(st.Code(), msg)
 }
 
-// sentCredentials returns the values of the credential-like keys of ctx's
-// outgoing metadata.
-func sentCredentials(ctx context.Context) []string {
-	md, _ := metadata.FromOutgoingContext(ctx)
+// credentials returns the values of md's credential-like keys.
+func credentials(md metadata.MD) []string {
 	var secrets []string
 	for k, vs := range md {
 		if credentialKey(k) {

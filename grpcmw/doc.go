@@ -33,7 +33,11 @@
 // rpc.response.status_code (and error.type for the codes below that count
 // as server errors). Unary and streaming RPCs alike: a stream is one span.
 // The span's status is an error for the codes the conventions count as
-// server errors. WithPublicEndpoint starts a new trace linked to the
+// server errors, with the status message as its description, in which
+// the credentials the client sent are replaced by REDACTED, as for the
+// client below (a handler passing on an upstream's rejection may quote
+// them). The client gets the message as the handler wrote it.
+// WithPublicEndpoint starts a new trace linked to the
 // incoming one. The OTEL_SEMCONV_STABILITY_OPT_IN values rpc/old and
 // rpc/dup, which otelgrpc reads, switch to (or add) the older conventions.
 //

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 
@@ -277,8 +278,28 @@ func (h *serverHandler) end(st *rpcState, rs *stats.End) {
 	}
 	st.code = codeOf(rs.Error)
 	h.accessLine(st)
-	h.otel.HandleRPC(st.otelCtx, rs)
+	h.otel.HandleRPC(st.otelCtx, scrubbedEnd(st, rs))
 	reqscope.Leave()
+}
+
+// scrubbedEnd returns rs, or a copy whose status no longer quotes a
+// credential the client sent: otelgrpc makes a server error's message the
+// span's status, and a handler may quote what it rejected ("upstream
+// refused \"Bearer …\""). Read only for the codes whose message reaches
+// the span (outcomeOf's server errors), so an RPC that succeeds, or fails
+// by the client's doing, pays nothing. The client's answer is unchanged.
+func scrubbedEnd(st *rpcState, rs *stats.End) *stats.End {
+	if outcomeOf(st.code) != reqscope.ServerError || rs.Error == nil {
+		return rs
+	}
+	md, _ := metadata.FromIncomingContext(st.Context)
+	clean := scrubbedStatus(credentials(md), rs.Error)
+	if clean == nil {
+		return rs
+	}
+	e := *rs
+	e.Error = clean
+	return &e
 }
 
 // codeOf returns the status code of an RPC that ended with err.

@@ -9,6 +9,7 @@ import (
 
 	"go.opentelemetry.io/otel/baggage"
 	otelcodes "go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -232,5 +233,53 @@ func TestAccessLineLevelByCode(t *testing.T) {
 func TestRequestIDAttributeIsTheScopes(t *testing.T) {
 	if RequestIDAttribute != reqscope.IDAttribute {
 		t.Errorf("RequestIDAttribute %q, the request scope's %q", RequestIDAttribute, reqscope.IDAttribute)
+	}
+}
+
+// upstreamAuthService fails with a server error whose message quotes the
+// credentials its caller sent, as a handler passing on an upstream's
+// rejection does.
+type upstreamAuthService struct {
+	testpb.UnimplementedTestServiceServer
+	code codes.Code
+}
+
+func (s upstreamAuthService) EmptyCall(ctx context.Context, _ *testpb.Empty) (*testpb.Empty, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	return nil, status.Errorf(s.code, "upstream refused %q with key %q", md.Get("authorization"), md.Get("x-api-key"))
+}
+
+// TestServerSpanStatusWithoutReceivedCredentials: a server error whose
+// message quotes the credentials the client sent (its metadata's
+// credential-like keys, or anything written like an Authorization
+// credential) reaches the server span's status without them; the client
+// gets the handler's answer as it was.
+func TestServerSpanStatusWithoutReceivedCredentials(t *testing.T) {
+	const tok, key = "Bearer sk-live-SERVERSIDE123", "k-SRVAPIKEY98765"
+	for _, code := range []codes.Code{codes.Internal, codes.Unavailable, codes.Unknown} {
+		t.Run(code.String(), func(t *testing.T) {
+			e := newTestEnv(t)
+			client := e.serveTest(t, upstreamAuthService{code: code})
+			ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", tok, "x-api-key", key)
+			_, err := client.EmptyCall(ctx, &testpb.Empty{})
+			if status.Code(err) != code || !strings.Contains(err.Error(), "SERVERSIDE") || !strings.Contains(err.Error(), key) {
+				t.Fatalf("call: %v, want the handler's answer unchanged", err)
+			}
+			var server sdktrace.ReadOnlySpan
+			for _, sp := range e.ended(t, 1) {
+				if sp.SpanKind() == trace.SpanKindServer {
+					server = sp
+				}
+			}
+			if server == nil {
+				t.Fatal("no server span")
+			}
+			if want := `upstream refused ["REDACTED"] with key ["REDACTED"]`; server.Status().Description != want {
+				t.Errorf("server span status %q, want %q", server.Status().Description, want)
+			}
+			if out := e.out.String(); strings.Contains(out, "SERVERSIDE") || strings.Contains(out, key) {
+				t.Errorf("a line holds the credential:\n%s", out)
+			}
+		})
 	}
 }
