@@ -151,9 +151,195 @@ func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-var userInfoRE = regexp.MustCompile(`://[^/@\s]+@`)
-
-// RedactUserInfo removes user info (user:password@) from URLs in s.
+// RedactUserInfo removes user info (user:password@) from the URLs in s,
+// and the "port" of a URL whose authority has a port that is not a
+// number, which is how a password shows when the URL does not parse.
+//
+// User info is what lies between "://" and the '@' that ends the
+// authority, within a run of text without whitespace or quotes. A user
+// info that is correctly escaped holds no '/', '?' or '#', but real
+// environment values carry them unescaped (HTTPS_PROXY=http://u:pa/ss@p),
+// so the first of these characters does not end the authority on its
+// own. The rule:
+//
+//   - when the first '/', '?' or '#' comes before the first '@' and the
+//     text before it is a host with an optional numeric port ("host",
+//     "host:8080", "[::1]:4318"), or is empty (file:///), the URL has no
+//     user info: the '@' is in its path, query or fragment, and
+//     "https://host/users/me@x.com" is left as it is;
+//   - otherwise the user info ends at the first '@' that is followed by a
+//     host (with an optional numeric port) and then the end of the text,
+//     '/', '?' or '#' ("u:p@ss@h:1/x" and "user:pa/ss@proxy:8080" lose
+//     all of "u:p@ss" and "user:pa/ss"); where no '@' is followed by a
+//     host, at the last '@' before the end of the authority that follows.
+//
+// Redacting from "://" to the last '@' of the run would hide the host of
+// every URL with an '@' in its path; stopping at the first '/' (as a URL
+// parser does) leaves the rest of a password with a '/' in the output.
+// A host and a numeric port is what tells them apart.
+//
+// The one case this cannot tell apart is user info whose part before the
+// '/' is itself a valid host and port ("http://user/x@h", a user name
+// alone followed by '/', or "http://u:123/x@h", a password starting with
+// digits): a URL parser reads those as host and path too, and they are
+// left as they are.
+//
+// A URL that does not parse because of such a password is quoted by
+// net/url cut at the '#' ("http://user:pa") or with the part of the
+// password it took for a port (`invalid port ":pa" after host`): a port
+// that is not a number is replaced as well, as is every port net/url
+// calls invalid (it does so only for ports that are not numbers).
 func RedactUserInfo(s string) string {
-	return userInfoRE.ReplaceAllString(s, "://REDACTED@")
+	var b strings.Builder // used from the first change on
+	done := 0             // s[:done] is in b
+	replace := func(from, to int) {
+		b.WriteString(s[done:from])
+		b.WriteString(scrubMark)
+		done = to
+	}
+	for i := 0; ; {
+		j := strings.Index(s[i:], "://")
+		if j < 0 {
+			break
+		}
+		i += j + 3
+		tok := s[i : i+tokenEnd(s[i:])]
+		if at, ok := userInfoEnd(tok); ok {
+			replace(i, i+at)
+			i += at
+		} else if from, to, ok := badPort(tok); ok {
+			replace(i+from, i+to)
+			i += to
+		}
+	}
+	if done > 0 {
+		b.WriteString(s[done:])
+		s = b.String()
+	}
+	if strings.Contains(s, "invalid port") {
+		s = invalidPortRE.ReplaceAllString(s, `invalid port ":`+scrubMark+`" after host`)
+	}
+	return s
+}
+
+// invalidPortRE matches net/url's error about a port that is not a
+// number, whose quoted "port" is then often a piece of a password.
+var invalidPortRE = regexp.MustCompile(`invalid port "(?:[^"\\]|\\.)*" after host`)
+
+// tokenEnd returns the length of the run of text at the start of s that a
+// URL may occupy: up to whitespace, a control character, a quote or an
+// angle bracket.
+func tokenEnd(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c <= ' ' || c == 0x7f, c == '"', c == '\'', c == '`', c == '<', c == '>':
+			return i
+		}
+	}
+	return len(s)
+}
+
+// userInfoEnd returns the index of the '@' that ends the user info at the
+// start of tok (the text after "://"), by the rules RedactUserInfo gives.
+func userInfoEnd(tok string) (int, bool) {
+	at := strings.IndexByte(tok, '@')
+	if at <= 0 {
+		return 0, false
+	}
+	if d := strings.IndexAny(tok, "/?#"); d >= 0 && d < at && (d == 0 || isHostPort(tok[:d])) {
+		return 0, false // no authority (file:///…), or an '@' in the path, query or fragment
+	}
+	for {
+		rest := tok[at+1:]
+		k := strings.IndexAny(rest, "/?#")
+		host := rest
+		if k >= 0 {
+			host = rest[:k]
+		}
+		if j := strings.IndexByte(host, '@'); j >= 0 {
+			at += 1 + j // a later '@' in the same authority ends the user info
+			continue
+		}
+		if k < 0 || isHostPort(host) {
+			return at, true
+		}
+		// What follows the '@' is no host: the user info may go on past
+		// a '/', '?' or '#' to a later '@'.
+		j := strings.IndexByte(rest[k:], '@')
+		if j < 0 {
+			return at, true
+		}
+		at += 1 + k + j
+	}
+}
+
+// isHostPort reports whether s is a host (a name, an IPv4 address or a
+// bracketed IPv6 address) with an optional non-empty numeric port.
+func isHostPort(s string) bool {
+	host, port, hasPort := s, "", false
+	if strings.HasPrefix(s, "[") {
+		j := strings.IndexByte(s, ']')
+		if j < 0 {
+			return false
+		}
+		host, port = s[1:j], s[j+1:]
+		if port != "" {
+			if port[0] != ':' {
+				return false
+			}
+			port, hasPort = port[1:], true
+		}
+		host = strings.ReplaceAll(host, ":", "")
+	} else if k := strings.IndexByte(s, ':'); k >= 0 {
+		host, port, hasPort = s[:k], s[k+1:], true
+	}
+	if host == "" || hasPort && (port == "" || !allDigits(port)) {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; !isWordByte(c) && c != '.' && c != '-' && c != '_' && c != '~' && c != '%' {
+			return false
+		}
+	}
+	return true
+}
+
+// badPort finds, in a token without user info, a port that is not a
+// number (trailing punctuation of the surrounding text aside): the
+// bytes from, to of tok to replace.
+func badPort(tok string) (from, to int, ok bool) {
+	auth := tok
+	if k := strings.IndexAny(tok, "/?#"); k >= 0 {
+		auth = tok[:k]
+	}
+	start := 0
+	if strings.HasPrefix(auth, "[") {
+		j := strings.IndexByte(auth, ']')
+		if j < 0 {
+			return 0, 0, false
+		}
+		start = j + 1
+		if !strings.HasPrefix(auth[start:], ":") {
+			return 0, 0, false
+		}
+	}
+	k := strings.IndexByte(auth[start:], ':')
+	if k < 0 {
+		return 0, 0, false
+	}
+	from = start + k + 1
+	port := strings.TrimRight(auth[from:], ".,;:)]}")
+	if port == "" || allDigits(port) {
+		return 0, 0, false
+	}
+	return from, from + len(port), true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -48,4 +49,96 @@ func TestScrubberError(t *testing.T) {
 	if errors.Unwrap(err) != nil {
 		t.Error("the scrubbed error must not unwrap to the unscrubbed text")
 	}
+}
+
+// TestRedactUserInfo: user info goes whatever characters the password
+// holds, unescaped; a URL whose path, query or fragment holds an '@'
+// keeps its host and the rest.
+func TestRedactUserInfo(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		// User info, escaped or not.
+		{"http://u:pw@h:1/v1", "http://REDACTED@h:1/v1"},
+		{"http://token@h", "http://REDACTED@h"},
+		{`proxy "http://user:pa/ss@proxy:8080": bad`, `proxy "http://REDACTED@proxy:8080": bad`},
+		{"http://user:pa/ss@proxy:8080/x@y.z", "http://REDACTED@proxy:8080/x@y.z"},
+		{"http://user:pa#ss@proxy:8080", "http://REDACTED@proxy:8080"},
+		{"http://user:pa?ss@proxy:8080/v1", "http://REDACTED@proxy:8080/v1"},
+		{"http://user:p:a:ss@proxy", "http://REDACTED@proxy"},
+		{"http://user:p@ss@proxy:1/v1", "http://REDACTED@proxy:1/v1"},
+		{"http://us@r:pa/ss@proxy:1", "http://REDACTED@proxy:1"},
+		{"http://user:/pw@proxy", "http://REDACTED@proxy"},
+		{"http://u:p/a/s/s@[::1]:4318/v1", "http://REDACTED@[::1]:4318/v1"},
+		{"a http://u:p@h and https://v:q/r@i.", "a http://REDACTED@h and https://REDACTED@i."},
+		{"http://h/login?next=http://v:q@i/x", "http://h/login?next=http://REDACTED@i/x"},
+		// net/url's error for a password with '#' or '/': the URL cut
+		// at the '#', and the piece of the password it took for a port.
+		{`parse "http://user:pa/ss@proxy:8080": invalid port ":pa" after host`,
+			`parse "http://REDACTED@proxy:8080": invalid port ":REDACTED" after host`},
+		{`parse "http://user:pa": invalid port ":pa" after host`,
+			`parse "http://user:REDACTED": invalid port ":REDACTED" after host`},
+		{`invalid port ":p\"w" after host`, `invalid port ":REDACTED" after host`},
+		// No user info: an '@' in the path, query or fragment.
+		{"https://host/users/me@x.com", "https://host/users/me@x.com"},
+		{"https://host:8443/users/me@x.com?a=b@c", "https://host:8443/users/me@x.com?a=b@c"},
+		{"https://host?to=me@x.com", "https://host?to=me@x.com"},
+		{"https://host#me@x.com", "https://host#me@x.com"},
+		{"http://[::1]:4318/v1@x", "http://[::1]:4318/v1@x"},
+		{"http://10.0.0.1/a@b", "http://10.0.0.1/a@b"},
+		{"file:///home/me@x/f", "file:///home/me@x/f"},
+		{"mail me@x.com at http://h:1/, or http://h:2.", "mail me@x.com at http://h:1/, or http://h:2."},
+		{"Post \"http://c:4318/v1/traces\": refused", "Post \"http://c:4318/v1/traces\": refused"},
+		{"nothing here", "nothing here"},
+		// Ambiguous: a valid host and port before the '/' is read as
+		// a URL parser reads it (documented).
+		{"http://user:123/x@h", "http://user:123/x@h"},
+	} {
+		if got := RedactUserInfo(c.in); got != c.want {
+			t.Errorf("RedactUserInfo(%q)\n = %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestRedactUserInfoURLErrors: net/url's own errors about a proxy URL
+// whose password holds '/', '#' or '?' unescaped keep no piece of it.
+func TestRedactUserInfoURLErrors(t *testing.T) {
+	for _, raw := range []string{"http://user:Pw1/Pw2@proxy:8080", "http://user:Pw1#Pw2@proxy:8080", "http://user:Pw1?Pw2@proxy:8080"} {
+		_, err := url.Parse(raw)
+		if err == nil {
+			t.Fatalf("url.Parse(%q) accepted it", raw)
+		}
+		if got := RedactUserInfo(err.Error()); strings.Contains(got, "Pw") || !strings.Contains(got, "REDACTED") {
+			t.Errorf("%q: %q keeps a piece of the password", raw, got)
+		}
+	}
+}
+
+// BenchmarkRedactUserInfo: the cost of the user-info guard on an export
+// error, with and without a URL in it.
+func BenchmarkRedactUserInfo(b *testing.B) {
+	for name, msg := range map[string]string{
+		"no_url":   "context deadline exceeded: retry-able request failure",
+		"url":      `Post "http://collector:4318/v1/traces": dial tcp 127.0.0.1:4318: connect: connection refused`,
+		"userinfo": `proxyconnect tcp: parse "http://user:pa/ss@proxy:8080": invalid port ":pa" after host`,
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = RedactUserInfo(msg)
+			}
+		})
+	}
+}
+
+// FuzzRedactUserInfo: any text, no panic; text with no URL and no
+// net/url port error comes back as it is.
+func FuzzRedactUserInfo(f *testing.F) {
+	for _, s := range []string{"http://u:p/a@h:1/x@y", "https://h/u@x", "://@", "://[", "://[::1", "a://b:@", `invalid port ":\"" after host`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := RedactUserInfo(s)
+		if !strings.Contains(s, "://") && !strings.Contains(s, "invalid port") && got != s {
+			t.Errorf("%q changed to %q", s, got)
+		}
+	})
 }
