@@ -195,6 +195,12 @@ const endpointAllowed = "a URL with scheme http or https and a host, without use
 
 // parseEndpointURL checks an endpoint URL the way the specification requires.
 func parseEndpointURL(v string) (*url.URL, error) {
+	if err := checkNoSpace(v); err != nil {
+		return nil, err
+	}
+	if !strings.Contains(v, "://") {
+		return nil, errors.New("has no scheme: write http:// or https:// before the host")
+	}
 	u, err := url.Parse(v)
 	if err != nil {
 		return nil, errors.New("not a URL")
@@ -238,7 +244,17 @@ func checkPort(p string) error {
 // envEndpoints parses the generic and per-signal ENDPOINT variables that
 // are set.
 func envEndpoints(src env.Source, sig Signal) (pair[*url.URL], []error) {
-	return readPair(sig, "ENDPOINT", parsed(src, parseEndpointURL, maskEndpoint, endpointAllowed))
+	return readPair(sig, "ENDPOINT", func(n string) (*url.URL, bool, error) {
+		v, set := src.String(n)
+		if !set {
+			return nil, false, nil
+		}
+		u, err := parseEndpointURL(v)
+		if err != nil {
+			return nil, true, badEndpointError(n, "", v, endpointAllowed, err)
+		}
+		return u, true, nil
+	})
 }
 
 // optionEndpoint parses the endpoint option: a URL (its scheme then
@@ -248,8 +264,7 @@ func optionEndpoint(sig Signal, o Overrides, httpProto bool) (u *url.URL, fromSc
 	v := strings.TrimSpace(o.Endpoint)
 	defer func() {
 		if err != nil {
-			err = &env.Error{Option: option(o.Names.Endpoint, "WithEndpoint"), Value: maskEndpoint(v),
-				Allowed: endpointAllowed + " or host:port", Err: err}
+			err = badEndpointError("", option(o.Names.Endpoint, "WithEndpoint"), v, endpointAllowed+" or host:port", err)
 		}
 	}()
 	if strings.Contains(v, "://") {
@@ -263,6 +278,9 @@ func optionEndpoint(sig Signal, o Overrides, httpProto bool) (u *url.URL, fromSc
 			u.Path = signalPath(sig)
 		}
 		return u, true, nil
+	}
+	if err := checkNoSpace(v); err != nil {
+		return nil, false, err
 	}
 	if err := checkHostPort(v); err != nil {
 		return nil, false, err

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/otelkit/otelkit/internal/env"
 
@@ -21,7 +23,13 @@ import (
 //     mistyped "Authorization: Bearer X" makes the whole item the key);
 //   - an endpoint's user info (anything before an "@", with or without a
 //     scheme) and its query and fragment: masked as "***" in errors, and
-//     rejected, since the OTLP exporters would silently not send them.
+//     rejected, since the OTLP exporters would silently not send them;
+//   - whatever follows whitespace or a control character in an endpoint
+//     (a header pasted after it, "https://c:4318 api-key=…" or a line
+//     break and "Authorization: Bearer …"): rejected, and withheld from
+//     the error, which says where it starts and how long it is;
+//   - an endpoint without "://" that is not host:port (a key in the wrong
+//     variable looks like that): withheld whole.
 
 // endpointHint tells what to do instead of putting credentials in the URL.
 const endpointHint = "put credentials in headers instead (OTEL_EXPORTER_OTLP_HEADERS, WithOTLPHeaders)"
@@ -45,6 +53,111 @@ func maskEndpoint(v string) string {
 		v = v[:start] + "***" + v[i:]
 	}
 	return v
+}
+
+// badEndpointError returns the *env.Error for an invalid endpoint v, set
+// in the variable name or, when name is empty, in the option: it shows
+// what endpointShown lets through.
+func badEndpointError(name, option, v, allowed string, err error) *env.Error {
+	e := &env.Error{Var: name, Option: option, Allowed: allowed, Err: err}
+	if shown, ok := endpointShown(v); ok {
+		e.Value = shown
+	} else {
+		e.Withheld = true
+	}
+	return e
+}
+
+// endpointShown returns what an error may show of an invalid endpoint v,
+// enough to find the mistake: the text up to the first whitespace or
+// control character (followed by "…" when something was cut), with user
+// info, query and fragment masked (maskEndpoint). Without "://" it shows
+// only host:port with a numeric port (the endpoint whose scheme was
+// forgotten); anything else there may be a key set in the wrong variable,
+// and ok is false: nothing is shown.
+func endpointShown(v string) (shown string, ok bool) {
+	cut := ""
+	if i, _ := spaceAt(v); i >= 0 {
+		v, cut = v[:i], "…"
+	}
+	v = maskEndpoint(v)
+	if i := strings.Index(v, "://"); i >= 0 {
+		if !validScheme(v[:i]) {
+			return "", false
+		}
+		return v + cut, true
+	}
+	hp := v
+	if i := strings.LastIndex(hp, "***@"); i == 0 {
+		hp = hp[len("***@"):]
+	}
+	host, port, found := strings.Cut(hp, ":")
+	if strings.HasPrefix(hp, "[") {
+		j := strings.Index(hp, "]:")
+		if j < 0 {
+			return "", false
+		}
+		host, port, found = hp[1:j], hp[j+2:], true
+		host = strings.ReplaceAll(host, ":", "")
+	}
+	if !found || host == "" || port == "" || strings.Trim(port, "0123456789") != "" ||
+		strings.Trim(strings.ToLower(host), "abcdefghijklmnopqrstuvwxyz0123456789.-_") != "" {
+		return "", false
+	}
+	return v + cut, true
+}
+
+// validScheme reports whether s is a URL scheme: a letter, then letters,
+// digits, '+', '-' and '.'.
+func validScheme(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if !(c >= 'a' && c <= 'z') && (i == 0 || !(s[i] >= '0' && s[i] <= '9' || s[i] == '+' || s[i] == '-' || s[i] == '.')) {
+			return false
+		}
+	}
+	return true
+}
+
+// spaceAt returns the index of the first whitespace, control or
+// invisible formatting character (Unicode's) or invalid UTF-8 byte in v,
+// and the character; -1 when there is none.
+func spaceAt(v string) (int, rune) {
+	for i, r := range v {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
+			return i, r
+		}
+	}
+	return -1, 0
+}
+
+// checkNoSpace rejects an endpoint with whitespace or a control character,
+// which no endpoint holds (url.Parse takes "…/v1/traces api-key=x" as a
+// path), saying where it is and how much follows, not what: it is where a
+// header pasted into the endpoint would start.
+func checkNoSpace(v string) error {
+	i, r := spaceAt(v)
+	if i < 0 {
+		return nil
+	}
+	var what string
+	switch r {
+	case ' ':
+		what = "a space"
+	case '\t':
+		what = "a tab"
+	case '\n', '\r':
+		what = "a line break"
+	case utf8.RuneError:
+		what = "a byte that is not UTF-8"
+	default:
+		what = fmt.Sprintf("the character %U", r)
+	}
+	return fmt.Errorf("has %s at byte %d, and an endpoint holds no whitespace or control characters: "+
+		"the %d bytes from there are withheld; a header goes in OTEL_EXPORTER_OTLP_HEADERS", what, i+1, len(v)-i)
 }
 
 // maskURL renders a validated endpoint; validation leaves no user info,

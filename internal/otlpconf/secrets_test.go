@@ -35,6 +35,14 @@ func TestErrorsNeverQuoteCredentials(t *testing.T) {
 		{"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://collector:4318/v1/logs?api_key=" + pw + "&x=1"},
 		{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/#" + pw},
 		{"OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://u:" + pw + "@collector:1?sig=" + pw},
+		// A header pasted after the endpoint, or an API key in the
+		// endpoint variable.
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318 api-key=" + pw},
+		{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://collector:4318/v1/traces\nAuthorization: Bearer " + pw},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "api-key=" + pw},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", pw},
+		// Headers with a line break, a pasted "Key: value" line.
+		{"OTEL_EXPORTER_OTLP_HEADERS", "api-key=" + pw + "\nAuthorization: Bearer " + pw},
 	}
 	for _, c := range envCases {
 		for _, sig := range []Signal{Traces, Metrics, Logs} {
@@ -59,6 +67,8 @@ func TestErrorsNeverQuoteCredentials(t *testing.T) {
 		{Endpoint: "http://user:" + pw + "@collector:4318"},
 		{Endpoint: "http://collector:4318/?token=" + pw},
 		{Endpoint: "ftp://u:" + pw + "@collector:1"},
+		{Endpoint: "collector:4318 api-key=" + pw},
+		{Endpoint: "https://collector:4318\tapi-key=" + pw},
 		{Headers: map[string]string{"Authorization: Bearer " + pw: ""}},
 		{Headers: map[string]string{"authorization": "Bearer " + pw + "\n"}},
 		{Headers: map[string]string{pw + "\n": "1"}},
@@ -202,5 +212,53 @@ func TestMaskEndpoint(t *testing.T) {
 		if got := maskEndpoint(in); got != want {
 			t.Errorf("maskEndpoint(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestEndpointErrorsWithholdPastedText: an endpoint with whitespace or a
+// control character is an error (url.Parse would take the rest for a
+// path) that shows the endpoint up to there and says where the rest
+// starts and how long it is, never what it is; an endpoint without a
+// scheme is shown only when it is host:port.
+func TestEndpointErrorsWithholdPastedText(t *testing.T) {
+	const secret = "secret123"
+	for _, c := range []struct {
+		value string
+		want  []string // in the error
+	}{
+		{"https://collector:4318 api-key=" + secret,
+			[]string{`="https://collector:4318…"`, "a space at byte 23", "the 18 bytes from there are withheld", "OTEL_EXPORTER_OTLP_HEADERS"}},
+		{"https://collector:4318/v1/traces Authorization=Bearer%20" + secret,
+			[]string{`="https://collector:4318/v1/traces…"`, "a space at byte 33"}},
+		{"https://collector:4318\r\nAuthorization: Bearer " + secret,
+			[]string{`="https://collector:4318…"`, "a line break at byte 23", "the 33 bytes"}},
+		{"https://u:" + secret + "@collector:4318\u00a0x",
+			[]string{`="https://***@collector:4318…"`, "U+00A0"}},
+		{"https://collector:4318\u200b" + secret, []string{"U+200B"}},
+		{"collector:4318", []string{`="collector:4318"`, "has no scheme"}},
+		{"api-key=" + secret, []string{"(value not shown)", "has no scheme"}},
+		{secret + ":4318 x", []string{`="` + secret + `:4318…"`}}, // host:port: shown (it is no secret)
+	} {
+		_, err := Resolve(env.FromMap(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": c.value}), Traces, Overrides{})
+		if err == nil {
+			t.Errorf("%q: accepted", c.value)
+			continue
+		}
+		msg := err.Error()
+		if strings.Contains(c.value, " "+secret) || strings.Contains(c.value, "=") || strings.Contains(c.value, "@") || strings.Contains(c.value, "\u200b") {
+			if strings.Contains(msg, secret) || strings.Contains(msg, "Bearer") || strings.Contains(msg, "api-key") {
+				t.Errorf("%q: the error shows what it must withhold: %s", c.value, msg)
+			}
+		}
+		for _, w := range append(c.want, "OTEL_EXPORTER_OTLP_ENDPOINT") {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%q: error lacks %q: %s", c.value, w, msg)
+			}
+		}
+	}
+	_, err := Resolve(env.FromMap(nil), Traces, Overrides{Endpoint: "collector:4318 api-key=" + secret})
+	if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), `WithEndpoint("collector:4318…")`) ||
+		!strings.Contains(err.Error(), "a space at byte 15") {
+		t.Errorf("option: %v", err)
 	}
 }
