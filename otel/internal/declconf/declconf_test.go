@@ -3,6 +3,7 @@ package declconf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -221,5 +222,53 @@ meter_provider:
 	}
 	if len(names) != 1 || names[0] != "renamed" {
 		t.Errorf("metrics %v, want [renamed]", names)
+	}
+}
+
+// TestSubstitutionErrorsQuoteOnlyTheReference: an invalid ${…} is an
+// error at the reference's own line and column that shows the
+// variable's name at most (cut when long), never the value around it
+// (a token pasted beside it, a default value).
+func TestSubstitutionErrorsQuoteOnlyTheReference(t *testing.T) {
+	const secret = "sk-live-0042"
+	head := "file_format: \"1.0\"\nresource:\n  attributes:\n    - name: a\n      value: "
+	long := strings.Repeat("A", 40)
+	for _, c := range []struct {
+		value     string
+		line, col int
+		want      []string
+	}{
+		{`"Bearer ` + secret + ` ${API_KEY"`, 5, 35, []string{"${API_KEY at column 35 has no closing }"}},
+		{`"Bearer ${UNSET_NAME"`, 5, 22, []string{"the reference ${ at column 22 has no closing }"}}, // no variable's name: not shown
+		{`${API_KEY:-` + secret, 5, 14, []string{"${API_KEY at column 14 has no closing }"}},
+		{`${env:API_KEY ` + secret, 5, 14, []string{"${env:API_KEY at column 14 has no closing }"}},
+		{`x ${A} ${` + secret, 5, 21, []string{"the reference ${ at column 21 has no closing }"}},
+		{`${sk_live_0042`, 5, 14, []string{"the reference ${ at column 14 has no closing }"}},
+		{`${` + long + ` ` + secret, 5, 14, []string{"${" + long[:32] + "… at column 14"}},
+		{`"` + secret + ` ${1` + secret + `}"`, 5, 28, []string{"is not valid: its name starts with a digit"}},
+		{`${API KEY:-` + secret + `}`, 5, 14, []string{`its name has " " at byte 4`}},
+		{`${` + secret + `}`, 5, 14, []string{`its name has "-" at byte 3`}},
+		{`${A:` + secret + `}`, 5, 14, []string{`":" at byte 2 (a default is written ${NAME:-default})`}},
+		{`${}`, 5, 14, []string{"its name is empty"}},
+		{"|\n        first line\n        Bearer " + secret + " ${TOKEN\n", 7, 29, []string{"${TOKEN at column 29"}},
+	} {
+		_, err := Parse("f.yaml", []byte(head+c.value+"\n"), lookupMap(map[string]string{"API_KEY": "k", "TOKEN": "t", long: "l"}))
+		var e *env.Error
+		if !errors.As(err, &e) {
+			t.Errorf("%s: error %v, want an *env.Error", c.value, err)
+			continue
+		}
+		msg := err.Error()
+		if strings.Contains(msg, secret) || strings.Contains(msg, "Bearer") || strings.Contains(msg, "sk") || strings.Contains(msg, "UNSET") {
+			t.Errorf("%s: the error quotes the value around the reference: %s", c.value, msg)
+		}
+		if e.Line != c.line || e.Key != "resource.attributes[0].value" {
+			t.Errorf("%s: line %d, key %q; want line %d: %s", c.value, e.Line, e.Key, c.line, msg)
+		}
+		for _, w := range append(c.want, fmt.Sprintf("column %d", c.col), "f.yaml line ") {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: error lacks %q: %s", c.value, w, msg)
+			}
+		}
 	}
 }

@@ -47,6 +47,7 @@ func ReadFile(path string) ([]byte, error) {
 // parser holds what Parse learns on the way.
 type parser struct {
 	name     string
+	data     string // the file's text
 	lookup   func(string) (string, bool)
 	index    map[string]entry
 	errs     []error
@@ -64,7 +65,7 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*File,
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	p := &parser{name: name, lookup: lookup, index: map[string]entry{}}
+	p := &parser{name: name, data: string(data), lookup: lookup, index: map[string]entry{}}
 	root, err := p.document(data)
 	if err != nil {
 		return nil, err
