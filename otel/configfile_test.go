@@ -77,7 +77,7 @@ func TestConfigFileBadFiles(t *testing.T) {
 		{"unknown top-level key", "file_format: \"1.0\"\ntracer_provder: {}\n", 2, "tracer_provder", "unknown key"},
 		{"unknown nested key", http("            endpiont: http://c:4318\n"), 7, "otlp_http.endpiont", "endpoint"},
 		{"queue size 0", batch("        max_queue_size: 0\n        exporter: {console: }\n"), 5, "batch.max_queue_size", "must be > 0"},
-		{"wrong type", "file_format: \"1.0\"\nmeter_provider:\n  readers:\n    - periodic:\n        interval: often\n        exporter: {console: }\n", 5, "periodic.interval", "often"},
+		{"wrong type", "file_format: \"1.0\"\nmeter_provider:\n  readers:\n    - periodic:\n        interval: often\n        exporter: {console: }\n", 5, "periodic.interval", "!!str (value not shown) into int"},
 		{"endpoint scheme", http("            endpoint: ftp://c:4318/v1/traces\n"), 7, "otlp_http.endpoint", "scheme"},
 		{"schedule delay 0", batch("        schedule_delay: 0\n        exporter: {console: }\n"), 5, "batch.schedule_delay", ">= 1"},
 		{"compression", http("            endpoint: http://c:4318\n            compression: zstd\n"), 8, "otlp_http.compression", "gzip"},
@@ -87,13 +87,13 @@ func TestConfigFileBadFiles(t *testing.T) {
 		{"no exporter", batch("        exporter: {}\n"), 5, "batch.exporter", "no exporter"},
 		{"two processors", "file_format: \"1.0\"\nlogger_provider:\n  processors:\n    - batch: {exporter: {console: }}\n    - simple: {exporter: {console: }}\n", 5, "processors[1]", "one batch processor"},
 		{"sampler ratio", "file_format: \"1.0\"\ntracer_provider:\n  sampler:\n    trace_id_ratio_based:\n      ratio: ${RATIO:-1.5}\n", 5, "ratio", "from 0 to 1"},
-		{"propagator", "file_format: \"1.0\"\npropagator:\n  composite_list: tracecontext,bogus\n", 2, "propagator", "bogus"},
+		{"propagator", "file_format: \"1.0\"\npropagator:\n  composite_list: tracecontext,bogus\n", 3, "propagator.composite_list", "item 2 is not a propagator"},
 		{"substitution", "file_format: \"1.0\"\nresource:\n  attributes:\n    - name: a\n      value: ${NOT CLOSED\n", 5, "value", "no closing"},
 		{"attribute type", "file_format: \"1.0\"\nresource:\n  attributes:\n    - name: n\n      value: abc\n      type: int\n", 4, "resource.attributes[0]", "not of type int"},
 		{"metrics http/json", "file_format: \"1.0\"\nmeter_provider:\n  readers:\n    - periodic:\n        exporter:\n          otlp_http:\n            endpoint: http://c:4318\n            encoding: json\n", 8, "otlp_http.encoding", "http/json"},
 		{"two temporalities", "file_format: \"1.0\"\nmeter_provider:\n  readers:\n    - periodic:\n        exporter:\n          console:\n            temporality_preference: delta\n    - periodic:\n        exporter:\n          otlp_http:\n            endpoint: http://c:4318\n            temporality_preference: cumulative\n", 12, "temporality_preference", "one value for all metric readers"},
 		{"pull without prometheus", "file_format: \"1.0\"\nmeter_provider:\n  readers:\n    - pull:\n        exporter: {}\n", 5, "pull.exporter", "prometheus/development"},
-		{"otelkit log level", "file_format: \"1.0\"\ndistribution:\n  otelkit:\n    log:\n      level: loud\n", 5, "distribution.otelkit.log.level", "loud"},
+		{"otelkit log level", "file_format: \"1.0\"\ndistribution:\n  otelkit:\n    log:\n      level: loud\n", 5, "distribution.otelkit.log.level", "(value not shown)"},
 		{"otelkit unknown key", "file_format: \"1.0\"\ndistribution:\n  otelkit:\n    log:\n      levle: debug\n", 5, "distribution.otelkit.log.levle", "unknown key"},
 		{"otelkit buffer slow", "file_format: \"1.0\"\ndistribution:\n  otelkit:\n    log:\n      buffer:\n        slow: fast\n", 6, "buffer.slow", "positive Go duration"},
 		{"invalid UTF-8", "file_format: \"1.0\"\nresource:\n  attributes:\n    - name: a\n      value: \"\xff\"\n", 5, "", "UTF-8"},
@@ -545,5 +545,67 @@ func TestConfigFileLogBuffer(t *testing.T) {
 	}
 	if h := tel.Health(); h.LogBuffer == nil || h.LogBuffer.Level != "debug" {
 		t.Errorf("health log_buffer %+v, want level debug", h.LogBuffer)
+	}
+}
+
+// TestConfigFileErrorsQuoteNoValue: an error about the file never quotes
+// a value of the file, written there or substituted from a variable,
+// whatever the key and whoever finds the fault (the schema's decoding,
+// otelkit's checks of the file, the signal packages reading the settings
+// the file made): it names the key, the line and what is allowed. The
+// configuration errors' Value is empty too.
+func TestConfigFileErrorsQuoteNoValue(t *testing.T) {
+	clearEnv(t)
+	const secret = "Sk9SecretValue"
+	t.Setenv("SECRET", secret)
+	batch := func(lines string) string {
+		return "file_format: \"1.0\"\ntracer_provider:\n  processors:\n    - batch:\n" + lines
+	}
+	http := func(lines string) string {
+		return batch("        exporter:\n          otlp_http:\n            endpoint: http://c:4318\n" + lines)
+	}
+	reader := func(lines string) string {
+		return "file_format: \"1.0\"\nmeter_provider:\n  readers:\n    - periodic:\n" + lines
+	}
+	for _, tc := range []struct {
+		name, file, key string
+	}{
+		{"file_format", "file_format: ${SECRET}\n", "file_format"},
+		{"int as string", batch("        max_queue_size: ${SECRET}\n        exporter: {console: }\n"), "max_queue_size"},
+		{"literal string as int", batch("        max_queue_size: \"Bearer " + secret + "\"\n        exporter: {console: }\n"), "max_queue_size"},
+		{"enum (signal package)", http("            compression: ${SECRET}\n"), "compression"},
+		{"endpoint", batch("        exporter:\n          otlp_http:\n            endpoint: \"http://c:4318/" + secret + "?k=${SECRET}\"\n"), "endpoint"},
+		{"certificate path", http("            tls:\n              ca_file: /nonexistent/${SECRET}.pem\n"), "ca_file"},
+		{"temporality", reader("        exporter:\n          otlp_http:\n            endpoint: http://c:4318\n            temporality_preference: ${SECRET}\n"), "temporality_preference"},
+		{"view instrument type", "file_format: \"1.0\"\nmeter_provider:\n  readers: []\n  views:\n    - selector:\n        instrument_type: ${SECRET}\n      stream: {name: x}\n", "views[0]"},
+		{"sampler ratio", "file_format: \"1.0\"\ntracer_provider:\n  sampler:\n    trace_id_ratio_based:\n      ratio: ${SECRET}\n", "ratio"},
+		{"attribute type", "file_format: \"1.0\"\nresource:\n  attributes:\n    - name: " + secret + "\n      value: ${SECRET}\n      type: int\n", "resource.attributes[0]"},
+		{"attribute type name", "file_format: \"1.0\"\nresource:\n  attributes:\n    - name: a\n      value: x\n      type: ${SECRET}\n", "resource.attributes[0]"},
+		{"propagator", "file_format: \"1.0\"\npropagator:\n  composite_list: tracecontext,${SECRET}\n", "composite_list"},
+		{"prometheus port", "file_format: \"1.0\"\nmeter_provider:\n  readers:\n    - pull:\n        exporter:\n          prometheus/development:\n            port: ${SECRET}\n", "prometheus"},
+		{"otelkit log level", "file_format: \"1.0\"\ndistribution:\n  otelkit:\n    log:\n      level: ${SECRET}\n", "log.level"},
+		{"otelkit log format", "file_format: \"1.0\"\ndistribution:\n  otelkit:\n    log:\n      format: ${SECRET}\n", "log.format"},
+		{"otelkit buffer level", "file_format: \"1.0\"\ndistribution:\n  otelkit:\n    log:\n      buffer:\n        level: ${SECRET}\n", "buffer.level"},
+		{"otelkit type", "file_format: \"1.0\"\ndistribution:\n  otelkit:\n    runtime_metrics: ${SECRET}\n", "runtime_metrics"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tel, err := Init(context.Background(), WithConfigYAML([]byte(tc.file)), WithoutGlobals(), WithLogOutput(&lineBuffer{}))
+			if err == nil {
+				_ = tel.Shutdown(context.Background())
+				t.Fatal("Init accepted the file")
+			}
+			if strings.Contains(err.Error(), secret[:6]) {
+				t.Errorf("the error quotes the file's value: %v", err)
+			}
+			ce := findConfigError(err, func(ce *ConfigError) bool { return strings.Contains(ce.Key, tc.key) })
+			if ce == nil || ce.Line == 0 || !strings.Contains(err.Error(), "WithConfigYAML line ") {
+				t.Fatalf("no ConfigError at a line of the file for a key containing %q: %v", tc.key, err)
+			}
+			for _, ce := range configErrors(err) {
+				if ce.Value != "" {
+					t.Errorf("ConfigError %s has Value %q", ce.Key, ce.Value)
+				}
+			}
+		})
 	}
 }

@@ -363,7 +363,8 @@
 // replaced by REDACTED in otel_sdk_error lines, the health document's
 // last_error and the errors of ForceFlush and Shutdown, also when a
 // collector quotes the Authorization header back; Init's errors never quote
-// a header key or value, nor the user info or query of an endpoint.
+// a header key or value, nor the user info or query of an endpoint, nor
+// what follows whitespace in one, nor any value of a configuration file.
 // internal/testkit/faults/RESULTS.md has the measured figures.
 //
 // # Deploying

@@ -75,7 +75,9 @@ type Error struct {
 	// file (OTEL_CONFIG_FILE): the file's name, the line (from 1; 0 when
 	// unknown) and the key's path in the file, such as
 	// "tracer_provider.processors[0].batch.schedule_delay". Var and Option
-	// are then empty.
+	// are then empty, and the message never shows Value: a value of the
+	// file, or one substituted into it from a variable, may be a secret
+	// under any key, and the file and line show it to whoever may see it.
 	File string
 	Line int
 	Key  string
@@ -104,7 +106,8 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // fileMessage is the message of an error in a configuration file:
-// "otelkit: invalid <key>[=<value>] (<file> line <n>): allowed: ...".
+// "otelkit: invalid <key> [(value not shown)] (<file> line <n>): allowed:
+// ...". It never shows Value.
 func (e *Error) fileMessage() string {
 	where := e.File
 	if e.Line > 0 {
@@ -114,11 +117,8 @@ func (e *Error) fileMessage() string {
 	if key == "" {
 		key = "configuration file"
 	}
-	switch {
-	case e.Withheld:
+	if e.Withheld || e.Value != "" {
 		key += " (value not shown)"
-	case e.Value != "":
-		key += fmt.Sprintf("=%q", e.Value)
 	}
 	msg := fmt.Sprintf("otelkit: invalid %s (%s)", key, where)
 	if e.Allowed != "" {

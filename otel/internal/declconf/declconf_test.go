@@ -165,10 +165,11 @@ func TestLocate(t *testing.T) {
 	}
 	e := &env.Error{Var: "OTEL_BLRP_MAX_QUEUE_SIZE", Value: "5", Allowed: "x"}
 	other := &env.Error{Var: "OTEL_OTHER"}
-	if f.Locate(errors.Join(e, other)) == nil || e.File != "f.yaml" || e.Line != 5 || e.Var != "" || other.File != "" {
+	if f.Locate(errors.Join(e, other)) == nil || e.File != "f.yaml" || e.Line != 5 || e.Var != "" || other.File != "" ||
+		e.Value != "" || !e.Withheld {
 		t.Errorf("located %+v, %+v", e, other)
 	}
-	if msg := e.Error(); msg != `otelkit: invalid logger_provider.processors[0].batch.max_queue_size="5" (f.yaml line 5): allowed: x` {
+	if msg := e.Error(); msg != `otelkit: invalid logger_provider.processors[0].batch.max_queue_size (value not shown) (f.yaml line 5): allowed: x` {
 		t.Errorf("message %q", msg)
 	}
 }

@@ -36,13 +36,22 @@
 // would otherwise be ignored silently); keys the schema marks
 // "/development" that otelkit does not implement are warnings.
 //
+// No error quotes a value of the file, written there or substituted into
+// it: any key may hold a secret by mistake (a token where a number
+// belongs, a header pasted into an endpoint). An error names the key, the
+// line and what is allowed, says what is wrong by kind ("!!str (value not
+// shown) into int") or position ("item 2"), and env.Error's Value stays
+// empty (File.Locate empties it in the signal packages' errors too, and
+// replaces the value in their causes).
+//
 // # Substitution
 //
 // ${NAME}, ${env:NAME} and ${NAME:-default} in scalar values are replaced
 // by the variable's value (the default when it is unset or empty), "$$" by
 // "$", as the specification says: in the node tree, so that a value never
 // becomes YAML structure, and an unquoted one is typed after substitution
-// (${RATIO:-0.25} is a number). Header values, substituted or not, are
-// kept out of every error (File.Secrets lists them for the caller's
-// scrubber).
+// (${RATIO:-0.25} is a number). A "${" that opens no valid reference is
+// an error at its own line and column, naming the variable only when it
+// is one that is set. Header values, substituted or not, are kept out of
+// every error (File.Secrets lists them for the caller's scrubber).
 package declconf

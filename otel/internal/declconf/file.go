@@ -13,6 +13,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/scrub"
 )
 
 // Loc is where a setting is in the file: its key's path and line (0 when
@@ -117,7 +118,9 @@ func (f *File) Source(s string) string {
 
 // Locate rewrites, in place, every *env.Error in err that names a
 // variable the file set: it names the file, the line and the key
-// instead. It returns err.
+// instead, and no longer shows the value (Withheld), which is then also
+// replaced in the error's cause (an os error quotes a certificate's
+// path): a value of the file is never quoted. It returns err.
 func (f *File) Locate(err error) error {
 	if f == nil || err == nil {
 		return err
@@ -126,7 +129,15 @@ func (f *File) Locate(err error) error {
 	walk = func(e error) {
 		if ce, ok := e.(*env.Error); ok {
 			if l, ok := f.where[ce.Var]; ok {
+				v, ok := f.env[ce.Var]
+				if !ok {
+					v = f.otelkit[ce.Var]
+				}
 				ce.File, ce.Line, ce.Key, ce.Var = f.Name, l.Line, l.Key, ""
+				ce.Value, ce.Withheld = "", true
+				if v != "" {
+					ce.Err = scrub.New([]string{v}).Error(ce.Err)
+				}
 			}
 		}
 		switch u := e.(type) {

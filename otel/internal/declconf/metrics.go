@@ -124,7 +124,7 @@ func (b *builder) cardinality(path string, l *otelconf.CardinalityLimits) {
 	}
 	if l.Default != nil {
 		if old := b.f.CardinalityLimit; old != nil && *old != *l.Default {
-			b.fail(path+".default", "differs from another reader's: otelkit uses one limit for all readers", strconv.Itoa(*old))
+			b.fail(path+".default", "differs from another reader's: otelkit uses one limit for all readers", "the same default in every reader")
 		}
 		b.f.CardinalityLimit = l.Default
 	}
@@ -159,7 +159,7 @@ func (b *builder) pull(path string, r *otelconf.PullMetricReader) string {
 	}
 	var pe prometheusExporter
 	if err := e.value.Decode(&pe); err != nil {
-		b.fail(ep, cleanMessage(err), "host (a string) and port (an integer)")
+		b.fail(ep, hideValues(cleanMessage(err), e.value), "host (a string) and port (an integer)")
 		return ""
 	}
 	if pe.Host != nil {
@@ -262,13 +262,13 @@ func (b *builder) base2(path string, h *otelconf.Base2ExponentialBucketHistogram
 	if h.MaxSize != nil {
 		agg.MaxSize = int32(min(max(*h.MaxSize, -1), 1<<30))
 		if *h.MaxSize < 2 {
-			b.failValue(path+".max_size", strconv.Itoa(*h.MaxSize), "an integer >= 2")
+			b.failValue(path+".max_size", "an integer >= 2")
 		}
 	}
 	if h.MaxScale != nil {
 		agg.MaxScale = int32(min(max(*h.MaxScale, -100), 100))
 		if *h.MaxScale < -10 || *h.MaxScale > 20 {
-			b.failValue(path+".max_scale", strconv.Itoa(*h.MaxScale), "an integer from -10 to 20")
+			b.failValue(path+".max_scale", "an integer from -10 to 20")
 		}
 	}
 	return agg

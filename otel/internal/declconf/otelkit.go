@@ -62,7 +62,7 @@ func (b *builder) otelkit() {
 	var s otelkitSection
 	if err := e.value.Decode(&s); err != nil {
 		for _, f := range locate(e.value, otelkitSectionType, path) {
-			b.p.errs = append(b.p.errs, b.p.errorAt(f.node, f.path, cleanMessage(err), "log (format, level, profile, buffer) and runtime_metrics"))
+			b.p.errs = append(b.p.errs, b.p.errorAt(f.node, f.path, hideValues(cleanMessage(err), e.value), "log (format, level, profile, buffer) and runtime_metrics"))
 		}
 		return
 	}
@@ -76,11 +76,11 @@ func (b *builder) otelkit() {
 	b.setOtelkit(envLogProfile, s.Log.Profile, lp+".profile")
 	if buf := s.Log.Buffer; buf != nil {
 		if buf.Level != nil && !contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(strings.TrimSpace(*buf.Level))) {
-			b.failValue(lp+".buffer.level", *buf.Level, "debug, info, warn or error: the least level held back per request")
+			b.failValue(lp+".buffer.level", "debug, info, warn or error: the least level held back per request")
 		}
 		if buf.Slow != nil {
 			if d, err := time.ParseDuration(strings.TrimSpace(*buf.Slow)); err != nil || d <= 0 {
-				b.failValue(lp+".buffer.slow", *buf.Slow, "a positive Go duration, e.g. 1s or 500ms")
+				b.failValue(lp+".buffer.slow", "a positive Go duration, e.g. 1s or 500ms")
 			}
 		}
 		b.setOtelkit(envBufferLevel, buf.Level, lp+".buffer.level")

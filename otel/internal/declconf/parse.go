@@ -80,7 +80,7 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*File,
 	if err := root.Decode(&cfg); err != nil {
 		p.decodeErrors(root)
 		if len(p.errs) == 0 { // not expected: every failure is located
-			p.errs = append(p.errs, &env.Error{File: name, Err: errors.New(cleanMessage(err))})
+			p.errs = append(p.errs, &env.Error{File: name, Err: errors.New(hideValues(cleanMessage(err), root))})
 		}
 		return nil, p.joined()
 	}
@@ -140,7 +140,7 @@ func (p *parser) checkFormat(root *yaml.Node) {
 		return
 	}
 	if v := e.value.Value; e.value.Kind != yaml.ScalarNode || v != "1" && !strings.HasPrefix(v, "1.") {
-		p.errs = append(p.errs, &env.Error{File: p.name, Line: e.line(), Key: "file_format", Value: v, Allowed: allowed})
+		p.errs = append(p.errs, &env.Error{File: p.name, Line: e.line(), Key: "file_format", Withheld: true, Allowed: allowed})
 	}
 }
 
@@ -150,7 +150,7 @@ func (p *parser) joined() error {
 	for _, err := range p.errs {
 		var e *env.Error
 		if errors.As(err, &e) && e.Err != nil {
-			if clean := scrub(e.Err.Error(), p.secrets); clean != e.Err.Error() {
+			if clean := scrubSecrets(e.Err.Error(), p.secrets); clean != e.Err.Error() {
 				e.Err = errors.New(clean)
 			}
 		}
@@ -162,9 +162,10 @@ func (p *parser) joined() error {
 // to a prefix and "..." when long.
 var yamlQuotedRE = regexp.MustCompile("`[^`]*`")
 
-// scrub replaces every secret in s, and every value yaml quotes that is a
-// secret or the beginning of one.
-func scrub(s string, secrets []string) string {
+// scrubSecrets replaces every secret in s, and every value yaml quotes
+// that is a secret or the beginning of one (a second guard: cleanMessage
+// and hideValues already leave no value of the file in an error).
+func scrubSecrets(s string, secrets []string) string {
 	s = yamlQuotedRE.ReplaceAllStringFunc(s, func(q string) string {
 		v := strings.TrimSuffix(q[1:len(q)-1], "...")
 		for _, secret := range secrets {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/contrib/otelconf"
@@ -70,7 +71,7 @@ func attributeKV(a otelconf.AttributeNameValue) (attribute.KeyValue, error) {
 		t = inferType(a.Value)
 	}
 	k := attribute.Key(a.Name)
-	bad := fmt.Errorf("the value of %q is not of type %s", a.Name, t)
+	bad := errors.New("the value is not of type " + t) // the path names the attribute; no value of the file is quoted
 	switch t {
 	case "string":
 		if s, ok := a.Value.(string); ok {
@@ -191,8 +192,10 @@ func (b *builder) propagator(p *otelconf.Propagator) {
 			}
 		}
 	}
+	var listed []string
 	if p.CompositeList != nil {
-		for _, n := range strings.Split(*p.CompositeList, ",") {
+		listed = strings.Split(*p.CompositeList, ",")
+		for _, n := range listed {
 			add(n)
 		}
 	}
@@ -202,7 +205,18 @@ func (b *builder) propagator(p *otelconf.Propagator) {
 	}
 	prop, unknown := propagators.Build(names)
 	if len(unknown) > 0 {
-		b.fail("propagator", "unknown propagator "+strings.Join(unknown, ", "), propagators.Allowed(unknown))
+		// The items by position: no value of the file is quoted.
+		var items []string
+		for i, n := range listed {
+			if contains(unknown, strings.ToLower(strings.TrimSpace(n))) {
+				items = append(items, strconv.Itoa(i+1))
+			}
+		}
+		what := "item " + items[0] + " is not a propagator"
+		if len(items) > 1 {
+			what = "items " + strings.Join(items, ", ") + " are not propagators"
+		}
+		b.fail("propagator.composite_list", what+" otelkit builds", propagators.Allowed(unknown))
 		return
 	}
 	b.f.Propagator = prop
@@ -252,7 +266,7 @@ func (b *builder) sampler(s *otelconf.Sampler, path string) sdktrace.Sampler {
 			ratio = *r
 		}
 		if !(ratio >= 0 && ratio <= 1) {
-			b.failValue(path+".trace_id_ratio_based.ratio", fmt.Sprint(ratio), "a number from 0 to 1")
+			b.failValue(path+".trace_id_ratio_based.ratio", "a number from 0 to 1")
 		}
 		return sdktrace.TraceIDRatioBased(ratio)
 	}

@@ -54,7 +54,7 @@ func (b *builder) set(name, value, path string) {
 func (b *builder) setShared(name, value, path string) {
 	if old, ok := b.f.env[name]; ok && old != value {
 		l := b.f.where[name]
-		b.fail(path, fmt.Sprintf("differs from %s (line %d): otelkit uses one value for all metric readers", l.Key, l.Line), old)
+		b.fail(path, fmt.Sprintf("differs from %s (line %d): otelkit uses one value for all metric readers", l.Key, l.Line), "the value of "+l.Key)
 		return
 	}
 	b.set(name, value, path)
@@ -71,10 +71,12 @@ func (b *builder) fail(path, why, allowed string) {
 	b.p.errs = append(b.p.errs, b.p.errorAt(nil, path, why, allowed))
 }
 
-// failValue records an error about the value of the setting at path.
-func (b *builder) failValue(path, value, allowed string) {
+// failValue records an error about the value of the setting at path,
+// which it does not show (no error quotes a value of the file: the key
+// and line point to it).
+func (b *builder) failValue(path, allowed string) {
 	err := b.p.errorAt(nil, path, "", allowed).(*env.Error)
-	err.Value, err.Err = value, nil
+	err.Withheld, err.Err = true, nil
 	b.p.errs = append(b.p.errs, err)
 }
 
@@ -344,7 +346,7 @@ func (b *builder) otlp(s signal, path string, f otlpFields) {
 		b.set(s.otlp+"COMPRESSION", *f.compression, path+".compression")
 	}
 	if f.timeout != nil && *f.timeout == 0 {
-		b.failValue(path+".timeout", "0", timeoutAllowed)
+		b.failValue(path+".timeout", timeoutAllowed)
 	} else {
 		b.setInt(s.otlp+"TIMEOUT", f.timeout, path+".timeout")
 	}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/contrib/otelconf"
@@ -193,7 +194,7 @@ func (p *parser) decodeErrors(root *yaml.Node) {
 		if err == nil {
 			continue
 		}
-		msg, path := cleanMessage(err), f.path
+		msg, path := hideValues(cleanMessage(err), f.node), f.path
 		if m := fieldErrRE.FindStringSubmatch(msg); m != nil {
 			if _, ok := p.index[joinPath(path, m[1])]; ok {
 				path = joinPath(path, m[1])
@@ -209,9 +210,15 @@ func fails(n *yaml.Node, t reflect.Type) bool {
 
 var yamlLineRE = regexp.MustCompile(`^(yaml: )?line \d+: `)
 
+// valueHidden stands for a value of the file in an error: no error quotes
+// one, since any value, under any key, may be a secret written or
+// substituted there by mistake. The key and the line point to it.
+const valueHidden = "(value not shown)"
+
 // cleanMessage makes an otelconf or yaml decode error one line: without
-// yaml's "line N:" (the error carries the line) and otelconf's "unmarshal
-// error in *otelconf.X" wrappers.
+// yaml's "line N:" (the error carries the line), otelconf's "unmarshal
+// error in *otelconf.X" wrappers and the values yaml quotes ("cannot
+// unmarshal !!str `Bearer …` into int").
 func cleanMessage(err error) string {
 	var parts []string
 	for _, l := range strings.Split(err.Error(), "\n") {
@@ -219,12 +226,44 @@ func cleanMessage(err error) string {
 		if l == "" || l == "yaml: unmarshal errors:" || strings.HasPrefix(l, "unmarshal error in ") {
 			continue
 		}
-		parts = append(parts, yamlLineRE.ReplaceAllString(l, ""))
+		parts = append(parts, yamlQuotedRE.ReplaceAllString(yamlLineRE.ReplaceAllString(l, ""), valueHidden))
 	}
 	if len(parts) == 0 {
-		return err.Error()
+		return "the value does not decode"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// hideValues replaces in msg, an otelconf error about n, the values of n
+// and below as otelconf quotes them ("unsupported encoding %q",
+// "... expected one of ...): %#v").
+func hideValues(msg string, n *yaml.Node) string {
+	seen := map[*yaml.Node]bool{}
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil || seen[n] {
+			return
+		}
+		seen[n] = true
+		switch n.Kind {
+		case yaml.ScalarNode:
+			if n.Value != "" {
+				msg = strings.ReplaceAll(msg, strconv.Quote(n.Value), valueHidden)
+			}
+		case yaml.AliasNode:
+			walk(n.Alias)
+		case yaml.MappingNode:
+			for i := 1; i < len(n.Content); i += 2 {
+				walk(n.Content[i])
+			}
+		default:
+			for _, c := range n.Content {
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return msg
 }
 
 var otelkitSectionType = reflect.TypeFor[otelkitSection]()
