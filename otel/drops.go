@@ -66,6 +66,11 @@ type dropLog struct {
 	total   atomic.Int64
 	armed   atomic.Bool // a line is arranged (or waits for the logger)
 	writing atomic.Bool // a line is being written after close
+	// timerMu is held by a write a timer runs, for the whole write, so
+	// that close waits for it: the timer may have taken the counts (so
+	// close's own write finds none) and not yet written the line, which
+	// Shutdown must not return before.
+	timerMu sync.Mutex
 
 	mu     sync.Mutex
 	log    *zap.Logger // nil until start
@@ -116,7 +121,7 @@ func (d *dropLog) arm() {
 		if !d.last.IsZero() {
 			wait = max(0, d.interval-d.now().Sub(d.last))
 		}
-		d.timer = d.afterFunc(wait, d.write)
+		d.timer = d.afterFunc(wait, d.timedWrite)
 		d.mu.Unlock()
 	}
 }
@@ -127,7 +132,7 @@ func (d *dropLog) start(l *zap.Logger) {
 	defer d.mu.Unlock()
 	d.log = l
 	if d.armed.Load() {
-		d.timer = d.afterFunc(0, d.write)
+		d.timer = d.afterFunc(0, d.timedWrite)
 	}
 }
 
@@ -167,6 +172,13 @@ func (d *dropLog) write() {
 	)
 }
 
+// timedWrite is write as a timer runs it (see timerMu).
+func (d *dropLog) timedWrite() {
+	d.timerMu.Lock()
+	defer d.timerMu.Unlock()
+	d.write()
+}
+
 // close writes what is pending and stops the timer; drops noted later (an
 // export cut off by Shutdown returning) are written at once.
 func (d *dropLog) close() {
@@ -183,6 +195,8 @@ func (d *dropLog) close() {
 		d.timer.Stop()
 	}
 	d.mu.Unlock()
+	d.timerMu.Lock() // a timer's write in progress ends first
+	defer d.timerMu.Unlock()
 	d.write()
 }
 

@@ -340,3 +340,45 @@ func TestDroppedTotalNeverBelowItsLines(t *testing.T) {
 		t.Fatalf("the lines reported %d drops, %d were added", reported, added.Load())
 	}
 }
+
+// blockingCore holds its first Write until release is closed, telling
+// entered when it begins: a logger slow to write the line.
+type blockingCore struct {
+	zapcore.Core
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (c *blockingCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	return ce.AddCore(e, c)
+}
+
+func (c *blockingCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
+	c.once.Do(func() { close(c.entered); <-c.release })
+	return c.Core.Write(e, fs)
+}
+
+// TestDropLogCloseWaitsForTimersLine: when close comes while a timer is
+// writing a line (it has taken the counts, the logger has not finished),
+// close returns only once that line is written, so Shutdown never returns
+// before the last telemetry_dropped line.
+func TestDropLogCloseWaitsForTimersLine(t *testing.T) {
+	obs, logs := observer.New(zapcore.WarnLevel)
+	core := &blockingCore{Core: obs, entered: make(chan struct{}), release: make(chan struct{})}
+	d := newDropLog(10 * time.Second)
+	d.start(zap.New(core)) // real timers
+	d.add(sigTraces, DropAfterShutdown, 1)
+	<-core.entered // the timer's write is in the logger
+	closed := make(chan struct{})
+	go func() { d.close(); close(closed) }()
+	select {
+	case <-closed:
+		t.Fatalf("close returned while the timer's line was still being written (%d lines)", logs.Len())
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(core.release)
+	<-closed
+	if logs.Len() != 1 {
+		t.Fatalf("%d lines after close, want the one", logs.Len())
+	}
+}
