@@ -468,4 +468,12 @@ func TestMalformedFields(t *testing.T) {
 	if !strings.Contains(cbuf.String(), "after=ok") {
 		t.Errorf("console line: %s", cbuf.String())
 	}
+
+	// A request's scope on a zap logger of your own guards them too.
+	fl, fbuf := foreignJSON(zapcore.DebugLevel)
+	rctx, _ := bind(context.Background(), fl, "", nil)
+	logging.FromContext(rctx).Info("request_malformed", malformedFields()...)
+	if m := decode(t, fbuf.String()); m["after"] != "ok" || m["fieldError"] == nil {
+		t.Errorf("request line on a foreign logger: %s", fbuf.String())
+	}
 }
