@@ -71,7 +71,7 @@ func End(span trace.Span, errp *error, opts ...trace.SpanEndOption) {
 		return
 	}
 	if errp != nil && *errp != nil {
-		safe, msg := spanerr.Safe(*errp)
+		msg, safe := spanerr.Safe(*errp)
 		spanerr.Record(span, *errp, func(error) { span.RecordError(safe) })
 		span.SetStatus(codes.Error, msg)
 	}
@@ -90,7 +90,7 @@ func RecordError(ctx context.Context, err error, opts ...trace.EventOption) {
 	if !span.IsRecording() {
 		return
 	}
-	safe, msg := spanerr.Safe(err)
+	msg, safe := spanerr.Safe(err)
 	spanerr.Record(span, err, func(error) { span.RecordError(safe, opts...) })
 	span.SetStatus(codes.Error, msg)
 }

@@ -137,12 +137,12 @@ func Forget(sc trace.SpanContext) {
 	}
 }
 
-// Safe returns err and its text, or, when its Error method panics, an
-// error whose text is "<nil>" for a typed nil pointer (Go's typed-nil
-// error) and "<PANIC=...>" otherwise, and that text: what a span's status
-// and exception event can be given without panicking. logging's span
-// recording writes the same.
-func Safe(err error) (safe error, msg string) {
+// Safe returns the text of err and err, or, when its Error method panics,
+// a text that is "<nil>" for a typed nil pointer (Go's typed-nil error) and
+// "<PANIC=...>" otherwise, and an error with that text: what a span's
+// status and exception event can be given without panicking. logging's
+// span recording writes the same.
+func Safe(err error) (msg string, safe error) {
 	defer func() {
 		if r := recover(); r != nil {
 			msg = fmt.Sprintf("<PANIC=%v>", r)
@@ -152,5 +152,5 @@ func Safe(err error) (safe error, msg string) {
 			safe = errors.New(msg)
 		}
 	}()
-	return err, err.Error()
+	return err.Error(), err
 }

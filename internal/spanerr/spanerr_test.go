@@ -110,16 +110,16 @@ func (e *nilDeref) Error() string { return e.msg }
 
 func TestSafe(t *testing.T) {
 	in := errors.New("x")
-	if err, msg := Safe(in); err != in || msg != "x" {
+	if msg, err := Safe(in); err != in || msg != "x" {
 		t.Errorf("Safe(x) = %v, %q", err, msg)
 	}
-	if err, msg := Safe((*nilDeref)(nil)); msg != "<nil>" || err == nil || err.Error() != msg {
+	if msg, err := Safe((*nilDeref)(nil)); msg != "<nil>" || err == nil || err.Error() != msg {
 		t.Errorf("Safe(typed nil) = %v, %q, want <nil>", err, msg)
 	}
-	if err, msg := Safe(panicIs{}); err == nil || msg != "p" {
+	if msg, err := Safe(panicIs{}); err == nil || msg != "p" {
 		t.Errorf("Safe(panicIs) = %v, %q", err, msg)
 	}
-	if _, msg := Safe(panicError{}); msg != "<PANIC=Error>" {
+	if msg, _ := Safe(panicError{}); msg != "<PANIC=Error>" {
 		t.Errorf("Safe(panicError) text %q, want <PANIC=Error>", msg)
 	}
 }
