@@ -26,8 +26,12 @@ func Server(srv *grpc.Server, ln net.Listener) *Runner {
 
 // Serve serves until Shutdown is called or serving fails (srv.Serve). It
 // returns nil once stopped by Shutdown, also when called after it, and the
-// error when serving fails. ln is closed when Serve returns.
+// error when serving fails. ln is closed when Serve returns. On a nil
+// *Runner it returns an error.
 func (r *Runner) Serve() error {
+	if r == nil {
+		return errors.New("grpcmw: Serve: nil *grpcmw.Runner (use grpcmw.Server)")
+	}
 	if r.srv == nil || r.ln == nil {
 		return errors.New("grpcmw: Server: nil *grpc.Server or net.Listener")
 	}
@@ -42,9 +46,10 @@ func (r *Runner) Serve() error {
 // waits for those in flight. When ctx is done first, it stops srv at once
 // (Stop: the connections are closed and the RPCs still running see their
 // context cancelled), which makes Serve return, and returns ctx's error
-// without waiting for handlers that ignore their context.
+// without waiting for handlers that ignore their context. On a nil
+// *Runner it does nothing.
 func (r *Runner) Shutdown(ctx context.Context) error {
-	if r.srv == nil {
+	if r == nil || r.srv == nil {
 		return nil
 	}
 	done := make(chan struct{})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +157,17 @@ func TestServeFails(t *testing.T) {
 	}
 	if err := r.Shutdown(context.Background()); err != nil {
 		t.Errorf("Shutdown of a nil server = %v", err)
+	}
+}
+
+// TestNilRunner: a nil *Runner (a variable never set, say, in
+// otel.Servers) is an error from Serve and nothing to stop, not a panic.
+func TestNilRunner(t *testing.T) {
+	var r *grpcmw.Runner
+	if err := r.Serve(); err == nil || !strings.Contains(err.Error(), "nil *grpcmw.Runner") {
+		t.Errorf("Serve of a nil *Runner = %v, want an error naming it", err)
+	}
+	if err := r.Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown of a nil *Runner = %v", err)
 	}
 }

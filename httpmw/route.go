@@ -150,8 +150,12 @@ func (s *routeSet) admit(route string, l *zap.Logger) string {
 // lines. With http.StripPrefix, Handler sees only the outer mux's pattern
 // ("/api/") for every sub-route. Levels nest. It costs one more lookup in
 // the nested mux per request; in front of any other handler, and outside
-// Handler, it is http.StripPrefix.
+// Handler, it is http.StripPrefix. A nil h serves http.DefaultServeMux, as
+// Handler does.
 func StripPrefix(prefix string, h http.Handler) http.Handler {
+	if h == nil {
+		h = http.DefaultServeMux
+	}
 	mux, _ := h.(*http.ServeMux)
 	trimmed := strings.TrimSuffix(prefix, "/")
 	var joined sync.Map // routeKey -> *string: the full routes, made once

@@ -199,6 +199,29 @@ func TestNestedServeMux(t *testing.T) {
 	checkRequest(t, e, Handler(plain, e.opts()...), routerCase{http.MethodGet, "/api/users/8", http.StatusOK, "/api/"})
 }
 
+// registerStripNil adds TestStripPrefixNilHandler's route to
+// http.DefaultServeMux once per process (-count=N runs it again).
+var registerStripNil sync.Once
+
+// TestStripPrefixNilHandler: a nil handler is http.DefaultServeMux, as
+// for Handler, nested routes included; nothing panics inside or outside
+// Handler.
+func TestStripPrefixNilHandler(t *testing.T) {
+	e := newTestEnv(t)
+	registerStripNil.Do(func() {
+		http.DefaultServeMux.HandleFunc("GET /otelkit-strip-nil/{id}", func(w http.ResponseWriter, r *http.Request) {})
+	})
+	root := http.NewServeMux()
+	root.Handle("/api/", StripPrefix("/api", nil))
+	checkRequest(t, e, Handler(root, e.opts()...),
+		routerCase{http.MethodGet, "/api/otelkit-strip-nil/1", http.StatusOK, "/api/otelkit-strip-nil/{id}"})
+	w := httptest.NewRecorder()
+	StripPrefix("/api", nil).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/otelkit-strip-nil/2", nil))
+	if w.Code != http.StatusOK {
+		t.Errorf("outside Handler: %d, want 200 from http.DefaultServeMux", w.Code)
+	}
+}
+
 // TestNestedServeMuxLines: lines the handler writes through the request's
 // logger carry the full route.
 func TestNestedServeMuxLines(t *testing.T) {

@@ -218,7 +218,7 @@ func envPolicy() *bufferPolicy {
 // lines below the logger's level, and false when buffering is off (also
 // for a nil *Logger).
 func (l *Logger) BufferLevel() (zapcore.Level, bool) {
-	if l == nil {
+	if l.unbuilt() {
 		return 0, false
 	}
 	if c, ok := l.zl.Core().(*core); ok && c.buf != nil {

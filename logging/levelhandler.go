@@ -22,7 +22,7 @@ const maxLevelBody = 1 << 10
 // methods 405. Mount it on an admin port: it does no authentication.
 func (l *Logger) LevelHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if l == nil {
+		if l.unbuilt() {
 			writeJSONResponse(w, http.StatusServiceUnavailable, map[string]string{"error": "no logger"})
 			return
 		}

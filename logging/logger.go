@@ -14,7 +14,8 @@ import (
 const DefaultName = "github.com/otelkit/otelkit/logging"
 
 // Logger is the service logger New builds: a zap logger whose lines follow
-// otelkit's line contract, with a level that can change at run time.
+// otelkit's line contract, with a level that can change at run time. A
+// zero Logger, which New did not build, behaves as a nil *Logger.
 type Logger struct {
 	zl      *zap.Logger
 	lvl     zap.AtomicLevel
@@ -117,7 +118,7 @@ func newConsole(r resolved, cfg config) *consoleFormat {
 // so FromContext falls back to it. On a nil *Logger it returns the logger
 // FromContext falls back to.
 func (l *Logger) Zap() *zap.Logger {
-	if l == nil {
+	if l.unbuilt() {
 		return global()
 	}
 	return l.zl
@@ -126,7 +127,7 @@ func (l *Logger) Zap() *zap.Logger {
 // SetLevel changes the minimum level of every logger derived from l, at
 // once and safely while other goroutines log. A nil *Logger ignores it.
 func (l *Logger) SetLevel(lv zapcore.Level) {
-	if l != nil {
+	if !l.unbuilt() {
 		l.lvl.SetLevel(lv)
 		l.changed.Store(true)
 	}
@@ -142,7 +143,7 @@ func (l *Logger) LevelChanged() bool {
 
 // Level returns the current minimum level (info for a nil *Logger).
 func (l *Logger) Level() zapcore.Level {
-	if l == nil {
+	if l.unbuilt() {
 		return zapcore.InfoLevel
 	}
 	return l.lvl.Level()
@@ -150,11 +151,14 @@ func (l *Logger) Level() zapcore.Level {
 
 // Sync flushes buffered output and the OTLP bridge. Call it before exit.
 func (l *Logger) Sync() error {
-	if l == nil {
+	if l.unbuilt() {
 		return nil
 	}
 	return l.zl.Sync()
 }
+
+// unbuilt reports a *Logger New did not build: nil, or a zero Logger.
+func (l *Logger) unbuilt() bool { return l == nil || l.zl == nil }
 
 // stderr is where zap reports its own errors.
 var stderr = os.Stderr

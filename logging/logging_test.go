@@ -402,7 +402,17 @@ func TestLongRequestIDInChildSpan(t *testing.T) {
 }
 
 func TestNilLoggerIsSafe(t *testing.T) {
-	var l *logging.Logger
+	for name, l := range map[string]*logging.Logger{"nil": nil, "zero": new(logging.Logger)} {
+		t.Run(name, func(t *testing.T) { checkUnbuiltLogger(t, l) })
+	}
+}
+
+// checkUnbuiltLogger: a *Logger New did not build (nil, or a zero value)
+// behaves as documented for a nil one.
+func checkUnbuiltLogger(t *testing.T, l *logging.Logger) {
+	if _, on := l.BufferLevel(); on || l.LevelChanged() {
+		t.Fatal("unbuilt *Logger: buffering on or level changed")
+	}
 	if l.Zap() == nil || l.Slog() == nil || l.Sync() != nil || l.Level() != zapcore.InfoLevel {
 		t.Fatal("nil *Logger methods")
 	}

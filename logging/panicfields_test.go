@@ -417,3 +417,63 @@ func TestMarshalerErrorNotes(t *testing.T) {
 		}
 	})
 }
+
+// malformedFields are fields zap itself panics on: the zero Field (what
+// `var f zap.Field` leaves), a type zap does not know, and marshaler
+// fields holding nil; and a plain field after them.
+func malformedFields() []zap.Field {
+	return []zap.Field{
+		{}, {Key: "k", Type: zapcore.FieldType(200)},
+		zap.Object("o", nil), zap.Array("a", nil), zap.Inline(nil), zap.String("after", "ok"),
+	}
+}
+
+var wantMalformedNotes = []string{"fieldError", "kError", "aError", "inlineError"}
+
+// TestMalformedFields: a line with fields zap panics on is written with a
+// note for each, as for a panicking marshaler, through the logger New
+// builds (JSON, console, bound fields, the OTLP bridge); nothing panics.
+// (A zap logger of your own, bound with NewContext, is zap's: it panics as
+// zap does.)
+func TestMalformedFields(t *testing.T) {
+	lp, mp := newLogProvider(t)
+	l, buf := newJSON(t, logging.WithLoggerProvider(lp))
+	l.Zap().Info("malformed", malformedFields()...)
+	logging.FromContext(logging.With(logging.NewContext(context.Background(), l.Zap()), malformedFields()...)).Info("bound_malformed")
+	lines := buf.Lines()
+	if len(lines) != 2 {
+		t.Fatalf("%d lines:\n%s", len(lines), buf.String())
+	}
+	for _, line := range lines {
+		m := decode(t, line)
+		if m["after"] != "ok" {
+			t.Errorf("the field after the malformed ones is missing: %s", line)
+		}
+		for _, k := range wantMalformedNotes {
+			if s, _ := m[k].(string); !strings.HasPrefix(s, "PANIC=") {
+				t.Errorf("%s = %v, want a note: %s", k, m[k], line)
+			}
+		}
+	}
+	if recs := mp.Records(); len(recs) != 2 || attrs(recs[0])["after"] != "ok" {
+		t.Errorf("bridge records %v", recs)
+	}
+
+	cbuf := &syncBuffer{}
+	cl, err := logging.New(logging.WithFormat("console"), logging.WithOutput(cbuf), logging.WithEnvLookup(noEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.Zap().Info("malformed", malformedFields()...)
+	if !strings.Contains(cbuf.String(), "after=ok") {
+		t.Errorf("console line: %s", cbuf.String())
+	}
+
+	// A request's scope on a zap logger of your own guards them too.
+	fl, fbuf := foreignJSON(zapcore.DebugLevel)
+	rctx, _ := bind(context.Background(), fl, "", nil)
+	logging.FromContext(rctx).Info("request_malformed", malformedFields()...)
+	if m := decode(t, fbuf.String()); m["after"] != "ok" || m["fieldError"] == nil {
+		t.Errorf("request line on a foreign logger: %s", fbuf.String())
+	}
+}

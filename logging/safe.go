@@ -224,19 +224,28 @@ func (e *guardedArray) AppendArray(m zapcore.ArrayMarshaler) error {
 
 // risky reports whether encoding f runs user code that zap does not
 // guard. The error field keyed "error" counts: the OTLP bridge (as otelzap)
-// makes it the record's error, whose Error the SDK calls unguarded.
+// makes it the record's error, whose Error the SDK calls unguarded. So do
+// the fields zap panics on by itself (malformed).
 func risky(f zapcore.Field) bool {
 	switch f.Type {
 	case zapcore.ObjectMarshalerType, zapcore.ArrayMarshalerType, zapcore.InlineMarshalerType, zapcore.ReflectType:
 		switch f.Interface.(type) {
-		case nil, *guard, errFields, errKeys: // errFields and errKeys guard themselves
+		case nil: // zap panics on a nil marshaler; a nil reflected value is null
+			return f.Type != zapcore.ReflectType
+		case *guard, errFields, errKeys: // errFields and errKeys guard themselves
 			return false
 		}
 		return true
 	case zapcore.ErrorType:
 		return f.Key == "error"
 	}
-	return false
+	return malformed(f)
+}
+
+// malformed reports a field of a type zap does not encode: the zero Field
+// (what `var f zap.Field` leaves) or a type it does not know.
+func malformed(f zapcore.Field) bool {
+	return f.Type == zapcore.UnknownType || f.Type > zapcore.InlineMarshalerType
 }
 
 func anyRisky(sets ...[]zapcore.Field) bool {
@@ -252,6 +261,13 @@ func anyRisky(sets ...[]zapcore.Field) bool {
 
 // guardField returns f made safe, using g for a marshaler.
 func guardField(f zapcore.Field, g *guard) zapcore.Field {
+	if malformed(f) {
+		key := f.Key
+		if key == "" {
+			key = "field"
+		}
+		return zap.String(key+"Error", fmt.Sprintf("PANIC=unknown field type %d", f.Type))
+	}
 	switch f.Type {
 	case zapcore.ErrorType:
 		err, _ := f.Interface.(error)

@@ -45,7 +45,9 @@ type fileSource struct {
 // at path (schema file_format "1.0"; see the package documentation). It
 // wins over OTEL_CONFIG_FILE. While a file is in use the other OTEL_*
 // variables are ignored, except through ${VAR} in the file; Init's other
-// options still win over the file.
+// options still win over the file. An empty path is the same as no
+// option (OTEL_CONFIG_FILE applies), so that a flag left empty can be
+// passed as it is.
 func WithConfigFile(path string) Option {
 	return optionFunc(func(c config) config { c.file = fileSource{path: path}; return c })
 }

@@ -188,6 +188,15 @@ func TestConfigFileSources(t *testing.T) {
 		t.Errorf("config_file %q, service %q; want %s, from-file", h.ConfigFile, h.Service, good)
 	}
 	_ = tel.Shutdown(context.Background())
+	// An empty path is no option: the variable's file applies.
+	tel, err = Init(context.Background(), WithConfigFile(""), WithoutGlobals(), WithLogOutput(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := tel.Health(); h.ConfigFile != good {
+		t.Errorf("WithConfigFile(\"\"): config_file %q, want %s", h.ConfigFile, good)
+	}
+	_ = tel.Shutdown(context.Background())
 	tel, err = Init(context.Background(), WithConfigFile(other), WithoutGlobals(), WithLogOutput(out))
 	if err != nil {
 		t.Fatal(err)

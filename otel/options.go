@@ -294,7 +294,8 @@ func WithMetricsOptions(opts ...metrics.Option) Option {
 }
 
 // WithShutdownTimeout sets the bound Shutdown and ForceFlush use when their
-// context has no deadline (default DefaultShutdownTimeout).
+// context has no deadline (default DefaultShutdownTimeout). A non-positive
+// value keeps the default.
 func WithShutdownTimeout(d time.Duration) Option {
 	return optionFunc(func(c config) config { c.shutdownTimeout = d; return c })
 }

@@ -333,6 +333,22 @@ func (c *countingExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadO
 
 func (c *countingExporter) Shutdown(context.Context) error { return nil }
 
+// TestShutdownTimeoutNonPositiveKeepsDefault: WithShutdownTimeout(0) or a
+// negative value keeps DefaultShutdownTimeout, as its doc says.
+func TestShutdownTimeoutNonPositiveKeepsDefault(t *testing.T) {
+	clearEnv(t)
+	for _, d := range []time.Duration{0, -time.Second} {
+		tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(), WithShutdownTimeout(d))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tel.shutdownTimeout != DefaultShutdownTimeout {
+			t.Errorf("WithShutdownTimeout(%v): bound %v, want %v", d, tel.shutdownTimeout, DefaultShutdownTimeout)
+		}
+		_ = tel.Shutdown(context.Background())
+	}
+}
+
 func TestShutdownWithCancelledContextStillFlushes(t *testing.T) {
 	clearEnv(t)
 	exp := &countingExporter{}

@@ -415,6 +415,26 @@ func TestServersShutdownOrder(t *testing.T) {
 	}
 }
 
+// TestRunServersNilMember: a nil member of Servers is an error Run returns,
+// naming it, before any member serves; nothing panics while stopping.
+func TestRunServersNilMember(t *testing.T) {
+	f := newRunFixture(t)
+	w := newWorker()
+	err := f.tel.Run(context.Background(), Servers(w, nil))
+	if err == nil || !strings.Contains(err.Error(), "Servers: argument 2 of 2 is nil") {
+		t.Fatalf("Run = %v, want an error naming the nil member", err)
+	}
+	w.mu.Lock()
+	started := w.started
+	w.mu.Unlock()
+	if started {
+		t.Error("a member served although the group holds a nil one")
+	}
+	if err := Servers(nil).Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown of a group with a nil member = %v", err)
+	}
+}
+
 type stopHook struct {
 	Server
 	before func()

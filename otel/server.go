@@ -3,6 +3,7 @@ package otel
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -75,20 +76,33 @@ func serveError(err error) error {
 // them one after another in the order given, so list first the one that
 // takes outside traffic and after it those it calls, then waits for all of
 // them to return from Serve. A panic in a member's Serve ends Serve as an
-// error would, so that Run flushes before the panic goes on.
+// error would, so that Run flushes before the panic goes on. A nil member
+// is an error: Serve returns it at once, naming the argument, and serves none
+// of them.
 func Servers(srvs ...Server) Server {
-	return &serverGroup{srvs: srvs, done: make(chan struct{})}
+	g := &serverGroup{srvs: srvs, done: make(chan struct{})}
+	for i, s := range srvs {
+		if s == nil {
+			g.invalid = fmt.Errorf("otelkit: Servers: argument %d of %d is nil", i+1, len(srvs))
+			break
+		}
+	}
+	return g
 }
 
 type serverGroup struct {
-	srvs []Server
-	once sync.Once
-	wg   sync.WaitGroup
-	done chan struct{} // closed once every Serve has returned
-	errs chan error    // every Serve's result; buffered for all
+	srvs    []Server
+	invalid error // a nil member: Serve returns it, serving nothing
+	once    sync.Once
+	wg      sync.WaitGroup
+	done    chan struct{} // closed once every Serve has returned
+	errs    chan error    // every Serve's result; buffered for all
 }
 
 func (g *serverGroup) Serve() error {
+	if g.invalid != nil {
+		return g.invalid
+	}
 	g.once.Do(func() {
 		g.errs = make(chan error, len(g.srvs))
 		for _, s := range g.srvs {
@@ -109,7 +123,9 @@ func (g *serverGroup) Serve() error {
 func (g *serverGroup) Shutdown(ctx context.Context) error {
 	var err error
 	for _, s := range g.srvs {
-		err = errors.Join(err, s.Shutdown(ctx))
+		if s != nil {
+			err = errors.Join(err, s.Shutdown(ctx))
+		}
 	}
 	g.once.Do(func() { close(g.done) }) // never served: nothing to wait for
 	select {

@@ -55,7 +55,7 @@ type ExporterConfig = otlpconf.Resolved
 
 // Provider is the tracer provider NewTracerProvider built, with the
 // exporter configuration it resolved. Its methods are safe for concurrent
-// use.
+// use and on a nil *Provider, which has nothing to flush or shut down.
 type Provider struct {
 	tp       *sdktrace.TracerProvider
 	exporter ExporterConfig
@@ -162,22 +162,43 @@ func (c config) resolve() (settings, error) {
 	return s, errors.Join(errs[:]...)
 }
 
-// TracerProvider returns the SDK tracer provider.
-func (p *Provider) TracerProvider() *sdktrace.TracerProvider { return p.tp }
+// TracerProvider returns the SDK tracer provider (nil for a nil
+// *Provider).
+func (p *Provider) TracerProvider() *sdktrace.TracerProvider {
+	if p == nil {
+		return nil
+	}
+	return p.tp
+}
 
 // ExporterConfig returns the exporter configuration the provider resolved
 // (a copy: changing it changes nothing). With WithSpanExporter it still
 // describes what the options and variables chose, validated but unused.
-func (p *Provider) ExporterConfig() ExporterConfig { return p.exporter.Clone() }
+func (p *Provider) ExporterConfig() ExporterConfig {
+	if p == nil {
+		return ExporterConfig{}
+	}
+	return p.exporter.Clone()
+}
 
 // ForceFlush exports the spans the batch processor holds, bounded by ctx.
-func (p *Provider) ForceFlush(ctx context.Context) error { return p.tp.ForceFlush(ctx) }
+func (p *Provider) ForceFlush(ctx context.Context) error {
+	if p == nil || p.tp == nil {
+		return nil
+	}
+	return p.tp.ForceFlush(ctx)
+}
 
 // Shutdown flushes and stops the processors and the exporter, bounded by
 // ctx. Safe to call more than once; the provider is a no-op afterwards.
 // Sampled spans still open then, which end when nothing exports any more,
 // are reported to WithDropHandler's handler as lost ("after_shutdown").
-func (p *Provider) Shutdown(ctx context.Context) error { return p.tp.Shutdown(ctx) }
+func (p *Provider) Shutdown(ctx context.Context) error {
+	if p == nil || p.tp == nil {
+		return nil
+	}
+	return p.tp.Shutdown(ctx)
+}
 
 var samplerNames = []string{"always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"}
 

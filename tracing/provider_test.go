@@ -465,3 +465,23 @@ func TestStandaloneExportErrorsScrubbed(t *testing.T) {
 		t.Errorf("ForceFlush = %v, want the collector's answer without the header value", ferr)
 	}
 }
+
+// TestNilProviderIsSafe: like metrics.Provider, a nil (or zero) *Provider
+// has nothing to flush or shut down, for a `defer p.Shutdown(ctx)` written
+// before the error of NewTracerProvider is checked.
+func TestNilProviderIsSafe(t *testing.T) {
+	for name, p := range map[string]*Provider{"nil": nil, "zero": {}} {
+		if p.TracerProvider() != nil {
+			t.Errorf("%s: TracerProvider() = %v, want nil", name, p.TracerProvider())
+		}
+		if err := p.ForceFlush(context.Background()); err != nil {
+			t.Errorf("%s: ForceFlush = %v", name, err)
+		}
+		if err := p.Shutdown(context.Background()); err != nil {
+			t.Errorf("%s: Shutdown = %v", name, err)
+		}
+		if c := p.ExporterConfig(); c.Exporter != "" {
+			t.Errorf("%s: ExporterConfig().Exporter = %q, want empty", name, c.Exporter)
+		}
+	}
+}

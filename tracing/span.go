@@ -62,14 +62,18 @@ func tracer() trace.Tracer {
 // error it wraps) already, through an error-level log line with
 // logging.Err or through RecordError, and sets the span's status to Error
 // with the error's message; for use as `defer tracing.End(span, &err)` with
-// a named result err. A nil span or errp is allowed.
+// a named result err. A nil span or errp is allowed. An error whose Error
+// method panics, such as a nil *MyError returned as an error, is recorded
+// as "<nil>" (or "<PANIC=...>"), as logging.Err writes it, instead of
+// panicking; RecordError does the same.
 func End(span trace.Span, errp *error, opts ...trace.SpanEndOption) {
 	if span == nil {
 		return
 	}
 	if errp != nil && *errp != nil {
-		spanerr.Record(span, *errp, func(err error) { span.RecordError(err) })
-		span.SetStatus(codes.Error, (*errp).Error())
+		msg, safe := spanerr.Safe(*errp)
+		spanerr.Record(span, *errp, func(error) { span.RecordError(safe) })
+		span.SetStatus(codes.Error, msg)
 	}
 	span.End(opts...)
 	spanerr.Forget(span.SpanContext())
@@ -86,8 +90,9 @@ func RecordError(ctx context.Context, err error, opts ...trace.EventOption) {
 	if !span.IsRecording() {
 		return
 	}
-	spanerr.Record(span, err, func(err error) { span.RecordError(err, opts...) })
-	span.SetStatus(codes.Error, err.Error())
+	msg, safe := spanerr.Safe(err)
+	spanerr.Record(span, err, func(error) { span.RecordError(safe, opts...) })
+	span.SetStatus(codes.Error, msg)
 }
 
 // TraceID returns the W3C trace ID (32 lowercase hex digits) of the span in

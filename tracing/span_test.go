@@ -92,6 +92,39 @@ func TestRecordError(t *testing.T) {
 	}
 }
 
+// fieldErr is an error whose Error method reads its receiver: a nil
+// *fieldErr in an error (Go's typed-nil error) panics when asked its text.
+type fieldErr struct{ msg string }
+
+func (e *fieldErr) Error() string { return e.msg }
+
+// TestTypedNilError: End and RecordError given a typed-nil error, or any
+// error whose Error method panics, set the status and record the event
+// with a note instead of panicking, as logging.Err does.
+func TestTypedNilError(t *testing.T) {
+	rec := withGlobal(t)
+	func() (err error) {
+		_, span := Start(context.Background(), "end")
+		defer End(span, &err)
+		var nilErr *fieldErr
+		return nilErr
+	}()
+	ctx, span := Start(context.Background(), "record")
+	RecordError(ctx, (*fieldErr)(nil))
+	span.End()
+	for _, s := range rec.Ended() {
+		if s.Status().Code != codes.Error || s.Status().Description != "<nil>" {
+			t.Errorf("%s: status %+v, want Error with a note", s.Name(), s.Status())
+		}
+		if len(s.Events()) != 1 || s.Events()[0].Name != "exception" {
+			t.Errorf("%s: events %v, want one exception", s.Name(), s.Events())
+		}
+	}
+	if len(rec.Ended()) != 2 {
+		t.Fatalf("%d spans ended, want 2", len(rec.Ended()))
+	}
+}
+
 func BenchmarkStartEnd(b *testing.B) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
 	defer func() { _ = tp.Shutdown(context.Background()) }()

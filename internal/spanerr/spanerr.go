@@ -29,6 +29,8 @@ package spanerr
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel/trace"
@@ -133,4 +135,22 @@ func Forget(sc trace.SpanContext) {
 	if e := s.Load(); e != nil && e.tid == sc.TraceID() && e.sid == sc.SpanID() {
 		s.CompareAndSwap(e, nil)
 	}
+}
+
+// Safe returns the text of err and err, or, when its Error method panics,
+// a text that is "<nil>" for a typed nil pointer (Go's typed-nil error) and
+// "<PANIC=...>" otherwise, and an error with that text: what a span's
+// status and exception event can be given without panicking. logging's
+// span recording writes the same.
+func Safe(err error) (msg string, safe error) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg = fmt.Sprintf("<PANIC=%v>", r)
+			if v := reflect.ValueOf(err); v.Kind() == reflect.Pointer && v.IsNil() {
+				msg = "<nil>"
+			}
+			safe = errors.New(msg)
+		}
+	}()
+	return err.Error(), err
 }

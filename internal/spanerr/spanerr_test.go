@@ -103,3 +103,27 @@ func TestNothingPanics(t *testing.T) {
 	}
 	Forget(span.SpanContext())
 }
+
+type nilDeref struct{ msg string }
+
+func (e *nilDeref) Error() string { return e.msg }
+
+func TestSafe(t *testing.T) {
+	in := errors.New("x")
+	if msg, err := Safe(in); err != in || msg != "x" {
+		t.Errorf("Safe(x) = %v, %q", err, msg)
+	}
+	if msg, err := Safe((*nilDeref)(nil)); msg != "<nil>" || err == nil || err.Error() != msg {
+		t.Errorf("Safe(typed nil) = %v, %q, want <nil>", err, msg)
+	}
+	if msg, err := Safe(panicIs{}); err == nil || msg != "p" {
+		t.Errorf("Safe(panicIs) = %v, %q", err, msg)
+	}
+	if msg, _ := Safe(panicError{}); msg != "<PANIC=Error>" {
+		t.Errorf("Safe(panicError) text %q, want <PANIC=Error>", msg)
+	}
+}
+
+type panicError struct{}
+
+func (panicError) Error() string { panic("Error") }

@@ -28,7 +28,7 @@ import (
 )
 
 // Logs is what a logger from New has recorded. It is safe for concurrent
-// use.
+// use. A nil or zero Logs has recorded nothing.
 type Logs struct {
 	obs *observer.ObservedLogs
 }
@@ -66,7 +66,7 @@ func ReplaceGlobal(t testing.TB, level zapcore.LevelEnabler) *Logs {
 
 // All returns every entry recorded so far, in order.
 func (l *Logs) All() []Entry {
-	raw := l.obs.All()
+	raw := l.raw()
 	out := make([]Entry, len(raw))
 	for i, e := range raw {
 		out[i] = Entry{e}
@@ -75,12 +75,25 @@ func (l *Logs) All() []Entry {
 }
 
 // Len returns how many entries were recorded.
-func (l *Logs) Len() int { return l.obs.Len() }
+func (l *Logs) Len() int {
+	if l == nil || l.obs == nil {
+		return 0
+	}
+	return l.obs.Len()
+}
+
+// raw is every entry recorded so far; none for a nil or zero Logs.
+func (l *Logs) raw() []observer.LoggedEntry {
+	if l == nil || l.obs == nil {
+		return nil
+	}
+	return l.obs.All()
+}
 
 // Messages returns the message of every entry, in order.
 func (l *Logs) Messages() []string {
 	var out []string
-	for _, e := range l.obs.All() {
+	for _, e := range l.raw() {
 		out = append(out, e.Message)
 	}
 	return out
@@ -109,7 +122,11 @@ func (l *Logs) Require(t testing.TB, msg string) Entry {
 }
 
 // Reset forgets every entry recorded so far.
-func (l *Logs) Reset() { l.obs.TakeAll() }
+func (l *Logs) Reset() {
+	if l != nil && l.obs != nil {
+		l.obs.TakeAll()
+	}
+}
 
 // Fields returns the entry's fields (bound and given) as a map, decoded the
 // way zap's in-memory encoder does: strings, numbers, bools, nested maps.

@@ -74,3 +74,14 @@ func TestRequireFailsWhenMissing(t *testing.T) {
 		t.Fatal("Require did not fail")
 	}
 }
+
+// TestNilLogsRecordedNothing: a nil or zero *Logs (a variable never set)
+// has recorded nothing; it does not panic.
+func TestNilLogsRecordedNothing(t *testing.T) {
+	for name, logs := range map[string]*logtest.Logs{"nil": nil, "zero": new(logtest.Logs)} {
+		if logs.Len() != 0 || logs.All() == nil || len(logs.All()) != 0 || logs.Messages() != nil || logs.WithMessage("x") != nil {
+			t.Errorf("%s *Logs: recorded something", name)
+		}
+		logs.Reset()
+	}
+}
