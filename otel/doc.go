@@ -296,9 +296,21 @@
 //
 // Init installs its providers, the propagator, an error handler that turns
 // SDK errors into otel_sdk_error warning lines (at most one per 10 s, with
-// the count suppressed_since_last), and the zap global logger. Only one Telemetry owns the globals at a time: a second Init
-// returns ErrAlreadyInitialized until the first is shut down. Shutdown puts
-// back what was there before. WithoutGlobals leaves them alone.
+// the count suppressed_since_last), and the zap global logger. Only one
+// Telemetry owns the globals at a time: a second Init returns
+// ErrAlreadyInitialized until the first is shut down. Shutdown puts back
+// what was there before. WithoutGlobals leaves them alone.
+//
+// Init also makes the SDK's own diagnostic logger (otel.SetLogger) write
+// into the service's log: its errors as otel_sdk_error lines, its warnings
+// (by default shown nowhere) as otel_sdk_warning lines (field warning, at
+// most one per 10 s). Some say that telemetry is lost or misreported: a
+// metric instrument registered twice with conflicting definitions,
+// attributes dropped at a limit, an invalid meter name. The SDK's info and
+// debug messages are left out. OpenTelemetry cannot tell Init which logger
+// it replaces, so Shutdown leaves this one in place, behaving as
+// OpenTelemetry's default does (errors to stderr); set a logger of your
+// own with otel.SetLogger after Init.
 //
 // # When telemetry is missing
 //

@@ -18,6 +18,9 @@ import (
 // delegates, once and for ever, to the first handler set.
 type errorSwitch struct {
 	target atomic.Pointer[rateLimitedHandler]
+	// warnings is the target of the SDK's warnings (sdkLogSink):
+	// otel_sdk_warning lines; nil with no live Telemetry.
+	warnings atomic.Pointer[rateLimitedHandler]
 	// last is the scrubber of the Telemetry shut down last: an export cut
 	// off by Shutdown's deadline may still fail, with a collector's answer
 	// quoting a header, after the switch pointed away.
@@ -48,11 +51,13 @@ var otelDefaultHandle = func(err error) { log.Print(scrub.RedactUserInfo(err.Err
 // rateLimitedHandler turns OpenTelemetry's internal errors (failed exports,
 // dropped records) into warning lines, at most one per interval; the lines
 // say how many were suppressed in between, so a down collector never
-// floods the service's log.
+// floods the service's log. The SDK's warnings take the same way, under
+// their own event (newSDKWarnings).
 type rateLimitedHandler struct {
-	log      *zap.Logger
-	interval time.Duration
-	now      func() time.Time
+	log        *zap.Logger
+	interval   time.Duration
+	now        func() time.Time
+	event, key string // the line's message and the key of the error's text
 
 	scrub *scrub.Scrubber // nil: URL user info only
 
@@ -63,7 +68,13 @@ type rateLimitedHandler struct {
 }
 
 func newRateLimitedHandler(l *zap.Logger, interval time.Duration) *rateLimitedHandler {
-	return &rateLimitedHandler{log: l, interval: interval, now: time.Now}
+	return &rateLimitedHandler{log: l, interval: interval, now: time.Now, event: "otel_sdk_error", key: "error"}
+}
+
+// newSDKWarnings returns the handler of the SDK's warnings (sdkLogSink):
+// otel_sdk_warning lines with the text under warning.
+func newSDKWarnings(l *zap.Logger, interval time.Duration) *rateLimitedHandler {
+	return &rateLimitedHandler{log: l, interval: interval, now: time.Now, event: "otel_sdk_warning", key: "warning"}
 }
 
 func (h *rateLimitedHandler) Handle(err error) {
@@ -82,24 +93,30 @@ func (h *rateLimitedHandler) Handle(err error) {
 	h.suppressed = 0
 	h.last = now
 	h.mu.Unlock()
-	h.log.Warn("otel_sdk_error",
-		zap.String("error", h.scrub.String(err.Error())),
+	h.log.Warn(h.event,
+		zap.String(h.key, h.scrub.String(err.Error())),
 		zap.Int("suppressed_since_last", suppressed),
 		zap.Duration("rate_limit", h.interval),
 	)
 }
 
-// installErrorHandler makes h the target of the global error handler and
-// returns a function that puts the previous handler back.
-func installErrorHandler(h *rateLimitedHandler) func() {
+// installErrorHandler makes h the target of the global error handler, w
+// that of the SDK's warnings, and the SDK's logger sdkLogger, and returns a
+// function that puts the previous handler back. The SDK's logger stays:
+// OpenTelemetry has no way to read the one it replaced, and with no live
+// Telemetry sdkLogger behaves as OpenTelemetry's default logger does.
+func installErrorHandler(h, w *rateLimitedHandler) func() {
 	prev := otel.GetErrorHandler()
 	if prev != globalErrors {
 		otel.SetErrorHandler(globalErrors)
 	}
 	old := globalErrors.target.Swap(h)
+	oldW := globalErrors.warnings.Swap(w)
+	otel.SetLogger(sdkLogger)
 	return func() {
 		globalErrors.last.Store(h.scrub)
 		globalErrors.target.Store(old)
+		globalErrors.warnings.Store(oldW)
 		if prev != globalErrors {
 			otel.SetErrorHandler(prev)
 		}

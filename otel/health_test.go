@@ -92,11 +92,13 @@ func TestHealthSecretsNeverShown(t *testing.T) {
 			out := &lineBuffer{}
 			// The SDK's own diagnostic logger, at its most verbose, into
 			// the same buffer (OTEL_LOG_LEVEL is not read by the Go SDK).
-			otel.SetLogger(funcr.New(func(prefix, args string) {
+			verbose := funcr.New(func(prefix, args string) {
 				_, _ = out.Write([]byte(prefix + " " + args + "\n"))
-			}, funcr.Options{Verbosity: 10}))
+			}, funcr.Options{Verbosity: 10})
+			otel.SetLogger(verbose)
 			t.Cleanup(func() { otel.SetLogger(stdr.New(log.New(os.Stderr, "", log.LstdFlags|log.Lshortfile))) })
 			tel := initHealth(t, out)
+			otel.SetLogger(verbose) // Init made it otelkit's, which leaves out the SDK's info and debug
 
 			tracer := tel.TracerProvider().Tracer("health")
 			for range 5 {

@@ -56,9 +56,11 @@ type Telemetry struct {
 
 	logger    *logging.Logger
 	sdkErrors *rateLimitedHandler // the OpenTelemetry error handler's target: otel_sdk_error lines
-	health    *healthState        // for HealthHandler
-	scrub     *scrub.Scrubber     // configured header values, kept out of every error
-	warnings  []configWarning     // Init's otelkit_config_warning lines, written once the logger exists
+	// sdkWarnings is the target of the SDK's warnings: otel_sdk_warning lines.
+	sdkWarnings *rateLimitedHandler
+	health      *healthState    // for HealthHandler
+	scrub       *scrub.Scrubber // configured header values, kept out of every error
+	warnings    []configWarning // Init's otelkit_config_warning lines, written once the logger exists
 
 	shutdownTimeout time.Duration
 	restore         func()
@@ -196,7 +198,7 @@ func (t *Telemetry) installGlobals(prop propagation.TextMapPropagator) func() {
 	// oversized W3C fields as httpmw does.
 	otel.SetTextMapPropagator(w3c.Propagator(prop))
 	undoZap := zap.ReplaceGlobals(t.logger.Zap())
-	undoErr := installErrorHandler(t.sdkErrors)
+	undoErr := installErrorHandler(t.sdkErrors, t.sdkWarnings)
 	return func() {
 		undoErr()
 		undoZap()

@@ -237,7 +237,7 @@ func TestInitReportsReplay(t *testing.T) {
 
 	// Another Telemetry is live: it gets all but the resource reports.
 	live := &lineBuffer{}
-	undo := installErrorHandler(newRateLimitedHandler(newTestLogger(live), 0))
+	undo := installErrorHandler(newRateLimitedHandler(newTestLogger(live), 0), nil)
 	defer undo()
 	r = beginInitReports()
 	otel.Handle(errors.New("live exporter boom"))

@@ -131,6 +131,8 @@ func (t *Telemetry) buildLogger(c config) error {
 	t.logger = l
 	t.sdkErrors = newRateLimitedHandler(l.Zap(), 10*time.Second)
 	t.sdkErrors.scrub = t.scrub
+	t.sdkWarnings = newSDKWarnings(l.Zap(), 10*time.Second)
+	t.sdkWarnings.scrub = t.scrub
 	t.health.drops.start(l.Zap())
 	return err
 }

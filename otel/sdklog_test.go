@@ -1,0 +1,90 @@
+package otel
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log"
+	"os"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/otelkit/otelkit/internal/scrub"
+)
+
+// TestSDKDiagnosticsLogged: with Init's globals, the SDK's own warnings
+// (here: span attributes dropped at the count limit) become
+// otel_sdk_warning lines and its errors (a metric reader registered twice)
+// otel_sdk_error lines, counted in sdk_errors_total; after Shutdown the
+// errors go to stderr as OpenTelemetry's default logger writes them, and
+// the warnings nowhere, as there.
+func TestSDKDiagnosticsLogged(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "1")
+	out := &lineBuffer{}
+	tel, err := Init(context.Background(), quiet(out)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tel.TracerProvider().Tracer("t").Start(context.Background(), "s")
+	span.SetAttributes(attribute.Int("a", 1), attribute.Int("b", 2))
+	span.End()
+	reader := sdkmetric.NewManualReader()
+	_ = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	_ = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)) // the SDK logs an error
+	var warned, errored bool
+	for _, l := range out.lines(t) {
+		switch l["msg"] {
+		case "otel_sdk_warning":
+			warned = warned || strings.Contains(l["warning"].(string), "dropping trace Span attributes")
+		case "otel_sdk_error":
+			errored = errored || strings.Contains(l["error"].(string), "duplicate reader registration")
+		}
+	}
+	if !warned || !errored || tel.Health().SDKErrors != 1 {
+		t.Errorf("warning line %v, error line %v, sdk_errors_total %d; log:\n%s", warned, errored, tel.Health().SDKErrors, out.String())
+	}
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	var stderr bytes.Buffer
+	log.SetOutput(&stderr)
+	defer log.SetOutput(os.Stderr)
+	before := len(out.String())
+	_ = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	sdkLogger.V(1).Info("a warning after Shutdown")
+	if !strings.Contains(stderr.String(), "duplicate reader registration") || strings.Contains(stderr.String(), "after Shutdown") || len(out.String()) != before {
+		t.Errorf("after Shutdown: stderr %q, %d more bytes of log", stderr.String(), len(out.String())-before)
+	}
+}
+
+// TestSDKLogSink: the sink writes the SDK's errors and warnings (V(1)),
+// with the logger's name and key/value pairs, scrubbed of the configured
+// header values, and leaves out its info (V(4)) and debug (V(8)).
+func TestSDKLogSink(t *testing.T) {
+	out := &lineBuffer{}
+	w := newSDKWarnings(newTestLogger(out), 0)
+	w.scrub = scrub.New([]string{"sk-SECRETKEY123"})
+	e := newRateLimitedHandler(newTestLogger(out), 0)
+	undo := installErrorHandler(e, w)
+	defer undo()
+	l := sdkLogger.WithName("metric").WithValues("reader", "r1")
+	l.V(1).Info("limit reached", "key", "sk-SECRETKEY123", "odd")
+	l.V(4).Info("TracerProvider created")
+	l.V(8).Info("debug detail")
+	l.Error(errors.New("boom"), "export", "n", 3)
+	lines := out.lines(t)
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want a warning and an error:\n%s", len(lines), out.String())
+	}
+	if lines[0]["msg"] != "otel_sdk_warning" || lines[0]["warning"] != "metric: limit reached (reader=r1, key=REDACTED, odd)" {
+		t.Errorf("warning line %v", lines[0])
+	}
+	if lines[1]["msg"] != "otel_sdk_error" || lines[1]["error"] != "metric: export: boom (reader=r1, n=3)" {
+		t.Errorf("error line %v", lines[1])
+	}
+}
