@@ -341,3 +341,25 @@ func BenchmarkClientStatusScrub(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkServerStatusScrub is what a server error pays before otelgrpc
+// sees its status (scrubbedEnd; an RPC that succeeds or fails by the
+// client's doing pays nothing): a client that sent authorization and an
+// outage message that quotes nothing (the usual case, cheap by
+// scrub.MayQuote), and a message that quotes it.
+func BenchmarkServerStatusScrub(b *testing.B) {
+	md := metadata.Pairs("authorization", "Bearer ya29.a0AfB_byC-0123456789abcdef", "x-request-id", "r1")
+	outage := status.Error(codes.Unavailable, "db: connection refused at 10.0.0.1:5432")
+	quoted := status.Error(codes.Internal, `upstream refused "Bearer ya29.a0AfB_byC-0123456789abcdef"`)
+	for _, bc := range []struct {
+		name string
+		err  error
+	}{{"outage", outage}, {"quoted", quoted}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = scrubbedStatus(receivedCredentials(md), bc.err)
+			}
+		})
+	}
+}

@@ -72,14 +72,17 @@ func (h clientHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 	h.Handler.HandleRPC(ctx, rs)
 }
 
-// scrubbedStatus returns err with secrets and what looks like an
-// Authorization credential scrubbed from its message, or nil when it
-// quotes none.
+// scrubbedStatus returns err with secrets, URL user info and what looks
+// like an Authorization credential scrubbed from its message, or nil when
+// it quotes none. A message that quotes no secret (the usual case) costs
+// no Scrubber (scrub.MayQuote).
 func scrubbedStatus(secrets []string, err error) error {
 	st := status.Convert(err)
 	msg := st.Message()
-	if len(secrets) > 0 {
+	if scrub.MayQuote(secrets, msg) {
 		msg = scrub.New(secrets).String(msg)
+	} else {
+		msg = scrub.RedactUserInfo(msg) // as the Scrubber does
 	}
 	msg = redactAuthCredentials(msg)
 	if msg == st.Message() {

@@ -36,7 +36,10 @@
 // server errors, with the status message as its description, in which
 // the credentials the client sent are replaced by REDACTED, as for the
 // client below (a handler passing on an upstream's rejection may quote
-// them). The client gets the message as the handler wrote it.
+// them; values shorter than 8 bytes or without a letter or digit are not
+// taken for credentials, so that a client cannot blank every space or
+// colon), and so is URL user info. The client gets the message as the
+// handler wrote it.
 // WithPublicEndpoint starts a new trace linked to the
 // incoming one. The OTEL_SEMCONV_STABILITY_OPT_IN values rpc/old and
 // rpc/dup, which otelgrpc reads, switch to (or add) the older conventions.

@@ -2,8 +2,10 @@ package grpcmw
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/attribute"
@@ -282,6 +284,27 @@ func (h *serverHandler) end(st *rpcState, rs *stats.End) {
 	reqscope.Leave()
 }
 
+// receivedCredentials is credentials for the metadata a client sent,
+// which the client chooses: a value shorter than a credential is or
+// without a letter or digit (" ", ":", "1") is left out, or a client could
+// blank every space or colon of its RPCs' statuses.
+func receivedCredentials(md metadata.MD) []string {
+	vs := credentials(md)
+	kept := vs[:0]
+	for _, v := range vs {
+		if len(v) >= minReceivedCredential && strings.IndexFunc(v, isLetterOrDigit) >= 0 {
+			kept = append(kept, v)
+		}
+	}
+	return kept
+}
+
+// minReceivedCredential is the shortest received value receivedCredentials
+// keeps.
+const minReceivedCredential = 8
+
+func isLetterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
 // scrubbedEnd returns rs, or a copy whose status no longer quotes a
 // credential the client sent: otelgrpc makes a server error's message the
 // span's status, and a handler may quote what it rejected ("upstream
@@ -293,7 +316,7 @@ func scrubbedEnd(st *rpcState, rs *stats.End) *stats.End {
 		return rs
 	}
 	md, _ := metadata.FromIncomingContext(st.Context)
-	clean := scrubbedStatus(credentials(md), rs.Error)
+	clean := scrubbedStatus(receivedCredentials(md), rs.Error)
 	if clean == nil {
 		return rs
 	}

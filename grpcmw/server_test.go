@@ -283,3 +283,35 @@ func TestServerSpanStatusWithoutReceivedCredentials(t *testing.T) {
 		})
 	}
 }
+
+// TestServerSpanStatusNotBlankedByClient: values a client sends under
+// credential-like keys that no credential is (" ", ":", "1", short words)
+// do not blank their occurrences in a server error's span status; URL user
+// info there goes even so.
+func TestServerSpanStatusNotBlankedByClient(t *testing.T) {
+	e := newTestEnv(t)
+	client := e.serveTest(t, fixedErrService{err: status.Error(codes.Internal, "db: connection refused at 10.0.0.1:5432 by postgres://app:dbpass99@db")})
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "x-api-key", " ", "x-api-key", ":", "authorization", "1", "x-token", "refused")
+	if _, err := client.EmptyCall(ctx, &testpb.Empty{}); status.Code(err) != codes.Internal {
+		t.Fatalf("call: %v", err)
+	}
+	var server sdktrace.ReadOnlySpan
+	for _, sp := range e.ended(t, 1) {
+		if sp.SpanKind() == trace.SpanKindServer {
+			server = sp
+		}
+	}
+	if want := "db: connection refused at 10.0.0.1:5432 by postgres://REDACTED@db"; server == nil || server.Status().Description != want {
+		t.Fatalf("server span %v, want status %q", server, want)
+	}
+}
+
+// fixedErrService answers EmptyCall with err.
+type fixedErrService struct {
+	testpb.UnimplementedTestServiceServer
+	err error
+}
+
+func (s fixedErrService) EmptyCall(context.Context, *testpb.Empty) (*testpb.Empty, error) {
+	return nil, s.err
+}
