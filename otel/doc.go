@@ -307,10 +307,13 @@
 // most one per 10 s). Some say that telemetry is lost or misreported: a
 // metric instrument registered twice with conflicting definitions,
 // attributes dropped at a limit, an invalid meter name. The SDK's info and
-// debug messages are left out. OpenTelemetry cannot tell Init which logger
-// it replaces, so Shutdown leaves this one in place, behaving as
+// debug messages are left out; what the SDK warns about while Init builds
+// the providers is written once the logger exists. sdk_warnings_total in
+// the health document counts the warnings. OpenTelemetry cannot tell Init
+// which logger it replaces, so a logger set with otel.SetLogger before
+// Init is replaced, and Shutdown leaves otelkit's in place, behaving as
 // OpenTelemetry's default does (errors to stderr); set a logger of your
-// own with otel.SetLogger after Init.
+// own with otel.SetLogger after Init, or use WithoutGlobals.
 //
 // # When telemetry is missing
 //

@@ -100,11 +100,9 @@ func (h *rateLimitedHandler) Handle(err error) {
 	)
 }
 
-// installErrorHandler makes h the target of the global error handler, w
-// that of the SDK's warnings, and the SDK's logger sdkLogger, and returns a
-// function that puts the previous handler back. The SDK's logger stays:
-// OpenTelemetry has no way to read the one it replaced, and with no live
-// Telemetry sdkLogger behaves as OpenTelemetry's default logger does.
+// installErrorHandler makes h the target of the global error handler and
+// w that of the SDK's warnings (sdkLogger), and returns a function that
+// puts the previous ones back.
 func installErrorHandler(h, w *rateLimitedHandler) func() {
 	prev := otel.GetErrorHandler()
 	if prev != globalErrors {
@@ -112,7 +110,6 @@ func installErrorHandler(h, w *rateLimitedHandler) func() {
 	}
 	old := globalErrors.target.Swap(h)
 	oldW := globalErrors.warnings.Swap(w)
-	otel.SetLogger(sdkLogger)
 	return func() {
 		globalErrors.last.Store(h.scrub)
 		globalErrors.target.Store(old)

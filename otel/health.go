@@ -133,7 +133,11 @@ type Health struct {
 	Config    map[string]SignalConfig `json:"config"`
 	Export    map[string]ExportStatus `json:"export"`
 	SDKErrors int64                   `json:"sdk_errors_total"`
-	LogLevel  string                  `json:"log_level"`
+	// SDKWarnings counts the warnings of the SDK's own logger (see
+	// "Globals" in the package documentation), also logged as
+	// otel_sdk_warning, at most one line per 10 s.
+	SDKWarnings int64  `json:"sdk_warnings_total"`
+	LogLevel    string `json:"log_level"`
 	// LogLevelSrc says where LogLevel comes from: "option" (WithLogLevel),
 	// "env:OTELKIT_LOG_LEVEL", "default", or LogLevelSourceRuntime once
 	// the level was changed while the service runs (a PUT to
@@ -163,7 +167,7 @@ type Health struct {
 }
 
 const healthHint = "traces missing? check config.*.endpoint and protocol, export.*.last_error, failed and dropped (why items were lost); " +
-	"sdk_errors_total counts every error the SDK reported (also logged as otel_sdk_error, at most one line per 10 s); " +
+	"sdk_errors_total counts every error the SDK reported (also logged as otel_sdk_error, at most one line per 10 s), sdk_warnings_total its warnings (otel_sdk_warning); " +
 	"PUT {\"level\":\"debug\"} here to change the log level"
 
 // Health returns the snapshot HealthHandler serves.
@@ -185,7 +189,7 @@ func (t *Telemetry) Health() Health {
 	levelChanged := t.logger.LevelChanged()
 	hs := t.health
 	if hs == nil {
-		h.SDKErrors = t.sdkErrorsTotal()
+		h.SDKErrors, h.SDKWarnings = t.sdkErrorsTotal(), t.sdkWarningsTotal()
 		return h
 	}
 	h.Uptime = time.Since(hs.started).Round(time.Second).String()
@@ -205,7 +209,7 @@ func (t *Telemetry) Health() Health {
 	h.Export["logs"] = hs.logs.status()
 	// After the statuses: a failed export is counted there before the SDK
 	// reports it, so no snapshot shows the failed batch without its error.
-	h.SDKErrors = t.sdkErrorsTotal()
+	h.SDKErrors, h.SDKWarnings = t.sdkErrorsTotal(), t.sdkWarningsTotal()
 	if hs.selfObs != nil && !h.ShutDown {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		h.SelfObservability = selfObservability(ctx, hs.selfObs)
@@ -240,6 +244,14 @@ func (t *Telemetry) HealthHandler() http.Handler {
 			http.Error(w, `{"error":"method not allowed; use GET, PUT or POST"}`, http.StatusMethodNotAllowed)
 		}
 	})
+}
+
+// sdkWarningsTotal is the number of warnings the SDK's logger wrote.
+func (t *Telemetry) sdkWarningsTotal() int64 {
+	if t.sdkWarnings == nil {
+		return 0
+	}
+	return t.sdkWarnings.total.Load()
 }
 
 // sdkErrorsTotal is the number of errors the SDK reported to otelkit.

@@ -127,6 +127,13 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	// is held until the logger exists (startup.go).
 	reports := beginInitReports()
 	defer reports.end() // whatever happens; end is idempotent
+	if c.globals {
+		// The SDK's own logger, for good: OpenTelemetry cannot say which
+		// one it replaces, and with no live Telemetry this one behaves as
+		// its default does (sdklog.go). Now, so that what the SDK warns
+		// about while the providers are built is held with its errors.
+		otel.SetLogger(sdkLogger)
+	}
 	defer func() {
 		if err != nil {
 			t.report(reports)

@@ -40,17 +40,25 @@ func (sdkLogSink) Init(logr.RuntimeInfo) {}
 
 func (sdkLogSink) Enabled(level int) bool { return level <= maxSDKVerbosity }
 
+// Info takes the SDK's warnings (V(1)): held by an Init in progress, as
+// its errors are (startup.go), else an otel_sdk_warning line. The text is
+// made only if a line is written: the SDK warns on the request path (a
+// span's attributes over the limit, once per span).
 func (s sdkLogSink) Info(level int, msg string, kv ...any) {
 	if level > maxSDKVerbosity {
 		return
 	}
+	e := &sdkLogEntry{sink: s, msg: msg, kv: kv, warning: true}
+	if captureInitReport(e) {
+		return
+	}
 	if h := globalErrors.warnings.Load(); h != nil {
-		h.Handle(newSDKLogEntry(s, nil, msg, kv))
+		h.Handle(e)
 	}
 }
 
 func (s sdkLogSink) Error(err error, msg string, kv ...any) {
-	globalErrors.Handle(newSDKLogEntry(s, err, msg, kv))
+	globalErrors.Handle(&sdkLogEntry{sink: s, msg: msg, kv: kv, err: err})
 }
 
 func (s sdkLogSink) WithValues(kv ...any) logr.LogSink {
@@ -66,53 +74,50 @@ func (s sdkLogSink) WithName(name string) logr.LogSink {
 	return s
 }
 
-// text is msg with the logger's name before it, and the logger's and
-// the message's key/value pairs: "name: msg", "(k=v, k=v)".
-func (s sdkLogSink) text(msg string, kv []any) (text, pairs string) {
-	if s.name != "" {
-		msg = s.name + ": " + msg
-	}
-	all := append(s.values[:len(s.values):len(s.values)], kv...)
-	if len(all) == 0 {
-		return msg, ""
-	}
+// sdkLogEntry is a message of the SDK's logger as an error: its logger's
+// name, the message, the error it reported (if any), then the logger's and
+// the message's key/value pairs: "name: msg: err (k=v, k=v)".
+type sdkLogEntry struct {
+	sink    sdkLogSink
+	msg     string
+	kv      []any
+	err     error
+	warning bool // from Info: an otel_sdk_warning line
+}
+
+func (e *sdkLogEntry) Error() string {
 	var b strings.Builder
-	b.WriteString("(")
-	for i := 0; i < len(all); i += 2 {
-		if i > 0 {
+	if e.sink.name != "" {
+		b.WriteString(e.sink.name)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.msg)
+	if e.err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.err.Error())
+	}
+	for i, pairs := 0, append(e.sink.values[:len(e.sink.values):len(e.sink.values)], e.kv...); i < len(pairs); i += 2 {
+		if i == 0 {
+			b.WriteString(" (")
+		} else {
 			b.WriteString(", ")
 		}
-		if i+1 < len(all) {
-			fmt.Fprintf(&b, "%v=%v", all[i], all[i+1])
+		if i+1 < len(pairs) {
+			fmt.Fprintf(&b, "%v=%v", pairs[i], pairs[i+1])
 		} else {
-			fmt.Fprintf(&b, "%v", all[i]) // a key without a value
+			fmt.Fprintf(&b, "%v", pairs[i]) // a key without a value
+		}
+		if i+2 >= len(pairs) {
+			b.WriteString(")")
 		}
 	}
-	b.WriteString(")")
-	return msg, b.String()
+	return b.String()
 }
 
-// sdkLogEntry is a message of the SDK's logger as an error: the message,
-// the error it reported (if any), then its key/value pairs.
-type sdkLogEntry struct {
-	text, pairs string
-	err         error
-}
+func (e *sdkLogEntry) Unwrap() error { return e.err }
 
-func newSDKLogEntry(s sdkLogSink, err error, msg string, kv []any) sdkLogEntry {
-	text, pairs := s.text(msg, kv)
-	return sdkLogEntry{text: text, pairs: pairs, err: err}
+// isSDKWarning reports whether err is a warning of the SDK's logger.
+func isSDKWarning(err error) bool {
+	e, ok := err.(*sdkLogEntry)
+	return ok && e.warning
 }
-
-func (e sdkLogEntry) Error() string {
-	s := e.text
-	if e.err != nil {
-		s += ": " + e.err.Error()
-	}
-	if e.pairs != "" {
-		s += " " + e.pairs
-	}
-	return s
-}
-
-func (e sdkLogEntry) Unwrap() error { return e.err }

@@ -44,8 +44,8 @@ func TestSDKDiagnosticsLogged(t *testing.T) {
 			errored = errored || strings.Contains(l["error"].(string), "duplicate reader registration")
 		}
 	}
-	if !warned || !errored || tel.Health().SDKErrors != 1 {
-		t.Errorf("warning line %v, error line %v, sdk_errors_total %d; log:\n%s", warned, errored, tel.Health().SDKErrors, out.String())
+	if h := tel.Health(); !warned || !errored || h.SDKErrors != 1 || h.SDKWarnings != 1 {
+		t.Errorf("warning line %v, error line %v, sdk_errors_total %d, sdk_warnings_total %d; log:\n%s", warned, errored, h.SDKErrors, h.SDKWarnings, out.String())
 	}
 	if err := tel.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
@@ -86,5 +86,36 @@ func TestSDKLogSink(t *testing.T) {
 	}
 	if lines[1]["msg"] != "otel_sdk_error" || lines[1]["error"] != "metric: export: boom (reader=r1, n=3)" {
 		t.Errorf("error line %v", lines[1])
+	}
+}
+
+// TestSDKWarningsDuringInitHeld: the SDK's warnings while Init builds the
+// providers are held with its errors and replayed as otel_sdk_warning
+// lines once the logger exists (or dropped when Init fails before it, as
+// OpenTelemetry's default logger drops them).
+func TestSDKWarningsDuringInitHeld(t *testing.T) {
+	out := &lineBuffer{}
+	r := beginInitReports()
+	sdkLogger.V(1).Info("Invalid Meter name.", "name", "")
+	sdkLogger.Error(errors.New("boom"), "export")
+	if out.String() != "" {
+		t.Fatalf("written before the replay: %s", out.String())
+	}
+	r.replay(newRateLimitedHandler(newTestLogger(out), 0), newSDKWarnings(newTestLogger(out), 0), false)
+	lines := out.lines(t)
+	if len(lines) != 2 || lines[0]["msg"] != "otel_sdk_warning" || lines[0]["warning"] != "Invalid Meter name. (name=)" ||
+		lines[1]["msg"] != "otel_sdk_error" || lines[1]["error"] != "export: boom" {
+		t.Errorf("replayed %v", lines)
+	}
+
+	var stderr bytes.Buffer
+	log.SetOutput(&stderr)
+	defer log.SetOutput(os.Stderr)
+	r = beginInitReports()
+	sdkLogger.V(1).Info("a warning")
+	sdkLogger.Error(errors.New("boom"), "export")
+	r.replay(nil, nil, false)
+	if s := stderr.String(); !strings.Contains(s, "export: boom") || strings.Contains(s, "a warning") {
+		t.Errorf("without a logger, stderr got %q; want the error only", s)
 	}
 }

@@ -44,7 +44,7 @@ func (w configWarning) log(l *zap.Logger) {
 // variables, which repeat their values.
 func (t *Telemetry) report(reports *initReports) {
 	if t.logger == nil || t.sdkErrors == nil {
-		reports.replay(nil, true)
+		reports.replay(nil, nil, true)
 		return
 	}
 	resourceWarned := false
@@ -53,7 +53,7 @@ func (t *Telemetry) report(reports *initReports) {
 		resourceWarned = resourceWarned || w.variable == resourceAttrsVar
 	}
 	t.warnings = nil
-	reports.replay(t.sdkErrors, resourceWarned)
+	reports.replay(t.sdkErrors, t.sdkWarnings, resourceWarned)
 }
 
 // maxInitReports bounds what one Init holds; the rest is counted.
@@ -141,12 +141,13 @@ func captureInitReport(err error) bool {
 	return true
 }
 
-// replay writes what was captured through h, leaving out the reports about
-// the resource variables when Init has warned about them itself (the
-// SDK's repeat the malformed pairs, values included). Without h (Init
-// failed before its logger existed) it writes them as OpenTelemetry's
-// default handler would.
-func (r *initReports) replay(h *rateLimitedHandler, resourceWarned bool) {
+// replay writes what was captured through h, the SDK's warnings through
+// w, leaving out the reports about the resource variables when Init has
+// warned about them itself (the SDK's repeat the malformed pairs, values
+// included). Without h (Init failed before its logger existed) it writes
+// them as OpenTelemetry's default handler and logger would: errors to
+// stderr, warnings nowhere.
+func (r *initReports) replay(h, w *rateLimitedHandler, resourceWarned bool) {
 	r.end()
 	r.mu.Lock()
 	errs, dropped := r.errs, r.dropped
@@ -157,10 +158,15 @@ func (r *initReports) replay(h *rateLimitedHandler, resourceWarned bool) {
 		handle = h.Handle
 	}
 	for _, err := range errs {
-		if resourceWarned && isResourceEnvReport(err) {
-			continue
+		switch {
+		case resourceWarned && isResourceEnvReport(err):
+		case isSDKWarning(err):
+			if w != nil {
+				w.Handle(err)
+			}
+		default:
+			handle(err)
 		}
-		handle(err)
 	}
 	if dropped > 0 {
 		handle(errors.New("otelkit: further SDK errors during Init were not kept: " + strconv.Itoa(dropped)))

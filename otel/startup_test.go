@@ -221,7 +221,7 @@ func TestInitReportsReplay(t *testing.T) {
 	if out.String() != "" {
 		t.Fatalf("written before the replay: %s", out.String())
 	}
-	r.replay(h, true)
+	r.replay(h, nil, true)
 	lines := out.lines(t)
 	if len(lines) != 1 || lines[0]["msg"] != "otel_sdk_error" || lines[0]["error"] != "exporter boom" {
 		t.Fatalf("replay wrote %v, want the exporter error only", lines)
@@ -230,7 +230,7 @@ func TestInitReportsReplay(t *testing.T) {
 	out2 := &lineBuffer{}
 	r = beginInitReports()
 	otel.Handle(fmt.Errorf("wrapped: %w", resource.ErrPartialResource))
-	r.replay(newRateLimitedHandler(newTestLogger(out2), 0), false)
+	r.replay(newRateLimitedHandler(newTestLogger(out2), 0), nil, false)
 	if l := out2.lines(t); len(l) != 1 || !strings.Contains(l[0]["error"].(string), "partial resource") {
 		t.Errorf("without Init's own warning the resource report must be written: %v", l)
 	}
@@ -242,7 +242,7 @@ func TestInitReportsReplay(t *testing.T) {
 	r = beginInitReports()
 	otel.Handle(errors.New("live exporter boom"))
 	otel.Handle(fmt.Errorf("wrapped: %w", resource.ErrPartialResource))
-	r.replay(nil, true)
+	r.replay(nil, nil, true)
 	if l := live.lines(t); len(l) != 1 || l[0]["error"] != "live exporter boom" {
 		t.Errorf("the live Telemetry got %v, want its exporter error only", l)
 	}
