@@ -108,8 +108,9 @@ func WithFlushTimeout(d time.Duration) RunOption {
 // Run returns nil after a clean stop on a signal or on ctx; otherwise the
 // error serving failed with, a drain that ran out of time, abandoned
 // requests, and Shutdown's error, joined. A panic in srv.Serve, while
-// serving or while stopping, is recovered, the telemetry drained and
-// flushed, and then the panic goes on with the same value. It never exits
+// serving or while stopping, or in srv.Shutdown, is recovered, the
+// telemetry drained and flushed, and then the panic goes on with the same
+// value. It never exits
 // the process and, when it returns, signal handling is as it was before (a
 // further SIGTERM ends the process). On a nil Telemetry it serves and
 // drains, with nothing to flush.
@@ -183,11 +184,12 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	}
 	_ = log.Sync()
 	// A panic in Serve, while serving or while draining (a member of
-	// Servers, a worker stopping), goes on once the telemetry is flushed.
+	// Servers, a worker stopping), or in Shutdown, goes on once the
+	// telemetry is flushed.
 	if p := (*servePanic)(nil); errors.As(err, &p) {
 		// The panic's own stack first: the one the runtime prints next is
 		// Run's.
-		fmt.Fprintf(os.Stderr, "otelkit: Serve panicked; telemetry flushed; its stack:\n%s\n", p.stack)
+		fmt.Fprintf(os.Stderr, "otelkit: %s panicked; telemetry flushed; its stack:\n%s\n", p.in, p.stack)
 		panic(p.v)
 	}
 	return err
@@ -195,23 +197,38 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 
 // serveRecovered calls srv.Serve, turning a panic into a *servePanic.
 func serveRecovered(srv Server) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &servePanic{v: v, stack: debug.Stack()}
-		}
-	}()
+	defer recoverServer("Serve", &err)
 	return srv.Serve()
 }
 
-// servePanic is a panic in Serve (of srv, or of a member of Servers),
-// recovered so that Run flushes the telemetry before panicking again.
+// shutdownRecovered calls srv.Shutdown, turning a panic into a
+// *servePanic: Run calls it on a goroutine of its own, where a panic
+// would end the process before the telemetry is flushed (a member of
+// Servers that is a typed nil pointer, a bug in stopping).
+func shutdownRecovered(ctx context.Context, srv Server) (err error) {
+	defer recoverServer("Shutdown", &err)
+	return srv.Shutdown(ctx)
+}
+
+// recoverServer, deferred, sets *err to the panic in the method in of a
+// Server, if there is one.
+func recoverServer(in string, err *error) {
+	if v := recover(); v != nil {
+		*err = &servePanic{v: v, stack: debug.Stack(), in: in}
+	}
+}
+
+// servePanic is a panic in Serve or Shutdown (of srv, or of a member of
+// Servers), recovered so that Run flushes the telemetry before panicking
+// again.
 type servePanic struct {
 	v     any
 	stack []byte
+	in    string // "Serve" or "Shutdown"
 }
 
 func (p *servePanic) Error() string {
-	return fmt.Sprintf("otelkit: Serve panicked: %v\n%s", p.v, p.stack)
+	return fmt.Sprintf("otelkit: %s panicked: %v\n%s", p.in, p.v, p.stack)
 }
 
 // abandonSettle bounds how long Run waits, after the drain, for the
@@ -242,7 +259,7 @@ func drain(srv Server, timeout time.Duration, sigs <-chan os.Signal, served <-ch
 	dctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	shut := make(chan error, 1)
-	go func() { shut <- srv.Shutdown(dctx) }()
+	go func() { shut <- shutdownRecovered(dctx, srv) }()
 
 	var err error
 	select {

@@ -207,7 +207,7 @@ func TestProcessEndFlushesTelemetry(t *testing.T) {
 		processEndChild(m)
 		return
 	}
-	for _, mode := range []string{"fatal", "panic", "panic_in_servers"} {
+	for _, mode := range []string{"fatal", "panic", "panic_in_servers", "panic_in_shutdown", "panic_in_member_shutdown"} {
 		t.Run(mode, func(t *testing.T) {
 			c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Keep: true})
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -215,7 +215,10 @@ func TestProcessEndFlushesTelemetry(t *testing.T) {
 			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestProcessEndFlushesTelemetry$", "-test.count=1")
 			cmd.Env = append(os.Environ(), "OTELKIT_PROCESS_END="+mode, "OTELKIT_PROCESS_END_EP="+c.Endpoint)
 			out, err := cmd.CombinedOutput()
-			want := map[string]string{"fatal": "exit status 1", "panic": "exit status 2", "panic_in_servers": "exit status 2"}[mode]
+			want := "exit status 2" // the panic goes on
+			if mode == "fatal" {
+				want = "exit status 1"
+			}
 			if err == nil || err.Error() != want {
 				t.Errorf("child ended with %v, want %s:\n%s", err, want, out)
 			}
@@ -231,6 +234,15 @@ func TestProcessEndFlushesTelemetry(t *testing.T) {
 			}
 		})
 	}
+}
+
+// shutdownPanicWorker's Shutdown panics once the worker has stopped: a
+// bug in stopping.
+type shutdownPanicWorker struct{ *worker }
+
+func (w shutdownPanicWorker) Shutdown(ctx context.Context) error {
+	_ = w.worker.Shutdown(ctx)
+	panic("worker bug")
 }
 
 // panicWorker's Serve panics: a worker loop hitting a bug.
@@ -254,6 +266,14 @@ func processEndChild(mode string) {
 		_ = tel.Run(context.Background(), &panicWorker{*newWorker()})
 	case "panic_in_servers":
 		_ = tel.Run(context.Background(), Servers(newWorker(), &panicWorker{*newWorker()}))
+	case "panic_in_shutdown", "panic_in_member_shutdown":
+		ctx, cancel := context.WithCancel(context.Background())
+		var srv Server = shutdownPanicWorker{newWorker()}
+		if mode == "panic_in_member_shutdown" {
+			srv = Servers(srv, newWorker())
+		}
+		time.AfterFunc(50*time.Millisecond, cancel)
+		_ = tel.Run(ctx, srv)
 	}
 	os.Exit(0)
 }

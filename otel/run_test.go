@@ -435,6 +435,30 @@ func TestRunServersNilMember(t *testing.T) {
 	}
 }
 
+// TestServersMemberShutdownPanic: a member whose Shutdown panics (a typed
+// nil pointer here) keeps no other member from stopping; the group's
+// Shutdown returns the panic as an error, which Run panics with after the
+// flush (TestProcessEndFlushesTelemetry).
+func TestServersMemberShutdownPanic(t *testing.T) {
+	w := newWorker()
+	g := Servers((*worker)(nil), w)
+	served := make(chan error, 1)
+	go func() { served <- g.Serve() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err := g.Shutdown(ctx)
+	if p := (*servePanic)(nil); !errors.As(err, &p) || p.in != "Shutdown" {
+		t.Errorf("Shutdown = %v, want the member's panic as an error", err)
+	}
+	w.mu.Lock()
+	stopped := w.stopped
+	w.mu.Unlock()
+	if !stopped {
+		t.Error("the other member was not stopped")
+	}
+	<-served // the first member to return: either
+}
+
 type stopHook struct {
 	Server
 	before func()

@@ -76,7 +76,9 @@ func serveError(err error) error {
 // them one after another in the order given, so list first the one that
 // takes outside traffic and after it those it calls, then waits for all of
 // them to return from Serve. A panic in a member's Serve ends Serve as an
-// error would, so that Run flushes before the panic goes on. A nil member
+// error would, and one in a member's Shutdown is returned by Shutdown as
+// an error after the other members are stopped, so that Run flushes
+// before the panic goes on. A nil member
 // is an error: Serve returns it at once, naming the argument, and serves none
 // of them.
 func Servers(srvs ...Server) Server {
@@ -124,7 +126,9 @@ func (g *serverGroup) Shutdown(ctx context.Context) error {
 	var err error
 	for _, s := range g.srvs {
 		if s != nil {
-			err = errors.Join(err, s.Shutdown(ctx))
+			// A panic in one member's Shutdown does not keep the others
+			// from stopping; Run panics with it after the flush.
+			err = errors.Join(err, shutdownRecovered(ctx, s))
 		}
 	}
 	g.once.Do(func() { close(g.done) }) // never served: nothing to wait for
