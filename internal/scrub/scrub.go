@@ -195,10 +195,12 @@ func isWordByte(c byte) bool {
 // those as host and path too, and they are left as they are.
 //
 // A URL that does not parse because of such a password is quoted by
-// net/url cut at the '#' ("http://user:pa") or with the part of the
-// password it took for a port (`invalid port ":pa" after host`): a port
-// that is not a number is replaced as well, as is every port net/url
-// calls invalid (it does so only for ports that are not numbers).
+// net/url cut at the '#' ("http://user:pa", or "http://user:pa/ss" for
+// the password "pa/ss#x") or with the part of the password it took for a
+// port (`invalid port ":pa" after host`): a port that is not a number is
+// replaced as well, with the rest of the URL after it (which is no URL,
+// and may be the rest of the password), as is every port net/url calls
+// invalid (it does so only for ports that are not numbers).
 func RedactUserInfo(s string) string {
 	var b strings.Builder // used from the first change on
 	done := 0             // s[:done] is in b
@@ -381,8 +383,8 @@ func isHostPort(s string) bool {
 }
 
 // badPort finds, in a token without user info, a port that is not a
-// number (trailing punctuation and quotes of the surrounding text aside):
-// the bytes from, to of tok to replace.
+// number: the bytes from, to of tok to replace, from the port to the end
+// of tok (trailing punctuation and quotes of the surrounding text aside).
 func badPort(tok string) (from, to int, ok bool) {
 	auth := tok
 	if k := strings.IndexAny(tok, "/?#"); k >= 0 {
@@ -404,11 +406,11 @@ func badPort(tok string) (from, to int, ok bool) {
 		return 0, 0, false
 	}
 	from = start + k + 1
-	port := strings.TrimRight(auth[from:], ".,;:)]}\"'`>")
-	if port == "" || allDigits(port) {
+	const trailing = ".,;:)]}\"'`>"
+	if port := strings.TrimRight(auth[from:], trailing); port == "" || allDigits(port) {
 		return 0, 0, false
 	}
-	return from, from + len(port), true
+	return from, len(strings.TrimRight(tok, trailing)), true
 }
 
 func allDigits(s string) bool {
