@@ -146,7 +146,7 @@ func TestRedactUserInfoURLErrors(t *testing.T) {
 		"http://user:Pw1/Pw2@proxy:8080", "http://user:Pw1#Pw2@proxy:8080", "http://user:Pw1?Pw2@proxy:8080",
 		`http://user:Pw1"Pw2@proxy:8080`, `http://user:Pw1"Pw2/Pw3@proxy:8080`, `http://user:Pw1"Pw2#Pw3@proxy:8080`,
 		`http://Pw1"Pw2@proxy:8080`, `http://user:Pw1'Pw2<Pw3>@proxy:8080`, "http://user:Pw1`Pw2@proxy:8080",
-		`http://user:Pw1\Pw2"Pw3@proxy:8080`,
+		`http://user:Pw1\Pw2"Pw3@proxy:8080`, "http://user:Pw1/Pw2#Pw3@proxy:8080", "http://user:Pw1?Pw2#Pw3@proxy:8080",
 	} {
 		_, err := url.Parse(raw)
 		if err == nil {
@@ -212,6 +212,7 @@ func FuzzRedactUserInfo(f *testing.F) {
 		"http://u:p/a@h:1/x@y", "https://h/u@x", "://@", "://[", "://[::1", "a://b:@", `invalid port ":\"" after host`,
 		`http://u:p"w@h`, `parse "http://u:p\"w@h:1": net/url: invalid userinfo`, `"http://h","a@b"`, `"://\`,
 		`'http://h'@x`, `<http://u:p>w@h>`, `parse "http://u:p\"w": invalid port ":p\"w" after host`,
+		`parse "http://user:pa/ss": invalid port ":pa" after host`,
 	} {
 		f.Add(s)
 	}
