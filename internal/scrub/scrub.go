@@ -235,13 +235,6 @@ func RedactUserInfo(s string) string {
 	return s
 }
 
-// UserInfoEnd returns the index of the '@' that ends the user info at the
-// start of s, the text after a URL's "://" (or an endpoint written as
-// user:password@host:port, without a scheme), by RedactUserInfo's rule;
-// ok is false when s has no user info. s is taken whole: cut it at
-// whitespace first when it is more than one URL.
-func UserInfoEnd(s string) (at int, ok bool) { return userInfoEnd(s, 0) }
-
 // invalidPortRE matches net/url's error about a port that is not a
 // number, whose quoted "port" is then often a piece of a password.
 var invalidPortRE = regexp.MustCompile(`invalid port "(?:[^"\\]|\\.)*" after host`)
@@ -351,19 +344,26 @@ func userInfoEnd(tok string, closer byte) (int, bool) {
 	}
 }
 
-// isHostPort reports whether s is a host (a name, an IPv4 address or a
-// bracketed IPv6 address) with an optional non-empty numeric port.
+// isHostPort reports whether s is a host with an optional numeric port.
 func isHostPort(s string) bool {
-	host, port, hasPort := s, "", false
+	_, ok := HostPort(s)
+	return ok
+}
+
+// HostPort reports whether s is a host (a name, an IPv4 address or a
+// bracketed IPv6 address) with an optional non-empty numeric port, and
+// returns the port ("" when s has none).
+func HostPort(s string) (port string, ok bool) {
+	host, hasPort := s, false
 	if strings.HasPrefix(s, "[") {
 		j := strings.IndexByte(s, ']')
 		if j < 0 {
-			return false
+			return "", false
 		}
 		host, port = s[1:j], s[j+1:]
 		if port != "" {
 			if port[0] != ':' {
-				return false
+				return "", false
 			}
 			port, hasPort = port[1:], true
 		}
@@ -372,14 +372,14 @@ func isHostPort(s string) bool {
 		host, port, hasPort = s[:k], s[k+1:], true
 	}
 	if host == "" || hasPort && (port == "" || !allDigits(port)) {
-		return false
+		return "", false
 	}
 	for i := 0; i < len(host); i++ {
 		if c := host[i]; !isWordByte(c) && c != '.' && c != '-' && c != '_' && c != '~' && c != '%' {
-			return false
+			return "", false
 		}
 	}
-	return true
+	return port, true
 }
 
 // badPort finds, in a token without user info, a port that is not a
