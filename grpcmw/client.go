@@ -81,7 +81,7 @@ func scrubbedStatus(secrets []string, err error) error {
 	if len(secrets) > 0 {
 		msg = scrub.New(secrets).String(msg)
 	}
-	msg = redactAuthCredentials(msg)
+	msg = scrub.AuthCredentials(msg)
 	if msg == st.Message() {
 		return nil
 	}
