@@ -178,10 +178,9 @@ func isWordByte(c byte) bool {
 //
 // A URL written in quotes (a double or single quote, a backtick or '<'
 // just before its scheme) ends at the matching closing quote too (or '>'),
-// for these two host tests only:
-// `"http://h","a@b"` keeps its host and the text after it, while in
-// `"http://u:p\"w@h"` the text before the escaped quote is no host, and
-// the user info goes.
+// for these two host tests only: `"http://h","a@b"` keeps its host and
+// the text after it, while in `"http://u:p\"w@h"` the text before the
+// escaped quote is no host, and the user info goes.
 //
 // Redacting from "://" to the last '@' of the run would hide the host of
 // every URL with an '@' in its path; stopping at the first '/' (as a URL
