@@ -84,7 +84,7 @@ func scrubbedStatus(secrets []string, err error) error {
 	} else {
 		msg = scrub.RedactUserInfo(msg) // as the Scrubber does
 	}
-	msg = redactAuthCredentials(msg)
+	msg = scrub.AuthCredentials(msg)
 	if msg == st.Message() {
 		return nil
 	}

@@ -166,7 +166,10 @@
 //     *token*, *secret*, *password*), wherever the message quotes them;
 //   - what looks like an Authorization credential: the token after
 //     "Bearer" (in any case), the base64 of "user:password" after "Basic",
-//     and a JWT anywhere.
+//     and a JWT anywhere. A word after the scheme stays ("missing bearer
+//     token", "expected Bearer scheme"): letters alone (hyphenated words
+//     too), shorter than 20 bytes, are read as one, so a token of a few
+//     letters only is not recognised.
 //
 // The second is for the credentials of a grpc.PerRPCCredentials
 // (grpc.WithPerRPCCredentials, grpc.PerRPCCredsCallOption): grpc writes

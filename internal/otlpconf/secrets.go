@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/scrub"
 
 	"golang.org/x/net/http/httpguts"
 )
@@ -35,22 +36,32 @@ import (
 const endpointHint = "put credentials in headers instead (OTEL_EXPORTER_OTLP_HEADERS, WithOTLPHeaders)"
 
 // maskEndpoint returns v with whatever may be a credential replaced by
-// "***": everything from the first "?" or "#", and everything between the
-// scheme (if any) and the last "@". It works on any text, parsed or not:
-// "user:pw@host:1" has no scheme for url.Parse, and "http://u:p/w@h" parses
-// with the password in the host.
+// "***": everything between the scheme (if any) and the last "@", then
+// everything from the first "?" or "#" after that. The user info goes
+// first, since a password may hold an unescaped "?" or "#"
+// ("https://user:Pw1#Pw2@c:4318" showed "Pw1" when the fragment was cut
+// first). It works on any text, parsed or not: "user:pw@host:1" has no
+// scheme for url.Parse, and "http://u:p/w@h" parses with the password in
+// the host.
+//
+// This is stricter than the rule that scrubs URLs in error text
+// (scrub.RedactUserInfo), which keeps the host of a URL whose path, query
+// or fragment holds an '@' ("https://h/?to=me@x.com") and so takes a
+// token followed by a '#' ("https://TOKEN#x@c:4318") for a host. An
+// endpoint is one value, and hardly one has an '@' outside its user info:
+// masking up to the last '@' costs next to nothing here.
 func maskEndpoint(v string) string {
-	if i := strings.IndexAny(v, "?#"); i >= 0 {
-		v = v[:i+1] + "***"
-	}
+	from := 0 // where the query or fragment may start
 	if i := strings.LastIndex(v, "@"); i >= 0 {
-		start := strings.Index(v, "://")
-		if start < 0 || start > i {
-			start = 0
-		} else {
-			start += 3
+		start := 0
+		if j := strings.Index(v, "://"); j >= 0 && j < i && validScheme(v[:j]) {
+			start = j + len("://")
 		}
 		v = v[:start] + "***" + v[i:]
+		from = start + len("***@")
+	}
+	if i := strings.IndexAny(v[from:], "?#"); i >= 0 {
+		v = v[:from+i+1] + "***"
 	}
 	return v
 }
@@ -87,21 +98,7 @@ func endpointShown(v string) (shown string, ok bool) {
 		}
 		return v + cut, true
 	}
-	hp := v
-	if i := strings.LastIndex(hp, "***@"); i == 0 {
-		hp = hp[len("***@"):]
-	}
-	host, port, found := strings.Cut(hp, ":")
-	if strings.HasPrefix(hp, "[") {
-		j := strings.Index(hp, "]:")
-		if j < 0 {
-			return "", false
-		}
-		host, port, found = hp[1:j], hp[j+2:], true
-		host = strings.ReplaceAll(host, ":", "")
-	}
-	if !found || host == "" || port == "" || strings.Trim(port, "0123456789") != "" ||
-		strings.Trim(strings.ToLower(host), "abcdefghijklmnopqrstuvwxyz0123456789.-_") != "" {
+	if port, ok := scrub.HostPort(strings.TrimPrefix(v, "***@")); !ok || port == "" {
 		return "", false
 	}
 	return v + cut, true

@@ -35,6 +35,14 @@ func TestErrorsNeverQuoteCredentials(t *testing.T) {
 		{"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://collector:4318/v1/logs?api_key=" + pw + "&x=1"},
 		{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/#" + pw},
 		{"OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://u:" + pw + "@collector:1?sig=" + pw},
+		// A password with an unescaped '#', '?' or quote: what comes
+		// before it is password too.
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://user:" + pw + "#x@collector:4318"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://user:" + pw + "?x@collector:4318"},
+		{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://" + pw + "#@collector:4318/v1/traces"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://user:" + pw + "/x#y@collector:4318"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", `https://user:` + pw + `"x@collector:4318`},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "user:" + pw + "#x@collector:4318"},
 		// A header pasted after the endpoint, or an API key in the
 		// endpoint variable.
 		{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318 api-key=" + pw},
@@ -67,6 +75,10 @@ func TestErrorsNeverQuoteCredentials(t *testing.T) {
 		{Endpoint: "http://user:" + pw + "@collector:4318"},
 		{Endpoint: "http://collector:4318/?token=" + pw},
 		{Endpoint: "ftp://u:" + pw + "@collector:1"},
+		{Endpoint: "https://user:" + pw + "#x@collector:4318"},
+		{Endpoint: "https://user:" + pw + "?x@collector:4318"},
+		{Endpoint: "user:" + pw + "#x@collector:4318"},
+		{Endpoint: "user:" + pw + "?x@collector:4318"},
 		{Endpoint: "collector:4318 api-key=" + pw},
 		{Endpoint: "https://collector:4318\tapi-key=" + pw},
 		{Headers: map[string]string{"Authorization: Bearer " + pw: ""}},
@@ -204,10 +216,19 @@ func TestMaskEndpoint(t *testing.T) {
 	for in, want := range map[string]string{
 		"user:pw@host:1":           "***@host:1",
 		"http://u:p@h:1/x?y=z#f":   "http://***@h:1/x?***",
-		"http://h:1/p?a@b":         "http://h:1/p?***",
+		"http://h:1/p?a@b":         "http://***@b", // "h:1/p" might be a token followed by '?'
 		"http://u:p/w@h":           "http://***@h",
 		"https://h:4318/v1/traces": "https://h:4318/v1/traces",
 		"a@b@c":                    "***@c",
+		// The user info first: a '#' or '?' in the password does not
+		// make the rest of it a fragment or query.
+		"https://user:Pw1#Pw2@collector:4318":        "https://***@collector:4318",
+		"https://user:Pw1?Pw2@collector:4318/v1?x=1": "https://***@collector:4318/v1?***",
+		"user:Pw1#Pw2@h:1":                           "***@h:1",
+		"http://u:p\"w@h":                            "http://***@h",
+		"https://Tok1#Tok2@collector:4318":           "https://***@collector:4318",
+		"https://Tok1/x?y@collector:4318":            "https://***@collector:4318",
+		"user:p://w@h":                               "***@h", // "user:p" is no scheme
 	} {
 		if got := maskEndpoint(in); got != want {
 			t.Errorf("maskEndpoint(%q) = %q, want %q", in, got, want)

@@ -156,11 +156,14 @@ func isWordByte(c byte) bool {
 // number, which is how a password shows when the URL does not parse.
 //
 // User info is what lies between "://" and the '@' that ends the
-// authority, within a run of text without whitespace or quotes. A user
-// info that is correctly escaped holds no '/', '?' or '#', but real
-// environment values carry them unescaped (HTTPS_PROXY=http://u:pa/ss@p),
-// so the first of these characters does not end the authority on its
-// own. The rule:
+// authority, within a run of text without whitespace or control
+// characters. Quotes do not end the run: a password may hold one, and
+// net/url quotes the URL in its errors with %q, so a '"' in a password
+// shows as `\"` there (`parse "http://u:p\"w@h": net/url: invalid
+// userinfo`). A user info that is correctly escaped holds no '/', '?' or
+// '#', but real environment values carry them unescaped
+// (HTTPS_PROXY=http://u:pa/ss@p), so the first of these characters does
+// not end the authority on its own. The rule:
 //
 //   - when the first '/', '?' or '#' comes before the first '@' and the
 //     text before it is a host with an optional numeric port ("host",
@@ -173,22 +176,30 @@ func isWordByte(c byte) bool {
 //     all of "u:p@ss" and "user:pa/ss"); where no '@' is followed by a
 //     host, at the last '@' before the end of the authority that follows.
 //
+// A URL written in quotes (a double or single quote, a backtick or '<'
+// just before its scheme) ends at the matching closing quote too (or '>'),
+// for these two host tests only: `"http://h","a@b"` keeps its host and
+// the text after it, while in `"http://u:p\"w@h"` the text before the
+// escaped quote is no host, and the user info goes.
+//
 // Redacting from "://" to the last '@' of the run would hide the host of
 // every URL with an '@' in its path; stopping at the first '/' (as a URL
 // parser does) leaves the rest of a password with a '/' in the output.
 // A host and a numeric port is what tells them apart.
 //
 // The one case this cannot tell apart is user info whose part before the
-// '/' is itself a valid host and port ("http://user/x@h", a user name
-// alone followed by '/', or "http://u:123/x@h", a password starting with
-// digits): a URL parser reads those as host and path too, and they are
-// left as they are.
+// '/' (or before the closing quote of a quoted URL) is itself a valid host
+// and port ("http://user/x@h", a user name alone followed by '/', or
+// "http://u:123/x@h", a password starting with digits): a URL parser reads
+// those as host and path too, and they are left as they are.
 //
 // A URL that does not parse because of such a password is quoted by
-// net/url cut at the '#' ("http://user:pa") or with the part of the
-// password it took for a port (`invalid port ":pa" after host`): a port
-// that is not a number is replaced as well, as is every port net/url
-// calls invalid (it does so only for ports that are not numbers).
+// net/url cut at the '#' ("http://user:pa", or "http://user:pa/ss" for
+// the password "pa/ss#x") or with the part of the password it took for a
+// port (`invalid port ":pa" after host`): a port that is not a number is
+// replaced as well, with the rest of the URL after it (which is no URL,
+// and may be the rest of the password), as is every port net/url calls
+// invalid (it does so only for ports that are not numbers).
 func RedactUserInfo(s string) string {
 	var b strings.Builder // used from the first change on
 	done := 0             // s[:done] is in b
@@ -202,12 +213,13 @@ func RedactUserInfo(s string) string {
 		if j < 0 {
 			break
 		}
+		closer := closingQuote(s[:i+j])
 		i += j + 3
-		tok := s[i : i+tokenEnd(s[i:])]
-		if at, ok := userInfoEnd(tok); ok {
+		tok := s[i : i+runEnd(s[i:])]
+		if at, ok := userInfoEnd(tok, closer); ok {
 			replace(i, i+at)
 			i += at
-		} else if from, to, ok := badPort(tok); ok {
+		} else if from, to, ok := badPort(tok[:quotedEnd(tok, closer)]); ok {
 			replace(i+from, i+to)
 			i += to
 		}
@@ -226,32 +238,90 @@ func RedactUserInfo(s string) string {
 // number, whose quoted "port" is then often a piece of a password.
 var invalidPortRE = regexp.MustCompile(`invalid port "(?:[^"\\]|\\.)*" after host`)
 
-// tokenEnd returns the length of the run of text at the start of s that a
-// URL may occupy: up to whitespace, a control character, a quote or an
-// angle bracket.
-func tokenEnd(s string) int {
+// runEnd returns the length of the run of text at the start of s that a
+// URL and its user info may occupy: up to whitespace or a control
+// character. Quotes are part of it: a password may hold them.
+func runEnd(s string) int {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c <= ' ' || c == 0x7f, c == '"', c == '\'', c == '`', c == '<', c == '>':
+		if c := s[i]; c <= ' ' || c == 0x7f {
 			return i
 		}
 	}
 	return len(s)
 }
 
+// closingQuote returns the quote that closes a URL written in quotes, of
+// which before is the text up to its "://": the double or single quote or
+// backtick that stands just before the scheme, or '>' for a '<'; 0 when
+// none does.
+func closingQuote(before string) byte {
+	i := len(before)
+	for i > 0 && isSchemeByte(before[i-1]) {
+		i--
+	}
+	if i == 0 {
+		return 0
+	}
+	switch c := before[i-1]; c {
+	case '"', '\'', '`':
+		return c
+	case '<':
+		return '>'
+	}
+	return 0
+}
+
+func isSchemeByte(c byte) bool {
+	return isWordByte(c) || c == '+' || c == '-' || c == '.'
+}
+
+// quotedEnd returns where a URL written in quotes, whose closing quote is
+// closer, ends in tok (the text after its "://"): at the first closer,
+// a `\"` not counting in a double-quoted one (Go's %q and JSON escape a
+// '"' so); len(tok) when closer is 0 or not found.
+func quotedEnd(tok string, closer byte) int {
+	if closer == 0 {
+		return len(tok)
+	}
+	for i := 0; i < len(tok); i++ {
+		switch tok[i] {
+		case '\\':
+			if closer == '"' {
+				i++
+			}
+		case closer:
+			return i
+		}
+	}
+	return len(tok)
+}
+
+// hostEnd returns the index of the first byte in s that ends a host: '/',
+// '?', '#' or closer (when it is not 0); -1 when there is none.
+func hostEnd(s string, closer byte) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '/' || c == '?' || c == '#' || closer != 0 && c == closer {
+			return i
+		}
+	}
+	return -1
+}
+
 // userInfoEnd returns the index of the '@' that ends the user info at the
-// start of tok (the text after "://"), by the rules RedactUserInfo gives.
-func userInfoEnd(tok string) (int, bool) {
+// start of tok (the text after "://"), by the rules RedactUserInfo gives;
+// closer is the quote that closes the URL (0 when none does), which ends
+// a host as '/' does.
+func userInfoEnd(tok string, closer byte) (int, bool) {
 	at := strings.IndexByte(tok, '@')
 	if at <= 0 {
 		return 0, false
 	}
-	if d := strings.IndexAny(tok, "/?#"); d >= 0 && d < at && (d == 0 || isHostPort(tok[:d])) {
-		return 0, false // no authority (file:///…), or an '@' in the path, query or fragment
+	if d := hostEnd(tok, closer); d >= 0 && d < at && (d == 0 || isHostPort(tok[:d])) {
+		return 0, false // no authority (file:///…), or an '@' in the path, query or fragment, or after the URL
 	}
 	for {
 		rest := tok[at+1:]
-		k := strings.IndexAny(rest, "/?#")
+		k := hostEnd(rest, closer)
 		host := rest
 		if k >= 0 {
 			host = rest[:k]
@@ -264,7 +334,7 @@ func userInfoEnd(tok string) (int, bool) {
 			return at, true
 		}
 		// What follows the '@' is no host: the user info may go on past
-		// a '/', '?' or '#' to a later '@'.
+		// a '/', '?', '#' or quote to a later '@'.
 		j := strings.IndexByte(rest[k:], '@')
 		if j < 0 {
 			return at, true
@@ -273,19 +343,26 @@ func userInfoEnd(tok string) (int, bool) {
 	}
 }
 
-// isHostPort reports whether s is a host (a name, an IPv4 address or a
-// bracketed IPv6 address) with an optional non-empty numeric port.
+// isHostPort reports whether s is a host with an optional numeric port.
 func isHostPort(s string) bool {
-	host, port, hasPort := s, "", false
+	_, ok := HostPort(s)
+	return ok
+}
+
+// HostPort reports whether s is a host (a name, an IPv4 address or a
+// bracketed IPv6 address) with an optional non-empty numeric port, and
+// returns the port ("" when s has none).
+func HostPort(s string) (port string, ok bool) {
+	host, hasPort := s, false
 	if strings.HasPrefix(s, "[") {
 		j := strings.IndexByte(s, ']')
 		if j < 0 {
-			return false
+			return "", false
 		}
 		host, port = s[1:j], s[j+1:]
 		if port != "" {
 			if port[0] != ':' {
-				return false
+				return "", false
 			}
 			port, hasPort = port[1:], true
 		}
@@ -294,19 +371,19 @@ func isHostPort(s string) bool {
 		host, port, hasPort = s[:k], s[k+1:], true
 	}
 	if host == "" || hasPort && (port == "" || !allDigits(port)) {
-		return false
+		return "", false
 	}
 	for i := 0; i < len(host); i++ {
 		if c := host[i]; !isWordByte(c) && c != '.' && c != '-' && c != '_' && c != '~' && c != '%' {
-			return false
+			return "", false
 		}
 	}
-	return true
+	return port, true
 }
 
 // badPort finds, in a token without user info, a port that is not a
-// number (trailing punctuation of the surrounding text aside): the
-// bytes from, to of tok to replace.
+// number: the bytes from, to of tok to replace, from the port to the end
+// of tok (trailing punctuation and quotes of the surrounding text aside).
 func badPort(tok string) (from, to int, ok bool) {
 	auth := tok
 	if k := strings.IndexAny(tok, "/?#"); k >= 0 {
@@ -328,11 +405,11 @@ func badPort(tok string) (from, to int, ok bool) {
 		return 0, 0, false
 	}
 	from = start + k + 1
-	port := strings.TrimRight(auth[from:], ".,;:)]}")
-	if port == "" || allDigits(port) {
+	const trailing = ".,;:)]}\"'`>"
+	if port := strings.TrimRight(auth[from:], trailing); port == "" || allDigits(port) {
 		return 0, 0, false
 	}
-	return from, from + len(port), true
+	return from, len(strings.TrimRight(tok, trailing)), true
 }
 
 func allDigits(s string) bool {

@@ -2,9 +2,12 @@ package scrub
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -77,6 +80,41 @@ func TestRedactUserInfo(t *testing.T) {
 		{`parse "http://user:pa": invalid port ":pa" after host`,
 			`parse "http://user:REDACTED": invalid port ":REDACTED" after host`},
 		{`invalid port ":p\"w" after host`, `invalid port ":REDACTED" after host`},
+		// Quotes in the password, raw or escaped as Go's %q and JSON
+		// escape them: all of the user info goes.
+		{`http://u:p"wSECRET@h`, `http://REDACTED@h`},
+		{`http://u:p'w<SE>CRET@h:1/v1`, `http://REDACTED@h:1/v1`},
+		{"http://u:p`wSECRET@h", "http://REDACTED@h"},
+		{`http://user"pw@h`, `http://REDACTED@h`},
+		{`parse "http://u:p\"wSECRET@h:1": net/url: invalid userinfo`,
+			`parse "http://REDACTED@h:1": net/url: invalid userinfo`},
+		{`parse "http://user\"pw@h": net/url: invalid userinfo`, `parse "http://REDACTED@h": net/url: invalid userinfo`},
+		{`parse "http://u:123\"pw@h": net/url: invalid userinfo`, `parse "http://REDACTED@h": net/url: invalid userinfo`},
+		{`parse "http://u:p\"w/SECRET@h:1": invalid port ":p\"w" after host`,
+			`parse "http://REDACTED@h:1": invalid port ":REDACTED" after host`},
+		{`parse "http://u:p\"w": invalid port ":p\"w" after host`,
+			`parse "http://u:REDACTED": invalid port ":REDACTED" after host`},
+		// A password with '/' or '?' before its '#': net/url quotes the
+		// URL cut at the '#', a path or query after the "port".
+		{`parse "http://user:pa/ss": invalid port ":pa" after host`,
+			`parse "http://user:REDACTED": invalid port ":REDACTED" after host`},
+		{`parse "http://user:pa?ss/x": invalid port ":pa" after host`,
+			`parse "http://user:REDACTED": invalid port ":REDACTED" after host`},
+		{"not a URL: http://host:port/v1/traces, see the docs", "not a URL: http://host:REDACTED, see the docs"},
+		{`{"url":"http://u:p\"w@h:1/v1"}`, `{"url":"http://REDACTED@h:1/v1"}`},
+		{`Post "http://u:p"wSECRET@h/v1": refused`, `Post "http://REDACTED@h/v1": refused`},
+		{`"http://u:pw@h:1","x@y"`, `"http://REDACTED@h:1","x@y"`},
+		{`'http://u:p"w@h'`, `'http://REDACTED@h'`},
+		// A quoted URL ends at its closing quote: an '@' after it is in
+		// other text.
+		{`"http://h/x" and "a@b"`, `"http://h/x" and "a@b"`},
+		{`"http://h" and "a@b"`, `"http://h" and "a@b"`},
+		{`["http://h","a@b"]`, `["http://h","a@b"]`},
+		{`{"endpoint":"http://collector:4318","user":"me@x.com"}`, `{"endpoint":"http://collector:4318","user":"me@x.com"}`},
+		{`'http://h:1/x','a@b'`, `'http://h:1/x','a@b'`},
+		{`<http://h>a@b`, `<http://h>a@b`},
+		{`Post "http://c:4318": refused`, `Post "http://c:4318": refused`},
+		{`url=http://h:1" x`, `url=http://h:1" x`},
 		// No user info: an '@' in the path, query or fragment.
 		{"https://host/users/me@x.com", "https://host/users/me@x.com"},
 		{"https://host:8443/users/me@x.com?a=b@c", "https://host:8443/users/me@x.com?a=b@c"},
@@ -88,9 +126,11 @@ func TestRedactUserInfo(t *testing.T) {
 		{"mail me@x.com at http://h:1/, or http://h:2.", "mail me@x.com at http://h:1/, or http://h:2."},
 		{"Post \"http://c:4318/v1/traces\": refused", "Post \"http://c:4318/v1/traces\": refused"},
 		{"nothing here", "nothing here"},
-		// Ambiguous: a valid host and port before the '/' is read as
-		// a URL parser reads it (documented).
+		// Ambiguous: a valid host and port before the '/' (or the
+		// closing quote of a quoted URL) is read as a URL parser reads
+		// it (documented).
 		{"http://user:123/x@h", "http://user:123/x@h"},
+		{`"http://user"pw@h"`, `"http://user"pw@h"`},
 	} {
 		if got := RedactUserInfo(c.in); got != c.want {
 			t.Errorf("RedactUserInfo(%q)\n = %q\nwant %q", c.in, got, c.want)
@@ -99,15 +139,51 @@ func TestRedactUserInfo(t *testing.T) {
 }
 
 // TestRedactUserInfoURLErrors: net/url's own errors about a proxy URL
-// whose password holds '/', '#' or '?' unescaped keep no piece of it.
+// whose password holds '/', '#', '?' or a quote unescaped keep no piece of
+// it.
 func TestRedactUserInfoURLErrors(t *testing.T) {
-	for _, raw := range []string{"http://user:Pw1/Pw2@proxy:8080", "http://user:Pw1#Pw2@proxy:8080", "http://user:Pw1?Pw2@proxy:8080"} {
+	for _, raw := range []string{
+		"http://user:Pw1/Pw2@proxy:8080", "http://user:Pw1#Pw2@proxy:8080", "http://user:Pw1?Pw2@proxy:8080",
+		`http://user:Pw1"Pw2@proxy:8080`, `http://user:Pw1"Pw2/Pw3@proxy:8080`, `http://user:Pw1"Pw2#Pw3@proxy:8080`,
+		`http://Pw1"Pw2@proxy:8080`, `http://user:Pw1'Pw2<Pw3>@proxy:8080`, "http://user:Pw1`Pw2@proxy:8080",
+		`http://user:Pw1\Pw2"Pw3@proxy:8080`, "http://user:Pw1/Pw2#Pw3@proxy:8080", "http://user:Pw1?Pw2#Pw3@proxy:8080",
+	} {
 		_, err := url.Parse(raw)
 		if err == nil {
 			t.Fatalf("url.Parse(%q) accepted it", raw)
 		}
 		if got := RedactUserInfo(err.Error()); strings.Contains(got, "Pw") || !strings.Contains(got, "REDACTED") {
 			t.Errorf("%q: %q keeps a piece of the password", raw, got)
+		}
+	}
+}
+
+// TestRedactUserInfoPasswords: a password made of letters and any of the
+// characters that end a host, a URL or a quoted string ('/', '?', '#',
+// ':', quotes, '\\', '<', '>', punctuation) leaves no piece in the URL,
+// written alone, in text, quoted by Go, JSON or by hand, nor in net/url's
+// error about it. ('@' is left out: "a@b/c" reads as user info "a" and a
+// host, as a URL parser reads it.)
+func TestRedactUserInfoPasswords(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	specials := []string{`"`, `'`, "`", `<`, `>`, `\`, `\"`, `:`, `/`, `?`, `#`, `%`, `&`, `=`, `,`, `;`, `.`, `)`, `]`, `}`}
+	for n := 0; n < 5000; n++ {
+		var pw strings.Builder
+		pw.WriteString("SEC")
+		for k := r.IntN(4); k >= 0; k-- {
+			pw.WriteString(specials[r.IntN(len(specials))])
+			pw.WriteString("SEC")
+		}
+		raw := "http://user:" + pw.String() + "@proxy:8080"
+		j, _ := json.Marshal(raw)
+		forms := []string{raw, "dial " + raw + " failed", strconv.Quote(raw), `"` + raw + `"`, string(j), "'" + raw + "'", "<" + raw + ">"}
+		if _, err := url.Parse(raw); err != nil {
+			forms = append(forms, err.Error())
+		}
+		for _, f := range forms {
+			if got := RedactUserInfo(f); strings.Contains(got, "SEC") {
+				t.Fatalf("RedactUserInfo(%s)\n = %s keeps a piece of the password", f, got)
+			}
 		}
 	}
 }
@@ -132,7 +208,12 @@ func BenchmarkRedactUserInfo(b *testing.B) {
 // FuzzRedactUserInfo: any text, no panic; text with no URL and no
 // net/url port error comes back as it is.
 func FuzzRedactUserInfo(f *testing.F) {
-	for _, s := range []string{"http://u:p/a@h:1/x@y", "https://h/u@x", "://@", "://[", "://[::1", "a://b:@", `invalid port ":\"" after host`} {
+	for _, s := range []string{
+		"http://u:p/a@h:1/x@y", "https://h/u@x", "://@", "://[", "://[::1", "a://b:@", `invalid port ":\"" after host`,
+		`http://u:p"w@h`, `parse "http://u:p\"w@h:1": net/url: invalid userinfo`, `"http://h","a@b"`, `"://\`,
+		`'http://h'@x`, `<http://u:p>w@h>`, `parse "http://u:p\"w": invalid port ":p\"w" after host`,
+		`parse "http://user:pa/ss": invalid port ":pa" after host`,
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

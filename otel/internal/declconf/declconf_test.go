@@ -273,3 +273,29 @@ func TestSubstitutionErrorsQuoteOnlyTheReference(t *testing.T) {
 		}
 	}
 }
+
+// TestSubstitutionErrorInEscapedValue: a double-quoted value whose escapes
+// write the "${" ("\x24{") has no such reference in the file's text: the
+// error gives its line and the byte of the value, not the position of a
+// reference in another entry.
+func TestSubstitutionErrorInEscapedValue(t *testing.T) {
+	head := "file_format: \"1.0\"\nresource:\n  attributes:\n    - name: a\n      value: "
+	for _, value := range []string{`"\x24{BAD"`, `"$\x7bBAD"`, `"\u0024{BAD"`} {
+		file := head + value + "\n    - name: b\n      value: \"${OK}\"\n    - name: c\n      value: ${OK}\n"
+		_, err := Parse("f.yaml", []byte(file), lookupMap(map[string]string{"OK": "x"}))
+		var e *env.Error
+		if !errors.As(err, &e) {
+			t.Fatalf("%s: error %v, want an *env.Error", value, err)
+		}
+		if e.Line != 5 || e.Key != "resource.attributes[0].value" || strings.Contains(err.Error(), "column") ||
+			!strings.Contains(err.Error(), "of the value has no closing }") {
+			t.Errorf("%s: line %d, key %q, want line 5, the value's key and no column: %v", value, e.Line, e.Key, err)
+		}
+	}
+	// Without an escape, the column is found within the value.
+	_, err := Parse("f.yaml", []byte(head+`"x ${BAD"`+"\n    - name: b\n      value: \"${OK}\"\n"), lookupMap(nil))
+	var e *env.Error
+	if !errors.As(err, &e) || e.Line != 5 || !strings.Contains(err.Error(), "at column 17") {
+		t.Errorf("unescaped: %v", err)
+	}
+}

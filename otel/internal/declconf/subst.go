@@ -167,9 +167,14 @@ func nameProblem(name string) string {
 
 // refPosition finds, in the file's text, the line and column (from 1, in
 // characters) of the reference that follows before, the text of n's
-// value that precedes it: the next "${" in the file after the ones before
-// holds. ok is false when the file's text does not show it (a
-// double-quoted value may write a "$" as an escape).
+// value that precedes it: the next "${" in the value's source after the
+// ones before holds. ok is false when the file's text does not show it:
+// a double-quoted value with a backslash escape may write a "$" or "{" as
+// one ("\x24{"), so that its source has fewer references than its value,
+// and the search would find the next one in the file, in another entry.
+// A double-quoted value without one is searched up to its closing quote;
+// in a value of any other style (plain, single-quoted, block) every "${"
+// of the value is one of its source, so the search ends in it.
 func (p *parser) refPosition(n *yaml.Node, before string) (line, col int, ok bool) {
 	k := 0 // references before it
 	for i := 0; i < len(before); {
@@ -188,6 +193,13 @@ func (p *parser) refPosition(n *yaml.Node, before string) (line, col int, ok boo
 		return 0, 0, false
 	}
 	text := p.data[start:]
+	if n.Style&yaml.DoubleQuotedStyle != 0 {
+		end, escaped := doubleQuotedEnd(text)
+		if end < 0 || escaped {
+			return 0, 0, false
+		}
+		text = text[:end]
+	}
 	for i := 0; i < len(text); {
 		switch {
 		case strings.HasPrefix(text[i:], "$$"):
@@ -203,6 +215,25 @@ func (p *parser) refPosition(n *yaml.Node, before string) (line, col int, ok boo
 		}
 	}
 	return 0, 0, false
+}
+
+// doubleQuotedEnd returns the length of the double-quoted scalar that
+// text starts with, its quotes included, and whether it holds a backslash
+// escape; -1 when text does not start with one or it does not end.
+func doubleQuotedEnd(text string) (end int, escaped bool) {
+	if !strings.HasPrefix(text, `"`) {
+		return -1, false
+	}
+	for i := 1; i < len(text); i++ {
+		switch text[i] {
+		case '\\':
+			escaped = true
+			i++
+		case '"':
+			return i + 1, escaped
+		}
+	}
+	return -1, escaped
 }
 
 // offsetOf returns the byte offset of line and column (from 1, the column
