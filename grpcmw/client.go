@@ -50,7 +50,7 @@ func newClientHandler(cfg config) stats.Handler {
 //   - the values of the credential-like keys (authorization, cookie,
 //     *-key, *token*, …) of the context's outgoing metadata, wherever the
 //     message quotes them;
-//   - what looks like an Authorization credential (redactAuthCredentials):
+//   - what looks like an Authorization credential (scrub.AuthCredentials):
 //     "Bearer <token>", "Basic <base64 of user:password>", a JWT. This is
 //     for the credentials a grpc.PerRPCCredentials adds (the dial option
 //     or the call option), which no stats handler sees: grpc writes them
