@@ -204,15 +204,7 @@ func TestClientSpanStatusWithoutSentCredentials(t *testing.T) {
 	if status.Code(err) != codes.Unauthenticated || !strings.Contains(err.Error(), "CLIENTSECRET") {
 		t.Fatalf("call: %v, want the server's answer unchanged", err)
 	}
-	var client sdktrace.ReadOnlySpan
-	for _, sp := range e.ended(t, 1) {
-		if sp.SpanKind() == trace.SpanKindClient {
-			client = sp
-		}
-	}
-	if client == nil {
-		t.Fatal("no client span")
-	}
+	client := e.endedOfKind(t, 1, trace.SpanKindClient)
 	d := client.Status().Description
 	if strings.Contains(d, "CLIENTSECRET") || strings.Contains(d, "APIKEY") || !strings.Contains(d, "REDACTED") {
 		t.Errorf("client span status %q", d)

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -105,6 +106,18 @@ func (e *testEnv) ended(t testing.TB, n int) []sdktrace.ReadOnlySpan {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// endedOfKind waits for n ended spans (ended) and returns the one of kind.
+func (e *testEnv) endedOfKind(t testing.TB, n int, kind trace.SpanKind) sdktrace.ReadOnlySpan {
+	t.Helper()
+	for _, sp := range e.ended(t, n) {
+		if sp.SpanKind() == kind {
+			return sp
+		}
+	}
+	t.Fatalf("no %s span among the %d ended", kind, n)
+	return nil
 }
 
 // accessLines waits until n grpc_request lines are written and returns them.

@@ -9,7 +9,6 @@ import (
 
 	"go.opentelemetry.io/otel/baggage"
 	otelcodes "go.opentelemetry.io/otel/codes"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -265,15 +264,7 @@ func TestServerSpanStatusWithoutReceivedCredentials(t *testing.T) {
 			if status.Code(err) != code || !strings.Contains(err.Error(), "SERVERSIDE") || !strings.Contains(err.Error(), key) {
 				t.Fatalf("call: %v, want the handler's answer unchanged", err)
 			}
-			var server sdktrace.ReadOnlySpan
-			for _, sp := range e.ended(t, 1) {
-				if sp.SpanKind() == trace.SpanKindServer {
-					server = sp
-				}
-			}
-			if server == nil {
-				t.Fatal("no server span")
-			}
+			server := e.endedOfKind(t, 1, trace.SpanKindServer)
 			if want := `upstream refused ["REDACTED"] with key ["REDACTED"]`; server.Status().Description != want {
 				t.Errorf("server span status %q, want %q", server.Status().Description, want)
 			}
@@ -295,14 +286,9 @@ func TestServerSpanStatusNotBlankedByClient(t *testing.T) {
 	if _, err := client.EmptyCall(ctx, &testpb.Empty{}); status.Code(err) != codes.Internal {
 		t.Fatalf("call: %v", err)
 	}
-	var server sdktrace.ReadOnlySpan
-	for _, sp := range e.ended(t, 1) {
-		if sp.SpanKind() == trace.SpanKindServer {
-			server = sp
-		}
-	}
-	if want := "db: connection refused at 10.0.0.1:5432 by postgres://REDACTED@db"; server == nil || server.Status().Description != want {
-		t.Fatalf("server span %v, want status %q", server, want)
+	server := e.endedOfKind(t, 1, trace.SpanKindServer)
+	if want := "db: connection refused at 10.0.0.1:5432 by postgres://REDACTED@db"; server.Status().Description != want {
+		t.Fatalf("server span status %q, want %q", server.Status().Description, want)
 	}
 }
 
