@@ -110,11 +110,12 @@ func (d *dropLog) arm() {
 		d.mu.Unlock()
 	case d.closed:
 		d.mu.Unlock()
-		if d.writing.CompareAndSwap(false, true) { // not from inside a write
+		// Not from inside a write: a drop noted during one (the logger's,
+		// or another goroutine's) leaves armed set, and the writer writes
+		// it once its line is out.
+		for d.armed.Load() && d.writing.CompareAndSwap(false, true) {
 			d.write()
 			d.writing.Store(false)
-		} else {
-			d.armed.Store(false) // counted; the next drop writes it
 		}
 	default:
 		wait := time.Duration(0)

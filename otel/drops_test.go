@@ -382,3 +382,28 @@ func TestDropLogCloseWaitsForTimersLine(t *testing.T) {
 		t.Fatalf("%d lines after close, want the one", logs.Len())
 	}
 }
+
+// TestDropLogConcurrentDropsAfterClose: a drop after close while another
+// goroutine is writing its own after-close line is written too (once that
+// line is out), not left counted and unreported.
+func TestDropLogConcurrentDropsAfterClose(t *testing.T) {
+	obs, logs := observer.New(zapcore.WarnLevel)
+	core := &blockingCore{Core: obs, entered: make(chan struct{}), release: make(chan struct{})}
+	d := newDropLog(10 * time.Second)
+	d.afterFunc = func(time.Duration, func()) stopper { return fakeStop{} }
+	d.start(zap.New(core))
+	d.close()
+	first := make(chan struct{})
+	go func() { d.add(sigTraces, DropExportFailed, 1); close(first) }()
+	<-core.entered                         // the first drop's line is in the logger
+	d.add(sigTraces, DropAfterShutdown, 2) // another goroutine's drop meanwhile
+	close(core.release)
+	<-first
+	var got int64
+	for _, e := range logs.All() {
+		got += e.ContextMap()["dropped_since_last"].(int64)
+	}
+	if got != 3 {
+		t.Fatalf("lines after close reported %d drops, want 3: %v", got, logs.All())
+	}
+}
