@@ -112,8 +112,13 @@ func (d *dropLog) arm() {
 		d.mu.Unlock()
 		// Not from inside a write: a drop noted during one (the logger's,
 		// or another goroutine's) leaves armed set, and the writer writes
-		// it once its line is out.
-		for d.armed.Load() && d.writing.CompareAndSwap(false, true) {
+		// it once its line is out. Bounded, should writing a line after
+		// Shutdown ever count a drop itself (it does not: log records
+		// emitted then are not counted), which would loop for ever.
+		for range maxLinesAfterClose {
+			if !d.armed.Load() || !d.writing.CompareAndSwap(false, true) {
+				break
+			}
 			d.write()
 			d.writing.Store(false)
 		}
@@ -126,6 +131,9 @@ func (d *dropLog) arm() {
 		d.mu.Unlock()
 	}
 }
+
+// maxLinesAfterClose bounds the lines one drop after close writes.
+const maxLinesAfterClose = 4
 
 // start gives the log its logger; drops noted before are written now.
 func (d *dropLog) start(l *zap.Logger) {
