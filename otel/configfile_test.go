@@ -81,6 +81,8 @@ func TestConfigFileBadFiles(t *testing.T) {
 		{"endpoint scheme", http("            endpoint: ftp://c:4318/v1/traces\n"), 7, "otlp_http.endpoint", "scheme"},
 		{"schedule delay 0", batch("        schedule_delay: 0\n        exporter: {console: }\n"), 5, "batch.schedule_delay", ">= 1"},
 		{"compression", http("            endpoint: http://c:4318\n            compression: zstd\n"), 8, "otlp_http.compression", "gzip"},
+		{"encoding", http("            endpoint: http://c:4318\n            encoding: jsn\n"), 8, "otlp_http.encoding", "protobuf or json"},
+		{"metrics encoding", "file_format: \"1.0\"\nmeter_provider:\n  readers:\n    - periodic:\n        exporter:\n          otlp_http:\n            endpoint: http://c:4318\n            encoding: proto\n", 8, "otlp_http.encoding", "protobuf or json"},
 		{"timeout 0", http("            endpoint: http://c:4318\n            timeout: 0\n"), 8, "otlp_http.timeout", "no limit"},
 		{"header name", http("            endpoint: http://c:4318\n            headers:\n              - name: \"api key\"\n                value: ${VENDOR_KEY}\n"), 9, "headers[0]", "HTTP token"},
 		{"headers_list", http("            endpoint: http://c:4318\n            headers_list: \"api-key${VENDOR_KEY}\"\n"), 8, "headers_list", "no '='"},

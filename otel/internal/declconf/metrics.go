@@ -95,7 +95,7 @@ func (b *builder) periodic(path string, r *otelconf.PeriodicMetricReader) string
 
 func metricHTTPFields(e *otelconf.OTLPHttpMetricExporter) otlpFields {
 	f := otlpFields{protocol: otlpconf.ProtocolHTTPProtobuf, endpoint: e.Endpoint, compression: e.Compression,
-		headers: e.HeadersList, timeout: e.Timeout, headerPairs: e.Headers}
+		headers: e.HeadersList, timeout: e.Timeout, headerPairs: e.Headers, badEncoding: badEncoding(e.Encoding)}
 	if e.Encoding != nil && *e.Encoding == otelconf.OTLPHttpEncodingJson {
 		f.protocol, f.protocolKey = otlpconf.ProtocolHTTPJSON, "encoding" // otlpconf refuses it for metrics
 	}

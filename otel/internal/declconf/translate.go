@@ -287,6 +287,7 @@ func (b *builder) attributeLimits(l *otelconf.AttributeLimits) {
 // share (HTTP and gRPC, spans and logs or metrics).
 type otlpFields struct {
 	protocol, protocolKey          string
+	badEncoding                    bool // an otlp_http encoding other than protobuf and json
 	endpoint, compression, headers *string
 	timeout                        *int
 	headerPairs                    []otelconf.NameStringValuePair
@@ -300,7 +301,7 @@ func httpFields(e *otelconf.OTLPHttpExporter) *otlpFields {
 		return nil
 	}
 	f := &otlpFields{protocol: otlpconf.ProtocolHTTPProtobuf, endpoint: e.Endpoint, compression: e.Compression,
-		headers: e.HeadersList, timeout: e.Timeout, headerPairs: e.Headers}
+		headers: e.HeadersList, timeout: e.Timeout, headerPairs: e.Headers, badEncoding: badEncoding(e.Encoding)}
 	if e.Encoding != nil && *e.Encoding == otelconf.OTLPHttpEncodingJson {
 		f.protocol, f.protocolKey = otlpconf.ProtocolHTTPJSON, "encoding"
 	}
@@ -322,6 +323,12 @@ func grpcFields(e *otelconf.OTLPGrpcExporter) *otlpFields {
 	return f
 }
 
+// badEncoding reports an otlp_http encoding the schema does not define,
+// which otelconf would take for protobuf without a word.
+func badEncoding(e *otelconf.OTLPHttpEncoding) bool {
+	return e != nil && *e != otelconf.OTLPHttpEncodingProtobuf && *e != otelconf.OTLPHttpEncodingJson
+}
+
 const timeoutAllowed = "whole milliseconds >= 1 (0, no limit, is not supported: an export to a collector that never answers would hold its batch for ever)"
 
 // otlp records an OTLP exporter's settings under the signal's variables,
@@ -332,7 +339,11 @@ func (b *builder) otlp(s signal, path string, f otlpFields) {
 	if f.protocolKey != "" {
 		protoPath = path + "." + f.protocolKey
 	}
-	b.set(s.otlp+"PROTOCOL", f.protocol, protoPath)
+	if f.badEncoding {
+		b.failValue(path+".encoding", "protobuf or json")
+	} else {
+		b.set(s.otlp+"PROTOCOL", f.protocol, protoPath)
+	}
 	if f.endpoint != nil {
 		ep := *f.endpoint
 		// As otelconf does: an HTTP endpoint without a path gets the
