@@ -215,3 +215,28 @@ func TestConfigErrorNeverQuotesAClientKey(t *testing.T) {
 		check(t, err)
 	})
 }
+
+// TestConfigErrorsWithholdPastedKeys: an API key set in the wrong
+// variables (compression, sampler, a queue size) makes Init fail with an
+// error that names each variable and does not quote the key.
+func TestConfigErrorsWithholdPastedKeys(t *testing.T) {
+	clearEnv(t)
+	const key = "sk-live-0123456789abcdefXYZ"
+	vars := []string{"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_TRACES_SAMPLER", "OTEL_BSP_MAX_QUEUE_SIZE"}
+	for _, v := range vars {
+		t.Setenv(v, key)
+	}
+	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(), WithTracesExporter("otlp"))...)
+	if err == nil {
+		_ = tel.Shutdown(context.Background())
+		t.Fatal("Init accepted a key as compression, sampler and queue size")
+	}
+	if strings.Contains(err.Error(), key) || strings.Contains(err.Error(), "0123456789abcdef") {
+		t.Errorf("the error quotes the key: %v", err)
+	}
+	for _, v := range vars {
+		if !strings.Contains(err.Error(), v) {
+			t.Errorf("the error does not name %s: %v", v, err)
+		}
+	}
+}

@@ -64,7 +64,7 @@ func FromFunc(f LookupFunc) Source {
 type Error struct {
 	Var     string // the variable's name, e.g. "OTEL_BSP_MAX_QUEUE_SIZE"; "" for an option
 	Option  string // the option's name, e.g. "WithOTLPEndpoint"; "" for a variable
-	Value   string // the value it had (already masked where it may be a secret)
+	Value   string // the value it had (already masked where it may be a secret; Error does not show one that looks like a credential)
 	Allowed string // what is allowed, in words
 	Err     error  // the underlying parse error, if any
 	// Withheld is true when the value is not shown at all (Value is
@@ -90,10 +90,14 @@ func (e *Error) Error() string {
 		msg = e.fileMessage()
 	case e.Option != "" && e.Withheld:
 		msg = fmt.Sprintf("otelkit: invalid option %s (value not shown): allowed: %s", e.Option, e.Allowed)
+	case e.Option != "" && looksLikeCredential(e.Value):
+		msg = fmt.Sprintf("otelkit: invalid option %s (value not shown: %d bytes that look like a credential): allowed: %s", e.Option, len(e.Value), e.Allowed)
 	case e.Option != "":
 		msg = fmt.Sprintf("otelkit: invalid option %s(%q): allowed: %s", e.Option, e.Value, e.Allowed)
 	case e.Withheld:
 		msg = fmt.Sprintf("otelkit: invalid %s (value not shown): allowed: %s", e.Var, e.Allowed)
+	case looksLikeCredential(e.Value):
+		msg = fmt.Sprintf("otelkit: invalid %s (value not shown: %d bytes that look like a credential): allowed: %s", e.Var, len(e.Value), e.Allowed)
 	default:
 		msg = fmt.Sprintf("otelkit: invalid %s=%q: allowed: %s", e.Var, e.Value, e.Allowed)
 	}
