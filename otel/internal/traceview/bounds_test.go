@@ -132,3 +132,30 @@ func TestMemoryBounded(t *testing.T) {
 	}
 	runtime.KeepAlive(f)
 }
+
+// TestRequestIDsBounded: a request ID is kept apart from its record, for
+// the list; one that is not httpmw's (any code may log a request_id field
+// or set request.id) is cut like every other value and its bytes counted.
+func TestRequestIDsBounded(t *testing.T) {
+	f := newFixture(t, Config{})
+	huge := strings.Repeat("r", 1<<20)
+	ctx, sp := f.tp.Tracer("t").Start(context.Background(), "job", trace.WithAttributes(attribute.String("request.id", "span-"+huge)))
+	f.log(ctx, otellog.SeverityInfo, "job_started", attribute.String("request_id", "log-"+huge))
+	sp.End()
+	tr, ok := f.store.Trace(sp.SpanContext().TraceID())
+	if !ok || len(tr.RequestIDs) != 2 {
+		t.Fatalf("kept %v, request IDs %d", ok, len(tr.RequestIDs))
+	}
+	held := int64(0)
+	for _, id := range tr.RequestIDs {
+		if len(id) > MaxValue+len("…") {
+			t.Errorf("a request ID of %d bytes kept whole", len(id))
+		}
+		held += int64(len(id))
+	}
+	// Each value is held twice: cut in its record's attributes, and as a
+	// request ID.
+	if u := f.store.Usage(); u.Bytes < 2*held {
+		t.Errorf("the store counts %d bytes, holding %d of request IDs and as many in attributes", u.Bytes, held)
+	}
+}

@@ -60,7 +60,7 @@ const (
 )
 
 // newSpanRecord copies what the pages show of s, cutting long strings, and
-// returns the request ID among its attributes.
+// returns the request ID among its attributes (cut too).
 func newSpanRecord(s sdktrace.ReadOnlySpan) (spanRecord, string) {
 	sc := s.SpanContext()
 	r := spanRecord{
@@ -81,7 +81,7 @@ func newSpanRecord(s sdktrace.ReadOnlySpan) (spanRecord, string) {
 }
 
 // newLogRecord copies what the pages show of r, and returns its request
-// ID.
+// ID (cut: any code may log a request_id field).
 func newLogRecord(r *sdklog.Record) (logRecord, string) {
 	l := logRecord{Time: r.Timestamp(), SpanID: r.SpanID(), Severity: r.SeverityText(), Body: cut(r.Body().String())}
 	if l.Time.IsZero() {
@@ -95,7 +95,7 @@ func newLogRecord(r *sdklog.Record) (logRecord, string) {
 		l.Attrs = make([]attribute.KeyValue, 0, n)
 		r.WalkAttributes(func(kv attribute.KeyValue) bool {
 			if kv.Key == requestIDField && kv.Value.Type() == attribute.STRING {
-				reqID = kv.Value.AsString()
+				reqID = cut(kv.Value.AsString())
 			}
 			l.Attrs = append(l.Attrs, cutValue(kv))
 			return true
@@ -106,7 +106,7 @@ func newLogRecord(r *sdklog.Record) (logRecord, string) {
 
 // copyAttrs returns kvs, or a copy with long strings cut when it holds
 // some (an ended span's attributes never change again, so they are kept
-// as they are), and the string value of key among them.
+// as they are), and the string value of key among them, cut.
 func copyAttrs(kvs []attribute.KeyValue, key attribute.Key) ([]attribute.KeyValue, string) {
 	var found string
 	long := false
@@ -115,7 +115,7 @@ func copyAttrs(kvs []attribute.KeyValue, key attribute.Key) ([]attribute.KeyValu
 			continue
 		}
 		if key != "" && kv.Key == key {
-			found = kv.Value.AsString()
+			found = cut(kv.Value.AsString())
 		}
 		long = long || len(kv.Value.AsString()) > MaxValue
 	}

@@ -95,8 +95,7 @@ func keep[R any, P interface {
 		*items = make([]R, 0, 4) // most traces hold a few items
 	}
 	*items = append(*items, *r)
-	t.addRequestID(requestID)
-	s.grow(t, size)
+	s.grow(t, size+t.addRequestID(requestID))
 }
 
 // entryOverhead is the estimated size of an empty trace entry.
@@ -147,17 +146,25 @@ func (s *Store) evictOldest() {
 	s.evicted++
 }
 
-func (t *traceEntry) addRequestID(id string) {
+// addRequestID keeps id among t's request IDs (at most 4) and returns the
+// bytes that costs, counted as a string of its own (a cut one is), apart
+// from the record's size.
+func (t *traceEntry) addRequestID(id string) int64 {
 	if id == "" || len(t.requestIDs) >= 4 {
-		return
+		return 0
 	}
 	for _, x := range t.requestIDs {
 		if x == id {
-			return
+			return 0
 		}
 	}
 	t.requestIDs = append(t.requestIDs, id)
+	return int64(requestIDOverhead + len(id))
 }
+
+// requestIDOverhead is the estimated size of a kept request ID besides its
+// text.
+const requestIDOverhead = 16
 
 // Usage is what a store holds.
 type Usage struct {
