@@ -159,3 +159,32 @@ func TestRequestIDsBounded(t *testing.T) {
 		t.Errorf("the store counts %d bytes, holding %d of request IDs and as many in attributes", u.Bytes, held)
 	}
 }
+
+// TestMaxBytesOldestTraceGrowing: a trace that is still growing while
+// newer ones arrived (a long job, a stream) is the oldest; its growth
+// evicts the traces after it, so the store stays within MaxBytes.
+func TestMaxBytesOldestTraceGrowing(t *testing.T) {
+	const maxBytes = 64 << 10
+	f := newFixture(t, Config{MaxBytes: maxBytes})
+	tr := f.tp.Tracer("t")
+	blob := strings.Repeat("x", 3<<10)
+	ctx, long := tr.Start(context.Background(), "long_job")
+	child := func(ctx context.Context) {
+		_, sp := tr.Start(ctx, "step", trace.WithAttributes(attribute.String("blob", blob)))
+		sp.End()
+	}
+	child(ctx) // the long trace arrives first
+	for i := 0; i < 15; i++ {
+		child(context.Background()) // newer traces fill the store, not yet full
+	}
+	for i := 0; i < 3; i++ { // the long trace grows (within its quarter)
+		child(ctx)
+		if u := f.store.Usage(); u.Bytes > maxBytes {
+			t.Fatalf("after %d more steps of the oldest trace the store holds %d bytes, more than %d", i+1, u.Bytes, maxBytes)
+		}
+	}
+	long.End()
+	if got, ok := f.store.Trace(long.SpanContext().TraceID()); !ok || len(got.Spans) != 5 || got.DroppedSpans != 0 {
+		t.Errorf("the growing trace: kept %v, %d spans", ok, len(got.Spans))
+	}
+}

@@ -108,7 +108,7 @@ func (s *Store) entry(id trace.TraceID) *traceEntry {
 		return t
 	}
 	for len(s.traces) >= s.maxTraces {
-		s.evictOldest()
+		s.evict(s.head)
 	}
 	s.seq++
 	t := &traceEntry{id: id, seq: s.seq, bytes: entryOverhead, prev: s.tail}
@@ -123,23 +123,35 @@ func (s *Store) entry(id trace.TraceID) *traceEntry {
 	return t
 }
 
-// grow accounts size bytes more in t and evicts the oldest traces (never
-// t) until the store is within maxBytes. s.mu is held.
+// grow accounts size bytes more in t and evicts the oldest traces but t
+// (which may be the oldest itself: a long job still growing) until the
+// store is within maxBytes. s.mu is held.
 func (s *Store) grow(t *traceEntry, size int64) {
 	t.bytes += size
 	s.bytes += size
-	for s.bytes > s.maxBytes && s.head != nil && s.head != t {
-		s.evictOldest()
+	for s.bytes > s.maxBytes {
+		old := s.head
+		if old == t {
+			old = t.next
+		}
+		if old == nil {
+			return
+		}
+		s.evict(old)
 	}
 }
 
-func (s *Store) evictOldest() {
-	t := s.head
-	s.head = t.next
-	if s.head != nil {
-		s.head.prev = nil
+// evict drops t from the store. s.mu is held.
+func (s *Store) evict(t *traceEntry) {
+	if t.prev != nil {
+		t.prev.next = t.next
 	} else {
-		s.tail = nil
+		s.head = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	} else {
+		s.tail = t.prev
 	}
 	delete(s.traces, t.id)
 	s.bytes -= t.bytes
