@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"go.opentelemetry.io/otel/trace"
@@ -41,16 +42,30 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		// "<mount>" without its slash (also as "" under StripPrefix): the
 		// list's links are relative to "<mount>/".
-		uri := r.URL.EscapedPath()
-		if r.RequestURI != "" {
-			uri, _, _ = strings.Cut(r.RequestURI, "?")
-		}
-		loc := "./" + uri[strings.LastIndex(uri, "/")+1:] + "/"
-		if r.URL.RawQuery != "" {
-			loc += "?" + r.URL.RawQuery
-		}
-		http.Redirect(w, r, loc, http.StatusMovedPermanently)
+		w.Header().Set("Location", slashLocation(r))
+		w.WriteHeader(http.StatusMovedPermanently)
 	}
+}
+
+// slashLocation returns the URL of r's path with a slash added, relative
+// to the URL the client asked for: http.Redirect would resolve it against
+// the path StripPrefix left. The last segment is escaped again, so that
+// nothing the client sent in it ("\" is "/" to a browser: "/\evil.com/"
+// is "//evil.com/") makes it name another host or path.
+func slashLocation(r *http.Request) string {
+	uri := r.URL.EscapedPath()
+	if r.RequestURI != "" {
+		uri, _, _ = strings.Cut(r.RequestURI, "?")
+	}
+	seg := uri[strings.LastIndex(uri, "/")+1:]
+	if s, err := url.PathUnescape(seg); err == nil {
+		seg = s
+	}
+	loc := "./" + url.PathEscape(seg) + "/"
+	if r.URL.RawQuery != "" {
+		loc += "?" + r.URL.RawQuery
+	}
+	return loc
 }
 
 // setHeaders forbids everything the pages do not use: scripts, external

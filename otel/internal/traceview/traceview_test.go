@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -298,5 +299,43 @@ func TestMultiLineValues(t *testing.T) {
 	want := "<pre>main.f()\n    /src/main.go:10\n&lt;/pre&gt;&lt;script&gt;x()&lt;/script&gt;\\u202e\n</pre>"
 	if strings.Count(body, want) != 2 || !strings.Contains(body, "<summary><i>stacktrace</i> (3 lines)</summary>") {
 		t.Errorf("multi-line values not shown as escaped lines:\n%s", body)
+	}
+}
+
+// TestRedirectStaysUnderMount: the redirect from a path without its slash
+// is relative to the URL the client asked for, whatever StripPrefix left
+// of it, and what it takes from the path cannot name another host (a
+// browser reads "\" as "/": "/\evil.com/" is //evil.com/).
+func TestRedirectStaysUnderMount(t *testing.T) {
+	f := newFixture(t, Config{})
+	mux := http.NewServeMux()
+	mux.Handle("/debug/otel/", http.StripPrefix("/debug/otel", f.store.Handler("")))
+	mux.Handle("/plain/", f.store.Handler(""))
+	for _, tc := range []struct{ target, want string }{
+		{"/debug/otel/foo", "/debug/otel/foo/"},
+		{"/debug/otel/foo?q=r", "/debug/otel/foo/?q=r"},
+		{`/debug/otel/\evil.com`, "/debug/otel/%5Cevil.com/"},
+		{"/debug/otel/%5Cevil.com", "/debug/otel/%5Cevil.com/"},
+		{`/plain/\evil.com`, "/plain/%5Cevil.com/"},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "http://admin.local/", nil)
+		req.RequestURI = tc.target // raw, as a client may send it
+		u, err := url.ParseRequestURI(tc.target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.URL = u
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		loc := rec.Header().Get("Location")
+		ref, err := url.Parse(loc)
+		if rec.Code != http.StatusMovedPermanently || err != nil || strings.Contains(loc, `\`) {
+			t.Errorf("%s: %d Location %q", tc.target, rec.Code, loc)
+			continue
+		}
+		base, _ := url.Parse("http://admin.local" + tc.target)
+		if got := base.ResolveReference(ref); got.Host != "admin.local" || got.RequestURI() != tc.want {
+			t.Errorf("%s: Location %q leads to %s, want %s", tc.target, loc, got, tc.want)
+		}
 	}
 }
