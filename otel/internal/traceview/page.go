@@ -50,13 +50,13 @@ type spanRow struct {
 }
 
 type eventRow struct {
-	Name, Offset string
-	Attrs        []kv
+	Name, Offset, Dropped string
+	Attrs                 []kv
 }
 
 type logRow struct {
-	Time, Level, LevelClass, SpanID, SpanName, Body string
-	Attrs                                           []kv
+	Time, Level, LevelClass, SpanID, SpanName, Body, Dropped string
+	Attrs                                                    []kv
 }
 
 // kv is an attribute for display; a value of several lines (a stack
@@ -129,6 +129,7 @@ func (h *handler) tracePage(tr Trace) tracePage {
 		p.Logs = append(p.Logs, logRow{
 			Time: l.Time.Local().Format(logTimeLayout), Level: visible.Escape(l.Severity), LevelClass: levelClass(l.Severity),
 			SpanID: shortSpan(l.SpanID), SpanName: visible.Escape(names[l.SpanID]), Body: visible.Escape(l.Body), Attrs: kvs(l.Attrs),
+			Dropped: droppedAttrs(l.DroppedAttrs),
 		})
 	}
 	return p
@@ -146,12 +147,22 @@ func newSpanRow(sp SpanView, start time.Time, total time.Duration) spanRow {
 		r.Parent = sp.Parent.String()
 	}
 	for _, e := range sp.Events {
-		r.Events = append(r.Events, eventRow{Name: visible.Escape(e.Name), Offset: "+" + formatDuration(e.Time.Sub(sp.Start)), Attrs: kvs(e.Attrs)})
+		r.Events = append(r.Events, eventRow{Name: visible.Escape(e.Name), Offset: "+" + formatDuration(e.Time.Sub(sp.Start)), Attrs: kvs(e.Attrs),
+			Dropped: droppedAttrs(e.DroppedAttrs)})
 	}
 	if sp.DroppedAttrs > 0 || sp.DroppedEvents > 0 {
 		r.Dropped = fmt.Sprintf("%d attributes and %d events dropped by the SDK's limits", sp.DroppedAttrs, sp.DroppedEvents)
 	}
 	return r
+}
+
+// droppedAttrs says how many attributes of a log record or an event the
+// SDK's limits dropped ("" for none).
+func droppedAttrs(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d attributes dropped by the SDK's limits", n)
 }
 
 // barStyle places a span's bar on the trace's time axis, in percent.
@@ -298,13 +309,13 @@ var traceTemplate = template.Must(template.New("trace").Parse(valueTemplate + he
 <span class="name" style="{{.Indent}}" title="{{.Name}}">{{.Name}}</span><span class="kind">{{.Kind}}</span><span class="track"><span class="bar" style="{{.Bar}}"></span></span><span class="dur">{{.Duration}}</span><span class="st-{{.Status}}">{{.Status}}</span>
 </summary><div class="detail"><dl><dt>span_id</dt><dd class="mono">{{.SpanID}}</dd>{{if .Parent}}<dt>parent</dt><dd class="mono">{{.Parent}}</dd>{{end}}{{if .StatusDesc}}<dt>status</dt><dd>{{.StatusDesc}}</dd>{{end}}{{if .Scope}}<dt>scope</dt><dd>{{.Scope}}</dd>{{end}}
 {{range .Attrs}}<dt>{{.K}}</dt><dd>{{template "value" .}}</dd>{{end}}</dl>
-{{range .Events}}<div><b>{{.Name}}</b> <span class="muted">{{.Offset}}</span><dl>{{range .Attrs}}<dt>{{.K}}</dt><dd>{{template "value" .}}</dd>{{end}}</dl></div>{{end}}
+{{range .Events}}<div><b>{{.Name}}</b> <span class="muted">{{.Offset}}</span><dl>{{range .Attrs}}<dt>{{.K}}</dt><dd>{{template "value" .}}</dd>{{end}}</dl>{{if .Dropped}}<p class="muted">{{.Dropped}}</p>{{end}}</div>{{end}}
 {{if .Dropped}}<p class="muted">{{.Dropped}}</p>{{end}}</div></details></div>
 {{else}}<p class="empty">No span of this trace has ended yet.</p>{{end}}
 </div>
 <h2>Log lines</h2>
 {{if .Logs}}<table id="logs"><thead><tr><th>Time</th><th>Level</th><th>Span</th><th>Message</th><th>Fields</th></tr></thead><tbody>
-{{range .Logs}}<tr class="log"><td class="mono">{{.Time}}</td><td class="{{.LevelClass}}">{{.Level}}</td><td class="mono" title="{{.SpanName}}">{{.SpanID}}</td><td>{{.Body}}</td><td class="attrs mono">{{range .Attrs}}{{if .Lines}}<details class="lines"><summary><i>{{.K}}</i> ({{len .Lines}} lines)</summary>{{template "value" .}}</details>{{else}}<span><i>{{.K}}=</i>{{.V}}</span>{{end}}{{end}}</td></tr>
+{{range .Logs}}<tr class="log"><td class="mono">{{.Time}}</td><td class="{{.LevelClass}}">{{.Level}}</td><td class="mono" title="{{.SpanName}}">{{.SpanID}}</td><td>{{.Body}}</td><td class="attrs mono">{{range .Attrs}}{{if .Lines}}<details class="lines"><summary><i>{{.K}}</i> ({{len .Lines}} lines)</summary>{{template "value" .}}</details>{{else}}<span><i>{{.K}}=</i>{{.V}}</span>{{end}}{{end}}{{if .Dropped}}<span class="muted">{{.Dropped}}</span>{{end}}</td></tr>
 {{end}}</tbody></table>{{else}}<p class="empty">No log line carries this trace ID.</p>{{end}}
 </body></html>`))
 

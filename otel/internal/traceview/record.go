@@ -37,18 +37,20 @@ type spanRecord struct {
 }
 
 type eventRecord struct {
-	Name  string
-	Time  time.Time
-	Attrs []attribute.KeyValue
+	Name         string
+	Time         time.Time
+	Attrs        []attribute.KeyValue
+	DroppedAttrs int
 }
 
 // logRecord is what the store keeps of a log record.
 type logRecord struct {
-	Time     time.Time
-	SpanID   trace.SpanID
-	Severity string
-	Body     string
-	Attrs    []attribute.KeyValue
+	Time         time.Time
+	SpanID       trace.SpanID
+	Severity     string
+	Body         string
+	Attrs        []attribute.KeyValue
+	DroppedAttrs int // by the SDK's limits
 }
 
 // Estimated sizes of what a record holds besides its strings.
@@ -73,7 +75,7 @@ func newSpanRecord(s sdktrace.ReadOnlySpan) (spanRecord, string) {
 	if evs := s.Events(); len(evs) > 0 {
 		r.Events = make([]eventRecord, len(evs))
 		for i, e := range evs {
-			r.Events[i] = eventRecord{Name: cut(e.Name), Time: e.Time}
+			r.Events[i] = eventRecord{Name: cut(e.Name), Time: e.Time, DroppedAttrs: e.DroppedAttributeCount}
 			r.Events[i].Attrs, _ = copyAttrs(e.Attributes, "")
 		}
 	}
@@ -83,7 +85,7 @@ func newSpanRecord(s sdktrace.ReadOnlySpan) (spanRecord, string) {
 // newLogRecord copies what the pages show of r, and returns its request
 // ID (cut: any code may log a request_id field).
 func newLogRecord(r *sdklog.Record) (logRecord, string) {
-	l := logRecord{Time: r.Timestamp(), SpanID: r.SpanID(), Severity: r.SeverityText(), Body: cut(r.Body().String())}
+	l := logRecord{Time: r.Timestamp(), SpanID: r.SpanID(), Severity: r.SeverityText(), Body: cut(r.Body().String()), DroppedAttrs: r.DroppedAttributes()}
 	if l.Time.IsZero() {
 		l.Time = r.ObservedTimestamp()
 	}

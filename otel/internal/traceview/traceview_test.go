@@ -339,3 +339,30 @@ func TestRedirectStaysUnderMount(t *testing.T) {
 		}
 	}
 }
+
+// TestSDKDroppedAttributesShown: attributes the SDK's limits dropped from
+// a log record or a span event are counted on the page, as a span's are.
+func TestSDKDroppedAttributesShown(t *testing.T) {
+	s := New(Config{})
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(s.SpanProcessor()),
+		sdktrace.WithSpanLimits(sdktrace.SpanLimits{AttributeValueLengthLimit: -1, AttributeCountLimit: -1, EventCountLimit: -1,
+			LinkCountLimit: -1, AttributePerEventCountLimit: 1, AttributePerLinkCountLimit: -1}))
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(s.LogProcessor()), sdklog.WithAttributeCountLimit(1))
+	t.Cleanup(func() {
+		_ = tp.Shutdown(context.Background())
+		_ = lp.Shutdown(context.Background())
+	})
+	ctx, span := tp.Tracer("t").Start(context.Background(), "s")
+	span.AddEvent("retry", trace.WithAttributes(attribute.Int("a", 1), attribute.Int("b", 2), attribute.Int("c", 3)))
+	var r otellog.Record
+	r.SetBody(attribute.StringValue("line"))
+	r.AddAttributes(attribute.Int("a", 1), attribute.Int("b", 2))
+	lp.Logger("t").Emit(ctx, r)
+	span.End()
+	_, body, _ := get(t, s.Handler(""), "/trace/"+span.SpanContext().TraceID().String())
+	for _, want := range []string{"2 attributes dropped by the SDK&#39;s limits", "1 attributes dropped by the SDK&#39;s limits"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page does not show %q:\n%s", want, body)
+		}
+	}
+}
