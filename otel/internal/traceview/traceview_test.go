@@ -345,7 +345,7 @@ func TestRedirectStaysUnderMount(t *testing.T) {
 func TestSDKDroppedAttributesShown(t *testing.T) {
 	s := New(Config{})
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(s.SpanProcessor()),
-		sdktrace.WithSpanLimits(sdktrace.SpanLimits{AttributeValueLengthLimit: -1, AttributeCountLimit: -1, EventCountLimit: -1,
+		sdktrace.WithRawSpanLimits(sdktrace.SpanLimits{AttributeValueLengthLimit: -1, AttributeCountLimit: -1, EventCountLimit: -1,
 			LinkCountLimit: -1, AttributePerEventCountLimit: 1, AttributePerLinkCountLimit: -1}))
 	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(s.LogProcessor()), sdklog.WithAttributeCountLimit(1))
 	t.Cleanup(func() {
