@@ -115,12 +115,15 @@ func (d *dropLog) arm() {
 		// it once its line is out. Bounded, should writing a line after
 		// Shutdown ever count a drop itself (it does not: log records
 		// emitted then are not counted), which would loop for ever.
-		for range maxLinesAfterClose {
-			if !d.armed.Load() || !d.writing.CompareAndSwap(false, true) {
-				break
-			}
+		for i := 0; d.armed.Load() && d.writing.CompareAndSwap(false, true); i++ {
 			d.write()
 			d.writing.Store(false)
+			if i+1 == maxLinesAfterClose {
+				// What is still pending stays counted; the next drop
+				// writes it.
+				d.armed.Store(false)
+				break
+			}
 		}
 	default:
 		wait := time.Duration(0)

@@ -407,3 +407,42 @@ func TestDropLogConcurrentDropsAfterClose(t *testing.T) {
 		t.Fatalf("lines after close reported %d drops, want 3: %v", got, logs.All())
 	}
 }
+
+// addingCore notes a drop in d at every line it writes, as other
+// goroutines ending spans after Shutdown would during each line.
+type addingCore struct {
+	zapcore.Core
+	d *dropLog
+}
+
+func (c *addingCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	return ce.AddCore(e, c)
+}
+
+func (c *addingCore) Write(e zapcore.Entry, fs []zapcore.Field) error {
+	c.d.add(sigTraces, DropAfterShutdown, 1)
+	return c.Core.Write(e, fs)
+}
+
+// TestDropLogAfterCloseKeepsReporting: when drops keep coming while the
+// lines after close are written, the writer stops after its bound and a
+// later drop still writes a line with everything pending; no drop stays
+// unreported for good.
+func TestDropLogAfterCloseKeepsReporting(t *testing.T) {
+	obs, logs := observer.New(zapcore.WarnLevel)
+	d := newDropLog(10 * time.Second)
+	d.afterFunc = func(time.Duration, func()) stopper { return fakeStop{} }
+	core := &addingCore{Core: obs, d: d}
+	d.start(zap.New(core))
+	d.close()
+	d.add(sigTraces, DropExportFailed, 1) // writes its bound of lines, each adding one
+	core.d = newDropLog(time.Hour)        // the writer stops adding
+	d.add(sigTraces, DropExportFailed, 5)
+	var got int64
+	for _, e := range logs.All() {
+		got += e.ContextMap()["dropped_since_last"].(int64)
+	}
+	if total := d.total.Load(); got != total {
+		t.Fatalf("lines reported %d drops of %d", got, total)
+	}
+}

@@ -29,12 +29,20 @@ type errorSwitch struct {
 
 var globalErrors = &errorSwitch{}
 
-func (s *errorSwitch) Handle(err error) {
+func (s *errorSwitch) Handle(err error) { s.handle(err, false) }
+
+// handle is Handle, with the line written on a goroutine of its own when
+// async is set (rateLimitedHandler.handleAsync).
+func (s *errorSwitch) handle(err error, async bool) {
 	if captureInitReport(err) {
 		return // Init writes it once its logger exists (startup.go)
 	}
 	if h := s.target.Load(); h != nil {
-		h.Handle(err)
+		if async {
+			h.handleAsync(err)
+		} else {
+			h.Handle(err)
+		}
 		return
 	}
 	// No live Telemetry: behave like the OpenTelemetry default.
@@ -78,21 +86,45 @@ func newSDKWarnings(l *zap.Logger, interval time.Duration) *rateLimitedHandler {
 }
 
 func (h *rateLimitedHandler) Handle(err error) {
+	if suppressed, ok := h.admit(err); ok {
+		h.write(err, suppressed)
+	}
+}
+
+// handleAsync is Handle with the line written on a goroutine of its own
+// (at most one per interval): for the SDK's logger, which may call from
+// inside the OTLP log bridge's write of another line. The log SDK warns
+// about attributes dropped at a limit through a process-wide sync.Once;
+// the warning line, written there and over the same limit, would wait on
+// that Once for ever.
+func (h *rateLimitedHandler) handleAsync(err error) {
+	if suppressed, ok := h.admit(err); ok {
+		go h.write(err, suppressed)
+	}
+}
+
+// admit counts err and reports whether a line is due (and how many were
+// suppressed since the last), or whether err only adds to that count.
+func (h *rateLimitedHandler) admit(err error) (suppressed int, ok bool) {
 	if err == nil {
-		return
+		return 0, false
 	}
 	h.total.Add(1)
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	now := h.now()
 	if !h.last.IsZero() && now.Sub(h.last) < h.interval {
 		h.suppressed++
-		h.mu.Unlock()
-		return
+		return 0, false
 	}
-	suppressed := h.suppressed
+	suppressed = h.suppressed
 	h.suppressed = 0
 	h.last = now
-	h.mu.Unlock()
+	return suppressed, true
+}
+
+// write writes the line for err.
+func (h *rateLimitedHandler) write(err error, suppressed int) {
 	h.log.Warn(h.event,
 		zap.String(h.key, h.scrub.String(err.Error())),
 		zap.Int("suppressed_since_last", suppressed),

@@ -53,12 +53,12 @@ func (s sdkLogSink) Info(level int, msg string, kv ...any) {
 		return
 	}
 	if h := globalErrors.warnings.Load(); h != nil {
-		h.Handle(e)
+		h.handleAsync(e) // the SDK may call from inside a write (handleAsync)
 	}
 }
 
 func (s sdkLogSink) Error(err error, msg string, kv ...any) {
-	globalErrors.Handle(&sdkLogEntry{sink: s, msg: msg, kv: kv, err: err})
+	globalErrors.handle(&sdkLogEntry{sink: s, msg: msg, kv: kv, err: err}, true)
 }
 
 func (s sdkLogSink) WithValues(kv ...any) logr.LogSink {

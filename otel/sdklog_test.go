@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.uber.org/zap"
 
 	"github.com/otelkit/otelkit/internal/scrub"
 )
@@ -35,13 +39,16 @@ func TestSDKDiagnosticsLogged(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	_ = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	_ = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)) // the SDK logs an error
+	// The lines are written on goroutines of their own (handleAsync).
 	var warned, errored bool
-	for _, l := range out.lines(t) {
-		switch l["msg"] {
-		case "otel_sdk_warning":
-			warned = warned || strings.Contains(l["warning"].(string), "dropping trace Span attributes")
-		case "otel_sdk_error":
-			errored = errored || strings.Contains(l["error"].(string), "duplicate reader registration")
+	for deadline := time.Now().Add(5 * time.Second); !(warned && errored) && time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		for _, l := range out.lines(t) {
+			switch l["msg"] {
+			case "otel_sdk_warning":
+				warned = warned || strings.Contains(l["warning"].(string), "dropping trace Span attributes")
+			case "otel_sdk_error":
+				errored = errored || strings.Contains(l["error"].(string), "duplicate reader registration")
+			}
 		}
 	}
 	if h := tel.Health(); !warned || !errored || h.SDKErrors != 1 || h.SDKWarnings != 1 {
@@ -77,15 +84,23 @@ func TestSDKLogSink(t *testing.T) {
 	l.V(4).Info("TracerProvider created")
 	l.V(8).Info("debug detail")
 	l.Error(errors.New("boom"), "export", "n", 3)
-	lines := out.lines(t)
-	if len(lines) != 2 {
-		t.Fatalf("%d lines, want a warning and an error:\n%s", len(lines), out.String())
+	var lines []map[string]any // written on goroutines of their own, in either order
+	for deadline := time.Now().Add(5 * time.Second); len(lines) < 2 && time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		lines = out.lines(t)
 	}
-	if lines[0]["msg"] != "otel_sdk_warning" || lines[0]["warning"] != "metric: limit reached (reader=r1, key=REDACTED, odd)" {
-		t.Errorf("warning line %v", lines[0])
+	time.Sleep(20 * time.Millisecond) // no third line follows
+	byMsg := map[any]map[string]any{}
+	for _, l := range out.lines(t) {
+		byMsg[l["msg"]] = l
 	}
-	if lines[1]["msg"] != "otel_sdk_error" || lines[1]["error"] != "metric: export: boom (reader=r1, n=3)" {
-		t.Errorf("error line %v", lines[1])
+	if len(out.lines(t)) != 2 || len(byMsg) != 2 {
+		t.Fatalf("want a warning and an error:\n%s", out.String())
+	}
+	if w := byMsg["otel_sdk_warning"]; w == nil || w["warning"] != "metric: limit reached (reader=r1, key=REDACTED, odd)" {
+		t.Errorf("warning line %v", w)
+	}
+	if e := byMsg["otel_sdk_error"]; e == nil || e["error"] != "metric: export: boom (reader=r1, n=3)" {
+		t.Errorf("error line %v", e)
 	}
 }
 
@@ -118,4 +133,41 @@ func TestSDKWarningsDuringInitHeld(t *testing.T) {
 	if s := stderr.String(); !strings.Contains(s, "export: boom") || strings.Contains(s, "a warning") {
 		t.Errorf("without a logger, stderr got %q; want the error only", s)
 	}
+}
+
+// TestSDKWarningInsideBridgeWrite: a log line over the log record
+// attribute limit makes the log SDK warn from inside a process-wide
+// sync.Once while the OTLP bridge writes it; the otel_sdk_warning line,
+// over the same limit, must not be written there, or the logging call
+// waits on that Once for ever. In a process of its own: the Once is
+// spent once it has run.
+func TestSDKWarningInsideBridgeWrite(t *testing.T) {
+	if os.Getenv("OTELKIT_SDKLOG_CHILD") == "1" {
+		sdkLogChild()
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSDKWarningInsideBridgeWrite$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "OTELKIT_SDKLOG_CHILD=1", "OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT=1")
+	cmd.WaitDelay = time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "logged and shut down") || !strings.Contains(string(out), "otel_sdk_warning") {
+		t.Fatalf("child: %v (a deadline here means the logging call hung):\n%s", err, out)
+	}
+}
+
+func sdkLogChild() {
+	tel, err := Init(context.Background(), WithServiceName("child"), WithTracesExporter("none"), WithMetricsExporter("none"),
+		WithLogsExporter("console"), WithoutRuntimeMetrics(), WithLogFormat("json"), WithLogOutput(os.Stdout))
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(3)
+	}
+	tel.Logger().Info("over_the_limit", zap.String("a", "1"), zap.String("b", "2"))
+	tel.Logger().Info("again", zap.String("a", "1"), zap.String("b", "2"))
+	time.Sleep(100 * time.Millisecond) // the warning's own goroutine
+	_ = tel.Shutdown(context.Background())
+	fmt.Println("logged and shut down")
+	os.Exit(0)
 }
