@@ -217,12 +217,13 @@ func TestConfigErrorNeverQuotesAClientKey(t *testing.T) {
 }
 
 // TestConfigErrorsWithholdPastedKeys: an API key set in the wrong
-// variables (compression, sampler, a queue size) makes Init fail with an
+// variables (compression, sampler, a queue size, a certificate file, whose
+// cause quotes it too) makes Init fail with an
 // error that names each variable and does not quote the key.
 func TestConfigErrorsWithholdPastedKeys(t *testing.T) {
 	clearEnv(t)
 	const key = "sk-live-0123456789abcdefXYZ"
-	vars := []string{"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_TRACES_SAMPLER", "OTEL_BSP_MAX_QUEUE_SIZE"}
+	vars := []string{"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_TRACES_SAMPLER", "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_EXPORTER_OTLP_CERTIFICATE"}
 	for _, v := range vars {
 		t.Setenv(v, key)
 	}

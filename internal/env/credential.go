@@ -4,19 +4,19 @@ import "strings"
 
 // A value pasted into the wrong variable or option (an API key set in
 // OTEL_EXPORTER_OTLP_COMPRESSION instead of _HEADERS) is invalid there,
-// and the error would quote it. So an error does not show a value that
-// looks like a credential: a token of key material, long and mixing
-// letters and digits. Values that name something (gzip,
-// parentbased_traceidratio, http/protobuf), numbers, durations and paths
-// are shown as they are; URLs are masked where they are read.
+// and the error would quote it, in its own text and in its cause's (a
+// file name in "stat …: no such file"). So an error does not show a value
+// that holds key material (keyLike), nor the cause's quote of it. Values
+// that name something (gzip, parentbased_traceidratio0.5,
+// collector-2024.internal), numbers, durations and paths are shown; URLs
+// are masked where they are read.
 
-// looksLikeCredential reports whether v holds a whitespace-separated part
-// that looks like key material (keyLike).
+// looksLikeCredential reports whether a part of v looks like key
+// material. Parts are separated by whitespace, quotes and the separators
+// of header lists and URLs (",;%:@" and "://"), so that a header list
+// ("x-api-key=k9X2…,x-tenant=a") or a URL-encoded value is looked into.
 func looksLikeCredential(v string) bool {
-	if strings.Contains(v, "://") {
-		return false
-	}
-	for f := range strings.FieldsSeq(v) {
+	for _, f := range strings.FieldsFunc(v, isCredentialSeparator) {
 		if keyLike(f) {
 			return true
 		}
@@ -24,30 +24,60 @@ func looksLikeCredential(v string) bool {
 	return false
 }
 
-// keyLike reports whether f mixes letters and digits and is either 16
-// bytes or more of token characters (letters, digits, "-._~+=": API
-// keys, hex and base64url secrets, UUIDs) or 20 bytes or more of base64
-// ("+/=" too) not starting with "/" (a path does).
-func keyLike(f string) bool {
-	var letter, digit, slash, other bool
-	for i := 0; i < len(f); i++ {
-		switch c := f[i]; {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-			letter = true
-		case c >= '0' && c <= '9':
-			digit = true
-		case c == '/':
-			slash = true
-		case c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '=':
-		default:
-			other = true
-		}
+func isCredentialSeparator(r rune) bool {
+	switch r {
+	case ',', ';', '%', ':', '@', '"', '\'', '`', '<', '>', '(', ')', '[', ']', '{', '}':
+		return true
 	}
-	if !letter || !digit || other {
+	return r <= ' ' || r == 0x7f
+}
+
+// keyLike reports whether f is key material: 16 bytes or more of token
+// characters (letters, digits, "-._~+=", and "/" inside base64 not
+// starting with it, which a path does) that mix letters and digits the
+// way generated keys do, switching between them four times or more
+// (k9X2…, hex, UUIDs), or mixing upper- and lower-case letters with
+// digits (base64). Names with a number in them (checkout-service-v2-2024,
+// v1.2.3-beta.20240101) switch fewer times and are in one case.
+func keyLike(f string) bool {
+	if len(f) < 16 || f[0] == '/' {
 		return false
 	}
-	if slash {
-		return len(f) >= 20 && f[0] != '/' && strings.Trim(f, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") == ""
+	var upper, lower, digit bool
+	switches, last := 0, byte(0) // last: 'a' after a letter, '0' after a digit
+	for i := 0; i < len(f); i++ {
+		class := byte(0)
+		switch c := f[i]; {
+		case c >= 'a' && c <= 'z':
+			lower, class = true, 'a'
+		case c >= 'A' && c <= 'Z':
+			upper, class = true, 'a'
+		case c >= '0' && c <= '9':
+			digit, class = true, '0'
+		case c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '=' || c == '/':
+		default:
+			return false
+		}
+		if class != 0 {
+			if last != 0 && class != last {
+				switches++
+			}
+			last = class
+		}
 	}
-	return len(f) >= 16
+	return digit && (upper || lower) && (switches >= 4 || upper && lower)
+}
+
+// withheldCause returns the cause's text with every quote of the
+// withheld value v, and of its key-like parts, replaced.
+func withheldCause(cause, v string) string {
+	if v != "" {
+		cause = strings.ReplaceAll(cause, v, "(value not shown)")
+	}
+	for _, f := range strings.FieldsFunc(v, isCredentialSeparator) {
+		if keyLike(f) {
+			cause = strings.ReplaceAll(cause, f, "(value not shown)")
+		}
+	}
+	return cause
 }

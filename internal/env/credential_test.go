@@ -1,6 +1,7 @@
 package env
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -10,7 +11,14 @@ import (
 // duration or a path is, so that the mistake can be found.
 func TestErrorWithholdsCredentialLikeValues(t *testing.T) {
 	for _, v := range []string{
-		"sk-live-0123456789abcdef",             // an API key
+		"sk_live_51Hx9QkL2mN8pR4tV7wY",                 // an API key
+		"ghp_16C7e42F292c6912E7710c838347Ae178B4a",     // a token
+		"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",     // a secret access key
+		"x-api-key=k9X2mQ7vB4nL8pR3wT6y,x-tenant=acme", // a header list
+		"Authorization=Bearer%20k9X2mQ7vB4nL8pR3wT6y",
+		"123456789:AAHk9X2mQ7vB4nL8pR3wT6yZ", // a bot token
+		`"k9X2mQ7vB4nL8pR3wT6y"`,
+		"key=k9X2mQ7vB4nL8pR3wT6y https://c:4318",
 		"4bf92f3577b34da6a3ce929d0e0e4736",     // hex
 		"dXNlcjpwYXNzd29yZDEyMw/+abcdEFGH==",   // base64
 		"123e4567-e89b-12d3-a456-426614174000", // a UUID
@@ -27,10 +35,29 @@ func TestErrorWithholdsCredentialLikeValues(t *testing.T) {
 	for _, v := range []string{
 		"gzipp", "parentbased_traceidratioo", "http/protobuff", "60000ms", "1.5", "abc", "/etc/ssl/certs/ca-2024.pem",
 		"./certs/client2024.pem", "checkout-service", "0123456789012345678", "http://collector-2024.internal:4318/v1/traces",
+		"parentbased_traceidratio0.5", "collector-2024.internal", "checkout-service-v2-2024", "v1.2.3-beta.20240101",
 	} {
 		e := &Error{Var: "OTEL_X", Value: v, Allowed: "y"}
 		if msg := e.Error(); !strings.Contains(msg, v) {
 			t.Errorf("%q is not shown: %s", v, msg)
+		}
+	}
+}
+
+// TestErrorCauseWithholdsTheValue: a withheld value is not quoted by the
+// error's cause either (a file name in an os error, an address in a parse
+// error).
+func TestErrorCauseWithholdsTheValue(t *testing.T) {
+	const key = "sk_live_51Hx9QkL2mN8pR4tV7wY"
+	for _, e := range []*Error{
+		{Var: "OTEL_EXPORTER_OTLP_CERTIFICATE", Value: key, Allowed: "a PEM file", Err: errors.New("open " + key + ": no such file or directory")},
+		OptionError("WithPrometheusAddr", key+":x", "host:port"),
+	} {
+		if e.Err == nil {
+			e.Err = errors.New("address " + key + ":x: missing port")
+		}
+		if msg := e.Error(); strings.Contains(msg, key) || !strings.Contains(msg, "no") && !strings.Contains(msg, "missing port") {
+			t.Errorf("%s", msg)
 		}
 	}
 }

@@ -102,7 +102,11 @@ func (e *Error) Error() string {
 		msg = fmt.Sprintf("otelkit: invalid %s=%q: allowed: %s", e.Var, e.Value, e.Allowed)
 	}
 	if e.Err != nil {
-		msg += " (" + e.Err.Error() + ")"
+		cause := e.Err.Error()
+		if e.File == "" && !e.Withheld && looksLikeCredential(e.Value) {
+			cause = withheldCause(cause, e.Value)
+		}
+		msg += " (" + cause + ")"
 	}
 	return msg
 }
