@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -333,10 +332,8 @@ func TestExportHealthSnapshotConsistent(t *testing.T) {
 // fresh test process where this Init is the first.
 func TestHealthSelfObservability(t *testing.T) {
 	if os.Getenv("OTELKIT_SELFOBS_CHILD") != "1" {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHealthSelfObservability$", "-test.v", "-test.count=1")
-		cmd.Env = append(os.Environ(), "OTELKIT_SELFOBS_CHILD=1", "OTEL_GO_X_OBSERVABILITY=true")
+		cmd := childTest(t, "TestHealthSelfObservability", "OTELKIT_SELFOBS_CHILD=1", "OTEL_GO_X_OBSERVABILITY=true")
+		cmd.Args = append(cmd.Args, "-test.v")
 		out, err := cmd.CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "--- PASS: TestHealthSelfObservability") {
 			t.Fatalf("child test: %v\n%s", err, out)

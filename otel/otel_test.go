@@ -3,6 +3,8 @@ package otel
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -600,4 +602,16 @@ func TestPassThroughOptions(t *testing.T) {
 	if !found {
 		t.Error("counter c not collected")
 	}
+}
+
+// childTest returns the command that runs the test named test again in a
+// process of its own (for what a process does once, or ends it), with env
+// added to this process's environment; it is killed after 60 s.
+func childTest(t *testing.T, test string, env ...string) *exec.Cmd {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env...)
+	return cmd
 }

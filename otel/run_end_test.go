@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -210,10 +209,7 @@ func TestProcessEndFlushesTelemetry(t *testing.T) {
 	for _, mode := range []string{"fatal", "panic", "panic_in_servers", "panic_in_shutdown", "panic_in_member_shutdown"} {
 		t.Run(mode, func(t *testing.T) {
 			c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Keep: true})
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestProcessEndFlushesTelemetry$", "-test.count=1")
-			cmd.Env = append(os.Environ(), "OTELKIT_PROCESS_END="+mode, "OTELKIT_PROCESS_END_EP="+c.Endpoint)
+			cmd := childTest(t, "TestProcessEndFlushesTelemetry", "OTELKIT_PROCESS_END="+mode, "OTELKIT_PROCESS_END_EP="+c.Endpoint)
 			out, err := cmd.CombinedOutput()
 			want := "exit status 2" // the panic goes on
 			if mode == "fatal" {

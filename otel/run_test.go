@@ -505,10 +505,7 @@ func TestRunRestoresSignals(t *testing.T) {
 		runSignalChild()
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestRunRestoresSignals$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "OTELKIT_RUN_SIGNAL_CHILD=1")
+	cmd := childTest(t, "TestRunRestoresSignals", "OTELKIT_RUN_SIGNAL_CHILD=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -146,10 +145,7 @@ func TestSDKWarningInsideBridgeWrite(t *testing.T) {
 		sdkLogChild()
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSDKWarningInsideBridgeWrite$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "OTELKIT_SDKLOG_CHILD=1", "OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT=1")
+	cmd := childTest(t, "TestSDKWarningInsideBridgeWrite", "OTELKIT_SDKLOG_CHILD=1", "OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT=1")
 	cmd.WaitDelay = time.Second
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "logged and shut down") || !strings.Contains(string(out), "otel_sdk_warning") {
