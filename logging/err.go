@@ -1,9 +1,7 @@
 package logging
 
 import (
-	"errors"
 	"fmt"
-	"reflect"
 
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
@@ -45,17 +43,11 @@ func (e errKeys) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 }
 
 // safeErrorString returns err.Error(), or "<nil>" for a typed nil pointer
-// and a note when Error panics, so a bad error never panics the logger.
-func safeErrorString(err error) (s string) {
-	if v := reflect.ValueOf(err); v.Kind() == reflect.Pointer && v.IsNil() {
-		return "<nil>"
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			s = fmt.Sprintf("<PANIC=%v>", r)
-		}
-	}()
-	return err.Error()
+// and a note when Error panics (spanerr.Safe), so a bad error never panics
+// the logger.
+func safeErrorString(err error) string {
+	s, _ := spanerr.Safe(err)
+	return s
 }
 
 // isErrField reports whether f is an Err field or a zap.Error field.
@@ -90,10 +82,8 @@ func fieldError(f zapcore.Field) error {
 // recorded by its safe text so logging never panics.
 func recordSafely(span trace.Span, err error) {
 	spanerr.Record(span, err, func(err error) {
-		if !errorIsSafe(err) {
-			err = errors.New(safeErrorString(err))
-		}
-		span.RecordError(err)
+		_, safe := spanerr.Safe(err)
+		span.RecordError(safe)
 	})
 }
 

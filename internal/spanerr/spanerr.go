@@ -137,18 +137,19 @@ func Forget(sc trace.SpanContext) {
 	}
 }
 
-// Safe returns the text of err and err, or, when its Error method panics,
-// a text that is "<nil>" for a typed nil pointer (Go's typed-nil error) and
-// "<PANIC=...>" otherwise, and an error with that text: what a span's
-// status and exception event can be given without panicking. logging's
-// span recording writes the same.
+// Safe returns the text of err and err, except for a typed nil pointer
+// (Go's typed-nil error), whose text is "<nil>", and an error whose Error
+// method panics, whose text is "<PANIC=...>"; then it returns an error
+// with that text. It is the one rule by which a span's status and
+// exception event (tracing) and a log line's error fields (logging) are
+// given an error without panicking.
 func Safe(err error) (msg string, safe error) {
+	if v := reflect.ValueOf(err); v.Kind() == reflect.Pointer && v.IsNil() {
+		return "<nil>", errors.New("<nil>")
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			msg = fmt.Sprintf("<PANIC=%v>", r)
-			if v := reflect.ValueOf(err); v.Kind() == reflect.Pointer && v.IsNil() {
-				msg = "<nil>"
-			}
 			safe = errors.New(msg)
 		}
 	}()
