@@ -45,8 +45,8 @@ func readPair[T any](sig Signal, key string, read func(name string) (T, bool, er
 }
 
 // parsed returns a readPair reader that parses a variable's value with
-// parse; an invalid value is reported masked by mask.
-func parsed[T any](src env.Source, parse func(string) (T, error), mask func(string) string, allowed string) func(string) (T, bool, error) {
+// parse; bad makes the error for an invalid value v of variable n.
+func parsed[T any](src env.Source, parse func(string) (T, error), bad func(n, v string, err error) *env.Error) func(string) (T, bool, error) {
 	return func(n string) (T, bool, error) {
 		var zero T
 		v, set := src.String(n)
@@ -55,9 +55,16 @@ func parsed[T any](src env.Source, parse func(string) (T, error), mask func(stri
 		}
 		x, err := parse(v)
 		if err != nil {
-			return zero, true, &env.Error{Var: n, Value: mask(v), Allowed: allowed, Err: err}
+			return zero, true, bad(n, v, err)
 		}
 		return x, true, nil
+	}
+}
+
+// masked is parsed's bad for a value that mask makes fit to show.
+func masked(mask func(string) string, allowed string) func(n, v string, err error) *env.Error {
+	return func(n, v string, err error) *env.Error {
+		return &env.Error{Var: n, Value: mask(v), Allowed: allowed, Err: err}
 	}
 }
 
@@ -244,17 +251,9 @@ func checkPort(p string) error {
 // envEndpoints parses the generic and per-signal ENDPOINT variables that
 // are set.
 func envEndpoints(src env.Source, sig Signal) (pair[*url.URL], []error) {
-	return readPair(sig, "ENDPOINT", func(n string) (*url.URL, bool, error) {
-		v, set := src.String(n)
-		if !set {
-			return nil, false, nil
-		}
-		u, err := parseEndpointURL(v)
-		if err != nil {
-			return nil, true, badEndpointError(n, "", v, endpointAllowed, err)
-		}
-		return u, true, nil
-	})
+	return readPair(sig, "ENDPOINT", parsed(src, parseEndpointURL, func(n, v string, err error) *env.Error {
+		return badEndpointError(n, "", v, endpointAllowed, err)
+	}))
 }
 
 // optionEndpoint parses the endpoint option: a URL (its scheme then
@@ -463,7 +462,7 @@ func checkHeadersOption(o Overrides) []error {
 }
 
 func resolveHeaders(src env.Source, sig Signal, o Overrides, r *Resolved) error {
-	vars, errs := readPair(sig, "HEADERS", parsed(src, parseHeaders, maskHeaders, headersAllowed))
+	vars, errs := readPair(sig, "HEADERS", parsed(src, parseHeaders, masked(maskHeaders, headersAllowed)))
 	h, from, fromEnv := vars.env()
 	switch {
 	case o.Headers != nil:
