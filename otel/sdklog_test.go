@@ -167,3 +167,25 @@ func sdkLogChild() {
 	fmt.Println("logged and shut down")
 	os.Exit(0)
 }
+
+// TestInitReportsPastTheCapCountedApart: past what an Init holds, the
+// SDK's warnings and errors are counted apart, each in a line of its own
+// kind (warnings were counted as errors).
+func TestInitReportsPastTheCapCountedApart(t *testing.T) {
+	out := &lineBuffer{}
+	r := beginInitReports()
+	for range maxInitReports + 3 {
+		sdkLogger.V(1).Info("a warning")
+	}
+	sdkLogger.Error(errors.New("boom"), "export")
+	sdkLogger.Error(errors.New("boom"), "export")
+	r.replay(newRateLimitedHandler(newTestLogger(out), 0), newSDKWarnings(newTestLogger(out), 0), false)
+	var warned, errored bool
+	for _, l := range out.lines(t) {
+		warned = warned || l["warning"] == "otelkit: further SDK warnings during Init were not kept: 3"
+		errored = errored || l["error"] == "otelkit: further SDK errors during Init were not kept: 2"
+	}
+	if !warned || !errored {
+		t.Errorf("want the 3 warnings and 2 errors not kept counted apart:\n%s", out.String())
+	}
+}

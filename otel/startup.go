@@ -63,11 +63,11 @@ const maxInitReports = 16
 type initReports struct {
 	onlyResource bool // another Telemetry is live and logs the rest itself
 
-	mu      sync.Mutex
-	errs    []error
-	dropped int
-	ended   bool
-	undo    func()
+	mu                       sync.Mutex
+	errs                     []error
+	dropped, droppedWarnings int // past maxInitReports
+	ended                    bool
+	undo                     func()
 }
 
 // capturing lists the Inits in progress; the latest gets each report.
@@ -136,7 +136,11 @@ func captureInitReport(err error) bool {
 	if len(r.errs) < maxInitReports {
 		r.errs = append(r.errs, err)
 	} else {
-		r.dropped++
+		if isSDKWarning(err) {
+			r.droppedWarnings++
+		} else {
+			r.dropped++
+		}
 	}
 	return true
 }
@@ -150,8 +154,8 @@ func captureInitReport(err error) bool {
 func (r *initReports) replay(h, w *rateLimitedHandler, resourceWarned bool) {
 	r.end()
 	r.mu.Lock()
-	errs, dropped := r.errs, r.dropped
-	r.errs, r.dropped = nil, 0
+	errs, dropped, droppedWarnings := r.errs, r.dropped, r.droppedWarnings
+	r.errs, r.dropped, r.droppedWarnings = nil, 0, 0
 	r.mu.Unlock()
 	handle := otelDefaultHandle
 	if h != nil {
@@ -167,6 +171,9 @@ func (r *initReports) replay(h, w *rateLimitedHandler, resourceWarned bool) {
 		default:
 			handle(err)
 		}
+	}
+	if droppedWarnings > 0 && w != nil {
+		w.Handle(errors.New("otelkit: further SDK warnings during Init were not kept: " + strconv.Itoa(droppedWarnings)))
 	}
 	if dropped > 0 {
 		handle(errors.New("otelkit: further SDK errors during Init were not kept: " + strconv.Itoa(dropped)))
