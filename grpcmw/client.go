@@ -63,13 +63,21 @@ type clientHandler struct{ stats.Handler }
 func (h clientHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 	if end, ok := rs.(*stats.End); ok && end.Error != nil {
 		md, _ := metadata.FromOutgoingContext(ctx)
-		if clean := scrubbedStatus(credentials(md), end.Error); clean != nil {
-			e := *end
-			e.Error = clean
-			rs = &e
-		}
+		rs = scrubbedEndOf(end, credentials(md))
 	}
 	h.Handler.HandleRPC(ctx, rs)
+}
+
+// scrubbedEndOf returns end, or a copy whose error is scrubbedStatus's
+// when that scrubs anything.
+func scrubbedEndOf(end *stats.End, secrets []string) *stats.End {
+	clean := scrubbedStatus(secrets, end.Error)
+	if clean == nil {
+		return end
+	}
+	e := *end
+	e.Error = clean
+	return &e
 }
 
 // scrubbedStatus returns err with secrets, URL user info and what looks

@@ -316,13 +316,7 @@ func scrubbedEnd(st *rpcState, rs *stats.End) *stats.End {
 		return rs
 	}
 	md, _ := metadata.FromIncomingContext(st.Context)
-	clean := scrubbedStatus(receivedCredentials(md), rs.Error)
-	if clean == nil {
-		return rs
-	}
-	e := *rs
-	e.Error = clean
-	return &e
+	return scrubbedEndOf(rs, receivedCredentials(md))
 }
 
 // codeOf returns the status code of an RPC that ended with err.
