@@ -37,7 +37,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.Contains(p, "/trace/"):
 		h.trace(w, p[strings.LastIndex(p, "/trace/")+len("/trace/"):])
-	case strings.HasSuffix(p, "/"):
+	case strings.HasSuffix(p, "/"), strings.HasSuffix(askedPath(r), "/"):
+		// The second: "<mount>/" under StripPrefix("<mount>/"), which
+		// leaves "" and whose links are right as they are.
 		h.render(w, http.StatusOK, listTemplate, h.listPage(r.URL.Query().Get("q")))
 	default:
 		// "<mount>" without its slash (also as "" under StripPrefix): the
@@ -53,10 +55,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // nothing the client sent in it ("\" is "/" to a browser: "/\evil.com/"
 // is "//evil.com/") makes it name another host or path.
 func slashLocation(r *http.Request) string {
-	uri := r.URL.EscapedPath()
-	if r.RequestURI != "" {
-		uri, _, _ = strings.Cut(r.RequestURI, "?")
-	}
+	uri := askedPath(r)
 	seg := uri[strings.LastIndex(uri, "/")+1:]
 	if s, err := url.PathUnescape(seg); err == nil {
 		seg = s
@@ -66,6 +65,16 @@ func slashLocation(r *http.Request) string {
 		loc += "?" + r.URL.RawQuery
 	}
 	return loc
+}
+
+// askedPath returns the path of the URL the client asked for, escaped:
+// r.URL's path may be what StripPrefix left of it.
+func askedPath(r *http.Request) string {
+	if r.RequestURI != "" {
+		uri, _, _ := strings.Cut(r.RequestURI, "?")
+		return uri
+	}
+	return r.URL.EscapedPath()
 }
 
 // setHeaders forbids everything the pages do not use: scripts, external

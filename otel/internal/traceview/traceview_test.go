@@ -366,3 +366,23 @@ func TestSDKDroppedAttributesShown(t *testing.T) {
 		}
 	}
 }
+
+// TestListUnderStripPrefixWithSlash: mounted with
+// StripPrefix("<mount>/"), "<mount>/" arrives as "" and is the list, not a
+// redirect to "<mount>//".
+func TestListUnderStripPrefixWithSlash(t *testing.T) {
+	f := newFixture(t, Config{})
+	mux := http.NewServeMux()
+	mux.Handle("/debug/otel/", http.StripPrefix("/debug/otel/", f.store.Handler("")))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(srv.URL + "/debug/otel/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /debug/otel/: %d, Location %q; want the list", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
