@@ -40,6 +40,9 @@
 // taken for credentials, so that a client cannot blank every space or
 // colon), and so is URL user info. The client gets the message as the
 // handler wrote it.
+// WithTracerProvider, WithMeterProvider and WithPropagators given nil, or a
+// nil pointer behind the interface (a nil *sdktrace.TracerProvider), use
+// the default, the global one.
 // WithPublicEndpoint starts a new trace linked to the
 // incoming one. The OTEL_SEMCONV_STABILITY_OPT_IN values rpc/old and
 // rpc/dup, which otelgrpc reads, switch to (or add) the older conventions.

@@ -4,9 +4,13 @@ import (
 	"context"
 	"testing"
 
+	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 
@@ -139,4 +143,21 @@ func TestOptionsIgnoreNil(t *testing.T) {
 	if len(c.methods) != 3 || c.NoAccessLog {
 		t.Errorf("config %+v", c)
 	}
+}
+
+// A typed nil provider or propagator means the default, the global one, as
+// nil does, on the server and the client (before, ServerOptions and
+// DialOptions panicked inside otelgrpc).
+func TestTypedNilProvidersMeanDefault(t *testing.T) {
+	e := newTestEnv(t)
+	typedNil := []Option{
+		WithTracerProvider((*sdktrace.TracerProvider)(nil)), WithMeterProvider((*sdkmetric.MeterProvider)(nil)),
+		WithPropagators((*propagation.TraceContext)(nil)),
+	}
+	s := serve(t, ServerOptions(e.opts(typedNil...)...), func(srv *grpc.Server) { testpb.RegisterTestServiceServer(srv, &testService{}) },
+		DialOptions(typedNil...)...)
+	if _, err := testpb.NewTestServiceClient(s.conn).UnaryCall(context.Background(), &testpb.SimpleRequest{}); err != nil {
+		t.Fatalf("call: %v", err)
+	}
+	waitFor(t, func() bool { return logbuf.Find(e.out.JSONLines(t), "grpc_request") != nil })
 }

@@ -26,7 +26,11 @@
 // attribute. server.address comes from WithServerName (default: the host
 // name), never from the client-controlled Host header, and the metrics carry
 // no server.port taken from it, so metric series stay bounded (spans, which
-// are not aggregated, keep otelhttp's server.port from Host). WithPublicEndpoint starts a new trace linked to the incoming one.
+// are not aggregated, keep otelhttp's server.port from Host).
+// WithPublicEndpoint starts a new trace linked to the incoming one.
+// WithTracerProvider, WithMeterProvider and WithPropagators given nil, or a
+// nil pointer behind the interface (a nil *sdktrace.TracerProvider), use
+// the default, the global one.
 // WithTraceResponse adds the W3C "traceresponse" header.
 //
 // # Routers

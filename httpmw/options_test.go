@@ -5,6 +5,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 
@@ -95,5 +98,33 @@ func TestRequestFieldsWithoutSpanAndWithMoreBoundFields(t *testing.T) {
 	}
 	if a := e.oneLine(t, "http_request"); a["trace_id"] != nil || a["route"] != "/u/{name}" {
 		t.Errorf("access line %v", a)
+	}
+}
+
+// A typed nil provider or propagator means the default, the global one, as
+// nil does: before, every request panicked inside otelhttp (a 500 and a
+// panic_recovered line) and a client call through Transport panicked.
+func TestTypedNilProvidersMeanDefault(t *testing.T) {
+	e := newTestEnv(t)
+	typedNil := []Option{
+		WithTracerProvider((*sdktrace.TracerProvider)(nil)), WithMeterProvider((*sdkmetric.MeterProvider)(nil)),
+		WithPropagators((*propagation.TraceContext)(nil)),
+	}
+	h := Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) }), e.opts(typedNil...)...)
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	if w := e.serve(h, r); w.Code != http.StatusOK {
+		t.Errorf("status %d, want 200; lines %v", w.Code, e.lines(t))
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	client := &http.Client{Transport: Transport(nil, typedNil...)}
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("client: status %d", resp.StatusCode)
 	}
 }

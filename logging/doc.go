@@ -14,7 +14,9 @@
 //	OTELKIT_LOG_BUFFER_LEVEL, OTELKIT_LOG_BUFFER_SLOW  see Per-request log buffering
 //
 // An invalid value makes New fail with an error naming the variable, the
-// value and what is allowed. otel.Init calls New and makes the result zap's
+// value and what is allowed. An option given nil, or a nil pointer or func
+// behind the interface it takes, is as if it were not given. otel.Init
+// calls New and makes the result zap's
 // global logger.
 //
 // # Logging in a request

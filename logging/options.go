@@ -117,7 +117,7 @@ func WithResource(res *resource.Resource) Option {
 // WithOutput sets where lines are written; the default is os.Stdout. Writes
 // are serialised with a lock, so any WriteSyncer is safe to share.
 func WithOutput(w zapcore.WriteSyncer) Option {
-	return optionFunc(func(c config) config { c.out = w; return c })
+	return optionFunc(func(c config) config { c.out = option.Value(w); return c })
 }
 
 // WithLoggerProvider sends every line also as an OpenTelemetry log record
@@ -125,7 +125,7 @@ func WithOutput(w zapcore.WriteSyncer) Option {
 // context of the span set on the record. Without it (the default) no OTLP
 // records are emitted.
 func WithLoggerProvider(p otellog.LoggerProvider) Option {
-	return optionFunc(func(c config) config { c.provider = p; return c })
+	return optionFunc(func(c config) config { c.provider = option.Value(p); return c })
 }
 
 // WithName sets the instrumentation scope name of the OTLP log records; the
@@ -152,14 +152,14 @@ func WithoutSpanErrors() Option {
 // WithClock sets the clock that timestamps lines (for tests and examples);
 // the default is the system clock.
 func WithClock(clk zapcore.Clock) Option {
-	return optionFunc(func(c config) config { c.clock = clk; return c })
+	return optionFunc(func(c config) config { c.clock = option.Value(clk); return c })
 }
 
 // WithFatalHook runs h after a fatal line is written, in place of zap's
 // os.Exit(1); h must end the process (otel.Init flushes the telemetry
 // first).
 func WithFatalHook(h zapcore.CheckWriteHook) Option {
-	return optionFunc(func(c config) config { c.onFatal = h; return c })
+	return optionFunc(func(c config) config { c.onFatal = option.Value(h); return c })
 }
 
 // WithoutCaller leaves the caller out of every line (by default each line

@@ -123,9 +123,7 @@ func WithResource(r *resource.Resource) Option {
 // metrics from memory with sdkmetric.NewManualReader.
 func WithReader(r sdkmetric.Reader) Option {
 	return optionFunc(func(c config) config {
-		if r != nil {
-			c.readers = append(c.readers, r)
-		}
+		c.readers = option.Append(c.readers, r)
 		return c
 	})
 }

@@ -3,9 +3,12 @@ package metrics
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
@@ -169,4 +172,19 @@ func TestNewIsNewMeterProvider(t *testing.T) {
 		t.Fatalf("New: %v", err)
 	}
 	_ = p.Shutdown(context.Background())
+}
+
+// A typed nil given to an option means what nil means, the default:
+// before, NewMeterProvider panicked on the reader.
+func TestTypedNilOptionsMeanDefault(t *testing.T) {
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("console"), WithoutRuntimeMetrics(),
+		WithReader((*sdkmetric.ManualReader)(nil)), WithConsoleWriter((*os.File)(nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := p.MeterProvider().Meter("test").Int64Counter("typed_nil")
+	c.Add(context.Background(), 1)
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 }

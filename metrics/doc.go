@@ -27,6 +27,9 @@
 //	OTEL_GO_X_CARDINALITY_LIMIT          per-instrument series limit (default 2000)  WithCardinalityLimit
 //	                                     (deprecated by the SDK: applied, with a warning)
 //
+// An option given nil, or a nil pointer or func behind the interface it
+// takes, is as if it were not given.
+//
 // # Prometheus
 //
 // With the prometheus exporter, NewMeterProvider binds a listener (default

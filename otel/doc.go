@@ -42,7 +42,9 @@
 // An option wins over the environment, which wins over the default. Where
 // neither an option nor a variable is set, otelkit passes nothing to the
 // OpenTelemetry SDK, so the SDK's own defaults and environment handling stay
-// intact. A configuration file, when one is named, takes the place of the
+// intact. An option given nil, or a nil pointer or func behind the interface
+// it takes (a nil *os.File as WithConsoleWriter's io.Writer), is as if it
+// were not given. A configuration file, when one is named, takes the place of the
 // OTEL_* variables and wins over the OTELKIT_* ones (Configuration file).
 //
 // Init never waits for a collector. Everything it says, the SDK's own

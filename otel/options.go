@@ -200,36 +200,36 @@ func WithOTLPCompression(compression string) Option {
 // WithConsoleWriter sets where the "console" exporters write (default
 // os.Stdout).
 func WithConsoleWriter(w io.Writer) Option {
-	return optionFunc(func(c config) config { c.otlp.Console = w; return c })
+	return optionFunc(func(c config) config { c.otlp.Console = option.Value(w); return c })
 }
 
 // WithSampler sets the sampler. It wins over OTEL_TRACES_SAMPLER and
 // OTEL_TRACES_SAMPLER_ARG (default parentbased_always_on).
 func WithSampler(s sdktrace.Sampler) Option {
-	return optionFunc(func(c config) config { c.sampler = s; return c })
+	return optionFunc(func(c config) config { c.sampler = option.Value(s); return c })
 }
 
 // WithSpanProcessor adds a span processor beside the exporter's (for
 // example a tracetest.SpanRecorder in tests).
 func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
-	return optionFunc(func(c config) config { c.spanProcessors = append(c.spanProcessors, p); return c })
+	return optionFunc(func(c config) config { c.spanProcessors = option.Append(c.spanProcessors, p); return c })
 }
 
 // WithSpanExporter replaces the exporter OTEL_TRACES_EXPORTER would choose.
 func WithSpanExporter(e sdktrace.SpanExporter) Option {
-	return optionFunc(func(c config) config { c.spanExporter = e; return c })
+	return optionFunc(func(c config) config { c.spanExporter = option.Value(e); return c })
 }
 
 // WithMetricReader adds a metric reader beside the exporter's (for example
 // a metric.ManualReader in tests).
 func WithMetricReader(r sdkmetric.Reader) Option {
-	return optionFunc(func(c config) config { c.metricReaders = append(c.metricReaders, r); return c })
+	return optionFunc(func(c config) config { c.metricReaders = option.Append(c.metricReaders, r); return c })
 }
 
 // WithLogProcessor adds a log record processor beside the exporter's, so
 // the OTLP log bridge is on even when OTEL_LOGS_EXPORTER is "none".
 func WithLogProcessor(p sdklog.Processor) Option {
-	return optionFunc(func(c config) config { c.logProcessors = append(c.logProcessors, p); return c })
+	return optionFunc(func(c config) config { c.logProcessors = option.Append(c.logProcessors, p); return c })
 }
 
 // WithPropagators sets the text-map propagator. It wins over
@@ -237,7 +237,7 @@ func WithLogProcessor(p sdklog.Processor) Option {
 // none; default "tracecontext,baggage"). It is also how a service keeps
 // a propagator otelkit no longer names, such as AWS X-Ray's.
 func WithPropagators(p propagation.TextMapPropagator) Option {
-	return optionFunc(func(c config) config { c.propagator = p; return c })
+	return optionFunc(func(c config) config { c.propagator = option.Value(p); return c })
 }
 
 // WithoutRuntimeMetrics turns off the Go runtime metrics (on by default).
@@ -267,7 +267,7 @@ func WithLogFormat(format string) Option {
 
 // WithLogOutput sets where log lines go (default os.Stdout).
 func WithLogOutput(w zapcore.WriteSyncer) Option {
-	return optionFunc(func(c config) config { c.logOutput = w; return c })
+	return optionFunc(func(c config) config { c.logOutput = option.Value(w); return c })
 }
 
 // WithLoggingOptions passes further options to logging.New (output

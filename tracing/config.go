@@ -67,7 +67,7 @@ func WithExporterWrapper(wrap func(sdktrace.SpanExporter) sdktrace.SpanExporter)
 // (invalid bytes become U+FFFD).
 func WithSpanExporter(e sdktrace.SpanExporter) Option {
 	return optionFunc(func(c config) config {
-		if e != nil {
+		if e := option.Value(e); e != nil {
 			c.exporter = e
 		}
 		return c
@@ -146,7 +146,7 @@ func WithConsoleWriter(w io.Writer) Option {
 // parentbased_always_on. A nil sampler is ignored.
 func WithSampler(s sdktrace.Sampler) Option {
 	return optionFunc(func(c config) config {
-		if s != nil {
+		if s := option.Value(s); s != nil {
 			c.sampler = s
 		}
 		return c
@@ -157,9 +157,7 @@ func WithSampler(s sdktrace.Sampler) Option {
 // processor (for example a tracetest.SpanRecorder). It may be repeated.
 func WithSpanProcessor(p sdktrace.SpanProcessor) Option {
 	return optionFunc(func(c config) config {
-		if p != nil {
-			c.processors = append(c.processors, p)
-		}
+		c.processors = option.Append(c.processors, p)
 		return c
 	})
 }

@@ -40,7 +40,8 @@
 // every span its IDs, so logs keep their trace_id and span_id. Tests pass
 // tracetest.NewInMemoryExporter to WithSpanExporter, or a
 // tracetest.SpanRecorder to WithSpanProcessor, and WithEnvLookup to control
-// the environment.
+// the environment. An option given nil, or a nil pointer or func behind
+// the interface it takes, is as if it were not given.
 //
 // # Span helpers
 //

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -483,5 +484,25 @@ func TestNilProviderIsSafe(t *testing.T) {
 		if c := p.ExporterConfig(); c.Exporter != "" {
 			t.Errorf("%s: ExporterConfig().Exporter = %q, want empty", name, c.Exporter)
 		}
+	}
+}
+
+type nilSampler struct{ d string }
+
+func (s *nilSampler) ShouldSample(sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample}
+}
+func (s *nilSampler) Description() string { return s.d }
+
+// A typed nil given to an option means what nil means, the default:
+// before, the first span (or its export, on the batch goroutine) panicked.
+func TestTypedNilOptionsMeanDefault(t *testing.T) {
+	tp := newTP(t, map[string]string{"OTEL_TRACES_EXPORTER": "console"},
+		WithSpanExporter((*tracetest.InMemoryExporter)(nil)), WithSampler((*nilSampler)(nil)),
+		WithSpanProcessor((*tracetest.SpanRecorder)(nil)), WithConsoleWriter((*os.File)(nil)))
+	_, span := tp.Tracer("test").Start(context.Background(), "op")
+	span.End()
+	if err := tp.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

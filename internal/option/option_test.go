@@ -1,6 +1,10 @@
 package option
 
-import "testing"
+import (
+	"io"
+	"os"
+	"testing"
+)
 
 type testOption interface{ apply([]string) []string }
 
@@ -19,5 +23,28 @@ func TestApplyInOrderSkippingNil(t *testing.T) {
 func TestApplyNoOptionsKeepsStart(t *testing.T) {
 	if got := Apply(7, []testOption(nil), func(testOption, int) int { return 0 }); got != 7 {
 		t.Fatalf("Apply = %d, want the start value 7", got)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+type writers []io.Writer
+
+func (w writers) Write(p []byte) (int, error) { return len(p), nil }
+
+func TestValueTypedNilIsUnset(t *testing.T) {
+	var file *os.File
+	var fn writerFunc
+	for name, w := range map[string]io.Writer{"nil": nil, "nil *os.File": file, "nil func": fn} {
+		if got := Value(w); got != nil {
+			t.Errorf("Value(%s) = %#v, want nil", name, got)
+		}
+	}
+	for name, w := range map[string]io.Writer{"file": os.Stdout, "func": writerFunc(func(p []byte) (int, error) { return 0, nil }), "nil slice": writers(nil)} {
+		if got := Value(w); got == nil {
+			t.Errorf("Value(%s) = nil, want it kept", name)
+		}
 	}
 }

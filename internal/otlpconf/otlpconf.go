@@ -96,8 +96,8 @@ type Names struct {
 	Exporter, Protocol, Endpoint, Headers, Timeout, Compression string
 }
 
-// option returns name, or def when name is blank.
-func option(name, def string) string {
+// optionName returns name, or def when name is blank.
+func optionName(name, def string) string {
 	if name != "" {
 		return name
 	}

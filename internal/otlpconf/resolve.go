@@ -146,7 +146,7 @@ func resolveExporter(src env.Source, sig Signal, o Overrides, r *Resolved) error
 	case o.Exporter != "":
 		inUse, allowed := exporters(sig, o.Exporter)
 		if allowed != "" {
-			return errors.Join(envErr, env.OptionError(option(o.Names.Exporter, "WithExporter"), o.Exporter, allowed))
+			return errors.Join(envErr, env.OptionError(optionName(o.Names.Exporter, "WithExporter"), o.Exporter, allowed))
 		}
 		r.Exporters, r.Sources[KeyExporter] = inUse, SourceOption
 	case envSet:
@@ -186,7 +186,7 @@ func resolveProtocol(src env.Source, sig Signal, o Overrides, r *Resolved) error
 	case o.Protocol != "":
 		p, ok := check(o.Protocol)
 		if !ok {
-			errs = append(errs, env.OptionError(option(o.Names.Protocol, "WithProtocol"), o.Protocol, allowedText))
+			errs = append(errs, env.OptionError(optionName(o.Names.Protocol, "WithProtocol"), o.Protocol, allowedText))
 			break
 		}
 		r.Protocol, r.Sources[KeyProtocol] = p, SourceOption
@@ -263,7 +263,7 @@ func optionEndpoint(sig Signal, o Overrides, httpProto bool) (u *url.URL, fromSc
 	v := strings.TrimSpace(o.Endpoint)
 	defer func() {
 		if err != nil {
-			err = badEndpointError("", option(o.Names.Endpoint, "WithEndpoint"), v, endpointAllowed+" or host:port", err)
+			err = badEndpointError("", optionName(o.Names.Endpoint, "WithEndpoint"), v, endpointAllowed+" or host:port", err)
 		}
 	}()
 	if strings.Contains(v, "://") {
@@ -448,7 +448,7 @@ func validNames(h map[string]string) []string {
 func checkHeadersOption(o Overrides) []error {
 	var errs []error
 	bad := func(why string) {
-		errs = append(errs, &env.Error{Option: option(o.Names.Headers, "WithHeaders"), Withheld: true,
+		errs = append(errs, &env.Error{Option: optionName(o.Names.Headers, "WithHeaders"), Withheld: true,
 			Allowed: headersOptionAllowed, Err: errors.New(why)})
 	}
 	for _, k := range headerNames(o.Headers) {
@@ -488,7 +488,7 @@ func resolveTimeout(src env.Source, sig Signal, o Overrides, r *Resolved) error 
 	d, from, fromEnv := vars.env()
 	switch {
 	case o.Timeout < 0:
-		errs = append(errs, env.OptionError(option(o.Names.Timeout, "WithTimeout"), o.Timeout.String(), "a positive duration"))
+		errs = append(errs, env.OptionError(optionName(o.Names.Timeout, "WithTimeout"), o.Timeout.String(), "a positive duration"))
 	case o.Timeout > 0:
 		r.Timeout, r.Sources[KeyTimeout] = o.Timeout, SourceOption
 	case fromEnv:
@@ -509,7 +509,7 @@ func resolveCompression(src env.Source, sig Signal, o Overrides, r *Resolved) er
 	case o.Compression != "":
 		v := strings.ToLower(strings.TrimSpace(o.Compression))
 		if v != "gzip" && v != "none" {
-			errs = append(errs, env.OptionError(option(o.Names.Compression, "WithCompression"), o.Compression, "gzip, none"))
+			errs = append(errs, env.OptionError(optionName(o.Names.Compression, "WithCompression"), o.Compression, "gzip, none"))
 			break
 		}
 		r.Compression, r.Sources[KeyCompression] = v, SourceOption

@@ -4,6 +4,8 @@ import (
 	"io"
 	"maps"
 	"time"
+
+	"github.com/otelkit/otelkit/internal/option"
 )
 
 // A Setting sets one field of Overrides for an OTLP option of tracing or
@@ -66,5 +68,5 @@ func SetCompression(compression string) Setting {
 
 // SetConsole sets Console.
 func SetConsole(w io.Writer) Setting {
-	return Setting{set: func(o *Overrides) { o.Console = w }}
+	return Setting{set: func(o *Overrides) { o.Console = option.Value(w) }}
 }

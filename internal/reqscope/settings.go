@@ -5,6 +5,8 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
+
+	"github.com/otelkit/otelkit/internal/option"
 )
 
 // Settings are the options httpmw and grpcmw share: the providers and
@@ -28,18 +30,18 @@ type Setting func(*Settings)
 
 // SetTracerProvider sets the provider of the transport's spans.
 func SetTracerProvider(tp trace.TracerProvider) Setting {
-	return func(s *Settings) { s.TracerProvider = tp }
+	return func(s *Settings) { s.TracerProvider = option.Value(tp) }
 }
 
 // SetMeterProvider sets the provider of the transport's metrics.
 func SetMeterProvider(mp metric.MeterProvider) Setting {
-	return func(s *Settings) { s.MeterProvider = mp }
+	return func(s *Settings) { s.MeterProvider = option.Value(mp) }
 }
 
 // SetPropagators sets the propagators that extract and inject the trace
 // context.
 func SetPropagators(p propagation.TextMapPropagator) Setting {
-	return func(s *Settings) { s.Propagators = p }
+	return func(s *Settings) { s.Propagators = option.Value(p) }
 }
 
 // SetLogger sets the logger request lines are bound to.

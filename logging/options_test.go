@@ -1,0 +1,44 @@
+package logging_test
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/testutil/logbuf"
+	"github.com/otelkit/otelkit/logging"
+)
+
+type nilClock struct{ t time.Time }
+
+func (c *nilClock) Now() time.Time                         { return c.t }
+func (c *nilClock) NewTicker(d time.Duration) *time.Ticker { _ = c.t; return time.NewTicker(d) }
+
+type nilHook struct{ n int }
+
+func (h *nilHook) OnWrite(*zapcore.CheckedEntry, []zapcore.Field) { h.n++ }
+
+// A typed nil given to an option means what nil means, the option's
+// default: before, New or the first line panicked.
+func TestTypedNilOptionsMeanDefault(t *testing.T) {
+	var out logbuf.Buffer
+	log, err := logging.New(logging.WithFormat("json"), logging.WithOutput(&out),
+		logging.WithClock((*nilClock)(nil)), logging.WithFatalHook((*nilHook)(nil)),
+		logging.WithLoggerProvider((*sdklog.LoggerProvider)(nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Zap().Info("typed_nil_options")
+	if len(out.JSONLines(t)) != 1 {
+		t.Errorf("lines %q", out.String())
+	}
+	// The default output, os.Stdout, stands in for a nil *os.File.
+	stdout, err := logging.New(logging.WithFormat("json"), logging.WithOutput((*os.File)(nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout.Zap().Info("typed_nil_output")
+}
