@@ -23,6 +23,7 @@ func pushExporter(ctx context.Context, c config, r otlpconf.Resolved, name strin
 	if err != nil {
 		return nil, err
 	}
-	// Valid UTF-8 only, innermost: one invalid byte would fail the export.
-	return exportwrap.Apply(ctx, sanitize.MetricExporter(exp), c.wrap)
+	// Valid UTF-8 only, innermost: one invalid byte would fail the export;
+	// a panic costs the export, not the process.
+	return exportwrap.Apply(ctx, exportwrap.Metrics(sanitize.MetricExporter(exp), exportwrap.Recovered), c.wrap)
 }

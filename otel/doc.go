@@ -327,7 +327,8 @@
 // log records) exported and failed, batches, the last success and the last
 // error. failed counts every item lost and dropped says why: queue_full
 // (the batch queue overflowed: exports too slow for the load),
-// export_failed, rejected (by the collector, in a partial success),
+// export_failed (a panic in the exporter too, its error reading "the
+// exporter panicked"), rejected (by the collector, in a partial success),
 // shutdown (still queued when Shutdown's deadline passed) and
 // after_shutdown (a span still open at Shutdown, which ends when nothing
 // exports any more). A

@@ -3,6 +3,7 @@ package otel
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel"
@@ -46,4 +47,37 @@ func TestTypedNilOptionsMeanUnset(t *testing.T) {
 			}
 		})
 	}
+}
+
+// panickingWriter panics on every write, as a console writer with a bug
+// would.
+type panickingWriter struct{}
+
+func (panickingWriter) Write([]byte) (int, error) { panic("writer: closed pipe") }
+
+// An exporter that panics costs each signal its batch, counted as failed
+// with the panic as the error, and not the process (the exports run on the
+// batch processors' and the metric reader's goroutines).
+func TestExporterPanicCountedAsFailedExport(t *testing.T) {
+	clearEnv(t)
+	var out lineBuffer
+	ctx := context.Background()
+	tel, err := Init(ctx, append(quiet(&out, WithoutGlobals()), WithTracesExporter("console"), WithMetricsExporter("console"),
+		WithLogsExporter("console"), WithConsoleWriter(panickingWriter{}))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tel.TracerProvider().Tracer("test").Start(ctx, "op")
+	span.End()
+	c, _ := tel.MeterProvider().Meter("test").Int64Counter("panics")
+	c.Add(ctx, 1)
+	tel.Logger().Info("exported_to_a_panicking_writer")
+	_ = tel.ForceFlush(ctx)
+	for _, signal := range []string{"traces", "metrics", "logs"} {
+		st := tel.Health().Export[signal]
+		if st.FailedBatches == 0 || !strings.Contains(st.LastError, "the exporter panicked: writer: closed pipe") {
+			t.Errorf("%s: %+v", signal, st)
+		}
+	}
+	_ = tel.Shutdown(ctx)
 }

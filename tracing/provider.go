@@ -103,8 +103,10 @@ func NewTracerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	}
 	// Every exporter, built or given, gets valid UTF-8 only: one invalid
 	// byte would fail the whole batch. Innermost, so that other wrappers
-	// see what is exported.
-	if exp, err = exportwrap.Apply(ctx, sanitize.SpanExporter(exp), cfg.wrap); err != nil {
+	// see what is exported; a panic in either costs the batch, not the
+	// process.
+	exp = exportwrap.Spans(sanitize.SpanExporter(exp), exportwrap.Recovered)
+	if exp, err = exportwrap.Apply(ctx, exp, cfg.wrap); err != nil {
 		return nil, err
 	}
 	tpOpts := []sdktrace.TracerProviderOption{

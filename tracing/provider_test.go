@@ -506,3 +506,29 @@ func TestTypedNilOptionsMeanDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// panickingExporter panics in every export, as a buggy exporter would.
+type panickingExporter struct{ tracetest.InMemoryExporter }
+
+func (*panickingExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error {
+	panic("encoder: unsupported value")
+}
+
+// A panicking exporter costs its batch, reported as the export's error,
+// not the process: the export runs on the batch processor's goroutine,
+// where the panic ended the program.
+func TestExporterPanicIsTheExportsError(t *testing.T) {
+	tp := newTP(t, nil, WithSpanExporter(&panickingExporter{}))
+	_, span := tp.Tracer("test").Start(context.Background(), "op")
+	span.End()
+	err := tp.ForceFlush(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "the exporter panicked: encoder: unsupported value") {
+		t.Fatalf("ForceFlush: %v", err)
+	}
+	// The provider goes on: the next batch is tried too.
+	_, span = tp.Tracer("test").Start(context.Background(), "op2")
+	span.End()
+	if err := tp.ForceFlush(context.Background()); err == nil {
+		t.Fatal("second ForceFlush: no error")
+	}
+}

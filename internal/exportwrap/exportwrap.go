@@ -3,10 +3,11 @@
 // every other method (Shutdown, ForceFlush, Temporality, Aggregation) to
 // the exporter it wraps.
 //
-// otelkit wraps exporters for two things, the same way for all three
+// otelkit wraps exporters for three things, the same way for all three
 // signals: internal/otlpconf scrubs the configured header values from each
 // OTLP export's error and bounds each OTLP/HTTP export by the export
-// timeout, and otel counts what each export delivered and lost for its
+// timeout, the providers turn a panic in an export into its error
+// (Recovered), and otel counts what each export delivered and lost for its
 // HealthHandler. The three wrapper types differ only in the exporter
 // interface they implement. Apply runs the wrapper a user gives to
 // WithExporterWrapper, with the same rules for every signal.
@@ -14,6 +15,7 @@ package exportwrap
 
 import (
 	"context"
+	"fmt"
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -27,19 +29,61 @@ import (
 // returns the error to report.
 type Around[B any] func(ctx context.Context, batch B, export func(context.Context, B) error) error
 
-// Spans returns exp with around run around each ExportSpans.
+// Spans returns exp with around run around each ExportSpans; a nil exp
+// (exporter "none") stays nil.
 func Spans(exp sdktrace.SpanExporter, around Around[[]sdktrace.ReadOnlySpan]) sdktrace.SpanExporter {
+	if exp == nil {
+		return nil
+	}
 	return spanExporter{exp, around}
 }
 
-// Metrics returns exp with around run around each Export.
+// Metrics returns exp with around run around each Export; a nil exp stays
+// nil.
 func Metrics(exp sdkmetric.Exporter, around Around[*metricdata.ResourceMetrics]) sdkmetric.Exporter {
+	if exp == nil {
+		return nil
+	}
 	return metricExporter{exp, around}
 }
 
-// Logs returns exp with around run around each Export.
+// Logs returns exp with around run around each Export; a nil exp stays nil.
 func Logs(exp sdklog.Exporter, around Around[[]sdklog.Record]) sdklog.Exporter {
+	if exp == nil {
+		return nil
+	}
 	return logExporter{exp, around}
+}
+
+// Recovered is an Around that turns a panic in export into its error. An
+// export runs on the batch processor's or the periodic reader's
+// goroutine, where a panic ends the program: an exporter's bug, or a
+// value it cannot encode, costs that batch instead, which the caller counts
+// as failed and reports as an SDK error.
+func Recovered[B any](ctx context.Context, batch B, export func(context.Context, B) error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("otelkit: the exporter panicked: %s", panicText(v))
+		}
+	}()
+	return export(ctx, batch)
+}
+
+// maxPanicText bounds the panic value quoted in Recovered's error.
+const maxPanicText = 512
+
+// panicText is v as text, bounded, or its type when formatting it panics
+// too (a value whose String panics with itself makes fmt panic again).
+func panicText(v any) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = fmt.Sprintf("(%T)", v)
+		}
+	}()
+	if s = fmt.Sprint(v); len(s) > maxPanicText {
+		s = s[:maxPanicText] + "..."
+	}
+	return s
 }
 
 type spanExporter struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
@@ -119,5 +120,38 @@ func TestApply(t *testing.T) {
 	var ce *env.Error
 	if !errors.As(err, &ce) || ce.Option != "WithExporterWrapper" || mem.shut != 1 {
 		t.Errorf("nil from the wrapper: %v, exporter shut down %d times", err, mem.shut)
+	}
+}
+
+// selfPanicking's String panics with itself, so that fmt, formatting the
+// panic value, panics again.
+type selfPanicking struct{}
+
+func (s selfPanicking) String() string { panic(s) }
+
+func TestRecoveredTurnsAPanicIntoTheError(t *testing.T) {
+	for _, tc := range []struct {
+		value any
+		want  string
+	}{
+		{"boom", "otelkit: the exporter panicked: boom"},
+		{errors.New("nil map"), "otelkit: the exporter panicked: nil map"},
+		{selfPanicking{}, "otelkit: the exporter panicked: (exportwrap.selfPanicking)"},
+		{strings.Repeat("x", 2000), "otelkit: the exporter panicked: " + strings.Repeat("x", maxPanicText) + "..."},
+	} {
+		err := Recovered(context.Background(), 1, func(context.Context, int) error { panic(tc.value) })
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("panic(%T): error %.80q, want %.80q", tc.value, err, tc.want)
+		}
+	}
+	want := errors.New("export failed")
+	if err := Recovered(context.Background(), 1, func(context.Context, int) error { return want }); err != want { //nolint:errorlint // the same error
+		t.Errorf("error %v, want the export's own", err)
+	}
+}
+
+func TestNilExporterStaysNil(t *testing.T) {
+	if Spans(nil, Recovered) != nil || Metrics(nil, Recovered) != nil || Logs(nil, Recovered) != nil {
+		t.Error("a nil exporter was wrapped")
 	}
 }

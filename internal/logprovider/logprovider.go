@@ -103,8 +103,10 @@ func NewLoggerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Valid UTF-8 only, innermost: one invalid byte would fail the batch.
-	if exp, err = exportwrap.Apply(ctx, sanitize.LogExporter(exp), c.wrap); err != nil {
+	// Valid UTF-8 only, innermost: one invalid byte would fail the batch;
+	// a panic costs the batch, not the process.
+	exp = exportwrap.Logs(sanitize.LogExporter(exp), exportwrap.Recovered)
+	if exp, err = exportwrap.Apply(ctx, exp, c.wrap); err != nil {
 		return nil, err
 	}
 	lpOpts := []sdklog.LoggerProviderOption{
