@@ -84,6 +84,7 @@ type rpcState struct {
 	h          *serverHandler
 	scope      reqscope.Scope
 	fullMethod string       // as the client sent it
+	method     *method      // nil: a method the server does not recognise
 	in         incomingKeys // the incoming metadata, read once (incoming.go)
 	// attr is the request ID TagRPC sets on the span: here rather than in
 	// a slice of its own, which would escape. Written once per RPC, so a
@@ -168,7 +169,8 @@ func (h *serverHandler) stateOf(ctx context.Context) *rpcState {
 func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
 	st := &rpcState{Context: ctx, h: h, fullMethod: info.FullMethodName}
 	reqscope.Enter() // Leave in end, once the span ended
-	known := h.methods.known(info.FullMethodName)
+	st.method = h.methods.known(info.FullMethodName)
+	known := st.method != nil
 	tag, fields, n := info, [2]zap.Field{}, 1
 	if known {
 		fields[0] = zap.String("rpc_method", info.FullMethodName[1:])
@@ -206,14 +208,15 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 		span.SetAttributes(attribute.String("rpc.method_original", fields[1].String))
 	}
 	st.outer = rpcOuter{Context: st.scope.BindBelow(ctx), st: st}
-	if !known {
-		// grpc answers an unregistered method itself (see OutTrailer in
-		// HandleRPC); a client that cancels before that answer gets
-		// neither OutTrailer nor End. So the RPC also ends a moment after
-		// its context does (grpc may end the context just before it
-		// reports the answer), and its span, access line and in-flight
-		// count end with it; end runs once. Registered last: end reads
-		// everything above.
+	if !known || !st.method.served.Load() {
+		// grpc answers a method it does not serve itself (see OutTrailer
+		// in HandleRPC): a made-up one, or one the server recognises but
+		// has not been seen to serve; a client that cancels before that
+		// answer gets neither OutTrailer nor End. So the RPC also ends a
+		// moment after its context does (grpc may end the context just
+		// before it reports the answer), and its span, access line and
+		// in-flight count end with it; end runs once. Registered last:
+		// end reads everything above.
 		context.AfterFunc(st.Context, func() {
 			time.AfterFunc(unansweredGrace, func() {
 				if !st.begun.Load() {
@@ -237,6 +240,9 @@ func (h *serverHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 	case *stats.Begin:
 		st.clientStream, st.serverStream = rs.IsClientStream, rs.IsServerStream
 		st.begun.Store(true)
+		if m := st.method; m != nil && !m.served.Load() {
+			m.served.Store(true)
+		}
 	case *stats.InPayload:
 		st.received.Add(1)
 	case *stats.OutPayload:
