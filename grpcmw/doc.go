@@ -105,6 +105,8 @@
 // WithPublicEndpointFunc function sees it too. An RPC to an unregistered method gets no response
 // header (grpc answers it before any interceptor runs) but still has an ID
 // on its span and lines.
+// Two sets of ServerOptions on one server (two loggers, say) give an RPC
+// one ID: the second takes the first's, and it is answered once.
 //
 // RequestID and httpmw.RequestID read the same context value, so a gRPC
 // call made with DialOptions from an HTTP handler behind httpmw forwards

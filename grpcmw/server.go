@@ -96,6 +96,10 @@ type rpcState struct {
 	received, sent atomic.Int64 // messages
 	clientStream   bool         // from stats.Begin
 	serverStream   bool
+	// nested: another set of ServerOptions on this server tagged the RPC
+	// first; its request ID is this RPC's too, and its interceptor
+	// answers it (header).
+	nested bool
 	// hideIncoming hides the incoming metadata from otelgrpc's copy of it
 	// (see TagRPC). Atomic: a span processor or sampler may hand the
 	// context to a goroutine of its own while otelgrpc's TagRPC runs.
@@ -122,11 +126,11 @@ type rpcOuter struct {
 	st *rpcState
 }
 
-// Value returns the state for its handler's stateKey, the RPC's scope for
-// reqscope's key (TagRPC binds it with BindBelow), and what the bound
-// context holds otherwise.
+// Value returns the state for its handler's stateKey (and for any
+// handler's, stateKey{}), the RPC's scope for reqscope's key (TagRPC binds
+// it with BindBelow), and what the bound context holds otherwise.
 func (o *rpcOuter) Value(key any) any {
-	if k, ok := key.(stateKey); ok && k.h == o.st.h {
+	if k, ok := key.(stateKey); ok && (k.h == o.st.h || k.h == nil) {
 		return o.st
 	}
 	if reqscope.IsKey(key) {
@@ -136,7 +140,9 @@ func (o *rpcOuter) Value(key any) any {
 }
 
 // stateKey is the context key of the state a handler keeps: per handler,
-// so that two sets of ServerOptions on one server keep apart.
+// so that two sets of ServerOptions on one server keep apart. The outer
+// context (rpcOuter) also answers stateKey{} with its state, by which a
+// second set finds the first's.
 type stateKey struct{ h *serverHandler }
 
 // Value returns the state itself for its handler's stateKey, the RPC's
@@ -183,7 +189,11 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 		n = 2
 	}
 	st.in = scanIncoming(ctx)
-	st.scope.Begin(st.in.values(ctx, RequestIDMetadataKey), h.cfg.Logger, nil, fields[:n]...)
+	ids := st.in.values(ctx, RequestIDMetadataKey)
+	if outer, ok := ctx.Value(stateKey{}).(*rpcState); ok {
+		ids, st.nested = outer.scope.IDValues(), true // one ID per RPC
+	}
+	st.scope.Begin(ids, h.cfg.Logger, nil, fields[:n]...)
 
 	// otelgrpc's TagRPC first copies the whole incoming metadata
 	// (metadata.FromIncomingContext) for its carrier, then calls the
