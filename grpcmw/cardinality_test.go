@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	testpb "google.golang.org/grpc/interop/grpc_testing"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -215,5 +216,65 @@ func TestMadeUpMethodCancelledEnds(t *testing.T) {
 	}
 	if n := reqscope.InFlight() - before; n != 0 {
 		t.Errorf("%d of %d cancelled calls never ended", n, calls)
+	}
+}
+
+// holdingTagger is a stats handler, installed after grpcmw's, whose TagRPC
+// of method tells tagged and holds the RPC until its context ends: so the
+// client's cancellation reaches the server after grpcmw's TagRPC and
+// before grpc answers.
+type holdingTagger struct {
+	method string
+	tagged chan struct{}
+}
+
+func (h holdingTagger) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
+	if info.FullMethodName == h.method {
+		h.tagged <- struct{}{}
+		<-ctx.Done()
+	}
+	return ctx
+}
+
+func (holdingTagger) HandleRPC(context.Context, stats.RPCStats) {}
+func (holdingTagger) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context {
+	return ctx
+}
+func (holdingTagger) HandleConn(context.Context, stats.ConnStats) {}
+
+// TestUnservedMethodCancelledEnds: a method the server recognises but does
+// not serve (one of a service in the protobuf registry, or named with
+// WithMethods) is answered by grpc itself, as a made-up one is; a client
+// that cancels before that answer gets neither OutTrailer nor End from grpc,
+// and the RPC still ends as CANCELLED: its span, its access line and the
+// in-flight count Run waits on.
+func TestUnservedMethodCancelledEnds(t *testing.T) {
+	for _, tc := range []struct{ name, method string }{
+		{"in the registry", "/grpc.health.v1.Health/Check"},
+		{"named with WithMethods", "/hand.Written/Echo"},
+		{"made up", "/made.Up/Held"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			hold := holdingTagger{method: tc.method, tagged: make(chan struct{}, 1)}
+			opts := append(ServerOptions(e.opts(WithMethods("/hand.Written/Echo"))...), grpc.StatsHandler(hold))
+			s := serve(t, opts, func(srv *grpc.Server) { testpb.RegisterTestServiceServer(srv, &testService{}) })
+			before := reqscope.InFlight()
+			ctx, cancel := context.WithCancel(withMD(RequestIDMetadataKey, "req-held"))
+			called := make(chan error, 1)
+			go func() {
+				called <- s.conn.Invoke(ctx, tc.method, &wrapperspb.StringValue{}, &wrapperspb.StringValue{})
+			}()
+			<-hold.tagged
+			cancel()
+			if err := <-called; status.Code(err) != codes.Canceled {
+				t.Fatalf("call: %v, want Canceled", err)
+			}
+			if l := e.accessLines(t, 1)[0]; l["code"] != "CANCELLED" || l["request_id"] != "req-held" {
+				t.Errorf("access line %v", l)
+			}
+			e.ended(t, 1)
+			waitFor(t, func() bool { return reqscope.InFlight() <= before })
+		})
 	}
 }

@@ -65,11 +65,13 @@
 // grpc answers an RPC to an unregistered method itself (UNIMPLEMENTED)
 // without running interceptors or reporting its end to stats handlers;
 // grpcmw still ends its span, records its duration and writes its access
-// line, when grpc sends the status. (grpc refuses a method name without a
-// "/" between service and method, or with bytes HTTP/2 does not allow in a
-// header, before any stats handler sees it, and reports nothing when the
-// client of an unregistered method is gone before the status is written:
-// those get no span and no line.) With grpc.UnknownServiceHandler, given
+// line, when grpc sends the status, or as CANCELLED a moment (250 ms) after
+// the RPC's context ends when the client is gone before that status (grpc
+// then reports nothing at all). That holds as well for a method the
+// server recognises (see above) but does not serve. (grpc refuses a method
+// name without a "/" between service and method, or with bytes HTTP/2 does
+// not allow in a header, before any stats handler sees it: those get no
+// span and no line.) With grpc.UnknownServiceHandler, given
 // after ServerOptions, unknown methods run through the interceptors like
 // any other, still as _OTHER.
 //
@@ -106,6 +108,8 @@
 // WithPublicEndpointFunc function sees it too. An RPC to an unregistered method gets no response
 // header (grpc answers it before any interceptor runs) but still has an ID
 // on its span and lines.
+// Two sets of ServerOptions on one server (two loggers, say) give an RPC
+// one ID: the second takes the first's, and it is answered once.
 //
 // RequestID and httpmw.RequestID read the same context value, so a gRPC
 // call made with DialOptions from an HTTP handler behind httpmw forwards

@@ -19,7 +19,9 @@ func (h *serverHandler) unary(ctx context.Context, req any, _ *grpc.UnaryServerI
 	if st == nil {
 		return handler(ctx, req)
 	}
-	_ = grpc.SetHeader(ctx, st.header())
+	if !st.nested {
+		_ = grpc.SetHeader(ctx, st.header())
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			resp, err = nil, recovered(ctx, st, v, debug.Stack())
@@ -35,7 +37,9 @@ func (h *serverHandler) stream(srv any, ss grpc.ServerStream, _ *grpc.StreamServ
 	if st == nil {
 		return handler(srv, ss)
 	}
-	_ = ss.SetHeader(st.header())
+	if !st.nested {
+		_ = ss.SetHeader(st.header())
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			err = recovered(ctx, st, v, debug.Stack())

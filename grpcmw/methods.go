@@ -32,39 +32,55 @@ const maxMethodLen = 1024
 // grows by what the registry holds, so it stays bounded whatever clients
 // send.
 type methodSet struct {
-	extra map[string]struct{}
+	extra map[string]*method
 
-	mu    sync.Mutex                          // serialises writers of found
-	found atomic.Pointer[map[string]struct{}] // copy on write; read without lock
+	mu    sync.Mutex                         // serialises writers of found
+	found atomic.Pointer[map[string]*method] // copy on write; read without lock
 }
 
+// method is a method the server recognises. A recognised method need not
+// be served (a registry service this server does not register): grpc then
+// answers its RPCs itself, and one whose client is gone before that answer
+// gets no end from grpc (see TagRPC). served is set by the first RPC of
+// the method that grpc runs a handler for (stats.Begin); from then on
+// grpc reports the end of every RPC of it.
+type method struct{ served atomic.Bool }
+
 func newMethodSet(extra map[string]struct{}) *methodSet {
-	m := &methodSet{extra: extra}
-	m.found.Store(&map[string]struct{}{})
+	m := &methodSet{extra: make(map[string]*method, len(extra))}
+	for name := range extra {
+		m.extra[name] = &method{}
+	}
+	m.found.Store(&map[string]*method{})
 	return m
 }
 
-// known reports whether the server recognises fullMethod.
-func (m *methodSet) known(fullMethod string) bool {
-	if _, ok := m.extra[fullMethod]; ok {
-		return true
+// known returns the method fullMethod names if the server recognises it,
+// or nil.
+func (m *methodSet) known(fullMethod string) *method {
+	if k, ok := m.extra[fullMethod]; ok {
+		return k
 	}
-	if _, ok := (*m.found.Load())[fullMethod]; ok {
-		return true
+	if k, ok := (*m.found.Load())[fullMethod]; ok {
+		return k
 	}
 	if !inRegistry(fullMethod) {
-		return false
+		return nil
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	old := *m.found.Load()
-	next := make(map[string]struct{}, len(old)+1)
-	for k := range old {
-		next[k] = struct{}{}
+	if k, ok := old[fullMethod]; ok {
+		return k // found by another RPC since the lookup above
 	}
-	next[fullMethod] = struct{}{}
+	next := make(map[string]*method, len(old)+1)
+	for name, k := range old {
+		next[name] = k
+	}
+	k := &method{}
+	next[fullMethod] = k
 	m.found.Store(&next)
-	return true
+	return k
 }
 
 // inRegistry reports whether fullMethod names a method of a service in the

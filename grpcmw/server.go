@@ -84,6 +84,7 @@ type rpcState struct {
 	h          *serverHandler
 	scope      reqscope.Scope
 	fullMethod string       // as the client sent it
+	method     *method      // nil: a method the server does not recognise
 	in         incomingKeys // the incoming metadata, read once (incoming.go)
 	// attr is the request ID TagRPC sets on the span: here rather than in
 	// a slice of its own, which would escape. Written once per RPC, so a
@@ -95,6 +96,10 @@ type rpcState struct {
 	received, sent atomic.Int64 // messages
 	clientStream   bool         // from stats.Begin
 	serverStream   bool
+	// nested: another set of ServerOptions on this server tagged the RPC
+	// first; its request ID is this RPC's too, and its interceptor
+	// answers it (header).
+	nested bool
 	// hideIncoming hides the incoming metadata from otelgrpc's copy of it
 	// (see TagRPC). Atomic: a span processor or sampler may hand the
 	// context to a goroutine of its own while otelgrpc's TagRPC runs.
@@ -121,11 +126,11 @@ type rpcOuter struct {
 	st *rpcState
 }
 
-// Value returns the state for its handler's stateKey, the RPC's scope for
-// reqscope's key (TagRPC binds it with BindBelow), and what the bound
-// context holds otherwise.
+// Value returns the state for its handler's stateKey (and for any
+// handler's, stateKey{}), the RPC's scope for reqscope's key (TagRPC binds
+// it with BindBelow), and what the bound context holds otherwise.
 func (o *rpcOuter) Value(key any) any {
-	if k, ok := key.(stateKey); ok && k.h == o.st.h {
+	if k, ok := key.(stateKey); ok && (k.h == o.st.h || k.h == nil) {
 		return o.st
 	}
 	if reqscope.IsKey(key) {
@@ -135,7 +140,9 @@ func (o *rpcOuter) Value(key any) any {
 }
 
 // stateKey is the context key of the state a handler keeps: per handler,
-// so that two sets of ServerOptions on one server keep apart.
+// so that two sets of ServerOptions on one server keep apart. The outer
+// context (rpcOuter) also answers stateKey{} with its state, by which a
+// second set finds the first's.
 type stateKey struct{ h *serverHandler }
 
 // Value returns the state itself for its handler's stateKey, the RPC's
@@ -168,7 +175,8 @@ func (h *serverHandler) stateOf(ctx context.Context) *rpcState {
 func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
 	st := &rpcState{Context: ctx, h: h, fullMethod: info.FullMethodName}
 	reqscope.Enter() // Leave in end, once the span ended
-	known := h.methods.known(info.FullMethodName)
+	st.method = h.methods.known(info.FullMethodName)
+	known := st.method != nil
 	tag, fields, n := info, [2]zap.Field{}, 1
 	if known {
 		fields[0] = zap.String("rpc_method", info.FullMethodName[1:])
@@ -181,7 +189,11 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 		n = 2
 	}
 	st.in = scanIncoming(ctx)
-	st.scope.Begin(st.in.values(ctx, RequestIDMetadataKey), h.cfg.Logger, nil, fields[:n]...)
+	ids := st.in.values(ctx, RequestIDMetadataKey)
+	if outer, ok := ctx.Value(stateKey{}).(*rpcState); ok {
+		ids, st.nested = outer.scope.IDValues(), true // one ID per RPC
+	}
+	st.scope.Begin(ids, h.cfg.Logger, nil, fields[:n]...)
 
 	// otelgrpc's TagRPC first copies the whole incoming metadata
 	// (metadata.FromIncomingContext) for its carrier, then calls the
@@ -206,14 +218,15 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 		span.SetAttributes(attribute.String("rpc.method_original", fields[1].String))
 	}
 	st.outer = rpcOuter{Context: st.scope.BindBelow(ctx), st: st}
-	if !known {
-		// grpc answers an unregistered method itself (see OutTrailer in
-		// HandleRPC); a client that cancels before that answer gets
-		// neither OutTrailer nor End. So the RPC also ends a moment after
-		// its context does (grpc may end the context just before it
-		// reports the answer), and its span, access line and in-flight
-		// count end with it; end runs once. Registered last: end reads
-		// everything above.
+	if !known || !st.method.served.Load() {
+		// grpc answers a method it does not serve itself (see OutTrailer
+		// in HandleRPC): a made-up one, or one the server recognises but
+		// has not been seen to serve; a client that cancels before that
+		// answer gets neither OutTrailer nor End. So the RPC also ends a
+		// moment after its context does (grpc may end the context just
+		// before it reports the answer), and its span, access line and
+		// in-flight count end with it; end runs once. Registered last:
+		// end reads everything above.
 		context.AfterFunc(st.Context, func() {
 			time.AfterFunc(unansweredGrace, func() {
 				if !st.begun.Load() {
@@ -237,6 +250,9 @@ func (h *serverHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 	case *stats.Begin:
 		st.clientStream, st.serverStream = rs.IsClientStream, rs.IsServerStream
 		st.begun.Store(true)
+		if m := st.method; m != nil && !m.served.Load() {
+			m.served.Store(true)
+		}
 	case *stats.InPayload:
 		st.received.Add(1)
 	case *stats.OutPayload:
