@@ -278,3 +278,47 @@ func TestUnservedMethodCancelledEnds(t *testing.T) {
 		})
 	}
 }
+
+// stallingBegin, a stats handler before grpcmw's, holds an RPC's Begin
+// until the RPC's context has ended and grpcmw's grace timer has fired.
+type stallingBegin struct{ holding chan struct{} }
+
+func (s stallingBegin) HandleRPC(ctx context.Context, rs stats.RPCStats) {
+	if _, ok := rs.(*stats.Begin); ok {
+		s.holding <- struct{}{}
+		<-ctx.Done()
+		time.Sleep(2 * unansweredGrace)
+	}
+}
+func (stallingBegin) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+func (stallingBegin) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context {
+	return ctx
+}
+func (stallingBegin) HandleConn(context.Context, stats.ConnStats) {}
+
+// TestGraceTimerAndLateBeginClaimOnce: when grpc's Begin reaches grpcmw
+// only after the grace timer ended a cancelled RPC (another stats handler
+// held it), the RPC ends once, as CANCELLED, and the late Begin writes
+// nothing the timer's access line read (a data race under -race before).
+func TestGraceTimerAndLateBeginClaimOnce(t *testing.T) {
+	e := newTestEnv(t)
+	stall := stallingBegin{holding: make(chan struct{}, 1)}
+	opts := append([]grpc.ServerOption{grpc.StatsHandler(stall)}, ServerOptions(e.opts()...)...)
+	s := serve(t, opts, func(srv *grpc.Server) { testpb.RegisterTestServiceServer(srv, &testService{}) })
+	ctx, cancel := context.WithCancel(withMD(RequestIDMetadataKey, "req-late"))
+	called := make(chan error, 1)
+	go func() { _, err := testpb.NewTestServiceClient(s.conn).UnaryCall(ctx, &testpb.SimpleRequest{}); called <- err }()
+	<-stall.holding
+	cancel()
+	if err := <-called; status.Code(err) != codes.Canceled {
+		t.Fatalf("call: %v, want Canceled", err)
+	}
+	if l := e.accessLines(t, 1)[0]; l["code"] != "CANCELLED" || l["request_id"] != "req-late" {
+		t.Errorf("access line %v", l)
+	}
+	e.ended(t, 1)
+	time.Sleep(3 * unansweredGrace) // the late Begin, the handler and its End
+	if n := len(e.accessLines(t, 1)); n != 1 {
+		t.Errorf("%d access lines, want 1", n)
+	}
+}

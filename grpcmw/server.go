@@ -104,6 +104,10 @@ type rpcState struct {
 	// (see TagRPC). Atomic: a span processor or sampler may hand the
 	// context to a goroutine of its own while otelgrpc's TagRPC runs.
 	hideIncoming atomic.Bool
+	// begun is claimed once, by grpc's stats.Begin or by the grace timer
+	// of an RPC grpc may leave unended (TagRPC), whichever comes first:
+	// the timer ends the RPC only if it claims it, and a Begin that comes
+	// later writes nothing the timer's access line reads.
 	begun, ended atomic.Bool
 	// carrier is otelgrpc's carrier of the incoming metadata, which
 	// serverPropagator hands on (incoming) for what it cannot read from
@@ -229,7 +233,7 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 		// end reads everything above.
 		context.AfterFunc(st.Context, func() {
 			time.AfterFunc(unansweredGrace, func() {
-				if !st.begun.Load() {
+				if st.begun.CompareAndSwap(false, true) {
 					h.end(st, &stats.End{BeginTime: time.Now().Add(-st.scope.Elapsed()), EndTime: time.Now(), Error: errCancelledUnregistered})
 				}
 			})
@@ -248,8 +252,9 @@ func (h *serverHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 	}
 	switch rs := rs.(type) {
 	case *stats.Begin:
-		st.clientStream, st.serverStream = rs.IsClientStream, rs.IsServerStream
-		st.begun.Store(true)
+		if st.begun.CompareAndSwap(false, true) {
+			st.clientStream, st.serverStream = rs.IsClientStream, rs.IsServerStream
+		}
 		if m := st.method; m != nil && !m.served.Load() {
 			m.served.Store(true)
 		}
