@@ -307,7 +307,10 @@ func TestGraceTimerAndLateBeginClaimOnce(t *testing.T) {
 	s := serve(t, opts, func(srv *grpc.Server) { testpb.RegisterTestServiceServer(srv, &testService{}) })
 	ctx, cancel := context.WithCancel(withMD(RequestIDMetadataKey, "req-late"))
 	called := make(chan error, 1)
-	go func() { _, err := testpb.NewTestServiceClient(s.conn).UnaryCall(ctx, &testpb.SimpleRequest{}); called <- err }()
+	go func() {
+		_, err := testpb.NewTestServiceClient(s.conn).UnaryCall(ctx, &testpb.SimpleRequest{})
+		called <- err
+	}()
 	<-stall.holding
 	cancel()
 	if err := <-called; status.Code(err) != codes.Canceled {
