@@ -23,6 +23,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/scrub"
@@ -318,11 +319,20 @@ const shutdownSettle = 2 * batch.CancelSettle
 
 // parallel runs do on every provider concurrently and joins their errors;
 // it returns when all have returned or, once ctx is done, when settle has
-// passed too, whichever is first.
+// passed too, whichever is first. A panic in do (a processor's or
+// exporter's Shutdown) is that provider's error: on these goroutines it
+// would end the process before the other providers flushed.
 func parallel(ctx context.Context, ps []provider, do func(provider, context.Context) error, settle time.Duration) error {
 	errs := make(chan error, len(ps))
 	for _, p := range ps {
-		go func() { errs <- do(p, ctx) }()
+		go func() {
+			defer func() {
+				if v := recover(); v != nil {
+					errs <- exportwrap.PanicError(fmt.Sprintf("the %T", p), v)
+				}
+			}()
+			errs <- do(p, ctx)
+		}()
 	}
 	var joined error
 	done := ctx.Done()

@@ -4,12 +4,14 @@ import (
 	"context"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/zap/zapcore"
 )
@@ -80,4 +82,45 @@ func TestExporterPanicCountedAsFailedExport(t *testing.T) {
 		}
 	}
 	_ = tel.Shutdown(ctx)
+}
+
+// shutdownPanicking is a span processor whose Shutdown panics.
+type shutdownPanicking struct{ sdktrace.SpanProcessor }
+
+func (shutdownPanicking) Shutdown(context.Context) error { panic("processor: double close") }
+
+// A panic in a provider's Shutdown (a processor's or an exporter's) is
+// Shutdown's error; the other providers still flush. Before, it ended the
+// process on the goroutine Shutdown runs each provider on.
+func TestProviderShutdownPanicIsAnError(t *testing.T) {
+	clearEnv(t)
+	var out lineBuffer
+	ctx := context.Background()
+	logs := &recordingLogProcessor{}
+	tel, err := Init(ctx, append(quiet(&out, WithoutGlobals()),
+		WithSpanProcessor(shutdownPanicking{sdktrace.NewSimpleSpanProcessor(tracetest.NewInMemoryExporter())}), WithLogProcessor(logs))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tel.Logger().Info("before_shutdown")
+	err = tel.Shutdown(ctx)
+	if err == nil || !strings.Contains(err.Error(), "otelkit: the *tracing.Provider panicked: processor: double close") {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if !logs.shutDown.Load() {
+		t.Error("the logger provider was not shut down")
+	}
+}
+
+type recordingLogProcessor struct {
+	sdklog.Processor
+	shutDown atomic.Bool
+}
+
+func (p *recordingLogProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+func (p *recordingLogProcessor) OnEmit(context.Context, *sdklog.Record) error           { return nil }
+func (p *recordingLogProcessor) ForceFlush(context.Context) error                       { return nil }
+func (p *recordingLogProcessor) Shutdown(context.Context) error {
+	p.shutDown.Store(true)
+	return nil
 }

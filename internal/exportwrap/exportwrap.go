@@ -63,13 +63,21 @@ func Logs(exp sdklog.Exporter, around Around[[]sdklog.Record]) sdklog.Exporter {
 func Recovered[B any](ctx context.Context, batch B, export func(context.Context, B) error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("otelkit: the exporter panicked: %s", panicText(v))
+			err = PanicError("the exporter", v)
 		}
 	}()
 	return export(ctx, batch)
 }
 
-// maxPanicText bounds the panic value quoted in Recovered's error.
+// PanicError is the error a recovered panic v in what becomes: "otelkit:
+// <what> panicked: <v>", v bounded, or only its type when formatting it
+// panics too. otel uses it for a provider's Shutdown or ForceFlush, which
+// it runs on goroutines of its own.
+func PanicError(what string, v any) error {
+	return fmt.Errorf("otelkit: %s panicked: %s", what, panicText(v))
+}
+
+// maxPanicText bounds the panic value quoted in PanicError's error.
 const maxPanicText = 512
 
 // panicText is v as text, bounded, or its type when formatting it panics
