@@ -54,10 +54,10 @@ type ConfigError = env.Error
 // metrics.ExporterConfig.
 type ExporterConfig = otlpconf.Resolved
 
-// tracerProviderAPI is embedded.TracerProvider under a name that does not
-// clash with the TracerProvider method: embedding it is what the API asks
-// of a trace.TracerProvider implementation.
-type tracerProviderAPI = embedded.TracerProvider
+// tracerProviderAPI carries embedded.TracerProvider, which an
+// implementation of trace.TracerProvider must embed, under a name that
+// does not clash with Provider's TracerProvider method.
+type tracerProviderAPI struct{ embedded.TracerProvider }
 
 // Provider is the tracer provider NewTracerProvider built, with the
 // exporter configuration it resolved. It is a trace.TracerProvider too
