@@ -25,10 +25,10 @@ const (
 	DropRejected = "rejected"
 	// DropShutdown: still queued when Shutdown's context ended.
 	DropShutdown = batch.Shutdown
-	// DropAfterShutdown: a span still open at Shutdown (a request or a
-	// goroutine that outlived the drain), which ends when nothing exports.
-	// A log line written then still reaches the log output; its OTLP
-	// record is not counted.
+	// DropAfterShutdown: a sampled span still open at Shutdown (a request
+	// or a goroutine that outlived the drain), which ends when nothing
+	// exports, or begun after it. A log line written then still reaches
+	// the log output; its OTLP record is not counted.
 	DropAfterShutdown = batch.AfterShutdown
 )
 

@@ -99,8 +99,8 @@ type ExportStatus struct {
 	// "export_failed" (the export failed after the exporter's retries, or
 	// Shutdown's deadline cut it off), "rejected" (refused by the collector
 	// in an OTLP partial success), "shutdown" (still queued when
-	// Shutdown's context ended), "after_shutdown" (a span still open at
-	// Shutdown, which ends when nothing exports).
+	// Shutdown's context ended), "after_shutdown" (a sampled span still
+	// open at Shutdown, which ends when nothing exports, or begun after it).
 	Dropped map[string]int64 `json:"dropped,omitempty"`
 	// Batches and FailedBatches count Export calls; a failed batch lost
 	// items (an error, or a partial success with rejected items).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -85,7 +86,8 @@ type ConfigError = env.Error
 // and OTELKIT_* environment, then defaults (see the package documentation,
 // "Environment variables", for the table).
 // Unless WithoutGlobals is given it installs them as the OpenTelemetry and
-// zap globals; Shutdown puts the previous ones back. With a declarative
+// zap globals; Shutdown puts the previous ones back (the tracer provider
+// with an exception, see "Globals" in the package documentation). With a declarative
 // configuration file (OTEL_CONFIG_FILE, WithConfigFile, WithConfigYAML)
 // the file takes the place of the OTEL_* variables (see the package
 // documentation, "Configuration file").
@@ -198,7 +200,13 @@ func (t *Telemetry) installGlobals(prop propagation.TextMapPropagator) func() {
 	prevMP := otel.GetMeterProvider()
 	prevLP := otel.GetLoggerProvider()
 	prevProp := otel.GetTextMapPropagator()
-	otel.SetTracerProvider(t.TracerProvider())
+	tp, afterTP := t.TracerProvider(), prevTP
+	if t.traces != nil {
+		// The tracing.Provider rather than its SDK provider: after Shutdown
+		// its tracers count the spans begun through the global.
+		tp, afterTP = t.traces, globalAfterShutdown(prevTP, t.traces)
+	}
+	otel.SetTracerProvider(tp)
 	otel.SetMeterProvider(t.MeterProvider())
 	otel.SetLoggerProvider(t.LoggerProvider())
 	// Behind internal/w3c, so that code using the global propagator
@@ -213,8 +221,31 @@ func (t *Telemetry) installGlobals(prop propagation.TextMapPropagator) func() {
 		otel.SetTextMapPropagator(prevProp)
 		otel.SetLoggerProvider(prevLP)
 		otel.SetMeterProvider(prevMP)
-		otel.SetTracerProvider(prevTP)
+		otel.SetTracerProvider(afterTP)
 	}
+}
+
+// globalAfterShutdown is the global tracer provider Shutdown leaves: the
+// one Init replaced, unless that was OpenTelemetry's default or a
+// tracing.Provider (which a Telemetry shut down before left there); then
+// ours, whose tracers, after Shutdown, count each sampled span begun
+// through them as lost (after_shutdown). OpenTelemetry's default forwards
+// for good to the first provider ever installed, which is shut down once
+// its Telemetry is: put back, it would lose the spans uncounted, or count
+// them in that other Telemetry.
+func globalAfterShutdown(prev trace.TracerProvider, ours *tracing.Provider) trace.TracerProvider {
+	if _, left := prev.(*tracing.Provider); left || isOTelDefault(prev) {
+		return ours
+	}
+	return prev
+}
+
+// isOTelDefault reports whether tp is OpenTelemetry's default global tracer
+// provider. Its type is internal to OpenTelemetry: it is known by its
+// package.
+func isOTelDefault(tp trace.TracerProvider) bool {
+	t := reflect.TypeOf(tp)
+	return t != nil && t.Kind() == reflect.Pointer && t.Elem().PkgPath() == "go.opentelemetry.io/otel/internal/global"
 }
 
 // boundedContext returns a context for Shutdown and ForceFlush: ctx itself
@@ -384,7 +415,9 @@ func (t *Telemetry) Logging() *logging.Logger {
 }
 
 // TracerProvider returns the tracer provider (a no-op one when
-// OTEL_SDK_DISABLED=true).
+// OTEL_SDK_DISABLED=true). After Shutdown its Tracer gives no-op tracers;
+// the global provider's count the spans begun through them as lost (see
+// "Globals" in the package documentation).
 func (t *Telemetry) TracerProvider() trace.TracerProvider {
 	if t == nil || t.traces == nil {
 		return tracenoop.NewTracerProvider()

@@ -2,7 +2,6 @@ package tracing
 
 import (
 	"context"
-	"sync/atomic"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -20,49 +19,33 @@ type spanProcessor struct {
 	open *openSpans
 }
 
-// openSpans counts the sampled spans started and not yet ended. At
-// Shutdown they are reported lost (after_shutdown): the SDK provider
-// forgets its processors there, so a span that ends later (a request the
-// drain gave up on, a goroutine that outlived it) reaches no processor and
-// would vanish uncounted.
-type openSpans struct {
-	n      atomic.Int64
-	closed atomic.Bool // counted: OnEnd no longer queues
-	onDrop func(reason string, n int)
-}
-
 var _ sdktrace.SpanProcessor = spanProcessor{}
 
 // newSpanProcessor builds the processor from the OTEL_BSP_* settings
-// NewTracerProvider resolved.
-func newSpanProcessor(exp sdktrace.SpanExporter, c batch.Config) spanProcessor {
-	return spanProcessor{batch.New[sdktrace.ReadOnlySpan](spanExporter{exp}, c), &openSpans{onDrop: c.OnDrop}}
+// NewTracerProvider resolved, and the provider's sampler: sampler with the
+// spans it samples counted in, for the processor to count them out
+// (aftershutdown.go). The provider must use both.
+func newSpanProcessor(exp sdktrace.SpanExporter, c batch.Config, sampler sdktrace.Sampler) (spanProcessor, countingSampler) {
+	open := &openSpans{onDrop: c.OnDrop}
+	return spanProcessor{batch.New[sdktrace.ReadOnlySpan](spanExporter{exp}, c), open}, countingSampler{sampler, open}
 }
 
-// OnStart counts a sampled span as open; it is queued when it ends.
-func (s spanProcessor) OnStart(_ context.Context, span sdktrace.ReadWriteSpan) {
-	if span.SpanContext().IsSampled() {
-		s.open.n.Add(1)
-	}
-}
+// OnStart does nothing: the sampler counted the span in.
+func (s spanProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
-// OnEnd queues a sampled span for export without blocking.
+// OnEnd queues a sampled span for export without blocking, unless it was
+// counted lost at Shutdown.
 func (s spanProcessor) OnEnd(span sdktrace.ReadOnlySpan) {
-	if span.SpanContext().IsSampled() && !s.open.closed.Load() {
-		s.open.n.Add(-1)
+	if span.SpanContext().IsSampled() && s.open.end() {
 		s.Enqueue(span)
 	}
 }
 
 // Shutdown shuts the batch processor down, then reports the spans still
-// open as lost.
+// open as lost, and every sampled span begun from then on.
 func (s spanProcessor) Shutdown(ctx context.Context) error {
 	err := s.Processor.Shutdown(ctx)
-	if s.open.closed.CompareAndSwap(false, true) {
-		if n := s.open.n.Swap(0); n > 0 && s.open.onDrop != nil {
-			s.open.onDrop(batch.AfterShutdown, int(n))
-		}
-	}
+	s.open.close()
 	return err
 }
 

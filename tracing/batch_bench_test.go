@@ -31,6 +31,14 @@ func (e stuckExporter) ExportSpans(ctx context.Context, _ []sdktrace.ReadOnlySpa
 }
 func (stuckExporter) Shutdown(context.Context) error { return nil }
 
+// openedSpanProcessor is otelkit's span processor alone, for OnEnd
+// benchmarks: as if its sampler had counted in every span they end.
+func openedSpanProcessor(e sdktrace.SpanExporter, c batch.Config) spanProcessor {
+	sp, _ := newSpanProcessor(e, c, sdktrace.AlwaysSample())
+	sp.open.n.Store(1 << 40)
+	return sp
+}
+
 // BenchmarkBatchSpanProcessorFull: ending a span when the queue is full
 // (the collector is stuck), the cost of a drop: the SDK's counts it in a
 // private counter, otelkit's reports it (here to an atomic counter, as
@@ -43,7 +51,7 @@ func BenchmarkBatchSpanProcessorFull(b *testing.B) {
 	}{
 		{"sdk", func(e sdktrace.SpanExporter) sdktrace.SpanProcessor { return sdktrace.NewBatchSpanProcessor(e) }},
 		{"otelkit", func(e sdktrace.SpanExporter) sdktrace.SpanProcessor {
-			return newSpanProcessor(e, batch.Config{OnDrop: func(_ string, n int) { dropped.Add(int64(n)) }, ReportFinalExport: true})
+			return openedSpanProcessor(e, batch.Config{OnDrop: func(_ string, n int) { dropped.Add(int64(n)) }, ReportFinalExport: true})
 		}},
 	}
 	span := tracetest.SpanStub{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
@@ -75,10 +83,20 @@ func BenchmarkBatchSpanProcessor(b *testing.B) {
 	procs := []struct {
 		name string
 		new  func() sdktrace.SpanProcessor
+		// provider is what a whole span goes through: the processor and
+		// the sampler it needs (the SDK's default for both).
+		provider func() *sdktrace.TracerProvider
 	}{
-		{"sdk", func() sdktrace.SpanProcessor { return sdktrace.NewBatchSpanProcessor(discardExporter{}) }},
+		{"sdk", func() sdktrace.SpanProcessor { return sdktrace.NewBatchSpanProcessor(discardExporter{}) },
+			func() *sdktrace.TracerProvider {
+				return sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardExporter{}))
+			}},
 		{"otelkit", func() sdktrace.SpanProcessor {
-			return newSpanProcessor(discardExporter{}, batch.Config{OnDrop: func(string, int) {}, ReportFinalExport: true})
+			return openedSpanProcessor(discardExporter{}, batch.Config{OnDrop: func(string, int) {}, ReportFinalExport: true})
+		}, func() *sdktrace.TracerProvider {
+			sp, sampler := newSpanProcessor(discardExporter{}, batch.Config{OnDrop: func(string, int) {}, ReportFinalExport: true},
+				sdktrace.ParentBased(sdktrace.AlwaysSample()))
+			return sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sp), sdktrace.WithSampler(sampler))
 		}},
 	}
 	span := tracetest.SpanStub{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
@@ -93,7 +111,7 @@ func BenchmarkBatchSpanProcessor(b *testing.B) {
 			}
 		})
 		b.Run("span/"+p.name, func(b *testing.B) {
-			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p.new()))
+			tp := p.provider()
 			defer func() { _ = tp.Shutdown(context.Background()) }()
 			tr := tp.Tracer("bench")
 			ctx := context.Background()
@@ -104,7 +122,7 @@ func BenchmarkBatchSpanProcessor(b *testing.B) {
 			}
 		})
 		b.Run("span_parallel/"+p.name, func(b *testing.B) {
-			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p.new()))
+			tp := p.provider()
 			defer func() { _ = tp.Shutdown(context.Background()) }()
 			tr := tp.Tracer("bench")
 			b.ReportAllocs()

@@ -198,7 +198,7 @@ const (
 	// ended.
 	DropShutdown = batch.Shutdown
 	// DropAfterShutdown: a sampled span still open at Shutdown, which ends
-	// when nothing exports any more.
+	// when nothing exports any more, or begun after it.
 	DropAfterShutdown = batch.AfterShutdown
 )
 

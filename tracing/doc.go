@@ -34,7 +34,13 @@
 // same OTEL_BSP_* settings, never blocking the span's End) and reports
 // every span it drops, with the reason, to WithDropHandler; otel.Init shows
 // them in its HealthHandler. An export still running when Shutdown's
-// context ends is cancelled.
+// context ends is cancelled. A sampled span that Shutdown leaves open, or
+// that begins after it, is reported lost (DropAfterShutdown), once: the
+// SDK provider forgets its processors at Shutdown, so it reaches no
+// exporter. That covers tracers obtained before Shutdown and those the
+// Provider's own Tracer gives after it (it is what otel.Init installs as
+// the global provider); the SDK provider's Tracer gives no-op tracers
+// after Shutdown, whose spans carry no IDs of their own.
 //
 // With the exporter "none" the provider exports nothing but still gives
 // every span its IDs, so logs keep their trace_id and span_id. Tests pass

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
 
 	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/env"
@@ -53,12 +54,22 @@ type ConfigError = env.Error
 // metrics.ExporterConfig.
 type ExporterConfig = otlpconf.Resolved
 
+// tracerProviderAPI carries embedded.TracerProvider, which an
+// implementation of trace.TracerProvider must embed, under a name that
+// does not clash with Provider's TracerProvider method.
+type tracerProviderAPI struct{ embedded.TracerProvider }
+
 // Provider is the tracer provider NewTracerProvider built, with the
-// exporter configuration it resolved. Its methods are safe for concurrent
-// use and on a nil *Provider, which has nothing to flush or shut down.
+// exporter configuration it resolved. It is a trace.TracerProvider too
+// (Tracer), the one otel.Init installs as the global. Its methods are safe
+// for concurrent use and on a nil *Provider, which has nothing to flush or
+// shut down.
 type Provider struct {
+	tracerProviderAPI
+
 	tp       *sdktrace.TracerProvider
 	exporter ExporterConfig
+	after    *afterShutdown // Tracer's provider after Shutdown; nil without exporter
 }
 
 // NewTracerProvider builds a TracerProvider from the options and the
@@ -109,21 +120,23 @@ func NewTracerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	if exp, err = exportwrap.Apply(ctx, exp, cfg.wrap); err != nil {
 		return nil, err
 	}
-	tpOpts := []sdktrace.TracerProviderOption{
-		sdktrace.WithSampler(s.sampler),
-		sdktrace.WithRawSpanLimits(s.limits),
+	p := &Provider{exporter: s.exporter}
+	var tpOpts []sdktrace.TracerProviderOption
+	if exp != nil {
+		s.batch.OnDrop, s.batch.ReportFinalExport = cfg.onDrop, true // as the SDK's span processor
+		sp, sampler := newSpanProcessor(exp, s.batch, s.sampler)
+		s.sampler, p.after = sampler, &afterShutdown{sampler: sampler, limits: s.limits}
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
 	}
+	tpOpts = append(tpOpts, sdktrace.WithSampler(s.sampler), sdktrace.WithRawSpanLimits(s.limits))
 	if cfg.resource != nil {
 		tpOpts = append(tpOpts, sdktrace.WithResource(cfg.resource))
 	}
-	if exp != nil {
-		s.batch.OnDrop, s.batch.ReportFinalExport = cfg.onDrop, true // as the SDK's span processor
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(newSpanProcessor(exp, s.batch)))
+	for _, sp := range cfg.processors {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
 	}
-	for _, p := range cfg.processors {
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
-	}
-	return &Provider{tp: sdktrace.NewTracerProvider(tpOpts...), exporter: s.exporter}, nil
+	p.tp = sdktrace.NewTracerProvider(tpOpts...)
+	return p, nil
 }
 
 // settings is what NewTracerProvider resolved from the options and the
@@ -194,7 +207,9 @@ func (p *Provider) ForceFlush(ctx context.Context) error {
 // Shutdown flushes and stops the processors and the exporter, bounded by
 // ctx. Safe to call more than once; the provider is a no-op afterwards.
 // Sampled spans still open then, which end when nothing exports any more,
-// are reported to WithDropHandler's handler as lost ("after_shutdown").
+// and those begun later, by tracers obtained before or from Tracer, are
+// reported to WithDropHandler's handler as lost ("after_shutdown"), each
+// once.
 func (p *Provider) Shutdown(ctx context.Context) error {
 	if p == nil || p.tp == nil {
 		return nil

@@ -1,0 +1,125 @@
+package otel
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/otelkit/otelkit/httpmw"
+	"github.com/otelkit/otelkit/tracing"
+)
+
+// otelDefaultTP is OpenTelemetry's default global tracer provider, as the
+// test binary starts (nothing has installed one yet).
+var otelDefaultTP = otel.GetTracerProvider()
+
+// TestSpansBegunAfterShutdownCounted: after Shutdown, a sampled span begun
+// by a tracer obtained before it (as otelhttp and otelgrpc keep one), by
+// the global provider (tracing.Start, otel.Tracer), or by the middleware
+// for a request served then (it asks the global provider per request) is
+// counted once as after_shutdown, in the health document and in a
+// telemetry_dropped line. An unsampled one is not lost, and not counted.
+func TestSpansBegunAfterShutdownCounted(t *testing.T) {
+	clearEnv(t)
+	out := &lineBuffer{}
+	tel := initHealth(t, out, WithSpanExporter(tracetest.NewInMemoryExporter()),
+		WithMetricsExporter("none"), WithLogsExporter("none"))
+	before := tel.TracerProvider().Tracer("before")
+	handler := httpmw.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// The parent of an unsampled span: a remote one, not sampled.
+	const unsampledParent = "00-01000000000000000000000000000000-0100000000000000-00"
+	parent := func(sampled bool) context.Context {
+		if sampled {
+			return context.Background()
+		}
+		return trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+			TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}}))
+	}
+	start := func(tr trace.Tracer) func(bool) {
+		return func(sampled bool) { _, s := tr.Start(parent(sampled), "late"); s.End() }
+	}
+	cases := []struct {
+		name  string
+		begin func(sampled bool)
+	}{
+		{"tracer obtained before", start(before)},
+		{"global tracer obtained after", start(otel.Tracer("after"))},
+		{"tracing.Start", func(sampled bool) { _, s := tracing.Start(parent(sampled), "late"); s.End() }},
+		{"httpmw request", func(sampled bool) {
+			req := httptest.NewRequest(http.MethodGet, "/late", nil)
+			if !sampled {
+				req.Header.Set("traceparent", unsampledParent)
+			}
+			handler.ServeHTTP(httptest.NewRecorder(), req)
+		}},
+	}
+	counted := func() int64 { h, _ := getHealth(t, tel); return h.Export["traces"].Dropped[DropAfterShutdown] }
+	lines := func() int { return strings.Count(out.String(), `"after_shutdown":1`) }
+	for _, c := range cases {
+		n, l := counted(), lines()
+		c.begin(false)
+		if counted() != n || lines() != l {
+			t.Errorf("%s, unsampled: counted %d → %d; it is not lost", c.name, n, counted())
+		}
+		c.begin(true)
+		if counted() != n+1 {
+			t.Errorf("%s: after_shutdown %d → %d, want one more", c.name, n, counted())
+		}
+		if lines() != l+1 {
+			t.Errorf("%s: no telemetry_dropped line for the span:\n%s", c.name, out.String())
+		}
+	}
+}
+
+// TestShutdownLeavesGlobalTracerProvider: Shutdown puts back a tracer
+// provider the program installed, and leaves its own in place of
+// OpenTelemetry's default (which forwards to the first provider ever
+// installed, shut down by now) or of one a Telemetry left there.
+func TestShutdownLeavesGlobalTracerProvider(t *testing.T) {
+	clearEnv(t)
+	prev := otel.GetTracerProvider()
+	t.Cleanup(func() { otel.SetTracerProvider(prev) })
+	mine := sdktrace.NewTracerProvider()
+	t.Cleanup(func() { _ = mine.Shutdown(context.Background()) })
+	for _, before := range []trace.TracerProvider{mine, otelDefaultTP, nil} {
+		if before != nil {
+			otel.SetTracerProvider(before)
+		} else {
+			before = otel.GetTracerProvider() // what the last Telemetry left
+		}
+		tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithSpanExporter(tracetest.NewInMemoryExporter()))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = tel.Shutdown(context.Background())
+		got := otel.GetTracerProvider()
+		if before == mine && got != mine {
+			t.Errorf("Shutdown left %T, want the program's provider back", got)
+		}
+		if p, ok := got.(*tracing.Provider); before != mine && (!ok || p.TracerProvider() != tel.TracerProvider()) {
+			t.Errorf("over %T, Shutdown left %T, want the Telemetry's own", before, got)
+		}
+	}
+}
+
+func TestIsOTelDefault(t *testing.T) {
+	if !isOTelDefault(otelDefaultTP) {
+		t.Errorf("OpenTelemetry's default %T not recognised", otelDefaultTP)
+	}
+	for _, tp := range []trace.TracerProvider{nil, tracenoop.NewTracerProvider(), sdktrace.NewTracerProvider(), &tracing.Provider{}} {
+		if isOTelDefault(tp) {
+			t.Errorf("%T taken for OpenTelemetry's default", tp)
+		}
+	}
+}
