@@ -47,7 +47,7 @@ func TestInvalidOptionsAreErrors(t *testing.T) {
 		{logging.WithFormat("yaml"), "yaml"},
 		{logging.WithLevel(zapcore.Level(42)), "42"},
 		{logging.WithLevel(zapcore.InvalidLevel), "allowed"},
-		{logging.WithProfile(""), "allowed"},
+		{logging.WithProfile("splunk"), "splunk"},
 		{logging.WithGCPProject("UPPER case"), "UPPER case"},
 	}
 	for _, tc := range cases {
@@ -133,5 +133,25 @@ func TestWithEnvLookupNilMeansOS(t *testing.T) {
 	_, err := logging.New(logging.WithEnvLookup(nil), logging.WithOutput(&syncBuffer{}))
 	if err == nil || !strings.Contains(err.Error(), "OTELKIT_LOG_LEVEL") {
 		t.Fatalf("os environment not read: %v", err)
+	}
+}
+
+// An option given a blank value is as if not given, as an empty variable
+// is: the variable applies (the GCP project: TestProfileGCPProjectFromEnv).
+func TestBlankOptionsAreNotGiven(t *testing.T) {
+	buf := &syncBuffer{}
+	l, err := logging.New(logging.WithEnvLookup(envOf(map[string]string{"OTELKIT_LOG_FORMAT": "console"})),
+		logging.WithOutput(buf), logging.WithFormat(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Zap().Info("blank_format")
+	if out := buf.String(); !strings.Contains(out, "blank_format") || strings.HasPrefix(out, "{") {
+		t.Errorf("WithFormat(\"\") did not leave OTELKIT_LOG_FORMAT=console: %q", out)
+	}
+	l, buf = newJSON(t, logging.WithEnvLookup(envOf(map[string]string{"OTELKIT_LOG_PROFILE": "gcp"})), logging.WithProfile(" "))
+	l.Zap().Info("blank_profile")
+	if m := lastLine(t, buf); m["message"] != "blank_profile" {
+		t.Errorf("WithProfile(\" \") did not leave OTELKIT_LOG_PROFILE=gcp: %v", m)
 	}
 }

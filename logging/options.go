@@ -70,9 +70,20 @@ func (f optionFunc) apply(c config) config { return f(c) }
 // WithFormat sets the line format: "json" or "console" (a readable,
 // colourised format for development). It wins over OTELKIT_LOG_FORMAT; the
 // default is console when the output is a terminal, JSON otherwise. Any other
-// value makes New fail.
+// value makes New fail; an empty one is as if the option were not given,
+// as for the variable.
 func WithFormat(format string) Option {
-	return optionFunc(func(c config) config { c.format = &format; return c })
+	return optionFunc(func(c config) config { c.format = setText(c.format, format); return c })
+}
+
+// setText is what an option of text sets: v, or what was set before when v
+// is blank (an option given "" is as if not given, as an empty variable
+// is, so that WithFormat(os.Getenv(...)) needs no check).
+func setText(before *string, v string) *string {
+	if strings.TrimSpace(v) == "" {
+		return before
+	}
+	return &v
 }
 
 // WithLevel sets the minimum level written. It wins over OTELKIT_LOG_LEVEL;
@@ -85,10 +96,10 @@ func WithLevel(l zapcore.Level) Option {
 // WithProfile sets the output profile of the JSON format: "default"
 // (OpenTelemetry field names), "gcp", "ecs" or "datadog", so that backend
 // links logs to traces by itself. It wins over OTELKIT_LOG_PROFILE; the
-// default is "default". Any other value makes New fail. The console format
-// ignores the profile.
+// default is "default". Any other value makes New fail; an empty one is as
+// if the option were not given. The console format ignores the profile.
 func WithProfile(name string) Option {
-	return optionFunc(func(c config) config { c.profile = &name; return c })
+	return optionFunc(func(c config) config { c.profile = setText(c.profile, name); return c })
 }
 
 // WithGCPProject sets the Google Cloud project the gcp profile writes in
@@ -97,9 +108,10 @@ func WithProfile(name string) Option {
 // wins over the resource (WithResource: cloud.account.id when
 // cloud.provider is gcp, as the GCP resource detector sets them). Without
 // a project the field holds the bare trace ID, which Cloud Logging does
-// not link to the trace, and New warns (otelkit_config_warning).
+// not link to the trace, and New warns (otelkit_config_warning). An empty
+// id is as if the option were not given.
 func WithGCPProject(id string) Option {
-	return optionFunc(func(c config) config { c.gcpProject = &id; return c })
+	return optionFunc(func(c config) config { c.gcpProject = setText(c.gcpProject, id); return c })
 }
 
 // WithResource sets the OpenTelemetry resource whose service the gcp, ecs

@@ -100,6 +100,8 @@ func TestProfileGCPProjectFromEnv(t *testing.T) {
 		{"GOOGLE_CLOUD_PROJECT", map[string]string{"GOOGLE_CLOUD_PROJECT": "g-proj"}, nil, "projects/g-proj/traces/" + tid},
 		{"OTELKIT_GCP_PROJECT wins", map[string]string{"GOOGLE_CLOUD_PROJECT": "g-proj", "OTELKIT_GCP_PROJECT": "o-proj"}, nil, "projects/o-proj/traces/" + tid},
 		{"option wins", map[string]string{"OTELKIT_GCP_PROJECT": "o-proj"}, []logging.Option{logging.WithGCPProject("opt-proj")}, "projects/opt-proj/traces/" + tid},
+		{"blank option: the variable", map[string]string{"OTELKIT_GCP_PROJECT": "o-proj"}, []logging.Option{logging.WithGCPProject("")}, "projects/o-proj/traces/" + tid},
+		{"blank option: the one before", nil, []logging.Option{logging.WithGCPProject("opt-proj"), logging.WithGCPProject(" ")}, "projects/opt-proj/traces/" + tid},
 		{"no project: bare trace id", nil, nil, tid},
 	}
 	for _, tc := range cases {
