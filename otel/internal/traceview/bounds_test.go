@@ -93,6 +93,25 @@ func TestLongValuesCut(t *testing.T) {
 	}
 }
 
+// TestLongKeysAndSlicesCut: a key longer than MaxValue, and a slice whose
+// text is, are cut too (a slice becomes its text, cut).
+func TestLongKeysAndSlicesCut(t *testing.T) {
+	f := newFixture(t, Config{})
+	long := strings.Repeat("k", 2*MaxValue)
+	_, sp := f.tp.Tracer("t").Start(context.Background(), "op", trace.WithAttributes(
+		attribute.Int(long, 1), attribute.StringSlice("list", []string{long, long}), attribute.StringSlice("short", []string{"a"})))
+	sp.End()
+	tr, _ := f.store.Trace(sp.SpanContext().TraceID())
+	for _, kv := range tr.Spans[0].Attrs {
+		if len(kv.Key) > MaxValue+len("…") || len(kv.Value.Emit()) > MaxValue+len("…") {
+			t.Errorf("kept whole: key %d bytes, value %d bytes", len(kv.Key), len(kv.Value.Emit()))
+		}
+		if kv.Key == "short" && kv.Value.Type() != attribute.STRINGSLICE {
+			t.Errorf("a short slice changed: %v", kv.Value)
+		}
+	}
+}
+
 // TestMemoryBounded: the heap a full store holds stays near its byte
 // bound, whatever went through it (the estimate is not far off).
 func TestMemoryBounded(t *testing.T) {

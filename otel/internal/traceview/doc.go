@@ -21,7 +21,8 @@
 // trace goes first when either is reached. One trace may hold at most a
 // quarter of MaxBytes and MaxItems spans and as many log records; what does
 // not fit is counted on the trace, and evicted traces are counted on the
-// list page. String values longer than MaxValue bytes are cut.
+// list page. Keys and string values longer than MaxValue bytes are cut,
+// and a slice or map value whose text is longer becomes that text, cut.
 //
 // # Pages
 //

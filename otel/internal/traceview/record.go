@@ -106,20 +106,17 @@ func newLogRecord(r *sdklog.Record) (logRecord, string) {
 	return l, reqID
 }
 
-// copyAttrs returns kvs, or a copy with long strings cut when it holds
-// some (an ended span's attributes never change again, so they are kept
-// as they are), and the string value of key among them, cut.
+// copyAttrs returns kvs, or a copy with long keys and values cut when it
+// holds some (an ended span's attributes never change again, so they are
+// kept as they are), and the string value of key among them, cut.
 func copyAttrs(kvs []attribute.KeyValue, key attribute.Key) ([]attribute.KeyValue, string) {
 	var found string
 	long := false
 	for _, kv := range kvs {
-		if kv.Value.Type() != attribute.STRING {
-			continue
-		}
-		if key != "" && kv.Key == key {
+		if key != "" && kv.Key == key && kv.Value.Type() == attribute.STRING {
 			found = cut(kv.Value.AsString())
 		}
-		long = long || len(kv.Value.AsString()) > MaxValue
+		long = long || isLong(kv)
 	}
 	if !long {
 		return kvs, found
@@ -144,9 +141,33 @@ func cut(s string) string {
 	return s[:i] + "…"
 }
 
+// isLong reports whether kv's key or value is longer than MaxValue bytes:
+// a string's, or the text of a slice or map (rare on spans and logs).
+func isLong(kv attribute.KeyValue) bool {
+	switch kv.Value.Type() {
+	case attribute.STRING:
+		return len(kv.Key) > MaxValue || len(kv.Value.AsString()) > MaxValue
+	case attribute.BOOL, attribute.INT64, attribute.FLOAT64, attribute.EMPTY:
+		return len(kv.Key) > MaxValue
+	}
+	return len(kv.Key) > MaxValue || len(kv.Value.Emit()) > MaxValue
+}
+
+// cutValue returns kv with its key and value cut to MaxValue bytes; a
+// slice or map too long becomes its text, cut.
 func cutValue(kv attribute.KeyValue) attribute.KeyValue {
-	if kv.Value.Type() == attribute.STRING && len(kv.Value.AsString()) > MaxValue {
-		return attribute.String(string(kv.Key), cut(kv.Value.AsString()))
+	if !isLong(kv) {
+		return kv
+	}
+	kv.Key = attribute.Key(cut(string(kv.Key)))
+	switch kv.Value.Type() {
+	case attribute.STRING:
+		kv.Value = attribute.StringValue(cut(kv.Value.AsString()))
+	case attribute.BOOL, attribute.INT64, attribute.FLOAT64, attribute.EMPTY:
+	default:
+		if text := kv.Value.Emit(); len(text) > MaxValue {
+			kv.Value = attribute.StringValue(cut(text))
+		}
 	}
 	return kv
 }
