@@ -19,6 +19,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 )
 
@@ -166,11 +167,23 @@ func (p *Provider) startInstrumentation(c config) error {
 		}
 	}
 	for _, start := range c.instrumentation {
-		if err := start(p.mp); err != nil {
+		if err := startRecovered(start, p.mp); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// startRecovered runs start, turning a panic into its error: the provider
+// already holds readers and maybe the Prometheus listener, which
+// NewMeterProvider must shut down either way.
+func startRecovered(start func(metric.MeterProvider) error, mp metric.MeterProvider) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = exportwrap.PanicError("the instrumentation given to WithInstrumentation", v)
+		}
+	}()
+	return start(mp)
 }
 
 // MeterProvider returns the SDK meter provider (nil on a nil Provider).
