@@ -38,7 +38,9 @@
 // mount on your own mux; WithoutPrometheusServer starts no listener. The
 // endpoint speaks OpenMetrics when the scraper asks for it, and only then
 // carries exemplars: start Prometheus with --enable-feature=exemplar-storage
-// to keep them.
+// to keep them. Text with invalid UTF-8 (an attribute value taken from a
+// request, the resource) is served with U+FFFD for each invalid byte, as
+// over OTLP, instead of the series vanishing from the scrape.
 //
 // # What a service gets for free
 //

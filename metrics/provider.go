@@ -71,13 +71,13 @@ func NewMeterProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 		return nil, err
 	}
 	p := &Provider{exporter: s.exporter}
-	readers, err := p.exporterReaders(ctx, c, s)
-	if err != nil {
-		return nil, err
-	}
 	res := c.resource
 	if res == nil {
 		res = resource.Default()
+	}
+	readers, err := p.exporterReaders(ctx, c, s, res)
+	if err != nil {
+		return nil, err
 	}
 	p.scope = serviceName(res)
 	mpOpts := []sdkmetric.Option{
@@ -117,7 +117,7 @@ func New(ctx context.Context, opts ...Option) (*Provider, error) {
 // exporterReaders builds a reader per exporter in use: a periodic reader
 // for each push exporter (OTLP, console), the Prometheus exporter's own
 // reader (p.prom). On an error it shuts down what it built.
-func (p *Provider) exporterReaders(ctx context.Context, c config, s settings) (readers []sdkmetric.Reader, err error) {
+func (p *Provider) exporterReaders(ctx context.Context, c config, s settings, res *resource.Resource) (readers []sdkmetric.Reader, err error) {
 	defer func() {
 		if err != nil {
 			for _, r := range readers {
@@ -143,7 +143,7 @@ func (p *Provider) exporterReaders(ctx context.Context, c config, s settings) (r
 	}
 	for _, name := range s.exporter.Exporters {
 		if name == ExporterPrometheus {
-			if p.prom, err = newPromServer(s.promAddr, !c.promNoServer); err != nil {
+			if p.prom, err = newPromServer(res, s.promAddr, !c.promNoServer); err != nil {
 				return readers, err
 			}
 			readers = append(readers, p.prom.reader)
