@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -61,6 +63,7 @@ func newPromServer(res *resource.Resource, addr string, listen bool) (*promServe
 	scrape := promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		EnableOpenMetrics:   true,
 		ErrorHandling:       promhttp.ContinueOnError,
+		ErrorLog:            scrapeErrors{},
 		MaxRequestsInFlight: scrapeMaxInFlight,
 		Timeout:             scrapeTimeout,
 	})
@@ -129,4 +132,14 @@ func (p cleanProducer) Produce(ctx context.Context) ([]metricdata.ScopeMetrics, 
 	var rm metricdata.ResourceMetrics // fresh: the exporter keeps what it gets until it is done
 	err := p.reader.Collect(ctx, &rm)
 	return sanitize.ScopeMetrics(rm.ScopeMetrics), err
+}
+
+// scrapeErrors hands what a scrape could not serve to otel.Handle (otel.Init
+// writes it as an otel_sdk_error line): two instruments whose Prometheus
+// names collide ("a.b" and "a_b"), an empty attribute key. The scrape
+// serves the rest; without this those series would be missing unseen.
+type scrapeErrors struct{}
+
+func (scrapeErrors) Println(v ...any) {
+	otel.Handle(fmt.Errorf("otelkit: Prometheus scrape: %s", strings.TrimSuffix(fmt.Sprintln(v...), "\n")))
 }
