@@ -99,14 +99,14 @@ func TestWithInstrumentationPanics(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	reader := sdkmetric.NewManualReader()
-	build := func() (p *Provider, err error, panicked any) {
+	build := func() (p *Provider, panicked any, err error) {
 		defer func() { panicked = recover() }()
 		p, err = NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter(ExporterPrometheus),
 			WithPrometheusAddr(addr), WithoutRuntimeMetrics(), WithReader(reader),
 			WithInstrumentation(func(metric.MeterProvider) error { panic("boom") }))
-		return p, err, nil
+		return p, nil, err
 	}
-	p, err, panicked := build()
+	p, panicked, err := build()
 	if panicked != nil {
 		t.Fatalf("NewMeterProvider panicked: %v", panicked)
 	}
