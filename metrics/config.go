@@ -258,7 +258,9 @@ func WithoutRuntimeMetrics() Option {
 // WithInstrumentation makes NewMeterProvider call start with the provider
 // it built, as it starts the runtime metrics: for instrumentation that
 // takes a meter provider (hostmetrics.Enable is one). If start returns an
-// error, NewMeterProvider shuts the provider down and returns that error.
+// error or panics, NewMeterProvider shuts the provider down (closing the
+// Prometheus listener) and returns that error, or one that quotes the
+// panic.
 // Repeated calls add more, started in order. A nil start is a ConfigError.
 // None by default.
 func WithInstrumentation(start func(metric.MeterProvider) error) Option {

@@ -38,7 +38,12 @@
 // mount on your own mux; WithoutPrometheusServer starts no listener. The
 // endpoint speaks OpenMetrics when the scraper asks for it, and only then
 // carries exemplars: start Prometheus with --enable-feature=exemplar-storage
-// to keep them.
+// to keep them. Text with invalid UTF-8 (an attribute value taken from a
+// request, the resource) is served with U+FFFD for each invalid byte, as
+// over OTLP, instead of the series vanishing from the scrape. What a
+// scrape still cannot serve (two instruments whose Prometheus names
+// collide, such as "a.b" and "a_b") goes to otel.Handle, which otel.Init
+// writes as an otel_sdk_error line.
 //
 // # What a service gets for free
 //

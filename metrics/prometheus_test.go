@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 )
 
@@ -190,5 +191,30 @@ func TestPrometheusEmptyHostMeansLocalhost(t *testing.T) {
 	host, _, _ := net.SplitHostPort(p.PrometheusAddr())
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		t.Errorf("bound %q, want a loopback address", p.PrometheusAddr())
+	}
+}
+
+// TestPrometheusScrapeErrorsReported: a series a scrape cannot serve (two
+// instruments whose Prometheus names collide) goes to otel.Handle, which
+// otel.Init writes as an otel_sdk_error line; the rest is still served.
+// It used to be left out of the scrape without a word.
+func TestPrometheusScrapeErrorsReported(t *testing.T) {
+	var handled []error
+	prev := otel.GetErrorHandler()
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { handled = append(handled, err) }))
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+
+	p := newProm(t, WithoutPrometheusServer())
+	for _, name := range []string{"a.b", "a_b"} {
+		c, _ := p.Meter("test").Int64Counter(name)
+		c.Add(context.Background(), 1)
+	}
+	rec := httptest.NewRecorder()
+	p.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "a_b_total") {
+		t.Fatalf("status %d, body:\n%s", rec.Code, rec.Body)
+	}
+	if len(handled) != 1 || !strings.Contains(handled[0].Error(), "a_b_total") || !strings.Contains(handled[0].Error(), "Prometheus") {
+		t.Errorf("handled %v, want one error about a_b_total", handled)
 	}
 }

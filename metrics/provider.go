@@ -19,6 +19,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 )
 
@@ -70,13 +71,13 @@ func NewMeterProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 		return nil, err
 	}
 	p := &Provider{exporter: s.exporter}
-	readers, err := p.exporterReaders(ctx, c, s)
-	if err != nil {
-		return nil, err
-	}
 	res := c.resource
 	if res == nil {
 		res = resource.Default()
+	}
+	readers, err := p.exporterReaders(ctx, c, s, res)
+	if err != nil {
+		return nil, err
 	}
 	p.scope = serviceName(res)
 	mpOpts := []sdkmetric.Option{
@@ -116,7 +117,7 @@ func New(ctx context.Context, opts ...Option) (*Provider, error) {
 // exporterReaders builds a reader per exporter in use: a periodic reader
 // for each push exporter (OTLP, console), the Prometheus exporter's own
 // reader (p.prom). On an error it shuts down what it built.
-func (p *Provider) exporterReaders(ctx context.Context, c config, s settings) (readers []sdkmetric.Reader, err error) {
+func (p *Provider) exporterReaders(ctx context.Context, c config, s settings, res *resource.Resource) (readers []sdkmetric.Reader, err error) {
 	defer func() {
 		if err != nil {
 			for _, r := range readers {
@@ -142,7 +143,7 @@ func (p *Provider) exporterReaders(ctx context.Context, c config, s settings) (r
 	}
 	for _, name := range s.exporter.Exporters {
 		if name == ExporterPrometheus {
-			if p.prom, err = newPromServer(s.promAddr, !c.promNoServer); err != nil {
+			if p.prom, err = newPromServer(res, s.promAddr, !c.promNoServer); err != nil {
 				return readers, err
 			}
 			readers = append(readers, p.prom.reader)
@@ -166,11 +167,23 @@ func (p *Provider) startInstrumentation(c config) error {
 		}
 	}
 	for _, start := range c.instrumentation {
-		if err := start(p.mp); err != nil {
+		if err := startRecovered(start, p.mp); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// startRecovered runs start, turning a panic into its error: the provider
+// already holds readers and maybe the Prometheus listener, which
+// NewMeterProvider must shut down either way.
+func startRecovered(start func(metric.MeterProvider) error, mp metric.MeterProvider) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = exportwrap.PanicError("the instrumentation given to WithInstrumentation", v)
+		}
+	}()
+	return start(mp)
 }
 
 // MeterProvider returns the SDK meter provider (nil on a nil Provider).

@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -84,6 +85,43 @@ func TestWithInstrumentation(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Option != "WithInstrumentation" {
 		t.Errorf("WithInstrumentation(nil): err = %v, want a ConfigError naming the option", err)
 	}
+}
+
+// TestWithInstrumentationPanics: a panic in what WithInstrumentation starts
+// is NewMeterProvider's error, and the provider it had built is shut down:
+// its reader stops and the Prometheus port is free again (a panic used to
+// leave the listener and its goroutine behind).
+func TestWithInstrumentationPanics(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	reader := sdkmetric.NewManualReader()
+	build := func() (p *Provider, panicked any, err error) {
+		defer func() { panicked = recover() }()
+		p, err = NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter(ExporterPrometheus),
+			WithPrometheusAddr(addr), WithoutRuntimeMetrics(), WithReader(reader),
+			WithInstrumentation(func(metric.MeterProvider) error { panic("boom") }))
+		return p, nil, err
+	}
+	p, panicked, err := build()
+	if panicked != nil {
+		t.Fatalf("NewMeterProvider panicked: %v", panicked)
+	}
+	if p != nil || err == nil || !strings.Contains(err.Error(), "WithInstrumentation") || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("got %v, %v; want an error naming WithInstrumentation and the panic", p, err)
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); !errors.Is(err, sdkmetric.ErrReaderShutdown) {
+		t.Errorf("after the panic the reader collects (%v): the provider was not shut down", err)
+	}
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("the Prometheus port is still taken after the failed start: %v", err)
+	}
+	ln.Close()
 }
 
 // sampledTracer returns a tracer whose spans are all (or never) sampled.

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,5 +54,42 @@ func TestOTLPExportSurvivesInvalidUTF8(t *testing.T) {
 	}
 	if len(dp.Exemplars) != 1 || dp.Exemplars[0].FilteredAttributes[0].Value.GetStringValue() != "\uFFFD\uFFFD" {
 		t.Errorf("exemplars %v", dp.Exemplars)
+	}
+}
+
+// TestPrometheusScrapeSurvivesInvalidUTF8: on the Prometheus endpoint a
+// series whose attribute, or whose exemplar's filtered attribute, holds
+// invalid UTF-8, and target_info for a resource that does, are served with
+// U+FFFD for the invalid bytes. client_golang refuses such label values,
+// and each refused series used to vanish from every scrape without a word.
+func TestPrometheusScrapeSurvivesInvalidUTF8(t *testing.T) {
+	view := sdkmetric.NewView(sdkmetric.Instrument{Name: "work.duration"},
+		sdkmetric.Stream{AttributeFilter: attribute.NewDenyKeysFilter("client")})
+	p := newProm(t, WithView(view), WithResource(resource.NewSchemaless(attribute.String("service.name", "svc"+invalid))))
+	meter := p.MeterProvider().Meter("scope" + invalid)
+	c, _ := meter.Int64Counter("jobs")
+	c.Add(context.Background(), 3, metric.WithAttributes(attribute.String("path", "/orders/"+invalid)))
+	c.Add(context.Background(), 4, metric.WithAttributes(attribute.String("path", "/orders/1")))
+	h, _ := meter.Float64Histogram("work.duration", metric.WithUnit("s"))
+	ctx, span := tracer(t, true).Start(context.Background(), "work")
+	h.Record(ctx, 0.25, metric.WithAttributes(attribute.String("client", invalid)))
+	span.End()
+
+	body, _ := scrape(t, "http://"+p.PrometheusAddr()+"/metrics", openMetricsAccept)
+	for _, want := range []string{
+		"jobs_total{otel_scope_name=\"scope\uFFFD\uFFFD\",otel_scope_schema_url=\"\",otel_scope_version=\"\",path=\"/orders/\uFFFD\uFFFD\"} 3",
+		`path="/orders/1"} 4`,
+		"target_info{service_name=\"svc\uFFFD\uFFFD\"",
+		`work_duration_seconds_count{`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("scrape lacks %s:\n%s", want, body)
+		}
+	}
+	// The exemplar, with its filtered attribute (labels in any order).
+	_, exemplar, _ := strings.Cut(body, " # {")
+	exemplar, _, _ = strings.Cut(exemplar, "}")
+	if !strings.Contains(exemplar, "client=\"\uFFFD\uFFFD\"") || !strings.Contains(exemplar, span.SpanContext().TraceID().String()) {
+		t.Errorf("exemplar {%s}, want the trace ID and client=U+FFFD U+FFFD", exemplar)
 	}
 }

@@ -13,7 +13,10 @@
 // SpanExporter, LogExporter and MetricExporter wrap an exporter; tracing,
 // internal/logprovider and metrics apply them to every exporter they build
 // and to the exporter a user passes (tracing.WithSpanExporter), directly
-// around it, before any other wrapper. The work is done where the batch is
+// around it, before any other wrapper. The Prometheus exporter is pulled,
+// not pushed: metrics cleans what it collects with ScopeMetrics and
+// Resource (client_golang refuses a label value with invalid UTF-8, which
+// would drop that series from the scrape). The work is done where the batch is
 // exported, on the batch processor's goroutine, never on the request path.
 //
 // Each invalid byte becomes U+FFFD, as in encoding/json (so "\xff\xfe"

@@ -139,3 +139,11 @@ func cleanAttrsAndExemplars[N int64 | float64](attrs *attribute.Set, exemplars *
 	})
 	return ac || ec
 }
+
+// ScopeMetrics returns sms, or a copy in which every invalid text is made
+// valid, for a pull exporter, which has no Export to wrap. sms is never
+// modified.
+func ScopeMetrics(sms []metricdata.ScopeMetrics) []metricdata.ScopeMetrics {
+	clean, _ := cleanEach(sms, cleanScopeMetrics)
+	return clean
+}
