@@ -221,11 +221,13 @@
 // providers, the propagator and the resource from it, and the other OTEL_*
 // variables are ignored, as the specification says: a value reaches the
 // file only through ${NAME}, ${env:NAME} or ${NAME:-default}. The Go SDK
-// is the one exception: its providers add OTEL_RESOURCE_ATTRIBUTES and
-// OTEL_SERVICE_NAME under any resource (the file wins on every key it
-// sets); Init warns when they are set. Init logs one
+// is the one exception: its providers add OTEL_RESOURCE_ATTRIBUTES under
+// any resource, so its keys that the resource lacks (the file, the
+// options and the detectors win on theirs) are exported all the same;
+// Init warns when that happens. (The resource always has a service.name,
+// so OTEL_SERVICE_NAME never counts.) Init logs one
 // otelkit_config_warning naming the ignored variables that are set (never
-// their values).
+// their values); one the file reads through ${NAME} is not among them.
 //
 // Everything otelkit adds works as without a file: the same providers are
 // built (UTF-8 cleaning, drop counting, the export health, the retrying
