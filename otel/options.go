@@ -91,7 +91,8 @@ const DefaultShutdownTimeout = 10 * time.Second
 
 // WithServiceName sets service.name. It wins over OTEL_SERVICE_NAME and
 // over service.name in OTEL_RESOURCE_ATTRIBUTES; without either, the name
-// comes from the main module's path in the build info.
+// is the last element of the main package's path in the build info
+// ("checkout" for example.com/shop/cmd/checkout).
 func WithServiceName(name string) Option {
 	return optionFunc(func(c config) config { c.serviceName = name; return c })
 }
