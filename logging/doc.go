@@ -156,7 +156,9 @@
 // and trace_flags is never written. Stack traces and multi-line errors go on indented
 // lines below the entry. Nested objects and arrays are compact JSON.
 // Colours only on a terminal, and never when NO_COLOR is set (not empty)
-// or TERM is dumb. The console ignores the output profile.
+// or TERM is dumb. The console ignores the output profile: a profile other
+// than default chosen with it (also on a terminal, where the console is the
+// default) gets an otelkit_config_warning saying so.
 //
 // # Output profiles
 //

@@ -186,7 +186,8 @@
 //	    default: console on a terminal, json otherwise;  option: WithLogFormat
 //	OTELKIT_LOG_LEVEL = debug | info | warn | error
 //	    default: info;  option: WithLogLevel (at run time: PUT to HealthHandler)
-//	OTELKIT_LOG_PROFILE = default | gcp | ecs | datadog
+//	OTELKIT_LOG_PROFILE = default | gcp | ecs | datadog (JSON only: with the console
+//	        format, the default on a terminal, another profile is a warning)
 //	    default: default;  option: logging.WithProfile
 //	OTELKIT_GCP_PROJECT, then GOOGLE_CLOUD_PROJECT = a GCP project ID
 //	    default: the resource's cloud.account.id (GCP detector), else none (the gcp
