@@ -151,9 +151,11 @@ func WithLogsExporter(name string) Option {
 }
 
 // WithOTLPEndpoint sets the OTLP endpoint of all three signals, such as
-// "collector:4317" (gRPC) or "http://collector:4318" (HTTP, the signal path is
-// appended). It wins over OTEL_EXPORTER_OTLP_ENDPOINT and the per-signal
-// variables.
+// "http://collector:4317" (gRPC) or "http://collector:4318" (HTTP, the
+// signal path is appended). The URL's scheme chooses TLS; a bare
+// "host:port" means TLS unless WithOTLPInsecure(true) or
+// OTEL_EXPORTER_OTLP_INSECURE=true says otherwise. It wins over
+// OTEL_EXPORTER_OTLP_ENDPOINT and the per-signal variables.
 func WithOTLPEndpoint(endpoint string) Option {
 	return optionFunc(func(c config) config { c.otlp.Endpoint = endpoint; return c })
 }
