@@ -93,7 +93,8 @@ func (c config) configFile(src env.Source) (*declconf.File, error) {
 		}
 		name, data = path, b
 	}
-	return declconf.Parse(name, data, nil)
+	// ${NAME} reads the environment Init sees: WithEnvLookup's, if given.
+	return declconf.Parse(name, data, c.envLookup())
 }
 
 // buildFromFile is build with the settings of the file f.

@@ -593,6 +593,37 @@ func TestConfigFileHeaderValuesMasked(t *testing.T) {
 // source stands for the process environment where the file leaves a
 // setting to the environment (OTELKIT_* variables, OTELKIT_ENVIRONMENT),
 // and its OTEL_* variables are ignored as the process's would be.
+// TestConfigFileSubstitutesFromEnvLookup: with WithEnvLookup, the file's
+// ${NAME} references read its source, the whole environment Init sees
+// (oteltest's empty one included), not the process's.
+func TestConfigFileSubstitutesFromEnvLookup(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("SHOP_SVC", "from-process")
+	t.Setenv("OTEL_SERVICE_NAME", "from-process")
+	const file = `file_format: "1.0"
+resource:
+  attributes:
+    - name: service.name
+      value: ${SHOP_SVC:-from-default}
+    - name: team
+      value: ${OTEL_SERVICE_NAME:-none}
+propagator:
+  composite_list: tracecontext
+`
+	lookup := func(name string) (string, bool) {
+		v, ok := map[string]string{"SHOP_SVC": "from-lookup"}[name]
+		return v, ok
+	}
+	tel, _ := initFile(t, file, WithEnvLookup(lookup))
+	set := tel.Resource().Set()
+	if v, _ := set.Value("service.name"); v.AsString() != "from-lookup" {
+		t.Errorf("service.name %q, want WithEnvLookup's value", v.AsString())
+	}
+	if v, _ := set.Value("team"); v.AsString() != "none" {
+		t.Errorf("team %q, want the default: WithEnvLookup's source has no OTEL_SERVICE_NAME", v.AsString())
+	}
+}
+
 func TestConfigFileWithEnvLookup(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("OTELKIT_LOG_LEVEL", "debug") // the process's: not read

@@ -306,7 +306,8 @@ func WithShutdownTimeout(d time.Duration) Option {
 // WithEnvLookup makes Init read every OTEL_* and OTELKIT_* variable through
 // lookup instead of the process environment (default os.LookupEnv), and
 // hands lookup to the signal packages and the logger: what it returns is
-// the whole environment Init sees, and the OTLP exporters get every
+// the whole environment Init sees (a configuration file's ${NAME}
+// references included), and the OTLP exporters get every
 // setting explicitly, defaults included, so that what the process
 // environment holds changes nothing. Options still win over what lookup
 // returns. The SDK's experimental OTEL_GO_X_* switches are read by the SDK
