@@ -254,3 +254,34 @@ func BenchmarkConsoleLine(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestConsoleSaysAProfileHasNoEffect: the console format has one layout,
+// so a vendor profile chosen for it (by option or variable; the console is
+// the default on a terminal) gets a warning instead of being dropped
+// without a word.
+func TestConsoleSaysAProfileHasNoEffect(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []logging.Option
+		env  map[string]string
+		warn bool
+	}{
+		{name: "option", opts: []logging.Option{logging.WithProfile("gcp")}, warn: true},
+		{name: "variable", env: map[string]string{logging.EnvProfile: "datadog"}, warn: true},
+		{name: "default profile", env: map[string]string{logging.EnvProfile: "default"}},
+		{name: "json", opts: []logging.Option{logging.WithProfile("ecs"), logging.WithFormat("json")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf strings.Builder
+			opts := append([]logging.Option{logging.WithFormat("console"), logging.WithOutput(zapcore.AddSync(&buf)),
+				logging.WithEnvLookup(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })}, tc.opts...)
+			if _, err := logging.New(opts...); err != nil {
+				t.Fatal(err)
+			}
+			warned := strings.Contains(buf.String(), "otelkit_config_warning") && strings.Contains(buf.String(), logging.EnvFormat)
+			if warned != tc.warn {
+				t.Errorf("warning %v, want %v: %q", warned, tc.warn, buf.String())
+			}
+		})
+	}
+}

@@ -142,11 +142,11 @@
 // For development (the default on a terminal), lines read like structlog's
 // ConsoleRenderer:
 //
-//	2025-06-01 14:03:07.412 [info  ] order_loaded             trace=4bf92f35 request_id=01JX… order_id=42 items=2 caller=quickstart/main.go:148
-//	2025-06-01 14:03:07.415 [error ] order_load_failed        trace=7c1e9a02 request_id=01JX… order_id=0 error="no order with id 0" error_type=*errors.errorString caller=…
+//	2025-06-01 14:03:07.412 [info  ] order_loaded             trace=4bf92f35 request_id=4bf0c1d9… method=GET path=/orders/42 route=/orders/{id} order_id=42 items=2 caller=quickstart/main.go:191
+//	2025-06-01 14:03:07.415 [error ] order_load_failed        trace=7c1e9a02 request_id=a60ca4d5… method=GET path=/orders/0 route=/orders/{id} order_id=0 error="no order with id 0" error_type=*errors.errorString caller=…
 //	    stacktrace:
 //	        main.getOrder
-//	            /src/quickstart/main.go:141
+//	            /src/quickstart/main.go:187
 //
 // Local time with milliseconds, the level and the event padded, the logger
 // name in brackets, then key=value pairs, strings quoted only when needed.
@@ -156,7 +156,9 @@
 // and trace_flags is never written. Stack traces and multi-line errors go on indented
 // lines below the entry. Nested objects and arrays are compact JSON.
 // Colours only on a terminal, and never when NO_COLOR is set (not empty)
-// or TERM is dumb. The console ignores the output profile.
+// or TERM is dumb. The console ignores the output profile: a profile other
+// than default chosen with it (also on a terminal, where the console is the
+// default) gets an otelkit_config_warning saying so.
 //
 // # Output profiles
 //

@@ -69,13 +69,25 @@ func New(opts ...Option) (*Logger, error) {
 		zopts = append(zopts, zap.WithFatalHook(cfg.onFatal))
 	}
 	l := &Logger{zl: zap.New(c, zopts...), lvl: lvl}
+	warnConfig(l.zl, r)
+	return l, nil
+}
+
+// warnConfig writes an otelkit_config_warning for each setting New took
+// that cannot do what it is for.
+func warnConfig(zl *zap.Logger, r resolved) {
 	if r.json && r.prof.name == ProfileGCP && r.gcpProject == "" {
-		l.zl.Warn("otelkit_config_warning",
+		zl.Warn("otelkit_config_warning",
 			zap.String("variable", EnvGCPProject),
 			zap.String("detail", "the gcp profile knows no Google Cloud project, so logging.googleapis.com/trace holds the bare trace ID, which Cloud Logging does not link to the trace: set "+
 				EnvGCPProject+" or "+EnvGCPCloud+", WithGCPProject, or cloud.provider=gcp and cloud.account.id on the resource (the GCP resource detector sets them)"))
 	}
-	return l, nil
+	if r.unusedProf != "" {
+		zl.Warn("otelkit_config_warning",
+			zap.String("variable", EnvProfile),
+			zap.String("detail", "the "+r.unusedProf+" profile has no effect: lines are in the console format (the default on a terminal), "+
+				"which has one layout; set "+EnvFormat+"=json (WithFormat) for the profile's keys"))
+	}
 }
 
 // serviceMembers pre-encodes what a line writes after its message: the

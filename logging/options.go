@@ -198,6 +198,7 @@ type resolved struct {
 	color      bool
 	svc        service
 	buf        *bufferPolicy // nil: per-request log buffering off
+	unusedProf string        // a vendor profile chosen for the console format, which has none
 }
 
 func (c config) resolve() (resolved, error) {
@@ -219,6 +220,9 @@ func (c config) resolve() (resolved, error) {
 		return r, err
 	}
 	if !r.json {
+		if r.prof.name != ProfileDefault {
+			r.unusedProf = r.prof.name // New says so
+		}
 		r.prof = profileNamed(ProfileDefault) // the console format has one layout
 	}
 	res := c.res

@@ -153,7 +153,9 @@ func WithExporter(names ...string) Option {
 }
 
 // WithEndpoint sets the OTLP endpoint: a URL ("http://collector:4318"; a URL
-// without path gets /v1/metrics appended for http/protobuf) or host:port. It
+// without path gets /v1/metrics appended for http/protobuf; the scheme
+// chooses TLS) or host:port (TLS unless WithInsecure or
+// OTEL_EXPORTER_OTLP_[METRICS_]INSECURE says otherwise). It
 // wins over OTEL_EXPORTER_OTLP_METRICS_ENDPOINT and
 // OTEL_EXPORTER_OTLP_ENDPOINT; default https://localhost:4318/v1/metrics
 // (localhost:4317 for grpc).

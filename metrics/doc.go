@@ -48,7 +48,8 @@
 // # What a service gets for free
 //
 //   - Go runtime metrics with semantic-convention names: go.memory.used,
-//     go.memory.limit, go.memory.allocated, go.memory.allocations,
+//     go.memory.limit (only while a limit is set: GOMEMLIMIT,
+//     debug.SetMemoryLimit), go.memory.allocated, go.memory.allocations,
 //     go.memory.gc.goal, go.goroutine.count, go.processor.limit,
 //     go.config.gogc (WithoutRuntimeMetrics turns them off). Host and
 //     process CPU, memory and network metrics are opt-in, in a package of

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 
@@ -92,13 +93,14 @@ func (c config) configFile(src env.Source) (*declconf.File, error) {
 		}
 		name, data = path, b
 	}
-	return declconf.Parse(name, data, nil)
+	// ${NAME} reads the environment Init sees: WithEnvLookup's, if given.
+	return declconf.Parse(name, data, c.envLookup())
 }
 
 // buildFromFile is build with the settings of the file f.
 func (t *Telemetry) buildFromFile(ctx context.Context, c config, f *declconf.File, procSrc env.Source) (propagation.TextMapPropagator, error) {
 	t.res, t.warnings = fileResource(ctx, c, f, procSrc)
-	t.warnings = append(t.warnings, fileWarnings(f)...)
+	t.warnings = append(t.warnings, fileWarnings(f, t.res)...)
 	// The file's OTEL_* settings in place of the variables; OTELKIT_*
 	// from the file, else the variables (the logger reads them too).
 	otelkit := f.OtelkitLookup(c.envLookup())
@@ -177,23 +179,35 @@ func fileResource(ctx context.Context, c config, f *declconf.File, src env.Sourc
 }
 
 // ignoredWhileFile tells the OTEL_* variables a file makes otelkit ignore:
-// all but the file's own name (OTELKIT_* ones still count) and the two
-// the Go SDK reads itself whatever otelkit does (sdkResourceVars).
-func ignoredWhileFile(name string) bool {
-	return strings.HasPrefix(name, "OTEL_") && name != EnvConfigFile && !slices.Contains(sdkResourceVars, name)
+// all but the file's own name (OTELKIT_* ones still count) and those the
+// file reads through ${NAME}. OTEL_SERVICE_NAME is one of them although
+// the Go SDK's providers read it: Init's resource always has a
+// service.name, which wins.
+func ignoredWhileFile(f *declconf.File, name string) bool {
+	return strings.HasPrefix(name, "OTEL_") && name != EnvConfigFile && !f.Reads(name)
 }
 
-// sdkResourceVars are read by the Go SDK's providers themselves: their
-// WithResource merges resource.Environment() under the resource it is
-// given. The file's attributes win on every key the file sets; a key only
-// the variable sets still reaches the resource, so otelkit says so.
-var sdkResourceVars = []string{"OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME"}
+// addsToResource reports whether v, a value of OTEL_RESOURCE_ATTRIBUTES,
+// has a key res lacks: the Go SDK's providers merge the variable under the
+// resource they are given (resource.Environment()), file or not, so such
+// a key reaches the exports.
+func addsToResource(v string, res *resource.Resource) bool {
+	for _, k := range parseResourceAttrs(v).applied {
+		if _, ok := res.Set().Value(attribute.Key(k)); !ok {
+			return true
+		}
+	}
+	return false
+}
 
 // fileWarnings are the otelkit_config_warning lines of a file: what it
 // asks for that otelkit does not do, the OTEL_* variables set in the
 // process that it makes otelkit ignore (by name; values may be secrets),
-// and the OTELKIT_* variables it overrides.
-func fileWarnings(f *declconf.File) []configWarning {
+// OTEL_RESOURCE_ATTRIBUTES when keys of it reach res all the same (read
+// through ${NAME} or not), and the OTELKIT_* variables it overrides. A
+// variable the file reads through ${NAME} is neither ignored nor
+// overridden.
+func fileWarnings(f *declconf.File, res *resource.Resource) []configWarning {
 	var out []configWarning
 	for _, w := range f.Warnings {
 		out = append(out, configWarning{detail: "configuration file: " + w})
@@ -204,14 +218,14 @@ func fileWarnings(f *declconf.File) []configWarning {
 		if strings.TrimSpace(v) == "" {
 			continue
 		}
-		if ignoredWhileFile(name) {
-			ignored = append(ignored, name)
-		}
-		if slices.Contains(sdkResourceVars, name) {
+		switch {
+		case name == resourceAttrsVar && addsToResource(v, res):
 			out = append(out, configWarning{variable: name, detail: name + " is set while a configuration file is in use: " +
 				"the Go SDK adds to the resource the keys of it that the file does not set (the file wins on the others); unset it"})
+		case ignoredWhileFile(f, name):
+			ignored = append(ignored, name)
 		}
-		if f.SetsOtelkit(name) {
+		if f.SetsOtelkit(name) && !f.Reads(name) {
 			l, _ := f.Where(name)
 			out = append(out, configWarning{variable: name, detail: name + " is ignored: " + f.Name + " sets " + l.Key})
 		}

@@ -295,7 +295,7 @@ func TestConfigFileIgnoresOTELVariables(t *testing.T) {
 	const key, leaked = "sk-FILE-KEY-77", "sk-ENV-HEADER-LEAK"
 	t.Setenv("KEY", key)
 	for k, v := range map[string]string{
-		"OTEL_SDK_DISABLED": "true", "OTEL_SERVICE_NAME": "from-env", "OTEL_RESOURCE_ATTRIBUTES": "service.name=from-env-attrs",
+		"OTEL_SDK_DISABLED": "true", "OTEL_SERVICE_NAME": "from-env", "OTEL_RESOURCE_ATTRIBUTES": "service.name=from-env-attrs,team=env",
 		"OTEL_PROPAGATORS": "b3", "OTEL_TRACES_EXPORTER": "console", "OTEL_METRICS_EXPORTER": "none",
 		"OTEL_LOGS_EXPORTER": "none", "OTEL_TRACES_SAMPLER": "always_off", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:1/v1/traces",
@@ -361,6 +361,81 @@ func TestConfigFileIgnoresOTELVariables(t *testing.T) {
 	}
 	if !warned || strings.Contains(out.String(), leaked) || strings.Contains(out.String(), key) {
 		t.Errorf("want one warning naming the ignored variables and no value:\n%s", out.String())
+	}
+}
+
+// TestConfigFileWarnsOnlyAboutIgnoredVariables: a variable the file reads
+// through ${NAME} is not called ignored (examples/config/default.yaml
+// reads OTEL_SERVICE_NAME), nor an OTELKIT_* variable the file reads
+// overridden; OTEL_SERVICE_NAME, which never wins over the
+// resource's service.name, and an OTEL_RESOURCE_ATTRIBUTES whose keys the
+// resource all has are listed as ignored rather than warned about as
+// reaching the resource.
+func TestConfigFileWarnsOnlyAboutIgnoredVariables(t *testing.T) {
+	for _, tc := range []struct {
+		name, file string
+		set        map[string]string
+		ignored    []string // listed in the "ignored" warning
+		notIgnored []string // in no warning at all
+	}{
+		{name: "read through ${NAME}",
+			file: `file_format: "1.0"
+resource:
+  attributes:
+    - name: service.name
+      value: ${OTEL_SERVICE_NAME:-checkout}
+    - name: team
+      value: ${OTEL_RESOURCE_ATTRIBUTES}
+    - name: collector
+      value: ${env:OTEL_EXPORTER_OTLP_ENDPOINT}
+propagator:
+  composite_list: tracecontext
+distribution:
+  otelkit:
+    log:
+      level: ${OTELKIT_LOG_LEVEL:-info}
+`,
+			set: map[string]string{"OTEL_SERVICE_NAME": "svc", "OTEL_RESOURCE_ATTRIBUTES": "team=b", "OTELKIT_LOG_LEVEL": "debug", "OTEL_TRACES_SAMPLER": "always_off",
+				"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"},
+			ignored:    []string{"OTEL_TRACES_SAMPLER"},
+			notIgnored: []string{"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTELKIT_LOG_LEVEL", "OTEL_EXPORTER_OTLP_ENDPOINT"}},
+		{name: "set, not read, adding no key", file: fileYAML,
+			set:     map[string]string{"OTEL_SERVICE_NAME": "svc", "OTEL_RESOURCE_ATTRIBUTES": "service.name=x"},
+			ignored: []string{"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tc.set {
+				t.Setenv(k, v)
+			}
+			_, out := initFile(t, tc.file)
+			var ignoredLine string
+			for _, l := range out.lines(t) {
+				d, _ := l["detail"].(string)
+				if l["msg"] != "otelkit_config_warning" {
+					continue
+				}
+				if strings.Contains(d, "these variables are ignored") {
+					ignoredLine = d
+					continue
+				}
+				for _, name := range append(tc.ignored, tc.notIgnored...) {
+					if strings.Contains(d, name) {
+						t.Errorf("warning about %s: %s", name, d)
+					}
+				}
+			}
+			for _, name := range tc.ignored {
+				if !strings.Contains(ignoredLine, name) {
+					t.Errorf("%s not listed as ignored: %q", name, ignoredLine)
+				}
+			}
+			for _, name := range tc.notIgnored {
+				if strings.Contains(ignoredLine, name) {
+					t.Errorf("%s, which the file reads, listed as ignored: %q", name, ignoredLine)
+				}
+			}
+		})
 	}
 }
 
@@ -518,6 +593,37 @@ func TestConfigFileHeaderValuesMasked(t *testing.T) {
 // source stands for the process environment where the file leaves a
 // setting to the environment (OTELKIT_* variables, OTELKIT_ENVIRONMENT),
 // and its OTEL_* variables are ignored as the process's would be.
+// TestConfigFileSubstitutesFromEnvLookup: with WithEnvLookup, the file's
+// ${NAME} references read its source, the whole environment Init sees
+// (oteltest's empty one included), not the process's.
+func TestConfigFileSubstitutesFromEnvLookup(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("SHOP_SVC", "from-process")
+	t.Setenv("OTEL_SERVICE_NAME", "from-process")
+	const file = `file_format: "1.0"
+resource:
+  attributes:
+    - name: service.name
+      value: ${SHOP_SVC:-from-default}
+    - name: team
+      value: ${OTEL_SERVICE_NAME:-none}
+propagator:
+  composite_list: tracecontext
+`
+	lookup := func(name string) (string, bool) {
+		v, ok := map[string]string{"SHOP_SVC": "from-lookup"}[name]
+		return v, ok
+	}
+	tel, _ := initFile(t, file, WithEnvLookup(lookup))
+	set := tel.Resource().Set()
+	if v, _ := set.Value("service.name"); v.AsString() != "from-lookup" {
+		t.Errorf("service.name %q, want WithEnvLookup's value", v.AsString())
+	}
+	if v, _ := set.Value("team"); v.AsString() != "none" {
+		t.Errorf("team %q, want the default: WithEnvLookup's source has no OTEL_SERVICE_NAME", v.AsString())
+	}
+}
+
 func TestConfigFileWithEnvLookup(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("OTELKIT_LOG_LEVEL", "debug") // the process's: not read

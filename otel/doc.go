@@ -25,7 +25,8 @@
 // access lines are exported; a panic in the served Server, while serving
 // or stopping, is flushed before it goes on. Run logs shutdown_started
 // (reason signal, context_done, serve_failed or server_stopped) and
-// shutdown_finished (drain_ms, flush_ms, abandoned_requests). A Fatal line
+// shutdown_finished (drain_ms, flush_ms, and abandoned_requests when some
+// requests outlived the drain). A Fatal line
 // of Init's logger flushes the telemetry (at most 5 s) before the process
 // exits, unless a logging.WithFatalHook of your own (WithLoggingOptions)
 // replaces that. Without Run, call Shutdown before the process exits: a
@@ -69,17 +70,24 @@
 // Service and resource:
 //
 //	OTEL_SDK_DISABLED = true | false
-//	    default: false. true: no providers, nothing exported (one otel_sdk_disabled line)
+//	    default: false. true: no providers, nothing exported (one otel_sdk_disabled
+//	             line); spans get no IDs, so log lines carry no trace_id, and the
+//	             trace viewer and the processors and readers of options get
+//	             nothing; the exporter, OTLP, sampler, batch, limit and metric
+//	             settings (variables and options) are not read, so not checked
 //	OTEL_SERVICE_NAME = any text
-//	    default: the main module's path from the build info, else
-//	             unknown_service:<executable> with an otelkit_config_warning
+//	    default: the last element of the main package's path from the build info
+//	             ("checkout" for example.com/shop/cmd/checkout; the module's for
+//	             go run of files), else unknown_service:<executable> with an
+//	             otelkit_config_warning
 //	    option:  WithServiceName (also wins over service.name in OTEL_RESOURCE_ATTRIBUTES)
 //	OTEL_RESOURCE_ATTRIBUTES = k=v,k2=v2 (values percent-encoded)
 //	    option:  WithResourceAttributes, WithServiceVersion, WithEnvironment
 //	    bad:     the valid pairs are applied; one otelkit_config_warning names the
 //	             keys applied and the pairs skipped, never a value (not UTF-8: error)
 //	OTELKIT_ENVIRONMENT = any text, becomes deployment.environment.name
-//	    option:  WithEnvironment
+//	    option:  WithEnvironment (the variable wins over the key in
+//	             OTEL_RESOURCE_ATTRIBUTES)
 //	OTEL_PROPAGATORS = comma-separated tracecontext, baggage, b3, b3multi, jaeger, ottrace, none
 //	    default: tracecontext,baggage
 //	    option:  WithPropagators
@@ -108,6 +116,9 @@
 //	    option:  WithOTLPEndpoint;  bad: the error masks user info and query
 //	OTEL_EXPORTER_OTLP_[SIGNAL_]PROTOCOL = grpc | http/protobuf | http/json (traces only)
 //	    default: http/protobuf;  option: WithOTLPProtocol
+//	    bad:     http/json in the generic form is an error (the Go metrics and
+//	             logs exporters lack it), even with those exporters off: set
+//	             OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
 //	OTEL_EXPORTER_OTLP_[SIGNAL_]HEADERS = k=v,k2=v2 (values percent-encoded)
 //	    option:  WithOTLPHeaders;  keys and values are never shown in an error or
 //	             a log line, and values are scrubbed from exporter errors
@@ -175,7 +186,8 @@
 //	    default: console on a terminal, json otherwise;  option: WithLogFormat
 //	OTELKIT_LOG_LEVEL = debug | info | warn | error
 //	    default: info;  option: WithLogLevel (at run time: PUT to HealthHandler)
-//	OTELKIT_LOG_PROFILE = default | gcp | ecs | datadog
+//	OTELKIT_LOG_PROFILE = default | gcp | ecs | datadog (JSON only: with the console
+//	        format, the default on a terminal, another profile is a warning)
 //	    default: default;  option: logging.WithProfile
 //	OTELKIT_GCP_PROJECT, then GOOGLE_CLOUD_PROJECT = a GCP project ID
 //	    default: the resource's cloud.account.id (GCP detector), else none (the gcp
@@ -190,7 +202,8 @@
 // Options without a variable: WithoutGlobals, WithoutDetectors,
 // WithoutRuntimeMetrics, WithSpanExporter, WithSpanProcessor,
 // WithMetricReader, WithLogProcessor, WithConsoleWriter, WithLogOutput,
-// WithShutdownTimeout, WithTraceViewer, WithEnvLookup, and the three that
+// WithShutdownTimeout, WithTraceViewer, WithTraceViewerLimits,
+// WithEnvLookup, and the three that
 // pass a package's options through (span limits, views, host metrics,
 // output profile, …).
 //
@@ -221,11 +234,13 @@
 // providers, the propagator and the resource from it, and the other OTEL_*
 // variables are ignored, as the specification says: a value reaches the
 // file only through ${NAME}, ${env:NAME} or ${NAME:-default}. The Go SDK
-// is the one exception: its providers add OTEL_RESOURCE_ATTRIBUTES and
-// OTEL_SERVICE_NAME under any resource (the file wins on every key it
-// sets); Init warns when they are set. Init logs one
+// is the one exception: its providers add OTEL_RESOURCE_ATTRIBUTES under
+// any resource, so its keys that the resource lacks (the file, the
+// options and the detectors win on theirs) are exported all the same;
+// Init warns when that happens. (The resource always has a service.name,
+// so OTEL_SERVICE_NAME never counts.) Init logs one
 // otelkit_config_warning naming the ignored variables that are set (never
-// their values).
+// their values); one the file reads through ${NAME} is not among them.
 //
 // Everything otelkit adds works as without a file: the same providers are
 // built (UTF-8 cleaning, drop counting, the export health, the retrying
@@ -422,7 +437,8 @@
 //
 // WithTraceViewer keeps the last traces (200 by default, about 8 MiB at
 // most; WithTraceViewerLimits) and the log lines that carry their trace
-// ID in memory, with every exporter off too, and TraceViewerHandler serves
+// ID in memory, with every exporter off too (not with
+// OTEL_SDK_DISABLED=true: spans are then off), and TraceViewerHandler serves
 // them: "<mount>/" lists recent traces newest first, filtered by trace ID
 // or request ID prefix (the console's trace=4bf92f35 will do), and
 // "<mount>/trace/<trace_id>" shows one as a waterfall with its log lines

@@ -91,7 +91,8 @@ const DefaultShutdownTimeout = 10 * time.Second
 
 // WithServiceName sets service.name. It wins over OTEL_SERVICE_NAME and
 // over service.name in OTEL_RESOURCE_ATTRIBUTES; without either, the name
-// comes from the main module's path in the build info.
+// is the last element of the main package's path in the build info
+// ("checkout" for example.com/shop/cmd/checkout).
 func WithServiceName(name string) Option {
 	return optionFunc(func(c config) config { c.serviceName = name; return c })
 }
@@ -150,9 +151,11 @@ func WithLogsExporter(name string) Option {
 }
 
 // WithOTLPEndpoint sets the OTLP endpoint of all three signals, such as
-// "collector:4317" (gRPC) or "http://collector:4318" (HTTP, the signal path is
-// appended). It wins over OTEL_EXPORTER_OTLP_ENDPOINT and the per-signal
-// variables.
+// "http://collector:4317" (gRPC) or "http://collector:4318" (HTTP, the
+// signal path is appended). The URL's scheme chooses TLS; a bare
+// "host:port" means TLS unless WithOTLPInsecure(true) or
+// OTEL_EXPORTER_OTLP_INSECURE=true says otherwise. It wins over
+// OTEL_EXPORTER_OTLP_ENDPOINT and the per-signal variables.
 func WithOTLPEndpoint(endpoint string) Option {
 	return optionFunc(func(c config) config { c.otlp.Endpoint = endpoint; return c })
 }
@@ -303,7 +306,8 @@ func WithShutdownTimeout(d time.Duration) Option {
 // WithEnvLookup makes Init read every OTEL_* and OTELKIT_* variable through
 // lookup instead of the process environment (default os.LookupEnv), and
 // hands lookup to the signal packages and the logger: what it returns is
-// the whole environment Init sees, and the OTLP exporters get every
+// the whole environment Init sees (a configuration file's ${NAME}
+// references included), and the OTLP exporters get every
 // setting explicitly, defaults included, so that what the process
 // environment holds changes nothing. Options still win over what lookup
 // returns. The SDK's experimental OTEL_GO_X_* switches are read by the SDK

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -235,6 +236,24 @@ func TestServiceNamePrecedence(t *testing.T) {
 				t.Errorf("unknown_service warning = %v, want %v", warned, tc.warn)
 			}
 		})
+	}
+}
+
+// TestServiceNameFromBuildInfo: without a name set, service.name is the
+// last element of the main package's path (the program's name, as the
+// docs say), the module's for go run of files, none for a test binary.
+func TestServiceNameFromBuildInfo(t *testing.T) {
+	for _, tc := range []struct{ pkg, module, want string }{
+		{"example.com/shop/cmd/checkout", "example.com/shop", "checkout"},
+		{"example.com/checkout", "example.com/checkout", "checkout"},
+		{"command-line-arguments", "example.com/shop", "shop"},
+		{"", "example.com/shop", "shop"},
+		{"example.com/shop/cmd/checkout.test", "example.com/shop", ""},
+	} {
+		bi := &debug.BuildInfo{Path: tc.pkg, Main: debug.Module{Path: tc.module}}
+		if got := serviceNameFromBuildInfo(bi); got != tc.want {
+			t.Errorf("package %q, module %q: %q, want %q", tc.pkg, tc.module, got, tc.want)
+		}
 	}
 }
 

@@ -154,9 +154,10 @@ func (c config) optionAttributes() []attribute.KeyValue {
 	return top
 }
 
-// serviceNameFromBuildInfo returns the last element of the main module's
-// path ("github.com/acme/checkout" -> "checkout"), or of the main package
-// path when the module has none (go run of a file). Test binaries have no
+// serviceNameFromBuildInfo returns the last element of the main package's
+// path ("github.com/acme/shop/cmd/checkout" -> "checkout": the program's
+// name, also in a module of several commands), or of the main module's
+// path when the package has none (go run of files). Test binaries have no
 // useful name and return "".
 func serviceNameFromBuildInfo(bi *debug.BuildInfo) string {
 	p := bi.Path

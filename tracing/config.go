@@ -83,8 +83,9 @@ func WithExporter(name string) Option {
 
 // WithEndpoint sets where the OTLP exporter sends spans: a URL
 // ("http://collector:4318"; for HTTP an empty or "/" path becomes
-// /v1/traces, and the scheme chooses TLS) or "host:port". It wins over
-// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, which wins over
+// /v1/traces, and the scheme chooses TLS) or "host:port" (TLS unless
+// WithInsecure or OTEL_EXPORTER_OTLP_[TRACES_]INSECURE says otherwise). It
+// wins over OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, which wins over
 // OTEL_EXPORTER_OTLP_ENDPOINT; default https://localhost:4318/v1/traces
 // (localhost:4317 for gRPC).
 func WithEndpoint(endpoint string) Option {

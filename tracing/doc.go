@@ -65,7 +65,9 @@
 // # Messages and jobs
 //
 // Work that does not arrive over HTTP or gRPC carries its trace in the
-// message's headers: Inject on the producer, Extract on the consumer, then
+// message's headers: Inject on the producer, Extract on the consumer (both
+// through the global propagator, which otel.Init sets; without Init it is
+// OpenTelemetry's no-op one until otel.SetTextMapPropagator), then
 // a consumer span, and the message ID bound to its log lines
 // (examples/worker):
 //

@@ -8,6 +8,15 @@
 //	go run ./examples/grpc -role checkout -addr :9090 -inventory localhost:9091 -serve
 //	go run ./examples/grpc -role frontend -addr :8080 -checkout localhost:9090 -serve
 //	curl -H 'X-Request-ID: demo-1' localhost:8080/checkout/cart-7
+//
+// Unlike the quick start, it exports over OTLP to the SDK's default
+// endpoint, https://localhost:4318, unless told otherwise. With no
+// collector there the exports fail (otel_sdk_error, telemetry_dropped
+// lines), and the program waits for them to time out before it exits with
+// status 1.
+// Point it at a collector (OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318
+// with the docker-compose stack), or run it with
+// OTEL_TRACES_EXPORTER=console OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none.
 package main
 
 import (

@@ -5,6 +5,15 @@
 //	go run ./examples/twoservices                       # both in one process, exercise, exit
 //	go run ./examples/twoservices -role backend -addr :8081 -serve
 //	go run ./examples/twoservices -role frontend -addr :8080 -backend http://localhost:8081 -serve
+//
+// Unlike the quick start, it exports over OTLP to the SDK's default
+// endpoint, https://localhost:4318, unless told otherwise. With no
+// collector there the exports fail (otel_sdk_error, telemetry_dropped
+// lines), and the program waits for them to time out before it exits with
+// status 1.
+// Point it at a collector (OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318
+// with the docker-compose stack), or run it with
+// OTEL_TRACES_EXPORTER=console OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none.
 package main
 
 import (

@@ -6,6 +6,14 @@
 //
 //	go run ./examples/worker            # process a few messages and exit
 //	go run ./examples/worker -n 100
+//
+// Unlike the quick start, it exports over OTLP to the SDK's default
+// endpoint, https://localhost:4318, unless told otherwise. With no
+// collector there the exports fail (otel_sdk_error, telemetry_dropped
+// lines), and the program waits for them to time out before it exits.
+// Point it at a collector (OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318
+// with the docker-compose stack), or run it with
+// OTEL_TRACES_EXPORTER=console OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none.
 package main
 
 import (

@@ -56,6 +56,7 @@ type File struct {
 	otelkit map[string]string // OTELKIT_* settings
 	where   map[string]Loc    // variable name -> where the file sets it
 	secrets []string
+	reads   map[string]bool // variables read through ${...}
 }
 
 func newFile(name string) *File {
@@ -171,6 +172,12 @@ func (f *File) SetsOtelkit(name string) bool {
 	}
 	_, ok := f.otelkit[name]
 	return ok
+}
+
+// Reads reports whether the file reads the variable name through a
+// ${name} reference: its value then counts although the file is in use.
+func (f *File) Reads(name string) bool {
+	return f != nil && f.reads[name]
 }
 
 func reflectNew(t reflect.Type) any { return reflect.New(t).Interface() }

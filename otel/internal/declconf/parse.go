@@ -53,6 +53,7 @@ type parser struct {
 	errs     []error
 	warnings []string
 	secrets  []string
+	reads    map[string]bool // the variables a ${...} reference reads
 }
 
 // Parse reads data, the text of the configuration file called name (its
@@ -65,7 +66,11 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*File,
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	p := &parser{name: name, data: string(data), lookup: lookup, index: map[string]entry{}}
+	p := &parser{name: name, data: string(data), index: map[string]entry{}, reads: map[string]bool{}}
+	p.lookup = func(name string) (string, bool) {
+		p.reads[name] = true
+		return lookup(name)
+	}
 	root, err := p.document(data)
 	if err != nil {
 		return nil, err

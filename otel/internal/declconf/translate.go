@@ -34,6 +34,7 @@ func (p *parser) translate(cfg *otelconf.OpenTelemetryConfiguration) *File {
 		p.warn("log_level", e.line(), "is not used: otelkit writes the SDK's errors as otel_sdk_error lines; distribution.otelkit.log.level sets otelkit's logger")
 	}
 	b.f.secrets = p.secrets
+	b.f.reads = p.reads
 	b.f.Warnings = p.warnings
 	return b.f
 }
