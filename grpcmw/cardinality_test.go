@@ -296,15 +296,34 @@ func (stallingBegin) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.
 }
 func (stallingBegin) HandleConn(context.Context, stats.ConnStats) {}
 
+// endSeen, a stats handler after grpcmw's, tells when grpc reports an
+// RPC's End: grpcmw's HandleRPC has handled it by then.
+type endSeen chan struct{}
+
+func (e endSeen) HandleRPC(_ context.Context, rs stats.RPCStats) {
+	if _, ok := rs.(*stats.End); ok {
+		e <- struct{}{}
+	}
+}
+func (endSeen) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+func (endSeen) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context {
+	return ctx
+}
+func (endSeen) HandleConn(context.Context, stats.ConnStats) {}
+
 // TestGraceTimerAndLateBeginClaimOnce: when grpc's Begin reaches grpcmw
 // only after the grace timer ended a cancelled RPC (another stats handler
 // held it), the RPC ends once, as CANCELLED, and the late Begin writes
 // nothing the timer's access line read (a data race under -race before).
+// The stalling handler sleeps rather than waits for the timer's line: a
+// signal would order the two writes, and the race detector would see no
+// race.
 func TestGraceTimerAndLateBeginClaimOnce(t *testing.T) {
 	e := newTestEnv(t)
 	stall := stallingBegin{holding: make(chan struct{}, 1)}
+	end := make(endSeen, 1)
 	opts := append([]grpc.ServerOption{grpc.StatsHandler(stall)}, ServerOptions(e.opts()...)...)
-	s := serve(t, opts, func(srv *grpc.Server) { testpb.RegisterTestServiceServer(srv, &testService{}) })
+	s := serve(t, append(opts, grpc.StatsHandler(end)), func(srv *grpc.Server) { testpb.RegisterTestServiceServer(srv, &testService{}) })
 	ctx, cancel := context.WithCancel(withMD(RequestIDMetadataKey, "req-late"))
 	called := make(chan error, 1)
 	go func() {
@@ -320,8 +339,8 @@ func TestGraceTimerAndLateBeginClaimOnce(t *testing.T) {
 		t.Errorf("access line %v", l)
 	}
 	e.ended(t, 1)
-	time.Sleep(3 * unansweredGrace) // the late Begin, the handler and its End
-	if n := len(e.accessLines(t, 1)); n != 1 {
+	<-end // the late Begin, the handler and grpc's End have reached grpcmw
+	if n := len(e.linesWithMsg(t, "grpc_request")); n != 1 {
 		t.Errorf("%d access lines, want 1", n)
 	}
 }

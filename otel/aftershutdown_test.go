@@ -123,3 +123,28 @@ func TestIsOTelDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestShutdownPutsBackProgramsTracingProvider: a tracing.Provider the
+// program installed as the global itself is put back at Shutdown, as any
+// provider the program installed is; only one a Telemetry left is
+// replaced for good.
+func TestShutdownPutsBackProgramsTracingProvider(t *testing.T) {
+	clearEnv(t)
+	prev := otel.GetTracerProvider()
+	t.Cleanup(func() { otel.SetTracerProvider(prev) })
+	mine, err := tracing.NewTracerProvider(context.Background(), tracing.WithExporter("none"),
+		tracing.WithEnvLookup(func(string) (string, bool) { return "", false }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = mine.Shutdown(context.Background()) })
+	otel.SetTracerProvider(mine)
+	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithSpanExporter(tracetest.NewInMemoryExporter()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = tel.Shutdown(context.Background())
+	if got := otel.GetTracerProvider(); got != mine {
+		t.Errorf("Shutdown left %T %p, want the program's tracing.Provider %p back", got, got, mine)
+	}
+}

@@ -319,11 +319,12 @@
 // what was there before, with one exception: the global tracer provider is
 // a tracing.Provider (TracerProvider's behind it), whose tracers, after
 // Shutdown, still give spans their IDs and count each sampled span as lost
-// (after_shutdown), and Shutdown leaves it in place of OpenTelemetry's
+// (after_shutdown) when there is an exporter (with "none" they are no-op
+// tracers: nothing is lost), and Shutdown leaves it in place of OpenTelemetry's
 // default provider (which forwards for good to the first provider ever
 // installed, shut down by then: its spans would vanish uncounted) or of
 // the one an earlier Telemetry left. A provider the program installed
-// itself is put back. WithoutGlobals leaves the globals alone.
+// itself, a tracing.Provider too, is put back. WithoutGlobals leaves the globals alone.
 //
 // Init also makes the SDK's own diagnostic logger (otel.SetLogger) write
 // into the service's log: its errors as otel_sdk_error lines, its warnings

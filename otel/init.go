@@ -200,11 +200,14 @@ func (t *Telemetry) installGlobals(prop propagation.TextMapPropagator) func() {
 	prevMP := otel.GetMeterProvider()
 	prevLP := otel.GetLoggerProvider()
 	prevProp := otel.GetTextMapPropagator()
-	tp, afterTP := t.TracerProvider(), prevTP
+	tp, afterTP, leaveOurs := t.TracerProvider(), prevTP, false
 	if t.traces != nil {
 		// The tracing.Provider rather than its SDK provider: after Shutdown
 		// its tracers count the spans begun through the global.
-		tp, afterTP = t.traces, globalAfterShutdown(prevTP, t.traces)
+		tp, leaveOurs = t.traces, leavesOwnTracerProvider(prevTP)
+		if leaveOurs {
+			afterTP = t.traces
+		}
 	}
 	otel.SetTracerProvider(tp)
 	otel.SetMeterProvider(t.MeterProvider())
@@ -222,22 +225,30 @@ func (t *Telemetry) installGlobals(prop propagation.TextMapPropagator) func() {
 		otel.SetLoggerProvider(prevLP)
 		otel.SetMeterProvider(prevMP)
 		otel.SetTracerProvider(afterTP)
+		if leaveOurs {
+			leftTracerProvider.Store(t.traces)
+		}
 	}
 }
 
-// globalAfterShutdown is the global tracer provider Shutdown leaves: the
-// one Init replaced, unless that was OpenTelemetry's default or a
-// tracing.Provider (which a Telemetry shut down before left there); then
-// ours, whose tracers, after Shutdown, count each sampled span begun
-// through them as lost (after_shutdown). OpenTelemetry's default forwards
-// for good to the first provider ever installed, which is shut down once
-// its Telemetry is: put back, it would lose the spans uncounted, or count
-// them in that other Telemetry.
-func globalAfterShutdown(prev trace.TracerProvider, ours *tracing.Provider) trace.TracerProvider {
-	if _, left := prev.(*tracing.Provider); left || isOTelDefault(prev) {
-		return ours
+// leftTracerProvider is the tracer provider the last Telemetry to own the
+// globals left installed at its Shutdown (leavesOwnTracerProvider).
+var leftTracerProvider atomic.Pointer[tracing.Provider]
+
+// leavesOwnTracerProvider reports whether Shutdown leaves the Telemetry's
+// own tracer provider as the global rather than put back prev, the one
+// Init replaced: it does when prev is OpenTelemetry's default or the one a
+// Telemetry shut down before left there. Its tracers, after Shutdown,
+// count each sampled span begun through them as lost (after_shutdown).
+// OpenTelemetry's default forwards for good to the first provider ever
+// installed, which is shut down once its Telemetry is: put back, it would
+// lose the spans uncounted, or count them in that other Telemetry. A
+// provider the program installed, a tracing.Provider too, is put back.
+func leavesOwnTracerProvider(prev trace.TracerProvider) bool {
+	if p, ok := prev.(*tracing.Provider); ok && p == leftTracerProvider.Load() {
+		return true
 	}
-	return prev
+	return isOTelDefault(prev)
 }
 
 // isOTelDefault reports whether tp is OpenTelemetry's default global tracer

@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -206,5 +207,32 @@ func BenchmarkCountingSampler(b *testing.B) {
 				s.ShouldSample(params)
 			}
 		})
+	}
+}
+
+// TestShutdownWithContextDoneCounts: Shutdown given a context already
+// done still stops the batch processor: the span it holds is counted as
+// shutdown, the span still open and one begun after as after_shutdown.
+// The SDK provider skipped its processors then: they were lost uncounted,
+// and the processor's goroutine ran for ever (goleak).
+func TestShutdownWithContextDoneCounts(t *testing.T) {
+	var drops dropCounts
+	exp := &countExporter{}
+	p := newCountingTP(t, exp, &drops)
+	tracer := p.Tracer("t")
+	_, queued := tracer.Start(context.Background(), "queued")
+	queued.End()
+	_, open := tracer.Start(context.Background(), "open")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.Shutdown(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Shutdown = %v, want context.Canceled", err)
+	}
+	open.End()
+	_, late := p.Tracer("t").Start(context.Background(), "late")
+	late.End()
+	got := drops.get()
+	if got[DropShutdown]+int(exp.n.Load()) != 1 || got[DropAfterShutdown] != 2 {
+		t.Errorf("exported %d, drops %v; want the queued span exported or counted as shutdown, 2 after_shutdown", exp.n.Load(), got)
 	}
 }

@@ -70,6 +70,7 @@ type Provider struct {
 	tp       *sdktrace.TracerProvider
 	exporter ExporterConfig
 	after    *afterShutdown // Tracer's provider after Shutdown; nil without exporter
+	spans    *spanProcessor // the exporter's; nil without exporter
 }
 
 // NewTracerProvider builds a TracerProvider from the options and the
@@ -125,7 +126,7 @@ func NewTracerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	if exp != nil {
 		s.batch.OnDrop, s.batch.ReportFinalExport = cfg.onDrop, true // as the SDK's span processor
 		sp, sampler := newSpanProcessor(exp, s.batch, s.sampler)
-		s.sampler, p.after = sampler, &afterShutdown{sampler: sampler, limits: s.limits}
+		s.sampler, p.after, p.spans = sampler, &afterShutdown{sampler: sampler, limits: s.limits}, &sp
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sp))
 	}
 	tpOpts = append(tpOpts, sdktrace.WithSampler(s.sampler), sdktrace.WithRawSpanLimits(s.limits))
@@ -214,7 +215,18 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 	if p == nil || p.tp == nil {
 		return nil
 	}
-	return p.tp.Shutdown(ctx)
+	err := p.tp.Shutdown(ctx)
+	if p.spans != nil {
+		// The SDK skips the processors whose turn comes after ctx ended
+		// (all of them when it was done already), and never tries again:
+		// the exporter's is shut down here all the same, so that what it
+		// holds and every span after it are counted, and its goroutine
+		// ends. When the SDK shut it down, this does nothing.
+		if serr := p.spans.Shutdown(ctx); err == nil {
+			err = serr
+		}
+	}
+	return err
 }
 
 var samplerNames = []string{"always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"}

@@ -532,3 +532,19 @@ func TestExporterPanicIsTheExportsError(t *testing.T) {
 		t.Fatal("second ForceFlush: no error")
 	}
 }
+
+// shutdownPanickingExporter panics in Shutdown, as an exporter closing a
+// connection twice would.
+type shutdownPanickingExporter struct{ tracetest.InMemoryExporter }
+
+func (*shutdownPanickingExporter) Shutdown(context.Context) error { panic("exporter: double close") }
+
+// A panic in the exporter's Shutdown is Shutdown's error: the batch
+// processor calls it on its own goroutine, where it ended the process.
+func TestExporterShutdownPanicIsShutdownsError(t *testing.T) {
+	tp := newTP(t, nil, WithSpanExporter(&shutdownPanickingExporter{}))
+	err := tp.Shutdown(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "the exporter's Shutdown panicked: exporter: double close") {
+		t.Fatalf("Shutdown: %v", err)
+	}
+}

@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+
+	"github.com/otelkit/otelkit/internal/exportwrap"
 )
 
 // Drop reasons passed to Config.OnDrop.
@@ -245,7 +247,7 @@ func (p *Processor[T]) flush(ctx context.Context, buf []T) error {
 		return errors.Join(append(errs, err)...)
 	}
 	if f, ok := p.exp.(flusher); ok {
-		errs = append(errs, f.ForceFlush(ctx))
+		errs = append(errs, exporterCall("ForceFlush", func() error { return f.ForceFlush(ctx) }))
 	}
 	return errors.Join(errs...)
 }
@@ -259,7 +261,21 @@ func (p *Processor[T]) shutdown(ctx context.Context, buf []T) error {
 		p.cfg.OnError(err)
 	}
 	p.drop(Shutdown, p.q.discard())
-	return errors.Join(err, p.exp.Shutdown(ctx))
+	return errors.Join(err, exporterCall("Shutdown", func() error { return p.exp.Shutdown(ctx) }))
+}
+
+// exporterCall runs the exporter's ForceFlush or Shutdown, which the worker
+// calls: a panic in it, on this goroutine, would end the process, so it is
+// the call's error instead, and Shutdown still completes. (A panic in
+// Export is the export's error already: the providers put
+// exportwrap.Recovered around every exporter.)
+func exporterCall(method string, call func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = exportwrap.PanicError("the exporter's "+method, v)
+		}
+	}()
+	return call()
 }
 
 // ForceFlush exports everything queued when it is called and flushes the

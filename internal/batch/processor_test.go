@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -349,5 +350,35 @@ func TestConcurrentAccounting(t *testing.T) {
 			}
 			seen[v] = true
 		}
+	}
+}
+
+// panickingExporter panics in ForceFlush and Shutdown, as an exporter with
+// a bug (a double close) would.
+type panickingExporter struct{ memExporter }
+
+func (*panickingExporter) ForceFlush(context.Context) error { panic("flush: nil connection") }
+func (*panickingExporter) Shutdown(context.Context) error   { panic("shutdown: double close") }
+
+// The worker calls the exporter's ForceFlush and Shutdown: a panic in
+// either is the call's error, and the queue is still exported first. It
+// ended the process (the worker's goroutine), not only the flush.
+func TestExporterPanicInFlushOrShutdownIsTheError(t *testing.T) {
+	exp := &panickingExporter{}
+	p := New[int](exp, Config{ScheduleDelay: time.Hour})
+	p.Enqueue(1)
+	err := p.ForceFlush(context.Background())
+	if want := "otelkit: the exporter's ForceFlush panicked: flush: nil connection"; err == nil || err.Error() != want {
+		t.Errorf("ForceFlush = %v, want %q", err, want)
+	}
+	p.Enqueue(2)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = p.Shutdown(ctx)
+	if err == nil || !strings.Contains(err.Error(), "otelkit: the exporter's Shutdown panicked: shutdown: double close") {
+		t.Errorf("Shutdown = %v, want the Shutdown panic as its error", err)
+	}
+	if n, _ := exp.items(); n != 2 {
+		t.Errorf("%d items exported, want 2", n)
 	}
 }
