@@ -55,6 +55,7 @@ func TestSpansBegunAfterShutdownCounted(t *testing.T) {
 	}{
 		{"tracer obtained before", start(before)},
 		{"global tracer obtained after", start(otel.Tracer("after"))},
+		{"TracerProvider's tracer obtained after", func(sampled bool) { start(tel.TracerProvider().Tracer("after"))(sampled) }},
 		{"tracing.Start", func(sampled bool) { _, s := tracing.Start(parent(sampled), "late"); s.End() }},
 		{"httpmw request", func(sampled bool) {
 			req := httptest.NewRequest(http.MethodGet, "/late", nil)
@@ -107,7 +108,7 @@ func TestShutdownLeavesGlobalTracerProvider(t *testing.T) {
 		if before == mine && got != mine {
 			t.Errorf("Shutdown left %T, want the program's provider back", got)
 		}
-		if p, ok := got.(*tracing.Provider); before != mine && (!ok || p.TracerProvider() != tel.TracerProvider()) {
+		if p, ok := got.(*tracing.Provider); before != mine && (!ok || p != tel.TracerProvider()) {
 			t.Errorf("over %T, Shutdown left %T, want the Telemetry's own", before, got)
 		}
 	}

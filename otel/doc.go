@@ -316,15 +316,16 @@
 // the count suppressed_since_last), and the zap global logger. Only one
 // Telemetry owns the globals at a time: a second Init returns
 // ErrAlreadyInitialized until the first is shut down. Shutdown puts back
-// what was there before, with one exception: the global tracer provider is
-// a tracing.Provider (TracerProvider's behind it), whose tracers, after
-// Shutdown, still give spans their IDs and count each sampled span as lost
-// (after_shutdown) when there is an exporter (with "none" they are no-op
-// tracers: nothing is lost), and Shutdown leaves it in place of OpenTelemetry's
-// default provider (which forwards for good to the first provider ever
-// installed, shut down by then: its spans would vanish uncounted) or of
-// the one an earlier Telemetry left. A provider the program installed
-// itself, a tracing.Provider too, is put back. WithoutGlobals leaves the globals alone.
+// what was there before, with one exception: the global tracer provider,
+// TracerProvider's *tracing.Provider (its TracerProvider method gives the
+// SDK's), whose tracers, after Shutdown, still give spans their IDs and
+// count each sampled span as lost (after_shutdown) when there is an
+// exporter (with "none" they are no-op tracers: nothing is lost), stays in
+// place of OpenTelemetry's default provider (which forwards for good to
+// the first provider ever installed, shut down by then: its spans would
+// vanish uncounted) or of the one an earlier Telemetry left. A provider
+// the program installed itself, a tracing.Provider too, is put back.
+// WithoutGlobals leaves the globals alone.
 //
 // Init also makes the SDK's own diagnostic logger (otel.SetLogger) write
 // into the service's log: its errors as otel_sdk_error lines, its warnings
@@ -355,9 +356,8 @@
 // shutdown (still queued when Shutdown's deadline passed) and
 // after_shutdown (a sampled span still open at Shutdown, which ends when
 // nothing exports any more, or begun after it: by a tracer obtained
-// before, through the global provider, or by httpmw for a request served
-// then; not one from TracerProvider().Tracer called after Shutdown, a
-// no-op tracer whose spans have no IDs of their own). A
+// before or after from TracerProvider or the global provider, or by
+// httpmw for a request served then). A
 // telemetry_dropped warning line, at most one per 10 s, reports the same
 // as it happens. "tracked": false means there is no exporter to watch
 // ("none", or only Prometheus for metrics). A growing failed count with a

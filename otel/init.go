@@ -425,15 +425,16 @@ func (t *Telemetry) Logging() *logging.Logger {
 	return t.logger
 }
 
-// TracerProvider returns the tracer provider (a no-op one when
-// OTEL_SDK_DISABLED=true). After Shutdown its Tracer gives no-op tracers;
-// the global provider's count the spans begun through them as lost (see
-// "Globals" in the package documentation).
+// TracerProvider returns the tracer provider, the one installed as the
+// global (a no-op one when OTEL_SDK_DISABLED=true): a *tracing.Provider,
+// whose TracerProvider method gives the SDK's. After Shutdown its tracers
+// still give spans their IDs and count each sampled span begun through
+// them as lost (after_shutdown).
 func (t *Telemetry) TracerProvider() trace.TracerProvider {
 	if t == nil || t.traces == nil {
 		return tracenoop.NewTracerProvider()
 	}
-	return t.traces.TracerProvider()
+	return t.traces
 }
 
 // MeterProvider returns the meter provider (a no-op one when

@@ -122,7 +122,7 @@ func TestInitInstallsAndRestoresGlobals(t *testing.T) {
 // tracing.Provider around tel.TracerProvider().
 func globalTracesTo(tel *Telemetry) bool {
 	p, ok := otel.GetTracerProvider().(*tracing.Provider)
-	return ok && p.TracerProvider() == tel.TracerProvider()
+	return ok && p == tel.TracerProvider()
 }
 
 func TestInvalidEnvironmentIsAnError(t *testing.T) {
