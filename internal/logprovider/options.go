@@ -58,9 +58,7 @@ func WithOTLPOverrides(o otlpconf.Overrides) Option {
 // processor. It may be repeated; nil is ignored.
 func WithProcessor(p sdklog.Processor) Option {
 	return optionFunc(func(c config) config {
-		if p != nil {
-			c.processors = append(c.processors, p)
-		}
+		c.processors = option.Append(c.processors, p)
 		return c
 	})
 }
