@@ -85,8 +85,9 @@ type config struct {
 	promAddr     string // "" not set
 	promNoServer bool
 
-	wrap func(sdkmetric.Exporter) sdkmetric.Exporter // nil: none
-	warn func(error)                                 // nil: otel.Handle
+	wrap     func(sdkmetric.Exporter) sdkmetric.Exporter // nil: none
+	warn     func(error)                                 // nil: otel.Handle
+	overflow func(instrument string, limit int)          // nil: none
 
 	errs []error // option misuse found while applying options
 }
@@ -282,6 +283,19 @@ func WithInstrumentation(start func(metric.MeterProvider) error) Option {
 // lines.
 func WithWarningHandler(h func(error)) Option {
 	return optionFunc(func(c config) config { c.warn = h; return c })
+}
+
+// WithOverflowHandler is called once for each instrument whose exported
+// or scraped data holds the overflow series (OverflowAttribute), with the
+// provider's cardinality limit: past the limit, the SDK aggregates an
+// instrument's measurements into that one series, so the totals stay
+// right but their attributes are lost, and the SDK says nothing. At most
+// 1000 instruments are reported; data read by a reader of your own
+// (WithReader) is not watched. Default none; otel.Init writes a
+// metric_cardinality_limit_reached warning line and lists the instrument
+// in its HealthHandler.
+func WithOverflowHandler(h func(instrument string, limit int)) Option {
+	return optionFunc(func(c config) config { c.overflow = h; return c })
 }
 
 // WithCardinalityLimit caps the distinct attribute sets each instrument keeps

@@ -108,5 +108,9 @@
 // instrument keeps at most 2000 series per collection cycle
 // (WithCardinalityLimit); measurements past the
 // limit are added to one series with the attribute otel.metric.overflow=true,
-// so totals stay right and memory stays bounded.
+// so totals stay right and memory stays bounded. The SDK does not say when
+// that happens; WithOverflowHandler is told, once per instrument, when the
+// exported or scraped data holds that series (otel.Init writes a
+// metric_cardinality_limit_reached warning and lists the instrument in its
+// health document).
 package metrics

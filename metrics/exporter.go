@@ -18,12 +18,16 @@ import (
 // (sanitize.MetricExporter), so one attribute value with invalid bytes
 // cannot fail a whole export; WithExporterWrapper's wrapper comes around
 // that.
-func pushExporter(ctx context.Context, c config, r otlpconf.Resolved, name string) (sdkmetric.Exporter, error) {
+func pushExporter(ctx context.Context, c config, r otlpconf.Resolved, name string, watch *overflowWatch) (sdkmetric.Exporter, error) {
 	exp, err := otlpconf.MetricExporter(ctx, r, name)
 	if err != nil {
 		return nil, err
 	}
 	// Valid UTF-8 only, innermost: one invalid byte would fail the export;
 	// a panic costs the export, not the process.
-	return exportwrap.Apply(ctx, exportwrap.Metrics(sanitize.MetricExporter(exp), exportwrap.Recovered), c.wrap)
+	exp = exportwrap.Metrics(sanitize.MetricExporter(exp), exportwrap.Recovered)
+	if watch != nil {
+		exp = exportwrap.Metrics(exp, watch.around)
+	}
+	return exportwrap.Apply(ctx, exp, c.wrap)
 }

@@ -51,10 +51,10 @@ type promServer struct {
 	done chan struct{} // closed when Serve returns
 }
 
-func newPromServer(res *resource.Resource, addr string, listen bool) (*promServer, error) {
+func newPromServer(res *resource.Resource, addr string, listen bool, watch *overflowWatch) (*promServer, error) {
 	reader := sdkmetric.NewManualReader()
 	reg := prometheus.NewRegistry()
-	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithProducer(cleanProducer{reader}))
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithProducer(cleanProducer{reader, watch}))
 	if err != nil {
 		return nil, fmt.Errorf("otelkit: building the Prometheus exporter: %w", err)
 	}
@@ -126,11 +126,16 @@ func (ps *promServer) shutdown(ctx context.Context) error {
 
 // cleanProducer hands the Prometheus exporter what reader collects, with
 // every text made valid UTF-8 (U+FFFD for each invalid byte, as for OTLP).
-type cleanProducer struct{ reader *sdkmetric.ManualReader }
+// Instruments past their cardinality limit are reported to watch.
+type cleanProducer struct {
+	reader *sdkmetric.ManualReader
+	watch  *overflowWatch
+}
 
 func (p cleanProducer) Produce(ctx context.Context) ([]metricdata.ScopeMetrics, error) {
 	var rm metricdata.ResourceMetrics // fresh: the exporter keeps what it gets until it is done
 	err := p.reader.Collect(ctx, &rm)
+	p.watch.scan(rm.ScopeMetrics)
 	return sanitize.ScopeMetrics(rm.ScopeMetrics), err
 }
 

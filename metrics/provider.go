@@ -141,15 +141,16 @@ func (p *Provider) exporterReaders(ctx context.Context, c config, s settings, re
 	if timeout > 0 {
 		periodic = append(periodic, sdkmetric.WithTimeout(timeout))
 	}
+	watch := newOverflowWatch(c.overflow, s.cardinalityLimit)
 	for _, name := range s.exporter.Exporters {
 		if name == ExporterPrometheus {
-			if p.prom, err = newPromServer(res, s.promAddr, !c.promNoServer); err != nil {
+			if p.prom, err = newPromServer(res, s.promAddr, !c.promNoServer, watch); err != nil {
 				return readers, err
 			}
 			readers = append(readers, p.prom.reader)
 			continue
 		}
-		exp, err := pushExporter(ctx, c, s.exporter, name)
+		exp, err := pushExporter(ctx, c, s.exporter, name, watch)
 		if err != nil {
 			return readers, err
 		}

@@ -27,6 +27,7 @@ type healthState struct {
 	started               time.Time
 	selfObs               *sdkmetric.ManualReader // OTEL_GO_X_OBSERVABILITY=true
 	drops                 *dropLog                // the telemetry_dropped line
+	overflow              cardinalityOverflow     // instruments past their cardinality limit
 	configFile            string                  // the declarative configuration file in use, if any
 }
 
@@ -163,7 +164,12 @@ type Health struct {
 	// held lines): lines buffered, flushed, dropped by design, and lost to
 	// its bounds (logbuffer.go).
 	LogBuffer *LogBufferHealth `json:"log_buffer,omitempty"`
-	Hint      string           `json:"hint"`
+	// MetricOverflow lists the instruments whose exported or scraped data
+	// reached the cardinality limit (metric_cardinality_limit_reached):
+	// their measurements past it are in one series without their
+	// attributes.
+	MetricOverflow []string `json:"metric_cardinality_overflow,omitempty"`
+	Hint           string   `json:"hint"`
 }
 
 const healthHint = "traces missing? check config.*.endpoint and protocol, export.*.last_error, failed and dropped (why items were lost); " +
@@ -199,6 +205,7 @@ func (t *Telemetry) Health() Health {
 		h.LogLevelSrc = LogLevelSourceRuntime
 	}
 	h.ConfigFile = hs.configFile
+	h.MetricOverflow = hs.overflow.instruments()
 	for k, v := range hs.config {
 		h.Config[k] = v.clone() // the caller may change what it gets
 	}

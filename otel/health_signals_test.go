@@ -3,8 +3,10 @@ package otel
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
+	"github.com/otelkit/otelkit/metrics"
 )
 
 // TestHealthMetricsAndLogsExport: metric and log exports are counted like
@@ -228,5 +231,36 @@ func TestHealthConcurrentGets(t *testing.T) {
 		if !ex.Tracked || int(ex.Exported) != items || ex.Exported == 0 || ex.FailedBatches == 0 {
 			t.Errorf("%s: %+v; collector accepted %d; want equal, non-zero, with failures", sig, ex, items)
 		}
+	}
+}
+
+// TestCardinalityOverflowShown: an instrument whose data reaches the
+// cardinality limit is listed in the health document and gets one
+// metric_cardinality_limit_reached line; the SDK says nothing of it.
+func TestCardinalityOverflowShown(t *testing.T) {
+	clearEnv(t)
+	out := &lineBuffer{}
+	tel := initHealth(t, out, WithTracesExporter("none"), WithLogsExporter("none"), WithMetricsExporter("console"),
+		WithConsoleWriter(io.Discard), WithMetricsOptions(metrics.WithCardinalityLimit(3)))
+	counter, _ := tel.MeterProvider().Meter("test").Int64Counter("orders")
+	for i := range 10 {
+		counter.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("customer", i)))
+	}
+	for range 2 {
+		if err := tel.ForceFlush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h, _ := getHealth(t, tel); !slices.Equal(h.MetricOverflow, []string{"orders"}) {
+		t.Errorf("metric_cardinality_overflow %v, want [orders]", h.MetricOverflow)
+	}
+	var lines []map[string]any
+	for _, l := range out.lines(t) {
+		if l["msg"] == "metric_cardinality_limit_reached" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 || lines[0]["instrument"] != "orders" || lines[0]["limit"] != float64(3) || lines[0]["level"] != "warn" {
+		t.Errorf("lines %v, want one for orders at limit 3", lines)
 	}
 }

@@ -65,7 +65,8 @@ func (c config) metricsOptions(res *resource.Resource, warn func(error), hs *hea
 	}
 	opts = append(opts, metrics.WithResource(res), metrics.WithWarningHandler(warn),
 		metrics.WithOTLPOverrides(c.otlpFor(c.metricsExporter, "WithMetricsExporter")),
-		metrics.WithExporterWrapper(track(&hs.metrics, exportwrap.Metrics, dataPoints)))
+		metrics.WithExporterWrapper(track(&hs.metrics, exportwrap.Metrics, dataPoints)),
+		metrics.WithOverflowHandler(hs.overflow.add))
 	for _, r := range c.metricReaders {
 		opts = append(opts, metrics.WithReader(r))
 	}
@@ -134,6 +135,7 @@ func (t *Telemetry) buildLogger(c config) error {
 	t.sdkWarnings = newSDKWarnings(l.Zap(), 10*time.Second)
 	t.sdkWarnings.scrub = t.scrub
 	t.health.drops.start(l.Zap())
+	t.health.overflow.start(l.Zap())
 	return err
 }
 

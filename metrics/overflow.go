@@ -1,0 +1,123 @@
+package metrics
+
+import (
+	"context"
+	"sync"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// OverflowAttribute is the attribute of the one series into which the SDK
+// aggregates an instrument's measurements past its cardinality limit.
+const OverflowAttribute = "otel.metric.overflow"
+
+// overflowSet is the attribute set of that series.
+var overflowSet = attribute.NewSet(attribute.Bool(OverflowAttribute, true))
+
+// maxOverflowReported bounds how many instruments an overflowWatch
+// remembers, and so reports.
+const maxOverflowReported = 1000
+
+// overflowWatch reports each instrument whose data holds the overflow
+// series, once: the totals stay right, but which attribute sets the
+// measurements past the limit had is lost, and the SDK says nothing. It
+// sees what the exporters and the Prometheus endpoint are given (readers
+// of your own, WithReader, are not watched).
+type overflowWatch struct {
+	report func(instrument string)
+
+	mu   sync.Mutex
+	seen map[string]struct{}
+}
+
+// newOverflowWatch returns a watch that calls handler with each
+// instrument and limit, or nil without a handler.
+func newOverflowWatch(handler func(instrument string, limit int), limit int) *overflowWatch {
+	if handler == nil {
+		return nil
+	}
+	report := func(instrument string) { handler(instrument, limit) }
+	return &overflowWatch{report: report, seen: map[string]struct{}{}}
+}
+
+// around scans each export's data before it is exported (an
+// exportwrap.Around).
+func (w *overflowWatch) around(ctx context.Context, rm *metricdata.ResourceMetrics, export func(context.Context, *metricdata.ResourceMetrics) error) error {
+	if rm != nil {
+		w.scan(rm.ScopeMetrics)
+	}
+	return export(ctx, rm)
+}
+
+// scan reports the instruments of sms that reached their limit, unless
+// reported before. A nil watch does nothing.
+func (w *overflowWatch) scan(sms []metricdata.ScopeMetrics) {
+	if w == nil {
+		return
+	}
+	for _, sm := range sms {
+		for _, m := range sm.Metrics {
+			if overflowed(m.Data) {
+				w.note(m.Name)
+			}
+		}
+	}
+}
+
+func (w *overflowWatch) note(name string) {
+	w.mu.Lock()
+	_, seen := w.seen[name]
+	full := len(w.seen) >= maxOverflowReported
+	if !seen && !full {
+		w.seen[name] = struct{}{}
+	}
+	w.mu.Unlock()
+	if !seen && !full {
+		w.report(name)
+	}
+}
+
+// overflowed reports whether an aggregation holds the overflow series.
+func overflowed(a metricdata.Aggregation) bool {
+	switch d := a.(type) {
+	case metricdata.Sum[int64]:
+		return anyOverflow(d.DataPoints, pointSet[int64])
+	case metricdata.Sum[float64]:
+		return anyOverflow(d.DataPoints, pointSet[float64])
+	case metricdata.Gauge[int64]:
+		return anyOverflow(d.DataPoints, pointSet[int64])
+	case metricdata.Gauge[float64]:
+		return anyOverflow(d.DataPoints, pointSet[float64])
+	case metricdata.Histogram[int64]:
+		return anyOverflow(d.DataPoints, histogramSet[int64])
+	case metricdata.Histogram[float64]:
+		return anyOverflow(d.DataPoints, histogramSet[float64])
+	case metricdata.ExponentialHistogram[int64]:
+		return anyOverflow(d.DataPoints, exponentialSet[int64])
+	case metricdata.ExponentialHistogram[float64]:
+		return anyOverflow(d.DataPoints, exponentialSet[float64])
+	}
+	return false
+}
+
+// anyOverflow reports whether one of dps is the overflow series; a set of
+// another length is told apart without comparing.
+func anyOverflow[D any](dps []D, set func(*D) *attribute.Set) bool {
+	for i := range dps {
+		if s := set(&dps[i]); s.Len() == 1 && s.Equals(&overflowSet) {
+			return true
+		}
+	}
+	return false
+}
+
+func pointSet[N int64 | float64](p *metricdata.DataPoint[N]) *attribute.Set { return &p.Attributes }
+
+func histogramSet[N int64 | float64](p *metricdata.HistogramDataPoint[N]) *attribute.Set {
+	return &p.Attributes
+}
+
+func exponentialSet[N int64 | float64](p *metricdata.ExponentialHistogramDataPoint[N]) *attribute.Set {
+	return &p.Attributes
+}

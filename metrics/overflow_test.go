@@ -1,0 +1,145 @@
+package metrics
+
+import (
+	"context"
+	"io"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// overflows records what WithOverflowHandler reports.
+type overflows struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (o *overflows) handle(instrument string, limit int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.got = append(o.got, instrument+"@"+strconv.Itoa(limit))
+}
+
+func (o *overflows) all() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.got)
+}
+
+// record adds one measurement for each of n attribute sets to a counter
+// and a histogram, and one to a counter that stays under any limit.
+func record(t *testing.T, p *Provider, n int) {
+	t.Helper()
+	m := p.MeterProvider().Meter("test")
+	c, _ := m.Int64Counter("requests")
+	h, _ := m.Float64Histogram("latency")
+	small, _ := m.Int64Counter("small")
+	for i := range n {
+		set := metric.WithAttributes(attribute.Int("user", i))
+		c.Add(context.Background(), 1, set)
+		h.Record(context.Background(), 1, set)
+	}
+	small.Add(context.Background(), 1)
+}
+
+// TestOverflowReportedOnceByPushExport: an instrument past its
+// cardinality limit is reported once, with the limit, when its data is
+// exported; one under it is not.
+func TestOverflowReportedOnceByPushExport(t *testing.T) {
+	var o overflows
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("console"), WithConsoleWriter(io.Discard),
+		WithoutRuntimeMetrics(), WithCardinalityLimit(3), WithOverflowHandler(o.handle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = p.Shutdown(context.Background()) }()
+	record(t, p, 2)
+	if err := p.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := o.all(); len(got) != 0 {
+		t.Fatalf("under the limit, reported %v", got)
+	}
+	record(t, p, 10)
+	for range 2 {
+		if err := p.ForceFlush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := o.all()
+	slices.Sort(got)
+	if want := []string{"latency@3", "requests@3"}; !slices.Equal(got, want) {
+		t.Errorf("reported %v, want %v, each once", got, want)
+	}
+}
+
+// TestOverflowReportedByPrometheusScrape: the pull side reports too.
+func TestOverflowReportedByPrometheusScrape(t *testing.T) {
+	var o overflows
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter(ExporterPrometheus), WithoutPrometheusServer(),
+		WithoutRuntimeMetrics(), WithCardinalityLimit(3), WithOverflowHandler(o.handle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = p.Shutdown(context.Background()) }()
+	record(t, p, 10)
+	p.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/metrics", nil))
+	got := o.all()
+	slices.Sort(got)
+	if want := []string{"latency@3", "requests@3"}; !slices.Equal(got, want) {
+		t.Errorf("reported %v, want %v", got, want)
+	}
+}
+
+func TestOverflowWatchBounded(t *testing.T) {
+	var o overflows
+	w := newOverflowWatch(o.handle, 1)
+	for i := range maxOverflowReported + 10 {
+		w.note("i" + strconv.Itoa(i))
+	}
+	w.note("i0")
+	if n := len(o.all()); n != maxOverflowReported {
+		t.Errorf("reported %d instruments, want %d", n, maxOverflowReported)
+	}
+}
+
+// BenchmarkOverflowScan: what watching for the overflow series adds to one
+// export of 10 instruments at the default limit, 2000 series each (the
+// worst case: full instruments), against collecting that data, which every
+// export does first.
+func BenchmarkOverflowScan(b *testing.B) {
+	reader := sdkmetric.NewManualReader()
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter(ExporterNone), WithReader(reader), WithoutRuntimeMetrics())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = p.Shutdown(context.Background()) }()
+	m := p.MeterProvider().Meter("bench")
+	for i := range 10 {
+		c, _ := m.Int64Counter("c" + strconv.Itoa(i))
+		for j := range 2000 {
+			c.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("k", j)))
+		}
+	}
+	var rm metricdata.ResourceMetrics
+	b.Run("collect", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = reader.Collect(context.Background(), &rm)
+		}
+	})
+	w := newOverflowWatch(func(string, int) {}, 2000)
+	b.Run("scan", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w.scan(rm.ScopeMetrics)
+		}
+	})
+}
