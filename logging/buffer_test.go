@@ -457,3 +457,31 @@ func TestBufferRequestNeverEndedGivesBytesBack(t *testing.T) {
 		t.Errorf("counts after the request was collected %+v", d)
 	}
 }
+
+// TestBufferInertAtTheLevelWarns: buffering at or above the log level
+// keeps nothing (it keeps lines below the level), so New says so; below
+// it, nothing is said.
+func TestBufferInertAtTheLevelWarns(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		level, buf  zapcore.Level
+		wantWarning bool
+	}{
+		{"debug buffer, debug level", zapcore.DebugLevel, zapcore.DebugLevel, true},
+		{"debug buffer, warn level", zapcore.WarnLevel, zapcore.DebugLevel, false},
+		{"warn buffer, info level", zapcore.InfoLevel, zapcore.WarnLevel, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := &syncBuffer{}
+			_, err := logging.New(logging.WithFormat("json"), logging.WithOutput(out), logging.WithEnvLookup(noEnv),
+				logging.WithLevel(tc.level), logging.WithBufferLevel(tc.buf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			warned := strings.Contains(out.String(), `"variable":"OTELKIT_LOG_BUFFER_LEVEL"`)
+			if warned != tc.wantWarning {
+				t.Errorf("warned %v, want %v: %s", warned, tc.wantWarning, out.String())
+			}
+		})
+	}
+}

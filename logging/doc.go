@@ -80,6 +80,10 @@
 // that goes wrong on an error line, an error status on its span (as
 // tracing.End(span, &err) sets it) or the slow threshold.
 //
+// Buffering at or above the logger's level keeps nothing (lines at the
+// level are written at once); New says so with an otelkit_config_warning,
+// and it takes effect once the level is raised above it.
+//
 // Bounds: 256 lines or 256 KiB per request, the oldest going first; 32 MiB
 // across the process, past which new lines are not kept (WithBufferLimits;
 // the bytes are the memory kept lines hold). BufferStatsNow counts since

@@ -82,6 +82,13 @@ func warnConfig(zl *zap.Logger, r resolved) {
 			zap.String("detail", "the gcp profile knows no Google Cloud project, so logging.googleapis.com/trace holds the bare trace ID, which Cloud Logging does not link to the trace: set "+
 				EnvGCPProject+" or "+EnvGCPCloud+", WithGCPProject, or cloud.provider=gcp and cloud.account.id on the resource (the GCP resource detector sets them)"))
 	}
+	if r.buf != nil && r.buf.level >= r.level {
+		zl.Warn("otelkit_config_warning",
+			zap.String("variable", EnvBufferLevel),
+			zap.String("detail", "per-request log buffering at "+r.buf.level.String()+" keeps nothing while the log level is "+r.level.String()+
+				": it keeps lines below the level, and lines at or above it are written at once; it takes effect if the level is raised above "+
+				r.buf.level.String()+" (SetLevel, the health handler)"))
+	}
 	if r.unusedProf != "" {
 		zl.Warn("otelkit_config_warning",
 			zap.String("variable", EnvProfile),
