@@ -20,6 +20,7 @@ type Logger struct {
 	zl      *zap.Logger
 	lvl     zap.AtomicLevel
 	changed atomic.Bool // SetLevel was called: the level is no longer the one New chose
+	source  string      // LevelSource
 }
 
 // New builds the service logger. Options win over the environment
@@ -68,7 +69,7 @@ func New(opts ...Option) (*Logger, error) {
 	if cfg.onFatal != nil {
 		zopts = append(zopts, zap.WithFatalHook(cfg.onFatal))
 	}
-	l := &Logger{zl: zap.New(c, zopts...), lvl: lvl}
+	l := &Logger{zl: zap.New(c, zopts...), lvl: lvl, source: r.levelSource}
 	warnConfig(l.zl, r)
 	return l, nil
 }
@@ -150,6 +151,16 @@ func (l *Logger) SetLevel(lv zapcore.Level) {
 		l.lvl.SetLevel(lv)
 		l.changed.Store(true)
 	}
+}
+
+// LevelSource says where New took the level from: "option" (WithLevel),
+// "env:OTELKIT_LOG_LEVEL" or "default"; "" for a nil *Logger. LevelChanged
+// says whether it was changed since.
+func (l *Logger) LevelSource() string {
+	if l == nil {
+		return ""
+	}
+	return l.source
 }
 
 // LevelChanged reports whether the level was set at run time (SetLevel, or

@@ -190,15 +190,16 @@ func WithConsoleSpanID() Option {
 
 // resolved is config after precedence: option > environment > default.
 type resolved struct {
-	json       bool
-	level      zapcore.Level
-	prof       *profile
-	gcpProject string
-	out        zapcore.WriteSyncer
-	color      bool
-	svc        service
-	buf        *bufferPolicy // nil: per-request log buffering off
-	unusedProf string        // a vendor profile chosen for the console format, which has none
+	json        bool
+	level       zapcore.Level
+	levelSource string // Logger.LevelSource
+	prof        *profile
+	gcpProject  string
+	out         zapcore.WriteSyncer
+	color       bool
+	svc         service
+	buf         *bufferPolicy // nil: per-request log buffering off
+	unusedProf  string        // a vendor profile chosen for the console format, which has none
 }
 
 func (c config) resolve() (resolved, error) {
@@ -213,7 +214,7 @@ func (c config) resolve() (resolved, error) {
 		return r, err
 	}
 	r.color = !r.json && term && colorAllowed(src)
-	if r.level, err = c.resolveLevel(src); err != nil {
+	if r.level, r.levelSource, err = c.resolveLevel(src); err != nil {
 		return r, err
 	}
 	if r.prof, err = c.resolveProfile(src); err != nil {
@@ -262,24 +263,30 @@ func (c config) resolveFormat(src env.Source, term bool) (bool, error) {
 	return !term, nil
 }
 
-// resolveLevel returns WithLevel, else OTELKIT_LOG_LEVEL, else info.
-func (c config) resolveLevel(src env.Source) (zapcore.Level, error) {
+// resolveLevel returns WithLevel, else OTELKIT_LOG_LEVEL, else info, and
+// which one it was (Logger.LevelSource).
+func (c config) resolveLevel(src env.Source) (zapcore.Level, string, error) {
 	if c.level != nil {
 		if *c.level < zapcore.DebugLevel || *c.level > zapcore.FatalLevel {
-			return 0, &env.Error{Option: "WithLevel", Value: strconv.Itoa(int(*c.level)), Allowed: "debug, info, warn, error, dpanic, panic, fatal"}
+			return 0, "", &env.Error{Option: "WithLevel", Value: strconv.Itoa(int(*c.level)), Allowed: "debug, info, warn, error, dpanic, panic, fatal"}
 		}
-		return *c.level, nil
+		return *c.level, LevelSourceOption, nil
 	}
 	v, set, err := src.Enum(EnvLevel, "debug", "info", "warn", "error")
-	if err != nil {
-		return 0, err
+	if err != nil || !set {
+		return zapcore.InfoLevel, LevelSourceDefault, err
 	}
 	level := zapcore.InfoLevel
-	if set {
-		_ = level.UnmarshalText([]byte(v))
-	}
-	return level, nil
+	_ = level.UnmarshalText([]byte(v))
+	return level, "env:" + EnvLevel, nil
 }
+
+// Where New took the level from, as LevelSource says it: WithLevel, the
+// default, or "env:OTELKIT_LOG_LEVEL".
+const (
+	LevelSourceOption  = "option"
+	LevelSourceDefault = "default"
+)
 
 // resolveProfile returns WithProfile, else OTELKIT_LOG_PROFILE, else the
 // default profile.

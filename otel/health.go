@@ -1,6 +1,7 @@
 package otel
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"maps"
@@ -11,9 +12,9 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
-	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/w3c"
+	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
 	"github.com/otelkit/otelkit/tracing"
 )
@@ -108,17 +109,11 @@ func (hs *healthState) describe(tp *tracing.Provider, mp *metrics.Provider, logs
 	}
 }
 
-// logLevelSource says where the logger's level came from.
-func logLevelSource(c config, src env.Source) string {
-	switch {
-	case c.logLevel != nil:
-		return otlpconf.SourceOption
-	default:
-		if _, ok := src.String("OTELKIT_LOG_LEVEL"); ok {
-			return "env:OTELKIT_LOG_LEVEL"
-		}
-		return otlpconf.SourceDefault
-	}
+// logLevelSource says where the logger's level came from, as the logger
+// says it: WithLogLevel or a logging.WithLevel given to WithLoggingOptions
+// ("option"), OTELKIT_LOG_LEVEL, or the default.
+func logLevelSource(l *logging.Logger) string {
+	return cmp.Or(l.LevelSource(), otlpconf.SourceDefault)
 }
 
 // LogLevelSourceRuntime is Health.LogLevelSrc once the log level was

@@ -189,7 +189,7 @@ func (t *Telemetry) build(ctx context.Context, c config, src env.Source) (propag
 	} else if t.logger != nil {
 		t.logger.Zap().Info("otel_sdk_disabled", zap.String("reason", "OTEL_SDK_DISABLED=true: no spans, metrics or log records are exported"))
 	}
-	t.health.logLevelSource = logLevelSource(c, src)
+	t.health.logLevelSource = logLevelSource(t.logger)
 	prop, err := c.propagators(src)
 	errs = append(errs, err)
 	return prop, joinConfigErrors(errs...)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/logging"
 )
 
 // TestLogLevelSourceAfterRuntimeChange: log_level_source says where the
@@ -23,6 +25,7 @@ func TestLogLevelSourceAfterRuntimeChange(t *testing.T) {
 		{name: "default", start: "default"},
 		{name: "env", env: "warn", start: "env:OTELKIT_LOG_LEVEL"},
 		{name: "option", opts: []Option{WithLogLevel(zapcore.ErrorLevel)}, start: "option"},
+		{name: "logging option over env", env: "warn", opts: []Option{WithLoggingOptions(logging.WithLevel(zapcore.ErrorLevel))}, start: "option"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clearEnv(t)
