@@ -316,16 +316,17 @@
 // the count suppressed_since_last), and the zap global logger. Only one
 // Telemetry owns the globals at a time: a second Init returns
 // ErrAlreadyInitialized until the first is shut down. Shutdown puts back
-// what was there before, with one exception: the global tracer provider,
-// TracerProvider's *tracing.Provider (its TracerProvider method gives the
-// SDK's), whose tracers, after Shutdown, still give spans their IDs and
-// count each sampled span as lost (after_shutdown) when there is an
-// exporter (with "none" they are no-op tracers: nothing is lost), stays in
-// place of OpenTelemetry's default provider (which forwards for good to
-// the first provider ever installed, shut down by then: its spans would
-// vanish uncounted) or of the one an earlier Telemetry left. A provider
-// the program installed itself, a tracing.Provider too, is put back.
-// WithoutGlobals leaves the globals alone.
+// what was there before, with one exception: the global tracer provider.
+// It is TracerProvider's *tracing.Provider (whose TracerProvider method
+// gives the SDK's). After Shutdown its tracers still give spans their IDs
+// and count each sampled span as lost (after_shutdown) when there is an
+// exporter; with "none" they are no-op tracers, and nothing is lost.
+// Shutdown leaves it in place of OpenTelemetry's default provider, which
+// forwards for good to the first provider ever installed (shut down by
+// then, so its spans would vanish uncounted), or of the one an earlier
+// Telemetry left. A provider the program installed itself, a
+// tracing.Provider too, is put back. WithoutGlobals leaves the globals
+// alone.
 //
 // Init also makes the SDK's own diagnostic logger (otel.SetLogger) write
 // into the service's log: its errors as otel_sdk_error lines, its warnings
