@@ -150,7 +150,7 @@ func isLong(kv attribute.KeyValue) bool {
 	case attribute.BOOL, attribute.INT64, attribute.FLOAT64, attribute.EMPTY:
 		return len(kv.Key) > MaxValue
 	}
-	return len(kv.Key) > MaxValue || len(kv.Value.Emit()) > MaxValue
+	return len(kv.Key) > MaxValue || len(kv.Value.String()) > MaxValue
 }
 
 // cutValue returns kv with its key and value cut to MaxValue bytes; a
@@ -165,7 +165,7 @@ func cutValue(kv attribute.KeyValue) attribute.KeyValue {
 		kv.Value = attribute.StringValue(cut(kv.Value.AsString()))
 	case attribute.BOOL, attribute.INT64, attribute.FLOAT64, attribute.EMPTY:
 	default:
-		if text := kv.Value.Emit(); len(text) > MaxValue {
+		if text := kv.Value.String(); len(text) > MaxValue {
 			kv.Value = attribute.StringValue(cut(text))
 		}
 	}
