@@ -58,6 +58,9 @@
 //     log format) apply to what reaches it, but the propagator is
 //     tracecontext and baggage for all, and a test that calls otel.Init
 //     with globals replaces the router until its Shutdown.
+//   - A trace that began outside the test's own spans (a traceparent
+//     header the test wrote, often the same in many tests) is no test's:
+//     its spans follow their context, and else the rule above.
 //   - Work still running after its test ended reaches no test.
 //   - The Resource of a log record (LogRecords) is the SDK's, which
 //     merges the process's OTEL_RESOURCE_ATTRIBUTES under the Telemetry's;

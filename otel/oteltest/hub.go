@@ -25,7 +25,7 @@ import (
 //
 //  1. the Telemetry whose Context the context derives from;
 //  2. the Telemetry whose trace the context's span (local or remote) is
-//     in: every span a Telemetry starts registers its trace;
+//     in: every root span a Telemetry starts registers its trace;
 //  3. the only Telemetry alive, when there is exactly one;
 //
 // and otherwise to none: then it is counted (Unrouted). A context of a
@@ -172,7 +172,10 @@ func (h *hub) routeLogger(ctx context.Context, base *zap.Logger) *zap.Logger {
 }
 
 // registrar is a span processor of each Telemetry: it registers the
-// trace of every span the Telemetry starts.
+// trace of every root span the Telemetry starts. A trace that began
+// elsewhere (a traceparent the test wrote, the same in many tests) is
+// nobody's: the first test to see it would keep it, and the later tests
+// that send it would lose their spans.
 type registrar struct {
 	h *hub
 	t *Telemetry
@@ -181,6 +184,9 @@ type registrar struct {
 var _ sdktrace.SpanProcessor = registrar{}
 
 func (r registrar) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
+	if s.Parent().IsValid() {
+		return // in a trace registered at its root, or in one from outside
+	}
 	id := s.SpanContext().TraceID()
 	if _, loaded := r.h.traces.LoadOrStore(id, r.t); !loaded {
 		r.t.addTrace(id)

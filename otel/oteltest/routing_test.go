@@ -2,8 +2,11 @@ package oteltest_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
+	"github.com/otelkit/otelkit/httpmw"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/otel/oteltest"
 	"github.com/otelkit/otelkit/tracing"
@@ -64,5 +67,30 @@ func TestEndedTestReachesNoOther(t *testing.T) {
 	s.End()
 	if n := len(tel.Spans()); n != 1 {
 		t.Errorf("%d spans, want the one started without a context", n)
+	}
+}
+
+// TestSameTraceparentInEveryTest: tests that each send the traceparent of
+// the W3C example to a handler, with no test context, each see their own
+// spans: the first does not keep the trace for itself.
+func TestSameTraceparentInEveryTest(t *testing.T) {
+	const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	for _, name := range []string{"first", "second"} {
+		t.Run(name, func(t *testing.T) {
+			tel := oteltest.New(t)
+			req := httptest.NewRequest(http.MethodGet, "/orders/1?who="+name, nil)
+			req.Header.Set("traceparent", traceparent)
+			httpmw.Handler(appMux()).ServeHTTP(httptest.NewRecorder(), req)
+			names := map[string]int{}
+			for _, s := range tel.Spans() {
+				names[s.Name()]++
+				if s.SpanContext().TraceID().String() != traceparent[3:35] {
+					t.Errorf("span %q in trace %s", s.Name(), s.SpanContext().TraceID())
+				}
+			}
+			if names["GET /orders/{id}"] != 1 || names["load_order"] != 1 || names["query"] != 1 {
+				t.Errorf("spans %v, want the server span, load_order and query", names)
+			}
+		})
 	}
 }
