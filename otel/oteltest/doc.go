@@ -61,7 +61,9 @@
 //   - A trace that began outside the test's own spans (a traceparent
 //     header the test wrote, often the same in many tests) is no test's:
 //     its spans follow their context, and else the rule above.
-//   - Work still running after its test ended reaches no test.
+//   - Work still running after its test ended reaches no test. A span
+//     the test started and had not ended by then is lost: the test says
+//     so in its log, and Unrouted counts it (Unended).
 //   - The Resource of a log record (LogRecords) is the SDK's, which
 //     merges the process's OTEL_RESOURCE_ATTRIBUTES under the Telemetry's;
 //     Spans and Metrics carry the Telemetry's own.

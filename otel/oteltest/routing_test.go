@@ -2,8 +2,10 @@ package oteltest_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/otelkit/otelkit/httpmw"
@@ -92,5 +94,33 @@ func TestSameTraceparentInEveryTest(t *testing.T) {
 				t.Errorf("spans %v, want the server span, load_order and query", names)
 			}
 		})
+	}
+}
+
+// recordingT is a TestingT that keeps what is logged and runs the
+// cleanups when end is called, as the testing package does.
+type recordingT struct {
+	exampleT
+	logs []string
+}
+
+func (t *recordingT) Logf(f string, a ...any) { t.logs = append(t.logs, fmt.Sprintf(f, a...)) }
+
+// TestUnendedSpansAreCounted: a span still open when its test ends is
+// never recorded; the test says so and Unrouted counts it.
+func TestUnendedSpansAreCounted(t *testing.T) {
+	rt := &recordingT{}
+	tel := oteltest.New(rt)
+	before := oteltest.Unrouted()
+	ctx, open := tracing.Start(tel.Context(), "never_ended")
+	_, done := tracing.Start(ctx, "ended")
+	done.End()
+	rt.end()
+	open.End() // too late: the test has ended
+	if got := oteltest.Unrouted().Unended - before.Unended; got != 1 {
+		t.Errorf("Unended grew by %d, want 1", got)
+	}
+	if len(rt.logs) != 1 || !strings.Contains(rt.logs[0], "1 spans of this test had not ended") {
+		t.Errorf("test log %q, want one line about the span not ended", rt.logs)
 	}
 }
