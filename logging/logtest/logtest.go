@@ -45,7 +45,7 @@ func New(level zapcore.LevelEnabler) (*zap.Logger, *Logs) {
 		level = zapcore.DebugLevel
 	}
 	c, obs := observer.New(level)
-	return zap.New(c, zap.AddCaller()), &Logs{obs: obs}
+	return zap.New(freezeCore{c}, zap.AddCaller()), &Logs{obs: obs}
 }
 
 // Context returns ctx with a recording logger bound (see logging.NewContext),
@@ -130,6 +130,10 @@ func (l *Logs) Reset() {
 
 // Fields returns the entry's fields (bound and given) as a map, decoded the
 // way zap's in-memory encoder does: strings, numbers, bools, nested maps.
+// They are what the line held when it was written: marshalers, Stringers
+// and byte slices are run or copied then (a value given to zap.Any or
+// zap.Reflect is kept as it is), and a marshaler that panicked is a
+// "<key>Error": "PANIC=<value>" note, as in a service's lines.
 func (e Entry) Fields() map[string]any { return e.ContextMap() }
 
 // String returns the field key as text ("" when absent).

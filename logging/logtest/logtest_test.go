@@ -1,8 +1,10 @@
 package logtest_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 
 	"go.opentelemetry.io/otel/trace"
@@ -83,5 +85,45 @@ func TestNilLogsRecordedNothing(t *testing.T) {
 			t.Errorf("%s *Logs: recorded something", name)
 		}
 		logs.Reset()
+	}
+}
+
+// order is a value logged with zap.Object and zap.Stringer, changed after.
+type order struct{ id string }
+
+func (o *order) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("id", o.id)
+	return nil
+}
+func (o *order) String() string { return o.id }
+
+type panicking struct{}
+
+func (panicking) MarshalLogObject(zapcore.ObjectEncoder) error { panic("boom") }
+
+// TestFieldsAreWhatWasLogged: an entry's fields are what the line held
+// when it was written, as in a service's output: values changed later do
+// not show, and a marshaler that panics gives "<key>Error" (its line and
+// other fields kept) instead of panicking the test that reads it.
+func TestFieldsAreWhatWasLogged(t *testing.T) {
+	ctx, logs := logtest.Context(context.Background(), zapcore.DebugLevel)
+	o, raw := &order{id: "7"}, []byte("abc")
+	log := logging.FromContext(ctx).With(zap.Object("bound", o))
+	log.Info("placed", zap.Object("order", o), zap.Stringer("name", o), zap.Binary("raw", raw), zap.ByteString("text", raw))
+	log.Info("failed", zap.Object("bad", panicking{}), zap.Inline(panicking{}), zap.Field{}, zap.String("k", "v"))
+	o.id, raw[0] = "changed", 'z'
+
+	placed := logs.Require(t, "placed").Fields()
+	want := map[string]any{"id": "7"}
+	if !reflect.DeepEqual(placed["order"], want) || !reflect.DeepEqual(placed["bound"], want) ||
+		placed["name"] != "7" || !bytes.Equal(placed["raw"].([]byte), []byte("abc")) || placed["text"] != "abc" {
+		t.Errorf("placed: %v, want the values as logged", placed)
+	}
+	failed := logs.Require(t, "failed")
+	if got := failed.String("badError"); got != "PANIC=boom" {
+		t.Errorf("badError %q, want PANIC=boom (fields %v)", got, failed.Fields())
+	}
+	if failed.String("inlineError") != "PANIC=boom" || !failed.Has("fieldError") || failed.String("k") != "v" || !failed.Has("bound") {
+		t.Errorf("failed: %v", failed.Fields())
 	}
 }
