@@ -17,7 +17,9 @@ package logtest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.uber.org/zap"
@@ -56,12 +58,57 @@ func Context(ctx context.Context, level zapcore.LevelEnabler) (context.Context, 
 }
 
 // ReplaceGlobal makes a recording logger zap's global logger (and so the
-// fallback of logging.FromContext) until the test ends.
+// fallback of logging.FromContext) until the test ends; then it puts back
+// the one it replaced, unless another has replaced it since.
+//
+// One global logger cannot record two tests that run at once apart: while
+// a test that called ReplaceGlobal runs, a ReplaceGlobal of another test
+// (one running in parallel; its own subtests may) fails that test. Bind a
+// logger with Context in tests that run in parallel.
 func ReplaceGlobal(t testing.TB, level zapcore.LevelEnabler) *Logs {
 	t.Helper()
+	replaced.mu.Lock()
+	defer replaced.mu.Unlock()
+	if n := len(replaced.by); n > 0 && !within(t.Name(), replaced.by[n-1].test) {
+		t.Fatalf("logtest: ReplaceGlobal: test %s replaced zap's global logger and is still running; "+
+			"a global logger cannot record two tests at once: bind a logger with logtest.Context instead", replaced.by[n-1].test)
+		return nil
+	}
 	l, logs := New(level)
-	t.Cleanup(zap.ReplaceGlobals(l))
+	r := &replacement{test: t.Name(), l: l, restore: zap.ReplaceGlobals(l)}
+	replaced.by = append(replaced.by, r)
+	t.Cleanup(r.end)
 	return logs
+}
+
+// replaced is the ReplaceGlobal calls of the tests still running,
+// outermost first.
+var replaced struct {
+	mu sync.Mutex
+	by []*replacement
+}
+
+type replacement struct {
+	test    string
+	l       *zap.Logger
+	restore func()
+}
+
+// end puts back the logger r replaced, unless another replaced r's.
+func (r *replacement) end() {
+	replaced.mu.Lock()
+	defer replaced.mu.Unlock()
+	if i := slices.Index(replaced.by, r); i >= 0 {
+		replaced.by = slices.Delete(replaced.by, i, i+1)
+	}
+	if zap.L() == r.l {
+		r.restore()
+	}
+}
+
+// within reports whether test is outer or one of its subtests.
+func within(test, outer string) bool {
+	return test == outer || strings.HasPrefix(test, outer+"/")
 }
 
 // All returns every entry recorded so far, in order.

@@ -127,3 +127,53 @@ func TestFieldsAreWhatWasLogged(t *testing.T) {
 		t.Errorf("failed: %v", failed.Fields())
 	}
 }
+
+// namedT is a fakeT with a test name of its own.
+type namedT struct {
+	fakeT
+	name string
+}
+
+func (n *namedT) Name() string { return n.name }
+
+// TestReplaceGlobalOfTwoTestsAtOnce: while a test that replaced the global
+// logger runs, its subtest may replace it again, but another test may not
+// (tests in parallel): that one fails, instead of taking the lines of the
+// first and, at the end, putting back the first's logger for good.
+func TestReplaceGlobalOfTwoTestsAtOnce(t *testing.T) {
+	orig := zap.L()
+	t.Run("overlap", func(t *testing.T) {
+		a := &namedT{fakeT{TB: t}, "TestA"}
+		logtest.ReplaceGlobal(a, nil)
+		sub := &namedT{fakeT{TB: t}, "TestA/sub"}
+		subLogs := logtest.ReplaceGlobal(sub, nil)
+		b := &namedT{fakeT{TB: t}, "TestB"}
+		logtest.ReplaceGlobal(b, nil)
+		if a.failed || sub.failed || !b.failed {
+			t.Fatalf("failed: TestA %v, TestA/sub %v, TestB %v; want TestB alone", a.failed, sub.failed, b.failed)
+		}
+		zap.L().Info("to_sub")
+		if subLogs.Len() != 1 {
+			t.Errorf("the subtest's logger recorded %v", subLogs.Messages())
+		}
+	})
+	if zap.L() != orig {
+		t.Error("the global logger was not put back")
+	}
+}
+
+// TestReplaceGlobalLeavesALaterReplacement: a global logger installed
+// after ReplaceGlobal's (as oteltest.New installs its own for good) stays
+// when the test ends.
+func TestReplaceGlobalLeavesALaterReplacement(t *testing.T) {
+	orig := zap.L()
+	t.Cleanup(func() { zap.ReplaceGlobals(orig) })
+	later := zap.NewNop()
+	t.Run("replaced", func(t *testing.T) {
+		logtest.ReplaceGlobal(t, nil)
+		zap.ReplaceGlobals(later)
+	})
+	if zap.L() != later {
+		t.Error("the logger installed later was replaced by the one before the test")
+	}
+}
