@@ -17,7 +17,9 @@ package logtest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.uber.org/zap"
@@ -45,7 +47,7 @@ func New(level zapcore.LevelEnabler) (*zap.Logger, *Logs) {
 		level = zapcore.DebugLevel
 	}
 	c, obs := observer.New(level)
-	return zap.New(c, zap.AddCaller()), &Logs{obs: obs}
+	return zap.New(freezeCore{c}, zap.AddCaller()), &Logs{obs: obs}
 }
 
 // Context returns ctx with a recording logger bound (see logging.NewContext),
@@ -56,12 +58,57 @@ func Context(ctx context.Context, level zapcore.LevelEnabler) (context.Context, 
 }
 
 // ReplaceGlobal makes a recording logger zap's global logger (and so the
-// fallback of logging.FromContext) until the test ends.
+// fallback of logging.FromContext) until the test ends; then it puts back
+// the one it replaced, unless another has replaced it since.
+//
+// One global logger cannot record two tests that run at once apart: while
+// a test that called ReplaceGlobal runs, a ReplaceGlobal of another test
+// (one running in parallel; its own subtests may) fails that test. Bind a
+// logger with Context in tests that run in parallel.
 func ReplaceGlobal(t testing.TB, level zapcore.LevelEnabler) *Logs {
 	t.Helper()
+	replaced.mu.Lock()
+	defer replaced.mu.Unlock()
+	if n := len(replaced.by); n > 0 && !within(t.Name(), replaced.by[n-1].test) {
+		t.Fatalf("logtest: ReplaceGlobal: test %s replaced zap's global logger and is still running; "+
+			"a global logger cannot record two tests at once: bind a logger with logtest.Context instead", replaced.by[n-1].test)
+		return nil
+	}
 	l, logs := New(level)
-	t.Cleanup(zap.ReplaceGlobals(l))
+	r := &replacement{test: t.Name(), l: l, restore: zap.ReplaceGlobals(l)}
+	replaced.by = append(replaced.by, r)
+	t.Cleanup(r.end)
 	return logs
+}
+
+// replaced is the ReplaceGlobal calls of the tests still running,
+// outermost first.
+var replaced struct {
+	mu sync.Mutex
+	by []*replacement
+}
+
+type replacement struct {
+	test    string
+	l       *zap.Logger
+	restore func()
+}
+
+// end puts back the logger r replaced, unless another replaced r's.
+func (r *replacement) end() {
+	replaced.mu.Lock()
+	defer replaced.mu.Unlock()
+	if i := slices.Index(replaced.by, r); i >= 0 {
+		replaced.by = slices.Delete(replaced.by, i, i+1)
+	}
+	if zap.L() == r.l {
+		r.restore()
+	}
+}
+
+// within reports whether test is outer or one of its subtests.
+func within(test, outer string) bool {
+	return test == outer || strings.HasPrefix(test, outer+"/")
 }
 
 // All returns every entry recorded so far, in order.
@@ -130,6 +177,10 @@ func (l *Logs) Reset() {
 
 // Fields returns the entry's fields (bound and given) as a map, decoded the
 // way zap's in-memory encoder does: strings, numbers, bools, nested maps.
+// They are what the line held when it was written: marshalers, Stringers
+// and byte slices are run or copied then (a value given to zap.Any or
+// zap.Reflect is kept as it is), and a marshaler that panicked is a
+// "<key>Error": "PANIC=<value>" note, as in a service's lines.
 func (e Entry) Fields() map[string]any { return e.ContextMap() }
 
 // String returns the field key as text ("" when absent).

@@ -1,8 +1,10 @@
 package logtest_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 
 	"go.opentelemetry.io/otel/trace"
@@ -83,5 +85,95 @@ func TestNilLogsRecordedNothing(t *testing.T) {
 			t.Errorf("%s *Logs: recorded something", name)
 		}
 		logs.Reset()
+	}
+}
+
+// order is a value logged with zap.Object and zap.Stringer, changed after.
+type order struct{ id string }
+
+func (o *order) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("id", o.id)
+	return nil
+}
+func (o *order) String() string { return o.id }
+
+type panicking struct{}
+
+func (panicking) MarshalLogObject(zapcore.ObjectEncoder) error { panic("boom") }
+
+// TestFieldsAreWhatWasLogged: an entry's fields are what the line held
+// when it was written, as in a service's output: values changed later do
+// not show, and a marshaler that panics gives "<key>Error" (its line and
+// other fields kept) instead of panicking the test that reads it.
+func TestFieldsAreWhatWasLogged(t *testing.T) {
+	ctx, logs := logtest.Context(context.Background(), zapcore.DebugLevel)
+	o, raw := &order{id: "7"}, []byte("abc")
+	log := logging.FromContext(ctx).With(zap.Object("bound", o))
+	log.Info("placed", zap.Object("order", o), zap.Stringer("name", o), zap.Binary("raw", raw), zap.ByteString("text", raw))
+	log.Info("failed", zap.Object("bad", panicking{}), zap.Inline(panicking{}), zap.Field{}, zap.String("k", "v"))
+	o.id, raw[0] = "changed", 'z'
+
+	placed := logs.Require(t, "placed").Fields()
+	want := map[string]any{"id": "7"}
+	if !reflect.DeepEqual(placed["order"], want) || !reflect.DeepEqual(placed["bound"], want) ||
+		placed["name"] != "7" || !bytes.Equal(placed["raw"].([]byte), []byte("abc")) || placed["text"] != "abc" {
+		t.Errorf("placed: %v, want the values as logged", placed)
+	}
+	failed := logs.Require(t, "failed")
+	if got := failed.String("badError"); got != "PANIC=boom" {
+		t.Errorf("badError %q, want PANIC=boom (fields %v)", got, failed.Fields())
+	}
+	if failed.String("inlineError") != "PANIC=boom" || !failed.Has("fieldError") || failed.String("k") != "v" || !failed.Has("bound") {
+		t.Errorf("failed: %v", failed.Fields())
+	}
+}
+
+// namedT is a fakeT with a test name of its own.
+type namedT struct {
+	fakeT
+	name string
+}
+
+func (n *namedT) Name() string { return n.name }
+
+// TestReplaceGlobalOfTwoTestsAtOnce: while a test that replaced the global
+// logger runs, its subtest may replace it again, but another test may not
+// (tests in parallel): that one fails, instead of taking the lines of the
+// first and, at the end, putting back the first's logger for good.
+func TestReplaceGlobalOfTwoTestsAtOnce(t *testing.T) {
+	orig := zap.L()
+	t.Run("overlap", func(t *testing.T) {
+		a := &namedT{fakeT{TB: t}, "TestA"}
+		logtest.ReplaceGlobal(a, nil)
+		sub := &namedT{fakeT{TB: t}, "TestA/sub"}
+		subLogs := logtest.ReplaceGlobal(sub, nil)
+		b := &namedT{fakeT{TB: t}, "TestB"}
+		logtest.ReplaceGlobal(b, nil)
+		if a.failed || sub.failed || !b.failed {
+			t.Fatalf("failed: TestA %v, TestA/sub %v, TestB %v; want TestB alone", a.failed, sub.failed, b.failed)
+		}
+		zap.L().Info("to_sub")
+		if subLogs.Len() != 1 {
+			t.Errorf("the subtest's logger recorded %v", subLogs.Messages())
+		}
+	})
+	if zap.L() != orig {
+		t.Error("the global logger was not put back")
+	}
+}
+
+// TestReplaceGlobalLeavesALaterReplacement: a global logger installed
+// after ReplaceGlobal's (as oteltest.New installs its own for good) stays
+// when the test ends.
+func TestReplaceGlobalLeavesALaterReplacement(t *testing.T) {
+	orig := zap.L()
+	t.Cleanup(func() { zap.ReplaceGlobals(orig) })
+	later := zap.NewNop()
+	t.Run("replaced", func(t *testing.T) {
+		logtest.ReplaceGlobal(t, nil)
+		zap.ReplaceGlobals(later)
+	})
+	if zap.L() != later {
+		t.Error("the logger installed later was replaced by the one before the test")
 	}
 }

@@ -48,7 +48,8 @@
 //   - Work started from a context of no test (context.Background(),
 //     httptest.NewRequest) and zap.L() lines, which carry no context, go
 //     to the one test running when there is exactly one (a test that does
-//     not call t.Parallel always is); while tests run in parallel they go
+//     not call t.Parallel always is, unless a test around it called New
+//     too, or it called New twice); while tests run in parallel they go
 //     to none. Such work is counted (Unrouted), and a test during which
 //     some happened says so in its log. Pass tel.Context().
 //   - Asynchronous instruments (observable counters and gauges) created
@@ -57,8 +58,15 @@
 //   - The globals are shared: a Telemetry's options (sampler, resource,
 //     log format) apply to what reaches it, but the propagator is
 //     tracecontext and baggage for all, and a test that calls otel.Init
-//     with globals replaces the router until its Shutdown.
-//   - Work still running after its test ended reaches no test.
+//     with globals replaces the router until its Shutdown (as
+//     logtest.ReplaceGlobal does for zap's global logger until its test
+//     ends: the lines of every test that reach the global go there).
+//   - A trace that began outside the test's own spans (a traceparent
+//     header the test wrote, often the same in many tests) is no test's:
+//     its spans follow their context, and else the rule above.
+//   - Work still running after its test ended reaches no test. A span
+//     the test started and had not ended by then is lost: the test says
+//     so in its log, and Unrouted counts it (Unended).
 //   - The Resource of a log record (LogRecords) is the SDK's, which
 //     merges the process's OTEL_RESOURCE_ATTRIBUTES under the Telemetry's;
 //     Spans and Metrics carry the Telemetry's own.

@@ -25,7 +25,7 @@ import (
 //
 //  1. the Telemetry whose Context the context derives from;
 //  2. the Telemetry whose trace the context's span (local or remote) is
-//     in: every span a Telemetry starts registers its trace;
+//     in: every root span a Telemetry starts registers its trace;
 //  3. the only Telemetry alive, when there is exactly one;
 //
 // and otherwise to none: then it is counted (Unrouted). A context of a
@@ -52,7 +52,7 @@ type hub struct {
 	zap  *zap.Logger // the global zap logger the hub installed
 	drop *zap.Logger // counts the lines of ended tests as unrouted
 
-	unrouted struct{ spans, measurements, logs atomic.Int64 }
+	unrouted struct{ spans, measurements, logs, unended atomic.Int64 }
 }
 
 var (
@@ -172,7 +172,10 @@ func (h *hub) routeLogger(ctx context.Context, base *zap.Logger) *zap.Logger {
 }
 
 // registrar is a span processor of each Telemetry: it registers the
-// trace of every span the Telemetry starts.
+// trace of every root span the Telemetry starts. A trace that began
+// elsewhere (a traceparent the test wrote, the same in many tests) is
+// nobody's: the first test to see it would keep it, and the later tests
+// that send it would lose their spans.
 type registrar struct {
 	h *hub
 	t *Telemetry
@@ -181,13 +184,20 @@ type registrar struct {
 var _ sdktrace.SpanProcessor = registrar{}
 
 func (r registrar) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
+	r.t.open.Add(1)
+	if s.Parent().IsValid() {
+		return // in a trace registered at its root, or in one from outside
+	}
 	id := s.SpanContext().TraceID()
 	if _, loaded := r.h.traces.LoadOrStore(id, r.t); !loaded {
 		r.t.addTrace(id)
 	}
 }
 
-func (registrar) OnEnd(sdktrace.ReadOnlySpan)      {}
+// OnEnd counts the span as ended: what is still open after Shutdown is
+// lost, and counted (unended).
+func (r registrar) OnEnd(sdktrace.ReadOnlySpan) { r.t.open.Add(-1) }
+
 func (registrar) Shutdown(context.Context) error   { return nil }
 func (registrar) ForceFlush(context.Context) error { return nil }
 
@@ -232,13 +242,16 @@ type UnroutedCounts struct {
 	Spans        int64 // spans started (not recorded)
 	Measurements int64 // synchronous measurements
 	Logs         int64 // log lines and OpenTelemetry log records
+	Unended      int64 // spans still open when their test ended (never recorded)
 }
 
 // Unrouted returns what was emitted through the globals without a
 // Telemetry to go to: from a context that derives from no Telemetry's
 // Context nor carries a span of one, while several tests ran, or after
-// the test it belonged to ended.
+// the test it belonged to ended; and, as Unended, the spans a test
+// started (through the globals or its own providers) and had not ended
+// when it ended.
 func Unrouted() UnroutedCounts {
 	h := sharedHub()
-	return UnroutedCounts{h.unrouted.spans.Load(), h.unrouted.measurements.Load(), h.unrouted.logs.Load()}
+	return UnroutedCounts{h.unrouted.spans.Load(), h.unrouted.measurements.Load(), h.unrouted.logs.Load(), h.unrouted.unended.Load()}
 }

@@ -43,6 +43,7 @@ type Telemetry struct {
 	ctx    context.Context
 
 	live     atomic.Bool
+	open     atomic.Int64 // spans started and not yet ended (registrar)
 	tracesMu sync.Mutex
 	traces   []trace.TraceID // the traces it started, routed to it
 }
@@ -101,7 +102,13 @@ func New(tb TestingT, opts ...otel.Option) *Telemetry {
 		if err := tel.Shutdown(context.Background()); err != nil {
 			tb.Errorf("oteltest: Shutdown: %v", err)
 		}
-		if after := Unrouted(); after != before {
+		if n := t.open.Load(); n > 0 {
+			h.unrouted.unended.Add(n)
+			tb.Logf("oteltest: %d spans of this test had not ended when it ended; they are lost (end every span before the test returns)", n)
+		}
+		after := Unrouted()
+		after.Unended = before.Unended // said above, for this test alone
+		if after != before {
 			tb.Logf("oteltest: while this test ran, code emitted through the globals from contexts of no test "+
 				"(spans %d, measurements %d, logs %d, all tests); pass tel.Context() (or a context derived from it) to the code under test",
 				after.Spans-before.Spans, after.Measurements-before.Measurements, after.Logs-before.Logs)

@@ -2,8 +2,13 @@ package oteltest_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
+	"github.com/otelkit/otelkit/httpmw"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/otel/oteltest"
 	"github.com/otelkit/otelkit/tracing"
@@ -64,5 +69,58 @@ func TestEndedTestReachesNoOther(t *testing.T) {
 	s.End()
 	if n := len(tel.Spans()); n != 1 {
 		t.Errorf("%d spans, want the one started without a context", n)
+	}
+}
+
+// TestSameTraceparentInEveryTest: tests that each send the traceparent of
+// the W3C example to a handler, with no test context, each see their own
+// spans: the first does not keep the trace for itself.
+func TestSameTraceparentInEveryTest(t *testing.T) {
+	const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	for _, name := range []string{"first", "second"} {
+		t.Run(name, func(t *testing.T) {
+			tel := oteltest.New(t)
+			req := httptest.NewRequest(http.MethodGet, "/orders/1?who="+name, nil)
+			req.Header.Set("traceparent", traceparent)
+			httpmw.Handler(appMux()).ServeHTTP(httptest.NewRecorder(), req)
+			names := map[string]int{}
+			for _, s := range tel.Spans() {
+				names[s.Name()]++
+				if s.SpanContext().TraceID().String() != traceparent[3:35] {
+					t.Errorf("span %q in trace %s", s.Name(), s.SpanContext().TraceID())
+				}
+			}
+			if names["GET /orders/{id}"] != 1 || names["load_order"] != 1 || names["query"] != 1 {
+				t.Errorf("spans %v, want the server span, load_order and query", names)
+			}
+		})
+	}
+}
+
+// recordingT is a TestingT that keeps what is logged and runs the
+// cleanups when end is called, as the testing package does.
+type recordingT struct {
+	exampleT
+	logs []string
+}
+
+func (t *recordingT) Logf(f string, a ...any) { t.logs = append(t.logs, fmt.Sprintf(f, a...)) }
+
+// TestUnendedSpansAreCounted: a span still open when its test ends is
+// never recorded; the test says so and Unrouted counts it.
+func TestUnendedSpansAreCounted(t *testing.T) {
+	rt := &recordingT{}
+	tel := oteltest.New(rt)
+	before := oteltest.Unrouted()
+	ctx, open := tracing.Start(tel.Context(), "never_ended")
+	_, done := tracing.Start(ctx, "ended")
+	done.End()
+	rt.end()
+	open.End() // too late: the test has ended
+	if got := oteltest.Unrouted().Unended - before.Unended; got != 1 {
+		t.Errorf("Unended grew by %d, want 1", got)
+	}
+	if len(rt.logs) != 1 || !strings.Contains(rt.logs[0], "1 spans of this test had not ended") {
+		t.Errorf("test log %q, want one line about the span not ended", rt.logs)
 	}
 }
