@@ -16,7 +16,8 @@
 // (WithDrainTimeout, default 15 s), then flushes and shuts down the
 // telemetry (WithFlushTimeout, default WithShutdownTimeout's 10 s), so that
 // nothing queued is lost when the process exits; the two fit in
-// Kubernetes' default grace period of 30 s. A gRPC server
+// Kubernetes' default grace period of 30 s. A second signal ends the drain
+// at once (see Run for a stop that ctx began). A gRPC server
 // (grpcmw.Server), a server on a bound listener (HTTPServerOn), several
 // servers (Servers, stopped in the order given: put first the one that
 // takes outside traffic) or a worker loop implementing Server use the same

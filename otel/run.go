@@ -91,7 +91,10 @@ func WithFlushTimeout(d time.Duration) RunOption {
 // it flushes and shuts down the telemetry (Shutdown), at most the flush
 // timeout (and the 100 ms Shutdown takes past it to count what it cut
 // off), so nothing queued is lost when the process exits. A second signal
-// during the drain ends it at once; the flush still runs.
+// during the drain ends it at once; the flush still runs. When ctx or srv
+// began the stop, the first signal after that counts as the one a stop
+// begins with (the same signal may have ended ctx, as signal.NotifyContext
+// does), and the next ends the drain.
 //
 // When the drain runs out of time, the requests it cut off (httpmw and
 // grpcmw requests, whose contexts end with their connections) get up to a
@@ -137,11 +140,12 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 
 	served := make(chan error, 1)
 	go func() { served <- serveRecovered(srv) }()
-	why, serveErr, returned := waitForStop(ctx, sigs, served)
-	if returned {
+	cause := waitForStop(ctx, sigs, served)
+	if cause.returned {
 		served = nil
 	}
-	stop := append(why, zap.Duration("drain_timeout", c.drain), zap.Duration("flush_timeout", c.flush))
+	serveErr := cause.serveErr
+	stop := append(cause.why, zap.Duration("drain_timeout", c.drain), zap.Duration("flush_timeout", c.flush))
 	level := zap.InfoLevel
 	if serveErr != nil {
 		level = zap.ErrorLevel
@@ -149,7 +153,7 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	log.Log(level, "shutdown_started", stop...)
 
 	began := time.Now()
-	drainErr := drain(srv, c.drain, sigs, served)
+	drainErr := drain(srv, c.drain, sigs, cause.signalled, served)
 	drained := time.Since(began)
 
 	began = time.Now()
@@ -235,43 +239,40 @@ func (p *servePanic) Error() string {
 // requests it cut off to end their spans and access lines.
 const abandonSettle = time.Second
 
-// waitForStop waits for a signal, ctx, or Serve's return, and says which
-// (as log fields); returned reports that Serve's result was taken.
-func waitForStop(ctx context.Context, sigs <-chan os.Signal, served <-chan error) (why []zap.Field, serveErr error, returned bool) {
+// stopCause is why a stop began, as waitForStop saw it.
+type stopCause struct {
+	why       []zap.Field // the shutdown_started line's reason fields
+	serveErr  error       // the error serving failed with
+	returned  bool        // Serve's result was taken
+	signalled bool        // a signal began the stop
+}
+
+// waitForStop waits for a signal, ctx, or Serve's return, and says which.
+func waitForStop(ctx context.Context, sigs <-chan os.Signal, served <-chan error) stopCause {
 	select {
 	case sig := <-sigs:
-		return []zap.Field{zap.String("reason", "signal"), zap.String("signal", sig.String())}, nil, false
+		return stopCause{why: []zap.Field{zap.String("reason", "signal"), zap.String("signal", sig.String())}, signalled: true}
 	case <-ctx.Done():
-		return []zap.Field{zap.String("reason", "context_done")}, nil, false
+		return stopCause{why: []zap.Field{zap.String("reason", "context_done")}}
 	case err := <-served:
 		if err = serveError(err); err != nil {
-			return []zap.Field{zap.String("reason", "serve_failed"), logging.Err(err)}, err, true
+			return stopCause{why: []zap.Field{zap.String("reason", "serve_failed"), logging.Err(err)}, serveErr: err, returned: true}
 		}
-		return []zap.Field{zap.String("reason", "server_stopped")}, nil, true
+		return stopCause{why: []zap.Field{zap.String("reason", "server_stopped")}, returned: true}
 	}
 }
 
 // drain shuts srv down within timeout and waits for its Serve to return
-// (served is nil when it already has). A signal on sigs ends the wait for
-// the work in flight early. A Server that ignores its context gets a second
-// of grace, then is left behind with an error.
-func drain(srv Server, timeout time.Duration, sigs <-chan os.Signal, served <-chan error) error {
+// (served is nil when it already has). A second signal ends the wait for
+// the work in flight early (see awaitShutdown). A Server that ignores its
+// context gets a second of grace, then is left behind with an error.
+func drain(srv Server, timeout time.Duration, sigs <-chan os.Signal, signalled bool, served <-chan error) error {
 	dctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	shut := make(chan error, 1)
 	go func() { shut <- shutdownRecovered(dctx, srv) }()
 
-	var err error
-	select {
-	case err = <-shut:
-	case <-dctx.Done():
-		err = withGrace(shut, "Shutdown")
-	case <-sigs:
-		cancel()
-		if err = withGrace(shut, "Shutdown"); err != nil {
-			err = fmt.Errorf("otelkit: drain ended early by a second signal: %w", err)
-		}
-	}
+	err := awaitShutdown(dctx, cancel, shut, sigs, signalled)
 	if err != nil && dctx.Err() == context.DeadlineExceeded {
 		err = fmt.Errorf("otelkit: drain did not finish within %s: %w", timeout, err)
 	}
@@ -279,6 +280,32 @@ func drain(srv Server, timeout time.Duration, sigs <-chan os.Signal, served <-ch
 		return err
 	}
 	return errors.Join(err, serveError(withGrace(served, "Serve")))
+}
+
+// awaitShutdown waits for Shutdown's result on shut, or for dctx's end.
+// A second signal cancels dctx: the first that comes when a signal began
+// the stop (signalled), else the second, since the first is the one the
+// stop began with (ctx done at the same signal, as signal.NotifyContext
+// makes it) or a stop begun already.
+func awaitShutdown(dctx context.Context, cancel context.CancelFunc, shut <-chan error, sigs <-chan os.Signal, signalled bool) error {
+	for {
+		select {
+		case err := <-shut:
+			return err
+		case <-dctx.Done():
+			return withGrace(shut, "Shutdown")
+		case <-sigs:
+			if !signalled {
+				signalled = true
+				continue
+			}
+			cancel()
+			if err := withGrace(shut, "Shutdown"); err != nil {
+				return fmt.Errorf("otelkit: drain ended early by a second signal: %w", err)
+			}
+			return nil
+		}
+	}
 }
 
 // withGrace waits a second at most for the result on ch.

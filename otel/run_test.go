@@ -498,6 +498,46 @@ func TestRunSignal(t *testing.T) {
 	recv(t, inflight, "in-flight response")
 }
 
+// TestRunSignalAfterContext: a stop begun by ctx, then a signal (ctx and
+// the signal at once, as signal.NotifyContext makes them): that signal is
+// the first, and the drain goes on to its timeout; a second one ends it.
+func TestRunSignalAfterContext(t *testing.T) {
+	guard := make(chan os.Signal, 4)
+	signal.Notify(guard, syscall.SIGTERM)
+	defer signal.Stop(guard)
+	for _, signals := range []int{1, 2} {
+		f := newRunFixture(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		drain := time.Minute
+		if signals == 1 {
+			drain = time.Second // the request is held: Run ends at the drain's timeout
+		}
+		done := f.run(ctx, WithDrainTimeout(drain))
+		inflight := f.get("/block")
+		recv(t, f.entered, "request to enter the handler")
+		cancel()
+		if started := waitLine(t, f.out, "shutdown_started"); started["reason"] != "context_done" {
+			t.Fatalf("shutdown_started = %v", started)
+		}
+		for range signals {
+			if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			recv(t, guard, "SIGTERM")
+		}
+		err := recv(t, done, "Run")
+		second := err != nil && strings.Contains(err.Error(), "second signal")
+		if signals == 1 && (second || !errors.Is(err, context.DeadlineExceeded)) {
+			t.Errorf("ctx, then one signal: Run = %v, want the drain's timeout", err)
+		}
+		if signals == 2 && !second {
+			t.Errorf("ctx, then two signals: Run = %v, want the drain ended by the second", err)
+		}
+		f.unblock()
+		recv(t, inflight, "in-flight response")
+	}
+}
+
 // TestRunRestoresSignals: once Run has returned, SIGTERM ends the process
 // again. Checked in a child process, which the second SIGTERM must kill.
 func TestRunRestoresSignals(t *testing.T) {
