@@ -21,9 +21,11 @@
 // (grpcmw.Server), a server on a bound listener (HTTPServerOn), several
 // servers (Servers, stopped in the order given: put first the one that
 // takes outside traffic) or a worker loop implementing Server use the same
-// call. Requests a drain that ran out of time cut off get up to a second
-// (at most a quarter of the flush timeout) to end, so that their spans and
-// access lines are exported; a panic in the served Server, while serving
+// call. Requests a drain that ran out of time cut off, and those on
+// hijacked connections (WebSockets, which the drain does not wait for: end
+// them from http.Server.RegisterOnShutdown), get up to a second (at most a
+// quarter of the flush timeout) to end, so that their spans and access
+// lines are exported; a panic in the served Server, while serving
 // or stopping, is flushed before it goes on. Run logs shutdown_started
 // (reason signal, context_done, serve_failed or server_stopped) and
 // shutdown_finished (drain_ms, flush_ms, and abandoned_requests when some

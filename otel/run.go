@@ -99,8 +99,11 @@ func WithFlushTimeout(d time.Duration) RunOption {
 // When the drain runs out of time, the requests it cut off (httpmw and
 // grpcmw requests, whose contexts end with their connections) get up to a
 // second (at most a quarter of the flush timeout) to end, so that their
-// spans and access lines are exported; those still running in the process
-// then are reported as abandoned_requests, and their telemetry is lost.
+// spans and access lines are exported; so do requests on hijacked
+// connections (WebSockets), which http.Server.Shutdown neither waits for
+// nor closes: end them from a hook (http.Server.RegisterOnShutdown). Those
+// still running in the process then are reported as abandoned_requests,
+// and their telemetry is lost.
 //
 // Run writes a shutdown_started line when the stop begins (the reason, the
 // signal, the timeouts) and a shutdown_finished line when it is over (how
@@ -161,13 +164,13 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	defer cancel()
 	// Requests a drain that timed out cut off (their connections closed,
 	// their contexts cancelled) end a moment later: their spans and access
-	// lines must reach the providers before Shutdown closes them. Taken
-	// from the flush budget, so a stop takes no longer. After a drain that
-	// finished, this Run's requests are done.
-	var abandoned int64
-	if drainErr != nil {
-		abandoned = reqscope.WaitIdle(min(abandonSettle, c.flush/4))
-	}
+	// lines must reach the providers before Shutdown closes them. So do
+	// requests on connections a drain that finished does not wait for:
+	// http.Server.Shutdown leaves hijacked ones (WebSockets) running, and
+	// runs its RegisterOnShutdown hooks, which end them, without waiting.
+	// Taken from the flush budget, so a stop takes no longer; no wait when
+	// nothing is in flight.
+	abandoned := reqscope.WaitIdle(min(abandonSettle, c.flush/4))
 	flushErr := t.Shutdown(fctx)
 	flushed := time.Since(began)
 
