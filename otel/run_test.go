@@ -2,10 +2,13 @@ package otel
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -616,3 +619,39 @@ type zapSyncDiscard struct{}
 
 func (zapSyncDiscard) Write(p []byte) (int, error) { return len(p), nil }
 func (zapSyncDiscard) Sync() error                 { return nil }
+
+// TestHTTPServerTLSFromGetConfigForClient: a TLSConfig whose certificate
+// comes from GetConfigForClient (per client, by SNI) is served over TLS, as
+// net/http's ServeTLS takes it; it was served in plain text.
+func TestHTTPServerTLSFromGetConfigForClient(t *testing.T) {
+	cert := httptest.NewTLSServer(http.NotFoundHandler()) // a certificate for 127.0.0.1
+	cert.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(cert.Certificate())
+	srv := &http.Server{ReadHeaderTimeout: time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") }),
+		TLSConfig: &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			return &tls.Config{Certificates: cert.TLS.Certificates}, nil
+		}}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := HTTPServerOn(srv, ln)
+	served := make(chan error, 1)
+	go func() { served <- s.Serve() }()
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("https://" + ln.Addr().String())
+	if err != nil {
+		t.Errorf("GET over TLS: %v", err)
+	} else {
+		_ = resp.Body.Close()
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := recv(t, served, "Serve"); err != nil {
+		t.Fatal(err)
+	}
+}
