@@ -118,11 +118,13 @@ func WithFlushTimeout(d time.Duration) RunOption {
 // telemetry drained and flushed, and then the panic goes on with the same
 // value. It never exits
 // the process and, when it returns, signal handling is as it was before (a
-// further SIGTERM ends the process). On a nil Telemetry it serves and
+// further SIGTERM ends the process). A nil srv is an error, as serving
+// failed: the telemetry is still flushed. On a nil Telemetry it serves and
 // drains, with nothing to flush.
 func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) error {
 	if srv == nil {
-		return errors.New("otelkit: Run: nil Server")
+		// Failing as serving does, so that what is queued is flushed.
+		srv = failedServer{errors.New("otelkit: Run: nil Server")}
 	}
 	if ctx == nil {
 		ctx = context.Background()
@@ -201,6 +203,12 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	}
 	return err
 }
+
+// failedServer is a Server whose Serve fails at once with err.
+type failedServer struct{ err error }
+
+func (f failedServer) Serve() error                 { return f.err }
+func (failedServer) Shutdown(context.Context) error { return nil }
 
 // serveRecovered calls srv.Serve, turning a panic into a *servePanic.
 func serveRecovered(srv Server) (err error) {

@@ -256,9 +256,21 @@ func TestRunReturnsServeError(t *testing.T) {
 	}
 }
 
+// TestRunNilServer: a nil Server is an error, as serving failed, and the
+// telemetry is still flushed and shut down.
 func TestRunNilServer(t *testing.T) {
 	if err := (*Telemetry)(nil).Run(context.Background(), nil); err == nil {
 		t.Fatal("Run(nil Server) = nil")
+	}
+	f := newRunFixture(t)
+	if err := f.tel.Run(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "nil Server") {
+		t.Fatalf("Run(nil Server) = %v", err)
+	}
+	if !f.tel.closed.Load() {
+		t.Error("the telemetry was not shut down")
+	}
+	if l := logbuf.Find(f.out.lines(t), "shutdown_started"); l == nil || l["reason"] != "serve_failed" {
+		t.Errorf("shutdown_started = %v", l)
 	}
 }
 
