@@ -175,6 +175,11 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	abandoned := reqscope.WaitIdle(min(abandonSettle, c.flush/4))
 	flushErr := t.Shutdown(fctx)
 	flushed := time.Since(began)
+	if flushErr != nil && fctx.Err() == context.DeadlineExceeded {
+		// The exporters' own text is often the bare context error: say
+		// which phase ran out, as for the drain.
+		flushErr = fmt.Errorf("otelkit: flush did not finish within %s: %w", c.flush, flushErr)
+	}
 
 	var abandonErr error
 	if abandoned > 0 {

@@ -230,8 +230,8 @@ func TestRunFlushDeadline(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err = tel.Run(ctx, newWorker(), WithFlushTimeout(200*time.Millisecond))
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Run = %v, want the flush deadline", err)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "flush did not finish within 200ms") {
+		t.Fatalf("Run = %v, want the flush deadline, named", err)
 	}
 	if l := logbuf.Find(out.lines(t), "shutdown_finished"); l == nil || l["level"] != "warn" || l["flush_ms"] == nil {
 		t.Errorf("shutdown_finished = %v", l)
