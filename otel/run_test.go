@@ -474,6 +474,42 @@ func TestServersMemberShutdownPanic(t *testing.T) {
 	<-served // the first member to return: either
 }
 
+// TestServersShutdownPanicPastDeadline: a member's panic on stopping
+// reaches the group's Shutdown also when another member outlives ctx.
+func TestServersShutdownPanicPastDeadline(t *testing.T) {
+	stubborn := &stubbornWorker{release: make(chan struct{})}
+	defer close(stubborn.release)
+	g := Servers(doneServer{}, stopPanicWorker{newWorker()}, stubborn)
+	// The first member returns at once: Serve's result, before the stop.
+	if err := g.Serve(); err != nil {
+		t.Fatalf("Serve = %v, want the first member's nil", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	err := g.Shutdown(ctx)
+	if p := (*servePanic)(nil); !errors.As(err, &p) || p.v != "bug on stop" {
+		t.Errorf("Shutdown = %v, want the member's panic with ctx's end", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Shutdown = %v, want ctx's end", err)
+	}
+}
+
+// doneServer is a job that is done as soon as it is served.
+type doneServer struct{}
+
+func (doneServer) Serve() error                   { return nil }
+func (doneServer) Shutdown(context.Context) error { return nil }
+
+// stubbornWorker serves until released, whatever Shutdown says.
+type stubbornWorker struct{ release chan struct{} }
+
+func (w *stubbornWorker) Serve() error { <-w.release; return nil }
+func (w *stubbornWorker) Shutdown(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
 type stopHook struct {
 	Server
 	before func()

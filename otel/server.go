@@ -136,10 +136,11 @@ func (g *serverGroup) Shutdown(ctx context.Context) error {
 	select {
 	case <-g.done:
 	case <-ctx.Done():
-		return errors.Join(err, ctx.Err())
+		err = errors.Join(err, ctx.Err())
 	}
-	// Serve returned the first result; the others, if they are errors,
-	// are reported here.
+	// Serve returned the first result; the others come in so far, if they
+	// are errors, are reported here, also when ctx ended first: a member's
+	// panic on stopping must reach Run.
 	for {
 		select {
 		case serr := <-g.errs:
