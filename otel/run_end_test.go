@@ -278,6 +278,9 @@ func TestProcessEndFlushesTelemetry(t *testing.T) {
 			if mode == "fatal" && !hasLog(c, "dependency_lost") {
 				t.Errorf("the fatal line's record was not exported:\n%s", out)
 			}
+			if mode != "fatal" && !hasLog(c, "shutdown_started") {
+				t.Errorf("Run's shutdown_started record was not exported:\n%s", out)
+			}
 			if mode != "fatal" && !strings.Contains(string(out), "worker bug") {
 				t.Errorf("the panic did not go on:\n%s", out)
 			}
