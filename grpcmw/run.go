@@ -33,6 +33,9 @@ func (r *Runner) Serve() error {
 		return errors.New("grpcmw: Serve: nil *grpcmw.Runner (use grpcmw.Server)")
 	}
 	if r.srv == nil || r.ln == nil {
+		if r.ln != nil {
+			_ = r.ln.Close() // as srv.Serve would: the port is not held
+		}
 		return errors.New("grpcmw: Server: nil *grpc.Server or net.Listener")
 	}
 	err := r.srv.Serve(r.ln)

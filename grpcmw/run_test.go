@@ -155,6 +155,18 @@ func TestServeFails(t *testing.T) {
 	if err := r.Serve(); err == nil {
 		t.Error("Serve of a nil server returned nil")
 	}
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln2.Close()
+	if err := grpcmw.Server(nil, ln2).Serve(); err == nil {
+		t.Error("Serve of a nil server on a listener returned nil")
+	}
+	if c, err := net.Dial("tcp", ln2.Addr().String()); err == nil {
+		_ = c.Close()
+		t.Error("the listener is still open after Serve returned")
+	}
 	if err := r.Shutdown(context.Background()); err != nil {
 		t.Errorf("Shutdown of a nil server = %v", err)
 	}

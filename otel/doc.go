@@ -16,13 +16,16 @@
 // (WithDrainTimeout, default 15 s), then flushes and shuts down the
 // telemetry (WithFlushTimeout, default WithShutdownTimeout's 10 s), so that
 // nothing queued is lost when the process exits; the two fit in
-// Kubernetes' default grace period of 30 s. A gRPC server
+// Kubernetes' default grace period of 30 s. A second signal ends the drain
+// at once (see Run for a stop that ctx began). A gRPC server
 // (grpcmw.Server), a server on a bound listener (HTTPServerOn), several
 // servers (Servers, stopped in the order given: put first the one that
 // takes outside traffic) or a worker loop implementing Server use the same
-// call. Requests a drain that ran out of time cut off get up to a second
-// (at most a quarter of the flush timeout) to end, so that their spans and
-// access lines are exported; a panic in the served Server, while serving
+// call. Requests a drain that ran out of time cut off, and those on
+// hijacked connections (WebSockets, which the drain does not wait for: end
+// them from http.Server.RegisterOnShutdown), get up to a second (at most a
+// quarter of the flush timeout) to end, so that their spans and access
+// lines are exported; a panic in the served Server, while serving
 // or stopping, is flushed before it goes on. Run logs shutdown_started
 // (reason signal, context_done, serve_failed or server_stopped) and
 // shutdown_finished (drain_ms, flush_ms, and abandoned_requests when some

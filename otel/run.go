@@ -91,13 +91,19 @@ func WithFlushTimeout(d time.Duration) RunOption {
 // it flushes and shuts down the telemetry (Shutdown), at most the flush
 // timeout (and the 100 ms Shutdown takes past it to count what it cut
 // off), so nothing queued is lost when the process exits. A second signal
-// during the drain ends it at once; the flush still runs.
+// during the drain ends it at once; the flush still runs. When ctx or srv
+// began the stop, the first signal after that counts as the one a stop
+// begins with (the same signal may have ended ctx, as signal.NotifyContext
+// does), and the next ends the drain.
 //
 // When the drain runs out of time, the requests it cut off (httpmw and
 // grpcmw requests, whose contexts end with their connections) get up to a
 // second (at most a quarter of the flush timeout) to end, so that their
-// spans and access lines are exported; those still running in the process
-// then are reported as abandoned_requests, and their telemetry is lost.
+// spans and access lines are exported; so do requests on hijacked
+// connections (WebSockets), which http.Server.Shutdown neither waits for
+// nor closes: end them from a hook (http.Server.RegisterOnShutdown). Those
+// still running in the process then are reported as abandoned_requests,
+// and their telemetry is lost.
 //
 // Run writes a shutdown_started line when the stop begins (the reason, the
 // signal, the timeouts) and a shutdown_finished line when it is over (how
@@ -112,11 +118,13 @@ func WithFlushTimeout(d time.Duration) RunOption {
 // telemetry drained and flushed, and then the panic goes on with the same
 // value. It never exits
 // the process and, when it returns, signal handling is as it was before (a
-// further SIGTERM ends the process). On a nil Telemetry it serves and
+// further SIGTERM ends the process). A nil srv is an error, as serving
+// failed: the telemetry is still flushed. On a nil Telemetry it serves and
 // drains, with nothing to flush.
 func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) error {
 	if srv == nil {
-		return errors.New("otelkit: Run: nil Server")
+		// Failing as serving does, so that what is queued is flushed.
+		srv = failedServer{errors.New("otelkit: Run: nil Server")}
 	}
 	if ctx == nil {
 		ctx = context.Background()
@@ -137,11 +145,12 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 
 	served := make(chan error, 1)
 	go func() { served <- serveRecovered(srv) }()
-	why, serveErr, returned := waitForStop(ctx, sigs, served)
-	if returned {
+	cause := waitForStop(ctx, sigs, served)
+	if cause.returned {
 		served = nil
 	}
-	stop := append(why, zap.Duration("drain_timeout", c.drain), zap.Duration("flush_timeout", c.flush))
+	serveErr := cause.serveErr
+	stop := append(cause.why, zap.Duration("drain_timeout", c.drain), zap.Duration("flush_timeout", c.flush))
 	level := zap.InfoLevel
 	if serveErr != nil {
 		level = zap.ErrorLevel
@@ -149,7 +158,7 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	log.Log(level, "shutdown_started", stop...)
 
 	began := time.Now()
-	drainErr := drain(srv, c.drain, sigs, served)
+	drainErr := drain(srv, c.drain, sigs, cause.signalled, served)
 	drained := time.Since(began)
 
 	began = time.Now()
@@ -157,15 +166,20 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	defer cancel()
 	// Requests a drain that timed out cut off (their connections closed,
 	// their contexts cancelled) end a moment later: their spans and access
-	// lines must reach the providers before Shutdown closes them. Taken
-	// from the flush budget, so a stop takes no longer. After a drain that
-	// finished, this Run's requests are done.
-	var abandoned int64
-	if drainErr != nil {
-		abandoned = reqscope.WaitIdle(min(abandonSettle, c.flush/4))
-	}
+	// lines must reach the providers before Shutdown closes them. So do
+	// requests on connections a drain that finished does not wait for:
+	// http.Server.Shutdown leaves hijacked ones (WebSockets) running, and
+	// runs its RegisterOnShutdown hooks, which end them, without waiting.
+	// Taken from the flush budget, so a stop takes no longer; no wait when
+	// nothing is in flight.
+	abandoned := reqscope.WaitIdle(min(abandonSettle, c.flush/4))
 	flushErr := t.Shutdown(fctx)
 	flushed := time.Since(began)
+	if flushErr != nil && fctx.Err() == context.DeadlineExceeded {
+		// The exporters' own text is often the bare context error: say
+		// which phase ran out, as for the drain.
+		flushErr = fmt.Errorf("otelkit: flush did not finish within %s: %w", c.flush, flushErr)
+	}
 
 	var abandonErr error
 	if abandoned > 0 {
@@ -194,6 +208,12 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	}
 	return err
 }
+
+// failedServer is a Server whose Serve fails at once with err.
+type failedServer struct{ err error }
+
+func (f failedServer) Serve() error                 { return f.err }
+func (failedServer) Shutdown(context.Context) error { return nil }
 
 // serveRecovered calls srv.Serve, turning a panic into a *servePanic.
 func serveRecovered(srv Server) (err error) {
@@ -235,43 +255,40 @@ func (p *servePanic) Error() string {
 // requests it cut off to end their spans and access lines.
 const abandonSettle = time.Second
 
-// waitForStop waits for a signal, ctx, or Serve's return, and says which
-// (as log fields); returned reports that Serve's result was taken.
-func waitForStop(ctx context.Context, sigs <-chan os.Signal, served <-chan error) (why []zap.Field, serveErr error, returned bool) {
+// stopCause is why a stop began, as waitForStop saw it.
+type stopCause struct {
+	why       []zap.Field // the shutdown_started line's reason fields
+	serveErr  error       // the error serving failed with
+	returned  bool        // Serve's result was taken
+	signalled bool        // a signal began the stop
+}
+
+// waitForStop waits for a signal, ctx, or Serve's return, and says which.
+func waitForStop(ctx context.Context, sigs <-chan os.Signal, served <-chan error) stopCause {
 	select {
 	case sig := <-sigs:
-		return []zap.Field{zap.String("reason", "signal"), zap.String("signal", sig.String())}, nil, false
+		return stopCause{why: []zap.Field{zap.String("reason", "signal"), zap.String("signal", sig.String())}, signalled: true}
 	case <-ctx.Done():
-		return []zap.Field{zap.String("reason", "context_done")}, nil, false
+		return stopCause{why: []zap.Field{zap.String("reason", "context_done")}}
 	case err := <-served:
 		if err = serveError(err); err != nil {
-			return []zap.Field{zap.String("reason", "serve_failed"), logging.Err(err)}, err, true
+			return stopCause{why: []zap.Field{zap.String("reason", "serve_failed"), logging.Err(err)}, serveErr: err, returned: true}
 		}
-		return []zap.Field{zap.String("reason", "server_stopped")}, nil, true
+		return stopCause{why: []zap.Field{zap.String("reason", "server_stopped")}, returned: true}
 	}
 }
 
 // drain shuts srv down within timeout and waits for its Serve to return
-// (served is nil when it already has). A signal on sigs ends the wait for
-// the work in flight early. A Server that ignores its context gets a second
-// of grace, then is left behind with an error.
-func drain(srv Server, timeout time.Duration, sigs <-chan os.Signal, served <-chan error) error {
+// (served is nil when it already has). A second signal ends the wait for
+// the work in flight early (see awaitShutdown). A Server that ignores its
+// context gets a second of grace, then is left behind with an error.
+func drain(srv Server, timeout time.Duration, sigs <-chan os.Signal, signalled bool, served <-chan error) error {
 	dctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	shut := make(chan error, 1)
 	go func() { shut <- shutdownRecovered(dctx, srv) }()
 
-	var err error
-	select {
-	case err = <-shut:
-	case <-dctx.Done():
-		err = withGrace(shut, "Shutdown")
-	case <-sigs:
-		cancel()
-		if err = withGrace(shut, "Shutdown"); err != nil {
-			err = fmt.Errorf("otelkit: drain ended early by a second signal: %w", err)
-		}
-	}
+	err := awaitShutdown(dctx, cancel, shut, sigs, signalled)
 	if err != nil && dctx.Err() == context.DeadlineExceeded {
 		err = fmt.Errorf("otelkit: drain did not finish within %s: %w", timeout, err)
 	}
@@ -279,6 +296,32 @@ func drain(srv Server, timeout time.Duration, sigs <-chan os.Signal, served <-ch
 		return err
 	}
 	return errors.Join(err, serveError(withGrace(served, "Serve")))
+}
+
+// awaitShutdown waits for Shutdown's result on shut, or for dctx's end.
+// A second signal cancels dctx: the first that comes when a signal began
+// the stop (signalled), else the second, since the first is the one the
+// stop began with (ctx done at the same signal, as signal.NotifyContext
+// makes it) or a stop begun already.
+func awaitShutdown(dctx context.Context, cancel context.CancelFunc, shut <-chan error, sigs <-chan os.Signal, signalled bool) error {
+	for {
+		select {
+		case err := <-shut:
+			return err
+		case <-dctx.Done():
+			return withGrace(shut, "Shutdown")
+		case <-sigs:
+			if !signalled {
+				signalled = true
+				continue
+			}
+			cancel()
+			if err := withGrace(shut, "Shutdown"); err != nil {
+				return fmt.Errorf("otelkit: drain ended early by a second signal: %w", err)
+			}
+			return nil
+		}
+	}
 }
 
 // withGrace waits a second at most for the result on ch.

@@ -62,11 +62,15 @@ func runCutOff(t *testing.T, tel *Telemetry, srv Server, entered, exited <-chan 
 }
 
 // serveOneRequest returns app behind httpmw.Handler as a Server on a
-// loopback listener, and sends it one request once it serves.
-func serveOneRequest(t *testing.T, tel *Telemetry, app http.Handler) Server {
+// loopback listener, and sends it one request once it serves. onShutdown
+// are registered with the http.Server's RegisterOnShutdown.
+func serveOneRequest(t *testing.T, tel *Telemetry, app http.Handler, onShutdown ...func()) Server {
 	t.Helper()
 	srv := &http.Server{Handler: httpmw.Handler(app, httpmw.WithTracerProvider(tel.TracerProvider()),
 		httpmw.WithLogger(tel.Logger())), ReadHeaderTimeout: 5 * time.Second}
+	for _, f := range onShutdown {
+		srv.RegisterOnShutdown(f)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +200,55 @@ func TestRunReportsAbandonedRequests(t *testing.T) {
 	}
 }
 
+// TestRunWaitsForHijackedRequests: http.Server.Shutdown neither waits for
+// nor closes hijacked connections (WebSockets), so the drain finishes with
+// their handlers running. One that a RegisterOnShutdown hook ends has its
+// span and access line exported; one still running is reported as
+// abandoned, not lost unseen.
+func TestRunWaitsForHijackedRequests(t *testing.T) {
+	for _, hook := range []bool{true, false} {
+		c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Keep: true})
+		out := &lineBuffer{}
+		tel := exportTo(t, c, out, true)
+		entered, stop, exited := make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+		app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer close(exited)
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer func() { _ = conn.Close() }()
+			entered <- struct{}{}
+			<-stop
+			time.Sleep(100 * time.Millisecond) // the close handshake
+		})
+		var hooks []func()
+		if hook {
+			hooks = append(hooks, func() { close(stop) })
+		}
+		srv := serveOneRequest(t, tel, app, hooks...)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- tel.Run(ctx, srv, WithFlushTimeout(4*time.Second)) }()
+		recv(t, entered, "request")
+		cancel()
+		err := recv(t, done, "Run")
+		if !hook {
+			close(stop)
+		}
+		recv(t, exited, "the handler's end")
+		if hook && (err != nil || c.Accepted(fakeotlp.Traces) != 1 || !hasLog(c, "http_request")) {
+			t.Errorf("ended by a hook: Run = %v, %d spans exported, access line exported %v; want nil, the request's span and line",
+				err, c.Accepted(fakeotlp.Traces), hasLog(c, "http_request"))
+		}
+		if !hook && (err == nil || !strings.Contains(err.Error(), "requests still running") ||
+			!strings.Contains(out.String(), `"abandoned_requests":1`)) {
+			t.Errorf("left running: Run = %v; the request is not reported:\n%s", err, out.String())
+		}
+	}
+}
+
 // TestProcessEndFlushesTelemetry: a process that ends by the logger's
 // Fatal, or by a panic in the Server Run serves, exports what was queued
 // (a span within the 5 s schedule delay, log lines within 1 s) and the
@@ -224,6 +277,9 @@ func TestProcessEndFlushesTelemetry(t *testing.T) {
 			}
 			if mode == "fatal" && !hasLog(c, "dependency_lost") {
 				t.Errorf("the fatal line's record was not exported:\n%s", out)
+			}
+			if mode != "fatal" && !hasLog(c, "shutdown_started") {
+				t.Errorf("Run's shutdown_started record was not exported:\n%s", out)
 			}
 			if mode != "fatal" && !strings.Contains(string(out), "worker bug") {
 				t.Errorf("the panic did not go on:\n%s", out)

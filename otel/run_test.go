@@ -2,10 +2,13 @@ package otel
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -227,8 +230,8 @@ func TestRunFlushDeadline(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err = tel.Run(ctx, newWorker(), WithFlushTimeout(200*time.Millisecond))
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Run = %v, want the flush deadline", err)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "flush did not finish within 200ms") {
+		t.Fatalf("Run = %v, want the flush deadline, named", err)
 	}
 	if l := logbuf.Find(out.lines(t), "shutdown_finished"); l == nil || l["level"] != "warn" || l["flush_ms"] == nil {
 		t.Errorf("shutdown_finished = %v", l)
@@ -253,9 +256,21 @@ func TestRunReturnsServeError(t *testing.T) {
 	}
 }
 
+// TestRunNilServer: a nil Server is an error, as serving failed, and the
+// telemetry is still flushed and shut down.
 func TestRunNilServer(t *testing.T) {
 	if err := (*Telemetry)(nil).Run(context.Background(), nil); err == nil {
 		t.Fatal("Run(nil Server) = nil")
+	}
+	f := newRunFixture(t)
+	if err := f.tel.Run(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "nil Server") {
+		t.Fatalf("Run(nil Server) = %v", err)
+	}
+	if !f.tel.closed.Load() {
+		t.Error("the telemetry was not shut down")
+	}
+	if l := logbuf.Find(f.out.lines(t), "shutdown_started"); l == nil || l["reason"] != "serve_failed" {
+		t.Errorf("shutdown_started = %v", l)
 	}
 }
 
@@ -459,6 +474,42 @@ func TestServersMemberShutdownPanic(t *testing.T) {
 	<-served // the first member to return: either
 }
 
+// TestServersShutdownPanicPastDeadline: a member's panic on stopping
+// reaches the group's Shutdown also when another member outlives ctx.
+func TestServersShutdownPanicPastDeadline(t *testing.T) {
+	stubborn := &stubbornWorker{release: make(chan struct{})}
+	defer close(stubborn.release)
+	g := Servers(doneServer{}, stopPanicWorker{newWorker()}, stubborn)
+	// The first member returns at once: Serve's result, before the stop.
+	if err := g.Serve(); err != nil {
+		t.Fatalf("Serve = %v, want the first member's nil", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	err := g.Shutdown(ctx)
+	if p := (*servePanic)(nil); !errors.As(err, &p) || p.v != "bug on stop" {
+		t.Errorf("Shutdown = %v, want the member's panic with ctx's end", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Shutdown = %v, want ctx's end", err)
+	}
+}
+
+// doneServer is a job that is done as soon as it is served.
+type doneServer struct{}
+
+func (doneServer) Serve() error                   { return nil }
+func (doneServer) Shutdown(context.Context) error { return nil }
+
+// stubbornWorker serves until released, whatever Shutdown says.
+type stubbornWorker struct{ release chan struct{} }
+
+func (w *stubbornWorker) Serve() error { <-w.release; return nil }
+func (w *stubbornWorker) Shutdown(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
 type stopHook struct {
 	Server
 	before func()
@@ -496,6 +547,46 @@ func TestRunSignal(t *testing.T) {
 		t.Error("the telemetry was not shut down")
 	}
 	recv(t, inflight, "in-flight response")
+}
+
+// TestRunSignalAfterContext: a stop begun by ctx, then a signal (ctx and
+// the signal at once, as signal.NotifyContext makes them): that signal is
+// the first, and the drain goes on to its timeout; a second one ends it.
+func TestRunSignalAfterContext(t *testing.T) {
+	guard := make(chan os.Signal, 4)
+	signal.Notify(guard, syscall.SIGTERM)
+	defer signal.Stop(guard)
+	for _, signals := range []int{1, 2} {
+		f := newRunFixture(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		drain := time.Minute
+		if signals == 1 {
+			drain = time.Second // the request is held: Run ends at the drain's timeout
+		}
+		done := f.run(ctx, WithDrainTimeout(drain))
+		inflight := f.get("/block")
+		recv(t, f.entered, "request to enter the handler")
+		cancel()
+		if started := waitLine(t, f.out, "shutdown_started"); started["reason"] != "context_done" {
+			t.Fatalf("shutdown_started = %v", started)
+		}
+		for range signals {
+			if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			recv(t, guard, "SIGTERM")
+		}
+		err := recv(t, done, "Run")
+		second := err != nil && strings.Contains(err.Error(), "second signal")
+		if signals == 1 && (second || !errors.Is(err, context.DeadlineExceeded)) {
+			t.Errorf("ctx, then one signal: Run = %v, want the drain's timeout", err)
+		}
+		if signals == 2 && !second {
+			t.Errorf("ctx, then two signals: Run = %v, want the drain ended by the second", err)
+		}
+		f.unblock()
+		recv(t, inflight, "in-flight response")
+	}
 }
 
 // TestRunRestoresSignals: once Run has returned, SIGTERM ends the process
@@ -576,3 +667,39 @@ type zapSyncDiscard struct{}
 
 func (zapSyncDiscard) Write(p []byte) (int, error) { return len(p), nil }
 func (zapSyncDiscard) Sync() error                 { return nil }
+
+// TestHTTPServerTLSFromGetConfigForClient: a TLSConfig whose certificate
+// comes from GetConfigForClient (per client, by SNI) is served over TLS, as
+// net/http's ServeTLS takes it; it was served in plain text.
+func TestHTTPServerTLSFromGetConfigForClient(t *testing.T) {
+	cert := httptest.NewTLSServer(http.NotFoundHandler()) // a certificate for 127.0.0.1
+	cert.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(cert.Certificate())
+	srv := &http.Server{ReadHeaderTimeout: time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") }),
+		TLSConfig: &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			return &tls.Config{Certificates: cert.TLS.Certificates}, nil
+		}}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := HTTPServerOn(srv, ln)
+	served := make(chan error, 1)
+	go func() { served <- s.Serve() }()
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("https://" + ln.Addr().String())
+	if err != nil {
+		t.Errorf("GET over TLS: %v", err)
+	} else {
+		_ = resp.Body.Close()
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := recv(t, served, "Serve"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -11,7 +11,8 @@ import (
 
 // HTTPServer adapts srv for Run: Serve listens on srv.Addr (":http" when
 // empty) and serves, over TLS when srv.TLSConfig holds a certificate (or
-// GetCertificate); Shutdown is srv.Shutdown, and when its context ends first
+// GetCertificate, or GetConfigForClient, as for net/http's ServeTLS);
+// Shutdown is srv.Shutdown, and when its context ends first
 // the connections still open are closed (srv.Close).
 func HTTPServer(srv *http.Server) Server {
 	return &httpServer{srv: srv}
@@ -32,8 +33,8 @@ func (h *httpServer) Serve() error {
 	if h.srv == nil {
 		return errors.New("otelkit: HTTPServer: nil *http.Server")
 	}
-	tls := h.srv.TLSConfig != nil &&
-		(len(h.srv.TLSConfig.Certificates) > 0 || h.srv.TLSConfig.GetCertificate != nil)
+	c := h.srv.TLSConfig
+	tls := c != nil && (len(c.Certificates) > 0 || c.GetCertificate != nil || c.GetConfigForClient != nil)
 	var err error
 	switch {
 	case h.ln != nil && tls:
@@ -135,10 +136,11 @@ func (g *serverGroup) Shutdown(ctx context.Context) error {
 	select {
 	case <-g.done:
 	case <-ctx.Done():
-		return errors.Join(err, ctx.Err())
+		err = errors.Join(err, ctx.Err())
 	}
-	// Serve returned the first result; the others, if they are errors,
-	// are reported here.
+	// Serve returned the first result; the others come in so far, if they
+	// are errors, are reported here, also when ctx ended first: a member's
+	// panic on stopping must reach Run.
 	for {
 		select {
 		case serr := <-g.errs:
