@@ -89,13 +89,39 @@ func frozen(f zapcore.Field) []zapcore.Field {
 	sort.Strings(keys)
 	out := make([]zapcore.Field, 0, len(keys))
 	for _, k := range keys {
-		v := enc.Fields[k]
-		if b, ok := v.([]byte); ok { // zap.Binary: the encoder keeps the slice
-			v = bytes.Clone(b)
-		}
-		out = append(out, zap.Any(k, v))
+		out = append(out, zap.Any(k, cloneBytes(enc.Fields[k])))
 	}
 	return out
+}
+
+// cloneBytes returns v with every byte slice in it copied, also those in
+// the objects and arrays it nests: zap's in-memory encoder keeps the slice
+// given to AddBinary, at any depth. Maps and slices are copied, not
+// changed: one may be a value the marshaler handed to AddReflected.
+func cloneBytes(v any) any {
+	switch t := v.(type) {
+	case []byte:
+		return bytes.Clone(t)
+	case map[string]any:
+		if t == nil {
+			return v
+		}
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			m[k] = cloneBytes(e)
+		}
+		return m
+	case []any:
+		if t == nil {
+			return v
+		}
+		s := make([]any, len(t))
+		for i, e := range t {
+			s[i] = cloneBytes(e)
+		}
+		return s
+	}
+	return v
 }
 
 // noteKey is the key a note for f is written under, as a service's lines

@@ -177,3 +177,50 @@ func TestReplaceGlobalLeavesALaterReplacement(t *testing.T) {
 		t.Error("the logger installed later was replaced by the one before the test")
 	}
 }
+
+// packet is a value whose marshalers write a byte slice nested in an
+// object and in an array, changed after the line is written.
+type packet struct{ body []byte }
+
+func (p *packet) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddBinary("body", p.body)
+	return enc.AddObject("inner", zapcore.ObjectMarshalerFunc(func(enc zapcore.ObjectEncoder) error {
+		enc.AddBinary("body", p.body)
+		return nil
+	}))
+}
+
+func (p *packet) MarshalLogArray(enc zapcore.ArrayEncoder) error {
+	return enc.AppendObject(p)
+}
+
+// TestNestedBytesAreWhatWasLogged: a byte slice a marshaler writes inside
+// an object or an array is copied when the line is written, as one at the
+// top of the line is: the entry does not show the bytes changed since.
+func TestNestedBytesAreWhatWasLogged(t *testing.T) {
+	log, logs := logtest.New(nil)
+	p := &packet{body: []byte("abc")}
+	log.Info("sent", zap.Object("packet", p), zap.Array("packets", p), zap.Inline(p))
+	p.body[0] = 'z'
+
+	e := logs.Require(t, "sent")
+	obj, _ := e.Fields()["packet"].(map[string]any)
+	arr, _ := e.Fields()["packets"].([]any)
+	var elem map[string]any
+	if len(arr) == 1 {
+		elem, _ = arr[0].(map[string]any)
+	}
+	inline, _ := e.Fields()["inner"].(map[string]any)
+	for name, m := range map[string]map[string]any{"object": obj, "array element": elem} {
+		inner, _ := m["inner"].(map[string]any)
+		if b, _ := m["body"].([]byte); string(b) != "abc" {
+			t.Errorf("%s: body %q, want the bytes as logged (fields %v)", name, b, e.Fields())
+		}
+		if b, _ := inner["body"].([]byte); string(b) != "abc" {
+			t.Errorf("%s: inner body %q, want the bytes as logged (fields %v)", name, b, e.Fields())
+		}
+	}
+	if b, _ := inline["body"].([]byte); string(b) != "abc" {
+		t.Errorf("inline: inner body %q, want the bytes as logged (fields %v)", b, e.Fields())
+	}
+}
