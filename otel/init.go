@@ -200,16 +200,15 @@ func (t *Telemetry) installGlobals(prop propagation.TextMapPropagator) func() {
 	prevMP := otel.GetMeterProvider()
 	prevLP := otel.GetLoggerProvider()
 	prevProp := otel.GetTextMapPropagator()
-	tp, afterTP, leaveOurs := t.TracerProvider(), prevTP, false
+	// The tracing.Provider (TracerProvider's): after Shutdown its tracers
+	// count the spans begun through the global.
+	afterTP, leaveOurs := prevTP, false
 	if t.traces != nil {
-		// The tracing.Provider rather than its SDK provider: after Shutdown
-		// its tracers count the spans begun through the global.
-		tp, leaveOurs = t.traces, leavesOwnTracerProvider(prevTP)
-		if leaveOurs {
+		if leaveOurs = leavesOwnTracerProvider(prevTP); leaveOurs {
 			afterTP = t.traces
 		}
 	}
-	otel.SetTracerProvider(tp)
+	otel.SetTracerProvider(t.TracerProvider())
 	otel.SetMeterProvider(t.MeterProvider())
 	otel.SetLoggerProvider(t.LoggerProvider())
 	// Behind internal/w3c, so that code using the global propagator
