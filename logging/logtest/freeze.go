@@ -17,7 +17,9 @@ import (
 // core of New freezes each such field when the line is written: it runs
 // it into zap's in-memory encoder and keeps the values it produced.
 // Values given to zap.Any or zap.Reflect are kept as they are, as zap's
-// in-memory encoder keeps them.
+// in-memory encoder keeps them, and so are errors given to zap.Error: zap
+// guards their Error, and a test may look for the error itself in the
+// entry's Context (errors.Is).
 
 // freezeCore is an observer core whose lines and bound fields are frozen.
 type freezeCore struct{ zapcore.Core }
@@ -136,6 +138,10 @@ func noteKey(f zapcore.Field) string {
 	return "field"
 }
 
+// maxPanicText bounds a note's text, as a service's lines bound it
+// (logging's maxPanicText).
+const maxPanicText = 1024
+
 // panicNote is the text zap writes for a panic, "PANIC=<value>"; the
 // value's type when formatting it panics too.
 func panicNote(v any) (s string) {
@@ -144,5 +150,9 @@ func panicNote(v any) (s string) {
 			s = fmt.Sprintf("PANIC=(%T)", v)
 		}
 	}()
-	return fmt.Sprintf("PANIC=%v", v)
+	s = fmt.Sprintf("PANIC=%v", v)
+	if len(s) > maxPanicText {
+		s = s[:maxPanicText]
+	}
+	return s
 }

@@ -179,7 +179,9 @@ func (l *Logs) Reset() {
 // way zap's in-memory encoder does: strings, numbers, bools, nested maps.
 // They are what the line held when it was written: marshalers, Stringers
 // and byte slices are run or copied then (a value given to zap.Any or
-// zap.Reflect is kept as it is), and a marshaler that panicked is a
+// zap.Reflect is kept as it is, and so is an error given to zap.Error:
+// its message is read when the test reads it; logging.Err's is read when
+// the line is written), and a marshaler that panicked is a
 // "<key>Error": "PANIC=<value>" note, as in a service's lines.
 func (e Entry) Fields() map[string]any { return e.ContextMap() }
 

@@ -3,8 +3,10 @@ package logtest_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/trace"
@@ -222,5 +224,35 @@ func TestNestedBytesAreWhatWasLogged(t *testing.T) {
 	}
 	if b, _ := inline["body"].([]byte); string(b) != "abc" {
 		t.Errorf("inline: inner body %q, want the bytes as logged (fields %v)", b, e.Fields())
+	}
+}
+
+// longPanic is a marshaler that panics with a long text.
+type longPanic struct{}
+
+func (longPanic) MarshalLogObject(zapcore.ObjectEncoder) error { panic(strings.Repeat("x", 5000)) }
+
+// TestPanicNoteAsInAServicesLine: the note for a marshaler's panic is the
+// one a service's line holds, cut to the same length.
+func TestPanicNoteAsInAServicesLine(t *testing.T) {
+	var out bytes.Buffer
+	svc, err := logging.New(logging.WithOutput(zapcore.AddSync(&out)), logging.WithFormat(logging.FormatJSON),
+		logging.WithEnvLookup(func(string) (string, bool) { return "", false }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Zap().Info("failed", zap.Object("bad", longPanic{}))
+	var line map[string]any
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatalf("%v: %s", err, out.Bytes())
+	}
+	want, _ := line["badError"].(string)
+	if want == "" {
+		t.Fatalf("the service's line has no note: %s", out.Bytes())
+	}
+	log, logs := logtest.New(nil)
+	log.Info("failed", zap.Object("bad", longPanic{}))
+	if got := logs.Require(t, "failed").String("badError"); got != want {
+		t.Errorf("note of %d bytes, want the service's %d bytes", len(got), len(want))
 	}
 }
