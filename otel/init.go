@@ -425,10 +425,11 @@ func (t *Telemetry) Logging() *logging.Logger {
 }
 
 // TracerProvider returns the tracer provider, the one installed as the
-// global (a no-op one when OTEL_SDK_DISABLED=true): a *tracing.Provider,
-// whose TracerProvider method gives the SDK's. After Shutdown its tracers
-// still give spans their IDs and count each sampled span begun through
-// them as lost (after_shutdown).
+// global: a *tracing.Provider, whose TracerProvider method gives the
+// SDK's, except with OTEL_SDK_DISABLED=true, when it is a no-op provider
+// (assert the type with ", ok"). After Shutdown its tracers still give
+// spans their IDs and count each sampled span begun through them as lost
+// (after_shutdown).
 func (t *Telemetry) TracerProvider() trace.TracerProvider {
 	if t == nil || t.traces == nil {
 		return tracenoop.NewTracerProvider()
