@@ -53,7 +53,7 @@ func (o *cardinalityOverflow) instruments() []string {
 
 func writeOverflow(l *zap.Logger, instrument string, limit int) {
 	l.Warn("metric_cardinality_limit_reached", zap.String("instrument", instrument), zap.Int("limit", limit),
-		zap.String("detail", "the instrument has more attribute sets than the limit: the measurements of further sets are "+
+		zap.String("detail", "the instrument reached the limit of series it keeps (the overflow series counts: limit-1 attribute sets are kept): the measurements of further sets are "+
 			"aggregated into one series with otel.metric.overflow=true, so totals stay right but their attributes are lost; "+
 			"drop a high-cardinality attribute with a view (metrics.WithView) or raise the limit (metrics.WithCardinalityLimit)"))
 }
