@@ -108,6 +108,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqscope.Enter()
 	defer reqscope.Leave() // also when a handler panics http.ErrAbortHandler
 	st := &state{h: h}
+	defer st.leaveHijacked()
 	st.method = r.Method
 	if len(st.method) > maxMethodLen {
 		st.method = st.method[:maxMethodLen]
@@ -240,4 +241,12 @@ func RequestID(ctx context.Context) string { return reqscope.ID(ctx) }
 // (see the package documentation) is replaced by a new one.
 func ContextWithRequestID(ctx context.Context, id string) context.Context {
 	return reqscope.ContextWithID(ctx, id)
+}
+
+// leaveHijacked notes, when the request took its connection over, that it
+// is done (reqscope.Hijack).
+func (st *state) leaveHijacked() {
+	if st.rw.hijacked {
+		reqscope.LeaveHijacked()
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+
+	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
 // responseWriter records the status and body size of a response. It keeps
@@ -85,6 +87,9 @@ func (w *responseWriter) flush() error {
 func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err == nil {
+		if !w.hijacked {
+			reqscope.Hijack() // ServeHTTP calls LeaveHijacked
+		}
 		w.hijacked = true
 		if !w.wroteHeader {
 			w.status = http.StatusSwitchingProtocols

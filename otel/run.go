@@ -102,8 +102,9 @@ func WithFlushTimeout(d time.Duration) RunOption {
 // spans and access lines are exported; so do requests on hijacked
 // connections (WebSockets), which http.Server.Shutdown neither waits for
 // nor closes: end them from a hook (http.Server.RegisterOnShutdown). Those
-// still running in the process then are reported as abandoned_requests,
-// and their telemetry is lost.
+// still running then (after a drain that finished, hijacked ones only:
+// other requests in the process are not this Run's) are reported as
+// abandoned_requests, and their telemetry is lost.
 //
 // Run writes a shutdown_started line when the stop begins (the reason, the
 // signal, the timeouts) and a shutdown_finished line when it is over (how
@@ -170,9 +171,17 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	// requests on connections a drain that finished does not wait for:
 	// http.Server.Shutdown leaves hijacked ones (WebSockets) running, and
 	// runs its RegisterOnShutdown hooks, which end them, without waiting.
-	// Taken from the flush budget, so a stop takes no longer; no wait when
-	// nothing is in flight.
-	abandoned := reqscope.WaitIdle(min(abandonSettle, c.flush/4))
+	// After such a drain only those are waited for: other requests in the
+	// process (a server Run does not serve) are not this Run's. Taken from
+	// the flush budget, so a stop takes no longer; no wait when nothing is
+	// in flight.
+	settle := min(abandonSettle, c.flush/4)
+	var abandoned int64
+	if drainErr != nil {
+		abandoned = reqscope.WaitIdle(settle)
+	} else {
+		abandoned = reqscope.WaitHijackedIdle(settle)
+	}
 	flushErr := t.Shutdown(fctx)
 	flushed := time.Since(began)
 	if flushErr != nil && fctx.Err() == context.DeadlineExceeded {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -246,6 +247,34 @@ func TestRunWaitsForHijackedRequests(t *testing.T) {
 			!strings.Contains(out.String(), `"abandoned_requests":1`)) {
 			t.Errorf("left running: Run = %v; the request is not reported:\n%s", err, out.String())
 		}
+	}
+}
+
+// TestRunLeavesOtherServersRequests: after a drain that finished, Run
+// waits only for hijacked requests: a request of a server Run does not
+// serve, still running, is neither waited for nor reported as abandoned.
+func TestRunLeavesOtherServersRequests(t *testing.T) {
+	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Keep: true})
+	out := &lineBuffer{}
+	tel := exportTo(t, c, out, false)
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	other := httptest.NewServer(httpmw.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		entered <- struct{}{}
+		<-release
+	})))
+	defer other.Close()
+	defer close(release)
+	go func() {
+		if resp, err := http.Get(other.URL); err == nil {
+			_ = resp.Body.Close()
+		}
+	}()
+	recv(t, entered, "the other server's request")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := tel.Run(ctx, newWorker(), WithFlushTimeout(4*time.Second))
+	if err != nil || strings.Contains(out.String(), "abandoned_requests") {
+		t.Errorf("Run = %v; another server's request was taken for this Run's:\n%s", err, out.String())
 	}
 }
 
