@@ -87,7 +87,7 @@ type config struct {
 
 	wrap     func(sdkmetric.Exporter) sdkmetric.Exporter // nil: none
 	warn     func(error)                                 // nil: otel.Handle
-	overflow func(instrument string, limit int)          // nil: none
+	overflow []func(scope, instrument string, limit int) // WithOverflowHandler, each called
 
 	errs []error // option misuse found while applying options
 }
@@ -285,17 +285,19 @@ func WithWarningHandler(h func(error)) Option {
 	return optionFunc(func(c config) config { c.warn = h; return c })
 }
 
-// WithOverflowHandler is called once for each instrument whose exported
-// or scraped data holds the overflow series (OverflowAttribute), with the
-// provider's cardinality limit: past the limit, the SDK aggregates an
-// instrument's measurements into that one series, so the totals stay
-// right but their attributes are lost, and the SDK says nothing. At most
-// 1000 instruments are reported; data read by a reader of your own
-// (WithReader) is not watched. Default none; otel.Init writes a
+// WithOverflowHandler is called once for each instrument (its scope and
+// name) whose exported or scraped data holds the overflow series
+// (OverflowAttribute), with the provider's cardinality limit: the SDK keeps
+// limit-1 attribute sets of an instrument and aggregates the measurements
+// of any further set into that one series, so the totals stay right but
+// their attributes are lost, and the SDK says nothing. At most 1000
+// instruments are reported; data read by a reader of your own (WithReader)
+// is not watched. Repeated calls add handlers, each called; a nil h is
+// ignored. Default none; otel.Init adds one that writes a
 // metric_cardinality_limit_reached warning line and lists the instrument
 // in its HealthHandler.
-func WithOverflowHandler(h func(instrument string, limit int)) Option {
-	return optionFunc(func(c config) config { c.overflow = h; return c })
+func WithOverflowHandler(h func(scope, instrument string, limit int)) Option {
+	return optionFunc(func(c config) config { c.overflow = option.Append(c.overflow, h); return c })
 }
 
 // WithCardinalityLimit caps the distinct attribute sets each instrument keeps

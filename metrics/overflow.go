@@ -23,22 +23,29 @@ const maxOverflowReported = 1000
 // series, once: the totals stay right, but which attribute sets the
 // measurements past the limit had is lost, and the SDK says nothing. It
 // sees what the exporters and the Prometheus endpoint are given (readers
-// of your own, WithReader, are not watched).
+// of your own, WithReader, are not watched). An instrument is its scope
+// and name: two libraries may name theirs alike.
 type overflowWatch struct {
-	report func(instrument string)
+	report func(scope, instrument string)
 
 	mu   sync.Mutex
-	seen map[string]struct{}
+	seen map[overflowKey]struct{}
 }
 
-// newOverflowWatch returns a watch that calls handler with each
+type overflowKey struct{ scope, instrument string }
+
+// newOverflowWatch returns a watch that calls handlers with each
 // instrument and limit, or nil without a handler.
-func newOverflowWatch(handler func(instrument string, limit int), limit int) *overflowWatch {
-	if handler == nil {
+func newOverflowWatch(handlers []func(scope, instrument string, limit int), limit int) *overflowWatch {
+	if len(handlers) == 0 {
 		return nil
 	}
-	report := func(instrument string) { handler(instrument, limit) }
-	return &overflowWatch{report: report, seen: map[string]struct{}{}}
+	report := func(scope, instrument string) {
+		for _, h := range handlers {
+			h(scope, instrument, limit)
+		}
+	}
+	return &overflowWatch{report: report, seen: map[overflowKey]struct{}{}}
 }
 
 // around scans each export's data before it is exported (an
@@ -59,22 +66,22 @@ func (w *overflowWatch) scan(sms []metricdata.ScopeMetrics) {
 	for _, sm := range sms {
 		for _, m := range sm.Metrics {
 			if overflowed(m.Data) {
-				w.note(m.Name)
+				w.note(overflowKey{sm.Scope.Name, m.Name})
 			}
 		}
 	}
 }
 
-func (w *overflowWatch) note(name string) {
+func (w *overflowWatch) note(k overflowKey) {
 	w.mu.Lock()
-	_, seen := w.seen[name]
+	_, seen := w.seen[k]
 	full := len(w.seen) >= maxOverflowReported
 	if !seen && !full {
-		w.seen[name] = struct{}{}
+		w.seen[k] = struct{}{}
 	}
 	w.mu.Unlock()
 	if !seen && !full {
-		w.report(name)
+		w.report(k.scope, k.instrument)
 	}
 }
 

@@ -21,10 +21,10 @@ type overflows struct {
 	got []string
 }
 
-func (o *overflows) handle(instrument string, limit int) {
+func (o *overflows) handle(scope, instrument string, limit int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.got = append(o.got, instrument+"@"+strconv.Itoa(limit))
+	o.got = append(o.got, scope+"/"+instrument+"@"+strconv.Itoa(limit))
 }
 
 func (o *overflows) all() []string {
@@ -75,7 +75,7 @@ func TestOverflowReportedOnceByPushExport(t *testing.T) {
 	}
 	got := o.all()
 	slices.Sort(got)
-	if want := []string{"latency@3", "requests@3"}; !slices.Equal(got, want) {
+	if want := []string{"test/latency@3", "test/requests@3"}; !slices.Equal(got, want) {
 		t.Errorf("reported %v, want %v, each once", got, want)
 	}
 }
@@ -93,27 +93,27 @@ func TestOverflowReportedByPrometheusScrape(t *testing.T) {
 	p.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/metrics", nil))
 	got := o.all()
 	slices.Sort(got)
-	if want := []string{"latency@3", "requests@3"}; !slices.Equal(got, want) {
+	if want := []string{"test/latency@3", "test/requests@3"}; !slices.Equal(got, want) {
 		t.Errorf("reported %v, want %v", got, want)
 	}
 }
 
 func TestOverflowWatchBounded(t *testing.T) {
 	var o overflows
-	w := newOverflowWatch(o.handle, 1)
+	w := newOverflowWatch([]func(string, string, int){o.handle}, 1)
 	for i := range maxOverflowReported + 10 {
-		w.note("i" + strconv.Itoa(i))
+		w.note(overflowKey{"s", "i" + strconv.Itoa(i)})
 	}
-	w.note("i0")
+	w.note(overflowKey{"s", "i0"})
 	if n := len(o.all()); n != maxOverflowReported {
 		t.Errorf("reported %d instruments, want %d", n, maxOverflowReported)
 	}
 }
 
 // BenchmarkOverflowScan: what watching for the overflow series adds to one
-// export of 10 instruments at the default limit, 2000 series each (the
-// worst case: full instruments), against collecting that data, which every
-// export does first.
+// export of 10 instruments just under the default limit, 1999 series each
+// (the worst case: every point is looked at, none overflows), against
+// collecting that data, which every export does first.
 func BenchmarkOverflowScan(b *testing.B) {
 	reader := sdkmetric.NewManualReader()
 	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter(ExporterNone), WithReader(reader), WithoutRuntimeMetrics())
@@ -124,7 +124,7 @@ func BenchmarkOverflowScan(b *testing.B) {
 	m := p.MeterProvider().Meter("bench")
 	for i := range 10 {
 		c, _ := m.Int64Counter("c" + strconv.Itoa(i))
-		for j := range 2000 {
+		for j := range 1999 {
 			c.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("k", j)))
 		}
 	}
@@ -135,11 +135,40 @@ func BenchmarkOverflowScan(b *testing.B) {
 			_ = reader.Collect(context.Background(), &rm)
 		}
 	})
-	w := newOverflowWatch(func(string, int) {}, 2000)
+	w := newOverflowWatch([]func(string, string, int){func(string, string, int) {}}, 2000)
 	b.Run("scan", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			w.scan(rm.ScopeMetrics)
 		}
 	})
+}
+
+// TestOverflowKeyedByScopeAndName: two libraries' instruments of one name
+// are reported apart, and every handler given is called.
+func TestOverflowKeyedByScopeAndName(t *testing.T) {
+	var first, second overflows
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("console"), WithConsoleWriter(io.Discard),
+		WithoutRuntimeMetrics(), WithCardinalityLimit(2), WithOverflowHandler(first.handle), WithOverflowHandler(second.handle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = p.Shutdown(context.Background()) }()
+	for _, scope := range []string{"lib/a", "lib/b"} {
+		c, _ := p.MeterProvider().Meter(scope).Int64Counter("db.client.operations")
+		for i := range 5 {
+			c.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("i", i)))
+		}
+	}
+	if err := p.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"lib/a/db.client.operations@2", "lib/b/db.client.operations@2"}
+	for _, o := range []*overflows{&first, &second} {
+		got := o.all()
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("reported %v, want %v", got, want)
+		}
+	}
 }

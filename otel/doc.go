@@ -369,10 +369,10 @@
 // queue_full alone at the queue size or the collector's speed; exported
 // counts that grow while the backend shows nothing point past the
 // collector. sdk_errors_total counts every error the SDK reported.
-// metric_cardinality_overflow lists the instruments that reached the
-// cardinality limit (a metric_cardinality_limit_reached line each): their
-// measurements past it are in one series, otel.metric.overflow=true,
-// without their attributes. PUT
+// metric_cardinality_overflow lists the instruments (scope and name) that
+// reached the cardinality limit (a metric_cardinality_limit_reached line
+// each): their measurements past it are in one series,
+// otel.metric.overflow=true, without their attributes. PUT
 // {"level":"debug"} to the same handler changes the log level.
 //
 //	admin := http.NewServeMux()

@@ -163,8 +163,8 @@ type Health struct {
 	// reached the cardinality limit (metric_cardinality_limit_reached):
 	// their measurements past it are in one series without their
 	// attributes.
-	MetricOverflow []string `json:"metric_cardinality_overflow,omitempty"`
-	Hint           string   `json:"hint"`
+	MetricOverflow []OverflowedInstrument `json:"metric_cardinality_overflow,omitempty"`
+	Hint           string                 `json:"hint"`
 }
 
 const healthHint = "traces missing? check config.*.endpoint and protocol, export.*.last_error, failed and dropped (why items were lost); " +

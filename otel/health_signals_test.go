@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -240,8 +241,9 @@ func TestHealthConcurrentGets(t *testing.T) {
 func TestCardinalityOverflowShown(t *testing.T) {
 	clearEnv(t)
 	out := &lineBuffer{}
+	var own ownOverflowHandler
 	tel := initHealth(t, out, WithTracesExporter("none"), WithLogsExporter("none"), WithMetricsExporter("console"),
-		WithConsoleWriter(io.Discard), WithMetricsOptions(metrics.WithCardinalityLimit(3)))
+		WithConsoleWriter(io.Discard), WithMetricsOptions(metrics.WithCardinalityLimit(3), metrics.WithOverflowHandler(own.handle)))
 	counter, _ := tel.MeterProvider().Meter("test").Int64Counter("orders")
 	for i := range 10 {
 		counter.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("customer", i)))
@@ -251,8 +253,12 @@ func TestCardinalityOverflowShown(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if h, _ := getHealth(t, tel); !slices.Equal(h.MetricOverflow, []string{"orders"}) {
-		t.Errorf("metric_cardinality_overflow %v, want [orders]", h.MetricOverflow)
+	want := []OverflowedInstrument{{Scope: "test", Instrument: "orders"}}
+	if h, _ := getHealth(t, tel); !slices.Equal(h.MetricOverflow, want) {
+		t.Errorf("metric_cardinality_overflow %v, want %v", h.MetricOverflow, want)
+	}
+	if own.n.Load() != 1 {
+		t.Errorf("the program's own handler (WithMetricsOptions) was called %d times, want 1", own.n.Load())
 	}
 	var lines []map[string]any
 	for _, l := range out.lines(t) {
@@ -260,7 +266,11 @@ func TestCardinalityOverflowShown(t *testing.T) {
 			lines = append(lines, l)
 		}
 	}
-	if len(lines) != 1 || lines[0]["instrument"] != "orders" || lines[0]["limit"] != float64(3) || lines[0]["level"] != "warn" {
+	if len(lines) != 1 || lines[0]["instrument"] != "orders" || lines[0]["scope"] != "test" || lines[0]["limit"] != float64(3) || lines[0]["level"] != "warn" {
 		t.Errorf("lines %v, want one for orders at limit 3", lines)
 	}
 }
+
+type ownOverflowHandler struct{ n atomic.Int64 }
+
+func (o *ownOverflowHandler) handle(string, string, int) { o.n.Add(1) }

@@ -1,11 +1,19 @@
 package otel
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 
 	"go.uber.org/zap"
 )
+
+// OverflowedInstrument is an instrument whose data reached the
+// cardinality limit: Health.MetricOverflow.
+type OverflowedInstrument struct {
+	Scope      string `json:"scope"`
+	Instrument string `json:"instrument"`
+}
 
 // cardinalityOverflow is what otel makes of metrics.WithOverflowHandler:
 // the instruments whose data reached their cardinality limit, listed in
@@ -14,19 +22,20 @@ import (
 // each instrument once, at most 1000.
 type cardinalityOverflow struct {
 	mu    sync.Mutex
-	names []string
+	seen  []OverflowedInstrument
 	limit int
 	log   *zap.Logger // nil until start
 }
 
-// add notes instrument; it is written at once, or at start.
-func (o *cardinalityOverflow) add(instrument string, limit int) {
+// add notes an instrument; it is written at once, or at start.
+func (o *cardinalityOverflow) add(scope, instrument string, limit int) {
+	i := OverflowedInstrument{Scope: scope, Instrument: instrument}
 	o.mu.Lock()
-	o.names, o.limit = append(o.names, instrument), limit
+	o.seen, o.limit = append(o.seen, i), limit
 	log := o.log
 	o.mu.Unlock()
 	if log != nil {
-		writeOverflow(log, instrument, limit)
+		writeOverflow(log, i, limit)
 	}
 }
 
@@ -35,24 +44,26 @@ func (o *cardinalityOverflow) add(instrument string, limit int) {
 func (o *cardinalityOverflow) start(l *zap.Logger) {
 	o.mu.Lock()
 	o.log = l
-	before, limit := slices.Clone(o.names), o.limit
+	before, limit := slices.Clone(o.seen), o.limit
 	o.mu.Unlock()
-	for _, name := range before {
-		writeOverflow(l, name, limit)
+	for _, i := range before {
+		writeOverflow(l, i, limit)
 	}
 }
 
 // instruments returns the instruments noted, sorted.
-func (o *cardinalityOverflow) instruments() []string {
+func (o *cardinalityOverflow) instruments() []OverflowedInstrument {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	names := slices.Clone(o.names)
-	slices.Sort(names)
-	return names
+	seen := slices.Clone(o.seen)
+	slices.SortFunc(seen, func(a, b OverflowedInstrument) int {
+		return cmp.Or(cmp.Compare(a.Instrument, b.Instrument), cmp.Compare(a.Scope, b.Scope))
+	})
+	return seen
 }
 
-func writeOverflow(l *zap.Logger, instrument string, limit int) {
-	l.Warn("metric_cardinality_limit_reached", zap.String("instrument", instrument), zap.Int("limit", limit),
+func writeOverflow(l *zap.Logger, i OverflowedInstrument, limit int) {
+	l.Warn("metric_cardinality_limit_reached", zap.String("instrument", i.Instrument), zap.String("scope", i.Scope), zap.Int("limit", limit),
 		zap.String("detail", "the instrument reached the limit of series it keeps (the overflow series counts: limit-1 attribute sets are kept): the measurements of further sets are "+
 			"aggregated into one series with otel.metric.overflow=true, so totals stay right but their attributes are lost; "+
 			"drop a high-cardinality attribute with a view (metrics.WithView) or raise the limit (metrics.WithCardinalityLimit)"))
