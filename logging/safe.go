@@ -8,6 +8,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/panictext"
 )
 
 // A value logged with zap.Object, zap.Array, zap.Inline, zap.Any (through
@@ -35,20 +37,10 @@ import (
 // maxPanicText bounds the panic value written into a note.
 const maxPanicText = 1024
 
-// panicNote returns the text of a note for the panic value v: its type
-// only when formatting it panics too (a value whose String panics with
-// itself makes fmt panic again).
-func panicNote(v any) (s string) {
-	defer func() {
-		if recover() != nil {
-			s = fmt.Sprintf("PANIC=(%T)", v)
-		}
-	}()
-	s = fmt.Sprintf("PANIC=%v", v)
-	if len(s) > maxPanicText {
-		s = s[:maxPanicText]
-	}
-	return s
+// panicNote returns the text of a note for the panic value v,
+// "PANIC=<value>", at most maxPanicText bytes (panictext.Of).
+func panicNote(v any) string {
+	return "PANIC=" + panictext.Of(v, maxPanicText-len("PANIC="))
 }
 
 // guard encodes the field it holds and turns a panic into an error, which

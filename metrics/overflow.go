@@ -87,23 +87,21 @@ func (w *overflowWatch) note(k overflowKey) {
 
 // overflowed reports whether an aggregation holds the overflow series.
 func overflowed(a metricdata.Aggregation) bool {
+	return overflowedOf[int64](a) || overflowedOf[float64](a)
+}
+
+// overflowedOf is overflowed for the aggregations of N (false for any
+// other).
+func overflowedOf[N int64 | float64](a metricdata.Aggregation) bool {
 	switch d := a.(type) {
-	case metricdata.Sum[int64]:
-		return anyOverflow(d.DataPoints, pointSet[int64])
-	case metricdata.Sum[float64]:
-		return anyOverflow(d.DataPoints, pointSet[float64])
-	case metricdata.Gauge[int64]:
-		return anyOverflow(d.DataPoints, pointSet[int64])
-	case metricdata.Gauge[float64]:
-		return anyOverflow(d.DataPoints, pointSet[float64])
-	case metricdata.Histogram[int64]:
-		return anyOverflow(d.DataPoints, histogramSet[int64])
-	case metricdata.Histogram[float64]:
-		return anyOverflow(d.DataPoints, histogramSet[float64])
-	case metricdata.ExponentialHistogram[int64]:
-		return anyOverflow(d.DataPoints, exponentialSet[int64])
-	case metricdata.ExponentialHistogram[float64]:
-		return anyOverflow(d.DataPoints, exponentialSet[float64])
+	case metricdata.Sum[N]:
+		return anyOverflow(d.DataPoints, pointSet[N])
+	case metricdata.Gauge[N]:
+		return anyOverflow(d.DataPoints, pointSet[N])
+	case metricdata.Histogram[N]:
+		return anyOverflow(d.DataPoints, histogramSet[N])
+	case metricdata.ExponentialHistogram[N]:
+		return anyOverflow(d.DataPoints, exponentialSet[N])
 	}
 	return false
 }

@@ -23,6 +23,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/panictext"
 )
 
 // Around runs around one export of batch: it calls export (once) and
@@ -74,25 +75,11 @@ func Recovered[B any](ctx context.Context, batch B, export func(context.Context,
 // panics too. otel uses it for a provider's Shutdown or ForceFlush, which
 // it runs on goroutines of its own.
 func PanicError(what string, v any) error {
-	return fmt.Errorf("otelkit: %s panicked: %s", what, panicText(v))
+	return fmt.Errorf("otelkit: %s panicked: %s", what, panictext.Of(v, maxPanicText))
 }
 
 // maxPanicText bounds the panic value quoted in PanicError's error.
 const maxPanicText = 512
-
-// panicText is v as text, bounded, or its type when formatting it panics
-// too (a value whose String panics with itself makes fmt panic again).
-func panicText(v any) (s string) {
-	defer func() {
-		if recover() != nil {
-			s = fmt.Sprintf("(%T)", v)
-		}
-	}()
-	if s = fmt.Sprint(v); len(s) > maxPanicText {
-		s = s[:maxPanicText] + "..."
-	}
-	return s
-}
 
 type spanExporter struct {
 	sdktrace.SpanExporter

@@ -29,11 +29,12 @@ package spanerr
 
 import (
 	"errors"
-	"fmt"
 	"reflect"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/panictext"
 )
 
 // Slots is the size of the table (a power of two).
@@ -149,9 +150,13 @@ func Safe(err error) (msg string, safe error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			msg = fmt.Sprintf("<PANIC=%v>", r)
+			msg = "<PANIC=" + panictext.Of(r, maxPanicText) + ">"
 			safe = errors.New(msg)
 		}
 	}()
 	return err.Error(), err
 }
+
+// maxPanicText bounds the panic value Safe quotes, as a log line's note
+// bounds it.
+const maxPanicText = 1024

@@ -127,3 +127,24 @@ func TestSafe(t *testing.T) {
 type panicError struct{}
 
 func (panicError) Error() string { panic("Error") }
+
+// selfPanicking's String panics with itself: fmt, formatting it, panics
+// again.
+type selfPanicking struct{}
+
+func (s selfPanicking) String() string { panic(s) }
+
+// errPanicsWithSelfPanicking is an error whose Error panics with a value
+// fmt cannot format.
+type errPanicsWithSelfPanicking struct{}
+
+func (errPanicsWithSelfPanicking) Error() string { panic(selfPanicking{}) }
+
+// TestSafeWhenThePanicValueCannotBeFormatted: Safe names the panic value's
+// type when formatting it panics too (it panicked in its own recover).
+func TestSafeWhenThePanicValueCannotBeFormatted(t *testing.T) {
+	msg, err := Safe(errPanicsWithSelfPanicking{})
+	if want := "<PANIC=(spanerr.selfPanicking)>"; msg != want || err == nil || err.Error() != want {
+		t.Errorf("Safe = %q, %v; want %q", msg, err, want)
+	}
+}

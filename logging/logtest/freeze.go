@@ -2,11 +2,12 @@ package logtest
 
 import (
 	"bytes"
-	"fmt"
 	"sort"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/panictext"
 )
 
 // zap's observer keeps the fields of a line and encodes them only when a
@@ -142,17 +143,8 @@ func noteKey(f zapcore.Field) string {
 // (logging's maxPanicText).
 const maxPanicText = 1024
 
-// panicNote is the text zap writes for a panic, "PANIC=<value>"; the
-// value's type when formatting it panics too.
-func panicNote(v any) (s string) {
-	defer func() {
-		if recover() != nil {
-			s = fmt.Sprintf("PANIC=(%T)", v)
-		}
-	}()
-	s = fmt.Sprintf("PANIC=%v", v)
-	if len(s) > maxPanicText {
-		s = s[:maxPanicText]
-	}
-	return s
+// panicNote is the text zap writes for a panic, "PANIC=<value>", bounded
+// as in a service's lines.
+func panicNote(v any) string {
+	return "PANIC=" + panictext.Of(v, maxPanicText-len("PANIC="))
 }
