@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelkit/otelkit/internal/option"
+	"github.com/otelkit/otelkit/internal/panictext"
 	"github.com/otelkit/otelkit/internal/reqscope"
 	"github.com/otelkit/otelkit/logging"
 )
@@ -257,8 +258,11 @@ type servePanic struct {
 }
 
 func (p *servePanic) Error() string {
-	return fmt.Sprintf("otelkit: %s panicked: %v\n%s", p.in, p.v, p.stack)
+	return fmt.Sprintf("otelkit: %s panicked: %s\n%s", p.in, panictext.Of(p.v, maxPanicValue), p.stack)
 }
+
+// maxPanicValue bounds the panic value a servePanic's text quotes.
+const maxPanicValue = 4096
 
 // abandonSettle bounds how long Run waits, after the drain, for the
 // requests it cut off to end their spans and access lines.

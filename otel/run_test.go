@@ -703,3 +703,18 @@ func TestHTTPServerTLSFromGetConfigForClient(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// selfPanicking's String panics with itself: fmt, formatting it, panics
+// again.
+type selfPanicking struct{}
+
+func (s selfPanicking) String() string { panic(s) }
+
+// TestServePanicTextWhenTheValueCannotBeFormatted: the error Run returns
+// for such a panic names its type; Error panicked.
+func TestServePanicTextWhenTheValueCannotBeFormatted(t *testing.T) {
+	p := &servePanic{v: selfPanicking{}, in: "Serve"}
+	if got := p.Error(); !strings.HasPrefix(got, "otelkit: Serve panicked: (otel.selfPanicking)") {
+		t.Errorf("Error() = %q", got)
+	}
+}
