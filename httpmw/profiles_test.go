@@ -40,6 +40,8 @@ import (
 //     http.url_details.path; network.bytes_written (number); duration
 //     (number, nanoseconds); logger.name; error.message, error.kind,
 //     error.stack: https://docs.datadoghq.com/logs/log_configuration/attributes_naming_convention/
+//   - reserved attributes (status for the level):
+//     https://docs.datadoghq.com/logs/log_configuration/attributes_naming_convention/
 //   - log status remapper (the level): logging/profile_vendor_test.go.
 //
 // Google Cloud Logging
@@ -234,14 +236,15 @@ func TestProfileDatadogLinksLogsToTraceAndService(t *testing.T) {
 		})
 		absent(t, what, m, "trace_id", "span_id", "request_id", "method", "path", "msg")
 	}
-	want(t, "handler line", run.line, map[string]any{"level": "info", "message": "order_loaded"})
+	// status is Datadog's reserved attribute for the severity.
+	want(t, "handler line", run.line, map[string]any{"status": "info", "message": "order_loaded"})
 	want(t, "access line", run.access, map[string]any{
-		"level": "info", "message": "http_request",
+		"status": "info", "message": "http_request",
 		"http.status_code": float64(200), "network.bytes_written": float64(7),
 		"http.url": "/orders/7?token=REDACTED&page=2",
 	})
 	nanos(t, "duration", run.access["duration"], run.span)
-	absent(t, "access line", run.access, "status", "duration_ms", "bytes", "query")
+	absent(t, "access line", run.access, "level", "duration_ms", "bytes", "query")
 }
 
 func TestProfileGCPLinksLogsToTraceAndService(t *testing.T) {

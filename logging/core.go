@@ -344,6 +344,9 @@ func (c *core) writeJSON(ent zapcore.Entry, fields []zapcore.Field) error {
 	b.AppendString(p.levelName(ent.Level))
 	b.AppendString(p.levelToMsg)
 	appendJSONString(b, ent.Message)
+	if p.errorExtra != "" && ent.Level >= zapcore.ErrorLevel {
+		b.AppendString(p.errorExtra)
+	}
 	b.AppendString(c.extra)
 	if ent.Caller.Defined {
 		p.writeCaller(p, b, ent.Caller)

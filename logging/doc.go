@@ -177,7 +177,8 @@
 //	gcp      line     time, severity, message, logging.googleapis.com/sourceLocation,
 //	                  logging.googleapis.com/trace ("projects/<id>/traces/<trace id>"),
 //	                  logging.googleapis.com/spanId, logging.googleapis.com/trace_sampled,
-//	                  request_id, logger, error, error_type, stack_trace
+//	                  request_id, logger, error, error_type, stack_trace, and at
+//	                  error and above @type (Error Reporting's ReportedErrorEvent)
 //	         service  logging.googleapis.com/labels: {service.name, service.version,
 //	                  deployment.environment.name}
 //	         request  method, path, route
@@ -192,7 +193,7 @@
 //	         request  http.request.method, url.path, route
 //	         access   http.response.status_code, event.duration (ns),
 //	                  http.response.body.bytes, url.query
-//	datadog  line     timestamp, level, message, caller, dd.trace_id, dd.span_id (decimal
+//	datadog  line     timestamp, status, message, caller, dd.trace_id, dd.span_id (decimal
 //	                  strings of the low 64 bits), http.request_id, logger.name,
 //	                  error.message, error.kind, error.stack
 //	         service  dd.service, dd.env, dd.version
@@ -201,10 +202,18 @@
 //
 // Levels: gcp writes Cloud Logging's severities (DEBUG, INFO, WARNING,
 // ERROR, then CRITICAL, ALERT, EMERGENCY for dpanic, panic, fatal);
-// datadog writes debug, info, warn, error, critical, alert, fatal, which
-// its status remapper reads as the severity meant (zap's dpanic and panic
-// would read as debug and info); ecs keeps zap's names, as ECS's log.level
-// asks for the source's own.
+// datadog writes debug, info, warn, error, critical, alert, fatal under
+// status, its reserved attribute for the severity (so a user's status
+// field becomes status_ and cannot stand for it), which its status
+// remapper reads as the severity meant (zap's dpanic and panic would read
+// as debug and info); ecs keeps zap's names, as ECS's log.level asks for
+// the source's own.
+//
+// Errors: on gcp, lines at error and above carry @type
+// "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent",
+// with which Error Reporting takes the entry as an error event whatever
+// its stack trace (it parses a Go stack only in runtime.Stack's format,
+// which zap's stack_trace is not).
 //
 // The service comes from the OpenTelemetry resource (WithResource;
 // otel.Init passes the resource its providers share): service.name,

@@ -122,7 +122,7 @@ func ExampleWithProfile_datadog() {
 	l := exampleLogger(logging.WithProfile("datadog"), logging.WithResource(exampleResource()))
 	logging.FromContext(logging.NewContext(exampleSpan(), l.Zap())).Info("order_loaded")
 	// Output:
-	// {"timestamp":"2025-01-02T03:04:05.600000000Z","level":"info","message":"order_loaded","dd.service":"checkout","dd.env":"prod","dd.version":"1.4.2","dd.trace_id":"11803532876627986230","dd.span_id":"67667974448284343"}
+	// {"timestamp":"2025-01-02T03:04:05.600000000Z","status":"info","message":"order_loaded","dd.service":"checkout","dd.env":"prod","dd.version":"1.4.2","dd.trace_id":"11803532876627986230","dd.span_id":"67667974448284343"}
 }
 
 func ExampleLogger_Slog() {

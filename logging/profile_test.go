@@ -185,7 +185,7 @@ func TestProfileDatadog(t *testing.T) {
 		t.Fatalf("reference value changed: %s", wantTrace)
 	}
 	// Datadog's standard attribute for the request ID.
-	if m["message"] != "payment_failed" || m["level"] != "error" || m["http.request_id"] != "req-9" {
+	if m["message"] != "payment_failed" || m["status"] != "error" || m["http.request_id"] != "req-9" {
 		t.Fatalf("datadog line: %s", line)
 	}
 	// Datadog's standard error attributes.

@@ -75,8 +75,8 @@ func TestProfileDatadogStatusRemapperReadsEveryLevel(t *testing.T) {
 			l.Zap().WithOptions(zap.WithFatalHook(zapcore.WriteThenPanic)).Log(lvl, "x")
 		}()
 		m := lastLine(t, buf)
-		if got := datadogStatus(m["level"].(string)); got != want[lvl] {
-			t.Errorf("%v is written %q, which Datadog reads as %s, want %s", lvl, m["level"], got, want[lvl])
+		if got := datadogStatus(asString(m["status"])); got != want[lvl] {
+			t.Errorf("%v is written %q, which Datadog reads as %s, want %s", lvl, m["status"], got, want[lvl])
 		}
 	}
 }
@@ -231,5 +231,59 @@ func TestProfileGCPWarnsWithoutProject(t *testing.T) {
 	// profile has no effect: TestConsoleSaysAProfileHasNoEffect).
 	if _, err := logging.New(logging.WithFormat("console"), logging.WithProfile("gcp"), logging.WithOutput(buf2), logging.WithEnvLookup(noEnv)); err != nil || strings.Contains(buf2.String(), "OTELKIT_GCP_PROJECT") {
 		t.Errorf("console (no profile): %v %q", err, buf2.String())
+	}
+}
+
+// Datadog's reserved attribute for a log's severity is status
+// (https://docs.datadoghq.com/logs/log_configuration/attributes_naming_convention/,
+// "Reserved attributes"). The line writes its level there, so a user's
+// status field (an order's "failed", which the remapper reads as emerg)
+// is renamed and cannot stand for the line's severity.
+func TestProfileDatadogLevelIsTheStatusAttribute(t *testing.T) {
+	l, buf := newJSON(t, logging.WithProfile("datadog"))
+	l.Zap().Info("order_updated", zap.String("status", "failed"))
+	line := buf.Lines()[0]
+	m := decode(t, line)
+	if m["status"] != "info" || m["status_"] != "failed" {
+		t.Fatalf("Datadog reads the severity %s from %s", datadogStatus(asString(m["status"])), line)
+	}
+	if _, ok := m["level"]; ok {
+		t.Errorf("level written beside status: %s", line)
+	}
+}
+
+// asString returns v when it is a string, else "".
+func asString(v any) string { s, _ := v.(string); return s }
+
+// Error Reporting captures a structured entry as an error event for sure
+// only when its jsonPayload has @type ReportedErrorEvent: a stack trace in
+// stack_trace counts only in a supported format, for Go the output of
+// runtime.Stack, which zap's stack trace is not
+// (https://cloud.google.com/error-reporting/docs/formatting-error-messages;
+// ReportedErrorEvent.message in the Error Reporting API reference). So
+// lines at error and above carry it, lines below do not, and a user's
+// @type is renamed.
+func TestProfileGCPErrorLinesAreErrorReportingEvents(t *testing.T) {
+	const reported = "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent"
+	l, buf := newJSON(t, logging.WithProfile("gcp"), logging.WithGCPProject("p"))
+	l.Zap().Warn("w", zap.String("@type", "mine"))
+	l.Zap().Error("e", zap.String("@type", "mine"))
+	l.Zap().DPanic("c")
+	lines := buf.Lines()
+	for i, want := range []any{nil, reported, reported} {
+		m := decode(t, lines[i])
+		if m["@type"] != want {
+			t.Errorf("%s line: @type = %v, want %v", m["severity"], m["@type"], want)
+		}
+	}
+	if m := decode(t, lines[1]); m["@type_"] != "mine" {
+		t.Errorf("user's @type not renamed: %s", lines[1])
+	}
+	for _, p := range []string{"default", "ecs", "datadog"} {
+		l, buf := newJSON(t, logging.WithProfile(p))
+		l.Zap().Error("e")
+		if strings.Contains(buf.Lines()[0], "@type") {
+			t.Errorf("%s writes @type: %s", p, buf.Lines()[0])
+		}
 	}
 }

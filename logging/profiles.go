@@ -27,14 +27,16 @@ import (
 //
 //   - gcp: Cloud Logging's structured logging special fields (severity,
 //     message, logging.googleapis.com/trace, spanId, trace_sampled,
-//     sourceLocation, labels) and LogEntry's HttpRequest (httpRequest);
+//     sourceLocation, labels), LogEntry's HttpRequest (httpRequest) and
+//     Error Reporting's log entry format (@type ReportedErrorEvent);
 //   - ecs: the Elastic Common Schema field reference, and the Elastic APM
 //     log correlation spec (trace.id, span.id; service.name,
 //     service.version, service.environment; event.dataset as
 //     <service.name>.log, after the ecs-logging spec);
 //   - datadog: Datadog's log/trace correlation (dd.trace_id, dd.span_id as
 //     decimal low 64 bits; dd.service, dd.env, dd.version of unified
-//     service tagging), its log status remapper (every level name maps to
+//     service tagging), its reserved attributes (status for the level),
+//     its log status remapper (every level name maps to
 //     the severity meant) and its default standard attributes (http.*,
 //     network.bytes_written, duration in nanoseconds, error.*, logger.name).
 
@@ -62,8 +64,13 @@ var profiles = derive([]*profile{
 		name: ProfileGCP, time: "time", level: "severity", msg: "message",
 		requestID: "request_id", stack: "stack_trace", errMsg: "error", errType: "error_type", logger: "logger",
 		// Cloud Logging LogSeverity names.
-		levels:      levelNames{"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "ALERT", "EMERGENCY"},
-		otherLevel:  "DEFAULT",
+		levels:     levelNames{"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "ALERT", "EMERGENCY"},
+		otherLevel: "DEFAULT",
+		// Error Reporting takes an entry as an error event for sure only
+		// with this @type: it reads a Go stack trace only in
+		// runtime.Stack's format, which zap's is not.
+		errorExtra:  `,"@type":"type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent"`,
+		extraKeys:   []string{"@type"},
 		writeCaller: writeCallerGCP, callerKeys: []string{gcpSourceLocation},
 		appendTrace: appendTraceGCP, traceKeys: []string{gcpTrace, gcpSpanID, gcpTraceSampled},
 		appendService: appendServiceGCP, serviceKeys: []string{gcpLabels},
@@ -83,7 +90,9 @@ var profiles = derive([]*profile{
 		writeAccess: writeAccessECS, accessKeys: []string{"http.response.status_code", "event.duration", "http.response.body.bytes", "url.query"},
 	},
 	{
-		name: ProfileDatadog, time: "timestamp", level: "level", msg: "message", caller: "caller",
+		// status is Datadog's reserved attribute for the severity: a
+		// user's status field must not take the line's place.
+		name: ProfileDatadog, time: "timestamp", level: "status", msg: "message", caller: "caller",
 		requestID: "http.request_id", stack: "error.stack", errMsg: "error.message", errType: "error.kind",
 		logger: "logger.name",
 		// Read by Datadog's status remapper by first letters: zap's dpanic
@@ -98,7 +107,7 @@ var profiles = derive([]*profile{
 })
 
 // profile is one output profile. The JSON line is written as: time,
-// level, message, extra, the service members, caller, the trace members,
+// level, message, extra, errorExtra (error and above), the service members, caller, the trace members,
 // the request ID, the logger name, the bound fields, the request's fields
 // (method and path under the profile's names), the call's fields, the
 // stack trace.
@@ -114,7 +123,10 @@ type profile struct {
 	errType   string // key Err writes the Go type under
 	logger    string // key of the logger name (zap.Logger.Named)
 	extra     string // pre-encoded constant members written after the message (e.g. ecs.version)
-	extraKeys []string
+	// errorExtra is pre-encoded members written after extra on lines at
+	// error level and above (gcp's Error Reporting @type).
+	errorExtra string
+	extraKeys  []string // the keys of extra and errorExtra
 
 	levels     levelNames // names of zap's levels, debug to fatal
 	otherLevel string     // name of any other level; "" is zap's Level.String

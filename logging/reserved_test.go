@@ -19,12 +19,12 @@ import (
 var lineKeys = map[string][]string{
 	"default": {"time", "level", "msg", "caller", "trace_id", "span_id", "trace_flags", "request_id", "logger", "stacktrace"},
 	"gcp": {"time", "severity", "message", "logging.googleapis.com/sourceLocation", "logging.googleapis.com/trace",
-		"logging.googleapis.com/spanId", "logging.googleapis.com/trace_sampled", "request_id", "logger", "stack_trace",
+		"logging.googleapis.com/spanId", "logging.googleapis.com/trace_sampled", "request_id", "logger", "stack_trace", "@type",
 		"logging.googleapis.com/labels"},
 	"ecs": {"@timestamp", "log.level", "message", "log.origin.file.name", "log.origin.file.line", "log.origin.function",
 		"trace.id", "span.id", "http.request.id", "log.logger", "error.stack_trace", "ecs.version", "service.name",
 		"service.version", "service.environment", "event.dataset"},
-	"datadog": {"timestamp", "level", "message", "caller", "dd.trace_id", "dd.span_id", "http.request_id", "logger.name",
+	"datadog": {"timestamp", "status", "message", "caller", "dd.trace_id", "dd.span_id", "http.request_id", "logger.name",
 		"error.stack", "dd.service", "dd.env", "dd.version"},
 }
 
