@@ -163,6 +163,9 @@
 // "panic_recovered" with panic, error_type and stack; the span gets an
 // exception event and error status; the client gets a 500 if nothing was
 // written yet. http.ErrAbortHandler is re-panicked, as net/http expects.
+// A panic in a WithRouteFunc or WithPublicEndpointFunc function or in a
+// propagator is reported the same way (the last two before the span
+// starts, so without one).
 //
 // # Response writer
 //

@@ -127,7 +127,29 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st.rw.st = st
 	// otelhttp wraps st.rw; inner finds st again by unwrapping, so the
 	// request needs no copy of its own here.
+	defer h.recoverOutside(st, r)
 	h.otel.ServeHTTP(&st.rw, r)
+	h.accessLine(st)
+}
+
+// recoverOutside recovers a panic that otelhttp let through before inner
+// ran, from a WithPublicEndpointFunc function or a propagator: it is
+// reported as a handler's is (panic_recovered, 500, an access line at
+// error), without a span, which otelhttp had not started. Without it
+// net/http dropped the connection and the request left no trace. Once
+// inner ran, a panic goes on (http.ErrAbortHandler, which finish panics
+// again).
+func (h *handler) recoverOutside(st *state, r *http.Request) {
+	if st.req != nil {
+		return
+	}
+	v := recover()
+	if v == nil {
+		return
+	}
+	stack := debug.Stack()
+	st.req = r.WithContext(st.scope.Bind(r.Context()))
+	h.recovered(st, trace.SpanFromContext(context.Background()), &st.rw, st.req, v, stack)
 	h.accessLine(st)
 }
 

@@ -223,7 +223,8 @@ func WithPublicEndpoint() Option {
 }
 
 // WithPublicEndpointFunc is WithPublicEndpoint for the requests where fn
-// returns true.
+// returns true. A panic in fn is recovered and reported like a handler's
+// (see Panics in the package documentation).
 func WithPublicEndpointFunc(fn func(*http.Request) bool) Option {
 	return optionFunc(func(c config) config {
 		c.publicEndpoint = fn

@@ -3,6 +3,7 @@ package httpmw
 import (
 	"context"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -168,7 +169,7 @@ func StripPrefix(prefix string, h http.Handler) http.Handler {
 				st.nestPrefix = outer + trimmed
 			}
 			if mux != nil {
-				if _, p := mux.Handler(r); p != "" {
+				if _, p := mux.Handler(r); p != "" && !redirectPath(r, p) {
 					key := routeKey{outer, p}
 					full, ok := joined.Load(key)
 					if !ok {
@@ -216,10 +217,38 @@ func (st *state) muxPattern() string {
 	if n := st.nested.Load(); n != nil {
 		return *n
 	}
-	if st.req == nil {
+	if st.req == nil || redirectPath(st.req, st.req.Pattern) {
 		return ""
 	}
 	return st.req.Pattern
+}
+
+// redirectPath reports whether p, the pattern http.ServeMux gave r, is in
+// fact the raw path of the trailing-slash redirect it answers a CONNECT
+// request with ("/users/{id}/" registered, CONNECT /users/42 gives
+// "/users/42/"; net/http's findHandler returns u.Path there). Such a path
+// must not become a route: it is unbounded and may carry IDs.
+func redirectPath(r *http.Request, p string) bool {
+	if r.Method != http.MethodConnect || r.URL == nil || !strings.HasSuffix(p, "/") {
+		return false
+	}
+	return p == cleanPath(r.URL.Path)+"/"
+}
+
+// cleanPath is http.ServeMux's path cleaning: rooted, without "." and ".."
+// elements and repeated slashes, its trailing slash kept.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 // routeField encodes the route on every line of the request, once the

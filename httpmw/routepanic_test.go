@@ -1,6 +1,7 @@
 package httpmw
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	"go.uber.org/zap"
 
 	"github.com/otelkit/otelkit/logging"
@@ -69,4 +71,60 @@ func TestRouteFuncPanicAfterWrite(t *testing.T) {
 	if a := e.oneLine(t, "http_request"); a["level"] != "error" {
 		t.Errorf("access line %v", a)
 	}
+}
+
+// panickingPropagator's Extract panics, as a buggy propagator may on a
+// header it does not expect.
+type panickingPropagator struct{ propagation.TraceContext }
+
+func (panickingPropagator) Extract(context.Context, propagation.TextMapCarrier) context.Context {
+	panic("extract boom")
+}
+
+// TestPanicBeforeHandlerRecovered: a panic in what otelhttp calls before
+// the handler (a WithPublicEndpointFunc function, a propagator) is
+// recovered like a handler's: the client gets a 500 over a live
+// connection (it got EOF), with its request ID, and there is one
+// panic_recovered line and an access line at error. There is no span:
+// otelhttp had not started one. http.ErrAbortHandler still aborts.
+func TestPanicBeforeHandlerRecovered(t *testing.T) {
+	handlerRan := func(w http.ResponseWriter, r *http.Request) { t.Error("the handler ran") }
+	for name, opt := range map[string]Option{
+		"public endpoint func": WithPublicEndpointFunc(func(*http.Request) bool { panic("public boom") }),
+		"propagator":           WithPropagators(panickingPropagator{}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newTestEnv(t)
+			srv := httptest.NewServer(Handler(http.HandlerFunc(handlerRan), append(e.opts(), opt)...))
+			defer srv.Close()
+			resp, err := srv.Client().Get(srv.URL + "/orders/7")
+			if err != nil {
+				t.Fatalf("client got %v, want a 500", err)
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusInternalServerError || resp.Header.Get("X-Request-ID") == "" {
+				t.Errorf("status %d, X-Request-ID %q", resp.StatusCode, resp.Header.Get("X-Request-ID"))
+			}
+			srv.Close()
+			p := e.oneLine(t, "panic_recovered")
+			if !strings.Contains(p["panic"].(string), "boom") || p["request_id"] != resp.Header.Get("X-Request-ID") {
+				t.Errorf("panic line %v", p)
+			}
+			if a := e.oneLine(t, "http_request"); a["level"] != "error" || a["status"] != float64(500) || a["path"] != "/orders/7" {
+				t.Errorf("access line %v", a)
+			}
+		})
+	}
+	t.Run("abort", func(t *testing.T) {
+		e := newTestEnv(t)
+		h := Handler(http.HandlerFunc(handlerRan), e.opts(WithPublicEndpointFunc(func(*http.Request) bool {
+			panic(http.ErrAbortHandler)
+		}))...)
+		defer func() {
+			if v := recover(); v != http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
+				t.Errorf("recovered %v, want http.ErrAbortHandler", v)
+			}
+		}()
+		e.serve(h, httptest.NewRequest("GET", "/", nil))
+	})
 }

@@ -315,3 +315,31 @@ func TestRouteLimitAdmitsSameRouteAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectRedirectPathIsNoRoute: for a CONNECT request ServeMux answers
+// a trailing-slash redirect with the raw path as the request's pattern
+// ("/users/secret-42/"); it must not become the route (span name,
+// http.route, metric series, log lines), outside and behind StripPrefix.
+// The real patterns of CONNECT requests still are routes.
+func TestConnectRedirectPathIsNoRoute(t *testing.T) {
+	e := newTestEnv(t)
+	api := http.NewServeMux()
+	api.HandleFunc("/users/{id}/", func(w http.ResponseWriter, r *http.Request) {})
+	root := http.NewServeMux()
+	root.HandleFunc("/users/{id}/", func(w http.ResponseWriter, r *http.Request) {})
+	root.HandleFunc("CONNECT /tunnel/{id}", func(w http.ResponseWriter, r *http.Request) {})
+	root.Handle("/api/", StripPrefix("/api", api))
+	h := Handler(root, e.opts()...)
+	for _, rc := range []routerCase{
+		{http.MethodConnect, "/users/secret-42", http.StatusTemporaryRedirect, ""},
+		{http.MethodConnect, "/api/users/secret-44", http.StatusTemporaryRedirect, "/api/"},
+		{http.MethodConnect, "/users/7/", http.StatusOK, "/users/{id}/"},
+		{http.MethodConnect, "/tunnel/7", http.StatusOK, "/tunnel/{id}"},
+		{http.MethodConnect, "/api/users/7/", http.StatusOK, "/api/users/{id}/"},
+	} {
+		checkRequest(t, e, h, rc)
+	}
+	if out := e.out.String(); strings.Contains(out, "secret-4") && strings.Contains(out, `"route":"/users/secret`) {
+		t.Errorf("a raw path became a route on a log line:\n%s", out)
+	}
+}

@@ -55,14 +55,19 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 }
 
 // ReadFrom lets io.Copy hand the copy (sendfile) to the wrapped writer.
+// Only a copy that moved bytes counts as written: net/http (and io.Copy)
+// send no header for an empty or failing source, so the handler may still
+// set the status (io.Copy of an empty file, then WriteHeader(404)).
 func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
-	w.markWritten()
 	var n int64
 	var err error
 	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
 		n, err = rf.ReadFrom(src)
 	} else {
 		n, err = io.Copy(writerOnly{w.ResponseWriter}, src)
+	}
+	if n > 0 {
+		w.markWritten()
 	}
 	w.bytes += n
 	return n, err

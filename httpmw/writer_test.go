@@ -197,6 +197,62 @@ func TestReadFromCountsBytesThroughFullStack(t *testing.T) {
 	}
 }
 
+// readerOnly hides a reader's WriteTo, so that io.Copy calls ReadFrom.
+type readerOnly struct{ io.Reader }
+
+// failingReader fails its first read.
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("source broken") }
+
+// TestReadFromEmptySourceKeepsStatus: io.Copy from an empty or failing
+// source sends no header, so the status the handler sets afterwards is the
+// one the client gets, and the access line must report it (it reported 200).
+func TestReadFromEmptySourceKeepsStatus(t *testing.T) {
+	e := newTestEnv(t)
+	h := Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/fail" {
+			if _, err := io.Copy(w, readerOnly{failingReader{}}); err == nil {
+				t.Error("copy from a failing source did not fail")
+			}
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		_, _ = io.Copy(w, readerOnly{strings.NewReader("")})
+		w.WriteHeader(http.StatusNotFound)
+	}), e.opts()...)
+	for _, h2 := range []bool{false, true} {
+		srv := httptest.NewUnstartedServer(h)
+		if h2 {
+			srv.EnableHTTP2 = true
+			srv.StartTLS()
+		} else {
+			srv.Start()
+		}
+		for path, want := range map[string]int{"/empty": http.StatusNotFound, "/fail": http.StatusBadGateway} {
+			resp, err := srv.Client().Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Fatalf("HTTP/2 %v %s: client got %d, want %d", h2, path, resp.StatusCode, want)
+			}
+		}
+		srv.Close()
+	}
+	lines := e.linesWithMsg(t, "http_request")
+	if len(lines) != 4 {
+		t.Fatalf("want 4 access lines, got %d", len(lines))
+	}
+	for _, l := range lines {
+		want := map[any]float64{"/empty": http.StatusNotFound, "/fail": http.StatusBadGateway}[l["path"]]
+		if l["status"] != want || l["level"] != "warn" && l["level"] != "error" {
+			t.Errorf("access line for %v: status %v level %v, want %v", l["path"], l["status"], l["level"], want)
+		}
+	}
+}
+
 func TestMultipartTempFilesRemoved(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("TMPDIR", dir)
