@@ -129,7 +129,21 @@
 // for the error keys, which are Err's own. Reserved besides on the lines of
 // a request (its logger, FromContext in its context, its access line) are
 // the keys of its "request" and "access" rows (method, path, route,
-// status, duration_ms, bytes, query by default). Fields bound with With,
+// status, duration_ms, bytes, query by default). The ecs profile reserves
+// besides, for values that are not objects, the names of the ECS 8.11
+// field sets at the root of an event (agent, client, cloud, container,
+// data_stream, destination, device, dll, dns, ecs, email, error, event,
+// faas, file, group, host, http, labels, log, network, observer,
+// orchestrator, organization, package, process, registry, related, rule,
+// server, service, source, span, threat, tls, trace, transaction, url,
+// user, user_agent, vulnerability): an index with the ECS template maps
+// them as objects and rejects a line that gives one a string, number,
+// bool or array, so zap.String("user", "bob") is written as "user_". An
+// object keeps its key, as it is how ECS data is written:
+// zap.Object("user", u) (user.id in Elasticsearch), zap.Dict, a
+// zap.Namespace, slog's Group, and for zap.Any a map or struct, or a
+// MarshalJSON that returns an object. Dotted keys (user.id) are not
+// touched. Fields bound with With,
 // or zap's Logger.With,
 // are checked against both sets, as a bound logger may serve requests;
 // only a string request_id bound with With is not renamed but becomes the
@@ -199,6 +213,9 @@
 //	         service  dd.service, dd.env, dd.version
 //	         request  http.method, http.url_details.path, route
 //	         access   http.status_code, duration (ns), network.bytes_written, http.url
+//
+// In ecs, a field named like an ECS field set (user, host, url, …) must
+// be an object, or it is written with "_" appended (see Reserved keys).
 //
 // Levels: gcp writes Cloud Logging's severities (DEBUG, INFO, WARNING,
 // ERROR, then CRITICAL, ALERT, EMERGENCY for dpanic, panic, fatal);

@@ -86,7 +86,7 @@ var profiles = derive([]*profile{
 		writeCaller: writeCallerECS, callerKeys: []string{"log.origin.file.name", "log.origin.file.line", "log.origin.function"},
 		appendTrace: appendTraceECS, traceKeys: []string{"trace.id", "span.id"},
 		appendService: appendServiceECS, serviceKeys: []string{"service.name", "service.version", "service.environment", "event.dataset"},
-		method: "http.request.method", path: "url.path",
+		method: "http.request.method", path: "url.path", objectKeys: ecsFieldSets,
 		writeAccess: writeAccessECS, accessKeys: []string{"http.response.status_code", "event.duration", "http.response.body.bytes", "url.query"},
 	},
 	{
@@ -152,6 +152,10 @@ type profile struct {
 	writeAccess func(p *profile, enc zapcore.ObjectEncoder, a *reqlog.Access) error
 	accessKeys  []string
 
+	// objectKeys are reserved for values that are not objects: the keys
+	// the backend maps as objects (reserved.go).
+	objectKeys []string
+
 	// Pre-joined header pieces and reserved keys (set by derive).
 	openTime    string       // {"time":"
 	timeToLevel string       // ","level":"
@@ -184,11 +188,25 @@ func derive(ps []*profile) []*profile {
 			line = append(line, ks...)
 		}
 		req := append([]string{p.method, p.path, reqlog.KeyRoute}, p.accessKeys...)
-		p.lineKeys = newReservedKeys(line)
-		p.requestKeys = newReservedKeys(req)
-		p.allKeys = newReservedKeys(append(line, req...))
+		p.lineKeys = newReservedKeys(line, p.objectKeys)
+		p.requestKeys = newReservedKeys(req, nil)
+		p.allKeys = newReservedKeys(append(line, req...), p.objectKeys)
 	}
 	return ps
+}
+
+// ecsFieldSets are the names ECS 8.11 (the ecs.version the lines write)
+// defines as objects at the root of an event: its field sets that sit at
+// the top level (not those only nested, like geo or os), the tracing
+// sets (trace, span, transaction, not nested under "tracing") and the
+// base field labels. An index with the ECS template rejects a document
+// giving one of them a value that is not an object.
+var ecsFieldSets = []string{
+	"agent", "client", "cloud", "container", "data_stream", "destination", "device", "dll", "dns",
+	"ecs", "email", "error", "event", "faas", "file", "group", "host", "http", "labels", "log",
+	"network", "observer", "orchestrator", "organization", "package", "process", "registry",
+	"related", "rule", "server", "service", "source", "span", "threat", "tls", "trace",
+	"transaction", "url", "user", "user_agent", "vulnerability",
 }
 
 // profileNamed returns the profile called name, nil when there is none.

@@ -1,6 +1,9 @@
 package logging
 
 import (
+	"encoding"
+	"encoding/json"
+	"reflect"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -29,6 +32,17 @@ import (
 // bridge gets every field under its own key: a record's attributes cannot
 // collide with its body, severity or trace context.
 //
+// A profile may also reserve keys for values that are not objects
+// (profile.objectKeys): ecs, whose field set names (user, host, url, …)
+// an index with the ECS template maps as objects, and which the line
+// itself writes under (service.name, url.path). Elasticsearch rejects a
+// document that gives such a field a string, number, bool or array ("tried
+// to parse field [user] as object, but found a concrete value"), and the
+// line would be lost; an object (zap.Object, zap.Dict, a zap.Namespace, a
+// map or struct given to zap.Any) is how a user writes ECS-shaped data and
+// keeps its key. These keys share the filter of the others, so a line
+// without a reserved key costs what it did.
+//
 // A line without a reserved key costs a length-bucketed string compare per
 // top-level field and no allocation.
 
@@ -48,11 +62,24 @@ func filterBit(key string) uint8 {
 	return key[0]*31 ^ key[len(key)-1]*7 ^ uint8(len(key))
 }
 
-// keyRename is a reserved key and what a user's field of that key becomes.
-type keyRename struct{ key, to string }
+// keyRename is a reserved key and what a user's field of that key becomes;
+// objectOK: a field whose value is an object keeps the key.
+type keyRename struct {
+	key, to  string
+	objectOK bool
+}
 
-func newReservedKeys(keys []string) reservedKeys {
+// newReservedKeys returns the set of keys, reserved for every value, and
+// objectKeys, reserved for values that are not objects (a key in both is
+// reserved for every value).
+func newReservedKeys(keys, objectKeys []string) reservedKeys {
 	var r reservedKeys
+	r.add(keys, false)
+	r.add(objectKeys, true)
+	return r
+}
+
+func (r *reservedKeys) add(keys []string, objectOK bool) {
 	for _, k := range keys {
 		if k == "" {
 			continue
@@ -61,12 +88,11 @@ func newReservedKeys(keys []string) reservedKeys {
 			r.byLen = append(r.byLen, nil)
 		}
 		if _, dup := r.lookup(k); !dup {
-			r.byLen[len(k)] = append(r.byLen[len(k)], keyRename{k, k + reservedSuffix})
+			r.byLen[len(k)] = append(r.byLen[len(k)], keyRename{k, k + reservedSuffix, objectOK})
 			b := filterBit(k)
 			r.filter[b>>6] |= 1 << (b & 63)
 		}
 	}
-	return r
 }
 
 // mayHave reports whether key may be in the set: false means it is not.
@@ -79,17 +105,17 @@ func (r *reservedKeys) mayHave(key string) bool {
 	return r.filter[b>>6]&(1<<(b&63)) != 0
 }
 
-// lookup returns the renamed key of key, and whether key is in the set.
-func (r *reservedKeys) lookup(key string) (string, bool) {
+// lookup returns the entry of key, and whether key is in the set.
+func (r *reservedKeys) lookup(key string) (keyRename, bool) {
 	if !r.mayHave(key) {
-		return "", false
+		return keyRename{}, false
 	}
 	for _, kr := range r.byLen[len(key)] {
 		if kr.key == key {
-			return kr.to, true
+			return kr, true
 		}
 	}
-	return "", false
+	return keyRename{}, false
 }
 
 // keys returns every key of the set (for tests and docs).
@@ -104,10 +130,21 @@ func (r *reservedKeys) keys() []string {
 }
 
 // renamed returns the key a user's top-level field named key is written
-// under: key itself unless it is reserved on this line (inRequest: a
-// request's line).
-func (p *profile) renamed(key string, inRequest bool) (string, bool) {
-	return p.reservedFor(inRequest).lookup(key)
+// under when key is reserved on this line (inRequest: a request's line),
+// ok, and objectOK: whether a value that is an object keeps key.
+func (p *profile) renamed(key string, inRequest bool) (to string, objectOK, ok bool) {
+	kr, ok := p.reservedFor(inRequest).lookup(key)
+	return kr.to, kr.objectOK, ok
+}
+
+// renamedField returns the key f, a user's top-level field, is written
+// under, and whether it is not f's own.
+func (p *profile) renamedField(f zapcore.Field, inRequest bool) (string, bool) {
+	to, objectOK, ok := p.renamed(f.Key, inRequest)
+	if !ok || objectOK && isObjectField(f) {
+		return "", false
+	}
+	return to, true
 }
 
 // reservedFor returns the keys reserved on a line (inRequest: a
@@ -140,7 +177,7 @@ func (p *profile) needsRename(f zapcore.Field, inRequest bool) bool {
 	case zapcore.SkipType:
 		return false
 	}
-	_, ok := p.renamed(f.Key, inRequest)
+	_, ok := p.renamedField(f, inRequest)
 	return ok
 }
 
@@ -150,7 +187,7 @@ func (p *profile) renameKey(f zapcore.Field, inRequest bool) zapcore.Field {
 	if f.Type == zapcore.InlineMarshalerType || f.Type == zapcore.SkipType {
 		return f
 	}
-	if to, ok := p.renamed(f.Key, inRequest); ok {
+	if to, ok := p.renamedField(f, inRequest); ok {
 		f.Key = to
 	}
 	return f
@@ -186,6 +223,55 @@ func (p *profile) boundField(f zapcore.Field) zapcore.Field {
 	return p.renameKey(f, true)
 }
 
+// isObjectField reports whether f, a top-level field, is written as a
+// JSON object: an object marshaler, a namespace (the fields after it are
+// its members) or a value for reflection that encodes as one. An Inline
+// field has no key of its own (wrapInline renames what it writes).
+func isObjectField(f zapcore.Field) bool {
+	switch f.Type {
+	case zapcore.ObjectMarshalerType, zapcore.NamespaceType:
+		return true
+	case zapcore.ReflectType:
+		return reflectsAsObject(f.Interface)
+	}
+	return false
+}
+
+var (
+	jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// reflectsAsObject reports whether encoding/json, which zap's JSON encoder
+// uses for reflection, writes v as an object (or null): a map or a struct,
+// through pointers, without a marshaler of its own; with MarshalJSON,
+// when what it returns is an object. A MarshalText value is a string.
+func reflectsAsObject(v any) bool {
+	for t := reflect.TypeOf(v); t != nil; t = t.Elem() {
+		switch {
+		case t.Implements(jsonMarshalerType):
+			return marshalsAsObject(v)
+		case t.Implements(textMarshalerType):
+			return false
+		case t.Kind() != reflect.Pointer:
+			return t.Kind() == reflect.Map || t.Kind() == reflect.Struct
+		}
+	}
+	return false
+}
+
+// marshalsAsObject reports whether v's JSON is an object; a value whose
+// MarshalJSON fails or panics is not (the line notes the failure).
+func marshalsAsObject(v any) (object bool) {
+	defer func() {
+		if recover() != nil {
+			object = false
+		}
+	}()
+	b, err := json.Marshal(v)
+	return err == nil && len(b) > 0 && b[0] == '{'
+}
+
 // renamingMarshaler runs a user's Inline marshaler with an encoder that
 // renames the reserved keys it writes at the top level.
 type renamingMarshaler struct {
@@ -216,9 +302,20 @@ type renamingEncoder struct {
 	nested    bool
 }
 
+// k returns the key a value that is not an object is written under.
 func (e *renamingEncoder) k(key string) string {
 	if !e.nested {
-		if to, ok := e.p.renamed(key, e.inRequest); ok {
+		if to, _, ok := e.p.renamed(key, e.inRequest); ok {
+			return to
+		}
+	}
+	return key
+}
+
+// kObject returns the key an object is written under.
+func (e *renamingEncoder) kObject(key string) string {
+	if !e.nested {
+		if to, objectOK, ok := e.p.renamed(key, e.inRequest); ok && !objectOK {
 			return to
 		}
 	}
@@ -230,7 +327,7 @@ func (e *renamingEncoder) AddArray(k string, v zapcore.ArrayMarshaler) error {
 }
 
 func (e *renamingEncoder) AddObject(k string, v zapcore.ObjectMarshaler) error {
-	return e.ObjectEncoder.AddObject(e.k(k), v)
+	return e.ObjectEncoder.AddObject(e.kObject(k), v)
 }
 func (e *renamingEncoder) AddBinary(k string, v []byte)     { e.ObjectEncoder.AddBinary(e.k(k), v) }
 func (e *renamingEncoder) AddByteString(k string, v []byte) { e.ObjectEncoder.AddByteString(e.k(k), v) }
@@ -260,11 +357,16 @@ func (e *renamingEncoder) AddUint16(k string, v uint16)   { e.ObjectEncoder.AddU
 func (e *renamingEncoder) AddUint8(k string, v uint8)     { e.ObjectEncoder.AddUint8(e.k(k), v) }
 func (e *renamingEncoder) AddUintptr(k string, v uintptr) { e.ObjectEncoder.AddUintptr(e.k(k), v) }
 func (e *renamingEncoder) AddReflected(k string, v any) error {
-	return e.ObjectEncoder.AddReflected(e.k(k), v)
+	if !e.nested {
+		if to, objectOK, ok := e.p.renamed(k, e.inRequest); ok && !(objectOK && reflectsAsObject(v)) {
+			k = to
+		}
+	}
+	return e.ObjectEncoder.AddReflected(k, v)
 }
 
 func (e *renamingEncoder) OpenNamespace(k string) {
-	e.ObjectEncoder.OpenNamespace(e.k(k))
+	e.ObjectEncoder.OpenNamespace(e.kObject(k))
 	e.nested = true
 }
 

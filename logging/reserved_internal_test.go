@@ -75,11 +75,12 @@ func TestReservedKeySets(t *testing.T) {
 	for _, p := range profiles {
 		for _, set := range []*reservedKeys{&p.lineKeys, &p.requestKeys} {
 			for _, k := range set.keys() {
-				to, _ := set.lookup(k)
+				kr, _ := set.lookup(k)
+				to := kr.to
 				if k == "" || to != k+reservedSuffix {
 					t.Errorf("%s: %q -> %q", p.name, k, to)
 				}
-				if _, ok := p.renamed(to, true); ok {
+				if _, _, ok := p.renamed(to, true); ok {
 					t.Errorf("%s: renamed key %q is reserved", p.name, to)
 				}
 			}
