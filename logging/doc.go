@@ -143,7 +143,10 @@
 // zap.Object("user", u) (user.id in Elasticsearch), zap.Dict, a
 // zap.Namespace, slog's Group, and for zap.Any a map or struct, or a
 // MarshalJSON that returns an object. Dotted keys (user.id) are not
-// touched. Fields bound with With,
+// touched. The datadog profile reserves besides Datadog's own reserved
+// attributes that it does not write (host, service, source, trace_id):
+// Datadog takes a user's host, service or source for the line's origin
+// and a trace_id for the trace it belongs to. Fields bound with With,
 // or zap's Logger.With,
 // are checked against both sets, as a bound logger may serve requests;
 // only a string request_id bound with With is not renamed but becomes the

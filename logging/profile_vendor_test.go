@@ -287,3 +287,25 @@ func TestProfileGCPErrorLinesAreErrorReportingEvents(t *testing.T) {
 		}
 	}
 }
+
+// Datadog's reserved attributes (https://docs.datadoghq.com/standard-attributes/,
+// "Reserved"): host, service and source name the line's origin, trace_id
+// the trace it belongs to. A user's field of one of those names would take
+// their place, so the datadog profile renames it; other profiles keep it.
+func TestProfileDatadogReservedAttributesRenamed(t *testing.T) {
+	fields := []zap.Field{zap.String("host", "db-1"), zap.String("service", "billing"), zap.String("source", "cache"),
+		zap.String("trace_id", "abc")}
+	l, buf := newJSON(t, logging.WithProfile("datadog"))
+	l.Zap().Info("fetched", fields...)
+	m := decode(t, buf.Lines()[0])
+	for _, k := range []string{"host", "service", "source", "trace_id"} {
+		if _, ok := m[k]; ok || m[k+"_"] == nil {
+			t.Errorf("datadog: %s not renamed: %v", k, m)
+		}
+	}
+	l, buf = newJSON(t)
+	l.Zap().Info("fetched", fields...)
+	if m := decode(t, buf.Lines()[0]); m["host"] != "db-1" || m["source"] != "cache" {
+		t.Errorf("default profile renamed them: %v", m)
+	}
+}

@@ -95,6 +95,10 @@ var profiles = derive([]*profile{
 		name: ProfileDatadog, time: "timestamp", level: "status", msg: "message", caller: "caller",
 		requestID: "http.request_id", stack: "error.stack", errMsg: "error.message", errType: "error.kind",
 		logger: "logger.name",
+		// Datadog's other reserved attributes: its pipelines take a
+		// user's host, service or source for the line's, and a trace_id
+		// for the trace the line belongs to.
+		backendKeys: []string{"host", "service", "source", "trace_id"},
 		// Read by Datadog's status remapper by first letters: zap's dpanic
 		// (d: debug) and panic (p: info) would be misread.
 		levels:      levelNames{"debug", "info", "warn", "error", "critical", "alert", "fatal"},
@@ -127,6 +131,10 @@ type profile struct {
 	// error level and above (gcp's Error Reporting @type).
 	errorExtra string
 	extraKeys  []string // the keys of extra and errorExtra
+	// backendKeys are keys the backend reads by itself that the line does
+	// not write: a user's field of that name would take their place
+	// (Datadog's host, service, source, trace_id).
+	backendKeys []string
 
 	levels     levelNames // names of zap's levels, debug to fatal
 	otherLevel string     // name of any other level; "" is zap's Level.String
@@ -184,7 +192,7 @@ func derive(ps []*profile) []*profile {
 			p.callerKeys = []string{p.caller}
 		}
 		line := []string{p.time, p.level, p.msg, p.requestID, p.stack, p.logger}
-		for _, ks := range [][]string{p.extraKeys, p.callerKeys, p.traceKeys, p.serviceKeys} {
+		for _, ks := range [][]string{p.extraKeys, p.backendKeys, p.callerKeys, p.traceKeys, p.serviceKeys} {
 			line = append(line, ks...)
 		}
 		req := append([]string{p.method, p.path, reqlog.KeyRoute}, p.accessKeys...)
