@@ -20,9 +20,15 @@ func Of(v any, max int) (s string) {
 	}()
 	s = fmt.Sprint(v)
 	if len(s) > max {
+		// Back to the start of the rune cut in two; bytes that start no
+		// rune within utf8.UTFMax of the cut (invalid UTF-8) are no rune
+		// to keep whole, so the cut stays at max and the text is kept.
 		i := max
-		for i > 0 && !utf8.RuneStart(s[i]) {
+		for i > 0 && max-i < utf8.UTFMax-1 && !utf8.RuneStart(s[i]) {
 			i--
+		}
+		if !utf8.RuneStart(s[i]) {
+			i = max
 		}
 		s = s[:i]
 	}

@@ -24,6 +24,10 @@ func TestOf(t *testing.T) {
 		{selfPanicking{}, 10, "(panictext.selfPanicking)"},
 		{strings.Repeat("x", 20), 8, "xxxxxxxx"},
 		{"ééé", 5, "éé"}, // not in the middle of a rune
+		{"😀😀", 7, "😀"},
+		// Bytes that are no rune's start (invalid UTF-8) are cut at max:
+		// the cut walks back over at most one rune's continuation bytes.
+		{strings.Repeat("\x80", 20), 8, strings.Repeat("\x80", 8)},
 	} {
 		if got := Of(tc.v, tc.max); got != tc.want {
 			t.Errorf("Of(%#v, %d) = %q, want %q", tc.v, tc.max, got, tc.want)
