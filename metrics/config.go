@@ -293,7 +293,7 @@ func WithWarningHandler(h func(error)) Option {
 // their attributes are lost, and the SDK says nothing. At most 1000
 // instruments are reported; data read by a reader of your own (WithReader)
 // is not watched. Repeated calls add handlers, each called; a nil h is
-// ignored. Default none; otel.Init adds one that writes a
+// ignored, and a panic in h goes to otel.Handle. Default none; otel.Init adds one that writes a
 // metric_cardinality_limit_reached warning line and lists the instrument
 // in its HealthHandler.
 func WithOverflowHandler(h func(scope, instrument string, limit int)) Option {

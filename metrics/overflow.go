@@ -4,8 +4,11 @@ import (
 	"context"
 	"sync"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelkit/otelkit/internal/exportwrap"
 )
 
 // OverflowAttribute is the attribute of the one series into which the SDK
@@ -42,10 +45,22 @@ func newOverflowWatch(handlers []func(scope, instrument string, limit int), limi
 	}
 	report := func(scope, instrument string) {
 		for _, h := range handlers {
-			h(scope, instrument, limit)
+			callHandler(h, scope, instrument, limit)
 		}
 	}
 	return &overflowWatch{report: report, seen: map[overflowKey]struct{}{}}
+}
+
+// callHandler calls h, a handler of the program's, turning a panic into
+// an error for otel.Handle: it runs on the periodic reader's goroutine or
+// in a scrape, where it would end the process or fail the export.
+func callHandler(h func(scope, instrument string, limit int), scope, instrument string, limit int) {
+	defer func() {
+		if v := recover(); v != nil {
+			otel.Handle(exportwrap.PanicError("the WithOverflowHandler handler", v))
+		}
+	}()
+	h(scope, instrument, limit)
 }
 
 // around scans each export's data before it is exported (an

@@ -6,9 +6,11 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -170,5 +172,37 @@ func TestOverflowKeyedByScopeAndName(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("reported %v, want %v", got, want)
 		}
+	}
+}
+
+// TestOverflowHandlerPanicIsHandled: a handler that panics is reported to
+// otel.Handle and costs nothing else: the export succeeds and the other
+// handlers are called (it ran on the periodic reader's goroutine, where
+// the panic ended the process).
+func TestOverflowHandlerPanicIsHandled(t *testing.T) {
+	var handled []error
+	prev := otel.GetErrorHandler()
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { handled = append(handled, err) }))
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+	var after overflows
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter("console"), WithConsoleWriter(io.Discard),
+		WithoutRuntimeMetrics(), WithCardinalityLimit(2),
+		WithOverflowHandler(func(string, string, int) { panic("handler bug") }), WithOverflowHandler(after.handle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = p.Shutdown(context.Background()) }()
+	c, _ := p.MeterProvider().Meter("test").Int64Counter("requests")
+	for i := range 5 {
+		c.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("i", i)))
+	}
+	if err := p.ForceFlush(context.Background()); err != nil {
+		t.Fatalf("ForceFlush: %v", err)
+	}
+	if len(handled) != 1 || !strings.Contains(handled[0].Error(), "the WithOverflowHandler handler panicked: handler bug") {
+		t.Errorf("otel.Handle got %v", handled)
+	}
+	if got := after.all(); !slices.Equal(got, []string{"test/requests@2"}) {
+		t.Errorf("the next handler got %v", got)
 	}
 }
