@@ -18,9 +18,7 @@ func Inject(ctx context.Context, headers map[string]string) {
 	if headers == nil {
 		return
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = orBackground(ctx)
 	w3cGlobal.Inject(ctx, w3c.MapCarrier(headers))
 }
 
@@ -32,9 +30,7 @@ func Inject(ctx context.Context, headers map[string]string) {
 // the httpmw package documentation, "Trace context"). Invalid or missing
 // headers leave ctx as it was.
 func Extract(ctx context.Context, headers map[string]string) context.Context {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = orBackground(ctx)
 	if len(headers) == 0 {
 		return ctx
 	}
