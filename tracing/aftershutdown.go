@@ -48,8 +48,8 @@ const closedMark = math.MinInt64 / 2
 
 // openSpans counts the sampled spans begun and not yet ended.
 type openSpans struct {
-	n      atomic.Int64 // closedMark plus what came after, once closed
-	onDrop func(reason string, n int)
+	n      atomic.Int64               // closedMark plus what came after, once closed
+	onDrop func(reason string, n int) // the batch processor's Drop
 }
 
 // begin counts a sampled span in; once closed, the span is lost.
@@ -72,11 +72,7 @@ func (o *openSpans) close() {
 	}
 }
 
-func (o *openSpans) drop(n int64) {
-	if o.onDrop != nil {
-		o.onDrop(batch.AfterShutdown, int(n))
-	}
-}
+func (o *openSpans) drop(n int64) { o.onDrop(batch.AfterShutdown, int(n)) }
 
 // countingSampler is the provider's sampler with each span it samples
 // counted in. Its Description is the sampler's.

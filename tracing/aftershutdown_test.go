@@ -3,10 +3,13 @@ package tracing
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -234,5 +237,59 @@ func TestShutdownWithContextDoneCounts(t *testing.T) {
 	got := drops.get()
 	if got[DropShutdown]+int(exp.n.Load()) != 1 || got[DropAfterShutdown] != 2 {
 		t.Errorf("exported %d, drops %v; want the queued span exported or counted as shutdown, 2 after_shutdown", exp.n.Load(), got)
+	}
+}
+
+// blockingExporter holds every export until release is closed or the
+// export's context ends.
+type blockingExporter struct{ release chan struct{} }
+
+func (e blockingExporter) ExportSpans(ctx context.Context, _ []sdktrace.ReadOnlySpan) error {
+	select {
+	case <-e.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+func (blockingExporter) Shutdown(context.Context) error { return nil }
+
+// TestDropHandlerPanicIsHandled: a WithDropHandler handler that panics
+// costs nothing but its report, which goes to otel.Handle: the panic came
+// out of the span's End (a full queue), Shutdown and the Start of a span
+// after it (after_shutdown), and, on the batch processor's goroutine
+// (shutdown), ended the process.
+func TestDropHandlerPanicIsHandled(t *testing.T) {
+	var mu sync.Mutex
+	var handled []string
+	prev := otel.GetErrorHandler()
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { mu.Lock(); handled = append(handled, err.Error()); mu.Unlock() }))
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+	exp := blockingExporter{release: make(chan struct{})}
+	p, err := NewTracerProvider(context.Background(), WithSpanExporter(exp),
+		WithDropHandler(func(reason string, _ int) { panic("handler bug: " + reason) }),
+		lookup(map[string]string{"OTEL_BSP_MAX_QUEUE_SIZE": "1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tracer := p.Tracer("t")
+	for range 3 { // one in the export, one queued: at least one finds the queue full
+		_, span := tracer.Start(context.Background(), "s")
+		span.End()
+	}
+	close(exp.release)
+	_, open := tracer.Start(context.Background(), "open")
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	open.End()
+	_, late := p.Tracer("t").Start(context.Background(), "late")
+	late.End()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, want := range []string{"the drop handler panicked: handler bug: queue_full", "the drop handler panicked: handler bug: after_shutdown"} {
+		if !slices.ContainsFunc(handled, func(s string) bool { return strings.Contains(s, want) }) {
+			t.Errorf("otel.Handle got %q, want %q", handled, want)
+		}
 	}
 }

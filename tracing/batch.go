@@ -26,8 +26,9 @@ var _ sdktrace.SpanProcessor = spanProcessor{}
 // spans it samples counted in, for the processor to count them out
 // (aftershutdown.go). The provider must use both.
 func newSpanProcessor(exp sdktrace.SpanExporter, c batch.Config, sampler sdktrace.Sampler) (spanProcessor, countingSampler) {
-	open := &openSpans{onDrop: c.OnDrop}
-	return spanProcessor{batch.New[sdktrace.ReadOnlySpan](spanExporter{exp}, c), open}, countingSampler{sampler, open}
+	proc := batch.New[sdktrace.ReadOnlySpan](spanExporter{exp}, c)
+	open := &openSpans{onDrop: proc.Drop}
+	return spanProcessor{proc, open}, countingSampler{sampler, open}
 }
 
 // OnStart does nothing: the sampler counted the span in.

@@ -3,8 +3,6 @@ package tracing
 import (
 	"context"
 
-	"go.opentelemetry.io/otel/propagation"
-
 	"github.com/otelkit/otelkit/internal/w3c"
 )
 
@@ -12,16 +10,16 @@ import (
 // example a queue message's headers) with the global propagator, which
 // otel.Init sets from OTEL_PROPAGATORS (default tracecontext, baggage). A
 // tracestate or baggage over the W3C limits (8192 bytes; 64 baggage
-// members) is cut to them as the specifications say. A nil map is left
-// alone.
+// members) is cut to them as the specifications say. A field is written
+// in place of the one headers held under any spelling (a message passed
+// on may carry its producer's "Traceparent"), since Extract reads every
+// spelling. A nil map is left alone.
 func Inject(ctx context.Context, headers map[string]string) {
 	if headers == nil {
 		return
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	w3cGlobal.Inject(ctx, propagation.MapCarrier(headers))
+	ctx = orBackground(ctx)
+	w3cGlobal.Inject(ctx, w3c.MapCarrier(headers))
 }
 
 // Extract returns ctx with the trace context and baggage found in headers,
@@ -32,9 +30,7 @@ func Inject(ctx context.Context, headers map[string]string) {
 // the httpmw package documentation, "Trace context"). Invalid or missing
 // headers leave ctx as it was.
 func Extract(ctx context.Context, headers map[string]string) context.Context {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = orBackground(ctx)
 	if len(headers) == 0 {
 		return ctx
 	}

@@ -98,3 +98,34 @@ func TestInjectBoundsTraceState(t *testing.T) {
 		t.Errorf("tracestate of %d bytes sent as %d bytes", len(ts.String()), len(got))
 	}
 }
+
+// TestInjectReplacesOtherSpellings: a message passed on with its
+// producer's headers ("Traceparent", as net/http spells it) carries the
+// trace Inject writes: the old spelling was left beside the new
+// "traceparent", and Extract, reading both as two differing traceparents,
+// continued no trace at all.
+func TestInjectReplacesOtherSpellings(t *testing.T) {
+	prev := otel.GetTextMapPropagator()
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	t.Cleanup(func() { otel.SetTextMapPropagator(prev) })
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled})
+	member, _ := baggage.NewMember("tenant", "acme")
+	bag, _ := baggage.New(member)
+	ctx := baggage.ContextWithBaggage(trace.ContextWithSpanContext(context.Background(), sc), bag)
+	headers := map[string]string{
+		"Traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+		"BAGGAGE":     "tenant=old",
+		"message-id":  "42",
+	}
+	Inject(ctx, headers)
+	if len(headers) != 3 || headers["message-id"] != "42" {
+		t.Errorf("headers %v, want traceparent, baggage and message-id once each", headers)
+	}
+	got := Extract(context.Background(), headers)
+	if gsc := trace.SpanContextFromContext(got); gsc.TraceID() != sc.TraceID() || gsc.SpanID() != sc.SpanID() {
+		t.Errorf("extracted %v, want the injected %v", gsc, sc)
+	}
+	if v := baggage.FromContext(got).Member("tenant").Value(); v != "acme" {
+		t.Errorf("baggage tenant = %q, want the injected acme", v)
+	}
+}

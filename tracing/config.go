@@ -205,12 +205,12 @@ const (
 
 // WithDropHandler receives the spans the batch processor drops, with the
 // reason (DropQueueFull, DropShutdown, DropAfterShutdown), so that no loss
-// goes unnoticed (the
-// SDK's processor only counts them privately). It is called on the
-// goroutine that drops, for a full queue the one ending the span: it must
-// be fast and must not block. Spans lost in a failed export are not
-// reported here: the exporter's error is (otel.Handle, ForceFlush,
-// Shutdown); wrap the exporter (WithExporterWrapper) to count them.
+// goes unnoticed (the SDK's processor only counts them privately). It is
+// called on the goroutine that drops, for a full queue the one ending the
+// span: it must be fast and must not block. A panic in it goes to
+// otel.Handle. Spans lost in a failed export are not reported here: the
+// exporter's error is (otel.Handle, ForceFlush, Shutdown); wrap the
+// exporter (WithExporterWrapper) to count them.
 // Default none. otel.Init sets one that feeds HealthHandler and the
 // telemetry_dropped warning.
 func WithDropHandler(h func(reason string, n int)) Option {

@@ -99,9 +99,7 @@ type Provider struct {
 // whole batch. Construction never waits for the
 // collector. The caller owns the provider and must Shutdown it.
 func NewTracerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = orBackground(ctx)
 	cfg := newConfig(opts)
 	s, err := cfg.resolve()
 	if err != nil {
@@ -197,12 +195,13 @@ func (p *Provider) ExporterConfig() ExporterConfig {
 	return p.exporter.Clone()
 }
 
-// ForceFlush exports the spans the batch processor holds, bounded by ctx.
+// ForceFlush exports the spans the batch processor holds, bounded by ctx
+// (a nil ctx is context.Background(), as for NewTracerProvider).
 func (p *Provider) ForceFlush(ctx context.Context) error {
 	if p == nil || p.tp == nil {
 		return nil
 	}
-	return p.tp.ForceFlush(ctx)
+	return p.tp.ForceFlush(orBackground(ctx))
 }
 
 // Shutdown flushes and stops the processors and the exporter, bounded by
@@ -210,11 +209,12 @@ func (p *Provider) ForceFlush(ctx context.Context) error {
 // Sampled spans still open then, which end when nothing exports any more,
 // and those begun later, by tracers obtained before or from Tracer, are
 // reported to WithDropHandler's handler as lost ("after_shutdown"), each
-// once.
+// once. A nil ctx is context.Background().
 func (p *Provider) Shutdown(ctx context.Context) error {
 	if p == nil || p.tp == nil {
 		return nil
 	}
+	ctx = orBackground(ctx)
 	err := p.tp.Shutdown(ctx)
 	if p.spans != nil {
 		// The SDK skips the processors whose turn comes after ctx ended
@@ -305,4 +305,13 @@ func spanLimits(src env.Source) (sdktrace.SpanLimits, error) {
 	read(&l.AttributePerEventCountLimit, "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT")
 	read(&l.AttributePerLinkCountLimit, "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT")
 	return l, errors.Join(errs...)
+}
+
+// orBackground is ctx, or context.Background() for a nil ctx, which the
+// SDK would dereference (a panic where the caller meant "no bound").
+func orBackground(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
 }

@@ -548,3 +548,29 @@ func TestExporterShutdownPanicIsShutdownsError(t *testing.T) {
 		t.Fatalf("Shutdown: %v", err)
 	}
 }
+
+// TestNilContextFlushAndShutdown: ForceFlush and Shutdown take a nil ctx
+// as NewTracerProvider does, for context.Background(): the SDK provider
+// dereferenced it, so both panicked, and the batch processor's goroutine
+// was left running (goleak).
+func TestNilContextFlushAndShutdown(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	//lint:ignore SA1012 a nil context is tolerated, on purpose
+	p, err := NewTracerProvider(nil, lookup(nil), WithSpanExporter(exp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := p.Tracer("t").Start(context.Background(), "op")
+	span.End()
+	//lint:ignore SA1012 a nil context is tolerated, on purpose
+	if err := p.ForceFlush(nil); err != nil {
+		t.Errorf("ForceFlush(nil) = %v", err)
+	}
+	if got := exp.GetSpans(); len(got) != 1 {
+		t.Errorf("exported %d spans, want 1", len(got))
+	}
+	//lint:ignore SA1012 a nil context is tolerated, on purpose
+	if err := p.Shutdown(nil); err != nil {
+		t.Errorf("Shutdown(nil) = %v", err)
+	}
+}

@@ -27,9 +27,7 @@ const ScopeName = "github.com/otelkit/otelkit"
 // of work whose debug lines are written only if it goes wrong (see
 // logging's "Per-request log buffering").
 func Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = orBackground(ctx)
 	ctx, span := tracer().Start(ctx, name, opts...)
 	return spanhook.Started(ctx, span)
 }

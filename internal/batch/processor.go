@@ -58,8 +58,8 @@ type Config struct {
 	MaxExportBatchSize int
 	// OnDrop receives the items given up and why (QueueFull, Shutdown). It
 	// is called on the goroutine that drops, which for QueueFull is the
-	// caller of Enqueue: it must be fast and must not block. Nil: drops
-	// are not reported.
+	// caller of Enqueue: it must be fast and must not block. A panic in it
+	// goes to otel.Handle. Nil: drops are not reported.
 	OnDrop func(reason string, n int)
 	// OnError receives the errors of scheduled exports (ForceFlush and
 	// Shutdown return theirs). Nil: otel.Handle.
@@ -166,10 +166,25 @@ func (p *Processor[T]) wake() {
 	}
 }
 
+// Drop reports n items given up for reason through OnDrop, as the
+// processor reports its own: for a caller that gives items up before they
+// reach Enqueue (tracing's spans ended after Shutdown).
+func (p *Processor[T]) Drop(reason string, n int) { p.drop(reason, n) }
+
+// drop calls OnDrop, a handler of the program's, turning a panic into an
+// error for otel.Handle: it runs on the worker (where a panic would end the
+// process), in Shutdown, or in the caller of Enqueue (a span's End), and
+// losing items must cost nothing more than the count.
 func (p *Processor[T]) drop(reason string, n int) {
-	if n > 0 && p.cfg.OnDrop != nil {
-		p.cfg.OnDrop(reason, n)
+	if n <= 0 || p.cfg.OnDrop == nil {
+		return
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			otel.Handle(exportwrap.PanicError("the drop handler", v))
+		}
+	}()
+	p.cfg.OnDrop(reason, n)
 }
 
 // run is the worker: the only goroutine that takes from the queue and

@@ -73,7 +73,8 @@ func WithExporterWrapper(wrap func(sdklog.Exporter) sdklog.Exporter) Option {
 }
 
 // WithDropHandler receives the records the batch processor drops and why
-// (batch.QueueFull, batch.Shutdown). It must be fast and must not block.
+// (batch.QueueFull, batch.Shutdown). It must be fast and must not block;
+// a panic in it goes to otel.Handle.
 func WithDropHandler(h func(reason string, n int)) Option {
 	return optionFunc(func(c config) config { c.onDrop = h; return c })
 }

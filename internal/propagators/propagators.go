@@ -39,23 +39,27 @@ func byName(name string) (propagation.TextMapPropagator, bool) {
 }
 
 // Build returns the composite of the propagators list names, in its
-// order, with the names it does not know, each once. "none" anywhere in
-// the list means no propagation: an empty composite. The caller trims and
-// lower-cases the names.
+// order, or, when it names some it does not know, those, each once.
+// "none" anywhere in the list means no propagation: an empty composite;
+// the other names are still checked, so that a mistyped one is never
+// silent. The caller trims and lower-cases the names.
 func Build(list []string) (prop propagation.TextMapPropagator, unknown []string) {
 	var props []propagation.TextMapPropagator
+	none := false
 	for _, name := range list {
 		if name == "none" {
-			return propagation.NewCompositeTextMapPropagator(), nil
-		}
-		if p, ok := byName(name); ok {
+			none = true
+		} else if p, ok := byName(name); ok {
 			props = append(props, p)
 		} else if !slices.Contains(unknown, name) {
 			unknown = append(unknown, name)
 		}
 	}
-	if len(unknown) > 0 {
+	switch {
+	case len(unknown) > 0:
 		return nil, unknown
+	case none:
+		return propagation.NewCompositeTextMapPropagator(), nil
 	}
 	return propagation.NewCompositeTextMapPropagator(props...), nil
 }

@@ -11,7 +11,9 @@ import (
 )
 
 // TestBuild: the composite holds the named propagators; none empties it;
-// unknown names come back once each, in order, without a propagator.
+// unknown names come back once each, in order, without a propagator, also
+// beside none (which returned at once, and a name after or before it that
+// is no propagator was accepted without a word).
 func TestBuild(t *testing.T) {
 	for _, tc := range []struct {
 		list    []string
@@ -24,6 +26,8 @@ func TestBuild(t *testing.T) {
 		{[]string{"ottrace"}, []string{"ot-tracer-traceid", "ot-tracer-spanid", "ot-tracer-sampled"}, nil},
 		{[]string{"b3", "none", "tracecontext"}, nil, nil},
 		{[]string{"zipkin", "tracecontext", "xray", "zipkin"}, nil, []string{"zipkin", "xray"}},
+		// none does not hide a mistyped name, before or after it.
+		{[]string{"tracecontxt", "none", "b4"}, nil, []string{"tracecontxt", "b4"}},
 	} {
 		t.Run(strings.Join(tc.list, ","), func(t *testing.T) {
 			p, unknown := Build(tc.list)

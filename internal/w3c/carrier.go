@@ -174,7 +174,9 @@ func (w *carrier) Keys() []string        { return w.c.Keys() }
 // MapCarrier is a map of field names to values, such as a queue message's
 // headers, whose names are matched without regard to case: the exact name
 // first, then every other spelling of it, in sorted order, as further lines
-// of the field.
+// of the field. Set replaces every spelling, so that a field written into
+// headers that carried it already (a message passed on) is read as the
+// one value written.
 type MapCarrier map[string]string
 
 // Get returns the first value of key.
@@ -214,8 +216,18 @@ func (m MapCarrier) Values(key string) []string {
 	return out
 }
 
-// Set stores value under key.
-func (m MapCarrier) Set(key, value string) { m[key] = value }
+// Set stores value under key and removes the other spellings of key:
+// left in place, they would be further lines of the field, and a
+// traceparent of an earlier hop beside the new one makes two that differ,
+// which Extract drops.
+func (m MapCarrier) Set(key, value string) {
+	for k := range m {
+		if k != key && strings.EqualFold(k, key) {
+			delete(m, k)
+		}
+	}
+	m[key] = value
+}
 
 // Keys lists the names.
 func (m MapCarrier) Keys() []string { return propagation.MapCarrier(m).Keys() }
