@@ -62,9 +62,7 @@ type Provider struct {
 // NewMeterProvider does not install the provider as the global one;
 // otel.Init does that.
 func NewMeterProvider(ctx context.Context, opts ...Option) (*Provider, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = orBackground(ctx)
 	c := newConfig(opts)
 	s, err := c.resolve(env.FromFunc(c.lookup))
 	if err != nil {
@@ -245,13 +243,14 @@ func (p *Provider) Meter(name ...string) metric.Meter {
 	return p.mp.Meter(scopeName(name, p.scope))
 }
 
-// ForceFlush exports what push readers hold now, bounded by ctx. It is a
-// no-op after Shutdown.
+// ForceFlush exports what push readers hold now, bounded by ctx (a nil
+// ctx is context.Background(), as for NewMeterProvider). It is a no-op
+// after Shutdown.
 func (p *Provider) ForceFlush(ctx context.Context) error {
 	if p == nil || p.mp == nil || p.shut.Load() {
 		return nil
 	}
-	err := p.mp.ForceFlush(ctx)
+	err := p.mp.ForceFlush(orBackground(ctx))
 	if errors.Is(err, sdkmetric.ErrReaderShutdown) && p.shut.Load() {
 		return nil // lost a race with Shutdown, which flushed
 	}
@@ -259,12 +258,14 @@ func (p *Provider) ForceFlush(ctx context.Context) error {
 }
 
 // Shutdown flushes and stops the readers and exporters and closes the
-// Prometheus listener, bounded by ctx; errors are joined. It is safe to call
-// more than once and concurrently; only the first call does the work.
+// Prometheus listener, bounded by ctx (nil: context.Background()); errors
+// are joined. It is safe to call more than once and concurrently; only the
+// first call does the work.
 func (p *Provider) Shutdown(ctx context.Context) error {
 	if p == nil || !p.shut.CompareAndSwap(false, true) {
 		return nil
 	}
+	ctx = orBackground(ctx)
 	var err error
 	if p.prom != nil {
 		err = p.prom.shutdown(ctx)
@@ -275,6 +276,15 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// orBackground is ctx, or context.Background() for a nil one, which the
+// SDK's readers and http.Server.Shutdown would dereference.
+func orBackground(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
 }
 
 // defaultScope is the service name of the most recently built Provider,

@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -579,5 +580,27 @@ func TestHostGuardExemplarFilteredAttributes(t *testing.T) {
 				t.Errorf("exemplar filtered attributes %v", dps[0].Exemplars[0].FilteredAttributes)
 			}
 		})
+	}
+}
+
+// TestNilContextFlushAndShutdown: ForceFlush and Shutdown take a nil ctx
+// as context.Background(), as NewMeterProvider does, with a push exporter
+// and the Prometheus listener both on (each hands ctx on).
+func TestNilContextFlushAndShutdown(t *testing.T) {
+	p, err := NewMeterProvider(nil, WithEnvLookup(noEnv), WithExporter("console,prometheus"), //nolint:staticcheck // a nil ctx on purpose
+		WithConsoleWriter(io.Discard), WithPrometheusAddr("127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := p.Meter("test").Int64Counter("jobs")
+	c.Add(context.Background(), 1)
+	if err := p.ForceFlush(nil); err != nil { //nolint:staticcheck // a nil ctx on purpose
+		t.Errorf("ForceFlush(nil): %v", err)
+	}
+	if err := p.Shutdown(nil); err != nil { //nolint:staticcheck // a nil ctx on purpose
+		t.Errorf("Shutdown(nil): %v", err)
+	}
+	if _, err := net.Dial("tcp", p.PrometheusAddr()); err == nil {
+		t.Error("the Prometheus listener still accepts after Shutdown(nil)")
 	}
 }
