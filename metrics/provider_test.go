@@ -587,17 +587,20 @@ func TestHostGuardExemplarFilteredAttributes(t *testing.T) {
 // as context.Background(), as NewMeterProvider does, with a push exporter
 // and the Prometheus listener both on (each hands ctx on).
 func TestNilContextFlushAndShutdown(t *testing.T) {
-	p, err := NewMeterProvider(nil, WithEnvLookup(noEnv), WithExporter("console,prometheus"), //nolint:staticcheck // a nil ctx on purpose
+	//lint:ignore SA1012 a nil context is tolerated, on purpose
+	p, err := NewMeterProvider(nil, WithEnvLookup(noEnv), WithExporter("console,prometheus"),
 		WithConsoleWriter(io.Discard), WithPrometheusAddr("127.0.0.1:0"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, _ := p.Meter("test").Int64Counter("jobs")
 	c.Add(context.Background(), 1)
-	if err := p.ForceFlush(nil); err != nil { //nolint:staticcheck // a nil ctx on purpose
+	//lint:ignore SA1012 a nil context is tolerated, on purpose
+	if err := p.ForceFlush(nil); err != nil {
 		t.Errorf("ForceFlush(nil): %v", err)
 	}
-	if err := p.Shutdown(nil); err != nil { //nolint:staticcheck // a nil ctx on purpose
+	//lint:ignore SA1012 a nil context is tolerated, on purpose
+	if err := p.Shutdown(nil); err != nil {
 		t.Errorf("Shutdown(nil): %v", err)
 	}
 	if _, err := net.Dial("tcp", p.PrometheusAddr()); err == nil {
