@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -187,4 +188,29 @@ func TestTypedNilOptionsMeanDefault(t *testing.T) {
 	if err := p.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestValidateReportsWhatNewMeterProviderWould: Validate returns the
+// errors NewMeterProvider returns, and with valid settings nil, without
+// opening the Prometheus listener.
+func TestValidateReportsWhatNewMeterProviderWould(t *testing.T) {
+	bad := []Option{WithEnvLookup(envMap(map[string]string{envInterval: "soon", envPromPort: "http"})), WithExemplarFilter("often")}
+	_, want := NewMeterProvider(context.Background(), bad...)
+	if err := Validate(bad...); err == nil || want == nil || err.Error() != want.Error() {
+		t.Errorf("Validate: %v\nNewMeterProvider: %v", err, want)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	if err := Validate(WithEnvLookup(noEnv), WithExporter(ExporterPrometheus), WithPrometheusAddr(addr)); err != nil {
+		t.Fatalf("Validate of valid settings: %v", err)
+	}
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("Validate opened the Prometheus listener: %v", err)
+	}
+	_ = ln.Close()
 }

@@ -15,7 +15,8 @@
 // one precedence: an option wins over the environment variable, which wins
 // over the default. Invalid values are ConfigErrors (match them with
 // errors.As) that name the variable or option, the value and what is
-// allowed; all of them are reported at once.
+// allowed; all of them are reported at once. Validate runs the same checks
+// and builds nothing (no reader, exporter or Prometheus listener).
 //
 //	OTEL_METRICS_EXPORTER                otlp (default), prometheus, console, none; comma separated for several
 //	OTEL_METRIC_EXPORT_INTERVAL          push interval in ms (default 60000)     WithExportInterval

@@ -104,6 +104,19 @@ func NewMeterProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	return p, nil
 }
 
+// Validate checks the options and the environment as NewMeterProvider
+// does and returns the same errors, building nothing: no exporter, reader,
+// provider or Prometheus listener, so no goroutine and no open port. What
+// NewMeterProvider would correct rather than refuse goes to
+// WithWarningHandler's handler. otel.Init uses it with
+// OTEL_SDK_DISABLED=true, so that a bad setting shows before the SDK is
+// turned on.
+func Validate(opts ...Option) error {
+	c := newConfig(opts)
+	_, err := c.resolve(env.FromFunc(c.lookup))
+	return err
+}
+
 // New is NewMeterProvider.
 //
 // Deprecated: use NewMeterProvider, named like tracing.NewTracerProvider

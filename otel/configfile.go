@@ -114,6 +114,7 @@ func (t *Telemetry) buildFromFile(ctx context.Context, c config, f *declconf.Fil
 		return f.Lookup(name)
 	})
 	prop, err := t.build(ctx, c.withFile(f, otelkit), src)
+	f.Locate(t.disabledInvalid) // in place, as err: the file's values are never quoted
 	if err != nil {
 		return nil, f.Locate(err)
 	}

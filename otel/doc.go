@@ -77,7 +77,10 @@
 //	             line); spans get no IDs, so log lines carry no trace_id, and the
 //	             trace viewer and the processors and readers of options get
 //	             nothing; the exporter, OTLP, sampler, batch, limit and metric
-//	             settings (variables and options) are not read, so not checked
+//	             settings (variables and options) are still checked, building
+//	             nothing (no exporter, Prometheus listener or goroutine): each
+//	             invalid one is an otelkit_config_warning (field variable, or
+//	             the option or file key in detail) instead of an Init error
 //	OTEL_SERVICE_NAME = any text
 //	    default: the last element of the main package's path from the build info
 //	             ("checkout" for example.com/shop/cmd/checkout; the module's for
@@ -299,7 +302,9 @@
 //
 // Where the OpenTelemetry specification says to warn and use the default
 // (a malformed OTEL_RESOURCE_ATTRIBUTES, for example), Init logs an
-// otelkit_config_warning line instead.
+// otelkit_config_warning line instead. So it does, with the same text, for
+// an invalid setting of the providers while OTEL_SDK_DISABLED=true: it is
+// not used then, and Init starts, but it would fail once the SDK is on.
 //
 // # Misspelled variables
 //

@@ -63,6 +63,9 @@ type Telemetry struct {
 	health      *healthState    // for HealthHandler
 	scrub       *scrub.Scrubber // configured header values, kept out of every error
 	warnings    []configWarning // Init's otelkit_config_warning lines, written once the logger exists
+	// disabledInvalid is what would make Init fail with the SDK enabled,
+	// found while it is disabled; written as warnings (disabled.go).
+	disabledInvalid error
 
 	shutdownTimeout time.Duration
 	restore         func()
@@ -99,7 +102,9 @@ type ConfigError = env.Error
 // resource attribute, endpoint or header, is reported first and alone,
 // without the value (the other errors would quote it). Values the
 // specification says to ignore with a warning are logged at warn level
-// through the new logger and the default is used.
+// through the new logger and the default is used. With
+// OTEL_SDK_DISABLED=true the providers' settings, unused, are checked
+// all the same, and what is invalid among them is logged so too.
 func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -172,7 +177,9 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 // build reads OTEL_SDK_DISABLED, builds the log provider (first, so that
 // the logger can bridge to it), the logger, the tracer and meter providers,
 // and reads the propagators. A failure does not stop it: it returns every
-// configuration error, joined, each once.
+// configuration error, joined, each once. With the SDK disabled it builds
+// the logger only, and keeps what the providers would refuse in
+// t.disabledInvalid.
 func (t *Telemetry) build(ctx context.Context, c config, src env.Source) (propagation.TextMapPropagator, error) {
 	disabled, _, err := src.Bool("OTEL_SDK_DISABLED")
 	errs := []error{err}
@@ -186,8 +193,11 @@ func (t *Telemetry) build(ctx context.Context, c config, src env.Source) (propag
 	if !disabled {
 		errs = append(errs, t.buildTraces(ctx, c), t.buildMetrics(ctx, c, src))
 		t.health.describe(t.traces, t.metrics, logs)
-	} else if t.logger != nil {
-		t.logger.Zap().Info("otel_sdk_disabled", zap.String("reason", "OTEL_SDK_DISABLED=true: no spans, metrics or log records are exported"))
+	} else {
+		if t.logger != nil {
+			t.logger.Zap().Info("otel_sdk_disabled", zap.String("reason", "OTEL_SDK_DISABLED=true: no spans, metrics or log records are exported"))
+		}
+		t.disabledInvalid = t.checkDisabled(c)
 	}
 	t.health.logLevelSource = logLevelSource(t.logger)
 	prop, err := c.propagators(src)

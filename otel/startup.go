@@ -37,7 +37,8 @@ func (w configWarning) log(l *zap.Logger) {
 	}
 }
 
-// report writes Init's warnings and then what the SDK reported during Init
+// report writes Init's warnings (those about the settings a disabled SDK
+// leaves unused among them) and then what the SDK reported during Init
 // through t's logger. Before the logger exists (Init failed early) the
 // warnings are lost with the Init error, and the SDK's reports go where
 // OpenTelemetry's default handler writes, except those about the resource
@@ -48,11 +49,11 @@ func (t *Telemetry) report(reports *initReports) {
 		return
 	}
 	resourceWarned := false
-	for _, w := range t.warnings {
+	for _, w := range append(t.warnings, t.disabledWarnings(t.disabledInvalid)...) {
 		w.log(t.logger.Zap())
 		resourceWarned = resourceWarned || w.variable == resourceAttrsVar
 	}
-	t.warnings = nil
+	t.warnings, t.disabledInvalid = nil, nil
 	reports.replay(t.sdkErrors, t.sdkWarnings, resourceWarned)
 }
 

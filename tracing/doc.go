@@ -29,6 +29,7 @@
 // otelkit prefers not to start with a rate nobody chose) and the samplers
 // the Go SDK lacks (jaeger_remote, xray: use WithSampler). What is corrected
 // instead of refused goes to WithWarningHandler (default otel.Handle).
+// Validate runs the same checks and builds nothing.
 //
 // The batch span processor is otelkit's: it behaves like the SDK's (the
 // same OTEL_BSP_* settings, never blocking the span's End) and reports

@@ -138,6 +138,18 @@ func NewTracerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	return p, nil
 }
 
+// Validate checks the options and the environment as NewTracerProvider
+// does and returns the same errors, building nothing: no exporter,
+// processor or provider, so no goroutine and no connection. What
+// NewTracerProvider would correct rather than refuse goes to
+// WithWarningHandler's handler. otel.Init uses it with
+// OTEL_SDK_DISABLED=true, so that a bad setting shows before the SDK is
+// turned on.
+func Validate(opts ...Option) error {
+	_, err := newConfig(opts).resolve()
+	return err
+}
+
 // settings is what NewTracerProvider resolved from the options and the
 // environment.
 type settings struct {

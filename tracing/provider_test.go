@@ -574,3 +574,17 @@ func TestNilContextFlushAndShutdown(t *testing.T) {
 		t.Errorf("Shutdown(nil) = %v", err)
 	}
 }
+
+// TestValidateReportsWhatNewTracerProviderWould: Validate returns the
+// errors NewTracerProvider returns, and nil for valid settings.
+func TestValidateReportsWhatNewTracerProviderWould(t *testing.T) {
+	bad := []Option{lookup(map[string]string{"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "abc",
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "ftp://collector"}), WithTimeout(-time.Second)}
+	_, want := NewTracerProvider(context.Background(), bad...)
+	if err := Validate(bad...); err == nil || want == nil || err.Error() != want.Error() {
+		t.Errorf("Validate: %v\nNewTracerProvider: %v", err, want)
+	}
+	if err := Validate(lookup(map[string]string{"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.5"})); err != nil {
+		t.Errorf("Validate of valid settings: %v", err)
+	}
+}

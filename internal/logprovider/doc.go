@@ -27,7 +27,8 @@
 //
 // WithOTLPOverrides (otel.Init's options) wins over the variables. Every
 // invalid value is an *env.Error naming the variable or option, the value
-// and what is allowed.
+// and what is allowed. Validate runs the same checks and builds nothing
+// (otel.Init with OTEL_SDK_DISABLED=true).
 //
 // # "none"
 //

@@ -126,6 +126,14 @@ func NewLoggerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	return &Provider{lp: sdklog.NewLoggerProvider(lpOpts...), exporter: s.exporter}, nil
 }
 
+// Validate checks the options and the environment as NewLoggerProvider
+// does and returns the same errors, building nothing (no exporter,
+// processor or provider), as tracing.Validate and metrics.Validate do.
+func Validate(opts ...Option) error {
+	_, err := newConfig(opts).resolve()
+	return err
+}
+
 // settings is what NewLoggerProvider resolved.
 type settings struct {
 	batch    batch.Config
