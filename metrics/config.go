@@ -85,9 +85,9 @@ type config struct {
 	promAddr     string // "" not set
 	promNoServer bool
 
-	wrap     func(sdkmetric.Exporter) sdkmetric.Exporter // nil: none
-	warn     func(error)                                 // nil: otel.Handle
-	overflow []func(scope, instrument string, limit int) // WithOverflowHandler, each called
+	wraps    []func(sdkmetric.Exporter) sdkmetric.Exporter // WithExporterWrapper, first innermost
+	warn     []func(error)                                 // WithWarningHandler, each called; none: otel.Handle
+	overflow []func(scope, instrument string, limit int)   // WithOverflowHandler, each called
 
 	errs []error // option misuse found while applying options
 }
@@ -279,10 +279,11 @@ func WithInstrumentation(start func(metric.MeterProvider) error) Option {
 
 // WithWarningHandler receives what is accepted with a warning rather than
 // refused (a deprecated variable); default otel.Handle, the OpenTelemetry
-// global error handler. otel.Init writes these as otelkit_config_warning
-// lines.
+// global error handler. It may be given more than once: each handler is
+// called, in order. otel.Init adds one that writes these as
+// otelkit_config_warning lines.
 func WithWarningHandler(h func(error)) Option {
-	return optionFunc(func(c config) config { c.warn = h; return c })
+	return optionFunc(func(c config) config { c.warn = option.Append(c.warn, h); return c })
 }
 
 // WithOverflowHandler is called once for each instrument (its scope and
@@ -346,12 +347,14 @@ func WithoutPrometheusServer() Option {
 // (embedding the sdkmetric.Exporter it is given does that). The exporter
 // wrap gets already receives valid UTF-8 only (invalid bytes in attributes,
 // exemplars, descriptions, scope or resource become U+FFFD). The Prometheus
-// exporter is pulled, not pushed, and is not wrapped. A later call replaces
-// an earlier one; nil removes the wrapper. If wrap returns nil,
+// exporter is pulled, not pushed, and is not wrapped. It may be given more
+// than once: each wrapper wraps what the one before returned, the first
+// given innermost (otel.Init adds its own, which counts exports for the
+// health document, outermost); nil is ignored. If wrap returns nil,
 // NewMeterProvider returns a ConfigError. tracing and otelkit's log
 // provider take a wrapper of the same shape.
 func WithExporterWrapper(wrap func(sdkmetric.Exporter) sdkmetric.Exporter) Option {
-	return optionFunc(func(c config) config { c.wrap = wrap; return c })
+	return optionFunc(func(c config) config { c.wraps = option.Append(c.wraps, wrap); return c })
 }
 
 // settings is the validated, effective configuration.
@@ -420,7 +423,7 @@ func (c config) cardinality(src env.Source) (int, error) {
 }
 
 // warning hands err to the warning handler (default otel.Handle).
-func (c config) warning(err error) { env.Warner(c.warn)(err) }
+func (c config) warning(err error) { env.Warner(c.warn...)(err) }
 
 const exemplarFiltersAllowed = "trace_based, always_on or always_off"
 

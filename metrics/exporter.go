@@ -29,5 +29,5 @@ func pushExporter(ctx context.Context, c config, r otlpconf.Resolved, name strin
 	if watch != nil {
 		exp = exportwrap.Metrics(exp, watch.around)
 	}
-	return exportwrap.Apply(ctx, exp, c.wrap)
+	return exportwrap.Apply(ctx, exp, c.wraps...)
 }

@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -91,5 +92,44 @@ func TestExporterWrapperNil(t *testing.T) {
 	if p != nil {
 		t.Error("a provider was returned with the error")
 		_ = p.Shutdown(context.Background())
+	}
+}
+
+// TestRepeatedWrappersAndWarningHandlersAddUp: WithExporterWrapper and
+// WithWarningHandler given twice (as otel.Init does after a program's own
+// through otel.WithMetricsOptions) keep both: the wrappers nest, the first
+// given innermost, and both handlers are called.
+func TestRepeatedWrappersAndWarningHandlersAddUp(t *testing.T) {
+	var (
+		mu          sync.Mutex
+		inner, outr []string
+		warned      [2]int
+	)
+	p, err := NewMeterProvider(context.Background(), WithoutRuntimeMetrics(),
+		WithEnvLookup(func(k string) (string, bool) { return "100", k == envCardinalityLimit }), // deprecated: a warning
+		WithExporter("console"), WithConsoleWriter(&syncBuffer{}),
+		WithExporterWrapper(func(e sdkmetric.Exporter) sdkmetric.Exporter { return seenExporter{e, &mu, &inner} }),
+		WithExporterWrapper(func(e sdkmetric.Exporter) sdkmetric.Exporter {
+			if _, ok := e.(seenExporter); !ok {
+				t.Errorf("the second wrapper got %T, want the first's", e)
+			}
+			return seenExporter{e, &mu, &outr}
+		}),
+		WithWarningHandler(func(error) { warned[0]++ }), WithWarningHandler(func(error) { warned[1]++ }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := p.Meter("test").Int64Counter("jobs.done")
+	c.Add(context.Background(), 1)
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Contains(inner, "jobs.done") || !slices.Contains(outr, "jobs.done") {
+		t.Errorf("the inner wrapper saw %v, the outer %v; want jobs.done in each", inner, outr)
+	}
+	if warned != [2]int{1, 1} {
+		t.Errorf("warning handlers called %v times, want [1 1]", warned)
 	}
 }

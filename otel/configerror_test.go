@@ -8,10 +8,13 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/logging"
@@ -54,9 +57,7 @@ func findConfigError(err error, match func(*ConfigError) bool) *ConfigError {
 // WithTracingOptions and WithMetricsOptions, fails Init with a ConfigError
 // that errors.As finds, naming the option as the user wrote it, with the
 // one prefix and what is allowed, and never showing a secret. (The
-// variables are in TestEveryVariableRejectsInvalidValues. A
-// WithExporterWrapper given through WithTracingOptions or
-// WithMetricsOptions cannot fail Init: Init's own wrapper replaces it.)
+// variables are in TestEveryVariableRejectsInvalidValues.)
 func TestEveryOptionErrorIsAConfigError(t *testing.T) {
 	for _, tc := range []struct {
 		option string
@@ -88,6 +89,10 @@ func TestEveryOptionErrorIsAConfigError(t *testing.T) {
 		{"WithExporter", []Option{WithMetricsOptions(metrics.WithExporter())}, ""},
 		{"WithTimeout", []Option{WithMetricsOptions(metrics.WithTimeout(-time.Second))}, ""},
 		{"WithHeaders", []Option{WithMetricsOptions(metrics.WithHeaders(map[string]string{"bad key": "s3cr3t"}))}, "s3cr3t"},
+		{"WithExporterWrapper", []Option{WithTracesExporter("console"), WithConsoleWriter(io.Discard),
+			WithTracingOptions(tracing.WithExporterWrapper(func(sdktrace.SpanExporter) sdktrace.SpanExporter { return nil }))}, ""},
+		{"WithExporterWrapper", []Option{WithMetricsExporter("console"), WithConsoleWriter(io.Discard),
+			WithMetricsOptions(metrics.WithExporterWrapper(func(sdkmetric.Exporter) sdkmetric.Exporter { return nil }))}, ""},
 		{"WithLevel", []Option{WithLoggingOptions(logging.WithLevel(zapcore.Level(9)))}, ""},
 		{"WithProfile", []Option{WithLoggingOptions(logging.WithProfile("splunk"))}, ""},
 		{"WithGCPProject", []Option{WithLoggingOptions(logging.WithGCPProject("My Project!"))}, ""},

@@ -283,7 +283,10 @@ func WithLoggingOptions(opts ...logging.Option) Option {
 
 // WithTracingOptions passes further options to tracing.NewTracerProvider,
 // for what Init has no option of its own (span limits, say). Init's own
-// options win over them; the resource is always Init's.
+// options win over them; the resource is always Init's. Handlers and
+// exporter wrappers (tracing.WithExporterWrapper, WithDropHandler,
+// WithWarningHandler) add to Init's own, which feed the health document
+// and the log: yours are called too, and your wrapper sits inside Init's.
 func WithTracingOptions(opts ...tracing.Option) Option {
 	return optionFunc(func(c config) config { c.tracingExtra = append(c.tracingExtra, opts...); return c })
 }
@@ -291,7 +294,9 @@ func WithTracingOptions(opts ...tracing.Option) Option {
 // WithMetricsOptions passes further options to metrics.NewMeterProvider,
 // for what Init has no option of its own (views, cardinality limit,
 // exemplar filter, host metrics, export interval). Init's own options win
-// over them; the resource is always Init's.
+// over them; the resource is always Init's. Handlers and exporter wrappers
+// (metrics.WithExporterWrapper, WithWarningHandler, WithOverflowHandler)
+// add to Init's own, as for WithTracingOptions.
 func WithMetricsOptions(opts ...metrics.Option) Option {
 	return optionFunc(func(c config) config { c.metricsExtra = append(c.metricsExtra, opts...); return c })
 }

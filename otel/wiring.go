@@ -35,7 +35,8 @@ func (c config) otlpFor(exporter, option string) otlpconf.Overrides {
 }
 
 // tracingOptions maps Init's options onto tracing.NewTracerProvider's;
-// Init's own come after WithTracingOptions', so they win.
+// Init's own come after WithTracingOptions', so they win (handlers and
+// wrappers, which tracing keeps all of, add up).
 func (c config) tracingOptions(res *resource.Resource, warn func(error), hs *healthState) []tracing.Option {
 	opts := append([]tracing.Option{}, c.tracingExtra...)
 	if c.lookup != nil {

@@ -51,7 +51,7 @@ func BenchmarkBatchSpanProcessorFull(b *testing.B) {
 	}{
 		{"sdk", func(e sdktrace.SpanExporter) sdktrace.SpanProcessor { return sdktrace.NewBatchSpanProcessor(e) }},
 		{"otelkit", func(e sdktrace.SpanExporter) sdktrace.SpanProcessor {
-			return openedSpanProcessor(e, batch.Config{OnDrop: func(_ string, n int) { dropped.Add(int64(n)) }, ReportFinalExport: true})
+			return openedSpanProcessor(e, batch.Config{OnDrop: []func(string, int){func(_ string, n int) { dropped.Add(int64(n)) }}, ReportFinalExport: true})
 		}},
 	}
 	span := tracetest.SpanStub{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
@@ -92,9 +92,9 @@ func BenchmarkBatchSpanProcessor(b *testing.B) {
 				return sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardExporter{}))
 			}},
 		{"otelkit", func() sdktrace.SpanProcessor {
-			return openedSpanProcessor(discardExporter{}, batch.Config{OnDrop: func(string, int) {}, ReportFinalExport: true})
+			return openedSpanProcessor(discardExporter{}, batch.Config{OnDrop: []func(string, int){func(string, int) {}}, ReportFinalExport: true})
 		}, func() *sdktrace.TracerProvider {
-			sp, sampler := newSpanProcessor(discardExporter{}, batch.Config{OnDrop: func(string, int) {}, ReportFinalExport: true},
+			sp, sampler := newSpanProcessor(discardExporter{}, batch.Config{OnDrop: []func(string, int){func(string, int) {}}, ReportFinalExport: true},
 				sdktrace.ParentBased(sdktrace.AlwaysSample()))
 			return sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sp), sdktrace.WithSampler(sampler))
 		}},

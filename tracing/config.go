@@ -16,14 +16,14 @@ import (
 type config struct {
 	resource   *resource.Resource
 	exporter   sdktrace.SpanExporter
-	wrap       func(sdktrace.SpanExporter) sdktrace.SpanExporter
+	wraps      []func(sdktrace.SpanExporter) sdktrace.SpanExporter // WithExporterWrapper, first innermost
 	otlp       otlpconf.Overrides
 	sampler    sdktrace.Sampler
 	processors []sdktrace.SpanProcessor
 	lookup     func(string) (string, bool)
-	warn       func(error)
+	warn       []func(error) // WithWarningHandler, each called
 	limits     *sdktrace.SpanLimits
-	onDrop     func(reason string, n int)
+	onDrop     []func(reason string, n int) // WithDropHandler, each called
 }
 
 func newConfig(opts []Option) config {
@@ -54,10 +54,13 @@ func WithResource(r *resource.Resource) Option {
 // "none"), for example to count exports. The wrapper gets the exporter
 // already guarded to receive valid UTF-8 only; what it returns must forward
 // every method (embedding the exporter does that). A wrapper that returns
-// nil makes NewTracerProvider fail with a ConfigError. metrics and otelkit's
-// log provider take a wrapper of the same shape.
+// nil makes NewTracerProvider fail with a ConfigError. It may be given more
+// than once: each wrapper wraps what the one before returned, the first
+// given innermost (otel.Init adds its own, which counts exports for the
+// health document, outermost). metrics and otelkit's log provider take a
+// wrapper of the same shape.
 func WithExporterWrapper(wrap func(sdktrace.SpanExporter) sdktrace.SpanExporter) Option {
-	return optionFunc(func(c config) config { c.wrap = wrap; return c })
+	return optionFunc(func(c config) config { c.wraps = option.Append(c.wraps, wrap); return c })
 }
 
 // WithSpanExporter sends spans to e through a batch span processor, in place
@@ -176,8 +179,10 @@ func WithEnvLookup(lookup func(string) (string, bool)) Option {
 // WithWarningHandler receives what is corrected rather than refused (an
 // export batch larger than the queue, a sampler argument that the sampler
 // ignores); default otel.Handle, the OpenTelemetry global error handler.
+// It may be given more than once: each handler is called, in order
+// (otel.Init adds its own, which logs the warning).
 func WithWarningHandler(h func(error)) Option {
-	return optionFunc(func(c config) config { c.warn = h; return c })
+	return optionFunc(func(c config) config { c.warn = option.Append(c.warn, h); return c })
 }
 
 // WithSpanLimits sets every span limit, used as given (a negative limit
@@ -211,10 +216,12 @@ const (
 // otel.Handle. Spans lost in a failed export are not reported here: the
 // exporter's error is (otel.Handle, ForceFlush, Shutdown); wrap the
 // exporter (WithExporterWrapper) to count them.
-// Default none. otel.Init sets one that feeds HealthHandler and the
-// telemetry_dropped warning.
+// It may be given more than once: each handler is called, in order, and a
+// panic in one does not keep the next from being called. Default none.
+// otel.Init adds one that feeds HealthHandler and the telemetry_dropped
+// warning.
 func WithDropHandler(h func(reason string, n int)) Option {
-	return optionFunc(func(c config) config { c.onDrop = h; return c })
+	return optionFunc(func(c config) config { c.onDrop = option.Append(c.onDrop, h); return c })
 }
 
 // WithOTLPOverrides is how otel.Init hands its OTLP settings

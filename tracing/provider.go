@@ -116,7 +116,7 @@ func NewTracerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	// see what is exported; a panic in either costs the batch, not the
 	// process.
 	exp = exportwrap.Spans(sanitize.SpanExporter(exp), exportwrap.Recovered)
-	if exp, err = exportwrap.Apply(ctx, exp, cfg.wrap); err != nil {
+	if exp, err = exportwrap.Apply(ctx, exp, cfg.wraps...); err != nil {
 		return nil, err
 	}
 	p := &Provider{exporter: s.exporter}
@@ -170,7 +170,7 @@ var spanBatchDefaults = batch.Config{
 // resolve applies option > environment > default to every setting and
 // returns every invalid value, joined.
 func (c config) resolve() (settings, error) {
-	src, warn := env.FromFunc(c.lookup), env.Warner(c.warn)
+	src, warn := env.FromFunc(c.lookup), env.Warner(c.warn...)
 	var s settings
 	var errs [4]error
 	s.sampler, errs[0] = samplerFromEnv(src, warn, c.sampler != nil)

@@ -2,9 +2,11 @@ package tracing
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
@@ -55,5 +57,61 @@ func TestExporterWrapper(t *testing.T) {
 	_, err = NewTracerProvider(ctx, WithSpanExporter(mem), WithExporterWrapper(func(sdktrace.SpanExporter) sdktrace.SpanExporter { return nil }))
 	if err == nil || !strings.Contains(err.Error(), "WithExporterWrapper") {
 		t.Errorf("nil wrapper result: err = %v", err)
+	}
+}
+
+// orderWrap records its name when it exports, then forwards.
+type orderWrap struct {
+	sdktrace.SpanExporter
+	name  string
+	order *[]string
+}
+
+func (w orderWrap) ExportSpans(ctx context.Context, s []sdktrace.ReadOnlySpan) error {
+	*w.order = append(*w.order, w.name)
+	return w.SpanExporter.ExportSpans(ctx, s)
+}
+
+// TestRepeatedHandlersAddUp: WithExporterWrapper, WithDropHandler and
+// WithWarningHandler given twice (as otel.Init does after a program's own
+// through otel.WithTracingOptions) keep both: wrappers nest, the first
+// given innermost, and every handler is called, a panicking one included.
+func TestRepeatedHandlersAddUp(t *testing.T) {
+	ctx := context.Background()
+	mem := tracetest.NewInMemoryExporter()
+	var order []string
+	wrap := func(name string) Option {
+		return WithExporterWrapper(func(e sdktrace.SpanExporter) sdktrace.SpanExporter {
+			return orderWrap{SpanExporter: e, name: name, order: &order}
+		})
+	}
+	prev := otel.GetErrorHandler()
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) {})) // the panic's report
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+	var drops, warnings [2]int
+	tp, err := NewTracerProvider(ctx, WithSpanExporter(mem), wrap("inner"), wrap("outer"),
+		WithDropHandler(func(string, int) { drops[0]++; panic("the first handler's bug") }),
+		WithDropHandler(func(string, int) { drops[1]++ }),
+		WithWarningHandler(func(error) { warnings[0]++ }), WithWarningHandler(func(error) { warnings[1]++ }),
+		lookup(map[string]string{"OTEL_BSP_MAX_QUEUE_SIZE": "4", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "8"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tp.Tracer("t").Start(ctx, "s")
+	span.End()
+	if err := tp.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"outer", "inner"}; !slices.Equal(order, want) || len(mem.GetSpans()) != 1 {
+		t.Errorf("exports went through %v and reached %d spans; want %v, 1", order, len(mem.GetSpans()), want)
+	}
+	_ = tp.Shutdown(ctx)
+	_, late := tp.Tracer("t").Start(ctx, "late") // after_shutdown: one drop
+	late.End()
+	if drops != [2]int{1, 1} {
+		t.Errorf("drop handlers called %v times, want [1 1]", drops)
+	}
+	if warnings != [2]int{1, 1} { // the batch size cut to the queue's
+		t.Errorf("warning handlers called %v times, want [1 1]", warnings)
 	}
 }

@@ -56,11 +56,12 @@ type Config struct {
 	// MaxExportBatchSize bounds an export; < 1 means
 	// DefaultMaxExportBatchSize, and it is capped at MaxQueueSize.
 	MaxExportBatchSize int
-	// OnDrop receives the items given up and why (QueueFull, Shutdown). It
-	// is called on the goroutine that drops, which for QueueFull is the
-	// caller of Enqueue: it must be fast and must not block. A panic in it
-	// goes to otel.Handle. Nil: drops are not reported.
-	OnDrop func(reason string, n int)
+	// OnDrop receive the items given up and why (QueueFull, Shutdown), each
+	// handler in order. They are called on the goroutine that drops, which
+	// for QueueFull is the caller of Enqueue: they must be fast and must not
+	// block. A panic in one goes to otel.Handle, and the next is still
+	// called. None: drops are not reported.
+	OnDrop []func(reason string, n int)
 	// OnError receives the errors of scheduled exports (ForceFlush and
 	// Shutdown return theirs). Nil: otel.Handle.
 	OnError func(error)
@@ -171,20 +172,27 @@ func (p *Processor[T]) wake() {
 // reach Enqueue (tracing's spans ended after Shutdown).
 func (p *Processor[T]) Drop(reason string, n int) { p.drop(reason, n) }
 
-// drop calls OnDrop, a handler of the program's, turning a panic into an
+// drop calls each OnDrop handler.
+func (p *Processor[T]) drop(reason string, n int) {
+	if n <= 0 {
+		return
+	}
+	for _, h := range p.cfg.OnDrop {
+		callDrop(h, reason, n)
+	}
+}
+
+// callDrop calls h, a handler of the program's, turning a panic into an
 // error for otel.Handle: it runs on the worker (where a panic would end the
 // process), in Shutdown, or in the caller of Enqueue (a span's End), and
 // losing items must cost nothing more than the count.
-func (p *Processor[T]) drop(reason string, n int) {
-	if n <= 0 || p.cfg.OnDrop == nil {
-		return
-	}
+func callDrop(h func(reason string, n int), reason string, n int) {
 	defer func() {
 		if v := recover(); v != nil {
 			otel.Handle(exportwrap.PanicError("the drop handler", v))
 		}
 	}()
-	p.cfg.OnDrop(reason, n)
+	h(reason, n)
 }
 
 // run is the worker: the only goroutine that takes from the queue and

@@ -125,7 +125,7 @@ func TestPartialBatchLeavesOnSchedule(t *testing.T) {
 func TestQueueFullIsCounted(t *testing.T) {
 	exp := &memExporter{gate: make(chan struct{}), entered: make(chan struct{}, 10)}
 	var d drops
-	p := New[int](exp, Config{ScheduleDelay: time.Hour, MaxQueueSize: 4, MaxExportBatchSize: 2, OnDrop: d.add})
+	p := New[int](exp, Config{ScheduleDelay: time.Hour, MaxQueueSize: 4, MaxExportBatchSize: 2, OnDrop: []func(string, int){d.add}})
 	p.Enqueue(0)
 	p.Enqueue(1) // a full batch: the worker takes it and blocks in Export
 	<-exp.entered
@@ -186,7 +186,7 @@ func TestShutdownDeadline(t *testing.T) {
 	var d drops
 	var exportErrs []error
 	var mu sync.Mutex
-	p := New[int](exp, Config{ScheduleDelay: time.Hour, MaxQueueSize: 10, MaxExportBatchSize: 3, OnDrop: d.add,
+	p := New[int](exp, Config{ScheduleDelay: time.Hour, MaxQueueSize: 10, MaxExportBatchSize: 3, OnDrop: []func(string, int){d.add},
 		OnError: func(err error) { mu.Lock(); exportErrs = append(exportErrs, err); mu.Unlock() }})
 	for i := range 8 {
 		p.Enqueue(i)
@@ -321,7 +321,7 @@ func TestConfigDefaults(t *testing.T) {
 func TestConcurrentAccounting(t *testing.T) {
 	exp := &memExporter{}
 	var d drops
-	p := New[int](exp, Config{ScheduleDelay: time.Millisecond, MaxQueueSize: 64, MaxExportBatchSize: 16, OnDrop: d.add})
+	p := New[int](exp, Config{ScheduleDelay: time.Millisecond, MaxQueueSize: 64, MaxExportBatchSize: 16, OnDrop: []func(string, int){d.add}})
 	const workers, per = 8, 2000
 	var wg sync.WaitGroup
 	for w := range workers {

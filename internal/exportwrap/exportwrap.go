@@ -108,18 +108,25 @@ func (e logExporter) Export(ctx context.Context, records []sdklog.Record) error 
 	return e.around(ctx, records, e.Exporter.Export)
 }
 
-// Apply passes exp through wrap, a signal package's WithExporterWrapper
-// (nil: none), the same way for the three signals: a nil exp (exporter
-// "none") is not wrapped, and a wrapper that returns nil is an error naming
-// the option, after exp is shut down.
-func Apply[E interface{ Shutdown(context.Context) error }](ctx context.Context, exp E, wrap func(E) E) (E, error) {
-	if wrap == nil || any(exp) == nil {
+// Apply passes exp through wraps, a signal package's WithExporterWrapper
+// (repeatable: the first given is the innermost; nil ones skipped), the
+// same way for the three signals: a nil exp (exporter "none") is not
+// wrapped, and a wrapper that returns nil is an error naming the option,
+// after what it was given is shut down.
+func Apply[E interface{ Shutdown(context.Context) error }](ctx context.Context, exp E, wraps ...func(E) E) (E, error) {
+	if any(exp) == nil {
 		return exp, nil
 	}
-	w := wrap(exp)
-	if any(w) == nil {
-		_ = exp.Shutdown(ctx)
-		return w, &env.Error{Option: "WithExporterWrapper", Withheld: true, Allowed: "a function that returns an exporter, not nil"}
+	for _, wrap := range wraps {
+		if wrap == nil {
+			continue
+		}
+		w := wrap(exp)
+		if any(w) == nil {
+			_ = exp.Shutdown(ctx)
+			return w, &env.Error{Option: "WithExporterWrapper", Withheld: true, Allowed: "a function that returns an exporter, not nil"}
+		}
+		exp = w
 	}
-	return w, nil
+	return exp, nil
 }

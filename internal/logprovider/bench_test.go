@@ -58,7 +58,7 @@ func BenchmarkBatchLogProcessor(b *testing.B) {
 		{"sdk", func() sdklog.Processor { return sdklog.NewBatchProcessor(discardExporter{}) }},
 		{"otelkit", func() sdklog.Processor {
 			c := batchDefaults
-			c.OnDrop = func(string, int) {}
+			c.OnDrop = []func(string, int){func(string, int) {}}
 			return newLogProcessor(discardExporter{}, c)
 		}},
 	}

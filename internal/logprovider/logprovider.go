@@ -106,7 +106,7 @@ func NewLoggerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	// Valid UTF-8 only, innermost: one invalid byte would fail the batch;
 	// a panic costs the batch, not the process.
 	exp = exportwrap.Logs(sanitize.LogExporter(exp), exportwrap.Recovered)
-	if exp, err = exportwrap.Apply(ctx, exp, c.wrap); err != nil {
+	if exp, err = exportwrap.Apply(ctx, exp, c.wraps...); err != nil {
 		return nil, err
 	}
 	lpOpts := []sdklog.LoggerProviderOption{
@@ -144,7 +144,7 @@ type settings struct {
 // resolve reads and validates everything, returning every invalid value,
 // joined.
 func (c config) resolve() (settings, error) {
-	src, warn := env.FromFunc(c.lookup), env.Warner(c.warn)
+	src, warn := env.FromFunc(c.lookup), env.Warner(c.warn...)
 	var s settings
 	var errs [3]error
 	s.batch, errs[0] = batch.FromEnv(src, "OTEL_BLRP_", batchDefaults, warn)

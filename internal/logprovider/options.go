@@ -15,9 +15,9 @@ type config struct {
 	resource   *resource.Resource
 	otlp       otlpconf.Overrides
 	processors []sdklog.Processor
-	wrap       func(sdklog.Exporter) sdklog.Exporter
-	onDrop     func(reason string, n int)
-	warn       func(error)
+	wraps      []func(sdklog.Exporter) sdklog.Exporter // first innermost
+	onDrop     []func(reason string, n int)
+	warn       []func(error)
 }
 
 // Option configures NewLoggerProvider.
@@ -67,20 +67,21 @@ func WithProcessor(p sdklog.Processor) Option {
 // it (not called for "none"), e.g. to count the records exported and
 // failed; the shape is tracing's and metrics'. The exporter it returns
 // must forward every method (embedding the sdklog.Exporter does that); nil
-// is an error.
+// is an error. Repeatable, as tracing's: the first given is innermost.
 func WithExporterWrapper(wrap func(sdklog.Exporter) sdklog.Exporter) Option {
-	return optionFunc(func(c config) config { c.wrap = wrap; return c })
+	return optionFunc(func(c config) config { c.wraps = option.Append(c.wraps, wrap); return c })
 }
 
 // WithDropHandler receives the records the batch processor drops and why
 // (batch.QueueFull, batch.Shutdown). It must be fast and must not block;
-// a panic in it goes to otel.Handle.
+// a panic in it goes to otel.Handle. Repeatable: each is called.
 func WithDropHandler(h func(reason string, n int)) Option {
-	return optionFunc(func(c config) config { c.onDrop = h; return c })
+	return optionFunc(func(c config) config { c.onDrop = option.Append(c.onDrop, h); return c })
 }
 
 // WithWarningHandler receives what is corrected rather than refused (a
-// batch size larger than the queue); default otel.Handle.
+// batch size larger than the queue); default otel.Handle. Repeatable: each
+// is called.
 func WithWarningHandler(h func(error)) Option {
-	return optionFunc(func(c config) config { c.warn = h; return c })
+	return optionFunc(func(c config) config { c.warn = option.Append(c.warn, h); return c })
 }
