@@ -1,11 +1,11 @@
 // Package hostmetrics adds host and process metrics to a meter provider
 // that package metrics (or otel.Init) builds:
 //
-//	process.cpu.time           state=user|system
-//	system.cpu.time            state=user|system|other|idle
-//	system.memory.usage        state=used|available
-//	system.memory.utilization  state=used|available
-//	system.network.io          direction=transmit|receive
+//	process.cpu.time           cpu.mode=user|system
+//	system.cpu.time            cpu.mode=user|system|other|idle
+//	system.memory.usage        system.memory.state=used|free (free: available)
+//	system.memory.utilization  system.memory.state=used|free
+//	system.network.io          network.io.direction=transmit|receive
 //
 // from the OpenTelemetry contrib host instrumentation
 // (go.opentelemetry.io/contrib/instrumentation/host), which reads them
