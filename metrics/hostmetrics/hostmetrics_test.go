@@ -179,3 +179,24 @@ func countMetric(rm metricdata.ResourceMetrics, name string) int {
 	}
 	return n
 }
+
+// The points carry the attributes the package documentation lists.
+func TestEnableAttributesAsDocumented(t *testing.T) {
+	got := hostPoints(t, collectAll(t, hostmetrics.Enable()))
+	for name, sets := range map[string][]string{
+		"process.cpu.time":          {"cpu.mode=user", "cpu.mode=system"},
+		"system.cpu.time":           {"cpu.mode=user", "cpu.mode=system", "cpu.mode=other", "cpu.mode=idle"},
+		"system.memory.usage":       {"system.memory.state=used", "system.memory.state=free"},
+		"system.memory.utilization": {"system.memory.state=used", "system.memory.state=free"},
+		"system.network.io":         {"network.io.direction=transmit", "network.io.direction=receive"},
+	} {
+		if len(got[name]) != len(sets) {
+			t.Errorf("%s: points %v, want %v", name, got[name], sets)
+		}
+		for _, set := range sets {
+			if _, ok := got[name][set]; !ok {
+				t.Errorf("%s: no point for %s; have %v", name, set, got[name])
+			}
+		}
+	}
+}
