@@ -61,7 +61,7 @@ func TestBufferedRequestLines(t *testing.T) {
 		{"/bad", false, "", "warn"},
 		{"/fail", true, "http_request", "error"},
 		{"/panic", true, "panic_recovered", "error"},
-		{"/abort", true, "", ""},
+		{"/abort", true, "http_request", "warn"},
 		{"/healthz", true, "", ""}, // skipped: no access line, but the scope ends: its 500 flushes
 	}
 	for _, kind := range []string{"otelkit", "foreign"} {

@@ -118,7 +118,8 @@
 // the child's span_id). When the request ends, Handler writes one access
 // line through the same logger, msg "http_request", with status,
 // duration_ms and bytes (response body) after the request's fields: at error
-// for 5xx and panics, warn for 4xx, info otherwise. It carries no caller and
+// for 5xx and panics, warn for 4xx and aborted responses (see Panics), info
+// otherwise. It carries no caller and
 // no stack trace (both would point into httpmw; a panic's stack is on its
 // own line, below). So the access line has
 // the keys of the logger's output profile (gcp, ecs, datadog), and with an
@@ -162,10 +163,19 @@
 // A panic in the handler is recovered and logged at error as
 // "panic_recovered" with panic, error_type and stack; the span gets an
 // exception event and error status; the client gets a 500 if nothing was
-// written yet. http.ErrAbortHandler is re-panicked, as net/http expects.
-// A panic in a WithRouteFunc or WithPublicEndpointFunc function or in a
-// propagator is reported the same way (the last two before the span
-// starts, so without one).
+// written yet. A panic in a WithRouteFunc or WithPublicEndpointFunc
+// function or in a propagator is reported the same way (the last two
+// before the span starts, so without one).
+//
+// http.ErrAbortHandler, which a handler panics to cut its response off
+// (httputil.ReverseProxy does when the backend fails mid-copy), is no fault
+// of the program: it is not logged as panic_recovered, and the request is
+// recorded like any other before the panic goes on to net/http, which then
+// aborts the connection, as its contract says. Its access line is at warn
+// (error after a 5xx status) with "aborted": true, the status sent so far (none when nothing was sent)
+// and the body bytes sent; its span is an error and its duration metric
+// point is counted, both with error.type "aborted" and with
+// http.response.status_code only when a status was sent.
 //
 // # Response writer
 //

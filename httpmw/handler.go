@@ -101,12 +101,13 @@ type state struct {
 	nested     atomic.Pointer[string]
 	rw         responseWriter
 	attrs      [2]attribute.KeyValue
+	aborted    bool // the handler panicked http.ErrAbortHandler (abort.go)
 }
 
 // ServeHTTP implements http.Handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqscope.Enter()
-	defer reqscope.Leave() // also when a handler panics http.ErrAbortHandler
+	defer reqscope.Leave() // also when the request is aborted (abort.go)
 	st := &state{h: h}
 	defer st.leaveHijacked()
 	st.method = r.Method
@@ -130,15 +131,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer h.recoverOutside(st, r)
 	h.otel.ServeHTTP(&st.rw, r)
 	h.accessLine(st)
+	st.panicIfAborted()
 }
 
 // recoverOutside recovers a panic that otelhttp let through before inner
 // ran, from a WithPublicEndpointFunc function or a propagator: it is
 // reported as a handler's is (panic_recovered, 500, an access line at
 // error), without a span, which otelhttp had not started. Without it
-// net/http dropped the connection and the request left no trace. Once
-// inner ran, a panic goes on (http.ErrAbortHandler, which finish panics
-// again).
+// net/http dropped the connection and the request left no trace. An
+// http.ErrAbortHandler gets its access line and is panicked again. Once
+// inner ran, a panic here is the one ServeHTTP panicked again
+// (panicIfAborted), and goes on.
 func (h *handler) recoverOutside(st *state, r *http.Request) {
 	if st.req != nil {
 		return
@@ -151,6 +154,7 @@ func (h *handler) recoverOutside(st *state, r *http.Request) {
 	st.req = r.WithContext(st.scope.Bind(r.Context()))
 	h.recovered(st, trace.SpanFromContext(context.Background()), &st.rw, st.req, v, stack)
 	h.accessLine(st)
+	st.panicIfAborted()
 }
 
 // stateOf finds the state of this request behind the writers otelhttp
@@ -237,15 +241,12 @@ func (h *handler) route(st *state, span trace.Span, w http.ResponseWriter, r, r2
 
 // recovered reports a recovered panic v with the stack of where it
 // happened and answers 500 when nothing was written yet.
-// http.ErrAbortHandler is panicked again, as net/http expects, with the
-// request ID on the span.
+// http.ErrAbortHandler is no fault: it is noted (abort) and panicked again
+// once the request is recorded, as net/http expects.
 func (h *handler) recovered(st *state, span trace.Span, w http.ResponseWriter, r *http.Request, v any, stack []byte) {
 	if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
-		span.SetAttributes(st.attrs[:1]...)
-		// No access line follows: end the scope here, so the request's
-		// buffered log lines (an abort went wrong) are written.
-		st.scope.End(&h.access, reqscope.ServerError, nil)
-		panic(v)
+		h.abort(st, span, w, r)
+		return
 	}
 	st.scope.RecordPanic(r.Context(), span, v, stack)
 	if !st.rw.wroteHeader && !st.rw.hijacked {

@@ -19,6 +19,7 @@ type responseWriter struct {
 	bytes       int64
 	wroteHeader bool
 	hijacked    bool
+	aborted     bool // the handler aborted the response: WriteHeader is not passed on (abort.go)
 	st          *state
 }
 
@@ -29,6 +30,9 @@ var (
 )
 
 func (w *responseWriter) WriteHeader(code int) {
+	if w.aborted {
+		return
+	}
 	if !w.wroteHeader {
 		// 1xx informational responses (103 Early Hints) may precede the
 		// final status; 101 Switching Protocols is final.

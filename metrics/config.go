@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,8 +77,8 @@ type config struct {
 	exportTimeout  time.Duration // 0: not set
 
 	noRuntime       bool
-	instrumentation []func(metric.MeterProvider) error // WithInstrumentation, in order
-	noHostGuard     bool                               // WithoutHostGuard (provider.go)
+	instrumentation []instrumentation // WithInstrumentation and WithNamedInstrumentation, in order
+	noHostGuard     bool              // WithoutHostGuard (provider.go)
 
 	cardinalityLimit *int
 	exemplarFilter   string // "" not set
@@ -264,15 +265,51 @@ func WithoutRuntimeMetrics() Option {
 // error or panics, NewMeterProvider shuts the provider down (closing the
 // Prometheus listener) and returns that error, or one that quotes the
 // panic.
-// Repeated calls add more, started in order. A nil start is a ConfigError.
-// None by default.
+// Repeated calls add more, started in order, the same instrumentation
+// twice too (which counts its points twice: see WithNamedInstrumentation;
+// the runtime metrics are started already unless WithoutRuntimeMetrics).
+// A nil start is a ConfigError. None by default.
 func WithInstrumentation(start func(metric.MeterProvider) error) Option {
+	return withInstrumentation("WithInstrumentation", "", start)
+}
+
+// WithNamedInstrumentation is WithInstrumentation for instrumentation that
+// must start once per provider: of the options that share a name, only
+// the first is started, so that one given twice (in an options list a
+// program shares, and by the program) does not register the same
+// instruments twice, which would count every point of their counters
+// twice. name is, by convention, the instrumentation's scope name
+// (hostmetrics.Enable uses host.ScopeName); another provider starts its
+// own. An empty name or a nil start is a ConfigError.
+func WithNamedInstrumentation(name string, start func(metric.MeterProvider) error) Option {
+	if name == "" {
+		return optionFunc(func(c config) config {
+			c.errs = append(c.errs, env.OptionError("WithNamedInstrumentation", "", "a name, such as the instrumentation's scope name"))
+			return c
+		})
+	}
+	return withInstrumentation("WithNamedInstrumentation", name, start)
+}
+
+// instrumentation is what WithInstrumentation (name "") or
+// WithNamedInstrumentation added.
+type instrumentation struct {
+	name  string
+	start func(metric.MeterProvider) error
+}
+
+// withInstrumentation adds start under name, unless an earlier option
+// added an instrumentation of that name (see WithNamedInstrumentation).
+func withInstrumentation(option, name string, start func(metric.MeterProvider) error) Option {
 	return optionFunc(func(c config) config {
 		if start == nil {
-			c.errs = append(c.errs, env.OptionError("WithInstrumentation", "nil", "a function that starts instrumentation"))
+			c.errs = append(c.errs, env.OptionError(option, "nil", "a function that starts instrumentation"))
 			return c
 		}
-		c.instrumentation = append(c.instrumentation, start)
+		if name != "" && slices.ContainsFunc(c.instrumentation, func(in instrumentation) bool { return in.name == name }) {
+			return c
+		}
+		c.instrumentation = append(c.instrumentation, instrumentation{name: name, start: start})
 		return c
 	})
 }

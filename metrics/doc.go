@@ -52,10 +52,17 @@
 //     go.memory.limit (only while a limit is set: GOMEMLIMIT,
 //     debug.SetMemoryLimit), go.memory.allocated, go.memory.allocations,
 //     go.memory.gc.goal, go.goroutine.count, go.processor.limit,
-//     go.config.gogc (WithoutRuntimeMetrics turns them off). Host and
+//     go.config.gogc (WithoutRuntimeMetrics turns them off). Do not start
+//     them again through WithInstrumentation (runtime.Start on the
+//     provider): that registers their callbacks twice, and every point
+//     counts twice (go.processor.limit reads twice the CPUs), which
+//     NewMeterProvider cannot tell from other instrumentation. For runtime
+//     metrics with options of your own, add WithoutRuntimeMetrics. Host and
 //     process CPU, memory and network metrics are opt-in, in a package of
 //     their own so that only programs that use them link gopsutil:
-//     hostmetrics.Enable (package metrics/hostmetrics).
+//     hostmetrics.Enable (package metrics/hostmetrics), which starts them
+//     once per provider however often it is given (WithNamedInstrumentation
+//     does the same for instrumentation of yours).
 //   - With otelhttp (or otelkit's httpmw): http.server.request.duration in
 //     seconds with the semantic-convention buckets 5 ms .. 10 s, by
 //     http.route, method and status. A default view drops server.address and

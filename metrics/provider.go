@@ -171,15 +171,15 @@ func (p *Provider) exporterReaders(ctx context.Context, c config, s settings, re
 }
 
 // startInstrumentation starts the runtime metrics and what
-// WithInstrumentation added on p.
+// WithInstrumentation and WithNamedInstrumentation added on p.
 func (p *Provider) startInstrumentation(c config) error {
 	if !c.noRuntime {
 		if err := runtime.Start(runtime.WithMeterProvider(p.mp)); err != nil {
 			return fmt.Errorf("otelkit: starting runtime metrics: %w", err)
 		}
 	}
-	for _, start := range c.instrumentation {
-		if err := startRecovered(start, p.mp); err != nil {
+	for _, in := range c.instrumentation {
+		if err := startRecovered(in.start, p.mp); err != nil {
 			return err
 		}
 	}

@@ -88,6 +88,40 @@ func TestWithInstrumentation(t *testing.T) {
 	}
 }
 
+// TestWithNamedInstrumentation: of the options that share a name only the
+// first starts (hostmetrics.Enable given twice registered its instruments
+// twice, counting every point twice); other names and unnamed
+// instrumentation all start, and a second provider starts its own. An
+// empty name is a ConfigError.
+func TestWithNamedInstrumentation(t *testing.T) {
+	var started []string
+	starter := func(name string) func(metric.MeterProvider) error {
+		return func(metric.MeterProvider) error { started = append(started, name); return nil }
+	}
+	opts := []Option{
+		WithoutRuntimeMetrics(),
+		WithNamedInstrumentation("host", starter("host")), WithInstrumentation(starter("plain")),
+		WithNamedInstrumentation("host", starter("host again")), WithNamedInstrumentation("other", starter("other")),
+		WithInstrumentation(starter("plain")),
+	}
+	newTest(t, opts...)
+	if want := []string{"host", "plain", "other", "plain"}; !slices.Equal(started, want) {
+		t.Errorf("started %v, want %v", started, want)
+	}
+	started = nil
+	newTest(t, opts...)
+	if want := []string{"host", "plain", "other", "plain"}; !slices.Equal(started, want) {
+		t.Errorf("second provider started %v, want %v", started, want)
+	}
+
+	_, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithExporter(ExporterNone),
+		WithNamedInstrumentation("", starter("unnamed")), WithNamedInstrumentation("x", nil))
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), `WithNamedInstrumentation`) || !strings.Contains(err.Error(), "nil") {
+		t.Errorf("empty name and nil start: err = %v, want ConfigErrors naming the option", err)
+	}
+}
+
 // TestWithInstrumentationPanics: a panic in what WithInstrumentation starts
 // is NewMeterProvider's error, and the provider it had built is shut down:
 // its reader stops and the Prometheus port is free again (a panic used to

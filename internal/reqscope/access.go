@@ -22,7 +22,16 @@ const (
 	ClientError
 	// ServerError (an HTTP 5xx, a gRPC status the server caused): error.
 	ServerError
+	// Aborted: the transport cut the response off on purpose (an HTTP
+	// handler's http.ErrAbortHandler), which is no fault of the program:
+	// warn, never sampled out, and the request's buffered lines are
+	// written, as for a server error.
+	Aborted
 )
+
+// failed reports whether a request that ended with o went wrong enough
+// for its buffered lines to be written.
+func (o Outcome) failed() bool { return o == ServerError || o == Aborted }
 
 // AccessLog is a transport's access-line policy, shared by its requests.
 // Its zero value writes nothing useful: set Message.
@@ -40,15 +49,15 @@ type AccessLog struct {
 type Access = reqlog.Access
 
 // End ends the request. First its log buffer, if it has one (see
-// buffer.go): the buffered lines are written for a server error, a
-// recovered panic or a slow request, and dropped otherwise. Then, unless p
-// is off or line is nil (a request the transport leaves out, such as a
-// health check), it writes the access line through the request's logger,
-// with the request's fields, then those line writes, then the buffer's
-// counts, at the level o asks for (error after RecordPanic). A line that is
-// an *Access is written under the names of the request logger's output
-// profile; any other line is written as it is. Call it once per request,
-// after the handler has returned.
+// buffer.go): the buffered lines are written for a server error, an
+// aborted response, a recovered panic or a slow request, and dropped
+// otherwise. Then, unless p is off or line is nil (a request the transport
+// leaves out, such as a health check), it writes the access line through
+// the request's logger, with the request's fields, then those line writes,
+// then the buffer's counts, at the level o asks for (error after
+// RecordPanic). A line that is an *Access is written under the names of
+// the request logger's output profile; any other line is written as it
+// is. Call it once per request, after the handler has returned.
 func (s *Scope) End(p *AccessLog, o Outcome, line zapcore.ObjectMarshaler) {
 	line, flushed := s.endBuffer(o, s.accessFields(line))
 	if p.Off || line == nil {
@@ -86,7 +95,7 @@ func (p *AccessLog) level(s *Scope, o Outcome, flushed bool) (zapcore.Level, boo
 	switch {
 	case s.panicked || o == ServerError:
 		return zapcore.ErrorLevel, true
-	case o == ClientError:
+	case o == ClientError || o == Aborted:
 		return zapcore.WarnLevel, true
 	case flushed:
 		return zapcore.InfoLevel, true

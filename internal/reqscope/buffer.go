@@ -5,8 +5,8 @@ import (
 )
 
 // Per-request log buffering is logging's (see its package documentation);
-// the scope only tells it, at End, how the request went: a server error or
-// a recovered panic is a failure, and logging adds the slow threshold. Every
+// the scope only tells it, at End, how the request went: a server error, an
+// aborted response or a recovered panic is a failure, and logging adds the slow threshold. Every
 // transport built on the scope gets buffering this way, with its counts on
 // its access line.
 
@@ -17,5 +17,5 @@ func (s *Scope) endBuffer(o Outcome, line zapcore.ObjectMarshaler) (zapcore.Obje
 	if s.log.Bound == nil {
 		return line, false // never bound: no buffer
 	}
-	return s.log.Bound.EndBuffer(s.panicked || o == ServerError, s.Elapsed(), line)
+	return s.log.Bound.EndBuffer(s.panicked || o.failed(), s.Elapsed(), line)
 }

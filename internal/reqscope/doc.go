@@ -50,15 +50,15 @@
 // get the same names this way. A request that never reached Bind is bound
 // at End, without a span.
 // Its level follows the outcome: error for a server error or a recovered
-// panic, warn for a client error, info otherwise, and only 1 in
-// AccessLog.SampleEvery of the successful ones. It carries no caller and
-// no stack trace (both would point into the transport). End is the one
-// place where every request ends, so it also ends the request's log buffer
-// (per-request log buffering, see logging): first, whether or not an
-// access line follows, it has logging write the buffered lines of a
-// request that failed (server error, recovered panic) or was slow, and
-// drop those of one that ended well; the access line then carries the
-// counts. A transport must call End for every request it began, also for
+// panic, warn for a client error or an aborted response, info otherwise,
+// and only 1 in AccessLog.SampleEvery of the successful ones. It carries
+// no caller and no stack trace (both would point into the transport). End
+// is the one place where every request ends, so it also ends the request's
+// log buffer (per-request log buffering, see logging): first, whether or
+// not an access line follows, it has logging write the buffered lines of a
+// request that failed (server error, aborted response, recovered panic) or
+// was slow, and drop those of one that ended well; the access line then
+// carries the counts. A transport must call End for every request it began, also for
 // one it leaves out of the access log (pass a nil line) or aborts.
 //
 // # Panics

@@ -1,11 +1,11 @@
 // Package hostmetrics adds host and process metrics to a meter provider
 // that package metrics (or otel.Init) builds:
 //
-//	process.cpu.time           state=user|system
-//	system.cpu.time            state=user|system|other|idle
-//	system.memory.usage        state=used|available
-//	system.memory.utilization  state=used|available
-//	system.network.io          direction=transmit|receive
+//	process.cpu.time           cpu.mode=user|system
+//	system.cpu.time            cpu.mode=user|system|other|idle
+//	system.memory.usage        system.memory.state=used|free (free: available)
+//	system.memory.utilization  system.memory.state=used|free
+//	system.network.io          network.io.direction=transmit|receive
 //
 // from the OpenTelemetry contrib host instrumentation
 // (go.opentelemetry.io/contrib/instrumentation/host), which reads them
@@ -15,7 +15,8 @@
 //
 //	tel, err := otel.Init(ctx, otel.WithMetricsOptions(hostmetrics.Enable()))
 //
-// or metrics.NewMeterProvider(ctx, hostmetrics.Enable()). Host metrics are
+// or metrics.NewMeterProvider(ctx, hostmetrics.Enable()); Enable given
+// twice to one provider starts them once. Host metrics are
 // off by default, and they live in this package of their own so that a
 // program links gopsutil and its modules only when it imports
 // hostmetrics: package metrics and otel do not.
@@ -35,10 +36,13 @@ import (
 
 // Enable returns the metrics option that starts the host instrumentation on
 // the meter provider metrics.NewMeterProvider builds (pass it to otel.Init
-// through otel.WithMetricsOptions). If the instrumentation cannot start,
-// NewMeterProvider (and so Init) fails with that error.
+// through otel.WithMetricsOptions). Given more than once to one provider
+// (in an options list a program shares, and by the program), it starts
+// the instrumentation once: a second start would count every point twice.
+// If the instrumentation cannot start, NewMeterProvider (and so Init)
+// fails with that error.
 func Enable() metrics.Option {
-	return metrics.WithInstrumentation(start)
+	return metrics.WithNamedInstrumentation(host.ScopeName, start)
 }
 
 func start(mp metric.MeterProvider) error {
