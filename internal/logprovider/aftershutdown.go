@@ -88,9 +88,6 @@ func (g *emitGate) close(ctx context.Context) bool {
 	}
 }
 
-// closed reports whether close was called.
-func (g *emitGate) closed() bool { return g.n.Load() < 0 }
-
 // lost counts one record refused by the closed gate.
 func (g *emitGate) lost(ctx context.Context) {
 	if g.onDrop != nil && (ctx == nil || ctx.Value(uncountedKey{}) == nil) {
