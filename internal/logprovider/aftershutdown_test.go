@@ -191,3 +191,47 @@ func TestShutdownDoneContextStopsBatchProcessor(t *testing.T) {
 		t.Errorf("exported %d, dropped %v; want the 3 queued records exported or counted as shutdown", exported.Load(), d.n)
 	}
 }
+
+// blockingProcessor holds every record in OnEmit until release is closed.
+type blockingProcessor struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b blockingProcessor) OnEmit(context.Context, *sdklog.Record) error {
+	b.entered <- struct{}{}
+	<-b.release
+	return nil
+}
+func (blockingProcessor) Enabled(context.Context, sdklog.EnabledParameters) bool { return true }
+func (blockingProcessor) Shutdown(context.Context) error                         { return nil }
+func (blockingProcessor) ForceFlush(context.Context) error                       { return nil }
+
+// TestShutdownKeepsDeadlineWithEmitInProgress: a record held inside Emit
+// (by a processor of the program's, after the exporter's) does not hold
+// Shutdown past its context: Shutdown returns the context's error, the
+// batch processor is stopped and the record, which reached it, is counted
+// once (shutdown), as is one emitted after (after_shutdown).
+func TestShutdownKeepsDeadlineWithEmitInProgress(t *testing.T) {
+	var exported atomic.Int64
+	d := &drops{}
+	block := blockingProcessor{entered: make(chan struct{}), release: make(chan struct{})}
+	p := countedProvider(t, &exported, d, WithProcessor(block))
+	emitted := make(chan struct{})
+	go func() {
+		defer close(emitted)
+		bridgeEmit(context.Background(), p.Logger("held"), "held")
+	}()
+	<-block.entered
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.Shutdown(ctx); err == nil {
+		t.Error("Shutdown returned no error though its context ended with a record in Emit")
+	}
+	close(block.release)
+	<-emitted
+	bridgeEmit(context.Background(), p.Logger("late"), "late")
+	if exported.Load() != 0 || d.get(batch.Shutdown) != 1 || d.get(batch.AfterShutdown) != 1 {
+		t.Errorf("exported %d, dropped %v; want the held record counted as shutdown, the late one as after_shutdown", exported.Load(), d.n)
+	}
+}
