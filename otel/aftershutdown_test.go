@@ -8,12 +8,15 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/otelkit/otelkit/httpmw"
+	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
 	"github.com/otelkit/otelkit/tracing"
 )
 
@@ -147,5 +150,103 @@ func TestShutdownPutsBackProgramsTracingProvider(t *testing.T) {
 	_ = tel.Shutdown(context.Background())
 	if got := otel.GetTracerProvider(); got != mine {
 		t.Errorf("Shutdown left %T %p, want the program's tracing.Provider %p back", got, got, mine)
+	}
+}
+
+// TestLogsAfterShutdownCounted: after Shutdown, a line at or above the log
+// level (the logger's, a named one's, a record emitted on LoggerProvider's
+// logger) still reaches the log output, and its OTLP record, which nothing
+// exports now, is counted once as after_shutdown for logs, in the health
+// document and in one telemetry_dropped line. That line's own record is
+// not counted (it would be reported in another line, and so on). A line
+// below the level, or any line with the log exporter none, is not lost
+// and not counted.
+func TestLogsAfterShutdownCounted(t *testing.T) {
+	clearEnv(t)
+	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{})
+	out := &lineBuffer{}
+	tel := initHealth(t, out, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint), WithOTLPProtocol("http/protobuf"),
+		WithTracesExporter("none"), WithMetricsExporter("none"))
+	before := tel.LoggerProvider().Logger("before")
+	tel.Logger().Info("exported")
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := getHealth(t, tel); h.Export["logs"].Exported < 1 || h.Export["logs"].Failed != 0 {
+		t.Fatalf("logs before the late lines: %+v, want exported and none lost", h.Export["logs"])
+	}
+	counted := func() int64 { h, _ := getHealth(t, tel); return h.Export["logs"].Dropped[DropAfterShutdown] }
+	reports := func() int { return strings.Count(out.String(), `"telemetry_dropped"`) }
+	late := func(l otellog.Logger) func() {
+		return func() {
+			var r otellog.Record
+			r.SetBody(attribute.StringValue("late_record"))
+			l.Emit(context.Background(), r)
+		}
+	}
+	cases := []struct {
+		name string
+		log  func()
+		lost bool
+	}{
+		{"below the level", func() { tel.Logger().Debug("late_debug") }, false},
+		{"Logger", func() { tel.Logger().Info("late_line") }, true},
+		{"named logger", func() { tel.Logger().Named("worker").Warn("late_worker_line") }, true},
+		{"logger obtained before", late(before), true},
+		{"logger obtained after", late(tel.LoggerProvider().Logger("after")), true},
+	}
+	for _, tc := range cases {
+		n, r := counted(), reports()
+		tc.log()
+		want := n
+		if tc.lost {
+			want++
+		}
+		if got := counted(); got != want {
+			t.Errorf("%s: after_shutdown %d → %d, want %d", tc.name, n, got, want)
+		}
+		if tc.lost && (reports() != r+1 || !strings.Contains(out.String(), `"logs":{"after_shutdown":1}`)) {
+			t.Errorf("%s: %d telemetry_dropped lines for the record, want 1:\n%s", tc.name, reports()-r, out.String())
+		}
+		if !tc.lost && reports() != r {
+			t.Errorf("%s: a telemetry_dropped line, though nothing was lost:\n%s", tc.name, out.String())
+		}
+	}
+
+	none := &lineBuffer{}
+	telNone := initHealth(t, none, WithoutGlobals(), WithTracesExporter("none"), WithMetricsExporter("none"), WithLogsExporter("none"))
+	_ = telNone.Shutdown(context.Background())
+	telNone.Logger().Info("late_line")
+	if h, _ := getHealth(t, telNone); len(h.Export["logs"].Dropped) != 0 || strings.Contains(none.String(), "telemetry_dropped") {
+		t.Errorf("exporter none: logs %+v; output:\n%s", h.Export["logs"], none.String())
+	}
+}
+
+// TestRunShutdownFinishedCounted: Run's shutdown_finished line, written
+// after the telemetry is shut down, reaches the log output, and with a log
+// exporter its record is counted as after_shutdown, in a telemetry_dropped
+// line after it.
+func TestRunShutdownFinishedCounted(t *testing.T) {
+	clearEnv(t)
+	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{})
+	out := &lineBuffer{}
+	tel := initHealth(t, out, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint), WithOTLPProtocol("http/protobuf"),
+		WithTracesExporter("none"), WithMetricsExporter("none"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // stop at once
+	if err := tel.Run(ctx, newWorker()); err != nil {
+		t.Fatal(err)
+	}
+	lines := out.lines(t)
+	var msgs []any
+	for _, l := range lines {
+		msgs = append(msgs, l["msg"])
+	}
+	if len(lines) < 2 || msgs[len(msgs)-2] != "shutdown_finished" || msgs[len(msgs)-1] != "telemetry_dropped" ||
+		!strings.Contains(out.String(), `"logs":{"after_shutdown":1}`) {
+		t.Errorf("lines %v, want shutdown_finished, then telemetry_dropped counting its record:\n%s", msgs, out.String())
+	}
+	if h, _ := getHealth(t, tel); h.Export["logs"].Dropped[DropAfterShutdown] != 1 {
+		t.Errorf("logs %+v, want after_shutdown 1", h.Export["logs"])
 	}
 }

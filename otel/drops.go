@@ -1,14 +1,17 @@
 package otel
 
 import (
+	"context"
 	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/batch"
+	"github.com/otelkit/otelkit/internal/logprovider"
 )
 
 // Why telemetry was lost, as HealthHandler and the telemetry_dropped line
@@ -27,8 +30,9 @@ const (
 	DropShutdown = batch.Shutdown
 	// DropAfterShutdown: a sampled span still open at Shutdown (a request
 	// or a goroutine that outlived the drain), which ends when nothing
-	// exports, or begun after it. A log line written then still reaches
-	// the log output; its OTLP record is not counted.
+	// exports, or begun after it; a log record emitted after Shutdown (its
+	// line still reaches the log output), but not the telemetry_dropped
+	// line's own, which would be reported in another line, and so on.
 	DropAfterShutdown = batch.AfterShutdown
 )
 
@@ -113,8 +117,9 @@ func (d *dropLog) arm() {
 		// Not from inside a write: a drop noted during one (the logger's,
 		// or another goroutine's) leaves armed set, and the writer writes
 		// it once its line is out. Bounded, should writing a line after
-		// Shutdown ever count a drop itself (it does not: log records
-		// emitted then are not counted), which would loop for ever.
+		// Shutdown ever count a drop itself (it does not: the line's OTLP
+		// record is not counted, see notCounted), which would loop for
+		// ever.
 		for i := 0; d.armed.Load() && d.writing.CompareAndSwap(false, true); i++ {
 			d.write()
 			d.writing.Store(false)
@@ -181,8 +186,16 @@ func (d *dropLog) write() {
 		zap.Int64("dropped_total", d.total.Load()),
 		zap.Duration("rate_limit", d.interval),
 		zap.String("hint", "telemetry was lost; see HealthHandler export.*.dropped"),
+		notCounted,
 	)
 }
+
+// notCounted gives the telemetry_dropped line's OTLP record a context that
+// keeps it out of the count after Shutdown (logprovider.Uncounted): the
+// line that reports a loss then would report its own, in a line whose
+// loss would be reported again. A context field is the record's context
+// to the bridge, and no field of the line (zap encoders skip it).
+var notCounted = zapcore.Field{Key: "context", Type: zapcore.SkipType, Interface: logprovider.Uncounted(context.Background())}
 
 // timedWrite is write as a timer runs it (see timerMu).
 func (d *dropLog) timedWrite() {

@@ -100,7 +100,8 @@ type ExportStatus struct {
 	// Shutdown's deadline cut it off), "rejected" (refused by the collector
 	// in an OTLP partial success), "shutdown" (still queued when
 	// Shutdown's context ended), "after_shutdown" (a sampled span still
-	// open at Shutdown, which ends when nothing exports, or begun after it).
+	// open at Shutdown, which ends when nothing exports, or begun after
+	// it; a log record emitted after Shutdown).
 	Dropped map[string]int64 `json:"dropped,omitempty"`
 	// Batches and FailedBatches count Export calls; a failed batch lost
 	// items (an error, or a partial success with rejected items).

@@ -457,12 +457,15 @@ func (t *Telemetry) MeterProvider() metric.MeterProvider {
 }
 
 // LoggerProvider returns the OpenTelemetry logger provider behind the OTLP
-// log bridge (a no-op one when logs are not exported).
+// log bridge, the one installed as the global (a no-op one when logs are
+// not exported). It is not an *sdklog.LoggerProvider: with a log exporter,
+// a record emitted after Shutdown through its loggers, obtained before or
+// after, is counted as lost (after_shutdown), as the bridge's are.
 func (t *Telemetry) LoggerProvider() log.LoggerProvider {
 	if t == nil || t.logs == nil {
 		return lognoop.NewLoggerProvider()
 	}
-	return t.logs.LoggerProvider()
+	return t.logs
 }
 
 // Resource returns the resource all three signals share.

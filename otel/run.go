@@ -111,7 +111,9 @@ func WithFlushTimeout(d time.Duration) RunOption {
 // signal, the timeouts) and a shutdown_finished line when it is over (how
 // long the drain and the flush took, drain_ms and flush_ms, and any
 // abandoned_requests). The second is written after the telemetry is shut
-// down, so it reaches the log output but not the collector.
+// down, so it reaches the log output but not the collector; with a log
+// exporter its record is counted as lost (after_shutdown, in a
+// telemetry_dropped line after it).
 //
 // Run returns nil after a clean stop on a signal or on ctx; otherwise the
 // error serving failed with, a drain that ran out of time, abandoned

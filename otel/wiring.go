@@ -121,7 +121,9 @@ func (t *Telemetry) buildLogs(ctx context.Context, c config) (otlpconf.Resolved,
 func (t *Telemetry) buildLogger(c config) error {
 	opts, err := c.loggingOptions(t.res)
 	if t.logs != nil {
-		opts = append(opts, logging.WithLoggerProvider(t.logs.LoggerProvider()))
+		// The Provider, not its SDK provider: its loggers count the
+		// records emitted after Shutdown.
+		opts = append(opts, logging.WithLoggerProvider(t.logs))
 	}
 	// First, so that a WithFatalHook of the program's own (WithLoggingOptions)
 	// wins over it.

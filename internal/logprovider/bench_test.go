@@ -38,6 +38,63 @@ func BenchmarkEmitNone(b *testing.B) {
 	b.Run("provider_none", func(b *testing.B) { run(b, lp.Logger("b")) })
 }
 
+// BenchmarkEmit compares the bridge's path (Enabled, then Emit) on the
+// logger Provider.Logger gives, which counts the records emitted after
+// Shutdown (aftershutdown.go), with the SDK provider's own logger (what the
+// bridge used before), in the same run: with the logger obtained once
+// (Logger's own core) and per line (a named zap logger's), serially and
+// from all CPUs. Both go through otelkit's batch processor to an exporter
+// that keeps nothing, exporting only full batches (no timer wakes the
+// worker during a run), so that the difference is not lost in its noise.
+func BenchmarkEmit(b *testing.B) {
+	p, err := NewLoggerProvider(context.Background(), lookup(map[string]string{"OTEL_BLRP_SCHEDULE_DELAY": "3600000"}),
+		WithOTLPOverrides(otlpconf.Overrides{Exporter: "console", Console: &syncBuffer{}}),
+		WithExporterWrapper(func(sdklog.Exporter) sdklog.Exporter { return discardExporter{} }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = p.Shutdown(context.Background()) }()
+	impls := []struct {
+		name string
+		lp   otellog.LoggerProvider
+	}{{"sdk", p.LoggerProvider()}, {"otelkit", p}}
+	emit := func(ctx context.Context, l otellog.Logger) {
+		if l.Enabled(ctx, otellog.EnabledParameters{Severity: otellog.SeverityInfo}) {
+			var rec otellog.Record
+			rec.SetBody(attribute.StringValue("order_loaded"))
+			rec.SetSeverity(otellog.SeverityInfo)
+			rec.AddAttributes(attribute.String("order_id", "ord-1234"), attribute.Int("items", 3))
+			l.Emit(ctx, rec)
+		}
+	}
+	for _, impl := range impls {
+		b.Run("logger_once/"+impl.name, func(b *testing.B) {
+			l, ctx := impl.lp.Logger("bench"), context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				emit(ctx, l)
+			}
+		})
+		b.Run("logger_per_line/"+impl.name, func(b *testing.B) {
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				emit(ctx, impl.lp.Logger("bench"))
+			}
+		})
+		b.Run("parallel/"+impl.name, func(b *testing.B) {
+			l := impl.lp.Logger("bench")
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				ctx := context.Background()
+				for pb.Next() {
+					emit(ctx, l)
+				}
+			})
+		})
+	}
+}
+
 // discardExporter accepts every batch and keeps nothing.
 type discardExporter struct{}
 

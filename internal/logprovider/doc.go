@@ -30,6 +30,19 @@
 // and what is allowed. Validate runs the same checks and builds nothing
 // (otel.Init with OTEL_SDK_DISABLED=true).
 //
+// # After Shutdown
+//
+// With an exporter, the Provider is itself an otellog.LoggerProvider
+// (Logger): its loggers report Enabled true, and a record emitted through
+// them after Shutdown, obtained before or after it, is reported to
+// WithDropHandler's handler as lost (batch.AfterShutdown), once; the SDK
+// provider's own loggers drop it silently. Shutdown closes them first and
+// waits for the records being emitted to reach the batch processor, so
+// that each record is exported or counted, never both. A record whose
+// context is Uncounted is not counted (the line that reports the losses).
+// The batch processor is shut down even when the SDK's Shutdown skips it
+// (a context already done): what it holds is counted as batch.Shutdown.
+//
 // # "none"
 //
 // With OTEL_LOGS_EXPORTER=none and no processor, NewLoggerProvider returns a

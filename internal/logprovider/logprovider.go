@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"math"
+	"sync/atomic"
 	"time"
 
+	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/log/embedded"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 
 	"github.com/otelkit/otelkit/internal/batch"
@@ -59,12 +62,26 @@ func readLimits(src env.Source) (Limits, error) {
 	return l, errors.Join(errs...)
 }
 
+// loggerProviderAPI carries embedded.LoggerProvider, which an
+// otellog.LoggerProvider must embed, under a name that leaves
+// LoggerProvider to the method, as tracing's tracerProviderAPI does.
+type loggerProviderAPI struct{ embedded.LoggerProvider }
+
 // Provider is the logger provider NewLoggerProvider built, with the
-// exporter configuration it resolved. Its methods are safe for concurrent
-// use.
+// exporter configuration it resolved. It is an otellog.LoggerProvider
+// (Logger) whose loggers count the records emitted after Shutdown
+// (aftershutdown.go). Its methods are safe for concurrent use.
 type Provider struct {
+	loggerProviderAPI
+
 	lp       *sdklog.LoggerProvider
 	exporter otlpconf.Resolved
+
+	// With an exporter: its batch processor, and the gate every record of
+	// Logger's loggers goes through. Without: zero and nil.
+	proc     logProcessor
+	loggers  *countingLoggers
+	shutdown atomic.Bool
 }
 
 // NewLoggerProvider builds the LoggerProvider the OTLP log bridge writes
@@ -116,14 +133,18 @@ func NewLoggerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	if c.resource != nil {
 		lpOpts = append(lpOpts, sdklog.WithResource(c.resource))
 	}
+	p := &Provider{exporter: s.exporter}
 	if exp != nil {
 		s.batch.OnDrop = c.onDrop
-		lpOpts = append(lpOpts, sdklog.WithProcessor(newLogProcessor(exp, s.batch)))
+		p.proc = newLogProcessor(exp, s.batch)
+		p.loggers = &countingLoggers{gate: newEmitGate(c.onDrop)}
+		lpOpts = append(lpOpts, sdklog.WithProcessor(p.proc))
 	}
-	for _, p := range c.processors {
-		lpOpts = append(lpOpts, sdklog.WithProcessor(p))
+	for _, proc := range c.processors {
+		lpOpts = append(lpOpts, sdklog.WithProcessor(proc))
 	}
-	return &Provider{lp: sdklog.NewLoggerProvider(lpOpts...), exporter: s.exporter}, nil
+	p.lp = sdklog.NewLoggerProvider(lpOpts...)
+	return p, nil
 }
 
 // Validate checks the options and the environment as NewLoggerProvider
@@ -153,16 +174,67 @@ func (c config) resolve() (settings, error) {
 	return s, errors.Join(errs[:]...)
 }
 
-// LoggerProvider returns the SDK logger provider.
+// LoggerProvider returns the SDK logger provider. Its loggers do not count
+// the records emitted after Shutdown; Logger's do.
 func (p *Provider) LoggerProvider() *sdklog.LoggerProvider { return p.lp }
+
+// Logger returns the SDK provider's logger (LoggerProvider().Logger), so
+// that a Provider is an otellog.LoggerProvider; otel.Init gives it to the
+// log bridge and installs it as the global one. With an exporter, its
+// Enabled reports true, and a record emitted after Shutdown, through a
+// logger obtained before or after, is reported to WithDropHandler's
+// handler as lost (batch.AfterShutdown), once, unless its context is
+// Uncounted. Without one (exporter "none") it is the SDK's logger.
+func (p *Provider) Logger(name string, opts ...otellog.LoggerOption) otellog.Logger {
+	l := p.lp.Logger(name, opts...)
+	if p.loggers == nil {
+		return l
+	}
+	return p.loggers.wrap(l)
+}
 
 // ExporterConfig returns the exporter configuration the provider resolved
 // (a copy: changing it changes nothing).
 func (p *Provider) ExporterConfig() otlpconf.Resolved { return p.exporter.Clone() }
 
 // ForceFlush exports the records the batch processor holds, bounded by ctx.
-func (p *Provider) ForceFlush(ctx context.Context) error { return p.lp.ForceFlush(ctx) }
+// After Shutdown it does nothing.
+func (p *Provider) ForceFlush(ctx context.Context) error {
+	if p.shutdown.Load() {
+		return nil
+	}
+	return p.lp.ForceFlush(ctx)
+}
 
 // Shutdown flushes and stops the processors and the exporter, bounded by
 // ctx. Safe to call more than once; the provider is a no-op afterwards.
-func (p *Provider) Shutdown(ctx context.Context) error { return p.lp.Shutdown(ctx) }
+// With an exporter, it first closes Logger's loggers (records emitted from
+// then on are counted lost) and waits for the records being emitted to
+// reach the batch processor; the batch processor is shut down even when
+// the SDK skips it (ctx ended first), so that what it holds is counted
+// and its goroutine ends.
+func (p *Provider) Shutdown(ctx context.Context) error {
+	if !p.shutdown.CompareAndSwap(false, true) {
+		return nil
+	}
+	if p.loggers == nil {
+		return p.lp.Shutdown(ctx)
+	}
+	if !p.loggers.gate.close(ctx) {
+		// Records are still being emitted, and ctx has ended. The SDK
+		// provider is left running, so that they reach the batch
+		// processor, which counts them as it is shut down (after_shutdown):
+		// stopped, the SDK would drop them uncounted. Its other processors
+		// are not shut down, as the SDK's Shutdown would not shut them
+		// down either once ctx has ended.
+		return errors.Join(ctx.Err(), p.proc.Shutdown(ctx))
+	}
+	err := p.lp.Shutdown(ctx)
+	// The SDK skips the processors once ctx has ended (all of them when it
+	// was done already), and never tries again. When it shut the batch
+	// processor down, this does nothing.
+	if perr := p.proc.Shutdown(ctx); err == nil {
+		err = perr
+	}
+	return err
+}
