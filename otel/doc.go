@@ -367,10 +367,10 @@
 // nothing exports any more, or begun after it: by a tracer obtained
 // before or after from TracerProvider or the global provider, or by
 // httpmw for a request served then; a log record emitted after Shutdown,
-// through Logger or a logger of LoggerProvider, such as Run's
-// shutdown_finished line: the line still reaches the log output, and a
-// line below the log level, or with the log exporter none, is not
-// counted). A
+// through Logger or a logger of LoggerProvider: the line still reaches
+// the log output; a line below the log level, with the log exporter none,
+// or Run's own shutdown_finished, which comes after the shutdown by
+// design, is not counted). A
 // telemetry_dropped warning line, at most one per 10 s, reports the same
 // as it happens. "tracked": false means there is no exporter to watch
 // ("none", or only Prometheus for metrics). A growing failed count with a

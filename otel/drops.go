@@ -32,7 +32,8 @@ const (
 	// or a goroutine that outlived the drain), which ends when nothing
 	// exports, or begun after it; a log record emitted after Shutdown (its
 	// line still reaches the log output), but not the telemetry_dropped
-	// line's own, which would be reported in another line, and so on.
+	// line's own, which would be reported in another line, and so on, nor
+	// Run's shutdown_finished, which comes after the shutdown by design.
 	DropAfterShutdown = batch.AfterShutdown
 )
 
@@ -193,7 +194,8 @@ func (d *dropLog) write() {
 // notCounted gives the telemetry_dropped line's OTLP record a context that
 // keeps it out of the count after Shutdown (logprovider.Uncounted): the
 // line that reports a loss then would report its own, in a line whose
-// loss would be reported again. A context field is the record's context
+// loss would be reported again. Run's shutdown_finished has it too: it
+// comes after the shutdown by design. A context field is the record's context
 // to the bridge, and no field of the line (zap encoders skip it).
 var notCounted = zapcore.Field{Key: "context", Type: zapcore.SkipType, Interface: logprovider.Uncounted(context.Background())}
 

@@ -111,9 +111,8 @@ func WithFlushTimeout(d time.Duration) RunOption {
 // signal, the timeouts) and a shutdown_finished line when it is over (how
 // long the drain and the flush took, drain_ms and flush_ms, and any
 // abandoned_requests). The second is written after the telemetry is shut
-// down, so it reaches the log output but not the collector; with a log
-// exporter its record is counted as lost (after_shutdown, in a
-// telemetry_dropped line after it).
+// down, so it reaches the log output but not the collector (its record,
+// lost by design, is not counted as after_shutdown).
 //
 // Run returns nil after a clean stop on a signal or on ctx; otherwise the
 // error serving failed with, a drain that ran out of time, abandoned
@@ -198,7 +197,10 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 		abandonErr = fmt.Errorf("otelkit: %d requests still running after the drain: their spans and access lines are lost", abandoned)
 	}
 	err := errors.Join(serveErr, drainErr, abandonErr, flushErr)
-	done := []zap.Field{millis("drain_ms", drained), millis("flush_ms", flushed)}
+	// Written after the telemetry is shut down, on purpose: its OTLP
+	// record cannot go out, and is not counted (notCounted), or every
+	// clean exit would end with a telemetry_dropped warning.
+	done := []zap.Field{millis("drain_ms", drained), millis("flush_ms", flushed), notCounted}
 	if abandoned > 0 {
 		done = append(done, zap.Int64("abandoned_requests", abandoned))
 	}

@@ -46,7 +46,7 @@ type emitGate struct {
 	n       atomic.Int64  // records inside; plus closedMark once closed
 	drained chan struct{} // closed once the gate is closed and empty
 	once    sync.Once
-	onDrop  func(reason string, n int)
+	onDrop  func(reason string, n int) // the batch processor's Drop
 }
 
 func newEmitGate(onDrop func(string, int)) *emitGate {
@@ -90,7 +90,7 @@ func (g *emitGate) close(ctx context.Context) bool {
 
 // lost counts one record refused by the closed gate.
 func (g *emitGate) lost(ctx context.Context) {
-	if g.onDrop != nil && (ctx == nil || ctx.Value(uncountedKey{}) == nil) {
+	if ctx == nil || ctx.Value(uncountedKey{}) == nil {
 		g.onDrop(batch.AfterShutdown, 1)
 	}
 }

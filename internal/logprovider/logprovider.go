@@ -137,7 +137,7 @@ func NewLoggerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	if exp != nil {
 		s.batch.OnDrop = c.onDrop
 		p.proc = newLogProcessor(exp, s.batch)
-		p.loggers = &countingLoggers{gate: newEmitGate(c.onDrop)}
+		p.loggers = &countingLoggers{gate: newEmitGate(p.proc.Drop)}
 		lpOpts = append(lpOpts, sdklog.WithProcessor(p.proc))
 	}
 	for _, proc := range c.processors {
