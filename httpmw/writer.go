@@ -19,6 +19,7 @@ type responseWriter struct {
 	bytes       int64
 	wroteHeader bool
 	hijacked    bool
+	server      *http.Server // the hijacked request's server, whose count it is in
 	st          *state
 }
 
@@ -93,7 +94,8 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err == nil {
 		if !w.hijacked {
-			reqscope.Hijack() // ServeHTTP calls LeaveHijacked
+			w.server = w.st.server()
+			reqscope.Hijack(w.server) // ServeHTTP calls LeaveHijacked
 		}
 		w.hijacked = true
 		if !w.wroteHeader {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 )
 
@@ -60,6 +61,24 @@ func (h *httpServer) Shutdown(ctx context.Context) error {
 		_ = h.srv.Close()
 	}
 	return err
+}
+
+// httpServersOf appends to dst the *http.Servers srv serves, through
+// HTTPServer or HTTPServerOn, itself or as a member of Servers, each once:
+// those whose hijacked requests Run waits for. A Server of another kind
+// serves none that Run knows of.
+func httpServersOf(srv Server, dst []*http.Server) []*http.Server {
+	switch s := srv.(type) {
+	case *httpServer:
+		if s.srv != nil && !slices.Contains(dst, s.srv) {
+			dst = append(dst, s.srv)
+		}
+	case *serverGroup:
+		for _, m := range s.srvs {
+			dst = httpServersOf(m, dst)
+		}
+	}
+	return dst
 }
 
 // serveError is err, except for the error a server returns when it was
