@@ -704,6 +704,28 @@ func TestHTTPServerTLSFromGetConfigForClient(t *testing.T) {
 	}
 }
 
+// TestServersShutDownBeforeServingClosesListeners: a group shut down
+// before it served (Run stopped at once) closes the listeners handed to
+// its HTTPServerOn members; they stayed bound, with no one accepting.
+func TestServersShutDownBeforeServingClosesListeners(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close() // closed twice is harmless
+	g := Servers(HTTPServerOn(&http.Server{ReadHeaderTimeout: time.Second}, ln))
+	if err := g.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Serve(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		_ = c.Close()
+		t.Error("listener still bound after the group stopped")
+	}
+}
+
 // selfPanicking's String panics with itself: fmt, formatting it, panics
 // again.
 type selfPanicking struct{}

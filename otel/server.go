@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // HTTPServer adapts srv for Run: Serve listens on srv.Addr (":http" when
@@ -20,7 +21,10 @@ func HTTPServer(srv *http.Server) Server {
 }
 
 // HTTPServerOn is HTTPServer on a listener already bound, for a port chosen
-// at run time ("127.0.0.1:0") or a listener handed over by the system.
+// at run time ("127.0.0.1:0") or a listener handed over by the system. The
+// listener is the server's from then on: closed when it stops, as
+// http.Server.Serve closes it, also when it never served (Serve failed, or
+// Shutdown came first).
 func HTTPServerOn(srv *http.Server, ln net.Listener) Server {
 	return &httpServer{srv: srv, ln: ln}
 }
@@ -28,16 +32,29 @@ func HTTPServerOn(srv *http.Server, ln net.Listener) Server {
 type httpServer struct {
 	srv *http.Server
 	ln  net.Listener
+	// ln's fate, set by the first of Serve, which hands ln to srv (whose
+	// Serve closes it), and Shutdown or a failed Serve, which close it
+	// themselves: ln is closed once, also when it never served.
+	lnState atomic.Int32
 }
+
+const (
+	lnFree   = iota // neither served nor closed yet
+	lnServed        // handed to srv
+	lnClosed        // closed by Shutdown or a failed Serve, never served
+)
 
 func (h *httpServer) Serve() error {
 	if h.srv == nil {
+		h.closeListener()
 		return errors.New("otelkit: HTTPServer: nil *http.Server")
 	}
 	c := h.srv.TLSConfig
 	tls := c != nil && (len(c.Certificates) > 0 || c.GetCertificate != nil || c.GetConfigForClient != nil)
 	var err error
 	switch {
+	case h.ln != nil && !h.lnState.CompareAndSwap(lnFree, lnServed) && h.lnState.Load() == lnClosed:
+		return nil // shut down before it served
 	case h.ln != nil && tls:
 		err = h.srv.ServeTLS(h.ln, "", "")
 	case h.ln != nil:
@@ -50,7 +67,15 @@ func (h *httpServer) Serve() error {
 	return serveError(err)
 }
 
+// closeListener closes ln unless srv took it.
+func (h *httpServer) closeListener() {
+	if h.ln != nil && h.lnState.CompareAndSwap(lnFree, lnClosed) {
+		_ = h.ln.Close()
+	}
+}
+
 func (h *httpServer) Shutdown(ctx context.Context) error {
+	defer h.closeListener() // never served: no one else closes it
 	if h.srv == nil {
 		return nil
 	}
