@@ -270,6 +270,17 @@ func ContextWithRequestID(ctx context.Context, id string) context.Context {
 // is done (reqscope.Hijack).
 func (st *state) leaveHijacked() {
 	if st.rw.hijacked {
-		reqscope.LeaveHijacked()
+		reqscope.LeaveHijacked(st.rw.server)
 	}
+}
+
+// server returns the *http.Server serving the request, for the count of
+// its hijacked requests, which Run waits for; nil when unknown. Looked up
+// only when a request hijacks: the context walk would cost every request.
+func (st *state) server() *http.Server {
+	if st == nil || st.req == nil {
+		return nil
+	}
+	srv, _ := st.req.Context().Value(http.ServerContextKey).(*http.Server)
+	return srv
 }

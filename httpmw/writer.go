@@ -19,7 +19,8 @@ type responseWriter struct {
 	bytes       int64
 	wroteHeader bool
 	hijacked    bool
-	aborted     bool // the handler aborted the response: WriteHeader is not passed on (abort.go)
+	aborted     bool         // the handler aborted the response: WriteHeader is not passed on (abort.go)
+	server      *http.Server // the hijacked request's server, whose count it is in
 	st          *state
 }
 
@@ -97,7 +98,8 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err == nil {
 		if !w.hijacked {
-			reqscope.Hijack() // ServeHTTP calls LeaveHijacked
+			w.server = w.st.server()
+			reqscope.Hijack(w.server) // ServeHTTP calls LeaveHijacked
 		}
 		w.hijacked = true
 		if !w.wroteHeader {

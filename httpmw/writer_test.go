@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
 func TestStreamingFlushThroughFullStack(t *testing.T) {
@@ -94,6 +96,11 @@ func TestHijackThroughFullStack(t *testing.T) {
 	if err != nil || resp.StatusCode != 101 {
 		t.Fatalf("upgrade response %v %v", resp, err)
 	}
+	// Counted as its server's hijacked request (Run waits for those of
+	// the servers it serves), until it ends.
+	if n := reqscope.WaitHijackedIdle([]*http.Server{srv.Config}, 0); n != 1 {
+		t.Errorf("hijacked requests of the server = %d, want 1", n)
+	}
 	_, _ = io.WriteString(conn, "hello\n")
 	line, err := br.ReadString('\n')
 	if err != nil || line != "echo:hello\n" {
@@ -105,6 +112,9 @@ func TestHijackThroughFullStack(t *testing.T) {
 	}
 	if a := e.oneLine(t, "http_request"); a["status"] != float64(101) {
 		t.Errorf("access line after hijack %v", a)
+	}
+	if n := reqscope.WaitHijackedIdle([]*http.Server{srv.Config}, 5*time.Second); n != 0 {
+		t.Errorf("hijacked requests of the server after it ended = %d, want 0", n)
 	}
 }
 

@@ -21,15 +21,20 @@
 // (grpcmw.Server), a server on a bound listener (HTTPServerOn), several
 // servers (Servers, stopped in the order given: put first the one that
 // takes outside traffic) or a worker loop implementing Server use the same
-// call. Requests a drain that ran out of time cut off, and those on
-// hijacked connections (WebSockets, which the drain does not wait for: end
-// them from http.Server.RegisterOnShutdown), get up to a second (at most a
-// quarter of the flush timeout) to end, so that their spans and access
-// lines are exported; a panic in the served Server, while serving
-// or stopping, is flushed before it goes on. Run logs shutdown_started
-// (reason signal, context_done, serve_failed or server_stopped) and
-// shutdown_finished (drain_ms, flush_ms, and abandoned_requests when some
-// requests outlived the drain). A Fatal line
+// call. An HTTPServer whose TLSConfig is set serves TLS, and that
+// TLSConfig must give the certificate: one without (no Certificates,
+// GetCertificate or GetConfigForClient) is an error Run returns before
+// anything is served, not a port answering in plain text; Servers serves
+// none of its members when one cannot serve (such a server, a nil member).
+// Requests a drain that ran out of time cut off, and those on
+// hijacked connections of the servers Run serves (WebSockets, which the
+// drain does not wait for: end them from http.Server.RegisterOnShutdown),
+// get up to a second (at most a quarter of the flush timeout) to end, so
+// that their spans and access lines are exported; a panic in the served
+// Server, while serving or stopping, is flushed before it goes on. Run
+// logs shutdown_started (reason signal, context_done, serve_failed or
+// server_stopped) and shutdown_finished (drain_ms, flush_ms, and
+// abandoned_requests when some requests outlived the drain). A Fatal line
 // of Init's logger flushes the telemetry (at most 5 s) before the process
 // exits, unless a logging.WithFatalHook of your own (WithLoggingOptions)
 // replaces that. Without Run, call Shutdown before the process exits: a

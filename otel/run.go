@@ -103,9 +103,12 @@ func WithFlushTimeout(d time.Duration) RunOption {
 // spans and access lines are exported; so do requests on hijacked
 // connections (WebSockets), which http.Server.Shutdown neither waits for
 // nor closes: end them from a hook (http.Server.RegisterOnShutdown). Those
-// still running then (after a drain that finished, hijacked ones only:
-// other requests in the process are not this Run's) are reported as
-// abandoned_requests, and their telemetry is lost.
+// still running then are reported as abandoned_requests, and their
+// telemetry is lost. After a drain that finished, only hijacked requests
+// of the http.Servers srv serves (through HTTPServer or HTTPServerOn,
+// itself or as a member of Servers) are waited for and reported: other
+// requests in the process, of a server Run does not serve, are not this
+// Run's.
 //
 // Run writes a shutdown_started line when the stop begins (the reason, the
 // signal, the timeouts) and a shutdown_finished line when it is over (how
@@ -173,8 +176,9 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	// requests on connections a drain that finished does not wait for:
 	// http.Server.Shutdown leaves hijacked ones (WebSockets) running, and
 	// runs its RegisterOnShutdown hooks, which end them, without waiting.
-	// After such a drain only those are waited for: other requests in the
-	// process (a server Run does not serve) are not this Run's. Taken from
+	// After such a drain only those are waited for, and only those of the
+	// http.Servers srv serves: other requests in the process (of a server
+	// Run does not serve) are not this Run's. Taken from
 	// the flush budget, so a stop takes no longer; no wait when nothing is
 	// in flight.
 	settle := min(abandonSettle, c.flush/4)
@@ -182,7 +186,7 @@ func (t *Telemetry) Run(ctx context.Context, srv Server, opts ...RunOption) erro
 	if drainErr != nil {
 		abandoned = reqscope.WaitIdle(settle)
 	} else {
-		abandoned = reqscope.WaitHijackedIdle(settle)
+		abandoned = reqscope.WaitHijackedIdle(httpServersOf(srv, nil), settle)
 	}
 	flushErr := t.Shutdown(fctx)
 	flushed := time.Since(began)

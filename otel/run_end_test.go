@@ -1,7 +1,9 @@
 package otel
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -275,6 +277,77 @@ func TestRunLeavesOtherServersRequests(t *testing.T) {
 	err := tel.Run(ctx, newWorker(), WithFlushTimeout(4*time.Second))
 	if err != nil || strings.Contains(out.String(), "abandoned_requests") {
 		t.Errorf("Run = %v; another server's request was taken for this Run's:\n%s", err, out.String())
+	}
+}
+
+// TestRunLeavesOtherServersHijackedRequests: the hijacked requests Run
+// waits for after a drain that finished, and reports when they outlive
+// it, are those of the servers it serves (here a member of Servers): a
+// WebSocket open on another server (a debug server, a test's) made a
+// clean stop wait a second and fail with it as abandoned_requests.
+func TestRunLeavesOtherServersHijackedRequests(t *testing.T) {
+	for _, own := range []bool{false, true} {
+		out := &lineBuffer{}
+		tel := exportTo(t, fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Keep: true}), out, false)
+		release := make(chan struct{})
+		other := httptest.NewServer(httpmw.Handler(hijackUntil(t, release)))
+		hijackOn(t, other.Listener.Addr().String())
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: httpmw.Handler(hijackUntil(t, release)), ReadHeaderTimeout: 5 * time.Second}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- tel.Run(ctx, Servers(HTTPServerOn(srv, ln)), WithFlushTimeout(4*time.Second)) }()
+		if own {
+			hijackOn(t, ln.Addr().String())
+		}
+		cancel()
+		err = recv(t, done, "Run")
+		close(release)
+		other.Close()
+		if !own && (err != nil || strings.Contains(out.String(), "abandoned_requests")) {
+			t.Errorf("only another server's request hijacked: Run = %v; it was taken for this Run's:\n%s", err, out.String())
+		}
+		if own && (err == nil || !strings.Contains(out.String(), `"abandoned_requests":1,`)) {
+			t.Errorf("one of its own hijacked, one of another server: Run = %v; want its own reported, alone:\n%s", err, out.String())
+		}
+	}
+}
+
+// hijackUntil is a handler that takes its connection over and holds it
+// until release is closed, as a WebSocket handler does.
+func hijackUntil(t *testing.T, release <-chan struct{}) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer func() { _ = conn.Close() }()
+		_, _ = io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+		<-release
+	})
+}
+
+// hijackOn sends a request to the server at addr and returns once the
+// handler hijacked the connection (hijackUntil answered 101); the
+// connection is closed when the test ends.
+func hijackOn(t *testing.T, addr string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second)) // a bound, should the server never answer
+	if _, err := io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
 	}
 }
 

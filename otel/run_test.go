@@ -704,6 +704,88 @@ func TestHTTPServerTLSFromGetConfigForClient(t *testing.T) {
 	}
 }
 
+// TestRunServesNothingWhenAServerCannotServe: an http.Server whose
+// TLSConfig has no certificate (Certificates, GetCertificate or
+// GetConfigForClient) is an error Run returns before serving it (it was
+// served in plain text, on a port clients take for TLS), and a group
+// holding it or a nil member serves none of its members; every listener
+// handed over is closed (a member that never served kept its own bound).
+func TestRunServesNothingWhenAServerCannotServe(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		group func(ok, noCert Server) Server
+		lns   string // the listeners Run is given: o for ok's, n for noCert's
+		want  string
+	}{
+		{"alone", func(_, noCert Server) Server { return noCert }, "n", "TLSConfig has no certificate"},
+		{"member", func(ok, noCert Server) Server { return Servers(ok, noCert) }, "on", "argument 2 of 2: HTTPServer on 127.0.0.1:"},
+		{"nested member", func(ok, noCert Server) Server { return Servers(ok, Servers(noCert)) }, "on", "TLSConfig has no certificate"},
+		{"nil member", func(ok, _ Server) Server { return Servers(ok, nil) }, "o", "argument 2 of 2 is nil"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newRunFixture(t)
+			noCert := &http.Server{Handler: f.srv.Handler, ReadHeaderTimeout: 5 * time.Second,
+				TLSConfig: &tls.Config{MinVersion: tls.VersionTLS13, ClientAuth: tls.RequireAndVerifyClientCert}}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer noCert.Close()
+			defer ln.Close()   // in case Run was not given it; closed twice is harmless
+			defer f.ln.Close() // the same
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- f.tel.Run(ctx, tc.group(HTTPServerOn(f.srv, f.ln), HTTPServerOn(noCert, ln))) }()
+			var addrs []string
+			if strings.Contains(tc.lns, "o") {
+				addrs = append(addrs, f.ln.Addr().String())
+			}
+			if strings.Contains(tc.lns, "n") {
+				addrs = append(addrs, ln.Addr().String())
+			}
+			for _, addr := range addrs {
+				if resp, err := f.client.Get("http://" + addr + "/"); err == nil {
+					_ = resp.Body.Close()
+					t.Errorf("%s answered in plain text (%s)", addr, resp.Status)
+				}
+			}
+			cancel() // ends Run where it served
+			if err := recv(t, done, "Run"); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Run = %v, want an error with %q", err, tc.want)
+			}
+			for _, addr := range addrs {
+				if c, err := net.Dial("tcp", addr); err == nil {
+					_ = c.Close()
+					t.Errorf("%s still bound once Run returned", addr)
+				}
+			}
+		})
+	}
+}
+
+// TestServersShutDownBeforeServingClosesListeners: a group shut down
+// before it served (Run stopped at once) closes the listeners handed to
+// its HTTPServerOn members; they stayed bound, with no one accepting.
+func TestServersShutDownBeforeServingClosesListeners(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close() // closed twice is harmless
+	g := Servers(HTTPServerOn(&http.Server{ReadHeaderTimeout: time.Second}, ln))
+	if err := g.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Serve(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		_ = c.Close()
+		t.Error("listener still bound after the group stopped")
+	}
+}
+
 // selfPanicking's String panics with itself: fmt, formatting it, panics
 // again.
 type selfPanicking struct{}
