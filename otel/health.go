@@ -224,9 +224,14 @@ func (t *Telemetry) Health() Health {
 // Health document as JSON (effective configuration with where each value
 // came from, secrets masked; export counts, last success and last error;
 // the log level); PUT or POST with {"level":"debug"} changes the log level
-// (see logging.Logger.LevelHandler). It does no authentication: do not
+// (see logging.Logger.LevelHandler, which refuses a browser's change sent
+// from a page of another origin). It does no authentication: do not
 // expose it publicly. It is the first stop when "traces are missing".
 func (t *Telemetry) HealthHandler() http.Handler {
+	var levels http.Handler
+	if t != nil && t.logger != nil {
+		levels = t.logger.LevelHandler()
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
@@ -236,11 +241,11 @@ func (t *Telemetry) HealthHandler() http.Handler {
 			enc.SetIndent("", "  ")
 			_ = enc.Encode(t.Health())
 		case http.MethodPut, http.MethodPost:
-			if t == nil || t.logger == nil {
+			if levels == nil {
 				http.Error(w, `{"error":"no logger"}`, http.StatusServiceUnavailable)
 				return
 			}
-			t.logger.LevelHandler().ServeHTTP(w, r)
+			levels.ServeHTTP(w, r)
 		default:
 			w.Header().Set("Allow", "GET, HEAD, PUT, POST")
 			http.Error(w, `{"error":"method not allowed; use GET, PUT or POST"}`, http.StatusMethodNotAllowed)

@@ -226,7 +226,17 @@ func TestHealthCountsAndLevel(t *testing.T) {
 			t.Errorf("PUT %q: status %d, want 400", bad, rec.Code)
 		}
 	}
+	// A form on a page of another site, sent by the browser of someone who
+	// can reach the admin port, is refused.
+	csrf := httptest.NewRequest(http.MethodPost, "/debug/otel", strings.NewReader("level=error"))
+	csrf.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	csrf.Header.Set("Sec-Fetch-Site", "cross-site")
 	rec := httptest.NewRecorder()
+	tel.HealthHandler().ServeHTTP(rec, csrf)
+	if rec.Code != http.StatusForbidden || tel.Logging().Level() != zapcore.DebugLevel {
+		t.Errorf("cross-site POST: %d %s, level %v", rec.Code, rec.Body, tel.Logging().Level())
+	}
+	rec = httptest.NewRecorder()
 	tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodDelete, "/debug/otel", nil))
 	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") == "" {
 		t.Errorf("DELETE: %d, Allow %q", rec.Code, rec.Header().Get("Allow"))
