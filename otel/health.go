@@ -235,22 +235,37 @@ func (t *Telemetry) HealthHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
-			w.Header().Set("Content-Type", "application/json")
+			jsonHeaders(w.Header())
 			w.Header().Set("Cache-Control", "no-store")
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			_ = enc.Encode(t.Health())
 		case http.MethodPut, http.MethodPost:
 			if levels == nil {
-				http.Error(w, `{"error":"no logger"}`, http.StatusServiceUnavailable)
+				jsonError(w, http.StatusServiceUnavailable, "no logger")
 				return
 			}
 			levels.ServeHTTP(w, r)
 		default:
 			w.Header().Set("Allow", "GET, HEAD, PUT, POST")
-			http.Error(w, `{"error":"method not allowed; use GET, PUT or POST"}`, http.StatusMethodNotAllowed)
+			jsonError(w, http.StatusMethodNotAllowed, "method not allowed; use GET, PUT or POST")
 		}
 	})
+}
+
+// jsonHeaders marks an answer of HealthHandler as JSON, never to be
+// sniffed as anything else, as LevelHandler's answers are.
+func jsonHeaders(h http.Header) {
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+// jsonError answers {"error": msg} with status code (http.Error would
+// label it text/plain).
+func jsonError(w http.ResponseWriter, code int, msg string) {
+	jsonHeaders(w.Header())
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
 
 // sdkWarningsTotal is the number of warnings the SDK's logger wrote.
