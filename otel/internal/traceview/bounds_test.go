@@ -232,7 +232,7 @@ func TestCutValuesHoldNoMore(t *testing.T) {
 	s := New(Config{MaxBytes: maxBytes, MaxTraces: 100000})
 	limits := sdktrace.NewSpanLimits()
 	limits.AttributeValueLengthLimit = limit
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(s.SpanProcessor()), sdktrace.WithSpanLimits(limits))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(s.SpanProcessor()), sdktrace.WithRawSpanLimits(limits))
 	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(s.LogProcessor()), sdklog.WithAttributeValueLengthLimit(limit))
 	t.Cleanup(func() {
 		_ = tp.Shutdown(context.Background())
