@@ -275,8 +275,9 @@
 // correlation: slog.SetDefault(tel.Logging().Slog()) sends
 // slog.InfoContext(ctx, …) through the service's logger, with the trace
 // fields and bound fields of ctx. Logger.SetLevel and Logger.LevelHandler
-// (GET shows the level, PUT {"level":"debug"} changes it) change the level
-// while the service runs. Package logtest records lines in memory for
+// (GET shows the level, PUT {"level":"debug"} changes it; a browser's PUT
+// from a page of another origin is refused) change the level while the
+// service runs. Package logtest records lines in memory for
 // tests.
 //
 // # Safety

@@ -100,6 +100,56 @@ func TestLevelHandlerRejectsBadInput(t *testing.T) {
 	}
 }
 
+// TestLevelHandlerRejectsCrossOrigin: a page of another site cannot change
+// the level through the browser of someone who can reach the admin port
+// (a form, a text/plain fetch or a query parameter need no CORS
+// preflight); the same origin and clients that are no browser (curl, no
+// Origin or Sec-Fetch-Site) still can.
+func TestLevelHandlerRejectsCrossOrigin(t *testing.T) {
+	l, _ := newJSON(t)
+	h := l.LevelHandler()
+	for _, tc := range []struct{ method, target, ctype, body string }{
+		{http.MethodPost, "/level", "text/plain", `{"level":"debug"}`},
+		{http.MethodPost, "/level", "application/x-www-form-urlencoded", "level=debug"},
+		{http.MethodPost, "/level?level=debug", "", ""},
+		{http.MethodPut, "/level", "application/json", `{"level":"debug"}`},
+	} {
+		for _, hdr := range []map[string]string{
+			{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+			{"Origin": "https://evil.example"}, // a browser without Fetch metadata
+		} {
+			req := httptest.NewRequestWithContext(context.Background(), tc.method, "http://127.0.0.1:9091"+tc.target, strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", tc.ctype)
+			for k, v := range hdr {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			var m map[string]string
+			_ = json.Unmarshal(rec.Body.Bytes(), &m)
+			if rec.Code != http.StatusForbidden || m["error"] == "" || l.Level() != zapcore.InfoLevel {
+				t.Errorf("%s %s %v: %d %q, level %v", tc.method, tc.target, hdr, rec.Code, rec.Body, l.Level())
+			}
+		}
+	}
+	for _, hdr := range []map[string]string{
+		{"Sec-Fetch-Site": "same-origin", "Origin": "http://127.0.0.1:9091"},
+		{"Origin": "http://127.0.0.1:9091"},
+		{}, // curl
+	} {
+		l.SetLevel(zapcore.InfoLevel)
+		req := httptest.NewRequestWithContext(context.Background(), http.MethodPut, "http://127.0.0.1:9091/level", strings.NewReader(`{"level":"debug"}`))
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || l.Level() != zapcore.DebugLevel {
+			t.Errorf("PUT %v: %d %q, level %v", hdr, rec.Code, rec.Body, l.Level())
+		}
+	}
+}
+
 // fatalSeen is a fatal hook that notes the line and ends its goroutine,
 // as a hook that ends the process would.
 type fatalSeen struct{ seen chan string }

@@ -19,8 +19,14 @@ const maxLevelBody = 1 << 10
 // {"level":"info"}; PUT or POST with {"level":"debug"} (JSON), a form or
 // query parameter level=debug changes it at once and answers the new level.
 // Allowed levels: debug, info, warn, error. Bad input gets 400, other
-// methods 405. Mount it on an admin port: it does no authentication.
+// methods 405. A change a browser sends from a page of another origin gets
+// 403 (http.CrossOriginProtection): a form or a script on any site the
+// browser of someone who can reach the port opens could send one, no
+// CORS preflight asked. Clients that are no browser (curl, a program) send
+// neither Origin nor Sec-Fetch-Site and are let through. Mount it on an
+// admin port: it does no authentication.
 func (l *Logger) LevelHandler() http.Handler {
+	sameOrigin := http.NewCrossOriginProtection()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if l.unbuilt() {
 			writeJSONResponse(w, http.StatusServiceUnavailable, map[string]string{"error": "no logger"})
@@ -29,6 +35,10 @@ func (l *Logger) LevelHandler() http.Handler {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
 		case http.MethodPut, http.MethodPost:
+			if err := sameOrigin.Check(r); err != nil {
+				writeJSONResponse(w, http.StatusForbidden, map[string]string{"error": "cross-origin request refused: change the level from the same origin or without a browser"})
+				return
+			}
 			lv, msg := parseLevelRequest(w, r)
 			if msg != "" {
 				writeJSONResponse(w, http.StatusBadRequest, map[string]string{"error": msg})

@@ -387,7 +387,8 @@
 // reached the cardinality limit (a metric_cardinality_limit_reached line
 // each): their measurements past it are in one series,
 // otel.metric.overflow=true, without their attributes. PUT
-// {"level":"debug"} to the same handler changes the log level.
+// {"level":"debug"} to the same handler changes the log level (refused
+// with 403 when a browser sends it from a page of another origin).
 //
 //	admin := http.NewServeMux()
 //	admin.Handle("/debug/otel/health", tel.HealthHandler())

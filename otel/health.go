@@ -224,28 +224,48 @@ func (t *Telemetry) Health() Health {
 // Health document as JSON (effective configuration with where each value
 // came from, secrets masked; export counts, last success and last error;
 // the log level); PUT or POST with {"level":"debug"} changes the log level
-// (see logging.Logger.LevelHandler). It does no authentication: do not
+// (see logging.Logger.LevelHandler, which refuses a browser's change sent
+// from a page of another origin). It does no authentication: do not
 // expose it publicly. It is the first stop when "traces are missing".
 func (t *Telemetry) HealthHandler() http.Handler {
+	var levels http.Handler
+	if t != nil && t.logger != nil {
+		levels = t.logger.LevelHandler()
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
-			w.Header().Set("Content-Type", "application/json")
+			jsonHeaders(w.Header())
 			w.Header().Set("Cache-Control", "no-store")
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			_ = enc.Encode(t.Health())
 		case http.MethodPut, http.MethodPost:
-			if t == nil || t.logger == nil {
-				http.Error(w, `{"error":"no logger"}`, http.StatusServiceUnavailable)
+			if levels == nil {
+				jsonError(w, http.StatusServiceUnavailable, "no logger")
 				return
 			}
-			t.logger.LevelHandler().ServeHTTP(w, r)
+			levels.ServeHTTP(w, r)
 		default:
 			w.Header().Set("Allow", "GET, HEAD, PUT, POST")
-			http.Error(w, `{"error":"method not allowed; use GET, PUT or POST"}`, http.StatusMethodNotAllowed)
+			jsonError(w, http.StatusMethodNotAllowed, "method not allowed; use GET, PUT or POST")
 		}
 	})
+}
+
+// jsonHeaders marks an answer of HealthHandler as JSON, never to be
+// sniffed as anything else, as LevelHandler's answers are.
+func jsonHeaders(h http.Header) {
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+// jsonError answers {"error": msg} with status code (http.Error would
+// label it text/plain).
+func jsonError(w http.ResponseWriter, code int, msg string) {
+	jsonHeaders(w.Header())
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
 
 // sdkWarningsTotal is the number of warnings the SDK's logger wrote.

@@ -29,8 +29,8 @@ func getHealth(t *testing.T, tel *Telemetry) (Health, string) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET: status %d: %s", rec.Code, rec.Body)
 	}
-	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type %q", ct)
+	if ct, opt := rec.Header().Get("Content-Type"), rec.Header().Get("X-Content-Type-Options"); ct != "application/json" || opt != "nosniff" {
+		t.Errorf("Content-Type %q, X-Content-Type-Options %q", ct, opt)
 	}
 	var h Health
 	if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil {
@@ -226,10 +226,21 @@ func TestHealthCountsAndLevel(t *testing.T) {
 			t.Errorf("PUT %q: status %d, want 400", bad, rec.Code)
 		}
 	}
+	// A form on a page of another site, sent by the browser of someone who
+	// can reach the admin port, is refused.
+	csrf := httptest.NewRequest(http.MethodPost, "/debug/otel", strings.NewReader("level=error"))
+	csrf.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	csrf.Header.Set("Sec-Fetch-Site", "cross-site")
 	rec := httptest.NewRecorder()
+	tel.HealthHandler().ServeHTTP(rec, csrf)
+	if rec.Code != http.StatusForbidden || tel.Logging().Level() != zapcore.DebugLevel {
+		t.Errorf("cross-site POST: %d %s, level %v", rec.Code, rec.Body, tel.Logging().Level())
+	}
+	rec = httptest.NewRecorder()
 	tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodDelete, "/debug/otel", nil))
-	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") == "" {
-		t.Errorf("DELETE: %d, Allow %q", rec.Code, rec.Header().Get("Allow"))
+	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") == "" || rec.Header().Get("Content-Type") != "application/json" ||
+		!json.Valid(rec.Body.Bytes()) {
+		t.Errorf("DELETE: %d, Allow %q, Content-Type %q: %s", rec.Code, rec.Header().Get("Allow"), rec.Header().Get("Content-Type"), rec.Body)
 	}
 
 	c.Set(fakeotlp.Behaviour{})
@@ -250,8 +261,8 @@ func TestHealthNil(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "/", strings.NewReader(`{"level":"debug"}`)))
-	if rec.Code != http.StatusServiceUnavailable {
-		t.Errorf("PUT on nil: %d", rec.Code)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Content-Type") != "application/json" || !json.Valid(rec.Body.Bytes()) {
+		t.Errorf("PUT on nil: %d %q: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -206,4 +208,56 @@ func TestMaxBytesOldestTraceGrowing(t *testing.T) {
 	if got, ok := f.store.Trace(long.SpanContext().TraceID()); !ok || len(got.Spans) != 5 || got.DroppedSpans != 0 {
 		t.Errorf("the growing trace: kept %v, %d spans", ok, len(got.Spans))
 	}
+}
+
+// TestCutValuesHoldNoMore: the SDK's attribute value length limits cut a
+// value by slicing it, so that what the span or record holds may be a
+// part of a much longer string; the store holds no more than the part it
+// counts, as it keeps its own copy.
+func TestCutValuesHoldNoMore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills a store")
+	}
+	const (
+		maxBytes = 4 << 20
+		limit    = 4096      // otelkit's default span attribute value length limit
+		long     = 128 << 10 // what the program recorded
+	)
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	s := New(Config{MaxBytes: maxBytes, MaxTraces: 100000})
+	limits := sdktrace.NewSpanLimits()
+	limits.AttributeValueLengthLimit = limit
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(s.SpanProcessor()), sdktrace.WithRawSpanLimits(limits))
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(s.LogProcessor()), sdklog.WithAttributeValueLengthLimit(limit))
+	t.Cleanup(func() {
+		_ = tp.Shutdown(context.Background())
+		_ = lp.Shutdown(context.Background())
+	})
+	before := heap()
+	for i := 0; i < 1000; i++ {
+		body := strconv.Itoa(i) + strings.Repeat("b", long) // a request body, say: distinct each time
+		ctx, sp := tp.Tracer("t").Start(context.Background(), "upload", trace.WithAttributes(attribute.String("body", body)),
+			trace.WithAttributes(attribute.StringSlice("bodies", []string{body})))
+		sp.AddEvent("received", trace.WithAttributes(attribute.String("body", body)))
+		var r otellog.Record
+		r.SetBody(attribute.StringValue("upload_received"))
+		r.AddAttributes(attribute.String("body", body))
+		lp.Logger("t").Emit(ctx, r)
+		sp.End()
+	}
+	grown := int64(heap()) - int64(before)
+	u := s.Usage()
+	t.Logf("store estimate %d KiB in %d traces (%d evicted); heap grew %d KiB", u.Bytes>>10, u.Traces, u.Evicted, grown>>10)
+	if u.Evicted == 0 {
+		t.Fatalf("the store never filled: %+v", u)
+	}
+	if grown > 2*maxBytes {
+		t.Errorf("heap grew %d KiB for a store bounded at %d KiB", grown>>10, maxBytes>>10)
+	}
+	runtime.KeepAlive(s)
 }

@@ -34,13 +34,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	setHeaders(w.Header())
 	p := r.URL.Path
+	if p != "" && p[0] != '/' {
+		p = "/" + p // StripPrefix("<mount>/") leaves "trace/<id>"
+	}
 	switch {
-	case strings.Contains(p, "/trace/"):
-		h.trace(w, p[strings.LastIndex(p, "/trace/")+len("/trace/"):])
 	case strings.HasSuffix(p, "/"), strings.HasSuffix(askedPath(r), "/"):
 		// The second: "<mount>/" under StripPrefix("<mount>/"), which
-		// leaves "" and whose links are right as they are.
+		// leaves "" and whose links are right as they are. Before the
+		// trace page: a mount's own path may end in "/trace/".
 		h.render(w, http.StatusOK, listTemplate, h.listPage(r.URL.Query().Get("q")))
+	case strings.Contains(p, "/trace/"):
+		h.trace(w, p[strings.LastIndex(p, "/trace/")+len("/trace/"):])
 	default:
 		// "<mount>" without its slash (also as "" under StripPrefix): the
 		// list's links are relative to "<mount>/".

@@ -1,6 +1,7 @@
 package traceview
 
 import (
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -70,13 +71,14 @@ func newSpanRecord(s sdktrace.ReadOnlySpan) (spanRecord, string) {
 		Start: s.StartTime(), End: s.EndTime(), StatusCode: s.Status().Code, StatusDesc: cut(s.Status().Description),
 		Scope: s.InstrumentationScope().Name, DroppedAttrs: s.DroppedAttributes(), DroppedEvents: s.DroppedEvents(),
 	}
+	attrs := s.Attributes()
 	var reqID string
-	r.Attrs, reqID = copyAttrs(s.Attributes(), requestIDAttribute)
+	r.Attrs, reqID = keepAttrs(make([]attribute.KeyValue, len(attrs)), attrs, requestIDAttribute)
 	if evs := s.Events(); len(evs) > 0 {
 		r.Events = make([]eventRecord, len(evs))
 		for i, e := range evs {
 			r.Events[i] = eventRecord{Name: cut(e.Name), Time: e.Time, DroppedAttrs: e.DroppedAttributeCount}
-			r.Events[i].Attrs, _ = copyAttrs(e.Attributes, "")
+			r.Events[i].Attrs, _ = keepAttrs(make([]attribute.KeyValue, len(e.Attributes)), e.Attributes, "")
 		}
 	}
 	return r, reqID
@@ -96,34 +98,74 @@ func newLogRecord(r *sdklog.Record) (logRecord, string) {
 	if n := r.AttributesLen(); n > 0 {
 		l.Attrs = make([]attribute.KeyValue, 0, n)
 		r.WalkAttributes(func(kv attribute.KeyValue) bool {
-			if kv.Key == requestIDField && kv.Value.Type() == attribute.STRING {
-				reqID = cut(kv.Value.AsString())
-			}
-			l.Attrs = append(l.Attrs, cutValue(kv))
+			l.Attrs = append(l.Attrs, kv)
 			return true
 		})
+		l.Attrs, reqID = keepAttrs(l.Attrs, l.Attrs, requestIDField)
 	}
 	return l, reqID
 }
 
-// copyAttrs returns kvs, or a copy with long keys and values cut when it
-// holds some (an ended span's attributes never change again, so they are
-// kept as they are), and the string value of key among them, cut.
-func copyAttrs(kvs []attribute.KeyValue, key attribute.Key) ([]attribute.KeyValue, string) {
-	var found string
-	long := false
-	for _, kv := range kvs {
-		if key != "" && kv.Key == key && kv.Value.Type() == attribute.STRING {
-			found = cut(kv.Value.AsString())
-		}
-		long = long || isLong(kv)
-	}
-	if !long {
-		return kvs, found
-	}
-	out := make([]attribute.KeyValue, len(kvs))
+// keepAttrs writes into out (as long as kvs; it may be kvs itself) what
+// the store keeps of kvs, and returns it with the string value of key
+// among them ("" for none). Keys and values are cut (cutValue), and no
+// string kept is part of one the program holds: the SDK's attribute value
+// length limits cut a value by slicing it, so a value of 4 KiB may be the
+// start of a request body of 10 MiB, which the store would hold while
+// counting 4 KiB. String values and the strings of string slices are
+// copied into one new string (one allocation for them all); other slices
+// and maps, which may hold strings too, become their text.
+func keepAttrs(out, kvs []attribute.KeyValue, key attribute.Key) ([]attribute.KeyValue, string) {
+	n := 0 // bytes to copy
 	for i, kv := range kvs {
-		out[i] = cutValue(kv)
+		kv = cutValue(kv)
+		switch kv.Value.Type() {
+		case attribute.STRING:
+			n += len(kv.Value.AsString())
+		case attribute.STRINGSLICE:
+			for _, s := range kv.Value.AsStringSlice() {
+				n += len(s)
+			}
+		case attribute.SLICE, attribute.MAP:
+			kv.Value = attribute.StringValue(kv.Value.String()) // a new string, cut if it was long
+		}
+		out[i] = kv
+	}
+	if n == 0 {
+		return out, ""
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, kv := range out {
+		switch kv.Value.Type() {
+		case attribute.STRING:
+			b.WriteString(kv.Value.AsString())
+		case attribute.STRINGSLICE:
+			for _, s := range kv.Value.AsStringSlice() {
+				b.WriteString(s)
+			}
+		}
+	}
+	text, found := b.String(), ""
+	next := func(l int) string {
+		s := text[:l]
+		text = text[l:]
+		return s
+	}
+	for i, kv := range out {
+		switch kv.Value.Type() {
+		case attribute.STRING:
+			out[i].Value = attribute.StringValue(next(len(kv.Value.AsString())))
+			if key != "" && kv.Key == key {
+				found = out[i].Value.AsString()
+			}
+		case attribute.STRINGSLICE:
+			ss := kv.Value.AsStringSlice()
+			for j := range ss {
+				ss[j] = next(len(ss[j]))
+			}
+			out[i].Value = attribute.StringSliceValue(ss)
+		}
 	}
 	return out, found
 }

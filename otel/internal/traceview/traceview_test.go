@@ -168,7 +168,11 @@ func TestPaths(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/debug/otel/", f.store.Handler(""))
 	mux.Handle("/strip/", http.StripPrefix("/strip", f.store.Handler("")))
-	for _, base := range []string{"/debug/otel", "/strip"} {
+	// StripPrefix with the slash leaves "trace/<id>"; a mount whose own
+	// path ends in "/trace/" is the list there, its traces under it.
+	mux.Handle("/slash/", http.StripPrefix("/slash/", f.store.Handler("")))
+	mux.Handle("/x/trace/", f.store.Handler(""))
+	for _, base := range []string{"/debug/otel", "/strip", "/slash", "/x/trace"} {
 		if code, body, _ := get(t, mux, base+"/trace/"+id.String()); code != http.StatusOK || !strings.Contains(body, "load_order") {
 			t.Errorf("%s: trace page %d", base, code)
 		}
