@@ -261,3 +261,61 @@ func TestCutValuesHoldNoMore(t *testing.T) {
 	}
 	runtime.KeepAlive(s)
 }
+
+// TestPagesSummariseOutsideTheLock: List and Trace take only the lists'
+// headers under the store's lock and make their summaries after, so a
+// page over thousands of spans does not hold up every span End and log
+// record in the process (each takes the lock). The hook runs as each
+// summary begins; the lock must be free then.
+func TestPagesSummariseOutsideTheLock(t *testing.T) {
+	f := newFixture(t, Config{})
+	ctx, root := f.tp.Tracer("t").Start(context.Background(), "root")
+	_, child := f.tp.Tracer("t").Start(ctx, "child")
+	child.End()
+	root.End()
+	held := 0
+	summaryHook = func() {
+		if !f.store.mu.TryLock() {
+			held++
+			return
+		}
+		f.store.mu.Unlock()
+	}
+	t.Cleanup(func() { summaryHook = nil })
+	if got := f.store.List(""); len(got) != 1 || got[0].Root != "root" || got[0].Spans != 2 {
+		t.Errorf("List = %+v, want the one trace, root \"root\", 2 spans", got)
+	}
+	if tr, ok := f.store.Trace(root.SpanContext().TraceID()); !ok || tr.Root != "root" || len(tr.Spans) != 2 {
+		t.Errorf("Trace = %+v, %v; want root \"root\" and 2 spans", tr.Summary, ok)
+	}
+	if held != 0 {
+		t.Errorf("%d summaries were made under the store's lock", held)
+	}
+}
+
+// TestPagesWhileRecording: pages read while spans and log records of the
+// same traces arrive (run with -race): what a page reads is never written.
+func TestPagesWhileRecording(t *testing.T) {
+	f := newFixture(t, Config{})
+	ctx, root := f.tp.Tracer("t").Start(context.Background(), "root")
+	id := root.SpanContext().TraceID()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 500 {
+			_, sp := f.tp.Tracer("t").Start(ctx, "child")
+			f.log(trace.ContextWithSpan(ctx, sp), otellog.SeverityInfo, "line")
+			sp.End()
+		}
+	}()
+	for range 200 {
+		f.store.List("")
+		f.store.Trace(id)
+	}
+	<-done
+	root.End()
+	tr, ok := f.store.Trace(id)
+	if spans, logs := len(tr.Spans)+tr.DroppedSpans, len(tr.Logs)+tr.DroppedLogs; !ok || spans != 501 || logs != 500 {
+		t.Errorf("Trace: ok %v, %d spans, %d logs kept or counted; want 501, 500", ok, spans, logs)
+	}
+}

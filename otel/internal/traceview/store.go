@@ -206,19 +206,23 @@ type Summary struct {
 }
 
 // List returns the traces whose ID starts with q, or one of whose request
-// IDs does (all when q is empty), newest first (by start time).
+// IDs does (all when q is empty), newest first (by start time). Under the
+// lock it only picks the traces (see view); the summaries are made after.
 func (s *Store) List(q string) []Summary {
 	q = strings.TrimSpace(q)
 	qid := strings.ToLower(q)
 	s.mu.Lock()
-	out := make([]Summary, 0, len(s.traces))
+	views := make([]entryView, 0, len(s.traces))
 	for t := s.tail; t != nil; t = t.prev {
-		if q != "" && !t.matches(q, qid) {
-			continue
+		if q == "" || t.matches(q, qid) {
+			views = append(views, t.view())
 		}
-		out = append(out, t.summary())
 	}
 	s.mu.Unlock()
+	out := make([]Summary, len(views))
+	for i := range views {
+		out[i] = views[i].summary()
+	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.After(out[j].Start) })
 	return out
 }
@@ -235,12 +239,43 @@ func (t *traceEntry) matches(q, qid string) bool {
 	return false
 }
 
-// summary describes t. The store's lock is held.
-func (t *traceEntry) summary() Summary {
-	sum := Summary{TraceID: t.id, Spans: len(t.spans), Logs: len(t.logs), RequestIDs: append([]string(nil), t.requestIDs...)}
+// entryView is a trace as a page reads it: the lists of its entry as they
+// were under the store's lock, capped at their length. Items kept are never
+// changed (keep only appends, past the view's end), so a page reads them
+// without the lock, which every span End and log record takes: a page
+// that summarised thousands of spans under it made them wait.
+type entryView struct {
+	id                  trace.TraceID
+	spans               []spanRecord
+	logs                []logRecord
+	requestIDs          []string
+	dropSpans, dropLogs int
+}
+
+// view returns t's view. The store's lock is held.
+func (t *traceEntry) view() entryView {
+	return entryView{
+		id:         t.id,
+		spans:      t.spans[:len(t.spans):len(t.spans)],
+		logs:       t.logs[:len(t.logs):len(t.logs)],
+		requestIDs: t.requestIDs[:len(t.requestIDs):len(t.requestIDs)],
+		dropSpans:  t.dropSpans,
+		dropLogs:   t.dropLogs,
+	}
+}
+
+// summaryHook, when set (by a test), runs as a summary begins.
+var summaryHook func()
+
+// summary describes the trace v shows.
+func (v *entryView) summary() Summary {
+	if summaryHook != nil {
+		summaryHook()
+	}
+	sum := Summary{TraceID: v.id, Spans: len(v.spans), Logs: len(v.logs), RequestIDs: append([]string(nil), v.requestIDs...)}
 	var end time.Time
-	for i := range t.spans {
-		sp := &t.spans[i]
+	for i := range v.spans {
+		sp := &v.spans[i]
 		if sum.Start.IsZero() || sp.Start.Before(sum.Start) {
 			sum.Start = sp.Start
 		}
@@ -251,12 +286,12 @@ func (t *traceEntry) summary() Summary {
 			sum.Error = true
 		}
 	}
-	for i := range t.logs {
-		if sum.Start.IsZero() || t.logs[i].Time.Before(sum.Start) {
-			sum.Start = t.logs[i].Time
+	for i := range v.logs {
+		if sum.Start.IsZero() || v.logs[i].Time.Before(sum.Start) {
+			sum.Start = v.logs[i].Time
 		}
 	}
-	if root := rootOf(t.spans); root != nil {
+	if root := rootOf(v.spans); root != nil {
 		sum.Root, sum.Status = root.Name, root.status()
 	}
 	if !end.IsZero() {
@@ -281,19 +316,22 @@ type SpanView struct {
 	Depth int
 }
 
-// Trace returns the trace id and whether the store holds it.
+// Trace returns the trace id and whether the store holds it. As List, it
+// reads the trace's view outside the lock.
 func (s *Store) Trace(id trace.TraceID) (Trace, bool) {
 	s.mu.Lock()
 	t, ok := s.traces[id]
+	var v entryView
+	if ok {
+		v = t.view()
+	}
+	s.mu.Unlock()
 	if !ok {
-		s.mu.Unlock()
 		return Trace{}, false
 	}
-	tr := Trace{Summary: t.summary(), DroppedSpans: t.dropSpans, DroppedLogs: t.dropLogs}
-	spans := append([]spanRecord(nil), t.spans...)
-	tr.Logs = append([]logRecord(nil), t.logs...)
-	s.mu.Unlock()
-	tr.Spans = tree(spans)
+	tr := Trace{Summary: v.summary(), DroppedSpans: v.dropSpans, DroppedLogs: v.dropLogs}
+	tr.Spans = tree(append([]spanRecord(nil), v.spans...)) // tree sorts its argument
+	tr.Logs = append([]logRecord(nil), v.logs...)
 	sort.SliceStable(tr.Logs, func(i, j int) bool { return tr.Logs[i].Time.Before(tr.Logs[j].Time) })
 	return tr, true
 }
