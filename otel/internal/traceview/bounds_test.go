@@ -3,6 +3,8 @@ package traceview
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -317,5 +319,35 @@ func TestPagesWhileRecording(t *testing.T) {
 	tr, ok := f.store.Trace(id)
 	if spans, logs := len(tr.Spans)+tr.DroppedSpans, len(tr.Logs)+tr.DroppedLogs; !ok || spans != 501 || logs != 500 {
 		t.Errorf("Trace: ok %v, %d spans, %d logs kept or counted; want 501, 500", ok, spans, logs)
+	}
+}
+
+// TestLongFilterCut: the list page's filter is cut to one byte more than
+// the longest request ID a trace keeps, so a page does not echo a huge
+// query (twice, escaped), and the cut changes no match: a kept ID of the
+// longest length is found by its whole self, and not by itself plus more.
+func TestLongFilterCut(t *testing.T) {
+	f := newFixture(t, Config{})
+	long := strings.Repeat("r", MaxValue+100) // kept cut, "…" at its end
+	ctx, sp := f.tp.Tracer("t").Start(context.Background(), "long-id")
+	f.log(ctx, otellog.SeverityInfo, "line", attribute.String("request_id", long))
+	sp.End()
+	h := f.store.Handler("")
+	kept := cut(long)
+	for _, tc := range []struct {
+		q     string
+		match bool
+	}{
+		{kept, true},
+		{kept + "x", false},
+		{kept + strings.Repeat("x", 1<<20), false},
+	} {
+		code, body, _ := get(t, h, "/?q="+url.QueryEscape(tc.q))
+		if code != http.StatusOK || strings.Contains(body, "long-id") != tc.match {
+			t.Errorf("q of %d bytes: status %d, listed %v; want 200, %v", len(tc.q), code, !tc.match, tc.match)
+		}
+		if len(body) > 8*maxFilter+(64<<10) {
+			t.Errorf("q of %d bytes: a page of %d bytes", len(tc.q), len(body))
+		}
 	}
 }

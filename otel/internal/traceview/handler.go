@@ -42,7 +42,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The second: "<mount>/" under StripPrefix("<mount>/"), which
 		// leaves "" and whose links are right as they are. Before the
 		// trace page: a mount's own path may end in "/trace/".
-		h.render(w, http.StatusOK, listTemplate, h.listPage(r.URL.Query().Get("q")))
+		h.render(w, http.StatusOK, listTemplate, h.listPage(filter(r)))
 	case strings.Contains(p, "/trace/"):
 		h.trace(w, p[strings.LastIndex(p, "/trace/")+len("/trace/"):])
 	default:
@@ -135,4 +135,18 @@ func (h *handler) render(w http.ResponseWriter, status int, t *template.Template
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes())
+}
+
+// maxFilter is one byte more than the longest request ID a trace keeps (a
+// cut one ends in "…"): a longer filter matches nothing, cut to it or not.
+const maxFilter = MaxValue + len("…") + 1
+
+// filter returns the list page's filter (q), cut to maxFilter bytes: the
+// page shows it twice, escaped, and need not echo a megabyte.
+func filter(r *http.Request) string {
+	q := r.URL.Query().Get("q")
+	if len(q) > maxFilter {
+		q = q[:maxFilter]
+	}
+	return q
 }
