@@ -68,7 +68,8 @@ func (h *exportHealth) record(n int, err error, now time.Time) {
 	}
 	msg := h.scrub.String(err.Error())
 	if len(msg) > maxErrorLen {
-		msg = msg[:maxErrorLen] + "…"
+		// Not a character cut in two (JSON would show it as U+FFFD).
+		msg = strings.ToValidUTF8(msg[:maxErrorLen], "") + "…"
 	}
 	h.lastErr.Store(&msg)
 	lost, reason := int64(n), DropExportFailed

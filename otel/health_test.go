@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-logr/logr/funcr"
 	"github.com/go-logr/stdr"
@@ -285,6 +286,18 @@ func TestExportHealthRecord(t *testing.T) {
 	}
 	if !s.LastSuccess.Equal(now) || !s.LastFailure.Equal(now.Add(time.Second)) {
 		t.Errorf("times %v %v", s.LastSuccess, s.LastFailure)
+	}
+}
+
+// TestExportHealthLastErrorCutAtARune: a last error cut at its bound keeps
+// whole characters: a multi-byte one across the bound was cut in two,
+// shown as U+FFFD in the health document.
+func TestExportHealthLastErrorCutAtARune(t *testing.T) {
+	var h exportHealth
+	h.tracked.Store(true)
+	h.record(1, errors.New(strings.Repeat("x", maxErrorLen-1)+"é and more"), time.Now())
+	if le := h.status().LastError; !utf8.ValidString(le) || le != strings.Repeat("x", maxErrorLen-1)+"…" {
+		t.Errorf("last error ends %q, want the x's and the ellipsis, valid UTF-8", le[len(le)-8:])
 	}
 }
 
