@@ -32,7 +32,8 @@ func fuzzMetadata(lines string, ids []string) metadata.MD {
 // one span and one access line, which carry the same valid request ID:
 // the one x-request-id value when it is valid (in any spelling of the
 // key), a new one otherwise; a method the server does not know never
-// names the span; the lines are valid UTF-8 whatever the metadata held.
+// names the span, and its rpc.method_original (cut) stays valid UTF-8 if
+// the method is; the lines are valid UTF-8 whatever the metadata held.
 func FuzzIncomingMetadata(f *testing.F) {
 	f.Add(benchMethod, "traceparent:"+validParent, "req-1")
 	f.Add("/made.Up/X", "X-Request-ID:abc\nx-request-id:def", "")
@@ -74,6 +75,9 @@ func FuzzIncomingMetadata(f *testing.F) {
 		}
 		if h.methods.known(method) == nil && span.Name() != otherSpanName {
 			t.Fatalf("unknown method %q named the span %q", method, span.Name())
+		}
+		if v, _ := spanAttr(span, "rpc.method_original"); utf8.ValidString(method) && !utf8.ValidString(v.AsString()) {
+			t.Fatalf("rpc.method_original %q of a valid method is not UTF-8", v.AsString())
 		}
 	})
 }
