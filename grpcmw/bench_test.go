@@ -93,9 +93,12 @@ func grpcmwStack(p benchProviders, logger *zap.Logger, extra ...Option) stack {
 
 // transportStream is what grpc's server puts in the handler's context for
 // grpc.SetHeader: it keeps the header as grpc's does (metadata.Join).
-type transportStream struct{ header metadata.MD }
+type transportStream struct {
+	method string
+	header metadata.MD
+}
 
-func (s *transportStream) Method() string { return benchMethod }
+func (s *transportStream) Method() string { return s.method }
 func (s *transportStream) SetHeader(md metadata.MD) error {
 	s.header = metadata.Join(s.header, md)
 	return nil
@@ -105,22 +108,28 @@ func (s *transportStream) SetTrailer(metadata.MD) error    { return nil }
 
 var benchAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50051}
 
-// serveOne does what grpc's server does for one unary RPC with incoming
-// metadata md (handleStream, processRPC): tag it, report its header, begin,
-// payloads, end, and run the interceptor around handler in between.
+// serveOne does what grpc's server does for one unary RPC of benchMethod
+// with incoming metadata md (handleStream, processRPC): tag it, report its
+// header, begin, payloads, end, and run the interceptor around handler in
+// between.
 func (s stack) serveOne(md metadata.MD, handler grpc.UnaryHandler, req any) {
+	s.serveMethod(benchMethod, md, handler, req)
+}
+
+// serveMethod is serveOne for an RPC of fullMethod.
+func (s stack) serveMethod(fullMethod string, md metadata.MD, handler grpc.UnaryHandler, req any) {
 	ctx := metadata.NewIncomingContext(context.Background(), md)
-	info := &grpc.UnaryServerInfo{FullMethod: benchMethod}
+	info := &grpc.UnaryServerInfo{FullMethod: fullMethod}
 	if s.sh == nil {
 		_, _ = handler(ctx, req)
 		return
 	}
-	ctx = s.sh.TagRPC(ctx, &stats.RPCTagInfo{FullMethodName: benchMethod})
+	ctx = s.sh.TagRPC(ctx, &stats.RPCTagInfo{FullMethodName: fullMethod})
 	hdr, _ := metadata.FromIncomingContext(ctx)
-	s.sh.HandleRPC(ctx, &stats.InHeader{FullMethod: benchMethod, RemoteAddr: benchAddr, LocalAddr: benchAddr, Header: hdr})
+	s.sh.HandleRPC(ctx, &stats.InHeader{FullMethod: fullMethod, RemoteAddr: benchAddr, LocalAddr: benchAddr, Header: hdr})
 	begin := &stats.Begin{BeginTime: time.Now()}
 	s.sh.HandleRPC(ctx, begin)
-	ts := &transportStream{}
+	ts := &transportStream{method: fullMethod}
 	ctx = grpc.NewContextWithServerTransportStream(ctx, ts)
 	s.sh.HandleRPC(ctx, &stats.InPayload{Length: 5, RecvTime: time.Now()})
 	resp, err := s.unary(ctx, req, info, handler)

@@ -3,6 +3,7 @@ package reqscope
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.uber.org/zap"
@@ -20,12 +21,18 @@ const IDAttribute = attribute.Key("request.id")
 // that a line carries.
 const MaxText = 1024
 
-// Truncate returns s cut to MaxText bytes.
+// Truncate returns s cut to at most MaxText bytes, at the start of a
+// character: a cut inside one would make valid UTF-8 (a method name, a
+// path) invalid on the span, where the exporter would count it repaired.
 func Truncate(s string) string {
-	if len(s) > MaxText {
-		return s[:MaxText]
+	if len(s) <= MaxText {
+		return s
 	}
-	return s
+	cut := MaxText
+	for back := 1; back < utf8.UTFMax && !utf8.RuneStart(s[cut]); back++ {
+		cut--
+	}
+	return s[:cut]
 }
 
 // Scope is one request's scope. Its zero value is ready for Begin; a

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -391,6 +392,25 @@ func TestAllocations(t *testing.T) {
 		p := &reqscope.AccessLog{Message: "a"}
 		if end := testing.AllocsPerRun(100, func() { s.End(p, reqscope.Succeeded, status(200)) }); end != 0 {
 			t.Errorf("%s: End %v allocations, want 0", name, end)
+		}
+	}
+}
+
+// TestTruncateKeepsCharacters: text cut to MaxText stays valid UTF-8 (a
+// method name of two-byte characters was cut inside one), and text that
+// is not UTF-8 is still cut to at most MaxText bytes.
+func TestTruncateKeepsCharacters(t *testing.T) {
+	for _, s := range []string{
+		"/" + strings.Repeat("é", reqscope.MaxText),
+		"ab" + strings.Repeat("😀", reqscope.MaxText),
+		"abc" + strings.Repeat("😀", reqscope.MaxText),
+		strings.Repeat("\x80", 2*reqscope.MaxText),
+		strings.Repeat("a", 2*reqscope.MaxText),
+	} {
+		got := reqscope.Truncate(s)
+		if len(got) > reqscope.MaxText || len(got) < reqscope.MaxText-3 || !strings.HasPrefix(s, got) ||
+			utf8.ValidString(s) && !utf8.ValidString(got) {
+			t.Errorf("Truncate(%.8q…) = %d bytes, valid UTF-8 %v", s, len(got), utf8.ValidString(got))
 		}
 	}
 }

@@ -44,6 +44,14 @@
 // empty (File.Locate empties it in the signal packages' errors too, and
 // replaces the value in their causes).
 //
+// # Aliases
+//
+// YAML anchors and aliases may repeat a block of settings. yaml builds
+// the node tree without expanding them, and the walks over it (the key
+// check, the index) follow every alias: an alias that leads to a node
+// containing it, or aliases that add more than maxAliasNodes nodes once
+// expanded ("billion laughs"), are an error at the alias before any walk.
+//
 // # Substitution
 //
 // ${NAME}, ${env:NAME} and ${NAME:-default} in scalar values are replaced

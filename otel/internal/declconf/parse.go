@@ -96,7 +96,8 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*File,
 	return f, nil
 }
 
-// document parses data into its root mapping.
+// document parses data into its root mapping, whose aliases the walks
+// over the tree can follow (checkAliases).
 func (p *parser) document(data []byte) (*yaml.Node, error) {
 	const allowed = `a YAML mapping with file_format: "1.0"`
 	if !utf8.Valid(data) {
@@ -121,6 +122,9 @@ func (p *parser) document(data []byte) (*yaml.Node, error) {
 			line = doc.Content[0].Line
 		}
 		return nil, &env.Error{File: p.name, Line: line, Allowed: allowed, Err: errors.New("the file holds no mapping")}
+	}
+	if err := p.checkAliases(doc.Content[0]); err != nil {
+		return nil, err
 	}
 	return doc.Content[0], nil
 }

@@ -68,7 +68,9 @@ func attributeKV(a otelconf.AttributeNameValue) (attribute.KeyValue, error) {
 		t = string(*a.Type)
 	}
 	if t == "" {
-		t = inferType(a.Value)
+		if t = inferType(a.Value); t == "" {
+			return attribute.KeyValue{}, errors.New("the value is none of the types an attribute may have")
+		}
 	}
 	k := attribute.Key(a.Name)
 	bad := errors.New("the value is not of type " + t) // the path names the attribute; no value of the file is quoted
@@ -105,7 +107,9 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-// inferType names the type of a value given without one.
+// inferType names the type of a value given without one, from its first
+// item for an array; "" when it has none of the schema's types (a
+// mapping, an array of arrays).
 func inferType(v any) string {
 	switch x := v.(type) {
 	case string:
@@ -117,12 +121,16 @@ func inferType(v any) string {
 	case float64:
 		return "double"
 	case []any:
-		if len(x) > 0 {
-			return inferType(x[0]) + "_array"
+		if len(x) == 0 {
+			return "string_array"
 		}
-		return "string_array"
+		if _, nested := x[0].([]any); !nested {
+			if t := inferType(x[0]); t != "" {
+				return t + "_array"
+			}
+		}
 	}
-	return fmt.Sprintf("%T", v)
+	return ""
 }
 
 func arrayKV(k attribute.Key, t string, v any, bad error) (attribute.KeyValue, error) {
