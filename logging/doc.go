@@ -279,6 +279,15 @@
 // while the service runs. Package logtest records lines in memory for
 // tests.
 //
+// # When the output fails
+//
+// A line the output does not take whole (a write that fails, comes back
+// short or panics: a closed pipe, a full disk) is reported on stderr, as
+// zap reports it ("write error"), and counted (Logger.OutputErrors, otel's
+// health document); it still reaches the OTLP bridge, and the caller goes
+// on. Errors a terminal or a pipe returns for Sync (EINVAL) are no loss
+// and are not reported.
+//
 // # Safety
 //
 // JSON escapes every control character, DEL, C1 controls and U+2028/2029;
