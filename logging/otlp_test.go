@@ -150,17 +150,19 @@ func TestOTLPCyclicStructIsANote(t *testing.T) {
 	s := []any{nil}
 	s[0] = s
 	l.Zap().Info("cyclic", zap.Any("m", selfHolding{M: m}), zap.Any("s", struct{ S []any }{s}),
+		zap.Any("key", map[*selfHolding]int{{M: m}: 1}), // fmt follows a pointer at the top
 		zap.Any("fine", selfHolding{M: map[string]any{"k": 1}}))
 	recs := mp.Records()
 	if len(recs) != 1 {
 		t.Fatalf("%d records", len(recs))
 	}
 	got := attrs(recs[0])
-	if got["m"] != "<max-depth-exceeded>" || got["s"] != "<max-depth-exceeded>" || got["fine"] != "{M:map[k:1]}" {
+	if got["m"] != "<max-depth-exceeded>" || got["s"] != "<max-depth-exceeded>" || got["key"] != "<max-depth-exceeded>" ||
+		got["fine"] != "{M:map[k:1]}" {
 		t.Errorf("attributes %v", got)
 	}
 	line := lastLine(t, buf)
-	if line["mError"] == nil || line["sError"] == nil {
+	if line["mError"] == nil || line["sError"] == nil || line["keyError"] == nil {
 		t.Errorf("line %v", line)
 	}
 }

@@ -154,7 +154,11 @@ func reflectMap(val reflect.Value, depth int) (attribute.Value, bool) {
 		if k.Kind() == reflect.String {
 			key = k.String()
 		} else {
-			key = fmt.Sprintf("%+v", k.Interface())
+			kv := k.Interface()
+			if !fmtEndsTop(reflect.ValueOf(kv), depth-1) {
+				return attribute.Value{}, false
+			}
+			key = fmt.Sprintf("%+v", kv)
 		}
 		v, ok := reflectValue(it.Value(), depth-1)
 		if !ok {
@@ -217,6 +221,20 @@ func fmtEnds(v reflect.Value, depth int) bool {
 				return false
 			}
 		}
+	}
+	return true
+}
+
+// fmtEndsTop is fmtEnds for a value fmt prints at the top, where it
+// follows a pointer to an array, slice, struct or map (a map key may be
+// such a pointer).
+func fmtEndsTop(v reflect.Value, depth int) bool {
+	if !v.IsValid() || v.Kind() != reflect.Pointer || v.IsNil() || printsItself(v.Type()) {
+		return !v.IsValid() || fmtEnds(v, depth)
+	}
+	switch v.Elem().Kind() {
+	case reflect.Array, reflect.Slice, reflect.Struct, reflect.Map:
+		return depth > 0 && fmtEnds(v.Elem(), depth-1)
 	}
 	return true
 }
