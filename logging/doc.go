@@ -267,7 +267,11 @@
 // the record's error, scope), built by the logger's own bridge, which
 // pools what otelzap allocates per line: a line over OTLP costs what the
 // line written plus the SDK's own Logger.Emit of the same record cost
-// (BenchmarkOTLPLine, BENCHMARKS.md).
+// (BenchmarkOTLPLine, BENCHMARKS.md). A value logged with zap.Any that
+// nests more than 100 levels, or holds itself, becomes the attribute
+// "<max-depth-exceeded>" (otelzap's note; the JSON and console lines note
+// encoding/json's error), a struct among them, which the bridge writes
+// with %+v.
 //
 // # slog, level at run time, tests
 //
