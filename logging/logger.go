@@ -193,7 +193,10 @@ func (l *Logger) OutputErrors() uint64 {
 	return l.out.failed.Load()
 }
 
-// Sync flushes buffered output and the OTLP bridge. Call it before exit.
+// Sync flushes the output. Call it before exit. It does not flush OTLP
+// records: the bridge keeps none, and those it emitted wait in the log
+// provider's processor until its ForceFlush or Shutdown (otel's
+// Telemetry.Shutdown).
 func (l *Logger) Sync() error {
 	if l.unbuilt() {
 		return nil
