@@ -267,7 +267,11 @@
 // the record's error, scope), built by the logger's own bridge, which
 // pools what otelzap allocates per line: a line over OTLP costs what the
 // line written plus the SDK's own Logger.Emit of the same record cost
-// (BenchmarkOTLPLine, BENCHMARKS.md).
+// (BenchmarkOTLPLine, BENCHMARKS.md). A value logged with zap.Any that
+// nests more than 100 levels, or holds itself, becomes the attribute
+// "<max-depth-exceeded>" (otelzap's note; the JSON and console lines note
+// encoding/json's error), a struct among them, which the bridge writes
+// with %+v.
 //
 // # slog, level at run time, tests
 //
@@ -279,6 +283,15 @@
 // from a page of another origin is refused) change the level while the
 // service runs. Package logtest records lines in memory for
 // tests.
+//
+// # When the output fails
+//
+// A line the output does not take whole (a write that fails, comes back
+// short or panics: a closed pipe, a full disk) is reported on stderr, as
+// zap reports it ("write error"), and counted (Logger.OutputErrors, otel's
+// health document); it still reaches the OTLP bridge, and the caller goes
+// on. Errors a terminal or a pipe returns for Sync (EINVAL) are no loss
+// and are not reported.
 //
 // # Safety
 //

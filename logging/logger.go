@@ -1,6 +1,7 @@
 package logging
 
 import (
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,7 @@ type Logger struct {
 	lvl     zap.AtomicLevel
 	changed atomic.Bool // SetLevel was called: the level is no longer the one New chose
 	source  string      // LevelSource
+	out     *output     // the output, which counts the lines it failed to take
 }
 
 // New builds the service logger. Options win over the environment
@@ -39,9 +41,10 @@ func New(opts ...Option) (*Logger, error) {
 		return nil, err
 	}
 	lvl := zap.NewAtomicLevelAt(r.level)
+	out := newOutput(r.out)
 	c := &core{
 		level:      lvl,
-		out:        zapcore.Lock(r.out),
+		out:        out,
 		prof:       r.prof,
 		json:       r.json,
 		extra:      serviceMembers(r),
@@ -69,7 +72,7 @@ func New(opts ...Option) (*Logger, error) {
 	if cfg.onFatal != nil {
 		zopts = append(zopts, zap.WithFatalHook(cfg.onFatal))
 	}
-	l := &Logger{zl: zap.New(c, zopts...), lvl: lvl, source: r.levelSource}
+	l := &Logger{zl: zap.New(c, zopts...), lvl: lvl, source: r.levelSource, out: out}
 	warnConfig(l.zl, r)
 	return l, nil
 }
@@ -179,7 +182,21 @@ func (l *Logger) Level() zapcore.Level {
 	return l.lvl.Level()
 }
 
-// Sync flushes buffered output and the OTLP bridge. Call it before exit.
+// OutputErrors returns how many lines the output did not take whole
+// since New: a write that failed, came back short or panicked (a closed
+// pipe, a full disk). zap reports each on stderr too ("write error"); the
+// line still reaches the OTLP bridge. 0 for a nil *Logger.
+func (l *Logger) OutputErrors() uint64 {
+	if l.unbuilt() {
+		return 0
+	}
+	return l.out.failed.Load()
+}
+
+// Sync flushes the output. Call it before exit. It does not flush OTLP
+// records: the bridge keeps none, and those it emitted wait in the log
+// provider's processor until its ForceFlush or Shutdown (otel's
+// Telemetry.Shutdown).
 func (l *Logger) Sync() error {
 	if l.unbuilt() {
 		return nil
@@ -190,8 +207,8 @@ func (l *Logger) Sync() error {
 // unbuilt reports a *Logger New did not build: nil, or a zero Logger.
 func (l *Logger) unbuilt() bool { return l == nil || l.zl == nil }
 
-// stderr is where zap reports its own errors.
-var stderr = os.Stderr
+// stderr is where zap reports its own errors (tests replace it).
+var stderr io.Writer = os.Stderr
 
 // fallback is the logger global falls back to, built once.
 var (

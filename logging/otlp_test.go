@@ -132,3 +132,37 @@ func TestOTLPUnsampledSpanStillCorrelated(t *testing.T) {
 		t.Fatalf("record %s/%s/%v", r.TraceID(), r.SpanID(), r.TraceFlags())
 	}
 }
+
+// selfHolding is a struct whose map holds itself: encoding/json finds the
+// cycle (the line gets a note), fmt's %+v, which the bridge writes
+// structs with, does not.
+type selfHolding struct{ M map[string]any }
+
+// TestOTLPCyclicStructIsANote: a struct logged with zap.Any whose map
+// holds itself, or that nests deeper than the bridge follows, becomes the
+// bridge's max-depth note; fmt overflowed the stack, a fatal error that
+// ended the process.
+func TestOTLPCyclicStructIsANote(t *testing.T) {
+	lp, mp := newLogProvider(t)
+	l, buf := newJSON(t, logging.WithLoggerProvider(lp))
+	m := map[string]any{}
+	m["self"] = m
+	s := []any{nil}
+	s[0] = s
+	l.Zap().Info("cyclic", zap.Any("m", selfHolding{M: m}), zap.Any("s", struct{ S []any }{s}),
+		zap.Any("key", map[*selfHolding]int{{M: m}: 1}), // fmt follows a pointer at the top
+		zap.Any("fine", selfHolding{M: map[string]any{"k": 1}}))
+	recs := mp.Records()
+	if len(recs) != 1 {
+		t.Fatalf("%d records", len(recs))
+	}
+	got := attrs(recs[0])
+	if got["m"] != "<max-depth-exceeded>" || got["s"] != "<max-depth-exceeded>" || got["key"] != "<max-depth-exceeded>" ||
+		got["fine"] != "{M:map[k:1]}" {
+		t.Errorf("attributes %v", got)
+	}
+	line := lastLine(t, buf)
+	if line["mError"] == nil || line["sError"] == nil || line["keyError"] == nil {
+		t.Errorf("line %v", line)
+	}
+}

@@ -114,6 +114,16 @@ func (u userObj) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	}))
 }
 
+// holder is a struct the bridge prints with %+v, holding what fmt
+// descends into (map, slice, array, interface) and what it prints with
+// its own method (String, Error).
+type holder struct {
+	M map[string]any
+	D time.Duration
+	E error
+	A [1]any
+}
+
 func deepChain(n int) *deep {
 	var d *deep
 	for range n {
@@ -188,6 +198,7 @@ func bridgeCorpus(ctx context.Context) map[string][]zapcore.Field {
 			zap.Reflect("attr", attribute.StringValue("v")), zap.Reflect("chan", make(chan int)),
 			zap.Reflect("deep", deepChain(120)), zap.Reflect("nested", map[string][]map[string]int{"x": {{"y": 1}}}),
 			zap.Reflect("array", [2]string{"a", "b"}), zap.Reflect("emptymap", map[string]int{}),
+			zap.Any("holder", holder{M: map[string]any{"k": []any{1, point{5, 6}}}, D: time.Second, E: errors.New("e"), A: [1]any{"x"}}),
 		},
 		"namespaces": {
 			zap.String("before", "b"), zap.Namespace("ns1"), zap.Int("in1", 1),

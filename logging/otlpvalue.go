@@ -102,6 +102,9 @@ func reflectValue(val reflect.Value, depth int) (attribute.Value, bool) {
 	}
 	switch val.Kind() {
 	case reflect.Struct:
+		if !fmtEnds(val, depth) {
+			return attribute.Value{}, false
+		}
 		return attribute.StringValue(fmt.Sprintf("%+v", val.Interface())), true
 	case reflect.Slice, reflect.Array:
 		return reflectSlice(val, depth)
@@ -151,7 +154,11 @@ func reflectMap(val reflect.Value, depth int) (attribute.Value, bool) {
 		if k.Kind() == reflect.String {
 			key = k.String()
 		} else {
-			key = fmt.Sprintf("%+v", k.Interface())
+			kv := k.Interface()
+			if !fmtEndsTop(reflect.ValueOf(kv), depth-1) {
+				return attribute.Value{}, false
+			}
+			key = fmt.Sprintf("%+v", kv)
 		}
 		v, ok := reflectValue(it.Value(), depth-1)
 		if !ok {
@@ -170,4 +177,95 @@ func reflectedUint(v uint64) attribute.Value {
 		return attribute.StringValue(strconv.FormatUint(v, 10))
 	}
 	return attribute.Int64Value(int64(v))
+}
+
+// fmtEnds reports whether fmt's %+v of v descends at most depth levels.
+// fmt follows maps, slices, arrays, structs and interfaces without a bound
+// or a check for cycles (a pointer below the top it prints as an address),
+// so a struct holding a map that holds itself would overflow the stack, a
+// fatal error that no recover catches. fmtEnds follows what fmt follows,
+// and stops where fmt would call a value's Format, Error or String
+// instead. A type that cannot hold a map, slice or interface ends at once.
+func fmtEnds(v reflect.Value, depth int) bool {
+	if !mayNest(v.Type()) || (v.CanInterface() && printsItself(v.Type())) {
+		return true
+	}
+	if depth == 0 {
+		return false
+	}
+	switch v.Kind() {
+	case reflect.Interface:
+		return v.IsNil() || fmtEnds(v.Elem(), depth-1)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if !fmtEnds(v.Field(i), depth-1) {
+				return false
+			}
+		}
+	case reflect.Map:
+		if !mayNest(v.Type().Elem()) {
+			return true // keys are comparable: no map or slice, no cycle
+		}
+		var it reflect.MapIter // on the stack, unlike MapRange's
+		for it.Reset(v); it.Next(); {
+			if !fmtEnds(it.Value(), depth-1) {
+				return false
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if !mayNest(v.Type().Elem()) {
+			return true
+		}
+		for i := range v.Len() {
+			if !fmtEnds(v.Index(i), depth-1) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// fmtEndsTop is fmtEnds for a value fmt prints at the top, where it
+// follows a pointer to an array, slice, struct or map (a map key may be
+// such a pointer).
+func fmtEndsTop(v reflect.Value, depth int) bool {
+	if !v.IsValid() || v.Kind() != reflect.Pointer || v.IsNil() || printsItself(v.Type()) {
+		return !v.IsValid() || fmtEnds(v, depth)
+	}
+	switch v.Elem().Kind() {
+	case reflect.Array, reflect.Slice, reflect.Struct, reflect.Map:
+		return depth > 0 && fmtEnds(v.Elem(), depth-1)
+	}
+	return true
+}
+
+// mayNest reports whether fmt's %+v of a value of type t may descend
+// without a bound known from t: t is, or holds without a pointer between,
+// an interface, map or slice.
+func mayNest(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Interface, reflect.Map, reflect.Slice:
+		return true
+	case reflect.Array:
+		return mayNest(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if mayNest(t.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var (
+	errorType     = reflect.TypeFor[error]()
+	stringerType  = reflect.TypeFor[fmt.Stringer]()
+	formatterType = reflect.TypeFor[fmt.Formatter]()
+)
+
+// printsItself reports whether fmt prints a value of type t with its own
+// method (Format, Error or String) rather than by descending into it.
+func printsItself(t reflect.Type) bool {
+	return t.Implements(formatterType) || t.Implements(errorType) || t.Implements(stringerType)
 }

@@ -383,6 +383,9 @@
 // queue_full alone at the queue size or the collector's speed; exported
 // counts that grow while the backend shows nothing point past the
 // collector. sdk_errors_total counts every error the SDK reported.
+// log_output_errors counts the log lines the log output did not take (a
+// closed stdout pipe, a full disk; zap reports each on stderr), which
+// still reach the OTLP log bridge.
 // metric_cardinality_overflow lists the instruments (scope and name) that
 // reached the cardinality limit (a metric_cardinality_limit_reached line
 // each): their measurements past it are in one series,

@@ -155,6 +155,10 @@ type Health struct {
 	// "<field>.<reason>" (e.g. "tracestate.oversize"); see httpmw's
 	// "Trace context" documentation.
 	TraceContextDropped map[string]uint64 `json:"trace_context_dropped,omitempty"`
+	// LogOutputErrors counts the log lines the output did not take whole
+	// since Init (a write that failed, came back short or panicked: a
+	// closed pipe, a full disk); each still reached the OTLP log bridge.
+	LogOutputErrors uint64 `json:"log_output_errors"`
 	// LogBuffer shows per-request log buffering when it is on (or has
 	// held lines): lines buffered, flushed, dropped by design, and lost to
 	// its bounds (logbuffer.go).
@@ -185,6 +189,7 @@ func (t *Telemetry) Health() Health {
 	if t.logger != nil {
 		h.LogLevel = t.logger.Level().String()
 		h.LogBuffer = logBufferHealth(t.logger)
+		h.LogOutputErrors = t.logger.OutputErrors()
 	}
 	// Read before hs: the level may be changed at run time in any case.
 	levelChanged := t.logger.LevelChanged()

@@ -1,0 +1,127 @@
+package logging
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"syscall"
+	"testing"
+
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.uber.org/zap"
+
+	"github.com/otelkit/otelkit/internal/testutil/logbuf"
+	"github.com/otelkit/otelkit/internal/testutil/logrec"
+)
+
+// scriptedWriter does, for each write, what its script says (then writes
+// whole): "panic", "fail", "short" or "ok". Sync returns syncErr.
+type scriptedWriter struct {
+	script  []string
+	lines   logbuf.Buffer
+	syncErr error
+}
+
+func (w *scriptedWriter) Write(p []byte) (int, error) {
+	step := "ok"
+	if len(w.script) > 0 {
+		step, w.script = w.script[0], w.script[1:]
+	}
+	switch step {
+	case "panic":
+		panic("output gone")
+	case "fail":
+		return 0, errors.New("no space left on device")
+	case "short":
+		return len(p) / 2, nil
+	}
+	return w.lines.Write(p)
+}
+
+func (w *scriptedWriter) Sync() error { return w.syncErr }
+
+// withOutput builds a logger on w with a bridge, its zap error output
+// captured, in both formats.
+func withOutput(t *testing.T, format string, w *scriptedWriter) (*Logger, *logrec.Processor, *logbuf.Buffer) {
+	t.Helper()
+	errOut := &logbuf.Buffer{}
+	old := stderr
+	stderr = errOut
+	t.Cleanup(func() { stderr = old })
+	rec := &logrec.Processor{}
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(rec))
+	t.Cleanup(func() { _ = lp.Shutdown(context.Background()) })
+	l, err := New(WithFormat(format), WithOutput(w), WithEnvLookup(func(string) (string, bool) { return "", false }),
+		WithLoggerProvider(lp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, rec, errOut
+}
+
+// TestOutputPanicIsAnError: a writer that panics neither crashes the
+// caller nor blocks later lines (zapcore.Lock would stay locked); the line
+// still reaches the bridge, and the failure is reported and counted.
+func TestOutputPanicIsAnError(t *testing.T) {
+	for _, format := range []string{FormatJSON, FormatConsole} {
+		t.Run(format, func(t *testing.T) {
+			w := &scriptedWriter{script: []string{"panic"}}
+			l, rec, errOut := withOutput(t, format, w)
+			l.Zap().Info("lost_line")
+			l.Zap().Info("next_line") // deadlocked before: the lock was never released
+			if got := len(rec.Records()); got != 2 {
+				t.Errorf("records bridged: %d, want 2", got)
+			}
+			if !strings.Contains(w.lines.String(), "next_line") || strings.Contains(w.lines.String(), "lost_line") {
+				t.Errorf("output:\n%s", w.lines.String())
+			}
+			if !strings.Contains(errOut.String(), "log output panicked: PANIC=output gone") {
+				t.Errorf("zap's error output: %q", errOut.String())
+			}
+			if n := l.OutputErrors(); n != 1 {
+				t.Errorf("OutputErrors = %d, want 1", n)
+			}
+		})
+	}
+}
+
+// TestOutputFailuresCounted: a write that fails or comes back short
+// (without an error, which zap would take for success) is counted and
+// reported; the record is bridged all the same; a sync error a terminal
+// or a pipe returns is no loss.
+func TestOutputFailuresCounted(t *testing.T) {
+	w := &scriptedWriter{script: []string{"fail", "short", "ok"}, syncErr: &ioErr{syscall.EINVAL}}
+	l, rec, errOut := withOutput(t, FormatJSON, w)
+	for range 3 {
+		l.Zap().Info("line", zap.Int("n", 1))
+	}
+	if err := l.Sync(); err != nil {
+		t.Errorf("Sync: %v", err)
+	}
+	if n := l.OutputErrors(); n != 2 {
+		t.Errorf("OutputErrors = %d, want 2 (failed, short)", n)
+	}
+	if got := len(rec.Records()); got != 3 {
+		t.Errorf("records bridged: %d, want 3", got)
+	}
+	for _, want := range []string{"no space left on device", io.ErrShortWrite.Error()} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("zap's error output lacks %q: %q", want, errOut.String())
+		}
+	}
+}
+
+// ioErr is what os.File.Sync returns on a pipe.
+type ioErr struct{ err error }
+
+func (e *ioErr) Error() string { return "sync /dev/stdout: " + e.err.Error() }
+func (e *ioErr) Unwrap() error { return e.err }
+
+// TestNilLoggerOutputErrors: a nil or zero Logger counts nothing.
+func TestNilLoggerOutputErrors(t *testing.T) {
+	var l *Logger
+	if l.OutputErrors() != 0 || (&Logger{}).OutputErrors() != 0 {
+		t.Error("want 0")
+	}
+}
