@@ -118,11 +118,12 @@
 //
 // # Reserved keys
 //
-// A line of a logger New built never repeats a key (a zap logger of your
-// own writes its keys as its encoder does): a user's top-level field whose
-// key the line writes itself is written with "_" appended ("level"
-// becomes "level_"),
-// so that no parser takes the user's value for the line's own. Reserved
+// A line of a logger New built never writes a user's field under a key
+// the line writes itself (a zap logger of your own writes its keys as its
+// encoder does): such a top-level field is written with "_" appended
+// ("level" becomes "level_"), so that no parser takes the user's value
+// for the line's own. Fields that share a key among themselves are
+// written as given, as zap does (two Err fields write "error" twice). Reserved
 // on every line are the keys of the "line" and "service" rows of the
 // active profile in the table below (time, level, message, caller, trace,
 // request ID, logger name, stack trace, constant and service members), but
