@@ -92,8 +92,7 @@ func TestSpansBegunAfterShutdownCounted(t *testing.T) {
 // installed, shut down by now) or of one a Telemetry left there.
 func TestShutdownLeavesGlobalTracerProvider(t *testing.T) {
 	clearEnv(t)
-	prev := otel.GetTracerProvider()
-	t.Cleanup(func() { otel.SetTracerProvider(prev) })
+	restoreGlobalTracerProvider(t)
 	mine := sdktrace.NewTracerProvider()
 	t.Cleanup(func() { _ = mine.Shutdown(context.Background()) })
 	for _, before := range []trace.TracerProvider{mine, otelDefaultTP, nil} {
@@ -134,8 +133,7 @@ func TestIsOTelDefault(t *testing.T) {
 // replaced for good.
 func TestShutdownPutsBackProgramsTracingProvider(t *testing.T) {
 	clearEnv(t)
-	prev := otel.GetTracerProvider()
-	t.Cleanup(func() { otel.SetTracerProvider(prev) })
+	restoreGlobalTracerProvider(t)
 	mine, err := tracing.NewTracerProvider(context.Background(), tracing.WithExporter("none"),
 		tracing.WithEnvLookup(func(string) (string, bool) { return "", false }))
 	if err != nil {
@@ -248,4 +246,16 @@ func TestRunShutdownFinishedNotCounted(t *testing.T) {
 	if h, _ := getHealth(t, tel); h.Export["logs"].Dropped[DropAfterShutdown] != 1 {
 		t.Errorf("logs %+v after a late line, want after_shutdown 1", h.Export["logs"])
 	}
+}
+
+// restoreGlobalTracerProvider puts back, when t ends, the global tracer
+// provider and the one the last Telemetry left: restored alone, a provider
+// a Telemetry left would read as the program's to a later Init in the same
+// binary (go test -count 2), which would then put it back at its Shutdown.
+func restoreGlobalTracerProvider(t *testing.T) {
+	prev, prevLeft := otel.GetTracerProvider(), leftTracerProvider.Load()
+	t.Cleanup(func() {
+		otel.SetTracerProvider(prev)
+		leftTracerProvider.Store(prevLeft)
+	})
 }
