@@ -8,7 +8,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	"github.com/otelkit/otelkit/internal/exportwrap"
+	"github.com/otelkit/otelkit/internal/panictext"
 )
 
 // OverflowAttribute is the attribute of the one series into which the SDK
@@ -57,7 +57,7 @@ func newOverflowWatch(handlers []func(scope, instrument string, limit int), limi
 func callHandler(h func(scope, instrument string, limit int), scope, instrument string, limit int) {
 	defer func() {
 		if v := recover(); v != nil {
-			otel.Handle(exportwrap.PanicError("the WithOverflowHandler handler", v))
+			otel.Handle(panictext.Error("the WithOverflowHandler handler", v))
 		}
 	}()
 	h(scope, instrument, limit)

@@ -19,8 +19,8 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/otelkit/otelkit/internal/env"
-	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/panictext"
 )
 
 // fallbackScope names meters when neither a name nor a service name is known.
@@ -192,7 +192,7 @@ func (p *Provider) startInstrumentation(c config) error {
 func startRecovered(start func(metric.MeterProvider) error, mp metric.MeterProvider) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = exportwrap.PanicError("the instrumentation given to WithInstrumentation", v)
+			err = panictext.Error("the instrumentation given to WithInstrumentation", v)
 		}
 	}()
 	return start(mp)

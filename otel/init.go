@@ -24,9 +24,9 @@ import (
 
 	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/env"
-	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/panictext"
 	"github.com/otelkit/otelkit/internal/scrub"
 	"github.com/otelkit/otelkit/internal/w3c"
 	"github.com/otelkit/otelkit/logging"
@@ -379,7 +379,7 @@ func parallel(ctx context.Context, ps []provider, do func(provider, context.Cont
 		go func() {
 			defer func() {
 				if v := recover(); v != nil {
-					errs <- exportwrap.PanicError(fmt.Sprintf("the %T", p), v)
+					errs <- panictext.Error(fmt.Sprintf("the %T", p), v)
 				}
 			}()
 			errs <- do(p, ctx)

@@ -75,7 +75,8 @@ func (w orderWrap) ExportSpans(ctx context.Context, s []sdktrace.ReadOnlySpan) e
 // TestRepeatedHandlersAddUp: WithExporterWrapper, WithDropHandler and
 // WithWarningHandler given twice (as otel.Init does after a program's own
 // through otel.WithTracingOptions) keep both: wrappers nest, the first
-// given innermost, and every handler is called, a panicking one included.
+// given innermost, and every handler is called; one that panics does not
+// stop the next, nor NewTracerProvider (its panic goes to otel.Handle).
 func TestRepeatedHandlersAddUp(t *testing.T) {
 	ctx := context.Background()
 	mem := tracetest.NewInMemoryExporter()
@@ -86,13 +87,14 @@ func TestRepeatedHandlersAddUp(t *testing.T) {
 		})
 	}
 	prev := otel.GetErrorHandler()
-	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) {})) // the panic's report
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) {})) // the panics' reports
 	t.Cleanup(func() { otel.SetErrorHandler(prev) })
 	var drops, warnings [2]int
 	tp, err := NewTracerProvider(ctx, WithSpanExporter(mem), wrap("inner"), wrap("outer"),
 		WithDropHandler(func(string, int) { drops[0]++; panic("the first handler's bug") }),
 		WithDropHandler(func(string, int) { drops[1]++ }),
-		WithWarningHandler(func(error) { warnings[0]++ }), WithWarningHandler(func(error) { warnings[1]++ }),
+		WithWarningHandler(func(error) { warnings[0]++; panic("the first warning handler's bug") }),
+		WithWarningHandler(func(error) { warnings[1]++ }),
 		lookup(map[string]string{"OTEL_BSP_MAX_QUEUE_SIZE": "4", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "8"}))
 	if err != nil {
 		t.Fatal(err)

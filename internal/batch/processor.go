@@ -24,7 +24,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 
-	"github.com/otelkit/otelkit/internal/exportwrap"
+	"github.com/otelkit/otelkit/internal/panictext"
 )
 
 // Drop reasons passed to Config.OnDrop.
@@ -189,7 +189,7 @@ func (p *Processor[T]) drop(reason string, n int) {
 func callDrop(h func(reason string, n int), reason string, n int) {
 	defer func() {
 		if v := recover(); v != nil {
-			otel.Handle(exportwrap.PanicError("the drop handler", v))
+			otel.Handle(panictext.Error("the drop handler", v))
 		}
 	}()
 	h(reason, n)
@@ -295,7 +295,7 @@ func (p *Processor[T]) shutdown(ctx context.Context, buf []T) error {
 func exporterCall(method string, call func() error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = exportwrap.PanicError("the exporter's "+method, v)
+			err = panictext.Error("the exporter's "+method, v)
 		}
 	}()
 	return call()

@@ -1,12 +1,18 @@
 package env
 
-import "go.opentelemetry.io/otel"
+import (
+	"go.opentelemetry.io/otel"
+
+	"github.com/otelkit/otelkit/internal/panictext"
+)
 
 // Warner returns a handler that calls each of hs in order (nil ones
 // skipped), or otel.Handle when there is none: where the signal packages
 // send what they correct rather than refuse (their WithWarningHandler,
 // repeatable), so that a correction is never silent and a program's handler
-// given beside otel.Init's is called too.
+// given beside otel.Init's is called too. A handler that panics does not
+// stop the next, nor the constructor that warns: its panic goes to
+// otel.Handle.
 func Warner(hs ...func(error)) func(error) {
 	var set []func(error)
 	for _, h := range hs {
@@ -14,15 +20,23 @@ func Warner(hs ...func(error)) func(error) {
 			set = append(set, h)
 		}
 	}
-	switch len(set) {
-	case 0:
+	if len(set) == 0 {
 		return otel.Handle
-	case 1:
-		return set[0]
 	}
 	return func(err error) {
 		for _, h := range set {
-			h(err)
+			callWarning(h, err)
 		}
 	}
+}
+
+// callWarning calls h with err, turning a panic into an error for
+// otel.Handle.
+func callWarning(h func(error), err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			otel.Handle(panictext.Error("the warning handler", v))
+		}
+	}()
+	h(err)
 }

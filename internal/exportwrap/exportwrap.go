@@ -15,7 +15,6 @@ package exportwrap
 
 import (
 	"context"
-	"fmt"
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -64,22 +63,11 @@ func Logs(exp sdklog.Exporter, around Around[[]sdklog.Record]) sdklog.Exporter {
 func Recovered[B any](ctx context.Context, batch B, export func(context.Context, B) error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = PanicError("the exporter", v)
+			err = panictext.Error("the exporter", v)
 		}
 	}()
 	return export(ctx, batch)
 }
-
-// PanicError is the error a recovered panic v in what becomes: "otelkit:
-// <what> panicked: <v>", v bounded, or only its type when formatting it
-// panics too. otel uses it for a provider's Shutdown or ForceFlush, which
-// it runs on goroutines of its own.
-func PanicError(what string, v any) error {
-	return fmt.Errorf("otelkit: %s panicked: %s", what, panictext.Of(v, maxPanicText))
-}
-
-// maxPanicText bounds the panic value quoted in PanicError's error.
-const maxPanicText = 512
 
 type spanExporter struct {
 	sdktrace.SpanExporter

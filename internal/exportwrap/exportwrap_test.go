@@ -137,7 +137,7 @@ func TestRecoveredTurnsAPanicIntoTheError(t *testing.T) {
 		{"boom", "otelkit: the exporter panicked: boom"},
 		{errors.New("nil map"), "otelkit: the exporter panicked: nil map"},
 		{selfPanicking{}, "otelkit: the exporter panicked: (exportwrap.selfPanicking)"},
-		{strings.Repeat("x", 2000), "otelkit: the exporter panicked: " + strings.Repeat("x", maxPanicText)},
+		{strings.Repeat("x", 2000), "otelkit: the exporter panicked: " + strings.Repeat("x", 512)},
 	} {
 		err := Recovered(context.Background(), 1, func(context.Context, int) error { panic(tc.value) })
 		if err == nil || err.Error() != tc.want {

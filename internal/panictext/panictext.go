@@ -34,3 +34,15 @@ func Of(v any, max int) (s string) {
 	}
 	return s
 }
+
+// Error is the error a recovered panic v in what becomes: "otelkit:
+// <what> panicked: <v>", v cut to 512 bytes, or only its type when
+// formatting it panics too: for a handler or exporter of the program's
+// that panicked where otelkit goes on (an export, a drop or warning
+// handler, a provider's Shutdown on a goroutine of otel's).
+func Error(what string, v any) error {
+	return fmt.Errorf("otelkit: %s panicked: %s", what, Of(v, maxErrorText))
+}
+
+// maxErrorText bounds the panic value quoted in Error's error.
+const maxErrorText = 512
