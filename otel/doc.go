@@ -321,6 +321,11 @@
 // OTEL_EXPORTER_OTLP_ENDPOINT?), or that is one in lower case. Other OTEL_*
 // names are left alone: they may be another SDK's or agent's. At most 8 such
 // lines, then one that counts the rest; a value is never shown.
+// OTEL_LOG_LEVEL, the specification's level of the SDK's own diagnostics,
+// which neither the Go SDK nor otelkit reads, gets such a line when set:
+// the SDK's errors and warnings are otel_sdk_error and otel_sdk_warning
+// lines whatever it says, and its info and debug messages, which dump the
+// configuration and telemetry, are never written.
 //
 // # Globals
 //

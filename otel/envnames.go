@@ -55,6 +55,12 @@ func nameWarnings(src env.Source) []configWarning {
 // nameWarning returns the warning about variable n, and false when there
 // is none to give.
 func nameWarning(src env.Source, n string) (configWarning, bool) {
+	if n == sdkLogLevelVar {
+		if _, set := src.String(n); set {
+			return configWarning{variable: n, detail: sdkLogLevelNotApplied}, true
+		}
+		return configWarning{}, false
+	}
 	up := strings.ToUpper(n)
 	ours := strings.HasPrefix(up, "OTELKIT_")
 	if !ours && !strings.HasPrefix(up, "OTEL_") || env.IsKnown(n) {
@@ -75,6 +81,18 @@ func nameWarning(src env.Source, n string) (configWarning, bool) {
 	}
 	return configWarning{}, false
 }
+
+// sdkLogLevelVar is the specification's level of the SDK's own
+// diagnostics, which the Go SDK does not read, nor does otelkit: it writes
+// the SDK's errors and warnings as lines whatever the variable says, and
+// never its info and debug messages, which dump the providers'
+// configuration and every collection's data. Set, it is said so, since a
+// user who sets it expects more (or fewer) of them.
+const sdkLogLevelVar = "OTEL_LOG_LEVEL"
+
+const sdkLogLevelNotApplied = sdkLogLevelVar + " is not applied: otelkit writes the OpenTelemetry SDK's errors and " +
+	"warnings (otel_sdk_error, otel_sdk_warning lines) whatever it says, and never its info or debug messages, " +
+	"which dump configuration and telemetry; the service's own log level is OTELKIT_LOG_LEVEL"
 
 // shownName is n as a warning shows it: valid UTF-8, at most maxShownName
 // bytes.

@@ -106,3 +106,36 @@ func TestMisspelledVariableWarningsAreBounded(t *testing.T) {
 		t.Errorf("%d named warnings and %d count lines, want %d and 1:\n%s", named, counted, maxNameWarnings, out.String())
 	}
 }
+
+// TestSDKLogLevelSaidNotApplied: OTEL_LOG_LEVEL, which neither the Go SDK
+// nor otelkit reads, is said not to be applied when set (without its
+// value), and nothing is said when it is not.
+func TestSDKLogLevelSaidNotApplied(t *testing.T) {
+	for _, value := range []string{"Debug-Value", ""} {
+		t.Run("value="+value, func(t *testing.T) {
+			clearEnv(t)
+			if value != "" {
+				t.Setenv("OTEL_LOG_LEVEL", value)
+			}
+			out := &lineBuffer{}
+			tel, err := Init(context.Background(), quiet(out, WithoutGlobals())...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = tel.Shutdown(context.Background())
+			var said []map[string]any
+			for _, l := range configWarnings(out.lines(t)) {
+				if l["variable"] == "OTEL_LOG_LEVEL" {
+					said = append(said, l)
+				}
+			}
+			switch {
+			case value == "" && len(said) != 0:
+				t.Errorf("unset, yet warned: %v", said)
+			case value != "" && (len(said) != 1 || !strings.Contains(said[0]["detail"].(string), "not applied") ||
+				strings.Contains(out.String(), value)):
+				t.Errorf("set to %q: warnings %v, want one saying it is not applied, without the value", value, said)
+			}
+		})
+	}
+}
