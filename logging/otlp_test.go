@@ -3,6 +3,7 @@ package logging_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -164,5 +165,34 @@ func TestOTLPCyclicStructIsANote(t *testing.T) {
 	line := lastLine(t, buf)
 	if line["mError"] == nil || line["sError"] == nil || line["keyError"] == nil {
 		t.Errorf("line %v", line)
+	}
+}
+
+// chainLink nests a value in a struct through an interface, as a decoded
+// JSON document does in a struct holding it.
+type chainLink struct{ Next any }
+
+// TestOTLPDeepStructWithinBoundIsText: a struct nesting fewer levels than
+// the bridge follows is its %+v text, however many of them go through an
+// interface (a field of type any holding a map or a struct); each
+// interface counted as a level of its own, so a struct holding a 60-level
+// JSON document became the max-depth note, which the same document
+// logged alone did not.
+func TestOTLPDeepStructWithinBoundIsText(t *testing.T) {
+	lp, mp := newLogProvider(t)
+	l, _ := newJSON(t, logging.WithLoggerProvider(lp))
+	var doc, chain any = "leaf", 1
+	for range 60 {
+		doc, chain = map[string]any{"k": doc}, chainLink{chain}
+	}
+	doc60, chain60 := struct{ Doc any }{doc}, chainLink{chain}
+	l.Zap().Info("deep", zap.Any("doc", doc60), zap.Any("chain", chain60))
+	recs := mp.Records()
+	if len(recs) != 1 {
+		t.Fatalf("%d records", len(recs))
+	}
+	got := attrs(recs[0])
+	if got["doc"] != fmt.Sprintf("%+v", doc60) || got["chain"] != fmt.Sprintf("%+v", chain60) {
+		t.Errorf("attributes %.200v", got)
 	}
 }

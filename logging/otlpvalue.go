@@ -179,7 +179,8 @@ func reflectedUint(v uint64) attribute.Value {
 	return attribute.Int64Value(int64(v))
 }
 
-// fmtEnds reports whether fmt's %+v of v descends at most depth levels.
+// fmtEnds reports whether fmt's %+v of v descends at most depth levels,
+// counted as reflectValue counts them (an interface is no level).
 // fmt follows maps, slices, arrays, structs and interfaces without a bound
 // or a check for cycles (a pointer below the top it prints as an address),
 // so a struct holding a map that holds itself would overflow the stack, a
@@ -190,12 +191,15 @@ func fmtEnds(v reflect.Value, depth int) bool {
 	if !mayNest(v.Type()) || (v.CanInterface() && printsItself(v.Type())) {
 		return true
 	}
+	if v.Kind() == reflect.Interface {
+		// No level of its own, as in reflectValue: what it holds is one
+		// (never an interface), so the walk stays bounded.
+		return v.IsNil() || fmtEnds(v.Elem(), depth)
+	}
 	if depth == 0 {
 		return false
 	}
 	switch v.Kind() {
-	case reflect.Interface:
-		return v.IsNil() || fmtEnds(v.Elem(), depth-1)
 	case reflect.Struct:
 		for i := range v.NumField() {
 			if !fmtEnds(v.Field(i), depth-1) {
