@@ -341,6 +341,7 @@ func TestLongFilterCut(t *testing.T) {
 		{kept, true},
 		{kept + "x", false},
 		{kept + strings.Repeat("x", 1<<20), false},
+		{strings.Repeat(" ", maxFilter) + kept + "x", false}, // trimmed before the cut: not cut to blank, which lists all
 	} {
 		code, body, _ := get(t, h, "/?q="+url.QueryEscape(tc.q))
 		if code != http.StatusOK || strings.Contains(body, "long-id") != tc.match {

@@ -144,7 +144,7 @@ const maxFilter = MaxValue + len("…") + 1
 // filter returns the list page's filter (q), cut to maxFilter bytes: the
 // page shows it twice, escaped, and need not echo a megabyte.
 func filter(r *http.Request) string {
-	q := r.URL.Query().Get("q")
+	q := strings.TrimSpace(r.URL.Query().Get("q")) // before the cut, as List trims it
 	if len(q) > maxFilter {
 		q = q[:maxFilter]
 	}
