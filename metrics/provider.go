@@ -19,6 +19,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/panictext"
 )
@@ -62,7 +63,7 @@ type Provider struct {
 // NewMeterProvider does not install the provider as the global one;
 // otel.Init does that.
 func NewMeterProvider(ctx context.Context, opts ...Option) (*Provider, error) {
-	ctx = orBackground(ctx)
+	ctx = option.Context(ctx)
 	c := newConfig(opts)
 	s, err := c.resolve(env.FromFunc(c.lookup))
 	if err != nil {
@@ -263,7 +264,7 @@ func (p *Provider) ForceFlush(ctx context.Context) error {
 	if p == nil || p.mp == nil || p.shut.Load() {
 		return nil
 	}
-	err := p.mp.ForceFlush(orBackground(ctx))
+	err := p.mp.ForceFlush(option.Context(ctx))
 	if errors.Is(err, sdkmetric.ErrReaderShutdown) && p.shut.Load() {
 		return nil // lost a race with Shutdown, which flushed
 	}
@@ -278,7 +279,7 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 	if p == nil || !p.shut.CompareAndSwap(false, true) {
 		return nil
 	}
-	ctx = orBackground(ctx)
+	ctx = option.Context(ctx)
 	var err error
 	if p.prom != nil {
 		err = p.prom.shutdown(ctx)
@@ -289,15 +290,6 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 		}
 	}
 	return err
-}
-
-// orBackground is ctx, or context.Background() for a nil one, which the
-// SDK's readers and http.Server.Shutdown would dereference.
-func orBackground(ctx context.Context) context.Context {
-	if ctx == nil {
-		return context.Background()
-	}
-	return ctx
 }
 
 // defaultScope is the service name of the most recently built Provider,

@@ -25,6 +25,7 @@ import (
 	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/logprovider"
+	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/panictext"
 	"github.com/otelkit/otelkit/internal/scrub"
@@ -106,9 +107,7 @@ type ConfigError = env.Error
 // OTEL_SDK_DISABLED=true the providers' settings, unused, are checked
 // all the same, and what is invalid among them is logged so too.
 func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = option.Context(ctx)
 	c := newConfig(opts)
 	src := env.FromFunc(c.lookup) // the process environment unless WithEnvLookup
 	if err := c.checkUTF8(src); err != nil {

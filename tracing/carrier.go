@@ -3,6 +3,7 @@ package tracing
 import (
 	"context"
 
+	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/w3c"
 )
 
@@ -18,7 +19,7 @@ func Inject(ctx context.Context, headers map[string]string) {
 	if headers == nil {
 		return
 	}
-	ctx = orBackground(ctx)
+	ctx = option.Context(ctx)
 	w3cGlobal.Inject(ctx, w3c.MapCarrier(headers))
 }
 
@@ -30,7 +31,7 @@ func Inject(ctx context.Context, headers map[string]string) {
 // the httpmw package documentation, "Trace context"). Invalid or missing
 // headers leave ctx as it was.
 func Extract(ctx context.Context, headers map[string]string) context.Context {
-	ctx = orBackground(ctx)
+	ctx = option.Context(ctx)
 	if len(headers) == 0 {
 		return ctx
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/exportwrap"
+	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/sanitize"
 )
@@ -99,7 +100,7 @@ type Provider struct {
 // whole batch. Construction never waits for the
 // collector. The caller owns the provider and must Shutdown it.
 func NewTracerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
-	ctx = orBackground(ctx)
+	ctx = option.Context(ctx)
 	cfg := newConfig(opts)
 	s, err := cfg.resolve()
 	if err != nil {
@@ -213,7 +214,7 @@ func (p *Provider) ForceFlush(ctx context.Context) error {
 	if p == nil || p.tp == nil {
 		return nil
 	}
-	return p.tp.ForceFlush(orBackground(ctx))
+	return p.tp.ForceFlush(option.Context(ctx))
 }
 
 // Shutdown flushes and stops the processors and the exporter, bounded by
@@ -226,7 +227,7 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 	if p == nil || p.tp == nil {
 		return nil
 	}
-	ctx = orBackground(ctx)
+	ctx = option.Context(ctx)
 	err := p.tp.Shutdown(ctx)
 	if p.spans != nil {
 		// The SDK skips the processors whose turn comes after ctx ended
@@ -317,13 +318,4 @@ func spanLimits(src env.Source) (sdktrace.SpanLimits, error) {
 	read(&l.AttributePerEventCountLimit, "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT")
 	read(&l.AttributePerLinkCountLimit, "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT")
 	return l, errors.Join(errs...)
-}
-
-// orBackground is ctx, or context.Background() for a nil ctx, which the
-// SDK would dereference (a panic where the caller meant "no bound").
-func orBackground(ctx context.Context) context.Context {
-	if ctx == nil {
-		return context.Background()
-	}
-	return ctx
 }

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/spanerr"
 	"github.com/otelkit/otelkit/internal/spanhook"
 )
@@ -27,7 +28,7 @@ const ScopeName = "github.com/otelkit/otelkit"
 // of work whose debug lines are written only if it goes wrong (see
 // logging's "Per-request log buffering").
 func Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
-	ctx = orBackground(ctx)
+	ctx = option.Context(ctx)
 	ctx, span := tracer().Start(ctx, name, opts...)
 	return spanhook.Started(ctx, span)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/exportwrap"
+	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/sanitize"
 )
@@ -108,9 +109,7 @@ type Provider struct {
 // Enabled false, so the bridge costs next to nothing. The caller owns the
 // provider and must Shutdown it.
 func NewLoggerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+	ctx = option.Context(ctx)
 	c := newConfig(opts)
 	s, err := c.resolve()
 	if err != nil {
@@ -203,7 +202,7 @@ func (p *Provider) ForceFlush(ctx context.Context) error {
 	if p.shutdown.Load() {
 		return nil
 	}
-	return p.lp.ForceFlush(ctx)
+	return p.lp.ForceFlush(option.Context(ctx))
 }
 
 // Shutdown flushes and stops the processors and the exporter, bounded by
@@ -217,6 +216,7 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 	if !p.shutdown.CompareAndSwap(false, true) {
 		return nil
 	}
+	ctx = option.Context(ctx)
 	if p.loggers == nil {
 		return p.lp.Shutdown(ctx)
 	}

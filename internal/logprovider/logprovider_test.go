@@ -250,3 +250,27 @@ func TestStandaloneExportErrorsScrubbed(t *testing.T) {
 		t.Errorf("ForceFlush = %v, want the collector's answer without the header value", ferr)
 	}
 }
+
+// TestNilContextFlushAndShutdown: ForceFlush and Shutdown take a nil ctx
+// as context.Background(), as tracing's and metrics' providers do; the
+// SDK would dereference it.
+func TestNilContextFlushAndShutdown(t *testing.T) {
+	var buf syncBuffer
+	p, err := NewLoggerProvider(context.Background(), lookup(map[string]string{"OTEL_LOGS_EXPORTER": "console"}),
+		WithOTLPOverrides(otlpconf.Overrides{Console: &buf}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	emit(p.LoggerProvider(), "order_loaded")
+	//lint:ignore SA1012 a nil context is tolerated, on purpose
+	if err := p.ForceFlush(nil); err != nil {
+		t.Errorf("ForceFlush(nil): %v", err)
+	}
+	if !strings.Contains(buf.String(), "order_loaded") {
+		t.Errorf("nothing flushed: %q", buf.String())
+	}
+	//lint:ignore SA1012 a nil context is tolerated, on purpose
+	if err := p.Shutdown(nil); err != nil {
+		t.Errorf("Shutdown(nil): %v", err)
+	}
+}

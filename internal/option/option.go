@@ -5,7 +5,10 @@
 // applies them is shared here.
 package option
 
-import "reflect"
+import (
+	"context"
+	"reflect"
+)
 
 // Apply returns c changed by each option in opts, in order. A nil option
 // is skipped, so that callers may pass options chosen at run time
@@ -55,4 +58,14 @@ func Append[T any](list []T, v T) []T {
 		return list
 	}
 	return append(list, v)
+}
+
+// Context returns ctx, or context.Background() for a nil ctx: a context
+// not given, as a nil option is, for the exported functions that take one
+// (the SDK's and net/http's would dereference it).
+func Context(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
 }

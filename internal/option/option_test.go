@@ -1,6 +1,7 @@
 package option
 
 import (
+	"context"
 	"io"
 	"os"
 	"testing"
@@ -46,5 +47,17 @@ func TestValueTypedNilIsUnset(t *testing.T) {
 		if got := Value(w); got == nil {
 			t.Errorf("Value(%s) = nil, want it kept", name)
 		}
+	}
+}
+
+func TestContextNilIsBackground(t *testing.T) {
+	//lint:ignore SA1012 a nil context is what is tested
+	if got := Context(nil); got != context.Background() {
+		t.Errorf("Context(nil) = %v, want context.Background()", got)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if got := Context(ctx); got != ctx {
+		t.Error("Context(ctx) is not ctx")
 	}
 }
