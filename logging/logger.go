@@ -62,7 +62,7 @@ func New(opts ...Option) (*Logger, error) {
 		}
 		c.bridge = newOTLPCore(name, cfg.provider)
 	}
-	zopts := []zap.Option{zap.AddStacktrace(zapcore.ErrorLevel), zap.ErrorOutput(zapcore.Lock(zapcore.AddSync(stderr)))}
+	zopts := []zap.Option{zap.AddStacktrace(zapcore.ErrorLevel), zap.ErrorOutput(newErrorReports(stderr))}
 	if !cfg.noCaller {
 		zopts = append(zopts, zap.AddCaller())
 	}
@@ -184,8 +184,9 @@ func (l *Logger) Level() zapcore.Level {
 
 // OutputErrors returns how many lines the output did not take whole
 // since New: a write that failed, came back short or panicked (a closed
-// pipe, a full disk). zap reports each on stderr too ("write error"); the
-// line still reaches the OTLP bridge. 0 for a nil *Logger.
+// pipe, a full disk). zap reports them on stderr too ("write error", at
+// most one report per 10 s after the first); the line still reaches the
+// OTLP bridge. 0 for a nil *Logger.
 func (l *Logger) OutputErrors() uint64 {
 	if l.unbuilt() {
 		return 0

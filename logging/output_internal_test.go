@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.uber.org/zap"
@@ -105,10 +106,44 @@ func TestOutputFailuresCounted(t *testing.T) {
 	if got := len(rec.Records()); got != 3 {
 		t.Errorf("records bridged: %d, want 3", got)
 	}
-	for _, want := range []string{"no space left on device", io.ErrShortWrite.Error()} {
-		if !strings.Contains(errOut.String(), want) {
-			t.Errorf("zap's error output lacks %q: %q", want, errOut.String())
-		}
+	// The first report at once; the second, in the same interval, held
+	// back (TestOutputErrorReportsSpaced).
+	if !strings.Contains(errOut.String(), "no space left on device") || strings.Contains(errOut.String(), io.ErrShortWrite.Error()) {
+		t.Errorf("zap's error output: %q, want the first failure's report only", errOut.String())
+	}
+}
+
+// TestOutputErrorReportsSpaced: zap's reports of failed writes reach
+// stderr at once for the first, then at most one per interval, which says
+// how many were held back; every failed line is counted all the same. A
+// full disk fails every line: one stderr line per log line doubled the
+// volume wherever stderr is kept.
+func TestOutputErrorReportsSpaced(t *testing.T) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	old := reportClock
+	reportClock = func() time.Time { return now }
+	t.Cleanup(func() { reportClock = old })
+	script := make([]string, 7)
+	for i := range script {
+		script[i] = "fail"
+	}
+	w := &scriptedWriter{script: script}
+	l, _, errOut := withOutput(t, FormatJSON, w)
+	for range 5 {
+		l.Zap().Info("line")
+	}
+	if n := strings.Count(errOut.String(), "write error"); n != 1 {
+		t.Errorf("%d reports in one interval, want 1:\n%s", n, errOut.String())
+	}
+	now = now.Add(errorReportInterval)
+	l.Zap().Info("line")
+	l.Zap().Info("line")
+	out := errOut.String()
+	if n := strings.Count(out, "write error"); n != 2 || !strings.Contains(out, "4 further log error reports held back") {
+		t.Errorf("after the interval: %d reports, want 2, the second after a line counting the 4 held back:\n%s", n, out)
+	}
+	if l.OutputErrors() != 7 {
+		t.Errorf("OutputErrors = %d, want 7", l.OutputErrors())
 	}
 }
 
