@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/visible"
 )
 
 // Misspelled variables: a name Init does not know is silently ignored by
@@ -101,9 +102,5 @@ func shownName(n string) string {
 	if len(n) <= maxShownName {
 		return n
 	}
-	cut := maxShownName
-	for cut > 0 && n[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return n[:cut] + "…"
+	return visible.Cut(n, maxShownName) + "…"
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/scrub"
+	"github.com/otelkit/otelkit/internal/visible"
 )
 
 // maxErrorLen bounds the last error kept for the health handler.
@@ -69,7 +70,7 @@ func (h *exportHealth) record(n int, err error, now time.Time) {
 	msg := h.scrub.String(err.Error())
 	if len(msg) > maxErrorLen {
 		// Not a character cut in two (JSON would show it as U+FFFD).
-		msg = strings.ToValidUTF8(msg[:maxErrorLen], "") + "…"
+		msg = visible.Cut(msg, maxErrorLen) + "…"
 	}
 	h.lastErr.Store(&msg)
 	lost, reason := int64(n), DropExportFailed

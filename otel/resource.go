@@ -11,13 +11,13 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/visible"
 )
 
 // buildResource assembles the resource every signal shares. Precedence,
@@ -296,11 +296,7 @@ func boundedList(items []string, f func(string) string) string {
 func keyForWarning(k string) string {
 	k = strings.ToValidUTF8(k, "\uFFFD")
 	if len(k) > maxKeyInWarn {
-		cut := maxKeyInWarn
-		for cut > 0 && !utf8.RuneStart(k[cut]) {
-			cut--
-		}
-		k = k[:cut] + "…"
+		k = visible.Cut(k, maxKeyInWarn) + "…"
 	}
 	return strconv.Quote(k)
 }

@@ -6,7 +6,8 @@ package panictext
 
 import (
 	"fmt"
-	"unicode/utf8"
+
+	"github.com/otelkit/otelkit/internal/visible"
 )
 
 // Of returns v as %v writes it, cut to at most max bytes at a rune
@@ -18,21 +19,7 @@ func Of(v any, max int) (s string) {
 			s = fmt.Sprintf("(%T)", v)
 		}
 	}()
-	s = fmt.Sprint(v)
-	if len(s) > max {
-		// Back to the start of the rune cut in two; bytes that start no
-		// rune within utf8.UTFMax of the cut (invalid UTF-8) are no rune
-		// to keep whole, so the cut stays at max and the text is kept.
-		i := max
-		for i > 0 && max-i < utf8.UTFMax-1 && !utf8.RuneStart(s[i]) {
-			i--
-		}
-		if !utf8.RuneStart(s[i]) {
-			i = max
-		}
-		s = s[:i]
-	}
-	return s
+	return visible.Cut(fmt.Sprint(v), max)
 }
 
 // Error is the error a recovered panic v in what becomes: "otelkit:

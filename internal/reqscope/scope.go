@@ -3,7 +3,6 @@ package reqscope
 import (
 	"context"
 	"time"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.uber.org/zap"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/reqlog"
 	"github.com/otelkit/otelkit/internal/requestid"
+	"github.com/otelkit/otelkit/internal/visible"
 	"github.com/otelkit/otelkit/logging"
 )
 
@@ -24,16 +24,7 @@ const MaxText = 1024
 // Truncate returns s cut to at most MaxText bytes, at the start of a
 // character: a cut inside one would make valid UTF-8 (a method name, a
 // path) invalid on the span, where the exporter would count it repaired.
-func Truncate(s string) string {
-	if len(s) <= MaxText {
-		return s
-	}
-	cut := MaxText
-	for back := 1; back < utf8.UTFMax && !utf8.RuneStart(s[cut]); back++ {
-		cut--
-	}
-	return s[:cut]
-}
+func Truncate(s string) string { return visible.Cut(s, MaxText) }
 
 // Scope is one request's scope. Its zero value is ready for Begin; a
 // transport embeds it in its per-request state.

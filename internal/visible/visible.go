@@ -133,3 +133,23 @@ func AppendRuneEscape(dst []byte, r rune) []byte {
 	}
 	return append(dst, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 }
+
+// Cut returns s cut to at most max bytes, not inside a character: a cut
+// that falls in one steps back to its start. Bytes that start no character
+// within utf8.UTFMax of the cut (invalid UTF-8) are no character to keep
+// whole: the cut stays at max, and the text is kept. It is the one cut of
+// otelkit's bounded text (panic values, request text, the trace viewer's
+// values, warnings, the health document's last error).
+func Cut(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	i := max
+	for i > 0 && max-i < utf8.UTFMax-1 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	if !utf8.RuneStart(s[i]) {
+		i = max
+	}
+	return s[:i]
+}

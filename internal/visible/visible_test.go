@@ -78,3 +78,26 @@ func BenchmarkEscape(b *testing.B) {
 		})
 	}
 }
+
+func TestCut(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		max  int
+		want string
+	}{
+		{"short", 10, "short"},
+		{strings.Repeat("x", 20), 8, "xxxxxxxx"},
+		{"ééé", 5, "éé"}, // not in the middle of a character
+		{"😀😀", 7, "😀"},
+		{"a😀", 4, "a"},
+		// Bytes that start no character (invalid UTF-8) are cut at max:
+		// the cut steps back over at most one character's continuation
+		// bytes, never to nothing.
+		{strings.Repeat("\x80", 20), 8, strings.Repeat("\x80", 8)},
+		{"", 0, ""},
+	} {
+		if got := Cut(tc.s, tc.max); got != tc.want {
+			t.Errorf("Cut(%q, %d) = %q, want %q", tc.s, tc.max, got, tc.want)
+		}
+	}
+}

@@ -352,3 +352,12 @@ func TestLongFilterCut(t *testing.T) {
 		}
 	}
 }
+
+// TestCutInvalidUTF8KeepsText: a long value of bytes that start no
+// character (the viewer sees values before any exporter cleans them) is
+// cut at MaxValue, not walked back to nothing.
+func TestCutInvalidUTF8KeepsText(t *testing.T) {
+	if got, want := cut(strings.Repeat("\x80", MaxValue+10)), strings.Repeat("\x80", MaxValue)+"…"; got != want {
+		t.Errorf("cut kept %d bytes, want %d", len(got), len(want))
+	}
+}

@@ -3,13 +3,14 @@ package traceview
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/visible"
 )
 
 // The keys a request ID is found under: the span attribute httpmw and
@@ -176,11 +177,7 @@ func cut(s string) string {
 	if len(s) <= MaxValue {
 		return s
 	}
-	i := MaxValue
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "…"
+	return visible.Cut(s, MaxValue) + "…"
 }
 
 // isLong reports whether kv's key or value is longer than MaxValue bytes:
