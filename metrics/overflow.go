@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
@@ -55,11 +54,7 @@ func newOverflowWatch(handlers []func(scope, instrument string, limit int), limi
 // an error for otel.Handle: it runs on the periodic reader's goroutine or
 // in a scrape, where it would end the process or fail the export.
 func callHandler(h func(scope, instrument string, limit int), scope, instrument string, limit int) {
-	defer func() {
-		if v := recover(); v != nil {
-			otel.Handle(panictext.Error("the WithOverflowHandler handler", v))
-		}
-	}()
+	defer panictext.Handle("the WithOverflowHandler handler")
 	h(scope, instrument, limit)
 }
 

@@ -187,11 +187,7 @@ func (p *Processor[T]) drop(reason string, n int) {
 // process), in Shutdown, or in the caller of Enqueue (a span's End), and
 // losing items must cost nothing more than the count.
 func callDrop(h func(reason string, n int), reason string, n int) {
-	defer func() {
-		if v := recover(); v != nil {
-			otel.Handle(panictext.Error("the drop handler", v))
-		}
-	}()
+	defer panictext.Handle("the drop handler")
 	h(reason, n)
 }
 

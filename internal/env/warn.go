@@ -33,10 +33,6 @@ func Warner(hs ...func(error)) func(error) {
 // callWarning calls h with err, turning a panic into an error for
 // otel.Handle.
 func callWarning(h func(error), err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			otel.Handle(panictext.Error("the warning handler", v))
-		}
-	}()
+	defer panictext.Handle("the warning handler")
 	h(err)
 }

@@ -7,6 +7,8 @@ package panictext
 import (
 	"fmt"
 
+	"go.opentelemetry.io/otel"
+
 	"github.com/otelkit/otelkit/internal/visible"
 )
 
@@ -33,3 +35,14 @@ func Error(what string, v any) error {
 
 // maxErrorText bounds the panic value quoted in Error's error.
 const maxErrorText = 512
+
+// Handle, deferred where otelkit calls a handler of the program's (a drop,
+// warning or overflow handler), hands the handler's panic to otel.Handle as
+// Error(what, v): such a handler runs on a batch worker or a periodic
+// reader, where a panic would end the process, or inside a span's End or a
+// constructor, which must not fail for it.
+func Handle(what string) {
+	if v := recover(); v != nil {
+		otel.Handle(Error(what, v))
+	}
+}
