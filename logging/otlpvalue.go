@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -188,7 +189,7 @@ func reflectedUint(v uint64) attribute.Value {
 // and stops where fmt would call a value's Format, Error or String
 // instead. A type that cannot hold a map, slice or interface ends at once.
 func fmtEnds(v reflect.Value, depth int) bool {
-	if !mayNest(v.Type()) || (v.CanInterface() && printsItself(v.Type())) {
+	if f := factsOf(v.Type()); f&mayNestFact == 0 || (v.CanInterface() && f&printsItselfFact != 0) {
 		return true
 	}
 	if v.Kind() == reflect.Interface {
@@ -207,7 +208,7 @@ func fmtEnds(v reflect.Value, depth int) bool {
 			}
 		}
 	case reflect.Map:
-		if !mayNest(v.Type().Elem()) {
+		if factsOf(v.Type().Elem())&mayNestFact == 0 {
 			return true // keys are comparable: no map or slice, no cycle
 		}
 		var it reflect.MapIter // on the stack, unlike MapRange's
@@ -217,7 +218,7 @@ func fmtEnds(v reflect.Value, depth int) bool {
 			}
 		}
 	case reflect.Slice, reflect.Array:
-		if !mayNest(v.Type().Elem()) {
+		if factsOf(v.Type().Elem())&mayNestFact == 0 {
 			return true
 		}
 		for i := range v.Len() {
@@ -233,7 +234,7 @@ func fmtEnds(v reflect.Value, depth int) bool {
 // follows a pointer to an array, slice, struct or map (a map key may be
 // such a pointer).
 func fmtEndsTop(v reflect.Value, depth int) bool {
-	if !v.IsValid() || v.Kind() != reflect.Pointer || v.IsNil() || printsItself(v.Type()) {
+	if !v.IsValid() || v.Kind() != reflect.Pointer || v.IsNil() || factsOf(v.Type())&printsItselfFact != 0 {
 		return !v.IsValid() || fmtEnds(v, depth)
 	}
 	switch v.Elem().Kind() {
@@ -241,6 +242,38 @@ func fmtEndsTop(v reflect.Value, depth int) bool {
 		return depth > 0 && fmtEnds(v.Elem(), depth-1)
 	}
 	return true
+}
+
+// typeFacts is what fmtEnds asks of a type (mayNest, printsItself),
+// answered once per type: reflection over a type's fields and method sets
+// cost a flat struct about as much again as its %+v text, on every line.
+type typeFacts uint8
+
+const (
+	mayNestFact typeFacts = 1 << iota
+	printsItselfFact
+)
+
+// typeFactsCache maps a reflect.Type to its typeFacts. It is keyed by
+// types only, which are finite in a program, so it needs no bound; a
+// sync.Map, as it is read far more than written (encoding/json caches its
+// encoders per type the same way).
+var typeFactsCache sync.Map
+
+// factsOf returns t's typeFacts, from the cache when t was seen before.
+func factsOf(t reflect.Type) typeFacts {
+	if f, ok := typeFactsCache.Load(t); ok {
+		return f.(typeFacts)
+	}
+	var f typeFacts
+	if mayNest(t) {
+		f |= mayNestFact
+	}
+	if printsItself(t) {
+		f |= printsItselfFact
+	}
+	typeFactsCache.Store(t, f)
+	return f
 }
 
 // mayNest reports whether fmt's %+v of a value of type t may descend
