@@ -272,7 +272,13 @@
 // nests more than 100 levels, or holds itself, becomes the attribute
 // "<max-depth-exceeded>" (otelzap's note; the JSON and console lines note
 // encoding/json's error), a struct among them, which the bridge writes
-// with %+v.
+// with %+v. Converting one such value visits at most 10 000 nodes (its
+// values, and those fmt's %+v of its structs visits), so that a value
+// sharing sub-structures, small in memory but with millions of paths
+// through it, cannot hold the line's goroutine: where the budget runs
+// out, the bridge writes "<max-nodes-exceeded>" and leaves out the rest
+// of the slice or map around it (a struct, written by fmt all or nothing,
+// is the note whole).
 //
 // # slog, level at run time, tests
 //

@@ -42,6 +42,7 @@ func BenchmarkOTLPValueGuard(b *testing.B) {
 	v := reflect.ValueOf(point{1, 2})
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = fmtEnds(v, maxValueDepth)
+		w := valueWalk{left: maxValueNodes}
+		_ = w.fmtEnds(v, maxValueDepth)
 	}
 }
