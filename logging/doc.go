@@ -280,6 +280,16 @@
 // of the slice or map around it (a struct, written by fmt all or nothing,
 // is the note whole).
 //
+// The size of a record is bounded where it is sent: the logger provider
+// otel.Init builds cuts a batch into OTLP exports under 3 MiB over gRPC
+// (a collector refuses a message over 4 MiB by default, and with it every
+// record of the batch) and 16 MiB over HTTP (its default: 20 MiB),
+// estimated from above. A record too large to go on its own (a message of
+// several MiB over gRPC; an attribute value is cut at 16 384 characters
+// already, OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT) is not sent, and
+// is counted as too_large in otel's health document and the
+// telemetry_dropped line; the records around it are sent.
+//
 // # slog, level at run time, tests
 //
 // Logger.Slog and NewSlogHandler give log/slog the same lines and the same
