@@ -7,7 +7,10 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+
+	"github.com/otelkit/otelkit/internal/testutil/logrec"
 )
 
 // batchRecorder keeps the bodies of each export it gets; the first
@@ -109,3 +112,39 @@ func TestExportSizeCountsNestedValues(t *testing.T) {
 		t.Errorf("estimate %d for 4 strings of %d", n, len(big))
 	}
 }
+
+// BenchmarkSizeBoundedExport shows what the size bound costs an export of
+// 512 typical records (a message and 8 attributes) that needs no split,
+// next to the same export unbounded.
+func BenchmarkSizeBoundedExport(b *testing.B) {
+	keep := &logrec.Processor{}
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(keep))
+	for i := range 512 {
+		var r otellog.Record
+		r.SetBody(attribute.StringValue("order_loaded"))
+		r.AddAttributes(attribute.String("request_id", "5f0e7a4c-2b1d-4e8f-9a3b-6c7d8e9f0a1b"), attribute.Int("items", i),
+			attribute.String("code.file.path", "/src/app/main.go"), attribute.Int("code.line.number", 42),
+			attribute.String("code.function.name", "main.handler"), attribute.Bool("ok", true),
+			attribute.Float64("took", 1.5), attribute.String("order_id", "ord-1234"))
+		lp.Logger("bench").Emit(context.Background(), r)
+	}
+	records := keep.Records()
+	for _, c := range []struct {
+		name string
+		exp  sdklog.Exporter
+	}{
+		{"bounded", sizeBounded{Exporter: nopExporter{}, limit: MaxExportBytes("grpc"), drop: func(string, int) {}}},
+		{"unbounded", nopExporter{}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = c.exp.Export(context.Background(), records)
+			}
+		})
+	}
+}
+
+type nopExporter struct{ sdklog.Exporter }
+
+func (nopExporter) Export(context.Context, []sdklog.Record) error { return nil }
