@@ -272,7 +272,23 @@
 // nests more than 100 levels, or holds itself, becomes the attribute
 // "<max-depth-exceeded>" (otelzap's note; the JSON and console lines note
 // encoding/json's error), a struct among them, which the bridge writes
-// with %+v.
+// with %+v. Converting one such value visits at most 10 000 nodes (its
+// values, and those fmt's %+v of its structs visits), so that a value
+// sharing sub-structures, small in memory but with millions of paths
+// through it, cannot hold the line's goroutine: where the budget runs
+// out, the bridge writes "<max-nodes-exceeded>" and leaves out the rest
+// of the slice or map around it (a struct, written by fmt all or nothing,
+// is the note whole).
+//
+// The size of a record is bounded where it is sent: the logger provider
+// otel.Init builds cuts a batch into OTLP exports under 3 MiB over gRPC
+// (a collector refuses a message over 4 MiB by default, and with it every
+// record of the batch) and 16 MiB over HTTP (its default: 20 MiB),
+// estimated from above. A record too large to go on its own (a message of
+// several MiB over gRPC; an attribute value is cut at 16 384 characters
+// already, OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT) is not sent, and
+// is counted as too_large in otel's health document and the
+// telemetry_dropped line; the records around it are sent.
 //
 // # slog, level at run time, tests
 //

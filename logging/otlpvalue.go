@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -12,9 +13,19 @@ import (
 
 // maxValueDepth bounds how deep otlpValue follows slices, maps and
 // pointers; a deeper value becomes maxDepthNote (otelzap's bound and note).
+//
+// maxValueNodes bounds the work of one value: the nodes (values) the
+// conversion and fmt's %+v of its structs visit, all told. A value that
+// shares sub-structures (30 pointers to one node, each holding 30 pointers
+// to the next, 6 levels) is small in memory but has 30^6 nodes to visit;
+// past the budget, the node where it ran out becomes maxNodesNote and the
+// rest of each slice and map around it is left out (a struct is the note
+// whole: its text is fmt's, all or nothing).
 const (
 	maxValueDepth = 100
 	maxDepthNote  = "<max-depth-exceeded>"
+	maxValueNodes = 10_000
+	maxNodesNote  = "<max-nodes-exceeded>"
 )
 
 // otlpValue converts a value logged with zap.Any (zap.Reflect) as the
@@ -30,7 +41,8 @@ func otlpValue(v any) attribute.Value {
 	if v == nil {
 		return attribute.Value{}
 	}
-	r, ok := reflectValue(reflect.ValueOf(v), maxValueDepth)
+	w := valueWalk{left: maxValueNodes}
+	r, ok := w.value(reflect.ValueOf(v), maxValueDepth)
 	if !ok {
 		return attribute.StringValue(maxDepthNote)
 	}
@@ -88,28 +100,50 @@ func scalarValue(v any) (attribute.Value, bool) {
 	return attribute.Value{}, false
 }
 
-// reflectValue converts what scalarValue does not, following at most
-// depth levels; false when the value is deeper.
-func reflectValue(val reflect.Value, depth int) (attribute.Value, bool) {
+// valueWalk is one conversion by otlpValue: left counts the nodes it may
+// still visit (maxValueNodes), its own and fmt's.
+type valueWalk struct{ left int }
+
+// spend takes n nodes from the budget and reports whether it lasted.
+func (w *valueWalk) spend(n int) bool {
+	w.left -= n
+	return w.left >= 0
+}
+
+// spent reports whether the budget has run out: the walk adds no more.
+func (w *valueWalk) spent() bool { return w.left < 0 }
+
+var nodesNote = attribute.StringValue(maxNodesNote)
+
+// value converts what scalarValue does not, following at most depth
+// levels; false when the value is deeper. Past the node budget it is
+// maxNodesNote.
+func (w *valueWalk) value(val reflect.Value, depth int) (attribute.Value, bool) {
 	if val.Kind() == reflect.Interface {
 		if val.IsNil() {
 			return attribute.Value{}, true
 		}
 		val = val.Elem()
 	}
+	if !w.spend(1) {
+		return nodesNote, true
+	}
 	if sv, ok := scalarValue(val.Interface()); ok {
 		return sv, true
 	}
 	switch val.Kind() {
 	case reflect.Struct:
-		if !fmtEnds(val, depth) {
+		if !w.fmtEnds(val, depth) {
+			if w.spent() {
+				return nodesNote, true
+			}
 			return attribute.Value{}, false
 		}
 		return attribute.StringValue(fmt.Sprintf("%+v", val.Interface())), true
 	case reflect.Slice, reflect.Array:
-		return reflectSlice(val, depth)
+		return w.slice(val, depth)
 	case reflect.Map:
-		return reflectMap(val, depth)
+		return w.mapValue(val, depth)
 	case reflect.Pointer:
 		if val.IsNil() {
 			return attribute.Value{}, true
@@ -117,12 +151,14 @@ func reflectValue(val reflect.Value, depth int) (attribute.Value, bool) {
 		if depth == 0 {
 			return attribute.Value{}, false
 		}
-		return reflectValue(val.Elem(), depth-1)
+		return w.value(val.Elem(), depth-1)
 	}
 	return attribute.StringValue(fmt.Sprintf("unhandled: (%s) %+v", val.Type(), val.Interface())), true
 }
 
-func reflectSlice(val reflect.Value, depth int) (attribute.Value, bool) {
+// slice converts a slice or array element by element; the element where
+// the budget ran out is the last.
+func (w *valueWalk) slice(val reflect.Value, depth int) (attribute.Value, bool) {
 	if val.Len() == 0 {
 		return attribute.SliceValue(), true
 	}
@@ -131,16 +167,21 @@ func reflectSlice(val reflect.Value, depth int) (attribute.Value, bool) {
 	}
 	items := make([]attribute.Value, 0, val.Len())
 	for i := range val.Len() {
-		item, ok := reflectValue(val.Index(i), depth-1)
+		item, ok := w.value(val.Index(i), depth-1)
 		if !ok {
 			return attribute.Value{}, false
 		}
 		items = append(items, item)
+		if w.spent() {
+			break
+		}
 	}
 	return attribute.SliceValue(items...), true
 }
 
-func reflectMap(val reflect.Value, depth int) (attribute.Value, bool) {
+// mapValue converts a map entry by entry; the entry where the budget ran
+// out is the last (the note its key too when the key's text ran out).
+func (w *valueWalk) mapValue(val reflect.Value, depth int) (attribute.Value, bool) {
 	if val.Len() == 0 {
 		return attribute.MapValue(), true
 	}
@@ -155,16 +196,23 @@ func reflectMap(val reflect.Value, depth int) (attribute.Value, bool) {
 			key = k.String()
 		} else {
 			kv := k.Interface()
-			if !fmtEndsTop(reflect.ValueOf(kv), depth-1) {
-				return attribute.Value{}, false
+			if !w.fmtEndsTop(reflect.ValueOf(kv), depth-1) {
+				if !w.spent() {
+					return attribute.Value{}, false
+				}
+				kvs = append(kvs, attribute.KeyValue{Key: maxNodesNote, Value: nodesNote})
+				break
 			}
 			key = fmt.Sprintf("%+v", kv)
 		}
-		v, ok := reflectValue(it.Value(), depth-1)
+		v, ok := w.value(it.Value(), depth-1)
 		if !ok {
 			return attribute.Value{}, false
 		}
 		kvs = append(kvs, attribute.KeyValue{Key: attribute.Key(key), Value: v})
+		if w.spent() {
+			break
+		}
 	}
 	return attribute.MapValue(kvs...), true
 }
@@ -180,48 +228,52 @@ func reflectedUint(v uint64) attribute.Value {
 }
 
 // fmtEnds reports whether fmt's %+v of v descends at most depth levels,
-// counted as reflectValue counts them (an interface is no level).
+// counted as value counts them (an interface is no level), and visits no
+// more nodes than the walk has left (it spends them; when it reports
+// false, spent tells which bound it met).
 // fmt follows maps, slices, arrays, structs and interfaces without a bound
 // or a check for cycles (a pointer below the top it prints as an address),
 // so a struct holding a map that holds itself would overflow the stack, a
 // fatal error that no recover catches. fmtEnds follows what fmt follows,
 // and stops where fmt would call a value's Format, Error or String
-// instead. A type that cannot hold a map, slice or interface ends at once.
-func fmtEnds(v reflect.Value, depth int) bool {
-	if !mayNest(v.Type()) || (v.CanInterface() && printsItself(v.Type())) {
-		return true
+// instead. A type that cannot hold a map, slice or interface ends at once,
+// one node; so does a map or slice of such elements, a node each (counted,
+// not walked).
+func (w *valueWalk) fmtEnds(v reflect.Value, depth int) bool {
+	if f := factsOf(v.Type()); f&mayNestFact == 0 || (v.CanInterface() && f&printsItselfFact != 0) {
+		return w.spend(1)
 	}
 	if v.Kind() == reflect.Interface {
-		// No level of its own, as in reflectValue: what it holds is one
+		// No level of its own, as in value: what it holds is one
 		// (never an interface), so the walk stays bounded.
-		return v.IsNil() || fmtEnds(v.Elem(), depth)
+		return v.IsNil() || w.fmtEnds(v.Elem(), depth)
 	}
-	if depth == 0 {
+	if depth == 0 || !w.spend(1) {
 		return false
 	}
 	switch v.Kind() {
 	case reflect.Struct:
 		for i := range v.NumField() {
-			if !fmtEnds(v.Field(i), depth-1) {
+			if !w.fmtEnds(v.Field(i), depth-1) {
 				return false
 			}
 		}
 	case reflect.Map:
-		if !mayNest(v.Type().Elem()) {
-			return true // keys are comparable: no map or slice, no cycle
+		if factsOf(v.Type().Elem())&mayNestFact == 0 {
+			return w.spend(v.Len()) // keys are comparable: no map or slice, no cycle
 		}
 		var it reflect.MapIter // on the stack, unlike MapRange's
 		for it.Reset(v); it.Next(); {
-			if !fmtEnds(it.Value(), depth-1) {
+			if !w.fmtEnds(it.Value(), depth-1) {
 				return false
 			}
 		}
 	case reflect.Slice, reflect.Array:
-		if !mayNest(v.Type().Elem()) {
-			return true
+		if factsOf(v.Type().Elem())&mayNestFact == 0 {
+			return w.spend(v.Len())
 		}
 		for i := range v.Len() {
-			if !fmtEnds(v.Index(i), depth-1) {
+			if !w.fmtEnds(v.Index(i), depth-1) {
 				return false
 			}
 		}
@@ -232,15 +284,47 @@ func fmtEnds(v reflect.Value, depth int) bool {
 // fmtEndsTop is fmtEnds for a value fmt prints at the top, where it
 // follows a pointer to an array, slice, struct or map (a map key may be
 // such a pointer).
-func fmtEndsTop(v reflect.Value, depth int) bool {
-	if !v.IsValid() || v.Kind() != reflect.Pointer || v.IsNil() || printsItself(v.Type()) {
-		return !v.IsValid() || fmtEnds(v, depth)
+func (w *valueWalk) fmtEndsTop(v reflect.Value, depth int) bool {
+	if !v.IsValid() || v.Kind() != reflect.Pointer || v.IsNil() || factsOf(v.Type())&printsItselfFact != 0 {
+		return !v.IsValid() || w.fmtEnds(v, depth)
 	}
 	switch v.Elem().Kind() {
 	case reflect.Array, reflect.Slice, reflect.Struct, reflect.Map:
-		return depth > 0 && fmtEnds(v.Elem(), depth-1)
+		return depth > 0 && w.fmtEnds(v.Elem(), depth-1)
 	}
 	return true
+}
+
+// typeFacts is what fmtEnds asks of a type (mayNest, printsItself),
+// answered once per type: reflection over a type's fields and method sets
+// cost a flat struct about as much again as its %+v text, on every line.
+type typeFacts uint8
+
+const (
+	mayNestFact typeFacts = 1 << iota
+	printsItselfFact
+)
+
+// typeFactsCache maps a reflect.Type to its typeFacts. It is keyed by
+// types only, which are finite in a program, so it needs no bound; a
+// sync.Map, as it is read far more than written (encoding/json caches its
+// encoders per type the same way).
+var typeFactsCache sync.Map
+
+// factsOf returns t's typeFacts, from the cache when t was seen before.
+func factsOf(t reflect.Type) typeFacts {
+	if f, ok := typeFactsCache.Load(t); ok {
+		return f.(typeFacts)
+	}
+	var f typeFacts
+	if mayNest(t) {
+		f |= mayNestFact
+	}
+	if printsItself(t) {
+		f |= printsItselfFact
+	}
+	typeFactsCache.Store(t, f)
+	return f
 }
 
 // mayNest reports whether fmt's %+v of a value of type t may descend

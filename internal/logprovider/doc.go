@@ -25,6 +25,12 @@
 // behaviour, records cloned when queued, but every record it drops is
 // reported with the reason (WithDropHandler).
 //
+// Over OTLP, a batch is exported in parts whose estimated size stays
+// under MaxExportBytes (3 MiB over gRPC, 16 MiB over HTTP; a collector
+// refuses a larger export whole: 4 MiB and 20 MiB by default), in order;
+// a record over it on its own is not exported but reported as
+// DropTooLarge, so that it costs no other record (exportsize.go).
+//
 // WithOTLPOverrides (otel.Init's options) wins over the variables. Every
 // invalid value is an *env.Error naming the variable or option, the value
 // and what is allowed. Validate runs the same checks and builds nothing

@@ -92,8 +92,10 @@ type Provider struct {
 // The exporter comes from OTEL_LOGS_EXPORTER (otlp, console or none) and the
 // OTLP variables, resolved once by otlpconf (WithOTLPOverrides wins over
 // the variables), guarded to receive valid UTF-8 only
-// (sanitize.LogExporter), passed through WithExporterWrapper's wrapper and
-// put behind a batch processor; WithProcessor's processors follow it.
+// (sanitize.LogExporter), passed through WithExporterWrapper's wrapper,
+// over OTLP bounded in size (MaxExportBytes: a batch goes in parts, a
+// record too large alone is dropped as DropTooLarge) and put behind a
+// batch processor; WithProcessor's processors follow it.
 // Before anything is built it validates OTEL_BLRP_SCHEDULE_DELAY,
 // OTEL_BLRP_EXPORT_TIMEOUT (whole milliseconds >= 1),
 // OTEL_BLRP_MAX_QUEUE_SIZE, OTEL_BLRP_MAX_EXPORT_BATCH_SIZE (1..1048576),
@@ -134,6 +136,11 @@ func NewLoggerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	}
 	p := &Provider{exporter: s.exporter}
 	if exp != nil {
+		if limit := MaxExportBytes(s.exporter.Protocol); limit > 0 && s.exporter.Exporter == otlpconf.ExporterOTLP {
+			// Outermost, so that the export-health wrapper counts each
+			// export it makes.
+			exp = sizeBounded{Exporter: exp, limit: limit, drop: func(reason string, n int) { p.proc.Drop(reason, n) }}
+		}
 		s.batch.OnDrop = c.onDrop
 		p.proc = newLogProcessor(exp, s.batch)
 		p.loggers = &countingLoggers{gate: newEmitGate(p.proc.Drop)}

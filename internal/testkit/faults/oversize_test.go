@@ -2,11 +2,17 @@ package faults
 
 import (
 	"context"
-	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/otelkit/otelkit/internal/testkit/collector"
+	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
+	"github.com/otelkit/otelkit/otel"
 )
 
 // TestOversizedResponseBounded: a collector answering every export with a
@@ -53,4 +59,94 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// TestHugeLogRecordCostsOnlyItself: the real collector, a batch of 100
+// small log lines, 400 lines with a 16 000-byte field (6.5 MB in all) and
+// one line whose message is 5 MiB. Over gRPC the collector refuses a
+// message over 4 MiB, and refused the whole batch (500 records, counted
+// export_failed); now the batch goes in exports under 3 MiB and only the
+// 5 MiB record is lost, counted too_large and reported in a
+// telemetry_dropped line. Over HTTP (the collector takes 20 MiB) every
+// record arrives, the huge one too.
+func TestHugeLogRecordCostsOnlyItself(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault suite: skipped in -short")
+	}
+	col := collector.Start(t)
+	for _, tc := range []struct {
+		protocol string
+		hugeLost bool
+	}{{protoGRPC, true}, {protoHTTP, false}} {
+		t.Run(tc.protocol, func(t *testing.T) {
+			ep := col.HTTPEndpoint()
+			if tc.protocol == protoGRPC {
+				ep = "http://" + col.GRPCEndpoint()
+			}
+			t.Setenv("OTEL_BLRP_EXPORT_TIMEOUT", "10000")
+			out := &lineBuffer{}
+			tel := initWith(t, ep, tc.protocol, 5*time.Second, otel.WithMetricsExporter("none"),
+				otel.WithTracesExporter("none"), otel.WithLogOutput(out))
+			l, tag := tel.Logger(), strings.ReplaceAll(tc.protocol, "/", "_")
+			field := strings.Repeat("x", 16000)
+			for i := range 100 {
+				l.Info("small_"+tag, zap.Int("i", i))
+			}
+			l.Info("huge_" + tag + strings.Repeat("x", 5<<20))
+			for range 400 {
+				l.Info("large_"+tag, zap.String("dump", field))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := tel.ForceFlush(ctx); err != nil {
+				t.Errorf("ForceFlush: %v", err)
+			}
+			wantHuge := 1
+			if tc.hugeLost {
+				wantHuge = 0
+			}
+			var small, large, huge int
+			waitFor(10*time.Second, func() bool {
+				small, large, huge = countBodies(t, col, tag)
+				return small == 100 && large == 400 && huge == wantHuge
+			})
+			health := tel.Health().Export["logs"]
+			t.Logf("%s: %d/100 small, %d/400 large, %d huge delivered; health %+v", tc.protocol, small, large, huge, health)
+			if small != 100 || large != 400 || huge != wantHuge {
+				t.Errorf("delivered %d/100 small, %d/400 large and %d huge records, want %d", small, large, huge, wantHuge)
+			}
+			wantDropped := map[string]int64(nil)
+			if tc.hugeLost {
+				wantDropped = map[string]int64{otel.DropTooLarge: 1}
+				if len(out.lines(`"too_large":1`)) == 0 {
+					t.Errorf("no telemetry_dropped line for the huge record: %q", out.lines("telemetry_dropped"))
+				}
+			}
+			if !reflect.DeepEqual(health.Dropped, wantDropped) || health.Exported != int64(500+wantHuge) {
+				t.Errorf("health: exported %d, dropped %v; want %d, %v", health.Exported, health.Dropped, 500+wantHuge, wantDropped)
+			}
+		})
+	}
+}
+
+// countBodies counts the log records the collector holds whose body is
+// small_, large_ or starts with huge_, followed by tag.
+func countBodies(t *testing.T, col *collector.Collector, tag string) (small, large, huge int) {
+	t.Helper()
+	ls, err := col.Logs()
+	if err != nil {
+		t.Fatalf("read logs: %v", err)
+	}
+	for _, r := range ls {
+		b, _ := r.Body.(string)
+		switch {
+		case b == "small_"+tag:
+			small++
+		case b == "large_"+tag:
+			large++
+		case strings.HasPrefix(b, "huge_"+tag):
+			huge++
+		}
+	}
+	return small, large, huge
 }
