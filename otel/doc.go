@@ -295,7 +295,8 @@
 //
 // A value otelkit cannot use is never silent: Init returns a ConfigError
 // naming the variable or the option as written, the value (masked where it
-// may be a secret) and what is allowed (unknown exporter, protocol, sampler
+// may be a secret, and cut after 256 bytes with the number left out) and
+// what is allowed (unknown exporter, protocol, sampler
 // or propagator, a number that does not parse or is out of range). Init
 // reports every invalid setting at once, joined, each once; errors.As
 // finds them:

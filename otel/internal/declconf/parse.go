@@ -192,13 +192,15 @@ func scrubSecrets(s string, secrets []string) string {
 	return s
 }
 
-// warn notes something the file asks for that otelkit does not do.
+// warn notes something the file asks for that otelkit does not do; path
+// is cut as an error cuts it.
 func (p *parser) warn(path string, line int, what string) {
+	path, name := env.Bounded(path), env.Bounded(p.name)
 	if line == 0 {
-		p.warnings = append(p.warnings, fmt.Sprintf("%s: %s (%s)", path, what, p.name))
+		p.warnings = append(p.warnings, fmt.Sprintf("%s: %s (%s)", path, what, name))
 		return
 	}
-	p.warnings = append(p.warnings, fmt.Sprintf("%s: %s (%s line %d)", path, what, p.name, line))
+	p.warnings = append(p.warnings, fmt.Sprintf("%s: %s (%s line %d)", path, what, name, line))
 }
 
 // errorAt returns the error for the setting at path (n when path is not
