@@ -77,6 +77,7 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*File,
 		return nil, err
 	}
 	p.substituteTree(root, "")
+	p.expandMerges(root) // merges.go
 	p.walk(root, rootType, "")
 	p.checkFormat(root)
 	if len(p.errs) > 0 {
