@@ -283,9 +283,9 @@
 // ..."), all of them at once. Unknown keys are errors (a typo would
 // otherwise be ignored); keys ending in /development that otelkit does not
 // implement are warnings. Anchors, aliases and merge keys ("<<: *base")
-// may repeat settings, up to 10,000 nodes in all. Where the file asks for what otelkit builds
-// differently, Init says so: each signal has one processor and exporter
-// (metrics: one of each of otlp, console and prometheus/development, with
+// may repeat settings, up to 10,000 nodes in all. Where the file asks for
+// what otelkit builds differently, Init says so: each signal has one
+// processor and exporter (metrics: one of each of otlp, console and prometheus/development, with
 // one interval and temporality); a simple processor becomes otelkit's
 // batch processor (with a warning); a timeout of 0 ("no limit") is refused;
 // without a propagator section nothing is propagated (with a warning);
