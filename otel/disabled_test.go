@@ -154,3 +154,23 @@ func TestSDKDisabledByFileWarnsAtTheKey(t *testing.T) {
 		t.Errorf("want a warning at the file's key, without the value:\n%s", out.String())
 	}
 }
+
+// TestDisabledWarningBoundsTheValue: the otelkit_config_warning line for
+// an invalid setting the disabled SDK leaves unused quotes a 100 KB value
+// cut, with the number of bytes left out (env.Error bounds what it quotes).
+func TestDisabledWarningBoundsTheValue(t *testing.T) {
+	huge := "0.5" + strings.Repeat("x", 100_000)
+	out, lines := disabledInit(t, map[string]string{"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": huge})
+	if n := len(out.String()); n > 8192 {
+		t.Errorf("the log holds %d bytes", n)
+	}
+	for _, l := range lines {
+		if l["variable"] == "OTEL_TRACES_SAMPLER_ARG" {
+			if d, _ := l["detail"].(string); !strings.Contains(d, "bytes left out)") {
+				t.Errorf("warning detail does not say what was cut: %.400s", d)
+			}
+			return
+		}
+	}
+	t.Fatalf("no warning names OTEL_TRACES_SAMPLER_ARG: %v", lines)
+}

@@ -282,9 +282,10 @@
 // tracer_provider.processors[0].batch.max_queue_size (otel.yaml line 5)
 // ..."), all of them at once. Unknown keys are errors (a typo would
 // otherwise be ignored); keys ending in /development that otelkit does not
-// implement are warnings. Where the file asks for what otelkit builds
-// differently, Init says so: each signal has one processor and exporter
-// (metrics: one of each of otlp, console and prometheus/development, with
+// implement are warnings. Anchors, aliases and merge keys ("<<: *base")
+// may repeat settings, up to 10,000 nodes in all. Where the file asks for
+// what otelkit builds differently, Init says so: each signal has one
+// processor and exporter (metrics: one of each of otlp, console and prometheus/development, with
 // one interval and temporality); a simple processor becomes otelkit's
 // batch processor (with a warning); a timeout of 0 ("no limit") is refused;
 // without a propagator section nothing is propagated (with a warning);
@@ -295,7 +296,8 @@
 //
 // A value otelkit cannot use is never silent: Init returns a ConfigError
 // naming the variable or the option as written, the value (masked where it
-// may be a secret) and what is allowed (unknown exporter, protocol, sampler
+// may be a secret, and cut after 256 bytes with the number left out) and
+// what is allowed (unknown exporter, protocol, sampler
 // or propagator, a number that does not parse or is out of range). Init
 // reports every invalid setting at once, joined, each once; errors.As
 // finds them:

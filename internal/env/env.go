@@ -85,6 +85,7 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var msg string
+	name := bounded(e.Var, maxShown)
 	switch {
 	case e.File != "":
 		msg = e.fileMessage()
@@ -93,20 +94,20 @@ func (e *Error) Error() string {
 	case e.Option != "" && looksLikeCredential(e.Value):
 		msg = fmt.Sprintf("otelkit: invalid option %s (value not shown: %d bytes that look like a credential): allowed: %s", e.Option, len(e.Value), e.Allowed)
 	case e.Option != "":
-		msg = fmt.Sprintf("otelkit: invalid option %s(%q): allowed: %s", e.Option, e.Value, e.Allowed)
+		msg = fmt.Sprintf("otelkit: invalid option %s(%s): allowed: %s", e.Option, quoteBounded(e.Value), e.Allowed)
 	case e.Withheld:
-		msg = fmt.Sprintf("otelkit: invalid %s (value not shown): allowed: %s", e.Var, e.Allowed)
+		msg = fmt.Sprintf("otelkit: invalid %s (value not shown): allowed: %s", name, e.Allowed)
 	case looksLikeCredential(e.Value):
-		msg = fmt.Sprintf("otelkit: invalid %s (value not shown: %d bytes that look like a credential): allowed: %s", e.Var, len(e.Value), e.Allowed)
+		msg = fmt.Sprintf("otelkit: invalid %s (value not shown: %d bytes that look like a credential): allowed: %s", name, len(e.Value), e.Allowed)
 	default:
-		msg = fmt.Sprintf("otelkit: invalid %s=%q: allowed: %s", e.Var, e.Value, e.Allowed)
+		msg = fmt.Sprintf("otelkit: invalid %s=%s: allowed: %s", name, quoteBounded(e.Value), e.Allowed)
 	}
 	if e.Err != nil {
 		cause := e.Err.Error()
 		if e.File == "" && !e.Withheld && looksLikeCredential(e.Value) {
 			cause = withheldCause(cause, e.Value)
 		}
-		msg += " (" + cause + ")"
+		msg += " (" + bounded(cause, maxCause) + ")"
 	}
 	return msg
 }
@@ -117,11 +118,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // "otelkit: invalid <key> [(value not shown)] (<file> line <n>): allowed:
 // ...". It never shows Value.
 func (e *Error) fileMessage() string {
-	where := e.File
+	where := bounded(e.File, maxShown)
 	if e.Line > 0 {
-		where = fmt.Sprintf("%s line %d", e.File, e.Line)
+		where = fmt.Sprintf("%s line %d", where, e.Line)
 	}
-	key := e.Key
+	key := bounded(e.Key, maxShown)
 	if key == "" {
 		key = "configuration file"
 	}

@@ -32,7 +32,7 @@ const minAnywhere = 8
 // error. A nil *Scrubber removes URL user info only. Safe for concurrent
 // use (it is not changed after New).
 type Scrubber struct {
-	secrets []string // longest first, so that a value is replaced before a part of it
+	secrets *index // every form of every value, found in one scan of a text
 }
 
 // New returns a Scrubber for the header values given, with the
@@ -40,18 +40,11 @@ type Scrubber struct {
 // whitespace-separated part of minAnywhere bytes or more (the token after
 // "Bearer "), and quoted the way Go, JSON and URLs quote.
 func New(values []string) *Scrubber {
-	seen := map[string]struct{}{}
 	var out []string
-	add := func(v string) {
-		if v == "" {
-			return
-		}
-		if _, ok := seen[v]; !ok {
-			seen[v] = struct{}{}
-			out = append(out, v)
-		}
-	}
 	for _, v := range values {
+		if v == "" {
+			continue
+		}
 		forms := []string{v}
 		for _, f := range strings.Fields(v) {
 			if len(f) >= minAnywhere {
@@ -59,35 +52,25 @@ func New(values []string) *Scrubber {
 			}
 		}
 		for _, f := range forms {
-			add(f)
-			add(url.QueryEscape(f))
-			add(url.PathEscape(f))
 			q := strconv.Quote(f)
-			add(q[1 : len(q)-1])
+			out = append(out, f, url.QueryEscape(f), url.PathEscape(f), q[1:len(q)-1])
 			if j, err := json.Marshal(f); err == nil {
-				add(string(j[1 : len(j)-1]))
+				out = append(out, string(j[1:len(j)-1]))
 			}
 		}
 	}
-	// Longest first: "Bearer abc…" goes before its part "abc…".
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && len(out[j]) > len(out[j-1]); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return &Scrubber{secrets: out}
+	return &Scrubber{secrets: newIndex(out)}
 }
 
-// String returns s without URL user info and without any secret.
+// String returns s without URL user info and without any secret: a secret
+// of minAnywhere bytes or more wherever it occurs, a shorter one where it
+// stands alone; secrets that overlap in s are replaced as one.
 func (s *Scrubber) String(msg string) string {
 	msg = RedactUserInfo(msg)
 	if s == nil {
 		return msg
 	}
-	for _, v := range s.secrets {
-		msg = replaceSecret(msg, v)
-	}
-	return msg
+	return s.secrets.replace(msg)
 }
 
 // Error returns err when its text holds nothing to scrub, and otherwise an
@@ -117,35 +100,6 @@ func (e *scrubbedError) Error() string { return e.msg }
 // Is lets errors.Is(err, context.DeadlineExceeded) and the like work as on
 // the original error.
 func (e *scrubbedError) Is(target error) bool { return errors.Is(e.err, target) }
-
-// replaceSecret replaces v in s: anywhere when v is long, where it stands
-// alone when it is short.
-func replaceSecret(s, v string) string {
-	if !strings.Contains(s, v) {
-		return s
-	}
-	if len(v) >= minAnywhere {
-		return strings.ReplaceAll(s, v, scrubMark)
-	}
-	var b strings.Builder
-	for {
-		i := strings.Index(s, v)
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		end := i + len(v)
-		alone := (i == 0 || !isWordByte(s[i-1]) || !isWordByte(v[0])) &&
-			(end == len(s) || !isWordByte(s[end]) || !isWordByte(v[len(v)-1]))
-		b.WriteString(s[:i])
-		if alone {
-			b.WriteString(scrubMark)
-		} else {
-			b.WriteString(v)
-		}
-		s = s[end:]
-	}
-}
 
 func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'

@@ -223,3 +223,91 @@ func FuzzRedactUserInfo(f *testing.F) {
 		}
 	})
 }
+
+// manyValues returns n distinct header values of varied lengths, some
+// short enough for the stand-alone rule.
+func manyValues(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		switch i % 4 {
+		case 0:
+			out[i] = strconv.Itoa(i) // short: replaced where it stands alone
+		case 1:
+			out[i] = fmt.Sprintf("tok-%d-%s", i, strings.Repeat("x", i%13))
+		case 2:
+			out[i] = fmt.Sprintf("Bearer k%dX2mQ7vB4nL8", i)
+		default:
+			out[i] = fmt.Sprintf("key<&>%d value/é", i)
+		}
+	}
+	return out
+}
+
+// scrubMessage is an error text of the size Init scrubs, quoting one of
+// manyValues.
+func scrubMessage(values []string) string {
+	return `otelkit: export failed: 401 Unauthorized: {"error":"invalid token ` + values[len(values)-2] +
+		`","tenant":"` + values[len(values)-4] + `"} Post "https://collector.example:4318/v1/traces": status 401`
+}
+
+func BenchmarkScrubberManyValues(b *testing.B) {
+	for _, n := range []int{10, 1000, 16000} {
+		values := manyValues(n)
+		msg := scrubMessage(values)
+		b.Run(fmt.Sprintf("New/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				New(values)
+			}
+		})
+		b.Run(fmt.Sprintf("String/%d", n), func(b *testing.B) {
+			s := New(values)
+			b.ReportAllocs()
+			for b.Loop() {
+				s.String(msg)
+			}
+		})
+	}
+}
+
+// TestScrubberManyValues: with 16,000 values every form of each is
+// replaced as with one value (a short one only where it stands alone),
+// and text holding none is returned as it is.
+func TestScrubberManyValues(t *testing.T) {
+	values := manyValues(16000)
+	s := New(values)
+	for i := 0; i < len(values); i += 97 {
+		v := values[i]
+		js, _ := json.Marshal(v)
+		for _, in := range []string{"a " + v + " b", "q=" + url.QueryEscape(v) + "&x", strconv.Quote(v), string(js)} {
+			got := s.String(in)
+			if strings.Contains(got, v) || !strings.Contains(got, scrubMark) {
+				t.Fatalf("value %d: String(%q) = %q", i, in, got)
+			}
+		}
+		if len(v) < minAnywhere {
+			if in := "x" + v + "y"; s.String(in) != in {
+				t.Errorf("short value %q replaced inside a word: %q", v, s.String(in))
+			}
+		}
+	}
+	if in := "nothing secret here: status 503, retry in 2s"; s.String(in) != in {
+		t.Errorf("String(%q) = %q", in, s.String(in))
+	}
+}
+
+// TestScrubberOverlapping: secrets that overlap in the text are replaced
+// as one, so that no part of either shows (replaced in turn, the first
+// left the tail of the second: "REDACTEDij").
+func TestScrubberOverlapping(t *testing.T) {
+	s := New([]string{"abcdefgh", "cdefghij", "7"})
+	for in, want := range map[string]string{
+		"x abcdefghij y":       "x REDACTED y",
+		"abcdefghabcdefgh":     "REDACTEDREDACTED",
+		"abcdefgh 7 cdefghij7": "REDACTED REDACTED REDACTED7",
+	} {
+		if got := s.String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

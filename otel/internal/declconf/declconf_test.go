@@ -299,3 +299,25 @@ func TestSubstitutionErrorInEscapedValue(t *testing.T) {
 		t.Errorf("unescaped: %v", err)
 	}
 }
+
+// TestHugeKeyIsCut: the error for an unknown key of 100 KB (an explicit
+// key, which YAML does not bound) names the key cut, with the number of
+// bytes left out; so does the warning for such a key ending in
+// /development.
+func TestHugeKeyIsCut(t *testing.T) {
+	key := strings.Repeat("k", 100_000)
+	_, err := Parse("f.yaml", []byte("file_format: \"1.0\"\ntracer_provider:\n  ? "+key+"\n  : 1\n"), lookupMap(nil))
+	if err == nil {
+		t.Fatal("Parse accepted an unknown key")
+	}
+	if msg := err.Error(); len(msg) > 2048 || !strings.Contains(msg, "tracer_provider.kkk") || !strings.Contains(msg, "bytes left out)") {
+		t.Errorf("error of %d bytes: %.400s", len(msg), msg)
+	}
+	f, err := Parse("f.yaml", []byte("file_format: \"1.0\"\ntracer_provider:\n  ? "+key+"/development\n  : 1\n"), lookupMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Warnings) == 0 || len(f.Warnings[0]) > 1024 || !strings.Contains(f.Warnings[0], "bytes left out)") {
+		t.Errorf("warnings %.400q", f.Warnings)
+	}
+}

@@ -52,6 +52,12 @@
 // containing it, or aliases that add more than maxAliasNodes nodes once
 // expanded ("billion laughs"), are an error at the alias before any walk.
 //
+// YAML merge keys ("<<: *base", "<<: [*a, *b]") are read as YAML says: a
+// key written in the mapping wins over a merged one, an earlier mapping
+// of a sequence over a later one; the merges count within the same
+// budget, and a merge value that is not a mapping (or a sequence of
+// mappings) is an error at its line and column.
+//
 // # Substitution
 //
 // ${NAME}, ${env:NAME} and ${NAME:-default} in scalar values are replaced

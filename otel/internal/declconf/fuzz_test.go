@@ -26,6 +26,7 @@ func FuzzParse(f *testing.F) {
 		{"file_format: \"1.0\"\nresource:\n  schema_url: \"${SECRET\n", ""},
 		{"file_format: \"1.0\"\ndistribution:\n  otelkit:\n    log: {level: ${V}}\n", "debug"},
 		{"file_format: \"1.0\"\nfile_format: 2\n? [a]\n: b\n", ""},
+		{"file_format: \"1.0\"\nresource: &r\n  schema_url: ${V}\npropagator:\n  composite_list: tracecontext\nattribute_limits:\n  <<: [*r, {attribute_count_limit: 5}]\n  attribute_count_limit: 3\n", "http://s"},
 		{"\xff\xfe", ""},
 	} {
 		f.Add([]byte(seed.file), seed.v)

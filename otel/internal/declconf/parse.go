@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -76,6 +77,7 @@ func Parse(name string, data []byte, lookup func(string) (string, bool)) (*File,
 		return nil, err
 	}
 	p.substituteTree(root, "")
+	p.expandMerges(root) // merges.go
 	p.walk(root, rootType, "")
 	p.checkFormat(root)
 	if len(p.errs) > 0 {
@@ -156,11 +158,15 @@ func (p *parser) checkFormat(root *yaml.Node) {
 // joined returns the errors found, each one's text kept free of the
 // header values.
 func (p *parser) joined() error {
+	var clean *secretScrubber // built at the first cause, once for all
 	for _, err := range p.errs {
 		var e *env.Error
 		if errors.As(err, &e) && e.Err != nil {
-			if clean := scrubSecrets(e.Err.Error(), p.secrets); clean != e.Err.Error() {
-				e.Err = errors.New(clean)
+			if clean == nil {
+				clean = newSecretScrubber(p.secrets)
+			}
+			if msg := clean.scrub(e.Err.Error()); msg != e.Err.Error() {
+				e.Err = errors.New(msg)
 			}
 		}
 	}
@@ -171,34 +177,60 @@ func (p *parser) joined() error {
 // to a prefix and "..." when long.
 var yamlQuotedRE = regexp.MustCompile("`[^`]*`")
 
-// scrubSecrets replaces every secret in s, and every value yaml quotes
-// that is a secret or the beginning of one (a second guard: cleanMessage
-// and hideValues already leave no value of the file in an error).
-func scrubSecrets(s string, secrets []string) string {
-	s = yamlQuotedRE.ReplaceAllStringFunc(s, func(q string) string {
-		v := strings.TrimSuffix(q[1:len(q)-1], "...")
-		for _, secret := range secrets {
-			if v != "" && strings.HasPrefix(secret, v) {
-				return "`REDACTED`"
-			}
+// minSecret is the length from which a header value is replaced wherever
+// it occurs in an error's text.
+const minSecret = 4
+
+// secretScrubber replaces the header values in the errors' texts (a
+// second guard: cleanMessage and hideValues already leave no value of the
+// file in an error): every value of minSecret bytes or more, and every
+// value yaml quotes that is a secret or the beginning of one. It is built
+// once per file, so that its cost is the errors' text plus the values,
+// not their product (16,000 headers, each an error, took seconds).
+type secretScrubber struct {
+	sorted   []string          // the secrets, sorted: a prefix's secrets follow it
+	replacer *strings.Replacer // those of minSecret bytes or more, the longest first; nil when none
+}
+
+func newSecretScrubber(secrets []string) *secretScrubber {
+	sorted := slices.Compact(slices.Sorted(slices.Values(secrets)))
+	long := slices.DeleteFunc(slices.Clone(sorted), func(v string) bool { return len(v) < minSecret })
+	// At a place where several match, Replacer takes the first given.
+	slices.SortStableFunc(long, func(a, b string) int { return len(b) - len(a) })
+	s := &secretScrubber{sorted: sorted}
+	if len(long) > 0 {
+		pairs := make([]string, 0, 2*len(long))
+		for _, v := range long {
+			pairs = append(pairs, v, "REDACTED")
 		}
-		return q
-	})
-	for _, v := range secrets {
-		if len(v) >= 4 {
-			s = strings.ReplaceAll(s, v, "REDACTED")
-		}
+		s.replacer = strings.NewReplacer(pairs...)
 	}
 	return s
 }
 
-// warn notes something the file asks for that otelkit does not do.
+func (s *secretScrubber) scrub(msg string) string {
+	msg = yamlQuotedRE.ReplaceAllStringFunc(msg, func(q string) string {
+		v := strings.TrimSuffix(q[1:len(q)-1], "...")
+		if i, _ := slices.BinarySearch(s.sorted, v); v != "" && i < len(s.sorted) && strings.HasPrefix(s.sorted[i], v) {
+			return "`REDACTED`"
+		}
+		return q
+	})
+	if s.replacer != nil {
+		msg = s.replacer.Replace(msg)
+	}
+	return msg
+}
+
+// warn notes something the file asks for that otelkit does not do; path
+// is cut as an error cuts it.
 func (p *parser) warn(path string, line int, what string) {
+	path, name := env.Bounded(path), env.Bounded(p.name)
 	if line == 0 {
-		p.warnings = append(p.warnings, fmt.Sprintf("%s: %s (%s)", path, what, p.name))
+		p.warnings = append(p.warnings, fmt.Sprintf("%s: %s (%s)", path, what, name))
 		return
 	}
-	p.warnings = append(p.warnings, fmt.Sprintf("%s: %s (%s line %d)", path, what, p.name, line))
+	p.warnings = append(p.warnings, fmt.Sprintf("%s: %s (%s line %d)", path, what, name, line))
 }
 
 // errorAt returns the error for the setting at path (n when path is not
