@@ -1,6 +1,10 @@
 package env
 
-import "strings"
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
 
 // A value pasted into the wrong variable or option (an API key set in
 // OTEL_EXPORTER_OTLP_COMPRESSION instead of _HEADERS) is invalid there,
@@ -69,15 +73,30 @@ func keyLike(f string) bool {
 }
 
 // withheldCause returns the cause's text with every quote of the
-// withheld value v, and of its key-like parts, replaced.
+// withheld value v, and of its key-like parts, replaced. One Replacer
+// does it in one pass over the cause, v before its parts and the parts
+// longest first (a Replacer tries its pairs in order at each position,
+// so a part inside a longer one cannot leave the longer one's tail). One
+// ReplaceAll per part cost parts × the cause's length, quadratic for a
+// huge value quoted escaped.
 func withheldCause(cause, v string) string {
-	if v != "" {
-		cause = strings.ReplaceAll(cause, v, "(value not shown)")
+	if v == "" {
+		return cause
 	}
+	parts := []string{v}
 	for _, f := range strings.FieldsFunc(v, isCredentialSeparator) {
 		if keyLike(f) {
-			cause = strings.ReplaceAll(cause, f, "(value not shown)")
+			parts = append(parts, f)
 		}
 	}
-	return cause
+	// Longest first, so that a part is not replaced inside a longer one
+	// whose tail would show.
+	slices.SortFunc(parts[1:], func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	pairs := make([]string, 0, 2*len(parts))
+	for i, p := range parts {
+		if i == 0 || p != parts[i-1] {
+			pairs = append(pairs, p, "(value not shown)")
+		}
+	}
+	return strings.NewReplacer(pairs...).Replace(cause)
 }

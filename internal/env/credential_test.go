@@ -2,6 +2,7 @@ package env
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -59,5 +60,20 @@ func TestErrorCauseWithholdsTheValue(t *testing.T) {
 		if msg := e.Error(); strings.Contains(msg, key) || !strings.Contains(msg, "no") && !strings.Contains(msg, "missing port") {
 			t.Errorf("%s", msg)
 		}
+	}
+}
+
+// TestWithheldCauseLongerPartWhole: a key-like part that begins another
+// must not be replaced inside it, leaving the longer part's tail in the
+// text (the cause quotes the value escaped, so only its parts match).
+func TestWithheldCauseLongerPartWhole(t *testing.T) {
+	short, long := "Aaaa1111bbbb2222", "Aaaa1111bbbb2222XYZ9qq"
+	v := short + "\t" + long
+	got := withheldCause("open "+strconv.Quote(v)+": no such file", v)
+	if strings.Contains(got, "XYZ9") || strings.Contains(got, short) {
+		t.Fatalf("withheldCause left part of a key: %q", got)
+	}
+	if want := `open "(value not shown)\t(value not shown)": no such file`; got != want {
+		t.Fatalf("withheldCause = %q, want %q", got, want)
 	}
 }
