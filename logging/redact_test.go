@@ -206,4 +206,3 @@ func TestRedactAllocations(t *testing.T) {
 		}
 	}
 }
-
