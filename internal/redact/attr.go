@@ -71,8 +71,16 @@ func (r *Rule) Value(v attribute.Value) (attribute.Value, bool) {
 // unless a value is a map or a slice.
 func (r *Rule) Needs(kvs []attribute.KeyValue) bool {
 	for i := range kvs {
-		if _, ok := r.KeyValue(kvs[i]); ok {
-			return true
+		kv := &kvs[i]
+		switch {
+		case r.Match(string(kv.Key)):
+			if kv.Value.Type() != attribute.STRING || kv.Value.AsString() != Mark {
+				return true
+			}
+		case kv.Value.Type() == attribute.MAP || kv.Value.Type() == attribute.SLICE:
+			if _, ok := r.Value(kv.Value); ok {
+				return true
+			}
 		}
 	}
 	return false
