@@ -102,12 +102,12 @@ func TestKeyValues(t *testing.T) {
 		attribute.String("token", Mark),
 	}
 	for i := range want {
-		if out[i].Key != want[i].Key || out[i].Value.Emit() != want[i].Value.Emit() {
-			t.Errorf("out[%d] = %v %q, want %v %q", i, out[i].Key, out[i].Value.Emit(), want[i].Key, want[i].Value.Emit())
+		if out[i].Key != want[i].Key || out[i].Value.String() != want[i].Value.String() {
+			t.Errorf("out[%d] = %v %q, want %v %q", i, out[i].Key, out[i].Value.String(), want[i].Key, want[i].Value.String())
 		}
 	}
 	for i := range orig {
-		if in[i].Value.Emit() != orig[i].Value.Emit() {
+		if in[i].Value.String() != orig[i].Value.String() {
 			t.Errorf("KeyValues modified its input at %d", i)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 func attrMap(kvs []attribute.KeyValue) map[string]string {
 	m := map[string]string{}
 	for _, kv := range kvs {
-		m[string(kv.Key)] = kv.Value.Emit()
+		m[string(kv.Key)] = kv.Value.String()
 	}
 	return m
 }
@@ -75,7 +75,7 @@ func TestLogExporterRedactsCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := map[string]string{}
-	sink.got[0][0].WalkAttributes(func(kv attribute.KeyValue) bool { got[string(kv.Key)] = kv.Value.Emit(); return true })
+	sink.got[0][0].WalkAttributes(func(kv attribute.KeyValue) bool { got[string(kv.Key)] = kv.Value.String(); return true })
 	if got["authorization"] != "REDACTED" || got["order_id"] != "42" ||
 		!strings.Contains(got["cfg"], "REDACTED") || strings.Contains(got["cfg"], "cs-1") {
 		t.Errorf("record attributes: %v", got)
