@@ -150,9 +150,12 @@
 // DefaultRedactedParams (the names the HTTP semantic conventions list, the
 // pre-signed URL parameters of AWS and Google Cloud, and the usual names
 // of tokens, keys, passwords, secrets and OAuth codes), the families of
-// names it describes (x-amz-*, *_token, *_key, accessToken, clientSecret,
+// names it describes (x-amz-*, *_token, *.key, accessToken, clientSecret,
 // …), and the names given with WithRedactedParams or WithQueryLogging, all
-// without regard to case. Parameters are split at "&" and ";", in the query
+// without regard to case and with "-", "_" and "." as one character. It is
+// built by the engine that decides which log field keys carry credentials
+// (see the logging package), with a broader list: code, state, key and
+// session are credentials in a URL, not in a log field. Parameters are split at "&" and ";", in the query
 // and in a fragment written like one (an OAuth implicit flow's
 // "#access_token=…"). Their values become REDACTED, their names stay; URL
 // user info becomes REDACTED:REDACTED. A query with

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // One rule set decides which query parameters carry credentials, for the
@@ -13,7 +15,7 @@ import (
 // url.full ask.
 
 // redactedMark replaces a sensitive value.
-const redactedMark = "REDACTED"
+const redactedMark = redact.Mark
 
 // DefaultRedactedParams returns the query parameters whose values Transport
 // (url.full of client spans) and WithQueryLogging (the access line) replace
@@ -22,9 +24,10 @@ const redactedMark = "REDACTED"
 // X-Goog-Signature), the pre-signed URL parameters of AWS and Google Cloud,
 // and the usual names of tokens, keys, passwords, secrets and OAuth codes.
 // Besides these, every name that starts with "x-amz-" or "x-goog-", or
-// ends in token, key, secret, password or signature after "_" or "-" or as
-// a camel-case word (accessToken, clientSecret), is redacted.
-// WithRedactedParams adds names.
+// ends in token, key, secret, password or signature after "_", "-" or "."
+// or as a camel-case word (accessToken, clientSecret), is redacted; in
+// names, "-", "_" and "." count as one character. WithRedactedParams adds
+// names.
 func DefaultRedactedParams() []string { return slices.Clone(defaultRedactedParams) }
 
 var defaultRedactedParams = []string{
@@ -41,21 +44,20 @@ var defaultRedactedParams = []string{
 	"signature",
 }
 
-// sensitiveSuffixes extend DefaultRedactedParams to the names that end in
-// "_" or "-" and one of these words; names starting with "x-amz-" or
-// "x-goog-" are sensitive too.
-var sensitiveSuffixes = map[string]struct{}{
-	"token": {}, "key": {}, "secret": {}, "password": {}, "signature": {},
-}
-
-// sensitiveWords are sensitiveSuffixes as a slice, for camelSuffixed.
+// sensitiveWords extend DefaultRedactedParams to the names that end in one
+// of these words after "_", "-" or "." or as a camel-case word; names
+// starting with "x-amz-" or "x-goog-" are sensitive too.
 var sensitiveWords = []string{"token", "key", "secret", "password", "signature"}
 
-// redactor holds the lower-cased names of sensitive parameters. It is not
-// changed after newRedactor, so requests share it. A nil *redactor redacts
+// queryRule is the rule of DefaultRedactedParams and sensitiveWords, built
+// by the engine the log field keys share (internal/redact).
+var queryRule = redact.New(defaultRedactedParams, sensitiveWords)
+
+// redactor holds the rule for sensitive parameters. It is not changed
+// after newRedactor, so requests share it. A nil *redactor redacts
 // nothing (the benchmarks' baseline; configurations always have one).
 type redactor struct {
-	names map[string]struct{}
+	rule *redact.Rule
 }
 
 // defaultRedactor is the redactor without user names, shared by every
@@ -63,80 +65,26 @@ type redactor struct {
 var defaultRedactor = newRedactor(nil)
 
 func newRedactor(extra []string) *redactor {
-	rd := &redactor{names: make(map[string]struct{}, len(defaultRedactedParams)+len(extra))}
-	for _, n := range defaultRedactedParams {
-		rd.names[strings.ToLower(n)] = struct{}{}
-	}
-	for _, n := range extra {
-		if n = strings.TrimSpace(n); n != "" {
-			rd.names[strings.ToLower(n)] = struct{}{}
-		}
-	}
-	return rd
+	return &redactor{rule: queryRule.With(extra, nil)}
 }
 
 // sensitive reports whether the query parameter whose raw (still encoded)
-// name is key must be redacted. Names up to 64 bytes are lower-cased on the
-// stack, so the check allocates nothing for them.
+// name is key must be redacted. It allocates nothing unless the name is
+// escaped.
 func (rd *redactor) sensitive(key string) bool {
-	var buf [64]byte
 	name := key
-	low, escaped := appendLower(buf[:0], key)
-	if escaped {
+	if strings.ContainsAny(key, "%+") {
 		if dk, err := url.QueryUnescape(key); err == nil {
 			name = dk
-			low, _ = appendLower(buf[:0], dk)
 		}
 	}
-	if _, ok := rd.names[string(low)]; ok { // map index: no allocation
-		return true
-	}
-	if len(low) > 6 && low[0] == 'x' && (string(low[:6]) == "x-amz-" || len(low) > 7 && string(low[:7]) == "x-goog-") {
-		return true
-	}
-	for i := len(low) - 1; i >= 0; i-- {
-		if low[i] == '_' || low[i] == '-' {
-			if _, ok := sensitiveSuffixes[string(low[i+1:])]; ok {
-				return true
-			}
-			break
-		}
-	}
-	return camelSuffixed(name)
+	return rd.rule.Match(name) || hasPrefixFold(name, "x-amz-") || hasPrefixFold(name, "x-goog-")
 }
 
-// camelSuffixed reports whether name ends in one of sensitiveSuffixes as
-// a camel-case word (accessToken, clientSecret, accessKey): the word's
-// first letter upper case after a lower-case letter or digit, so that
-// "monkey" is not a key.
-func camelSuffixed(name string) bool {
-	for _, w := range sensitiveWords {
-		i := len(name) - len(w)
-		if i < 1 || !strings.EqualFold(name[i:], w) {
-			continue
-		}
-		if c, p := name[i], name[i-1]; 'A' <= c && c <= 'Z' && ('a' <= p && p <= 'z' || '0' <= p && p <= '9') {
-			return true
-		}
-	}
-	return false
-}
-
-// appendLower appends s lower-cased (ASCII) to dst and reports whether s
-// holds a "%" or "+" (query escaping).
-func appendLower(dst []byte, s string) ([]byte, bool) {
-	escaped := false
-	for i := range len(s) {
-		c := s[i]
-		switch {
-		case 'A' <= c && c <= 'Z':
-			c += 'a' - 'A'
-		case c == '%' || c == '+':
-			escaped = true
-		}
-		dst = append(dst, c)
-	}
-	return dst, escaped
+// hasPrefixFold reports whether s starts with prefix (lower case) without
+// regard to case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) > len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // nextParam returns the parameter of raw that starts at i: its key (still

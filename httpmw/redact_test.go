@@ -197,11 +197,12 @@ func TestRedactorQueryEdges(t *testing.T) {
 		"monkey=1&turkey=2": "monkey=1&turkey=2",
 		"accessToken=1&clientSecret=2&accessKey=3&userPassword=4&reqSignature=5&v2Token=6": "accessToken=REDACTED&clientSecret=REDACTED&accessKey=REDACTED&userPassword=REDACTED&reqSignature=REDACTED&v2Token=REDACTED",
 		"hotkey=1&Token=2x&TOKEN=3&sortKeyName=4":                                          "hotkey=1&Token=REDACTED&TOKEN=REDACTED&sortKeyName=4",
-		"access%54oken=1":                     "access%54oken=REDACTED",
-		"sort_key=1":                          "sort_key=REDACTED",
-		"%zz=1&sig=2":                         "%zz=1&sig=REDACTED",
-		"s%69g=1":                             "s%69g=REDACTED",
-		strings.Repeat("k", 100) + "_token=1": strings.Repeat("k", 100) + "_token=REDACTED",
+		"access%54oken=1":                        "access%54oken=REDACTED",
+		"sort_key=1":                             "sort_key=REDACTED",
+		"stripe.key=1&api.key=2&Client.Secret=3": "stripe.key=REDACTED&api.key=REDACTED&Client.Secret=REDACTED",
+		"%zz=1&sig=2":                            "%zz=1&sig=REDACTED",
+		"s%69g=1":                                "s%69g=REDACTED",
+		strings.Repeat("k", 100) + "_token=1":    strings.Repeat("k", 100) + "_token=REDACTED",
 	} {
 		if got := rd.query(in); got != want {
 			t.Errorf("query(%q) = %q, want %q", in, got, want)

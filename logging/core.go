@@ -11,6 +11,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/buffer"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // requestIDKey is the field name a request's ID is bound under; the core
@@ -45,7 +47,8 @@ type core struct {
 	extra      string          // pre-encoded members after the message: the profile's constants, the service (service.go)
 	gcpProject string
 	spanErrors bool
-	noCaller   bool // WithoutCaller: the slog handler leaves the caller out too
+	noCaller   bool         // WithoutCaller: the slog handler leaves the caller out too
+	keys       *redact.Rule // keys whose values are written as REDACTED (redact.go); nil: WithoutKeyRedaction
 
 	span     trace.Span // nil when no span is bound
 	sc       trace.SpanContext
@@ -93,6 +96,7 @@ func (c *core) with(fields []zapcore.Field) zapcore.Core {
 	if len(fields) == 0 {
 		return c
 	}
+	fields = redactBound(c.keys, fields)
 	n := c.clone()
 	// Once a request's fields are bound (lazy), later fields follow them
 	// (fields come in the order they were bound): they join the lazy
@@ -215,8 +219,13 @@ func (c *core) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	return c.write(ent, fields)
 }
 
-// write writes the line: the output, the OTLP bridge, the span's error.
+// write writes the line: the output, the OTLP bridge, the span's error,
+// each with the credentials among fields redacted (redact.go).
 func (c *core) write(ent zapcore.Entry, fields []zapcore.Field) error {
+	fields, rf := c.redactFields(fields)
+	if rf != nil {
+		defer rf.free()
+	}
 	std, lf := c.scrub(fields)
 	err := c.writeLine(ent, std)
 	if lf != nil {
@@ -443,8 +452,9 @@ type lineFields struct {
 	fields []zapcore.Field
 	one    [1]zapcore.Field
 	buf    []zapcore.Field
-	guards []guard             // for foreignCore.Write
-	ren    []renamingMarshaler // for core.scrub
+	guards []guard              // for foreignCore.Write
+	ren    []renamingMarshaler  // for core.scrub
+	red    []redactingMarshaler // for core.redactFields
 }
 
 // renamer returns an unused renamingMarshaler of lf.
@@ -454,6 +464,15 @@ func (lf *lineFields) renamer() *renamingMarshaler {
 	}
 	lf.ren = lf.ren[:len(lf.ren)+1]
 	return &lf.ren[len(lf.ren)-1]
+}
+
+// redacter returns an unused redactingMarshaler of lf.
+func (lf *lineFields) redacter() *redactingMarshaler {
+	if len(lf.red) == cap(lf.red) {
+		lf.red = append(make([]redactingMarshaler, 0, 2*cap(lf.red)+2), lf.red...)
+	}
+	lf.red = lf.red[:len(lf.red)+1]
+	return &lf.red[len(lf.red)-1]
 }
 
 var linePool = sync.Pool{New: func() any { return &lineFields{buf: make([]zapcore.Field, 0, 16)} }}
@@ -472,6 +491,12 @@ func (lf *lineFields) free() {
 	} else {
 		clear(lf.ren)
 		lf.ren = lf.ren[:0]
+	}
+	if cap(lf.red) > 16 {
+		lf.red = nil
+	} else {
+		clear(lf.red)
+		lf.red = lf.red[:0]
 	}
 	if cap(lf.buf) > 64 {
 		lf.buf = make([]zapcore.Field, 0, 16)

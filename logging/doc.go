@@ -290,6 +290,47 @@
 // is counted as too_large in otel's health document and the
 // telemetry_dropped line; the records around it are sent.
 //
+// # Credentials
+//
+// A value the program logs under a key that names a credential is written
+// as REDACTED, its key kept, on the JSON line (every profile), the console
+// line and the OTLP bridge's attributes:
+//
+//	log.Info("calling_upstream", zap.String("authorization", "Bearer eyJ…"))
+//	// {…,"msg":"calling_upstream",…,"authorization":"REDACTED"}
+//
+// The keys (DefaultRedactedKeys), without regard to case and with "-", "_"
+// and "." as one character: pwd and jwt; and authorization, cookie,
+// password, passwd, passphrase, secret, token, apikey, api_key,
+// private_key, secret_key, access_key, credential, credentials, as the key
+// or its last word(s) after "-", "_", "." or as a camel-case word
+// (proxy-authorization, set-cookie, access_token, accessToken, db.password,
+// x-api-key, http.request.header.authorization). Not key, code, state or
+// session, and not *_key in general (idempotency_key, cache_key), which are
+// rarely secrets in a log field (in a URL they are: see httpmw).
+//
+// Any value under such a key is replaced (a number, bytes, a Stringer, an
+// error, an object or array), at every depth a marshaler reaches through
+// zapcore.ObjectEncoder: zap.Object, zap.Dict, zap.Array of objects,
+// zap.Inline, slog groups, and the fields after a zap.Namespace (the
+// namespace itself holds no value and keeps its name). Fields bound with
+// With are checked once; a call's fields cost one key check each (no
+// allocation; BenchmarkRedaction in BENCHMARKS.md).
+//
+// WithRedactedKeys adds keys, matched the same way (WithRedactedKeys("ssn")
+// covers ssn, customer_ssn and customerSsn). WithoutKeyRedaction turns it
+// off, for a program that needs the raw values on its lines; the exporters
+// otelkit builds still redact spans' and log records' attributes under the
+// default keys (internal/sanitize), so over OTLP the default keys stay
+// REDACTED.
+//
+// Out of reach: a value encoded by reflection (zap.Any of a map or struct:
+// encoding/json writes it whole), a credential under an innocent key
+// (zap.String("note", "password is hunter2")) or in the message, and
+// paths (url.path, the access line's path): redaction goes by key, not by
+// content. A zap logger of your own (not built by New) writes as its
+// encoder does.
+//
 // # slog, level at run time, tests
 //
 // Logger.Slog and NewSlogHandler give log/slog the same lines and the same
@@ -348,6 +389,7 @@ package logging
 
 // Where things are, for maintainers, from the bottom up: err.go (Err and
 // error fields), safe.go (guards for fields whose encoding panics),
+// redact.go (values under credential keys, see internal/redact),
 // jsonline.go (the JSON escaping), console.go (the console line: layout,
 // quoting, blocks, colours; escapes from internal/visible),
 // profiles.go (the output profiles, one value each) with service.go (the

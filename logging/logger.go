@@ -51,6 +51,7 @@ func New(opts ...Option) (*Logger, error) {
 		gcpProject: r.gcpProject,
 		spanErrors: !cfg.noSpanErrs,
 		noCaller:   cfg.noCaller,
+		keys:       cfg.redactRule(),
 		enc:        newEncoder(r),
 		con:        newConsole(r, cfg),
 		buf:        policyBuffer(r.buf),

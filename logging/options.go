@@ -3,6 +3,7 @@ package logging
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/option"
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // ConfigError is the error type of every invalid option or variable New
@@ -52,6 +54,9 @@ type config struct {
 
 	consoleSpanID bool
 	res           *resource.Resource
+
+	redactKeys []string // WithRedactedKeys
+	noRedact   bool     // WithoutKeyRedaction
 }
 
 func newConfig(opts []Option) config {
@@ -186,6 +191,41 @@ func WithoutCaller() Option {
 // the spans. JSON lines always carry span_id.
 func WithConsoleSpanID() Option {
 	return optionFunc(func(c config) config { c.consoleSpanID = true; return c })
+}
+
+// WithRedactedKeys adds keys to DefaultRedactedKeys: a field (at any
+// depth of an object) whose key is one of them, or ends in one after "-",
+// "_" or "." or as a camel-case word, is written as REDACTED, its key
+// kept, on the line and in the OTLP bridge's attributes. Keys are matched
+// without regard to case, with "-", "_" and "." as one character
+// (WithRedactedKeys("ssn") covers ssn, customer_ssn and customerSsn).
+// Options add up; blank keys are ignored.
+func WithRedactedKeys(keys ...string) Option {
+	return optionFunc(func(c config) config {
+		c.redactKeys = append(slices.Clip(c.redactKeys), keys...)
+		return c
+	})
+}
+
+// WithoutKeyRedaction writes every field's value as it was given, also
+// under keys that name a credential (DefaultRedactedKeys, WithRedactedKeys),
+// for a program that needs the raw values and keeps its output safe by
+// other means. By default those values are written as REDACTED. It does
+// not change what the exporters otelkit builds do: they redact spans' and
+// log records' attributes under DefaultRedactedKeys whatever this option.
+func WithoutKeyRedaction() Option {
+	return optionFunc(func(c config) config { c.noRedact = true; return c })
+}
+
+// redactRule is the rule of the core's redaction: nil when it is off.
+func (c config) redactRule() *redact.Rule {
+	switch {
+	case c.noRedact:
+		return nil
+	case len(c.redactKeys) == 0:
+		return redact.Keys()
+	}
+	return redact.Keys().With(nil, c.redactKeys)
 }
 
 // resolved is config after precedence: option > environment > default.

@@ -44,8 +44,9 @@ func benchResource() *resource.Resource {
 }
 
 // serverSpans ends benchBatch spans shaped like httpmw's server spans (the
-// attributes otelhttp sets); with invalid, url.path has an invalid byte.
-func serverSpans(b *testing.B, invalid bool) []sdktrace.ReadOnlySpan {
+// attributes otelhttp sets); with invalid, url.path has an invalid byte;
+// with credential, a db.password attribute is added (redacted on export).
+func serverSpans(b *testing.B, invalid, credential bool) []sdktrace.ReadOnlySpan {
 	rec := &spanRecorder{}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(benchResource()), sdktrace.WithSpanProcessor(rec))
 	tracer := tp.Tracer("go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp", trace.WithInstrumentationVersion("0.72.0"))
@@ -65,6 +66,9 @@ func serverSpans(b *testing.B, invalid bool) []sdktrace.ReadOnlySpan {
 			attribute.String("request.id", "req-0123456789"), attribute.Int("http.response.status_code", 200),
 			attribute.Int("http.response.body.size", 2),
 		)
+		if credential {
+			span.SetAttributes(attribute.String("db.password", "hunter2"))
+		}
 		span.End()
 	}
 	_ = tp.Shutdown(context.Background())
@@ -73,16 +77,17 @@ func serverSpans(b *testing.B, invalid bool) []sdktrace.ReadOnlySpan {
 
 func BenchmarkSpanExporter(b *testing.B) {
 	for _, tc := range []struct {
-		name    string
-		exp     sdktrace.SpanExporter
-		invalid bool
+		name                string
+		exp                 sdktrace.SpanExporter
+		invalid, credential bool
 	}{
-		{"bare", discardSpans{}, false},
-		{"guarded-valid", SpanExporter(discardSpans{}), false},
-		{"guarded-invalid", SpanExporter(discardSpans{}), true},
+		{"bare", discardSpans{}, false, false},
+		{"guarded-valid", SpanExporter(discardSpans{}), false, false},
+		{"guarded-invalid", SpanExporter(discardSpans{}), true, false},
+		{"guarded-credential", SpanExporter(discardSpans{}), false, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			spans := serverSpans(b, tc.invalid)
+			spans := serverSpans(b, tc.invalid, tc.credential)
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -149,4 +154,29 @@ func BenchmarkLogExporter(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBatch), "ns/record")
 		})
 	}
+}
+
+// BenchmarkSpanCheck is the check every exported span passes on the fast
+// path, for a server span of 14 attributes without invalid text or
+// credential: the UTF-8 check alone (what it was before key redaction),
+// and with the key check (what it is).
+func BenchmarkSpanCheck(b *testing.B) {
+	s := serverSpans(b, false, false)[0]
+	e := &spanExporter{}
+	b.Run("utf8", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !e.valid(s) {
+				b.Fatal("invalid")
+			}
+		}
+	})
+	b.Run("utf8+keys", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !e.valid(s) || credentials(s) {
+				b.Fatal("invalid")
+			}
+		}
+	})
 }

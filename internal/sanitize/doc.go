@@ -1,4 +1,6 @@
-// Package sanitize makes every string that reaches an exporter valid UTF-8.
+// Package sanitize makes every string that reaches an exporter valid UTF-8,
+// and writes REDACTED for the value of every span, event, link and log
+// record attribute whose key names a credential.
 //
 // OTLP carries strings as protobuf strings, which must be valid UTF-8: one
 // invalid byte in one attribute makes the exporter fail the whole batch
@@ -29,4 +31,18 @@
 // attributes, event names and severity texts; metric names, descriptions,
 // units, data point attributes and exemplars' filtered attributes; and for
 // every signal the resource and the instrumentation scope.
+//
+// # Credentials
+//
+// The same pass applies internal/redact's rule for keys (the default list
+// of logging.DefaultRedactedKeys) to the attributes of spans, their events
+// and links, and log records, nested map members included: the value under
+// db.password, http.request.header.authorization or accessToken is exported
+// as the string REDACTED, its key kept, whatever the program set. Keys that
+// are not credentials (http.request.header.content-type, idempotency_key)
+// are untouched, as are values whose key is innocent and span names. A batch
+// with no such key costs one key check per attribute and no allocation.
+// Metrics are not redacted: their attributes are bounded dimensions, not
+// values a program records. The trace viewer (otel/internal/traceview)
+// reads spans before any exporter and applies the same rule.
 package sanitize

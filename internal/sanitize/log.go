@@ -5,6 +5,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // LogExporter returns exp wrapped so that every log record it is given has
@@ -95,7 +97,7 @@ func cleanAttributes(c *sdklog.Record) {
 	var changed []attribute.KeyValue
 	keyChanged := false
 	c.WalkAttributes(func(kv attribute.KeyValue) bool {
-		clean, ok := KeyValue(kv)
+		clean, ok := exportKeyValue(kv)
 		all = append(all, clean)
 		if ok {
 			changed = append(changed, clean)
@@ -118,10 +120,13 @@ func cleanAttributes(c *sdklog.Record) {
 	}
 }
 
+// attributesDirty reports whether an attribute of r has invalid text or a
+// key that names a credential (redact.Keys).
 func attributesDirty(r *sdklog.Record) bool {
-	dirty := false
+	dirty, rule := false, redact.Keys()
 	r.WalkAttributes(func(kv attribute.KeyValue) bool {
-		dirty = !validText(string(kv.Key)) || !validValue(kv.Value)
+		_, secret := rule.KeyValue(kv)
+		dirty = !validText(string(kv.Key)) || !validValue(kv.Value) || secret
 		return !dirty
 	})
 	return dirty

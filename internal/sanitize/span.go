@@ -7,6 +7,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // SpanExporter returns exp wrapped so that every span it is given has valid
@@ -38,11 +40,11 @@ func (e *spanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 // is valid. The fast path allocates nothing: the view is built only when
 // something changed.
 func (e *spanExporter) span(s sdktrace.ReadOnlySpan) (sdktrace.ReadOnlySpan, bool) {
-	if s == nil || e.valid(s) {
+	if s == nil || e.valid(s) && !credentials(s) {
 		return s, false
 	}
 	name, c0 := String(s.Name())
-	attrs, c1 := KeyValues(s.Attributes())
+	attrs, c1 := exportKeyValues(s.Attributes())
 	evs, c2 := events(s.Events())
 	lks, c3 := links(s.Links())
 	status := s.Status()
@@ -83,11 +85,31 @@ func (e *spanExporter) valid(s sdktrace.ReadOnlySpan) bool {
 	return !changed
 }
 
+// credentials reports whether an attribute of s, of its events or of its
+// links has a key that names a credential (redact.Keys), copying nothing.
+func credentials(s sdktrace.ReadOnlySpan) bool {
+	rule := redact.Keys()
+	if rule.Needs(s.Attributes()) {
+		return true
+	}
+	for _, ev := range s.Events() {
+		if rule.Needs(ev.Attributes) {
+			return true
+		}
+	}
+	for _, l := range s.Links() {
+		if rule.Needs(l.Attributes) {
+			return true
+		}
+	}
+	return false
+}
+
 func events(evs []sdktrace.Event) ([]sdktrace.Event, bool) {
 	var out []sdktrace.Event
 	for i, ev := range evs {
 		name, nc := String(ev.Name)
-		attrs, ac := KeyValues(ev.Attributes)
+		attrs, ac := exportKeyValues(ev.Attributes)
 		if !nc && !ac {
 			continue
 		}
@@ -107,7 +129,7 @@ func events(evs []sdktrace.Event) ([]sdktrace.Event, bool) {
 func links(ls []sdktrace.Link) ([]sdktrace.Link, bool) {
 	var out []sdktrace.Link
 	for i, l := range ls {
-		attrs, ok := KeyValues(l.Attributes)
+		attrs, ok := exportKeyValues(l.Attributes)
 		if !ok {
 			continue
 		}

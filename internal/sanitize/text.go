@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // replacement is what every invalid byte becomes: U+FFFD.
@@ -174,6 +176,22 @@ func KeyValues(kvs []attribute.KeyValue) ([]attribute.KeyValue, bool) {
 		return kvs, false
 	}
 	return cleanSlice(kvs, func(kv *attribute.KeyValue) (attribute.KeyValue, bool) { return KeyValue(*kv) })
+}
+
+// exportKeyValues is KeyValues followed by the key rule (redact.Keys): the
+// attributes of a span, event, link or log record as they are exported,
+// with the value under a key that names a credential replaced by REDACTED.
+func exportKeyValues(kvs []attribute.KeyValue) ([]attribute.KeyValue, bool) {
+	clean, c1 := KeyValues(kvs)
+	out, c2 := redact.Keys().KeyValues(clean)
+	return out, c1 || c2
+}
+
+// exportKeyValue is exportKeyValues for one attribute.
+func exportKeyValue(kv attribute.KeyValue) (attribute.KeyValue, bool) {
+	clean, c1 := KeyValue(kv)
+	out, c2 := redact.Keys().KeyValue(clean)
+	return out, c1 || c2
 }
 
 // Set returns s, or a cleaned copy when some key or value is not valid

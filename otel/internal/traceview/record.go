@@ -10,6 +10,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit/internal/redact"
 	"github.com/otelkit/otelkit/internal/visible"
 )
 
@@ -72,14 +73,15 @@ func newSpanRecord(s sdktrace.ReadOnlySpan) (spanRecord, string) {
 		Start: s.StartTime(), End: s.EndTime(), StatusCode: s.Status().Code, StatusDesc: cut(s.Status().Description),
 		Scope: s.InstrumentationScope().Name, DroppedAttrs: s.DroppedAttributes(), DroppedEvents: s.DroppedEvents(),
 	}
-	attrs := s.Attributes()
+	attrs, _ := redact.Keys().KeyValues(s.Attributes()) // as the exporters send them (internal/sanitize)
 	var reqID string
 	r.Attrs, reqID = keepAttrs(make([]attribute.KeyValue, len(attrs)), attrs, requestIDAttribute)
 	if evs := s.Events(); len(evs) > 0 {
 		r.Events = make([]eventRecord, len(evs))
 		for i, e := range evs {
 			r.Events[i] = eventRecord{Name: cut(e.Name), Time: e.Time, DroppedAttrs: e.DroppedAttributeCount}
-			r.Events[i].Attrs, _ = keepAttrs(make([]attribute.KeyValue, len(e.Attributes)), e.Attributes, "")
+			ea, _ := redact.Keys().KeyValues(e.Attributes)
+			r.Events[i].Attrs, _ = keepAttrs(make([]attribute.KeyValue, len(ea)), ea, "")
 		}
 	}
 	return r, reqID
@@ -102,6 +104,7 @@ func newLogRecord(r *sdklog.Record) (logRecord, string) {
 			l.Attrs = append(l.Attrs, kv)
 			return true
 		})
+		l.Attrs, _ = redact.Keys().KeyValues(l.Attrs)
 		l.Attrs, reqID = keepAttrs(l.Attrs, l.Attrs, requestIDField)
 	}
 	return l, reqID

@@ -1,0 +1,141 @@
+package redact
+
+import (
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+)
+
+func TestKeys(t *testing.T) {
+	secret := []string{
+		// Whole keys.
+		"authorization", "Authorization", "proxy-authorization", "Proxy_Authorization",
+		"cookie", "set-cookie", "Set-Cookie", "password", "PASSWORD", "passwd", "pwd", "PWD",
+		"jwt", "secret", "token", "api_key", "api-key", "apikey", "APIKey", "ApiKey",
+		"access_token", "refresh_token", "id_token", "client_secret", "private_key",
+		"credential", "credentials", "x-api-key", "X-API-Key", "secret_key", "access_key",
+		"passphrase",
+		// Last word after a separator.
+		"db.password", "db_password", "smtp-password", "user.credentials", "session_token",
+		"csrf-token", "http.request.header.authorization", "http.response.header.set-cookie",
+		"http.request.header.x-api-key", "rpc.grpc.request.metadata.authorization",
+		"aws_secret_access_key", "stripe.api_key", "ssh_private_key", "aws.secret_key",
+		"github.client_secret",
+		// Last word in camel case.
+		"accessToken", "clientSecret", "dbPassword", "userCredentials", "stripeApiKey",
+		"privateKey", "awsSecretAccessKey", "myAPIKey", "v2Token",
+	}
+	innocent := []string{
+		"", "a", "key", "Key", "code", "state", "session", "pass", "auth", "sig", "nonce",
+		"idempotency_key", "cache_key", "partition_key", "sort_key", "messaging.kafka.message.key",
+		"monkey", "turkey", "tokens", "max_tokens", "gen_ai.usage.input_tokens", "token_count",
+		"tokenCount", "token_type", "secret_name", "password_reset", "passwordHash",
+		"secretary", "cookies_enabled", "authorization_url", "pwd_dir", "cwd", "jwt_header",
+		"http.request.header.content-type", "http.request.method", "url.full", "user_id",
+		"order_id", "request_id", "trace_id", "status", "error", "msg", "path", "Tokenizer",
+		"keytoken_x", "xsecret", "tokenizer_token_count", "notapikey", "access_key_id",
+		"\xff\xfetoken\xff", "tökén", "ÄPIKEY",
+	}
+	rule := Keys()
+	for _, k := range secret {
+		if !rule.Match(k) {
+			t.Errorf("Match(%q) = false, want true", k)
+		}
+	}
+	for _, k := range innocent {
+		if rule.Match(k) {
+			t.Errorf("Match(%q) = true, want false", k)
+		}
+	}
+}
+
+func TestRuleWith(t *testing.T) {
+	base := Keys()
+	r := base.With([]string{"X-Tenant-Secret"}, []string{"ssn", "pin", "sessionId"})
+	for _, k := range []string{"ssn", "SSN", "customer_ssn", "customerSsn", "user.pin", "pin",
+		"x_tenant.secret", "x.tenant-secret", "sessionId", "session_id", "user.session-id", "password"} {
+		if !r.Match(k) {
+			t.Errorf("With(...).Match(%q) = false, want true", k)
+		}
+	}
+	for _, k := range []string{"shipping", "pins", "spinach", "x_tenant", "session", "sid"} {
+		if r.Match(k) {
+			t.Errorf("With(...).Match(%q) = true, want false", k)
+		}
+	}
+	// With copies: the default rule is unchanged.
+	if base.Match("ssn") || base.Match("x-tenant-secret") && !base.Match("secret") {
+		t.Error("With changed the rule it was called on")
+	}
+	var none *Rule
+	if none.Match("password") {
+		t.Error("a nil Rule matched")
+	}
+	if New(nil, []string{" ", ""}).Match("x") {
+		t.Error("a blank word matched")
+	}
+}
+
+func TestKeyValues(t *testing.T) {
+	rule := Keys()
+	in := []attribute.KeyValue{
+		attribute.String("db.password", "hunter2"),
+		attribute.Int("pin_token", 1234),
+		attribute.StringSlice("http.request.header.authorization", []string{"Bearer x"}),
+		attribute.String("user", "bob"),
+		{Key: "cfg", Value: attribute.MapValue(attribute.String("api_key", "k"), attribute.String("region", "eu"))},
+		{Key: "list", Value: attribute.SliceValue(attribute.MapValue(attribute.String("secret", "s")))},
+		attribute.String("token", Mark),
+	}
+	orig := append([]attribute.KeyValue(nil), in...)
+	out, changed := rule.KeyValues(in)
+	if !changed {
+		t.Fatal("KeyValues reported no change")
+	}
+	want := []attribute.KeyValue{
+		attribute.String("db.password", Mark),
+		attribute.String("pin_token", Mark),
+		attribute.String("http.request.header.authorization", Mark),
+		attribute.String("user", "bob"),
+		{Key: "cfg", Value: attribute.MapValue(attribute.String("api_key", Mark), attribute.String("region", "eu"))},
+		{Key: "list", Value: attribute.SliceValue(attribute.MapValue(attribute.String("secret", Mark)))},
+		attribute.String("token", Mark),
+	}
+	for i := range want {
+		if out[i].Key != want[i].Key || out[i].Value.String() != want[i].Value.String() {
+			t.Errorf("out[%d] = %v %q, want %v %q", i, out[i].Key, out[i].Value.String(), want[i].Key, want[i].Value.String())
+		}
+	}
+	for i := range orig {
+		if in[i].Value.String() != orig[i].Value.String() {
+			t.Errorf("KeyValues modified its input at %d", i)
+		}
+	}
+	clean := []attribute.KeyValue{attribute.String("user", "bob"), attribute.String("token", Mark)}
+	if got, changed := rule.KeyValues(clean); changed || &got[0] != &clean[0] || rule.Needs(clean) {
+		t.Error("KeyValues copied attributes without a credential")
+	}
+}
+
+func TestMatchAllocs(t *testing.T) {
+	rule := Keys().With(nil, []string{"ssn"})
+	keys := []string{"order_id", "http.request.header.authorization", "accessToken", "x"}
+	if n := testing.AllocsPerRun(100, func() {
+		for _, k := range keys {
+			rule.Match(k)
+		}
+	}); n != 0 {
+		t.Errorf("Match allocates %v times", n)
+	}
+}
+
+func BenchmarkMatch(b *testing.B) {
+	rule := Keys()
+	keys := []string{"order_id", "user_id", "items", "status", "db.password"}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, k := range keys {
+			rule.Match(k)
+		}
+	}
+}
