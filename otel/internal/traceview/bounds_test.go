@@ -34,7 +34,7 @@ func TestMaxTraces(t *testing.T) {
 			t.Errorf("trace %d kept = %v", i, ok)
 		}
 	}
-	_, body, _ := get(t, f.store.Handler(""), "/")
+	_, body, _ := get(t, f.store.Handler("", testHosts), "/")
 	if !strings.Contains(body, "5 kept (at most 5,") || !strings.Contains(body, "3 older evicted") {
 		t.Errorf("the list does not show what was kept and evicted")
 	}
@@ -74,7 +74,7 @@ func TestMaxBytes(t *testing.T) {
 	if !ok || got.DroppedSpans == 0 || got.DroppedLogs == 0 || len(got.Spans)+len(got.Logs) >= 200 {
 		t.Fatalf("giant trace: kept %v, %d spans, %d logs, dropped %d/%d", ok, len(got.Spans), len(got.Logs), got.DroppedSpans, got.DroppedLogs)
 	}
-	_, body, _ := get(t, f.store.Handler(""), "/trace/"+root.SpanContext().TraceID().String())
+	_, body, _ := get(t, f.store.Handler("", testHosts), "/trace/"+root.SpanContext().TraceID().String())
 	if want := fmt.Sprintf("Not kept (per-trace bound): %d spans, %d log lines", got.DroppedSpans, got.DroppedLogs); !strings.Contains(body, want) {
 		t.Errorf("the trace page does not show %q", want)
 	}
@@ -332,7 +332,7 @@ func TestLongFilterCut(t *testing.T) {
 	ctx, sp := f.tp.Tracer("t").Start(context.Background(), "long-id")
 	f.log(ctx, otellog.SeverityInfo, "line", attribute.String("request_id", long))
 	sp.End()
-	h := f.store.Handler("")
+	h := f.store.Handler("", testHosts)
 	kept := cut(long)
 	for _, tc := range []struct {
 		q     string

@@ -46,4 +46,14 @@
 // invisible formatting characters) are shown as escapes (internal/visible).
 // There is no authentication: mount it on an admin port or behind your
 // own.
+//
+// # DNS rebinding
+//
+// A page whose name its owner rebinds to the viewer's address is of the
+// same origin to the browser, and would read every trace. The handler
+// answers only the Host headers its hostcheck.Policy allows (an IP
+// address, localhost, the names otel.WithAllowedHosts gives; none
+// missing, as no browser omits it) on every request, whatever address it
+// came in on; others get 403 in plain text naming the option, before any
+// page is made.
 package traceview
