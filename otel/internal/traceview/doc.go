@@ -23,10 +23,13 @@
 // not fit is counted on the trace, and evicted traces are counted on the
 // list page. Keys and string values longer than MaxValue bytes are cut,
 // and a slice or map value whose text is longer becomes that text, cut.
-// Attribute values are kept as copies (one allocation per span, event or
-// record), so that the store holds what it counts: the SDK's value length
-// limits cut a value by slicing it, and the part kept would hold the whole
-// (a request body recorded as an attribute) for as long as its trace is.
+// Span and event names, status descriptions, log bodies and severity
+// texts (cut as values are) and attribute values are kept as copies (one
+// allocation per span, its events included, or record), so that the store
+// holds what it counts: the SDK's value length limits cut a value by
+// slicing it, and a program may slice a name or a message out of a
+// request body; the part kept would hold the whole for as long as its
+// trace is.
 //
 // # Pages
 //
