@@ -338,8 +338,10 @@
 // slog.InfoContext(ctx, …) through the service's logger, with the trace
 // fields and bound fields of ctx. Logger.SetLevel and Logger.LevelHandler
 // (GET shows the level, PUT {"level":"debug"} changes it; a browser's PUT
-// from a page of another origin is refused) change the level while the
-// service runs. Package logtest records lines in memory for
+// from a page of another origin is refused, and so is one whose Host names
+// neither an IP address, localhost nor a host WithAllowedHosts gives, as a
+// page that rebound its name to the admin port's address sends it) change
+// the level while the service runs. Package logtest records lines in memory for
 // tests.
 //
 // # When the output fails

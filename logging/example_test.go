@@ -150,7 +150,7 @@ func ExampleLogger_LevelHandler() {
 	l := exampleLogger()
 	h := l.LevelHandler()
 
-	req := httptest.NewRequestWithContext(context.Background(), http.MethodPut, "/debug/level", strings.NewReader(`{"level":"debug"}`))
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodPut, "http://localhost:9091/debug/level", strings.NewReader(`{"level":"debug"}`))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	fmt.Print(rec.Code, " ", rec.Body.String())

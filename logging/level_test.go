@@ -3,6 +3,8 @@ package logging_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -35,7 +37,7 @@ func TestSetLevelAffectsDerivedAndCachedLoggers(t *testing.T) {
 
 func doLevel(t *testing.T, h http.Handler, method, target, ctype, body string) (int, map[string]string) {
 	t.Helper()
-	req := httptest.NewRequestWithContext(context.Background(), method, target, strings.NewReader(body))
+	req := httptest.NewRequestWithContext(context.Background(), method, "http://127.0.0.1:9091"+target, strings.NewReader(body))
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
@@ -146,6 +148,59 @@ func TestLevelHandlerRejectsCrossOrigin(t *testing.T) {
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK || l.Level() != zapcore.DebugLevel {
 			t.Errorf("PUT %v: %d %q, level %v", hdr, rec.Code, rec.Body, l.Level())
+		}
+	}
+}
+
+// TestLevelHandlerRefusesReboundHost: a page on evil.example whose name
+// was rebound to the admin port's address is of the same origin to the
+// browser, so http.CrossOriginProtection lets its change through; the Host
+// it names gives it away, and the change is refused, as the read on a
+// loopback address is. IP addresses, localhost and the names
+// WithAllowedHosts gives are answered.
+func TestLevelHandlerRefusesReboundHost(t *testing.T) {
+	l, _ := newJSON(t, logging.WithAllowedHosts("admin.example", ".svc.cluster.local"))
+	h := l.LevelHandler()
+	do := func(method, host string) (int, string) {
+		req := httptest.NewRequestWithContext(context.Background(), method, "/level", strings.NewReader(`{"level":"debug"}`))
+		req.Host = host
+		// What a browser sends from a page of that same origin.
+		req.Header.Set("Origin", "http://"+host)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var m map[string]string
+		_ = json.Unmarshal(rec.Body.Bytes(), &m)
+		return rec.Code, m["error"]
+	}
+	for _, method := range []string{http.MethodPut, http.MethodPost, http.MethodGet} {
+		code, msg := do(method, "evil.example:9091")
+		if code != http.StatusForbidden || !strings.Contains(msg, `logging.WithAllowedHosts("evil.example")`) {
+			t.Errorf("%s from a rebound evil.example: %d %q", method, code, msg)
+		}
+	}
+	if l.Level() != zapcore.InfoLevel {
+		t.Fatalf("a rebound page changed the level to %v", l.Level())
+	}
+	for _, host := range []string{"127.0.0.1:9091", "[::1]:9091", "localhost:9091", "admin.example:9091", "checkout.default.svc.cluster.local:9091"} {
+		l.SetLevel(zapcore.InfoLevel)
+		if code, msg := do(http.MethodPut, host); code != http.StatusOK || l.Level() != zapcore.DebugLevel {
+			t.Errorf("PUT to %s: %d %q, level %v", host, code, msg, l.Level())
+		}
+	}
+	if code, msg := do(http.MethodPut, "evil\\x.example"); code != http.StatusBadRequest || !strings.Contains(msg, "malformed Host") {
+		t.Errorf("PUT with a malformed Host: %d %q", code, msg)
+	}
+}
+
+// TestWithAllowedHostsRefusesNonNames: a name with a port, a scheme or a
+// wildcard would never match a Host: New says so instead.
+func TestWithAllowedHostsRefusesNonNames(t *testing.T) {
+	for _, name := range []string{"admin.example:9091", "http://admin.example", "*", ""} {
+		_, err := logging.New(logging.WithOutput(zapcore.AddSync(io.Discard)), logging.WithEnvLookup(noEnv), logging.WithAllowedHosts("ok.example", name))
+		var ce *logging.ConfigError
+		if !errors.As(err, &ce) || ce.Option != "WithAllowedHosts" || ce.Value != name {
+			t.Errorf("WithAllowedHosts(%q): %v", name, err)
 		}
 	}
 }

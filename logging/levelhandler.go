@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/hostcheck"
 )
 
 // maxLevelBody bounds the body LevelHandler reads.
@@ -19,12 +21,22 @@ const maxLevelBody = 1 << 10
 // {"level":"info"}; PUT or POST with {"level":"debug"} (JSON), a form or
 // query parameter level=debug changes it at once and answers the new level.
 // Allowed levels: debug, info, warn, error. Bad input gets 400, other
-// methods 405. A change a browser sends from a page of another origin gets
-// 403 (http.CrossOriginProtection): a form or a script on any site the
-// browser of someone who can reach the port opens could send one, no
-// CORS preflight asked. Clients that are no browser (curl, a program) send
-// neither Origin nor Sec-Fetch-Site and are let through. Mount it on an
-// admin port: it does no authentication.
+// methods 405. Mount it on an admin port: it does no authentication.
+//
+// No web page can change the level through the browser of someone who can
+// reach the port, no CORS preflight asked:
+//   - A change whose Host is neither an IP address, localhost (or a name
+//     under .localhost) nor a name WithAllowedHosts gives gets 403: a
+//     page on evil.example whose name the attacker resolves to this
+//     address (DNS rebinding) is of the same origin to the browser, but
+//     its requests still name evil.example. A Host that is no host name
+//     gets 400; a request without Host (HTTP/1.0) is no browser's, and
+//     is answered. A GET, which reads only the level, is checked so only
+//     when it arrived on a loopback address: a probe may read it by a
+//     service's name.
+//   - A change a browser sends from a page of another origin gets 403
+//     (http.CrossOriginProtection). Clients that are no browser (curl, a
+//     program) send neither Origin nor Sec-Fetch-Site and are let through.
 func (l *Logger) LevelHandler() http.Handler {
 	sameOrigin := http.NewCrossOriginProtection()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -34,7 +46,13 @@ func (l *Logger) LevelHandler() http.Handler {
 		}
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
+			if refused(w, l.hosts.CheckLoopback(r)) {
+				return
+			}
 		case http.MethodPut, http.MethodPost:
+			if refused(w, l.hosts.Check(r)) {
+				return
+			}
 			if err := sameOrigin.Check(r); err != nil {
 				writeJSONResponse(w, http.StatusForbidden, map[string]string{"error": "cross-origin request refused: change the level from the same origin or without a browser"})
 				return
@@ -52,6 +70,14 @@ func (l *Logger) LevelHandler() http.Handler {
 		}
 		writeJSONResponse(w, http.StatusOK, map[string]string{"level": l.Level().String()})
 	})
+}
+
+// refused answers the refusal of a request's Host, if there is one.
+func refused(w http.ResponseWriter, ref *hostcheck.Refusal) bool {
+	if ref != nil {
+		writeJSONResponse(w, ref.Status, map[string]string{"error": ref.Message})
+	}
+	return ref != nil
 }
 
 const levelAllowed = "allowed: debug, info, warn, error"

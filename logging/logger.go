@@ -8,6 +8,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/hostcheck"
 )
 
 // DefaultName is the instrumentation scope name of OTLP log records unless
@@ -20,9 +22,10 @@ const DefaultName = "github.com/otelkit/otelkit/logging"
 type Logger struct {
 	zl      *zap.Logger
 	lvl     zap.AtomicLevel
-	changed atomic.Bool // SetLevel was called: the level is no longer the one New chose
-	source  string      // LevelSource
-	out     *output     // the output, which counts the lines it failed to take
+	changed atomic.Bool      // SetLevel was called: the level is no longer the one New chose
+	source  string           // LevelSource
+	out     *output          // the output, which counts the lines it failed to take
+	hosts   hostcheck.Policy // the Host headers LevelHandler answers (WithAllowedHosts)
 }
 
 // New builds the service logger. Options win over the environment
@@ -73,7 +76,7 @@ func New(opts ...Option) (*Logger, error) {
 	if cfg.onFatal != nil {
 		zopts = append(zopts, zap.WithFatalHook(cfg.onFatal))
 	}
-	l := &Logger{zl: zap.New(c, zopts...), lvl: lvl, source: r.levelSource, out: out}
+	l := &Logger{zl: zap.New(c, zopts...), lvl: lvl, source: r.levelSource, out: out, hosts: r.hosts}
 	warnConfig(l.zl, r)
 	return l, nil
 }

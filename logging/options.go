@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/hostcheck"
 	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/redact"
 )
@@ -54,6 +55,7 @@ type config struct {
 
 	consoleSpanID bool
 	res           *resource.Resource
+	hosts         []string // WithAllowedHosts
 
 	redactKeys []string // WithRedactedKeys
 	noRedact   bool     // WithoutKeyRedaction
@@ -228,6 +230,18 @@ func (c config) redactRule() *redact.Rule {
 	return redact.Keys().With(nil, c.redactKeys)
 }
 
+// WithAllowedHosts names the hosts LevelHandler answers besides IP
+// addresses and localhost (and names under .localhost): "admin.example"
+// allows that name, ".example.com" it and every name under it, in any
+// case and with any port. By default there are none. A request whose Host
+// names another is refused with 403, as a browser sends it when a page
+// rebound its own name to this address (DNS rebinding): see LevelHandler.
+// Names are added up over several options; one that is no host name (a
+// port, a scheme, a "*") makes New fail.
+func WithAllowedHosts(names ...string) Option {
+	return optionFunc(func(c config) config { c.hosts = append(c.hosts, names...); return c })
+}
+
 // resolved is config after precedence: option > environment > default.
 type resolved struct {
 	json        bool
@@ -237,6 +251,7 @@ type resolved struct {
 	gcpProject  string
 	out         zapcore.WriteSyncer
 	color       bool
+	hosts       hostcheck.Policy // LevelHandler's
 	svc         service
 	buf         *bufferPolicy // nil: per-request log buffering off
 	unusedProf  string        // a vendor profile chosen for the console format, which has none
@@ -278,6 +293,10 @@ func (c config) resolve() (resolved, error) {
 	}
 	if r.buf, err = c.buf.resolve(src); err != nil {
 		return r, err
+	}
+	var bad []string
+	if r.hosts, bad = hostcheck.New("logging.WithAllowedHosts", c.hosts); len(bad) > 0 {
+		return r, &env.Error{Option: "WithAllowedHosts", Value: bad[0], Allowed: hostcheck.Allowed}
 	}
 	return r, nil
 }

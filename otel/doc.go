@@ -214,7 +214,7 @@
 // WithoutRuntimeMetrics, WithSpanExporter, WithSpanProcessor,
 // WithMetricReader, WithLogProcessor, WithConsoleWriter, WithLogOutput,
 // WithShutdownTimeout, WithTraceViewer, WithTraceViewerLimits,
-// WithEnvLookup, and the three that
+// WithAllowedHosts, WithEnvLookup, and the three that
 // pass a package's options through (span limits, views, host metrics,
 // output profile, …).
 //
@@ -405,6 +405,33 @@
 //	admin.Handle("/debug/otel/health", tel.HealthHandler())
 //	go http.ListenAndServe("127.0.0.1:9091", admin)
 //
+// # DNS rebinding
+//
+// A web page on evil.example whose name its owner then resolves to
+// 127.0.0.1 is, to the browser, of the same origin as the admin port: the
+// same-origin policy lets it read the answers, and the cross-origin check
+// lets its change of level through. Its requests still name evil.example
+// in their Host header, so otelkit's endpoints answer a Host that is an IP
+// address (with or without port, [::1]:9091 too), localhost or a name
+// under .localhost, or a name WithAllowedHosts gives ("admin.example", or
+// ".example.com" for it and every name under it); other names get 403
+// with a message naming the option, a Host that is no host name 400. A
+// request without Host (HTTP/1.0) is answered: no browser sends one.
+//
+//   - The trace viewer refuses such names always: it shows every span and
+//     log line kept, and is meant for a developer's machine.
+//   - A change of the log level (PUT or POST) refuses them always: it
+//     changes what the service writes.
+//   - The health document (GET) refuses them only when the request came in
+//     on a loopback address, where such a page runs: probes and scrapers
+//     reaching a pod by a service's name come in on the pod's address and
+//     are answered, and the document holds no secret. A page can still
+//     read it through a port that forwards to a non-loopback address (a
+//     container's published port).
+//
+// Reached in a browser under a name of your own (a development host, an
+// ingress), give that name: otel.WithAllowedHosts("devbox.internal").
+//
 // Other usual causes: the protocol does not match the port (gRPC listens
 // on 4317, HTTP on 4318); a plain local collector needs an http:// endpoint,
 // as the Go HTTP exporter defaults to TLS; OTEL_TRACES_SAMPLER=always_off,
@@ -479,7 +506,9 @@
 // "<mount>/trace/<trace_id>" shows one as a waterfall with its log lines
 // under it. The pages use no script and no external asset. Like
 // HealthHandler it does no authentication: mount it on an admin port, and
-// outside httpmw so that looking at traces makes none:
+// outside httpmw so that looking at traces makes none. It answers only a
+// Host that is an IP address, localhost or a name WithAllowedHosts gives
+// (DNS rebinding, above):
 //
 //	tel, err := otel.Init(ctx, otel.WithTraceViewer())
 //	admin := http.NewServeMux()

@@ -12,6 +12,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
+	"github.com/otelkit/otelkit/internal/hostcheck"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/w3c"
 	"github.com/otelkit/otelkit/logging"
@@ -225,27 +226,43 @@ func (t *Telemetry) Health() Health {
 	return h
 }
 
-// HealthHandler returns an http.Handler for an admin port: GET answers the
-// Health document as JSON (effective configuration with where each value
-// came from, secrets masked; export counts, last success and last error;
-// the log level); PUT or POST with {"level":"debug"} changes the log level
-// (see logging.Logger.LevelHandler, which refuses a browser's change sent
-// from a page of another origin). It does no authentication: do not
-// expose it publicly. It is the first stop when "traces are missing".
+// HealthHandler returns an http.Handler for an admin port: GET answers
+// the Health document as JSON (effective configuration with where each
+// value came from, secrets masked; export counts, last success and last
+// error; the log level); PUT or POST with {"level":"debug"} changes the
+// log level (see logging.Logger.LevelHandler, which refuses a browser's
+// change sent from a page of another origin). It does no authentication:
+// do not expose it publicly. It is the first stop when "traces are
+// missing".
+//
+// Against DNS rebinding (a web page whose name the attacker resolves to
+// this address, of the same origin to the browser), a change whose Host
+// is neither an IP address, localhost nor a name WithAllowedHosts gives
+// is refused with 403, and so is a GET that arrived on a loopback address
+// (a developer's machine, where such a page runs): a probe or scraper
+// reaching a pod by its service's name arrives on the pod's address and
+// is answered, and the document holds no secret.
 func (t *Telemetry) HealthHandler() http.Handler {
 	var levels http.Handler
 	if t != nil && t.logger != nil {
 		levels = t.logger.LevelHandler()
 	}
+	hosts := t.hostPolicy()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
+			if refused(w, hosts.CheckLoopback(r)) {
+				return
+			}
 			jsonHeaders(w.Header())
 			w.Header().Set("Cache-Control", "no-store")
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			_ = enc.Encode(t.Health())
 		case http.MethodPut, http.MethodPost:
+			if refused(w, hosts.Check(r)) {
+				return
+			}
 			if levels == nil {
 				jsonError(w, http.StatusServiceUnavailable, "no logger")
 				return
@@ -256,6 +273,15 @@ func (t *Telemetry) HealthHandler() http.Handler {
 			jsonError(w, http.StatusMethodNotAllowed, "method not allowed; use GET, PUT or POST")
 		}
 	})
+}
+
+// refused answers the refusal of a request's Host as JSON, if there is
+// one: the level handler's checks come second, and name logging's option.
+func refused(w http.ResponseWriter, ref *hostcheck.Refusal) bool {
+	if ref != nil {
+		jsonError(w, ref.Status, ref.Message)
+	}
+	return ref != nil
 }
 
 // jsonHeaders marks an answer of HealthHandler as JSON, never to be

@@ -197,7 +197,7 @@ func TestHealthConcurrentGets(t *testing.T) {
 			last := map[string]int64{}
 			for range gets {
 				rec := httptest.NewRecorder()
-				handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/otel", nil))
+				handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://127.0.0.1:9091/debug/otel", nil))
 				var h Health
 				if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &h) != nil {
 					errs <- "bad answer: " + rec.Body.String()

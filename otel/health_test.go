@@ -26,7 +26,7 @@ import (
 func getHealth(t *testing.T, tel *Telemetry) (Health, string) {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/otel", nil))
+	tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://127.0.0.1:9091/debug/otel", nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET: status %d: %s", rec.Code, rec.Body)
 	}
@@ -213,7 +213,7 @@ func TestHealthCountsAndLevel(t *testing.T) {
 	// Log level: PUT changes it, GET shows it, bad input is refused.
 	put := func(body string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
-		tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "/debug/otel", strings.NewReader(body)))
+		tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "http://127.0.0.1:9091/debug/otel", strings.NewReader(body)))
 		return rec
 	}
 	if rec := put(`{"level":"debug"}`); rec.Code != http.StatusOK {
@@ -229,7 +229,7 @@ func TestHealthCountsAndLevel(t *testing.T) {
 	}
 	// A form on a page of another site, sent by the browser of someone who
 	// can reach the admin port, is refused.
-	csrf := httptest.NewRequest(http.MethodPost, "/debug/otel", strings.NewReader("level=error"))
+	csrf := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:9091/debug/otel", strings.NewReader("level=error"))
 	csrf.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	csrf.Header.Set("Sec-Fetch-Site", "cross-site")
 	rec := httptest.NewRecorder()
@@ -261,7 +261,7 @@ func TestHealthNil(t *testing.T) {
 		t.Errorf("nil telemetry: %+v", h)
 	}
 	rec := httptest.NewRecorder()
-	tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "/", strings.NewReader(`{"level":"debug"}`)))
+	tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "http://127.0.0.1:9091/", strings.NewReader(`{"level":"debug"}`)))
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Content-Type") != "application/json" || !json.Valid(rec.Body.Bytes()) {
 		t.Errorf("PUT on nil: %d %q: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 	}

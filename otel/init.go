@@ -24,6 +24,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/hostcheck"
 	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/otlpconf"
@@ -75,6 +76,7 @@ type Telemetry struct {
 	shutdownErr     error
 
 	viewer *traceview.Store // WithTraceViewer; nil when off (traceviewer.go)
+	hosts  hostcheck.Policy // the Host headers the endpoints answer (allowedhosts.go)
 }
 
 // ConfigError is the error type of every invalid setting Init reports: an

@@ -36,7 +36,7 @@ func TestLogLevelSourceAfterRuntimeChange(t *testing.T) {
 				t.Fatalf("log_level_source at start %q, want %q", h.LogLevelSrc, tc.start)
 			}
 			rec := httptest.NewRecorder()
-			tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "/", strings.NewReader(`{"level":"debug"}`)))
+			tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "http://127.0.0.1:9091/", strings.NewReader(`{"level":"debug"}`)))
 			if rec.Code != http.StatusOK {
 				t.Fatalf("PUT: %d %s", rec.Code, rec.Body)
 			}

@@ -69,6 +69,8 @@ type config struct {
 	traceViewer *traceview.Config           // WithTraceViewer; nil: off (traceviewer.go)
 	file        fileSource                  // WithConfigFile, WithConfigYAML (configfile.go)
 	logsExtra   []logprovider.Option        // the configuration file's log provider settings
+
+	allowedHosts []string // WithAllowedHosts (allowedhosts.go)
 }
 
 func newConfig(opts []Option) config {

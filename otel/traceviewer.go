@@ -65,8 +65,11 @@ func (c config) withTraceViewer() (config, *traceview.Store) {
 // The pages need no external asset (they work offline) and run no script.
 // There is no authentication: serve it on an admin port or a loopback
 // address, never on the public listener, and outside httpmw (or each page
-// view becomes a trace of its own). Without WithTraceViewer, or on a nil
-// Telemetry, it answers 404 saying how to turn the viewer on.
+// view becomes a trace of its own). It answers only requests whose Host is
+// an IP address, localhost or a name WithAllowedHosts gives, so that no
+// web page can read it by DNS rebinding; others get 403 saying which
+// option to use. Without WithTraceViewer, or on a nil Telemetry, it
+// answers 404 saying how to turn the viewer on.
 func (t *Telemetry) TraceViewerHandler() http.Handler {
 	if t == nil || t.viewer == nil {
 		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -77,5 +80,5 @@ func (t *Telemetry) TraceViewerHandler() http.Handler {
 	if v, ok := t.res.Set().Value(semconv.ServiceNameKey); ok {
 		service = v.AsString()
 	}
-	return t.viewer.Handler(service)
+	return t.viewer.Handler(service, t.hosts)
 }

@@ -32,12 +32,12 @@ func ExampleTelemetry_TraceViewerHandler() {
 	span.End()
 
 	rec := httptest.NewRecorder()
-	admin.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/otel/", nil))
+	admin.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://localhost:6060/debug/otel/", nil))
 	ids := regexp.MustCompile(`data-trace-id="([0-9a-f]{32})"`).FindAllStringSubmatch(rec.Body.String(), -1)
 	fmt.Println(rec.Code, len(ids), ids[0][1] == span.SpanContext().TraceID().String())
 
 	rec = httptest.NewRecorder()
-	admin.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/otel/trace/"+ids[0][1], nil))
+	admin.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://localhost:6060/debug/otel/trace/"+ids[0][1], nil))
 	fmt.Println(rec.Code, regexp.MustCompile(`title="checkout">checkout</span>`).MatchString(rec.Body.String()))
 	// Output:
 	// 200 1 true

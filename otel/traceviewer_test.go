@@ -118,7 +118,7 @@ func TestTraceViewerLimits(t *testing.T) {
 func fetch(t *testing.T, h http.Handler, target string) string {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://localhost:6060"+target, nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET %s: %d %s", target, rec.Code, rec.Body.String())
 	}

@@ -120,6 +120,12 @@ func (t *Telemetry) buildLogs(ctx context.Context, c config) (otlpconf.Resolved,
 // and the handler that turns SDK errors into otel_sdk_error lines.
 func (t *Telemetry) buildLogger(c config) error {
 	opts, err := c.loggingOptions(t.res)
+	hosts, herr := c.hostPolicy()
+	if herr == nil {
+		// Its LevelHandler answers the same names HealthHandler does.
+		opts = append(opts, logging.WithAllowedHosts(c.allowedHosts...))
+	}
+	t.hosts, err = hosts, errors.Join(err, herr)
 	if t.logs != nil {
 		// The Provider, not its SDK provider: its loggers count the
 		// records emitted after Shutdown.

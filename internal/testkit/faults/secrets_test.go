@@ -151,7 +151,7 @@ func TestEchoedHeadersNeverShown(t *testing.T) {
 				cancel()
 				health := tel.Health()
 				rec := httptest.NewRecorder()
-				tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+				tel.HealthHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://127.0.0.1:9091/", nil))
 				ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
 				emit(tel, 1)
 				shutdownErr := tel.Shutdown(ctx)

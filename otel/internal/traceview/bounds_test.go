@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	otellog "go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -34,7 +36,7 @@ func TestMaxTraces(t *testing.T) {
 			t.Errorf("trace %d kept = %v", i, ok)
 		}
 	}
-	_, body, _ := get(t, f.store.Handler(""), "/")
+	_, body, _ := get(t, f.store.Handler("", testHosts), "/")
 	if !strings.Contains(body, "5 kept (at most 5,") || !strings.Contains(body, "3 older evicted") {
 		t.Errorf("the list does not show what was kept and evicted")
 	}
@@ -74,7 +76,7 @@ func TestMaxBytes(t *testing.T) {
 	if !ok || got.DroppedSpans == 0 || got.DroppedLogs == 0 || len(got.Spans)+len(got.Logs) >= 200 {
 		t.Fatalf("giant trace: kept %v, %d spans, %d logs, dropped %d/%d", ok, len(got.Spans), len(got.Logs), got.DroppedSpans, got.DroppedLogs)
 	}
-	_, body, _ := get(t, f.store.Handler(""), "/trace/"+root.SpanContext().TraceID().String())
+	_, body, _ := get(t, f.store.Handler("", testHosts), "/trace/"+root.SpanContext().TraceID().String())
 	if want := fmt.Sprintf("Not kept (per-trace bound): %d spans, %d log lines", got.DroppedSpans, got.DroppedLogs); !strings.Contains(body, want) {
 		t.Errorf("the trace page does not show %q", want)
 	}
@@ -332,7 +334,7 @@ func TestLongFilterCut(t *testing.T) {
 	ctx, sp := f.tp.Tracer("t").Start(context.Background(), "long-id")
 	f.log(ctx, otellog.SeverityInfo, "line", attribute.String("request_id", long))
 	sp.End()
-	h := f.store.Handler("")
+	h := f.store.Handler("", testHosts)
 	kept := cut(long)
 	for _, tc := range []struct {
 		q     string
@@ -359,5 +361,50 @@ func TestLongFilterCut(t *testing.T) {
 func TestCutInvalidUTF8KeepsText(t *testing.T) {
 	if got, want := cut(strings.Repeat("\x80", MaxValue+10)), strings.Repeat("\x80", MaxValue)+"…"; got != want {
 		t.Errorf("cut kept %d bytes, want %d", len(got), len(want))
+	}
+}
+
+// TestNamesAndBodiesHoldNoMore: a span's name and status description, an
+// event's name and a log record's body and severity text may be parts of
+// a much longer string the program holds (an operation name sliced out of
+// a request body); the store keeps copies of the parts it shows, cut as
+// attribute values are, so that it never holds the whole.
+func TestNamesAndBodiesHoldNoMore(t *testing.T) {
+	f := newFixture(t, Config{})
+	big := strings.Repeat("q", 4*MaxValue) // what the program read
+	within := func(s string) bool {
+		if len(s) == 0 {
+			return false
+		}
+		p, start := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(big)))
+		return p >= start && p < start+uintptr(len(big))
+	}
+	ctx, sp := f.tp.Tracer("t").Start(context.Background(), big[:40])
+	sp.AddEvent(big[40:80])
+	sp.SetStatus(codes.Error, big[80:120])
+	var r otellog.Record
+	r.SetBody(attribute.StringValue(big[120:160]))
+	r.SetSeverityText(big[160:165])
+	f.lp.Logger("t").Emit(ctx, r)
+	_, long := f.tp.Tracer("t").Start(ctx, big) // longer than MaxValue: cut
+	long.End()
+	sp.End()
+
+	tr, ok := f.store.Trace(sp.SpanContext().TraceID())
+	if !ok || len(tr.Spans) != 2 || len(tr.Spans[0].Events) != 1 || len(tr.Logs) != 1 {
+		t.Fatalf("the trace: %v %+v", ok, tr)
+	}
+	root, ev, lr, cutSpan := tr.Spans[0], tr.Spans[0].Events[0], tr.Logs[0], tr.Spans[1]
+	for what, s := range map[string]string{"span name": root.Name, "status description": root.StatusDesc,
+		"event name": ev.Name, "log body": lr.Body, "severity text": lr.Severity, "long span name": cutSpan.Name} {
+		if within(s) {
+			t.Errorf("the store keeps the %s %.20q… as part of the program's string of %d bytes", what, s, len(big))
+		}
+	}
+	if root.Name != big[:40] || ev.Name != big[40:80] || root.StatusDesc != big[80:120] || lr.Body != big[120:160] || lr.Severity != big[160:165] {
+		t.Errorf("copies differ: %q %q %q %q %q", root.Name, ev.Name, root.StatusDesc, lr.Body, lr.Severity)
+	}
+	if len(cutSpan.Name) > MaxValue+len("…") || !strings.HasSuffix(cutSpan.Name, "…") {
+		t.Errorf("a long span name kept with %d bytes, want it cut to %d", len(cutSpan.Name), MaxValue)
 	}
 }

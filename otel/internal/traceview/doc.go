@@ -23,10 +23,13 @@
 // not fit is counted on the trace, and evicted traces are counted on the
 // list page. Keys and string values longer than MaxValue bytes are cut,
 // and a slice or map value whose text is longer becomes that text, cut.
-// Attribute values are kept as copies (one allocation per span, event or
-// record), so that the store holds what it counts: the SDK's value length
-// limits cut a value by slicing it, and the part kept would hold the whole
-// (a request body recorded as an attribute) for as long as its trace is.
+// Span and event names, status descriptions, log bodies and severity
+// texts (cut as values are) and attribute values are kept as copies (one
+// allocation per span, its events included, or record), so that the store
+// holds what it counts: the SDK's value length limits cut a value by
+// slicing it, and a program may slice a name or a message out of a
+// request body; the part kept would hold the whole for as long as its
+// trace is.
 //
 // # Pages
 //
@@ -46,4 +49,14 @@
 // invisible formatting characters) are shown as escapes (internal/visible).
 // There is no authentication: mount it on an admin port or behind your
 // own.
+//
+// # DNS rebinding
+//
+// A page whose name its owner rebinds to the viewer's address is of the
+// same origin to the browser, and would read every trace. The handler
+// answers only the Host headers its hostcheck.Policy allows (an IP
+// address, localhost, the names otel.WithAllowedHosts gives; none
+// missing, as no browser omits it) on every request, whatever address it
+// came in on; others get 403 in plain text naming the option, before any
+// page is made.
 package traceview

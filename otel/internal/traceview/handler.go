@@ -10,23 +10,33 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit/internal/hostcheck"
 	"github.com/otelkit/otelkit/internal/visible"
 )
 
 // Handler serves the store's pages (see the package documentation for the
-// paths). service names the process in the page titles. It does no
-// authentication: mount it on an admin port, and outside the middleware
-// that traces requests, or every page view becomes a trace of its own.
-func (s *Store) Handler(service string) http.Handler {
-	return &handler{s: s, service: visible.Escape(service)}
+// paths). service names the process in the page titles; hosts says which
+// Host headers it answers (DNS rebinding, in the package documentation).
+// It does no authentication: mount it on an admin port, and outside the
+// middleware that traces requests, or every page view becomes a trace of
+// its own.
+func (s *Store) Handler(service string, hosts hostcheck.Policy) http.Handler {
+	return &handler{s: s, service: visible.Escape(service), hosts: hosts}
 }
 
 type handler struct {
 	s       *Store
 	service string
+	hosts   hostcheck.Policy
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Every request, on any address: the pages show every span and log
+	// line kept.
+	if ref := h.hosts.Check(r); ref != nil {
+		http.Error(w, ref.Message, ref.Status)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed: use GET", http.StatusMethodNotAllowed)

@@ -3,6 +3,7 @@ package traceview
 import (
 	"fmt"
 	"html/template"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -165,18 +166,26 @@ func droppedAttrs(n int) string {
 	return fmt.Sprintf("%d attributes dropped by the SDK's limits", n)
 }
 
-// barStyle places a span's bar on the trace's time axis, in percent.
+// barStyle places a span's bar on the trace's time axis, in percent. It
+// counts in thousandths of a percent, as printed, so that left and width
+// add up to 100 % at most; a bar too short to see is widened to 0.4 %
+// and, at the end of the axis, moved left to fit.
 func barStyle(offset, d, total time.Duration) template.CSS {
-	left, width := 0.0, 100.0
+	const full, least = 100_000, 400 // 100 % and 0.4 %, in thousandths
+	left, width := 0, full
 	if total > 0 {
-		left = clamp(float64(offset) / float64(total) * 100)
-		width = clamp(float64(d) / float64(total) * 100)
+		left, width = milliPercent(offset, total), milliPercent(d, total)
 	}
-	width = max(min(width, 100-left), 0.4)
-	return template.CSS(fmt.Sprintf("left:%.3f%%;width:%.3f%%", left, width))
+	width = max(min(width, full-left), least)
+	left = min(left, full-width)
+	return template.CSS(fmt.Sprintf("left:%d.%03d%%;width:%d.%03d%%", left/1000, left%1000, width/1000, width%1000))
 }
 
-func clamp(v float64) float64 { return max(0, min(v, 100)) }
+// milliPercent returns part of total in thousandths of a percent, from 0 to
+// 100 %.
+func milliPercent(part, total time.Duration) int {
+	return int(math.Round(max(0, min(float64(part)/float64(total), 1)) * 100_000))
+}
 
 // kvs returns attrs for display, the code.* attributes (where a line was
 // logged) last: they are the least read.

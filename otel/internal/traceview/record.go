@@ -74,30 +74,37 @@ func newSpanRecord(s sdktrace.ReadOnlySpan) (spanRecord, string) {
 		Scope: s.InstrumentationScope().Name, DroppedAttrs: s.DroppedAttributes(), DroppedEvents: s.DroppedEvents(),
 	}
 	attrs, _ := redact.Keys().KeyValues(s.Attributes()) // as the exporters send them (internal/sanitize)
-	var reqID string
-	r.Attrs, reqID = keepAttrs(make([]attribute.KeyValue, len(attrs)), attrs, requestIDAttribute)
+	r.Attrs = cutAttrs(make([]attribute.KeyValue, len(attrs)), attrs)
 	if evs := s.Events(); len(evs) > 0 {
 		r.Events = make([]eventRecord, len(evs))
 		for i, e := range evs {
 			r.Events[i] = eventRecord{Name: cut(e.Name), Time: e.Time, DroppedAttrs: e.DroppedAttributeCount}
 			ea, _ := redact.Keys().KeyValues(e.Attributes)
-			r.Events[i].Attrs, _ = keepAttrs(make([]attribute.KeyValue, len(ea)), ea, "")
+			r.Events[i].Attrs = cutAttrs(make([]attribute.KeyValue, len(ea)), ea)
 		}
 	}
-	return r, reqID
+	for c := (copier{}); c.more(); {
+		c.pass(&r.Name)
+		c.pass(&r.StatusDesc)
+		c.attrs(r.Attrs)
+		for i := range r.Events {
+			c.pass(&r.Events[i].Name)
+			c.attrs(r.Events[i].Attrs)
+		}
+	}
+	return r, stringOf(r.Attrs, requestIDAttribute)
 }
 
 // newLogRecord copies what the pages show of r, and returns its request
 // ID (cut: any code may log a request_id field).
 func newLogRecord(r *sdklog.Record) (logRecord, string) {
-	l := logRecord{Time: r.Timestamp(), SpanID: r.SpanID(), Severity: r.SeverityText(), Body: cut(r.Body().String()), DroppedAttrs: r.DroppedAttributes()}
+	l := logRecord{Time: r.Timestamp(), SpanID: r.SpanID(), Severity: cut(r.SeverityText()), Body: cut(r.Body().String()), DroppedAttrs: r.DroppedAttributes()}
 	if l.Time.IsZero() {
 		l.Time = r.ObservedTimestamp()
 	}
 	if l.Severity == "" {
 		l.Severity = r.Severity().String()
 	}
-	var reqID string
 	if n := r.AttributesLen(); n > 0 {
 		l.Attrs = make([]attribute.KeyValue, 0, n)
 		r.WalkAttributes(func(kv attribute.KeyValue) bool {
@@ -105,73 +112,117 @@ func newLogRecord(r *sdklog.Record) (logRecord, string) {
 			return true
 		})
 		l.Attrs, _ = redact.Keys().KeyValues(l.Attrs)
-		l.Attrs, reqID = keepAttrs(l.Attrs, l.Attrs, requestIDField)
+		l.Attrs = cutAttrs(l.Attrs, l.Attrs)
 	}
-	return l, reqID
+	for c := (copier{}); c.more(); {
+		c.pass(&l.Severity)
+		c.pass(&l.Body)
+		c.attrs(l.Attrs)
+	}
+	return l, stringOf(l.Attrs, requestIDField)
 }
 
-// keepAttrs writes into out (as long as kvs; it may be kvs itself) what
-// the store keeps of kvs, and returns it with the string value of key
-// among them ("" for none). Keys and values are cut (cutValue), and no
-// string kept is part of one the program holds: the SDK's attribute value
-// length limits cut a value by slicing it, so a value of 4 KiB may be the
-// start of a request body of 10 MiB, which the store would hold while
-// counting 4 KiB. String values and the strings of string slices are
-// copied into one new string (one allocation for them all); other slices
-// and maps, which may hold strings too, become their text.
-func keepAttrs(out, kvs []attribute.KeyValue, key attribute.Key) ([]attribute.KeyValue, string) {
-	n := 0 // bytes to copy
+// cutAttrs writes into out (as long as kvs; it may be kvs itself) kvs with
+// their keys and values cut (cutValue), and other slices and maps, which
+// may hold strings too, as their text.
+func cutAttrs(out, kvs []attribute.KeyValue) []attribute.KeyValue {
 	for i, kv := range kvs {
 		kv = cutValue(kv)
 		switch kv.Value.Type() {
-		case attribute.STRING:
-			n += len(kv.Value.AsString())
-		case attribute.STRINGSLICE:
-			for _, s := range kv.Value.AsStringSlice() {
-				n += len(s)
-			}
 		case attribute.SLICE, attribute.MAP:
 			kv.Value = attribute.StringValue(kv.Value.String()) // a new string, cut if it was long
 		}
 		out[i] = kv
 	}
-	if n == 0 {
-		return out, ""
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, kv := range out {
-		switch kv.Value.Type() {
-		case attribute.STRING:
-			b.WriteString(kv.Value.AsString())
-		case attribute.STRINGSLICE:
-			for _, s := range kv.Value.AsStringSlice() {
-				b.WriteString(s)
-			}
+	return out
+}
+
+// copier replaces the strings a record keeps (names, bodies, string
+// attribute values and the strings of string slices) by copies, all in one
+// new string: one allocation per span, its events included, or log
+// record. No string kept is then part of one the program holds: the SDK's
+// attribute value length limits cut a value by slicing it, and a program
+// may slice a name or a message out of a request body, so that a value of
+// 4 KiB may be the start of a body of 10 MiB, which the store would hold
+// while counting 4 KiB. A record is passed through it three times (while
+// more says so): to count the bytes, to write them, and to take the
+// copies.
+type copier struct {
+	step int // 0 before the first pass, then counting, writing, taking
+	n    int // bytes counted
+	b    strings.Builder
+	text string // what is left to take
+}
+
+const (
+	counting = iota + 1
+	writing
+	taking
+)
+
+// more begins the next pass, and reports whether there is one.
+func (c *copier) more() bool {
+	switch c.step {
+	case counting:
+		if c.n == 0 {
+			return false // nothing to copy
 		}
+		c.b.Grow(c.n)
+	case writing:
+		c.text = c.b.String()
+	case taking:
+		return false
 	}
-	text, found := b.String(), ""
-	next := func(l int) string {
-		s := text[:l]
-		text = text[l:]
-		return s
+	c.step++
+	return true
+}
+
+// pass counts, writes or takes *s.
+func (c *copier) pass(s *string) {
+	switch c.step {
+	case counting:
+		c.n += len(*s)
+	case writing:
+		c.b.WriteString(*s)
+	case taking:
+		*s, c.text = c.text[:len(*s)], c.text[len(*s):]
 	}
-	for i, kv := range out {
+}
+
+// attrs passes the strings of kvs.
+func (c *copier) attrs(kvs []attribute.KeyValue) {
+	for i, kv := range kvs {
 		switch kv.Value.Type() {
 		case attribute.STRING:
-			out[i].Value = attribute.StringValue(next(len(kv.Value.AsString())))
-			if key != "" && kv.Key == key {
-				found = out[i].Value.AsString()
+			s := kv.Value.AsString()
+			c.pass(&s)
+			if c.step == taking {
+				kvs[i].Value = attribute.StringValue(s)
 			}
 		case attribute.STRINGSLICE:
-			ss := kv.Value.AsStringSlice()
+			ss := kv.Value.AsStringSlice() // a new slice
 			for j := range ss {
-				ss[j] = next(len(ss[j]))
+				c.pass(&ss[j])
 			}
-			out[i].Value = attribute.StringSliceValue(ss)
+			if c.step == taking {
+				kvs[i].Value = attribute.StringSliceValue(ss)
+			}
 		}
 	}
-	return out, found
+}
+
+// stringOf returns the string value of the last key among kvs, "" for
+// none.
+func stringOf(kvs []attribute.KeyValue, key attribute.Key) string {
+	for i := len(kvs) - 1; i >= 0; i-- {
+		if kvs[i].Key == key {
+			if kvs[i].Value.Type() != attribute.STRING {
+				return ""
+			}
+			return kvs[i].Value.AsString()
+		}
+	}
+	return ""
 }
 
 // cut returns s cut to at most MaxValue bytes at a rune boundary, marked

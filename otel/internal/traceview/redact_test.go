@@ -22,7 +22,7 @@ func TestViewerRedactsCredentials(t *testing.T) {
 	f.log(ctx, otellog.SeverityInfo, "calling_upstream", attribute.String("authorization", "Bearer log-secret"),
 		attribute.KeyValue{Key: "cfg", Value: attribute.MapValue(attribute.String("api_key", "map-secret"))})
 	span.End()
-	_, body, _ := get(t, f.store.Handler(""), "/trace/"+span.SpanContext().TraceID().String())
+	_, body, _ := get(t, f.store.Handler("", testHosts), "/trace/"+span.SpanContext().TraceID().String())
 	for _, s := range []string{"span-secret", "event-secret", "log-secret", "map-secret"} {
 		if strings.Contains(body, s) {
 			t.Errorf("the trace page shows %s", s)

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/goleak"
 
+	"github.com/otelkit/otelkit/internal/hostcheck"
 	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
@@ -79,10 +80,14 @@ func (f *fixture) request(reqID string, fail bool) trace.TraceID {
 	return client.SpanContext().TraceID()
 }
 
+// testHosts is the Policy of the tests' handlers: their requests name
+// admin.local, as an admin port reached by that name would be.
+var testHosts, _ = hostcheck.New("WithAllowedHosts", []string{"admin.local"})
+
 func get(t *testing.T, h http.Handler, target string) (int, string, http.Header) {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://admin.local"+target, nil))
 	return rec.Code, rec.Body.String(), rec.Header()
 }
 
@@ -94,7 +99,7 @@ func TestListAndTrace(t *testing.T) {
 	first := f.request("req-first", false)
 	time.Sleep(2 * time.Millisecond)
 	second := f.request("req-second", true)
-	h := http.StripPrefix("/debug/otel", f.store.Handler("shop"))
+	h := http.StripPrefix("/debug/otel", f.store.Handler("shop", testHosts))
 
 	code, body, hdr := get(t, h, "/debug/otel/")
 	if code != http.StatusOK || !strings.Contains(hdr.Get("Content-Security-Policy"), "default-src 'none'") {
@@ -166,12 +171,12 @@ func TestPaths(t *testing.T) {
 	f := newFixture(t, Config{})
 	id := f.request("r", false)
 	mux := http.NewServeMux()
-	mux.Handle("/debug/otel/", f.store.Handler(""))
-	mux.Handle("/strip/", http.StripPrefix("/strip", f.store.Handler("")))
+	mux.Handle("/debug/otel/", f.store.Handler("", testHosts))
+	mux.Handle("/strip/", http.StripPrefix("/strip", f.store.Handler("", testHosts)))
 	// StripPrefix with the slash leaves "trace/<id>"; a mount whose own
 	// path ends in "/trace/" is the list there, its traces under it.
-	mux.Handle("/slash/", http.StripPrefix("/slash/", f.store.Handler("")))
-	mux.Handle("/x/trace/", f.store.Handler(""))
+	mux.Handle("/slash/", http.StripPrefix("/slash/", f.store.Handler("", testHosts)))
+	mux.Handle("/x/trace/", f.store.Handler("", testHosts))
 	for _, base := range []string{"/debug/otel", "/strip", "/slash", "/x/trace"} {
 		if code, body, _ := get(t, mux, base+"/trace/"+id.String()); code != http.StatusOK || !strings.Contains(body, "load_order") {
 			t.Errorf("%s: trace page %d", base, code)
@@ -186,17 +191,17 @@ func TestPaths(t *testing.T) {
 		}
 	}
 	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/debug/otel/", nil))
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "http://admin.local/debug/otel/", nil))
 	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, HEAD" {
 		t.Errorf("POST: %d %v", rec.Code, rec.Header())
 	}
 	// "<mount>" without its slash redirects to "<mount>/", query kept.
 	root := http.NewServeMux()
-	root.Handle("/debug/otel", f.store.Handler(""))
-	root.Handle("/strip", http.StripPrefix("/strip", f.store.Handler("")))
+	root.Handle("/debug/otel", f.store.Handler("", testHosts))
+	root.Handle("/strip", http.StripPrefix("/strip", f.store.Handler("", testHosts)))
 	for _, target := range []string{"/debug/otel?q=r", "/strip?q=r"} {
 		rec := httptest.NewRecorder()
-		root.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		root.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://admin.local"+target, nil))
 		loc := rec.Header().Get("Location")
 		want := strings.Replace(target, "?", "/?", 1)
 		if rec.Code != http.StatusMovedPermanently || !strings.HasSuffix(want, strings.TrimPrefix(loc, ".")) {
@@ -215,7 +220,7 @@ func TestHostileNames(t *testing.T) {
 	f.log(ctx, otellog.SeverityError, evil, attribute.String(evil, evil))
 	span.End()
 	id := span.SpanContext().TraceID()
-	h := f.store.Handler(evil)
+	h := f.store.Handler(evil, testHosts)
 	for _, target := range []string{"/", "/trace/" + id.String(), "/?q=" + "%3Cscript%3E", "/trace/%3Cscript%3E%E2%80%AE"} {
 		_, body, _ := get(t, h, target)
 		if strings.Contains(body, "<script") || strings.Contains(body, "\u202e") || strings.Contains(body, `"onmouseover`) {
@@ -233,7 +238,7 @@ func TestHostileNames(t *testing.T) {
 func TestNoExternalAssets(t *testing.T) {
 	f := newFixture(t, Config{})
 	id := f.request("r", true)
-	h := f.store.Handler("")
+	h := f.store.Handler("", testHosts)
 	for _, target := range []string{"/", "/trace/" + id.String(), "/trace/" + strings.Repeat("1", 32)} {
 		_, body, _ := get(t, h, target)
 		for _, bad := range []string{"<script", "<link", "src=", "url(", "@import", "http://", "https://"} {
@@ -274,7 +279,7 @@ func TestLogsBeforeSpans(t *testing.T) {
 	f := newFixture(t, Config{})
 	ctx, span := f.tp.Tracer("t").Start(context.Background(), "running")
 	f.log(ctx, otellog.SeverityInfo, "halfway", attribute.String("request_id", "r-9"))
-	h := f.store.Handler("")
+	h := f.store.Handler("", testHosts)
 	_, body, _ := get(t, h, "/?q=r-9")
 	if !strings.Contains(body, "(no span ended yet)") {
 		t.Errorf("running trace not listed:\n%s", body)
@@ -299,7 +304,7 @@ func TestMultiLineValues(t *testing.T) {
 	ctx, span := f.tp.Tracer("t").Start(context.Background(), "s", trace.WithAttributes(attribute.String("exception.stacktrace", stack)))
 	f.log(ctx, otellog.SeverityError, "failed", attribute.String("stacktrace", stack))
 	span.End()
-	_, body, _ := get(t, f.store.Handler(""), "/trace/"+span.SpanContext().TraceID().String())
+	_, body, _ := get(t, f.store.Handler("", testHosts), "/trace/"+span.SpanContext().TraceID().String())
 	want := "<pre>main.f()\n    /src/main.go:10\n&lt;/pre&gt;&lt;script&gt;x()&lt;/script&gt;\\u202e\n</pre>"
 	if strings.Count(body, want) != 2 || !strings.Contains(body, "<summary><i>stacktrace</i> (3 lines)</summary>") {
 		t.Errorf("multi-line values not shown as escaped lines:\n%s", body)
@@ -313,8 +318,8 @@ func TestMultiLineValues(t *testing.T) {
 func TestRedirectStaysUnderMount(t *testing.T) {
 	f := newFixture(t, Config{})
 	mux := http.NewServeMux()
-	mux.Handle("/debug/otel/", http.StripPrefix("/debug/otel", f.store.Handler("")))
-	mux.Handle("/plain/", f.store.Handler(""))
+	mux.Handle("/debug/otel/", http.StripPrefix("/debug/otel", f.store.Handler("", testHosts)))
+	mux.Handle("/plain/", f.store.Handler("", testHosts))
 	for _, tc := range []struct{ target, want string }{
 		{"/debug/otel/foo", "/debug/otel/foo/"},
 		{"/debug/otel/foo?q=r", "/debug/otel/foo/?q=r"},
@@ -363,7 +368,7 @@ func TestSDKDroppedAttributesShown(t *testing.T) {
 	r.AddAttributes(attribute.Int("a", 1), attribute.Int("b", 2))
 	lp.Logger("t").Emit(ctx, r)
 	span.End()
-	_, body, _ := get(t, s.Handler(""), "/trace/"+span.SpanContext().TraceID().String())
+	_, body, _ := get(t, s.Handler("", testHosts), "/trace/"+span.SpanContext().TraceID().String())
 	for _, want := range []string{"2 attributes dropped by the SDK&#39;s limits", "1 attributes dropped by the SDK&#39;s limits"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page does not show %q:\n%s", want, body)
@@ -377,7 +382,7 @@ func TestSDKDroppedAttributesShown(t *testing.T) {
 func TestListUnderStripPrefixWithSlash(t *testing.T) {
 	f := newFixture(t, Config{})
 	mux := http.NewServeMux()
-	mux.Handle("/debug/otel/", http.StripPrefix("/debug/otel/", f.store.Handler("")))
+	mux.Handle("/debug/otel/", http.StripPrefix("/debug/otel/", f.store.Handler("", testHosts)))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -388,5 +393,43 @@ func TestListUnderStripPrefixWithSlash(t *testing.T) {
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /debug/otel/: %d, Location %q; want the list", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// TestReboundHostRefused: a page on evil.example whose name was rebound
+// to the viewer's address reads nothing: every path answers 403 naming the
+// option, without a span or log line. IP addresses, localhost and the
+// allowed names are answered; a request without Host (HTTP/1.0) too, and
+// a Host that is no host name gets 400.
+func TestReboundHostRefused(t *testing.T) {
+	f := newFixture(t, Config{})
+	id := f.request("req-secret", false)
+	hosts, _ := hostcheck.New("otel.WithAllowedHosts", []string{"dev.example"})
+	h := f.store.Handler("shop", hosts)
+	for _, path := range []string{"/", "/trace/" + id.String(), "/?q=req", "/nowhere"} {
+		for host, want := range map[string]int{
+			"evil.example:6060": http.StatusForbidden, "evil.example": http.StatusForbidden,
+			"localhost.evil.example:6060": http.StatusForbidden, "bad host": http.StatusBadRequest, ":6060": http.StatusBadRequest,
+			"127.0.0.1:6060": 0, "[::1]:6060": 0, "localhost:6060": 0, "shop.localhost:6060": 0, "dev.example:6060": 0, "": 0,
+		} {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.Host = host
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			body := rec.Body.String()
+			if want == 0 {
+				if rec.Code == http.StatusForbidden || rec.Code == http.StatusBadRequest {
+					t.Errorf("GET %s, Host %q: %d %s", path, host, rec.Code, body)
+				}
+				continue
+			}
+			if rec.Code != want || strings.Contains(body, "req-secret") || strings.Contains(body, "load_order") ||
+				!strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain") {
+				t.Errorf("GET %s, Host %q: %d %q %s", path, host, rec.Code, rec.Header().Get("Content-Type"), body)
+			}
+			if want == http.StatusForbidden && !strings.Contains(body, "otel.WithAllowedHosts(") {
+				t.Errorf("GET %s, Host %q: the refusal names no option: %s", path, host, body)
+			}
+		}
 	}
 }
