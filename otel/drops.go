@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/batch"
+	"github.com/otelkit/otelkit/internal/exportsize"
 	"github.com/otelkit/otelkit/internal/logprovider"
 )
 
@@ -38,7 +39,7 @@ const (
 	// DropTooLarge: a log record too large for an OTLP export on its own
 	// (over 3 MiB over gRPC, 16 MiB over HTTP, estimated), not sent so
 	// that the collector does not refuse its batch with it.
-	DropTooLarge = logprovider.DropTooLarge
+	DropTooLarge = exportsize.TooLarge
 )
 
 var dropReasons = [...]string{DropQueueFull, DropExportFailed, DropRejected, DropShutdown, DropAfterShutdown, DropTooLarge}
