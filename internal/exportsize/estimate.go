@@ -3,15 +3,19 @@ package exportsize
 import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
+
+	"github.com/otelkit/otelkit/internal/sanitize"
 )
 
 // Framing bounds the protobuf framing of a value, a string or a key-value
 // pair (tags and length prefixes, each at most a few bytes).
 const Framing = 12
 
-// Text returns the bytes s takes in an export, framing included.
+// Text returns the bytes s takes in an export, framing included, as the
+// exporter sends it: with each invalid byte made U+FFFD (sanitize.Len),
+// three times its size, for the bound runs before the wrapper that cleans.
 func Text(s string) int {
-	return Framing + len(s)
+	return Framing + sanitize.Len(s)
 }
 
 // KeyValues returns the bytes kvs take in an export.
