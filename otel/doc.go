@@ -382,8 +382,9 @@
 // through Logger or a logger of LoggerProvider: the line still reaches
 // the log output; a line below the log level, with the log exporter none,
 // or Run's own shutdown_finished, which comes after the shutdown by
-// design, is not counted) and too_large (a log record too large for an
-// OTLP export on its own: over 3 MiB over gRPC, 16 MiB over HTTP). A
+// design, is not counted) and too_large (a span or log record too large
+// for an OTLP export on its own: over 3 MiB over gRPC, 16 MiB over HTTP,
+// estimated; a larger batch goes in parts, so its neighbours arrive). A
 // telemetry_dropped warning line, at most one per 10 s, reports the same
 // as it happens. "tracked": false means there is no exporter to watch
 // ("none", or only Prometheus for metrics). A growing failed count with a

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/batch"
+	"github.com/otelkit/otelkit/internal/exportsize"
 	"github.com/otelkit/otelkit/internal/logprovider"
 )
 
@@ -35,10 +36,10 @@ const (
 	// line's own, which would be reported in another line, and so on, nor
 	// Run's shutdown_finished, which comes after the shutdown by design.
 	DropAfterShutdown = batch.AfterShutdown
-	// DropTooLarge: a log record too large for an OTLP export on its own
-	// (over 3 MiB over gRPC, 16 MiB over HTTP, estimated), not sent so
-	// that the collector does not refuse its batch with it.
-	DropTooLarge = logprovider.DropTooLarge
+	// DropTooLarge: a span or log record too large for an OTLP export on
+	// its own (over 3 MiB over gRPC, 16 MiB over HTTP, estimated), not
+	// sent so that the collector does not refuse its batch with it.
+	DropTooLarge = exportsize.TooLarge
 )
 
 var dropReasons = [...]string{DropQueueFull, DropExportFailed, DropRejected, DropShutdown, DropAfterShutdown, DropTooLarge}

@@ -103,8 +103,8 @@ type ExportStatus struct {
 	// in an OTLP partial success), "shutdown" (still queued when
 	// Shutdown's context ended), "after_shutdown" (a sampled span still
 	// open at Shutdown, which ends when nothing exports, or begun after
-	// it; a log record emitted after Shutdown), "too_large" (a log record
-	// too large for an OTLP export on its own).
+	// it; a log record emitted after Shutdown), "too_large" (a span or log
+	// record too large for an OTLP export on its own).
 	Dropped map[string]int64 `json:"dropped,omitempty"`
 	// Batches and FailedBatches count Export calls; a failed batch lost
 	// items (an error, or a partial success with rejected items).

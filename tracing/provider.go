@@ -12,6 +12,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/exportsize"
 	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/otlpconf"
@@ -97,8 +98,11 @@ type Provider struct {
 // receives only valid UTF-8: invalid bytes in any span text (name,
 // attributes, events, links, status, scope, resource) become U+FFFD on the
 // batch processor's goroutine, so that one hostile request cannot fail a
-// whole batch. Construction never waits for the
-// collector. The caller owns the provider and must Shutdown it.
+// whole batch. The OTLP exporter it builds gets each batch in parts under
+// the collector's size limit (see the package doc); a span too large on
+// its own is reported to WithDropHandler as too_large, not sent.
+// Construction never waits for the collector. The caller owns the
+// provider and must Shutdown it.
 func NewTracerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	ctx = option.Context(ctx)
 	cfg := newConfig(opts)
@@ -123,6 +127,11 @@ func NewTracerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	p := &Provider{exporter: s.exporter}
 	var tpOpts []sdktrace.TracerProviderOption
 	if exp != nil {
+		if limit := exportsize.Limit(s.exporter); limit > 0 && cfg.exporter == nil {
+			// Outermost, so that the export-health wrapper counts each
+			// export it makes.
+			exp = sizeBounded(exp, limit, func(reason string, n int) { p.spans.Drop(reason, n) })
+		}
 		s.batch.OnDrop, s.batch.ReportFinalExport = cfg.onDrop, true // as the SDK's span processor
 		sp, sampler := newSpanProcessor(exp, s.batch, s.sampler)
 		s.sampler, p.after, p.spans = sampler, &afterShutdown{sampler: sampler, limits: s.limits}, &sp

@@ -25,8 +25,9 @@ import (
 	"github.com/otelkit/otelkit/internal/panictext"
 )
 
-// Around runs around one export of batch: it calls export (once) and
-// returns the error to report.
+// Around runs around one export of batch: it calls export (once, or once
+// per part for exportsize.Bound, which cuts a batch too large for one
+// export) and returns the error to report.
 type Around[B any] func(ctx context.Context, batch B, export func(context.Context, B) error) error
 
 // Spans returns exp with around run around each ExportSpans; a nil exp

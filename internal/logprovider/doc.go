@@ -26,10 +26,11 @@
 // reported with the reason (WithDropHandler).
 //
 // Over OTLP, a batch is exported in parts whose estimated size stays
-// under MaxExportBytes (3 MiB over gRPC, 16 MiB over HTTP; a collector
+// under exportsize.Limit (3 MiB over gRPC, 16 MiB over HTTP; a collector
 // refuses a larger export whole: 4 MiB and 20 MiB by default), in order;
 // a record over it on its own is not exported but reported as
-// DropTooLarge, so that it costs no other record (exportsize.go).
+// exportsize.TooLarge, so that it costs no other record (exportsize.go,
+// as tracing does for spans).
 //
 // WithOTLPOverrides (otel.Init's options) wins over the variables. Every
 // invalid value is an *env.Error naming the variable or option, the value

@@ -10,6 +10,8 @@ import (
 	otellog "go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 
+	"github.com/otelkit/otelkit/internal/exportsize"
+	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/testutil/logrec"
 )
 
@@ -27,7 +29,7 @@ func (e *batchRecorder) Export(_ context.Context, rs []sdklog.Record) error {
 	size := 0
 	for i := range rs {
 		bodies = append(bodies, rs[i].Body().AsString())
-		size += exportSize(&rs[i])
+		size += recordSize(&rs[i])
 	}
 	e.exports, e.sizes = append(e.exports, bodies), append(e.sizes, size)
 	if len(e.exports) <= e.failFirst {
@@ -35,6 +37,9 @@ func (e *batchRecorder) Export(_ context.Context, rs []sdklog.Record) error {
 	}
 	return nil
 }
+
+// grpcLimit is the bound over OTLP/gRPC.
+var grpcLimit = exportsize.Limit(otlpconf.Resolved{Exporter: otlpconf.ExporterOTLP, Protocol: otlpconf.ProtocolGRPC})
 
 func bodyRecord(body string) sdklog.Record {
 	var r sdklog.Record
@@ -68,7 +73,7 @@ func TestSizeBoundedSplitsAndDropsOnlyTheHugeRecord(t *testing.T) {
 	}
 	rec := &batchRecorder{failFirst: 1}
 	drops := map[string]int{}
-	exp := sizeBounded{Exporter: rec, limit: limit, drop: func(reason string, n int) { drops[reason] += n }}
+	exp := sizeBounded(rec, limit, func(reason string, n int) { drops[reason] += n })
 
 	err := exp.Export(context.Background(), records)
 
@@ -82,7 +87,7 @@ func TestSizeBoundedSplitsAndDropsOnlyTheHugeRecord(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("exported %d records %.80q…, want the %d but the huge one, in order", len(got), got, len(want))
 	}
-	if len(rec.exports) < 3 || drops[DropTooLarge] != 1 || len(drops) != 1 {
+	if len(rec.exports) < 3 || drops[exportsize.TooLarge] != 1 || len(drops) != 1 {
 		t.Errorf("%d exports, drops %v; want several and one too_large", len(rec.exports), drops)
 	}
 	if err == nil || !strings.Contains(err.Error(), "refused") {
@@ -95,7 +100,7 @@ func TestSizeBoundedSplitsAndDropsOnlyTheHugeRecord(t *testing.T) {
 func TestSizeBoundedOneExportUnderTheLimit(t *testing.T) {
 	records := []sdklog.Record{bodyRecord("a"), bodyRecord("b")}
 	rec := &batchRecorder{}
-	exp := sizeBounded{Exporter: rec, limit: MaxExportBytes("grpc"), drop: func(string, int) { t.Error("dropped") }}
+	exp := sizeBounded(rec, grpcLimit, func(string, int) { t.Error("dropped") })
 	if err := exp.Export(context.Background(), records); err != nil || len(rec.exports) != 1 || len(rec.exports[0]) != 2 {
 		t.Errorf("err %v, exports %v", err, rec.exports)
 	}
@@ -108,7 +113,7 @@ func TestExportSizeCountsNestedValues(t *testing.T) {
 	big := strings.Repeat("x", 1<<16)
 	r.SetBody(attribute.MapValue(attribute.Slice("s", attribute.StringValue(big), attribute.StringValue(big)),
 		attribute.String("k", big), attribute.StringSlice("ss", []string{big}), attribute.Int64Slice("n", []int64{1, 2})))
-	if n := exportSize(&r); n < 4*len(big) || n > 4*len(big)+1000 {
+	if n := recordSize(&r); n < 4*len(big) || n > 4*len(big)+1000 {
 		t.Errorf("estimate %d for 4 strings of %d", n, len(big))
 	}
 }
@@ -133,7 +138,7 @@ func BenchmarkSizeBoundedExport(b *testing.B) {
 		name string
 		exp  sdklog.Exporter
 	}{
-		{"bounded", sizeBounded{Exporter: nopExporter{}, limit: MaxExportBytes("grpc"), drop: func(string, int) {}}},
+		{"bounded", sizeBounded(nopExporter{}, grpcLimit, func(string, int) {})},
 		{"unbounded", nopExporter{}},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/exportsize"
 	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/otlpconf"
@@ -93,8 +94,8 @@ type Provider struct {
 // OTLP variables, resolved once by otlpconf (WithOTLPOverrides wins over
 // the variables), guarded to receive valid UTF-8 only
 // (sanitize.LogExporter), passed through WithExporterWrapper's wrapper,
-// over OTLP bounded in size (MaxExportBytes: a batch goes in parts, a
-// record too large alone is dropped as DropTooLarge) and put behind a
+// over OTLP bounded in size (exportsize.Limit: a batch goes in parts, a
+// record too large alone is dropped as exportsize.TooLarge) and put behind a
 // batch processor; WithProcessor's processors follow it.
 // Before anything is built it validates OTEL_BLRP_SCHEDULE_DELAY,
 // OTEL_BLRP_EXPORT_TIMEOUT (whole milliseconds >= 1),
@@ -136,10 +137,10 @@ func NewLoggerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	}
 	p := &Provider{exporter: s.exporter}
 	if exp != nil {
-		if limit := MaxExportBytes(s.exporter.Protocol); limit > 0 && s.exporter.Exporter == otlpconf.ExporterOTLP {
+		if limit := exportsize.Limit(s.exporter); limit > 0 {
 			// Outermost, so that the export-health wrapper counts each
 			// export it makes.
-			exp = sizeBounded{Exporter: exp, limit: limit, drop: func(reason string, n int) { p.proc.Drop(reason, n) }}
+			exp = sizeBounded(exp, limit, func(reason string, n int) { p.proc.Drop(reason, n) })
 		}
 		s.batch.OnDrop = c.onDrop
 		p.proc = newLogProcessor(exp, s.batch)

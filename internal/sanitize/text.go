@@ -40,6 +40,25 @@ func String(s string) (string, bool) {
 	return b.String(), true
 }
 
+// Len returns len(String(s)) without building it: len(s), and two bytes
+// more for each invalid byte, which becomes U+FFFD (three bytes).
+// internal/exportsize counts text with it: the size bound runs before
+// the exporter wrapper that cleans.
+func Len(s string) int {
+	if validText(s) {
+		return len(s)
+	}
+	n := len(s)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			n += len(replacement) - 1
+		}
+		i += size
+	}
+	return n
+}
+
 // validText reports whether s is valid UTF-8. Nearly all text is ASCII,
 // which it recognises eight bytes at a time before asking utf8.ValidString
 // about the rest (about a third faster on attribute-sized strings).

@@ -35,6 +35,9 @@ func TestString(t *testing.T) {
 		if got != tc.want || changed != (tc.in != tc.want) {
 			t.Errorf("String(%q) = %q, %v; want %q, %v", tc.in, got, changed, tc.want, tc.in != tc.want)
 		}
+		if n := Len(tc.in); n != len(tc.want) {
+			t.Errorf("Len(%q) = %d, want %d", tc.in, n, len(tc.want))
+		}
 	}
 }
 

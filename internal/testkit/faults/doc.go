@@ -26,7 +26,9 @@
 //   - a log record of 5 MiB costs only itself over gRPC (counted
 //     too_large), not the 500 records of its batch, which the real
 //     collector refused whole (message over 4 MiB), nor does a batch of
-//     400 records of 16 KB;
+//     400 records of 16 KB; nor does a span of 5 MB (128 exception
+//     events) or a batch of 400 spans of 16 KB, within the default span
+//     limits;
 //   - 64 goroutines logging, tracing and recording metrics while Shutdown
 //     runs cause no panic, race or goroutine leak.
 //

@@ -4,10 +4,13 @@ import (
 	"context"
 	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/otelkit/otelkit/internal/testkit/collector"
@@ -145,6 +148,119 @@ func countBodies(t *testing.T, col *collector.Collector, tag string) (small, lar
 		case b == "large_"+tag:
 			large++
 		case strings.HasPrefix(b, "huge_"+tag):
+			huge++
+		}
+	}
+	return small, large, huge
+}
+
+// TestLargeSpansCostOnlyThemselves: the real collector, a batch of 100
+// small spans, 400 spans of 16 000 bytes within otelkit's default span
+// limits (a 4000-byte db.statement and an exception event with three
+// 4000-byte attributes: 6.4 MB in all) and one span of 5 MB (128
+// exception events of ten 4000-byte attributes each, within the limits
+// too). Over gRPC the collector refuses a message over 4 MiB, and refused
+// the whole batch (501 spans, counted export_failed); now the batch goes
+// in exports under 3 MiB and only the 5 MB span is lost, counted
+// too_large and reported in a telemetry_dropped line. Over HTTP (the
+// collector takes 20 MiB) every span arrives, the huge one too.
+func TestLargeSpansCostOnlyThemselves(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault suite: skipped in -short")
+	}
+	col := collector.Start(t)
+	for _, tc := range []struct {
+		protocol string
+		hugeLost bool
+	}{{protoGRPC, true}, {protoHTTP, false}} {
+		t.Run(tc.protocol, func(t *testing.T) {
+			ep := col.HTTPEndpoint()
+			if tc.protocol == protoGRPC {
+				ep = "http://" + col.GRPCEndpoint()
+			}
+			t.Setenv("OTEL_BSP_EXPORT_TIMEOUT", "10000")
+			out := &lineBuffer{}
+			tel := initWith(t, ep, tc.protocol, 5*time.Second, otel.WithMetricsExporter("none"),
+				otel.WithLogsExporter("none"), otel.WithLogOutput(out))
+			tag := strings.ReplaceAll(tc.protocol, "/", "_")
+			emitLargeSpans(tel.TracerProvider().Tracer("faults"), tag)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := tel.ForceFlush(ctx); err != nil {
+				t.Errorf("ForceFlush: %v", err)
+			}
+			wantHuge := 1
+			if tc.hugeLost {
+				wantHuge = 0
+			}
+			var small, large, huge int
+			waitFor(10*time.Second, func() bool {
+				small, large, huge = countSpans(t, col, tag)
+				return small == 100 && large == 400 && huge == wantHuge
+			})
+			health := tel.Health().Export["traces"]
+			t.Logf("%s: %d/100 small, %d/400 large, %d huge delivered; health %+v", tc.protocol, small, large, huge, health)
+			if small != 100 || large != 400 || huge != wantHuge {
+				t.Errorf("delivered %d/100 small, %d/400 large and %d huge spans, want %d", small, large, huge, wantHuge)
+			}
+			wantDropped := map[string]int64(nil)
+			if tc.hugeLost {
+				wantDropped = map[string]int64{otel.DropTooLarge: 1}
+				if len(out.lines(`"too_large":1`)) == 0 {
+					t.Errorf("no telemetry_dropped line for the huge span: %q", out.lines("telemetry_dropped"))
+				}
+			}
+			if !reflect.DeepEqual(health.Dropped, wantDropped) || health.Exported != int64(500+wantHuge) {
+				t.Errorf("health: exported %d, dropped %v; want %d, %v", health.Exported, health.Dropped, 500+wantHuge, wantDropped)
+			}
+		})
+	}
+}
+
+// emitLargeSpans ends 100 spans small_tag, one huge_tag and 400 large_tag
+// (see TestLargeSpansCostOnlyThemselves), every value within the default
+// limits (4096 characters, 128 events of 128 attributes).
+func emitLargeSpans(tracer trace.Tracer, tag string) {
+	value := strings.Repeat("x", 4000)
+	exception := func(n int) trace.EventOption {
+		attrs := []attribute.KeyValue{attribute.String("exception.type", "*errors.errorString")}
+		for i := range n {
+			attrs = append(attrs, attribute.String("exception.detail."+strconv.Itoa(i), value))
+		}
+		return trace.WithAttributes(attrs...)
+	}
+	ctx := context.Background()
+	for range 100 {
+		_, span := tracer.Start(ctx, "small_"+tag)
+		span.End()
+	}
+	_, span := tracer.Start(ctx, "huge_"+tag)
+	for range 128 {
+		span.AddEvent("exception", exception(10))
+	}
+	span.End()
+	for range 400 {
+		_, span := tracer.Start(ctx, "large_"+tag, trace.WithAttributes(attribute.String("db.statement", value)))
+		span.AddEvent("exception", exception(3))
+		span.End()
+	}
+}
+
+// countSpans counts the spans named small_, large_ and huge_ followed by
+// tag that the collector holds.
+func countSpans(t *testing.T, col *collector.Collector, tag string) (small, large, huge int) {
+	t.Helper()
+	ss, err := col.Spans()
+	if err != nil {
+		t.Fatalf("read spans: %v", err)
+	}
+	for _, s := range ss {
+		switch s.Name {
+		case "small_" + tag:
+			small++
+		case "large_" + tag:
+			large++
+		case "huge_" + tag:
 			huge++
 		}
 	}
