@@ -118,6 +118,27 @@ func (e *scrubbedError) Error() string { return e.msg }
 // the original error.
 func (e *scrubbedError) Is(target error) bool { return errors.Is(e.err, target) }
 
+// Walk calls f on err and on each error in its tree (Unwrap, of joined
+// errors too), passing through the errors Error made to the ones they were
+// made from. It is for code that reads an error's fields (an OTLP partial
+// success's rejected items), never its text, which is not scrubbed there.
+func Walk(err error, f func(error)) {
+	if err == nil {
+		return
+	}
+	f(err)
+	switch u := err.(type) {
+	case *scrubbedError:
+		Walk(u.err, f)
+	case interface{ Unwrap() []error }:
+		for _, c := range u.Unwrap() {
+			Walk(c, f)
+		}
+	case interface{ Unwrap() error }:
+		Walk(u.Unwrap(), f)
+	}
+}
+
 // replaceSecret replaces v in s: anywhere when v is long, where it stands
 // alone when it is short.
 func replaceSecret(s, v string) string {
