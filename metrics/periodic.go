@@ -87,6 +87,9 @@ func (r *periodicReader) collectAndExport(ctx context.Context) error {
 		return context.Cause(ctx)
 	}
 	defer func() { <-r.sem }()
+	if ctx.Err() != nil { // collected now, delta data would be lost
+		return context.Cause(ctx)
+	}
 	// Emptied first: a collection refused before it starts leaves nothing
 	// of the previous one.
 	r.rm.ScopeMetrics = r.rm.ScopeMetrics[:0]
@@ -94,8 +97,8 @@ func (r *periodicReader) collectAndExport(ctx context.Context) error {
 	switch {
 	case errors.Is(err, sdkmetric.ErrReaderNotRegistered):
 		return nil // no provider: nothing to collect
-	case errors.Is(err, sdkmetric.ErrReaderShutdown), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err // refused before it started
+	case errors.Is(err, sdkmetric.ErrReaderShutdown):
+		return err
 	}
 	// Also an empty collection, as the SDK's reader does: the health
 	// document then shows an unreachable collector before any metric.
