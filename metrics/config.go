@@ -47,13 +47,6 @@ const (
 	DefaultCardinalityLimit = 2000
 )
 
-// The SDK's periodic reader defaults, passed explicitly when the
-// environment must not be read (a configuration file).
-const (
-	sdkIntervalDefault = 60 * time.Second
-	sdkTimeoutDefault  = 30 * time.Second
-)
-
 // Exporter names accepted by WithExporter and OTEL_METRICS_EXPORTER.
 const (
 	ExporterOTLP       = "otlp"
@@ -398,7 +391,7 @@ func WithExporterWrapper(wrap func(sdkmetric.Exporter) sdkmetric.Exporter) Optio
 type settings struct {
 	exporter ExporterConfig // the exporters in use and the OTLP settings
 
-	interval, timeout time.Duration // 0: SDK default
+	interval, timeout time.Duration // the periodic reader's
 	cardinalityLimit  int
 	exemplarFilter    exemplar.Filter
 	exemplarName      string
@@ -418,12 +411,7 @@ func (c config) resolve(src env.Source) (settings, error) {
 	s.exporter, errs[1] = otlpconf.Resolve(src, otlpconf.Metrics, c.otlp)
 	s.interval, errs[2] = durationSetting(src, c.exportInterval, envInterval)
 	s.timeout, errs[3] = durationSetting(src, c.exportTimeout, envTimeout)
-	if !src.IsProcess() {
-		// The SDK's periodic reader would read the process environment
-		// for what the Source leaves unset: give it the defaults.
-		s.interval = cmp.Or(s.interval, defaultInterval)
-		s.timeout = cmp.Or(s.timeout, defaultTimeout)
-	}
+	s.interval, s.timeout = cmp.Or(s.interval, defaultInterval), cmp.Or(s.timeout, defaultTimeout)
 	s.cardinalityLimit, errs[4] = c.cardinality(src)
 	s.exemplarFilter, s.exemplarName, errs[5] = c.exemplar(src)
 	// The Prometheus address is validated even when the exporter is off, so
@@ -432,7 +420,7 @@ func (c config) resolve(src env.Source) (settings, error) {
 	return s, errors.Join(append(c.errs, errs[:]...)...)
 }
 
-// The SDK's periodic reader defaults (the specification's).
+// The periodic reader's defaults (the specification's).
 const (
 	defaultInterval = 60 * time.Second
 	defaultTimeout  = 30 * time.Second

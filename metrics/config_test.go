@@ -124,8 +124,7 @@ func TestResolvePrecedence(t *testing.T) {
 	if exp := s.exporter; exp.Exporter != "otlp" || exp.Sources["exporter"] != "default" {
 		t.Errorf("default exporter: %+v", s)
 	}
-	// A Source that is not the process environment gets the SDK's
-	// defaults explicitly, so the SDK's own reading changes nothing.
+	// The periodic reader reads no variable: the defaults are explicit.
 	if s.interval != 60*time.Second || s.timeout != 30*time.Second || s.cardinalityLimit != DefaultCardinalityLimit ||
 		s.promAddr != "localhost:9464" || s.exemplarName != "trace_based" {
 		t.Errorf("defaults: %+v", s)

@@ -99,6 +99,12 @@
 //   - What is the current value of something you read rather than count?
 //     Observable Gauge with a callback: temperature, cache size.
 //
+// A callback that cannot read its value returns an error after observing
+// what it could: the export still carries every other instrument (the
+// SDK's own periodic reader would export nothing at all), and the error
+// goes to otel.Handle (an otel_sdk_error line under otel.Init) and to
+// ForceFlush's and Shutdown's return.
+//
 // Units follow UCUM: seconds "s" for durations (record float seconds, not
 // milliseconds), bytes "By", and a curly-brace annotation for counts
 // ("{request}", "{order}"). Names are lowercase, dot-separated, namespaced by

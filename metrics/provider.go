@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -142,17 +141,6 @@ func (p *Provider) exporterReaders(ctx context.Context, c config, s settings, re
 			readers = nil
 		}
 	}()
-	interval, timeout := s.interval, s.timeout
-	if c.otlp.NoEnv { // a configuration file: the SDK must not read OTEL_METRIC_EXPORT_* itself
-		interval, timeout = cmp.Or(interval, sdkIntervalDefault), cmp.Or(timeout, sdkTimeoutDefault)
-	}
-	var periodic []sdkmetric.PeriodicReaderOption
-	if interval > 0 {
-		periodic = append(periodic, sdkmetric.WithInterval(interval))
-	}
-	if timeout > 0 {
-		periodic = append(periodic, sdkmetric.WithTimeout(timeout))
-	}
 	watch := newOverflowWatch(c.overflow, s.cardinalityLimit)
 	for _, name := range s.exporter.Exporters {
 		if name == ExporterPrometheus {
@@ -166,7 +154,7 @@ func (p *Provider) exporterReaders(ctx context.Context, c config, s settings, re
 		if err != nil {
 			return readers, err
 		}
-		readers = append(readers, sdkmetric.NewPeriodicReader(exp, periodic...))
+		readers = append(readers, newPeriodicReader(exp, s.interval, s.timeout))
 	}
 	return readers, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/exportsize"
 	"github.com/otelkit/otelkit/internal/logprovider"
+	"github.com/otelkit/otelkit/internal/scrub"
 )
 
 // Why telemetry was lost, as HealthHandler and the telemetry_dropped line
@@ -237,17 +238,14 @@ func (d *dropLog) close() {
 // one (joined with any other error) when the collector answers success
 // with a partial_success; its type is internal to each exporter module, so
 // it is recognised by shape: a struct named PartialSuccess with an integer
-// RejectedItems field.
+// RejectedItems field. The error may have been scrubbed (its message
+// quoting a header value): scrub.Walk sees through that.
 func rejectedItems(err error) (int64, bool) {
 	var (
 		n     int64
 		found bool
 	)
-	var walk func(error)
-	walk = func(e error) {
-		if e == nil {
-			return
-		}
+	scrub.Walk(err, func(e error) {
 		v := reflect.ValueOf(e)
 		if v.Kind() == reflect.Pointer && !v.IsNil() {
 			v = v.Elem()
@@ -257,15 +255,6 @@ func rejectedItems(err error) (int64, bool) {
 				n, found = n+f.Int(), true
 			}
 		}
-		switch u := e.(type) {
-		case interface{ Unwrap() []error }:
-			for _, c := range u.Unwrap() {
-				walk(c)
-			}
-		case interface{ Unwrap() error }:
-			walk(u.Unwrap())
-		}
-	}
-	walk(err)
+	})
 	return n, found
 }

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/otelkit/otelkit/internal/scrub"
 	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
 )
 
@@ -182,6 +183,8 @@ func TestRejectedItems(t *testing.T) {
 		{"joined with another error", errors.Join(errors.New("close body"), ps), 3, true},
 		{"pointer", &ps, 3, true},
 		{"message only", PartialSuccess{ErrorMessage: "warning"}, 0, true},
+		{"scrubbed (quoting a header value)", scrub.New([]string{"tenant-4711"}).Error(errors.Join(errors.New("close body"),
+			PartialSuccess{ErrorMessage: "tenant tenant-4711 over its limit", RejectedItems: 3})), 3, true},
 		{"nil", nil, 0, false},
 	} {
 		n, found := rejectedItems(tc.err)
@@ -246,50 +249,67 @@ func TestHealthShowsQueueFullDrops(t *testing.T) {
 // TestHealthShowsRejected: a collector that answers with a partial success
 // (2 items rejected per request) for every signal: HealthHandler counts
 // the rejected items as lost ("rejected") and the rest as exported, as the
-// collector counted them.
+// collector counted them. Also when the collector's message quotes a
+// configured header value (a tenant), which the last error shows
+// redacted: the scrubbed error still carries the partial success.
 func TestHealthShowsRejected(t *testing.T) {
-	for _, protocol := range []string{"http/protobuf", "grpc"} {
-		t.Run(protocol, func(t *testing.T) {
-			var (
-				c  *fakeotlp.Collector
-				ep string
-			)
-			if protocol == "grpc" {
-				g := fakeotlp.NewGRPC(t, fakeotlp.Behaviour{Rejected: 2})
-				c, ep = g.Collector, g.Endpoint
-			} else {
-				h := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Rejected: 2})
-				c, ep = h.Collector, h.Endpoint
-			}
-			tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(ep), WithOTLPProtocol(protocol))
-			tracer := tel.TracerProvider().Tracer("rejected")
-			counter, _ := tel.MeterProvider().Meter("rejected").Int64Counter("jobs")
-			for i := range 10 {
-				_, span := tracer.Start(context.Background(), "work")
-				span.End()
-				tel.Logger().Warn("job_failed")
-				counter.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("kind", i%4)))
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := tel.ForceFlush(ctx); err == nil {
-				t.Error("ForceFlush hid the rejections")
-			}
-			h, _ := getHealth(t, tel)
-			for sig, fake := range map[string]string{"traces": fakeotlp.Traces, "metrics": fakeotlp.Metrics, "logs": fakeotlp.Logs} {
-				ex := h.Export[sig]
-				rejected := 0
-				for _, r := range c.Requests() {
-					if r.Signal == fake {
-						rejected += r.Rejected
+	const tenant = "tenant-4711"
+	for _, tc := range []struct {
+		name    string
+		message string
+		want    string // in the last error
+	}{
+		{"", "", "rejected on purpose"},
+		{"/quoting a header", "tenant " + tenant + " is over its ingestion limit", "is over its ingestion limit"},
+	} {
+		for _, protocol := range []string{"http/protobuf", "grpc"} {
+			t.Run(protocol+tc.name, func(t *testing.T) {
+				var (
+					c  *fakeotlp.Collector
+					ep string
+				)
+				b := fakeotlp.Behaviour{Rejected: 2, RejectedMessage: tc.message}
+				if protocol == "grpc" {
+					g := fakeotlp.NewGRPC(t, b)
+					c, ep = g.Collector, g.Endpoint
+				} else {
+					h := fakeotlp.NewHTTP(t, b)
+					c, ep = h.Collector, h.Endpoint
+				}
+				tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(ep), WithOTLPProtocol(protocol),
+					WithOTLPHeaders(map[string]string{"x-scope-orgid": tenant}))
+				tracer := tel.TracerProvider().Tracer("rejected")
+				counter, _ := tel.MeterProvider().Meter("rejected").Int64Counter("jobs")
+				for i := range 10 {
+					_, span := tracer.Start(context.Background(), "work")
+					span.End()
+					tel.Logger().Warn("job_failed")
+					counter.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("kind", i%4)))
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := tel.ForceFlush(ctx); err == nil {
+					t.Error("ForceFlush hid the rejections")
+				}
+				h, body := getHealth(t, tel)
+				for sig, fake := range map[string]string{"traces": fakeotlp.Traces, "metrics": fakeotlp.Metrics, "logs": fakeotlp.Logs} {
+					ex := h.Export[sig]
+					rejected := 0
+					for _, r := range c.Requests() {
+						if r.Signal == fake {
+							rejected += r.Rejected
+						}
+					}
+					if rejected == 0 || ex.Dropped[DropRejected] != int64(rejected) || ex.Failed != int64(rejected) ||
+						ex.Exported != int64(c.Accepted(fake)) || ex.FailedBatches == 0 || !strings.Contains(ex.LastError, tc.want) {
+						t.Errorf("%s: %+v; the collector rejected %d and accepted %d", sig, ex, rejected, c.Accepted(fake))
 					}
 				}
-				if rejected == 0 || ex.Dropped[DropRejected] != int64(rejected) || ex.Failed != int64(rejected) ||
-					ex.Exported != int64(c.Accepted(fake)) || ex.FailedBatches == 0 || !strings.Contains(ex.LastError, "rejected on purpose") {
-					t.Errorf("%s: %+v; the collector rejected %d and accepted %d", sig, ex, rejected, c.Accepted(fake))
+				if strings.Contains(body, tenant) {
+					t.Errorf("the health document shows the header value %q:\n%s", tenant, body)
 				}
-			}
-		})
+			})
+		}
 	}
 }
 

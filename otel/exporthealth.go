@@ -34,6 +34,11 @@ type exportHealth struct {
 	scrub       *scrub.Scrubber // set before the first export; nil: URL user info only
 	dropped     [len(dropReasons)]atomic.Int64
 	tracked     atomic.Bool // an exporter is wrapped (track): exports are counted
+	// unsent is what the last export that failed would have delivered and
+	// a later export sends again (cumulative metric data points): not
+	// lost until Shutdown comes first (settle).
+	unsent  atomic.Int64
+	settled atomic.Bool // Shutdown counted unsent: a failure now loses all
 
 	sig int      // sigTraces, sigMetrics or sigLogs
 	log *dropLog // the telemetry_dropped line; nil: none
@@ -52,18 +57,22 @@ func (h *exportHealth) drop(reason string, n int64) {
 // onDrop is the signal packages' drop handler (WithDropHandler).
 func (h *exportHealth) onDrop(reason string, n int) { h.drop(reason, int64(n)) }
 
-// record notes the outcome of exporting n items. An error is a failed
-// export (all n items lost) unless it carries an OTLP partial success:
-// then the collector took the export and only the rejected items are lost.
+// record notes the outcome of exporting n items, of which resent are sent
+// again by the next export (cumulative metric data points: their totals go
+// on). An error is a failed export: the other items are lost, the resent
+// ones unsent until an export succeeds (or lost if Shutdown comes first,
+// settle). An error that carries an OTLP partial success means the
+// collector took the export and only the rejected items are lost.
 //
 // What a count stands for is stored before the count, and status loads
 // the counts first, so a snapshot taken meanwhile never shows a failed
 // batch without its error and time, or an export without its success
 // time.
-func (h *exportHealth) record(n int, err error, now time.Time) {
+func (h *exportHealth) record(n, resent int, err error, now time.Time) {
 	h.batches.Add(1)
 	if err == nil {
 		h.lastSuccess.Store(now.UnixNano())
+		h.unsent.Store(0)
 		h.exported.Add(int64(n))
 		return
 	}
@@ -73,18 +82,32 @@ func (h *exportHealth) record(n int, err error, now time.Time) {
 		msg = visible.Cut(msg, maxErrorLen) + "…"
 	}
 	h.lastErr.Store(&msg)
-	lost, reason := int64(n), DropExportFailed
+	lost, reason := int64(n-resent), DropExportFailed
 	if rejected, ok := rejectedItems(err); ok {
 		lost, reason = min(max(rejected, 0), int64(n)), DropRejected
 		h.lastSuccess.Store(now.UnixNano())
+		h.unsent.Store(0)
 		h.exported.Add(int64(n) - lost)
 		if lost == 0 {
 			return // a message without rejected items is a warning
+		}
+	} else {
+		h.unsent.Store(int64(resent))
+		if h.settled.Load() { // no export comes after this one
+			lost += h.unsent.Swap(0)
 		}
 	}
 	h.lastFailure.Store(now.UnixNano())
 	h.drop(reason, lost)
 	h.failures.Add(1)
+}
+
+// settle counts what is still unsent as lost (export_failed): Shutdown has
+// ended the exports that would have sent it. A failed export after this
+// loses all its items.
+func (h *exportHealth) settle() {
+	h.settled.Store(true) // before the Swap: record sees one or the other
+	h.drop(DropExportFailed, h.unsent.Swap(0))
 }
 
 // ExportStatus is a snapshot of one signal's export health.
@@ -106,8 +129,15 @@ type ExportStatus struct {
 	// it; a log record emitted after Shutdown), "too_large" (a span or log
 	// record too large for an OTLP export on its own).
 	Dropped map[string]int64 `json:"dropped,omitempty"`
-	// Batches and FailedBatches count Export calls; a failed batch lost
-	// items (an error, or a partial success with rejected items).
+	// Unsent counts the metric data points of cumulative series (and of
+	// gauges, unless their temporality is delta) whose last export failed:
+	// they are not lost, as the next export sends their values again, and
+	// are counted as export_failed if Shutdown comes first. Delta data
+	// points of a failed export are lost at once.
+	Unsent int64 `json:"unsent,omitempty"`
+	// Batches and FailedBatches count Export calls; a failed batch is an
+	// error (its items lost or unsent), or a partial success with rejected
+	// items.
 	Batches       int64      `json:"batches"`
 	FailedBatches int64      `json:"failed_batches"`
 	LastSuccess   *time.Time `json:"last_success,omitempty"`
@@ -133,6 +163,7 @@ func (h *exportHealth) status() ExportStatus {
 		}
 	}
 	s.Exported = h.exported.Load()
+	s.Unsent = h.unsent.Load()
 	s.Batches = h.batches.Load()
 	if ns := h.lastSuccess.Load(); ns != 0 {
 		ts := time.Unix(0, ns).UTC()
@@ -151,14 +182,20 @@ func (h *exportHealth) status() ExportStatus {
 // track returns the WithExporterWrapper function of one signal (wrap is
 // exportwrap.Spans, Metrics or Logs) that counts each export into h: size
 // items, delivered or lost. The three signals are counted the same way;
-// only the unit differs (spans, metric data points, log records).
-func track[E, B any](h *exportHealth, wrap func(E, exportwrap.Around[B]) E, size func(B) int) func(E) E {
+// only the unit differs (spans, metric data points, log records). resent,
+// when not nil, says how many of a batch's items the exporter's next
+// export sends again (see record).
+func track[E, B any](h *exportHealth, wrap func(E, exportwrap.Around[B]) E, size func(B) int, resent func(E, B) int) func(E) E {
 	return func(exp E) E {
 		h.tracked.Store(true)
 		return wrap(exp, func(ctx context.Context, batch B, export func(context.Context, B) error) error {
-			n := size(batch) // before the export: the metric reader may reuse what it passed
+			// Before the export: the metric reader may reuse what it passed.
+			n, again := size(batch), 0
+			if resent != nil {
+				again = resent(exp, batch)
+			}
 			err := export(ctx, batch)
-			h.record(n, err, time.Now())
+			h.record(n, again, err, time.Now())
 			// Scrubbed before the SDK reports it: with WithoutGlobals it
 			// goes to the program's own error handler, not otelkit's.
 			return h.scrub.Error(err)
@@ -200,6 +237,50 @@ func points[N int64 | float64](a metricdata.Aggregation) int {
 		return len(d.DataPoints)
 	}
 	return 0
+}
+
+// resentPoints counts the data points in rm that exp's next export sends
+// again should this one fail: those of cumulative sums and histograms,
+// whose totals go on; of gauges unless exp asks for delta gauges (the SDK
+// then forgets a synchronous gauge's value once collected; observable
+// gauges, which it cannot tell apart, are counted with them); and of
+// summaries, cumulative by definition.
+func resentPoints(exp sdkmetric.Exporter, rm *metricdata.ResourceMetrics) int {
+	if rm == nil {
+		return 0
+	}
+	gauges := exp.Temporality(sdkmetric.InstrumentKindGauge) == metricdata.CumulativeTemporality
+	n := 0
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			n += cumulativePoints[int64](m.Data, gauges) + cumulativePoints[float64](m.Data, gauges)
+			if s, ok := m.Data.(metricdata.Summary); ok {
+				n += len(s.DataPoints)
+			}
+		}
+	}
+	return n
+}
+
+// cumulativePoints counts the data points of a numeric aggregation of N
+// that are cumulative (gauges: when gauges says so).
+func cumulativePoints[N int64 | float64](a metricdata.Aggregation, gauges bool) int {
+	var cumulative bool
+	n := 0
+	switch d := a.(type) {
+	case metricdata.Sum[N]:
+		cumulative, n = d.Temporality == metricdata.CumulativeTemporality, len(d.DataPoints)
+	case metricdata.Gauge[N]:
+		cumulative, n = gauges, len(d.DataPoints)
+	case metricdata.Histogram[N]:
+		cumulative, n = d.Temporality == metricdata.CumulativeTemporality, len(d.DataPoints)
+	case metricdata.ExponentialHistogram[N]:
+		cumulative, n = d.Temporality == metricdata.CumulativeTemporality, len(d.DataPoints)
+	}
+	if !cumulative {
+		return 0
+	}
+	return n
 }
 
 // selfObservabilityReader returns a manual reader for HealthHandler when

@@ -23,8 +23,8 @@ import (
 // TestHealthMetricsAndLogsExport: metric and log exports are counted like
 // spans. Against a fake OTLP/HTTP collector that first answers 503 (no
 // Retry-After; short timeouts end the retries) and then
-// succeeds, the health document shows the failed data points and records
-// with the error, then the exported ones (as many as the collector
+// succeeds, the health document shows the failed records and the unsent
+// (cumulative) data points with the error, then the exported ones (as many as the collector
 // accepted) with the last success. The header value and the endpoint's
 // password never appear in it.
 func TestHealthMetricsAndLogsExport(t *testing.T) {
@@ -92,9 +92,11 @@ func TestHealthMetricsAndLogsExport(t *testing.T) {
 	h, body := getHealth(t, tel)
 	m, l := h.Export["metrics"], h.Export["logs"]
 	t.Logf("after 503: metrics %+v; logs %+v", m, l)
-	if m.Failed != 3 || m.Exported != 0 || m.FailedBatches != 1 || m.LastFailure == nil || m.LastSuccess != nil ||
+	// Cumulative temporality: the next export sends the 3 points again;
+	// they are unsent, not lost.
+	if m.Failed != 0 || m.Unsent != 3 || m.Exported != 0 || m.FailedBatches != 1 || m.LastFailure == nil || m.LastSuccess != nil ||
 		!strings.Contains(m.LastError, failMsg) {
-		t.Errorf("metrics after 503: %+v, want 3 failed data points in 1 batch with the collector's error", m)
+		t.Errorf("metrics after 503: %+v, want 3 unsent data points in 1 failed batch with the collector's error", m)
 	}
 	if l.Failed != 4 || l.Exported != 0 || l.FailedBatches < 1 || l.LastFailure == nil || l.LastSuccess != nil ||
 		!strings.Contains(l.LastError, failMsg) {
@@ -115,9 +117,10 @@ func TestHealthMetricsAndLogsExport(t *testing.T) {
 	t.Logf("after recovery: metrics %+v; logs %+v", m, l)
 	_, points := c.Count(fakeotlp.Metrics)
 	_, records := c.Count(fakeotlp.Logs)
-	// Cumulative temporality: the second export carries all four series.
-	if m.Exported != 4 || int(m.Exported) != points || m.Failed != 3 || m.LastSuccess == nil || m.LastSuccess.Before(*m.LastFailure) {
-		t.Errorf("metrics after recovery: %+v; collector accepted %d data points; want 4 exported, 3 failed", m, points)
+	// Cumulative temporality: the second export carries all four series,
+	// the three unsent ones included: nothing was lost.
+	if m.Exported != 4 || int(m.Exported) != points || m.Failed != 0 || m.Unsent != 0 || m.LastSuccess == nil || m.LastSuccess.Before(*m.LastFailure) {
+		t.Errorf("metrics after recovery: %+v; collector accepted %d data points; want 4 exported, none failed or unsent", m, points)
 	}
 	// The telemetry_dropped warning about the 4 failed records is a log
 	// record too; it may have been flushed with the 5 lines.

@@ -339,7 +339,8 @@ func (t *Telemetry) providers() []provider {
 func (t *Telemetry) shutdownProviders(ctx context.Context) error {
 	err := parallel(ctx, t.providers(), provider.Shutdown, shutdownSettle)
 	if t.health != nil {
-		t.health.drops.close() // what the flush could not deliver, said now
+		t.health.metrics.settle() // what no export will send again is lost now
+		t.health.drops.close()    // what the flush could not deliver, said now
 	}
 	if t.logger != nil {
 		if serr := t.logger.Sync(); serr != nil && !isHarmlessSyncError(serr) {

@@ -44,7 +44,7 @@ func (c config) tracingOptions(res *resource.Resource, warn func(error), hs *hea
 	}
 	opts = append(opts, tracing.WithResource(res), tracing.WithWarningHandler(warn),
 		tracing.WithOTLPOverrides(c.otlpFor(c.tracesExporter, "WithTracesExporter")),
-		tracing.WithExporterWrapper(track(&hs.traces, exportwrap.Spans, spanCount)),
+		tracing.WithExporterWrapper(track(&hs.traces, exportwrap.Spans, spanCount, nil)),
 		tracing.WithDropHandler(hs.traces.onDrop))
 	if c.sampler != nil {
 		opts = append(opts, tracing.WithSampler(c.sampler))
@@ -66,7 +66,7 @@ func (c config) metricsOptions(res *resource.Resource, warn func(error), hs *hea
 	}
 	opts = append(opts, metrics.WithResource(res), metrics.WithWarningHandler(warn),
 		metrics.WithOTLPOverrides(c.otlpFor(c.metricsExporter, "WithMetricsExporter")),
-		metrics.WithExporterWrapper(track(&hs.metrics, exportwrap.Metrics, dataPoints)),
+		metrics.WithExporterWrapper(track(&hs.metrics, exportwrap.Metrics, dataPoints, resentPoints)),
 		metrics.WithOverflowHandler(hs.overflow.add))
 	for _, r := range c.metricReaders {
 		opts = append(opts, metrics.WithReader(r))
@@ -88,7 +88,7 @@ func (c config) logsOptions(res *resource.Resource, warn func(error), hs *health
 	opts := append([]logprovider.Option{}, c.logsExtra...)
 	opts = append(opts, logprovider.WithResource(res), logprovider.WithWarningHandler(warn),
 		logprovider.WithOTLPOverrides(c.otlpFor(c.logsExporter, "WithLogsExporter")),
-		logprovider.WithExporterWrapper(track(&hs.logs, exportwrap.Logs, recordCount)),
+		logprovider.WithExporterWrapper(track(&hs.logs, exportwrap.Logs, recordCount, nil)),
 		logprovider.WithDropHandler(hs.logs.onDrop))
 	if c.lookup != nil {
 		opts = append(opts, logprovider.WithEnvLookup(c.lookup))

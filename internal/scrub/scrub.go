@@ -101,6 +101,27 @@ func (e *scrubbedError) Error() string { return e.msg }
 // the original error.
 func (e *scrubbedError) Is(target error) bool { return errors.Is(e.err, target) }
 
+// Walk calls f on err and on each error in its tree (Unwrap, of joined
+// errors too), passing through the errors Error made to the ones they were
+// made from. It is for code that reads an error's fields (an OTLP partial
+// success's rejected items), never its text, which is not scrubbed there.
+func Walk(err error, f func(error)) {
+	if err == nil {
+		return
+	}
+	f(err)
+	switch u := err.(type) {
+	case *scrubbedError:
+		Walk(u.err, f)
+	case interface{ Unwrap() []error }:
+		for _, c := range u.Unwrap() {
+			Walk(c, f)
+		}
+	case interface{ Unwrap() error }:
+		Walk(u.Unwrap(), f)
+	}
+}
+
 func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }

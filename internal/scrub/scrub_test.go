@@ -54,6 +54,34 @@ func TestScrubberError(t *testing.T) {
 	}
 }
 
+// fieldError is an error whose field a caller reads (as otel reads an OTLP
+// partial success's rejected items).
+type fieldError struct{ n int }
+
+func (e fieldError) Error() string { return "rejected s3cr3t-value " + strconv.Itoa(e.n) }
+
+// TestWalk: Walk reaches every error of a tree, joined and wrapped, also
+// behind an error Error scrubbed, which itself still does not unwrap.
+func TestWalk(t *testing.T) {
+	s := New([]string{"s3cr3t-value"})
+	err := s.Error(errors.Join(errors.New("close body"), fmt.Errorf("traces export: %w", fieldError{3}), fieldError{4}))
+	if errors.Unwrap(err) != nil || strings.Contains(err.Error(), "s3cr3t") {
+		t.Fatalf("scrubbed error %q unwraps or shows the secret", err)
+	}
+	sum, seen := 0, 0
+	Walk(err, func(e error) {
+		seen++
+		if f, ok := e.(fieldError); ok {
+			sum += f.n
+		}
+	})
+	// The scrubbed error, the join, its three errors and the wrapped one.
+	if sum != 7 || seen != 6 {
+		t.Errorf("Walk saw %d errors with fields summing to %d, want 6 and 7", seen, sum)
+	}
+	Walk(nil, func(error) { t.Error("Walk called f for nil") })
+}
+
 // TestRedactUserInfo: user info goes whatever characters the password
 // holds, unescaped; a URL whose path, query or fragment holds an '@'
 // keeps its host and the rest.

@@ -85,7 +85,9 @@ func TestQueueFullDropsCounted(t *testing.T) {
 
 // TestExportFailuresCounted: a batch whose export fails for good is
 // counted as export_failed, per signal: rejected with 400 (never retried),
-// and refused until the export timeout ran out (retries exhausted).
+// and refused until the export timeout ran out (retries exhausted). The
+// metric data points (cumulative) are unsent until Shutdown's final export
+// fails too.
 func TestExportFailuresCounted(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fault suite: skipped in -short")
@@ -110,19 +112,27 @@ func TestExportFailuresCounted(t *testing.T) {
 				waitFor(5*time.Second, func() bool {
 					h := tel.Health().Export
 					return h["traces"].Dropped[otel.DropExportFailed] >= n && h["logs"].Dropped[otel.DropExportFailed] >= n &&
-						h["metrics"].Dropped[otel.DropExportFailed] > 0
+						h["metrics"].Unsent > 0
 				})
 				h := tel.Health().Export
-				record(t, "Drops", "%s %s: dropped traces %v, metrics %v, logs %v (of %d spans, %d log records)",
-					protocol, fault, h["traces"].Dropped, h["metrics"].Dropped, h["logs"].Dropped, n, n)
+				unsent := h["metrics"]
+				// Cumulative data points are only lost when no export
+				// sends them again: Shutdown's final export fails too.
+				shutdownWithin(t, tel, 5*time.Second)
+				h = tel.Health().Export
+				record(t, "Drops", "%s %s: dropped traces %v, metrics %v (%d unsent before Shutdown), logs %v (of %d spans, %d log records)",
+					protocol, fault, h["traces"].Dropped, h["metrics"].Dropped, unsent.Unsent, h["logs"].Dropped, n, n)
 				if d := h["traces"].Dropped; d[otel.DropExportFailed] != n || h["traces"].Failed != n {
 					t.Errorf("traces: %+v, want %d export_failed", h["traces"], n)
 				}
 				if d := h["logs"].Dropped; d[otel.DropExportFailed] < n {
 					t.Errorf("logs: %+v, want at least %d export_failed", h["logs"], n)
 				}
-				if d := h["metrics"].Dropped; d[otel.DropExportFailed] == 0 {
-					t.Errorf("metrics: %+v, want the failed data points", h["metrics"])
+				if unsent.Unsent == 0 || unsent.Failed != 0 {
+					t.Errorf("metrics before Shutdown: %+v, want the data points of the failed exports unsent, none lost", unsent)
+				}
+				if d := h["metrics"].Dropped; d[otel.DropExportFailed] < unsent.Unsent || h["metrics"].Unsent != 0 {
+					t.Errorf("metrics after Shutdown: %+v, want the unsent data points counted as export_failed", h["metrics"])
 				}
 			})
 		}

@@ -69,6 +69,9 @@ type Behaviour struct {
 	// Rejected, when > 0, makes every successful answer an OTLP partial
 	// success rejecting that many of the request's items (at most all).
 	Rejected int
+	// RejectedMessage is the partial success's error_message; "" means
+	// "fake collector: rejected on purpose".
+	RejectedMessage string
 	// Keep keeps each request's decoded message (Request.Message).
 	Keep bool
 }
@@ -350,7 +353,7 @@ func (h *HTTPCollector) handle(signal string, newMsg func() proto.Message) http.
 		h.accepted.Add(int64(items - rejected))
 		w.Header().Set("Content-Type", "application/x-protobuf")
 		if rejected > 0 {
-			body, _ := proto.Marshal(partialSuccess(signal, rejected))
+			body, _ := proto.Marshal(partialSuccess(signal, rejected, b.RejectedMessage))
 			_, _ = w.Write(body)
 			return
 		}
@@ -461,8 +464,9 @@ func NewGRPCOn(t testing.TB, l net.Listener, b Behaviour) *GRPCCollector {
 }
 
 // answer applies the behaviour to one gRPC export: the padding of an
-// oversized answer, the number of items rejected, or the error.
-func (g *GRPCCollector) answer(ctx context.Context, signal string, req proto.Message) (string, int, error) {
+// oversized answer, the number of items rejected and the message saying
+// so, or the error.
+func (g *GRPCCollector) answer(ctx context.Context, signal string, req proto.Message) (string, int, string, error) {
 	items := count(req)
 	b, fail, i := g.decide(signal, req, grpcWire(ctx))
 	g.wait(ctx, b.Delay)
@@ -481,28 +485,32 @@ func (g *GRPCCollector) answer(ctx context.Context, signal string, req proto.Mes
 				st = d
 			}
 		}
-		return "", 0, st.Err()
+		return "", 0, "", st.Err()
 	}
 	rejected := min(b.Rejected, items)
 	g.accepted.Add(int64(items - rejected))
 	if b.Oversize > 0 {
-		return string(make([]byte, b.Oversize)), rejected, nil
+		return string(make([]byte, b.Oversize)), rejected, b.RejectedMessage, nil
 	}
-	return "", rejected, nil
+	return "", rejected, b.RejectedMessage, nil
 }
 
-// rejectedMessage is the error message of a partial success.
+// rejectedMessage is the default error message of a partial success.
 const rejectedMessage = "fake collector: rejected on purpose"
 
-// partialSuccess is the answer rejecting n items of signal's request.
-func partialSuccess(signal string, n int) proto.Message {
+// partialSuccess is the answer rejecting n items of signal's request, with
+// msg (rejectedMessage when "").
+func partialSuccess(signal string, n int, msg string) proto.Message {
+	if msg == "" {
+		msg = rejectedMessage
+	}
 	switch signal {
 	case Traces:
-		return &coltracepb.ExportTraceServiceResponse{PartialSuccess: &coltracepb.ExportTracePartialSuccess{RejectedSpans: int64(n), ErrorMessage: rejectedMessage}}
+		return &coltracepb.ExportTraceServiceResponse{PartialSuccess: &coltracepb.ExportTracePartialSuccess{RejectedSpans: int64(n), ErrorMessage: msg}}
 	case Metrics:
-		return &colmetricspb.ExportMetricsServiceResponse{PartialSuccess: &colmetricspb.ExportMetricsPartialSuccess{RejectedDataPoints: int64(n), ErrorMessage: rejectedMessage}}
+		return &colmetricspb.ExportMetricsServiceResponse{PartialSuccess: &colmetricspb.ExportMetricsPartialSuccess{RejectedDataPoints: int64(n), ErrorMessage: msg}}
 	}
-	return &collogspb.ExportLogsServiceResponse{PartialSuccess: &collogspb.ExportLogsPartialSuccess{RejectedLogRecords: int64(n), ErrorMessage: rejectedMessage}}
+	return &collogspb.ExportLogsServiceResponse{PartialSuccess: &collogspb.ExportLogsPartialSuccess{RejectedLogRecords: int64(n), ErrorMessage: msg}}
 }
 
 type traceService struct {
@@ -511,13 +519,13 @@ type traceService struct {
 }
 
 func (s traceService) Export(ctx context.Context, r *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
-	pad, rejected, err := s.g.answer(ctx, Traces, r)
+	pad, rejected, msg, err := s.g.answer(ctx, Traces, r)
 	if err != nil {
 		return nil, err
 	}
 	resp := &coltracepb.ExportTraceServiceResponse{}
 	if rejected > 0 {
-		resp = partialSuccess(Traces, rejected).(*coltracepb.ExportTraceServiceResponse)
+		resp = partialSuccess(Traces, rejected, msg).(*coltracepb.ExportTraceServiceResponse)
 	}
 	if pad != "" {
 		resp.PartialSuccess = &coltracepb.ExportTracePartialSuccess{ErrorMessage: pad, RejectedSpans: int64(rejected)}
@@ -531,13 +539,13 @@ type metricsService struct {
 }
 
 func (s metricsService) Export(ctx context.Context, r *colmetricspb.ExportMetricsServiceRequest) (*colmetricspb.ExportMetricsServiceResponse, error) {
-	pad, rejected, err := s.g.answer(ctx, Metrics, r)
+	pad, rejected, msg, err := s.g.answer(ctx, Metrics, r)
 	if err != nil {
 		return nil, err
 	}
 	resp := &colmetricspb.ExportMetricsServiceResponse{}
 	if rejected > 0 {
-		resp = partialSuccess(Metrics, rejected).(*colmetricspb.ExportMetricsServiceResponse)
+		resp = partialSuccess(Metrics, rejected, msg).(*colmetricspb.ExportMetricsServiceResponse)
 	}
 	if pad != "" {
 		resp.PartialSuccess = &colmetricspb.ExportMetricsPartialSuccess{ErrorMessage: pad, RejectedDataPoints: int64(rejected)}
@@ -551,13 +559,13 @@ type logsService struct {
 }
 
 func (s logsService) Export(ctx context.Context, r *collogspb.ExportLogsServiceRequest) (*collogspb.ExportLogsServiceResponse, error) {
-	pad, rejected, err := s.g.answer(ctx, Logs, r)
+	pad, rejected, msg, err := s.g.answer(ctx, Logs, r)
 	if err != nil {
 		return nil, err
 	}
 	resp := &collogspb.ExportLogsServiceResponse{}
 	if rejected > 0 {
-		resp = partialSuccess(Logs, rejected).(*collogspb.ExportLogsServiceResponse)
+		resp = partialSuccess(Logs, rejected, msg).(*collogspb.ExportLogsServiceResponse)
 	}
 	if pad != "" {
 		resp.PartialSuccess = &collogspb.ExportLogsPartialSuccess{ErrorMessage: pad, RejectedLogRecords: int64(rejected)}

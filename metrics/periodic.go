@@ -1,0 +1,144 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// The SDK's periodic reader (v1.47) exports nothing of a collection in
+// which one observable callback returned an error: its collect returns the
+// error and the export is skipped, every instrument of the provider with
+// it, at each interval for as long as the callback fails (a host metric
+// the container does not expose, a program's callback whose source is
+// down). No export runs, so nothing counts the loss. otelkit's periodic
+// reader exports what was collected (the SDK still runs every callback and
+// aggregation after a failing one) and reports the callback's error with
+// the export's. It is otherwise the SDK's: an export every interval and
+// on ForceFlush, each bounded by the timeout; at Shutdown the export in
+// progress is cancelled and a final one made within Shutdown's context.
+
+// periodicReader collects from the provider (through its ManualReader,
+// which registers it) and exports to exp every interval.
+type periodicReader struct {
+	*sdkmetric.ManualReader
+	exp     sdkmetric.Exporter
+	timeout time.Duration
+
+	sem     chan struct{}              // one collect and export at a time
+	rm      metricdata.ResourceMetrics // reused, under sem
+	loopCtx context.Context            // the scheduled exports'; Shutdown cancels it
+	stop    context.CancelFunc
+	done    chan struct{} // the loop returned
+	stopped atomic.Bool
+}
+
+var _ sdkmetric.Reader = (*periodicReader)(nil)
+
+// newPeriodicReader starts a reader exporting to exp every interval, each
+// export bounded by timeout (both > 0).
+func newPeriodicReader(exp sdkmetric.Exporter, interval, timeout time.Duration) *periodicReader {
+	r := &periodicReader{
+		ManualReader: sdkmetric.NewManualReader(sdkmetric.WithTemporalitySelector(exp.Temporality),
+			sdkmetric.WithAggregationSelector(exp.Aggregation)),
+		exp:     exp,
+		timeout: timeout,
+		sem:     make(chan struct{}, 1),
+		done:    make(chan struct{}),
+	}
+	r.loopCtx, r.stop = context.WithCancel(context.Background())
+	go r.run(interval)
+	return r
+}
+
+var errReaderTimeout = errors.New("otelkit: metric collect and export timeout (OTEL_METRIC_EXPORT_TIMEOUT)")
+
+// run exports every interval until Shutdown; errors go to otel.Handle.
+func (r *periodicReader) run(interval time.Duration) {
+	defer close(r.done)
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ticker.C:
+			ctx, cancel := context.WithTimeoutCause(r.loopCtx, r.timeout, errReaderTimeout)
+			if err := r.collectAndExport(ctx); err != nil {
+				otel.Handle(err)
+			}
+			cancel()
+		case <-r.loopCtx.Done():
+			return
+		}
+	}
+}
+
+// collectAndExport collects and exports what was collected, also when a
+// callback failed: the error returned is the callback's joined with the
+// export's.
+func (r *periodicReader) collectAndExport(ctx context.Context) error {
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+	defer func() { <-r.sem }()
+	if ctx.Err() != nil { // collected now, delta data would be lost
+		return context.Cause(ctx)
+	}
+	// Emptied first: a collection refused before it starts leaves nothing
+	// of the previous one.
+	r.rm.ScopeMetrics = r.rm.ScopeMetrics[:0]
+	err := r.Collect(ctx, &r.rm)
+	switch {
+	case errors.Is(err, sdkmetric.ErrReaderNotRegistered):
+		return nil // no provider: nothing to collect
+	case errors.Is(err, sdkmetric.ErrReaderShutdown):
+		return err
+	}
+	// Also an empty collection, as the SDK's reader does: the health
+	// document then shows an unreachable collector before any metric.
+	err = errors.Join(err, r.exp.Export(ctx, &r.rm))
+	clear(r.rm.ScopeMetrics) // what was exported is not kept until the next
+	return err
+}
+
+// bounded bounds ctx by the reader's timeout unless it has a deadline.
+func (r *periodicReader) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeoutCause(ctx, r.timeout, errReaderTimeout)
+}
+
+// ForceFlush collects and exports now, then flushes the exporter.
+func (r *periodicReader) ForceFlush(ctx context.Context) error {
+	if r.stopped.Load() {
+		return sdkmetric.ErrReaderShutdown
+	}
+	ctx, cancel := r.bounded(ctx)
+	defer cancel()
+	if err := r.collectAndExport(ctx); err != nil {
+		return err
+	}
+	return r.exp.ForceFlush(ctx)
+}
+
+// Shutdown stops the schedule, cancelling an export in progress, makes a
+// final export within ctx and shuts the exporter down. Only the first call
+// does anything.
+func (r *periodicReader) Shutdown(ctx context.Context) error {
+	if !r.stopped.CompareAndSwap(false, true) {
+		return sdkmetric.ErrReaderShutdown
+	}
+	ctx, cancel := r.bounded(ctx)
+	defer cancel()
+	r.stop()
+	<-r.done
+	err := r.collectAndExport(ctx)
+	return errors.Join(err, r.exp.Shutdown(ctx), r.ManualReader.Shutdown(ctx))
+}

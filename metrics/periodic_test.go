@@ -1,0 +1,116 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// exportsTo is an exporter wrapper that sends the metric names of each
+// export on ch (dropping them when nobody is waiting).
+type exportsTo struct {
+	sdkmetric.Exporter
+	ch chan []string
+}
+
+func (e exportsTo) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	var names []string
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			names = append(names, m.Name)
+		}
+	}
+	select {
+	case e.ch <- names:
+	default:
+	}
+	return e.Exporter.Export(ctx, rm)
+}
+
+// TestFailingCallbackCostsNoExport: an observable callback that returns an
+// error (a sensor the host does not have) costs nothing but its error: the
+// scheduled exports, ForceFlush's and Shutdown's final one still carry
+// every instrument, the failing callback's observation included, and
+// ForceFlush and Shutdown return the callback's error. The SDK's periodic
+// reader exported nothing while the callback failed.
+func TestFailingCallbackCostsNoExport(t *testing.T) {
+	handled := make(chan error, 1)
+	prev := otel.GetErrorHandler()
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		select {
+		case handled <- err:
+		default:
+		}
+	}))
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+	exports := make(chan []string, 1)
+	var buf syncBuffer
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithoutRuntimeMetrics(),
+		WithExporter("console"), WithConsoleWriter(&buf), WithExportInterval(20*time.Millisecond),
+		WithExporterWrapper(func(exp sdkmetric.Exporter) sdkmetric.Exporter { return exportsTo{exp, exports} }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errSensor := errors.New("sensor unreadable")
+	meter := p.Meter("test")
+	jobs, _ := meter.Int64Counter("jobs.done")
+	_, _ = meter.Int64ObservableGauge("sensor.temperature", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+		o.Observe(21)
+		return errSensor
+	}))
+	jobs.Add(context.Background(), 1)
+	want := []string{"jobs.done", "sensor.temperature"}
+	check := func(when string, names []string) {
+		t.Helper()
+		slices.Sort(names)
+		if !slices.Equal(names, want) {
+			t.Errorf("%s exported %v, want %v", when, names, want)
+		}
+	}
+
+	select {
+	case names := <-exports:
+		check("the scheduled export", names)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no scheduled export within 10 s (interval 20 ms)")
+	}
+	select {
+	case err := <-handled:
+		if !errors.Is(err, errSensor) {
+			t.Errorf("the scheduled export reported %v, want the callback's error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the scheduled export did not report the callback's error")
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	flushed := make(chan error, 1)
+	go func() { flushed <- p.ForceFlush(ctx) }()
+	// A scheduled export may come first; ForceFlush's comes before it returns.
+	for done := false; !done; {
+		select {
+		case names := <-exports:
+			check("an export during ForceFlush", names)
+		case err := <-flushed:
+			if !errors.Is(err, errSensor) {
+				t.Errorf("ForceFlush: %v, want the callback's error", err)
+			}
+			done = true
+		}
+	}
+	if err := p.Shutdown(ctx); !errors.Is(err, errSensor) {
+		t.Errorf("Shutdown: %v, want the callback's error", err)
+	}
+	if !strings.Contains(buf.String(), `"sensor.temperature"`) {
+		t.Errorf("the console exporter wrote no sensor.temperature:\n%.500s", buf.String())
+	}
+}

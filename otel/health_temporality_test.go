@@ -1,0 +1,86 @@
+package otel
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
+)
+
+// TestHealthFailedMetricExportByTemporality: a metric export the collector
+// refuses (400, not retried) loses its delta data points, but not its
+// cumulative ones (nor the up-down counter's, cumulative under delta too),
+// which the next export sends again: those are unsent, not failed, until
+// an export succeeds, and counted as export_failed only when Shutdown's
+// own final export fails too.
+func TestHealthFailedMetricExportByTemporality(t *testing.T) {
+	for _, tc := range []struct {
+		preference   string
+		lost, unsent int64 // of 3 counter series, 1 up-down counter, 1 gauge
+		unsentLater  int64 // after one more counter series: what Shutdown loses
+	}{
+		{"cumulative", 0, 5, 6},
+		{"delta", 4, 1, 1}, // otelkit's delta: gauges delta too; the up-down counter stays cumulative
+	} {
+		t.Run(tc.preference, func(t *testing.T) {
+			t.Setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", tc.preference)
+			t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "3600000") // ForceFlush and Shutdown only
+			failing := fakeotlp.Behaviour{Status: http.StatusBadRequest, FailFirst: -1}
+			c := fakeotlp.NewHTTP(t, failing)
+			tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint),
+				WithOTLPProtocol("http/protobuf"), WithTracesExporter("none"), WithLogsExporter("none"))
+			meter := tel.MeterProvider().Meter("temporality")
+			counter, _ := meter.Int64Counter("jobs.done")
+			upDown, _ := meter.Int64UpDownCounter("jobs.running")
+			gauge, _ := meter.Float64Gauge("queue.fill")
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			for _, k := range []string{"a", "b", "c"} {
+				counter.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", k)))
+			}
+			upDown.Add(ctx, 2)
+			gauge.Record(ctx, 0.5)
+
+			if err := tel.ForceFlush(ctx); err == nil {
+				t.Fatal("ForceFlush against 400 returned no error")
+			}
+			m := tel.Health().Export["metrics"]
+			if m.Failed != tc.lost || m.Dropped[DropExportFailed] != tc.lost || m.Unsent != tc.unsent ||
+				m.FailedBatches != 1 || m.LastError == "" {
+				t.Errorf("after the failed export: %+v, want %d failed, %d unsent, 1 failed batch with its error", m, tc.lost, tc.unsent)
+			}
+
+			c.Set(fakeotlp.Behaviour{})
+			if err := tel.ForceFlush(ctx); err != nil {
+				t.Fatalf("ForceFlush against a healthy collector: %v", err)
+			}
+			_, points := c.Count(fakeotlp.Metrics)
+			m = tel.Health().Export["metrics"]
+			if m.Unsent != 0 || m.Failed != tc.lost || m.Exported != int64(points) || points < int(tc.unsent) {
+				t.Errorf("after recovery: %+v, collector took %d points; want %d failed, none unsent", m, points, tc.lost)
+			}
+
+			// Failing again up to and through Shutdown: what the last
+			// export held is lost then, and counted before Shutdown
+			// returns.
+			c.Set(failing)
+			counter.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", "d")))
+			if err := tel.ForceFlush(ctx); err == nil {
+				t.Fatal("second ForceFlush against 400 returned no error")
+			}
+			before := tel.Health().Export["metrics"]
+			_ = tel.Shutdown(ctx)
+			after := tel.Health().Export["metrics"]
+			if before.Unsent != tc.unsentLater || after.Batches != before.Batches+1 || after.Unsent != 0 ||
+				after.Failed != before.Failed+tc.unsentLater || after.Dropped[DropExportFailed] != after.Failed {
+				t.Errorf("Shutdown with a failing collector: before %+v, after %+v; want the %d unsent points counted as export_failed",
+					before, after, tc.unsentLater)
+			}
+		})
+	}
+}
