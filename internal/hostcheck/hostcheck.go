@@ -144,21 +144,23 @@ func hostName(host string) (string, bool) {
 	return normalize(host, false)
 }
 
-// validPort reports whether s is empty or ":" and digits (RFC 3986 allows
-// an empty port).
+// validPort reports whether s is empty, ":" (RFC 3986 allows an empty
+// port), or ":" and the digits of a TCP port, 65535 at most.
 func validPort(s string) bool {
 	if s == "" {
 		return true
 	}
-	if s[0] != ':' {
+	if s[0] != ':' || len(s) > 6 {
 		return false
 	}
+	port := 0
 	for _, c := range []byte(s[1:]) {
 		if c < '0' || c > '9' {
 			return false
 		}
+		port = port*10 + int(c-'0')
 	}
-	return len(s) <= 6
+	return port <= 65535
 }
 
 // normalize returns s in lower case without its trailing dot, and false

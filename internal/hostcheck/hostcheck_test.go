@@ -42,7 +42,9 @@ func TestCheck(t *testing.T) {
 		{"0x7f000001", http.StatusForbidden}, {"127.1", http.StatusForbidden},
 
 		{":6060", http.StatusBadRequest}, {"evil.example:60a", http.StatusBadRequest},
-		{"evil.example:6060000", http.StatusBadRequest}, {"[::1", http.StatusBadRequest},
+		{"evil.example:6060000", http.StatusBadRequest},
+		{"localhost:65535", 0}, {"localhost:65536", http.StatusBadRequest}, {"127.0.0.1:99999", http.StatusBadRequest},
+		{"[::1]:70000", http.StatusBadRequest}, {"[::1", http.StatusBadRequest},
 		{"[127.0.0.1]:80", http.StatusBadRequest}, {"[::1]x", http.StatusBadRequest},
 		{"a..b", http.StatusBadRequest}, {"evil\x00.example", http.StatusBadRequest},
 		{"evil example", http.StatusBadRequest}, {"user@127.0.0.1", http.StatusBadRequest},
