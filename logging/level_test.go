@@ -205,6 +205,22 @@ func TestWithAllowedHostsRefusesNonNames(t *testing.T) {
 	}
 }
 
+// TestWithAllowedHostsReportsEveryBadName: each name that is no host name
+// is its own ConfigError, as otel.WithAllowedHosts reports them, not only
+// the first.
+func TestWithAllowedHostsReportsEveryBadName(t *testing.T) {
+	_, err := logging.New(logging.WithOutput(zapcore.AddSync(io.Discard)), logging.WithEnvLookup(noEnv),
+		logging.WithAllowedHosts("a.example:1", "ok.example", "http://b.example"))
+	for _, name := range []string{"a.example:1", "http://b.example"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("error %v does not name %q", err, name)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "ok.example") {
+		t.Errorf("error %v names the good name", err)
+	}
+}
+
 // fatalSeen is a fatal hook that notes the line and ends its goroutine,
 // as a hook that ends the process would.
 type fatalSeen struct{ seen chan string }

@@ -294,9 +294,8 @@ func (c config) resolve() (resolved, error) {
 	if r.buf, err = c.buf.resolve(src); err != nil {
 		return r, err
 	}
-	var bad []string
-	if r.hosts, bad = hostcheck.New("logging.WithAllowedHosts", c.hosts); len(bad) > 0 {
-		return r, &env.Error{Option: "WithAllowedHosts", Value: bad[0], Allowed: hostcheck.Allowed}
+	if r.hosts, err = hostcheck.Parse("logging.WithAllowedHosts", c.hosts); err != nil {
+		return r, err
 	}
 	return r, nil
 }

@@ -1,11 +1,6 @@
 package otel
 
-import (
-	"errors"
-
-	"github.com/otelkit/otelkit/internal/env"
-	"github.com/otelkit/otelkit/internal/hostcheck"
-)
+import "github.com/otelkit/otelkit/internal/hostcheck"
 
 // WithAllowedHosts names the hosts HealthHandler and TraceViewerHandler
 // answer besides IP addresses and localhost (and names under
@@ -30,12 +25,7 @@ func WithAllowedHosts(names ...string) Option {
 // hostPolicy returns what WithAllowedHosts allows, and a ConfigError for
 // each name that is no host name.
 func (c config) hostPolicy() (hostcheck.Policy, error) {
-	p, bad := hostcheck.New("otel.WithAllowedHosts", c.allowedHosts)
-	errs := make([]error, len(bad))
-	for i, name := range bad {
-		errs[i] = env.OptionError("WithAllowedHosts", name, hostcheck.Allowed)
-	}
-	return p, errors.Join(errs...)
+	return hostcheck.Parse("otel.WithAllowedHosts", c.allowedHosts)
 }
 
 // hostPolicy is the Policy of t's endpoints; a nil Telemetry's answers IP

@@ -16,11 +16,14 @@
 package hostcheck
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/otelkit/otelkit/internal/env"
 )
 
 // Allowed says what New accepts, for the error about a name it refused.
@@ -54,6 +57,18 @@ func New(option string, names []string) (p Policy, bad []string) {
 		}
 	}
 	return p, bad
+}
+
+// Parse is New for an option's names: each name that is no host name is
+// an *env.Error of WithAllowedHosts (a ConfigError), all of them joined,
+// as otel.Init and logging.New report them.
+func Parse(option string, names []string) (Policy, error) {
+	p, bad := New(option, names)
+	errs := make([]error, len(bad))
+	for i, name := range bad {
+		errs[i] = env.OptionError("WithAllowedHosts", name, Allowed)
+	}
+	return p, errors.Join(errs...)
 }
 
 // Refusal is the answer to a request a Policy refuses.
