@@ -122,10 +122,13 @@ func (r *periodicReader) ForceFlush(ctx context.Context) error {
 	}
 	ctx, cancel := r.bounded(ctx)
 	defer cancel()
-	if err := r.collectAndExport(ctx); err != nil {
+	err := r.collectAndExport(ctx)
+	if ctx.Err() != nil || errors.Is(err, sdkmetric.ErrReaderShutdown) {
 		return err
 	}
-	return r.exp.ForceFlush(ctx)
+	// Also after a callback's error: what was collected went to the
+	// exporter, which may hold it until flushed.
+	return errors.Join(err, r.exp.ForceFlush(ctx))
 }
 
 // Shutdown stops the schedule, cancelling an export in progress, makes a

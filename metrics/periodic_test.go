@@ -3,8 +3,10 @@ package metrics
 import (
 	"context"
 	"errors"
+	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,5 +114,42 @@ func TestFailingCallbackCostsNoExport(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), `"sensor.temperature"`) {
 		t.Errorf("the console exporter wrote no sensor.temperature:\n%.500s", buf.String())
+	}
+}
+
+// flushesCounted is an exporter wrapper that counts ForceFlush calls.
+type flushesCounted struct {
+	sdkmetric.Exporter
+	n *atomic.Int64
+}
+
+func (e flushesCounted) ForceFlush(ctx context.Context) error {
+	e.n.Add(1)
+	return e.Exporter.ForceFlush(ctx)
+}
+
+// TestForceFlushFlushesDespiteFailingCallback: ForceFlush flushes the
+// exporter after exporting a collection in which a callback failed, as it
+// does after any export; it returned the callback's error without, and a
+// buffering exporter kept what it held for as long as the callback failed.
+func TestForceFlushFlushesDespiteFailingCallback(t *testing.T) {
+	var flushes atomic.Int64
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithoutRuntimeMetrics(),
+		WithExporter("console"), WithConsoleWriter(io.Discard), WithExportInterval(time.Hour),
+		WithExporterWrapper(func(exp sdkmetric.Exporter) sdkmetric.Exporter { return flushesCounted{exp, &flushes} }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	errSensor := errors.New("sensor unreadable")
+	_, _ = p.Meter("test").Int64ObservableGauge("sensor.temperature", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+		o.Observe(21)
+		return errSensor
+	}))
+	if err := p.ForceFlush(context.Background()); !errors.Is(err, errSensor) {
+		t.Errorf("ForceFlush: %v, want the callback's error", err)
+	}
+	if n := flushes.Load(); n != 1 {
+		t.Errorf("ForceFlush flushed the exporter %d times, want 1", n)
 	}
 }

@@ -389,8 +389,9 @@
 // as it happens. A failed metric export loses its delta data points, but
 // not its cumulative ones (the default temporality; gauges too, unless
 // delta): the next export sends their values again, so they show as
-// unsent until one succeeds, and count as export_failed only if
-// Shutdown's final export fails too. "tracked": false means there is no exporter to watch
+// unsent until that exporter's next export succeeds, and count as
+// export_failed only if Shutdown's final export fails too.
+// "tracked": false means there is no exporter to watch
 // ("none", or only Prometheus for metrics). A growing failed count with a
 // last_error points at the endpoint, protocol, TLS or credentials;
 // queue_full alone at the queue size or the collector's speed; exported

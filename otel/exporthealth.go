@@ -3,6 +3,7 @@ package otel
 import (
 	"context"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,11 +35,16 @@ type exportHealth struct {
 	scrub       *scrub.Scrubber // set before the first export; nil: URL user info only
 	dropped     [len(dropReasons)]atomic.Int64
 	tracked     atomic.Bool // an exporter is wrapped (track): exports are counted
-	// unsent is what the last export that failed would have delivered and
-	// a later export sends again (cumulative metric data points): not
-	// lost until Shutdown comes first (settle).
-	unsent  atomic.Int64
-	settled atomic.Bool // Shutdown counted unsent: a failure now loses all
+	// unsent is what the last failed export of each exporter would have
+	// delivered and that exporter's next export sends again (cumulative
+	// metric data points): not lost until Shutdown comes first (settle).
+	// It sums the exporters' own counts (newUnsent), kept apart because
+	// metrics may have several exporters (otlp,console): one's success
+	// does not deliver what another's collector refused.
+	unsent    atomic.Int64
+	unsentMu  sync.Mutex
+	exporters []*atomic.Int64 // each exporter's part of unsent
+	settled   atomic.Bool     // Shutdown counted unsent: a failure now loses all
 
 	sig int      // sigTraces, sigMetrics or sigLogs
 	log *dropLog // the telemetry_dropped line; nil: none
@@ -57,22 +63,22 @@ func (h *exportHealth) drop(reason string, n int64) {
 // onDrop is the signal packages' drop handler (WithDropHandler).
 func (h *exportHealth) onDrop(reason string, n int) { h.drop(reason, int64(n)) }
 
-// record notes the outcome of exporting n items, of which resent are sent
-// again by the next export (cumulative metric data points: their totals go
-// on). An error is a failed export: the other items are lost, the resent
-// ones unsent until an export succeeds (or lost if Shutdown comes first,
-// settle). An error that carries an OTLP partial success means the
+// record notes the outcome of one exporter's (u, newUnsent) exporting n
+// items, of which resent are sent again by its next export (cumulative
+// metric data points: their totals go on). An error is a failed export:
+// the other items are lost, the resent ones unsent until that exporter's
+// export succeeds (or lost if Shutdown comes first, settle). An error that carries an OTLP partial success means the
 // collector took the export and only the rejected items are lost.
 //
 // What a count stands for is stored before the count, and status loads
 // the counts first, so a snapshot taken meanwhile never shows a failed
 // batch without its error and time, or an export without its success
 // time.
-func (h *exportHealth) record(n, resent int, err error, now time.Time) {
+func (h *exportHealth) record(u *atomic.Int64, n, resent int, err error, now time.Time) {
 	h.batches.Add(1)
 	if err == nil {
 		h.lastSuccess.Store(now.UnixNano())
-		h.unsent.Store(0)
+		h.setUnsent(u, 0)
 		h.exported.Add(int64(n))
 		return
 	}
@@ -86,15 +92,15 @@ func (h *exportHealth) record(n, resent int, err error, now time.Time) {
 	if rejected, ok := rejectedItems(err); ok {
 		lost, reason = min(max(rejected, 0), int64(n)), DropRejected
 		h.lastSuccess.Store(now.UnixNano())
-		h.unsent.Store(0)
+		h.setUnsent(u, 0)
 		h.exported.Add(int64(n) - lost)
 		if lost == 0 {
 			return // a message without rejected items is a warning
 		}
 	} else {
-		h.unsent.Store(int64(resent))
+		h.setUnsent(u, int64(resent))
 		if h.settled.Load() { // no export comes after this one
-			lost += h.unsent.Swap(0)
+			lost += h.takeUnsent(u)
 		}
 	}
 	h.lastFailure.Store(now.UnixNano())
@@ -106,8 +112,32 @@ func (h *exportHealth) record(n, resent int, err error, now time.Time) {
 // ended the exports that would have sent it. A failed export after this
 // loses all its items.
 func (h *exportHealth) settle() {
-	h.settled.Store(true) // before the Swap: record sees one or the other
-	h.drop(DropExportFailed, h.unsent.Swap(0))
+	h.settled.Store(true) // before the Swaps: record sees one or the other
+	h.unsentMu.Lock()
+	defer h.unsentMu.Unlock()
+	for _, u := range h.exporters {
+		h.drop(DropExportFailed, h.takeUnsent(u))
+	}
+}
+
+// newUnsent returns a new exporter's unsent count, for record.
+func (h *exportHealth) newUnsent() *atomic.Int64 {
+	u := new(atomic.Int64)
+	h.unsentMu.Lock()
+	h.exporters = append(h.exporters, u)
+	h.unsentMu.Unlock()
+	return u
+}
+
+// setUnsent makes v the unsent items of the exporter u, in h.unsent too.
+func (h *exportHealth) setUnsent(u *atomic.Int64, v int64) { h.unsent.Add(v - u.Swap(v)) }
+
+// takeUnsent returns the unsent items of the exporter u and clears them.
+// The Swap hands each to one caller: record or settle, never both.
+func (h *exportHealth) takeUnsent(u *atomic.Int64) int64 {
+	v := u.Swap(0)
+	h.unsent.Add(-v)
+	return v
 }
 
 // ExportStatus is a snapshot of one signal's export health.
@@ -188,6 +218,7 @@ func (h *exportHealth) status() ExportStatus {
 func track[E, B any](h *exportHealth, wrap func(E, exportwrap.Around[B]) E, size func(B) int, resent func(E, B) int) func(E) E {
 	return func(exp E) E {
 		h.tracked.Store(true)
+		u := h.newUnsent()
 		return wrap(exp, func(ctx context.Context, batch B, export func(context.Context, B) error) error {
 			// Before the export: the metric reader may reuse what it passed.
 			n, again := size(batch), 0
@@ -195,7 +226,7 @@ func track[E, B any](h *exportHealth, wrap func(E, exportwrap.Around[B]) E, size
 				again = resent(exp, batch)
 			}
 			err := export(ctx, batch)
-			h.record(n, again, err, time.Now())
+			h.record(u, n, again, err, time.Now())
 			// Scrubbed before the SDK reports it: with WithoutGlobals it
 			// goes to the program's own error handler, not otelkit's.
 			return h.scrub.Error(err)

@@ -2,6 +2,7 @@ package otel
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -82,5 +83,34 @@ func TestHealthFailedMetricExportByTemporality(t *testing.T) {
 					before, after, tc.unsentLater)
 			}
 		})
+	}
+}
+
+// TestHealthUnsentPerExporter: with two metric exporters (otlp,console),
+// the console's successful export does not make the points the collector
+// refused delivered: they stay unsent, and Shutdown counts them as
+// export_failed when its own export to the collector fails too. One
+// unsent count shared by the exporters was cleared by the console's
+// success, and the points were lost uncounted.
+func TestHealthUnsentPerExporter(t *testing.T) {
+	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "3600000") // ForceFlush and Shutdown only
+	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Status: http.StatusBadRequest, FailFirst: -1})
+	tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint),
+		WithOTLPProtocol("http/protobuf"), WithMetricsExporter("otlp,console"), WithConsoleWriter(io.Discard),
+		WithTracesExporter("none"), WithLogsExporter("none"))
+	counter, _ := tel.MeterProvider().Meter("temporality").Int64Counter("jobs.done")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	counter.Add(ctx, 1)
+
+	if err := tel.ForceFlush(ctx); err == nil {
+		t.Fatal("ForceFlush against 400 returned no error")
+	}
+	if m := tel.Health().Export["metrics"]; m.Unsent != 1 || m.Exported != 1 || m.Failed != 0 {
+		t.Errorf("after the collector refused the point the console took: %+v, want 1 unsent, 1 exported", m)
+	}
+	_ = tel.Shutdown(ctx)
+	if m := tel.Health().Export["metrics"]; m.Unsent != 0 || m.Failed != 1 || m.Dropped[DropExportFailed] != 1 {
+		t.Errorf("after Shutdown with the collector still refusing: %+v, want the point counted as export_failed", m)
 	}
 }

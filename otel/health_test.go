@@ -271,9 +271,10 @@ func TestHealthNil(t *testing.T) {
 func TestExportHealthRecord(t *testing.T) {
 	var h exportHealth
 	h.tracked.Store(true) // as when track wraps an exporter
+	u := h.newUnsent()
 	now := time.Unix(1700000000, 0)
-	h.record(4, 0, nil, now)
-	h.record(2, 0, errors.New(`Post "http://user:hunter2@collector:4318/v1/traces": refused `+strings.Repeat("x", 2000)), now.Add(time.Second))
+	h.record(u, 4, 0, nil, now)
+	h.record(u, 2, 0, errors.New(`Post "http://user:hunter2@collector:4318/v1/traces": refused `+strings.Repeat("x", 2000)), now.Add(time.Second))
 	s := h.status()
 	if s.Exported != 4 || s.Failed != 2 || s.Batches != 2 || s.FailedBatches != 1 {
 		t.Errorf("counts %+v", s)
@@ -291,11 +292,12 @@ func TestExportHealthRecord(t *testing.T) {
 
 // TestExportHealthUnsent: of a failed export, the items a later export
 // sends again (resent: cumulative metric data points) are unsent, not
-// lost; a success delivers them; settle (Shutdown) counts what is still
+// lost; a success of the same exporter delivers them; settle (Shutdown) counts what is still
 // unsent as export_failed, and a failure after it loses all its items.
 func TestExportHealthUnsent(t *testing.T) {
 	var h exportHealth
 	h.tracked.Store(true)
+	u := h.newUnsent()
 	errExport := errors.New("refused")
 	check := func(step string, failed, unsent int64) {
 		t.Helper()
@@ -303,19 +305,23 @@ func TestExportHealthUnsent(t *testing.T) {
 			t.Errorf("%s: %+v, want %d failed, %d unsent", step, s, failed, unsent)
 		}
 	}
-	h.record(5, 3, errExport, time.Now())
+	h.record(u, 5, 3, errExport, time.Now())
 	check("failed export", 2, 3)
-	h.record(5, 3, nil, time.Now())
+	h.record(u, 5, 3, nil, time.Now())
 	check("next export delivered", 2, 0)
-	h.record(4, 4, errExport, time.Now())
-	h.record(6, 4, errExport, time.Now()) // the later export supersedes
-	check("two failed exports", 4, 4)
+	v := h.newUnsent() // a second exporter (otlp,console)
+	h.record(u, 5, 3, errExport, time.Now())
+	h.record(v, 5, 3, nil, time.Now())
+	check("the other exporter delivered", 4, 3)
+	h.record(u, 4, 4, errExport, time.Now())
+	h.record(u, 6, 4, errExport, time.Now()) // the later export supersedes
+	check("two failed exports", 6, 4)
 	h.settle()
-	check("settled", 8, 0)
-	h.record(4, 4, errExport, time.Now())
-	check("failed export after settle", 12, 0)
+	check("settled", 10, 0)
+	h.record(u, 4, 4, errExport, time.Now())
+	check("failed export after settle", 14, 0)
 	h.settle()
-	check("settled twice", 12, 0)
+	check("settled twice", 14, 0)
 }
 
 // TestExportHealthLastErrorCutAtARune: a last error cut at its bound keeps
@@ -324,7 +330,8 @@ func TestExportHealthUnsent(t *testing.T) {
 func TestExportHealthLastErrorCutAtARune(t *testing.T) {
 	var h exportHealth
 	h.tracked.Store(true)
-	h.record(1, 0, errors.New(strings.Repeat("x", maxErrorLen-1)+"é and more"), time.Now())
+	u := h.newUnsent()
+	h.record(u, 1, 0, errors.New(strings.Repeat("x", maxErrorLen-1)+"é and more"), time.Now())
 	if le := h.status().LastError; !utf8.ValidString(le) || le != strings.Repeat("x", maxErrorLen-1)+"…" {
 		t.Errorf("last error ends %q, want the x's and the ellipsis, valid UTF-8", le[len(le)-8:])
 	}
@@ -352,6 +359,7 @@ func TestExportHealthSnapshotConsistent(t *testing.T) {
 	for round := range 2000 {
 		var h exportHealth
 		h.tracked.Store(true)
+		u := h.newUnsent()
 		started, done := make(chan struct{}), make(chan struct{})
 		var bad string
 		go func() {
@@ -369,8 +377,8 @@ func TestExportHealthSnapshotConsistent(t *testing.T) {
 			}
 		}()
 		<-started
-		h.record(3, 0, errExport, time.Now())
-		h.record(2, 0, nil, time.Now())
+		h.record(u, 3, 0, errExport, time.Now())
+		h.record(u, 2, 0, nil, time.Now())
 		<-done
 		if bad != "" {
 			t.Fatalf("round %d: %s", round, bad)
