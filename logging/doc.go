@@ -273,7 +273,8 @@
 // "<max-depth-exceeded>" (otelzap's note; the JSON and console lines note
 // encoding/json's error), a struct among them, which the bridge writes
 // with %+v. Converting one such value visits at most 10 000 nodes (its
-// values, and those fmt's %+v of its structs visits), so that a value
+// values, and those fmt's %+v of its structs visits; 64 elements of a
+// slice or map of numbers, strings or flat structs count as one), so that a value
 // sharing sub-structures, small in memory but with millions of paths
 // through it, cannot hold the line's goroutine: where the budget runs
 // out, the bridge writes "<max-nodes-exceeded>" and leaves out the rest

@@ -260,7 +260,7 @@ func (w *valueWalk) fmtEnds(v reflect.Value, depth int) bool {
 		}
 	case reflect.Map:
 		if factsOf(v.Type().Elem())&mayNestFact == 0 {
-			return w.spend(v.Len()) // keys are comparable: no map or slice, no cycle
+			return w.spend(flatNodes(v.Len())) // keys are comparable: no map or slice, no cycle
 		}
 		var it reflect.MapIter // on the stack, unlike MapRange's
 		for it.Reset(v); it.Next(); {
@@ -270,7 +270,7 @@ func (w *valueWalk) fmtEnds(v reflect.Value, depth int) bool {
 		}
 	case reflect.Slice, reflect.Array:
 		if factsOf(v.Type().Elem())&mayNestFact == 0 {
-			return w.spend(v.Len())
+			return w.spend(flatNodes(v.Len()))
 		}
 		for i := range v.Len() {
 			if !w.fmtEnds(v.Index(i), depth-1) {
@@ -280,6 +280,17 @@ func (w *valueWalk) fmtEnds(v reflect.Value, depth int) bool {
 	}
 	return true
 }
+
+// flatElems is how many elements of a flat slice, array or map (of
+// values that hold no map, slice or interface) count as one node: fmt
+// prints them in one linear pass, so they cost far less than a node whose
+// walk may branch, and a struct holding a []byte of 20 KB must not become
+// maxNodesNote whole. They still count, so that a flat slice shared many
+// times over is bounded.
+const flatElems = 64
+
+// flatNodes is the nodes n flat elements count for.
+func flatNodes(n int) int { return (n + flatElems - 1) / flatElems }
 
 // fmtEndsTop is fmtEnds for a value fmt prints at the top, where it
 // follows a pointer to an array, slice, struct or map (a map key may be

@@ -2,6 +2,7 @@ package logging
 
 import (
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -107,6 +108,25 @@ func TestOTLPValueWithinBudgetWhole(t *testing.T) {
 	got := otlpValue(sharedLevels(leaf, 10, 3, func(s []any) any { return s })) // 1000 leaves
 	if nodes, notes := countNodes(got); notes != 0 || printed != 1000 || nodes != 1+10+100+1000 {
 		t.Errorf("%d nodes, %d notes, %d leaves printed", nodes, notes, printed)
+	}
+}
+
+// TestOTLPStructWithFlatSliceWhole: a struct holding a flat slice longer
+// than the node budget (a 20 KB payload) is written by fmt, not replaced by
+// the node note: flat elements count 1/flatElems of a node each.
+func TestOTLPStructWithFlatSliceWhole(t *testing.T) {
+	type upload struct {
+		Name string
+		Data []byte
+		IDs  map[int]int
+	}
+	ids := make(map[int]int, 2*maxValueNodes)
+	for i := range 2 * maxValueNodes {
+		ids[i] = i
+	}
+	got := otlpValue(upload{Name: "report.pdf", Data: make([]byte, 2*maxValueNodes), IDs: ids})
+	if s := got.AsString(); got.Type() != attribute.STRING || !strings.HasPrefix(s, "{Name:report.pdf Data:[0 0 ") {
+		t.Errorf("otlpValue = %.80q (%v), want the struct's text", got.String(), got.Type())
 	}
 }
 
