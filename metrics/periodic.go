@@ -143,5 +143,9 @@ func (r *periodicReader) Shutdown(ctx context.Context) error {
 	r.stop()
 	<-r.done
 	err := r.collectAndExport(ctx)
-	return errors.Join(err, r.exp.Shutdown(ctx), r.ManualReader.Shutdown(ctx))
+	// The ManualReader first: a ForceFlush that passed its stopped check
+	// before this Shutdown then collects nothing (ErrReaderShutdown)
+	// rather than exporting to an exporter already shut down.
+	mrErr := r.ManualReader.Shutdown(ctx)
+	return errors.Join(err, mrErr, r.exp.Shutdown(ctx))
 }
