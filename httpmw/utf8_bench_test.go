@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/redact"
 	"github.com/otelkit/otelkit/internal/sanitize"
 	"github.com/otelkit/otelkit/logging"
 )
@@ -118,7 +119,7 @@ func exportingServer(b *testing.B, guard bool) http.Handler {
 	var spanExp sdktrace.SpanExporter = discardSpanExporter{}
 	var logExp sdklog.Exporter = discardLogExporter{}
 	if guard {
-		spanExp, logExp = sanitize.SpanExporter(spanExp), sanitize.LogExporter(logExp)
+		spanExp, logExp = sanitize.SpanExporter(spanExp, redact.Keys()), sanitize.LogExporter(logExp, redact.Keys())
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
 		sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(spanExp)))

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/redact"
 	"github.com/otelkit/otelkit/internal/sanitize"
 	"github.com/otelkit/otelkit/logging"
 )
@@ -77,7 +78,7 @@ func otlpServer(b *testing.B, guard bool) (http.Handler, func()) {
 	var se sdktrace.SpanExporter = spanExp
 	var le sdklog.Exporter = logExp
 	if guard {
-		se, le = sanitize.SpanExporter(se), sanitize.LogExporter(le)
+		se, le = sanitize.SpanExporter(se, redact.Keys()), sanitize.LogExporter(le, redact.Keys())
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithSpanProcessor(
 		sdktrace.NewBatchSpanProcessor(se, sdktrace.WithMaxQueueSize(1<<16), sdktrace.WithBlocking(), sdktrace.WithBatchTimeout(time.Second))))

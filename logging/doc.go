@@ -320,10 +320,16 @@
 //
 // WithRedactedKeys adds keys, matched the same way (WithRedactedKeys("ssn")
 // covers ssn, customer_ssn and customerSsn). WithoutKeyRedaction turns it
-// off, for a program that needs the raw values on its lines; the exporters
-// otelkit builds still redact spans' and log records' attributes under the
-// default keys (internal/sanitize), so over OTLP the default keys stay
-// REDACTED.
+// off, for a program that needs the raw values on its lines; it wins over
+// WithRedactedKeys. No variable changes this.
+//
+// With otel.Init, redaction is one setting for the whole Telemetry: the
+// lines, the OTLP bridge, the exported spans and log records (whichever
+// bridge made them) and the trace viewer hide the same values.
+// otel.WithRedactedKeys and otel.WithoutKeyRedaction state it, and so do
+// these options given through otel.WithLoggingOptions (and tracing's
+// through otel.WithTracingOptions): keys add up from all of them, and
+// WithoutKeyRedaction from any of them turns redaction off everywhere.
 //
 // Out of reach: a value encoded by reflection (zap.Any of a map or struct:
 // encoding/json writes it whole), a credential under an innocent key

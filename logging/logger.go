@@ -54,7 +54,7 @@ func New(opts ...Option) (*Logger, error) {
 		gcpProject: r.gcpProject,
 		spanErrors: !cfg.noSpanErrs,
 		noCaller:   cfg.noCaller,
-		keys:       cfg.redactRule(),
+		keys:       cfg.redact.Rule(),
 		enc:        newEncoder(r),
 		con:        newConsole(r, cfg),
 		buf:        policyBuffer(r.buf),

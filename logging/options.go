@@ -3,7 +3,6 @@ package logging
 import (
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -57,8 +56,7 @@ type config struct {
 	res           *resource.Resource
 	hosts         []string // WithAllowedHosts
 
-	redactKeys []string // WithRedactedKeys
-	noRedact   bool     // WithoutKeyRedaction
+	redact redact.Setting // WithRedactedKeys, WithoutKeyRedaction
 }
 
 func newConfig(opts []Option) config {
@@ -201,34 +199,32 @@ func WithConsoleSpanID() Option {
 // kept, on the line and in the OTLP bridge's attributes. Keys are matched
 // without regard to case, with "-", "_" and "." as one character
 // (WithRedactedKeys("ssn") covers ssn, customer_ssn and customerSsn).
-// Options add up; blank keys are ignored.
+// Options add up; blank keys are ignored. Given to otel.Init through
+// WithLoggingOptions, the keys are added for the whole Telemetry (exported
+// spans and log records and the trace viewer too), as
+// otel.WithRedactedKeys does.
 func WithRedactedKeys(keys ...string) Option {
-	return optionFunc(func(c config) config {
-		c.redactKeys = append(slices.Clip(c.redactKeys), keys...)
-		return c
-	})
+	return redactOption{redact.Setting{Added: keys}}
 }
 
 // WithoutKeyRedaction writes every field's value as it was given, also
-// under keys that name a credential (DefaultRedactedKeys, WithRedactedKeys),
-// for a program that needs the raw values and keeps its output safe by
-// other means. By default those values are written as REDACTED. It does
-// not change what the exporters otelkit builds do: they redact spans' and
-// log records' attributes under DefaultRedactedKeys whatever this option.
+// under keys that name a credential (DefaultRedactedKeys, WithRedactedKeys,
+// which it wins over), for a program that needs the raw values and keeps
+// its output safe by other means. By default those values are written as
+// REDACTED. Given to otel.Init through WithLoggingOptions, it turns
+// redaction off for the whole Telemetry, as otel.WithoutKeyRedaction
+// does; a logger built by New alone has no exporter to change.
 func WithoutKeyRedaction() Option {
-	return optionFunc(func(c config) config { c.noRedact = true; return c })
+	return redactOption{redact.Setting{Off: true}}
 }
 
-// redactRule is the rule of the core's redaction: nil when it is off.
-func (c config) redactRule() *redact.Rule {
-	switch {
-	case c.noRedact:
-		return nil
-	case len(c.redactKeys) == 0:
-		return redact.Keys()
-	}
-	return redact.Keys().With(nil, c.redactKeys)
-}
+// redactOption is WithRedactedKeys' and WithoutKeyRedaction's option. The
+// setting is internal/redact's, shared with tracing: through it
+// (redact.Carrier) otel.Init gathers the setting of the options it is
+// given into the one setting of a Telemetry.
+type redactOption struct{ redact.Setting }
+
+func (o redactOption) apply(c config) config { c.redact = c.redact.Merge(o.Setting); return c }
 
 // WithAllowedHosts names the hosts LevelHandler answers besides IP
 // addresses and localhost (and names under .localhost): "admin.example"

@@ -478,6 +478,29 @@
 // what follows whitespace in one, nor any value of a configuration file.
 // internal/testkit/faults/RESULTS.md has the measured figures.
 //
+// # Credentials the program records
+//
+// A value logged or set as an attribute under a key that names a
+// credential (authorization, password, token, api_key, db.password,
+// accessToken, …: logging.DefaultRedactedKeys) is written as REDACTED, its
+// key kept, in every output of a Telemetry: the log lines and the OTLP
+// bridge (package logging, "Credentials"), exported spans, their events
+// and links, exported log records whichever bridge made them, and the
+// trace viewer. It is one setting for the Telemetry:
+//
+//	tel, err := otel.Init(ctx, otel.WithRedactedKeys("ssn", "iban")) // customer_ssn, ibanNumber, … too
+//
+// WithRedactedKeys adds keys; WithoutKeyRedaction writes every value as it
+// was given, everywhere. logging.WithRedactedKeys and
+// logging.WithoutKeyRedaction given through WithLoggingOptions, and
+// tracing's through WithTracingOptions, state the same setting: keys add
+// up from all of them, and WithoutKeyRedaction from any of them wins over
+// every WithRedactedKeys, as it does within each package. No environment
+// variable changes it: the keys are those the program's code records, and
+// a deployment must not be able to switch off what keeps credentials out
+// of the outputs. Processors given to Init (WithSpanProcessor,
+// WithLogProcessor) see the values as they were set.
+//
 // # Deploying
 //
 // Kubernetes resource attributes come from the downward API:

@@ -16,6 +16,7 @@ import (
 	"github.com/otelkit/otelkit/internal/logprovider"
 	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/redact"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/metrics"
 	"github.com/otelkit/otelkit/otel/internal/traceview"
@@ -70,7 +71,8 @@ type config struct {
 	file        fileSource                  // WithConfigFile, WithConfigYAML (configfile.go)
 	logsExtra   []logprovider.Option        // the configuration file's log provider settings
 
-	allowedHosts []string // WithAllowedHosts (allowedhosts.go)
+	allowedHosts []string       // WithAllowedHosts (allowedhosts.go)
+	redact       redact.Setting // WithRedactedKeys, WithoutKeyRedaction (redact.go)
 }
 
 func newConfig(opts []Option) config {
@@ -278,7 +280,8 @@ func WithLogOutput(w zapcore.WriteSyncer) Option {
 // WithLoggingOptions passes further options to logging.New (output
 // profile, GCP project, …). Init's own log options win over them; the
 // resource, which the vendor profiles name the service from, is always
-// Init's.
+// Init's. logging.WithRedactedKeys and logging.WithoutKeyRedaction among
+// them set key redaction for the whole Telemetry (WithRedactedKeys).
 func WithLoggingOptions(opts ...logging.Option) Option {
 	return optionFunc(func(c config) config { c.logOptions = append(c.logOptions, opts...); return c })
 }
@@ -289,6 +292,8 @@ func WithLoggingOptions(opts ...logging.Option) Option {
 // exporter wrappers (tracing.WithExporterWrapper, WithDropHandler,
 // WithWarningHandler) add to Init's own, which feed the health document
 // and the log: yours are called too, and your wrapper sits inside Init's.
+// tracing.WithRedactedKeys and tracing.WithoutKeyRedaction set key
+// redaction for the whole Telemetry (WithRedactedKeys).
 func WithTracingOptions(opts ...tracing.Option) Option {
 	return optionFunc(func(c config) config { c.tracingExtra = append(c.tracingExtra, opts...); return c })
 }

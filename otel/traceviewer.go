@@ -44,7 +44,9 @@ func (c config) withTraceViewer() (config, *traceview.Store) {
 	if c.traceViewer == nil {
 		return c, nil
 	}
-	s := traceview.New(*c.traceViewer)
+	cfg := *c.traceViewer
+	cfg.Redact = c.redaction() // the pages show what the exporters send
+	s := traceview.New(cfg)
 	c.spanProcessors = append(append([]sdktrace.SpanProcessor(nil), c.spanProcessors...), s.SpanProcessor())
 	c.logProcessors = append(append([]sdklog.Processor(nil), c.logProcessors...), s.LogProcessor())
 	return c, s

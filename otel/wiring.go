@@ -46,6 +46,7 @@ func (c config) tracingOptions(res *resource.Resource, warn func(error), hs *hea
 		tracing.WithOTLPOverrides(c.otlpFor(c.tracesExporter, "WithTracesExporter")),
 		tracing.WithExporterWrapper(track(&hs.traces, exportwrap.Spans, spanCount, nil)),
 		tracing.WithDropHandler(hs.traces.onDrop))
+	opts = append(opts, redactOptions(c.redaction(), tracing.WithRedactedKeys, tracing.WithoutKeyRedaction)...)
 	if c.sampler != nil {
 		opts = append(opts, tracing.WithSampler(c.sampler))
 	}
@@ -90,6 +91,7 @@ func (c config) logsOptions(res *resource.Resource, warn func(error), hs *health
 		logprovider.WithOTLPOverrides(c.otlpFor(c.logsExporter, "WithLogsExporter")),
 		logprovider.WithExporterWrapper(track(&hs.logs, exportwrap.Logs, recordCount, nil)),
 		logprovider.WithDropHandler(hs.logs.onDrop))
+	opts = append(opts, redactOptions(c.redaction(), logprovider.WithRedactedKeys, logprovider.WithoutKeyRedaction)...)
 	if c.lookup != nil {
 		opts = append(opts, logprovider.WithEnvLookup(c.lookup))
 	}
@@ -176,6 +178,7 @@ func (c config) loggingOptions(res *resource.Resource) ([]logging.Option, error)
 	opts := append([]logging.Option{}, c.logOptions...)
 	// The resource gives the vendor profiles their service fields.
 	opts = append(opts, logging.WithName(serviceName(res)), logging.WithResource(res))
+	opts = append(opts, redactOptions(c.redaction(), logging.WithRedactedKeys, logging.WithoutKeyRedaction)...)
 	if c.lookup != nil {
 		opts = append(opts, logging.WithEnvLookup(c.lookup))
 	}

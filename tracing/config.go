@@ -10,6 +10,7 @@ import (
 	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // config is what the options set; zero values mean "not set".
@@ -24,6 +25,7 @@ type config struct {
 	warn       []func(error) // WithWarningHandler, each called
 	limits     *sdktrace.SpanLimits
 	onDrop     []func(reason string, n int) // WithDropHandler, each called
+	redact     redact.Setting               // WithRedactedKeys, WithoutKeyRedaction
 }
 
 func newConfig(opts []Option) config {
@@ -232,3 +234,38 @@ func WithDropHandler(h func(reason string, n int)) Option {
 func WithOTLPOverrides(o otlpconf.Overrides) Option {
 	return optionFunc(func(c config) config { c.otlp = c.otlp.Merge(o); return c })
 }
+
+// WithRedactedKeys adds keys to the attribute keys whose values the
+// exporter receives as REDACTED (logging.DefaultRedactedKeys, the default
+// whatever the options): the value of a span's, event's or link's
+// attribute, or of a map member at any depth, under one of them, or under
+// a key that ends in one after "-", "_" or "." or as a camel-case word, is
+// exported as the string REDACTED, its key kept. Keys are matched without
+// regard to case, with "-", "_" and "." as one character
+// (WithRedactedKeys("ssn") covers ssn, customer_ssn and customerSsn).
+// Span processors (WithSpanProcessor) see the values as they were set.
+// Options add up; blank keys are ignored. There is no environment
+// variable: the keys a program records are a property of its code.
+// Given to otel.Init through WithTracingOptions, the keys are added for
+// the whole Telemetry (lines, log records and trace viewer too), as
+// otel.WithRedactedKeys does.
+func WithRedactedKeys(keys ...string) Option {
+	return redactOption{redact.Setting{Added: keys}}
+}
+
+// WithoutKeyRedaction exports every attribute value as it was set, also
+// under keys that name a credential, for a program whose collector keeps
+// them safe by other means. It wins over WithRedactedKeys. Given to
+// otel.Init through WithTracingOptions, it turns redaction off for the
+// whole Telemetry, as otel.WithoutKeyRedaction does.
+func WithoutKeyRedaction() Option {
+	return redactOption{redact.Setting{Off: true}}
+}
+
+// redactOption is WithRedactedKeys' and WithoutKeyRedaction's option. The
+// setting is internal/redact's, shared with logging: through it
+// (redact.Carrier) otel.Init gathers the setting of the options it is
+// given into the one setting of a Telemetry.
+type redactOption struct{ redact.Setting }
+
+func (o redactOption) apply(c config) config { c.redact = c.redact.Merge(o.Setting); return c }

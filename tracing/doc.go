@@ -55,6 +55,20 @@
 // to the exporter the provider builds, not to WithSpanExporter's nor to
 // OTLP/JSON.
 //
+// # Credentials
+//
+// The exporter receives the value of every span, event and link attribute
+// (map members at any depth too) whose key names a credential as the
+// string REDACTED, its key kept: db.password, accessToken,
+// http.request.header.authorization, the keys of
+// logging.DefaultRedactedKeys. WithRedactedKeys adds a program's own keys
+// (WithRedactedKeys("ssn") covers customer_ssn and customerSsn);
+// WithoutKeyRedaction exports every value as it was set and wins over
+// WithRedactedKeys. Span processors (WithSpanProcessor) see the values as
+// set. No variable changes this. Given to otel.Init through
+// WithTracingOptions, these options set redaction for the whole Telemetry
+// (see otel.WithRedactedKeys).
+//
 // With the exporter "none" the provider exports nothing but still gives
 // every span its IDs, so logs keep their trace_id and span_id. Tests pass
 // tracetest.NewInMemoryExporter to WithSpanExporter, or a

@@ -98,7 +98,8 @@ type Provider struct {
 // receives only valid UTF-8: invalid bytes in any span text (name,
 // attributes, events, links, status, scope, resource) become U+FFFD on the
 // batch processor's goroutine, so that one hostile request cannot fail a
-// whole batch. The OTLP exporter it builds gets each batch in parts under
+// whole batch; and values under credential keys as REDACTED (see the
+// package doc, "Credentials"). The OTLP exporter it builds gets each batch in parts under
 // the collector's size limit (see the package doc); a span too large on
 // its own is reported to WithDropHandler as too_large, not sent.
 // Construction never waits for the collector. The caller owns the
@@ -116,11 +117,11 @@ func NewTracerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 			return nil, err
 		}
 	}
-	// Every exporter, built or given, gets valid UTF-8 only: one invalid
-	// byte would fail the whole batch. Innermost, so that other wrappers
+	// Every exporter, built or given, gets valid UTF-8 only (one invalid
+	// byte would fail the whole batch) and no credential. Innermost, so that other wrappers
 	// see what is exported; a panic in either costs the batch, not the
 	// process.
-	exp = exportwrap.Spans(sanitize.SpanExporter(exp), exportwrap.Recovered)
+	exp = exportwrap.Spans(sanitize.SpanExporter(exp, cfg.redact.Rule()), exportwrap.Recovered)
 	if exp, err = exportwrap.Apply(ctx, exp, cfg.wraps...); err != nil {
 		return nil, err
 	}

@@ -92,8 +92,9 @@ type Provider struct {
 //
 // The exporter comes from OTEL_LOGS_EXPORTER (otlp, console or none) and the
 // OTLP variables, resolved once by otlpconf (WithOTLPOverrides wins over
-// the variables), guarded to receive valid UTF-8 only
-// (sanitize.LogExporter), passed through WithExporterWrapper's wrapper,
+// the variables), guarded to receive valid UTF-8 only, with the values
+// under credential keys REDACTED (sanitize.LogExporter; WithRedactedKeys,
+// WithoutKeyRedaction), passed through WithExporterWrapper's wrapper,
 // over OTLP bounded in size (exportsize.Limit: a batch goes in parts, a
 // record too large alone is dropped as exportsize.TooLarge) and put behind a
 // batch processor; WithProcessor's processors follow it.
@@ -124,7 +125,7 @@ func NewLoggerProvider(ctx context.Context, opts ...Option) (*Provider, error) {
 	}
 	// Valid UTF-8 only, innermost: one invalid byte would fail the batch;
 	// a panic costs the batch, not the process.
-	exp = exportwrap.Logs(sanitize.LogExporter(exp), exportwrap.Recovered)
+	exp = exportwrap.Logs(sanitize.LogExporter(exp, c.redact.Rule()), exportwrap.Recovered)
 	if exp, err = exportwrap.Apply(ctx, exp, c.wraps...); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // config is what the options set; zero values mean "not set".
@@ -18,6 +19,7 @@ type config struct {
 	wraps      []func(sdklog.Exporter) sdklog.Exporter // first innermost
 	onDrop     []func(reason string, n int)
 	warn       []func(error)
+	redact     redact.Setting // WithRedactedKeys, WithoutKeyRedaction
 }
 
 // Option configures NewLoggerProvider.
@@ -85,3 +87,22 @@ func WithDropHandler(h func(reason string, n int)) Option {
 func WithWarningHandler(h func(error)) Option {
 	return optionFunc(func(c config) config { c.warn = option.Append(c.warn, h); return c })
 }
+
+// WithRedactedKeys adds keys to redact.Keys, the attribute keys whose
+// values the exporter receives as REDACTED (the default whatever the
+// options), as tracing.WithRedactedKeys does for spans. Options add up.
+func WithRedactedKeys(keys ...string) Option {
+	return redactOption{redact.Setting{Added: keys}}
+}
+
+// WithoutKeyRedaction exports every attribute value as it was set; it
+// wins over WithRedactedKeys.
+func WithoutKeyRedaction() Option {
+	return redactOption{redact.Setting{Off: true}}
+}
+
+// redactOption is WithRedactedKeys' and WithoutKeyRedaction's option, in
+// the shape of tracing's and logging's.
+type redactOption struct{ redact.Setting }
+
+func (o redactOption) apply(c config) config { c.redact = c.redact.Merge(o.Setting); return c }

@@ -10,8 +10,12 @@ import (
 // matches replaced by Mark (whatever its type), in nested map values too,
 // and whether it changed anything. kvs itself is never modified: a copy
 // is made at the first change, so attributes without a credential cost no
-// allocation. A value that is Mark already is left as it is.
+// allocation. A value that is Mark already is left as it is. A nil r
+// returns kvs at once.
 func (r *Rule) KeyValues(kvs []attribute.KeyValue) ([]attribute.KeyValue, bool) {
+	if r == nil {
+		return kvs, false
+	}
 	var out []attribute.KeyValue
 	for i := range kvs {
 		kv, ok := r.KeyValue(kvs[i])
@@ -45,8 +49,12 @@ func (r *Rule) KeyValue(kv attribute.KeyValue) (attribute.KeyValue, bool) {
 
 // Value returns v with the members of its maps (at any depth, in slices
 // too) redacted as KeyValues does, and whether it changed. Other values
-// have no keys and are returned as they are.
+// have no keys and are returned as they are, as is every value for a nil
+// r.
 func (r *Rule) Value(v attribute.Value) (attribute.Value, bool) {
+	if r == nil {
+		return v, false
+	}
 	switch v.Type() {
 	case attribute.MAP:
 		if kvs, ok := r.KeyValues(v.AsMap()); ok {
@@ -68,8 +76,11 @@ func (r *Rule) Value(v attribute.Value) (attribute.Value, bool) {
 }
 
 // Needs reports whether KeyValues would change kvs, allocating nothing
-// unless a value is a map or a slice.
+// unless a value is a map or a slice (and nothing at all for a nil r).
 func (r *Rule) Needs(kvs []attribute.KeyValue) bool {
+	if r == nil {
+		return false
+	}
 	for i := range kvs {
 		kv := &kvs[i]
 		switch {

@@ -9,6 +9,12 @@
 // Rules built by this engine; the query rule is broader (code, state, key,
 // session are credentials in a URL, not in a log field).
 //
+// A Setting is what a program's options say about the key rule (keys
+// added to Keys, or off); otel.Init merges those of its own options and of
+// the logging and tracing options it is given into one per Telemetry, and
+// hands its Rule to the logger, the span and log record exporters
+// (internal/sanitize) and the trace viewer.
+//
 // Matching allocates nothing: the patterns are bucketed by their last
 // byte, so a name is compared with the few patterns that end as it does,
 // and a name shorter than the shortest pattern is rejected at once.

@@ -11,6 +11,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // The benchmarks export one batch of benchBatch items per op to an
@@ -19,6 +21,10 @@ import (
 // per item. ns/item is the guard's cost per span or record; a real OTLP
 // exporter then spends several microseconds per item marshalling.
 const benchBatch = 128
+
+// addedKeys is a non-default rule, as otel.WithRedactedKeys makes one:
+// the default keys and a program's own.
+var addedKeys = redact.Setting{Added: []string{"ssn", "pin", "iban"}}.Rule()
 
 type discardSpans struct{}
 
@@ -82,9 +88,14 @@ func BenchmarkSpanExporter(b *testing.B) {
 		invalid, credential bool
 	}{
 		{"bare", discardSpans{}, false, false},
-		{"guarded-valid", SpanExporter(discardSpans{}), false, false},
-		{"guarded-invalid", SpanExporter(discardSpans{}), true, false},
-		{"guarded-credential", SpanExporter(discardSpans{}), false, true},
+		{"guarded-valid", SpanExporter(discardSpans{}, redact.Keys()), false, false},
+		{"guarded-invalid", SpanExporter(discardSpans{}, redact.Keys()), true, false},
+		{"guarded-credential", SpanExporter(discardSpans{}, redact.Keys()), false, true},
+		// A program's own keys (otel.WithRedactedKeys) and redaction off:
+		// with nothing to redact, the same work and no allocation.
+		{"guarded-valid-added-keys", SpanExporter(discardSpans{}, addedKeys), false, false},
+		{"guarded-credential-added-keys", SpanExporter(discardSpans{}, addedKeys), false, true},
+		{"guarded-valid-no-redaction", SpanExporter(discardSpans{}, nil), false, false},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			spans := serverSpans(b, tc.invalid, tc.credential)
@@ -138,8 +149,10 @@ func BenchmarkLogExporter(b *testing.B) {
 		invalid bool
 	}{
 		{"bare", discardLogs{}, false},
-		{"guarded-valid", LogExporter(discardLogs{}), false},
-		{"guarded-invalid", LogExporter(discardLogs{}), true},
+		{"guarded-valid", LogExporter(discardLogs{}, redact.Keys()), false},
+		{"guarded-invalid", LogExporter(discardLogs{}, redact.Keys()), true},
+		{"guarded-valid-added-keys", LogExporter(discardLogs{}, addedKeys), false},
+		{"guarded-valid-no-redaction", LogExporter(discardLogs{}, nil), false},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			records := handlerRecords(b, tc.invalid)
@@ -174,7 +187,7 @@ func BenchmarkSpanCheck(b *testing.B) {
 	b.Run("utf8+keys", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if !e.valid(s) || credentials(s) {
+			if !e.valid(s) || credentials(s, redact.Keys()) {
 				b.Fatal("invalid")
 			}
 		}

@@ -34,15 +34,20 @@
 //
 // # Credentials
 //
-// The same pass applies internal/redact's rule for keys (the default list
-// of logging.DefaultRedactedKeys) to the attributes of spans, their events
-// and links, and log records, nested map members included: the value under
-// db.password, http.request.header.authorization or accessToken is exported
-// as the string REDACTED, its key kept, whatever the program set. Keys that
+// The same pass applies the key rule the wrapper is given to the
+// attributes of spans, their events and links, and log records, nested map
+// members included: the value under db.password,
+// http.request.header.authorization or accessToken is exported as the
+// string REDACTED, its key kept, whatever the program set. The rule is the
+// Telemetry's (redact.Setting: redact.Keys, the default list of
+// logging.DefaultRedactedKeys, plus the program's own keys; nil, which
+// redacts nothing, when the program turned redaction off), handed down by
+// tracing and internal/logprovider from their options. Keys that
 // are not credentials (http.request.header.content-type, idempotency_key)
 // are untouched, as are values whose key is innocent and span names. A batch
 // with no such key costs one key check per attribute and no allocation.
 // Metrics are not redacted: their attributes are bounded dimensions, not
 // values a program records. The trace viewer (otel/internal/traceview)
-// reads spans before any exporter and applies the same rule.
+// reads spans before any exporter and applies the same rule, which otel.Init
+// gives it too.
 package sanitize

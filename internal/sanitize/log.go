@@ -10,8 +10,9 @@ import (
 )
 
 // LogExporter returns exp wrapped so that every log record it is given has
-// valid UTF-8 text (see the package doc). Shutdown and ForceFlush go to
-// exp. A nil exp is returned as nil.
+// valid UTF-8 text and REDACTED under the attribute keys keys matches (see
+// the package doc; nil keys redacts nothing). Shutdown and ForceFlush go
+// to exp. A nil exp is returned as nil.
 //
 // A record with invalid text is exported as a cleaned copy; the batch
 // processor's records are not modified. The copy keeps the record's count
@@ -19,15 +20,16 @@ import (
 // or the provider allows duplicate keys, or the resource or scope was
 // invalid: the SDK offers no way to carry the count over a rebuilt
 // attribute list.
-func LogExporter(exp sdklog.Exporter) sdklog.Exporter {
+func LogExporter(exp sdklog.Exporter, keys *redact.Rule) sdklog.Exporter {
 	if exp == nil {
 		return nil
 	}
-	return &logExporter{Exporter: exp}
+	return &logExporter{Exporter: exp, keys: keys}
 }
 
 type logExporter struct {
 	sdklog.Exporter
+	keys    *redact.Rule
 	res     resourceCache
 	rescope rescoper
 }
@@ -58,7 +60,7 @@ func (e *logExporter) dirty(r *sdklog.Record) bool {
 		!validText(r.SeverityText()) {
 		return true
 	}
-	return attributesDirty(r)
+	return attributesDirty(r, e.keys)
 }
 
 // clean returns a copy of r with all its text cleaned.
@@ -82,7 +84,7 @@ func (e *logExporter) clean(r *sdklog.Record) sdklog.Record {
 	if text, ok := String(r.SeverityText()); ok {
 		c.SetSeverityText(text)
 	}
-	cleanAttributes(&c)
+	cleanAttributes(&c, e.keys)
 	return c
 }
 
@@ -92,12 +94,12 @@ func (e *logExporter) clean(r *sdklog.Record) sdklog.Record {
 // invalid, the changed attributes are added again under their keys, which
 // overwrites them in place and keeps the count. An invalid key cannot be
 // overwritten: then the list is set anew whatever the count.
-func cleanAttributes(c *sdklog.Record) {
+func cleanAttributes(c *sdklog.Record, keys *redact.Rule) {
 	all := make([]attribute.KeyValue, 0, c.AttributesLen())
 	var changed []attribute.KeyValue
 	keyChanged := false
 	c.WalkAttributes(func(kv attribute.KeyValue) bool {
-		clean, ok := exportKeyValue(kv)
+		clean, ok := exportKeyValue(kv, keys)
 		all = append(all, clean)
 		if ok {
 			changed = append(changed, clean)
@@ -113,7 +115,7 @@ func cleanAttributes(c *sdklog.Record) {
 		return
 	}
 	c.AddAttributes(changed...)
-	if attributesDirty(c) {
+	if attributesDirty(c, keys) {
 		// A record that allows duplicate keys appended instead of
 		// overwriting: set the list after all.
 		c.SetAttributes(all...)
@@ -121,11 +123,11 @@ func cleanAttributes(c *sdklog.Record) {
 }
 
 // attributesDirty reports whether an attribute of r has invalid text or a
-// key that names a credential (redact.Keys).
-func attributesDirty(r *sdklog.Record) bool {
-	dirty, rule := false, redact.Keys()
+// key that keys matches.
+func attributesDirty(r *sdklog.Record, keys *redact.Rule) bool {
+	dirty := false
 	r.WalkAttributes(func(kv attribute.KeyValue) bool {
-		_, secret := rule.KeyValue(kv)
+		_, secret := keys.KeyValue(kv)
 		dirty = !validText(string(kv.Key)) || !validValue(kv.Value) || secret
 		return !dirty
 	})

@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // logSink keeps copies of what it is given and fails, like the OTLP
@@ -113,7 +115,7 @@ func TestLogExporterCleansEveryField(t *testing.T) {
 		t.Fatal("the hostile record is valid: the test proves nothing")
 	}
 	sink := &logSink{}
-	if err := LogExporter(sink).Export(context.Background(), records); err != nil {
+	if err := LogExporter(sink, redact.Keys()).Export(context.Background(), records); err != nil {
 		t.Fatalf("export failed: %v", err)
 	}
 	r := sink.got[0][0]
@@ -160,7 +162,7 @@ func TestLogExporterKeepsDroppedCount(t *testing.T) {
 		t.Fatalf("setup: dropped = %d, want 1", records[0].DroppedAttributes())
 	}
 	sink := &logSink{}
-	if err := LogExporter(sink).Export(context.Background(), records); err != nil {
+	if err := LogExporter(sink, redact.Keys()).Export(context.Background(), records); err != nil {
 		t.Fatal(err)
 	}
 	r := sink.got[0][0]
@@ -179,14 +181,14 @@ func TestLogExporterPassesValidBatchAsIs(t *testing.T) {
 		lp.Logger("ok").Emit(context.Background(), r)
 	})
 	sink := &logSink{}
-	if err := LogExporter(sink).Export(context.Background(), records); err != nil {
+	if err := LogExporter(sink, redact.Keys()).Export(context.Background(), records); err != nil {
 		t.Fatal(err)
 	}
 	if &sink.raw[0][0] != &records[0] {
 		t.Error("a valid batch was copied")
 	}
-	if LogExporter(nil) != nil {
-		t.Error("LogExporter(nil) is not nil")
+	if LogExporter(nil, redact.Keys()) != nil {
+		t.Error("LogExporter(nil, …) is not nil")
 	}
 }
 
@@ -195,7 +197,7 @@ func TestLogExporterPassesValidBatchAsIs(t *testing.T) {
 func TestLogExporterConcurrent(t *testing.T) {
 	res := resource.NewSchemaless(attribute.String("service.name", bad))
 	records := captureRecords(t, res, func(lp log.LoggerProvider) { hostileRecord(lp, bad) })
-	exp := LogExporter(&logSink{})
+	exp := LogExporter(&logSink{}, redact.Keys())
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
@@ -240,7 +242,7 @@ func TestLogExporterAttributePaths(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			records := captureRecords(t, res, emit, opts...)
 			sink := &logSink{}
-			if err := LogExporter(sink).Export(context.Background(), records); err != nil {
+			if err := LogExporter(sink, redact.Keys()).Export(context.Background(), records); err != nil {
 				t.Fatal(err)
 			}
 			wants := []map[attribute.Key]string{

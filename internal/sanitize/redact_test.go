@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 func attrMap(kvs []attribute.KeyValue) map[string]string {
@@ -40,7 +42,7 @@ func TestSpanExporterRedactsCredentials(t *testing.T) {
 		span.End()
 	})
 	sink := &spanSink{}
-	if err := SpanExporter(sink).ExportSpans(context.Background(), spans); err != nil {
+	if err := SpanExporter(sink, redact.Keys()).ExportSpans(context.Background(), spans); err != nil {
 		t.Fatal(err)
 	}
 	s := sink.got[0][0]
@@ -71,7 +73,7 @@ func TestLogExporterRedactsCredentials(t *testing.T) {
 		lp.Logger("t").Emit(context.Background(), r)
 	})
 	sink := &logSink{}
-	if err := LogExporter(sink).Export(context.Background(), recs); err != nil {
+	if err := LogExporter(sink, redact.Keys()).Export(context.Background(), recs); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]string{}
@@ -83,3 +85,76 @@ func TestLogExporterRedactsCredentials(t *testing.T) {
 }
 
 var _ sdktrace.SpanExporter = (*spanSink)(nil)
+
+// TestExportersTakeTheRule: the exporters redact by the rule they are
+// given, not by the default one: a program's added key (customer_ssn
+// under "ssn") is REDACTED in spans and log records, nil redacts nothing,
+// and the default rule leaves the added key alone.
+func TestExportersTakeTheRule(t *testing.T) {
+	kvs := []attribute.KeyValue{attribute.String("customer_ssn", "078-05-1120"), attribute.String("db.password", "hunter2"),
+		attribute.String("order_id", "42")}
+	spans := recordSpans(t, resource.Empty(), func(tp trace.TracerProvider) {
+		_, span := tp.Tracer("t").Start(context.Background(), "call", trace.WithAttributes(kvs...))
+		span.End()
+	})
+	recs := captureRecords(t, resource.Empty(), func(lp log.LoggerProvider) {
+		var r log.Record
+		r.AddAttributes(kvs...)
+		lp.Logger("t").Emit(context.Background(), r)
+	})
+	for _, tc := range []struct {
+		name          string
+		rule          *redact.Rule
+		ssn, password string
+	}{
+		{"default", redact.Keys(), "078-05-1120", "REDACTED"},
+		{"added", redact.Setting{Added: []string{"ssn"}}.Rule(), "REDACTED", "REDACTED"},
+		{"off", nil, "078-05-1120", "hunter2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ss := &spanSink{}
+			if err := SpanExporter(ss, tc.rule).ExportSpans(context.Background(), spans); err != nil {
+				t.Fatal(err)
+			}
+			ls := &logSink{}
+			if err := LogExporter(ls, tc.rule).Export(context.Background(), recs); err != nil {
+				t.Fatal(err)
+			}
+			rec := map[string]string{}
+			ls.got[0][0].WalkAttributes(func(kv attribute.KeyValue) bool { rec[string(kv.Key)] = kv.Value.String(); return true })
+			for what, a := range map[string]map[string]string{"span": attrMap(ss.got[0][0].Attributes()), "record": rec} {
+				if a["customer_ssn"] != tc.ssn || a["db.password"] != tc.password || a["order_id"] != "42" {
+					t.Errorf("%s attributes: %v", what, a)
+				}
+			}
+		})
+	}
+}
+
+// TestExportWithAddedKeysAllocatesNothing: with a program's own keys
+// added to the rule, a batch in which no key matches is passed on as it
+// came, without an allocation (the rule is built once, not per export).
+func TestExportWithAddedKeysAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocations are counted without -race")
+	}
+	spans := recordSpans(t, resource.Empty(), func(tp trace.TracerProvider) {
+		_, span := tp.Tracer("t").Start(context.Background(), "call",
+			trace.WithAttributes(attribute.String("order_id", "42"), attribute.String("http.route", "/orders/{id}")))
+		span.End()
+	})
+	recs := captureRecords(t, resource.Empty(), func(lp log.LoggerProvider) {
+		var r log.Record
+		r.AddAttributes(attribute.String("order_id", "42"))
+		lp.Logger("t").Emit(context.Background(), r)
+	})
+	rule := redact.Setting{Added: []string{"ssn", "pin"}}.Rule()
+	se, le := SpanExporter(discardSpans{}, rule), LogExporter(discardLogs{}, rule)
+	ctx := context.Background()
+	if n := testing.AllocsPerRun(100, func() {
+		_ = se.ExportSpans(ctx, spans)
+		_ = le.Export(ctx, recs)
+	}); n != 0 {
+		t.Errorf("export allocates %v times", n)
+	}
+}

@@ -12,18 +12,20 @@ import (
 )
 
 // SpanExporter returns exp wrapped so that every span it is given has valid
-// UTF-8 text (see the package doc). Shutdown and ForceFlush go to exp. A nil
-// exp is returned as nil.
-func SpanExporter(exp sdktrace.SpanExporter) sdktrace.SpanExporter {
+// UTF-8 text and REDACTED under the attribute keys keys matches (see the
+// package doc; nil keys redacts nothing). Shutdown and ForceFlush go to
+// exp. A nil exp is returned as nil.
+func SpanExporter(exp sdktrace.SpanExporter, keys *redact.Rule) sdktrace.SpanExporter {
 	if exp == nil {
 		return nil
 	}
-	return &spanExporter{SpanExporter: exp}
+	return &spanExporter{SpanExporter: exp, keys: keys}
 }
 
 type spanExporter struct {
 	sdktrace.SpanExporter
-	res resourceCache
+	keys *redact.Rule
+	res  resourceCache
 }
 
 var _ sdktrace.SpanExporter = (*spanExporter)(nil)
@@ -40,13 +42,13 @@ func (e *spanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 // is valid. The fast path allocates nothing: the view is built only when
 // something changed.
 func (e *spanExporter) span(s sdktrace.ReadOnlySpan) (sdktrace.ReadOnlySpan, bool) {
-	if s == nil || e.valid(s) && !credentials(s) {
+	if s == nil || e.valid(s) && !credentials(s, e.keys) {
 		return s, false
 	}
 	name, c0 := String(s.Name())
-	attrs, c1 := exportKeyValues(s.Attributes())
-	evs, c2 := events(s.Events())
-	lks, c3 := links(s.Links())
+	attrs, c1 := exportKeyValues(s.Attributes(), e.keys)
+	evs, c2 := events(s.Events(), e.keys)
+	lks, c3 := links(s.Links(), e.keys)
 	status := s.Status()
 	desc, c4 := String(status.Description)
 	scope, c5 := Scope(s.InstrumentationScope())
@@ -86,9 +88,8 @@ func (e *spanExporter) valid(s sdktrace.ReadOnlySpan) bool {
 }
 
 // credentials reports whether an attribute of s, of its events or of its
-// links has a key that names a credential (redact.Keys), copying nothing.
-func credentials(s sdktrace.ReadOnlySpan) bool {
-	rule := redact.Keys()
+// links has a key that rule matches, copying nothing.
+func credentials(s sdktrace.ReadOnlySpan, rule *redact.Rule) bool {
 	if rule.Needs(s.Attributes()) {
 		return true
 	}
@@ -105,11 +106,11 @@ func credentials(s sdktrace.ReadOnlySpan) bool {
 	return false
 }
 
-func events(evs []sdktrace.Event) ([]sdktrace.Event, bool) {
+func events(evs []sdktrace.Event, keys *redact.Rule) ([]sdktrace.Event, bool) {
 	var out []sdktrace.Event
 	for i, ev := range evs {
 		name, nc := String(ev.Name)
-		attrs, ac := exportKeyValues(ev.Attributes)
+		attrs, ac := exportKeyValues(ev.Attributes, keys)
 		if !nc && !ac {
 			continue
 		}
@@ -126,10 +127,10 @@ func events(evs []sdktrace.Event) ([]sdktrace.Event, bool) {
 
 // links cleans the links' attributes. A link's trace state needs nothing:
 // the trace API accepts only W3C tracestate members, which are ASCII.
-func links(ls []sdktrace.Link) ([]sdktrace.Link, bool) {
+func links(ls []sdktrace.Link, keys *redact.Rule) ([]sdktrace.Link, bool) {
 	var out []sdktrace.Link
 	for i, l := range ls {
-		attrs, ok := exportKeyValues(l.Attributes)
+		attrs, ok := exportKeyValues(l.Attributes, keys)
 		if !ok {
 			continue
 		}

@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // spanSink keeps what it is given and fails, like the OTLP exporter, on
@@ -117,7 +119,7 @@ func TestSpanExporterCleansEveryField(t *testing.T) {
 		t.Fatal("the hostile span is valid: the test proves nothing")
 	}
 	sink := &spanSink{}
-	if err := SpanExporter(sink).ExportSpans(context.Background(), spans); err != nil {
+	if err := SpanExporter(sink, redact.Keys()).ExportSpans(context.Background(), spans); err != nil {
 		t.Fatalf("export failed: %v", err)
 	}
 	out := sink.got[0]
@@ -173,13 +175,13 @@ func TestSpanExporterCleansEveryField(t *testing.T) {
 func TestSpanExporterPassesValidBatchAsIs(t *testing.T) {
 	spans := hostileSpans(t)[1:]
 	sink := &spanSink{}
-	if err := SpanExporter(sink).ExportSpans(context.Background(), spans); err != nil {
+	if err := SpanExporter(sink, redact.Keys()).ExportSpans(context.Background(), spans); err != nil {
 		t.Fatal(err)
 	}
 	if &sink.got[0][0] != &spans[0] {
 		t.Error("a valid batch was copied")
 	}
-	if SpanExporter(nil) != nil {
-		t.Error("SpanExporter(nil) is not nil")
+	if SpanExporter(nil, redact.Keys()) != nil {
+		t.Error("SpanExporter(nil, …) is not nil")
 	}
 }

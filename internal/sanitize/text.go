@@ -197,19 +197,19 @@ func KeyValues(kvs []attribute.KeyValue) ([]attribute.KeyValue, bool) {
 	return cleanSlice(kvs, func(kv *attribute.KeyValue) (attribute.KeyValue, bool) { return KeyValue(*kv) })
 }
 
-// exportKeyValues is KeyValues followed by the key rule (redact.Keys): the
+// exportKeyValues is KeyValues followed by the exporter's key rule: the
 // attributes of a span, event, link or log record as they are exported,
-// with the value under a key that names a credential replaced by REDACTED.
-func exportKeyValues(kvs []attribute.KeyValue) ([]attribute.KeyValue, bool) {
+// with the value under a key that keys matches replaced by REDACTED.
+func exportKeyValues(kvs []attribute.KeyValue, keys *redact.Rule) ([]attribute.KeyValue, bool) {
 	clean, c1 := KeyValues(kvs)
-	out, c2 := redact.Keys().KeyValues(clean)
+	out, c2 := keys.KeyValues(clean)
 	return out, c1 || c2
 }
 
 // exportKeyValue is exportKeyValues for one attribute.
-func exportKeyValue(kv attribute.KeyValue) (attribute.KeyValue, bool) {
+func exportKeyValue(kv attribute.KeyValue, keys *redact.Rule) (attribute.KeyValue, bool) {
 	clean, c1 := KeyValue(kv)
-	out, c2 := redact.Keys().KeyValue(clean)
+	out, c2 := keys.KeyValue(clean)
 	return out, c1 || c2
 }
 

@@ -67,6 +67,13 @@
 //   - Work still running after its test ended reaches no test. A span
 //     the test started and had not ended by then is lost: the test says
 //     so in its log, and Unrouted counts it (Unended).
+//   - Spans and LogRecords are what the code recorded, as a processor
+//     sees it: the exporters' cleaning (invalid UTF-8, values under
+//     credential keys) is not applied to them. The lines (LogLines), and
+//     the records the OTLP bridge makes of them, are the logger's: their
+//     credential keys are REDACTED by the setting given to New
+//     (otel.WithRedactedKeys, otel.WithoutKeyRedaction), as the service's
+//     are, and so is what the trace viewer (otel.WithTraceViewer) shows.
 //   - The Resource of a log record (LogRecords) is the SDK's, which
 //     merges the process's OTEL_RESOURCE_ATTRIBUTES under the Telemetry's;
 //     Spans and Metrics carry the Telemetry's own.

@@ -22,7 +22,7 @@ func (p spanProcessor) OnEnd(sp sdktrace.ReadOnlySpan) {
 	if !sc.IsValid() {
 		return
 	}
-	r, reqID := newSpanRecord(sp)
+	r, reqID := newSpanRecord(sp, p.s.keys)
 	p.s.addSpan(sc.TraceID(), r, reqID)
 }
 
@@ -42,7 +42,7 @@ func (p logProcessor) OnEmit(_ context.Context, r *sdklog.Record) error {
 	if !r.TraceID().IsValid() {
 		return nil
 	}
-	l, reqID := newLogRecord(r)
+	l, reqID := newLogRecord(r, p.s.keys)
 	p.s.addLog(r.TraceID(), l, reqID)
 	return nil
 }

@@ -64,22 +64,23 @@ const (
 	attrOverhead  = 64
 )
 
-// newSpanRecord copies what the pages show of s, cutting long strings, and
-// returns the request ID among its attributes (cut too).
-func newSpanRecord(s sdktrace.ReadOnlySpan) (spanRecord, string) {
+// newSpanRecord copies what the pages show of s, cutting long strings and
+// hiding the values under the keys keys matches, and returns the request
+// ID among its attributes (cut too).
+func newSpanRecord(s sdktrace.ReadOnlySpan, keys *redact.Rule) (spanRecord, string) {
 	sc := s.SpanContext()
 	r := spanRecord{
 		SpanID: sc.SpanID(), Parent: s.Parent().SpanID(), Name: cut(s.Name()), Kind: s.SpanKind(),
 		Start: s.StartTime(), End: s.EndTime(), StatusCode: s.Status().Code, StatusDesc: cut(s.Status().Description),
 		Scope: s.InstrumentationScope().Name, DroppedAttrs: s.DroppedAttributes(), DroppedEvents: s.DroppedEvents(),
 	}
-	attrs, _ := redact.Keys().KeyValues(s.Attributes()) // as the exporters send them (internal/sanitize)
+	attrs, _ := keys.KeyValues(s.Attributes()) // as the exporters send them (internal/sanitize)
 	r.Attrs = cutAttrs(make([]attribute.KeyValue, len(attrs)), attrs)
 	if evs := s.Events(); len(evs) > 0 {
 		r.Events = make([]eventRecord, len(evs))
 		for i, e := range evs {
 			r.Events[i] = eventRecord{Name: cut(e.Name), Time: e.Time, DroppedAttrs: e.DroppedAttributeCount}
-			ea, _ := redact.Keys().KeyValues(e.Attributes)
+			ea, _ := keys.KeyValues(e.Attributes)
 			r.Events[i].Attrs = cutAttrs(make([]attribute.KeyValue, len(ea)), ea)
 		}
 	}
@@ -95,9 +96,10 @@ func newSpanRecord(s sdktrace.ReadOnlySpan) (spanRecord, string) {
 	return r, stringOf(r.Attrs, requestIDAttribute)
 }
 
-// newLogRecord copies what the pages show of r, and returns its request
-// ID (cut: any code may log a request_id field).
-func newLogRecord(r *sdklog.Record) (logRecord, string) {
+// newLogRecord copies what the pages show of r, hiding as newSpanRecord
+// does, and returns its request ID (cut: any code may log a request_id
+// field).
+func newLogRecord(r *sdklog.Record, keys *redact.Rule) (logRecord, string) {
 	l := logRecord{Time: r.Timestamp(), SpanID: r.SpanID(), Severity: cut(r.SeverityText()), Body: cut(r.Body().String()), DroppedAttrs: r.DroppedAttributes()}
 	if l.Time.IsZero() {
 		l.Time = r.ObservedTimestamp()
@@ -111,7 +113,7 @@ func newLogRecord(r *sdklog.Record) (logRecord, string) {
 			l.Attrs = append(l.Attrs, kv)
 			return true
 		})
-		l.Attrs, _ = redact.Keys().KeyValues(l.Attrs)
+		l.Attrs, _ = keys.KeyValues(l.Attrs)
 		l.Attrs = cutAttrs(l.Attrs, l.Attrs)
 	}
 	for c := (copier{}); c.more(); {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelkit/otelkit/internal/redact"
 )
 
 // Defaults of Config.
@@ -19,17 +21,22 @@ const (
 	MaxValue = 8 << 10
 )
 
-// Config bounds a Store; zero values mean the defaults.
+// Config bounds a Store and says which values it hides; zero values mean
+// the defaults.
 type Config struct {
 	MaxTraces int   // traces kept (default DefaultMaxTraces)
 	MaxBytes  int64 // estimated bytes kept (default DefaultMaxBytes)
+	// Redact is the Telemetry's key rule, the exporters' (default
+	// redact.Keys): the pages show what is exported.
+	Redact redact.Setting
 }
 
 // Store keeps recent traces. Its methods are safe for concurrent use.
 type Store struct {
 	maxTraces int
 	maxBytes  int64
-	perTrace  int64 // bytes one trace may hold
+	perTrace  int64        // bytes one trace may hold
+	keys      *redact.Rule // Config.Redact's rule; nil: nothing hidden
 
 	mu         sync.Mutex
 	traces     map[trace.TraceID]*traceEntry
@@ -54,7 +61,7 @@ type traceEntry struct {
 
 // New returns a store bounded by cfg.
 func New(cfg Config) *Store {
-	s := &Store{maxTraces: cfg.MaxTraces, maxBytes: cfg.MaxBytes, traces: map[trace.TraceID]*traceEntry{}}
+	s := &Store{maxTraces: cfg.MaxTraces, maxBytes: cfg.MaxBytes, keys: cfg.Redact.Rule(), traces: map[trace.TraceID]*traceEntry{}}
 	if s.maxTraces <= 0 {
 		s.maxTraces = DefaultMaxTraces
 	}
