@@ -13,6 +13,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/exportsize"
 	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/scrub"
 	"github.com/otelkit/otelkit/internal/visible"
@@ -34,11 +35,13 @@ type exportHealth struct {
 	scrub       *scrub.Scrubber // set before the first export; nil: URL user info only
 	dropped     [len(dropReasons)]atomic.Int64
 	tracked     atomic.Bool // an exporter is wrapped (track): exports are counted
-	// unsent is what the last export that failed would have delivered and
-	// a later export sends again (cumulative metric data points): not
-	// lost until Shutdown comes first (settle).
+	// unsent is what the failed exports of the last batch (its parts,
+	// when cut for size) would have delivered and a later export sends
+	// again (cumulative metric data points): not lost until Shutdown comes
+	// first (settle).
 	unsent  atomic.Int64
-	settled atomic.Bool // Shutdown counted unsent: a failure now loses all
+	pending atomic.Int64 // unsent of the parts so far of a batch in parts
+	settled atomic.Bool  // Shutdown counted unsent: a failure now loses all
 
 	sig int      // sigTraces, sigMetrics or sigLogs
 	log *dropLog // the telemetry_dropped line; nil: none
@@ -62,17 +65,20 @@ func (h *exportHealth) onDrop(reason string, n int) { h.drop(reason, int64(n)) }
 // on). An error is a failed export: the other items are lost, the resent
 // ones unsent until an export succeeds (or lost if Shutdown comes first,
 // settle). An error that carries an OTLP partial success means the
-// collector took the export and only the rejected items are lost.
+// collector took the export and only the rejected items are lost. part is
+// the export's place in its batch (exportsize.Bound cuts a batch too
+// large for one export): what is unsent is the sum over the parts of the
+// last batch (carry).
 //
 // What a count stands for is stored before the count, and status loads
 // the counts first, so a snapshot taken meanwhile never shows a failed
 // batch without its error and time, or an export without its success
 // time.
-func (h *exportHealth) record(n, resent int, err error, now time.Time) {
+func (h *exportHealth) record(n, resent int, part exportsize.Part, err error, now time.Time) {
 	h.batches.Add(1)
 	if err == nil {
 		h.lastSuccess.Store(now.UnixNano())
-		h.unsent.Store(0)
+		h.drop(DropExportFailed, h.carry(0, part))
 		h.exported.Add(int64(n))
 		return
 	}
@@ -86,20 +92,38 @@ func (h *exportHealth) record(n, resent int, err error, now time.Time) {
 	if rejected, ok := rejectedItems(err); ok {
 		lost, reason = min(max(rejected, 0), int64(n)), DropRejected
 		h.lastSuccess.Store(now.UnixNano())
-		h.unsent.Store(0)
+		h.drop(DropExportFailed, h.carry(0, part))
 		h.exported.Add(int64(n) - lost)
 		if lost == 0 {
 			return // a message without rejected items is a warning
 		}
 	} else {
-		h.unsent.Store(int64(resent))
-		if h.settled.Load() { // no export comes after this one
-			lost += h.unsent.Swap(0)
-		}
+		lost += h.carry(int64(resent), part)
 	}
 	h.lastFailure.Store(now.UnixNano())
 	h.drop(reason, lost)
 	h.failures.Add(1)
+}
+
+// carry notes unsent, the items of one export that the next export sends
+// again, and returns how many of those are lost instead. The parts of a
+// batch add up (pending); its last part, or a whole batch, makes the sum
+// what is unsent, in place of the batch before's, which this batch sent
+// again. After Shutdown (settle) no export sends them again: they are
+// lost.
+func (h *exportHealth) carry(unsent int64, part exportsize.Part) int64 {
+	if !part.First {
+		unsent += h.pending.Swap(0)
+	}
+	if !part.Last {
+		h.pending.Store(unsent)
+		return 0
+	}
+	h.unsent.Store(unsent)
+	if h.settled.Load() { // no export comes after this one
+		return h.unsent.Swap(0)
+	}
+	return 0
 }
 
 // settle counts what is still unsent as lost (export_failed): Shutdown has
@@ -133,7 +157,8 @@ type ExportStatus struct {
 	// gauges, unless their temporality is delta) whose last export failed:
 	// they are not lost, as the next export sends their values again, and
 	// are counted as export_failed if Shutdown comes first. Delta data
-	// points of a failed export are lost at once.
+	// points of a failed export are lost at once. Of a collection too large
+	// for one export, sent in parts, it counts those of the failed parts.
 	Unsent int64 `json:"unsent,omitempty"`
 	// Batches and FailedBatches count Export calls; a failed batch is an
 	// error (its items lost or unsent), or a partial success with rejected
@@ -195,7 +220,7 @@ func track[E, B any](h *exportHealth, wrap func(E, exportwrap.Around[B]) E, size
 				again = resent(exp, batch)
 			}
 			err := export(ctx, batch)
-			h.record(n, again, err, time.Now())
+			h.record(n, again, exportsize.PartOf(ctx), err, time.Now())
 			// Scrubbed before the SDK reports it: with WithoutGlobals it
 			// goes to the program's own error handler, not otelkit's.
 			return h.scrub.Error(err)
