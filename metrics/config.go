@@ -82,6 +82,7 @@ type config struct {
 	wraps    []func(sdkmetric.Exporter) sdkmetric.Exporter // WithExporterWrapper, first innermost
 	warn     []func(error)                                 // WithWarningHandler, each called; none: otel.Handle
 	overflow []func(scope, instrument string, limit int)   // WithOverflowHandler, each called
+	onDrop   []func(reason string, n int)                  // WithDropHandler, each called
 
 	errs []error // option misuse found while applying options
 }
@@ -329,6 +330,20 @@ func WithWarningHandler(h func(error)) Option {
 // in its HealthHandler.
 func WithOverflowHandler(h func(scope, instrument string, limit int)) Option {
 	return optionFunc(func(c config) config { c.overflow = option.Append(c.overflow, h); return c })
+}
+
+// WithDropHandler receives the data points that are not exported and why:
+// "too_large" (otel.DropTooLarge), a data point too large for an OTLP
+// export on its own (see the package doc). It is called on the periodic
+// reader's goroutine: it must be fast and must not block. Data points
+// lost in a failed export are not reported here: the exporter's error is
+// (otel.Handle, ForceFlush, Shutdown); wrap the exporter
+// (WithExporterWrapper) to count them. Repeated calls add handlers, each
+// called in order; a nil h is ignored, and a panic in h goes to
+// otel.Handle. Default none; otel.Init adds one that feeds HealthHandler
+// and the telemetry_dropped warning.
+func WithDropHandler(h func(reason string, n int)) Option {
+	return optionFunc(func(c config) config { c.onDrop = option.Append(c.onDrop, h); return c })
 }
 
 // WithCardinalityLimit caps the distinct attribute sets each instrument keeps

@@ -127,4 +127,20 @@
 // exported or scraped data holds that series (otel.Init writes a
 // metric_cardinality_limit_reached warning and lists the instrument in its
 // health document).
+//
+// Over OTLP, a collection is exported in parts whose size, estimated from
+// above, stays under 3 MiB over gRPC and 16 MiB over HTTP: a collector
+// refuses a larger export whole (4 MiB and 20 MiB by default), and three
+// HTTP histograms at the limit (2000 series each, with exemplars: 4.6 MB)
+// lost every data point at every interval. Each part holds the same
+// resource and, of each metric it carries, its scope, name, description,
+// unit and temporality with a run of its data points. A data point too
+// large on its own (an attribute value of megabytes) is not sent and is
+// reported as too_large to WithDropHandler (otel.DropTooLarge in the
+// health document and the telemetry_dropped line); the rest is sent. The
+// bound applies to the OTLP exporter the provider builds, not to the
+// console exporter or a reader of yours (WithReader). An export under the
+// bound, the common case, costs a walk of the estimates on the periodic
+// reader's goroutine, mostly over each data point's attributes, and no
+// copy (BenchmarkSizeBoundedExport).
 package metrics

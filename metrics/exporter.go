@@ -5,8 +5,10 @@ import (
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/otelkit/otelkit/internal/exportsize"
 	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/panictext"
 	"github.com/otelkit/otelkit/internal/sanitize"
 )
 
@@ -17,7 +19,7 @@ import (
 // blocks on connecting. The exporter receives valid UTF-8 only
 // (sanitize.MetricExporter), so one attribute value with invalid bytes
 // cannot fail a whole export; WithExporterWrapper's wrapper comes around
-// that.
+// that, and around it all the OTLP exporter's size bound (exportsize.go).
 func pushExporter(ctx context.Context, c config, r otlpconf.Resolved, name string, watch *overflowWatch) (sdkmetric.Exporter, error) {
 	exp, err := otlpconf.MetricExporter(ctx, r, name)
 	if err != nil {
@@ -29,5 +31,28 @@ func pushExporter(ctx context.Context, c config, r otlpconf.Resolved, name strin
 	if watch != nil {
 		exp = exportwrap.Metrics(exp, watch.around)
 	}
-	return exportwrap.Apply(ctx, exp, c.wraps...)
+	if exp, err = exportwrap.Apply(ctx, exp, c.wraps...); err != nil {
+		return nil, err
+	}
+	r.Exporter = name // the bound is the OTLP exporter's, not the console's
+	if limit := exportsize.Limit(r); limit > 0 {
+		// Outermost, so that the export-health wrapper counts each part.
+		exp = sizeBounded(exp, limit, c.drop)
+	}
+	return exp, nil
+}
+
+// drop calls each WithDropHandler handler.
+func (c config) drop(reason string, n int) {
+	for _, h := range c.onDrop {
+		callDrop(h, reason, n)
+	}
+}
+
+// callDrop calls h, a handler of the program's, turning a panic into an
+// error for otel.Handle: it runs on the periodic reader's goroutine,
+// where a panic would end the process.
+func callDrop(h func(reason string, n int), reason string, n int) {
+	defer panictext.Handle("the WithDropHandler handler")
+	h(reason, n)
 }

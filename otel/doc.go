@@ -382,15 +382,17 @@
 // through Logger or a logger of LoggerProvider: the line still reaches
 // the log output; a line below the log level, with the log exporter none,
 // or Run's own shutdown_finished, which comes after the shutdown by
-// design, is not counted) and too_large (a span or log record too large
-// for an OTLP export on its own: over 3 MiB over gRPC, 16 MiB over HTTP,
-// estimated; a larger batch goes in parts, so its neighbours arrive). A
+// design, is not counted) and too_large (a span, metric data point or log
+// record too large for an OTLP export on its own: over 3 MiB over gRPC,
+// 16 MiB over HTTP, estimated; a larger batch or collection goes in
+// parts, so its neighbours arrive). A
 // telemetry_dropped warning line, at most one per 10 s, reports the same
 // as it happens. A failed metric export loses its delta data points, but
 // not its cumulative ones (the default temporality; gauges too, unless
 // delta): the next export sends their values again, so they show as
 // unsent until that exporter's next export succeeds, and count as
-// export_failed only if Shutdown's final export fails too.
+// export_failed only if Shutdown's final export fails too; of a collection
+// exported in parts, unsent counts those of the parts that failed.
 // "tracked": false means there is no exporter to watch
 // ("none", or only Prometheus for metrics). A growing failed count with a
 // last_error points at the endpoint, protocol, TLS or credentials;

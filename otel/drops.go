@@ -37,9 +37,10 @@ const (
 	// line's own, which would be reported in another line, and so on, nor
 	// Run's shutdown_finished, which comes after the shutdown by design.
 	DropAfterShutdown = batch.AfterShutdown
-	// DropTooLarge: a span or log record too large for an OTLP export on
-	// its own (over 3 MiB over gRPC, 16 MiB over HTTP, estimated), not
-	// sent so that the collector does not refuse its batch with it.
+	// DropTooLarge: a span, metric data point or log record too large for
+	// an OTLP export on its own (over 3 MiB over gRPC, 16 MiB over HTTP,
+	// estimated), not sent so that the collector does not refuse its
+	// batch with it.
 	DropTooLarge = exportsize.TooLarge
 )
 

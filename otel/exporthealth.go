@@ -14,6 +14,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/exportsize"
 	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/scrub"
 	"github.com/otelkit/otelkit/internal/visible"
@@ -35,16 +36,17 @@ type exportHealth struct {
 	scrub       *scrub.Scrubber // set before the first export; nil: URL user info only
 	dropped     [len(dropReasons)]atomic.Int64
 	tracked     atomic.Bool // an exporter is wrapped (track): exports are counted
-	// unsent is what the last failed export of each exporter would have
-	// delivered and that exporter's next export sends again (cumulative
-	// metric data points): not lost until Shutdown comes first (settle).
-	// It sums the exporters' own counts (newUnsent), kept apart because
-	// metrics may have several exporters (otlp,console): one's success
-	// does not deliver what another's collector refused.
+	// unsent is what the failed exports of each exporter's last batch (its
+	// parts, when cut for size) would have delivered and that exporter's
+	// next export sends again (cumulative metric data points): not lost
+	// until Shutdown comes first (settle). It sums the exporters' own
+	// counts (newUnsent), kept apart because metrics may have several
+	// exporters (otlp,console): one's success does not deliver what
+	// another's collector refused.
 	unsent    atomic.Int64
 	unsentMu  sync.Mutex
-	exporters []*atomic.Int64 // each exporter's part of unsent
-	settled   atomic.Bool     // Shutdown counted unsent: a failure now loses all
+	exporters []*unsentCount
+	settled   atomic.Bool // Shutdown counted unsent: a failure now loses all
 
 	sig int      // sigTraces, sigMetrics or sigLogs
 	log *dropLog // the telemetry_dropped line; nil: none
@@ -67,18 +69,21 @@ func (h *exportHealth) onDrop(reason string, n int) { h.drop(reason, int64(n)) }
 // items, of which resent are sent again by its next export (cumulative
 // metric data points: their totals go on). An error is a failed export:
 // the other items are lost, the resent ones unsent until that exporter's
-// export succeeds (or lost if Shutdown comes first, settle). An error that carries an OTLP partial success means the
-// collector took the export and only the rejected items are lost.
+// export succeeds (or lost if Shutdown comes first, settle). An error that
+// carries an OTLP partial success means the collector took the export and
+// only the rejected items are lost. part is the export's place in its
+// batch (exportsize.Bound cuts a batch too large for one export): what is
+// unsent is the sum over the parts of the last batch (carry).
 //
 // What a count stands for is stored before the count, and status loads
 // the counts first, so a snapshot taken meanwhile never shows a failed
 // batch without its error and time, or an export without its success
 // time.
-func (h *exportHealth) record(u *atomic.Int64, n, resent int, err error, now time.Time) {
+func (h *exportHealth) record(u *unsentCount, n, resent int, part exportsize.Part, err error, now time.Time) {
 	h.batches.Add(1)
 	if err == nil {
 		h.lastSuccess.Store(now.UnixNano())
-		h.setUnsent(u, 0)
+		h.drop(DropExportFailed, h.carry(u, 0, part))
 		h.exported.Add(int64(n))
 		return
 	}
@@ -92,20 +97,44 @@ func (h *exportHealth) record(u *atomic.Int64, n, resent int, err error, now tim
 	if rejected, ok := rejectedItems(err); ok {
 		lost, reason = min(max(rejected, 0), int64(n)), DropRejected
 		h.lastSuccess.Store(now.UnixNano())
-		h.setUnsent(u, 0)
+		h.drop(DropExportFailed, h.carry(u, 0, part))
 		h.exported.Add(int64(n) - lost)
 		if lost == 0 {
 			return // a message without rejected items is a warning
 		}
 	} else {
-		h.setUnsent(u, int64(resent))
-		if h.settled.Load() { // no export comes after this one
-			lost += h.takeUnsent(u)
-		}
+		lost += h.carry(u, int64(resent), part)
 	}
 	h.lastFailure.Store(now.UnixNano())
 	h.drop(reason, lost)
 	h.failures.Add(1)
+}
+
+// unsentCount is one exporter's part of exportHealth.unsent.
+type unsentCount struct {
+	v       atomic.Int64 // in exportHealth.unsent
+	pending atomic.Int64 // unsent of the parts so far of a batch in parts
+}
+
+// carry notes unsent, the items of one export of the exporter u that its
+// next export sends again, and returns how many of those are lost
+// instead. The parts of a batch add up (pending); its last part, or a
+// whole batch, makes the sum what is unsent, in place of the batch
+// before's, which this batch sent again. After Shutdown (settle) no
+// export sends them again: they are lost.
+func (h *exportHealth) carry(u *unsentCount, unsent int64, part exportsize.Part) int64 {
+	if !part.First {
+		unsent += u.pending.Swap(0)
+	}
+	if !part.Last {
+		u.pending.Store(unsent)
+		return 0
+	}
+	h.unsent.Add(unsent - u.v.Swap(unsent))
+	if h.settled.Load() { // no export comes after this one
+		return h.takeUnsent(u)
+	}
+	return 0
 }
 
 // settle counts what is still unsent as lost (export_failed): Shutdown has
@@ -121,21 +150,18 @@ func (h *exportHealth) settle() {
 }
 
 // newUnsent returns a new exporter's unsent count, for record.
-func (h *exportHealth) newUnsent() *atomic.Int64 {
-	u := new(atomic.Int64)
+func (h *exportHealth) newUnsent() *unsentCount {
+	u := new(unsentCount)
 	h.unsentMu.Lock()
 	h.exporters = append(h.exporters, u)
 	h.unsentMu.Unlock()
 	return u
 }
 
-// setUnsent makes v the unsent items of the exporter u, in h.unsent too.
-func (h *exportHealth) setUnsent(u *atomic.Int64, v int64) { h.unsent.Add(v - u.Swap(v)) }
-
 // takeUnsent returns the unsent items of the exporter u and clears them.
 // The Swap hands each to one caller: record or settle, never both.
-func (h *exportHealth) takeUnsent(u *atomic.Int64) int64 {
-	v := u.Swap(0)
+func (h *exportHealth) takeUnsent(u *unsentCount) int64 {
+	v := u.v.Swap(0)
 	h.unsent.Add(-v)
 	return v
 }
@@ -156,14 +182,15 @@ type ExportStatus struct {
 	// in an OTLP partial success), "shutdown" (still queued when
 	// Shutdown's context ended), "after_shutdown" (a sampled span still
 	// open at Shutdown, which ends when nothing exports, or begun after
-	// it; a log record emitted after Shutdown), "too_large" (a span or log
-	// record too large for an OTLP export on its own).
+	// it; a log record emitted after Shutdown), "too_large" (a span, metric
+	// data point or log record too large for an OTLP export on its own).
 	Dropped map[string]int64 `json:"dropped,omitempty"`
 	// Unsent counts the metric data points of cumulative series (and of
 	// gauges, unless their temporality is delta) whose last export failed:
 	// they are not lost, as the next export sends their values again, and
 	// are counted as export_failed if Shutdown comes first. Delta data
-	// points of a failed export are lost at once.
+	// points of a failed export are lost at once. Of a collection too large
+	// for one export, sent in parts, it counts those of the failed parts.
 	Unsent int64 `json:"unsent,omitempty"`
 	// Batches and FailedBatches count Export calls; a failed batch is an
 	// error (its items lost or unsent), or a partial success with rejected
@@ -226,7 +253,7 @@ func track[E, B any](h *exportHealth, wrap func(E, exportwrap.Around[B]) E, size
 				again = resent(exp, batch)
 			}
 			err := export(ctx, batch)
-			h.record(u, n, again, err, time.Now())
+			h.record(u, n, again, exportsize.PartOf(ctx), err, time.Now())
 			// Scrubbed before the SDK reports it: with WithoutGlobals it
 			// goes to the program's own error handler, not otelkit's.
 			return h.scrub.Error(err)

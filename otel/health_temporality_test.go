@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,5 +113,55 @@ func TestHealthUnsentPerExporter(t *testing.T) {
 	_ = tel.Shutdown(ctx)
 	if m := tel.Health().Export["metrics"]; m.Unsent != 0 || m.Failed != 1 || m.Dropped[DropExportFailed] != 1 {
 		t.Errorf("after Shutdown with the collector still refusing: %+v, want the point counted as export_failed", m)
+	}
+}
+
+// TestHealthMetricExportInParts: a collection too large for one export
+// goes in parts, each counted as an export; when the first part fails and
+// the others succeed, its cumulative data points are unsent (its delta
+// ones lost) and the others exported: exactly what each part carried.
+// Counted per part as single exports, the parts that succeeded after it
+// cleared what it left unsent: points neither exported, lost nor unsent.
+func TestHealthMetricExportInParts(t *testing.T) {
+	for _, preference := range []string{"cumulative", "delta"} {
+		t.Run(preference, func(t *testing.T) {
+			t.Setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", preference)
+			t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "3600000") // ForceFlush and Shutdown only
+			c := fakeotlp.NewGRPC(t, fakeotlp.Behaviour{Status: http.StatusBadRequest, FailFirst: 1})
+			tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint),
+				WithOTLPProtocol("grpc"), WithTracesExporter("none"), WithLogsExporter("none"))
+			meter := tel.MeterProvider().Meter("parts")
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			pad := strings.Repeat("p", 300)
+			for _, name := range []string{"a", "b", "c"} {
+				h, _ := meter.Float64Histogram("parts." + name)
+				for i := range 2000 {
+					h.Record(ctx, 0.1, metric.WithAttributes(attribute.Int("i", i), attribute.String("pad", pad)))
+				}
+			}
+
+			if err := tel.ForceFlush(ctx); err == nil {
+				t.Fatal("ForceFlush with a refused part returned no error")
+			}
+			reqs := c.Requests()
+			if len(reqs) < 2 || !reqs[0].Failed {
+				t.Fatalf("%d requests, the first failed: %v; want the collection in parts, the first refused", len(reqs), len(reqs) > 0 && reqs[0].Failed)
+			}
+			refused, delivered := int64(reqs[0].Items), int64(0)
+			for _, r := range reqs[1:] {
+				delivered += int64(r.Items)
+			}
+			wantFailed, wantUnsent := int64(0), refused
+			if preference == "delta" {
+				wantFailed, wantUnsent = refused, 0
+			}
+			m := tel.Health().Export["metrics"]
+			if m.Exported != delivered || m.Failed != wantFailed || m.Unsent != wantUnsent ||
+				m.Batches != int64(len(reqs)) || m.FailedBatches != 1 || delivered+refused != 6000 {
+				t.Errorf("after %d parts, the first (%d points) refused: %+v; want %d exported, %d failed, %d unsent",
+					len(reqs), refused, m, delivered, wantFailed, wantUnsent)
+			}
+		})
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/exportsize"
 	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
 )
 
@@ -273,8 +274,8 @@ func TestExportHealthRecord(t *testing.T) {
 	h.tracked.Store(true) // as when track wraps an exporter
 	u := h.newUnsent()
 	now := time.Unix(1700000000, 0)
-	h.record(u, 4, 0, nil, now)
-	h.record(u, 2, 0, errors.New(`Post "http://user:hunter2@collector:4318/v1/traces": refused `+strings.Repeat("x", 2000)), now.Add(time.Second))
+	h.record(u, 4, 0, whole, nil, now)
+	h.record(u, 2, 0, whole, errors.New(`Post "http://user:hunter2@collector:4318/v1/traces": refused `+strings.Repeat("x", 2000)), now.Add(time.Second))
 	s := h.status()
 	if s.Exported != 4 || s.Failed != 2 || s.Batches != 2 || s.FailedBatches != 1 {
 		t.Errorf("counts %+v", s)
@@ -305,23 +306,95 @@ func TestExportHealthUnsent(t *testing.T) {
 			t.Errorf("%s: %+v, want %d failed, %d unsent", step, s, failed, unsent)
 		}
 	}
-	h.record(u, 5, 3, errExport, time.Now())
+	h.record(u, 5, 3, whole, errExport, time.Now())
 	check("failed export", 2, 3)
-	h.record(u, 5, 3, nil, time.Now())
+	h.record(u, 5, 3, whole, nil, time.Now())
 	check("next export delivered", 2, 0)
 	v := h.newUnsent() // a second exporter (otlp,console)
-	h.record(u, 5, 3, errExport, time.Now())
-	h.record(v, 5, 3, nil, time.Now())
+	h.record(u, 5, 3, whole, errExport, time.Now())
+	h.record(v, 5, 3, whole, nil, time.Now())
 	check("the other exporter delivered", 4, 3)
-	h.record(u, 4, 4, errExport, time.Now())
-	h.record(u, 6, 4, errExport, time.Now()) // the later export supersedes
+	h.record(u, 4, 4, whole, errExport, time.Now())
+	h.record(u, 6, 4, whole, errExport, time.Now()) // the later export supersedes
 	check("two failed exports", 6, 4)
 	h.settle()
 	check("settled", 10, 0)
-	h.record(u, 4, 4, errExport, time.Now())
+	h.record(u, 4, 4, whole, errExport, time.Now())
 	check("failed export after settle", 14, 0)
 	h.settle()
 	check("settled twice", 14, 0)
+}
+
+// whole is the place of an export not cut into parts.
+var whole = exportsize.Part{First: true, Last: true}
+
+// TestExportHealthUnsentParts: a batch cut into parts for size
+// (exportsize.Bound) is unsent by the sum of what its failed parts would
+// have delivered again, whatever order the parts fail and succeed in: a
+// part that succeeds does not deliver what another part left unsent, and
+// a failed part does not replace what the one before it left. That sum
+// replaces what the batch before left (this batch sent it again), and
+// Shutdown loses it. Counted per part, a later success set unsent to 0
+// and a later failure replaced it: points neither unsent nor lost.
+func TestExportHealthUnsentParts(t *testing.T) {
+	var h exportHealth
+	h.tracked.Store(true)
+	u := h.newUnsent()
+	errExport := errors.New("refused")
+	first, middle, last := exportsize.Part{First: true}, exportsize.Part{}, exportsize.Part{Last: true}
+	check := func(step string, exported, failed, unsent int64) {
+		t.Helper()
+		if s := h.status(); s.Exported != exported || s.Failed != failed || s.Dropped[DropExportFailed] != failed || s.Unsent != unsent {
+			t.Errorf("%s: %+v, want %d exported, %d failed, %d unsent", step, s, exported, failed, unsent)
+		}
+	}
+	// Parts of 10 points (6 cumulative), 8 (5), 7 (7): the first and last fail.
+	h.record(u, 10, 6, first, errExport, time.Now())
+	h.record(u, 8, 5, middle, nil, time.Now())
+	h.record(u, 7, 7, last, errExport, time.Now())
+	check("first and last part failed", 8, 4, 13)
+	// The next batch: the first part succeeds, the next two fail.
+	h.record(u, 10, 6, first, nil, time.Now())
+	check("next batch, first part delivered", 18, 4, 13) // the batch goes on: 13 until its end
+	h.record(u, 8, 5, middle, errExport, time.Now())
+	h.record(u, 7, 7, last, errExport, time.Now())
+	check("next batch, two parts failed", 18, 7, 12)
+	// A batch whose every part succeeds delivers all.
+	h.record(u, 10, 6, first, nil, time.Now())
+	h.record(u, 15, 12, last, nil, time.Now())
+	check("batch delivered", 43, 7, 0)
+	// A batch whose parts fail and Shutdown: all of it lost.
+	h.record(u, 10, 6, first, errExport, time.Now())
+	h.record(u, 15, 12, last, errExport, time.Now())
+	check("batch failed", 43, 14, 18)
+	h.settle()
+	check("settled", 43, 32, 0)
+	h.record(u, 10, 6, first, errExport, time.Now())
+	h.record(u, 15, 12, last, nil, time.Now())
+	check("a part failed after settle", 58, 42, 0)
+	if s := h.status(); s.Batches != 12 || s.FailedBatches != 7 {
+		t.Errorf("%d batches, %d failed; want each part counted: 12, 7", s.Batches, s.FailedBatches)
+	}
+}
+
+// TestExportHealthUnsentPartsPerExporter: another exporter's export in
+// the middle of a batch in parts (otlp,console) neither takes nor clears
+// what the batch's failed parts leave unsent.
+func TestExportHealthUnsentPartsPerExporter(t *testing.T) {
+	var h exportHealth
+	h.tracked.Store(true)
+	u, v := h.newUnsent(), h.newUnsent()
+	errExport := errors.New("refused")
+	h.record(u, 10, 6, exportsize.Part{First: true}, errExport, time.Now())
+	h.record(v, 20, 3, whole, errExport, time.Now())
+	h.record(u, 8, 5, exportsize.Part{Last: true}, nil, time.Now())
+	if s := h.status(); s.Unsent != 6+3 || s.Failed != 4+17 {
+		t.Errorf("%+v, want 9 unsent (6 of the first exporter's part, 3 of the other's), 21 failed", s)
+	}
+	h.settle()
+	if s := h.status(); s.Unsent != 0 || s.Failed != 21+9 {
+		t.Errorf("settled: %+v, want 30 failed", s)
+	}
 }
 
 // TestExportHealthLastErrorCutAtARune: a last error cut at its bound keeps
@@ -331,7 +404,7 @@ func TestExportHealthLastErrorCutAtARune(t *testing.T) {
 	var h exportHealth
 	h.tracked.Store(true)
 	u := h.newUnsent()
-	h.record(u, 1, 0, errors.New(strings.Repeat("x", maxErrorLen-1)+"é and more"), time.Now())
+	h.record(u, 1, 0, whole, errors.New(strings.Repeat("x", maxErrorLen-1)+"é and more"), time.Now())
 	if le := h.status().LastError; !utf8.ValidString(le) || le != strings.Repeat("x", maxErrorLen-1)+"…" {
 		t.Errorf("last error ends %q, want the x's and the ellipsis, valid UTF-8", le[len(le)-8:])
 	}
@@ -377,8 +450,8 @@ func TestExportHealthSnapshotConsistent(t *testing.T) {
 			}
 		}()
 		<-started
-		h.record(u, 3, 0, errExport, time.Now())
-		h.record(u, 2, 0, nil, time.Now())
+		h.record(u, 3, 0, whole, errExport, time.Now())
+		h.record(u, 2, 0, whole, nil, time.Now())
 		<-done
 		if bad != "" {
 			t.Fatalf("round %d: %s", round, bad)

@@ -68,7 +68,7 @@ func (c config) metricsOptions(res *resource.Resource, warn func(error), hs *hea
 	opts = append(opts, metrics.WithResource(res), metrics.WithWarningHandler(warn),
 		metrics.WithOTLPOverrides(c.otlpFor(c.metricsExporter, "WithMetricsExporter")),
 		metrics.WithExporterWrapper(track(&hs.metrics, exportwrap.Metrics, dataPoints, resentPoints)),
-		metrics.WithOverflowHandler(hs.overflow.add))
+		metrics.WithOverflowHandler(hs.overflow.add), metrics.WithDropHandler(hs.metrics.onDrop))
 	for _, r := range c.metricReaders {
 		opts = append(opts, metrics.WithReader(r))
 	}

@@ -47,20 +47,33 @@ type Bound[T any] struct {
 // allows and returns the errors of all of them, joined: a part that fails
 // does not stop the next. An item over the limit on its own is reported
 // to Drop and not exported; its neighbours are. A batch under the limit
-// is one export of the same slice.
+// is one export of the same slice. When it cuts a batch, the context of
+// each part tells its place (PartOf): each part is exported once the next
+// is cut, so that the last knows it is the last.
 func (b Bound[T]) Around(ctx context.Context, items []T, export func(context.Context, []T) error) error {
-	var errs []error
-	part := func(p []T) {
-		if err := export(ctx, p); err != nil {
+	var (
+		errs  []error
+		held  []T // cut, not yet exported
+		first = true
+	)
+	flush := func(last bool) {
+		if err := export(partContext(ctx, first, last), held); err != nil {
 			errs = append(errs, err)
 		}
+		held, first = nil, false
+	}
+	cut := func(p []T) {
+		if held != nil {
+			flush(false)
+		}
+		held = p
 	}
 	start, size := 0, 0
 	for i := range items {
 		n := b.Size(&items[i])
 		if n > b.Limit || size+n > b.Limit {
 			if i > start {
-				part(items[start:i])
+				cut(items[start:i])
 			}
 			start, size = i, 0
 		}
@@ -72,7 +85,36 @@ func (b Bound[T]) Around(ctx context.Context, items []T, export func(context.Con
 		size += n
 	}
 	if start < len(items) {
-		part(items[start:])
+		cut(items[start:])
+	}
+	if held != nil {
+		flush(true)
 	}
 	return errors.Join(errs...)
+}
+
+// Part is the place of one export among the parts Bound cut a batch into.
+// The export-health wrapper needs it for cumulative metric data points:
+// those a failed part leaves for the next export to send again add up
+// over the parts of one batch, and the last part tells the total.
+type Part struct{ First, Last bool }
+
+type partKey struct{}
+
+// partContext returns ctx marked with the part's place; a whole batch
+// (first and last) is left unmarked, so the common export costs nothing.
+func partContext(ctx context.Context, first, last bool) context.Context {
+	if first && last {
+		return ctx
+	}
+	return context.WithValue(ctx, partKey{}, Part{First: first, Last: last})
+}
+
+// PartOf returns the place of the export ctx was given to: an export of a
+// whole batch, not cut by Bound, is its first and last part.
+func PartOf(ctx context.Context) Part {
+	if p, ok := ctx.Value(partKey{}).(Part); ok {
+		return p
+	}
+	return Part{First: true, Last: true}
 }

@@ -65,8 +65,13 @@ func Value(v attribute.Value) int {
 // export carries it once per scope; the signals count it with every item,
 // from above.
 func Scope(s instrumentation.Scope) int {
-	n := Text(s.Name) + Text(s.Version) + Text(s.SchemaURL)
-	for iter := s.Attributes.Iter(); iter.Next(); {
+	return Text(s.Name) + Text(s.Version) + Text(s.SchemaURL) + Set(&s.Attributes)
+}
+
+// Set returns the bytes the attributes of s take in an export.
+func Set(s *attribute.Set) int {
+	n := 0
+	for iter := s.Iter(); iter.Next(); {
 		n += KeyValue(iter.Attribute())
 	}
 	return n

@@ -28,7 +28,9 @@
 //     collector refused whole (message over 4 MiB), nor does a batch of
 //     400 records of 16 KB; nor does a span of 5 MB (128 exception
 //     events) or a batch of 400 spans of 16 KB, within the default span
-//     limits;
+//     limits; nor does a metric data point of 5 MiB, or a collection of
+//     three histograms of 2000 series with exemplars (4.6 MB, the default
+//     cardinality limit), refused whole at every interval before;
 //   - 64 goroutines logging, tracing and recording metrics while Shutdown
 //     runs cause no panic, race or goroutine leak.
 //

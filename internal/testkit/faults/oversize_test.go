@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
@@ -265,4 +266,123 @@ func countSpans(t *testing.T, col *collector.Collector, tag string) (small, larg
 		}
 	}
 	return small, large, huge
+}
+
+// TestManySeriesCostNothing: the real collector, three histograms of 2000
+// attribute sets each (the default cardinality limit), every point with an
+// exemplar (4.7 MB over gRPC), and one histogram whose single point has a
+// 5 MiB attribute value. Over gRPC the collector refuses a message over
+// 4 MiB, and refused the whole export at every interval (6001 data points
+// counted export_failed, or unsent while cumulative); now the export goes
+// in parts under 3 MiB and only the huge point is lost, counted too_large
+// and reported in a telemetry_dropped line. Over HTTP (the collector takes
+// 20 MiB) every point arrives, the huge one too.
+func TestManySeriesCostNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault suite: skipped in -short")
+	}
+	col := collector.Start(t)
+	for _, tc := range []struct {
+		protocol string
+		hugeLost bool
+	}{{protoGRPC, true}, {protoHTTP, false}} {
+		t.Run(tc.protocol, func(t *testing.T) {
+			ep := col.HTTPEndpoint()
+			if tc.protocol == protoGRPC {
+				ep = "http://" + col.GRPCEndpoint()
+			}
+			out := &lineBuffer{}
+			tel := initWith(t, ep, tc.protocol, 10*time.Second, otel.WithTracesExporter("none"),
+				otel.WithLogsExporter("none"), otel.WithLogOutput(out))
+			tag := strings.ReplaceAll(tc.protocol, "/", "_")
+			recordManySeries(t, tel.MeterProvider().Meter("faults"), tag)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := tel.ForceFlush(ctx); err != nil {
+				t.Errorf("ForceFlush: %v", err)
+			}
+			wantHuge := 1
+			if tc.hugeLost {
+				wantHuge = 0
+			}
+			var series, huge int
+			waitFor(10*time.Second, func() bool {
+				series, huge = countPoints(t, col, tag)
+				return series == 3*2000 && huge == wantHuge
+			})
+			health := tel.Health().Export["metrics"]
+			t.Logf("%s metrics, 3 histograms of 2000 series with exemplars and one 5 MiB point: %d/6000 points, %d huge delivered, in %d exports; dropped %v",
+				tc.protocol, series, huge, health.Batches, health.Dropped)
+			if series != 3*2000 || huge != wantHuge {
+				t.Errorf("delivered %d/6000 points of the histograms and %d huge, want %d", series, huge, wantHuge)
+			}
+			wantDropped := map[string]int64(nil)
+			if tc.hugeLost {
+				wantDropped = map[string]int64{otel.DropTooLarge: 1}
+				if len(out.lines(`"too_large":1`)) == 0 {
+					t.Errorf("no telemetry_dropped line for the huge point: %q", out.lines("telemetry_dropped"))
+				}
+			}
+			if !reflect.DeepEqual(health.Dropped, wantDropped) || health.Exported != int64(series+huge) || health.Unsent != 0 {
+				t.Errorf("health: exported %d, dropped %v, unsent %d; want %d, %v, none unsent",
+					health.Exported, health.Dropped, health.Unsent, series+huge, wantDropped)
+			}
+		})
+	}
+}
+
+// recordManySeries records into three histograms size_tag.a, .b and .c
+// one measurement for each of 2000 attribute sets, in a sampled span (an
+// exemplar each), and one into size_tag.huge with a 5 MiB attribute.
+func recordManySeries(t *testing.T, meter metric.Meter, tag string) {
+	t.Helper()
+	sc := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled,
+	})
+	ctx := trace.ContextWithSpanContext(context.Background(), sc)
+	for _, name := range []string{"a", "b", "c"} {
+		h, err := meter.Float64Histogram("size_"+tag+"."+name, metric.WithUnit("s"),
+			metric.WithDescription("Duration of HTTP server requests."))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2000 {
+			attrs := metric.WithAttributes(
+				attribute.String("http.route", "/api/v1/customers/{customer}/orders/"+strconv.Itoa(i)),
+				attribute.String("http.request.method", "GET"),
+				attribute.Int("http.response.status_code", 200),
+				attribute.String("url.scheme", "https"),
+				attribute.String("network.protocol.version", "1.1"),
+				attribute.String("server.address", "checkout-7d9f8b6c5-x2x4q.checkout.svc.cluster.local"),
+				attribute.String("user_agent.original", userAgent))
+			h.Record(ctx, 0.042, attrs)
+		}
+	}
+	huge, err := meter.Float64Histogram("size_" + tag + ".huge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge.Record(ctx, 1, metric.WithAttributes(attribute.String("blob", strings.Repeat("x", 5<<20))))
+}
+
+const userAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0"
+
+// countPoints counts the data points the collector holds of the metrics
+// size_tag.a, .b and .c, and of size_tag.huge.
+func countPoints(t *testing.T, col *collector.Collector, tag string) (series, huge int) {
+	t.Helper()
+	ms, err := col.Metrics()
+	if err != nil {
+		t.Fatalf("read metrics: %v", err)
+	}
+	for _, m := range ms {
+		n := len(m.DataPoints)
+		switch m.Name {
+		case "size_" + tag + ".a", "size_" + tag + ".b", "size_" + tag + ".c":
+			series += n
+		case "size_" + tag + ".huge":
+			huge += n
+		}
+	}
+	return series, huge
 }
