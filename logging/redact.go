@@ -1,10 +1,12 @@
 package logging
 
 import (
+	"reflect"
 	"slices"
 	"sync"
 	"time"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/redact"
@@ -100,11 +102,41 @@ func mayRedact(rule *redact.Rule, f *zapcore.Field) bool {
 		return false
 	case zapcore.InlineMarshalerType:
 		return isUserInline(*f)
-	case zapcore.ObjectMarshalerType, zapcore.ArrayMarshalerType:
+	case zapcore.ArrayMarshalerType:
+		if keylessArray(f.Interface) {
+			return rule.Match(f.Key)
+		}
+		_, done := f.Interface.(*redactingMarshaler)
+		return !done && f.Interface != nil
+	case zapcore.ObjectMarshalerType:
 		_, done := f.Interface.(*redactingMarshaler)
 		return !done && f.Interface != nil
 	}
 	return rule.Match(f.Key) && !(f.Type == zapcore.StringType && f.String == redact.Mark)
+}
+
+// keylessArrays are the types of zap's arrays of plain values (zap.Strings,
+// zap.Ints, …): they write no key, so a field holding one needs no
+// redactingMarshaler, which would cost the line a copy of its fields.
+var keylessArrays = []reflect.Type{
+	reflect.TypeOf(zap.Bools("", nil).Interface), reflect.TypeOf(zap.ByteStrings("", nil).Interface),
+	reflect.TypeOf(zap.Durations("", nil).Interface), reflect.TypeOf(zap.Float64s("", nil).Interface),
+	reflect.TypeOf(zap.Float32s("", nil).Interface), reflect.TypeOf(zap.Ints("", nil).Interface),
+	reflect.TypeOf(zap.Int64s("", nil).Interface), reflect.TypeOf(zap.Int32s("", nil).Interface),
+	reflect.TypeOf(zap.Strings("", nil).Interface), reflect.TypeOf(zap.Times("", nil).Interface),
+	reflect.TypeOf(zap.Uints("", nil).Interface), reflect.TypeOf(zap.Uint64s("", nil).Interface),
+	reflect.TypeOf(zap.Uint32s("", nil).Interface),
+}
+
+// keylessArray reports whether m is one of keylessArrays.
+func keylessArray(m any) bool {
+	t := reflect.TypeOf(m)
+	for _, k := range keylessArrays {
+		if t == k {
+			return true
+		}
+	}
+	return false
 }
 
 // redactField returns f, for which mayRedact holds, as REDACTED under its

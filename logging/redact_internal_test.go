@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/redact"
@@ -34,6 +35,25 @@ func TestRedactingEncoderCoversEveryAdd(t *testing.T) {
 		reflect.ValueOf(e).MethodByName(m.Name).Call(args)
 		if got := inner.Fields["password"]; got != redact.Mark || len(inner.Fields) != 1 {
 			t.Errorf("%s wrote %v, want password=REDACTED", m.Name, inner.Fields)
+		}
+	}
+}
+
+// TestKeylessArraysNeedNoRedaction: a zap array of plain values writes no
+// key, so it costs the line no copy of its fields unless its own key names
+// a credential; an array of objects may hold credential keys.
+func TestKeylessArraysNeedNoRedaction(t *testing.T) {
+	rule := redact.Keys()
+	for _, f := range []zapcore.Field{zap.Strings("tags", []string{"a"}), zap.Ints("ids", []int{1}),
+		zap.Durations("took", nil), zap.Bools("flags", nil), zap.Times("at", nil)} {
+		if mayRedact(rule, &f) {
+			t.Errorf("mayRedact(%s) = true, want false", f.Key)
+		}
+	}
+	for _, f := range []zapcore.Field{zap.Strings("api_key", []string{"k"}),
+		zap.Array("users", zapcore.ArrayMarshalerFunc(func(zapcore.ArrayEncoder) error { return nil }))} {
+		if !mayRedact(rule, &f) {
+			t.Errorf("mayRedact(%s) = false, want true", f.Key)
 		}
 	}
 }
