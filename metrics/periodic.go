@@ -81,12 +81,28 @@ func (r *periodicReader) run(interval time.Duration) {
 // callback failed: the error returned is the callback's joined with the
 // export's.
 func (r *periodicReader) collectAndExport(ctx context.Context) error {
+	if err := r.acquire(ctx); err != nil {
+		return err
+	}
+	defer r.release()
+	return r.collectAndExportHeld(ctx)
+}
+
+// acquire takes sem, one collect and export at a time, unless ctx ends
+// first.
+func (r *periodicReader) acquire(ctx context.Context) error {
 	select {
 	case r.sem <- struct{}{}:
+		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}
-	defer func() { <-r.sem }()
+}
+
+func (r *periodicReader) release() { <-r.sem }
+
+// collectAndExportHeld is collectAndExport for a caller holding sem.
+func (r *periodicReader) collectAndExportHeld(ctx context.Context) error {
 	if ctx.Err() != nil { // collected now, delta data would be lost
 		return context.Cause(ctx)
 	}
@@ -142,10 +158,17 @@ func (r *periodicReader) Shutdown(ctx context.Context) error {
 	defer cancel()
 	r.stop()
 	<-r.done
-	err := r.collectAndExport(ctx)
-	// The ManualReader first: a ForceFlush that passed its stopped check
-	// before this Shutdown then collects nothing (ErrReaderShutdown)
-	// rather than exporting to an exporter already shut down.
-	mrErr := r.ManualReader.Shutdown(ctx)
-	return errors.Join(err, mrErr, r.exp.Shutdown(ctx))
+	// The final export and the ManualReader's Shutdown under one hold of
+	// sem: a ForceFlush that passed its stopped check before this Shutdown
+	// and waits for sem then collects nothing (ErrReaderShutdown) rather
+	// than exporting to an exporter already shut down.
+	err := r.acquire(ctx)
+	if err == nil {
+		err = r.collectAndExportHeld(ctx)
+		err = errors.Join(err, r.ManualReader.Shutdown(ctx))
+		r.release()
+	} else {
+		err = errors.Join(err, r.ManualReader.Shutdown(ctx))
+	}
+	return errors.Join(err, r.exp.Shutdown(ctx))
 }
