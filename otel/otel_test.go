@@ -285,6 +285,37 @@ func TestResourceOptionsAndMalformedAttributes(t *testing.T) {
 	}
 }
 
+// TestResourceAttributeOptionWithoutKeyOrTypeIsAnError: an attribute
+// given to WithResourceAttributes with an empty key, which the SDK drops,
+// or with a zero attribute.Value, which it exports empty, is a ConfigError
+// naming the option and the attribute, never the value; before, both were
+// silently lost.
+func TestResourceAttributeOptionWithoutKeyOrTypeIsAnError(t *testing.T) {
+	clearEnv(t)
+	const secret = "VALUE-NEVER-SHOWN"
+	for _, tc := range []struct {
+		attr attribute.KeyValue
+		want string
+	}{
+		{attribute.String("", secret), "attribute 2 has an empty key"},
+		{attribute.KeyValue{Key: "team"}, `the value of "team" has no type`},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(),
+				WithResourceAttributes(attribute.String("ok", "v"), tc.attr))...)
+			if err == nil {
+				_ = tel.Shutdown(context.Background())
+				t.Fatal("Init accepted the attribute")
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Option != "WithResourceAttributes" ||
+				!strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), secret) {
+				t.Errorf("error %q, want a ConfigError of WithResourceAttributes saying %q without the value", err, tc.want)
+			}
+		})
+	}
+}
+
 // TestDeprecatedCardinalityVariableWarns: OTEL_GO_X_CARDINALITY_LIMIT,
 // deprecated by the SDK, still works and Init says so in an
 // otelkit_config_warning line that names it and its replacement.

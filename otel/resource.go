@@ -154,6 +154,28 @@ func (c config) optionAttributes() []attribute.KeyValue {
 	return top
 }
 
+// checkResourceAttributes refuses what WithResourceAttributes was given
+// that the SDK would drop (an empty key) or export as an empty value (a
+// zero attribute.Value, which has no type) without a word. Values are not
+// shown: they are the program's, and may be anything.
+func (c config) checkResourceAttributes() error {
+	var errs []error
+	bad := func(why string) {
+		errs = append(errs, &ConfigError{Option: "WithResourceAttributes", Withheld: true,
+			Allowed: "attributes with a non-empty key and a value made by attribute.String, Int, Bool, …",
+			Err:     errors.New(why)})
+	}
+	for i, kv := range c.attrs {
+		switch {
+		case kv.Key == "":
+			bad("attribute " + strconv.Itoa(i+1) + " has an empty key")
+		case kv.Value.Type() == attribute.INVALID:
+			bad("the value of " + keyForWarning(string(kv.Key)) + " has no type (a zero attribute.Value)")
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // serviceNameFromBuildInfo returns the last element of the main package's
 // path ("github.com/acme/shop/cmd/checkout" -> "checkout": the program's
 // name, also in a module of several commands), or of the main module's
