@@ -208,8 +208,9 @@ func envResource(ctx context.Context, src env.Source) (*resource.Resource, error
 			if !found || key == "" {
 				continue // reported by resourceAttrsReport
 			}
-			val = strings.TrimSpace(val)
-			if dv, err := url.PathUnescape(val); err == nil {
+			// A value that does not percent-decode is kept as written,
+			// untrimmed, as the SDK keeps it.
+			if dv, err := url.PathUnescape(strings.TrimSpace(val)); err == nil {
 				val = dv
 			}
 			attrs = append(attrs, attribute.String(key, val))
