@@ -154,23 +154,17 @@ func (c config) optionAttributes() []attribute.KeyValue {
 	return top
 }
 
-// checkResourceAttributes refuses what WithResourceAttributes was given
-// that the SDK would drop (an empty key) or export as an empty value (a
-// zero attribute.Value, which has no type) without a word. Values are not
-// shown: they are the program's, and may be anything.
+// checkResourceAttributes refuses an attribute of WithResourceAttributes
+// with an empty key, which the SDK would drop without a word. (A zero
+// attribute.Value is EMPTY, a valid value, exported as such.) Values are
+// not shown: they are the program's, and may be anything.
 func (c config) checkResourceAttributes() error {
 	var errs []error
-	bad := func(why string) {
-		errs = append(errs, &ConfigError{Option: "WithResourceAttributes", Withheld: true,
-			Allowed: "attributes with a non-empty key and a value made by attribute.String, Int, Bool, …",
-			Err:     errors.New(why)})
-	}
 	for i, kv := range c.attrs {
-		switch {
-		case kv.Key == "":
-			bad("attribute " + strconv.Itoa(i+1) + " has an empty key")
-		case kv.Value.Type() == attribute.INVALID:
-			bad("the value of " + keyForWarning(string(kv.Key)) + " has no type (a zero attribute.Value)")
+		if kv.Key == "" {
+			errs = append(errs, &ConfigError{Option: "WithResourceAttributes", Withheld: true,
+				Allowed: "attributes with a non-empty key",
+				Err:     errors.New("attribute " + strconv.Itoa(i+1) + " has an empty key")})
 		}
 	}
 	return errors.Join(errs...)
