@@ -175,15 +175,15 @@ func Init(ctx context.Context, opts ...Option) (tel *Telemetry, err error) {
 	return t, nil
 }
 
-// build reads OTEL_SDK_DISABLED, builds the log provider (first, so that
-// the logger can bridge to it), the logger, the tracer and meter providers,
-// and reads the propagators. A failure does not stop it: it returns every
+// build reads OTEL_SDK_DISABLED, checks the resource options, builds the
+// log provider (first, so that the logger can bridge to it), the logger,
+// the tracer and meter providers, and reads the propagators. A failure does not stop it: it returns every
 // configuration error, joined, each once. With the SDK disabled it builds
 // the logger only, and keeps what the providers would refuse in
 // t.disabledInvalid.
 func (t *Telemetry) build(ctx context.Context, c config, src env.Source) (propagation.TextMapPropagator, error) {
 	disabled, _, err := src.Bool("OTEL_SDK_DISABLED")
-	errs := []error{err}
+	errs := []error{err, c.checkResourceAttributes()}
 	t.disabled = disabled
 	var logs otlpconf.Resolved
 	if !disabled {

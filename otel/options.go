@@ -117,7 +117,8 @@ func WithEnvironment(name string) Option {
 
 // WithResourceAttributes adds resource attributes. They win over
 // OTEL_RESOURCE_ATTRIBUTES and the detectors; service name, version and
-// environment options win over them.
+// environment options win over them. An attribute with an empty key, which
+// the SDK would drop, makes Init fail with a ConfigError.
 func WithResourceAttributes(attrs ...attribute.KeyValue) Option {
 	return optionFunc(func(c config) config { c.attrs = append(c.attrs, attrs...); return c })
 }
@@ -172,13 +173,15 @@ func WithOTLPProtocol(protocol string) Option {
 }
 
 // WithOTLPHeaders sets headers sent with every export (API keys). They win
-// over OTEL_EXPORTER_OTLP_HEADERS and the per-signal variables. Their names
-// and values are never logged nor shown in an error.
+// over OTEL_EXPORTER_OTLP_HEADERS and the per-signal variables; an empty
+// map sends none, whatever the variables say, and a nil map is as if the
+// option were not given (as tracing.WithHeaders and metrics.WithHeaders),
+// so that the variables' API key is not dropped by a map never filled.
+// Their names and values are never logged nor shown in an error.
 func WithOTLPHeaders(headers map[string]string) Option {
 	return optionFunc(func(c config) config {
-		c.otlp.Headers = maps.Clone(headers)
-		if c.otlp.Headers == nil {
-			c.otlp.Headers = map[string]string{} // set: no headers, whatever the variables say
+		if headers != nil {
+			c.otlp.Headers = maps.Clone(headers)
 		}
 		return c
 	})

@@ -3,6 +3,7 @@ package otel
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -123,4 +124,36 @@ func (p *recordingLogProcessor) ForceFlush(context.Context) error               
 func (p *recordingLogProcessor) Shutdown(context.Context) error {
 	p.shutDown.Store(true)
 	return nil
+}
+
+// TestOTLPHeadersNilKeepsVariables: WithOTLPHeaders(nil) is as if it were
+// not given (the package's rule for nil, and tracing.WithHeaders'), so the
+// API key of OTEL_EXPORTER_OTLP_HEADERS is still sent; an empty map is
+// set, and sends none. Before, nil dropped the variable's headers.
+func TestOTLPHeadersNilKeepsVariables(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "api-key=from-env")
+	for _, tc := range []struct {
+		name    string
+		headers map[string]string
+		want    []string
+		source  string
+	}{
+		{"nil", nil, []string{"api-key"}, "env:OTEL_EXPORTER_OTLP_HEADERS"},
+		{"empty", map[string]string{}, nil, "option"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out lineBuffer
+			tel, err := Init(context.Background(), append(quiet(&out), WithoutGlobals(), WithTracesExporter("otlp"),
+				WithOTLPHeaders(tc.headers))...)
+			if err != nil {
+				t.Fatalf("Init: %v", err)
+			}
+			defer tel.Shutdown(context.Background())
+			got := tel.Health().Config["traces"]
+			if !slices.Equal(got.HeaderNames, tc.want) || got.Sources["headers"] != tc.source {
+				t.Errorf("header names %q from %q, want %q from %q", got.HeaderNames, got.Sources["headers"], tc.want, tc.source)
+			}
+		})
+	}
 }

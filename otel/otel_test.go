@@ -285,6 +285,35 @@ func TestResourceOptionsAndMalformedAttributes(t *testing.T) {
 	}
 }
 
+// TestResourceAttributeOptionWithEmptyKeyIsAnError: an attribute given to
+// WithResourceAttributes with an empty key, which the SDK drops, is a
+// ConfigError naming the option and the attribute, never the value; before,
+// it was silently lost. An EMPTY value is valid and kept.
+func TestResourceAttributeOptionWithEmptyKeyIsAnError(t *testing.T) {
+	clearEnv(t)
+	const secret = "VALUE-NEVER-SHOWN"
+	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(),
+		WithResourceAttributes(attribute.String("ok", "v"), attribute.String("", secret)))...)
+	if err == nil {
+		_ = tel.Shutdown(context.Background())
+		t.Fatal("Init accepted an attribute with an empty key")
+	}
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Option != "WithResourceAttributes" ||
+		!strings.Contains(err.Error(), "attribute 2 has an empty key") || strings.Contains(err.Error(), secret) {
+		t.Errorf("error %q, want a ConfigError of WithResourceAttributes naming attribute 2 without its value", err)
+	}
+	tel, err = Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(),
+		WithResourceAttributes(attribute.KeyValue{Key: "empty"}))...)
+	if err != nil {
+		t.Fatalf("an EMPTY value was refused: %v", err)
+	}
+	defer tel.Shutdown(context.Background())
+	if _, ok := tel.Resource().Set().Value("empty"); !ok {
+		t.Error("the EMPTY value is not in the resource")
+	}
+}
+
 // TestDeprecatedCardinalityVariableWarns: OTEL_GO_X_CARDINALITY_LIMIT,
 // deprecated by the SDK, still works and Init says so in an
 // otelkit_config_warning line that names it and its replacement.

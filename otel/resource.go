@@ -154,6 +154,22 @@ func (c config) optionAttributes() []attribute.KeyValue {
 	return top
 }
 
+// checkResourceAttributes refuses an attribute of WithResourceAttributes
+// with an empty key, which the SDK would drop without a word. (A zero
+// attribute.Value is EMPTY, a valid value, exported as such.) Values are
+// not shown: they are the program's, and may be anything.
+func (c config) checkResourceAttributes() error {
+	var errs []error
+	for i, kv := range c.attrs {
+		if kv.Key == "" {
+			errs = append(errs, &ConfigError{Option: "WithResourceAttributes", Withheld: true,
+				Allowed: "attributes with a non-empty key",
+				Err:     errors.New("attribute " + strconv.Itoa(i+1) + " has an empty key")})
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // serviceNameFromBuildInfo returns the last element of the main package's
 // path ("github.com/acme/shop/cmd/checkout" -> "checkout": the program's
 // name, also in a module of several commands), or of the main module's
@@ -186,8 +202,9 @@ func envResource(ctx context.Context, src env.Source) (*resource.Resource, error
 			if !found || key == "" {
 				continue // reported by resourceAttrsReport
 			}
-			val = strings.TrimSpace(val)
-			if dv, err := url.PathUnescape(val); err == nil {
+			// A value that does not percent-decode is kept as written,
+			// untrimmed, as the SDK keeps it.
+			if dv, err := url.PathUnescape(strings.TrimSpace(val)); err == nil {
 				val = dv
 			}
 			attrs = append(attrs, attribute.String(key, val))

@@ -16,9 +16,12 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/otelkit/otelkit/internal/env"
 )
 
 // tenThousandPairs is a value of OTEL_RESOURCE_ATTRIBUTES with 10 000 pairs,
@@ -202,6 +205,31 @@ func TestResourceAttrsReportMatchesSDK(t *testing.T) {
 		for _, k := range p.undecoded {
 			if _, err := url.PathUnescape(sdk[k]); err == nil {
 				t.Errorf("%q: otelkit says %q was applied undecoded, the SDK decoded it to %q", v, k, sdk[k])
+			}
+		}
+	}
+}
+
+// TestEnvResourceFromLookupMatchesSDK: the resource WithEnvLookup's
+// variables give (envResource of a Source other than the process) is the
+// one the SDK's environment detector makes of the same values, whitespace
+// around an undecodable value included.
+func TestEnvResourceFromLookupMatchesSDK(t *testing.T) {
+	values := []string{
+		"a=1,b,c=3", " a = 1 , b=%zz ,c", "a= x%zz ,b= %41 ", "a=1,a=2", "=x,a=1", "k=v=w",
+		"a=%41%zz,b=%41", "service.name= spaced ",
+	}
+	for _, v := range values {
+		for _, name := range []string{"", " svc "} {
+			t.Setenv(resourceAttrsVar, v)
+			t.Setenv("OTEL_SERVICE_NAME", name)
+			reports := beginInitReports() // the SDK reports v's pairs; keep them off stderr
+			sdk, _ := resource.New(context.Background(), resource.WithFromEnv())
+			reports.end()
+			ours, _ := envResource(context.Background(), env.FromMap(map[string]string{resourceAttrsVar: v, "OTEL_SERVICE_NAME": name}))
+			if !ours.Equal(sdk) {
+				t.Errorf("%q, OTEL_SERVICE_NAME %q: from a lookup %v, the SDK's %v", v, name,
+					ours.Set().Encoded(attribute.DefaultEncoder()), sdk.Set().Encoded(attribute.DefaultEncoder()))
 			}
 		}
 	}
