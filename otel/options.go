@@ -4,6 +4,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -96,23 +97,26 @@ const DefaultShutdownTimeout = 10 * time.Second
 // WithServiceName sets service.name. It wins over OTEL_SERVICE_NAME and
 // over service.name in OTEL_RESOURCE_ATTRIBUTES; without either, the name
 // is the last element of the main package's path in the build info
-// ("checkout" for example.com/shop/cmd/checkout).
+// ("checkout" for example.com/shop/cmd/checkout). Surrounding spaces are
+// trimmed, and a blank name is as if not given, as for the variable.
 func WithServiceName(name string) Option {
-	return optionFunc(func(c config) config { c.serviceName = name; return c })
+	return optionFunc(func(c config) config { c.serviceName = strings.TrimSpace(name); return c })
 }
 
 // WithServiceVersion sets service.version. It wins over
 // OTEL_RESOURCE_ATTRIBUTES; without either, the main module's version from the
-// build info is used when it is a release version.
+// build info is used when it is a release version. Surrounding spaces are
+// trimmed, and a blank version is as if not given.
 func WithServiceVersion(version string) Option {
-	return optionFunc(func(c config) config { c.serviceVersion = version; return c })
+	return optionFunc(func(c config) config { c.serviceVersion = strings.TrimSpace(version); return c })
 }
 
 // WithEnvironment sets deployment.environment.name (for example
 // "production"). It wins over OTELKIT_ENVIRONMENT and over
-// OTEL_RESOURCE_ATTRIBUTES.
+// OTEL_RESOURCE_ATTRIBUTES. Surrounding spaces are trimmed, and a blank
+// name is as if not given, as for the variable.
 func WithEnvironment(name string) Option {
-	return optionFunc(func(c config) config { c.environment = name; return c })
+	return optionFunc(func(c config) config { c.environment = strings.TrimSpace(name); return c })
 }
 
 // WithResourceAttributes adds resource attributes. They win over

@@ -672,3 +672,25 @@ func childTest(t *testing.T, test string, env ...string) *exec.Cmd {
 	cmd.Env = append(os.Environ(), env...)
 	return cmd
 }
+
+// TestBlankServiceOptionsAreNotGiven: WithServiceName, WithServiceVersion
+// and WithEnvironment trim their value, and a blank one is as if not
+// given, as the variables are read: a blank name won over
+// OTEL_SERVICE_NAME, and a padded one went into every signal's resource.
+func TestBlankServiceOptionsAreNotGiven(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_SERVICE_NAME", "from-env")
+	t.Setenv("OTELKIT_ENVIRONMENT", "staging")
+	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(),
+		WithServiceName("   "), WithEnvironment("\t"), WithServiceVersion(" 1.2.3 "))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(context.Background())
+	set := tel.Resource().Set()
+	for key, want := range map[attribute.Key]string{"service.name": "from-env", "deployment.environment.name": "staging", "service.version": "1.2.3"} {
+		if v, _ := set.Value(key); v.AsString() != want {
+			t.Errorf("%s = %q, want %q", key, v.AsString(), want)
+		}
+	}
+}
