@@ -60,6 +60,9 @@ func (e *logExporter) dirty(r *sdklog.Record) bool {
 		!validText(r.SeverityText()) {
 		return true
 	}
+	if _, secret := e.keys.Value(r.Body()); secret { // a map body's members
+		return true
+	}
 	return attributesDirty(r, e.keys)
 }
 
@@ -75,7 +78,11 @@ func (e *logExporter) clean(r *sdklog.Record) sdklog.Record {
 	} else {
 		c = r.Clone()
 	}
-	if body, ok := Value(r.Body()); ok {
+	body, bodyChanged := Value(r.Body())
+	if red, ok := e.keys.Value(body); ok {
+		body, bodyChanged = red, true
+	}
+	if bodyChanged {
 		c.SetBody(body)
 	}
 	if name, ok := String(r.EventName()); ok {

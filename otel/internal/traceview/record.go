@@ -100,7 +100,8 @@ func newSpanRecord(s sdktrace.ReadOnlySpan, keys *redact.Rule) (spanRecord, stri
 // does, and returns its request ID (cut: any code may log a request_id
 // field).
 func newLogRecord(r *sdklog.Record, keys *redact.Rule) (logRecord, string) {
-	l := logRecord{Time: r.Timestamp(), SpanID: r.SpanID(), Severity: cut(r.SeverityText()), Body: cut(r.Body().String()), DroppedAttrs: r.DroppedAttributes()}
+	body, _ := keys.Value(r.Body()) // a map body's members, as the exporters send them
+	l := logRecord{Time: r.Timestamp(), SpanID: r.SpanID(), Severity: cut(r.SeverityText()), Body: cut(body.String()), DroppedAttrs: r.DroppedAttributes()}
 	if l.Time.IsZero() {
 		l.Time = r.ObservedTimestamp()
 	}

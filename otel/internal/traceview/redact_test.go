@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
@@ -69,5 +70,21 @@ func TestViewerTakesTheRule(t *testing.T) {
 				t.Errorf("REDACTED %d times, want %d:\n%s", n, len(tc.hidden), body)
 			}
 		})
+	}
+}
+
+// TestViewerRedactsMapBody: a log record whose body is a map shows its
+// members under credential keys as REDACTED, as the exporters send them.
+func TestViewerRedactsMapBody(t *testing.T) {
+	f := newFixture(t, Config{})
+	ctx, span := f.tp.Tracer("t").Start(context.Background(), "s")
+	var r otellog.Record
+	r.SetTimestamp(time.Now())
+	r.SetBody(attribute.MapValue(attribute.String("event", "login"), attribute.String("password", "body-secret")))
+	f.lp.Logger("test").Emit(ctx, r)
+	span.End()
+	_, body, _ := get(t, f.store.Handler("", testHosts), "/trace/"+span.SpanContext().TraceID().String())
+	if strings.Contains(body, "body-secret") || !strings.Contains(body, "login") {
+		t.Errorf("trace page:\n%s", body)
 	}
 }
