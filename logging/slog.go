@@ -90,6 +90,11 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 	if ce == nil {
 		return nil
 	}
+	if mayKeep(c) {
+		fields, _ := h.fields(make([]zapcore.Field, 0, len(h.pre)+r.NumAttrs()), r)
+		ce.Write(fields...)
+		return nil
+	}
 	p := fieldPool.Get().(*[]zapcore.Field)
 	fields, used := h.fields((*p)[:0], r)
 	ce.Write(fields...)
@@ -138,19 +143,31 @@ func guardsItself(c zapcore.Core) bool {
 	return false
 }
 
+// mayKeep reports whether c may keep the fields slice its Write is given
+// (zaptest/observer does, an asynchronous core may): every core but New's
+// and zap's ioCore, alone or in a request's foreignCore. Such a core gets
+// a slice of the line's own, not a pooled one the next line reuses.
+func mayKeep(c zapcore.Core) bool {
+	switch t := c.(type) {
+	case *core:
+		return false
+	case *foreignCore:
+		return !t.direct
+	}
+	return reflect.TypeOf(c) != ioCoreType
+}
+
 // handleForeign writes a record through a core not built by New (the
 // handler's logger, or zap's global one, outside a request) as a
 // request's foreign logger writes (foreignCore.writeLine; there is no
-// request buffer outside a request): fields whose
-// encoding may panic are guarded, as slog's own handlers recover such a
-// panic, and a core other than zap's ioCore, which may keep the fields it
-// is given, gets a slice of the line's own rather than a pooled one.
+// request buffer outside a request): fields whose encoding may panic are
+// guarded, as slog's own handlers recover such a panic.
 func (h *slogHandler) handleForeign(c zapcore.Core, ent zapcore.Entry, r slog.Record) error {
 	if !c.Enabled(ent.Level) {
 		return nil
 	}
 	fc := foreignCore{Core: c, direct: reflect.TypeOf(c) == ioCoreType}
-	if !fc.direct {
+	if mayKeep(c) {
 		fields, _ := h.fields(make([]zapcore.Field, 0, len(h.pre)+r.NumAttrs()), r)
 		return fc.writeLine(ent, fields)
 	}

@@ -3,6 +3,7 @@ package logging_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/reqscope"
 	"github.com/otelkit/otelkit/logging"
 )
 
@@ -237,13 +239,26 @@ func (keepingCore) Sync() error { return nil }
 
 // A core other than zap's ioCore may keep the fields it is given: the slog
 // handler hands it a slice of the line's own, not a pooled one that it
-// clears and the next line reuses.
+// clears and the next line reuses; so also in a request bound to it.
 func TestSlogForeignCoreMayKeepFields(t *testing.T) {
-	var kept [][]zapcore.Field
-	s := slog.New(logging.NewSlogHandler(zap.New(keepingCore{zapcore.DebugLevel, &kept})))
-	s.Info("first", "a", 1)
-	s.Info("second", "b", 2)
-	if len(kept) != 2 || len(kept[0]) != 1 || kept[0][0].Key != "a" || kept[0][0].Integer != 1 {
-		t.Fatalf("the first line's fields, read after the second line: %v", kept)
+	for _, inRequest := range []bool{false, true} {
+		t.Run(fmt.Sprint("in_request=", inRequest), func(t *testing.T) {
+			var kept [][]zapcore.Field
+			l := zap.New(keepingCore{zapcore.DebugLevel, &kept})
+			ctx := context.Background()
+			if inRequest {
+				tp, _ := newTracer(t)
+				r := begin(ctx, l, "r1", tp) // in its span: the request's own logger
+				defer r.end(reqscope.Succeeded)
+				ctx = r.ctx
+			}
+			s := slog.New(logging.NewSlogHandler(l))
+			s.InfoContext(ctx, "first", "a", 1)
+			s.InfoContext(ctx, "second", "b", 2)
+			// The first line's own field is its last (a request adds its own before it).
+			if len(kept) != 2 || len(kept[0]) == 0 || kept[0][len(kept[0])-1].Key != "a" || kept[0][len(kept[0])-1].Integer != 1 {
+				t.Fatalf("the first line's fields, read after the second line: %v", kept)
+			}
+		})
 	}
 }
