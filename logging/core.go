@@ -47,8 +47,9 @@ type core struct {
 	extra      string          // pre-encoded members after the message: the profile's constants, the service (service.go)
 	gcpProject string
 	spanErrors bool
-	noCaller   bool         // WithoutCaller: the slog handler leaves the caller out too
-	keys       *redact.Rule // keys whose values are written as REDACTED (redact.go); nil: WithoutKeyRedaction
+	noCaller   bool                // WithoutCaller: the slog handler leaves the caller out too
+	errOut     zapcore.WriteSyncer // the Logger's zap ErrorOutput (output.go), for lines not checked through it
+	keys       *redact.Rule        // keys whose values are written as REDACTED (redact.go); nil: WithoutKeyRedaction
 
 	span     trace.Span // nil when no span is bound
 	sc       trace.SpanContext
@@ -205,9 +206,16 @@ func (c *core) withSpanInto(n *core, span trace.Span, sc trace.SpanContext, tail
 	}
 }
 
+// Check adds c, with the Logger's error output: the slog handler and the
+// access line check the core directly, not through zap.Logger.Check (which
+// sets its own error output over this one), and without it zap would not
+// report their failed writes on stderr.
 func (c *core) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
 	if c.level.Enabled(ent.Level) || c.buf.takes(ent.Level) {
-		return ce.AddCore(ent, c)
+		ce = ce.AddCore(ent, c)
+		if ce.ErrorOutput == nil {
+			ce.ErrorOutput = c.errOut
+		}
 	}
 	return ce
 }

@@ -382,8 +382,8 @@
 // convention; "inlineError" for a zap.Inline, which zap would note as
 // "Error", also when its marshaler returns an error). The same
 // holds for a foreign zap logger a request is bound to (httpmw.WithLogger),
-// whose core may be a tee with a bridge: its lines' fields are guarded
-// before they are written. A panic inside a value such a marshaler nests
+// whose core may be a tee with a bridge, and for the slog handler over
+// one: its lines' fields are guarded before they are written. A panic inside a value such a marshaler nests
 // (AddObject, AddArray, AppendObject, AppendArray) is recovered there, so
 // every object and array is closed, the line stays one JSON object and
 // the marshaler goes on; the field's note says what panicked. A buffered

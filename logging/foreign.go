@@ -183,6 +183,12 @@ func (c *foreignCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	if c.buf != nil && c.buffered(ent, fields) {
 		return nil
 	}
+	return c.writeLine(ent, fields)
+}
+
+// writeLine is Write but for the request's buffer. It keeps no reference
+// to c, so a foreignCore on the stack (the slog handler's) stays there.
+func (c *foreignCore) writeLine(ent zapcore.Entry, fields []zapcore.Field) error {
 	if len(c.pre) == 0 && len(c.post) == 0 && !anyRiskyLine(fields) {
 		// Nothing to add and nothing to guard (a request's own logger
 		// once its fields are encoded, a line of plain fields): the call's

@@ -45,6 +45,7 @@ func New(opts ...Option) (*Logger, error) {
 	}
 	lvl := zap.NewAtomicLevelAt(r.level)
 	out := newOutput(r.out)
+	reports := newErrorReports(stderr)
 	c := &core{
 		level:      lvl,
 		out:        out,
@@ -54,6 +55,7 @@ func New(opts ...Option) (*Logger, error) {
 		gcpProject: r.gcpProject,
 		spanErrors: !cfg.noSpanErrs,
 		noCaller:   cfg.noCaller,
+		errOut:     reports,
 		keys:       cfg.redact.Rule(),
 		enc:        newEncoder(r),
 		con:        newConsole(r, cfg),
@@ -66,7 +68,7 @@ func New(opts ...Option) (*Logger, error) {
 		}
 		c.bridge = newOTLPCore(name, cfg.provider)
 	}
-	zopts := []zap.Option{zap.AddStacktrace(zapcore.ErrorLevel), zap.ErrorOutput(newErrorReports(stderr))}
+	zopts := []zap.Option{zap.AddStacktrace(zapcore.ErrorLevel), zap.ErrorOutput(reports)}
 	if !cfg.noCaller {
 		zopts = append(zopts, zap.AddCaller())
 	}

@@ -160,3 +160,18 @@ func TestNilLoggerOutputErrors(t *testing.T) {
 		t.Error("want 0")
 	}
 }
+
+// TestOutputFailureOfSlogLineReported: a slog line checks the core
+// directly, not through zap.Logger.Check, which is what gives a line
+// zap's error output; its failed write was counted but never reported.
+func TestOutputFailureOfSlogLineReported(t *testing.T) {
+	w := &scriptedWriter{script: []string{"fail"}}
+	l, _, errOut := withOutput(t, FormatJSON, w)
+	l.Slog().Info("slog_line")
+	if n := l.OutputErrors(); n != 1 {
+		t.Errorf("OutputErrors = %d, want 1", n)
+	}
+	if !strings.Contains(errOut.String(), "write error") || !strings.Contains(errOut.String(), "no space left on device") {
+		t.Errorf("zap's error output: %q, want the slog line's write error", errOut.String())
+	}
+}

@@ -3,6 +3,7 @@ package logging
 import (
 	"context"
 	"log/slog"
+	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -34,7 +35,9 @@ var _ slog.Handler = (*slogHandler)(nil)
 // logger was built WithoutCaller) and slog's own timestamp; slog lines carry
 // no stack trace. Levels map to zap's: below info is debug, below warn is
 // info, below error is warn, the rest is error. A nil l means the global
-// logger at each call. It passes testing/slogtest.
+// logger at each call. Over a zap logger not built by New, a value whose
+// encoding panics is written as a note, as with New's (see Safety in the
+// package doc). It passes testing/slogtest.
 func NewSlogHandler(l *zap.Logger) slog.Handler {
 	return &slogHandler{base: l, cache: new(atomic.Pointer[spanLogger])}
 }
@@ -76,15 +79,38 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 		Message:    r.Message,
 		LoggerName: l.Name(),
 	}
-	if c, ok := l.Core().(*core); (!ok || !c.noCaller) && r.PC != 0 {
+	c := l.Core()
+	if oc, ok := c.(*core); (!ok || !oc.noCaller) && r.PC != 0 {
 		ent.Caller = callerOf(r.PC)
 	}
-	ce := l.Core().Check(ent, nil)
+	if !guardsItself(c) {
+		return h.handleForeign(c, ent, r)
+	}
+	ce := c.Check(ent, nil)
 	if ce == nil {
 		return nil
 	}
+	if mayKeep(c) {
+		fields, _ := h.fields(make([]zapcore.Field, 0, len(h.pre)+r.NumAttrs()), r)
+		ce.Write(fields...)
+		return nil
+	}
 	p := fieldPool.Get().(*[]zapcore.Field)
-	fields := append((*p)[:0], h.pre...)
+	fields, used := h.fields((*p)[:0], r)
+	ce.Write(fields...)
+	// Cores encode (or copy) the fields during Write, so the slice goes
+	// back to the pool, emptied so it keeps no values alive (what is past
+	// what this line used is empty already); an unusually large one is
+	// left to the garbage collector.
+	putFields(p, fields, used)
+	return nil
+}
+
+// fields appends to dst the handler's fields and the record's attributes,
+// and returns them without the groups left empty at the end, and how many
+// were appended.
+func (h *slogHandler) fields(dst []zapcore.Field, r slog.Record) ([]zapcore.Field, int) {
+	fields := append(dst, h.pre...)
 	r.Attrs(func(a slog.Attr) bool {
 		fields = appendAttr(fields, a)
 		return true
@@ -94,17 +120,62 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 	for len(fields) > 0 && fields[len(fields)-1].Type == zapcore.NamespaceType {
 		fields = fields[:len(fields)-1]
 	}
-	ce.Write(fields...)
-	// Cores encode (or copy) the fields during Write, so the slice goes
-	// back to the pool, emptied so it keeps no values alive (what is past
-	// what this line used is empty already); an unusually large one is
-	// left to the garbage collector.
+	return fields, used
+}
+
+// putFields returns fields, of which used were set, to fieldPool as p.
+func putFields(p *[]zapcore.Field, fields []zapcore.Field, used int) {
 	if cap(fields) <= maxPooledFields {
 		clear(fields[:used])
 		*p = fields[:0]
 		fieldPool.Put(p)
 	}
-	return nil
+}
+
+// guardsItself reports whether c is a core of this package, which guards
+// the fields whose encoding may panic (safe.go) and encodes or copies the
+// fields it is given during Write.
+func guardsItself(c zapcore.Core) bool {
+	switch c.(type) {
+	case *core, *foreignCore:
+		return true
+	}
+	return false
+}
+
+// mayKeep reports whether c may keep the fields slice its Write is given
+// (zaptest/observer does, an asynchronous core may): every core but New's
+// and zap's ioCore, alone or in a request's foreignCore. Such a core gets
+// a slice of the line's own, not a pooled one the next line reuses.
+func mayKeep(c zapcore.Core) bool {
+	switch t := c.(type) {
+	case *core:
+		return false
+	case *foreignCore:
+		return !t.direct
+	}
+	return reflect.TypeOf(c) != ioCoreType
+}
+
+// handleForeign writes a record through a core not built by New (the
+// handler's logger, or zap's global one, outside a request) as a
+// request's foreign logger writes (foreignCore.writeLine; there is no
+// request buffer outside a request): fields whose encoding may panic are
+// guarded, as slog's own handlers recover such a panic.
+func (h *slogHandler) handleForeign(c zapcore.Core, ent zapcore.Entry, r slog.Record) error {
+	if !c.Enabled(ent.Level) {
+		return nil
+	}
+	fc := foreignCore{Core: c, direct: reflect.TypeOf(c) == ioCoreType}
+	if mayKeep(c) {
+		fields, _ := h.fields(make([]zapcore.Field, 0, len(h.pre)+r.NumAttrs()), r)
+		return fc.writeLine(ent, fields)
+	}
+	p := fieldPool.Get().(*[]zapcore.Field)
+	fields, used := h.fields((*p)[:0], r)
+	err := fc.writeLine(ent, fields)
+	putFields(p, fields, used)
+	return err
 }
 
 // maxPooledFields bounds the field slices kept in fieldPool.

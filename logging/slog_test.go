@@ -3,13 +3,16 @@ package logging_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 	"testing/slogtest"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/reqscope"
 	"github.com/otelkit/otelkit/logging"
 )
 
@@ -187,5 +190,75 @@ func TestSlogHandlerAllocations(t *testing.T) {
 	attrs := []slog.Attr{slog.String("order_id", "ord-1234"), slog.Int("items", 3)}
 	if n := testing.AllocsPerRun(200, func() { sl.LogAttrs(ctx, slog.LevelInfo, "order_loaded", attrs...) }); n != 0 {
 		t.Errorf("%v allocations per slog line, want 0", n)
+	}
+}
+
+// A value whose encoding panics, given to the slog handler over a zap
+// logger of the user's own (here zap's plain ioCore, and a tee), does not
+// crash the caller, as it does not through slog's own handlers or a
+// foreign logger bound to a request: the line is written with the note.
+func TestSlogForeignLoggerGuardsPanickingValues(t *testing.T) {
+	cfg := zapcore.EncoderConfig{MessageKey: "msg", LevelKey: "level", EncodeLevel: zapcore.LowercaseLevelEncoder}
+	cores := map[string]func(*syncBuffer) zapcore.Core{
+		"ioCore": func(b *syncBuffer) zapcore.Core {
+			return zapcore.NewCore(zapcore.NewJSONEncoder(cfg), b, zapcore.InfoLevel)
+		},
+		"tee": func(b *syncBuffer) zapcore.Core {
+			return zapcore.NewTee(zapcore.NewCore(zapcore.NewJSONEncoder(cfg), b, zapcore.InfoLevel))
+		},
+	}
+	for name, core := range cores {
+		t.Run(name, func(t *testing.T) {
+			buf := &syncBuffer{}
+			s := slog.New(logging.NewSlogHandler(zap.New(core(buf))))
+			s.Info("guarded", "obj", badObj{}, slog.Group("g", "arr", badArr{}), "n", 1)
+			m := lastLine(t, buf)
+			if m["msg"] != "guarded" || m["objError"] != "PANIC=object boom" || m["gError"] != "PANIC=array boom" || m["n"] == nil {
+				t.Fatalf("line: %v", m)
+			}
+		})
+	}
+}
+
+// keepingCore keeps the fields slices it is given, as an asynchronous
+// core may, and encodes them later.
+type keepingCore struct {
+	zapcore.LevelEnabler
+	kept *[][]zapcore.Field
+}
+
+func (c keepingCore) With([]zapcore.Field) zapcore.Core { return c }
+func (c keepingCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	return ce.AddCore(e, c)
+}
+func (c keepingCore) Write(_ zapcore.Entry, fields []zapcore.Field) error {
+	*c.kept = append(*c.kept, fields)
+	return nil
+}
+func (keepingCore) Sync() error { return nil }
+
+// A core other than zap's ioCore may keep the fields it is given: the slog
+// handler hands it a slice of the line's own, not a pooled one that it
+// clears and the next line reuses; so also in a request bound to it.
+func TestSlogForeignCoreMayKeepFields(t *testing.T) {
+	for _, inRequest := range []bool{false, true} {
+		t.Run(fmt.Sprint("in_request=", inRequest), func(t *testing.T) {
+			var kept [][]zapcore.Field
+			l := zap.New(keepingCore{zapcore.DebugLevel, &kept})
+			ctx := context.Background()
+			if inRequest {
+				tp, _ := newTracer(t)
+				r := begin(ctx, l, "r1", tp) // in its span: the request's own logger
+				defer r.end(reqscope.Succeeded)
+				ctx = r.ctx
+			}
+			s := slog.New(logging.NewSlogHandler(l))
+			s.InfoContext(ctx, "first", "a", 1)
+			s.InfoContext(ctx, "second", "b", 2)
+			// The first line's own field is its last (a request adds its own before it).
+			if len(kept) != 2 || len(kept[0]) == 0 || kept[0][len(kept[0])-1].Key != "a" || kept[0][len(kept[0])-1].Integer != 1 {
+				t.Fatalf("the first line's fields, read after the second line: %v", kept)
+			}
+		})
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/logging"
 )
 
@@ -41,9 +42,12 @@ type Entry struct {
 }
 
 // New returns a logger recording every entry at level or above, and the
-// record. The logger carries the caller, like the service logger.
+// record. The logger carries the caller, like the service logger. A nil
+// level, or a nil pointer behind it (a *zap.AtomicLevel never set), records
+// every level.
 func New(level zapcore.LevelEnabler) (*zap.Logger, *Logs) {
-	if level == nil {
+	// A nil pointer would panic at the first line, not here.
+	if level = option.Value(level); level == nil {
 		level = zapcore.DebugLevel
 	}
 	c, obs := observer.New(level)

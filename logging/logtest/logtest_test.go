@@ -256,3 +256,15 @@ func TestPanicNoteAsInAServicesLine(t *testing.T) {
 		t.Errorf("note of %d bytes, want the service's %d bytes", len(got), len(want))
 	}
 }
+
+// TestNilPointerLevelRecordsEverything: a nil *zap.AtomicLevel behind the
+// level (a variable never set) is a nil level, as options take a typed
+// nil; it made the first line panic.
+func TestNilPointerLevelRecordsEverything(t *testing.T) {
+	var lv *zap.AtomicLevel
+	l, logs := logtest.New(lv)
+	l.Debug("recorded")
+	if logs.Len() != 1 {
+		t.Fatalf("recorded %v, want one debug line", logs.Messages())
+	}
+}
