@@ -22,6 +22,7 @@ type index struct {
 	heads     map[uint64]struct{}  // the first minAnywhere bytes of each of long
 	short     map[string]struct{}  // secrets shorter than minAnywhere
 	shortLens uint                 // bit n set: short holds a secret of n bytes
+	anywhere  bool                 // short secrets too are replaced wherever they occur (Exact)
 }
 
 func newIndex(secrets []string) *index {
@@ -132,7 +133,7 @@ func (x *index) at(s string, i int) int {
 		if x.shortLens&(1<<n) == 0 {
 			continue
 		}
-		if _, ok := x.short[s[i:i+n]]; ok && alone(s, i, i+n) {
+		if _, ok := x.short[s[i:i+n]]; ok && (x.anywhere || alone(s, i, i+n)) {
 			return n
 		}
 	}

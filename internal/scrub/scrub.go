@@ -62,6 +62,17 @@ func New(values []string) *Scrubber {
 	return &Scrubber{secrets: newIndex(out)}
 }
 
+// Exact returns a Scrubber for exactly the values given, in no other form,
+// each replaced wherever it occurs, however short; values that overlap in
+// a text are replaced as one, so that no part of either shows. It is for
+// a caller that chose its values by a rule of its own (a configuration
+// file's header values of 4 bytes or more).
+func Exact(values []string) *Scrubber {
+	x := newIndex(values)
+	x.anywhere = true
+	return &Scrubber{secrets: x}
+}
+
 // String returns s without URL user info and without any secret: a secret
 // of minAnywhere bytes or more wherever it occurs, a shorter one where it
 // stands alone; secrets that overlap in s are replaced as one.

@@ -339,3 +339,21 @@ func TestScrubberOverlapping(t *testing.T) {
 		}
 	}
 }
+
+// TestExact: Exact replaces exactly the values given, a short one inside a
+// longer word too (New replaces a short one only where it stands alone),
+// and no other form of them; overlapping values as one.
+func TestExact(t *testing.T) {
+	s := Exact([]string{"k9X2", "abcd1234", "1234wxyz"})
+	for in, want := range map[string]string{
+		"tenant k9X2 refused":   "tenant REDACTED refused",
+		"idk9X2z":               "idREDACTEDz",
+		"abcd1234wxyz":          "REDACTED",
+		`quoted "k9X2"`:         `quoted "REDACTED"`,
+		"k9%582 is not a value": "k9%582 is not a value",
+	} {
+		if got := s.String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

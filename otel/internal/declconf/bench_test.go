@@ -38,7 +38,7 @@ func BenchmarkParseManyHeaderErrors(b *testing.B) {
 // is, the longest first; a value yaml quotes goes when it is a value or
 // the start of one; shorter values and other quotes stay.
 func TestSecretScrubber(t *testing.T) {
-	values := []string{"abc", "tok-1234", "tok-12345678", "Bearer xyz"}
+	values := []string{"abc", "tok-1234", "tok-12345678", "Bearer xyz", "abcd1234", "1234wxyz"}
 	for i := range 16000 {
 		values = append(values, fmt.Sprintf("secret-%08d", i))
 	}
@@ -49,6 +49,8 @@ func TestSecretScrubber(t *testing.T) {
 		"cannot unmarshal !!str `secret-00015999` into":  "cannot unmarshal !!str `REDACTED` into",
 		"cannot unmarshal !!str `other` into int; abc":   "cannot unmarshal !!str `other` into int; abc",
 		"item 3: secret-00000042secret-00000043, status": "item 3: REDACTEDREDACTED, status",
+		// Two values that overlap: replaced as one, no tail of either shown.
+		"bad: abcd1234wxyz": "bad: REDACTED",
 	} {
 		if got := s.scrub(in); got != want {
 			t.Errorf("scrub(%q) = %q, want %q", in, got, want)

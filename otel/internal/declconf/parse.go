@@ -15,6 +15,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/otelkit/otelkit/internal/env"
+	"github.com/otelkit/otelkit/internal/scrub"
 )
 
 // MaxFileSize bounds a configuration file (1 MiB).
@@ -188,22 +189,16 @@ const minSecret = 4
 // once per file, so that its cost is the errors' text plus the values,
 // not their product (16,000 headers, each an error, took seconds).
 type secretScrubber struct {
-	sorted   []string          // the secrets, sorted: a prefix's secrets follow it
-	replacer *strings.Replacer // those of minSecret bytes or more, the longest first; nil when none
+	sorted []string        // the secrets, sorted: a prefix's secrets follow it
+	long   *scrub.Scrubber // those of minSecret bytes or more, overlaps replaced as one; nil when none
 }
 
 func newSecretScrubber(secrets []string) *secretScrubber {
 	sorted := slices.Compact(slices.Sorted(slices.Values(secrets)))
 	long := slices.DeleteFunc(slices.Clone(sorted), func(v string) bool { return len(v) < minSecret })
-	// At a place where several match, Replacer takes the first given.
-	slices.SortStableFunc(long, func(a, b string) int { return len(b) - len(a) })
 	s := &secretScrubber{sorted: sorted}
 	if len(long) > 0 {
-		pairs := make([]string, 0, 2*len(long))
-		for _, v := range long {
-			pairs = append(pairs, v, "REDACTED")
-		}
-		s.replacer = strings.NewReplacer(pairs...)
+		s.long = scrub.Exact(long)
 	}
 	return s
 }
@@ -216,8 +211,8 @@ func (s *secretScrubber) scrub(msg string) string {
 		}
 		return q
 	})
-	if s.replacer != nil {
-		msg = s.replacer.Replace(msg)
+	if s.long != nil {
+		msg = s.long.String(msg)
 	}
 	return msg
 }
