@@ -12,11 +12,19 @@ import (
 const TooLarge = "too_large"
 
 // Limit returns the estimated size in bytes of the items one export of
-// the exporter r describes may carry, 0 for no bound (not OTLP, or
-// OTLP/JSON). A collector's OTLP receiver refuses a gRPC message over
-// 4 MiB and an HTTP body over 20 MiB by default, and refuses the whole
-// export, every item in it. Each bound leaves 1 MiB or more for the
-// resource, the scopes and what the estimates miss.
+// the exporter r describes may carry, 0 for no bound (not OTLP). A
+// collector's OTLP receiver refuses a gRPC message over 4 MiB and an HTTP
+// body over 20 MiB by default, and refuses the whole export, every item
+// in it. Each bound leaves 1 MiB or more for the resource, the scopes and
+// what the estimates miss.
+//
+// The estimates count protobuf. OTLP/JSON (traces only) writes the same
+// items in at most jsonGrowth times as many bytes: hex IDs, field names
+// and decimal numbers in place of the framing the estimates count, and
+// text escaped where it holds quotes, backslashes or line breaks (two
+// bytes for one). Text made of other control characters (six bytes for
+// one) can still pass the collector's limit; that export fails and is
+// counted, as any failed export is.
 func Limit(r otlpconf.Resolved) int {
 	if r.Exporter != otlpconf.ExporterOTLP {
 		return 0
@@ -26,9 +34,15 @@ func Limit(r otlpconf.Resolved) int {
 		return 3 << 20
 	case otlpconf.ProtocolHTTPProtobuf:
 		return 16 << 20
+	case otlpconf.ProtocolHTTPJSON:
+		return 16 << 20 / jsonGrowth
 	}
 	return 0
 }
+
+// jsonGrowth bounds how many times larger OTLP/JSON writes what the
+// estimates count as protobuf (see Limit).
+const jsonGrowth = 3
 
 // Bound splits exports of items of type T into parts under Limit bytes,
 // as Size estimates them. Its Around is an exportwrap.Around: put it

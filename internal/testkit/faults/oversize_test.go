@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -215,6 +216,62 @@ func TestLargeSpansCostOnlyThemselves(t *testing.T) {
 				t.Errorf("health: exported %d, dropped %v; want %d, %v", health.Exported, health.Dropped, 500+wantHuge, wantDropped)
 			}
 		})
+	}
+}
+
+// TestLargeJSONSpansCostNothing: the real collector over OTLP/HTTP with
+// JSON, 60 spans of 120 attributes of 4000 bytes each (within the default
+// limits; 29 MB as JSON). The collector refuses an HTTP body over 20 MiB,
+// and refused the whole batch (60 spans, counted export_failed); now the
+// batch goes in exports whose estimate stays under a third of 16 MiB
+// (JSON writes a span in up to about three times its protobuf bytes), and
+// every span arrives.
+func TestLargeJSONSpansCostNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault suite: skipped in -short")
+	}
+	col := collector.Start(t)
+	t.Setenv("OTEL_BSP_EXPORT_TIMEOUT", "20000")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json")
+	tel := initTel(t, discard{}, otel.WithoutGlobals(), otel.WithServiceName("faults"),
+		otel.WithOTLPEndpoint(col.HTTPEndpoint()), otel.WithOTLPTimeout(15*time.Second),
+		otel.WithMetricsExporter("none"), otel.WithLogsExporter("none"))
+	if p := tel.Health().Config["traces"].Protocol; p != "http/json" {
+		t.Fatalf("traces protocol %q, want http/json", p)
+	}
+	tracer := tel.TracerProvider().Tracer("faults")
+	value := strings.Repeat("j", 4000)
+	attrs := make([]attribute.KeyValue, 120)
+	for i := range attrs {
+		attrs[i] = attribute.String(fmt.Sprintf("payload.%03d", i), value)
+	}
+	const n = 60
+	for range n {
+		_, span := tracer.Start(context.Background(), "json_big", trace.WithAttributes(attrs...))
+		span.End()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := tel.ForceFlush(ctx); err != nil {
+		t.Errorf("ForceFlush: %v", err)
+	}
+	got := 0
+	waitFor(10*time.Second, func() bool {
+		ss, err := col.Spans()
+		if err != nil {
+			t.Fatalf("read spans: %v", err)
+		}
+		got = 0
+		for _, s := range ss {
+			if s.Name == "json_big" {
+				got++
+			}
+		}
+		return got == n
+	})
+	health := tel.Health().Export["traces"]
+	if got != n || health.Exported != n || health.Failed != 0 {
+		t.Errorf("delivered %d of %d spans; health exported %d, dropped %v", got, n, health.Exported, health.Dropped)
 	}
 }
 
