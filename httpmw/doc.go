@@ -107,6 +107,8 @@
 // otherwise a new one is made: 32 hex characters from crypto/rand. It is
 // echoed in the response, recorded on the span as "request.id", bound to the
 // request's log context and returned by RequestID. Transport forwards it.
+// A Handler inside another (a router's middleware around a mux that has its
+// own) takes the outer one's ID, so the request has one ID throughout.
 //
 // # Logging
 //

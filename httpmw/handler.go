@@ -119,7 +119,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// The route is encoded per line (routeField), so it appears once the
 	// router has matched.
-	st.scope.Begin(r.Header[h.ridKey], h.cfg.Logger, (*routeField)(st),
+	st.scope.Begin(h.incomingID(r), h.cfg.Logger, (*routeField)(st),
 		zap.String(reqlog.KeyMethod, st.method), zap.String(reqlog.KeyPath, st.path))
 	if hdr := w.Header(); hdr != nil {
 		hdr[h.ridKey] = st.scope.IDValues()
@@ -132,6 +132,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.otel.ServeHTTP(&st.rw, r)
 	h.accessLine(st)
 	st.panicIfAborted()
+}
+
+// incomingID returns the request-ID values Begin resolves: those of the
+// header, or, inside another Handler (a router's middleware around a mux
+// with its own), the one ID that Handler gave the request, so that its
+// lines, the response header and both access lines carry one ID, as two
+// sets of grpcmw ServerOptions give an RPC one. An ID the server's context
+// carries from ContextWithRequestID is not a request's: it is not taken.
+func (h *handler) incomingID(r *http.Request) []string {
+	if outer := reqscope.FromContext(r.Context()); outer != nil && outer.Began() {
+		return outer.IDValues()
+	}
+	return r.Header[h.ridKey]
 }
 
 // recoverOutside recovers a panic that otelhttp let through before inner

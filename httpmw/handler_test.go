@@ -1,6 +1,7 @@
 package httpmw
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -348,6 +349,47 @@ func TestRequestIDCustomHeader(t *testing.T) {
 	}
 	if w.Header().Get("X-Request-ID") != "" {
 		t.Error("default header echoed as well")
+	}
+}
+
+// TestNestedHandlersOneRequestID: a Handler inside another (a router's
+// middleware around a mux that has its own) gives the request one ID, as
+// two sets of grpcmw ServerOptions give an RPC one: both access lines, the
+// handler's lines and the response header carry the outer one's, whether
+// the client sent it or the outer Handler made it.
+func TestNestedHandlersOneRequestID(t *testing.T) {
+	for _, incoming := range []string{"", "req-nested"} {
+		e := newTestEnv(t)
+		next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			logging.FromContext(r.Context()).Info("hello")
+		})
+		inner := Handler(next, e.opts(WithRequestIDHeader("X-Inner-ID"))...)
+		h := Handler(inner, e.opts()...)
+		// An ID the server's context carries for other work is no request's.
+		r := httptest.NewRequestWithContext(ContextWithRequestID(context.Background(), "not-a-request"), "GET", "/x", nil)
+		if incoming != "" {
+			r.Header.Set("X-Request-ID", incoming)
+		}
+		w := e.serve(h, r)
+		id := w.Header().Get("X-Request-ID")
+		if id == "not-a-request" {
+			t.Errorf("the request took the ID of its server's context")
+		}
+		if !requestid.Valid(id) || (incoming != "" && id != incoming) {
+			t.Fatalf("incoming %q: response header %q", incoming, id)
+		}
+		if got := w.Header().Get("X-Inner-ID"); got != id {
+			t.Errorf("incoming %q: inner header %q, want %q", incoming, got, id)
+		}
+		lines := e.lines(t)
+		if len(lines) != 3 {
+			t.Fatalf("want hello and two access lines, got:\n%s", e.out.String())
+		}
+		for _, l := range lines {
+			if l["request_id"] != id {
+				t.Errorf("incoming %q: %v line has request_id %v, want %q", incoming, l["msg"], l["request_id"], id)
+			}
+		}
 	}
 }
 

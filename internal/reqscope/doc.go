@@ -27,7 +27,9 @@
 // it, so a client transport forwards the ID; ContextWithID does the same
 // for work that does not start with a request. A transport whose own
 // context types answer the scope's key (IsKey) calls BindBelow instead,
-// which saves that context value (grpcmw's per-RPC state does).
+// which saves that context value (grpcmw's per-RPC state does). A
+// transport nested inside another takes the outer scope's ID (IDValues)
+// when that scope Began: one ID per request.
 //
 // # The request's logger
 //

@@ -86,6 +86,11 @@ func (s *Scope) BindBelow(ctx context.Context) context.Context {
 	return ctx
 }
 
+// Began reports whether s is a request's scope, which Begin started, and
+// not one ContextWithID made: a transport nested inside another takes the
+// request ID of the first only (one ID per request).
+func (s *Scope) Began() bool { return !s.start.IsZero() }
+
 // ID returns the request ID.
 func (s *Scope) ID() string { return s.log.ID }
 
