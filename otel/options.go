@@ -100,7 +100,7 @@ const DefaultShutdownTimeout = 10 * time.Second
 // ("checkout" for example.com/shop/cmd/checkout). Surrounding spaces are
 // trimmed, and a blank name is as if not given, as for the variable.
 func WithServiceName(name string) Option {
-	return optionFunc(func(c config) config { c.serviceName = strings.TrimSpace(name); return c })
+	return optionFunc(func(c config) config { c.serviceName = given(c.serviceName, name); return c })
 }
 
 // WithServiceVersion sets service.version. It wins over
@@ -108,7 +108,16 @@ func WithServiceName(name string) Option {
 // build info is used when it is a release version. Surrounding spaces are
 // trimmed, and a blank version is as if not given.
 func WithServiceVersion(version string) Option {
-	return optionFunc(func(c config) config { c.serviceVersion = strings.TrimSpace(version); return c })
+	return optionFunc(func(c config) config { c.serviceVersion = given(c.serviceVersion, version); return c })
+}
+
+// given returns v trimmed, or old when v is blank: a blank value is as if
+// its option were not given, so an earlier one stands.
+func given(old, v string) string {
+	if v = strings.TrimSpace(v); v == "" {
+		return old
+	}
+	return v
 }
 
 // WithEnvironment sets deployment.environment.name (for example
@@ -116,7 +125,7 @@ func WithServiceVersion(version string) Option {
 // OTEL_RESOURCE_ATTRIBUTES. Surrounding spaces are trimmed, and a blank
 // name is as if not given, as for the variable.
 func WithEnvironment(name string) Option {
-	return optionFunc(func(c config) config { c.environment = strings.TrimSpace(name); return c })
+	return optionFunc(func(c config) config { c.environment = given(c.environment, name); return c })
 }
 
 // WithResourceAttributes adds resource attributes. They win over

@@ -694,3 +694,25 @@ func TestBlankServiceOptionsAreNotGiven(t *testing.T) {
 		}
 	}
 }
+
+// TestBlankServiceOptionAfterOneGiven: a blank option after a given one is
+// as if not given, so the earlier one stands (it cleared it, and the
+// variable won).
+func TestBlankServiceOptionAfterOneGiven(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_SERVICE_NAME", "from-env")
+	t.Setenv("OTELKIT_ENVIRONMENT", "staging")
+	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(),
+		WithServiceName("checkout"), WithServiceName(" "), WithEnvironment("prod"), WithEnvironment(""),
+		WithServiceVersion("1.2.3"), WithServiceVersion("\t"))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(context.Background())
+	set := tel.Resource().Set()
+	for key, want := range map[attribute.Key]string{"service.name": "checkout", "deployment.environment.name": "prod", "service.version": "1.2.3"} {
+		if v, _ := set.Value(key); v.AsString() != want {
+			t.Errorf("%s = %q, want %q", key, v.AsString(), want)
+		}
+	}
+}

@@ -44,10 +44,10 @@
 // after Shutdown, whose spans carry no IDs of their own.
 //
 // Over OTLP, a batch is exported in parts whose size, estimated from
-// above, stays under 3 MiB over gRPC, 16 MiB over HTTP and a third of
-// that over HTTP as JSON (which writes the same spans in up to about three
-// times the bytes): a collector refuses a larger export whole (4 MiB and 20 MiB by
-// default), so 400 spans carrying 16 KB each (a database statement, a
+// above, stays under 3 MiB over gRPC, 16 MiB over HTTP and a sixth of
+// that over HTTP as JSON (which writes the same spans in up to six times
+// the bytes: "<", ">" and "&" in text as \u003c and the like): a collector
+// refuses a larger export whole (4 MiB and 20 MiB by default), so 400 spans carrying 16 KB each (a database statement, a
 // stack trace in an exception event: within the default limits) cost the
 // whole batch. A span too large on its own (128 exception events of ten
 // 4 KB attributes: 5 MB) is not sent and is reported as too_large to

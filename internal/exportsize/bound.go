@@ -20,11 +20,11 @@ const TooLarge = "too_large"
 //
 // The estimates count protobuf. OTLP/JSON (traces only) writes the same
 // items in at most jsonGrowth times as many bytes: hex IDs, field names
-// and decimal numbers in place of the framing the estimates count, and
-// text escaped where it holds quotes, backslashes or line breaks (two
-// bytes for one). Text made of other control characters (six bytes for
-// one) can still pass the collector's limit; that export fails and is
-// counted, as any failed export is.
+// and decimal numbers in place of the framing the estimates count (a
+// float64 slice about 3.4 times), and text escaped by encoding/json:
+// quotes, backslashes and line breaks in two bytes, and "<", ">", "&"
+// and other control characters in six (\u003c), so that a database
+// statement of comparisons takes six times its bytes.
 func Limit(r otlpconf.Resolved) int {
 	if r.Exporter != otlpconf.ExporterOTLP {
 		return 0
@@ -42,7 +42,7 @@ func Limit(r otlpconf.Resolved) int {
 
 // jsonGrowth bounds how many times larger OTLP/JSON writes what the
 // estimates count as protobuf (see Limit).
-const jsonGrowth = 3
+const jsonGrowth = 6
 
 // Bound splits exports of items of type T into parts under Limit bytes,
 // as Size estimates them. Its Around is an exportwrap.Around: put it

@@ -18,7 +18,7 @@ func TestLimit(t *testing.T) {
 	}{
 		{otlpconf.ExporterOTLP, otlpconf.ProtocolGRPC, 3 << 20},
 		{otlpconf.ExporterOTLP, otlpconf.ProtocolHTTPProtobuf, 16 << 20},
-		{otlpconf.ExporterOTLP, otlpconf.ProtocolHTTPJSON, 16 << 20 / 3},
+		{otlpconf.ExporterOTLP, otlpconf.ProtocolHTTPJSON, 16 << 20 / 6},
 		{otlpconf.ExporterConsole, otlpconf.ProtocolGRPC, 0},
 		{otlpconf.ExporterNone, "", 0},
 	} {

@@ -75,13 +75,15 @@ func Exact(values []string) *Scrubber {
 
 // String returns s without URL user info and without any secret: a secret
 // of minAnywhere bytes or more wherever it occurs, a shorter one where it
-// stands alone; secrets that overlap in s are replaced as one.
+// stands alone; secrets that overlap in s are replaced as one. The
+// secrets go first: a header value may itself look like user info
+// ("tok://user:pw@Zq81xLm"), and removed as such first it no longer
+// matched, and its two ends showed.
 func (s *Scrubber) String(msg string) string {
-	msg = RedactUserInfo(msg)
-	if s == nil {
-		return msg
+	if s != nil {
+		msg = s.secrets.replace(msg)
 	}
-	return s.secrets.replace(msg)
+	return RedactUserInfo(msg)
 }
 
 // Error returns err when its text holds nothing to scrub, and otherwise an

@@ -357,3 +357,19 @@ func TestExact(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretHoldingUserInfo: a header value that holds what looks like a
+// URL's user info is replaced whole, by New and Exact alike; with user
+// info removed first, the value no longer matched and its two ends
+// showed ("tok://REDACTED@Zq81xLm").
+func TestSecretHoldingUserInfo(t *testing.T) {
+	const v = "tok://user:pw@Zq81xLm"
+	for name, s := range map[string]*Scrubber{"New": New([]string{v}), "Exact": Exact([]string{v})} {
+		if got, want := s.String("bad header "+v+" here"), "bad header REDACTED here"; got != want {
+			t.Errorf("%s: String = %q, want %q", name, got, want)
+		}
+		if got, want := s.String("http://u:pw@h/ "+v), "http://REDACTED@h/ REDACTED"; got != want {
+			t.Errorf("%s: String = %q, want %q", name, got, want)
+		}
+	}
+}

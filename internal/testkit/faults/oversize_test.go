@@ -229,13 +229,32 @@ func TestLargeSpansCostOnlyThemselves(t *testing.T) {
 // JSON, 60 spans of 120 attributes of 4000 bytes each (within the default
 // limits; 29 MB as JSON). The collector refuses an HTTP body over 20 MiB,
 // and refused the whole batch (60 spans, counted export_failed); now the
-// batch goes in exports whose estimate stays under a third of 16 MiB
-// (JSON writes a span in up to about three times its protobuf bytes), and
-// every span arrives.
+// batch goes in exports whose estimate stays under a sixth of 16 MiB
+// (JSON writes a span in up to six times its protobuf bytes), and every
+// span arrives.
 func TestLargeJSONSpansCostNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fault suite: skipped in -short")
 	}
+	testLargeJSONSpans(t, 60, strings.Repeat("j", 4000))
+}
+
+// TestLargeEscapedJSONSpansCostNothing: as TestLargeJSONSpansCostNothing,
+// with 10 spans whose attributes are "<" (a comparison in a database
+// statement): encoding/json writes each as \u003c, six bytes for one, so
+// the 4.8 MB of text went in one export of 29 MB, refused whole under a
+// bound of a third of 16 MiB.
+func TestLargeEscapedJSONSpansCostNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault suite: skipped in -short")
+	}
+	testLargeJSONSpans(t, 10, strings.Repeat("<", 4000))
+}
+
+// testLargeJSONSpans ends n spans of 120 attributes of value over
+// OTLP/HTTP with JSON to the real collector and checks that every one
+// arrives and is counted exported.
+func testLargeJSONSpans(t *testing.T, n int, value string) {
 	col := collector.Start(t)
 	t.Setenv("OTEL_BSP_EXPORT_TIMEOUT", "20000")
 	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json")
@@ -246,12 +265,10 @@ func TestLargeJSONSpansCostNothing(t *testing.T) {
 		t.Fatalf("traces protocol %q, want http/json", p)
 	}
 	tracer := tel.TracerProvider().Tracer("faults")
-	value := strings.Repeat("j", 4000)
 	attrs := make([]attribute.KeyValue, 120)
 	for i := range attrs {
 		attrs[i] = attribute.String(fmt.Sprintf("payload.%03d", i), value)
 	}
-	const n = 60
 	for range n {
 		_, span := tracer.Start(context.Background(), "json_big", trace.WithAttributes(attrs...))
 		span.End()
@@ -276,7 +293,7 @@ func TestLargeJSONSpansCostNothing(t *testing.T) {
 		return got == n
 	})
 	health := tel.Health().Export["traces"]
-	if got != n || health.Exported != n || health.Failed != 0 {
+	if got != n || health.Exported != int64(n) || health.Failed != 0 {
 		t.Errorf("delivered %d of %d spans; health exported %d, dropped %v", got, n, health.Exported, health.Dropped)
 	}
 }
