@@ -90,20 +90,28 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 	if ce == nil {
 		return nil
 	}
-	if mayKeep(c) {
-		fields, _ := h.fields(make([]zapcore.Field, 0, len(h.pre)+r.NumAttrs()), r)
+	return h.withFields(c, r, func(fields []zapcore.Field) error {
 		ce.Write(fields...)
 		return nil
+	})
+}
+
+// withFields calls write with the handler's fields and r's attributes: in
+// a slice of the line's own when c may keep it (mayKeep), else in a pooled
+// one. Cores encode (or copy) the fields during Write, so the pooled slice
+// goes back to the pool after it, emptied so it keeps no values alive
+// (what is past what this line used is empty already); an unusually large
+// one is left to the garbage collector.
+func (h *slogHandler) withFields(c zapcore.Core, r slog.Record, write func([]zapcore.Field) error) error {
+	if mayKeep(c) {
+		fields, _ := h.fields(make([]zapcore.Field, 0, len(h.pre)+r.NumAttrs()), r)
+		return write(fields)
 	}
 	p := fieldPool.Get().(*[]zapcore.Field)
 	fields, used := h.fields((*p)[:0], r)
-	ce.Write(fields...)
-	// Cores encode (or copy) the fields during Write, so the slice goes
-	// back to the pool, emptied so it keeps no values alive (what is past
-	// what this line used is empty already); an unusually large one is
-	// left to the garbage collector.
+	err := write(fields)
 	putFields(p, fields, used)
-	return nil
+	return err
 }
 
 // fields appends to dst the handler's fields and the record's attributes,
@@ -167,15 +175,7 @@ func (h *slogHandler) handleForeign(c zapcore.Core, ent zapcore.Entry, r slog.Re
 		return nil
 	}
 	fc := foreignCore{Core: c, direct: reflect.TypeOf(c) == ioCoreType}
-	if mayKeep(c) {
-		fields, _ := h.fields(make([]zapcore.Field, 0, len(h.pre)+r.NumAttrs()), r)
-		return fc.writeLine(ent, fields)
-	}
-	p := fieldPool.Get().(*[]zapcore.Field)
-	fields, used := h.fields((*p)[:0], r)
-	err := fc.writeLine(ent, fields)
-	putFields(p, fields, used)
-	return err
+	return h.withFields(c, r, func(fields []zapcore.Field) error { return fc.writeLine(ent, fields) })
 }
 
 // maxPooledFields bounds the field slices kept in fieldPool.
