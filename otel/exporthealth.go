@@ -36,14 +36,13 @@ type exportHealth struct {
 	scrub       *scrub.Scrubber // set before the first export; nil: URL user info only
 	dropped     [len(dropReasons)]atomic.Int64
 	tracked     atomic.Bool // an exporter is wrapped (track): exports are counted
-	// unsent is what the failed exports of each exporter's last batch (its
-	// parts, when cut for size) would have delivered and that exporter's
-	// next export sends again (cumulative metric data points): not lost
-	// until Shutdown comes first (settle). It sums the exporters' own
-	// counts (newUnsent), kept apart because metrics may have several
-	// exporters (otlp,console): one's success does not deliver what
-	// another's collector refused.
-	unsent    atomic.Int64
+	// Unsent items are what the failed exports of an exporter's last batch
+	// (its parts, when cut for size) would have delivered and that
+	// exporter's next export sends again (cumulative metric data points):
+	// not lost until Shutdown comes first (settle). Each exporter keeps
+	// its own count (newUnsent; unsentTotal sums them), because metrics
+	// may have several exporters (otlp,console): one's success does not
+	// deliver what another's collector refused.
 	unsentMu  sync.Mutex
 	exporters []*unsentCount
 	settled   atomic.Bool // Shutdown counted unsent: a failure now loses all
@@ -110,9 +109,10 @@ func (h *exportHealth) record(u *unsentCount, n, resent int, part exportsize.Par
 	h.failures.Add(1)
 }
 
-// unsentCount is one exporter's part of exportHealth.unsent.
+// unsentCount is one exporter's part of what is unsent (the health
+// document's sum, unsentTotal).
 type unsentCount struct {
-	v       atomic.Int64 // in exportHealth.unsent
+	v       atomic.Int64
 	pending atomic.Int64 // unsent of the parts so far of a batch in parts
 }
 
@@ -130,7 +130,7 @@ func (h *exportHealth) carry(u *unsentCount, unsent int64, part exportsize.Part)
 		u.pending.Store(unsent)
 		return 0
 	}
-	h.unsent.Add(unsent - u.v.Swap(unsent))
+	u.v.Store(unsent)
 	if h.settled.Load() { // no export comes after this one
 		return h.takeUnsent(u)
 	}
@@ -160,10 +160,18 @@ func (h *exportHealth) newUnsent() *unsentCount {
 
 // takeUnsent returns the unsent items of the exporter u and clears them.
 // The Swap hands each to one caller: record or settle, never both.
-func (h *exportHealth) takeUnsent(u *unsentCount) int64 {
-	v := u.v.Swap(0)
-	h.unsent.Add(-v)
-	return v
+func (h *exportHealth) takeUnsent(u *unsentCount) int64 { return u.v.Swap(0) }
+
+// unsentTotal sums the exporters' unsent items, each at most once, so a
+// snapshot taken while settle runs is never below zero.
+func (h *exportHealth) unsentTotal() int64 {
+	h.unsentMu.Lock()
+	defer h.unsentMu.Unlock()
+	var n int64
+	for _, u := range h.exporters {
+		n += u.v.Load()
+	}
+	return n
 }
 
 // ExportStatus is a snapshot of one signal's export health.
@@ -220,7 +228,7 @@ func (h *exportHealth) status() ExportStatus {
 		}
 	}
 	s.Exported = h.exported.Load()
-	s.Unsent = h.unsent.Load()
+	s.Unsent = h.unsentTotal()
 	s.Batches = h.batches.Load()
 	if ns := h.lastSuccess.Load(); ns != 0 {
 		ts := time.Unix(0, ns).UTC()
