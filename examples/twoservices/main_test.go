@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +72,27 @@ func TestBadRole(t *testing.T) {
 	err := run(context.Background(), []string{"-role", "sidecar"}, &syncBuffer{})
 	if err == nil || !strings.Contains(err.Error(), "allowed: frontend, backend, both") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestBackendFlushFailureIsReported: with -role both, the backend's
+// Telemetry is flushed after Run; when that flush fails, run's error says
+// so (main exits 1), naming the service, rather than only the frontend's.
+func TestBackendFlushFailureIsReported(t *testing.T) {
+	col := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "refused", http.StatusBadRequest) // not retried by the exporters
+	}))
+	defer col.Close()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", col.URL)
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	for _, k := range []string{"OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER"} {
+		t.Setenv(k, "")
+	}
+	out := &syncBuffer{}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := run(ctx, nil, out)
+	if err == nil || !strings.Contains(err.Error(), "backend telemetry: ") {
+		t.Fatalf("run: %v; want the backend's failed flush among the errors\n%s", err, out)
 	}
 }
