@@ -224,8 +224,16 @@ func frontendMux(client *http.Client, backend string) *http.ServeMux {
 			http.Error(w, "backend unavailable", http.StatusBadGateway)
 			return
 		}
-		price, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+		price, err := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
 		_ = resp.Body.Close()
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("backend: %s", resp.Status) // its body is not a price
+		}
+		if err != nil {
+			logging.FromContext(ctx).Error("price_lookup_failed", logging.Err(err))
+			http.Error(w, "backend unavailable", http.StatusBadGateway)
+			return
+		}
 		logging.FromContext(ctx).Info("checkout_priced", zap.String("cart_id", cart), zap.ByteString("price", price))
 		_, _ = fmt.Fprintf(w, "cart %s costs %s\n", cart, price)
 	})

@@ -75,6 +75,21 @@ func TestBadRole(t *testing.T) {
 	}
 }
 
+// TestFrontendReportsBackendFailure: a backend that answers with an error
+// status fails the checkout (502, price_lookup_failed); its error body is
+// not passed off as a price.
+func TestFrontendReportsBackendFailure(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "database down", http.StatusInternalServerError)
+	}))
+	defer backend.Close()
+	rec := httptest.NewRecorder()
+	frontendMux(backend.Client(), backend.URL).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/checkout/cart-7", nil))
+	if rec.Code != http.StatusBadGateway || strings.Contains(rec.Body.String(), "database down") {
+		t.Errorf("frontend answered %d %q, want 502 without the backend's body", rec.Code, rec.Body.String())
+	}
+}
+
 // TestBackendFlushFailureIsReported: with -role both, the backend's
 // Telemetry is flushed after Run; when that flush fails, run's error says
 // so (main exits 1), naming the service, rather than only the frontend's.
