@@ -76,13 +76,13 @@ func parse(args []string, out io.Writer) (options, error) {
 	return o, fmt.Errorf("-role %q: allowed: frontend, checkout, inventory, all", o.role)
 }
 
-func run(ctx context.Context, args []string, out io.Writer) error {
+func run(ctx context.Context, args []string, out io.Writer) (err error) {
 	o, err := parse(args, out)
 	if err != nil {
 		return err
 	}
 	p, err := start(ctx, o, out)
-	defer p.close()
+	defer func() { err = errors.Join(err, p.close()) }()
 	if err != nil {
 		return err
 	}
@@ -102,6 +102,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	// Run serves until SIGINT or SIGTERM (or the end of the exercise), lets
 	// the requests and RPCs in flight finish, then flushes the telemetry.
+	p.ran = true
 	err = p.owner.Run(ctx, otel.Servers(p.servers...))
 	<-exercised
 	return errors.Join(err, exerciseErr)
@@ -114,16 +115,34 @@ type process struct {
 	servers     []otel.Server
 	owner       *otel.Telemetry
 	frontendURL string
-	cleanup     []func()
+	cleanup     []func() error
+	ran         bool // Run was called: it flushed owner and returned its error
 }
 
 // close shuts down what Run does not: the other services' Telemetry with
 // -role all and the client connections, after Run has drained the servers,
-// and everything when start failed half way. Shutdown twice is a no-op.
-func (p *process) close() {
+// and everything when start failed half way. It returns the flushes that
+// failed, each naming its service: telemetry was lost.
+func (p *process) close() error {
+	var errs []error
 	for i := len(p.cleanup) - 1; i >= 0; i-- {
-		p.cleanup[i]()
+		errs = append(errs, p.cleanup[i]())
 	}
+	return errors.Join(errs...)
+}
+
+// shutdown flushes and shuts down tel within 5 s, unless Run has (Run
+// returned its error already).
+func (p *process) shutdown(tel *otel.Telemetry, service string) error {
+	if p.ran && tel == p.owner {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tel.Shutdown(ctx); err != nil {
+		return fmt.Errorf("%s telemetry: %w", service, err)
+	}
+	return nil
 }
 
 // start starts the roles o asks for, the called ones first; with -role all,
@@ -200,7 +219,7 @@ func (p *process) initService(ctx context.Context, name string, withoutGlobals b
 	if err != nil {
 		return nil, err
 	}
-	p.cleanup = append(p.cleanup, func() { shutdown(tel) })
+	p.cleanup = append(p.cleanup, func() error { return p.shutdown(tel, name) })
 	p.owner = tel
 	return tel, nil
 }
@@ -222,7 +241,7 @@ func (p *process) dial(target string, tel *otel.Telemetry) (*grpc.ClientConn, er
 	if err != nil {
 		return nil, err
 	}
-	p.cleanup = append(p.cleanup, func() { _ = conn.Close() })
+	p.cleanup = append(p.cleanup, func() error { _ = conn.Close(); return nil })
 	return conn, nil
 }
 
@@ -233,7 +252,7 @@ func (p *process) listenGRPC(addr string, srv *grpc.Server) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p.cleanup = append(p.cleanup, srv.Stop) // Run has stopped it already
+	p.cleanup = append(p.cleanup, func() error { srv.Stop(); return nil }) // Run has stopped it already
 	p.servers = append([]otel.Server{grpcmw.Server(srv, ln)}, p.servers...)
 	return ln.Addr().String(), nil
 }
@@ -245,7 +264,7 @@ func (p *process) listenHTTP(addr string, h http.Handler) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p.cleanup = append(p.cleanup, func() { _ = ln.Close() }) // Run has closed it already
+	p.cleanup = append(p.cleanup, func() error { _ = ln.Close(); return nil }) // Run has closed it already
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	p.servers = append([]otel.Server{otel.HTTPServerOn(srv, ln)}, p.servers...)
 	return "http://" + ln.Addr().String(), nil
@@ -314,10 +333,4 @@ type inventoryService struct {
 func (inventoryService) Reserve(ctx context.Context, req *shoppb.ReserveRequest) (*shoppb.ReserveReply, error) {
 	logging.FromContext(ctx).Info("items_reserved", zap.String("cart_id", req.GetCartId()), zap.Int("items", 3))
 	return &shoppb.ReserveReply{Reserved: 3}, nil
-}
-
-func shutdown(tel *otel.Telemetry) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = tel.Shutdown(ctx)
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +88,29 @@ func TestBadRole(t *testing.T) {
 	err := run(context.Background(), []string{"-role", "sidecar"}, &logbuf.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "allowed: frontend, checkout, inventory, all") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestOtherServicesFlushFailureIsReported: with -role all, Checkout's and
+// Inventory's Telemetry are flushed after Run; when those flushes fail,
+// run's error says so (main exits 1), naming each service.
+func TestOtherServicesFlushFailureIsReported(t *testing.T) {
+	col := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "refused", http.StatusBadRequest) // not retried by the exporters
+	}))
+	defer col.Close()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", col.URL)
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	for _, k := range []string{"OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER"} {
+		t.Setenv(k, "")
+	}
+	out := &logbuf.Buffer{}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := run(ctx, nil, out)
+	for _, svc := range []string{"checkout", "inventory"} {
+		if err == nil || !strings.Contains(err.Error(), svc+" telemetry: ") {
+			t.Errorf("run: %v; want %s's failed flush among the errors", err, svc)
+		}
 	}
 }

@@ -89,6 +89,20 @@ func TestQuickstart(t *testing.T) {
 		t.Fatalf("no %q line in output:\n%s", msg, text)
 		return nil
 	}
+	// Every line of a request (handler, buffered debug, panic, access)
+	// carries its trace, span and request ID; only the process's own lines
+	// have none.
+	for _, l := range logs {
+		switch l["msg"] {
+		case "server_started", "shutdown_started", "shutdown_finished":
+			continue
+		}
+		for _, k := range []string{"trace_id", "span_id", "request_id"} {
+			if s, _ := l[k].(string); s == "" {
+				t.Errorf("%v line has no %s: %v", l["msg"], k, l)
+			}
+		}
+	}
 	loaded := find("order_loaded")
 	for _, k := range []string{"trace_id", "span_id", "trace_flags", "request_id", "order_id"} {
 		if s, _ := loaded[k].(string); s == "" {

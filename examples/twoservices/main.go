@@ -48,7 +48,7 @@ type options struct {
 	serve                               bool
 }
 
-func run(ctx context.Context, args []string, out io.Writer) error {
+func run(ctx context.Context, args []string, out io.Writer) (err error) {
 	fs := flag.NewFlagSet("twoservices", flag.ContinueOnError)
 	fs.SetOutput(out)
 	var o options
@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	p, err := start(ctx, o, out)
-	defer p.close()
+	defer func() { err = errors.Join(err, p.close()) }()
 	if err != nil {
 		return err
 	}
@@ -87,6 +87,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	// Run serves until SIGINT or SIGTERM (or the end of the exercise), lets
 	// the requests in flight finish, then flushes the telemetry.
+	p.ran = true
 	err = p.owner.Run(ctx, otel.Servers(p.servers...))
 	<-exercised
 	return errors.Join(err, exerciseErr)
@@ -99,16 +100,34 @@ type process struct {
 	servers     []otel.Server
 	owner       *otel.Telemetry
 	frontendURL string
-	cleanup     []func()
+	cleanup     []func() error
+	ran         bool // Run was called: it flushed owner and returned its error
 }
 
 // close shuts down what Run does not: the backend's Telemetry with -role
 // both, after Run has drained both servers, and everything when start
-// failed half way. Shutdown twice is a no-op.
-func (p *process) close() {
+// failed half way. It returns the flushes that failed, each naming its
+// service: telemetry was lost.
+func (p *process) close() error {
+	var errs []error
 	for i := len(p.cleanup) - 1; i >= 0; i-- {
-		p.cleanup[i]()
+		errs = append(errs, p.cleanup[i]())
 	}
+	return errors.Join(errs...)
+}
+
+// shutdown flushes and shuts down tel within 5 s, unless Run has (Run
+// returned its error already).
+func (p *process) shutdown(tel *otel.Telemetry, service string) error {
+	if p.ran && tel == p.owner {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tel.Shutdown(ctx); err != nil {
+		return fmt.Errorf("%s telemetry: %w", service, err)
+	}
+	return nil
 }
 
 func start(ctx context.Context, o options, out io.Writer) (*process, error) {
@@ -128,7 +147,7 @@ func start(ctx context.Context, o options, out io.Writer) (*process, error) {
 		if err != nil {
 			return p, err
 		}
-		p.cleanup = append(p.cleanup, func() { shutdown(tel) })
+		p.cleanup = append(p.cleanup, func() error { return p.shutdown(tel, "backend") })
 		h := httpmw.Handler(backendMux(),
 			httpmw.WithTracerProvider(tel.TracerProvider()),
 			httpmw.WithMeterProvider(tel.MeterProvider()),
@@ -144,7 +163,7 @@ func start(ctx context.Context, o options, out io.Writer) (*process, error) {
 		if err != nil {
 			return p, err
 		}
-		p.cleanup = append(p.cleanup, func() { shutdown(tel) })
+		p.cleanup = append(p.cleanup, func() error { return p.shutdown(tel, "frontend") })
 		client := &http.Client{Transport: httpmw.Transport(nil), Timeout: 5 * time.Second}
 		h := httpmw.Handler(frontendMux(client, backendURL),
 			httpmw.WithLogger(tel.Logger().With(zap.String("service", "frontend"))))
@@ -163,7 +182,7 @@ func (p *process) listen(addr string, h http.Handler) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p.cleanup = append(p.cleanup, func() { _ = ln.Close() }) // Run has closed it already
+	p.cleanup = append(p.cleanup, func() error { _ = ln.Close(); return nil }) // Run has closed it already
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	p.servers = append([]otel.Server{otel.HTTPServerOn(srv, ln)}, p.servers...)
 	return "http://" + ln.Addr().String(), nil
@@ -205,8 +224,16 @@ func frontendMux(client *http.Client, backend string) *http.ServeMux {
 			http.Error(w, "backend unavailable", http.StatusBadGateway)
 			return
 		}
-		price, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+		price, err := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
 		_ = resp.Body.Close()
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("backend: %s", resp.Status) // its body is not a price
+		}
+		if err != nil {
+			logging.FromContext(ctx).Error("price_lookup_failed", logging.Err(err))
+			http.Error(w, "backend unavailable", http.StatusBadGateway)
+			return
+		}
 		logging.FromContext(ctx).Info("checkout_priced", zap.String("cart_id", cart), zap.ByteString("price", price))
 		_, _ = fmt.Fprintf(w, "cart %s costs %s\n", cart, price)
 	})
@@ -230,10 +257,4 @@ func nameUnlessEnv(name string, force bool) []otel.Option {
 		return nil
 	}
 	return []otel.Option{otel.WithServiceName(name)}
-}
-
-func shutdown(tel *otel.Telemetry) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = tel.Shutdown(ctx)
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +72,42 @@ func TestBadRole(t *testing.T) {
 	err := run(context.Background(), []string{"-role", "sidecar"}, &syncBuffer{})
 	if err == nil || !strings.Contains(err.Error(), "allowed: frontend, backend, both") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestFrontendReportsBackendFailure: a backend that answers with an error
+// status fails the checkout (502, price_lookup_failed); its error body is
+// not passed off as a price.
+func TestFrontendReportsBackendFailure(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "database down", http.StatusInternalServerError)
+	}))
+	defer backend.Close()
+	rec := httptest.NewRecorder()
+	frontendMux(backend.Client(), backend.URL).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/checkout/cart-7", nil))
+	if rec.Code != http.StatusBadGateway || strings.Contains(rec.Body.String(), "database down") {
+		t.Errorf("frontend answered %d %q, want 502 without the backend's body", rec.Code, rec.Body.String())
+	}
+}
+
+// TestBackendFlushFailureIsReported: with -role both, the backend's
+// Telemetry is flushed after Run; when that flush fails, run's error says
+// so (main exits 1), naming the service, rather than only the frontend's.
+func TestBackendFlushFailureIsReported(t *testing.T) {
+	col := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "refused", http.StatusBadRequest) // not retried by the exporters
+	}))
+	defer col.Close()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", col.URL)
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	for _, k := range []string{"OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER"} {
+		t.Setenv(k, "")
+	}
+	out := &syncBuffer{}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := run(ctx, nil, out)
+	if err == nil || !strings.Contains(err.Error(), "backend telemetry: ") {
+		t.Fatalf("run: %v; want the backend's failed flush among the errors\n%s", err, out)
 	}
 }

@@ -4,7 +4,8 @@
 // collector's file exporter; the README's program stopped gracefully; and
 // metrics' Prometheus endpoint scraped by a real Prometheus, which reads the
 // route and the exemplars' trace IDs; examples/grpc built and run against
-// the collector, one trace and one request ID across HTTP → gRPC → gRPC.
+// the collector, one trace and one request ID across HTTP → gRPC → gRPC;
+// examples/worker likewise, producer to consumer span, records and counts.
 //
 // TestGracefulStopDeliversEverything runs the README's program and the
 // quick start with -serve, each as its own process: 300 requests, then
