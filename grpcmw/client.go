@@ -5,11 +5,13 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 
+	"github.com/otelkit/otelkit/internal/reqscope"
 	"github.com/otelkit/otelkit/internal/scrub"
 )
 
@@ -32,11 +34,11 @@ func DialOptions(opts ...Option) []grpc.DialOption {
 // sent in its metadata nor one that looks like an Authorization credential
 // (clientHandler).
 func newClientHandler(cfg config) stats.Handler {
-	return clientHandler{otelgrpc.NewClientHandler(
+	return clientHandler{Handler: otelgrpc.NewClientHandler(
 		otelgrpc.WithTracerProvider(cfg.TracerProvider),
 		otelgrpc.WithMeterProvider(cfg.MeterProvider),
 		otelgrpc.WithPropagators(clientPropagator{next: propagatorOf(cfg)}),
-	)}
+	), methods: newMethodSet(cfg.methods)}
 }
 
 // clientHandler hands otelgrpc a failed call's status with the credentials
@@ -58,7 +60,30 @@ func newClientHandler(cfg config) stats.Handler {
 //     holds the context's metadata and user-agent only (grpc 1.84,
 //     http2Client.NewStream). grpc's own per-RPC credentials (oauth, jwt,
 //     Google default, STS) all send "authorization: Bearer …".
-type clientHandler struct{ stats.Handler }
+//
+// It also records a call to a method it does not recognise (methods) as
+// the server does (see TagRPC).
+type clientHandler struct {
+	stats.Handler
+	methods *methodSet
+}
+
+// TagRPC hands otelgrpc the call, as _OTHER when the method is neither in
+// the protobuf registry nor named with WithMethods (see methods.go): the
+// program chooses the method it calls, but a proxy that forwards whatever
+// method it is sent (grpc.UnknownServiceHandler, then ClientConn.NewStream)
+// lets its clients choose, and otelgrpc makes the method the span name and
+// a metric attribute.
+func (h clientHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
+	if h.methods.known(info.FullMethodName) != nil {
+		return h.Handler.TagRPC(ctx, info)
+	}
+	other := *info
+	other.FullMethodName = otherFullMethod
+	ctx = h.Handler.TagRPC(ctx, &other)
+	markOther(trace.SpanFromContext(ctx), reqscope.Truncate(info.FullMethodName))
+	return ctx
+}
 
 func (h clientHandler) HandleRPC(ctx context.Context, rs stats.RPCStats) {
 	if end, ok := rs.(*stats.End); ok && end.Error != nil {

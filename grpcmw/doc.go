@@ -62,6 +62,13 @@
 // rpc_method_original. So made-up methods make one metric series per status
 // code, and no new span name.
 //
+// The client side does the same for the methods it calls, by the same
+// rules (the protobuf registry, and WithMethods given to DialOptions): a
+// call to any other method gets a client span named "grpc" with
+// rpc.method "_OTHER" and rpc.method_original, and the client metric
+// rpc.method "_OTHER". A program chooses the methods it calls, but a proxy
+// that forwards whatever method it is sent lets its clients choose.
+//
 // grpc answers an RPC to an unregistered method itself (UNIMPLEMENTED)
 // without running interceptors or reporting its end to stats handlers;
 // grpcmw still ends its span, records its duration and writes its access

@@ -5,28 +5,39 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
-// What an RPC to a method the server does not recognise is recorded as, as
-// the RPC semantic conventions ask: rpc.method is _OTHER (on spans and
-// metrics), the span is named after rpc.system.name, and the method the
-// client sent goes, cut to reqscope.MaxText, into rpc.method_original on the
-// span and rpc_method_original on the lines. So a client that makes up
-// method names creates no metric series and no span name.
+// What an RPC to a method the server (or, for its client span, the client)
+// does not recognise is recorded as, as the RPC semantic conventions ask:
+// rpc.method is _OTHER (on spans and metrics), the span is named after
+// rpc.system.name, and the method as sent goes, cut to reqscope.MaxText,
+// into rpc.method_original on the span and rpc_method_original on the
+// server's lines. So a client that makes up method names creates no metric
+// series and no span name.
 const (
 	otherMethod     = "_OTHER"
 	otherFullMethod = "/" + otherMethod // what otelgrpc is given instead
 	otherSpanName   = "grpc"            // rpc.system.name
 )
 
+// markOther names span as an RPC to a method not recognised, with original
+// (the method as sent, cut with reqscope.Truncate) in rpc.method_original.
+func markOther(span trace.Span, original string) {
+	span.SetName(otherSpanName)
+	span.SetAttributes(attribute.String("rpc.method_original", original))
+}
+
 // maxMethodLen bounds the full method looked up in the protobuf registry;
 // a longer one is not recognised (no registered name is that long).
 const maxMethodLen = 1024
 
-// methodSet decides which full methods ("/pkg.Service/Method") the server
-// recognises: those given with WithMethods, and those of the services in
+// methodSet decides which full methods ("/pkg.Service/Method") the server,
+// or the client, recognises: those given with WithMethods, and those of the services in
 // the protobuf registry (protoregistry.GlobalFiles, where generated code
 // registers its descriptors), which are remembered once found. The set only
 // grows by what the registry holds, so it stays bounded whatever clients

@@ -76,12 +76,13 @@ func WithLogger(l *zap.Logger) Option {
 }
 
 // WithMethods names methods ("/package.Service/Method", as grpc's
-// FullMethod) that the server recognises besides those of the services in
-// the protobuf registry. A method that is in neither is recorded as _OTHER
-// (see "Cardinality" in the package documentation), so list here the
-// methods of services registered without a protobuf descriptor (a
-// hand-written grpc.ServiceDesc, another codec). Names without the leading
-// "/" are accepted. Default: the protobuf registry only.
+// FullMethod) that the server (ServerOptions), or the client (DialOptions),
+// recognises besides those of the services in the protobuf registry. A
+// method that is in neither is recorded as _OTHER (see "Cardinality" in
+// the package documentation), so list here the methods of services
+// registered without a protobuf descriptor (a hand-written
+// grpc.ServiceDesc, another codec). Names without the leading "/" are
+// accepted. Default: the protobuf registry only.
 func WithMethods(fullMethods ...string) Option {
 	return optionFunc(func(c config) config {
 		c.methods = addMethods(c.methods, fullMethods)

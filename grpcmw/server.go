@@ -218,8 +218,7 @@ func (h *serverHandler) TagRPC(ctx context.Context, info *stats.RPCTagInfo) cont
 	if !known {
 		// Not st.attr again: a provider other than the SDK may keep the
 		// slice it was given.
-		span.SetName(otherSpanName)
-		span.SetAttributes(attribute.String("rpc.method_original", fields[1].String))
+		markOther(span, fields[1].String)
 	}
 	st.outer = rpcOuter{Context: st.scope.BindBelow(ctx), st: st}
 	if !known || !st.method.served.Load() {
