@@ -2,6 +2,7 @@ package httpmw
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"sync/atomic"
@@ -84,7 +85,20 @@ func (o *origURL) Value(key any) any {
 	return o.Context.Value(key)
 }
 
+// errNilRequest is RoundTrip's error for a nil *http.Request.
+var errNilRequest = errors.New("httpmw: Transport: nil *http.Request")
+
 func (t *redactTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r == nil {
+		return nil, errNilRequest
+	}
+	if r.Header == nil {
+		// http.Client gives a request a Header, a direct caller of
+		// RoundTrip may not; the propagators write into it. The copy
+		// leaves the caller's request as it was.
+		r = r.WithContext(r.Context())
+		r.Header = make(http.Header)
+	}
 	ru, changed := t.redact.url(r.URL)
 	if !changed {
 		return t.next.RoundTrip(r)
@@ -121,8 +135,8 @@ func restoreURL(r *http.Request) {
 }
 
 // ridTransport runs inside otelhttp.Transport, which hands it a clone of the
-// caller's request; setting a header or the URL on that clone leaves the
-// caller's request untouched.
+// caller's request, with a Header (redactTransport sees to that); setting a
+// header or the URL on that clone leaves the caller's request untouched.
 type ridTransport struct {
 	base   http.RoundTripper
 	header string
@@ -131,9 +145,6 @@ type ridTransport struct {
 func (t *ridTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	restoreURL(r)
 	if s := reqscope.FromContext(r.Context()); s != nil && s.ID() != "" && len(r.Header[t.header]) == 0 {
-		if r.Header == nil {
-			r.Header = make(http.Header, 1)
-		}
 		// The scope's one-element array holds the ID; its capacity of one
 		// makes an append copy instead of writing into it.
 		r.Header[t.header] = s.IDValues()

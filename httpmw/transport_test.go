@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -128,5 +129,47 @@ func TestTransportKeepsExplicitHeaderAndWorksWithoutID(t *testing.T) {
 		if len(tp) != 55 {
 			t.Errorf("request %d: traceparent %q", i, tp)
 		}
+	}
+}
+
+// TestTransportNilRequestFields sends requests a direct caller of RoundTrip
+// may build: without a Header (http.Client adds one, RoundTrip's callers
+// need not), with a nil URL, and no request at all. None panics; each
+// started span ends.
+func TestTransportNilRequestFields(t *testing.T) {
+	e := newTestEnv(t)
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get("X-Request-ID")+"|"+r.Header.Get("traceparent"))
+	}))
+	defer srv.Close()
+	tr := Transport(nil, e.opts()...)
+	defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+	u, err := url.Parse(srv.URL + "/p?token=T")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	req := (&http.Request{Method: http.MethodGet, URL: u}).WithContext(ContextWithRequestID(context.Background(), "job-1"))
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("nil Header: %v", err)
+	}
+	_ = resp.Body.Close()
+	if req.Header != nil {
+		t.Errorf("the caller's request got a Header: %v", req.Header)
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], "job-1|00-") {
+		t.Errorf("server got %q, want the request ID and a traceparent", got)
+	}
+
+	if _, err := tr.RoundTrip(&http.Request{Method: http.MethodGet, Header: http.Header{}}); err == nil {
+		t.Error("nil URL: no error")
+	}
+	if _, err := tr.RoundTrip(nil); err == nil || !strings.Contains(err.Error(), "nil *http.Request") {
+		t.Errorf("nil request: %v", err)
+	}
+	if s, n := len(e.sr.Started()), len(e.sr.Ended()); s != 2 || n != 2 {
+		t.Errorf("%d spans started, %d ended; want 2 and 2", s, n)
 	}
 }
