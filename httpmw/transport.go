@@ -3,14 +3,17 @@ package httpmw
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit/internal/panictext"
 	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
@@ -99,17 +102,19 @@ func (t *redactTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r = r.WithContext(r.Context())
 		r.Header = make(http.Header)
 	}
-	ru, changed := t.redact.url(r.URL)
-	if !changed {
-		return t.next.RoundTrip(r)
+	if ru, changed := t.redact.url(r.URL); changed {
+		o := &origURL{Context: r.Context(), u: r.URL}
+		if r.URL.User != nil {
+			o.full = ru.String()
+		}
+		r = r.WithContext(o)
+		r.URL = ru
 	}
-	o := &origURL{Context: r.Context(), u: r.URL}
-	if r.URL.User != nil {
-		o.full = ru.String()
+	resp, err := t.next.RoundTrip(r)
+	if p, ok := err.(*basePanic); ok {
+		panic(p.value) // the span has ended and the metric is recorded
 	}
-	r2 := r.WithContext(o)
-	r2.URL = ru
-	return t.next.RoundTrip(r2)
+	return resp, err
 }
 
 // CloseIdleConnections closes the idle connections of the base transport,
@@ -142,14 +147,47 @@ type ridTransport struct {
 	header string
 }
 
-func (t *ridTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t *ridTransport) RoundTrip(r *http.Request) (resp *http.Response, err error) {
 	restoreURL(r)
 	if s := reqscope.FromContext(r.Context()); s != nil && s.ID() != "" && len(r.Header[t.header]) == 0 {
 		// The scope's one-element array holds the ID; its capacity of one
 		// makes an append copy instead of writing into it.
 		r.Header[t.header] = s.IDValues()
 	}
-	return t.base.RoundTrip(r)
+	defer func() {
+		if v := recover(); v != nil {
+			if r.Body != nil {
+				_ = r.Body.Close() // as base should have; otelhttp records the metric on it
+			}
+			resp, err = nil, newBasePanic(r.Context(), v, debug.Stack())
+		}
+	}()
+	resp, err = t.base.RoundTrip(r)
+	return resp, err
+}
+
+// basePanic carries a panic of the base RoundTripper past otelhttp as an
+// error, so that otelhttp ends the client span and records the duration
+// (error.type names this type); redactTransport then panics again with
+// value, so the caller sees the panic it would see without Transport.
+type basePanic struct {
+	value any
+	text  string
+}
+
+func (p *basePanic) Error() string { return "httpmw: RoundTripper panicked: " + p.text }
+
+// newBasePanic records the panic v on the client span of ctx as an
+// exception event with stack, the stack where it happened, as the server
+// side does for a handler's panic.
+func newBasePanic(ctx context.Context, v any, stack []byte) *basePanic {
+	p := &basePanic{value: v, text: panictext.Of(v, reqscope.MaxText)}
+	trace.SpanFromContext(ctx).AddEvent("exception", trace.WithAttributes(
+		attribute.String("exception.type", fmt.Sprintf("%T", v)),
+		attribute.String("exception.message", p.text),
+		attribute.String("exception.stacktrace", string(stack)),
+	))
+	return p
 }
 
 // CloseIdleConnections closes the idle connections of base, when it can.

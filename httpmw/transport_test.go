@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/zap"
 
 	"github.com/otelkit/otelkit/logging"
@@ -172,4 +174,70 @@ func TestTransportNilRequestFields(t *testing.T) {
 	if s, n := len(e.sr.Started()), len(e.sr.Ended()); s != 2 || n != 2 {
 		t.Errorf("%d spans started, %d ended; want 2 and 2", s, n)
 	}
+}
+
+// roundTripFunc is a RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestTransportBasePanics: a base RoundTripper that panics ends the client
+// span as an error with an exception event, the duration is recorded, the
+// request body is closed, and the caller gets the same panic.
+func TestTransportBasePanics(t *testing.T) {
+	e := newTestEnv(t)
+	body := &closeCounter{Reader: strings.NewReader("x")}
+	tr := Transport(roundTripFunc(func(*http.Request) (*http.Response, error) { panic("boom") }), e.opts()...)
+	req, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:1/p", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got any
+	func() {
+		defer func() { got = recover() }()
+		_, _ = tr.RoundTrip(req)
+	}()
+	if got != "boom" {
+		t.Fatalf("caller recovered %v, want the base's panic", got)
+	}
+	s := e.onlySpan(t)
+	if s.Status().Code != codes.Error || !strings.Contains(s.Status().Description, "boom") {
+		t.Errorf("span status %v", s.Status())
+	}
+	if ev := s.Events(); len(ev) != 1 || ev[0].Name != "exception" {
+		t.Errorf("span events %v, want one exception", ev)
+	}
+	if body.closed != 1 {
+		t.Errorf("request body closed %d times, want 1", body.closed)
+	}
+	if n := clientDurationPoints(t, e); n != 1 {
+		t.Errorf("%d http.client.request.duration points, want 1", n)
+	}
+}
+
+type closeCounter struct {
+	io.Reader
+	closed int
+}
+
+func (c *closeCounter) Close() error { c.closed++; return nil }
+
+// clientDurationPoints counts the data points of http.client.request.duration.
+func clientDurationPoints(t *testing.T, e *testEnv) int {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := e.reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if h, ok := m.Data.(metricdata.Histogram[float64]); ok && m.Name == "http.client.request.duration" {
+				for _, dp := range h.DataPoints {
+					n += int(dp.Count)
+				}
+			}
+		}
+	}
+	return n
 }
