@@ -163,7 +163,22 @@ func (t *ridTransport) RoundTrip(r *http.Request) (resp *http.Response, err erro
 		}
 	}()
 	resp, err = t.base.RoundTrip(r)
-	return resp, err
+	return checkResponse(t.base, r, resp, err)
+}
+
+// checkResponse turns a response that breaks the RoundTripper contract
+// into an error naming base, the program's RoundTripper (otelhttp's own
+// check would name ridTransport).
+func checkResponse(base http.RoundTripper, r *http.Request, resp *http.Response, err error) (*http.Response, error) {
+	switch {
+	case err != nil:
+		return resp, err
+	case resp == nil:
+		return nil, fmt.Errorf("httpmw: RoundTripper %T returned a nil *http.Response with a nil error", base)
+	case resp.Body == nil && resp.ContentLength > 0 && r.Method != http.MethodHead:
+		return nil, fmt.Errorf("httpmw: RoundTripper %T returned a *http.Response with content length %d but a nil Body", base, resp.ContentLength)
+	}
+	return resp, nil
 }
 
 // basePanic carries a panic of the base RoundTripper past otelhttp as an

@@ -215,6 +215,24 @@ func TestTransportBasePanics(t *testing.T) {
 	}
 }
 
+// TestTransportBaseBreaksContract: a base RoundTripper that returns neither
+// a response nor an error gets an error naming it, not otelkit's wrapper.
+func TestTransportBaseBreaksContract(t *testing.T) {
+	e := newTestEnv(t)
+	tr := Transport(roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, nil }), e.opts()...)
+	req, err := http.NewRequest(http.MethodGet, "http://127.0.0.1:1/p", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := tr.RoundTrip(req)
+	if resp != nil || err == nil || !strings.Contains(err.Error(), "httpmw.roundTripFunc") {
+		t.Fatalf("got %v, %v; want an error naming httpmw.roundTripFunc", resp, err)
+	}
+	if s := e.onlySpan(t); s.Status().Code != codes.Error {
+		t.Errorf("span status %v", s.Status())
+	}
+}
+
 type closeCounter struct {
 	io.Reader
 	closed int
