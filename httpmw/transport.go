@@ -35,7 +35,7 @@ func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	oo := []otelhttp.Option{otelhttp.WithPropagators(propagatorOf(cfg))}
+	oo := []otelhttp.Option{otelhttp.WithPropagators(propagatorOf(cfg)), otelhttp.WithSpanNameFormatter(clientSpanName)}
 	if cfg.TracerProvider != nil {
 		oo = append(oo, otelhttp.WithTracerProvider(cfg.TracerProvider))
 	}
@@ -46,6 +46,34 @@ func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 		next:   otelhttp.NewTransport(&ridTransport{base: base, header: cfg.requestIDHeader}, oo...),
 		redact: cfg.redact,
 	}
+}
+
+// clientSpanName is otelhttp's "HTTP GET", with a method outside the HTTP
+// standard named "HTTP" (as the semantic conventions name _OTHER) instead
+// of itself: a proxy forwards whatever method its clients send, and span
+// names must stay bounded. The names are constants: no allocation.
+func clientSpanName(_ string, r *http.Request) string {
+	switch standardMethod(r.Method) {
+	case http.MethodGet:
+		return "HTTP GET"
+	case http.MethodHead:
+		return "HTTP HEAD"
+	case http.MethodPost:
+		return "HTTP POST"
+	case http.MethodPut:
+		return "HTTP PUT"
+	case http.MethodPatch:
+		return "HTTP PATCH"
+	case http.MethodDelete:
+		return "HTTP DELETE"
+	case http.MethodConnect:
+		return "HTTP CONNECT"
+	case http.MethodOptions:
+		return "HTTP OPTIONS"
+	case http.MethodTrace:
+		return "HTTP TRACE"
+	}
+	return "HTTP"
 }
 
 var (

@@ -259,3 +259,37 @@ func clientDurationPoints(t *testing.T, e *testEnv) int {
 	}
 	return n
 }
+
+// TestTransportSpanNameBounded: the client span is named by the standard
+// method ("HTTP GET", also for "get"); any other method, such as one a
+// proxy forwards from its clients, makes the span "HTTP", not "HTTP <method>".
+func TestTransportSpanNameBounded(t *testing.T) {
+	e := newTestEnv(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	tr := Transport(nil, e.opts()...)
+	defer tr.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+	cases := []struct{ method, want string }{
+		{"GET", "HTTP GET"}, {"get", "HTTP GET"}, {"DELETE", "HTTP DELETE"},
+		{"PURGE-8412", "HTTP"}, {strings.Repeat("X", 4000), "HTTP"}, {"BAD\x01", "HTTP"},
+	}
+	for _, c := range cases {
+		req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Method = c.method
+		if resp, err := tr.RoundTrip(req); err == nil {
+			_ = resp.Body.Close()
+		}
+	}
+	spans := e.sr.Ended()
+	if len(spans) != len(cases) {
+		t.Fatalf("%d spans, want %d", len(spans), len(cases))
+	}
+	for i, c := range cases {
+		if got := spans[i].Name(); got != c.want {
+			t.Errorf("method %.20q: span %.40q, want %q", c.method, got, c.want)
+		}
+	}
+}
