@@ -29,6 +29,18 @@ import (
 // given with WithRedactedParams become REDACTED. The request sent is the
 // caller's, unchanged.
 //
+// The span is named "HTTP GET" (the standard methods), or "HTTP" for any
+// other method. It ends when the response body is read to its end or
+// closed: close every body, or the span is never exported. http.Client
+// calls the transport once per redirect hop, so each hop has its own span,
+// and the trace context and request ID go to every host the request is
+// sent to, the redirect targets included. traceparent is always the client
+// span's, written over one the request carries.
+//
+// A request without Header gets one (on a copy); a nil request is an
+// error. A panic of base ends the span as an error, with an exception
+// event, and goes on to the caller.
+//
 // Server-side options are ignored.
 func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 	cfg := newConfig(opts)
