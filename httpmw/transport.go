@@ -13,11 +13,13 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/panictext"
 	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
-// Transport wraps base (http.DefaultTransport when nil) for outgoing
+// Transport wraps base (http.DefaultTransport when nil or a nil pointer,
+// such as a nil *http.Transport) for outgoing
 // requests: a client span from otelhttp, the trace context and baggage
 // injected by the propagators (see WithPropagators), and the request ID of the
 // request's context (RequestID) forwarded in the request-ID header (see
@@ -44,7 +46,7 @@ import (
 // Server-side options are ignored.
 func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 	cfg := newConfig(opts)
-	if base == nil {
+	if base = option.Value(base); base == nil {
 		base = http.DefaultTransport
 	}
 	oo := []otelhttp.Option{otelhttp.WithPropagators(propagatorOf(cfg)), otelhttp.WithSpanNameFormatter(clientSpanName)}

@@ -293,3 +293,23 @@ func TestTransportSpanNameBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestTransportTypedNilBase: a nil *http.Transport (or nil func) as base
+// means the default transport, as a nil base does, not a panic per request.
+func TestTransportTypedNilBase(t *testing.T) {
+	e := newTestEnv(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	defer http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	for _, base := range []http.RoundTripper{(*http.Transport)(nil), roundTripFunc(nil)} {
+		req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := Transport(base, e.opts()...).RoundTrip(req)
+		if err != nil {
+			t.Fatalf("%T: %v", base, err)
+		}
+		_ = resp.Body.Close()
+	}
+}
