@@ -192,6 +192,12 @@
 //
 // Transport wraps an http.RoundTripper with otelhttp client spans, injects
 // traceparent, tracestate and baggage (within the limits above), and
-// forwards the context's request ID. The span's url.full is redacted (see
-// Redaction); the request sent is the caller's.
+// forwards the context's request ID unless the request sets the header
+// itself (its traceparent, by contrast, is always the client span's). The
+// span's url.full is redacted (see Redaction); the request sent is the
+// caller's. Spans are named "HTTP GET", or "HTTP" for a non-standard
+// method, so a proxy's span names stay bounded. A span ends when the
+// response body is read to its end or closed; a body never closed leaves
+// it unended. Each redirect hop is a span of its own, and the trace
+// context and request ID go to every host, the redirect targets included.
 package httpmw

@@ -2,18 +2,24 @@ package httpmw
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/otelkit/otelkit/internal/option"
+	"github.com/otelkit/otelkit/internal/panictext"
 	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
-// Transport wraps base (http.DefaultTransport when nil) for outgoing
+// Transport wraps base (http.DefaultTransport when nil or a nil pointer,
+// such as a nil *http.Transport) for outgoing
 // requests: a client span from otelhttp, the trace context and baggage
 // injected by the propagators (see WithPropagators), and the request ID of the
 // request's context (RequestID) forwarded in the request-ID header (see
@@ -25,13 +31,25 @@ import (
 // given with WithRedactedParams become REDACTED. The request sent is the
 // caller's, unchanged.
 //
+// The span is named "HTTP GET" (the standard methods), or "HTTP" for any
+// other method. It ends when the response body is read to its end or
+// closed: close every body, or the span is never exported. http.Client
+// calls the transport once per redirect hop, so each hop has its own span,
+// and the trace context and request ID go to every host the request is
+// sent to, the redirect targets included. traceparent is always the client
+// span's, written over one the request carries.
+//
+// A request without Header gets one (on a copy); a nil request is an
+// error. A panic of base ends the span as an error, with an exception
+// event, and goes on to the caller.
+//
 // Server-side options are ignored.
 func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 	cfg := newConfig(opts)
-	if base == nil {
+	if base = option.Value(base); base == nil {
 		base = http.DefaultTransport
 	}
-	oo := []otelhttp.Option{otelhttp.WithPropagators(propagatorOf(cfg))}
+	oo := []otelhttp.Option{otelhttp.WithPropagators(propagatorOf(cfg)), otelhttp.WithSpanNameFormatter(clientSpanName)}
 	if cfg.TracerProvider != nil {
 		oo = append(oo, otelhttp.WithTracerProvider(cfg.TracerProvider))
 	}
@@ -42,6 +60,34 @@ func Transport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 		next:   otelhttp.NewTransport(&ridTransport{base: base, header: cfg.requestIDHeader}, oo...),
 		redact: cfg.redact,
 	}
+}
+
+// clientSpanName is otelhttp's "HTTP GET", with a method outside the HTTP
+// standard named "HTTP" (as the semantic conventions name _OTHER) instead
+// of itself: a proxy forwards whatever method its clients send, and span
+// names must stay bounded. The names are constants: no allocation.
+func clientSpanName(_ string, r *http.Request) string {
+	switch standardMethod(r.Method) {
+	case http.MethodGet:
+		return "HTTP GET"
+	case http.MethodHead:
+		return "HTTP HEAD"
+	case http.MethodPost:
+		return "HTTP POST"
+	case http.MethodPut:
+		return "HTTP PUT"
+	case http.MethodPatch:
+		return "HTTP PATCH"
+	case http.MethodDelete:
+		return "HTTP DELETE"
+	case http.MethodConnect:
+		return "HTTP CONNECT"
+	case http.MethodOptions:
+		return "HTTP OPTIONS"
+	case http.MethodTrace:
+		return "HTTP TRACE"
+	}
+	return "HTTP"
 }
 
 var (
@@ -84,18 +130,33 @@ func (o *origURL) Value(key any) any {
 	return o.Context.Value(key)
 }
 
+// errNilRequest is RoundTrip's error for a nil *http.Request.
+var errNilRequest = errors.New("httpmw: Transport: nil *http.Request")
+
 func (t *redactTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	ru, changed := t.redact.url(r.URL)
-	if !changed {
-		return t.next.RoundTrip(r)
+	if r == nil {
+		return nil, errNilRequest
 	}
-	o := &origURL{Context: r.Context(), u: r.URL}
-	if r.URL.User != nil {
-		o.full = ru.String()
+	if r.Header == nil {
+		// http.Client gives a request a Header, a direct caller of
+		// RoundTrip may not; the propagators write into it. The copy
+		// leaves the caller's request as it was.
+		r = r.WithContext(r.Context())
+		r.Header = make(http.Header)
 	}
-	r2 := r.WithContext(o)
-	r2.URL = ru
-	return t.next.RoundTrip(r2)
+	if ru, changed := t.redact.url(r.URL); changed {
+		o := &origURL{Context: r.Context(), u: r.URL}
+		if r.URL.User != nil {
+			o.full = ru.String()
+		}
+		r = r.WithContext(o)
+		r.URL = ru
+	}
+	resp, err := t.next.RoundTrip(r)
+	if p, ok := err.(*basePanic); ok {
+		panic(p.value) // the span has ended and the metric is recorded
+	}
+	return resp, err
 }
 
 // CloseIdleConnections closes the idle connections of the base transport,
@@ -121,24 +182,69 @@ func restoreURL(r *http.Request) {
 }
 
 // ridTransport runs inside otelhttp.Transport, which hands it a clone of the
-// caller's request; setting a header or the URL on that clone leaves the
-// caller's request untouched.
+// caller's request, with a Header (redactTransport sees to that); setting a
+// header or the URL on that clone leaves the caller's request untouched.
 type ridTransport struct {
 	base   http.RoundTripper
 	header string
 }
 
-func (t *ridTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t *ridTransport) RoundTrip(r *http.Request) (resp *http.Response, err error) {
 	restoreURL(r)
 	if s := reqscope.FromContext(r.Context()); s != nil && s.ID() != "" && len(r.Header[t.header]) == 0 {
-		if r.Header == nil {
-			r.Header = make(http.Header, 1)
-		}
 		// The scope's one-element array holds the ID; its capacity of one
 		// makes an append copy instead of writing into it.
 		r.Header[t.header] = s.IDValues()
 	}
-	return t.base.RoundTrip(r)
+	defer func() {
+		if v := recover(); v != nil {
+			if r.Body != nil {
+				_ = r.Body.Close() // as base should have; otelhttp records the metric on it
+			}
+			resp, err = nil, newBasePanic(r.Context(), v, debug.Stack())
+		}
+	}()
+	resp, err = t.base.RoundTrip(r)
+	return checkResponse(t.base, r, resp, err)
+}
+
+// checkResponse turns a response that breaks the RoundTripper contract
+// into an error naming base, the program's RoundTripper (otelhttp's own
+// check would name ridTransport).
+func checkResponse(base http.RoundTripper, r *http.Request, resp *http.Response, err error) (*http.Response, error) {
+	switch {
+	case err != nil:
+		return resp, err
+	case resp == nil:
+		return nil, fmt.Errorf("httpmw: RoundTripper %T returned a nil *http.Response with a nil error", base)
+	case resp.Body == nil && resp.ContentLength > 0 && r.Method != http.MethodHead:
+		return nil, fmt.Errorf("httpmw: RoundTripper %T returned a *http.Response with content length %d but a nil Body", base, resp.ContentLength)
+	}
+	return resp, nil
+}
+
+// basePanic carries a panic of the base RoundTripper past otelhttp as an
+// error, so that otelhttp ends the client span and records the duration
+// (error.type names this type); redactTransport then panics again with
+// value, so the caller sees the panic it would see without Transport.
+type basePanic struct {
+	value any
+	text  string
+}
+
+func (p *basePanic) Error() string { return "httpmw: RoundTripper panicked: " + p.text }
+
+// newBasePanic records the panic v on the client span of ctx as an
+// exception event with stack, the stack where it happened, as the server
+// side does for a handler's panic.
+func newBasePanic(ctx context.Context, v any, stack []byte) *basePanic {
+	p := &basePanic{value: v, text: panictext.Of(v, reqscope.MaxText)}
+	trace.SpanFromContext(ctx).AddEvent("exception", trace.WithAttributes(
+		attribute.String("exception.type", fmt.Sprintf("%T", v)),
+		attribute.String("exception.message", p.text),
+		attribute.String("exception.stacktrace", string(stack)),
+	))
+	return p
 }
 
 // CloseIdleConnections closes the idle connections of base, when it can.
