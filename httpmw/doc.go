@@ -157,7 +157,10 @@
 // without regard to case and with "-", "_" and "." as one character. It is
 // built by the engine that decides which log field keys carry credentials
 // (see the logging package), with a broader list: code, state, key and
-// session are credentials in a URL, not in a log field. Parameters are split at "&" and ";", in the query
+// session are credentials in a URL, not in a log field. The engine
+// matches a form-style name by what its last brackets hold
+// (user[password], user%5Bpassword%5D, also filter[state]) and looks past
+// a last word naming an encoding (key_hex). Parameters are split at "&" and ";", in the query
 // and in a fragment written like one (an OAuth implicit flow's
 // "#access_token=…"). Their values become REDACTED, their names stay; URL
 // user info becomes REDACTED:REDACTED. A query with

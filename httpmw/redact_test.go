@@ -201,8 +201,9 @@ func TestRedactorQueryEdges(t *testing.T) {
 		"sort_key=1":                             "sort_key=REDACTED",
 		"stripe.key=1&api.key=2&Client.Secret=3": "stripe.key=REDACTED&api.key=REDACTED&Client.Secret=REDACTED",
 		"%zz=1&sig=2":                            "%zz=1&sig=REDACTED",
-		"s%69g=1":                                "s%69g=REDACTED",
-		strings.Repeat("k", 100) + "_token=1":    strings.Repeat("k", 100) + "_token=REDACTED",
+		"user[password]=1&user%5Bpassword%5D=2&user[name]=3&password[]=4&key_hex=5": "user[password]=REDACTED&user%5Bpassword%5D=REDACTED&user[name]=3&password[]=REDACTED&key_hex=REDACTED",
+		"s%69g=1":                             "s%69g=REDACTED",
+		strings.Repeat("k", 100) + "_token=1": strings.Repeat("k", 100) + "_token=REDACTED",
 	} {
 		if got := rd.query(in); got != want {
 			t.Errorf("query(%q) = %q, want %q", in, got, want)

@@ -35,13 +35,22 @@ import (
 // DefaultRedactedKeys returns the keys whose values New's loggers write as
 // REDACTED, matched without regard to case and with "-", "_" and "." as
 // one character: pwd and jwt as whole keys; authorization, cookie,
-// password, passwd, passphrase, secret, token, apikey, api_key,
-// private_key, secret_key, access_key, credential and credentials as the
-// whole key or its last word(s), after "-", "_" or "." or as a camel-case
-// word (access_token, accessToken, db.password, proxy-authorization,
-// set-cookie, x-api-key, http.request.header.authorization). Not key
-// alone, nor *_key in general (idempotency_key, cache_key). WithRedactedKeys
-// adds keys; WithoutKeyRedaction turns it off.
+// password, passwd, passphrase, secret, token, credential, credentials,
+// api_key, x_api_key, private_key, secret_key, access_key,
+// secret_access_key, access_token, refresh_token, id_token, auth_token,
+// oauth_token, session_token, bearer_token, csrf_token, xsrf_token and
+// client_secret as the whole key or its last word(s), starting a word of
+// the key (after "-", "_", "." or as a camel-case word), their parts with
+// "-", "_", "." or nothing between them (access_token, accessToken,
+// accesstoken, db.password, proxy-authorization, set-cookie, x-api-key,
+// XAPIKey, http.request.header.authorization). A key in brackets is
+// matched by what they hold (user[password], headers["Authorization"],
+// password[0]), and a last word naming an encoding is looked past
+// (PrivateKeyPEM, credentials_json). Not key alone, nor *_key in general
+// (idempotency_key, cache_key), nor a word inside another (tokenizer,
+// passwordless, notapikey), nor one followed by another word
+// (password_changed_at, tokens_used). WithRedactedKeys adds keys;
+// WithoutKeyRedaction turns it off.
 func DefaultRedactedKeys() []string {
 	whole, words := redact.KeyNames()
 	return slices.Concat(whole, words)

@@ -12,8 +12,8 @@ import (
 
 // BenchmarkRedaction: a JSON line with five per-call fields, without key
 // redaction (WithoutKeyRedaction, the baseline) and with it (the default):
-// innocent keys, one credential among them, and an object whose members
-// are checked.
+// innocent keys, long innocent keys (attribute-style names), one
+// credential among them, and an object whose members are checked.
 func BenchmarkRedaction(b *testing.B) {
 	fields := func(key string) []zap.Field {
 		return []zap.Field{zap.String("order_id", "ord-1234"), zap.Int("items", 3), zap.String(key, "v-123"),
@@ -22,6 +22,9 @@ func BenchmarkRedaction(b *testing.B) {
 	object := []zap.Field{zap.String("order_id", "ord-1234"), zap.Int("items", 3),
 		zap.Object("user", zap.DictObject(zap.String("name", "bob"), zap.String("password", "pw"))),
 		zap.Bool("cached", true), zap.Float64("ratio", 0.25)}
+	long := []zap.Field{zap.String("http.response.header.x-request-id", "r-1"), zap.Int("gen_ai.usage.output_tokens", 3),
+		zap.String("messaging.kafka.message.key", "k-1"), zap.Bool("kubernetes.deployment.hidden", true),
+		zap.String("user_authentication_method_order", "otp")}
 	for _, tc := range []struct {
 		name   string
 		opts   []logging.Option
@@ -29,6 +32,8 @@ func BenchmarkRedaction(b *testing.B) {
 	}{
 		{"off/innocent", []logging.Option{logging.WithoutKeyRedaction()}, fields("user_id")},
 		{"on/innocent", nil, fields("user_id")},
+		{"off/long_innocent", []logging.Option{logging.WithoutKeyRedaction()}, long},
+		{"on/long_innocent", nil, long},
 		{"off/credential", []logging.Option{logging.WithoutKeyRedaction()}, fields("password")},
 		{"on/credential", nil, fields("password")},
 		{"off/object", []logging.Option{logging.WithoutKeyRedaction()}, object},

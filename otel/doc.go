@@ -490,7 +490,7 @@
 // and links, exported log records whichever bridge made them, and the
 // trace viewer. It is one setting for the Telemetry:
 //
-//	tel, err := otel.Init(ctx, otel.WithRedactedKeys("ssn", "iban")) // customer_ssn, ibanNumber, … too
+//	tel, err := otel.Init(ctx, otel.WithRedactedKeys("ssn", "iban")) // customer_ssn, customerIban, … too
 //
 // WithRedactedKeys adds keys; WithoutKeyRedaction writes every value as it
 // was given, everywhere. logging.WithRedactedKeys and

@@ -1,13 +1,43 @@
 // Package redact holds the one rule engine that decides which names carry
 // a credential, and the mark that replaces their values.
 //
+// # Matching
+//
 // A Rule matches a name in two ways: a whole name (the name is it, without
 // regard to case, with "-", "_" and "." as one character), and a suffix
-// word (the name is it or ends in it after "-", "_", "." or as a camel-case
-// word: accessToken, db.password, X-Api-Key). Keys (the rule for the keys
-// of log fields and attributes) and httpmw's query-parameter rule are two
-// Rules built by this engine; the query rule is broader (code, state, key,
+// word (the name is it or ends in it). A suffix word must start a word of
+// the name: at its start, after "-", "_" or ".", or as a camel-case word
+// (accessToken, db.password, X-Api-Key). A word of several parts
+// (api_key, access_token) may have "-", "_", "." or nothing between them,
+// so accesstoken, privatekey and XAPIKey match, and notapikey does not
+// (api does not start a word there). Keys (the rule for the keys of log
+// fields and attributes) and httpmw's query-parameter rule are two Rules
+// built by this engine; the query rule is broader (code, state, key,
 // session are credentials in a URL, not in a log field).
+//
+// Every rule also looks past two things. A name ending in brackets is
+// matched by what the last brackets hold, quotes removed: user[password],
+// data[api_key] and headers["Authorization"] match; an index or [] leaves
+// the array's own name (password[0], password[]). A last word naming an
+// encoding (pem, der, hex, b64, base64, json) is dropped before the name
+// is matched: PrivateKeyPEM, private_key_pem, credentials_json.
+//
+// # Borderline keys
+//
+// The last word decides, and a credential word inside another word is no
+// credential. So these keep their values: tokens_used, max_tokens and
+// tokenizer (counts of language-model tokens, a component); keyword,
+// monkey, turkey, passkey (key alone is no word of Keys);
+// password_changed_at, password_hash, client_secret_hash,
+// private_key_file, cookie_consent (a time, a hash, a path, a choice:
+// what they name is not the credential); passwordless, secretary, author,
+// authority, authenticated (auth is no word of Keys); and a prefix run
+// into a compound without a boundary (awssecretaccesskey, myapikey), which
+// cannot be told from notapikey. pwd and jwt match only as the whole key
+// or in brackets (user[pwd]): as a last word pwd is also the working
+// directory.
+//
+// # Setting
 //
 // A Setting is what a program's options say about the key rule (keys
 // added to Keys, or off); otel.Init merges those of its own options and of
@@ -15,7 +45,13 @@
 // hands its Rule to the logger, the span and log record exporters
 // (internal/sanitize) and the trace viewer.
 //
+// # Cost
+//
 // Matching allocates nothing: the patterns are bucketed by their last
 // byte, so a name is compared with the few patterns that end as it does,
-// and a name shorter than the shortest pattern is rejected at once.
+// and a name shorter than the shortest pattern is rejected at once. The
+// words of several parts that end in the same word (token, access_token,
+// id_token) are one pattern, so a name not ending in token is compared
+// once; the encodings are patterns too, so a name that does not end as
+// one does costs nothing more.
 package redact

@@ -12,10 +12,17 @@ var (
 	keyNames = []string{"pwd", "jwt"}
 	// keyWords match as the key or its last word(s): access_token,
 	// accessToken, db.password, http.request.header.authorization,
-	// proxy-authorization, set-cookie, x-api-key, client_secret.
+	// proxy-authorization, set-cookie, x-api-key, client_secret. A word of
+	// several parts also matches with them run together (accesstoken,
+	// privatekey), which is why the compounds that end in a word of their
+	// own (access_token, client_secret) are listed too: run together, the
+	// last word is not at a boundary.
 	keyWords = []string{
 		"authorization", "cookie", "password", "passwd", "passphrase", "secret", "token",
-		"apikey", "api_key", "private_key", "secret_key", "access_key", "credential", "credentials",
+		"credential", "credentials",
+		"api_key", "x_api_key", "private_key", "secret_key", "access_key", "secret_access_key",
+		"access_token", "refresh_token", "id_token", "auth_token", "oauth_token", "session_token",
+		"bearer_token", "csrf_token", "xsrf_token", "client_secret",
 	}
 	defaultKeys = New(keyNames, keyWords)
 )

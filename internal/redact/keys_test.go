@@ -24,6 +24,22 @@ func TestKeys(t *testing.T) {
 		// Last word in camel case.
 		"accessToken", "clientSecret", "dbPassword", "userCredentials", "stripeApiKey",
 		"privateKey", "awsSecretAccessKey", "myAPIKey", "v2Token",
+		// A word of several parts run together, starting the key or a word of it.
+		"accesstoken", "authtoken", "refreshtoken", "clientsecret", "secretkey", "privatekey",
+		"sessiontoken", "xapikey", "bearertoken", "idtoken", "oauthtoken", "csrftoken",
+		"accesskey", "secretaccesskey", "user.accesstoken", "db_clientsecret", "myPrivatekey",
+		"Accesstoken", "ACCESSTOKEN", "XAPIKey", "x_apikey",
+		// Form-style and bracketed keys: the name in the last brackets, an
+		// index or [] dropped.
+		"user[password]", "data[api_key]", `headers["Authorization"]`, "headers['Cookie']",
+		"password[0]", "password[]", "user[password][0]", "items[3][accessToken]", "[password]",
+		"user[pwd]", "pwd[]",
+		// A last word naming an encoding of the value.
+		"PrivateKeyPEM", "private_key_pem", "privateKeyPem", "credentials_json", "token_b64",
+		"client-secret.base64", "secret_hex", "private_key_der", "api_key[0]",
+		// Other cases of keys the rule had.
+		"X-API-KEY", "ApiKEY", "apiKey", "API_KEY", "Proxy-Authorization", "client-secret",
+		"AWS_SECRET_ACCESS_KEY", "ACCESS_TOKEN", "AccessTOKEN",
 	}
 	innocent := []string{
 		"", "a", "key", "Key", "code", "state", "session", "pass", "auth", "sig", "nonce",
@@ -35,6 +51,19 @@ func TestKeys(t *testing.T) {
 		"order_id", "request_id", "trace_id", "status", "error", "msg", "path", "Tokenizer",
 		"keytoken_x", "xsecret", "tokenizer_token_count", "notapikey", "access_key_id",
 		"\xff\xfetoken\xff", "tökén", "ÄPIKEY",
+		// Compound words start at a boundary; no credential word is matched
+		// inside another word.
+		"tokens_used", "tokenizer", "keyword", "passwordless", "author", "authority",
+		"authenticated", "paidtoken", "awssecretaccesskey", "myapikey", "hotkey", "passkey",
+		// The last word decides: a time, a hash, a path, a consent are not the credential.
+		"password_changed_at", "cookie_consent", "client_secret_hash", "private_key_file",
+		"passwordPolicy", "token_expires_in",
+		// Brackets hold a name of their own; malformed ones match nothing.
+		"user[name]", "tokens[0]", "password[name]", "]", "[]", "[0]", `[']`,
+		`x[""]`, "password]", "[password",
+		// An encoding word alone, inside a word or after an innocent one.
+		"pem", "hex", "json", "user_json", "tokenjson", "passwordhex", "index", "order", "region",
+		"payload_json", "PEM",
 	}
 	rule := Keys()
 	for _, k := range secret {
@@ -53,12 +82,13 @@ func TestRuleWith(t *testing.T) {
 	base := Keys()
 	r := base.With([]string{"X-Tenant-Secret"}, []string{"ssn", "pin", "sessionId"})
 	for _, k := range []string{"ssn", "SSN", "customer_ssn", "customerSsn", "user.pin", "pin",
-		"x_tenant.secret", "x.tenant-secret", "sessionId", "session_id", "user.session-id", "password"} {
+		"x_tenant.secret", "x.tenant-secret", "sessionId", "session_id", "user.session-id", "password",
+		"sessionid", "user.SESSIONID", "form[ssn]"} {
 		if !r.Match(k) {
 			t.Errorf("With(...).Match(%q) = false, want true", k)
 		}
 	}
-	for _, k := range []string{"shipping", "pins", "spinach", "x_tenant", "session", "sid"} {
+	for _, k := range []string{"shipping", "pins", "spinach", "x_tenant", "session", "sid", "usersessionid"} {
 		if r.Match(k) {
 			t.Errorf("With(...).Match(%q) = true, want false", k)
 		}
@@ -66,6 +96,11 @@ func TestRuleWith(t *testing.T) {
 	// With copies: the default rule is unchanged.
 	if base.Match("ssn") || base.Match("x-tenant-secret") && !base.Match("secret") {
 		t.Error("With changed the rule it was called on")
+	}
+	// A word added to one that the rule has (token) is the rule's own:
+	// the rule it was added to does not match it run together.
+	if login := base.With(nil, []string{"login_token"}); !login.Match("logintoken") || base.Match("logintoken") {
+		t.Error("With(login_token): logintoken matched by the copy, or by the rule it was called on")
 	}
 	var none *Rule
 	if none.Match("password") {
@@ -119,7 +154,8 @@ func TestKeyValues(t *testing.T) {
 
 func TestMatchAllocs(t *testing.T) {
 	rule := Keys().With(nil, []string{"ssn"})
-	keys := []string{"order_id", "http.request.header.authorization", "accessToken", "x"}
+	keys := []string{"order_id", "http.request.header.authorization", "accessToken", "x", "accesstoken",
+		`headers["Authorization"]`, "user[password][0]", "PrivateKeyPEM", "payload_json"}
 	if n := testing.AllocsPerRun(100, func() {
 		for _, k := range keys {
 			rule.Match(k)
@@ -129,13 +165,45 @@ func TestMatchAllocs(t *testing.T) {
 	}
 }
 
+// FuzzMatch: no name makes Match panic, and "[]" after a name that does
+// not end in "]" changes nothing (an array's own name decides).
+func FuzzMatch(f *testing.F) {
+	for _, s := range []string{"", "]", "[", "[]", `["]`, "a[b[c]]", "user[password]", "PrivateKeyPEM",
+		"x_apikey", `headers["Authorization"]`, "\xff]", "pem", "_pem"} {
+		f.Add(s)
+	}
+	rule := Keys()
+	f.Fuzz(func(t *testing.T, name string) {
+		got := rule.Match(name)
+		if len(name) > 0 && name[len(name)-1] != ']' && rule.Match(name+"[]") != got {
+			t.Errorf("Match(%q) = %v but Match(%q[]) differs", name, got, name)
+		}
+	})
+}
+
+// BenchmarkMatch: five keys a call, the usual short ones of a log line,
+// long innocent attribute keys (some end as a pattern does, so they pass
+// the two-byte filter and are compared), and credentials in the forms the
+// rule knows.
 func BenchmarkMatch(b *testing.B) {
 	rule := Keys()
-	keys := []string{"order_id", "user_id", "items", "status", "db.password"}
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, k := range keys {
-			rule.Match(k)
-		}
+	for _, tc := range []struct {
+		name string
+		keys []string
+	}{
+		{"short", []string{"order_id", "user_id", "items", "status", "db.password"}},
+		{"long_innocent", []string{"http.response.header.x-request-id", "gen_ai.usage.output_tokens",
+			"messaging.kafka.message.key", "kubernetes.deployment.hidden", "user_authentication_method_order"}},
+		{"credential", []string{"http.request.header.authorization", "accessToken", "AWS_SECRET_ACCESS_KEY",
+			"x-api-key", "client_secret"}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, k := range tc.keys {
+					rule.Match(k)
+				}
+			}
+		})
 	}
 }

@@ -1,6 +1,9 @@
 package redact
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Mark replaces a redacted value.
 const Mark = "REDACTED"
@@ -13,74 +16,109 @@ type Rule struct {
 	min    int            // length of the shortest pattern
 }
 
-// pattern is a whole name, or a suffix word made of one or more parts
-// ("api_key" is the parts api and key).
+// pattern is a whole name, or a last word with the words that may come
+// before it: heads holds the other parts of each suffix word that ends in
+// last ("api_key" and "secret_access_key" give last key and heads [api]
+// and [secret access]; the word "key" alone would be an empty head). One
+// comparison of last serves every word that ends in it.
+// A pattern with skip set is an encoding (see encodings): the name
+// matches if it does without it.
 type pattern struct {
-	whole string   // lower-cased, "-" and "." as "_"; "" for a suffix word
-	parts []string // lower-cased parts of a suffix word
+	whole string     // lower-cased, "-" and "." as "_"; "" for suffix words
+	last  string     // lower-cased last part of suffix words, or the encoding
+	heads [][]string // lower-cased parts before last, one list per word
+	skip  bool       // last is an encoding, looked past
 }
 
 // New returns a rule that matches the whole names given and the names that
 // are or end in one of the suffix words. A word may have parts ("api_key",
-// "apiKey"); between them the name may have "-", "_", "." or a camel-case
-// boundary. Blank entries are ignored.
+// "apiKey"); between them the name may have "-", "_", "." or nothing
+// (apikey, apiKey), and before the first a separator, a camel-case
+// boundary or the start of the name. Blank entries are ignored.
 func New(whole, suffix []string) *Rule {
-	return (&Rule{min: -1}).With(whole, suffix)
+	return (*Rule)(nil).With(whole, suffix)
 }
 
-// With returns a copy of r that also matches whole and suffix (see New).
+// With returns a copy of r that also matches whole and suffix (see New);
+// for a nil r, a new rule.
 func (r *Rule) With(whole, suffix []string) *Rule {
 	n := &Rule{min: -1}
 	if r != nil {
-		*n = *r // the bucket slices are copied on append below (full capacity)
+		*n = *r // the buckets are shared: add copies the one it changes
+	} else {
+		for _, w := range encodings {
+			n.add(w, -1, func(b []pattern) []pattern { return append(b, pattern{last: w, skip: true}) })
+		}
 	}
 	for _, w := range whole {
 		if w = strings.TrimSpace(w); w != "" {
-			n.add(pattern{whole: normalize(w)})
+			w = normalize(w)
+			n.add(w, len(w), func(b []pattern) []pattern { return append(b, pattern{whole: w}) })
 		}
 	}
 	for _, w := range suffix {
 		if parts := splitWords(strings.TrimSpace(w)); len(parts) > 0 {
-			n.add(pattern{parts: parts})
+			last, head := parts[len(parts)-1], slices.Clip(parts[:len(parts)-1])
+			n.add(last, len(strings.Join(parts, "")), func(b []pattern) []pattern {
+				for i := range b {
+					if b[i].whole == "" && b[i].last == last {
+						b[i].heads = append(slices.Clip(b[i].heads), head)
+						return b
+					}
+				}
+				return append(b, pattern{last: last, heads: [][]string{head}})
+			})
 		}
 	}
 	return n
 }
 
-func (r *Rule) add(p pattern) {
-	last, size := p.whole, len(p.whole)
-	if p.whole == "" {
-		last = p.parts[len(p.parts)-1]
-		size = len(last)
-		for _, q := range p.parts[:len(p.parts)-1] {
-			size += len(q)
-		}
-	}
-	end := last[len(last)-1]
-	b := &r.byLast[end]
-	*b = append((*b)[:len(*b):len(*b)], p)
-	if len(last) > 1 {
-		r.before[end] |= 1 << (last[len(last)-2] & 63)
+// add replaces the bucket of the patterns that end as end does by change
+// of a copy of it, and records end's last two bytes and the length size
+// of the shortest name the new pattern matches (-1 for an encoding, which
+// matches no name by itself).
+func (r *Rule) add(end string, size int, change func([]pattern) []pattern) {
+	c := end[len(end)-1]
+	r.byLast[c] = change(slices.Clone(r.byLast[c]))
+	if len(end) > 1 {
+		r.before[c] |= 1 << (end[len(end)-2] & 63)
 	} else {
-		r.before[end] = ^uint64(0) // a separator, a camel-case letter or anything
+		r.before[c] = ^uint64(0) // a separator, a camel-case letter or anything
 	}
-	if r.min < 0 || size < r.min {
+	if size >= 0 && (r.min < 0 || size < r.min) {
 		r.min = size
 	}
 }
 
 // Match reports whether name carries a credential.
 func (r *Rule) Match(name string) bool {
-	if r == nil || len(name) < r.min || len(name) == 0 {
+	return r != nil && r.match(name)
+}
+
+// match is Match for a non-nil r. A name ending in brackets is matched by
+// what they hold (lastName); an encoding pattern matches when the name
+// without it does.
+func (r *Rule) match(name string) bool {
+	if len(name) < r.min || len(name) == 0 {
 		return false
 	}
 	c := lowerSep(name[len(name)-1])
+	if c == ']' {
+		if inner := lastName(name); len(inner) < len(name) {
+			return r.match(inner)
+		}
+		return false // "]" with no "[": no pattern ends in it
+	}
 	if len(name) > 1 && r.before[c]&(1<<(lowerSep(name[len(name)-2])&63)) == 0 {
 		return false // no pattern ends in these two bytes: most names stop here
 	}
 	ps := r.byLast[c]
 	for i := range ps {
-		if ps[i].match(name) {
+		if p := &ps[i]; p.skip {
+			if rest, ok := p.trim(name); ok && r.match(rest) {
+				return true
+			}
+		} else if p.match(name) {
 			return true
 		}
 	}
@@ -102,25 +140,51 @@ func (p *pattern) match(name string) bool {
 	if p.whole != "" {
 		return len(name) == len(p.whole) && foldEqual(name, p.whole)
 	}
-	end := len(name)
-	for i := len(p.parts) - 1; i >= 0; i-- {
-		w := p.parts[i]
-		start := end - len(w)
-		if start < 0 || !foldEqual(name[start:end], w) {
-			return false
-		}
-		switch {
-		case start == 0:
-			return i == 0
-		case isSeparator(name[start-1]):
-			end = start - 1
-		case camelBoundary(name, start):
-			end = start
-		default:
-			return false
+	start := len(name) - len(p.last)
+	if start < 0 || !foldEqual(name[start:], p.last) {
+		return false
+	}
+	for _, h := range p.heads {
+		if matchHead(name, start, h) {
+			return true
 		}
 	}
-	return true
+	return false
+}
+
+// trim returns name without the encoding p when it is name's last word,
+// after a separator or as a camel-case word.
+func (p *pattern) trim(name string) (string, bool) {
+	start := len(name) - len(p.last)
+	if start < 1 {
+		return "", false
+	}
+	sep := isSeparator(name[start-1])
+	if !sep && !camelBoundary(name, start) || !foldEqual(name[start:], p.last) {
+		return "", false
+	}
+	if sep {
+		start--
+	}
+	return name[:start], true
+}
+
+// matchHead reports whether name[:end] ends in the parts of head, with
+// "-", "_", "." or nothing after each, and the first of them (or the word
+// at end, for an empty head) starts a word of name: the start, after a
+// separator or a camel-case boundary, so that notapikey is not api_key.
+func matchHead(name string, end int, head []string) bool {
+	for i := len(head) - 1; i >= 0; i-- {
+		if end > 0 && isSeparator(name[end-1]) {
+			end--
+		}
+		start := end - len(head[i])
+		if start < 0 || !foldEqual(name[start:end], head[i]) {
+			return false
+		}
+		end = start
+	}
+	return end == 0 || isSeparator(name[end-1]) || camelBoundary(name, end)
 }
 
 // foldEqual reports whether s equals lower, an ASCII-lower-cased

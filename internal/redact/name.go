@@ -1,0 +1,47 @@
+package redact
+
+import "strings"
+
+// What Match looks past in a name: the brackets of a form-style key
+// (before it compares the patterns) and a last word that names an
+// encoding (a pattern of its own, so that it costs most names nothing).
+
+// lastName returns the name a form-style or bracketed key ends in:
+// user[password] and headers["Authorization"] give password and
+// Authorization, password[0] and password[] give password. Each step
+// shortens name, so a malformed key (a[b[c]], "]") ends the loop as it is.
+func lastName(name string) string {
+	for len(name) > 0 && name[len(name)-1] == ']' {
+		open := strings.LastIndexByte(name, '[')
+		if open < 0 {
+			return name
+		}
+		inner := name[open+1 : len(name)-1]
+		if len(inner) >= 2 && (inner[0] == '"' || inner[0] == '\'') && inner[len(inner)-1] == inner[0] {
+			inner = inner[1 : len(inner)-1]
+		}
+		if isIndex(inner) {
+			name = name[:open] // an index or []: the array's own name
+		} else {
+			name = inner
+		}
+	}
+	return name
+}
+
+// isIndex reports whether s is empty or all digits.
+func isIndex(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// encodings name how a value is written, not what it is: a last word
+// among them, after "-", "_", "." or as a camel-case word, is looked past
+// (private_key_pem, PrivateKeyPEM, credentials_json, token_b64). A hash,
+// a path or a time is something else (password_hash, private_key_file,
+// password_changed_at). Every rule has them.
+var encodings = []string{"pem", "der", "hex", "b64", "base64", "json"}
