@@ -114,6 +114,10 @@ func (h *exportHealth) record(u *unsentCount, n, resent int, part exportsize.Par
 type unsentCount struct {
 	v       atomic.Int64
 	pending atomic.Int64 // unsent of the parts so far of a batch in parts
+	// settled is what settle counted lost of v, under unsentMu: an export
+	// still in progress then (Shutdown's deadline passed first) sends the
+	// same series again, and its failure must not count them twice.
+	settled int64
 }
 
 // carry notes unsent, the items of one export of the exporter u that its
@@ -132,20 +136,35 @@ func (h *exportHealth) carry(u *unsentCount, unsent int64, part exportsize.Part)
 	}
 	u.v.Store(unsent)
 	if h.settled.Load() { // no export comes after this one
-		return h.takeUnsent(u)
+		return h.takeSettled(u)
 	}
 	return 0
 }
 
+// takeSettled is takeUnsent after settle: of what the exporter u leaves
+// unsent, those settle counted already (the same cumulative series, sent
+// again by an export that was in progress) are not lost a second time.
+func (h *exportHealth) takeSettled(u *unsentCount) int64 {
+	h.unsentMu.Lock() // settle's Swap and its note of it, seen together
+	defer h.unsentMu.Unlock()
+	n := h.takeUnsent(u)
+	counted := min(n, u.settled)
+	u.settled -= counted
+	return n - counted
+}
+
 // settle counts what is still unsent as lost (export_failed): Shutdown has
 // ended the exports that would have sent it. A failed export after this
-// loses all its items.
+// (one Shutdown's deadline cut off) loses all its items but those settle
+// counted (takeSettled).
 func (h *exportHealth) settle() {
 	h.settled.Store(true) // before the Swaps: record sees one or the other
 	h.unsentMu.Lock()
 	defer h.unsentMu.Unlock()
 	for _, u := range h.exporters {
-		h.drop(DropExportFailed, h.takeUnsent(u))
+		n := h.takeUnsent(u)
+		u.settled += n
+		h.drop(DropExportFailed, n)
 	}
 }
 
