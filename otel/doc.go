@@ -382,7 +382,11 @@
 // through Logger or a logger of LoggerProvider: the line still reaches
 // the log output; a line below the log level, with the log exporter none,
 // or Run's own shutdown_finished, which comes after the shutdown by
-// design, is not counted) and too_large (a span, metric data point or log
+// design, is not counted; nor is a metric measurement recorded after
+// Shutdown: the SDK still aggregates it, into memory no export reads, and
+// offers no hook to see it short of wrapping every instrument, a cost on
+// every measurement, while the count is of data points, which exist only
+// once collected) and too_large (a span, metric data point or log
 // record too large for an OTLP export on its own: over 3 MiB over gRPC,
 // 16 MiB over HTTP, estimated; a larger batch or collection goes in
 // parts, so its neighbours arrive). A

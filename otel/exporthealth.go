@@ -209,7 +209,8 @@ type ExportStatus struct {
 	// in an OTLP partial success), "shutdown" (still queued when
 	// Shutdown's context ended), "after_shutdown" (a sampled span still
 	// open at Shutdown, which ends when nothing exports, or begun after
-	// it; a log record emitted after Shutdown), "too_large" (a span, metric
+	// it; a log record emitted after Shutdown; not a metric measurement,
+	// which the SDK gives no way to see), "too_large" (a span, metric
 	// data point or log record too large for an OTLP export on its own).
 	Dropped map[string]int64 `json:"dropped,omitempty"`
 	// Unsent counts the metric data points of cumulative series (and of
