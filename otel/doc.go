@@ -393,7 +393,8 @@
 // telemetry_dropped warning line, at most one per 10 s, reports the same
 // as it happens. A failed metric export loses its delta data points, but
 // not its cumulative ones (the default temporality; gauges too, unless
-// delta): the next export sends their values again, so they show as
+// delta, and observable gauges always, observed again at every
+// collection): the next export sends their values again, so they show as
 // unsent until that exporter's next export succeeds, and count as
 // export_failed only if Shutdown's final export fails too; of a collection
 // exported in parts, unsent counts those of the parts that failed.
