@@ -89,3 +89,47 @@ func TestHealthSettleDuringExport(t *testing.T) {
 		t.Errorf("after Shutdown and the export it cut off: %+v, want the 3 series counted lost once", m)
 	}
 }
+
+// TestHealthShutdownDeadlineBeforeFinalCollection: measurements made
+// after the last collection, when Shutdown's deadline passes before its
+// final export could collect them (a ForceFlush's export holds the
+// reader), are counted lost (export_failed), once, with the series the
+// export before left unsent. They were neither collected nor counted.
+func TestHealthShutdownDeadlineBeforeFinalCollection(t *testing.T) {
+	for _, preference := range []string{"cumulative", "delta"} {
+		t.Run(preference, func(t *testing.T) {
+			t.Setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", preference)
+			t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "3600000") // ForceFlush and Shutdown only
+			c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Status: http.StatusBadRequest, FailFirst: -1})
+			gate := newExportGate()
+			tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint),
+				WithOTLPProtocol("http/protobuf"), WithTracesExporter("none"), WithLogsExporter("none"),
+				WithMetricsOptions(metrics.WithExporterWrapper(gate.wrap)))
+			counter, _ := tel.MeterProvider().Meter("settle").Int64Counter("jobs.done")
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			counter.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", "a")))
+			if err := tel.ForceFlush(ctx); err == nil {
+				t.Fatal("ForceFlush against 400 returned no error")
+			}
+
+			gate.armed.Store(true)
+			flushed := make(chan error, 1)
+			go func() { flushed <- tel.ForceFlush(ctx) }()
+			select {
+			case <-gate.entered:
+			case <-ctx.Done():
+				t.Fatal("the second ForceFlush's export never started")
+			}
+			counter.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", "b"))) // after its collection
+			sctx, scancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer scancel()
+			_ = tel.Shutdown(sctx)
+			close(gate.release)
+			<-flushed
+			if m := tel.Health().Export["metrics"]; m.Failed != 2 || m.Dropped[DropExportFailed] != 2 || m.Unsent != 0 {
+				t.Errorf("after Shutdown: %+v, want series a and b counted lost, once each", m)
+			}
+		})
+	}
+}
