@@ -9,6 +9,8 @@ import (
 	"go.opentelemetry.io/otel"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelkit/otelkit/internal/batch"
 )
 
 // The SDK's periodic reader (v1.47) exports nothing of a collection in
@@ -22,6 +24,9 @@ import (
 // the export's. It is otherwise the SDK's: an export every interval and
 // on ForceFlush, each bounded by the timeout; at Shutdown the export in
 // progress is cancelled and a final one made within Shutdown's context.
+// When that context ends before the final collection, the collection is
+// still made and handed to the exporter, whose export then fails at once:
+// the health wrapper counts what it held (exportCutOff).
 
 // periodicReader collects from the provider (through its ManualReader,
 // which registers it) and exports to exp every interval.
@@ -163,12 +168,36 @@ func (r *periodicReader) Shutdown(ctx context.Context) error {
 	// and waits for sem then collects nothing (ErrReaderShutdown) rather
 	// than exporting to an exporter already shut down.
 	err := r.acquire(ctx)
-	if err == nil {
+	held := err == nil
+	if held && ctx.Err() == nil {
 		err = r.collectAndExportHeld(ctx)
-		err = errors.Join(err, r.ManualReader.Shutdown(ctx))
-		r.release()
 	} else {
-		err = errors.Join(err, r.ManualReader.Shutdown(ctx))
+		err = errors.Join(err, r.exportCutOff(ctx))
+	}
+	err = errors.Join(err, r.ManualReader.Shutdown(ctx))
+	if held {
+		r.release()
 	}
 	return errors.Join(err, r.exp.Shutdown(ctx))
+}
+
+// exportCutOff is the final export when Shutdown's context ended before
+// it (another export held the reader): what was measured since the last
+// collection is collected all the same, for at most batch.CancelSettle,
+// and handed to the exporter with the ended context. The export fails at
+// once, and the exporter's wrapper counts its data points as lost, as it
+// counts those of an export the deadline cut off; left uncollected, they
+// were lost uncounted. Its own rm: sem may be another's.
+func (r *periodicReader) exportCutOff(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batch.CancelSettle)
+	defer cancel()
+	var rm metricdata.ResourceMetrics
+	err := r.Collect(cctx, &rm)
+	switch {
+	case errors.Is(err, sdkmetric.ErrReaderNotRegistered):
+		return nil // no provider: nothing to collect
+	case errors.Is(err, sdkmetric.ErrReaderShutdown):
+		return err
+	}
+	return errors.Join(err, r.exp.Export(ctx, &rm))
 }

@@ -382,14 +382,19 @@
 // through Logger or a logger of LoggerProvider: the line still reaches
 // the log output; a line below the log level, with the log exporter none,
 // or Run's own shutdown_finished, which comes after the shutdown by
-// design, is not counted) and too_large (a span, metric data point or log
+// design, is not counted; nor is a metric measurement recorded after
+// Shutdown: the SDK still aggregates it, into memory no export reads, and
+// offers no hook to see it short of wrapping every instrument, a cost on
+// every measurement, while the count is of data points, which exist only
+// once collected) and too_large (a span, metric data point or log
 // record too large for an OTLP export on its own: over 3 MiB over gRPC,
 // 16 MiB over HTTP, estimated; a larger batch or collection goes in
 // parts, so its neighbours arrive). A
 // telemetry_dropped warning line, at most one per 10 s, reports the same
 // as it happens. A failed metric export loses its delta data points, but
 // not its cumulative ones (the default temporality; gauges too, unless
-// delta): the next export sends their values again, so they show as
+// delta, and observable gauges always, observed again at every
+// collection): the next export sends their values again, so they show as
 // unsent until that exporter's next export succeeds, and count as
 // export_failed only if Shutdown's final export fails too; of a collection
 // exported in parts, unsent counts those of the parts that failed.

@@ -36,6 +36,8 @@ const (
 	// line still reaches the log output), but not the telemetry_dropped
 	// line's own, which would be reported in another line, and so on, nor
 	// Run's shutdown_finished, which comes after the shutdown by design.
+	// Metric measurements recorded after Shutdown are not counted (see
+	// "When telemetry is missing" in the package documentation).
 	DropAfterShutdown = batch.AfterShutdown
 	// DropTooLarge: a span, metric data point or log record too large for
 	// an OTLP export on its own (over 3 MiB over gRPC, 16 MiB over HTTP,

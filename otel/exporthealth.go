@@ -114,6 +114,10 @@ func (h *exportHealth) record(u *unsentCount, n, resent int, part exportsize.Par
 type unsentCount struct {
 	v       atomic.Int64
 	pending atomic.Int64 // unsent of the parts so far of a batch in parts
+	// settled is what settle counted lost of v, under unsentMu: an export
+	// still in progress then (Shutdown's deadline passed first) sends the
+	// same series again, and its failure must not count them twice.
+	settled int64
 }
 
 // carry notes unsent, the items of one export of the exporter u that its
@@ -132,20 +136,35 @@ func (h *exportHealth) carry(u *unsentCount, unsent int64, part exportsize.Part)
 	}
 	u.v.Store(unsent)
 	if h.settled.Load() { // no export comes after this one
-		return h.takeUnsent(u)
+		return h.takeSettled(u)
 	}
 	return 0
 }
 
+// takeSettled is takeUnsent after settle: of what the exporter u leaves
+// unsent, those settle counted already (the same cumulative series, sent
+// again by an export that was in progress) are not lost a second time.
+func (h *exportHealth) takeSettled(u *unsentCount) int64 {
+	h.unsentMu.Lock() // settle's Swap and its note of it, seen together
+	defer h.unsentMu.Unlock()
+	n := h.takeUnsent(u)
+	counted := min(n, u.settled)
+	u.settled -= counted
+	return n - counted
+}
+
 // settle counts what is still unsent as lost (export_failed): Shutdown has
 // ended the exports that would have sent it. A failed export after this
-// loses all its items.
+// (one Shutdown's deadline cut off) loses all its items but those settle
+// counted (takeSettled).
 func (h *exportHealth) settle() {
 	h.settled.Store(true) // before the Swaps: record sees one or the other
 	h.unsentMu.Lock()
 	defer h.unsentMu.Unlock()
 	for _, u := range h.exporters {
-		h.drop(DropExportFailed, h.takeUnsent(u))
+		n := h.takeUnsent(u)
+		u.settled += n
+		h.drop(DropExportFailed, n)
 	}
 }
 
@@ -190,11 +209,13 @@ type ExportStatus struct {
 	// in an OTLP partial success), "shutdown" (still queued when
 	// Shutdown's context ended), "after_shutdown" (a sampled span still
 	// open at Shutdown, which ends when nothing exports, or begun after
-	// it; a log record emitted after Shutdown), "too_large" (a span, metric
+	// it; a log record emitted after Shutdown; not a metric measurement,
+	// which the SDK gives no way to see), "too_large" (a span, metric
 	// data point or log record too large for an OTLP export on its own).
 	Dropped map[string]int64 `json:"dropped,omitempty"`
 	// Unsent counts the metric data points of cumulative series (and of
-	// gauges, unless their temporality is delta) whose last export failed:
+	// gauges, unless their temporality is delta; of observable gauges
+	// always, observed again at every collection) whose last export failed:
 	// they are not lost, as the next export sends their values again, and
 	// are counted as export_failed if Shutdown comes first. Delta data
 	// points of a failed export are lost at once. Of a collection too large
@@ -305,27 +326,74 @@ func points[N int64 | float64](a metricdata.Aggregation) int {
 	return 0
 }
 
+// observableGauges notes the observable gauges of the meter provider, as
+// its view (a view that changes nothing): the SDK observes them again at
+// every collection, under delta temporality too, so the data points of a
+// failed export are sent again, as a cumulative series' are; its data
+// does not tell them from synchronous gauges, whose value delta
+// temporality forgets once collected. An observable gauge renamed by a
+// view of the program's is not recognised, and counted as a synchronous
+// one.
+type observableGauges struct {
+	mu sync.RWMutex
+	m  map[gaugeKey]struct{}
+}
+
+type gaugeKey struct{ scope, version, name string }
+
+// view notes inst if it is an observable gauge; it matches no instrument.
+func (o *observableGauges) view(inst sdkmetric.Instrument) (sdkmetric.Stream, bool) {
+	if inst.Kind == sdkmetric.InstrumentKindObservableGauge {
+		o.mu.Lock()
+		if o.m == nil {
+			o.m = map[gaugeKey]struct{}{}
+		}
+		o.m[gaugeKey{inst.Scope.Name, inst.Scope.Version, inst.Name}] = struct{}{}
+		o.mu.Unlock()
+	}
+	return sdkmetric.Stream{}, false
+}
+
+// has reports whether the metric name of scope sm is an observable gauge.
+func (o *observableGauges) has(sm *metricdata.ScopeMetrics, name string) bool {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	_, ok := o.m[gaugeKey{sm.Scope.Name, sm.Scope.Version, name}]
+	return ok
+}
+
 // resentPoints counts the data points in rm that exp's next export sends
 // again should this one fail: those of cumulative sums and histograms,
 // whose totals go on; of gauges unless exp asks for delta gauges (the SDK
-// then forgets a synchronous gauge's value once collected; observable
-// gauges, which it cannot tell apart, are counted with them); and of
-// summaries, cumulative by definition.
-func resentPoints(exp sdkmetric.Exporter, rm *metricdata.ResourceMetrics) int {
+// then forgets a synchronous gauge's value once collected), and of
+// observable gauges always (observed again); and of summaries, cumulative
+// by definition.
+func (o *observableGauges) resentPoints(exp sdkmetric.Exporter, rm *metricdata.ResourceMetrics) int {
 	if rm == nil {
 		return 0
 	}
 	gauges := exp.Temporality(sdkmetric.InstrumentKindGauge) == metricdata.CumulativeTemporality
 	n := 0
-	for _, sm := range rm.ScopeMetrics {
+	for i := range rm.ScopeMetrics {
+		sm := &rm.ScopeMetrics[i]
 		for _, m := range sm.Metrics {
-			n += cumulativePoints[int64](m.Data, gauges) + cumulativePoints[float64](m.Data, gauges)
+			resend := gauges || isGauge(m.Data) && o.has(sm, m.Name)
+			n += cumulativePoints[int64](m.Data, resend) + cumulativePoints[float64](m.Data, resend)
 			if s, ok := m.Data.(metricdata.Summary); ok {
 				n += len(s.DataPoints)
 			}
 		}
 	}
 	return n
+}
+
+// isGauge reports whether a is a gauge's data.
+func isGauge(a metricdata.Aggregation) bool {
+	switch a.(type) {
+	case metricdata.Gauge[int64], metricdata.Gauge[float64]:
+		return true
+	}
+	return false
 }
 
 // cumulativePoints counts the data points of a numeric aggregation of N

@@ -30,6 +30,7 @@ type healthState struct {
 	selfObs               *sdkmetric.ManualReader // OTEL_GO_X_OBSERVABILITY=true
 	drops                 *dropLog                // the telemetry_dropped line
 	overflow              cardinalityOverflow     // instruments past their cardinality limit
+	gauges                observableGauges        // their points are unsent, not lost, under delta too
 	configFile            string                  // the declarative configuration file in use, if any
 }
 

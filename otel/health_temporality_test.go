@@ -165,3 +165,51 @@ func TestHealthMetricExportInParts(t *testing.T) {
 		})
 	}
 }
+
+// TestHealthObservableGaugeUnsent: an observable gauge's data point of a
+// failed export is unsent under delta temporality too, as under
+// cumulative: the SDK observes it again at every collection, whatever the
+// temporality, and the next export delivers it. A synchronous gauge under
+// delta is forgotten once collected: its point is lost. Both gauges were
+// counted lost under delta.
+func TestHealthObservableGaugeUnsent(t *testing.T) {
+	for _, tc := range []struct {
+		preference   string
+		lost, unsent int64 // of 1 observable and 1 synchronous gauge
+	}{
+		{"cumulative", 0, 2},
+		{"delta", 1, 1},
+	} {
+		t.Run(tc.preference, func(t *testing.T) {
+			t.Setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", tc.preference)
+			t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "3600000") // ForceFlush and Shutdown only
+			c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Status: http.StatusBadRequest, FailFirst: -1})
+			tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint),
+				WithOTLPProtocol("http/protobuf"), WithTracesExporter("none"), WithLogsExporter("none"))
+			meter := tel.MeterProvider().Meter("gauges")
+			if _, err := meter.Float64ObservableGauge("pool.fill", metric.WithFloat64Callback(
+				func(_ context.Context, o metric.Float64Observer) error { o.Observe(0.5); return nil })); err != nil {
+				t.Fatal(err)
+			}
+			gauge, _ := meter.Float64Gauge("queue.fill")
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			gauge.Record(ctx, 0.25)
+
+			if err := tel.ForceFlush(ctx); err == nil {
+				t.Fatal("ForceFlush against 400 returned no error")
+			}
+			if m := tel.Health().Export["metrics"]; m.Failed != tc.lost || m.Unsent != tc.unsent {
+				t.Errorf("after the failed export: %+v, want %d failed, %d unsent", m, tc.lost, tc.unsent)
+			}
+			c.Set(fakeotlp.Behaviour{})
+			if err := tel.ForceFlush(ctx); err != nil {
+				t.Fatalf("ForceFlush against a healthy collector: %v", err)
+			}
+			_, points := c.Count(fakeotlp.Metrics)
+			if m := tel.Health().Export["metrics"]; m.Unsent != 0 || m.Failed != tc.lost || int64(points) != tc.unsent {
+				t.Errorf("after recovery: %+v, collector took %d points; want the %d unsent delivered, %d failed", m, points, tc.unsent, tc.lost)
+			}
+		})
+	}
+}

@@ -294,7 +294,8 @@ func TestExportHealthRecord(t *testing.T) {
 // TestExportHealthUnsent: of a failed export, the items a later export
 // sends again (resent: cumulative metric data points) are unsent, not
 // lost; a success of the same exporter delivers them; settle (Shutdown) counts what is still
-// unsent as export_failed, and a failure after it loses all its items.
+// unsent as export_failed, and a failure after it (an export Shutdown's
+// deadline cut off) loses all its items but the series settle counted.
 func TestExportHealthUnsent(t *testing.T) {
 	var h exportHealth
 	h.tracked.Store(true)
@@ -319,10 +320,12 @@ func TestExportHealthUnsent(t *testing.T) {
 	check("two failed exports", 6, 4)
 	h.settle()
 	check("settled", 10, 0)
-	h.record(u, 4, 4, whole, errExport, time.Now())
-	check("failed export after settle", 14, 0)
+	h.record(u, 4, 4, whole, errExport, time.Now()) // the 4 series settle counted
+	check("failed export after settle", 10, 0)
+	h.record(u, 6, 5, whole, errExport, time.Now())
+	check("another failed export after settle", 16, 0)
 	h.settle()
-	check("settled twice", 14, 0)
+	check("settled twice", 16, 0)
 }
 
 // whole is the place of an export not cut into parts.
@@ -371,7 +374,7 @@ func TestExportHealthUnsentParts(t *testing.T) {
 	check("settled", 43, 32, 0)
 	h.record(u, 10, 6, first, errExport, time.Now())
 	h.record(u, 15, 12, last, nil, time.Now())
-	check("a part failed after settle", 58, 42, 0)
+	check("a part failed after settle", 58, 36, 0) // its 6 cumulative points of the 18 settle counted
 	if s := h.status(); s.Batches != 12 || s.FailedBatches != 7 {
 		t.Errorf("%d batches, %d failed; want each part counted: 12, 7", s.Batches, s.FailedBatches)
 	}
