@@ -131,7 +131,8 @@ func WithEnvironment(name string) Option {
 // WithResourceAttributes adds resource attributes. They win over
 // OTEL_RESOURCE_ATTRIBUTES and the detectors; service name, version and
 // environment options win over them. An attribute with an empty key, which
-// the SDK would drop, makes Init fail with a ConfigError.
+// the SDK would drop, or a service.name that is not a non-blank string
+// makes Init fail with a ConfigError.
 func WithResourceAttributes(attrs ...attribute.KeyValue) Option {
 	return optionFunc(func(c config) config { c.attrs = append(c.attrs, attrs...); return c })
 }

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -714,5 +715,47 @@ func TestBlankServiceOptionAfterOneGiven(t *testing.T) {
 		if v, _ := set.Value(key); v.AsString() != want {
 			t.Errorf("%s = %q, want %q", key, v.AsString(), want)
 		}
+	}
+}
+
+// TestResourceServiceNameMustBeAName: a service.name given to
+// WithResourceAttributes that is not a non-blank string is a ConfigError
+// naming its position, never its value; before, it won over
+// OTEL_SERVICE_NAME and the service was named unknown_service, with a
+// warning that no name was set.
+func TestResourceServiceNameMustBeAName(t *testing.T) {
+	for name, kv := range map[string]attribute.KeyValue{
+		"int":   semconv.ServiceNameKey.Int(5),
+		"empty": semconv.ServiceNameKey.String(""),
+		"blank": semconv.ServiceNameKey.String("  \t"),
+		"bool":  semconv.ServiceNameKey.Bool(true),
+		"EMPTY": {Key: semconv.ServiceNameKey},
+	} {
+		t.Run(name, func(t *testing.T) {
+			clearEnv(t)
+			t.Setenv("OTEL_SERVICE_NAME", "from-env")
+			tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(),
+				WithResourceAttributes(attribute.String("ok", "v"), kv))...)
+			if err == nil {
+				defer tel.Shutdown(context.Background())
+				got, _ := tel.Resource().Set().Value(semconv.ServiceNameKey)
+				t.Fatalf("Init accepted service.name %v; the service is named %q", kv.Value.Emit(), got.Emit())
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Option != "WithResourceAttributes" ||
+				!strings.Contains(err.Error(), "attribute 2 (service.name)") {
+				t.Errorf("error %q, want a ConfigError of WithResourceAttributes naming attribute 2", err)
+			}
+		})
+	}
+	clearEnv(t)
+	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(),
+		WithResourceAttributes(semconv.ServiceNameKey.String("named")))...)
+	if err != nil {
+		t.Fatalf("a string service.name was refused: %v", err)
+	}
+	defer tel.Shutdown(context.Background())
+	if got, _ := tel.Resource().Set().Value(semconv.ServiceNameKey); got.AsString() != "named" {
+		t.Errorf("service.name %q, want named", got.Emit())
 	}
 }

@@ -155,16 +155,25 @@ func (c config) optionAttributes() []attribute.KeyValue {
 }
 
 // checkResourceAttributes refuses an attribute of WithResourceAttributes
-// with an empty key, which the SDK would drop without a word. (A zero
-// attribute.Value is EMPTY, a valid value, exported as such.) Values are
-// not shown: they are the program's, and may be anything.
+// with an empty key, which the SDK would drop without a word, and a
+// service.name that is not a non-blank string: it would win over
+// OTEL_SERVICE_NAME and leave the service named unknown_service, with a
+// warning that no name was set. (A zero attribute.Value is EMPTY, a valid
+// value of other keys, exported as such.) Values are not shown: they are
+// the program's, and may be anything.
 func (c config) checkResourceAttributes() error {
 	var errs []error
 	for i, kv := range c.attrs {
-		if kv.Key == "" {
+		switch {
+		case kv.Key == "":
 			errs = append(errs, &ConfigError{Option: "WithResourceAttributes", Withheld: true,
 				Allowed: "attributes with a non-empty key",
 				Err:     errors.New("attribute " + strconv.Itoa(i+1) + " has an empty key")})
+		case kv.Key == semconv.ServiceNameKey &&
+			(kv.Value.Type() != attribute.STRING || strings.TrimSpace(kv.Value.AsString()) == ""):
+			errs = append(errs, &ConfigError{Option: "WithResourceAttributes", Withheld: true,
+				Allowed: "a service.name that is a non-blank string",
+				Err:     errors.New("attribute " + strconv.Itoa(i+1) + " (service.name) is not a non-blank string")})
 		}
 	}
 	return errors.Join(errs...)
