@@ -36,8 +36,9 @@ import (
 // REDACTED, matched without regard to case and with "-", "_" and "." as
 // one character: pwd and jwt as whole keys; authorization, cookie,
 // password, passwd, passphrase, secret, token, credential, credentials,
-// api_key, x_api_key, private_key, secret_key, access_key,
-// secret_access_key, access_token, refresh_token, id_token, auth_token,
+// api_key, api_keys, x_api_key, private_key, secret_key, access_key,
+// secret_access_key, signing_key, encryption_key, hmac_key, master_key,
+// session_key, auth_key, access_token, refresh_token, id_token, auth_token,
 // oauth_token, session_token, bearer_token, csrf_token, xsrf_token and
 // client_secret as the whole key or its last word(s), starting a word of
 // the key (after "-", "_", "." or as a camel-case word), their parts with

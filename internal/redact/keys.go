@@ -5,7 +5,8 @@ import "slices"
 // The default rule for the keys of log fields and attributes, narrower
 // than a URL's: a log field code, state, key or session is usually not a
 // credential, and *_key in general (idempotency_key, cache_key) is not
-// either; only api_key, private_key, secret_key and access_key are.
+// either; only the keys of the compounds below are (api_key, private_key,
+// signing_key, …).
 var (
 	// keyNames match as the whole key only: as a last word they are too
 	// often something else (pwd is also the working directory).
@@ -20,7 +21,9 @@ var (
 	keyWords = []string{
 		"authorization", "cookie", "password", "passwd", "passphrase", "secret", "token",
 		"credential", "credentials",
-		"api_key", "x_api_key", "private_key", "secret_key", "access_key", "secret_access_key",
+		"api_key", "api_keys", "x_api_key", "private_key", "secret_key", "access_key",
+		"secret_access_key", "signing_key", "encryption_key", "hmac_key", "master_key",
+		"session_key", "auth_key",
 		"access_token", "refresh_token", "id_token", "auth_token", "oauth_token", "session_token",
 		"bearer_token", "csrf_token", "xsrf_token", "client_secret",
 	}

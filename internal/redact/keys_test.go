@@ -29,6 +29,10 @@ func TestKeys(t *testing.T) {
 		"sessiontoken", "xapikey", "bearertoken", "idtoken", "oauthtoken", "csrftoken",
 		"accesskey", "secretaccesskey", "user.accesstoken", "db_clientsecret", "myPrivatekey",
 		"Accesstoken", "ACCESSTOKEN", "XAPIKey", "x_apikey",
+		// The keys of signing, encryption and sessions; a list of API keys.
+		"signing_key", "jwtSigningKey", "encryption_key", "dataEncryptionKey", "hmac_key",
+		"webhook.hmac-key", "master_key", "masterkey", "session_key", "sessionKey", "auth_key",
+		"api_keys", "apiKeys", "apikeys",
 		// Form-style and bracketed keys: the name in the last brackets, an
 		// index or [] dropped.
 		"user[password]", "data[api_key]", `headers["Authorization"]`, "headers['Cookie']",
@@ -57,7 +61,8 @@ func TestKeys(t *testing.T) {
 		"authenticated", "paidtoken", "awssecretaccesskey", "myapikey", "hotkey", "passkey",
 		// The last word decides: a time, a hash, a path, a consent are not the credential.
 		"password_changed_at", "cookie_consent", "client_secret_hash", "private_key_file",
-		"passwordPolicy", "token_expires_in",
+		"passwordPolicy", "token_expires_in", "signing_key_id", "encryption_key_arn",
+		"master_key_version", "signing", "encryption", "session_key_ttl", "api_keys_count",
 		// Brackets hold a name of their own; malformed ones match nothing.
 		"user[name]", "tokens[0]", "password[name]", "]", "[]", "[0]", `[']`,
 		`x[""]`, "password]", "[password",

@@ -144,7 +144,23 @@ func (p *pattern) match(name string) bool {
 	if start < 0 || !foldEqual(name[start:], p.last) {
 		return false
 	}
+	// The byte before last (past one separator) must end a head's last
+	// part: most heads of a busy last word (key) stop at this compare.
+	before := byte(0)
+	if end := start; end > 0 {
+		if isSeparator(name[end-1]) {
+			end--
+		}
+		if end > 0 {
+			before = lowerSep(name[end-1])
+		}
+	}
 	for _, h := range p.heads {
+		if len(h) > 0 {
+			if part := h[len(h)-1]; part[len(part)-1] != before {
+				continue
+			}
+		}
 		if matchHead(name, start, h) {
 			return true
 		}
