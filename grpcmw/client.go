@@ -20,7 +20,9 @@ import (
 // trace context and baggage (see WithPropagators), and send the request ID
 // of the call's context (RequestID: the RPC's or HTTP request's being
 // served, or ContextWithRequestID's) as x-request-id metadata, unless the
-// call's outgoing metadata already holds one.
+// call's outgoing metadata already holds one. A method neither in the
+// protobuf registry nor named with WithMethods is recorded as _OTHER (see
+// "Client" in the package documentation).
 //
 //	conn, err := grpc.NewClient(target, append(grpcmw.DialOptions(), grpc.WithTransportCredentials(creds))...)
 //

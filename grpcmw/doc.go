@@ -171,6 +171,13 @@
 // metadata already holds one. ContextWithRequestID gives work that does not
 // start with a request an ID to forward.
 //
+// A call to a method that is neither in the protobuf registry nor named
+// with WithMethods is recorded as _OTHER (see Cardinality): a client of a
+// service without generated protobuf code (a hand-written
+// grpc.ServiceDesc, another codec, descriptors read by reflection at run
+// time) lists its methods with WithMethods given to DialOptions, or its
+// client spans are all named "grpc".
+//
 // A failed call's status message becomes the client span's status, and
 // servers often quote the credential they reject. So otelgrpc gets the
 // message with REDACTED in place of:

@@ -249,7 +249,9 @@
 // any resource, so its keys that the resource lacks (the file, the
 // options and the detectors win on theirs) are exported all the same;
 // Init warns when that happens. (The resource always has a service.name,
-// so OTEL_SERVICE_NAME never counts.) Init logs one
+// so OTEL_SERVICE_NAME never counts.) A service.name in the file that is
+// not a non-blank string (an int, "", a ${NAME} that is unset) makes Init
+// fail, as it does given to WithResourceAttributes. Init logs one
 // otelkit_config_warning naming the ignored variables that are set (never
 // their values); one the file reads through ${NAME} is not among them.
 //

@@ -18,6 +18,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/visible"
+	"github.com/otelkit/otelkit/otel/internal/declconf"
 )
 
 // buildResource assembles the resource every signal shares. Precedence,
@@ -169,8 +170,7 @@ func (c config) checkResourceAttributes() error {
 			errs = append(errs, &ConfigError{Option: "WithResourceAttributes", Withheld: true,
 				Allowed: "attributes with a non-empty key",
 				Err:     errors.New("attribute " + strconv.Itoa(i+1) + " has an empty key")})
-		case kv.Key == semconv.ServiceNameKey &&
-			(kv.Value.Type() != attribute.STRING || strings.TrimSpace(kv.Value.AsString()) == ""):
+		case declconf.BlankServiceName(kv): // the configuration file's rule too
 			errs = append(errs, &ConfigError{Option: "WithResourceAttributes", Withheld: true,
 				Allowed: "a service.name that is a non-blank string",
 				Err:     errors.New("attribute " + strconv.Itoa(i+1) + " (service.name) is not a non-blank string")})

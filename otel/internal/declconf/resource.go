@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/otelkit/otelkit/internal/propagators"
 )
@@ -31,7 +32,7 @@ func (b *builder) resource(r *otelconf.Resource) {
 			b.fail(path, err.Error(), "a name and a value of the type given (string, bool, int, double or an array of one of them)")
 			continue
 		}
-		b.f.Attributes = append(b.f.Attributes, kv)
+		b.add(path, kv)
 	}
 	if r.SchemaUrl != nil {
 		b.f.SchemaURL = *r.SchemaUrl
@@ -53,8 +54,26 @@ func (b *builder) attributesList(list string) {
 			b.fail(path, fmt.Sprintf("item %d is not key=value with a percent-encoded value", i+1), "key=value pairs, comma separated")
 			continue
 		}
-		b.f.Attributes = append(b.f.Attributes, attribute.String(k, dv))
+		b.add(path, attribute.String(k, dv))
 	}
+}
+
+// add records kv, the attribute at path, unless it is a service.name that
+// is not a name: it would leave the service unknown_service. The rule is
+// otel.WithResourceAttributes' (BlankServiceName); the value is not shown.
+func (b *builder) add(path string, kv attribute.KeyValue) {
+	if BlankServiceName(kv) {
+		b.fail(path, "service.name is not a non-blank string", "a service.name that is a non-blank string")
+		return
+	}
+	b.f.Attributes = append(b.f.Attributes, kv)
+}
+
+// BlankServiceName reports whether kv is a service.name that names no
+// service: not a string, or blank.
+func BlankServiceName(kv attribute.KeyValue) bool {
+	return kv.Key == semconv.ServiceNameKey &&
+		(kv.Value.Type() != attribute.STRING || strings.TrimSpace(kv.Value.AsString()) == "")
 }
 
 // attributeKV converts one attribute; without a type, the value's YAML
