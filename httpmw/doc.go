@@ -193,7 +193,13 @@
 // Transport wraps an http.RoundTripper with otelhttp client spans, injects
 // traceparent, tracestate and baggage (within the limits above), and
 // forwards the context's request ID unless the request sets the header
-// itself (its traceparent, by contrast, is always the client span's). The
+// itself. The trace context, by contrast, is always the client span's: its
+// traceparent replaces one the request carries, and a tracestate the
+// request carries is replaced by the context's or, when the context has
+// none, removed (W3C Trace Context ties a tracestate to its traceparent, so
+// the caller's would describe another trace). Baggage is not tied to a
+// trace: a baggage header the request carries goes out as it is, unless the
+// context has baggage, which replaces it. The
 // span's url.full is redacted (see Redaction); the request sent is the
 // caller's. Spans are named "HTTP GET", or "HTTP" for a non-standard
 // method, so a proxy's span names stay bounded. A span ends when the

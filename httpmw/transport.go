@@ -37,7 +37,10 @@ import (
 // calls the transport once per redirect hop, so each hop has its own span,
 // and the trace context and request ID go to every host the request is
 // sent to, the redirect targets included. traceparent is always the client
-// span's, written over one the request carries.
+// span's, written over one the request carries, and tracestate the
+// context's: a tracestate the request carries is removed when the context
+// has none, as it belongs to the traceparent replaced. baggage the request
+// carries is kept unless the context has baggage, which replaces it.
 //
 // A request without Header gets one (on a copy); a nil request is an
 // error. A panic of base ends the span as an error, with an exception
