@@ -178,6 +178,14 @@
 // time) lists its methods with WithMethods given to DialOptions, or its
 // client spans are all named "grpc".
 //
+// The trace context sent is the client span's, whatever the outgoing
+// metadata holds: its traceparent replaces the caller's, and the caller's
+// tracestate is replaced by the context's or, when the context has none,
+// sent empty (W3C Trace Context ties a tracestate to its traceparent, and
+// receivers MUST accept an empty one; otelgrpc's carrier cannot remove a
+// key). The caller's baggage goes out as it is, unless the context has
+// baggage, which replaces it.
+//
 // A failed call's status message becomes the client span's status, and
 // servers often quote the credential they reject. So otelgrpc gets the
 // message with REDACTED in place of:

@@ -196,9 +196,22 @@
 // Transport wraps an http.RoundTripper with otelhttp client spans, injects
 // traceparent, tracestate and baggage (within the limits above), and
 // forwards the context's request ID unless the request sets the header
-// itself (its traceparent, by contrast, is always the client span's). The
+// itself. The trace context, by contrast, is always the client span's: its
+// traceparent replaces one the request carries, and a tracestate the
+// request carries is replaced by the context's or, when the context has
+// none, removed (W3C Trace Context ties a tracestate to its traceparent, so
+// the caller's would describe another trace). Baggage is not tied to a
+// trace: a baggage header the request carries goes out as it is, unless the
+// context has baggage, which replaces it. The
 // span's url.full is redacted (see Redaction); the request sent is the
-// caller's. Spans are named "HTTP GET", or "HTTP" for a non-standard
+// caller's. A failed request's span has the error of the wrapped
+// RoundTripper as its status description (otelhttp's), and such an error
+// (a *url.Error, a retry or proxy library's) often quotes the URL: there,
+// and in the exception event of a panic, the URL is written as url.full
+// shows it, and its credentials are REDACTED wherever else the text holds
+// them (one shorter than 8 bytes only where it stands alone). The caller
+// gets the error as it was (errors.Is and errors.As work on it as
+// without Transport). Spans are named "HTTP GET", or "HTTP" for a non-standard
 // method, so a proxy's span names stay bounded. A span ends when the
 // response body is read to its end or closed; a body never closed leaves
 // it unended. Each redirect hop is a span of its own, and the trace

@@ -29,7 +29,12 @@ import (
 // info becomes REDACTED:REDACTED, and the values of DefaultRedactedParams
 // (pre-signed URL signatures, tokens, keys, passwords, …) and of the names
 // given with WithRedactedParams become REDACTED. The request sent is the
-// caller's, unchanged.
+// caller's, unchanged. When base fails, otelhttp makes its error's text
+// the span's status description; there, and in the exception event of a
+// panic of base, the URL is written as url.full shows it, and the URL's
+// credentials (user name, password, redacted values) are REDACTED wherever
+// else the text holds them (a value shorter than 8 bytes only where it
+// stands alone). The caller gets base's error as it was.
 //
 // The span is named "HTTP GET" (the standard methods), or "HTTP" for any
 // other method. It ends when the response body is read to its end or
@@ -37,7 +42,10 @@ import (
 // calls the transport once per redirect hop, so each hop has its own span,
 // and the trace context and request ID go to every host the request is
 // sent to, the redirect targets included. traceparent is always the client
-// span's, written over one the request carries.
+// span's, written over one the request carries, and tracestate the
+// context's: a tracestate the request carries is removed when the context
+// has none, as it belongs to the traceparent replaced. baggage the request
+// carries is kept unless the context has baggage, which replaces it.
 //
 // A request without Header gets one (on a copy); a nil request is an
 // error. A panic of base ends the span as an error, with an exception
@@ -110,13 +118,16 @@ type redactTransport struct {
 type origURLKey struct{}
 
 // origURL is the context redactTransport passes down: the caller's context,
-// its URL and, when the URL had user info, the redacted url.full (otelhttp
-// leaves user info out instead of replacing it). Being the context itself
-// saves an allocation.
+// its URL, the redacted URL and its rule (for an error's text, see
+// spanError) and, when the URL had user info, the redacted url.full
+// (otelhttp leaves user info out instead of replacing it). Being the
+// context itself saves an allocation.
 type origURL struct {
 	context.Context
-	u    *url.URL
-	full string
+	u      *url.URL
+	red    *url.URL
+	redact *redactor
+	full   string
 	// used makes it serve one request only: a later request made with a
 	// context derived from this one (resp.Request.Context()) must not get
 	// this URL.
@@ -145,7 +156,7 @@ func (t *redactTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.Header = make(http.Header)
 	}
 	if ru, changed := t.redact.url(r.URL); changed {
-		o := &origURL{Context: r.Context(), u: r.URL}
+		o := &origURL{Context: r.Context(), u: r.URL, red: ru, redact: t.redact}
 		if r.URL.User != nil {
 			o.full = ru.String()
 		}
@@ -153,6 +164,7 @@ func (t *redactTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.URL = ru
 	}
 	resp, err := t.next.RoundTrip(r)
+	err = callerError(err)
 	if p, ok := err.(*basePanic); ok {
 		panic(p.value) // the span has ended and the metric is recorded
 	}
@@ -168,17 +180,19 @@ func (t *redactTransport) CloseIdleConnections() {
 }
 
 // restoreURL puts the caller's URL back into r (otelhttp's own clone, see
-// ridTransport) when redactTransport replaced it, and sets the semantic
-// conventions' REDACTED:REDACTED user info on the span.
-func restoreURL(r *http.Request) {
+// ridTransport) when redactTransport replaced it, sets the semantic
+// conventions' REDACTED:REDACTED user info on the span, and returns what
+// redactTransport passed down (nil when it replaced nothing).
+func restoreURL(r *http.Request) *origURL {
 	o, ok := r.Context().Value(origURLKey{}).(*origURL)
 	if !ok || !o.used.CompareAndSwap(false, true) {
-		return
+		return nil
 	}
 	if o.full != "" {
 		trace.SpanFromContext(r.Context()).SetAttributes(attribute.String("url.full", o.full))
 	}
 	r.URL = o.u
+	return o
 }
 
 // ridTransport runs inside otelhttp.Transport, which hands it a clone of the
@@ -190,7 +204,7 @@ type ridTransport struct {
 }
 
 func (t *ridTransport) RoundTrip(r *http.Request) (resp *http.Response, err error) {
-	restoreURL(r)
+	o := restoreURL(r)
 	if s := reqscope.FromContext(r.Context()); s != nil && s.ID() != "" && len(r.Header[t.header]) == 0 {
 		// The scope's one-element array holds the ID; its capacity of one
 		// makes an append copy instead of writing into it.
@@ -201,10 +215,13 @@ func (t *ridTransport) RoundTrip(r *http.Request) (resp *http.Response, err erro
 			if r.Body != nil {
 				_ = r.Body.Close() // as base should have; otelhttp records the metric on it
 			}
-			resp, err = nil, newBasePanic(r.Context(), v, debug.Stack())
+			resp, err = nil, newBasePanic(r.Context(), v, debug.Stack(), o)
 		}
 	}()
 	resp, err = t.base.RoundTrip(r)
+	if err != nil && o != nil {
+		return resp, spanErrorOf(o, err) // what the span shows; the caller gets err
+	}
 	return checkResponse(t.base, r, resp, err)
 }
 
@@ -236,9 +253,13 @@ func (p *basePanic) Error() string { return "httpmw: RoundTripper panicked: " + 
 
 // newBasePanic records the panic v on the client span of ctx as an
 // exception event with stack, the stack where it happened, as the server
-// side does for a handler's panic.
-func newBasePanic(ctx context.Context, v any, stack []byte) *basePanic {
+// side does for a handler's panic. Its text quotes the request's URL as
+// url.full does (see spanError) when o, the caller's URL, is not nil.
+func newBasePanic(ctx context.Context, v any, stack []byte, o *origURL) *basePanic {
 	p := &basePanic{value: v, text: panictext.Of(v, reqscope.MaxText)}
+	if o != nil {
+		p.text = o.redactText(p.text)
+	}
 	trace.SpanFromContext(ctx).AddEvent("exception", trace.WithAttributes(
 		attribute.String("exception.type", fmt.Sprintf("%T", v)),
 		attribute.String("exception.message", p.text),

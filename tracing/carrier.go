@@ -14,7 +14,10 @@ import (
 // members) is cut to them as the specifications say. A field is written
 // in place of the one headers held under any spelling (a message passed
 // on may carry its producer's "Traceparent"), since Extract reads every
-// spelling. A nil map is left alone.
+// spelling. A tracestate headers held is removed when the context has a
+// span but no tracestate, as it belongs to the traceparent replaced; the
+// baggage headers held is replaced only when the context has baggage. A
+// nil map is left alone.
 func Inject(ctx context.Context, headers map[string]string) {
 	if headers == nil {
 		return

@@ -129,3 +129,38 @@ func TestInjectReplacesOtherSpellings(t *testing.T) {
 		t.Errorf("baggage tenant = %q, want the injected acme", v)
 	}
 }
+
+// TestInjectDropsStaleTraceState: a message passed on with its producer's
+// tracestate, under any spelling, does not carry it beside the traceparent
+// Inject writes for a context without a tracestate (Extract took the two
+// as one trace context); a context with a tracestate sends its own. The
+// producer's baggage stays when the context has none.
+func TestInjectDropsStaleTraceState(t *testing.T) {
+	prev := otel.GetTextMapPropagator()
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	t.Cleanup(func() { otel.SetTextMapPropagator(prev) })
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled})
+	ts, err := trace.ParseTraceState("mine=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		sc   trace.SpanContext
+		want string
+	}{{sc, ""}, {sc.WithTraceState(ts), "mine=2"}} {
+		headers := map[string]string{
+			"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+			"tracestate":  "p1=1",
+			"TraceState":  "p2=2",
+			"baggage":     "tenant=old",
+		}
+		Inject(trace.ContextWithSpanContext(context.Background(), c.sc), headers)
+		got := Extract(context.Background(), headers)
+		if gsc := trace.SpanContextFromContext(got); gsc.TraceID() != sc.TraceID() || gsc.TraceState().String() != c.want {
+			t.Errorf("extracted %v with tracestate %q, want %v with %q (headers %v)", gsc.TraceID(), gsc.TraceState().String(), sc.TraceID(), c.want, headers)
+		}
+		if v := baggage.FromContext(got).Member("tenant").Value(); v != "old" {
+			t.Errorf("baggage tenant = %q, want the producer's old", v)
+		}
+	}
+}

@@ -30,6 +30,16 @@
 // entries, those over 128 characters first, then from the end (§3.3.3.1); a
 // baggage over 64 members or 8192 bytes keeps its first members that fit.
 //
+// A carrier may hold trace context before Inject (a request built by the
+// caller, a message passed on). When a traceparent is written but no
+// tracestate (the context's is empty), a tracestate the carrier held is
+// removed: it belongs to the traceparent replaced. A carrier that cannot
+// delete a key (otelgrpc's metadata) gets an empty tracestate instead:
+// vendors MUST accept an empty tracestate and SHOULD avoid sending one
+// ("tracestate Header Field Values"), a SHOULD kept second to sending no
+// state of another trace. Baggage is independent of the trace: the
+// carrier's stays unless the context has baggage.
+//
 // # Residual differences
 //
 // What the SDK cannot represent, and what this package does instead:

@@ -38,9 +38,16 @@ func (p propagator) Extract(ctx context.Context, c propagation.TextMapCarrier) c
 	return p.next.Extract(ctx, &carrier{c: c})
 }
 
-// Inject implements propagation.TextMapPropagator.
+// Inject implements propagation.TextMapPropagator. A tracestate the
+// carrier held already is removed when next writes a traceparent but no
+// tracestate (the context's trace state is empty): it belongs to the
+// traceparent it came with, which the new one replaces (stale.go).
 func (p propagator) Inject(ctx context.Context, c propagation.TextMapCarrier) {
-	p.next.Inject(ctx, c)
+	if c != nil && hasField(c, TraceState) {
+		injectOver(ctx, p.next, c)
+	} else {
+		p.next.Inject(ctx, c)
+	}
 	switch hc := c.(type) {
 	case nil:
 	case propagation.HeaderCarrier:

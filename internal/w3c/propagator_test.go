@@ -3,6 +3,7 @@ package w3c
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -258,4 +259,63 @@ func TestExtractTakesACarrierAsItIs(t *testing.T) {
 	if asIs != wrapped-1 {
 		t.Errorf("Extract allocates %v with a *Carrier and %v with the carrier it wraps: want one fewer", asIs, wrapped)
 	}
+}
+
+// TestInjectRemovesStaleTraceState: a tracestate the carrier held goes
+// when a traceparent is written without one, from every kind of carrier
+// (a map under every spelling; one that cannot delete gets an empty
+// value); it stays when no traceparent is written (no valid span), and a
+// tracestate of the context replaces it.
+func TestInjectRemovesStaleTraceState(t *testing.T) {
+	const stale = "other=1"
+	ts, _ := trace.ParseTraceState("mine=2")
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		want string
+	}{
+		{"span without tracestate", spanContextWith(trace.TraceState{}), ""},
+		{"span with tracestate", spanContextWith(ts), "mine=2"},
+		{"no span", context.Background(), stale},
+	} {
+		h := http.Header{"Tracestate": {stale}}
+		Propagator(sdkW3C).Inject(c.ctx, propagation.HeaderCarrier(h))
+		m := propagation.MapCarrier{"tracestate": stale}
+		Propagator(sdkW3C).Inject(c.ctx, m)
+		wm := MapCarrier{"tracestate": stale, "TRACESTATE": stale}
+		Propagator(sdkW3C).Inject(c.ctx, wm)
+		md := metadata.MD{"tracestate": {stale}}
+		Propagator(sdkW3C).Inject(c.ctx, mdCarrier(md))
+		for name, got := range map[string]string{
+			"http.Header":            strings.Join(h.Values("tracestate"), ","),
+			"propagation.MapCarrier": joinFold(m, "tracestate"),
+			"MapCarrier":             joinFold(wm, "tracestate"),
+			"metadata":               strings.Join(md["tracestate"], ","),
+		} {
+			want := c.want
+			if want == stale && name == "MapCarrier" {
+				want = stale + "," + stale // both spellings, left as they were
+			}
+			if got != want {
+				t.Errorf("%s, %s: tracestate %q, want %q", c.name, name, got, c.want)
+			}
+		}
+	}
+}
+
+// joinFold joins the values of key in m under every spelling, in sorted
+// order of the spellings.
+func joinFold(m map[string]string, key string) string {
+	var names []string
+	for k := range m {
+		if strings.EqualFold(k, key) {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	var vs []string
+	for _, k := range names {
+		vs = append(vs, m[k])
+	}
+	return strings.Join(vs, ",")
 }

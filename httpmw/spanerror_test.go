@@ -1,0 +1,169 @@
+package httpmw
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// secretURLPath is a request URL with credentials in its user info and
+// query, as a pre-signed or token-bearing URL has them.
+const secretURLPath = "/p?token=tok-secret-123&X-Amz-Signature=sig-secret-456&page=2"
+
+var spanSecrets = []string{"deploy-bot", "pw-secret-789", "tok-secret-123", "sig-secret-456"}
+
+// retryingRT is the kind of inner RoundTripper a retry or proxy library
+// is: it quotes the request's URL in its error, as *url.Error does.
+type retryingRT struct{ base http.RoundTripper }
+
+func (rt retryingRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := rt.base.RoundTrip(r)
+	if err != nil {
+		return nil, &url.Error{Op: "Get", URL: r.URL.String(), Err: err}
+	}
+	return resp, nil
+}
+
+// TestTransportErrorTextRedacted: the error of an inner RoundTripper that
+// quotes the request's URL reaches the client span's status as url.full
+// shows the URL (user info REDACTED:REDACTED, credential values REDACTED),
+// with error.type the original's; the caller gets the original error,
+// *url.Error, net.Error and context.Canceled included.
+func TestTransportErrorTextRedacted(t *testing.T) {
+	e := newTestEnv(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			_ = conn.Close() // the connection drops: the base transport fails
+		}
+	}))
+	defer srv.Close()
+	base := &http.Transport{}
+	defer base.CloseIdleConnections()
+	tr := Transport(retryingRT{base}, e.opts()...)
+	u := strings.Replace(srv.URL, "http://", "http://deploy-bot:pw-secret-789@", 1) + secretURLPath
+
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		is   error
+	}{{"connection dropped", context.Background(), nil}, {"canceled", canceled, context.Canceled}} {
+		t.Run(c.name, func(t *testing.T) {
+			e.sr.Reset()
+			req, err := http.NewRequestWithContext(c.ctx, http.MethodGet, u, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := tr.RoundTrip(req)
+			if err == nil {
+				_ = resp.Body.Close()
+				t.Fatal("no error")
+			}
+			var ue *url.Error
+			var ne net.Error
+			if !errors.As(err, &ue) || ue.URL != req.URL.String() || !errors.As(err, &ne) {
+				t.Errorf("caller's error %T %q is not the base's *url.Error", err, err)
+			}
+			if c.is != nil && !errors.Is(err, c.is) {
+				t.Errorf("caller's error %q is not %v", err, c.is)
+			}
+			s := e.onlySpan(t)
+			full := spanAttrString(s, "url.full")
+			if !strings.Contains(full, "REDACTED:REDACTED@") || !strings.Contains(full, "token=REDACTED") {
+				t.Fatalf("url.full %q not redacted", full)
+			}
+			want := fmt.Sprintf("Get %q: %v", full, ue.Err)
+			if st := s.Status(); st.Code != codes.Error || st.Description != want {
+				t.Errorf("span status %q, want %q", st.Description, want)
+			}
+			if et := spanAttrString(s, "error.type"); et != "*url.Error" {
+				t.Errorf("error.type %q, want *url.Error", et)
+			}
+		})
+	}
+}
+
+// TestTransportErrorTextOtherForms: an error that quotes the URL another
+// way (Redacted, a query value alone, escaped) and a panic that quotes it
+// leave no credential on the span.
+func TestTransportErrorTextOtherForms(t *testing.T) {
+	e := newTestEnv(t)
+	u, err := url.Parse("http://deploy-bot:pw-secret-789@127.0.0.1:1" + secretURLPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := errors.New("base failed")
+	texts := []func(*http.Request) error{
+		func(r *http.Request) error { return fmt.Errorf("giving up on %s: %w", r.URL.Redacted(), orig) },
+		func(r *http.Request) error {
+			return fmt.Errorf("bad signature %q in %s: %w", r.URL.Query().Get("X-Amz-Signature"), r.URL.RawQuery, orig)
+		},
+		func(r *http.Request) error { return fmt.Errorf("%s: %w", url.QueryEscape(r.URL.String()), orig) },
+	}
+	for i, text := range texts {
+		e.sr.Reset()
+		tr := Transport(roundTripFunc(func(r *http.Request) (*http.Response, error) { return nil, text(r) }), e.opts()...)
+		_, err := tr.RoundTrip(&http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}})
+		if !errors.Is(err, orig) || !strings.Contains(err.Error(), "tok-secret-123") {
+			t.Errorf("%d: caller's error %q is not the base's", i, err)
+		}
+		noSecrets(t, fmt.Sprint(i), e.onlySpan(t))
+	}
+
+	e.sr.Reset()
+	tr := Transport(roundTripFunc(func(r *http.Request) (*http.Response, error) { panic("cannot fetch " + r.URL.String()) }), e.opts()...)
+	func() {
+		defer func() {
+			if v := recover(); v == nil || !strings.Contains(fmt.Sprint(v), "tok-secret-123") {
+				t.Errorf("caller recovered %v, want the base's panic", v)
+			}
+		}()
+		_, _ = tr.RoundTrip(&http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}})
+	}()
+	s := e.onlySpan(t)
+	noSecrets(t, "panic", s)
+	if d := s.Status().Description; !strings.Contains(d, spanAttrString(s, "url.full")) {
+		t.Errorf("panic status %q does not quote url.full", d)
+	}
+}
+
+// noSecrets fails when s's status or events hold a credential.
+func noSecrets(t *testing.T, name string, s sdktrace.ReadOnlySpan) {
+	t.Helper()
+	texts := []string{s.Status().Description}
+	for _, ev := range s.Events() {
+		for _, kv := range ev.Attributes {
+			texts = append(texts, kv.Value.String())
+		}
+	}
+	for _, text := range texts {
+		for _, secret := range spanSecrets {
+			if strings.Contains(text, secret) || strings.Contains(text, url.QueryEscape(secret)) {
+				t.Errorf("%s: span text %q holds %q", name, text, secret)
+			}
+		}
+	}
+	if s.Status().Code != codes.Error {
+		t.Errorf("%s: span status %v", name, s.Status())
+	}
+}
+
+func spanAttrString(s sdktrace.ReadOnlySpan, key string) string {
+	for _, kv := range s.Attributes() {
+		if string(kv.Key) == key {
+			return kv.Value.AsString()
+		}
+	}
+	return ""
+}
