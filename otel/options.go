@@ -62,6 +62,7 @@ type config struct {
 	tracingExtra []tracing.Option
 	metricsExtra []metrics.Option
 	logLevel     *zapcore.Level
+	logBuffer    *zapcore.Level // WithLogBufferLevel (logbuffer.go)
 	logFormat    string
 	logOutput    zapcore.WriteSyncer
 
