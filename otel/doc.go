@@ -88,9 +88,10 @@
 //	             the option or file key in detail) instead of an Init error
 //	OTEL_SERVICE_NAME = any text
 //	    default: the last element of the main package's path from the build info
-//	             ("checkout" for example.com/shop/cmd/checkout; the module's for
-//	             go run of files), else unknown_service:<executable> with an
-//	             otelkit_config_warning
+//	             ("checkout" for example.com/shop/cmd/checkout), else
+//	             unknown_service:<executable> with an otelkit_config_warning
+//	             (go run main.go: the build info has no package path, and the
+//	             name is unknown_service:main)
 //	    option:  WithServiceName (also wins over service.name in OTEL_RESOURCE_ATTRIBUTES)
 //	OTEL_RESOURCE_ATTRIBUTES = k=v,k2=v2 (values percent-encoded)
 //	    option:  WithResourceAttributes, WithServiceVersion, WithEnvironment
