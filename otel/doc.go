@@ -437,7 +437,8 @@
 //   - A change of the log level (PUT or POST) refuses them always: it
 //     changes what the service writes.
 //   - The health document (GET) refuses them only when the request came in
-//     on a loopback address, where such a page runs: probes and scrapers
+//     on a loopback address, where such a page runs, or on one net/http
+//     does not name (a Unix socket, httptest.NewRequest): probes and scrapers
 //     reaching a pod by a service's name come in on the pod's address and
 //     are answered, and the document holds no secret. A page can still
 //     read it through a port that forwards to a non-loopback address (a

@@ -247,9 +247,11 @@ func (t *Telemetry) Health() Health {
 // this address, of the same origin to the browser), a change whose Host
 // is neither an IP address, localhost nor a name WithAllowedHosts gives
 // is refused with 403, and so is a GET that arrived on a loopback address
-// (a developer's machine, where such a page runs): a probe or scraper
-// reaching a pod by its service's name arrives on the pod's address and
-// is answered, and the document holds no secret.
+// (a developer's machine, where such a page runs), or on one net/http does
+// not name (a Unix socket; httptest.NewRequest, whose Host is example.com:
+// set Host to an IP address in a test): a probe or scraper reaching a pod
+// by its service's name arrives on the pod's address and is answered, and
+// the document holds no secret.
 func (t *Telemetry) HealthHandler() http.Handler {
 	var levels http.Handler
 	if t != nil && t.logger != nil {
