@@ -379,9 +379,9 @@ func TestBufferConfig(t *testing.T) {
 		{"env slow not a duration", map[string]string{logging.EnvBufferLevel: "debug", logging.EnvBufferSlow: "1"}, nil, false, "OTELKIT_LOG_BUFFER_SLOW=\"1\": allowed: a positive duration"},
 		{"env slow zero", map[string]string{logging.EnvBufferSlow: "0s"}, nil, false, "OTELKIT_LOG_BUFFER_SLOW=\"0s\""},
 		{"env slow negative", map[string]string{logging.EnvBufferSlow: "-1s"}, nil, false, "OTELKIT_LOG_BUFFER_SLOW=\"-1s\""},
-		{"option level error", nil, []logging.Option{logging.WithBufferLevel(zapcore.ErrorLevel)}, false, "WithBufferLevel(error): allowed: debug, info, warn"},
-		{"option slow zero", nil, []logging.Option{logging.WithBufferLevel(dbg), logging.WithBufferSlow(0)}, false, "WithBufferSlow(0s)"},
-		{"option limits negative", nil, []logging.Option{logging.WithBufferLimits(logging.BufferLimits{Lines: -1})}, false, "WithBufferLimits"},
+		{"option level error", nil, []logging.Option{logging.WithBufferLevel(zapcore.ErrorLevel)}, false, `otelkit: invalid option WithBufferLevel("error"): allowed: debug, info, warn`},
+		{"option slow zero", nil, []logging.Option{logging.WithBufferLevel(dbg), logging.WithBufferSlow(0)}, false, `otelkit: invalid option WithBufferSlow("0s")`},
+		{"option limits negative", nil, []logging.Option{logging.WithBufferLimits(logging.BufferLimits{Lines: -1})}, false, "otelkit: invalid option WithBufferLimits("},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -402,6 +402,24 @@ func TestBufferConfig(t *testing.T) {
 			}
 			r.end(reqscope.Succeeded)
 		})
+	}
+}
+
+// TestBufferOptionErrorsAreConfigErrors: an invalid buffering option is a
+// ConfigError naming the option, as every other invalid setting is, so
+// that errors.As finds it (it was a plain error that errors.As missed).
+func TestBufferOptionErrorsAreConfigErrors(t *testing.T) {
+	for name, opt := range map[string]logging.Option{
+		"WithBufferLevel":  logging.WithBufferLevel(zapcore.ErrorLevel),
+		"WithBufferSlow":   logging.WithBufferSlow(-time.Second),
+		"WithBufferLimits": logging.WithBufferLimits(logging.BufferLimits{Bytes: -1}),
+	} {
+		_, err := logging.New(logging.WithFormat("json"), logging.WithOutput(&syncBuffer{}),
+			logging.WithEnvLookup(envOf(nil)), opt)
+		var ce *logging.ConfigError
+		if !errors.As(err, &ce) || ce.Option != name {
+			t.Errorf("%s: error %v (%T), want a ConfigError naming the option", name, err, err)
+		}
 	}
 }
 

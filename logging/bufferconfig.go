@@ -101,7 +101,7 @@ func (o bufferOptions) resolve(src env.Source) (*bufferPolicy, error) {
 	}
 	l := o.limits
 	if l.Lines < 0 || l.Bytes < 0 || l.TotalBytes < 0 {
-		return nil, fmt.Errorf("otelkit: logging: WithBufferLimits(%+v): allowed: members >= 0 (0: the default)", l)
+		return nil, env.OptionError("WithBufferLimits", fmt.Sprintf("%+v", l), "members >= 0 (0: the default)")
 	}
 	if !on {
 		return nil, nil
@@ -130,7 +130,7 @@ func resolveBufferLevel(o bufferOptions, src env.Source) (zapcore.Level, bool, e
 		return 0, false, nil
 	case o.level != nil:
 		if *o.level < zapcore.DebugLevel || *o.level > zapcore.WarnLevel {
-			return 0, false, fmt.Errorf("otelkit: logging: WithBufferLevel(%s): allowed: debug, info, warn", *o.level)
+			return 0, false, env.OptionError("WithBufferLevel", o.level.String(), "debug, info, warn")
 		}
 		return *o.level, true, nil
 	case !set || v == "off":
@@ -153,7 +153,7 @@ func resolveBufferSlow(o bufferOptions, src env.Source) (time.Duration, error) {
 	}
 	if o.slow != nil {
 		if *o.slow <= 0 {
-			return 0, fmt.Errorf("otelkit: logging: WithBufferSlow(%s): allowed: %s", *o.slow, allowed)
+			return 0, env.OptionError("WithBufferSlow", o.slow.String(), allowed)
 		}
 		d = *o.slow
 	}

@@ -88,9 +88,10 @@
 //	             the option or file key in detail) instead of an Init error
 //	OTEL_SERVICE_NAME = any text
 //	    default: the last element of the main package's path from the build info
-//	             ("checkout" for example.com/shop/cmd/checkout; the module's for
-//	             go run of files), else unknown_service:<executable> with an
-//	             otelkit_config_warning
+//	             ("checkout" for example.com/shop/cmd/checkout), else
+//	             unknown_service:<executable> with an otelkit_config_warning
+//	             (go run main.go: the build info has no package path, and the
+//	             name is unknown_service:main)
 //	    option:  WithServiceName (also wins over service.name in OTEL_RESOURCE_ATTRIBUTES)
 //	OTEL_RESOURCE_ATTRIBUTES = k=v,k2=v2 (values percent-encoded)
 //	    option:  WithResourceAttributes, WithServiceVersion, WithEnvironment
@@ -438,7 +439,8 @@
 //   - A change of the log level (PUT or POST) refuses them always: it
 //     changes what the service writes.
 //   - The health document (GET) refuses them only when the request came in
-//     on a loopback address, where such a page runs: probes and scrapers
+//     on a loopback address, where such a page runs, or on one net/http
+//     does not name (a Unix socket, httptest.NewRequest): probes and scrapers
 //     reaching a pod by a service's name come in on the pod's address and
 //     are answered, and the document holds no secret. A page can still
 //     read it through a port that forwards to a non-loopback address (a

@@ -49,8 +49,14 @@ func newHealthState(started time.Time) *healthState {
 // HealthHandler shows it. Header values are never kept (only names), and
 // the endpoint has its user-info and query values masked.
 type SignalConfig struct {
-	Exporter    string   `json:"exporter"`
-	Exporters   []string `json:"exporters,omitempty"` // metrics: every exporter in use
+	// Exporter is the exporter the options and variables chose, as
+	// OTEL_<SIGNAL>_EXPORTER writes it: "otlp", "console" or "none"; for
+	// metrics a comma-separated list ("otlp,prometheus"), which Exporters
+	// lists one by one.
+	Exporter string `json:"exporter"`
+	// Exporters lists the metrics' exporters in use ("otlp", "prometheus",
+	// "console"), none for "none"; empty for traces and logs.
+	Exporters   []string `json:"exporters,omitempty"`
 	Protocol    string   `json:"protocol,omitempty"`
 	Endpoint    string   `json:"endpoint,omitempty"`
 	Insecure    bool     `json:"insecure"`
@@ -83,7 +89,8 @@ func (sc SignalConfig) clone() SignalConfig {
 }
 
 // signalConfig formats what a signal's constructor resolved. Metrics may
-// have several exporters: they are listed in Exporters, Exporter is empty.
+// have several exporters: Exporter joins them (or is "none"), Exporters
+// lists them.
 func signalConfig(r otlpconf.Resolved) SignalConfig {
 	sc := SignalConfig{
 		Exporter: r.Exporter, Protocol: r.Protocol, Endpoint: r.Endpoint, Insecure: r.Insecure,
@@ -91,7 +98,7 @@ func signalConfig(r otlpconf.Resolved) SignalConfig {
 		Sources: r.Sources,
 	}
 	if r.Signal == otlpconf.Metrics {
-		sc.Exporter, sc.Exporters, sc.HistogramAggregation = "", r.Exporters, r.Histogram
+		sc.Exporters, sc.HistogramAggregation = r.Exporters, r.Histogram
 	}
 	if r.Timeout > 0 {
 		sc.Timeout = r.Timeout.String()
@@ -240,9 +247,11 @@ func (t *Telemetry) Health() Health {
 // this address, of the same origin to the browser), a change whose Host
 // is neither an IP address, localhost nor a name WithAllowedHosts gives
 // is refused with 403, and so is a GET that arrived on a loopback address
-// (a developer's machine, where such a page runs): a probe or scraper
-// reaching a pod by its service's name arrives on the pod's address and
-// is answered, and the document holds no secret.
+// (a developer's machine, where such a page runs), or on one net/http does
+// not name (a Unix socket; httptest.NewRequest, whose Host is example.com:
+// set Host to an IP address in a test): a probe or scraper reaching a pod
+// by its service's name arrives on the pod's address and is answered, and
+// the document holds no secret.
 func (t *Telemetry) HealthHandler() http.Handler {
 	var levels http.Handler
 	if t != nil && t.logger != nil {

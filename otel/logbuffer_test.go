@@ -1,6 +1,8 @@
 package otel
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -53,5 +55,27 @@ func TestLogBufferOptionAndHealth(t *testing.T) {
 	}
 	if !strings.Contains(body, `"log_buffer": {`) || !strings.Contains(body, `"over_cap"`) {
 		t.Errorf("health document:\n%s", body)
+	}
+}
+
+// TestLogBufferLevelErrorNamesTheOption: an invalid WithLogBufferLevel is a
+// ConfigError naming WithLogBufferLevel, as written, like every other
+// invalid option of Init (it named logging's WithBufferLevel, and was no
+// ConfigError at all). An option given through WithLoggingOptions keeps its
+// own name.
+func TestLogBufferLevelErrorNamesTheOption(t *testing.T) {
+	clearEnv(t)
+	for want, opt := range map[string]Option{
+		"WithLogBufferLevel": WithLogBufferLevel(zapcore.ErrorLevel),
+		"WithBufferLevel":    WithLoggingOptions(logging.WithBufferLevel(zapcore.ErrorLevel)),
+	} {
+		tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithoutGlobals(), opt)...)
+		if err == nil {
+			tel.Shutdown(context.Background())
+		}
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Option != want || !strings.HasPrefix(err.Error(), "otelkit: invalid option "+want+"(") {
+			t.Errorf("%s: error %v, want a ConfigError naming %s", want, err, want)
+		}
 	}
 }

@@ -62,6 +62,7 @@ type config struct {
 	tracingExtra []tracing.Option
 	metricsExtra []metrics.Option
 	logLevel     *zapcore.Level
+	logBuffer    *zapcore.Level // WithLogBufferLevel (logbuffer.go)
 	logFormat    string
 	logOutput    zapcore.WriteSyncer
 
@@ -210,7 +211,8 @@ func WithOTLPInsecure(insecure bool) Option {
 
 // WithOTLPTimeout bounds each OTLP export. It wins over
 // OTEL_EXPORTER_OTLP_TIMEOUT and the per-signal variables (default 10s). A
-// negative value is an error.
+// negative value is an error; zero is as if the option were not given (it
+// is not "no limit").
 func WithOTLPTimeout(d time.Duration) Option {
 	return optionFunc(func(c config) config { c.otlp.Timeout = d; return c })
 }

@@ -242,12 +242,14 @@ func TestServiceNamePrecedence(t *testing.T) {
 
 // TestServiceNameFromBuildInfo: without a name set, service.name is the
 // last element of the main package's path (the program's name, as the
-// docs say), the module's for go run of files, none for a test binary.
+// docs say), none for go run of files (whose build info, as go1.26 writes
+// it, has no main module) and none for a test binary.
 func TestServiceNameFromBuildInfo(t *testing.T) {
 	for _, tc := range []struct{ pkg, module, want string }{
 		{"example.com/shop/cmd/checkout", "example.com/shop", "checkout"},
 		{"example.com/checkout", "example.com/checkout", "checkout"},
 		{"command-line-arguments", "example.com/shop", "shop"},
+		{"command-line-arguments", "", ""}, // go run main.go
 		{"", "example.com/shop", "shop"},
 		{"example.com/shop/cmd/checkout.test", "example.com/shop", ""},
 	} {

@@ -182,8 +182,10 @@ func (c config) checkResourceAttributes() error {
 // serviceNameFromBuildInfo returns the last element of the main package's
 // path ("github.com/acme/shop/cmd/checkout" -> "checkout": the program's
 // name, also in a module of several commands), or of the main module's
-// path when the package has none (go run of files). Test binaries have no
-// useful name and return "".
+// path when the package has none. go run of files records neither (the
+// package is "command-line-arguments", the main module empty), so such a
+// program returns "" and is unknown_service:<executable>, with a warning.
+// Test binaries have no useful name and return "".
 func serviceNameFromBuildInfo(bi *debug.BuildInfo) string {
 	p := bi.Path
 	if p == "" || p == "command-line-arguments" {

@@ -95,7 +95,10 @@ func WithFlushTimeout(d time.Duration) RunOption {
 // during the drain ends it at once; the flush still runs. When ctx or srv
 // began the stop, the first signal after that counts as the one a stop
 // begins with (the same signal may have ended ctx, as signal.NotifyContext
-// does), and the next ends the drain.
+// does), and the next ends the drain. A signal the process ignores stays
+// ignored, as whoever started it asked (signal.Ignore; a non-interactive
+// shell ignores SIGINT in a job it starts with "&", which only SIGTERM or
+// ctx then stops).
 //
 // When the drain runs out of time, the requests it cut off (httpmw and
 // grpcmw requests, whose contexts end with their connections) get up to a

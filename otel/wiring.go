@@ -173,8 +173,8 @@ func (t *Telemetry) warn(err error) {
 }
 
 // loggingOptions maps Init's options onto logging.New's. Init checks its
-// own log options, so that an error names WithLogFormat or WithLogLevel as
-// the user wrote it; an invalid one is not passed on.
+// own log options, so that an error names WithLogFormat, WithLogLevel or
+// WithLogBufferLevel as the user wrote it; an invalid one is not passed on.
 func (c config) loggingOptions(res *resource.Resource) ([]logging.Option, error) {
 	opts := append([]logging.Option{}, c.logOptions...)
 	// The resource gives the vendor profiles their service fields.
@@ -198,6 +198,11 @@ func (c config) loggingOptions(res *resource.Resource) ([]logging.Option, error)
 	}
 	if c.logOutput != nil {
 		opts = append(opts, logging.WithOutput(c.logOutput))
+	}
+	if o, err := c.logBufferOption(); err != nil {
+		errs = append(errs, err)
+	} else if o != nil {
+		opts = append(opts, o)
 	}
 	return opts, errors.Join(errs...)
 }

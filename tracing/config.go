@@ -129,7 +129,8 @@ func WithInsecure(insecure bool) Option {
 
 // WithTimeout bounds each OTLP export. It wins over
 // OTEL_EXPORTER_OTLP_TRACES_TIMEOUT and OTEL_EXPORTER_OTLP_TIMEOUT;
-// default 10s. A negative value is an error.
+// default 10s. A negative value is an error; zero is as if the option
+// were not given (it is not "no limit").
 func WithTimeout(d time.Duration) Option {
 	return otlpOption{otlpconf.SetTimeout(d)}
 }
