@@ -741,7 +741,7 @@ func TestResourceServiceNameMustBeAName(t *testing.T) {
 			if err == nil {
 				defer tel.Shutdown(context.Background())
 				got, _ := tel.Resource().Set().Value(semconv.ServiceNameKey)
-				t.Fatalf("Init accepted service.name %v; the service is named %q", kv.Value.Emit(), got.Emit())
+				t.Fatalf("Init accepted service.name %v; the service is named %q", kv.Value.String(), got.String())
 			}
 			var ce *ConfigError
 			if !errors.As(err, &ce) || ce.Option != "WithResourceAttributes" ||
@@ -758,6 +758,6 @@ func TestResourceServiceNameMustBeAName(t *testing.T) {
 	}
 	defer tel.Shutdown(context.Background())
 	if got, _ := tel.Resource().Set().Value(semconv.ServiceNameKey); got.AsString() != "named" {
-		t.Errorf("service.name %q, want named", got.Emit())
+		t.Errorf("service.name %q, want named", got.String())
 	}
 }
