@@ -31,6 +31,20 @@
 // An option given nil, or a nil pointer or func behind the interface it
 // takes, is as if it were not given.
 //
+// # Shutdown
+//
+// Shutdown stops the periodic exports, cancelling one in progress, and
+// makes a final collection and export within its context. When that
+// context ends before the final collection (a ForceFlush's export still
+// holds the reader), Shutdown collects what was measured since all the
+// same, but does not export it: an exporter gets one export at a time, as
+// the SDK promises. Shutdown's error says it was not exported, and under
+// otel.Init the export-health wrapper counts it as lost.
+// So Shutdown may return later than its context by that collection: it
+// waits for a collection in progress (the SDK makes one at a time), and
+// the observable callbacks get a context of 50 ms, which bounds them only
+// if they honour it.
+//
 // # Prometheus
 //
 // With the prometheus exporter, NewMeterProvider binds a listener (default

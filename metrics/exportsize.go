@@ -25,11 +25,14 @@ import (
 // under it; a data point over limit on its own is not exported but
 // reported to drop as exportsize.TooLarge, and the rest goes.
 // NewMeterProvider puts it outermost, so that the export-health wrapper
-// inside counts each part.
+// inside counts each part. A collection abandoned at Shutdown
+// (exportwrap.Abandon) is passed on whole: it is not sent, and the
+// export-health wrapper counts it as one, beside an export in progress
+// whose parts it counts.
 func sizeBounded(exp sdkmetric.Exporter, limit int, drop func(reason string, n int)) sdkmetric.Exporter {
 	b := exportsize.Bound[pointRef]{Limit: limit, Size: func(p *pointRef) int { return p.size }, Drop: drop}
 	return exportwrap.Metrics(exp, func(ctx context.Context, rm *metricdata.ResourceMetrics, export func(context.Context, *metricdata.ResourceMetrics) error) error {
-		if rm == nil || resourceMetricsSize(rm) <= limit {
+		if rm == nil || exportwrap.Abandoned(ctx) || resourceMetricsSize(rm) <= limit {
 			return export(ctx, rm)
 		}
 		return b.Around(ctx, pointRefs(rm), func(ctx context.Context, part []pointRef) error {

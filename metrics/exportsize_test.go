@@ -243,6 +243,31 @@ func TestSizeBoundedOneExportUnderTheLimit(t *testing.T) {
 	}
 }
 
+// TestSizeBoundedPassesAnAbandonedCollectionWhole: a collection Shutdown
+// abandons (exportwrap.Abandon), however large, reaches the wrappers
+// inside whole and no exporter's Export, and nothing of it is dropped as
+// too_large. Cut into parts, the export-health wrapper inside summed them
+// with the parts of the export in progress beside it.
+func TestSizeBoundedPassesAnAbandonedCollectionWhole(t *testing.T) {
+	const limit = 4096
+	rm := testCollection(12, 200, 5, limit)
+	var seen []*metricdata.ResourceMetrics
+	inner := exportwrap.Metrics(exportFunc(func(context.Context, *metricdata.ResourceMetrics) error {
+		t.Error("the abandoned collection was exported")
+		return nil
+	}), func(ctx context.Context, rm *metricdata.ResourceMetrics, export func(context.Context, *metricdata.ResourceMetrics) error) error {
+		seen = append(seen, rm)
+		return export(ctx, rm)
+	})
+	exp := sizeBounded(inner, limit, func(reason string, n int) { t.Errorf("%d dropped as %s", n, reason) })
+	if err := exportwrap.Abandon(context.Background(), exp, rm); !errors.Is(err, exportwrap.ErrAbandoned) {
+		t.Errorf("Abandon: %v, want ErrAbandoned", err)
+	}
+	if len(seen) != 1 || seen[0] != rm {
+		t.Errorf("the wrapper inside saw %d collections, want the abandoned one whole", len(seen))
+	}
+}
+
 var grpcLimit = exportsize.Limit(otlpconf.Resolved{Exporter: otlpconf.ExporterOTLP, Protocol: otlpconf.ProtocolGRPC})
 
 // exportFunc is an exporter whose Export is the function.

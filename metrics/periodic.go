@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelkit/otelkit/internal/batch"
+	"github.com/otelkit/otelkit/internal/exportwrap"
 )
 
 // The SDK's periodic reader (v1.47) exports nothing of a collection in
@@ -24,9 +26,10 @@ import (
 // the export's. It is otherwise the SDK's: an export every interval and
 // on ForceFlush, each bounded by the timeout; at Shutdown the export in
 // progress is cancelled and a final one made within Shutdown's context.
-// When that context ends before the final collection, the collection is
-// still made and handed to the exporter, whose export then fails at once:
-// the health wrapper counts what it held (exportCutOff).
+// When that context ends before the final collection (another export holds
+// the reader), the collection is still made but not exported: it is
+// abandoned to the exporter's wrappers, and the health wrapper counts it
+// as lost (exportCutOff).
 
 // periodicReader collects from the provider (through its ManualReader,
 // which registers it) and exports to exp every interval.
@@ -41,6 +44,11 @@ type periodicReader struct {
 	stop    context.CancelFunc
 	done    chan struct{} // the loop returned
 	stopped atomic.Bool
+
+	// collectMu orders the collections, numbered in that order (collect):
+	// Shutdown's cut-off one is made without sem (exportCutOff).
+	collectMu   sync.Mutex
+	collections uint64 // under collectMu
 }
 
 var _ sdkmetric.Reader = (*periodicReader)(nil)
@@ -114,7 +122,7 @@ func (r *periodicReader) collectAndExportHeld(ctx context.Context) error {
 	// Emptied first: a collection refused before it starts leaves nothing
 	// of the previous one.
 	r.rm.ScopeMetrics = r.rm.ScopeMetrics[:0]
-	err := r.Collect(ctx, &r.rm)
+	ctx, err := r.collect(ctx, &r.rm)
 	switch {
 	case errors.Is(err, sdkmetric.ErrReaderNotRegistered):
 		return nil // no provider: nothing to collect
@@ -126,6 +134,19 @@ func (r *periodicReader) collectAndExportHeld(ctx context.Context) error {
 	err = errors.Join(err, r.exp.Export(ctx, &r.rm))
 	clear(r.rm.ScopeMetrics) // what was exported is not kept until the next
 	return err
+}
+
+// collect collects into rm and returns ctx carrying the collection's
+// number (exportwrap.WithCollection), for the export health wrapper, which
+// may see the cut-off collection (exportCutOff) and the one before it at
+// once. The SDK makes one collection at a time too; the mutex makes the
+// numbers follow that order.
+func (r *periodicReader) collect(ctx context.Context, rm *metricdata.ResourceMetrics) (context.Context, error) {
+	r.collectMu.Lock()
+	defer r.collectMu.Unlock()
+	err := r.Collect(ctx, rm)
+	r.collections++
+	return exportwrap.WithCollection(ctx, r.collections), err
 }
 
 // bounded bounds ctx by the reader's timeout unless it has a deadline.
@@ -181,23 +202,31 @@ func (r *periodicReader) Shutdown(ctx context.Context) error {
 	return errors.Join(err, r.exp.Shutdown(ctx))
 }
 
-// exportCutOff is the final export when Shutdown's context ended before
-// it (another export held the reader): what was measured since the last
-// collection is collected all the same, for at most batch.CancelSettle,
-// and handed to the exporter with the ended context. The export fails at
-// once, and the exporter's wrapper counts its data points as lost, as it
-// counts those of an export the deadline cut off; left uncollected, they
-// were lost uncounted. Its own rm: sem may be another's.
+// exportCutOff is the final collection when Shutdown's context ended
+// before it (another export holds the reader): what was measured since the
+// last collection is collected all the same, or it would be lost
+// uncounted, and abandoned to the exporter (exportwrap.Abandon), whose
+// export-health wrapper counts it as lost (export_failed, or unsent until
+// Shutdown counts it). It is not exported: that export would run beside
+// the one in progress, and the SDK promises an exporter one Export at a
+// time. Its own rm: sem is another's.
+//
+// So Shutdown may return later than its context by this collection: it
+// waits for a collection in progress (the SDK makes one at a time), and
+// its callbacks get a context of batch.CancelSettle, which bounds them only
+// if they honour it. Without otel.Init's export-health wrapper (a
+// provider of NewMeterProvider's alone) nothing counts the collection;
+// Shutdown's error says it was not exported (exportwrap.ErrAbandoned).
 func (r *periodicReader) exportCutOff(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batch.CancelSettle)
 	defer cancel()
 	var rm metricdata.ResourceMetrics
-	err := r.Collect(cctx, &rm)
+	cctx, err := r.collect(cctx, &rm)
 	switch {
 	case errors.Is(err, sdkmetric.ErrReaderNotRegistered):
 		return nil // no provider: nothing to collect
 	case errors.Is(err, sdkmetric.ErrReaderShutdown):
 		return err
 	}
-	return errors.Join(err, r.exp.Export(ctx, &rm))
+	return errors.Join(err, exportwrap.Abandon(cctx, r.exp, &rm))
 }

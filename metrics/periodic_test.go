@@ -11,9 +11,12 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelkit/otelkit/internal/exportwrap"
 )
 
 // exportsTo is an exporter wrapper that sends the metric names of each
@@ -151,5 +154,72 @@ func TestForceFlushFlushesDespiteFailingCallback(t *testing.T) {
 	}
 	if n := flushes.Load(); n != 1 {
 		t.Errorf("ForceFlush flushed the exporter %d times, want 1", n)
+	}
+}
+
+// oneAtATime is an exporter wrapper of a program's that notes whether two
+// of its exports ever ran at once, which the SDK's exporter contract rules
+// out, and holds the next export, once armed, until released.
+type oneAtATime struct {
+	sdkmetric.Exporter
+	calls, running   atomic.Int32
+	overlapped       atomic.Bool
+	armed            atomic.Bool
+	entered, release chan struct{}
+}
+
+func (e *oneAtATime) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	e.calls.Add(1)
+	if e.running.Add(1) > 1 {
+		e.overlapped.Store(true)
+	}
+	defer e.running.Add(-1)
+	if e.armed.CompareAndSwap(true, false) {
+		close(e.entered)
+		<-e.release
+	}
+	return e.Exporter.Export(ctx, rm)
+}
+
+// TestShutdownCutOffNotExportedConcurrently: when Shutdown's context ends
+// while a ForceFlush's export holds the reader, Shutdown collects what was
+// measured since but does not export it beside the export in progress:
+// the SDK calls an exporter's Export one at a time, and a program's
+// exporter may rely on that. Shutdown's error says the collection was not
+// exported (exportwrap.ErrAbandoned). The cut-off collection was exported
+// at once with the other, an exporter's second export while its first
+// still ran.
+func TestShutdownCutOffNotExportedConcurrently(t *testing.T) {
+	exp := &oneAtATime{entered: make(chan struct{}), release: make(chan struct{})}
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithoutRuntimeMetrics(),
+		WithExporter("console"), WithConsoleWriter(io.Discard), WithExportInterval(time.Hour),
+		WithExporterWrapper(func(e sdkmetric.Exporter) sdkmetric.Exporter { exp.Exporter = e; return exp }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	jobs, _ := p.Meter("test").Int64Counter("jobs.done")
+	jobs.Add(ctx, 1)
+	exp.armed.Store(true)
+	flushed := make(chan error, 1)
+	go func() { flushed <- p.ForceFlush(ctx) }()
+	select {
+	case <-exp.entered:
+	case <-ctx.Done():
+		t.Fatal("ForceFlush's export never started")
+	}
+	jobs.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", "late"))) // after its collection
+
+	ended, end := context.WithCancel(ctx)
+	end() // Shutdown's context ends before the export in progress does
+	if err := p.Shutdown(ended); !errors.Is(err, exportwrap.ErrAbandoned) || !errors.Is(err, context.Canceled) {
+		t.Errorf("Shutdown = %v, want its context's end and the collection not exported", err)
+	}
+	close(exp.release)
+	<-flushed
+	if exp.overlapped.Load() || exp.calls.Load() != 1 {
+		t.Errorf("%d exports, overlapping: %v; want ForceFlush's only, the cut-off collection not exported",
+			exp.calls.Load(), exp.overlapped.Load())
 	}
 }

@@ -400,7 +400,13 @@
 // collection): the next export sends their values again, so they show as
 // unsent until that exporter's next export succeeds, and count as
 // export_failed only if Shutdown's final export fails too; of a collection
-// exported in parts, unsent counts those of the parts that failed.
+// exported in parts, unsent counts those of the parts that failed. When
+// Shutdown's deadline passes while a ForceFlush's metric export holds the
+// reader, Shutdown still collects what was measured since, but does not
+// export it beside the export in progress (an exporter gets one export at
+// a time): that collection counts as a failed export (its delta points
+// export_failed, its cumulative ones unsent, then export_failed), once,
+// however the export in progress ends.
 // "tracked": false means there is no exporter to watch
 // ("none", or only Prometheus for metrics). A growing failed count with a
 // last_error points at the endpoint, protocol, TLS or credentials;

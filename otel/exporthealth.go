@@ -36,16 +36,16 @@ type exportHealth struct {
 	scrub       *scrub.Scrubber // set before the first export; nil: URL user info only
 	dropped     [len(dropReasons)]atomic.Int64
 	tracked     atomic.Bool // an exporter is wrapped (track): exports are counted
-	// Unsent items are what the failed exports of an exporter's last batch
-	// (its parts, when cut for size) would have delivered and that
+	// Unsent items are what the failed exports of an exporter's newest
+	// batch (its parts, when cut for size) would have delivered and that
 	// exporter's next export sends again (cumulative metric data points):
 	// not lost until Shutdown comes first (settle). Each exporter keeps
 	// its own count (newUnsent; unsentTotal sums them), because metrics
 	// may have several exporters (otlp,console): one's success does not
 	// deliver what another's collector refused.
 	unsentMu  sync.Mutex
-	exporters []*unsentCount
-	settled   atomic.Bool // Shutdown counted unsent: a failure now loses all
+	exporters []*unsentCount // their counts under unsentMu
+	settled   bool           // under unsentMu: Shutdown counted unsent; a failure now loses all
 
 	sig int      // sigTraces, sigMetrics or sigLogs
 	log *dropLog // the telemetry_dropped line; nil: none
@@ -70,19 +70,20 @@ func (h *exportHealth) onDrop(reason string, n int) { h.drop(reason, int64(n)) }
 // the other items are lost, the resent ones unsent until that exporter's
 // export succeeds (or lost if Shutdown comes first, settle). An error that
 // carries an OTLP partial success means the collector took the export and
-// only the rejected items are lost. part is the export's place in its
-// batch (exportsize.Bound cuts a batch too large for one export): what is
-// unsent is the sum over the parts of the last batch (carry).
+// only the rejected items are lost. at is the export's place: in its
+// batch (exportsize.Bound cuts a batch too large for one export), what is
+// unsent is the sum over the parts of the last batch (carry); among the
+// collections of a metric exporter, only the newest's is (note).
 //
 // What a count stands for is stored before the count, and status loads
 // the counts first, so a snapshot taken meanwhile never shows a failed
 // batch without its error and time, or an export without its success
 // time.
-func (h *exportHealth) record(u *unsentCount, n, resent int, part exportsize.Part, err error, now time.Time) {
+func (h *exportHealth) record(u *unsentCount, n, resent int, at place, err error, now time.Time) {
 	h.batches.Add(1)
 	if err == nil {
 		h.lastSuccess.Store(now.UnixNano())
-		h.drop(DropExportFailed, h.carry(u, 0, part))
+		h.drop(DropExportFailed, h.carry(u, 0, at))
 		h.exported.Add(int64(n))
 		return
 	}
@@ -96,74 +97,106 @@ func (h *exportHealth) record(u *unsentCount, n, resent int, part exportsize.Par
 	if rejected, ok := rejectedItems(err); ok {
 		lost, reason = min(max(rejected, 0), int64(n)), DropRejected
 		h.lastSuccess.Store(now.UnixNano())
-		h.drop(DropExportFailed, h.carry(u, 0, part))
+		h.drop(DropExportFailed, h.carry(u, 0, at))
 		h.exported.Add(int64(n) - lost)
 		if lost == 0 {
 			return // a message without rejected items is a warning
 		}
 	} else {
-		lost += h.carry(u, int64(resent), part)
+		lost += h.carry(u, int64(resent), at)
 	}
 	h.lastFailure.Store(now.UnixNano())
 	h.drop(reason, lost)
 	h.failures.Add(1)
 }
 
+// place is where one export stands among its exporter's: its part of a
+// batch cut for size (exportsize.PartOf) and the number of the metric
+// collection it carries (exportwrap.CollectionOf; 0 for spans and log
+// records, which leave nothing unsent).
+type place struct {
+	exportsize.Part
+	collection uint64
+}
+
+// placeOf returns the place of the export ctx was given to.
+func placeOf(ctx context.Context) place {
+	return place{exportsize.PartOf(ctx), exportwrap.CollectionOf(ctx)}
+}
+
 // unsentCount is one exporter's part of what is unsent (the health
 // document's sum, unsentTotal).
 type unsentCount struct {
-	v       atomic.Int64
-	pending atomic.Int64 // unsent of the parts so far of a batch in parts
-	// settled is what settle counted lost of v, under unsentMu: an export
-	// still in progress then (Shutdown's deadline passed first) sends the
-	// same series again, and its failure must not count them twice.
+	// pending is what the parts so far of a batch in parts leave unsent.
+	// Only the exporter's exports use it, one at a time as the SDK calls
+	// them; a collection abandoned beside one comes whole (sizeBounded).
+	pending atomic.Int64
+
+	// Under exportHealth.unsentMu:
+	v      int64  // unsent of the newest collection noted
+	newest uint64 // its number: an older one ending later changes nothing
+	// settled is what settle counted lost of v: an export still in
+	// progress then (Shutdown's deadline passed first) sends the same
+	// series again, and its failure must not count them twice.
 	settled int64
 }
 
 // carry notes unsent, the items of one export of the exporter u that its
 // next export sends again, and returns how many of those are lost
 // instead. The parts of a batch add up (pending); its last part, or a
-// whole batch, makes the sum what is unsent, in place of the batch
-// before's, which this batch sent again. After Shutdown (settle) no
-// export sends them again: they are lost.
-func (h *exportHealth) carry(u *unsentCount, unsent int64, part exportsize.Part) int64 {
-	if !part.First {
+// whole batch, makes the sum what is unsent (note).
+func (h *exportHealth) carry(u *unsentCount, unsent int64, at place) int64 {
+	if !at.First {
 		unsent += u.pending.Swap(0)
 	}
-	if !part.Last {
+	if !at.Last {
 		u.pending.Store(unsent)
 		return 0
 	}
-	u.v.Store(unsent)
-	if h.settled.Load() { // no export comes after this one
-		return h.takeSettled(u)
-	}
-	return 0
+	return h.note(u, unsent, at.collection)
 }
 
-// takeSettled is takeUnsent after settle: of what the exporter u leaves
-// unsent, those settle counted already (the same cumulative series, sent
+// note makes unsent what the exporter u leaves unsent, in place of what
+// the collection before left (this one sent it again), and returns how
+// many of those are lost instead: after Shutdown (settle) no export sends
+// them again, but those settle counted (the same cumulative series, sent
 // again by an export that was in progress) are not lost a second time.
-func (h *exportHealth) takeSettled(u *unsentCount) int64 {
-	h.unsentMu.Lock() // settle's Swap and its note of it, seen together
+//
+// Collections are noted newest last whatever order their exports end in:
+// when Shutdown's deadline passes while a ForceFlush's export is in
+// progress, Shutdown abandons its own, newer collection
+// (exportwrap.Abandon), and the older export may end after it, before or
+// after settle. Its end changes no unsent count: the newer collection
+// holds the same series, and what it left unsent (all its cumulative
+// points) is what no export delivered. Its delta points are counted by
+// record as any export's.
+func (h *exportHealth) note(u *unsentCount, unsent int64, collection uint64) int64 {
+	h.unsentMu.Lock()
 	defer h.unsentMu.Unlock()
-	n := h.takeUnsent(u)
-	counted := min(n, u.settled)
+	if collection < u.newest {
+		return 0
+	}
+	u.newest = collection
+	if !h.settled { // the exporter's next export sends them again
+		u.v = unsent
+		return 0
+	}
+	counted := min(unsent, u.settled)
 	u.settled -= counted
-	return n - counted
+	return unsent - counted
 }
 
 // settle counts what is still unsent as lost (export_failed): Shutdown has
 // ended the exports that would have sent it. A failed export after this
 // (one Shutdown's deadline cut off) loses all its items but those settle
-// counted (takeSettled).
+// counted (note).
 func (h *exportHealth) settle() {
-	h.settled.Store(true) // before the Swaps: record sees one or the other
 	h.unsentMu.Lock()
 	defer h.unsentMu.Unlock()
+	h.settled = true
 	for _, u := range h.exporters {
-		n := h.takeUnsent(u)
-		u.settled += n
+		n := u.v
+		u.v, u.settled = 0, u.settled+n
 		h.drop(DropExportFailed, n)
 	}
 }
@@ -177,10 +210,6 @@ func (h *exportHealth) newUnsent() *unsentCount {
 	return u
 }
 
-// takeUnsent returns the unsent items of the exporter u and clears them.
-// The Swap hands each to one caller: record or settle, never both.
-func (h *exportHealth) takeUnsent(u *unsentCount) int64 { return u.v.Swap(0) }
-
 // unsentTotal sums the exporters' unsent items, each at most once, so a
 // snapshot taken while settle runs is never below zero.
 func (h *exportHealth) unsentTotal() int64 {
@@ -188,7 +217,7 @@ func (h *exportHealth) unsentTotal() int64 {
 	defer h.unsentMu.Unlock()
 	var n int64
 	for _, u := range h.exporters {
-		n += u.v.Load()
+		n += u.v
 	}
 	return n
 }
@@ -221,9 +250,10 @@ type ExportStatus struct {
 	// points of a failed export are lost at once. Of a collection too large
 	// for one export, sent in parts, it counts those of the failed parts.
 	Unsent int64 `json:"unsent,omitempty"`
-	// Batches and FailedBatches count Export calls; a failed batch is an
-	// error (its items lost or unsent), or a partial success with rejected
-	// items.
+	// Batches and FailedBatches count Export calls, and the collection
+	// Shutdown made past its deadline and did not export as a failed one;
+	// a failed batch is an error (its items lost or unsent), or a partial
+	// success with rejected items.
 	Batches       int64      `json:"batches"`
 	FailedBatches int64      `json:"failed_batches"`
 	LastSuccess   *time.Time `json:"last_success,omitempty"`
@@ -282,7 +312,7 @@ func track[E, B any](h *exportHealth, wrap func(E, exportwrap.Around[B]) E, size
 				again = resent(exp, batch)
 			}
 			err := export(ctx, batch)
-			h.record(u, n, again, exportsize.PartOf(ctx), err, time.Now())
+			h.record(u, n, again, placeOf(ctx), err, time.Now())
 			// Scrubbed before the SDK reports it: with WithoutGlobals it
 			// goes to the program's own error handler, not otelkit's.
 			return h.scrub.Error(err)

@@ -13,31 +13,53 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	"github.com/otelkit/otelkit/internal/exportwrap"
 	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
 	"github.com/otelkit/otelkit/metrics"
 )
 
-// exportGate holds the next export of the exporter it wraps, once armed,
-// until released: an export in progress at a chosen moment.
+// exportGate wraps the metric exporter as a program's wrapper does
+// (WithExporterWrapper: inside the export-health wrapper). Once armed, it
+// holds the next export until released: an export in progress at a chosen
+// moment. It notes whether two exports ever ran at once, which the SDK's
+// exporter contract rules out. Its Shutdown runs beforeShutdown first,
+// when set.
 type exportGate struct {
-	armed   atomic.Bool
-	entered chan struct{}
-	release chan struct{}
+	armed          atomic.Bool
+	entered        chan struct{}
+	release        chan struct{}
+	beforeShutdown func()
+	running        atomic.Int32
+	overlapped     atomic.Bool
 }
 
 func newExportGate() *exportGate {
 	return &exportGate{entered: make(chan struct{}), release: make(chan struct{})}
 }
 
-func (g *exportGate) wrap(exp sdkmetric.Exporter) sdkmetric.Exporter {
-	return exportwrap.Metrics(exp, func(ctx context.Context, rm *metricdata.ResourceMetrics, export func(context.Context, *metricdata.ResourceMetrics) error) error {
-		if g.armed.CompareAndSwap(true, false) {
-			close(g.entered)
-			<-g.release
-		}
-		return export(ctx, rm)
-	})
+func (g *exportGate) wrap(exp sdkmetric.Exporter) sdkmetric.Exporter { return gatedExporter{exp, g} }
+
+type gatedExporter struct {
+	sdkmetric.Exporter
+	g *exportGate
+}
+
+func (e gatedExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	if e.g.running.Add(1) > 1 {
+		e.g.overlapped.Store(true)
+	}
+	defer e.g.running.Add(-1)
+	if e.g.armed.CompareAndSwap(true, false) {
+		close(e.g.entered)
+		<-e.g.release
+	}
+	return e.Exporter.Export(ctx, rm)
+}
+
+func (e gatedExporter) Shutdown(ctx context.Context) error {
+	if e.g.beforeShutdown != nil {
+		e.g.beforeShutdown()
+	}
+	return e.Exporter.Shutdown(ctx)
 }
 
 // TestHealthSettleDuringExport: Shutdown whose deadline passes while a
@@ -129,6 +151,79 @@ func TestHealthShutdownDeadlineBeforeFinalCollection(t *testing.T) {
 			<-flushed
 			if m := tel.Health().Export["metrics"]; m.Failed != 2 || m.Dropped[DropExportFailed] != 2 || m.Unsent != 0 {
 				t.Errorf("after Shutdown: %+v, want series a and b counted lost, once each", m)
+			}
+		})
+	}
+}
+
+// TestHealthCutOffAndTheExportBefore: Shutdown whose context ends while a
+// ForceFlush's export holds the reader abandons its own collection (series
+// a and b; b measured after the ForceFlush's collection) to the
+// export-health wrapper, which counts it once as lost, whatever the
+// ForceFlush's export (series a) does after: fail or deliver before
+// Shutdown counts what is unsent (settle), or fail after. No export of
+// the program's exporter runs beside another. The cut-off collection was
+// exported beside the one in progress, and the older export, ending last,
+// set unsent to its own series: b was lost uncounted (1 counted of 2),
+// and a delivered older export left none counted.
+func TestHealthCutOffAndTheExportBefore(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		failFirst   int  // the collector's: -1 refuses every export, 1 the first
+		afterSettle bool // the ForceFlush's export ends after settle, else before
+		exported    int64
+	}{
+		{name: "fails before settle", failFirst: -1},
+		{name: "delivers before settle", failFirst: 1, exported: 1},
+		{name: "fails after settle", failFirst: -1, afterSettle: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "3600000") // ForceFlush and Shutdown only
+			c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Status: http.StatusBadRequest, FailFirst: tc.failFirst})
+			gate := newExportGate()
+			tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint),
+				WithOTLPProtocol("http/protobuf"), WithTracesExporter("none"), WithLogsExporter("none"),
+				WithMetricsOptions(metrics.WithExporterWrapper(gate.wrap)))
+			counter, _ := tel.MeterProvider().Meter("settle").Int64Counter("jobs.done")
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			counter.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", "a")))
+			if err := tel.ForceFlush(ctx); err == nil {
+				t.Fatal("ForceFlush against 400 returned no error")
+			}
+
+			gate.armed.Store(true)
+			flushed := make(chan error, 1)
+			go func() { flushed <- tel.ForceFlush(ctx) }()
+			select {
+			case <-gate.entered:
+			case <-ctx.Done():
+				t.Fatal("the second ForceFlush's export never started")
+			}
+			counter.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", "b"))) // after its collection
+			end := func() { close(gate.release); <-flushed }
+			if !tc.afterSettle {
+				gate.beforeShutdown = end // after the cut-off, before the exporter is shut down
+			}
+			// The meter provider's Shutdown, then Telemetry's (settle), so
+			// that the ForceFlush's export ends between them or after.
+			ended, endShutdown := context.WithCancel(ctx)
+			endShutdown()
+			if err := tel.metrics.Shutdown(ended); !errors.Is(err, context.Canceled) {
+				t.Errorf("the meter provider's Shutdown = %v, want its context's end", err)
+			}
+			if m := tel.Health().Export["metrics"]; m.Unsent != 2 || m.Failed != 0 || m.Exported != tc.exported {
+				t.Errorf("before settle: %+v, want a and b unsent, %d exported", m, tc.exported)
+			}
+			_ = tel.Shutdown(ctx)
+			if tc.afterSettle {
+				end()
+			}
+			if m := tel.Health().Export["metrics"]; m.Failed != 2 || m.Dropped[DropExportFailed] != 2 || m.Unsent != 0 || m.Exported != tc.exported {
+				t.Errorf("after Shutdown: %+v, want a and b counted lost, once each; %d exported", m, tc.exported)
+			}
+			if gate.overlapped.Load() {
+				t.Error("the cut-off collection was exported beside the export in progress")
 			}
 		})
 	}

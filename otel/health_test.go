@@ -329,7 +329,7 @@ func TestExportHealthUnsent(t *testing.T) {
 }
 
 // whole is the place of an export not cut into parts.
-var whole = exportsize.Part{First: true, Last: true}
+var whole = place{Part: exportsize.Part{First: true, Last: true}}
 
 // TestExportHealthUnsentParts: a batch cut into parts for size
 // (exportsize.Bound) is unsent by the sum of what its failed parts would
@@ -344,7 +344,7 @@ func TestExportHealthUnsentParts(t *testing.T) {
 	h.tracked.Store(true)
 	u := h.newUnsent()
 	errExport := errors.New("refused")
-	first, middle, last := exportsize.Part{First: true}, exportsize.Part{}, exportsize.Part{Last: true}
+	first, middle, last := place{Part: exportsize.Part{First: true}}, place{}, place{Part: exportsize.Part{Last: true}}
 	check := func(step string, exported, failed, unsent int64) {
 		t.Helper()
 		if s := h.status(); s.Exported != exported || s.Failed != failed || s.Dropped[DropExportFailed] != failed || s.Unsent != unsent {
@@ -380,6 +380,38 @@ func TestExportHealthUnsentParts(t *testing.T) {
 	}
 }
 
+// TestExportHealthUnsentNewestCollection: a metric exporter's unsent
+// follows its newest collection, whatever order the exports end in. When
+// Shutdown's deadline passes while an export (here in parts) is in
+// progress, Shutdown abandons its own, newer collection, which may be
+// noted between the older one's parts; the older one's end then changes
+// no unsent count, its delta points lost as usual; settle counts the
+// newer one's once. Noted last, the older export replaced the newer one's
+// unsent with its own: points neither unsent nor lost.
+func TestExportHealthUnsentNewestCollection(t *testing.T) {
+	var h exportHealth
+	h.tracked.Store(true)
+	u := h.newUnsent()
+	errExport := errors.New("refused")
+	of := func(collection uint64, p exportsize.Part) place { return place{Part: p, collection: collection} }
+	first, last := exportsize.Part{First: true}, exportsize.Part{Last: true}
+	check := func(step string, failed, unsent int64) {
+		t.Helper()
+		if s := h.status(); s.Failed != failed || s.Dropped[DropExportFailed] != failed || s.Unsent != unsent {
+			t.Errorf("%s: %+v, want %d failed, %d unsent", step, s, failed, unsent)
+		}
+	}
+	h.record(u, 4, 4, of(1, whole.Part), errExport, time.Now())
+	check("collection 1 failed", 0, 4)
+	h.record(u, 5, 3, of(2, first), errExport, time.Now())      // 2 delta points lost
+	h.record(u, 7, 6, of(3, whole.Part), errExport, time.Now()) // abandoned: 1 delta point lost
+	check("collection 3 abandoned during collection 2", 3, 6)   // 6 of collection 3, not 4 of 1
+	h.record(u, 4, 2, of(2, last), errExport, time.Now())       // 2 delta points lost
+	check("collection 2 ended after collection 3", 5, 6)
+	h.settle()
+	check("settled", 11, 0)
+}
+
 // TestExportHealthUnsentPartsPerExporter: another exporter's export in
 // the middle of a batch in parts (otlp,console) neither takes nor clears
 // what the batch's failed parts leave unsent.
@@ -388,9 +420,9 @@ func TestExportHealthUnsentPartsPerExporter(t *testing.T) {
 	h.tracked.Store(true)
 	u, v := h.newUnsent(), h.newUnsent()
 	errExport := errors.New("refused")
-	h.record(u, 10, 6, exportsize.Part{First: true}, errExport, time.Now())
+	h.record(u, 10, 6, place{Part: exportsize.Part{First: true}}, errExport, time.Now())
 	h.record(v, 20, 3, whole, errExport, time.Now())
-	h.record(u, 8, 5, exportsize.Part{Last: true}, nil, time.Now())
+	h.record(u, 8, 5, place{Part: exportsize.Part{Last: true}}, nil, time.Now())
 	if s := h.status(); s.Unsent != 6+3 || s.Failed != 4+17 {
 		t.Errorf("%+v, want 9 unsent (6 of the first exporter's part, 3 of the other's), 21 failed", s)
 	}

@@ -9,8 +9,10 @@
 // timeout, the providers turn a panic in an export into its error
 // (Recovered), and otel counts what each export delivered and lost for its
 // HealthHandler. The three wrapper types differ only in the exporter
-// interface they implement. Apply runs the wrapper a user gives to
-// WithExporterWrapper, with the same rules for every signal.
+// interface they implement, and in one more method of the metric wrapper:
+// Abandon, through which the periodic reader's Shutdown hands on a
+// collection it will not export (collection.go). Apply runs the wrapper a
+// user gives to WithExporterWrapper, with the same rules for every signal.
 package exportwrap
 
 import (
