@@ -67,29 +67,57 @@ func (o *origURL) redactText(text string) string {
 		forms = append(forms, c.String())
 	}
 	sc := scrub.New(o.credentials())
+	q := newQuotes(forms)
 	var b strings.Builder
-	for {
-		at, n := firstOf(text, forms)
+	for done := 0; ; {
+		at, n := q.first(text, done)
 		if at < 0 {
-			b.WriteString(sc.String(text))
+			b.WriteString(sc.String(text[done:]))
 			return b.String()
 		}
-		b.WriteString(sc.String(text[:at]))
+		b.WriteString(sc.String(text[done:at]))
 		b.WriteString(full)
-		text = text[at+n:]
+		done = at + n
 	}
 }
 
-// firstOf returns the index and length of the first and, there, longest
-// of forms in s; -1 when none occurs.
-func firstOf(s string, forms []string) (at, n int) {
+// quotes finds the forms of a URL in a text from left to right. It keeps
+// each form's next occurrence, so that a text quoting the URL many times
+// (a retry library's joined errors) is searched once per form, not once
+// per form and quotation: the work stays linear in the text's length.
+type quotes struct {
+	forms []string
+	next  []int // index of forms[i] in the text at or after the last start; -1 none
+	// searched counts the bytes searched (TestRedactTextLinear).
+	searched int
+}
+
+func newQuotes(forms []string) *quotes {
+	next := make([]int, len(forms))
+	for i := range next {
+		next[i] = -2 // not searched yet
+	}
+	return &quotes{forms: forms, next: next}
+}
+
+// first returns the index and length of the first and, there, longest of
+// the forms in s at or after from; -1 when none occurs.
+func (q *quotes) first(s string, from int) (at, n int) {
 	at = -1
-	for _, f := range forms {
-		i := -1
-		if f != "" {
-			i = strings.Index(s, f)
+	for k, f := range q.forms {
+		if f == "" {
+			continue
 		}
-		if i >= 0 && (at < 0 || i < at || i == at && len(f) > n) {
+		if q.next[k] == -2 || q.next[k] >= 0 && q.next[k] < from {
+			q.next[k] = -1
+			if i := strings.Index(s[from:], f); i >= 0 {
+				q.next[k] = from + i
+				q.searched += i + len(f)
+			} else {
+				q.searched += len(s) - from
+			}
+		}
+		if i := q.next[k]; i >= 0 && (at < 0 || i < at || i == at && len(f) > n) {
 			at, n = i, len(f)
 		}
 	}

@@ -167,3 +167,36 @@ func spanAttrString(s sdktrace.ReadOnlySpan, key string) string {
 	}
 	return ""
 }
+
+// TestRedactTextLinear: a text that quotes the URL many times, in one of
+// its forms only, is searched once per form (the absent forms are not
+// searched again after each quotation found), and every quotation is found.
+func TestRedactTextLinear(t *testing.T) {
+	const n = 1000
+	u, err := url.Parse("http://deploy-bot:pw-secret-789@127.0.0.1:1" + secretURLPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Repeat("retry "+u.String()+"; ", n)
+	forms := []string{u.String(), u.Redacted(), "absent-form"}
+	q := newQuotes(forms)
+	found := 0
+	for done := 0; ; found++ {
+		at, l := q.first(text, done)
+		if at < 0 {
+			break
+		}
+		done = at + l
+	}
+	if found != n {
+		t.Errorf("%d quotations found, want %d", found, n)
+	}
+	if limit := len(forms) * len(text); q.searched > limit {
+		t.Errorf("%d bytes searched in a text of %d, want at most %d", q.searched, len(text), limit)
+	}
+	ru, _ := defaultRedactor.url(u)
+	o := &origURL{u: u, red: ru, redact: defaultRedactor}
+	if got := o.redactText(text); strings.Contains(got, "pw-secret-789") {
+		t.Errorf("a quotation kept its password: %.200q", got)
+	}
+}

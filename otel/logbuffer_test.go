@@ -79,3 +79,18 @@ func TestLogBufferLevelErrorNamesTheOption(t *testing.T) {
 		}
 	}
 }
+
+// TestLogBufferLevelWinsOverWithoutBuffer: WithLogBufferLevel turns
+// buffering on whether logging.WithoutBuffer, given through
+// WithLoggingOptions, comes before or after it, as Init's other log
+// options win over logging's.
+func TestLogBufferLevelWinsOverWithoutBuffer(t *testing.T) {
+	level, off := WithLogBufferLevel(zapcore.InfoLevel), WithLoggingOptions(logging.WithoutBuffer())
+	for name, opts := range map[string][]Option{"level first": {level, off}, "without first": {off, level}} {
+		tel := initHealth(t, &lineBuffer{}, append([]Option{WithoutGlobals(), WithTracesExporter("none"),
+			WithMetricsExporter("none"), WithLogsExporter("none")}, opts...)...)
+		if hd, body := getHealth(t, tel); hd.LogBuffer == nil || hd.LogBuffer.Level != "info" {
+			t.Errorf("%s: log_buffer %+v, want level info:\n%s", name, hd.LogBuffer, body)
+		}
+	}
+}
