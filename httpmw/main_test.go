@@ -153,6 +153,12 @@ func spanAttr(s sdktrace.ReadOnlySpan, key attribute.Key) (attribute.Value, bool
 // durationSeries returns the attribute sets of http.server.request.duration.
 func (e *testEnv) durationSeries(t testing.TB) []attribute.Set {
 	t.Helper()
+	return e.histogramSeries(t, "http.server.request.duration")
+}
+
+// histogramSeries returns the attribute sets of the histogram name.
+func (e *testEnv) histogramSeries(t testing.TB, name string) []attribute.Set {
+	t.Helper()
 	var rm metricdata.ResourceMetrics
 	if err := e.reader.Collect(context.Background(), &rm); err != nil {
 		t.Fatal(err)
@@ -160,12 +166,12 @@ func (e *testEnv) durationSeries(t testing.TB) []attribute.Set {
 	var sets []attribute.Set
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			if m.Name != "http.server.request.duration" {
+			if m.Name != name {
 				continue
 			}
 			h, ok := m.Data.(metricdata.Histogram[float64])
 			if !ok {
-				t.Fatalf("duration data is %T", m.Data)
+				t.Fatalf("%s data is %T", name, m.Data)
 			}
 			for _, dp := range h.DataPoints {
 				sets = append(sets, dp.Attributes)

@@ -34,18 +34,32 @@ func (e *spanError) Unwrap() error { return e.err }
 func (e *spanError) ErrorType() string { return semconv.ErrorType(e.err).Value.AsString() }
 
 // spanErrorOf returns err with the text the client span may show: err
-// itself when its text quotes none of o's credentials.
+// itself when its text quotes none of o's credentials. A *url.Error stays
+// one, its URL and cause redacted, because otelhttp's duration metric
+// takes error.type from the error's concrete type (the span honours
+// spanError's ErrorType), and *url.Error is what a failing RoundTripper
+// most often returns.
 func spanErrorOf(o *origURL, err error) error {
 	msg := err.Error()
-	if clean := o.redactText(msg); clean != msg {
-		return &spanError{err: err, msg: clean}
+	clean := o.redactText(msg)
+	if clean == msg {
+		return err
 	}
-	return err
+	if ue, ok := err.(*url.Error); ok && ue.Err != nil {
+		return &url.Error{Op: ue.Op, URL: o.redactText(ue.URL),
+			Err: &spanError{err: err, msg: o.redactText(ue.Err.Error())}}
+	}
+	return &spanError{err: err, msg: clean}
 }
 
 // callerError is what the caller of Transport gets: the base
 // RoundTripper's error as it was.
 func callerError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		if e, ok := ue.Err.(*spanError); ok {
+			return e.err // the original *url.Error, spanErrorOf's rebuilt one around it
+		}
+	}
 	if e, ok := err.(*spanError); ok {
 		return e.err
 	}

@@ -90,6 +90,13 @@ func TestTransportErrorTextRedacted(t *testing.T) {
 			if et := spanAttrString(s, "error.type"); et != "*url.Error" {
 				t.Errorf("error.type %q, want *url.Error", et)
 			}
+			// otelhttp's duration metric takes error.type from the concrete
+			// type: still the base's *url.Error.
+			for _, set := range e.histogramSeries(t, "http.client.request.duration") {
+				if et, _ := set.Value("error.type"); et.AsString() != "net/url.Error" {
+					t.Errorf("duration error.type %q, want net/url.Error", et.AsString())
+				}
+			}
 		})
 	}
 }
