@@ -339,7 +339,9 @@ func WithOverflowHandler(h func(scope, instrument string, limit int)) Option {
 // reader's goroutine: it must be fast and must not block. Data points
 // lost in a failed export are not reported here: the exporter's error is
 // (otel.Handle, ForceFlush, Shutdown); wrap the exporter
-// (WithExporterWrapper) to count them. Repeated calls add handlers, each
+// (WithExporterWrapper) to count them, except those of a collection
+// Shutdown does not export (see Shutdown in the package doc), which only
+// Shutdown's error counts. Repeated calls add handlers, each
 // called in order; a nil h is ignored, and a panic in h goes to
 // otel.Handle. Default none; otel.Init adds one that feeds HealthHandler
 // and the telemetry_dropped warning.
@@ -396,7 +398,9 @@ func WithoutPrometheusServer() Option {
 // exporter is pulled, not pushed, and is not wrapped. It may be given more
 // than once: each wrapper wraps what the one before returned, the first
 // given innermost (otel.Init adds its own, which counts exports for the
-// health document, outermost); nil is ignored. If wrap returns nil,
+// health document, outermost); nil is ignored. A collection Shutdown
+// does not export (see Shutdown in the package doc) never reaches wrap's
+// exporter. If wrap returns nil,
 // NewMeterProvider returns a ConfigError. tracing and otelkit's log
 // provider take a wrapper of the same shape.
 func WithExporterWrapper(wrap func(sdkmetric.Exporter) sdkmetric.Exporter) Option {

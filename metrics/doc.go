@@ -38,8 +38,9 @@
 // context ends before the final collection (a ForceFlush's export still
 // holds the reader), Shutdown collects what was measured since all the
 // same, but does not export it: an exporter gets one export at a time, as
-// the SDK promises. Shutdown's error says it was not exported, and under
-// otel.Init the export-health wrapper counts it as lost.
+// the SDK promises. Shutdown's error says it was not exported and how many
+// data points it held (a WithExporterWrapper wrapper never sees them), and
+// under otel.Init the export-health wrapper counts them as lost.
 // So Shutdown may return later than its context by that collection: it
 // waits for a collection in progress (the SDK makes one at a time), and
 // the observable callbacks get a context of 50 ms, which bounds them only

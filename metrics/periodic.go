@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -214,9 +215,10 @@ func (r *periodicReader) Shutdown(ctx context.Context) error {
 // So Shutdown may return later than its context by this collection: it
 // waits for a collection in progress (the SDK makes one at a time), and
 // its callbacks get a context of batch.CancelSettle, which bounds them only
-// if they honour it. Without otel.Init's export-health wrapper (a
-// provider of NewMeterProvider's alone) nothing counts the collection;
-// Shutdown's error says it was not exported (exportwrap.ErrAbandoned).
+// if they honour it. A program's WithExporterWrapper does not see the
+// collection (it is no Abandoner), so without otel.Init's export-health
+// wrapper Shutdown's error is the only count: it names the data points
+// not exported (exportwrap.ErrAbandoned).
 func (r *periodicReader) exportCutOff(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batch.CancelSettle)
 	defer cancel()
@@ -228,5 +230,7 @@ func (r *periodicReader) exportCutOff(ctx context.Context) error {
 	case errors.Is(err, sdkmetric.ErrReaderShutdown):
 		return err
 	}
-	return errors.Join(err, exportwrap.Abandon(cctx, r.exp, &rm))
+	points := len(pointRefs(&rm)) // before the wrappers see rm
+	lost := exportwrap.Abandon(cctx, r.exp, &rm)
+	return errors.Join(err, fmt.Errorf("otelkit: %d metric data points lost: %w", points, lost))
 }

@@ -186,9 +186,11 @@ func (e *oneAtATime) Export(ctx context.Context, rm *metricdata.ResourceMetrics)
 // measured since but does not export it beside the export in progress:
 // the SDK calls an exporter's Export one at a time, and a program's
 // exporter may rely on that. Shutdown's error says the collection was not
-// exported (exportwrap.ErrAbandoned). The cut-off collection was exported
-// at once with the other, an exporter's second export while its first
-// still ran.
+// exported (exportwrap.ErrAbandoned) and counts its data points: the
+// program's wrapper never sees them, and without otel.Init nothing else
+// counts them. The cut-off collection was exported at once with the
+// other, an exporter's second export while its first still ran; then its
+// loss was an error without a count.
 func TestShutdownCutOffNotExportedConcurrently(t *testing.T) {
 	exp := &oneAtATime{entered: make(chan struct{}), release: make(chan struct{})}
 	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithoutRuntimeMetrics(),
@@ -213,8 +215,12 @@ func TestShutdownCutOffNotExportedConcurrently(t *testing.T) {
 
 	ended, end := context.WithCancel(ctx)
 	end() // Shutdown's context ends before the export in progress does
-	if err := p.Shutdown(ended); !errors.Is(err, exportwrap.ErrAbandoned) || !errors.Is(err, context.Canceled) {
+	err = p.Shutdown(ended)
+	if !errors.Is(err, exportwrap.ErrAbandoned) || !errors.Is(err, context.Canceled) {
 		t.Errorf("Shutdown = %v, want its context's end and the collection not exported", err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "2 metric data points lost") { // jobs.done and kind=late, cumulative
+		t.Errorf("Shutdown = %v, want it to count the 2 data points not exported", err)
 	}
 	close(exp.release)
 	<-flushed
