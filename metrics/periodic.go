@@ -103,8 +103,15 @@ func (r *periodicReader) collectAndExport(ctx context.Context) error {
 }
 
 // acquire takes sem, one collect and export at a time, unless ctx ends
-// first.
+// first. A free sem is taken even when ctx has ended (a select with both
+// ready picks at random): Shutdown relies on holding it to keep a waiting
+// ForceFlush from exporting beside the exporter's Shutdown.
 func (r *periodicReader) acquire(ctx context.Context) error {
+	select {
+	case r.sem <- struct{}{}:
+		return nil
+	default:
+	}
 	select {
 	case r.sem <- struct{}{}:
 		return nil

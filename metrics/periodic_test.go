@@ -229,3 +229,24 @@ func TestShutdownCutOffNotExportedConcurrently(t *testing.T) {
 			exp.calls.Load(), exp.overlapped.Load())
 	}
 }
+
+// TestAcquireTakesAFreeSemDespiteAnEndedContext: with sem free, acquire
+// takes it even when ctx has ended. Shutdown with an ended context relies
+// on holding sem, so that a ForceFlush waiting for it does not export
+// beside the exporter's Shutdown; a select with both cases ready picked
+// at random, and Shutdown went on without sem about every other time.
+func TestAcquireTakesAFreeSemDespiteAnEndedContext(t *testing.T) {
+	r := &periodicReader{sem: make(chan struct{}, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := range 200 {
+		if err := r.acquire(ctx); err != nil {
+			t.Fatalf("attempt %d: acquire with sem free and ctx ended: %v", i, err)
+		}
+		r.release()
+	}
+	r.sem <- struct{}{} // held by another: the ended ctx is the answer
+	if err := r.acquire(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("acquire with sem held and ctx ended = %v, want context.Canceled", err)
+	}
+}
