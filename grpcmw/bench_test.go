@@ -321,6 +321,17 @@ func BenchmarkClientDirect(b *testing.B) {
 	b.Run("otelgrpc", func(b *testing.B) { runClient(b, ctx, plain, nil) })
 	b.Run("handwritten", func(b *testing.B) { runClient(b, ctx, plain, hwClientRID) })
 	b.Run("grpcmw", func(b *testing.B) { runClient(b, ctx, mw, nil) })
+	// A gateway that copies its client's metadata to the call: the ID its
+	// server kept (the context's), another valid one (kept), an invalid
+	// one (replaced by the context's).
+	for _, c := range []struct{ name, id string }{
+		{"grpcmw-explicit-same", "req-0123456789"},
+		{"grpcmw-explicit-valid", "edge-42"},
+		{"grpcmw-explicit-invalid", "edge 42"},
+	} {
+		explicit := metadata.AppendToOutgoingContext(ctx, RequestIDMetadataKey, c.id, "x-tenant", "acme", "x-client", "web/1.2")
+		b.Run(c.name, func(b *testing.B) { runClient(b, explicit, mw, nil) })
+	}
 }
 
 // BenchmarkClientStatusScrub is the guard a failed call pays before

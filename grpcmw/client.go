@@ -20,7 +20,10 @@ import (
 // trace context and baggage (see WithPropagators), and send the request ID
 // of the call's context (RequestID: the RPC's or HTTP request's being
 // served, or ContextWithRequestID's) as x-request-id metadata, unless the
-// call's outgoing metadata already holds one. A method neither in the
+// call's outgoing metadata already holds one request ID the server accepts
+// (an invalid one, or several, is replaced by the context's, and left as
+// it is when the context has none; see "Client" in the package
+// documentation). A method neither in the
 // protobuf registry nor named with WithMethods is recorded as _OTHER (see
 // "Client" in the package documentation).
 //

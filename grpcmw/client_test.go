@@ -78,7 +78,7 @@ func TestClientForwardsTraceAndRequestID(t *testing.T) {
 	}
 }
 
-// A request ID the caller put in the outgoing metadata itself wins; a call
+// A valid request ID the caller put in the outgoing metadata itself wins; a call
 // with no request ID in its context sends none (the server makes one).
 func TestClientKeepsAnExplicitRequestID(t *testing.T) {
 	e := newTestEnv(t)

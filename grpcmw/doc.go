@@ -168,8 +168,21 @@
 // rpc.client.call.duration histogram (otelgrpc), injects traceparent,
 // tracestate and baggage (within the limits above), and sends the request
 // ID of the call's context as x-request-id, unless the call's outgoing
-// metadata already holds one. ContextWithRequestID gives work that does not
-// start with a request an ID to forward.
+// metadata already holds one request ID that the server would keep (one
+// value, by the rules of Request ID). Metadata the server would refuse
+// (too long, bytes outside the set, several values) is replaced by the
+// context's ID: a gateway that copies its caller's incoming metadata to
+// the call it makes then sends the ID its own server side made, not the
+// raw value the next server would refuse too and replace with a third ID,
+// so the RPC can be followed across the hop. With no ID in the context the
+// metadata goes out as it is: the client has no better value, a new one
+// would be carried by none of the caller's lines, and the next server
+// applies its own rules (grpcmw's makes a new ID and answers with it). The
+// check costs a call that sets x-request-id one validation; only one
+// whose first value is valid but not the context's ID pays for a copy of
+// the outgoing metadata too, to see whether more values follow.
+// ContextWithRequestID gives work that does not start with a request an ID
+// to forward.
 //
 // A call to a method that is neither in the protobuf registry nor named
 // with WithMethods is recorded as _OTHER (see Cardinality): a client of a

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/otelkit/otelkit/internal/reqscope"
+	"github.com/otelkit/otelkit/internal/requestid"
 	"github.com/otelkit/otelkit/internal/w3c"
 )
 
@@ -110,17 +111,34 @@ func (c incoming) Keys() []string {
 
 // clientPropagator is what the client's otelgrpc handler injects with: the
 // propagators, then the request ID of the call's context (RequestID) as
-// x-request-id, unless the call's outgoing metadata already holds one.
+// x-request-id, unless the call's outgoing metadata already holds one valid
+// request ID (requestid.ReplaceOutgoing).
 type clientPropagator struct{ next propagation.TextMapPropagator }
 
 var _ propagation.TextMapPropagator = clientPropagator{}
 
-// Inject implements propagation.TextMapPropagator.
+// Inject implements propagation.TextMapPropagator. c is otelgrpc's copy of
+// the call's outgoing metadata; its Get gives only the first value of a
+// key, and its Set replaces every value. The first value decides when it
+// is missing, empty or invalid (the context's ID replaces it) or the
+// context's ID itself (which goes out alone whatever follows it). Only a
+// valid first value of another ID needs the others (one valid value is
+// kept, several are replaced): they are read from ctx, which holds the
+// same metadata, at the cost of a copy of it, as grpc offers no look-up
+// of one outgoing key.
 func (p clientPropagator) Inject(ctx context.Context, c propagation.TextMapCarrier) {
 	p.next.Inject(ctx, c)
-	if id := reqscope.ID(ctx); id != "" && c.Get(RequestIDMetadataKey) == "" {
-		c.Set(RequestIDMetadataKey, id)
+	id := reqscope.ID(ctx)
+	if id == "" {
+		return
 	}
+	if first := c.Get(RequestIDMetadataKey); first != "" && first != id && requestid.Valid(first) {
+		md, _ := metadata.FromOutgoingContext(ctx)
+		if !requestid.ReplaceOutgoing(md[RequestIDMetadataKey], id) {
+			return
+		}
+	}
+	c.Set(RequestIDMetadataKey, id)
 }
 
 // Extract implements propagation.TextMapPropagator.

@@ -196,4 +196,13 @@ func BenchmarkClient(b *testing.B) {
 	b.Run("httpmw", func(b *testing.B) {
 		runClient(b, Transport(cannedTransport{}, WithTracerProvider(p.tp), WithMeterProvider(p.mp), WithPropagators(benchPropagator)), req)
 	})
+	// A gateway that copies its client's X-Request-ID to the call: a valid
+	// one is kept (one validation), an invalid one replaced by the context's.
+	for _, c := range []struct{ name, id string }{{"httpmw-explicit-valid", "edge-42"}, {"httpmw-explicit-invalid", "edge 42"}} {
+		explicit := req.Clone(ctx)
+		explicit.Header.Set("X-Request-ID", c.id)
+		b.Run(c.name, func(b *testing.B) {
+			runClient(b, Transport(cannedTransport{}, WithTracerProvider(p.tp), WithMeterProvider(p.mp), WithPropagators(benchPropagator)), explicit)
+		})
+	}
 }

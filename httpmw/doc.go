@@ -106,7 +106,8 @@
 // single header value of 1 to 128 characters of [A-Za-z0-9._~:/+=@-];
 // otherwise a new one is made: 32 hex characters from crypto/rand. It is
 // echoed in the response, recorded on the span as "request.id", bound to the
-// request's log context and returned by RequestID. Transport forwards it.
+// request's log context and returned by RequestID. Transport forwards it
+// (see Client).
 // A Handler inside another (a router's middleware around a mux that has its
 // own) takes the outer one's ID, so the request has one ID throughout.
 //
@@ -196,7 +197,17 @@
 // Transport wraps an http.RoundTripper with otelhttp client spans, injects
 // traceparent, tracestate and baggage (within the limits above), and
 // forwards the context's request ID unless the request sets the header
-// itself. The trace context, by contrast, is always the client span's: its
+// itself to one request ID that Handler would keep (one value, by the
+// rules of Request ID). A header Handler would refuse (too long, bytes
+// outside the set, several values) is replaced by the context's ID: a
+// gateway that copies its client's headers to the request it makes then
+// sends the ID its own Handler made, not the raw value the next server
+// would refuse too and replace with a third ID, so the request can be
+// followed across the hop. With no ID in the context the header goes out
+// as it is: Transport has no better value, a new one would be carried by
+// none of the caller's lines, and the next server applies its own rules
+// (Handler makes a new ID and answers with it). The caller's request is
+// not changed. The trace context, by contrast, is always the client span's: its
 // traceparent replaces one the request carries, and a tracestate the
 // request carries is replaced by the context's or, when the context has
 // none, removed (W3C Trace Context ties a tracestate to its traceparent, so

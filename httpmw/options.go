@@ -111,7 +111,9 @@ func WithLogger(l *zap.Logger) Option {
 }
 
 // WithRequestIDHeader sets the header that carries the request ID in and
-// out (server: read and echoed; client: forwarded). Default: X-Request-ID.
+// out (server: read and echoed; client: forwarded, in place of a value the
+// request sets that the server would refuse, see Transport). Default:
+// X-Request-ID.
 // A Handler inside another one does not read it: it takes the outer
 // Handler's request ID, so that a request has one ID, and echoes that.
 // An empty name keeps the default; a name that is not an HTTP token is

@@ -16,6 +16,7 @@ import (
 	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/internal/panictext"
 	"github.com/otelkit/otelkit/internal/reqscope"
+	"github.com/otelkit/otelkit/internal/requestid"
 )
 
 // Transport wraps base (http.DefaultTransport when nil or a nil pointer,
@@ -23,7 +24,10 @@ import (
 // requests: a client span from otelhttp, the trace context and baggage
 // injected by the propagators (see WithPropagators), and the request ID of the
 // request's context (RequestID) forwarded in the request-ID header (see
-// WithRequestIDHeader) unless the request already sets that header.
+// WithRequestIDHeader) unless the request already sets that header to one
+// request ID the servers accept (see "Client" in the package
+// documentation): an invalid or repeated one is replaced by the context's,
+// and left as it is when the context has none.
 //
 // The span's url.full is redacted as the HTTP semantic conventions ask: user
 // info becomes REDACTED:REDACTED, and the values of DefaultRedactedParams
@@ -205,7 +209,7 @@ type ridTransport struct {
 
 func (t *ridTransport) RoundTrip(r *http.Request) (resp *http.Response, err error) {
 	o := restoreURL(r)
-	if s := reqscope.FromContext(r.Context()); s != nil && s.ID() != "" && len(r.Header[t.header]) == 0 {
+	if s := reqscope.FromContext(r.Context()); s != nil && requestid.ReplaceOutgoing(r.Header[t.header], s.ID()) {
 		// The scope's one-element array holds the ID; its capacity of one
 		// makes an append copy instead of writing into it.
 		r.Header[t.header] = s.IDValues()

@@ -1,5 +1,6 @@
 // Package requestid holds otelkit's rules for request IDs: which incoming
-// values are accepted and how new ones are made.
+// values are accepted, how new ones are made, and when a client sends the
+// caller's value rather than the context's (ReplaceOutgoing).
 //
 // An incoming ID is accepted when it is 1 to MaxLen characters, each one of
 // [A-Za-z0-9._~:/+=@-]. That set cannot break a log line, a header or a JSON
@@ -71,6 +72,30 @@ func New() string {
 	var out [32]byte
 	hex.Encode(out[:], b[:])
 	return string(out[:])
+}
+
+// ReplaceOutgoing reports whether a client replaces values, the values of
+// the request-ID header (or metadata key) that the caller set on an
+// outgoing request, with ctxID, the request ID of the request's context.
+//
+// The caller's value stands only when FromHeader accepts it: a server with
+// these rules would refuse any other and make an ID of its own, which no
+// line on the client's side carries. A gateway that copies its client's
+// headers to the call it makes would otherwise send on the raw value its
+// own server side refused, and the request could not be followed across
+// the hop. With no ID in the context (ctxID "") nothing is replaced: the
+// client has no better value, a new one made here would be carried by no
+// line either, and a server with looser rules than these may still use the
+// caller's. An otelkit server then makes its own ID, as for a request sent
+// without one.
+//
+// A request without the header (values empty) costs no validation.
+func ReplaceOutgoing(values []string, ctxID string) bool {
+	if ctxID == "" {
+		return false
+	}
+	_, ok := FromHeader(values)
+	return !ok
 }
 
 // Resolve returns the incoming request ID when FromHeader accepts values,

@@ -121,3 +121,27 @@ func BenchmarkValid(b *testing.B) {
 		_ = Valid(id)
 	}
 }
+
+func TestReplaceOutgoing(t *testing.T) {
+	cases := []struct {
+		values []string
+		ctxID  string
+		want   bool
+	}{
+		{nil, "ctx-1", true},                                     // nothing set: the context's is sent
+		{[]string{"edge-42"}, "ctx-1", false},                    // one valid value: the caller's wins
+		{[]string{"edge 42"}, "ctx-1", true},                     // invalid bytes
+		{[]string{strings.Repeat("a", MaxLen+1)}, "ctx-1", true}, // too long
+		{[]string{""}, "ctx-1", true},                            // empty
+		{[]string{"a", "b"}, "ctx-1", true},                      // several values
+		{[]string{"a", "a"}, "ctx-1", true},                      // repeated
+		{nil, "", false},                                         // no context ID: nothing to send
+		{[]string{"edge 42"}, "", false},                         // invalid, no context ID: left as it is
+		{[]string{"a", "b"}, "", false},
+	}
+	for _, c := range cases {
+		if got := ReplaceOutgoing(c.values, c.ctxID); got != c.want {
+			t.Errorf("ReplaceOutgoing(%q, %q) = %v, want %v", c.values, c.ctxID, got, c.want)
+		}
+	}
+}
