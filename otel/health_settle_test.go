@@ -62,6 +62,51 @@ func (e gatedExporter) Shutdown(ctx context.Context) error {
 	return e.Exporter.Shutdown(ctx)
 }
 
+// heldFlush is a Telemetry exporting metrics to a collector that refuses
+// the first failFirst exports (-1: every one), with one counter series per
+// kind measured and a first ForceFlush failed, and a second ForceFlush
+// whose export the gate holds: an export in progress at a chosen moment.
+type heldFlush struct {
+	tel     *Telemetry
+	gate    *exportGate
+	counter metric.Int64Counter
+	ctx     context.Context
+	flushed chan error // the held ForceFlush's result
+}
+
+func newHeldFlush(t *testing.T, failFirst int, kinds ...string) *heldFlush {
+	t.Helper()
+	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "3600000") // ForceFlush and Shutdown only
+	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Status: http.StatusBadRequest, FailFirst: failFirst})
+	h := &heldFlush{gate: newExportGate(), flushed: make(chan error, 1)}
+	h.tel = initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint),
+		WithOTLPProtocol("http/protobuf"), WithTracesExporter("none"), WithLogsExporter("none"),
+		WithMetricsOptions(metrics.WithExporterWrapper(h.gate.wrap)))
+	h.counter, _ = h.tel.MeterProvider().Meter("settle").Int64Counter("jobs.done")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	h.ctx = ctx
+	for _, k := range kinds {
+		h.add(k)
+	}
+	if err := h.tel.ForceFlush(ctx); err == nil {
+		t.Fatal("ForceFlush against 400 returned no error")
+	}
+	h.gate.armed.Store(true)
+	go func() { h.flushed <- h.tel.ForceFlush(ctx) }()
+	select {
+	case <-h.gate.entered:
+	case <-ctx.Done():
+		t.Fatal("the second ForceFlush's export never started")
+	}
+	return h
+}
+
+// add measures one more of kind's series.
+func (h *heldFlush) add(kind string) {
+	h.counter.Add(h.ctx, 1, metric.WithAttributes(attribute.String("kind", kind)))
+}
+
 // TestHealthSettleDuringExport: Shutdown whose deadline passes while a
 // ForceFlush's metric export is still in progress counts the points the
 // export before left unsent (settle) as export_failed; when that export
@@ -69,32 +114,10 @@ func (e gatedExporter) Shutdown(ctx context.Context) error {
 // same series sent again, are not counted a second time. They were: 3
 // counter series lost, 6 counted.
 func TestHealthSettleDuringExport(t *testing.T) {
-	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "3600000") // ForceFlush and Shutdown only
-	c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Status: http.StatusBadRequest, FailFirst: -1})
-	gate := newExportGate()
-	tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint),
-		WithOTLPProtocol("http/protobuf"), WithTracesExporter("none"), WithLogsExporter("none"),
-		WithMetricsOptions(metrics.WithExporterWrapper(gate.wrap)))
-	counter, _ := tel.MeterProvider().Meter("settle").Int64Counter("jobs.done")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for _, k := range []string{"a", "b", "c"} {
-		counter.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", k)))
-	}
-	if err := tel.ForceFlush(ctx); err == nil {
-		t.Fatal("ForceFlush against 400 returned no error")
-	}
+	h := newHeldFlush(t, -1, "a", "b", "c")
+	tel := h.tel
 	if m := tel.Health().Export["metrics"]; m.Unsent != 3 || m.Failed != 0 {
 		t.Fatalf("after the failed export: %+v, want 3 unsent", m)
-	}
-
-	gate.armed.Store(true)
-	flushed := make(chan error, 1)
-	go func() { flushed <- tel.ForceFlush(ctx) }()
-	select {
-	case <-gate.entered:
-	case <-ctx.Done():
-		t.Fatal("the second ForceFlush's export never started")
 	}
 	// The export holds the reader: Shutdown's final export waits for it
 	// until Shutdown's deadline, which passes.
@@ -103,8 +126,8 @@ func TestHealthSettleDuringExport(t *testing.T) {
 	if err := tel.Shutdown(sctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Shutdown = %v, want its deadline exceeded", err)
 	}
-	close(gate.release)
-	if err := <-flushed; err == nil {
+	close(h.gate.release)
+	if err := <-h.flushed; err == nil {
 		t.Error("ForceFlush to an exporter shut down returned no error")
 	}
 	if m := tel.Health().Export["metrics"]; m.Failed != 3 || m.Dropped[DropExportFailed] != 3 || m.Unsent != 0 {
@@ -121,34 +144,14 @@ func TestHealthShutdownDeadlineBeforeFinalCollection(t *testing.T) {
 	for _, preference := range []string{"cumulative", "delta"} {
 		t.Run(preference, func(t *testing.T) {
 			t.Setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", preference)
-			t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "3600000") // ForceFlush and Shutdown only
-			c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Status: http.StatusBadRequest, FailFirst: -1})
-			gate := newExportGate()
-			tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint),
-				WithOTLPProtocol("http/protobuf"), WithTracesExporter("none"), WithLogsExporter("none"),
-				WithMetricsOptions(metrics.WithExporterWrapper(gate.wrap)))
-			counter, _ := tel.MeterProvider().Meter("settle").Int64Counter("jobs.done")
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			counter.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", "a")))
-			if err := tel.ForceFlush(ctx); err == nil {
-				t.Fatal("ForceFlush against 400 returned no error")
-			}
-
-			gate.armed.Store(true)
-			flushed := make(chan error, 1)
-			go func() { flushed <- tel.ForceFlush(ctx) }()
-			select {
-			case <-gate.entered:
-			case <-ctx.Done():
-				t.Fatal("the second ForceFlush's export never started")
-			}
-			counter.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", "b"))) // after its collection
+			h := newHeldFlush(t, -1, "a")
+			tel := h.tel
+			h.add("b") // after the held export's collection
 			sctx, scancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			defer scancel()
 			_ = tel.Shutdown(sctx)
-			close(gate.release)
-			<-flushed
+			close(h.gate.release)
+			<-h.flushed
 			if m := tel.Health().Export["metrics"]; m.Failed != 2 || m.Dropped[DropExportFailed] != 2 || m.Unsent != 0 {
 				t.Errorf("after Shutdown: %+v, want series a and b counted lost, once each", m)
 			}
@@ -178,30 +181,10 @@ func TestHealthCutOffAndTheExportBefore(t *testing.T) {
 		{name: "fails after settle", failFirst: -1, afterSettle: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "3600000") // ForceFlush and Shutdown only
-			c := fakeotlp.NewHTTP(t, fakeotlp.Behaviour{Status: http.StatusBadRequest, FailFirst: tc.failFirst})
-			gate := newExportGate()
-			tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint),
-				WithOTLPProtocol("http/protobuf"), WithTracesExporter("none"), WithLogsExporter("none"),
-				WithMetricsOptions(metrics.WithExporterWrapper(gate.wrap)))
-			counter, _ := tel.MeterProvider().Meter("settle").Int64Counter("jobs.done")
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			counter.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", "a")))
-			if err := tel.ForceFlush(ctx); err == nil {
-				t.Fatal("ForceFlush against 400 returned no error")
-			}
-
-			gate.armed.Store(true)
-			flushed := make(chan error, 1)
-			go func() { flushed <- tel.ForceFlush(ctx) }()
-			select {
-			case <-gate.entered:
-			case <-ctx.Done():
-				t.Fatal("the second ForceFlush's export never started")
-			}
-			counter.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", "b"))) // after its collection
-			end := func() { close(gate.release); <-flushed }
+			h := newHeldFlush(t, tc.failFirst, "a")
+			tel, gate, ctx := h.tel, h.gate, h.ctx
+			h.add("b") // after the held export's collection
+			end := func() { close(gate.release); <-h.flushed }
 			if !tc.afterSettle {
 				gate.beforeShutdown = end // after the cut-off, before the exporter is shut down
 			}
