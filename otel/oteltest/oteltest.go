@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/otel"
 )
 
@@ -162,10 +163,11 @@ type ownResource struct {
 
 func (s ownResource) Resource() *resource.Resource { return s.res }
 
-// Metrics collects the current metrics.
+// Metrics collects the current metrics. A nil ctx is context.Background();
+// an ended one returns its error.
 func (t *Telemetry) Metrics(ctx context.Context) (metricdata.ResourceMetrics, error) {
 	var rm metricdata.ResourceMetrics
-	err := t.reader.Collect(ctx, &rm)
+	err := t.reader.Collect(option.Context(ctx), &rm) // the reader dereferences ctx
 	if err == nil {
 		rm.Resource = t.Resource() // as for Spans
 	}
