@@ -55,6 +55,12 @@
 //   - Asynchronous instruments (observable counters and gauges) created
 //     on the global meter provider have no context and report to no test:
 //     create them on Telemetry.MeterProvider.
+//   - An instrument made on the global meter provider is made in each
+//     test's provider when the test first uses it, so an error the SDK
+//     reports for it (an invalid name) cannot reach the code that made
+//     it: the test's log shows it when the test ends, and the
+//     instrument records what the SDK's records (an invalid name's
+//     measurements are kept).
 //   - The globals are shared: a Telemetry's options (sampler, resource,
 //     log format) apply to what reaches it, but the propagator is
 //     tracecontext and baggage for all, and a test that calls otel.Init

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -47,6 +48,9 @@ type Telemetry struct {
 	open     atomic.Int64 // spans started and not yet ended (registrar)
 	tracesMu sync.Mutex
 	traces   []trace.TraceID // the traces it started, routed to it
+
+	refusedMu sync.Mutex
+	refused   []string // the SDK's errors for routed instruments, each once
 }
 
 // noEnv is the environment of every Telemetry: nothing is set.
@@ -107,6 +111,10 @@ func New(tb TestingT, opts ...otel.Option) *Telemetry {
 			h.unrouted.unended.Add(n)
 			tb.Logf("oteltest: %d spans of this test had not ended when it ended; they are lost (end every span before the test returns)", n)
 		}
+		for _, err := range t.takeRefused() {
+			tb.Logf("oteltest: the SDK reported an instrument the code made through the global meter provider: %s "+
+				"(made on tel.MeterProvider() it returns this error)", err)
+		}
 		after := Unrouted()
 		after.Unended = before.Unended // said above, for this test alone
 		if after != before {
@@ -143,6 +151,24 @@ func (t *Telemetry) takeTraces() []trace.TraceID {
 	ids := t.traces
 	t.traces = nil
 	return ids
+}
+
+// noteRefused keeps the SDK's error for a routed instrument, for the
+// test's log at its end.
+func (t *Telemetry) noteRefused(err error) {
+	t.refusedMu.Lock()
+	defer t.refusedMu.Unlock()
+	if msg := err.Error(); !slices.Contains(t.refused, msg) {
+		t.refused = append(t.refused, msg)
+	}
+}
+
+func (t *Telemetry) takeRefused() []string {
+	t.refusedMu.Lock()
+	defer t.refusedMu.Unlock()
+	msgs := t.refused
+	t.refused = nil
+	return msgs
 }
 
 // Spans returns the spans that have ended so far.
