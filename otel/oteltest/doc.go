@@ -80,6 +80,11 @@
 //     credential keys are REDACTED by the setting given to New
 //     (otel.WithRedactedKeys, otel.WithoutKeyRedaction), as the service's
 //     are, and so is what the trace viewer (otel.WithTraceViewer) shows.
+//   - A Telemetry keeps all it records (spans, log records, lines, metric
+//     series) in memory until its test ends, without bound: a load test
+//     or a long benchmark that emits through it holds all of it. Bound
+//     the count (b.N, the requests sent), or give such code providers of
+//     its own.
 //   - The Resource of a log record (LogRecords) is the SDK's, which
 //     merges the process's OTEL_RESOURCE_ATTRIBUTES under the Telemetry's;
 //     Spans and Metrics carry the Telemetry's own.
