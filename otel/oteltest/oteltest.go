@@ -101,29 +101,35 @@ func New(tb TestingT, opts ...otel.Option) *Telemetry {
 	t.Telemetry = tel
 	before := Unrouted()
 	h.add(t)
-	tb.Cleanup(func() {
-		h.remove(t)
-		cancel()
-		if err := tel.Shutdown(context.Background()); err != nil {
-			tb.Errorf("oteltest: Shutdown: %v", err)
-		}
-		if n := t.open.Load(); n > 0 {
-			h.unrouted.unended.Add(n)
-			tb.Logf("oteltest: %d spans of this test had not ended when it ended; they are lost (end every span before the test returns)", n)
-		}
-		for _, err := range t.takeRefused() {
-			tb.Logf("oteltest: the SDK reported an instrument the code made through the global meter provider: %s "+
-				"(made on tel.MeterProvider() it returns this error)", err)
-		}
-		after := Unrouted()
-		after.Unended = before.Unended // said above, for this test alone
-		if after != before {
-			tb.Logf("oteltest: while this test ran, code emitted through the globals from contexts of no test "+
-				"(spans %d, measurements %d, logs %d, all tests); pass tel.Context() (or a context derived from it) to the code under test",
-				after.Spans-before.Spans, after.Measurements-before.Measurements, after.Logs-before.Logs)
-		}
-	})
+	tb.Cleanup(func() { t.end(tb, h, before, cancel) })
 	return t
+}
+
+// end is New's cleanup: t routes nothing from now on and shuts down, and
+// the test's log says what it lost (spans not ended, instruments the SDK
+// reported) and what code emitted through the globals for no test while it
+// ran (before is Unrouted at its start).
+func (t *Telemetry) end(tb TestingT, h *hub, before UnroutedCounts, cancel context.CancelFunc) {
+	h.remove(t)
+	cancel()
+	if err := t.Shutdown(context.Background()); err != nil {
+		tb.Errorf("oteltest: Shutdown: %v", err)
+	}
+	if n := t.open.Load(); n > 0 {
+		h.unrouted.unended.Add(n)
+		tb.Logf("oteltest: %d spans of this test had not ended when it ended; they are lost (end every span before the test returns)", n)
+	}
+	for _, err := range t.takeRefused() {
+		tb.Logf("oteltest: the SDK reported an instrument the code made through the global meter provider: %s "+
+			"(made on tel.MeterProvider() it returns this error)", err)
+	}
+	after := Unrouted()
+	after.Unended = before.Unended // said above, for this test alone
+	if after != before {
+		tb.Logf("oteltest: while this test ran, code emitted through the globals from contexts of no test "+
+			"(spans %d, measurements %d, logs %d, all tests); pass tel.Context() (or a context derived from it) to the code under test",
+			after.Spans-before.Spans, after.Measurements-before.Measurements, after.Logs-before.Logs)
+	}
 }
 
 // Context returns a context that belongs to t: what code under test
