@@ -348,7 +348,10 @@
 // forwards for good to the first provider ever installed (shut down by
 // then, so its spans would vanish uncounted), or of the one an earlier
 // Telemetry left. A provider the program installed itself, a
-// tracing.Provider too, is put back. WithoutGlobals leaves the globals
+// tracing.Provider too, is put back. A global replaced while the
+// Telemetry ran (by the program, or by the routers the first oteltest.New
+// installs for the rest of a test binary) is left as it is: Shutdown puts
+// back only what is still its own. WithoutGlobals leaves the globals
 // alone.
 //
 // Init also makes the SDK's own diagnostic logger (otel.SetLogger) write

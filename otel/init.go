@@ -219,24 +219,41 @@ func (t *Telemetry) installGlobals(prop propagation.TextMapPropagator) func() {
 			afterTP = t.traces
 		}
 	}
-	otel.SetTracerProvider(t.TracerProvider())
-	otel.SetMeterProvider(t.MeterProvider())
-	otel.SetLoggerProvider(t.LoggerProvider())
+	tp, mp, lp, zl := t.TracerProvider(), t.MeterProvider(), t.LoggerProvider(), t.logger.Zap()
 	// Behind internal/w3c, so that code using the global propagator
 	// directly (otelgrpc, a user's own otelhttp) reads repeated and
 	// oversized W3C fields as httpmw does.
-	otel.SetTextMapPropagator(w3c.Propagator(prop))
-	undoZap := zap.ReplaceGlobals(t.logger.Zap())
+	p := w3c.Propagator(prop)
+	otel.SetTracerProvider(tp)
+	otel.SetMeterProvider(mp)
+	otel.SetLoggerProvider(lp)
+	otel.SetTextMapPropagator(p)
+	undoZap := zap.ReplaceGlobals(zl)
 	undoErr := installErrorHandler(t.sdkErrors, t.sdkWarnings)
+	// Each global is put back only while it is still the one installed
+	// here: one installed since (the routers the first oteltest.New
+	// installs for the rest of the test binary, a program's own) stays.
+	// Every value compared is a pointer (w3c's propagator holds one) or a
+	// no-op provider's empty struct.
 	return func() {
 		undoErr()
-		undoZap()
-		otel.SetTextMapPropagator(prevProp)
-		otel.SetLoggerProvider(prevLP)
-		otel.SetMeterProvider(prevMP)
-		otel.SetTracerProvider(afterTP)
-		if leaveOurs {
-			leftTracerProvider.Store(t.traces)
+		if zap.L() == zl {
+			undoZap()
+		}
+		if otel.GetTextMapPropagator() == p {
+			otel.SetTextMapPropagator(prevProp)
+		}
+		if otel.GetLoggerProvider() == lp {
+			otel.SetLoggerProvider(prevLP)
+		}
+		if otel.GetMeterProvider() == mp {
+			otel.SetMeterProvider(prevMP)
+		}
+		if otel.GetTracerProvider() == tp {
+			otel.SetTracerProvider(afterTP)
+			if leaveOurs {
+				leftTracerProvider.Store(t.traces)
+			}
 		}
 	}
 }

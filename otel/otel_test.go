@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -27,6 +29,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/testutil/logbuf"
+	"github.com/otelkit/otelkit/internal/w3c"
 	"github.com/otelkit/otelkit/metrics"
 	"github.com/otelkit/otelkit/tracing"
 )
@@ -759,5 +762,46 @@ func TestResourceServiceNameMustBeAName(t *testing.T) {
 	defer tel.Shutdown(context.Background())
 	if got, _ := tel.Resource().Set().Value(semconv.ServiceNameKey); got.AsString() != "named" {
 		t.Errorf("service.name %q, want named", got.String())
+	}
+}
+
+// TestShutdownLeavesGlobalsReplacedSince: a global installed after Init
+// (the routers the first oteltest.New installs for the rest of the test
+// binary, a program's own) stays at Shutdown; putting back what was there
+// before Init dropped every later oteltest test's spans and lines.
+func TestShutdownLeavesGlobalsReplacedSince(t *testing.T) {
+	clearEnv(t)
+	prevTP, prevMP, prevLP := otel.GetTracerProvider(), otel.GetMeterProvider(), otel.GetLoggerProvider()
+	prevProp, prevLogger := otel.GetTextMapPropagator(), zap.L()
+	t.Cleanup(func() {
+		otel.SetTracerProvider(prevTP)
+		otel.SetMeterProvider(prevMP)
+		otel.SetLoggerProvider(prevLP)
+		otel.SetTextMapPropagator(prevProp)
+		zap.ReplaceGlobals(prevLogger)
+	})
+	tel, err := Init(context.Background(), quiet(&lineBuffer{})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, mp, lp := sdktrace.NewTracerProvider(), sdkmetric.NewMeterProvider(), sdklog.NewLoggerProvider()
+	prop, logger := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}), zap.NewNop()
+	otel.SetTracerProvider(tp)
+	otel.SetMeterProvider(mp)
+	otel.SetLoggerProvider(lp)
+	otel.SetTextMapPropagator(w3c.Propagator(prop)) // as oteltest's: Init's is one too
+	zap.ReplaceGlobals(logger)
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if otel.GetTracerProvider() != tp || otel.GetMeterProvider() != mp || otel.GetLoggerProvider() != lp || zap.L() != logger {
+		t.Error("Shutdown put back a global installed after Init")
+	}
+	// A composite is a slice (no ==), and its Fields come in map order.
+	got, want := otel.GetTextMapPropagator().Fields(), prop.Fields()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("Shutdown put back the propagator: fields %v, want %v", got, want)
 	}
 }

@@ -20,7 +20,9 @@ func Configured(p propagation.TextMapPropagator) propagation.TextMapPropagator {
 // propagator, looked up on every call (otel.GetTextMapPropagator): what a
 // transport (httpmw, grpcmw) uses when it is given no propagators, so that
 // one built before otel.Init follows the propagator Init installs.
-func Global() propagation.TextMapPropagator { return propagator{next: global{}} }
+func Global() propagation.TextMapPropagator { return globalPropagator }
+
+var globalPropagator = propagator{&wrapped{next: global{}}}
 
 // global forwards to the OpenTelemetry global propagator at call time.
 type global struct{}

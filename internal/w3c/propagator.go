@@ -20,10 +20,15 @@ func Propagator(next propagation.TextMapPropagator) propagation.TextMapPropagato
 	case propagator:
 		return p
 	}
-	return propagator{next: next}
+	return propagator{&wrapped{next: next}}
 }
 
-type propagator struct{ next propagation.TextMapPropagator }
+// propagator holds a pointer so that its values compare by identity
+// (otel's Shutdown asks whether the global is still the one Init
+// installed): next may be a composite, a slice, which == panics on.
+type propagator struct{ *wrapped }
+
+type wrapped struct{ next propagation.TextMapPropagator }
 
 var _ propagation.TextMapPropagator = propagator{}
 

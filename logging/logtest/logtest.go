@@ -12,6 +12,14 @@
 //		e := logs.Require(t, "order_loaded")
 //		if e.String("order_id") != "42" { t.Fatal(e.Fields()) }
 //	}
+//
+// Fields are recorded as the code gave them: a value under a credential key
+// (password, authorization, api_key: see logging.DefaultRedactedKeys) is
+// not REDACTED, since redaction is done by the logger logging.New builds
+// and this one is not it. A test can so assert on the value the code
+// logged, and what it prints of an entry (t.Fatal(e.Fields())) shows that
+// value. To assert on what a service's line holds, redaction included,
+// use oteltest.Telemetry.LogLines.
 package logtest
 
 import (

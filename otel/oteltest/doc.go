@@ -55,6 +55,12 @@
 //   - Asynchronous instruments (observable counters and gauges) created
 //     on the global meter provider have no context and report to no test:
 //     create them on Telemetry.MeterProvider.
+//   - An instrument made on the global meter provider is made in each
+//     test's provider when the test first uses it, so an error the SDK
+//     reports for it (an invalid name) cannot reach the code that made
+//     it: the test's log shows it when the test ends, and the
+//     instrument records what the SDK's records (an invalid name's
+//     measurements are kept).
 //   - The globals are shared: a Telemetry's options (sampler, resource,
 //     log format) apply to what reaches it, but the propagator is
 //     tracecontext and baggage for all, and a test that calls otel.Init
@@ -74,6 +80,11 @@
 //     credential keys are REDACTED by the setting given to New
 //     (otel.WithRedactedKeys, otel.WithoutKeyRedaction), as the service's
 //     are, and so is what the trace viewer (otel.WithTraceViewer) shows.
+//   - A Telemetry keeps all it records (spans, log records, lines, metric
+//     series) in memory until its test ends, without bound: a load test
+//     or a long benchmark that emits through it holds all of it. Bound
+//     the count (b.N, the requests sent), or give such code providers of
+//     its own.
 //   - The Resource of a log record (LogRecords) is the SDK's, which
 //     merges the process's OTEL_RESOURCE_ATTRIBUTES under the Telemetry's;
 //     Spans and Metrics carry the Telemetry's own.

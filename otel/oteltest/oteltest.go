@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -19,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelkit/otelkit/internal/option"
 	"github.com/otelkit/otelkit/otel"
 )
 
@@ -46,6 +48,9 @@ type Telemetry struct {
 	open     atomic.Int64 // spans started and not yet ended (registrar)
 	tracesMu sync.Mutex
 	traces   []trace.TraceID // the traces it started, routed to it
+
+	refusedMu sync.Mutex
+	refused   []string // the SDK's errors for routed instruments, each once
 }
 
 // noEnv is the environment of every Telemetry: nothing is set.
@@ -96,25 +101,35 @@ func New(tb TestingT, opts ...otel.Option) *Telemetry {
 	t.Telemetry = tel
 	before := Unrouted()
 	h.add(t)
-	tb.Cleanup(func() {
-		h.remove(t)
-		cancel()
-		if err := tel.Shutdown(context.Background()); err != nil {
-			tb.Errorf("oteltest: Shutdown: %v", err)
-		}
-		if n := t.open.Load(); n > 0 {
-			h.unrouted.unended.Add(n)
-			tb.Logf("oteltest: %d spans of this test had not ended when it ended; they are lost (end every span before the test returns)", n)
-		}
-		after := Unrouted()
-		after.Unended = before.Unended // said above, for this test alone
-		if after != before {
-			tb.Logf("oteltest: while this test ran, code emitted through the globals from contexts of no test "+
-				"(spans %d, measurements %d, logs %d, all tests); pass tel.Context() (or a context derived from it) to the code under test",
-				after.Spans-before.Spans, after.Measurements-before.Measurements, after.Logs-before.Logs)
-		}
-	})
+	tb.Cleanup(func() { t.end(tb, h, before, cancel) })
 	return t
+}
+
+// end is New's cleanup: t routes nothing from now on and shuts down, and
+// the test's log says what it lost (spans not ended, instruments the SDK
+// reported) and what code emitted through the globals for no test while it
+// ran (before is Unrouted at its start).
+func (t *Telemetry) end(tb TestingT, h *hub, before UnroutedCounts, cancel context.CancelFunc) {
+	h.remove(t)
+	cancel()
+	if err := t.Shutdown(context.Background()); err != nil {
+		tb.Errorf("oteltest: Shutdown: %v", err)
+	}
+	if n := t.open.Load(); n > 0 {
+		h.unrouted.unended.Add(n)
+		tb.Logf("oteltest: %d spans of this test had not ended when it ended; they are lost (end every span before the test returns)", n)
+	}
+	for _, err := range t.takeRefused() {
+		tb.Logf("oteltest: the SDK reported an instrument the code made through the global meter provider: %s "+
+			"(made on tel.MeterProvider() it returns this error)", err)
+	}
+	after := Unrouted()
+	after.Unended = before.Unended // said above, for this test alone
+	if after != before {
+		tb.Logf("oteltest: while this test ran, code emitted through the globals from contexts of no test "+
+			"(spans %d, measurements %d, logs %d, all tests); pass tel.Context() (or a context derived from it) to the code under test",
+			after.Spans-before.Spans, after.Measurements-before.Measurements, after.Logs-before.Logs)
+	}
 }
 
 // Context returns a context that belongs to t: what code under test
@@ -144,6 +159,24 @@ func (t *Telemetry) takeTraces() []trace.TraceID {
 	return ids
 }
 
+// noteRefused keeps the SDK's error for a routed instrument, for the
+// test's log at its end.
+func (t *Telemetry) noteRefused(err error) {
+	t.refusedMu.Lock()
+	defer t.refusedMu.Unlock()
+	if msg := err.Error(); !slices.Contains(t.refused, msg) {
+		t.refused = append(t.refused, msg)
+	}
+}
+
+func (t *Telemetry) takeRefused() []string {
+	t.refusedMu.Lock()
+	defer t.refusedMu.Unlock()
+	msgs := t.refused
+	t.refused = nil
+	return msgs
+}
+
 // Spans returns the spans that have ended so far.
 func (t *Telemetry) Spans() []sdktrace.ReadOnlySpan {
 	ended := t.spans.Ended()
@@ -162,10 +195,11 @@ type ownResource struct {
 
 func (s ownResource) Resource() *resource.Resource { return s.res }
 
-// Metrics collects the current metrics.
+// Metrics collects the current metrics. A nil ctx is context.Background();
+// an ended one returns its error.
 func (t *Telemetry) Metrics(ctx context.Context) (metricdata.ResourceMetrics, error) {
 	var rm metricdata.ResourceMetrics
-	err := t.reader.Collect(ctx, &rm)
+	err := t.reader.Collect(option.Context(ctx), &rm) // the reader dereferences ctx
 	if err == nil {
 		rm.Resource = t.Resource() // as for Spans
 	}

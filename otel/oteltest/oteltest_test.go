@@ -2,6 +2,7 @@ package oteltest_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -89,5 +90,20 @@ func TestCapturesEverySignal(t *testing.T) {
 	}
 	if !duration {
 		t.Error("no http.server.request.duration point with http.route=/orders/{id}")
+	}
+}
+
+// TestMetricsContext: Metrics takes a nil context as Background (the
+// reader dereferenced it) and returns the error of an ended one.
+func TestMetricsContext(t *testing.T) {
+	tel := oteltest.New(t)
+	//lint:ignore SA1012 a nil context is tolerated, on purpose
+	if _, err := tel.Metrics(nil); err != nil {
+		t.Errorf("Metrics(nil): %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := tel.Metrics(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Metrics(cancelled) = %v, want context.Canceled", err)
 	}
 }

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	gotel "go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
 	"github.com/otelkit/otelkit/httpmw"
 	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/otel/oteltest"
@@ -122,5 +125,41 @@ func TestUnendedSpansAreCounted(t *testing.T) {
 	}
 	if len(rt.logs) != 1 || !strings.Contains(rt.logs[0], "1 spans of this test had not ended") {
 		t.Errorf("test log %q, want one line about the span not ended", rt.logs)
+	}
+}
+
+// TestRefusedInstrumentReported: an instrument of the global meter
+// provider that the SDK reports an error for (an invalid name) records
+// what the SDK's instrument records, as one made on the provider does,
+// and the test's log shows the SDK's error at its end.
+func TestRefusedInstrumentReported(t *testing.T) {
+	badName, err := gotel.Meter("app").Int64Counter("orders served!")
+	if err != nil {
+		t.Fatal(err) // the global provider makes its instruments lazily
+	}
+	rt := &recordingT{}
+	tel := oteltest.New(rt)
+	badName.Add(tel.Context(), 2)
+	badName.Add(tel.Context(), 3)
+	rm, err := tel.Metrics(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got int64
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if sum, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "orders served!" {
+				for _, p := range sum.DataPoints {
+					got += p.Value
+				}
+			}
+		}
+	}
+	if got != 5 {
+		t.Errorf("orders served! = %d, want 5 (%+v)", got, rm.ScopeMetrics)
+	}
+	rt.end()
+	if len(rt.logs) != 1 || !strings.Contains(rt.logs[0], "invalid instrument name: orders served!") {
+		t.Errorf("test log %q, want one line with the SDK's error", rt.logs)
 	}
 }
