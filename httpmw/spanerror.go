@@ -38,7 +38,8 @@ func (e *spanError) ErrorType() string { return semconv.ErrorType(e.err).Value.A
 // one, its URL and cause redacted, because otelhttp's duration metric
 // takes error.type from the error's concrete type (the span honours
 // spanError's ErrorType), and *url.Error is what a failing RoundTripper
-// most often returns.
+// most often returns. Its Op is redacted too: a RoundTripper may put the
+// method and URL there.
 func spanErrorOf(o *origURL, err error) error {
 	msg := err.Error()
 	clean := o.redactText(msg)
@@ -46,7 +47,7 @@ func spanErrorOf(o *origURL, err error) error {
 		return err
 	}
 	if ue, ok := err.(*url.Error); ok && ue.Err != nil {
-		return &url.Error{Op: ue.Op, URL: o.redactText(ue.URL),
+		return &url.Error{Op: o.redactText(ue.Op), URL: o.redactText(ue.URL),
 			Err: &spanError{err: err, msg: o.redactText(ue.Err.Error())}}
 	}
 	return &spanError{err: err, msg: clean}

@@ -102,8 +102,8 @@ func TestTransportErrorTextRedacted(t *testing.T) {
 }
 
 // TestTransportErrorTextOtherForms: an error that quotes the URL another
-// way (Redacted, a query value alone, escaped) and a panic that quotes it
-// leave no credential on the span.
+// way (Redacted, a query value alone, escaped, in a *url.Error's Op) and a
+// panic that quotes it leave no credential on the span.
 func TestTransportErrorTextOtherForms(t *testing.T) {
 	e := newTestEnv(t)
 	u, err := url.Parse("http://deploy-bot:pw-secret-789@127.0.0.1:1" + secretURLPath)
@@ -117,6 +117,10 @@ func TestTransportErrorTextOtherForms(t *testing.T) {
 			return fmt.Errorf("bad signature %q in %s: %w", r.URL.Query().Get("X-Amz-Signature"), r.URL.RawQuery, orig)
 		},
 		func(r *http.Request) error { return fmt.Errorf("%s: %w", url.QueryEscape(r.URL.String()), orig) },
+		// A *url.Error is rebuilt for the span: its Op is text too.
+		func(r *http.Request) error {
+			return &url.Error{Op: "GET " + r.URL.String(), URL: r.URL.String(), Err: orig}
+		},
 	}
 	for i, text := range texts {
 		e.sr.Reset()

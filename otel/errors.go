@@ -134,7 +134,9 @@ func (h *rateLimitedHandler) write(err error, suppressed int) {
 
 // installErrorHandler makes h the target of the global error handler and
 // w that of the SDK's warnings (sdkLogger), and returns a function that
-// puts the previous ones back.
+// puts the previous ones back: the global handler only while it is still
+// globalErrors, as installGlobals does for the other globals, so that a
+// handler the program set since stays.
 func installErrorHandler(h, w *rateLimitedHandler) func() {
 	prev := otel.GetErrorHandler()
 	if prev != globalErrors {
@@ -146,7 +148,7 @@ func installErrorHandler(h, w *rateLimitedHandler) func() {
 		globalErrors.last.Store(h.scrub)
 		globalErrors.target.Store(old)
 		globalErrors.warnings.Store(oldW)
-		if prev != globalErrors {
+		if prev != globalErrors && otel.GetErrorHandler() == globalErrors {
 			otel.SetErrorHandler(prev)
 		}
 	}

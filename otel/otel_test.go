@@ -772,8 +772,9 @@ func TestResourceServiceNameMustBeAName(t *testing.T) {
 func TestShutdownLeavesGlobalsReplacedSince(t *testing.T) {
 	clearEnv(t)
 	prevTP, prevMP, prevLP := otel.GetTracerProvider(), otel.GetMeterProvider(), otel.GetLoggerProvider()
-	prevProp, prevLogger := otel.GetTextMapPropagator(), zap.L()
+	prevProp, prevLogger, prevEH := otel.GetTextMapPropagator(), zap.L(), otel.GetErrorHandler()
 	t.Cleanup(func() {
+		otel.SetErrorHandler(prevEH)
 		otel.SetTracerProvider(prevTP)
 		otel.SetMeterProvider(prevMP)
 		otel.SetLoggerProvider(prevLP)
@@ -791,11 +792,16 @@ func TestShutdownLeavesGlobalsReplacedSince(t *testing.T) {
 	otel.SetLoggerProvider(lp)
 	otel.SetTextMapPropagator(w3c.Propagator(prop)) // as oteltest's: Init's is one too
 	zap.ReplaceGlobals(logger)
+	eh := &programErrorHandler{name: "program"}
+	otel.SetErrorHandler(eh)
 	if err := tel.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if otel.GetTracerProvider() != tp || otel.GetMeterProvider() != mp || otel.GetLoggerProvider() != lp || zap.L() != logger {
 		t.Error("Shutdown put back a global installed after Init")
+	}
+	if got := otel.GetErrorHandler(); got != eh {
+		t.Errorf("Shutdown put back the error handler: %T, want the program's", got)
 	}
 	// A composite is a slice (no ==), and its Fields come in map order.
 	got, want := otel.GetTextMapPropagator().Fields(), prop.Fields()
@@ -805,3 +811,9 @@ func TestShutdownLeavesGlobalsReplacedSince(t *testing.T) {
 		t.Errorf("Shutdown put back the propagator: fields %v, want %v", got, want)
 	}
 }
+
+// programErrorHandler is an error handler of the program's own; a pointer
+// to a non-empty struct, so that == tells it from any other.
+type programErrorHandler struct{ name string }
+
+func (*programErrorHandler) Handle(error) {}
