@@ -152,22 +152,24 @@ func WithoutGlobals() Option {
 }
 
 // WithTracesExporter chooses the span exporter: "otlp", "console" or "none".
-// It wins over OTEL_TRACES_EXPORTER (default "otlp").
+// It wins over OTEL_TRACES_EXPORTER (default "otlp"). Surrounding spaces
+// are trimmed, and a blank name is as if not given (for this and the two
+// options below).
 func WithTracesExporter(name string) Option {
-	return optionFunc(func(c config) config { c.tracesExporter = name; return c })
+	return optionFunc(func(c config) config { c.tracesExporter = given(c.tracesExporter, name); return c })
 }
 
 // WithMetricsExporter chooses the metric exporter: "otlp", "prometheus",
 // "console" or "none". It wins over OTEL_METRICS_EXPORTER (default "otlp").
 func WithMetricsExporter(name string) Option {
-	return optionFunc(func(c config) config { c.metricsExporter = name; return c })
+	return optionFunc(func(c config) config { c.metricsExporter = given(c.metricsExporter, name); return c })
 }
 
 // WithLogsExporter chooses the log record exporter: "otlp", "console" or
 // "none". It wins over OTEL_LOGS_EXPORTER (default "otlp"). The zap logger
 // writes its own lines to stdout whatever this is.
 func WithLogsExporter(name string) Option {
-	return optionFunc(func(c config) config { c.logsExporter = name; return c })
+	return optionFunc(func(c config) config { c.logsExporter = given(c.logsExporter, name); return c })
 }
 
 // WithOTLPEndpoint sets the OTLP endpoint of all three signals, such as

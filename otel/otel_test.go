@@ -60,8 +60,14 @@ func clearEnv(t *testing.T) {
 
 // quiet are the options that keep a test's Init local.
 func quiet(out *lineBuffer, extra ...Option) []Option {
+	return append([]Option{WithTracesExporter("none")}, quietSpans(out, extra...)...)
+}
+
+// quietSpans is quiet with the traces exporter left to the options and
+// variables: for tests whose WithSpanExporter must export.
+func quietSpans(out *lineBuffer, extra ...Option) []Option {
 	return append([]Option{
-		WithTracesExporter("none"), WithMetricsExporter("none"), WithLogsExporter("none"),
+		WithMetricsExporter("none"), WithLogsExporter("none"),
 		WithoutRuntimeMetrics(), WithLogFormat("json"), WithLogOutput(out),
 	}, extra...)
 }
@@ -366,7 +372,7 @@ func (b *blockingExporter) Shutdown(ctx context.Context) error { return nil }
 func TestShutdownKeepsToItsDeadline(t *testing.T) {
 	clearEnv(t)
 	exp := &blockingExporter{release: make(chan struct{}), exported: make(chan int, 10)}
-	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithSpanExporter(exp), WithTracesExporter(""))...)
+	tel, err := Init(context.Background(), quietSpans(&lineBuffer{}, WithSpanExporter(exp))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +423,7 @@ func TestShutdownTimeoutNonPositiveKeepsDefault(t *testing.T) {
 func TestShutdownWithCancelledContextStillFlushes(t *testing.T) {
 	clearEnv(t)
 	exp := &countingExporter{}
-	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithSpanExporter(exp), WithTracesExporter(""))...)
+	tel, err := Init(context.Background(), quietSpans(&lineBuffer{}, WithSpanExporter(exp))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,7 +440,7 @@ func TestShutdownWithCancelledContextStillFlushes(t *testing.T) {
 func TestForceFlushAndConcurrentShutdown(t *testing.T) {
 	clearEnv(t)
 	exp := tracetest.NewInMemoryExporter()
-	tel, err := Init(context.Background(), quiet(&lineBuffer{}, WithSpanExporter(exp), WithTracesExporter(""))...)
+	tel, err := Init(context.Background(), quietSpans(&lineBuffer{}, WithSpanExporter(exp))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -720,6 +726,42 @@ func TestBlankServiceOptionAfterOneGiven(t *testing.T) {
 		if v, _ := set.Value(key); v.AsString() != want {
 			t.Errorf("%s = %q, want %q", key, v.AsString(), want)
 		}
+	}
+}
+
+// TestBlankExporterOptionsAreNotGiven: WithTracesExporter,
+// WithMetricsExporter and WithLogsExporter trim their name, and a blank
+// one is as if not given: an empty name after "none" cleared it (the
+// variable's console won), and one of spaces was an error although an
+// empty one was not.
+func TestBlankExporterOptionsAreNotGiven(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []Option
+		want string // every signal's exporter
+	}{
+		{"blank after none", []Option{WithTracesExporter("none"), WithMetricsExporter("none"),
+			WithLogsExporter("none"), WithTracesExporter(""), WithMetricsExporter(" "), WithLogsExporter("\t")}, "none"},
+		{"spaces alone", []Option{WithTracesExporter("  "), WithMetricsExporter("  "), WithLogsExporter("  ")}, "console"},
+		{"padded", []Option{WithTracesExporter(" none "), WithMetricsExporter(" none "), WithLogsExporter(" none ")}, "none"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			for _, v := range []string{"OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER"} {
+				t.Setenv(v, "console")
+			}
+			tel, err := Init(context.Background(), append(tc.opts, WithoutGlobals(), WithoutRuntimeMetrics(),
+				WithLogOutput(&lineBuffer{}), WithServiceName("svc"), WithOTLPEndpoint("http://127.0.0.1:1"))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tel.Shutdown(context.Background())
+			for signal, sc := range tel.Health().Config {
+				if sc.Exporter != tc.want {
+					t.Errorf("%s exporter %q, want %q", signal, sc.Exporter, tc.want)
+				}
+			}
+		})
 	}
 }
 

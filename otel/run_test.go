@@ -221,7 +221,7 @@ func TestRunFlushDeadline(t *testing.T) {
 	exp := &blockingExporter{release: make(chan struct{}), exported: make(chan int, 10)}
 	defer close(exp.release)
 	out := &lineBuffer{}
-	tel, err := Init(context.Background(), quiet(out, WithoutGlobals(), WithSpanExporter(exp), WithTracesExporter(""))...)
+	tel, err := Init(context.Background(), quietSpans(out, WithoutGlobals(), WithSpanExporter(exp))...)
 	if err != nil {
 		t.Fatal(err)
 	}
