@@ -13,6 +13,16 @@
 //		...
 //	}
 //
+// # Log lines
+//
+// LogLines has every line the Telemetry's logger wrote, also when an
+// option given to New sends the lines to an output of its own
+// (otel.WithLogOutput, logging.WithOutput through otel.WithLoggingOptions):
+// they go there too. A test author who adds an output to watch the lines
+// expects its assertions on them to hold still, so LogLines never comes
+// back empty because of it. Without such an option the lines are written
+// nowhere else.
+//
 // # Independent of the environment
 //
 // New reads no variable: OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER,
