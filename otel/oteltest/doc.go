@@ -82,7 +82,11 @@
 //     its spans follow their context, and else the rule above.
 //   - Work still running after its test ended reaches no test. A span
 //     the test started and had not ended by then is lost: the test says
-//     so in its log, and Unrouted counts it (Unended).
+//     so in its log, and Unrouted counts it (Unended). A span started
+//     after the end through the globals is counted (Unrouted.Spans); one
+//     started on the ended Telemetry's own TracerProvider is not (it is
+//     otel's shut-down provider, kept as it is so that a type assertion
+//     on it holds).
 //   - Spans and LogRecords are what the code recorded, as a processor
 //     sees it: the exporters' cleaning (invalid UTF-8, values under
 //     credential keys) is not applied to them. The lines (LogLines), and
