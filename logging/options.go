@@ -43,6 +43,7 @@ type config struct {
 	profile    *string
 	gcpProject *string
 	out        zapcore.WriteSyncer
+	copies     []zapcore.WriteSyncer // WithOutputCopy
 	provider   otellog.LoggerProvider
 	name       string
 	lookup     env.LookupFunc
@@ -135,6 +136,16 @@ func WithResource(res *resource.Resource) Option {
 // are serialised with a lock, so any WriteSyncer is safe to share.
 func WithOutput(w zapcore.WriteSyncer) Option {
 	return optionFunc(func(c config) config { c.out = option.Value(w); return c })
+}
+
+// WithOutputCopy writes every line to w as well as to the output
+// (WithOutput), under the same lock; it may be given more than once, and
+// a later WithOutput replaces the output, not the copies. A test harness
+// keeps the lines this way wherever the code under test sends them
+// (otel/oteltest does). Whether the output is a terminal (the default
+// format, colours) is judged by the output alone. Default none.
+func WithOutputCopy(w zapcore.WriteSyncer) Option {
+	return optionFunc(func(c config) config { c.copies = option.Append(c.copies, w); return c })
 }
 
 // WithLoggerProvider sends every line also as an OpenTelemetry log record
@@ -260,6 +271,9 @@ func (c config) resolve() (resolved, error) {
 		r.out = os.Stdout
 	}
 	term := isTerminal(r.out)
+	if len(c.copies) > 0 {
+		r.out = zapcore.NewMultiWriteSyncer(append([]zapcore.WriteSyncer{r.out}, c.copies...)...)
+	}
 	var err error
 	if r.json, err = c.resolveFormat(src, term); err != nil {
 		return r, err

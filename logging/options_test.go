@@ -42,3 +42,23 @@ func TestTypedNilOptionsMeanDefault(t *testing.T) {
 	}
 	stdout.Zap().Info("typed_nil_output")
 }
+
+// TestOutputCopy: every line reaches each WithOutputCopy writer as well as
+// the output, and a later WithOutput replaces the output, not the copies.
+func TestOutputCopy(t *testing.T) {
+	var first, out, cp1, cp2 logbuf.Buffer
+	log, err := logging.New(logging.WithFormat("json"), logging.WithOutput(&first),
+		logging.WithOutputCopy(&cp1), logging.WithOutputCopy(&cp2), logging.WithOutput(&out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Zap().Info("copied")
+	if first.String() != "" {
+		t.Errorf("replaced output got %q", first.String())
+	}
+	for name, b := range map[string]*logbuf.Buffer{"output": &out, "first copy": &cp1, "second copy": &cp2} {
+		if lines := b.JSONLines(t); len(lines) != 1 || lines[0]["msg"] != "copied" {
+			t.Errorf("%s: %v, want the one copied line", name, lines)
+		}
+	}
+}

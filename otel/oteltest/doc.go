@@ -13,6 +13,16 @@
 //		...
 //	}
 //
+// # Log lines
+//
+// LogLines has every line the Telemetry's logger wrote, also when an
+// option given to New sends the lines to an output of its own
+// (otel.WithLogOutput, logging.WithOutput through otel.WithLoggingOptions):
+// they go there too. A test author who adds an output to watch the lines
+// expects its assertions on them to hold still, so LogLines never comes
+// back empty because of it. Without such an option the lines are written
+// nowhere else.
+//
 // # Independent of the environment
 //
 // New reads no variable: OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER,
@@ -72,7 +82,11 @@
 //     its spans follow their context, and else the rule above.
 //   - Work still running after its test ended reaches no test. A span
 //     the test started and had not ended by then is lost: the test says
-//     so in its log, and Unrouted counts it (Unended).
+//     so in its log, and Unrouted counts it (Unended). A span started
+//     after the end through the globals is counted (Unrouted.Spans); one
+//     started on the ended Telemetry's own TracerProvider is not (it is
+//     otel's shut-down provider, kept as it is so that a type assertion
+//     on it holds).
 //   - Spans and LogRecords are what the code recorded, as a processor
 //     sees it: the exporters' cleaning (invalid UTF-8, values under
 //     credential keys) is not applied to them. The lines (LogLines), and

@@ -250,7 +250,11 @@ type UnroutedCounts struct {
 // Context nor carries a span of one, while several tests ran, or after
 // the test it belonged to ended; and, as Unended, the spans a test
 // started (through the globals or its own providers) and had not ended
-// when it ended.
+// when it ended. A span started after its test ended on that test's own
+// TracerProvider (tel.TracerProvider(), kept past the test) is not
+// counted: the provider is otel's *tracing.Provider, shut down, and its
+// spans record nothing (start such work through the globals, or end it
+// before the test returns).
 func Unrouted() UnroutedCounts {
 	h := sharedHub()
 	return UnroutedCounts{h.unrouted.spans.Load(), h.unrouted.measurements.Load(), h.unrouted.logs.Load(), h.unrouted.unended.Load()}

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/internal/option"
+	"github.com/otelkit/otelkit/logging"
 	"github.com/otelkit/otelkit/otel"
 )
 
@@ -58,7 +59,9 @@ func noEnv(string) (string, bool) { return "", false }
 
 // New calls otel.Init without globals and independent of the environment
 // (no OTEL_* or OTELKIT_* variable changes anything), with every exporter
-// off, sampling on, JSON log lines at debug level captured in memory, and
+// off, sampling on, JSON log lines at debug level captured in memory (and
+// written nowhere else unless opts give an output: otel.WithLogOutput or
+// logging.WithOutput send them there too, and LogLines still has them), and
 // opts after those (WithoutGlobals whatever they say); it shuts down when
 // tb ends, and fails tb if Init fails. Tests that use it may run in
 // parallel: see the package documentation for how what code emits through
@@ -89,7 +92,10 @@ func New(tb TestingT, opts ...otel.Option) *Telemetry {
 		otel.WithoutDetectors(),
 		otel.WithLogFormat("json"),
 		otel.WithLogLevel(zapcore.DebugLevel),
-		otel.WithLogOutput(zapcore.AddSync(t.out)),
+		// A copy, not the output: an output the test gives (WithLogOutput,
+		// logging.WithOutput) replaces the discarding one, and LogLines
+		// still sees every line.
+		otel.WithLoggingOptions(logging.WithOutput(zapcore.AddSync(io.Discard)), logging.WithOutputCopy(zapcore.AddSync(t.out))),
 	}
 	all := append(append(base, opts...), otel.WithoutGlobals())
 	tel, err := otel.Init(context.Background(), all...)
@@ -214,7 +220,9 @@ func (t *Telemetry) Metrics(ctx context.Context) (metricdata.ResourceMetrics, er
 func (t *Telemetry) LogRecords() []sdklog.Record { return t.logs.all() }
 
 // LogLines returns the JSON log lines written so far, each decoded into a
-// map. It fails tb on a line that is not one JSON object.
+// map, also when an option given to New sends them to an output of its own
+// (they go there too). It fails tb on a line that is not one JSON object
+// (otel.WithLogFormat("console")).
 func (t *Telemetry) LogLines(tb TestingT) []map[string]any {
 	tb.Helper()
 	var lines []map[string]any

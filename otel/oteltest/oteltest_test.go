@@ -1,19 +1,23 @@
 package oteltest_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/otelkit/otelkit/httpmw"
 	"github.com/otelkit/otelkit/logging"
+	"github.com/otelkit/otelkit/otel"
 	"github.com/otelkit/otelkit/otel/oteltest"
 	"github.com/otelkit/otelkit/tracing"
 )
@@ -105,5 +109,30 @@ func TestMetricsContext(t *testing.T) {
 	cancel()
 	if _, err := tel.Metrics(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("Metrics(cancelled) = %v, want context.Canceled", err)
+	}
+}
+
+// TestLogLinesWithOutputOption: an output given to New gets every line,
+// and LogLines still has them; they went to the output alone, so a test
+// asserting that no error line was written passed whatever was written.
+func TestLogLinesWithOutputOption(t *testing.T) {
+	for name, opt := range map[string]func(zapcore.WriteSyncer) otel.Option{
+		"otel.WithLogOutput": otel.WithLogOutput,
+		"logging.WithOutput": func(w zapcore.WriteSyncer) otel.Option {
+			return otel.WithLoggingOptions(logging.WithOutput(w))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var out bytes.Buffer
+			tel := oteltest.New(t, opt(zapcore.AddSync(&out)))
+			logging.FromContext(tel.Context()).Error("payment_failed")
+			lines := tel.LogLines(t)
+			if len(lines) != 1 || lines[0]["msg"] != "payment_failed" {
+				t.Errorf("LogLines = %v, want the one payment_failed line", lines)
+			}
+			if !strings.Contains(out.String(), `"msg":"payment_failed"`) {
+				t.Errorf("the output given to New got %q, want the payment_failed line", out.String())
+			}
+		})
 	}
 }
