@@ -41,14 +41,15 @@ func (e *spanError) ErrorType() string { return semconv.ErrorType(e.err).Value.A
 // most often returns. Its Op is redacted too: a RoundTripper may put the
 // method and URL there.
 func spanErrorOf(o *origURL, err error) error {
+	r := o.textRedactor()
 	msg := err.Error()
-	clean := o.redactText(msg)
+	clean := r.redact(msg)
 	if clean == msg {
 		return err
 	}
 	if ue, ok := err.(*url.Error); ok && ue.Err != nil {
-		return &url.Error{Op: o.redactText(ue.Op), URL: o.redactText(ue.URL),
-			Err: &spanError{err: err, msg: o.redactText(ue.Err.Error())}}
+		return &url.Error{Op: r.redact(ue.Op), URL: r.redact(ue.URL),
+			Err: &spanError{err: err, msg: r.redact(ue.Err.Error())}}
 	}
 	return &spanError{err: err, msg: clean}
 }
@@ -73,25 +74,39 @@ func callerError(err error) error {
 // the URL (the values of the sensitive parameters, the user name and the
 // password) replaced by REDACTED wherever else they occur, in any form
 // the scrub package knows (escaped, quoted).
-func (o *origURL) redactText(text string) string {
-	full := o.red.String()
+func (o *origURL) redactText(text string) string { return o.textRedactor().redact(text) }
+
+// textRedactor is what redactText needs of o: built once for the texts
+// of one failure (a *url.Error's three), since the scrubber costs more
+// than the scan.
+type textRedactor struct {
+	full  string   // url.full
+	forms []string // the caller's URL as texts quote it
+	sc    *scrub.Scrubber
+}
+
+func (o *origURL) textRedactor() *textRedactor {
 	forms := []string{o.u.String(), o.u.Redacted()}
 	if _, ok := o.u.User.Password(); ok {
 		c := *o.u
 		c.User = url.UserPassword(o.u.User.Username(), "***")
 		forms = append(forms, c.String())
 	}
-	sc := scrub.New(o.credentials())
-	q := newQuotes(forms)
+	return &textRedactor{full: o.red.String(), forms: forms, sc: scrub.New(o.credentials())}
+}
+
+// redact is redactText with r's URL forms and scrubber.
+func (r *textRedactor) redact(text string) string {
+	q := newQuotes(r.forms)
 	var b strings.Builder
 	for done := 0; ; {
 		at, n := q.first(text, done)
 		if at < 0 {
-			b.WriteString(sc.String(text[done:]))
+			b.WriteString(r.sc.String(text[done:]))
 			return b.String()
 		}
-		b.WriteString(sc.String(text[done:at]))
-		b.WriteString(full)
+		b.WriteString(r.sc.String(text[done:at]))
+		b.WriteString(r.full)
 		done = at + n
 	}
 }
