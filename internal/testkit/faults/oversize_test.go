@@ -59,6 +59,30 @@ func TestOversizedResponseBounded(t *testing.T) {
 	}
 }
 
+// protocolCase is one OTLP protocol of overProtocols: its endpoint on the
+// collector, and whether the collector refuses a message over 4 MiB
+// (gRPC; over HTTP it takes 20 MiB).
+type protocolCase struct {
+	protocol, endpoint string
+	hugeLost           bool
+}
+
+// overProtocols runs f as a subtest per OTLP protocol against one real
+// collector (skipped in -short).
+func overProtocols(t *testing.T, f func(t *testing.T, col *collector.Collector, tc protocolCase)) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("fault suite: skipped in -short")
+	}
+	col := collector.Start(t)
+	for _, tc := range []protocolCase{
+		{protocol: protoGRPC, endpoint: "http://" + col.GRPCEndpoint(), hugeLost: true},
+		{protocol: protoHTTP, endpoint: col.HTTPEndpoint()},
+	} {
+		t.Run(tc.protocol, func(t *testing.T) { f(t, col, tc) })
+	}
+}
+
 func errString(err error) string {
 	if err == nil {
 		return ""
@@ -75,69 +99,57 @@ func errString(err error) string {
 // telemetry_dropped line. Over HTTP (the collector takes 20 MiB) every
 // record arrives, the huge one too.
 func TestHugeLogRecordCostsOnlyItself(t *testing.T) {
-	if testing.Short() {
-		t.Skip("fault suite: skipped in -short")
-	}
-	col := collector.Start(t)
-	for _, tc := range []struct {
-		protocol string
-		hugeLost bool
-	}{{protoGRPC, true}, {protoHTTP, false}} {
-		t.Run(tc.protocol, func(t *testing.T) {
-			ep := col.HTTPEndpoint()
-			if tc.protocol == protoGRPC {
-				ep = "http://" + col.GRPCEndpoint()
-			}
-			t.Setenv("OTEL_BLRP_EXPORT_TIMEOUT", "10000")
-			out := &lineBuffer{}
-			tel := initWith(t, ep, tc.protocol, 5*time.Second, otel.WithMetricsExporter("none"),
-				otel.WithTracesExporter("none"), otel.WithLogOutput(out))
-			l, tag := tel.Logger(), strings.ReplaceAll(tc.protocol, "/", "_")
-			field := strings.Repeat("x", 16000)
-			for i := range 100 {
-				l.Info("small_"+tag, zap.Int("i", i))
-			}
-			l.Info("huge_" + tag + strings.Repeat("x", 5<<20))
-			for range 400 {
-				l.Info("large_"+tag, zap.String("dump", field))
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			if err := tel.ForceFlush(ctx); err != nil {
-				t.Errorf("ForceFlush: %v", err)
-			}
-			wantHuge := 1
-			if tc.hugeLost {
-				wantHuge = 0
-			}
-			var small, large, huge int
-			waitFor(10*time.Second, func() bool {
-				small, large, huge = countBodies(t, col, tag)
-				return small == 100 && large == 400 && huge == wantHuge
-			})
-			health := tel.Health().Export["logs"]
-			t.Logf("%s: %d/100 small, %d/400 large, %d huge delivered; health %+v", tc.protocol, small, large, huge, health)
-			if small != 100 || large != 400 || huge != wantHuge {
-				t.Errorf("delivered %d/100 small, %d/400 large and %d huge records, want %d", small, large, huge, wantHuge)
-			}
-			wantDropped := map[string]int64(nil)
-			if tc.hugeLost {
-				wantDropped = map[string]int64{otel.DropTooLarge: 1}
-				if len(out.lines(`"too_large":1`)) == 0 {
-					t.Errorf("no telemetry_dropped line for the huge record: %q", out.lines("telemetry_dropped"))
-				}
-			}
-			// The telemetry_dropped line is a log record too: it is counted
-			// as exported once its own export ran, which may be before this
-			// read or after it.
-			own := int64(len(out.lines("telemetry_dropped")))
-			want := int64(500 + wantHuge)
-			if !reflect.DeepEqual(health.Dropped, wantDropped) || health.Exported < want || health.Exported > want+own {
-				t.Errorf("health: exported %d, dropped %v; want %d (+ up to %d telemetry_dropped records), %v",
-					health.Exported, health.Dropped, want, own, wantDropped)
-			}
+	overProtocols(t, func(t *testing.T, col *collector.Collector, tc protocolCase) {
+		ep := tc.endpoint
+		t.Setenv("OTEL_BLRP_EXPORT_TIMEOUT", "10000")
+		out := &lineBuffer{}
+		tel := initWith(t, ep, tc.protocol, 5*time.Second, otel.WithMetricsExporter("none"),
+			otel.WithTracesExporter("none"), otel.WithLogOutput(out))
+		l, tag := tel.Logger(), strings.ReplaceAll(tc.protocol, "/", "_")
+		field := strings.Repeat("x", 16000)
+		for i := range 100 {
+			l.Info("small_"+tag, zap.Int("i", i))
+		}
+		l.Info("huge_" + tag + strings.Repeat("x", 5<<20))
+		for range 400 {
+			l.Info("large_"+tag, zap.String("dump", field))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := tel.ForceFlush(ctx); err != nil {
+			t.Errorf("ForceFlush: %v", err)
+		}
+		wantHuge := 1
+		if tc.hugeLost {
+			wantHuge = 0
+		}
+		var small, large, huge int
+		waitFor(10*time.Second, func() bool {
+			small, large, huge = countBodies(t, col, tag)
+			return small == 100 && large == 400 && huge == wantHuge
 		})
-	}
+		health := tel.Health().Export["logs"]
+		t.Logf("%s: %d/100 small, %d/400 large, %d huge delivered; health %+v", tc.protocol, small, large, huge, health)
+		if small != 100 || large != 400 || huge != wantHuge {
+			t.Errorf("delivered %d/100 small, %d/400 large and %d huge records, want %d", small, large, huge, wantHuge)
+		}
+		wantDropped := map[string]int64(nil)
+		if tc.hugeLost {
+			wantDropped = map[string]int64{otel.DropTooLarge: 1}
+			if len(out.lines(`"too_large":1`)) == 0 {
+				t.Errorf("no telemetry_dropped line for the huge record: %q", out.lines("telemetry_dropped"))
+			}
+		}
+		// The telemetry_dropped line is a log record too: it is counted
+		// as exported once its own export ran, which may be before this
+		// read or after it.
+		own := int64(len(out.lines("telemetry_dropped")))
+		want := int64(500 + wantHuge)
+		if !reflect.DeepEqual(health.Dropped, wantDropped) || health.Exported < want || health.Exported > want+own {
+			t.Errorf("health: exported %d, dropped %v; want %d (+ up to %d telemetry_dropped records), %v",
+				health.Exported, health.Dropped, want, own, wantDropped)
+		}
+	})
 }
 
 // countBodies counts the log records the collector holds whose body is
@@ -173,56 +185,44 @@ func countBodies(t *testing.T, col *collector.Collector, tag string) (small, lar
 // too_large and reported in a telemetry_dropped line. Over HTTP (the
 // collector takes 20 MiB) every span arrives, the huge one too.
 func TestLargeSpansCostOnlyThemselves(t *testing.T) {
-	if testing.Short() {
-		t.Skip("fault suite: skipped in -short")
-	}
-	col := collector.Start(t)
-	for _, tc := range []struct {
-		protocol string
-		hugeLost bool
-	}{{protoGRPC, true}, {protoHTTP, false}} {
-		t.Run(tc.protocol, func(t *testing.T) {
-			ep := col.HTTPEndpoint()
-			if tc.protocol == protoGRPC {
-				ep = "http://" + col.GRPCEndpoint()
-			}
-			t.Setenv("OTEL_BSP_EXPORT_TIMEOUT", "10000")
-			out := &lineBuffer{}
-			tel := initWith(t, ep, tc.protocol, 5*time.Second, otel.WithMetricsExporter("none"),
-				otel.WithLogsExporter("none"), otel.WithLogOutput(out))
-			tag := strings.ReplaceAll(tc.protocol, "/", "_")
-			emitLargeSpans(tel.TracerProvider().Tracer("faults"), tag)
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			if err := tel.ForceFlush(ctx); err != nil {
-				t.Errorf("ForceFlush: %v", err)
-			}
-			wantHuge := 1
-			if tc.hugeLost {
-				wantHuge = 0
-			}
-			var small, large, huge int
-			waitFor(10*time.Second, func() bool {
-				small, large, huge = countSpans(t, col, tag)
-				return small == 100 && large == 400 && huge == wantHuge
-			})
-			health := tel.Health().Export["traces"]
-			t.Logf("%s: %d/100 small, %d/400 large, %d huge delivered; health %+v", tc.protocol, small, large, huge, health)
-			if small != 100 || large != 400 || huge != wantHuge {
-				t.Errorf("delivered %d/100 small, %d/400 large and %d huge spans, want %d", small, large, huge, wantHuge)
-			}
-			wantDropped := map[string]int64(nil)
-			if tc.hugeLost {
-				wantDropped = map[string]int64{otel.DropTooLarge: 1}
-				if len(out.lines(`"too_large":1`)) == 0 {
-					t.Errorf("no telemetry_dropped line for the huge span: %q", out.lines("telemetry_dropped"))
-				}
-			}
-			if !reflect.DeepEqual(health.Dropped, wantDropped) || health.Exported != int64(500+wantHuge) {
-				t.Errorf("health: exported %d, dropped %v; want %d, %v", health.Exported, health.Dropped, 500+wantHuge, wantDropped)
-			}
+	overProtocols(t, func(t *testing.T, col *collector.Collector, tc protocolCase) {
+		ep := tc.endpoint
+		t.Setenv("OTEL_BSP_EXPORT_TIMEOUT", "10000")
+		out := &lineBuffer{}
+		tel := initWith(t, ep, tc.protocol, 5*time.Second, otel.WithMetricsExporter("none"),
+			otel.WithLogsExporter("none"), otel.WithLogOutput(out))
+		tag := strings.ReplaceAll(tc.protocol, "/", "_")
+		emitLargeSpans(tel.TracerProvider().Tracer("faults"), tag)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := tel.ForceFlush(ctx); err != nil {
+			t.Errorf("ForceFlush: %v", err)
+		}
+		wantHuge := 1
+		if tc.hugeLost {
+			wantHuge = 0
+		}
+		var small, large, huge int
+		waitFor(10*time.Second, func() bool {
+			small, large, huge = countSpans(t, col, tag)
+			return small == 100 && large == 400 && huge == wantHuge
 		})
-	}
+		health := tel.Health().Export["traces"]
+		t.Logf("%s: %d/100 small, %d/400 large, %d huge delivered; health %+v", tc.protocol, small, large, huge, health)
+		if small != 100 || large != 400 || huge != wantHuge {
+			t.Errorf("delivered %d/100 small, %d/400 large and %d huge spans, want %d", small, large, huge, wantHuge)
+		}
+		wantDropped := map[string]int64(nil)
+		if tc.hugeLost {
+			wantDropped = map[string]int64{otel.DropTooLarge: 1}
+			if len(out.lines(`"too_large":1`)) == 0 {
+				t.Errorf("no telemetry_dropped line for the huge span: %q", out.lines("telemetry_dropped"))
+			}
+		}
+		if !reflect.DeepEqual(health.Dropped, wantDropped) || health.Exported != int64(500+wantHuge) {
+			t.Errorf("health: exported %d, dropped %v; want %d, %v", health.Exported, health.Dropped, 500+wantHuge, wantDropped)
+		}
+	})
 }
 
 // TestLargeJSONSpansCostNothing: the real collector over OTLP/HTTP with
@@ -358,57 +358,45 @@ func countSpans(t *testing.T, col *collector.Collector, tag string) (small, larg
 // and reported in a telemetry_dropped line. Over HTTP (the collector takes
 // 20 MiB) every point arrives, the huge one too.
 func TestManySeriesCostNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("fault suite: skipped in -short")
-	}
-	col := collector.Start(t)
-	for _, tc := range []struct {
-		protocol string
-		hugeLost bool
-	}{{protoGRPC, true}, {protoHTTP, false}} {
-		t.Run(tc.protocol, func(t *testing.T) {
-			ep := col.HTTPEndpoint()
-			if tc.protocol == protoGRPC {
-				ep = "http://" + col.GRPCEndpoint()
-			}
-			out := &lineBuffer{}
-			tel := initWith(t, ep, tc.protocol, 10*time.Second, otel.WithTracesExporter("none"),
-				otel.WithLogsExporter("none"), otel.WithLogOutput(out))
-			tag := strings.ReplaceAll(tc.protocol, "/", "_")
-			recordManySeries(t, tel.MeterProvider().Meter("faults"), tag)
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			if err := tel.ForceFlush(ctx); err != nil {
-				t.Errorf("ForceFlush: %v", err)
-			}
-			wantHuge := 1
-			if tc.hugeLost {
-				wantHuge = 0
-			}
-			var series, huge int
-			waitFor(10*time.Second, func() bool {
-				series, huge = countPoints(t, col, tag)
-				return series == 3*2000 && huge == wantHuge
-			})
-			health := tel.Health().Export["metrics"]
-			t.Logf("%s metrics, 3 histograms of 2000 series with exemplars and one 5 MiB point: %d/6000 points, %d huge delivered, in %d exports; dropped %v",
-				tc.protocol, series, huge, health.Batches, health.Dropped)
-			if series != 3*2000 || huge != wantHuge {
-				t.Errorf("delivered %d/6000 points of the histograms and %d huge, want %d", series, huge, wantHuge)
-			}
-			wantDropped := map[string]int64(nil)
-			if tc.hugeLost {
-				wantDropped = map[string]int64{otel.DropTooLarge: 1}
-				if len(out.lines(`"too_large":1`)) == 0 {
-					t.Errorf("no telemetry_dropped line for the huge point: %q", out.lines("telemetry_dropped"))
-				}
-			}
-			if !reflect.DeepEqual(health.Dropped, wantDropped) || health.Exported != int64(series+huge) || health.Unsent != 0 {
-				t.Errorf("health: exported %d, dropped %v, unsent %d; want %d, %v, none unsent",
-					health.Exported, health.Dropped, health.Unsent, series+huge, wantDropped)
-			}
+	overProtocols(t, func(t *testing.T, col *collector.Collector, tc protocolCase) {
+		ep := tc.endpoint
+		out := &lineBuffer{}
+		tel := initWith(t, ep, tc.protocol, 10*time.Second, otel.WithTracesExporter("none"),
+			otel.WithLogsExporter("none"), otel.WithLogOutput(out))
+		tag := strings.ReplaceAll(tc.protocol, "/", "_")
+		recordManySeries(t, tel.MeterProvider().Meter("faults"), tag)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := tel.ForceFlush(ctx); err != nil {
+			t.Errorf("ForceFlush: %v", err)
+		}
+		wantHuge := 1
+		if tc.hugeLost {
+			wantHuge = 0
+		}
+		var series, huge int
+		waitFor(10*time.Second, func() bool {
+			series, huge = countPoints(t, col, tag)
+			return series == 3*2000 && huge == wantHuge
 		})
-	}
+		health := tel.Health().Export["metrics"]
+		t.Logf("%s metrics, 3 histograms of 2000 series with exemplars and one 5 MiB point: %d/6000 points, %d huge delivered, in %d exports; dropped %v",
+			tc.protocol, series, huge, health.Batches, health.Dropped)
+		if series != 3*2000 || huge != wantHuge {
+			t.Errorf("delivered %d/6000 points of the histograms and %d huge, want %d", series, huge, wantHuge)
+		}
+		wantDropped := map[string]int64(nil)
+		if tc.hugeLost {
+			wantDropped = map[string]int64{otel.DropTooLarge: 1}
+			if len(out.lines(`"too_large":1`)) == 0 {
+				t.Errorf("no telemetry_dropped line for the huge point: %q", out.lines("telemetry_dropped"))
+			}
+		}
+		if !reflect.DeepEqual(health.Dropped, wantDropped) || health.Exported != int64(series+huge) || health.Unsent != 0 {
+			t.Errorf("health: exported %d, dropped %v, unsent %d; want %d, %v, none unsent",
+				health.Exported, health.Dropped, health.Unsent, series+huge, wantDropped)
+		}
+	})
 }
 
 // recordManySeries records into three histograms size_tag.a, .b and .c
