@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 
+	"github.com/otelkit/otelkit/internal/redact"
 	"github.com/otelkit/otelkit/internal/reqscope"
 	"github.com/otelkit/otelkit/internal/scrub"
 )
@@ -54,9 +55,9 @@ func newClientHandler(cfg config) stats.Handler {
 // Two sources, both read only when a call fails, so a call that succeeds
 // costs nothing more:
 //
-//   - the values of the credential-like keys (authorization, cookie,
-//     *-key, *token*, …) of the context's outgoing metadata, wherever the
-//     message quotes them;
+//   - the values of the credential-like keys of the context's outgoing
+//     metadata (credentialKey: the project's key rule, and any *key,
+//     *token*, …), wherever the message quotes them;
 //   - what looks like an Authorization credential (scrub.AuthCredentials):
 //     "Bearer <token>", "Basic <base64 of user:password>", a JWT. This is
 //     for the credentials a grpc.PerRPCCredentials adds (the dial option
@@ -141,12 +142,15 @@ func credentials(md metadata.MD) []string {
 }
 
 // credentialKey reports whether a metadata key (lower case) usually
-// carries a credential.
+// carries a credential: a key of the project's key rule, by which log
+// fields and span attributes are redacted (redact.Keys, documented as
+// logging.DefaultRedactedKeys: authorization, proxy-authorization,
+// cookie, passwd, passphrase, credentials, pwd, jwt, x-api-key, …), or
+// one that ends in key or holds token, secret or password anywhere
+// (x-custom-key, x-token-id), which the rule leaves to the last word.
+// Broader than the rule because a match here costs little: the value is
+// replaced only where a failed RPC's status message quotes it.
 func credentialKey(k string) bool {
-	switch k {
-	case "authorization", "proxy-authorization", "cookie":
-		return true
-	}
-	return strings.HasSuffix(k, "key") || strings.Contains(k, "token") || strings.Contains(k, "secret") ||
-		strings.Contains(k, "password")
+	return redact.Keys().Match(k) || strings.HasSuffix(k, "key") || strings.Contains(k, "token") ||
+		strings.Contains(k, "secret") || strings.Contains(k, "password")
 }

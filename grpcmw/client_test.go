@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,6 +22,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/otelkit/otelkit/httpmw"
+	"github.com/otelkit/otelkit/internal/redact"
 	"github.com/otelkit/otelkit/logging"
 )
 
@@ -210,6 +213,97 @@ func TestClientSpanStatusWithoutSentCredentials(t *testing.T) {
 		t.Errorf("client span status %q", d)
 	}
 }
+
+// quotingService fails every call with code, its message quoting the
+// value each of keys has in the caller's metadata, as a server that names
+// what it rejects does.
+type quotingService struct {
+	testpb.UnimplementedTestServiceServer
+	code codes.Code
+	keys []string
+}
+
+func (s quotingService) EmptyCall(ctx context.Context, _ *testpb.Empty) (*testpb.Empty, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	return nil, status.Error(s.code, quotedValues(s.keys, func(k string) string { return strings.Join(md.Get(k), ",") }))
+}
+
+// quotedValues is quotingService's message: each key with its value.
+func quotedValues(keys []string, value func(key string) string) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %q", k, value(k))
+	}
+	return "rejected " + strings.Join(parts, ", ")
+}
+
+// TestSpanStatusWithoutCredentialsOfSharedKeyRule: the values a call sends
+// under metadata keys that the project's key rule (redact.Keys, the rule
+// of log fields and span attributes) counts as credentials, and that
+// grpcmw's own broader checks (*key, *token*, …) miss, are not in the
+// client's or the server's span status when the server quotes them back;
+// the caller's error is left as it is.
+func TestSpanStatusWithoutCredentialsOfSharedKeyRule(t *testing.T) {
+	sent := map[string]string{
+		"x-forwarded-authorization": "fwd-AUTHVALUE-0001",
+		"x-session-cookie":          "sid-COOKIEVALUE-0002",
+		"x-db-passwd":               "pw-PASSWDVALUE-0003",
+		"x-passphrase":              "pp-PHRASEVALUE-0004",
+		"x-client-credentials":      "cc-CREDVALUE-0005",
+		"pwd":                       "pwd-PWDVALUE-0006",
+		"jwt":                       "jwt-JWTVALUE-0007",
+	}
+	keys := slices.Sorted(maps.Keys(sent))
+	ctx := context.Background()
+	for _, k := range keys {
+		ctx = metadata.AppendToOutgoingContext(ctx, k, sent[k])
+	}
+	e := newTestEnv(t)
+	client := e.serveWithClient(t, quotingService{code: codes.Internal, keys: keys})
+	_, err := client.EmptyCall(ctx, &testpb.Empty{})
+	if want := quotedValues(keys, func(k string) string { return sent[k] }); status.Convert(err).Message() != want {
+		t.Fatalf("call: %v, want the server's answer %q unchanged", err, want)
+	}
+	want := quotedValues(keys, func(string) string { return "REDACTED" })
+	for _, kind := range []trace.SpanKind{trace.SpanKindClient, trace.SpanKindServer} {
+		if d := e.endedOfKind(t, 2, kind).Status().Description; d != want {
+			t.Errorf("%s span status %q, want %q", kind, d, want)
+		}
+	}
+}
+
+// TestCredentialKey: a metadata key is a credential's when the project's
+// key rule says so (each of its whole keys, and each of its words as the
+// last word of a key) or when grpcmw's broader checks do (a key ending in
+// key, or holding token, secret or password, which the rule leaves to
+// their last word); other keys are not.
+func TestCredentialKey(t *testing.T) {
+	whole, words := redact.KeyNames()
+	var yes []string
+	for _, w := range whole {
+		yes = append(yes, metadataKey(w))
+	}
+	for _, w := range words {
+		yes = append(yes, metadataKey(w), "x-"+metadataKey(w))
+	}
+	yes = append(yes, "proxy-authorization", "x-custom-key", "x-token-id",
+		"x-secret-id", "x-password-hint")
+	for _, k := range yes {
+		if !credentialKey(k) {
+			t.Errorf("credentialKey(%q) = false", k)
+		}
+	}
+	for _, k := range []string{"x-request-id", "tenant", "user-agent", "content-type", "traceparent",
+		"x-author", "x-pwd-dir", "x-jwt-issuer", "x-keys"} {
+		if credentialKey(k) {
+			t.Errorf("credentialKey(%q) = true", k)
+		}
+	}
+}
+
+// metadataKey writes a key of the rule as gRPC metadata has it: lower case,
+// "-" between words.
+func metadataKey(k string) string { return strings.ReplaceAll(strings.ToLower(k), "_", "-") }
 
 // testPerRPCCreds is a grpc.PerRPCCredentials that sends fixed metadata,
 // also over an insecure connection.

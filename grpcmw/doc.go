@@ -204,8 +204,13 @@
 // message with REDACTED in place of:
 //
 //   - the values of the credential-like keys of the call's outgoing
-//     metadata (authorization, proxy-authorization, cookie, *key,
-//     *token*, *secret*, *password*), wherever the message quotes them;
+//     metadata, wherever the message quotes them: the keys of
+//     logging.DefaultRedactedKeys, matched as for log fields
+//     (authorization, proxy-authorization, cookie, passwd, passphrase,
+//     credentials, pwd, jwt, x-api-key, …), and also any *key, *token*,
+//     *secret* and *password*. Keys a program adds with
+//     otel.WithRedactedKeys (or logging's or tracing's) are not among
+//     them, and otel.WithoutKeyRedaction does not turn this off;
 //   - what looks like an Authorization credential: the token after
 //     "Bearer" (in any case), the base64 of "user:password" after "Basic",
 //     and a JWT anywhere. A word after the scheme stays ("missing bearer
