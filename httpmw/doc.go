@@ -216,13 +216,18 @@
 // context has baggage, which replaces it. The
 // span's url.full is redacted (see Redaction); the request sent is the
 // caller's. A failed request's span has the error of the wrapped
-// RoundTripper as its status description (otelhttp's), and such an error
-// (a *url.Error, a retry or proxy library's) often quotes the URL: there,
-// and in the exception event of a panic, the URL is written as url.full
-// shows it, and its credentials are REDACTED wherever else the text holds
-// them (one shorter than 8 bytes only where it stands alone). The caller
-// gets the error as it was (errors.Is and errors.As work on it as
-// without Transport). Spans are named "HTTP GET", or "HTTP" for a non-standard
+// RoundTripper as its status description (otelhttp's), as has a request
+// whose response body fails to be read (or, after a 101 Switching
+// Protocols, written), and such an error (a *url.Error, a retry or proxy
+// library's) often quotes the URL: there, and in the exception event of
+// a panic, the URL is written as url.full shows it, and its credentials
+// are REDACTED wherever else the text holds them (one shorter than 8
+// bytes only where it stands alone). The caller gets the error as it was
+// (errors.Is and errors.As work on it as without Transport). A response
+// to a URL with nothing to redact keeps otelhttp's body as it is; one to a
+// URL with credentials has its body wrapped, writable when the base's is.
+// Only the URL's credentials are looked for: an error quoting a header
+// the request sends (Authorization) reaches the span as it is. Spans are named "HTTP GET", or "HTTP" for a non-standard
 // method, so a proxy's span names stay bounded. A span ends when the
 // response body is read to its end or closed; a body never closed leaves
 // it unended. Each redirect hop is a span of its own, and the trace

@@ -149,11 +149,15 @@ func TestTransportErrorTextOtherForms(t *testing.T) {
 	}
 }
 
-// noSecrets fails when s's status or events hold a credential.
+// noSecrets fails when s's status, attributes or events hold a credential.
 func noSecrets(t *testing.T, name string, s sdktrace.ReadOnlySpan) {
 	t.Helper()
 	texts := []string{s.Status().Description}
+	for _, kv := range s.Attributes() {
+		texts = append(texts, kv.Value.String())
+	}
 	for _, ev := range s.Events() {
+		texts = append(texts, ev.Name)
 		for _, kv := range ev.Attributes {
 			texts = append(texts, kv.Value.String())
 		}

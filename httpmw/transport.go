@@ -34,11 +34,15 @@ import (
 // (pre-signed URL signatures, tokens, keys, passwords, …) and of the names
 // given with WithRedactedParams become REDACTED. The request sent is the
 // caller's, unchanged. When base fails, otelhttp makes its error's text
-// the span's status description; there, and in the exception event of a
-// panic of base, the URL is written as url.full shows it, and the URL's
-// credentials (user name, password, redacted values) are REDACTED wherever
-// else the text holds them (a value shorter than 8 bytes only where it
-// stands alone). The caller gets base's error as it was.
+// the span's status description, and so it does with the error of a
+// Read of the response body (other than io.EOF) and of a Write of a 101
+// Switching Protocols response's body; there, and in the exception event
+// of a panic of base, the URL is written as url.full shows it, and the
+// URL's credentials (user name, password, redacted values) are REDACTED
+// wherever else the text holds them (a value shorter than 8 bytes only
+// where it stands alone). The caller gets base's error, and the body's,
+// as it was. Credentials the request carries elsewhere (an Authorization
+// header) are not looked for in these texts.
 //
 // The span is named "HTTP GET" (the standard methods), or "HTTP" for any
 // other method. It ends when the response body is read to its end or
@@ -159,8 +163,9 @@ func (t *redactTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r = r.WithContext(r.Context())
 		r.Header = make(http.Header)
 	}
+	var o *origURL
 	if ru, changed := t.redact.url(r.URL); changed {
-		o := &origURL{Context: r.Context(), u: r.URL, red: ru, redact: t.redact}
+		o = &origURL{Context: r.Context(), u: r.URL, red: ru, redact: t.redact}
 		if r.URL.User != nil {
 			o.full = ru.String()
 		}
@@ -171,6 +176,9 @@ func (t *redactTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	err = callerError(err)
 	if p, ok := err.(*basePanic); ok {
 		panic(p.value) // the span has ended and the metric is recorded
+	}
+	if o != nil && err == nil {
+		resp.Body = newErrorBody(resp.Body, nil) // the base body's errors, see bodyerror.go
 	}
 	return resp, err
 }
@@ -226,7 +234,11 @@ func (t *ridTransport) RoundTrip(r *http.Request) (resp *http.Response, err erro
 	if err != nil && o != nil {
 		return resp, spanErrorOf(o, err) // what the span shows; the caller gets err
 	}
-	return checkResponse(t.base, r, resp, err)
+	resp, err = checkResponse(t.base, r, resp, err)
+	if o != nil && err == nil && resp.Body != nil && resp.Body != http.NoBody {
+		resp.Body = newErrorBody(resp.Body, o) // its errors as the span shows them, see bodyerror.go
+	}
+	return resp, err
 }
 
 // checkResponse turns a response that breaks the RoundTripper contract
