@@ -765,6 +765,56 @@ func TestBlankExporterOptionsAreNotGiven(t *testing.T) {
 	}
 }
 
+// TestBlankOTLPOptionsAreNotGiven: WithOTLPEndpoint, WithOTLPProtocol,
+// WithOTLPCompression, WithPrometheusAddr and WithLogFormat trim their
+// value, and a blank one is as if not given, as for the exporter options
+// (TestBlankExporterOptionsAreNotGiven): an empty value after another
+// cleared it (the variable's won), and one of spaces was an error
+// although an empty one was not.
+func TestBlankOTLPOptionsAreNotGiven(t *testing.T) {
+	type want struct{ protocol, endpoint, compression, format string }
+	given := want{"grpc", "http://127.0.0.1:1", "gzip", "console"}
+	fromEnv := want{"http/protobuf", "http://127.0.0.1:2/v1/traces", "none", "json"}
+	for _, tc := range []struct {
+		name string
+		opts []Option
+		want want
+	}{
+		{"blank after a value", []Option{WithOTLPProtocol("grpc"), WithOTLPEndpoint("http://127.0.0.1:1"),
+			WithOTLPCompression("gzip"), WithPrometheusAddr("127.0.0.1:0"), WithLogFormat("console"),
+			WithOTLPProtocol(""), WithOTLPEndpoint(" "), WithOTLPCompression("\t"), WithPrometheusAddr(""), WithLogFormat("")}, given},
+		{"spaces alone", []Option{WithOTLPProtocol("  "), WithOTLPEndpoint("  "), WithOTLPCompression("  "),
+			WithPrometheusAddr("  "), WithLogFormat("  ")}, fromEnv},
+		{"padded", []Option{WithOTLPProtocol(" grpc "), WithOTLPEndpoint(" http://127.0.0.1:1 "),
+			WithOTLPCompression(" gzip "), WithPrometheusAddr(" 127.0.0.1:0 "), WithLogFormat(" console ")}, given},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			for v, val := range map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+				"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:2", "OTEL_EXPORTER_OTLP_COMPRESSION": "none",
+				"OTELKIT_LOG_FORMAT": "json"} {
+				t.Setenv(v, val)
+			}
+			out := &lineBuffer{}
+			tel, err := Init(context.Background(), append(tc.opts, WithoutGlobals(), WithoutRuntimeMetrics(),
+				WithLogOutput(out), WithServiceName("svc"), WithMetricsExporter("none"), WithLogsExporter("none"))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tel.Shutdown(context.Background())
+			sc := tel.Health().Config["traces"]
+			tel.Logger().Info("format_probe")
+			format := "console"
+			if strings.HasPrefix(out.String(), "{") {
+				format = "json"
+			}
+			if got := (want{sc.Protocol, sc.Endpoint, sc.Compression, format}); got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestResourceServiceNameMustBeAName: a service.name given to
 // WithResourceAttributes that is not a non-blank string is a ConfigError
 // naming its position, never its value; before, it won over
