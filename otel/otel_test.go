@@ -756,7 +756,11 @@ func TestBlankExporterOptionsAreNotGiven(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer tel.Shutdown(context.Background())
-			for signal, sc := range tel.Health().Config {
+			cfg := tel.Health().Config
+			if len(cfg) != 3 {
+				t.Fatalf("Health().Config has %d signals, want 3", len(cfg))
+			}
+			for signal, sc := range cfg {
 				if sc.Exporter != tc.want {
 					t.Errorf("%s exporter %q, want %q", signal, sc.Exporter, tc.want)
 				}
