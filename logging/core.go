@@ -2,9 +2,7 @@ package logging
 
 import (
 	"context"
-	"errors"
 	"sync"
-	"syscall"
 
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/multierr"
@@ -424,10 +422,7 @@ func (c *core) recordError(fields []zapcore.Field) {
 // Sync flushes the output and the bridge. Errors a terminal or a pipe
 // returns for fsync (EINVAL, ENOTTY, ENOTSUP) are not errors of the logger.
 func (c *core) Sync() error {
-	err := c.out.Sync()
-	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTTY) || errors.Is(err, syscall.ENOTSUP) {
-		err = nil
-	}
+	err := noSyncLoss(c.out.Sync())
 	if c.bridge != nil {
 		err = multierr.Append(err, c.bridge.Sync())
 	}

@@ -362,15 +362,16 @@
 //
 // # When the output fails
 //
-// A line the output does not take whole (a write that fails, comes back
-// short or panics: a closed pipe, a full disk) is counted
-// (Logger.OutputErrors, otel's health document) and reported on stderr as
-// zap reports it ("write error"; for a request's buffered lines written at
-// once, the line that wrote them). Reports are spaced: the first at once,
-// then at most one per 10 s, which says how many were held back, since a
-// full disk fails every line. The line still reaches the OTLP bridge, and
-// the caller goes on. Errors a terminal or a pipe returns for Sync (EINVAL) are no loss
-// and are not reported.
+// A line the output, or a copy (WithOutputCopy), does not take whole (a
+// write that fails, comes back short or panics: a closed pipe, a full
+// disk) is counted (Logger.OutputErrors, otel's health document) and
+// reported on stderr as zap reports it ("write error"; for a request's
+// buffered lines written at once, the line that wrote them). Reports are
+// spaced: the first at once, then at most one per 10 s, which says how
+// many were held back, since a full disk fails every line. The line still
+// reaches the OTLP bridge and the other writers, and the caller goes on.
+// Errors a terminal or a pipe returns for Sync (EINVAL) are no loss and
+// are not reported.
 //
 // # Safety
 //

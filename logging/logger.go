@@ -188,9 +188,9 @@ func (l *Logger) Level() zapcore.Level {
 	return l.lvl.Level()
 }
 
-// OutputErrors returns how many lines the output did not take whole
-// since New: a write that failed, came back short or panicked (a closed
-// pipe, a full disk). zap reports them on stderr too ("write error", at
+// OutputErrors returns how many lines the output, or a copy
+// (WithOutputCopy), did not take whole since New: a write that failed,
+// came back short or panicked (a closed pipe, a full disk). zap reports them on stderr too ("write error", at
 // most one report per 10 s after the first); the line still reaches the
 // OTLP bridge. 0 for a nil *Logger.
 func (l *Logger) OutputErrors() uint64 {

@@ -142,8 +142,14 @@ func WithOutput(w zapcore.WriteSyncer) Option {
 // (WithOutput), under the same lock; it may be given more than once, and
 // a later WithOutput replaces the output, not the copies. A test harness
 // keeps the lines this way wherever the code under test sends them
-// (otel/oteltest does). Whether the output is a terminal (the default
-// format, colours) is judged by the output alone. Default none.
+// (otel/oteltest does). Each writer gets every line whatever another did
+// with it: a line one of them does not take whole (a write that fails,
+// comes back short or panics) is lost to that writer alone, counted once
+// (OutputErrors) and reported as the output's failures are, a copy named
+// by its place ("log output copy 1"). A slow copy slows every line, as a
+// slow output does. Whether the output is a terminal (the default format,
+// colours) is judged by the output alone. A nil w is ignored; default
+// none.
 func WithOutputCopy(w zapcore.WriteSyncer) Option {
 	return optionFunc(func(c config) config { c.copies = option.Append(c.copies, w); return c })
 }
@@ -272,7 +278,7 @@ func (c config) resolve() (resolved, error) {
 	}
 	term := isTerminal(r.out)
 	if len(c.copies) > 0 {
-		r.out = zapcore.NewMultiWriteSyncer(append([]zapcore.WriteSyncer{r.out}, c.copies...)...)
+		r.out = append(tee{r.out}, c.copies...)
 	}
 	var err error
 	if r.json, err = c.resolveFormat(src, term); err != nil {

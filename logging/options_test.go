@@ -43,6 +43,22 @@ func TestTypedNilOptionsMeanDefault(t *testing.T) {
 	stdout.Zap().Info("typed_nil_output")
 }
 
+// TestNilOutputCopyIgnored: WithOutputCopy given nil or a typed nil adds
+// no copy (as WithOutput means its default for them), so every line
+// reaches the output whole and none is counted as failed.
+func TestNilOutputCopyIgnored(t *testing.T) {
+	var out logbuf.Buffer
+	log, err := logging.New(logging.WithFormat("json"), logging.WithOutput(&out),
+		logging.WithOutputCopy(nil), logging.WithOutputCopy((*os.File)(nil)), logging.WithOutputCopy((*logbuf.Buffer)(nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Zap().Info("nil_copies")
+	if lines := out.JSONLines(t); len(lines) != 1 || log.OutputErrors() != 0 {
+		t.Errorf("output %q, OutputErrors %d; want the one line, 0", out.String(), log.OutputErrors())
+	}
+}
+
 // TestOutputCopy: every line reaches each WithOutputCopy writer as well as
 // the output, and a later WithOutput replaces the output, not the copies.
 func TestOutputCopy(t *testing.T) {

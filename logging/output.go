@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.uber.org/zap/zapcore"
@@ -38,13 +39,8 @@ func (o *output) Write(p []byte) (n int, err error) {
 	o.mu.Lock()
 	defer func() {
 		o.mu.Unlock()
-		if v := recover(); v != nil {
-			n, err = 0, outputPanic(v)
-		}
-		if err == nil && n < len(p) {
-			err = io.ErrShortWrite
-		}
-		if err != nil {
+		if err = whole(recover(), n, len(p), err); err != nil {
+			n = 0
 			o.failed.Add(1)
 		}
 	}()
@@ -53,15 +49,97 @@ func (o *output) Write(p []byte) (n int, err error) {
 
 // Sync flushes the writer. Its errors are not counted: no line is lost by
 // them (a terminal or a pipe answers fsync with EINVAL; core.Sync drops it).
-func (o *output) Sync() (err error) {
+func (o *output) Sync() error {
 	o.mu.Lock()
+	defer o.mu.Unlock()
+	return syncSafely(o.w)
+}
+
+// whole returns the error of a write of want bytes that wrote n and
+// returned err, or panicked with v (what recover returned): a write that
+// fails, comes back short or panics is an error.
+func whole(v any, n, want int, err error) error {
+	if v != nil {
+		return outputPanic(v)
+	}
+	if err == nil && n < want {
+		return io.ErrShortWrite
+	}
+	return err
+}
+
+// writeWhole writes p to w, with whole's verdict.
+func writeWhole(w zapcore.WriteSyncer, p []byte) (err error) {
+	n := 0
+	defer func() { err = whole(recover(), n, len(p), err) }()
+	n, err = w.Write(p)
+	return err
+}
+
+// syncSafely syncs w; a panic is an error.
+func syncSafely(w zapcore.WriteSyncer) (err error) {
 	defer func() {
-		o.mu.Unlock()
 		if v := recover(); v != nil {
 			err = outputPanic(v)
 		}
 	}()
-	return o.w.Sync()
+	return w.Sync()
+}
+
+// noSyncLoss returns err, or nil for the errors a terminal or a pipe
+// returns for fsync (EINVAL, ENOTTY, ENOTSUP): they are not errors of the
+// logger.
+func noSyncLoss(err error) error {
+	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTTY) || errors.Is(err, syscall.ENOTSUP) {
+		return nil
+	}
+	return err
+}
+
+// tee is the output with its copies (WithOutputCopy), the output first,
+// behind output's lock; New uses it only when copies are given, so a
+// Logger without them pays nothing. Each writer gets every line whatever
+// another did with it: one that fails, comes back short or panics loses
+// that line alone, and the line is one error (output counts it once),
+// naming the copies by their place. zapcore's MultiWriteSyncer stops at a
+// panic, and takes a line the output wrote none of, without an error, for
+// whole when a copy wrote it.
+type tee []zapcore.WriteSyncer
+
+var _ zapcore.WriteSyncer = tee(nil)
+
+// Write writes p to each writer.
+func (t tee) Write(p []byte) (int, error) {
+	var errs []error
+	for i, w := range t {
+		if err := writeWhole(w, p); err != nil {
+			errs = append(errs, t.named(i, err))
+		}
+	}
+	if errs != nil {
+		return 0, errors.Join(errs...)
+	}
+	return len(p), nil
+}
+
+// Sync syncs each writer, dropping per writer what noSyncLoss drops, so
+// that a terminal's EINVAL does not hide a copy's real error.
+func (t tee) Sync() error {
+	var errs []error
+	for i, w := range t {
+		if err := noSyncLoss(syncSafely(w)); err != nil {
+			errs = append(errs, t.named(i, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// named returns the error of writer i, which names it when it is a copy.
+func (t tee) named(i int, err error) error {
+	if i == 0 {
+		return err
+	}
+	return fmt.Errorf("log output copy %d: %w", i, err)
 }
 
 // outputPanic returns the error of a writer that panicked with v.

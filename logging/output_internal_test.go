@@ -17,7 +17,8 @@ import (
 )
 
 // scriptedWriter does, for each write, what its script says (then writes
-// whole): "panic", "fail", "short" or "ok". Sync returns syncErr.
+// whole): "panic", "fail", "short", "none" (0 bytes, no error) or "ok".
+// Sync returns syncErr.
 type scriptedWriter struct {
 	script  []string
 	lines   logbuf.Buffer
@@ -36,6 +37,8 @@ func (w *scriptedWriter) Write(p []byte) (int, error) {
 		return 0, errors.New("no space left on device")
 	case "short":
 		return len(p) / 2, nil
+	case "none":
+		return 0, nil
 	}
 	return w.lines.Write(p)
 }
@@ -43,8 +46,8 @@ func (w *scriptedWriter) Write(p []byte) (int, error) {
 func (w *scriptedWriter) Sync() error { return w.syncErr }
 
 // withOutput builds a logger on w with a bridge, its zap error output
-// captured, in both formats.
-func withOutput(t *testing.T, format string, w *scriptedWriter) (*Logger, *logrec.Processor, *logbuf.Buffer) {
+// captured, in both formats; extra options come last.
+func withOutput(t *testing.T, format string, w *scriptedWriter, extra ...Option) (*Logger, *logrec.Processor, *logbuf.Buffer) {
 	t.Helper()
 	errOut := &logbuf.Buffer{}
 	old := stderr
@@ -53,8 +56,8 @@ func withOutput(t *testing.T, format string, w *scriptedWriter) (*Logger, *logre
 	rec := &logrec.Processor{}
 	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(rec))
 	t.Cleanup(func() { _ = lp.Shutdown(context.Background()) })
-	l, err := New(WithFormat(format), WithOutput(w), WithEnvLookup(func(string) (string, bool) { return "", false }),
-		WithLoggerProvider(lp))
+	l, err := New(append([]Option{WithFormat(format), WithOutput(w), WithEnvLookup(func(string) (string, bool) { return "", false }),
+		WithLoggerProvider(lp)}, extra...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,5 +176,67 @@ func TestOutputFailureOfSlogLineReported(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "write error") || !strings.Contains(errOut.String(), "no space left on device") {
 		t.Errorf("zap's error output: %q, want the slog line's write error", errOut.String())
+	}
+}
+
+// TestOutputCopiesIsolated: the output and each WithOutputCopy writer get
+// every line whatever another did with it. A writer that panics, fails or
+// takes none of a line loses that line alone, and the line is counted
+// once and reported, naming a copy as such. zapcore's MultiWriteSyncer,
+// used before, stopped at a panic (the later writers lost the line too)
+// and took a line the output wrote 0 bytes of, without an error, for
+// whole when a copy wrote it (lost, not counted).
+func TestOutputCopiesIsolated(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		scripts [3][]string // the output's, the first copy's, the second's
+		report  string      // in zap's error output
+	}{
+		{"output panics", [3][]string{{"panic"}, nil, nil}, "log output panicked"},
+		{"output takes none", [3][]string{{"none"}, nil, nil}, io.ErrShortWrite.Error()},
+		{"copy panics", [3][]string{nil, {"panic"}, nil}, "log output copy 1: log output panicked"},
+		{"copy fails", [3][]string{nil, nil, {"fail"}}, "log output copy 2: no space left on device"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ws [3]*scriptedWriter
+			for i := range ws {
+				ws[i] = &scriptedWriter{script: tc.scripts[i]}
+			}
+			l, rec, errOut := withOutput(t, FormatJSON, ws[0], WithOutputCopy(ws[1]), WithOutputCopy(ws[2]))
+			l.Zap().Info("first_line")
+			l.Zap().Info("next_line")
+			for i, w := range ws {
+				got := w.lines.String()
+				if strings.Contains(got, "first_line") == (len(tc.scripts[i]) > 0) || !strings.Contains(got, "next_line") {
+					t.Errorf("writer %d (script %q) got:\n%s", i, tc.scripts[i], got)
+				}
+			}
+			if n := l.OutputErrors(); n != 1 {
+				t.Errorf("OutputErrors = %d, want 1", n)
+			}
+			if !strings.Contains(errOut.String(), tc.report) {
+				t.Errorf("zap's error output %q, want %q", errOut.String(), tc.report)
+			}
+			if got := len(rec.Records()); got != 2 {
+				t.Errorf("records bridged: %d, want 2", got)
+			}
+		})
+	}
+}
+
+// TestOutputCopySyncError: a copy's Sync error is returned although the
+// output's is one a terminal gives (EINVAL), which the logger drops; the
+// two came back as one error and were dropped together.
+func TestOutputCopySyncError(t *testing.T) {
+	out := &scriptedWriter{syncErr: &ioErr{syscall.EINVAL}}
+	cp := &scriptedWriter{syncErr: &ioErr{syscall.EIO}}
+	l, _, _ := withOutput(t, FormatJSON, out, WithOutputCopy(cp))
+	if err := l.Sync(); !errors.Is(err, syscall.EIO) || errors.Is(err, syscall.EINVAL) {
+		t.Errorf("Sync = %v, want the copy's EIO alone", err)
+	}
+	out.syncErr = nil
+	cp.syncErr = &ioErr{syscall.EINVAL}
+	if err := l.Sync(); err != nil {
+		t.Errorf("Sync = %v, want nil: a copy's EINVAL is no loss either", err)
 	}
 }

@@ -164,8 +164,8 @@ type Health struct {
 	// "<field>.<reason>" (e.g. "tracestate.oversize"); see httpmw's
 	// "Trace context" documentation.
 	TraceContextDropped map[string]uint64 `json:"trace_context_dropped,omitempty"`
-	// LogOutputErrors counts the log lines the output did not take whole
-	// since Init (a write that failed, came back short or panicked: a
+	// LogOutputErrors counts the log lines the output, or a copy
+	// (logging.WithOutputCopy), did not take whole since Init (a write that failed, came back short or panicked: a
 	// closed pipe, a full disk); each still reached the OTLP log bridge.
 	LogOutputErrors uint64 `json:"log_output_errors"`
 	// LogBuffer shows per-request log buffering when it is on (or has

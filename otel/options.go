@@ -177,16 +177,18 @@ func WithLogsExporter(name string) Option {
 // signal path is appended). The URL's scheme chooses TLS; a bare
 // "host:port" means TLS unless WithOTLPInsecure(true) or
 // OTEL_EXPORTER_OTLP_INSECURE=true says otherwise. It wins over
-// OTEL_EXPORTER_OTLP_ENDPOINT and the per-signal variables.
+// OTEL_EXPORTER_OTLP_ENDPOINT and the per-signal variables. Surrounding
+// spaces are trimmed, and a blank endpoint is as if not given.
 func WithOTLPEndpoint(endpoint string) Option {
-	return optionFunc(func(c config) config { c.otlp.Endpoint = endpoint; return c })
+	return optionFunc(func(c config) config { c.otlp.Endpoint = given(c.otlp.Endpoint, endpoint); return c })
 }
 
 // WithOTLPProtocol sets the OTLP protocol, "grpc" or "http/protobuf". It
 // wins over OTEL_EXPORTER_OTLP_PROTOCOL and the per-signal variables (default
-// "http/protobuf", as the specification prescribes).
+// "http/protobuf", as the specification prescribes). Surrounding spaces
+// are trimmed, and a blank protocol is as if not given.
 func WithOTLPProtocol(protocol string) Option {
-	return optionFunc(func(c config) config { c.otlp.Protocol = protocol; return c })
+	return optionFunc(func(c config) config { c.otlp.Protocol = given(c.otlp.Protocol, protocol); return c })
 }
 
 // WithOTLPHeaders sets headers sent with every export (API keys). They win
@@ -221,8 +223,9 @@ func WithOTLPTimeout(d time.Duration) Option {
 
 // WithOTLPCompression sets OTLP compression, "gzip" or "none". It wins over
 // OTEL_EXPORTER_OTLP_COMPRESSION and the per-signal variables (default none).
+// Surrounding spaces are trimmed, and a blank value is as if not given.
 func WithOTLPCompression(compression string) Option {
-	return optionFunc(func(c config) config { c.otlp.Compression = compression; return c })
+	return optionFunc(func(c config) config { c.otlp.Compression = given(c.otlp.Compression, compression); return c })
 }
 
 // WithConsoleWriter sets where the "console" exporters write (default
@@ -276,9 +279,10 @@ func WithoutRuntimeMetrics() Option {
 // WithPrometheusAddr sets the host:port the Prometheus exporter serves on
 // when the metrics exporter is "prometheus". It wins over
 // OTEL_EXPORTER_PROMETHEUS_HOST and OTEL_EXPORTER_PROMETHEUS_PORT (default
-// localhost:9464).
+// localhost:9464). Surrounding spaces are trimmed, and a blank address is
+// as if not given.
 func WithPrometheusAddr(addr string) Option {
-	return optionFunc(func(c config) config { c.promAddr = addr; return c })
+	return optionFunc(func(c config) config { c.promAddr = given(c.promAddr, addr); return c })
 }
 
 // WithLogLevel sets the logger's level. It wins over OTELKIT_LOG_LEVEL
@@ -289,8 +293,10 @@ func WithLogLevel(l zapcore.Level) Option {
 
 // WithLogFormat sets the log format, "json" or "console". It wins over
 // OTELKIT_LOG_FORMAT (default console on a terminal, JSON otherwise).
+// Surrounding spaces are trimmed, and a blank format is as if not given
+// (as for logging.WithFormat).
 func WithLogFormat(format string) Option {
-	return optionFunc(func(c config) config { c.logFormat = format; return c })
+	return optionFunc(func(c config) config { c.logFormat = given(c.logFormat, format); return c })
 }
 
 // WithLogOutput sets where log lines go (default os.Stdout).

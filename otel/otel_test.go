@@ -756,10 +756,64 @@ func TestBlankExporterOptionsAreNotGiven(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer tel.Shutdown(context.Background())
-			for signal, sc := range tel.Health().Config {
+			cfg := tel.Health().Config
+			if len(cfg) != 3 {
+				t.Fatalf("Health().Config has %d signals, want 3", len(cfg))
+			}
+			for signal, sc := range cfg {
 				if sc.Exporter != tc.want {
 					t.Errorf("%s exporter %q, want %q", signal, sc.Exporter, tc.want)
 				}
+			}
+		})
+	}
+}
+
+// TestBlankOTLPOptionsAreNotGiven: WithOTLPEndpoint, WithOTLPProtocol,
+// WithOTLPCompression, WithPrometheusAddr and WithLogFormat trim their
+// value, and a blank one is as if not given, as for the exporter options
+// (TestBlankExporterOptionsAreNotGiven): an empty value after another
+// cleared it (the variable's won), and one of spaces was an error
+// although an empty one was not.
+func TestBlankOTLPOptionsAreNotGiven(t *testing.T) {
+	type want struct{ protocol, endpoint, compression, format string }
+	given := want{"grpc", "http://127.0.0.1:1", "gzip", "console"}
+	fromEnv := want{"http/protobuf", "http://127.0.0.1:2/v1/traces", "none", "json"}
+	for _, tc := range []struct {
+		name string
+		opts []Option
+		want want
+	}{
+		{"blank after a value", []Option{WithOTLPProtocol("grpc"), WithOTLPEndpoint("http://127.0.0.1:1"),
+			WithOTLPCompression("gzip"), WithPrometheusAddr("127.0.0.1:0"), WithLogFormat("console"),
+			WithOTLPProtocol(""), WithOTLPEndpoint(" "), WithOTLPCompression("\t"), WithPrometheusAddr(""), WithLogFormat("")}, given},
+		{"spaces alone", []Option{WithOTLPProtocol("  "), WithOTLPEndpoint("  "), WithOTLPCompression("  "),
+			WithPrometheusAddr("  "), WithLogFormat("  ")}, fromEnv},
+		{"padded", []Option{WithOTLPProtocol(" grpc "), WithOTLPEndpoint(" http://127.0.0.1:1 "),
+			WithOTLPCompression(" gzip "), WithPrometheusAddr(" 127.0.0.1:0 "), WithLogFormat(" console ")}, given},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			for v, val := range map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+				"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:2", "OTEL_EXPORTER_OTLP_COMPRESSION": "none",
+				"OTELKIT_LOG_FORMAT": "json"} {
+				t.Setenv(v, val)
+			}
+			out := &lineBuffer{}
+			tel, err := Init(context.Background(), append(tc.opts, WithoutGlobals(), WithoutRuntimeMetrics(),
+				WithLogOutput(out), WithServiceName("svc"), WithMetricsExporter("none"), WithLogsExporter("none"))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tel.Shutdown(context.Background())
+			sc := tel.Health().Config["traces"]
+			tel.Logger().Info("format_probe")
+			format := "console"
+			if strings.HasPrefix(out.String(), "{") {
+				format = "json"
+			}
+			if got := (want{sc.Protocol, sc.Endpoint, sc.Compression, format}); got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
 	}

@@ -136,3 +136,23 @@ func TestLogLinesWithOutputOption(t *testing.T) {
 		})
 	}
 }
+
+// panickingOutput is a log output that panics on every write.
+type panickingOutput struct{}
+
+func (panickingOutput) Write([]byte) (int, error) { panic("output gone") }
+func (panickingOutput) Sync() error               { return nil }
+
+// TestLogLinesWithFailingOutput: an output given to New that panics
+// costs LogLines no line; the copy LogLines reads was written after the
+// output, and a panic there skipped it.
+func TestLogLinesWithFailingOutput(t *testing.T) {
+	tel := oteltest.New(t, otel.WithLogOutput(panickingOutput{}))
+	logging.FromContext(tel.Context()).Error("payment_failed")
+	if lines := tel.LogLines(t); len(lines) != 1 || lines[0]["msg"] != "payment_failed" {
+		t.Errorf("LogLines = %v, want the one payment_failed line", lines)
+	}
+	if n := tel.Health().LogOutputErrors; n != 1 {
+		t.Errorf("LogOutputErrors = %d, want 1", n)
+	}
+}
