@@ -131,7 +131,11 @@ func TestHealthMetricExportInParts(t *testing.T) {
 			tel := initHealth(t, &lineBuffer{}, WithoutGlobals(), WithOTLPEndpoint(c.Endpoint),
 				WithOTLPProtocol("grpc"), WithTracesExporter("none"), WithLogsExporter("none"))
 			meter := tel.MeterProvider().Meter("parts")
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			// 6000 points of 300-byte attributes: under -race on a loaded
+			// two-core machine the collection and its encoding took more
+			// than 10 s (CI, load average 18), and ForceFlush gave up
+			// before the first part was sent. A bound, not a timing.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			pad := strings.Repeat("p", 300)
 			for _, name := range []string{"a", "b", "c"} {
