@@ -310,7 +310,8 @@
 // together (proxy-authorization, set-cookie, access_token, accessToken,
 // accesstoken, db.password, x-api-key, XAPIKey,
 // http.request.header.authorization). A form-style key is matched by the
-// name in its last brackets (user[password], headers["Authorization"],
+// name in its last brackets, the innermost of nested ones (user[password],
+// data[user][password], a[b[password]], headers["Authorization"],
 // password[0]), and a last word naming an encoding is looked past
 // (PrivateKeyPEM, private_key_pem, credentials_json). Not key, code,
 // state or session, and not *_key in general (idempotency_key,

@@ -45,7 +45,8 @@ import (
 // "-", "_", "." or nothing between them (access_token, accessToken,
 // accesstoken, db.password, proxy-authorization, set-cookie, x-api-key,
 // XAPIKey, http.request.header.authorization). A key in brackets is
-// matched by what they hold (user[password], headers["Authorization"],
+// matched by what its last brackets hold, the innermost of nested ones
+// (user[password], a[b[password]], headers["Authorization"],
 // password[0]), and a last word naming an encoding is looked past
 // (PrivateKeyPEM, credentials_json). Not key alone, nor *_key in general
 // (idempotency_key, cache_key), nor a word inside another (tokenizer,

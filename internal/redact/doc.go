@@ -16,9 +16,10 @@
 // session are credentials in a URL, not in a log field).
 //
 // Every rule also looks past two things. A name ending in brackets is
-// matched by what the last brackets hold, quotes removed: user[password],
+// matched by what the last brackets hold, the innermost of nested ones,
+// quotes removed: user[password], data[user][password], a[b[password]],
 // data[api_key] and headers["Authorization"] match; an index or [] leaves
-// the array's own name (password[0], password[]). A last word naming an
+// the array's own name (password[0], password[], a[b[password][0]]). A last word naming an
 // encoding (pem, der, hex, b64, base64, json) is dropped before the name
 // is matched: PrivateKeyPEM, private_key_pem, credentials_json.
 //

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -38,6 +39,10 @@ func TestKeys(t *testing.T) {
 		"user[password]", "data[api_key]", `headers["Authorization"]`, "headers['Cookie']",
 		"password[0]", "password[]", "user[password][0]", "items[3][accessToken]", "[password]",
 		"user[pwd]", "pwd[]",
+		// The innermost last brackets of nested ones.
+		"a[b[password]]", "data[user][password]", "a[b[c[api_key]]]", "form[a[b[accessToken]][0]]",
+		"a[b[password][]]", "[[password]]", "[password]]",
+		strings.Repeat("a[", 20) + "password" + strings.Repeat("]", 20),
 		// A last word naming an encoding of the value.
 		"PrivateKeyPEM", "private_key_pem", "privateKeyPem", "credentials_json", "token_b64",
 		"client-secret.base64", "secret_hex", "private_key_der", "api_key[0]",
@@ -65,7 +70,7 @@ func TestKeys(t *testing.T) {
 		"master_key_version", "signing", "encryption", "session_key_ttl", "api_keys_count",
 		// Brackets hold a name of their own; malformed ones match nothing.
 		"user[name]", "tokens[0]", "password[name]", "]", "[]", "[0]", `[']`,
-		`x[""]`, "password]", "[password",
+		`x[""]`, "password]", "[password", "a[b[name]]", "password[b[name]]", "password]]",
 		// An encoding word alone, inside a word or after an innocent one.
 		"pem", "hex", "json", "user_json", "tokenjson", "passwordhex", "index", "order", "region",
 		"payload_json", "PEM",
