@@ -34,9 +34,12 @@
 // what they name is not the credential); passwordless, secretary, author,
 // authority, authenticated (auth is no word of Keys); and a prefix run
 // into a compound without a boundary (awssecretaccesskey, myapikey), which
-// cannot be told from notapikey. pwd and jwt match only as the whole key
-// or in brackets (user[pwd]): as a last word pwd is also the working
-// directory.
+// cannot be told from notapikey. jwt matches only as the whole key or in
+// brackets (user[jwt]): as a last word it names settings too (use_jwt).
+// pwd matches as a last word (MYSQL_PWD, dbPwd) but not run into another
+// (OLDPWD, the shell's previous directory); the whole key PWD, also the
+// shell's working directory, is redacted, as a password may be logged
+// under it.
 //
 // # Setting
 //

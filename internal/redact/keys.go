@@ -8,18 +8,21 @@ import "slices"
 // either; only the keys of the compounds below are (api_key, private_key,
 // signing_key, …).
 var (
-	// keyNames match as the whole key only: as a last word they are too
-	// often something else (pwd is also the working directory).
-	keyNames = []string{"pwd", "jwt"}
+	// keyNames match as the whole key only: as a last word jwt names a
+	// setting as often as a token (use_jwt, verify_jwt).
+	keyNames = []string{"jwt"}
 	// keyWords match as the key or its last word(s): access_token,
 	// accessToken, db.password, http.request.header.authorization,
-	// proxy-authorization, set-cookie, x-api-key, client_secret. A word of
-	// several parts also matches with them run together (accesstoken,
-	// privatekey), which is why the compounds that end in a word of their
-	// own (access_token, client_secret) are listed too: run together, the
-	// last word is not at a boundary.
+	// proxy-authorization, set-cookie, x-api-key, client_secret, MYSQL_PWD.
+	// A word of several parts also matches with them run together
+	// (accesstoken, privatekey), which is why the compounds that end in a
+	// word of their own (access_token, client_secret) are listed too: run
+	// together, the last word is not at a boundary. As a last word pwd is a
+	// password (MYSQL_PWD, dbPwd), and OLDPWD, without a boundary, keeps its
+	// value; the whole key PWD, also the shell's working directory, is
+	// redacted as it always was, since a password may be logged under it.
 	keyWords = []string{
-		"authorization", "cookie", "password", "passwd", "passphrase", "secret", "token",
+		"authorization", "cookie", "password", "passwd", "passphrase", "secret", "token", "pwd",
 		"credential", "credentials",
 		"api_key", "api_keys", "x_api_key", "private_key", "secret_key", "access_key",
 		"secret_access_key", "signing_key", "encryption_key", "hmac_key", "master_key",

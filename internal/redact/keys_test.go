@@ -34,6 +34,8 @@ func TestKeys(t *testing.T) {
 		"signing_key", "jwtSigningKey", "encryption_key", "dataEncryptionKey", "hmac_key",
 		"webhook.hmac-key", "master_key", "masterkey", "session_key", "sessionKey", "auth_key",
 		"api_keys", "apiKeys", "apikeys",
+		// pwd as the last word, a password's name (MYSQL_PWD), not only the whole key.
+		"MYSQL_PWD", "db_pwd", "db-pwd", "dbPwd", "smtp.pwd", "adminPWD",
 		// Form-style and bracketed keys: the name in the last brackets, an
 		// index or [] dropped.
 		"user[password]", "data[api_key]", `headers["Authorization"]`, "headers['Cookie']",
@@ -71,6 +73,9 @@ func TestKeys(t *testing.T) {
 		// Brackets hold a name of their own; malformed ones match nothing.
 		"user[name]", "tokens[0]", "password[name]", "]", "[]", "[0]", `[']`,
 		`x[""]`, "password]", "[password", "a[b[name]]", "password[b[name]]", "password]]",
+		// pwd in a word is no password: the shell's previous directory, a
+		// current directory, a directory named after it.
+		"OLDPWD", "oldpwd", "cwd", "pwd_dir", "pwdx", "pwd.path",
 		// An encoding word alone, inside a word or after an innocent one.
 		"pem", "hex", "json", "user_json", "tokenjson", "passwordhex", "index", "order", "region",
 		"payload_json", "PEM",
