@@ -306,8 +306,9 @@
 // api_key, private_key, secret_key, access_key, client_secret,
 // access_token and the other compounds DefaultRedactedKeys lists, as the
 // key or its last word(s), starting a word of the key (after "-", "_", "."
-// or as a camel-case word), with their parts written apart or run
-// together (proxy-authorization, set-cookie, access_token, accessToken,
+// or as a camel-case word; password, passwd and passphrase also run into
+// the word before them: PGPASSWORD, newpassword), with their parts
+// written apart or run together (proxy-authorization, set-cookie, access_token, accessToken,
 // accesstoken, db.password, MYSQL_PWD, x-api-key, XAPIKey,
 // http.request.header.authorization). A form-style key is matched by the
 // name in its last brackets, the innermost of nested ones (user[password],

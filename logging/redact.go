@@ -41,7 +41,9 @@ import (
 // session_key, auth_key, access_token, refresh_token, id_token, auth_token,
 // oauth_token, session_token, bearer_token, csrf_token, xsrf_token and
 // client_secret as the whole key or its last word(s), starting a word of
-// the key (after "-", "_", "." or as a camel-case word), their parts with
+// the key (after "-", "_", "." or as a camel-case word; password, passwd
+// and passphrase also run into the word before them: PGPASSWORD,
+// newpassword), their parts with
 // "-", "_", "." or nothing between them (access_token, accessToken,
 // accesstoken, db.password, MYSQL_PWD, proxy-authorization, set-cookie,
 // x-api-key, XAPIKey, http.request.header.authorization). A key in brackets is

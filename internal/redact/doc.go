@@ -10,18 +10,22 @@
 // (accessToken, db.password, X-Api-Key). A word of several parts
 // (api_key, access_token) may have "-", "_", "." or nothing between them,
 // so accesstoken, privatekey and XAPIKey match, and notapikey does not
-// (api does not start a word there). Keys (the rule for the keys of log
-// fields and attributes) and httpmw's query-parameter rule are two Rules
-// built by this engine; the query rule is broader (code, state, key,
-// session are credentials in a URL, not in a log field).
+// (api does not start a word there). Keys' password words (password,
+// passwd, passphrase) need no boundary: no word but a password's name
+// ends in them, so PGPASSWORD, newpassword and rootpasswd match. Keys
+// (the rule for the keys of log fields and attributes) and httpmw's
+// query-parameter rule are two Rules built by this engine; the query rule
+// is broader (code, state, key, session are credentials in a URL, not in
+// a log field).
 //
 // Every rule also looks past two things. A name ending in brackets is
 // matched by what the last brackets hold, the innermost of nested ones,
 // quotes removed: user[password], data[user][password], a[b[password]],
 // data[api_key] and headers["Authorization"] match; an index or [] leaves
-// the array's own name (password[0], password[], a[b[password][0]]). A last word naming an
-// encoding (pem, der, hex, b64, base64, json) is dropped before the name
-// is matched: PrivateKeyPEM, private_key_pem, credentials_json.
+// the array's own name (password[0], password[], a[b[password][0]]). A
+// last word naming an encoding (pem, der, hex, b64, base64, json) is
+// dropped before the name is matched: PrivateKeyPEM, private_key_pem,
+// credentials_json.
 //
 // # Borderline keys
 //

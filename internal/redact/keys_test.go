@@ -36,6 +36,10 @@ func TestKeys(t *testing.T) {
 		"api_keys", "apiKeys", "apikeys",
 		// pwd as the last word, a password's name (MYSQL_PWD), not only the whole key.
 		"MYSQL_PWD", "db_pwd", "db-pwd", "dbPwd", "smtp.pwd", "adminPWD",
+		// A password word run into the word before: no word but a password's
+		// name ends in it (PGPASSWORD, a form's newpassword).
+		"PGPASSWORD", "pgpassword", "newpassword", "confirmpassword", "rootpasswd",
+		"gpgpassphrase", "dbpassword_hex", "[password",
 		// Form-style and bracketed keys: the name in the last brackets, an
 		// index or [] dropped.
 		"user[password]", "data[api_key]", `headers["Authorization"]`, "headers['Cookie']",
@@ -72,7 +76,7 @@ func TestKeys(t *testing.T) {
 		"master_key_version", "signing", "encryption", "session_key_ttl", "api_keys_count",
 		// Brackets hold a name of their own; malformed ones match nothing.
 		"user[name]", "tokens[0]", "password[name]", "]", "[]", "[0]", `[']`,
-		`x[""]`, "password]", "[password", "a[b[name]]", "password[b[name]]", "password]]",
+		`x[""]`, "password]", "a[b[name]]", "password[b[name]]", "password]]",
 		// pwd in a word is no password: the shell's previous directory, a
 		// current directory, a directory named after it.
 		"OLDPWD", "oldpwd", "cwd", "pwd_dir", "pwdx", "pwd.path",
@@ -116,6 +120,11 @@ func TestRuleWith(t *testing.T) {
 	// the rule it was added to does not match it run together.
 	if login := base.With(nil, []string{"login_token"}); !login.Match("logintoken") || base.Match("logintoken") {
 		t.Error("With(login_token): logintoken matched by the copy, or by the rule it was called on")
+	}
+	// A word added to one that matches run together keeps that, and an
+	// added word does not get it.
+	if db := base.With(nil, []string{"db_password", "pin"}); !db.Match("PGPASSWORD") || !db.Match("DB_PASSWORD") || db.Match("spin") {
+		t.Error("With(db_password, pin): PGPASSWORD or DB_PASSWORD not matched, or spin matched")
 	}
 	var none *Rule
 	if none.Match("password") {
