@@ -207,8 +207,8 @@ func FuzzMatch(f *testing.F) {
 
 // BenchmarkMatch: five keys a call, the usual short ones of a log line,
 // long innocent attribute keys (some end as a pattern does, so they pass
-// the two-byte filter and are compared), and credentials in the forms the
-// rule knows.
+// the two-byte filter and are compared), credentials in the forms the
+// rule knows, form-style keys (nested brackets) and password keys.
 func BenchmarkMatch(b *testing.B) {
 	rule := Keys()
 	for _, tc := range []struct {
@@ -220,6 +220,9 @@ func BenchmarkMatch(b *testing.B) {
 			"messaging.kafka.message.key", "kubernetes.deployment.hidden", "user_authentication_method_order"}},
 		{"credential", []string{"http.request.header.authorization", "accessToken", "AWS_SECRET_ACCESS_KEY",
 			"x-api-key", "client_secret"}},
+		{"bracketed", []string{"user[name]", "data[user][password]", "a[b[password]]", "items[3][accessToken]",
+			"filter[tags][]"}},
+		{"password", []string{"db.password", "PGPASSWORD", "MYSQL_PWD", "user_password_hash", "new_passwd"}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()

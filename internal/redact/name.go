@@ -1,7 +1,5 @@
 package redact
 
-import "strings"
-
 // What Match looks past in a name: the brackets of a form-style key
 // (before it compares the patterns) and a last word that names an
 // encoding (a pattern of its own, so that it costs most names nothing).
@@ -17,12 +15,18 @@ import "strings"
 // in proportion to its length however deeply it nests.
 func lastName(name string) string {
 	for len(name) > 0 && name[len(name)-1] == ']' {
-		open := strings.LastIndexByte(name, '[')
-		if open < 0 {
-			return name
+		end := len(name) - 1 // the first "]" of those that end name
+		for end > 0 && name[end-1] == ']' {
+			end--
 		}
-		end := open + 1 + strings.IndexByte(name[open+1:], ']') // there is one: name ends in it
-		if strings.TrimLeft(name[end:], "]") != "" {
+		open := end - 1 // the "[" before it, with no "]" between
+		for open >= 0 && name[open] != '[' {
+			if name[open] == ']' {
+				return name
+			}
+			open--
+		}
+		if open < 0 {
 			return name
 		}
 		inner := name[open+1 : end]
