@@ -65,11 +65,13 @@ func (r *Rule) with(whole, suffix, ends []string) *Rule {
 			n.add(w, len(w), func(b []pattern) []pattern { return append(b, pattern{whole: w}) })
 		}
 	}
-	for _, w := range suffix {
-		n.addWord(w, false)
-	}
+	// ends first, so that a password key, the usual credential of a log
+	// line, matches at the first pattern of its bucket.
 	for _, w := range ends {
 		n.addWord(w, true)
+	}
+	for _, w := range suffix {
+		n.addWord(w, false)
 	}
 	return n
 }
