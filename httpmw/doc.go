@@ -159,8 +159,9 @@
 // built by the engine that decides which log field keys carry credentials
 // (see the logging package), with a broader list: code, state, key and
 // session are credentials in a URL, not in a log field. The engine
-// matches a form-style name by what its last brackets hold
-// (user[password], user%5Bpassword%5D, also filter[state]) and looks past
+// matches a form-style name by what its last brackets hold, the innermost
+// of nested ones (user[password], user%5Bpassword%5D, a[b[token]], also
+// filter[state]) and looks past
 // a last word naming an encoding (key_hex). Parameters are split at "&" and ";", in the query
 // and in a fragment written like one (an OAuth implicit flow's
 // "#access_token=…"). Their values become REDACTED, their names stay; URL

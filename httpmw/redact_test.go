@@ -202,8 +202,9 @@ func TestRedactorQueryEdges(t *testing.T) {
 		"stripe.key=1&api.key=2&Client.Secret=3": "stripe.key=REDACTED&api.key=REDACTED&Client.Secret=REDACTED",
 		"%zz=1&sig=2":                            "%zz=1&sig=REDACTED",
 		"user[password]=1&user%5Bpassword%5D=2&user[name]=3&password[]=4&key_hex=5": "user[password]=REDACTED&user%5Bpassword%5D=REDACTED&user[name]=3&password[]=REDACTED&key_hex=REDACTED",
-		"s%69g=1":                             "s%69g=REDACTED",
-		strings.Repeat("k", 100) + "_token=1": strings.Repeat("k", 100) + "_token=REDACTED",
+		"s%69g=1": "s%69g=REDACTED",
+		"a[b[token]]=1&a%5Bb%5Bpassword%5D%5D=2&a[b[name]]=3": "a[b[token]]=REDACTED&a%5Bb%5Bpassword%5D%5D=REDACTED&a[b[name]]=3",
+		strings.Repeat("k", 100) + "_token=1":                 strings.Repeat("k", 100) + "_token=REDACTED",
 	} {
 		if got := rd.query(in); got != want {
 			t.Errorf("query(%q) = %q, want %q", in, got, want)

@@ -301,22 +301,24 @@
 //	// {…,"msg":"calling_upstream",…,"authorization":"REDACTED"}
 //
 // The keys (DefaultRedactedKeys), without regard to case and with "-", "_"
-// and "." as one character: pwd and jwt; and authorization, cookie,
-// password, passwd, passphrase, secret, token, credential, credentials,
+// and "." as one character: jwt; and authorization, cookie, password,
+// passwd, passphrase, pwd, secret, token, credential, credentials,
 // api_key, private_key, secret_key, access_key, client_secret,
 // access_token and the other compounds DefaultRedactedKeys lists, as the
 // key or its last word(s), starting a word of the key (after "-", "_", "."
-// or as a camel-case word), with their parts written apart or run
-// together (proxy-authorization, set-cookie, access_token, accessToken,
-// accesstoken, db.password, x-api-key, XAPIKey,
+// or as a camel-case word; password, passwd and passphrase also run into
+// the word before them: PGPASSWORD, newpassword), with their parts
+// written apart or run together (proxy-authorization, set-cookie, access_token, accessToken,
+// accesstoken, db.password, MYSQL_PWD, x-api-key, XAPIKey,
 // http.request.header.authorization). A form-style key is matched by the
-// name in its last brackets (user[password], headers["Authorization"],
+// name in its last brackets, the innermost of nested ones (user[password],
+// data[user][password], a[b[password]], headers["Authorization"],
 // password[0]), and a last word naming an encoding is looked past
 // (PrivateKeyPEM, private_key_pem, credentials_json). Not key, code,
 // state or session, and not *_key in general (idempotency_key,
 // cache_key), which are rarely secrets in a log field (in a URL they are:
 // see httpmw); not a word inside another (tokenizer, passwordless,
-// author, notapikey) nor one a later word qualifies (password_changed_at,
+// author, notapikey, OLDPWD) nor one a later word qualifies (password_changed_at,
 // tokens_used, cookie_consent).
 //
 // Any value under such a key is replaced (a number, bytes, a Stringer, an

@@ -34,22 +34,25 @@ import (
 
 // DefaultRedactedKeys returns the keys whose values New's loggers write as
 // REDACTED, matched without regard to case and with "-", "_" and "." as
-// one character: pwd and jwt as whole keys; authorization, cookie,
-// password, passwd, passphrase, secret, token, credential, credentials,
+// one character: jwt as the whole key; authorization, cookie, password,
+// passwd, passphrase, pwd, secret, token, credential, credentials,
 // api_key, api_keys, x_api_key, private_key, secret_key, access_key,
 // secret_access_key, signing_key, encryption_key, hmac_key, master_key,
 // session_key, auth_key, access_token, refresh_token, id_token, auth_token,
 // oauth_token, session_token, bearer_token, csrf_token, xsrf_token and
 // client_secret as the whole key or its last word(s), starting a word of
-// the key (after "-", "_", "." or as a camel-case word), their parts with
+// the key (after "-", "_", "." or as a camel-case word; password, passwd
+// and passphrase also run into the word before them: PGPASSWORD,
+// newpassword), their parts with
 // "-", "_", "." or nothing between them (access_token, accessToken,
-// accesstoken, db.password, proxy-authorization, set-cookie, x-api-key,
-// XAPIKey, http.request.header.authorization). A key in brackets is
-// matched by what they hold (user[password], headers["Authorization"],
+// accesstoken, db.password, MYSQL_PWD, proxy-authorization, set-cookie,
+// x-api-key, XAPIKey, http.request.header.authorization). A key in brackets is
+// matched by what its last brackets hold, the innermost of nested ones
+// (user[password], a[b[password]], headers["Authorization"],
 // password[0]), and a last word naming an encoding is looked past
 // (PrivateKeyPEM, credentials_json). Not key alone, nor *_key in general
 // (idempotency_key, cache_key), nor a word inside another (tokenizer,
-// passwordless, notapikey), nor one followed by another word
+// passwordless, notapikey, OLDPWD), nor one followed by another word
 // (password_changed_at, tokens_used). WithRedactedKeys adds keys;
 // WithoutKeyRedaction turns it off.
 func DefaultRedactedKeys() []string {

@@ -10,17 +10,22 @@
 // (accessToken, db.password, X-Api-Key). A word of several parts
 // (api_key, access_token) may have "-", "_", "." or nothing between them,
 // so accesstoken, privatekey and XAPIKey match, and notapikey does not
-// (api does not start a word there). Keys (the rule for the keys of log
-// fields and attributes) and httpmw's query-parameter rule are two Rules
-// built by this engine; the query rule is broader (code, state, key,
-// session are credentials in a URL, not in a log field).
+// (api does not start a word there). Keys' password words (password,
+// passwd, passphrase) need no boundary: no word but a password's name
+// ends in them, so PGPASSWORD, newpassword and rootpasswd match. Keys
+// (the rule for the keys of log fields and attributes) and httpmw's
+// query-parameter rule are two Rules built by this engine; the query rule
+// is broader (code, state, key, session are credentials in a URL, not in
+// a log field).
 //
 // Every rule also looks past two things. A name ending in brackets is
-// matched by what the last brackets hold, quotes removed: user[password],
+// matched by what the last brackets hold, the innermost of nested ones,
+// quotes removed: user[password], data[user][password], a[b[password]],
 // data[api_key] and headers["Authorization"] match; an index or [] leaves
-// the array's own name (password[0], password[]). A last word naming an
-// encoding (pem, der, hex, b64, base64, json) is dropped before the name
-// is matched: PrivateKeyPEM, private_key_pem, credentials_json.
+// the array's own name (password[0], password[], a[b[password][0]]). A
+// last word naming an encoding (pem, der, hex, b64, base64, json) is
+// dropped before the name is matched: PrivateKeyPEM, private_key_pem,
+// credentials_json.
 //
 // # Borderline keys
 //
@@ -33,9 +38,12 @@
 // what they name is not the credential); passwordless, secretary, author,
 // authority, authenticated (auth is no word of Keys); and a prefix run
 // into a compound without a boundary (awssecretaccesskey, myapikey), which
-// cannot be told from notapikey. pwd and jwt match only as the whole key
-// or in brackets (user[pwd]): as a last word pwd is also the working
-// directory.
+// cannot be told from notapikey. jwt matches only as the whole key or in
+// brackets (user[jwt]): as a last word it names settings too (use_jwt).
+// pwd matches as a last word (MYSQL_PWD, dbPwd) but not run into another
+// (OLDPWD, the shell's previous directory); the whole key PWD, also the
+// shell's working directory, is redacted, as a password may be logged
+// under it.
 //
 // # Setting
 //

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -33,11 +34,21 @@ func TestKeys(t *testing.T) {
 		"signing_key", "jwtSigningKey", "encryption_key", "dataEncryptionKey", "hmac_key",
 		"webhook.hmac-key", "master_key", "masterkey", "session_key", "sessionKey", "auth_key",
 		"api_keys", "apiKeys", "apikeys",
+		// pwd as the last word, a password's name (MYSQL_PWD), not only the whole key.
+		"MYSQL_PWD", "db_pwd", "db-pwd", "dbPwd", "smtp.pwd", "adminPWD",
+		// A password word run into the word before: no word but a password's
+		// name ends in it (PGPASSWORD, a form's newpassword).
+		"PGPASSWORD", "pgpassword", "newpassword", "confirmpassword", "rootpasswd",
+		"gpgpassphrase", "dbpassword_hex", "[password",
 		// Form-style and bracketed keys: the name in the last brackets, an
 		// index or [] dropped.
 		"user[password]", "data[api_key]", `headers["Authorization"]`, "headers['Cookie']",
 		"password[0]", "password[]", "user[password][0]", "items[3][accessToken]", "[password]",
 		"user[pwd]", "pwd[]",
+		// The innermost last brackets of nested ones.
+		"a[b[password]]", "data[user][password]", "a[b[c[api_key]]]", "form[a[b[accessToken]][0]]",
+		"a[b[password][]]", "[[password]]", "[password]]",
+		strings.Repeat("a[", 20) + "password" + strings.Repeat("]", 20),
 		// A last word naming an encoding of the value.
 		"PrivateKeyPEM", "private_key_pem", "privateKeyPem", "credentials_json", "token_b64",
 		"client-secret.base64", "secret_hex", "private_key_der", "api_key[0]",
@@ -65,7 +76,10 @@ func TestKeys(t *testing.T) {
 		"master_key_version", "signing", "encryption", "session_key_ttl", "api_keys_count",
 		// Brackets hold a name of their own; malformed ones match nothing.
 		"user[name]", "tokens[0]", "password[name]", "]", "[]", "[0]", `[']`,
-		`x[""]`, "password]", "[password",
+		`x[""]`, "password]", "a[b[name]]", "password[b[name]]", "password]]",
+		// pwd in a word is no password: the shell's previous directory, a
+		// current directory, a directory named after it.
+		"OLDPWD", "oldpwd", "cwd", "pwd_dir", "pwdx", "pwd.path",
 		// An encoding word alone, inside a word or after an innocent one.
 		"pem", "hex", "json", "user_json", "tokenjson", "passwordhex", "index", "order", "region",
 		"payload_json", "PEM",
@@ -106,6 +120,11 @@ func TestRuleWith(t *testing.T) {
 	// the rule it was added to does not match it run together.
 	if login := base.With(nil, []string{"login_token"}); !login.Match("logintoken") || base.Match("logintoken") {
 		t.Error("With(login_token): logintoken matched by the copy, or by the rule it was called on")
+	}
+	// A word added to one that matches run together keeps that, and an
+	// added word does not get it.
+	if db := base.With(nil, []string{"db_password", "pin"}); !db.Match("PGPASSWORD") || !db.Match("DB_PASSWORD") || db.Match("spin") {
+		t.Error("With(db_password, pin): PGPASSWORD or DB_PASSWORD not matched, or spin matched")
 	}
 	var none *Rule
 	if none.Match("password") {
@@ -188,8 +207,8 @@ func FuzzMatch(f *testing.F) {
 
 // BenchmarkMatch: five keys a call, the usual short ones of a log line,
 // long innocent attribute keys (some end as a pattern does, so they pass
-// the two-byte filter and are compared), and credentials in the forms the
-// rule knows.
+// the two-byte filter and are compared), credentials in the forms the
+// rule knows, form-style keys (nested brackets) and password keys.
 func BenchmarkMatch(b *testing.B) {
 	rule := Keys()
 	for _, tc := range []struct {
@@ -201,6 +220,9 @@ func BenchmarkMatch(b *testing.B) {
 			"messaging.kafka.message.key", "kubernetes.deployment.hidden", "user_authentication_method_order"}},
 		{"credential", []string{"http.request.header.authorization", "accessToken", "AWS_SECRET_ACCESS_KEY",
 			"x-api-key", "client_secret"}},
+		{"bracketed", []string{"user[name]", "data[user][password]", "a[b[password]]", "items[3][accessToken]",
+			"filter[tags][]"}},
+		{"password", []string{"db.password", "PGPASSWORD", "MYSQL_PWD", "user_password_hash", "new_passwd"}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()

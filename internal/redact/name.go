@@ -1,30 +1,42 @@
 package redact
 
-import "strings"
-
 // What Match looks past in a name: the brackets of a form-style key
 // (before it compares the patterns) and a last word that names an
 // encoding (a pattern of its own, so that it costs most names nothing).
 
-// lastName returns the name a form-style or bracketed key ends in:
-// user[password] and headers["Authorization"] give password and
-// Authorization, password[0] and password[] give password. Each step
-// shortens name, so a malformed key (a[b[c]], "]") ends the loop as it is.
+// lastName returns the name a form-style or bracketed key ends in: what
+// its last brackets hold, the innermost of nested ones. user[password],
+// data[user][password], a[b[password]] and headers["Authorization"] give
+// password and Authorization; password[0], password[] and
+// user[password][0] give password. The last brackets run from the last
+// "[" to the "]" after it, and only "]" may follow them: a key with a name
+// after them (a[b]c]) or none opened ("]") is left as it is. Each step
+// reads only what it cuts off the end of name, so that a key costs time
+// in proportion to its length however deeply it nests.
 func lastName(name string) string {
 	for len(name) > 0 && name[len(name)-1] == ']' {
-		open := strings.LastIndexByte(name, '[')
+		end := len(name) - 1 // the first "]" of those that end name
+		for end > 0 && name[end-1] == ']' {
+			end--
+		}
+		open := end - 1 // the "[" before it, with no "]" between
+		for open >= 0 && name[open] != '[' {
+			if name[open] == ']' {
+				return name
+			}
+			open--
+		}
 		if open < 0 {
 			return name
 		}
-		inner := name[open+1 : len(name)-1]
+		inner := name[open+1 : end]
 		if len(inner) >= 2 && (inner[0] == '"' || inner[0] == '\'') && inner[len(inner)-1] == inner[0] {
 			inner = inner[1 : len(inner)-1]
 		}
-		if isIndex(inner) {
-			name = name[:open] // an index or []: the array's own name
-		} else {
-			name = inner
+		if !isIndex(inner) {
+			return inner
 		}
+		name = name[:open] // an index or []: the array's own name
 	}
 	return name
 }

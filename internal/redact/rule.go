@@ -22,12 +22,14 @@ type Rule struct {
 // and [secret access]; the word "key" alone would be an empty head). One
 // comparison of last serves every word that ends in it.
 // A pattern with skip set is an encoding (see encodings): the name
-// matches if it does without it.
+// matches if it does without it. One with runOn set also matches a name
+// that ends in last with no word boundary before it (PGPASSWORD).
 type pattern struct {
 	whole string     // lower-cased, "-" and "." as "_"; "" for suffix words
 	last  string     // lower-cased last part of suffix words, or the encoding
 	heads [][]string // lower-cased parts before last, one list per word
 	skip  bool       // last is an encoding, looked past
+	runOn bool       // last alone matches after anything (a word of ends, see with)
 }
 
 // New returns a rule that matches the whole names given and the names that
@@ -42,6 +44,13 @@ func New(whole, suffix []string) *Rule {
 // With returns a copy of r that also matches whole and suffix (see New);
 // for a nil r, a new rule.
 func (r *Rule) With(whole, suffix []string) *Rule {
+	return r.with(whole, suffix, nil)
+}
+
+// with is With with ends: one-part suffix words that also match run into
+// the word before them, with no boundary (password: PGPASSWORD,
+// newpassword). Keys has them; the options add only suffix words.
+func (r *Rule) with(whole, suffix, ends []string) *Rule {
 	n := &Rule{min: -1}
 	if r != nil {
 		*n = *r // the buckets are shared: add copies the one it changes
@@ -56,21 +65,36 @@ func (r *Rule) With(whole, suffix []string) *Rule {
 			n.add(w, len(w), func(b []pattern) []pattern { return append(b, pattern{whole: w}) })
 		}
 	}
+	// ends first, so that a password key, the usual credential of a log
+	// line, matches at the first pattern of its bucket.
+	for _, w := range ends {
+		n.addWord(w, true)
+	}
 	for _, w := range suffix {
-		if parts := splitWords(strings.TrimSpace(w)); len(parts) > 0 {
-			last, head := parts[len(parts)-1], slices.Clip(parts[:len(parts)-1])
-			n.add(last, len(strings.Join(parts, "")), func(b []pattern) []pattern {
-				for i := range b {
-					if b[i].whole == "" && b[i].last == last {
-						b[i].heads = append(slices.Clip(b[i].heads), head)
-						return b
-					}
-				}
-				return append(b, pattern{last: last, heads: [][]string{head}})
-			})
-		}
+		n.addWord(w, false)
 	}
 	return n
+}
+
+// addWord adds the suffix word w (see New) to the pattern of its last
+// part; runOn, for a word of one part, lets it match after anything.
+func (r *Rule) addWord(w string, runOn bool) {
+	parts := splitWords(strings.TrimSpace(w))
+	if len(parts) == 0 {
+		return
+	}
+	last, head := parts[len(parts)-1], slices.Clip(parts[:len(parts)-1])
+	runOn = runOn && len(head) == 0
+	r.add(last, len(strings.Join(parts, "")), func(b []pattern) []pattern {
+		for i := range b {
+			if b[i].whole == "" && b[i].last == last {
+				b[i].heads = append(slices.Clip(b[i].heads), head)
+				b[i].runOn = b[i].runOn || runOn
+				return b
+			}
+		}
+		return append(b, pattern{last: last, heads: [][]string{head}, runOn: runOn})
+	})
 }
 
 // add replaces the bucket of the patterns that end as end does by change
@@ -160,6 +184,8 @@ func (p *pattern) match(name string) bool {
 			if part := h[len(h)-1]; part[len(part)-1] != before {
 				continue
 			}
+		} else if p.runOn {
+			return true // the word alone, after anything
 		}
 		if matchHead(name, start, h) {
 			return true

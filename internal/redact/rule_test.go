@@ -54,14 +54,14 @@ func TestMatchPrefilter(t *testing.T) {
 }
 
 // unfilteredMatch is pattern.match without the byte compare: matchHead
-// over every head.
+// over every head (a runOn pattern's word alone matches after anything).
 func unfilteredMatch(p *pattern, name string) bool {
 	start := len(name) - len(p.last)
 	if start < 0 || !foldEqual(name[start:], p.last) {
 		return false
 	}
 	for _, h := range p.heads {
-		if matchHead(name, start, h) {
+		if len(h) == 0 && p.runOn || matchHead(name, start, h) {
 			return true
 		}
 	}

@@ -82,11 +82,20 @@
 //     its spans follow their context, and else the rule above.
 //   - Work still running after its test ended reaches no test. A span
 //     the test started and had not ended by then is lost: the test says
-//     so in its log, and Unrouted counts it (Unended). A span started
-//     after the end through the globals is counted (Unrouted.Spans); one
-//     started on the ended Telemetry's own TracerProvider is not (it is
-//     otel's shut-down provider, kept as it is so that a type assertion
-//     on it holds).
+//     so in its log, and Unrouted counts it (Unended). What code emits
+//     after the end through the globals, also from the test's Context,
+//     is dropped and counted (Unrouted: Spans, Measurements, Logs).
+//     Through the ended Telemetry's own providers it is dropped and not
+//     counted: a span started on its TracerProvider, a measurement on an
+//     instrument of its MeterProvider (made before the end or after),
+//     a record emitted on a logger of its LoggerProvider (whose Enabled
+//     then reports false). They are otel's providers, shut down, kept as
+//     they are so that a type assertion on them holds; nothing panics,
+//     and Metrics returns the reader's error (sdkmetric.ErrReaderShutdown).
+//     A line written on its Logger (tel.Logger(), or a logger made from
+//     it) still reaches LogLines and an output given to New, but makes no
+//     log record. Start such work through the globals, or end it before
+//     the test returns.
 //   - Spans and LogRecords are what the code recorded, as a processor
 //     sees it: the exporters' cleaning (invalid UTF-8, values under
 //     credential keys) is not applied to them. The lines (LogLines), and

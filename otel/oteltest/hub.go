@@ -250,11 +250,12 @@ type UnroutedCounts struct {
 // Context nor carries a span of one, while several tests ran, or after
 // the test it belonged to ended; and, as Unended, the spans a test
 // started (through the globals or its own providers) and had not ended
-// when it ended. A span started after its test ended on that test's own
-// TracerProvider (tel.TracerProvider(), kept past the test) is not
-// counted: the provider is otel's *tracing.Provider, shut down, and its
-// spans record nothing (start such work through the globals, or end it
-// before the test returns).
+// when it ended. What is emitted after its test ended on that test's own
+// providers (tel.TracerProvider(), tel.MeterProvider(),
+// tel.LoggerProvider(), kept past the test) is not counted: they are
+// otel's, shut down, and drop it (start such work through the globals, or
+// end it before the test returns). Lines on tel.Logger() still reach
+// LogLines (see the package documentation).
 func Unrouted() UnroutedCounts {
 	h := sharedHub()
 	return UnroutedCounts{h.unrouted.spans.Load(), h.unrouted.measurements.Load(), h.unrouted.logs.Load(), h.unrouted.unended.Load()}

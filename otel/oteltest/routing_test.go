@@ -2,6 +2,7 @@ package oteltest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,9 @@ import (
 	"testing"
 
 	gotel "go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelkit/otelkit/httpmw"
@@ -125,6 +129,70 @@ func TestUnendedSpansAreCounted(t *testing.T) {
 	}
 	if len(rt.logs) != 1 || !strings.Contains(rt.logs[0], "1 spans of this test had not ended") {
 		t.Errorf("test log %q, want one line about the span not ended", rt.logs)
+	}
+}
+
+// TestOwnProvidersAfterEnd: what code does through an ended test's own
+// providers and logger, as the package documentation says. Spans,
+// measurements and log records are dropped and not counted (the providers
+// are otel's, shut down), and Metrics returns the reader's error; a line
+// on its Logger still reaches LogLines but makes no record. The same work
+// through the globals, from the test's Context, is counted and dropped.
+func TestOwnProvidersAfterEnd(t *testing.T) {
+	rt := &recordingT{}
+	tel := oteltest.New(rt)
+	early, err := tel.MeterProvider().Meter("app").Int64Counter("early")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger, zl := tel.LoggerProvider().Logger("app"), tel.Logger()
+	rt.end()
+
+	before := oteltest.Unrouted()
+	ctx := context.Background()
+	_, span := tel.TracerProvider().Tracer("app").Start(ctx, "late_span")
+	span.End()
+	early.Add(ctx, 1)
+	late, err := tel.MeterProvider().Meter("app").Int64Counter("late")
+	if err != nil {
+		t.Fatal(err)
+	}
+	late.Add(ctx, 1)
+	var rec otellog.Record
+	rec.SetBody(attribute.StringValue("late_record"))
+	logger.Emit(ctx, rec)
+	tel.LoggerProvider().Logger("app").Emit(ctx, rec)
+	zl.Info("late_line")
+	if got := oteltest.Unrouted(); got != before {
+		t.Errorf("Unrouted %+v -> %+v: work on the ended test's own providers was counted", before, got)
+	}
+	if n := len(tel.Spans()); n != 0 {
+		t.Errorf("%d spans recorded after the end", n)
+	}
+	if _, err := tel.Metrics(ctx); !errors.Is(err, sdkmetric.ErrReaderShutdown) {
+		t.Errorf("Metrics after the end: %v, want %v", err, sdkmetric.ErrReaderShutdown)
+	}
+	if recs := tel.LogRecords(); len(recs) != 0 {
+		t.Errorf("%d log records after the end (the records, or the line's bridge record)", len(recs))
+	}
+	if lines := tel.LogLines(t); len(lines) != 1 || lines[0]["msg"] != "late_line" {
+		t.Errorf("lines %v, want the one written on tel.Logger()", lines)
+	}
+
+	_, span = gotel.Tracer("app").Start(tel.Context(), "late_global_span")
+	span.End()
+	ordersServed.Add(tel.Context(), 1)
+	appLogger.Emit(tel.Context(), rec)
+	logging.FromContext(tel.Context()).Info("late_global_line")
+	after := oteltest.Unrouted()
+	if after.Spans != before.Spans+1 || after.Measurements != before.Measurements+1 || after.Logs != before.Logs+2 {
+		t.Errorf("Unrouted %+v -> %+v, want one more span and measurement and two more logs", before, after)
+	}
+	if n := len(tel.LogLines(t)); n != 1 {
+		t.Errorf("%d lines, want only the one written on tel.Logger()", n)
+	}
+	if len(rt.logs) != 0 {
+		t.Errorf("test log %q, want nothing: nothing was lost while the test ran", rt.logs)
 	}
 }
 
