@@ -24,8 +24,10 @@ const redactedMark = redact.Mark
 // X-Goog-Signature), the pre-signed URL parameters of AWS and Google Cloud,
 // and the usual names of tokens, keys, passwords, secrets and OAuth codes.
 // Besides these, every name that starts with "x-amz-" or "x-goog-", or
-// ends in token, key, secret, password or signature after "_", "-" or "."
-// or as a camel-case word (accessToken, clientSecret), is redacted; in
+// ends in token, key, secret, pwd, passwd, passphrase, password or
+// signature after "_", "-" or "." or as a camel-case word (accessToken,
+// clientSecret, db_pwd), or in password, passwd or passphrase after
+// anything (PGPASSWORD), is redacted; in
 // names, "-", "_" and "." count as one character. WithRedactedParams adds
 // names.
 func DefaultRedactedParams() []string { return slices.Clone(defaultRedactedParams) }
@@ -45,13 +47,16 @@ var defaultRedactedParams = []string{
 }
 
 // sensitiveWords extend DefaultRedactedParams to the names that end in one
-// of these words after "_", "-" or "." or as a camel-case word; names
-// starting with "x-amz-" or "x-goog-" are sensitive too.
-var sensitiveWords = []string{"token", "key", "secret", "password", "signature"}
+// of these words after "_", "-" or "." or as a camel-case word, or in a
+// password word of the log keys' rule (redact.PasswordWords: password,
+// passwd, passphrase) after anything (PGPASSWORD); names starting with
+// "x-amz-" or "x-goog-" are sensitive too.
+var sensitiveWords = []string{"token", "key", "secret", "pwd", "signature"}
 
-// queryRule is the rule of DefaultRedactedParams and sensitiveWords, built
-// by the engine the log field keys share (internal/redact).
-var queryRule = redact.New(defaultRedactedParams, sensitiveWords)
+// queryRule is the rule of DefaultRedactedParams, sensitiveWords and the
+// password words, built by the engine the log field keys share
+// (internal/redact).
+var queryRule = redact.NewWithEnds(defaultRedactedParams, sensitiveWords, redact.PasswordWords())
 
 // redactor holds the rule for sensitive parameters. It is not changed
 // after newRedactor, so requests share it. A nil *redactor redacts

@@ -205,6 +205,11 @@ func TestRedactorQueryEdges(t *testing.T) {
 		"s%69g=1": "s%69g=REDACTED",
 		"a[b[token]]=1&a%5Bb%5Bpassword%5D%5D=2&a[b[name]]=3": "a[b[token]]=REDACTED&a%5Bb%5Bpassword%5D%5D=REDACTED&a[b[name]]=3",
 		strings.Repeat("k", 100) + "_token=1":                 strings.Repeat("k", 100) + "_token=REDACTED",
+		// The password words of the log keys' rule: pwd, passwd and
+		// passphrase as the last word, and password words run into the
+		// word before them; OLDPWD and passwordless stay.
+		"db_pwd=1&dbPwd=2&MYSQL_PWD=3&smtp.passwd=4&key-passphrase=5":     "db_pwd=REDACTED&dbPwd=REDACTED&MYSQL_PWD=REDACTED&smtp.passwd=REDACTED&key-passphrase=REDACTED",
+		"PGPASSWORD=1&newpassword=2&rootpasswd=3&OLDPWD=4&passwordless=5": "PGPASSWORD=REDACTED&newpassword=REDACTED&rootpasswd=REDACTED&OLDPWD=4&passwordless=5",
 	} {
 		if got := rd.query(in); got != want {
 			t.Errorf("query(%q) = %q, want %q", in, got, want)

@@ -40,6 +40,12 @@ var (
 // Keys returns the default rule for the keys of log fields and attributes.
 func Keys() *Rule { return defaultKeys }
 
+// PasswordWords returns the words of Keys that also match run into the
+// word before them (PGPASSWORD), for a rule of another kind of name (a
+// URL's query) that should know passwords as Keys does: give them to
+// NewWithEnds.
+func PasswordWords() []string { return slices.Clone(keyEnds) }
+
 // KeyNames returns the whole keys and the words of Keys (first those that
 // also match run into the word before them), for documentation and for
 // options that list them.

@@ -41,6 +41,13 @@ func New(whole, suffix []string) *Rule {
 	return (*Rule)(nil).With(whole, suffix)
 }
 
+// NewWithEnds is New with ends: one-part words that are suffix words and
+// also match run into the word before them, with no boundary (password:
+// PGPASSWORD, newpassword).
+func NewWithEnds(whole, suffix, ends []string) *Rule {
+	return (*Rule)(nil).with(whole, suffix, ends)
+}
+
 // With returns a copy of r that also matches whole and suffix (see New);
 // for a nil r, a new rule.
 func (r *Rule) With(whole, suffix []string) *Rule {
