@@ -323,39 +323,6 @@ func track[E, B any](h *exportHealth, wrap func(E, exportwrap.Around[B]) E, size
 func spanCount(spans []sdktrace.ReadOnlySpan) int { return len(spans) }
 func recordCount(records []sdklog.Record) int     { return len(records) }
 
-// dataPoints counts the data points in rm, as the collector counts them.
-func dataPoints(rm *metricdata.ResourceMetrics) int {
-	if rm == nil {
-		return 0
-	}
-	n := 0
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			n += points[int64](m.Data) + points[float64](m.Data)
-			if s, ok := m.Data.(metricdata.Summary); ok {
-				n += len(s.DataPoints)
-			}
-		}
-	}
-	return n
-}
-
-// points counts the data points of a numeric aggregation of N (0 for any
-// other).
-func points[N int64 | float64](a metricdata.Aggregation) int {
-	switch d := a.(type) {
-	case metricdata.Sum[N]:
-		return len(d.DataPoints)
-	case metricdata.Gauge[N]:
-		return len(d.DataPoints)
-	case metricdata.Histogram[N]:
-		return len(d.DataPoints)
-	case metricdata.ExponentialHistogram[N]:
-		return len(d.DataPoints)
-	}
-	return 0
-}
-
 // observableGauges notes the observable gauges of the meter provider, as
 // its view (a view that changes nothing): the SDK observes them again at
 // every collection, under delta temporality too, so the data points of a
