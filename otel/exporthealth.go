@@ -236,13 +236,14 @@ type ExportStatus struct {
 	// "queue_full" (the batch queue was full; spans and log records),
 	// "export_failed" (the export failed after the exporter's retries, or
 	// Shutdown's deadline cut it off, or it was still in progress when
-	// Shutdown returned: an exporter that ignores its context), "rejected" (refused by the collector
-	// in an OTLP partial success), "shutdown" (still queued when
-	// Shutdown's context ended), "after_shutdown" (a sampled span still
-	// open at Shutdown, which ends when nothing exports, or begun after
-	// it; a log record emitted after Shutdown; not a metric measurement,
-	// which the SDK gives no way to see), "too_large" (a span, metric
-	// data point or log record too large for an OTLP export on its own).
+	// Shutdown returned: an exporter that ignores its context), "rejected"
+	// (refused by the collector in an OTLP partial success), "shutdown"
+	// (still queued when Shutdown's context ended), "after_shutdown" (a
+	// sampled span still open at Shutdown, which ends when nothing
+	// exports, or begun after it; a log record emitted after Shutdown; not
+	// a metric measurement, which the SDK gives no way to see), "too_large"
+	// (a span, metric data point or log record too large for an OTLP
+	// export on its own).
 	Dropped map[string]int64 `json:"dropped,omitempty"`
 	// Unsent counts the metric data points of cumulative series (and of
 	// gauges, unless their temporality is delta; of observable gauges

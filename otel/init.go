@@ -313,9 +313,9 @@ func boundedContext(ctx context.Context, def time.Duration) (context.Context, co
 // complete when it returns. An exporter that ignores the cancellation (a
 // hung write, a custom exporter's bug) does not hold Shutdown: its export
 // still in progress then is counted as failed (export_failed) and named in
-// the error, and its end, if it comes, changes no count. Errors are joined; the configured OTLP header
-// values are scrubbed from their text (errors.Is still works on the
-// result). Safe to call more than once and from several goroutines: later
+// the error, and its end, if it comes, changes no count. Errors are
+// joined; the configured OTLP header values are scrubbed from their text
+// (errors.Is still works on the result). Safe to call more than once and from several goroutines: later
 // calls return the first call's result.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	if t == nil {
