@@ -46,6 +46,18 @@
 // the observable callbacks get a context of 50 ms, which bounds them only
 // if they honour it.
 //
+// An exporter that ignores its context (a hung network write, a custom
+// exporter's bug) does not hold Shutdown, as it held the SDK's reader for
+// as long as the export hung: the scheduled export in progress keeps the
+// reader, so Shutdown's final collection is cut off as above when its
+// context ends, and its error also names the data points of the export
+// still in progress ("an export was still in progress when Shutdown
+// returned"), not known to be exported; under otel.Init the export-health
+// wrapper counts them as lost. The exporter is shut down all the same,
+// beside that export: the SDK's metric exporter contract requires its
+// Shutdown to be safe then, and it may be what ends the export. No export
+// begins after it, nor beside another.
+//
 // # Prometheus
 //
 // With the prometheus exporter, NewMeterProvider binds a listener (default

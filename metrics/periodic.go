@@ -31,6 +31,20 @@ import (
 // the reader), the collection is still made but not exported: it is
 // abandoned to the exporter's wrappers, and the health wrapper counts it
 // as lost (exportCutOff).
+//
+// Unlike the SDK's, Shutdown does not wait past its context for the
+// scheduled export it cancelled: an exporter that ignores its context (a
+// hung write, a program's bug) held the SDK's Shutdown, and the program's
+// exit, for as long as it hung. That export keeps sem, so Shutdown's
+// final collection is cut off as above, and its error names the export
+// still in progress (inProgress). The exporter is shut down all the same,
+// beside the hung export: the SDK's metric exporter contract requires its
+// Shutdown to be safe to call concurrently with its other methods, and
+// shutting it down may be what frees the export (a closed connection).
+// It still gets one Export at a time, and none begins after its Shutdown:
+// the ManualReader is shut down first, so a later collection fails, and
+// the loop's next export has a cancelled context (collectAndExportHeld
+// exports nothing then); the loop ends when the hung export returns.
 
 // periodicReader collects from the provider (through its ManualReader,
 // which registers it) and exports to exp every interval.
@@ -45,6 +59,10 @@ type periodicReader struct {
 	stop    context.CancelFunc
 	done    chan struct{} // the loop returned
 	stopped atomic.Bool
+	// exporting is the data points of the export in progress (under sem),
+	// 0 for none: what Shutdown names when the exporter ignores its
+	// context (inProgress).
+	exporting atomic.Int64
 
 	// collectMu orders the collections, numbered in that order (collect):
 	// Shutdown's cut-off one is made without sem (exportCutOff).
@@ -139,7 +157,9 @@ func (r *periodicReader) collectAndExportHeld(ctx context.Context) error {
 	}
 	// Also an empty collection, as the SDK's reader does: the health
 	// document then shows an unreachable collector before any metric.
+	r.exporting.Store(int64(exportwrap.DataPoints(&r.rm)))
 	err = errors.Join(err, r.exp.Export(ctx, &r.rm))
+	r.exporting.Store(0)
 	clear(r.rm.ScopeMetrics) // what was exported is not kept until the next
 	return err
 }
@@ -182,8 +202,11 @@ func (r *periodicReader) ForceFlush(ctx context.Context) error {
 }
 
 // Shutdown stops the schedule, cancelling an export in progress, makes a
-// final export within ctx and shuts the exporter down. Only the first call
-// does anything.
+// final export within ctx and shuts the exporter down. An export in
+// progress that outlives ctx (the exporter ignores its context) does not
+// hold it: the final collection is then cut off (exportCutOff), the
+// exporter shut down beside that export, and the error names it
+// (inProgress). Only the first call does anything.
 func (r *periodicReader) Shutdown(ctx context.Context) error {
 	if !r.stopped.CompareAndSwap(false, true) {
 		return sdkmetric.ErrReaderShutdown
@@ -191,7 +214,10 @@ func (r *periodicReader) Shutdown(ctx context.Context) error {
 	ctx, cancel := r.bounded(ctx)
 	defer cancel()
 	r.stop()
-	<-r.done
+	select {
+	case <-r.done:
+	case <-ctx.Done(): // the loop's export ignores its cancellation and holds sem
+	}
 	// The final export and the ManualReader's Shutdown under one hold of
 	// sem: a ForceFlush that passed its stopped check before this Shutdown
 	// and waits for sem then collects nothing (ErrReaderShutdown) rather
@@ -207,7 +233,24 @@ func (r *periodicReader) Shutdown(ctx context.Context) error {
 	if held {
 		r.release()
 	}
-	return errors.Join(err, r.exp.Shutdown(ctx))
+	err = errors.Join(err, r.exp.Shutdown(ctx))
+	if !held {
+		err = errors.Join(err, r.inProgress())
+	}
+	return err
+}
+
+// inProgress returns the error naming the data points of the export in
+// progress, nil when there is none: for a caller not holding sem, after
+// the exporter's Shutdown, which may have ended that export. The health
+// wrapper counts them as lost when Shutdown has returned; without it, this
+// error is their only count. (The export of a ForceFlush is named too: its
+// caller gets its error only once it returns.)
+func (r *periodicReader) inProgress() error {
+	if n := r.exporting.Load(); n > 0 {
+		return fmt.Errorf("otelkit: %d metric data points not known to be exported: %w", n, batch.ErrExportInProgress)
+	}
+	return nil
 }
 
 // exportCutOff is the final collection when Shutdown's context ended
@@ -237,7 +280,7 @@ func (r *periodicReader) exportCutOff(ctx context.Context) error {
 	case errors.Is(err, sdkmetric.ErrReaderShutdown):
 		return err
 	}
-	points := len(pointRefs(&rm)) // before the wrappers see rm
+	points := exportwrap.DataPoints(&rm) // before the wrappers see rm
 	lost := exportwrap.Abandon(cctx, r.exp, &rm)
 	return errors.Join(err, fmt.Errorf("otelkit: %d metric data points lost: %w", points, lost))
 }

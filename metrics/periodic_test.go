@@ -15,8 +15,11 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/goleak"
 
+	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/exportwrap"
+	"github.com/otelkit/otelkit/internal/testutil/hang"
 )
 
 // exportsTo is an exporter wrapper that sends the metric names of each
@@ -248,5 +251,61 @@ func TestAcquireTakesAFreeSemDespiteAnEndedContext(t *testing.T) {
 	r.sem <- struct{}{} // held by another: the ended ctx is the answer
 	if err := r.acquire(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("acquire with sem held and ctx ended = %v, want context.Canceled", err)
+	}
+}
+
+// TestShutdownBoundedDespiteHungExport: an exporter that ignores its
+// context (a hung network write, a custom exporter's bug) and holds the
+// scheduled export does not hold Shutdown past its context: Shutdown
+// returns soon after, collects what was measured all the same and counts
+// it in its error as not exported, and names the export still in
+// progress. It waited for the scheduled export to return, forever with an
+// exporter that never does. Once the export returns, the loop ends (no
+// goroutine is left), and the exporter got no export beside it nor after
+// its Shutdown.
+func TestShutdownBoundedDespiteHungExport(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	gate := hang.New()
+	p, err := NewMeterProvider(context.Background(), WithEnvLookup(noEnv), WithoutRuntimeMetrics(),
+		WithExporter("console"), WithConsoleWriter(io.Discard), WithExportInterval(10*time.Millisecond),
+		WithExporterWrapper(gate.Metrics))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gate.Release() // also when the test fails early
+	jobs, _ := p.Meter("test").Int64Counter("jobs.done")
+	jobs.Add(context.Background(), 1)
+	gate.Arm()
+	if n := gate.Entered(t, 10*time.Second); n != 1 {
+		t.Fatalf("the held export carries %d data points, want 1 (jobs.done)", n)
+	}
+	jobs.Add(context.Background(), 1, metric.WithAttributes(attribute.String("kind", "late"))) // after its collection
+	calls := gate.Calls()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- p.Shutdown(ctx) }()
+	select {
+	case err = <-shut:
+	case <-time.After(2 * time.Second):
+		gate.Release() // so that Shutdown, and the test, can end
+		<-shut
+		t.Fatal("Shutdown with a 200 ms deadline still running after 2 s: it waits for the hung export")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, exportwrap.ErrAbandoned) {
+		t.Errorf("Shutdown = %v, want its deadline and the cut-off collection not exported", err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "2 metric data points lost") { // jobs.done and kind=late, cumulative
+		t.Errorf("Shutdown = %v, want it to count the 2 data points not exported", err)
+	}
+	if !errors.Is(err, batch.ErrExportInProgress) || !strings.Contains(err.Error(), "1 metric data points not known to be exported") {
+		t.Errorf("Shutdown = %v, want it to name the hung export of 1 data point", err)
+	}
+	gate.Release()
+	goleak.VerifyNone(t, before) // the loop returned from the export and ended
+	if gate.Overlapped() || gate.Calls() != calls {
+		t.Errorf("%d exports after the hung one began (overlapping: %v); want none: the cut-off collection is not exported, and nothing after Shutdown",
+			gate.Calls()-calls, gate.Overlapped())
 	}
 }

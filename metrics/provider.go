@@ -261,8 +261,9 @@ func (p *Provider) ForceFlush(ctx context.Context) error {
 
 // Shutdown flushes and stops the readers and exporters and closes the
 // Prometheus listener, bounded by ctx (nil: context.Background()); errors
-// are joined. It is safe to call more than once and concurrently; only the
-// first call does the work.
+// are joined. An exporter whose export ignores ctx does not hold it (see
+// the package doc, Shutdown). It is safe to call more than once and
+// concurrently; only the first call does the work.
 func (p *Provider) Shutdown(ctx context.Context) error {
 	if p == nil || !p.shut.CompareAndSwap(false, true) {
 		return nil

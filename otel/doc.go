@@ -484,7 +484,15 @@
 // One export, retries included, lasts at most
 // OTEL_EXPORTER_OTLP_TIMEOUT. At most 4 MiB of an answer is read. An
 // export still running when Shutdown's deadline passes is cancelled, and
-// counted before Shutdown returns (it waits up to 100 ms for that).
+// counted before Shutdown returns (it waits up to 100 ms for that). An
+// exporter that ignores the cancellation (a hung write, a custom
+// exporter's bug) does not hold Shutdown either: what its export carries
+// is counted as export_failed when Shutdown returns, and named in its
+// error ("an export was still in progress when Shutdown returned"); should
+// the export end later, that changes no count. The exporter is shut down
+// once the export returns (spans, log records: their processor never calls
+// Shutdown beside an export), or at once, beside it (metrics: the SDK's
+// metric exporter contract allows that).
 //
 // Text that is not valid UTF-8 never costs a batch: what every exporter
 // Init builds (and one given with WithSpanExporter) receives has each

@@ -125,7 +125,7 @@ func placeOf(ctx context.Context) place {
 }
 
 // unsentCount is one exporter's part of what is unsent (the health
-// document's sum, unsentTotal).
+// document's sum, unsentTotal), and its export in progress (flight).
 type unsentCount struct {
 	// pending is what the parts so far of a batch in parts leave unsent.
 	// Only the exporter's exports use it, one at a time as the SDK calls
@@ -139,6 +139,7 @@ type unsentCount struct {
 	// progress then (Shutdown's deadline passed first) sends the same
 	// series again, and its failure must not count them twice.
 	settled int64
+	flight  inFlight
 }
 
 // carry notes unsent, the items of one export of the exporter u that its
@@ -234,13 +235,15 @@ type ExportStatus struct {
 	// Dropped counts the items lost by reason, reasons with none left out:
 	// "queue_full" (the batch queue was full; spans and log records),
 	// "export_failed" (the export failed after the exporter's retries, or
-	// Shutdown's deadline cut it off), "rejected" (refused by the collector
-	// in an OTLP partial success), "shutdown" (still queued when
-	// Shutdown's context ended), "after_shutdown" (a sampled span still
-	// open at Shutdown, which ends when nothing exports, or begun after
-	// it; a log record emitted after Shutdown; not a metric measurement,
-	// which the SDK gives no way to see), "too_large" (a span, metric
-	// data point or log record too large for an OTLP export on its own).
+	// Shutdown's deadline cut it off, or it was still in progress when
+	// Shutdown returned: an exporter that ignores its context), "rejected"
+	// (refused by the collector in an OTLP partial success), "shutdown"
+	// (still queued when Shutdown's context ended), "after_shutdown" (a
+	// sampled span still open at Shutdown, which ends when nothing
+	// exports, or begun after it; a log record emitted after Shutdown; not
+	// a metric measurement, which the SDK gives no way to see), "too_large"
+	// (a span, metric data point or log record too large for an OTLP
+	// export on its own).
 	Dropped map[string]int64 `json:"dropped,omitempty"`
 	// Unsent counts the metric data points of cumulative series (and of
 	// gauges, unless their temporality is delta; of observable gauges
@@ -251,7 +254,8 @@ type ExportStatus struct {
 	// for one export, sent in parts, it counts those of the failed parts.
 	Unsent int64 `json:"unsent,omitempty"`
 	// Batches and FailedBatches count Export calls, and the collection
-	// Shutdown made past its deadline and did not export as a failed one;
+	// Shutdown made past its deadline and did not export as a failed one,
+	// as an export still in progress when Shutdown returned is;
 	// a failed batch is an error (its items lost or unsent), or a partial
 	// success with rejected items.
 	Batches       int64      `json:"batches"`
@@ -311,8 +315,14 @@ func track[E, B any](h *exportHealth, wrap func(E, exportwrap.Around[B]) E, size
 			if resent != nil {
 				again = resent(exp, batch)
 			}
+			at := placeOf(ctx)
+			// An abandoned collection is not exported: it does not wait on
+			// the exporter, and may come beside an export in progress.
+			begun := !exportwrap.Abandoned(ctx) && h.begin(u, n, again, at)
 			err := export(ctx, batch)
-			h.record(u, n, again, placeOf(ctx), err, time.Now())
+			if !begun || h.end(u) {
+				h.record(u, n, again, at, err, time.Now())
+			}
 			// Scrubbed before the SDK reports it: with WithoutGlobals it
 			// goes to the program's own error handler, not otelkit's.
 			return h.scrub.Error(err)
@@ -322,39 +332,6 @@ func track[E, B any](h *exportHealth, wrap func(E, exportwrap.Around[B]) E, size
 
 func spanCount(spans []sdktrace.ReadOnlySpan) int { return len(spans) }
 func recordCount(records []sdklog.Record) int     { return len(records) }
-
-// dataPoints counts the data points in rm, as the collector counts them.
-func dataPoints(rm *metricdata.ResourceMetrics) int {
-	if rm == nil {
-		return 0
-	}
-	n := 0
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			n += points[int64](m.Data) + points[float64](m.Data)
-			if s, ok := m.Data.(metricdata.Summary); ok {
-				n += len(s.DataPoints)
-			}
-		}
-	}
-	return n
-}
-
-// points counts the data points of a numeric aggregation of N (0 for any
-// other).
-func points[N int64 | float64](a metricdata.Aggregation) int {
-	switch d := a.(type) {
-	case metricdata.Sum[N]:
-		return len(d.DataPoints)
-	case metricdata.Gauge[N]:
-		return len(d.DataPoints)
-	case metricdata.Histogram[N]:
-		return len(d.DataPoints)
-	case metricdata.ExponentialHistogram[N]:
-		return len(d.DataPoints)
-	}
-	return 0
-}
 
 // observableGauges notes the observable gauges of the meter provider, as
 // its view (a view that changes nothing): the SDK observes them again at

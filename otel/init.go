@@ -310,9 +310,12 @@ func boundedContext(ctx context.Context, def time.Duration) (context.Context, co
 // When the deadline passes first, the export in flight is cancelled and
 // Shutdown waits up to 100 ms more for the providers to count what that
 // lost, so that the counts and the last telemetry_dropped line are
-// complete when it returns. Errors are joined; the configured OTLP header
-// values are scrubbed from their text (errors.Is still works on the
-// result). Safe to call more than once and from several goroutines: later
+// complete when it returns. An exporter that ignores the cancellation (a
+// hung write, a custom exporter's bug) does not hold Shutdown: its export
+// still in progress then is counted as failed (export_failed) and named in
+// the error, and its end, if it comes, changes no count. Errors are
+// joined; the configured OTLP header values are scrubbed from their text
+// (errors.Is still works on the result). Safe to call more than once and from several goroutines: later
 // calls return the first call's result.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	if t == nil {
@@ -356,8 +359,9 @@ func (t *Telemetry) providers() []provider {
 func (t *Telemetry) shutdownProviders(ctx context.Context) error {
 	err := parallel(ctx, t.providers(), provider.Shutdown, shutdownSettle)
 	if t.health != nil {
-		t.health.metrics.settle() // what no export will send again is lost now
-		t.health.drops.close()    // what the flush could not deliver, said now
+		t.health.writeOff(time.Now()) // exports still in progress: failed now (inflight.go)
+		t.health.metrics.settle()     // what no export will send again is lost now
+		t.health.drops.close()        // what the flush could not deliver, said now
 	}
 	if t.logger != nil {
 		if serr := t.logger.Sync(); serr != nil && !isHarmlessSyncError(serr) {

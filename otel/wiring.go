@@ -67,7 +67,7 @@ func (c config) metricsOptions(res *resource.Resource, warn func(error), hs *hea
 	}
 	opts = append(opts, metrics.WithResource(res), metrics.WithWarningHandler(warn),
 		metrics.WithOTLPOverrides(c.otlpFor(c.metricsExporter, "WithMetricsExporter")),
-		metrics.WithExporterWrapper(track(&hs.metrics, exportwrap.Metrics, dataPoints, hs.gauges.resentPoints)),
+		metrics.WithExporterWrapper(track(&hs.metrics, exportwrap.Metrics, exportwrap.DataPoints, hs.gauges.resentPoints)),
 		metrics.WithView(hs.gauges.view),
 		metrics.WithOverflowHandler(hs.overflow.add), metrics.WithDropHandler(hs.metrics.onDrop))
 	for _, r := range c.metricReaders {

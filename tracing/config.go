@@ -217,8 +217,10 @@ const (
 // called on the goroutine that drops, for a full queue the one ending the
 // span: it must be fast and must not block. A panic in it goes to
 // otel.Handle. Spans lost in a failed export are not reported here: the
-// exporter's error is (otel.Handle, ForceFlush, Shutdown); wrap the
-// exporter (WithExporterWrapper) to count them.
+// exporter's error is (otel.Handle, ForceFlush, Shutdown; Shutdown's also
+// names those of an export still in progress when it returns, which the
+// exporter ignored its context in); wrap the exporter
+// (WithExporterWrapper) to count them.
 // It may be given more than once: each handler is called, in order, and a
 // panic in one does not keep the next from being called. Default none.
 // otel.Init adds one that feeds HealthHandler and the telemetry_dropped

@@ -35,7 +35,12 @@
 // same OTEL_BSP_* settings, never blocking the span's End) and reports
 // every span it drops, with the reason, to WithDropHandler; otel.Init shows
 // them in its HealthHandler. An export still running when Shutdown's
-// context ends is cancelled. A sampled span that Shutdown leaves open, or
+// context ends is cancelled. An exporter that ignores that (a hung write,
+// a custom exporter's bug) does not hold Shutdown: it returns 50 ms later,
+// its error naming the spans of that export, which are then not known to
+// be exported ("an export was still in progress when Shutdown returned");
+// the exporter is shut down once the export returns, never beside it, as
+// the SDK's processor does. A sampled span that Shutdown leaves open, or
 // that begins after it, is reported lost (DropAfterShutdown), once: the
 // SDK provider forgets its processors at Shutdown, so it reaches no
 // exporter. That covers tracers obtained before Shutdown and those the

@@ -228,7 +228,9 @@ func (p *Provider) ForceFlush(ctx context.Context) error {
 }
 
 // Shutdown flushes and stops the processors and the exporter, bounded by
-// ctx. Safe to call more than once; the provider is a no-op afterwards.
+// ctx, also when the exporter ignores ctx (its error then names the spans
+// of the export still in progress; see the package doc). Safe to call
+// more than once; the provider is a no-op afterwards.
 // Sampled spans still open then, which end when nothing exports any more,
 // and those begun later, by tracers obtained before or from Tracer, are
 // reported to WithDropHandler's handler as lost ("after_shutdown"), each

@@ -19,9 +19,11 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/goleak"
 
+	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/env"
 	"github.com/otelkit/otelkit/internal/otlpconf"
 	"github.com/otelkit/otelkit/internal/testutil/fakeotlp"
+	"github.com/otelkit/otelkit/internal/testutil/hang"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -370,6 +372,56 @@ func TestShutdownBoundedWithDeadCollector(t *testing.T) {
 	_ = tp.Shutdown(ctx)
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("Shutdown took %v", d)
+	}
+}
+
+// TestShutdownBoundedDespiteHungExport: an exporter that ignores its
+// context and holds the scheduled export does not hold Shutdown past its
+// context: Shutdown returns soon after, the spans still queued reported
+// as dropped (shutdown) and those of the hung export named in its error,
+// which said only that the deadline passed. Once the export returns, the
+// exporter is shut down and nothing is left running; it got no export
+// beside the hung one nor after.
+func TestShutdownBoundedDespiteHungExport(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	gate := hang.New()
+	defer gate.Release() // also when the test fails early
+	var drops dropCounts
+	tp, err := NewTracerProvider(context.Background(), lookup(map[string]string{"OTEL_BSP_SCHEDULE_DELAY": "10"}),
+		WithSpanExporter(tracetest.NewInMemoryExporter()), WithExporterWrapper(gate.Spans), WithDropHandler(drops.handle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate.Arm()
+	const spans = 5
+	for range spans {
+		_, span := tp.TracerProvider().Tracer("t").Start(context.Background(), "op")
+		span.End()
+	}
+	held := gate.Entered(t, 10*time.Second) // the first scheduled export: some or all of them
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- tp.Shutdown(ctx) }()
+	select {
+	case err = <-shut:
+	case <-time.After(2 * time.Second):
+		gate.Release()
+		<-shut
+		t.Fatal("Shutdown with a 200 ms deadline still running after 2 s: it waits for the hung export")
+	}
+	want := fmt.Sprintf("%d items not known to be exported", held)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, batch.ErrExportInProgress) || !strings.Contains(err.Error(), want) {
+		t.Errorf("Shutdown = %v, want its deadline and %q", err, want)
+	}
+	if got := drops.get(); got[DropShutdown] != spans-held {
+		t.Errorf("drops %v, want the %d spans still queued as shutdown", got, spans-held)
+	}
+	gate.Release()
+	goleak.VerifyNone(t, before) // the worker shut the exporter down and ended
+	if gate.Calls() != 1 || gate.Overlapped() {
+		t.Errorf("%d exports (overlapping: %v), want the hung one only", gate.Calls(), gate.Overlapped())
 	}
 }
 

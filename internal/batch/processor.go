@@ -14,11 +14,22 @@
 // Unlike the SDK processors, an export that is running when Shutdown's
 // context ends is cancelled, so no export outlives Shutdown by more than
 // the time the exporter takes to notice its context.
+//
+// An exporter that ignores its context (a hung write, a program's bug)
+// does not hold Shutdown either: it returns CancelSettle after its context
+// ended, its error naming the items of that export (ErrExportInProgress),
+// which is then neither delivered nor failed as far as anyone can tell.
+// The exporter still gets one Export at a time and its Shutdown only once
+// no export runs: the worker shuts it down when the hung export returns,
+// after Processor.Shutdown has returned (the SDK's span processor does the
+// same; a span exporter need not allow Shutdown beside an export), and then
+// ends. Until then the worker's goroutine and the exporter stay.
 package batch
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -118,6 +129,9 @@ type Processor[T any] struct {
 	// when its own context ends, cutting off an export in progress.
 	exportCtx     context.Context
 	cancelExports context.CancelFunc
+	// exporting is the size of the export in progress, 0 for none: what
+	// Shutdown names when the exporter ignores its context (inProgress).
+	exporting atomic.Int64
 }
 
 type request struct {
@@ -244,10 +258,18 @@ func (p *Processor[T]) export(ctx context.Context, batch []T) error {
 		ctx, cancel = context.WithTimeoutCause(ctx, p.cfg.ExportTimeout, errExportTimeout)
 		defer cancel()
 	}
+	p.exporting.Store(int64(len(batch)))
+	defer p.exporting.Store(0)
 	return p.exp.Export(ctx, batch)
 }
 
 var errExportTimeout = errors.New("otelkit: batch processor export timeout")
+
+// ErrExportInProgress is in Shutdown's error when an export it cancelled
+// had not returned when Shutdown did: the exporter ignores its context's
+// end. What that export carries is not known to be delivered; otelkit's
+// export-health wrapper counts it as lost (export_failed).
+var ErrExportInProgress = errors.New("otelkit: an export was still in progress when Shutdown returned: the exporter ignored its context's end")
 
 // CancelSettle bounds how long Shutdown, past its deadline, waits for the
 // worker to return from the export it cancelled.
@@ -326,8 +348,10 @@ func (p *Processor[T]) ForceFlush(ctx context.Context) error {
 // exporter down, bounded by ctx. When ctx ends first, an export in
 // progress is cancelled and what is still queued is dropped (reported as
 // Shutdown), and Shutdown waits up to CancelSettle more for the worker to
-// return from the cancelled export, so that it is counted too. Only the
-// first call does anything.
+// return from the cancelled export, so that it is counted too. When the
+// export has not returned by then, the error names its items
+// (ErrExportInProgress), and the worker shuts the exporter down once it
+// returns (see the package doc). Only the first call does anything.
 func (p *Processor[T]) Shutdown(ctx context.Context) error {
 	if !p.stopped.CompareAndSwap(false, true) {
 		return nil
@@ -349,8 +373,18 @@ func (p *Processor[T]) Shutdown(ctx context.Context) error {
 		// moment, so that a process exiting after Shutdown loses no count.
 		select {
 		case <-p.done:
+			return ctx.Err()
 		case <-time.After(CancelSettle):
+			return errors.Join(ctx.Err(), p.inProgress())
 		}
-		return ctx.Err()
 	}
+}
+
+// inProgress returns the error naming the items of the export in
+// progress, nil when there is none.
+func (p *Processor[T]) inProgress() error {
+	if n := p.exporting.Load(); n > 0 {
+		return fmt.Errorf("otelkit: %d items not known to be exported: %w", n, ErrExportInProgress)
+	}
+	return nil
 }

@@ -15,11 +15,12 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // memExporter records what it receives. gate, when set, holds every
-// export until it is closed or the export's context ends.
+// export until it is closed or, unless deaf, the export's context ends.
 type memExporter struct {
 	mu        sync.Mutex
 	batches   [][]int
 	gate      chan struct{}
+	deaf      bool          // the export ignores its context (a hung write)
 	entered   chan struct{} // receives once per export that starts
 	err       error
 	flushes   atomic.Int32
@@ -30,7 +31,11 @@ func (e *memExporter) Export(ctx context.Context, batch []int) error {
 	if e.entered != nil {
 		e.entered <- struct{}{}
 	}
-	if e.gate != nil {
+	switch {
+	case e.gate == nil:
+	case e.deaf:
+		<-e.gate
+	default:
 		select {
 		case <-e.gate:
 		case <-ctx.Done():
@@ -216,6 +221,53 @@ func TestShutdownDeadline(t *testing.T) {
 	}
 	if n, _ := exp.items(); n != 0 {
 		t.Errorf("%d items exported, want 0", n)
+	}
+}
+
+// TestShutdownDeadlineWithAnExportIgnoringItsContext: an exporter that
+// ignores its context does not hold Shutdown: it returns soon after its
+// deadline, the items still queued reported as Shutdown drops and those of
+// the hung export named in its error, which without it said only that the
+// deadline passed. The exporter is shut down once the export returns,
+// never beside it, and the worker then ends.
+func TestShutdownDeadlineWithAnExportIgnoringItsContext(t *testing.T) {
+	exp := &memExporter{gate: make(chan struct{}), deaf: true, entered: make(chan struct{}, 10)}
+	var d drops
+	p := New[int](exp, Config{ScheduleDelay: time.Hour, MaxQueueSize: 10, MaxExportBatchSize: 3, OnDrop: []func(string, int){d.add},
+		OnError: func(error) {}})
+	for i := range 8 {
+		p.Enqueue(i)
+	}
+	<-exp.entered // the first batch of 3 hangs
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- p.Shutdown(ctx) }()
+	var err error
+	select {
+	case err = <-shut:
+	case <-time.After(2 * time.Second):
+		close(exp.gate)
+		<-shut
+		t.Fatal("Shutdown with a 200 ms deadline still running after 2 s")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrExportInProgress) ||
+		!strings.Contains(err.Error(), "3 items not known to be exported") {
+		t.Errorf("Shutdown = %v, want the deadline and the 3 items of the hung export", err)
+	}
+	if got := d.get(Shutdown); got != 5 {
+		t.Errorf("Shutdown drops = %d, want 5 (8 queued, 3 in the hung export)", got)
+	}
+	if n := exp.shutdowns.Load(); n != 0 {
+		t.Errorf("the exporter was shut down %d times while its export hung, want 0", n)
+	}
+	close(exp.gate)
+	<-p.done
+	if n := exp.shutdowns.Load(); n != 1 {
+		t.Errorf("the exporter was shut down %d times once its export returned, want 1", n)
+	}
+	if n, sizes := exp.items(); n != 3 {
+		t.Errorf("exported %v, want the hung batch of 3 only: nothing after Shutdown", sizes)
 	}
 }
 

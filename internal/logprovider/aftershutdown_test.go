@@ -2,6 +2,9 @@ package logprovider
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,9 +13,11 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.uber.org/goleak"
 
 	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/otlpconf"
+	"github.com/otelkit/otelkit/internal/testutil/hang"
 )
 
 // drops counts what a drop handler receives, by reason.
@@ -233,5 +238,55 @@ func TestShutdownKeepsDeadlineWithEmitInProgress(t *testing.T) {
 	bridgeEmit(context.Background(), p.Logger("late"), "late")
 	if exported.Load() != 0 || d.get(batch.Shutdown) != 1 || d.get(batch.AfterShutdown) != 1 {
 		t.Errorf("exported %d, dropped %v; want the held record counted as shutdown, the late one as after_shutdown", exported.Load(), d.n)
+	}
+}
+
+// TestShutdownBoundedDespiteHungExport: an exporter that ignores its
+// context and holds the scheduled export does not hold Shutdown past its
+// context: Shutdown returns soon after, the records still queued reported
+// as dropped (shutdown) and those of the hung export named in its error,
+// which said only that the deadline passed. Once the export returns, the
+// exporter is shut down and nothing is left running; it got no export
+// beside the hung one nor after.
+func TestShutdownBoundedDespiteHungExport(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	gate := hang.New()
+	defer gate.Release() // also when the test fails early
+	d := &drops{}
+	p, err := NewLoggerProvider(context.Background(), lookup(map[string]string{"OTEL_BLRP_SCHEDULE_DELAY": "10"}),
+		WithOTLPOverrides(otlpconf.Overrides{Exporter: "console", Console: &syncBuffer{}}),
+		WithExporterWrapper(gate.Logs), WithDropHandler(d.handle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate.Arm()
+	const records = 5
+	for range records {
+		bridgeEmit(context.Background(), p.Logger("hung"), "line")
+	}
+	held := gate.Entered(t, 10*time.Second) // the first scheduled export: some or all of them
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- p.Shutdown(ctx) }()
+	select {
+	case err = <-shut:
+	case <-time.After(2 * time.Second):
+		gate.Release()
+		<-shut
+		t.Fatal("Shutdown with a 200 ms deadline still running after 2 s: it waits for the hung export")
+	}
+	want := fmt.Sprintf("%d items not known to be exported", held)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, batch.ErrExportInProgress) || !strings.Contains(err.Error(), want) {
+		t.Errorf("Shutdown = %v, want its deadline and %q", err, want)
+	}
+	if got := d.get(batch.Shutdown); got != records-held {
+		t.Errorf("shutdown drops %d, want the %d records still queued", got, records-held)
+	}
+	gate.Release()
+	goleak.VerifyNone(t, before) // the worker shut the exporter down and ended
+	if gate.Calls() != 1 || gate.Overlapped() {
+		t.Errorf("%d exports (overlapping: %v), want the hung one only", gate.Calls(), gate.Overlapped())
 	}
 }

@@ -49,6 +49,10 @@
 // context is Uncounted is not counted (the line that reports the losses).
 // The batch processor is shut down even when the SDK's Shutdown skips it
 // (a context already done): what it holds is counted as batch.Shutdown.
+// An exporter that ignores its context does not hold Shutdown: it returns
+// batch.CancelSettle after its context ended, its error naming the records
+// of the export still in progress (batch.ErrExportInProgress), and the
+// exporter is shut down once that export returns.
 //
 // # "none"
 //

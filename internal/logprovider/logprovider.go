@@ -220,7 +220,8 @@ func (p *Provider) ForceFlush(ctx context.Context) error {
 // then on are counted lost) and waits for the records being emitted to
 // reach the batch processor; the batch processor is shut down even when
 // the SDK skips it (ctx ended first), so that what it holds is counted
-// and its goroutine ends.
+// and its goroutine ends (once its export returns, when the exporter
+// ignores ctx: see the package doc).
 func (p *Provider) Shutdown(ctx context.Context) error {
 	if !p.shutdown.CompareAndSwap(false, true) {
 		return nil
