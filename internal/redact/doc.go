@@ -37,6 +37,15 @@
 // or in brackets (user[pwd]): as a last word pwd is also the working
 // directory.
 //
+// # Headers
+//
+// CredentialHeader is the rule for the names of a request's headers and
+// gRPC metadata keys, whose values httpmw.Transport and grpcmw scrub from
+// a failed request's error text: Keys, and also any name that ends in key
+// or holds token, secret or password, in any case. It is broader than
+// Keys because a value it names is only looked for in an error's text,
+// never removed from a field.
+//
 // # Setting
 //
 // A Setting is what a program's options say about the key rule (keys
