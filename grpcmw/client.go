@@ -2,7 +2,6 @@ package grpcmw
 
 import (
 	"context"
-	"strings"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/trace"
@@ -56,8 +55,8 @@ func newClientHandler(cfg config) stats.Handler {
 // costs nothing more:
 //
 //   - the values of the credential-like keys of the context's outgoing
-//     metadata (credentialKey: the project's key rule, and any *key,
-//     *token*, …), wherever the message quotes them;
+//     metadata (redact.CredentialHeader: the project's key rule, and any
+//     *key, *token*, …), wherever the message quotes them;
 //   - what looks like an Authorization credential (scrub.AuthCredentials):
 //     "Bearer <token>", "Basic <base64 of user:password>", a JWT. This is
 //     for the credentials a grpc.PerRPCCredentials adds (the dial option
@@ -130,27 +129,9 @@ func scrubbedStatus(secrets []string, err error) error {
 	return status.Error(st.Code(), msg)
 }
 
-// credentials returns the values of md's credential-like keys.
-func credentials(md metadata.MD) []string {
-	var secrets []string
-	for k, vs := range md {
-		if credentialKey(k) {
-			secrets = append(secrets, vs...)
-		}
-	}
-	return secrets
-}
+// credentials returns the values of md's credential-like keys
+// (redact.CredentialHeader), which httpmw.Transport applies to headers.
+func credentials(md metadata.MD) []string { return redact.AppendHeaderCredentials(nil, md) }
 
-// credentialKey reports whether a metadata key (lower case) usually
-// carries a credential: a key of the project's key rule, by which log
-// fields and span attributes are redacted (redact.Keys, documented as
-// logging.DefaultRedactedKeys: authorization, proxy-authorization,
-// cookie, passwd, passphrase, credentials, pwd, jwt, x-api-key, …), or
-// one that ends in key or holds token, secret or password anywhere
-// (x-custom-key, x-token-id), which the rule leaves to the last word.
-// Broader than the rule because a match here costs little: the value is
-// replaced only where a failed RPC's status message quotes it.
-func credentialKey(k string) bool {
-	return redact.Keys().Match(k) || strings.HasSuffix(k, "key") || strings.Contains(k, "token") ||
-		strings.Contains(k, "secret") || strings.Contains(k, "password")
-}
+// credentialKey is the rule credentials applies to a metadata key.
+var credentialKey = redact.CredentialHeader

@@ -1,6 +1,9 @@
 package httpmw
 
-import "io"
+import (
+	"io"
+	"net/http"
+)
 
 // otelhttp wraps the response body to end the client span, and a Read
 // error other than io.EOF (or a Write error, on the writable body of a
@@ -12,7 +15,12 @@ import "io"
 // into spanErrorOf's, and redactTransport hands the caller otelhttp's body
 // behind one that turns them back into callerError's, the base body's own.
 // Only a response to a URL that had something to redact is wrapped; any
-// other keeps the body otelhttp returns, at no cost.
+// other keeps the body otelhttp returns, at no cost. So a body's error
+// quoting a header credential (which spanErrorOf redacts too) is redacted
+// only for such a URL: wrapping the body of every request that sends an
+// Authorization header or a cookie would cost each of them two
+// allocations, and nothing known before the first Read tells which body
+// will fail.
 
 // errorBody is a response body whose Read and Write errors are rewritten:
 // to spanErrorOf's when o is set (the side otelhttp reads), to
@@ -22,14 +30,15 @@ import "io"
 type errorBody struct {
 	body io.ReadCloser
 	o    *origURL
+	h    http.Header // the request's, for spanErrorOf
 }
 
 // newErrorBody returns body behind an errorBody (see there for o) with
 // the same shape: writable (an io.ReadWriteCloser) only when body is, as
 // otelhttp keeps a 101 response's body writable only when it is one.
 // readOnlyBody, one pointer, costs no allocation of its own.
-func newErrorBody(body io.ReadCloser, o *origURL) io.ReadCloser {
-	b := &errorBody{body: body, o: o}
+func newErrorBody(body io.ReadCloser, o *origURL, h http.Header) io.ReadCloser {
+	b := &errorBody{body: body, o: o, h: h}
 	if _, ok := body.(io.Writer); ok {
 		return b
 	}
@@ -54,7 +63,7 @@ func (b *errorBody) rewrite(err error) error {
 	case err == nil || err == io.EOF:
 		return err
 	case b.o != nil:
-		return spanErrorOf(b.o, err)
+		return spanErrorOf(b.o, b.h, err)
 	}
 	return callerError(err)
 }

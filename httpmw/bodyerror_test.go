@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -116,6 +117,33 @@ func TestTransportBodyErrorRedacted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTransportBodyErrorHeaderCredentials: a response to a URL with
+// credentials, whose body is wrapped, has a Read error quoting the
+// request's header credentials redacted on the span as a failed
+// request's is; the caller gets the body's error itself. (A response to a
+// URL with nothing to redact is not wrapped, see
+// TestTransportPlainURLAllocations.)
+func TestTransportBodyErrorHeaderCredentials(t *testing.T) {
+	e := newTestEnv(t)
+	var body *failingBody
+	tr := bodyTransport(e, http.StatusOK, func(r *http.Request) io.ReadCloser {
+		body = &failingBody{data: strings.NewReader(""), err: fmt.Errorf("stream of %s for key %s (%s) reset",
+			r.URL, r.Header.Get("X-Api-Key"), r.Header.Get("Authorization"))}
+		return body
+	})
+	resp, err := tr.RoundTrip(headerRequest(t, secretURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := resp.Body.Read(make([]byte, 1)); err != body.err {
+		t.Errorf("Read error %v, want the body's %v", err, body.err)
+	}
+	_ = resp.Body.Close()
+	s := e.onlySpan(t)
+	noHeaderSecrets(t, "body", s)
+	noSecrets(t, "body", s)
 }
 
 // TestTransportBodyEOF: io.EOF reaches otelhttp and the caller as itself,
@@ -245,7 +273,8 @@ func TestTransportBodyErrorPlainURL(t *testing.T) {
 // redact, with a body read to its end, allocates no more through
 // Transport than through otelhttp around the request-ID RoundTripper (the
 // Transport before redaction, BenchmarkRedaction's "unredacted"): its
-// body is not wrapped.
+// body is not wrapped, also when the request sends credentials in its
+// headers (whose quotation in a body's error is not looked for).
 func TestTransportPlainURLAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector changes allocation counts")
@@ -262,11 +291,12 @@ func TestTransportPlainURLAllocations(t *testing.T) {
 		otelhttp.WithSpanNameFormatter(clientSpanName)} // otelhttp's own allocates the name
 	unredacted := otelhttp.NewTransport(&ridTransport{base: base, header: "X-Request-Id"}, oo...)
 	tr := Transport(base, WithTracerProvider(tp), WithPropagators(testPropagator))
-	for _, u := range []string{"http://svc.local/files/a", "http://svc.local/files/a?page=2&q=keep"} {
-		req, err := http.NewRequest(http.MethodGet, u, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for name, req := range map[string]*http.Request{
+		"bare":       httptest.NewRequest(http.MethodGet, "http://svc.local/files/a", nil),
+		"query":      httptest.NewRequest(http.MethodGet, "http://svc.local/files/a?page=2&q=keep", nil),
+		"authorized": headerRequest(t, "http://svc.local/files/a"),
+	} {
+		req.RequestURI = "" // httptest's is a server's request
 		get := func(rt http.RoundTripper) func() {
 			return func() {
 				resp, err := rt.RoundTrip(req)
@@ -279,7 +309,7 @@ func TestTransportPlainURLAllocations(t *testing.T) {
 		}
 		before, ours := testing.AllocsPerRun(200, get(unredacted)), testing.AllocsPerRun(200, get(tr))
 		if ours > before {
-			t.Errorf("%s: %v allocations through Transport, %v before redaction", u, ours, before)
+			t.Errorf("%s: %v allocations through Transport, %v before redaction", name, ours, before)
 		}
 	}
 }

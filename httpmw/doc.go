@@ -223,14 +223,21 @@
 // library's) often quotes the URL: there, and in the exception event of
 // a panic, the URL is written as url.full shows it, and its credentials
 // are REDACTED wherever else the text holds them (one shorter than 8
-// bytes only where it stands alone). The caller gets the error as it was
-// (errors.Is and errors.As work on it as without Transport). A response
-// to a URL with nothing to redact keeps otelhttp's body as it is; one to a
-// URL with credentials has its body wrapped, writable when the base's is.
-// Only the URL's credentials are looked for: an error quoting a header
-// the request sends (Authorization) reaches the span as it is. Spans are named "HTTP GET", or "HTTP" for a non-standard
-// method, so a proxy's span names stay bounded. A span ends when the
-// response body is read to its end or closed; a body never closed leaves
-// it unended. Each redirect hop is a span of its own, and the trace
-// context and request ID go to every host, the redirect targets included.
+// bytes only where it stands alone). So are the values of the request's
+// credential headers (Authorization, Cookie, X-Api-Key, the keys of
+// logging.DefaultRedactedKeys and any *Key, *Token*, *Secret*, *Password*;
+// not keys added with otel.WithRedactedKeys) and what looks like an
+// Authorization credential (Bearer, Basic, a JWT), as grpcmw does with a
+// failed call's status. The caller gets the error as it was (errors.Is and
+// errors.As work on it as without Transport). A response to a URL with
+// nothing to redact keeps otelhttp's body as it is; one to a URL with
+// credentials has its body wrapped, writable when the base's is. So a
+// body's error quoting a header credential of a request whose URL had
+// nothing to redact reaches the span as it is: wrapping the body of every
+// request with such a header would cost each of them allocations. Spans
+// are named "HTTP GET", or "HTTP" for a non-standard method, so a proxy's
+// span names stay bounded. A span ends when the response body is read to
+// its end or closed; a body never closed leaves it unended. Each redirect
+// hop is a span of its own, and the trace context and request ID go to
+// every host, the redirect targets included.
 package httpmw

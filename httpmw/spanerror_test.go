@@ -7,10 +7,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -149,8 +151,16 @@ func TestTransportErrorTextOtherForms(t *testing.T) {
 	}
 }
 
-// noSecrets fails when s's status, attributes or events hold a credential.
+// noSecrets fails when s's status, attributes or events hold one of
+// spanSecrets, or s is not an error.
 func noSecrets(t *testing.T, name string, s sdktrace.ReadOnlySpan) {
+	t.Helper()
+	noSecretsOf(t, name, s, spanSecrets)
+}
+
+// noSecretsOf fails when s's status, attributes or events hold one of
+// secrets (as it is or query-escaped), or s is not an error.
+func noSecretsOf(t *testing.T, name string, s sdktrace.ReadOnlySpan, secrets []string) {
 	t.Helper()
 	texts := []string{s.Status().Description}
 	for _, kv := range s.Attributes() {
@@ -163,7 +173,7 @@ func noSecrets(t *testing.T, name string, s sdktrace.ReadOnlySpan) {
 		}
 	}
 	for _, text := range texts {
-		for _, secret := range spanSecrets {
+		for _, secret := range secrets {
 			if strings.Contains(text, secret) || strings.Contains(text, url.QueryEscape(secret)) {
 				t.Errorf("%s: span text %q holds %q", name, text, secret)
 			}
@@ -211,7 +221,147 @@ func TestRedactTextLinear(t *testing.T) {
 	}
 	ru, _ := defaultRedactor.url(u)
 	o := &origURL{u: u, red: ru, redact: defaultRedactor}
-	if got := o.redactText(text); strings.Contains(got, "pw-secret-789") {
+	if got := redactText(o, nil, text); strings.Contains(got, "pw-secret-789") {
 		t.Errorf("a quotation kept its password: %.200q", got)
+	}
+}
+
+// headerSecrets are the credentials headerRequest sends in its headers,
+// and innerBearer the one a base adds itself (as an OAuth2 transport
+// does), which only its form gives away.
+var (
+	headerSecrets = []string{"hdr-bearer-0042abcd", "hdr-cookie-7781xyz", "hdr-apikey-9931qrs", "hdr-custom-5521key"}
+	innerBearer   = "ya29.inner-5567"
+)
+
+// headerRequest is a GET of u with credentials in its Authorization,
+// Cookie, X-Api-Key and X-Custom-Key headers (the last one a credential's
+// by redact.CredentialHeader's broader check only, in HTTP's case).
+func headerRequest(t *testing.T, u string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+headerSecrets[0])
+	req.Header.Set("Cookie", "theme=dark; session="+headerSecrets[1])
+	req.Header.Set("X-Api-Key", headerSecrets[2])
+	req.Header.Set("X-Custom-Key", headerSecrets[3])
+	return req
+}
+
+// noHeaderSecrets fails when s's status, attributes or events hold one
+// of headerSecrets or innerBearer, or s is not an error.
+func noHeaderSecrets(t *testing.T, name string, s sdktrace.ReadOnlySpan) {
+	t.Helper()
+	noSecretsOf(t, name, s, append([]string{innerBearer}, headerSecrets...))
+}
+
+// TestTransportErrorTextHeaderCredentials: an error of the base that
+// quotes the credentials the request sends in its headers (a proxy
+// library dumping the request, a *url.Error quoting them, a base adding
+// its own bearer token) leaves none of them on the client span, for a
+// URL with nothing to redact and for one with credentials alike; the
+// caller gets the base's error itself. So does a panic quoting them.
+func TestTransportErrorTextHeaderCredentials(t *testing.T) {
+	e := newTestEnv(t)
+	orig := errors.New("base failed")
+	// Each error and what its span status shows instead of a credential.
+	errorsOf := map[string]struct {
+		of   func(*http.Request) error
+		want string
+	}{
+		"request dump": {func(r *http.Request) error {
+			dump, err := httputil.DumpRequest(r, false)
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("proxy refused the request:\n%s: %w", dump, orig)
+		}, "\r\nX-Api-Key: REDACTED\r\n"},
+		"url.Error": {func(r *http.Request) error {
+			return &url.Error{Op: "Get", URL: r.URL.String(), Err: fmt.Errorf("upstream rejected key %q, cookie %q, custom key %s, %s: %w",
+				r.Header.Get("X-Api-Key"), r.Header.Get("Cookie"), r.Header.Get("X-Custom-Key"), r.Header.Get("Authorization"), orig)}
+		}, `key "REDACTED", cookie "REDACTED", custom key REDACTED, REDACTED: base failed`},
+		"inner bearer": {func(*http.Request) error {
+			return fmt.Errorf("refresh refused for Authorization: Bearer %s: %w", innerBearer, orig)
+		}, "Authorization: Bearer REDACTED: base failed"},
+	}
+	for _, u := range []string{"http://127.0.0.1:1/p?page=2", secretURL} {
+		for name, c := range errorsOf {
+			t.Run(name+" "+u, func(t *testing.T) {
+				e.sr.Reset()
+				var baseErr error
+				tr := Transport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					baseErr = c.of(r)
+					return nil, baseErr
+				}), e.opts()...)
+				resp, err := tr.RoundTrip(headerRequest(t, u))
+				if err == nil {
+					_ = resp.Body.Close()
+					t.Fatal("no error")
+				}
+				if err != baseErr || !errors.Is(err, orig) {
+					t.Errorf("caller's error %T %q is not the base's", err, err)
+				}
+				s := e.onlySpan(t)
+				noHeaderSecrets(t, name, s)
+				noSecrets(t, name, s)
+				if d := s.Status().Description; !strings.Contains(d, c.want) {
+					t.Errorf("status %q, want it to hold %q", d, c.want)
+				}
+			})
+		}
+		t.Run("panic "+u, func(t *testing.T) {
+			e.sr.Reset()
+			tr := Transport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				panic("cannot send X-Api-Key " + r.Header.Get("X-Api-Key") + " with " + r.Header.Get("Authorization"))
+			}), e.opts()...)
+			func() {
+				defer func() {
+					if v := recover(); v == nil || !strings.Contains(fmt.Sprint(v), headerSecrets[2]) {
+						t.Errorf("caller recovered %v, want the base's panic", v)
+					}
+				}()
+				_, _ = tr.RoundTrip(headerRequest(t, u))
+			}()
+			noHeaderSecrets(t, "panic", e.onlySpan(t))
+		})
+	}
+}
+
+// TestTransportErrorAllocations: a failed request whose error quotes
+// nothing allocates no more through Transport than through otelhttp
+// around the same base, also when it sends credentials in its headers
+// (an Authorization header, a cookie): they are collected into a buffer
+// on the stack, and no Scrubber is built (scrub.MayQuote).
+func TestTransportErrorAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector changes allocation counts")
+	}
+	tp := sdktrace.NewTracerProvider() // no processor: no recorder's growing slice
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	baseErr := errors.New("dial tcp 10.0.0.7:443: connect: connection refused") // its Error allocates nothing
+	base := roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, baseErr })
+	direct := otelhttp.NewTransport(base, otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(testPropagator),
+		otelhttp.WithSpanNameFormatter(clientSpanName))
+	tr := Transport(base, WithTracerProvider(tp), WithPropagators(testPropagator))
+	authorized := headerRequest(t, "http://svc.local/files/a")
+	authorized.Header.Set("Cookie", "theme=dark; session=0123456789abcdef")
+	for name, req := range map[string]*http.Request{
+		"bare":       httptest.NewRequest(http.MethodGet, "http://svc.local/files/a", nil),
+		"authorized": authorized,
+	} {
+		req.RequestURI = "" // httptest's is a server's request
+		get := func(rt http.RoundTripper) func() {
+			return func() {
+				if _, err := rt.RoundTrip(req); err != baseErr {
+					t.Fatalf("error %v, want the base's", err)
+				}
+			}
+		}
+		before, ours := testing.AllocsPerRun(200, get(direct)), testing.AllocsPerRun(200, get(tr))
+		if ours > before {
+			t.Errorf("%s: %v allocations through Transport, %v through otelhttp", name, ours, before)
+		}
 	}
 }

@@ -40,9 +40,19 @@ import (
 // of a panic of base, the URL is written as url.full shows it, and the
 // URL's credentials (user name, password, redacted values) are REDACTED
 // wherever else the text holds them (a value shorter than 8 bytes only
-// where it stands alone). The caller gets base's error, and the body's,
-// as it was. Credentials the request carries elsewhere (an Authorization
-// header) are not looked for in these texts.
+// where it stands alone). So are the values of the request's credential
+// headers (Authorization, Proxy-Authorization, Cookie, X-Api-Key, the keys
+// of logging.DefaultRedactedKeys, and any *Key, *Token*, *Secret*,
+// *Password*, in any case; not keys added with otel.WithRedactedKeys) and
+// what looks like an Authorization credential ("Bearer <token>", "Basic
+// <user:password>", a JWT: the header a base adds itself, as an OAuth2
+// transport does, is not in the request Transport sees): in a failed
+// request's error and a panic's text always, in a response body's error
+// only when the URL had something to redact, as only then is the body
+// wrapped (wrapping the body of every request with such a header would
+// cost each of them allocations). The caller gets base's error, and the
+// body's, as it was. A failure whose text quotes no credential costs its
+// text and scans of it, no allocation.
 //
 // The span is named "HTTP GET" (the standard methods), or "HTTP" for any
 // other method. It ends when the response body is read to its end or
@@ -178,7 +188,7 @@ func (t *redactTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		panic(p.value) // the span has ended and the metric is recorded
 	}
 	if o != nil && err == nil {
-		resp.Body = newErrorBody(resp.Body, nil) // the base body's errors, see bodyerror.go
+		resp.Body = newErrorBody(resp.Body, nil, nil) // the base body's errors, see bodyerror.go
 	}
 	return resp, err
 }
@@ -227,16 +237,16 @@ func (t *ridTransport) RoundTrip(r *http.Request) (resp *http.Response, err erro
 			if r.Body != nil {
 				_ = r.Body.Close() // as base should have; otelhttp records the metric on it
 			}
-			resp, err = nil, newBasePanic(r.Context(), v, debug.Stack(), o)
+			resp, err = nil, newBasePanic(r.Context(), v, debug.Stack(), o, r.Header)
 		}
 	}()
 	resp, err = t.base.RoundTrip(r)
-	if err != nil && o != nil {
-		return resp, spanErrorOf(o, err) // what the span shows; the caller gets err
+	if err != nil {
+		return resp, spanErrorOf(o, r.Header, err) // what the span shows; the caller gets err
 	}
 	resp, err = checkResponse(t.base, r, resp, err)
 	if o != nil && err == nil && resp.Body != nil && resp.Body != http.NoBody {
-		resp.Body = newErrorBody(resp.Body, o) // its errors as the span shows them, see bodyerror.go
+		resp.Body = newErrorBody(resp.Body, o, r.Header) // its errors as the span shows them, see bodyerror.go
 	}
 	return resp, err
 }
@@ -269,13 +279,12 @@ func (p *basePanic) Error() string { return "httpmw: RoundTripper panicked: " + 
 
 // newBasePanic records the panic v on the client span of ctx as an
 // exception event with stack, the stack where it happened, as the server
-// side does for a handler's panic. Its text quotes the request's URL as
-// url.full does (see spanError) when o, the caller's URL, is not nil.
-func newBasePanic(ctx context.Context, v any, stack []byte, o *origURL) *basePanic {
+// side does for a handler's panic. Its text is redacted as a failed
+// request's error is (redactText; o is the caller's URL, nil when it had
+// nothing to redact, and h the request's header).
+func newBasePanic(ctx context.Context, v any, stack []byte, o *origURL, h http.Header) *basePanic {
 	p := &basePanic{value: v, text: panictext.Of(v, reqscope.MaxText)}
-	if o != nil {
-		p.text = o.redactText(p.text)
-	}
+	p.text = redactText(o, h, p.text)
 	trace.SpanFromContext(ctx).AddEvent("exception", trace.WithAttributes(
 		attribute.String("exception.type", fmt.Sprintf("%T", v)),
 		attribute.String("exception.message", p.text),

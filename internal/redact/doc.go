@@ -45,6 +45,15 @@
 // shell's working directory, is redacted, as a password may be logged
 // under it.
 //
+// # Headers
+//
+// CredentialHeader is the rule for the names of a request's headers and
+// gRPC metadata keys, whose values httpmw.Transport and grpcmw scrub from
+// a failed request's error text: Keys, and also any name that ends in key
+// or holds token, secret or password, in any case. It is broader than
+// Keys because a value it names is only looked for in an error's text,
+// never removed from a field.
+//
 // # Setting
 //
 // A Setting is what a program's options say about the key rule (keys

@@ -5,11 +5,13 @@ import "strings"
 // MayQuote reports whether msg may quote one of values in a form that
 // New's Scrubber replaces: false means that none of them is in msg, and
 // New (which allocates every form of every value) need not be called. It
-// allocates nothing. A value is looked for as it is when escaping leaves
-// it unchanged (letters, digits, "-._~"), else by one of its
-// whitespace-separated parts of minAnywhere bytes or more that escaping
-// leaves unchanged (the token after "Bearer "): every form of the value
-// holds that part as it is. A value with neither counts as quoted.
+// allocates nothing. Escaping (URL, Go and JSON quoting) leaves letters,
+// digits and "-._~" as they are, so every form of a value holds its
+// longest run of these bytes as it is: a value is looked for by that run
+// (all of it, for a value that escaping leaves unchanged), and each of its
+// whitespace-separated parts of minAnywhere bytes or more (the token after
+// "Bearer ", which New replaces on its own) by its own. A value with no
+// such byte counts as quoted.
 func MayQuote(values []string, msg string) bool {
 	for _, v := range values {
 		if v != "" && mayHold(msg, v) {
@@ -26,24 +28,30 @@ func MayQuote(values []string, msg string) bool {
 
 // mayHold reports whether msg may hold a form of v (see MayQuote).
 func mayHold(msg, v string) bool {
-	if unescaped(v) {
-		return strings.Contains(msg, v)
-	}
-	for f := range strings.FieldsSeq(v) {
-		if len(f) >= minAnywhere && unescaped(f) {
-			return strings.Contains(msg, f)
-		}
+	if run := longestUnescaped(v); run != "" {
+		return strings.Contains(msg, run)
 	}
 	return true
 }
 
-// unescaped reports whether URL, Go and JSON quoting all leave s as it is.
-func unescaped(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !isWordByte(c) && c != '-' && c != '.' && c != '_' && c != '~' {
-			return false
+// longestUnescaped returns the first of the longest runs of s that URL,
+// Go and JSON quoting all leave as they are; "" when s has none.
+func longestUnescaped(s string) string {
+	best, start := "", 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && unescapedByte(s[i]) {
+			continue
 		}
+		if i-start > len(best) {
+			best = s[start:i]
+		}
+		start = i + 1
 	}
-	return true
+	return best
+}
+
+// unescapedByte reports whether URL, Go and JSON quoting all leave c as it
+// is.
+func unescapedByte(c byte) bool {
+	return isWordByte(c) || c == '-' || c == '.' || c == '_' || c == '~'
 }

@@ -1,6 +1,7 @@
 package scrub
 
 import (
+	"encoding/json"
 	"net/url"
 	"strconv"
 	"testing"
@@ -32,11 +33,36 @@ func TestMayQuote(t *testing.T) {
 	if MayQuote([]string{"Bearer sk-live-0123456789", "k-APIKEY98765", "short"}, "order 4711 not found") {
 		t.Error("MayQuote is true for a message that quotes none")
 	}
-	if !MayQuote([]string{"a+b/c=="}, "order 4711 not found") {
-		t.Error("MayQuote must answer maybe for a value with no part that escaping leaves alone")
+	if !MayQuote([]string{"+/==", "é"}, "order 4711 not found") {
+		t.Error("MayQuote must answer maybe for a value with no byte that escaping leaves alone")
 	}
 	if MayQuote(nil, "x") || MayQuote([]string{""}, "x") {
 		t.Error("MayQuote with no values")
+	}
+}
+
+// TestMayQuoteEscapedValues: a value that escaping changes (a cookie, a
+// base64 key, a JSON credential) is looked for by its longest run that
+// escaping leaves alone, which every form of it holds: MayQuote is false
+// for a message without that run, and true for one quoting any form New
+// replaces.
+func TestMayQuoteEscapedValues(t *testing.T) {
+	values := []string{"theme=dark; session=0123456789abcdef", "a+b/c==tokenvalue", `{"k":"s3cr3t-json"}`, "x=1"}
+	for _, v := range values {
+		if MayQuote([]string{v}, "dial tcp 10.0.0.7:443: connect: connection refused") {
+			t.Errorf("MayQuote(%q) is true for a message that quotes no part of it", v)
+		}
+		q := strconv.Quote(v)
+		j, _ := json.Marshal(v)
+		for _, form := range []string{v, url.QueryEscape(v), url.PathEscape(v), q[1 : len(q)-1], string(j[1 : len(j)-1])} {
+			msg := "refused " + form + "."
+			if New([]string{v}).String(msg) == msg {
+				t.Fatalf("the Scrubber does not replace %q in %q: no test", v, msg)
+			}
+			if !MayQuote([]string{v}, msg) {
+				t.Errorf("MayQuote(%q, %q) = false, but the Scrubber changes it", v, msg)
+			}
+		}
 	}
 }
 
