@@ -203,6 +203,7 @@ func TestRedactorQueryEdges(t *testing.T) {
 		"%zz=1&sig=2":                            "%zz=1&sig=REDACTED",
 		"user[password]=1&user%5Bpassword%5D=2&user[name]=3&password[]=4&key_hex=5": "user[password]=REDACTED&user%5Bpassword%5D=REDACTED&user[name]=3&password[]=REDACTED&key_hex=REDACTED",
 		"s%69g=1": "s%69g=REDACTED",
+		"APIToken=1&DBPwd=2&GitHubAPIToken=3&MAXTOKEN=4":      "APIToken=REDACTED&DBPwd=REDACTED&GitHubAPIToken=REDACTED&MAXTOKEN=4",
 		"a[b[token]]=1&a%5Bb%5Bpassword%5D%5D=2&a[b[name]]=3": "a[b[token]]=REDACTED&a%5Bb%5Bpassword%5D%5D=REDACTED&a[b[name]]=3",
 		strings.Repeat("k", 100) + "_token=1":                 strings.Repeat("k", 100) + "_token=REDACTED",
 		// The password words of the log keys' rule: pwd, passwd and

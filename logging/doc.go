@@ -309,8 +309,8 @@
 // or as a camel-case word; password, passwd and passphrase also run into
 // the word before them: PGPASSWORD, newpassword), with their parts
 // written apart or run together (proxy-authorization, set-cookie, access_token, accessToken,
-// accesstoken, db.password, MYSQL_PWD, x-api-key, XAPIKey,
-// http.request.header.authorization). A form-style key is matched by the
+// accesstoken, db.password, MYSQL_PWD, x-api-key, XAPIKey, APIToken,
+// DBPwd, http.request.header.authorization). A form-style key is matched by the
 // name in its last brackets, the innermost of nested ones (user[password],
 // data[user][password], a[b[password]], headers["Authorization"],
 // password[0]), and a last word naming an encoding is looked past

@@ -46,7 +46,8 @@ import (
 // newpassword), their parts with
 // "-", "_", "." or nothing between them (access_token, accessToken,
 // accesstoken, db.password, MYSQL_PWD, proxy-authorization, set-cookie,
-// x-api-key, XAPIKey, http.request.header.authorization). A key in brackets is
+// x-api-key, XAPIKey, APIToken, DBPwd, http.request.header.authorization;
+// a camel-case word may follow an initialism, as in Go's names). A key in brackets is
 // matched by what its last brackets hold, the innermost of nested ones
 // (user[password], a[b[password]], headers["Authorization"],
 // password[0]), and a last word naming an encoding is looked past

@@ -7,7 +7,9 @@
 // regard to case, with "-", "_" and "." as one character), and a suffix
 // word (the name is it or ends in it). A suffix word must start a word of
 // the name: at its start, after "-", "_" or ".", or as a camel-case word
-// (accessToken, db.password, X-Api-Key). A word of several parts
+// (accessToken, db.password, X-Api-Key), also after an initialism, as Go
+// names a field (APIToken, DBPwd: a capital followed by lower-case
+// letters starts a word; APITOKEN has none). A word of several parts
 // (api_key, access_token) may have "-", "_", "." or nothing between them,
 // so accesstoken, privatekey and XAPIKey match, and notapikey does not
 // (api does not start a word there). Keys' password words (password,

@@ -25,6 +25,12 @@ func TestKeys(t *testing.T) {
 		// Last word in camel case.
 		"accessToken", "clientSecret", "dbPassword", "userCredentials", "stripeApiKey",
 		"privateKey", "awsSecretAccessKey", "myAPIKey", "v2Token",
+		// A camel-case word after an initialism, as Go names a field
+		// (APIToken, DBPwd): the word starts at the capital before its
+		// lower-case letters.
+		"APIToken", "GitHubAPIToken", "APISecret", "AWSSecretKey", "TLSPrivateKey",
+		"HTTPAuthorization", "GCPCredentials", "DBPwd", "MySQLPwd", "JWTToken",
+		"OIDCClientSecret", "AWSSecretKeyPEM",
 		// A word of several parts run together, starting the key or a word of it.
 		"accesstoken", "authtoken", "refreshtoken", "clientsecret", "secretkey", "privatekey",
 		"sessiontoken", "xapikey", "bearertoken", "idtoken", "oauthtoken", "csrftoken",
@@ -70,6 +76,9 @@ func TestKeys(t *testing.T) {
 		// inside another word.
 		"tokens_used", "tokenizer", "keyword", "passwordless", "author", "authority",
 		"authenticated", "paidtoken", "awssecretaccesskey", "myapikey", "hotkey", "passkey",
+		// An initialism ends before a capital followed by lower-case letters
+		// only: a credential word run into an upper-case one is still no word.
+		"MAXTOKEN", "NOCOOKIE",
 		// The last word decides: a time, a hash, a path, a consent are not the credential.
 		"password_changed_at", "cookie_consent", "client_secret_hash", "private_key_file",
 		"passwordPolicy", "token_expires_in", "signing_key_id", "encryption_key_arn",
@@ -106,6 +115,11 @@ func TestRuleWith(t *testing.T) {
 		if !r.Match(k) {
 			t.Errorf("With(...).Match(%q) = false, want true", k)
 		}
+	}
+	// A word given in camel case with an initialism (SSHPin) has its parts
+	// as Go names them, so that it matches written apart too (ssh_pin).
+	if ssh := base.With(nil, []string{"SSHPin"}); !ssh.Match("ssh_pin") || !ssh.Match("SSHPin") || !ssh.Match("sshpin") || ssh.Match("shpin") {
+		t.Error("With(SSHPin): ssh_pin, SSHPin or sshpin not matched, or shpin matched")
 	}
 	for _, k := range []string{"shipping", "pins", "spinach", "x_tenant", "session", "sid", "usersessionid"} {
 		if r.Match(k) {
@@ -208,7 +222,8 @@ func FuzzMatch(f *testing.F) {
 // BenchmarkMatch: five keys a call, the usual short ones of a log line,
 // long innocent attribute keys (some end as a pattern does, so they pass
 // the two-byte filter and are compared), credentials in the forms the
-// rule knows, form-style keys (nested brackets) and password keys.
+// rule knows, form-style keys (nested brackets), password keys and Go's
+// field names with initialisms.
 func BenchmarkMatch(b *testing.B) {
 	rule := Keys()
 	for _, tc := range []struct {
@@ -223,6 +238,7 @@ func BenchmarkMatch(b *testing.B) {
 		{"bracketed", []string{"user[name]", "data[user][password]", "a[b[password]]", "items[3][accessToken]",
 			"filter[tags][]"}},
 		{"password", []string{"db.password", "PGPASSWORD", "MYSQL_PWD", "user_password_hash", "new_passwd"}},
+		{"initialism", []string{"UserID", "HTTPMethod", "APIToken", "DBPwd", "RequestURL"}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()

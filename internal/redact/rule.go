@@ -251,10 +251,16 @@ func isSeparator(c byte) bool { return c == '-' || c == '_' || c == '.' }
 
 // camelBoundary reports whether a camel-case word starts at name[i]: an
 // upper-case letter after a lower-case letter or a digit ("accessToken",
-// "v2Key"), so that "monkey" does not end in the word key.
+// "v2Key"), or after an initialism when lower-case letters follow it
+// ("APIToken", "DBPwd": Go's names), so that "monkey" does not end in the
+// word key, nor the all-capital "MAXTOKEN" in the word token.
 func camelBoundary(name string, i int) bool {
 	c, p := name[i], name[i-1]
-	return 'A' <= c && c <= 'Z' && ('a' <= p && p <= 'z' || '0' <= p && p <= '9')
+	if c < 'A' || c > 'Z' {
+		return false
+	}
+	return 'a' <= p && p <= 'z' || '0' <= p && p <= '9' ||
+		'A' <= p && p <= 'Z' && i+1 < len(name) && 'a' <= name[i+1] && name[i+1] <= 'z'
 }
 
 // normalize lower-cases s (ASCII) and writes "-" and "." as "_".
@@ -267,7 +273,8 @@ func normalize(s string) string {
 }
 
 // splitWords splits s into lower-cased parts at separators and camel-case
-// boundaries ("x-api-key" and "xApiKey" give x, api, key).
+// boundaries ("x-api-key" and "xApiKey" give x, api, key; "SSHPin" gives
+// ssh, pin).
 func splitWords(s string) []string {
 	var parts []string
 	start := 0
