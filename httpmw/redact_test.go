@@ -209,8 +209,9 @@ func TestRedactorQueryEdges(t *testing.T) {
 		// The password words of the log keys' rule: pwd, passwd and
 		// passphrase as the last word, and password words run into the
 		// word before them; OLDPWD and passwordless stay.
-		"db_pwd=1&dbPwd=2&MYSQL_PWD=3&smtp.passwd=4&key-passphrase=5":     "db_pwd=REDACTED&dbPwd=REDACTED&MYSQL_PWD=REDACTED&smtp.passwd=REDACTED&key-passphrase=REDACTED",
-		"PGPASSWORD=1&newpassword=2&rootpasswd=3&OLDPWD=4&passwordless=5": "PGPASSWORD=REDACTED&newpassword=REDACTED&rootpasswd=REDACTED&OLDPWD=4&passwordless=5",
+		"db_pwd=1&dbPwd=2&MYSQL_PWD=3&smtp.passwd=4&key-passphrase=5":                  "db_pwd=REDACTED&dbPwd=REDACTED&MYSQL_PWD=REDACTED&smtp.passwd=REDACTED&key-passphrase=REDACTED",
+		"PGPASSWORD=1&newpassword=2&rootpasswd=3&OLDPWD=4&passwordless=5":              "PGPASSWORD=REDACTED&newpassword=REDACTED&rootpasswd=REDACTED&OLDPWD=4&passwordless=5",
+		"password1=1&password2=2&password_confirmation=3&page2=4&email_confirmation=5": "password1=REDACTED&password2=REDACTED&password_confirmation=REDACTED&page2=4&email_confirmation=5",
 	} {
 		if got := rd.query(in); got != want {
 			t.Errorf("query(%q) = %q, want %q", in, got, want)

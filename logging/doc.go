@@ -313,8 +313,10 @@
 // DBPwd, http.request.header.authorization). A form-style key is matched by the
 // name in its last brackets, the innermost of nested ones (user[password],
 // data[user][password], a[b[password]], headers["Authorization"],
-// password[0]), and a last word naming an encoding is looked past
-// (PrivateKeyPEM, private_key_pem, credentials_json). Not key, code,
+// password[0]), and a last word naming an encoding or a confirmation
+// field, or a number at the end, is looked past (PrivateKeyPEM,
+// private_key_pem, credentials_json, password_confirmation, password2).
+// Not key, code,
 // state or session, and not *_key in general (idempotency_key,
 // cache_key), which are rarely secrets in a log field (in a URL they are:
 // see httpmw); not a word inside another (tokenizer, passwordless,

@@ -50,8 +50,9 @@ import (
 // a camel-case word may follow an initialism, as in Go's names). A key in brackets is
 // matched by what its last brackets hold, the innermost of nested ones
 // (user[password], a[b[password]], headers["Authorization"],
-// password[0]), and a last word naming an encoding is looked past
-// (PrivateKeyPEM, credentials_json). Not key alone, nor *_key in general
+// password[0]), and a last word naming an encoding or a confirmation
+// field, or a number at the end, is looked past (PrivateKeyPEM,
+// credentials_json, password_confirmation, password2). Not key alone, nor *_key in general
 // (idempotency_key, cache_key), nor a word inside another (tokenizer,
 // passwordless, notapikey, OLDPWD), nor one followed by another word
 // (password_changed_at, tokens_used). WithRedactedKeys adds keys;

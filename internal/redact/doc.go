@@ -25,9 +25,11 @@
 // quotes removed: user[password], data[user][password], a[b[password]],
 // data[api_key] and headers["Authorization"] match; an index or [] leaves
 // the array's own name (password[0], password[], a[b[password][0]]). A
-// last word naming an encoding (pem, der, hex, b64, base64, json) is
-// dropped before the name is matched: PrivateKeyPEM, private_key_pem,
-// credentials_json.
+// last word naming an encoding (pem, der, hex, b64, base64, json) or a
+// form's confirmation field (confirmation, confirm), and a number at the
+// end, are dropped before the name is matched: PrivateKeyPEM,
+// private_key_pem, credentials_json, password_confirmation, password2
+// (as Django names a form's second password field), api_key_2.
 //
 // # Borderline keys
 //

@@ -58,6 +58,12 @@ func TestKeys(t *testing.T) {
 		// A last word naming an encoding of the value.
 		"PrivateKeyPEM", "private_key_pem", "privateKeyPem", "credentials_json", "token_b64",
 		"client-secret.base64", "secret_hex", "private_key_der", "api_key[0]",
+		// A last word that restates the value (a form's confirmation
+		// field), or a number after it (Django's password1 and password2).
+		"password_confirmation", "passwordConfirmation", "password_confirm", "password-confirm",
+		"newPasswordConfirm", "client_secret_confirmation", "PASSWORD_CONFIRMATION",
+		"password1", "password2", "Password2", "password_2", "new_password1", "api_key2",
+		"client-secret-2", "token.2", "pwd1", "password_confirmation_2", "password2_confirm",
 		// Other cases of keys the rule had.
 		"X-API-KEY", "ApiKEY", "apiKey", "API_KEY", "Proxy-Authorization", "client-secret",
 		"AWS_SECRET_ACCESS_KEY", "ACCESS_TOKEN", "AccessTOKEN",
@@ -92,6 +98,11 @@ func TestKeys(t *testing.T) {
 		// An encoding word alone, inside a word or after an innocent one.
 		"pem", "hex", "json", "user_json", "tokenjson", "passwordhex", "index", "order", "region",
 		"payload_json", "PEM",
+		// A restating word or a number alone, or after an innocent name; a
+		// hash of a token is what a program logs instead of the token.
+		"confirm", "confirmation", "email_confirmation", "order_confirm", "passwordconfirm",
+		"password_hash", "token_hash", "1", "123", "key1", "sha256", "oauth2", "x509", "tokens2",
+		"password_reset_1", "secret_version_2", "password_changed_at_2", "token_v2", "user_1",
 	}
 	rule := Keys()
 	for _, k := range secret {
@@ -125,6 +136,11 @@ func TestRuleWith(t *testing.T) {
 		if r.Match(k) {
 			t.Errorf("With(...).Match(%q) = true, want false", k)
 		}
+	}
+	// A key that ends in a number is matched as given, and with the
+	// number looked past (pin2 for pin, as password2 for password).
+	if nums := base.With([]string{"pin1"}, []string{"ssn"}); !nums.Match("pin1") || !nums.Match("PIN1") || !nums.Match("ssn2") || nums.Match("pin") || nums.Match("pin2") {
+		t.Error("With(pin1, ssn): pin1 or ssn2 not matched, or pin or pin2 matched")
 	}
 	// With copies: the default rule is unchanged.
 	if base.Match("ssn") || base.Match("x-tenant-secret") && !base.Match("secret") {
@@ -239,6 +255,9 @@ func BenchmarkMatch(b *testing.B) {
 			"filter[tags][]"}},
 		{"password", []string{"db.password", "PGPASSWORD", "MYSQL_PWD", "user_password_hash", "new_passwd"}},
 		{"initialism", []string{"UserID", "HTTPMethod", "APIToken", "DBPwd", "RequestURL"}},
+		// Endings the restating words share (_at, _type, agent, count) and
+		// a number, which look past a word or a number before failing.
+		{"common", []string{"user_agent", "created_at", "content_type", "retry_count", "attempt2"}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -57,3 +57,28 @@ func isIndex(s string) bool {
 // a path or a time is something else (password_hash, private_key_file,
 // password_changed_at). Every rule has them.
 var encodings = []string{"pem", "der", "hex", "b64", "base64", "json"}
+
+// restatements name a second copy of the value, not something else: a
+// form's confirmation field (password_confirmation, as Rails names it,
+// passwordConfirm). Looked past as encodings are. Only these two: every
+// other word (password_new, password_repeat) would let more innocent
+// keys past the rule's two-byte check (_at, _type, agent, count), at a
+// cost on every field; a form's new or old password is new_password.
+// A hash is not a copy (token_hash): it is what a program logs instead
+// of the value.
+var restatements = []string{"confirmation", "confirm"}
+
+// withoutNumber returns name without the number that ends it and one
+// separator before that (password1, password_2, api_key2), or "" when
+// nothing would be left. Django names a form's two password fields
+// password1 and password2.
+func withoutNumber(name string) string {
+	end := len(name)
+	for end > 0 && '0' <= name[end-1] && name[end-1] <= '9' {
+		end--
+	}
+	if end > 0 && isSeparator(name[end-1]) {
+		end--
+	}
+	return name[:end]
+}

@@ -62,7 +62,7 @@ func (r *Rule) with(whole, suffix, ends []string) *Rule {
 	if r != nil {
 		*n = *r // the buckets are shared: add copies the one it changes
 	} else {
-		for _, w := range encodings {
+		for _, w := range slices.Concat(encodings, restatements) {
 			n.add(w, -1, func(b []pattern) []pattern { return append(b, pattern{last: w, skip: true}) })
 		}
 	}
@@ -139,6 +139,13 @@ func (r *Rule) match(name string) bool {
 			return r.match(inner)
 		}
 		return false // "]" with no "[": no pattern ends in it
+	}
+	// A number after the name (password2) is looked past; a whole key
+	// that ends in one (a program's pin1) still matches below.
+	if '0' <= c && c <= '9' {
+		if rest := withoutNumber(name); rest != "" && r.match(rest) {
+			return true
+		}
 	}
 	if len(name) > 1 && r.before[c]&(1<<(lowerSep(name[len(name)-2])&63)) == 0 {
 		return false // no pattern ends in these two bytes: most names stop here
