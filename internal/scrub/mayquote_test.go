@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -72,4 +73,31 @@ func BenchmarkMayQuote(b *testing.B) {
 	for b.Loop() {
 		_ = MayQuote(values, "db: connection refused at 10.0.0.1:5432 after 3 attempts")
 	}
+}
+
+// FuzzMayQuote: MayQuote is false only when New's Scrubber replaces no
+// secret in msg, for a value quoted in msg in each form New knows (as it
+// is, URL-, Go- and JSON-escaped, and each of its whitespace-separated
+// parts), between text of the fuzzer's.
+func FuzzMayQuote(f *testing.F) {
+	for _, v := range []string{"Bearer sk-live-0123456789", "theme=dark; session=0123456789abcdef", "a+b/c==tokenvalue",
+		`{"k":"s3cr3t-json"}`, "x=1", "short", "+/==", "é"} {
+		f.Add(v, "refused ", ".", uint8(0))
+	}
+	// A part quoted alone that lacks the value's longest run.
+	f.Add("verylongprefixword +/+/+/+/", "refused ", ".", uint8(2))
+	f.Add("session=0123456789abcdef; csrf=ZyXw9876543210QQ", "invalid ", "", uint8(2))
+	f.Fuzz(func(t *testing.T, v, before, after string, n uint8) {
+		forms := append([]string{v}, strings.Fields(v)...)
+		p := forms[int(n)%len(forms)]
+		q := strconv.Quote(p)
+		j, _ := json.Marshal(p)
+		for _, form := range []string{p, url.QueryEscape(p), url.PathEscape(p), q[1 : len(q)-1], string(j[1 : len(j)-1])} {
+			for _, msg := range []string{before + form + after, before + after} {
+				if !MayQuote([]string{v}, msg) && New([]string{v}).secrets.replace(msg) != msg {
+					t.Errorf("MayQuote(%q, %q) = false, but the Scrubber replaces a secret in it", v, msg)
+				}
+			}
+		}
+	})
 }
