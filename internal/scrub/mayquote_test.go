@@ -67,6 +67,23 @@ func TestMayQuoteEscapedValues(t *testing.T) {
 	}
 }
 
+// TestNewFor: NewFor builds no Scrubber for a text that quotes none of
+// the values, and one that replaces them in a text that does; user info
+// goes from both.
+func TestNewFor(t *testing.T) {
+	values := []string{"Bearer sk-live-0123456789", "theme=dark; session=0123456789abcdef"}
+	plain := "dial http://u:pw@10.0.0.7:443: connection refused"
+	if sc := NewFor(values, plain); sc != nil {
+		t.Error("NewFor built a Scrubber for a text that quotes no value")
+	} else if got := sc.String(plain); got != RedactUserInfo(plain) || got == plain {
+		t.Errorf("NewFor's nil Scrubber gave %q", got)
+	}
+	quoted := "refused " + url.QueryEscape(values[1]) + " from http://u:pw@proxy:8080"
+	if got, want := NewFor(values, quoted).String(quoted), New(values).String(quoted); got != want || got == quoted {
+		t.Errorf("NewFor(%q) gave %q, New %q", quoted, got, want)
+	}
+}
+
 func BenchmarkMayQuote(b *testing.B) {
 	values := []string{"Bearer sk-live-0123456789", "k-APIKEY98765"}
 	b.ReportAllocs()
