@@ -113,16 +113,10 @@ func scrubbedEndOf(end *stats.End, secrets []string) *stats.End {
 // scrubbedStatus returns err with secrets, URL user info and what looks
 // like an Authorization credential scrubbed from its message, or nil when
 // it quotes none. A message that quotes no secret (the usual case) costs
-// no Scrubber (scrub.MayQuote).
+// no Scrubber (scrub.NewFor).
 func scrubbedStatus(secrets []string, err error) error {
 	st := status.Convert(err)
-	msg := st.Message()
-	if scrub.MayQuote(secrets, msg) {
-		msg = scrub.New(secrets).String(msg)
-	} else {
-		msg = scrub.RedactUserInfo(msg) // as the Scrubber does
-	}
-	msg = scrub.AuthCredentials(msg)
+	msg := scrub.AuthCredentials(scrub.NewFor(secrets, st.Message()).String(st.Message()))
 	if msg == st.Message() {
 		return nil
 	}

@@ -104,17 +104,14 @@ type textRedactor struct {
 // newTextRedactor returns the textRedactor of o (nil: the URL had nothing
 // to redact) and h, the request's header, for text. With no URL to
 // redact, the Scrubber, which allocates every form of every secret, is
-// built only when text may quote a header credential (scrub.MayQuote): a
+// built only when text may quote a header credential (scrub.NewFor): a
 // failure whose text quotes none costs no allocation here, the header's
 // credentials being gathered on the stack.
 func newTextRedactor(o *origURL, h http.Header, text string) textRedactor {
 	var buf [4]string
 	secrets := redact.AppendHeaderCredentials(buf[:0], h)
 	if o == nil {
-		if !scrub.MayQuote(secrets, text) {
-			return textRedactor{}
-		}
-		return textRedactor{sc: scrub.New(secrets)}
+		return textRedactor{sc: scrub.NewFor(secrets, text)}
 	}
 	forms := []string{o.u.String(), o.u.Redacted()}
 	if _, ok := o.u.User.Password(); ok {

@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelkit/otelkit/internal/reqscope"
 )
 
 // secretURLPath is a request URL with credentials in its user info and
@@ -325,6 +327,42 @@ func TestTransportErrorTextHeaderCredentials(t *testing.T) {
 				_, _ = tr.RoundTrip(headerRequest(t, u))
 			}()
 			noHeaderSecrets(t, "panic", e.onlySpan(t))
+		})
+	}
+}
+
+// TestTransportPanicCutRedacted: a base's panic text longer than the
+// span's bound, cut where it quotes a header credential, leaves no part
+// of it on the span: the text is redacted before it is cut (cut first,
+// the credential's head was no longer the credential, and showed).
+func TestTransportPanicCutRedacted(t *testing.T) {
+	e := newTestEnv(t)
+	key := headerSecrets[2]
+	head := key[:len(key)-6] // what a cut inside the key keeps of it
+	for _, u := range []string{"http://127.0.0.1:1/p?page=2", secretURL} {
+		t.Run(u, func(t *testing.T) {
+			e.sr.Reset()
+			tr := Transport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				text := strings.Repeat("x", reqscope.MaxText-len(head)-1) + " " + r.Header.Get("X-Api-Key") + " refused"
+				panic(errors.New(text))
+			}), e.opts()...)
+			func() {
+				defer func() { _ = recover() }()
+				_, _ = tr.RoundTrip(headerRequest(t, u))
+			}()
+			s := e.onlySpan(t)
+			var msg string
+			for _, ev := range s.Events() {
+				for _, kv := range ev.Attributes {
+					if kv.Key == "exception.message" {
+						msg = kv.Value.AsString()
+					}
+				}
+			}
+			if !strings.Contains(msg, " REDACTED") || len(msg) > reqscope.MaxText {
+				t.Errorf("exception.message of %d bytes ends %q, want at most %d with the mark", len(msg), msg[max(0, len(msg)-40):], reqscope.MaxText)
+			}
+			noSecretsOf(t, "cut panic", s, []string{head})
 		})
 	}
 }

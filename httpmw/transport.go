@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -17,6 +18,7 @@ import (
 	"github.com/otelkit/otelkit/internal/panictext"
 	"github.com/otelkit/otelkit/internal/reqscope"
 	"github.com/otelkit/otelkit/internal/requestid"
+	"github.com/otelkit/otelkit/internal/visible"
 )
 
 // Transport wraps base (http.DefaultTransport when nil or a nil pointer,
@@ -281,10 +283,12 @@ func (p *basePanic) Error() string { return "httpmw: RoundTripper panicked: " + 
 // exception event with stack, the stack where it happened, as the server
 // side does for a handler's panic. Its text is redacted as a failed
 // request's error is (redactText; o is the caller's URL, nil when it had
-// nothing to redact, and h the request's header).
+// nothing to redact, and h the request's header), and only then cut to
+// reqscope.MaxText: a cut inside a credential leaves a head of it that is
+// no longer the credential, and would show.
 func newBasePanic(ctx context.Context, v any, stack []byte, o *origURL, h http.Header) *basePanic {
-	p := &basePanic{value: v, text: panictext.Of(v, reqscope.MaxText)}
-	p.text = redactText(o, h, p.text)
+	text := redactText(o, h, panictext.Of(v, math.MaxInt)) // Of formats all of v in any case
+	p := &basePanic{value: v, text: visible.Cut(text, reqscope.MaxText)}
 	trace.SpanFromContext(ctx).AddEvent("exception", trace.WithAttributes(
 		attribute.String("exception.type", fmt.Sprintf("%T", v)),
 		attribute.String("exception.message", p.text),

@@ -26,6 +26,17 @@ func MayQuote(values []string, msg string) bool {
 	return false
 }
 
+// NewFor returns New(values) when msg may quote one of them (MayQuote),
+// and otherwise nil, the Scrubber that removes URL user info only: what
+// a caller that scrubs one text (a failed request's error) builds, so
+// that a text quoting no value costs no Scrubber.
+func NewFor(values []string, msg string) *Scrubber {
+	if !MayQuote(values, msg) {
+		return nil
+	}
+	return New(values)
+}
+
 // mayHold reports whether msg may hold a form of v (see MayQuote).
 func mayHold(msg, v string) bool {
 	if run := longestUnescaped(v); run != "" {

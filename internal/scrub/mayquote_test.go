@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -66,10 +67,54 @@ func TestMayQuoteEscapedValues(t *testing.T) {
 	}
 }
 
+// TestNewFor: NewFor builds no Scrubber for a text that quotes none of
+// the values, and one that replaces them in a text that does; user info
+// goes from both.
+func TestNewFor(t *testing.T) {
+	values := []string{"Bearer sk-live-0123456789", "theme=dark; session=0123456789abcdef"}
+	plain := "dial http://u:pw@10.0.0.7:443: connection refused"
+	if sc := NewFor(values, plain); sc != nil {
+		t.Error("NewFor built a Scrubber for a text that quotes no value")
+	} else if got := sc.String(plain); got != RedactUserInfo(plain) || got == plain {
+		t.Errorf("NewFor's nil Scrubber gave %q", got)
+	}
+	quoted := "refused " + url.QueryEscape(values[1]) + " from http://u:pw@proxy:8080"
+	if got, want := NewFor(values, quoted).String(quoted), New(values).String(quoted); got != want || got == quoted {
+		t.Errorf("NewFor(%q) gave %q, New %q", quoted, got, want)
+	}
+}
+
 func BenchmarkMayQuote(b *testing.B) {
 	values := []string{"Bearer sk-live-0123456789", "k-APIKEY98765"}
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = MayQuote(values, "db: connection refused at 10.0.0.1:5432 after 3 attempts")
 	}
+}
+
+// FuzzMayQuote: MayQuote is false only when New's Scrubber replaces no
+// secret in msg, for a value quoted in msg in each form New knows (as it
+// is, URL-, Go- and JSON-escaped, and each of its whitespace-separated
+// parts), between text of the fuzzer's.
+func FuzzMayQuote(f *testing.F) {
+	for _, v := range []string{"Bearer sk-live-0123456789", "theme=dark; session=0123456789abcdef", "a+b/c==tokenvalue",
+		`{"k":"s3cr3t-json"}`, "x=1", "short", "+/==", "é"} {
+		f.Add(v, "refused ", ".", uint8(0))
+	}
+	// A part quoted alone that lacks the value's longest run.
+	f.Add("verylongprefixword +/+/+/+/", "refused ", ".", uint8(2))
+	f.Add("session=0123456789abcdef; csrf=ZyXw9876543210QQ", "invalid ", "", uint8(2))
+	f.Fuzz(func(t *testing.T, v, before, after string, n uint8) {
+		forms := append([]string{v}, strings.Fields(v)...)
+		p := forms[int(n)%len(forms)]
+		q := strconv.Quote(p)
+		j, _ := json.Marshal(p)
+		for _, form := range []string{p, url.QueryEscape(p), url.PathEscape(p), q[1 : len(q)-1], string(j[1 : len(j)-1])} {
+			for _, msg := range []string{before + form + after, before + after} {
+				if !MayQuote([]string{v}, msg) && New([]string{v}).secrets.replace(msg) != msg {
+					t.Errorf("MayQuote(%q, %q) = false, but the Scrubber replaces a secret in it", v, msg)
+				}
+			}
+		}
+	})
 }
