@@ -101,6 +101,11 @@ func (r *periodicReader) run(interval time.Duration) {
 	for {
 		select {
 		case <-ticker.C:
+			if r.loopCtx.Err() != nil {
+				// Shutdown came with the tick (select picks either): an
+				// export now would only report its cancellation.
+				return
+			}
 			ctx, cancel := context.WithTimeoutCause(r.loopCtx, r.timeout, errReaderTimeout)
 			if err := r.collectAndExport(ctx); err != nil {
 				otel.Handle(err)
