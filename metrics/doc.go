@@ -58,7 +58,9 @@
 // Shutdown to be safe then, and it may be what ends the export. Shutdown
 // waits for the exporter's Shutdown only 50 ms then: the OTLP exporters'
 // waits for their export in progress, and so completes once that export
-// returns. No export begins after it, nor beside another.
+// returns. No collection is exported after it (only the rest of one cut
+// for size, which the hung export was sending, reaches the exporter when
+// it returns, and fails), nor beside another.
 //
 // # Prometheus
 //

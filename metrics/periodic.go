@@ -44,10 +44,13 @@ import (
 // shutting it down may be what frees the export (a closed connection).
 // Safe is not prompt: the SDK's OTLP exporters' Shutdown waits for their
 // export in progress, so Shutdown waits for it only a moment
-// (shutdownBeside). It still gets one Export at a time, and none begins after its Shutdown:
-// the ManualReader is shut down first, so a later collection fails, and
-// the loop's next export has a cancelled context (collectAndExportHeld
-// exports nothing then); the loop ends when the hung export returns.
+// (shutdownBeside). It still gets one Export at a time, and no collection
+// is exported after its Shutdown: the ManualReader is shut down first, so
+// a later collection fails, and the loop ends on its next tick. Only the
+// parts left of a collection cut for size (sizeBounded), which the hung
+// export was sending, still go to the exporter once it returns, their
+// context ended: the OTLP exporters fail them at once, and the
+// export-health wrapper counts them as any failed export.
 
 // periodicReader collects from the provider (through its ManualReader,
 // which registers it) and exports to exp every interval.
