@@ -55,8 +55,12 @@
 // returned"), not known to be exported; under otel.Init the export-health
 // wrapper counts them as lost. The exporter is shut down all the same,
 // beside that export: the SDK's metric exporter contract requires its
-// Shutdown to be safe then, and it may be what ends the export. No export
-// begins after it, nor beside another.
+// Shutdown to be safe then, and it may be what ends the export. Shutdown
+// waits for the exporter's Shutdown only 50 ms then: the OTLP exporters'
+// waits for their export in progress, and so completes once that export
+// returns. No collection is exported after it (only the rest of one cut
+// for size, which the hung export was sending, reaches the exporter when
+// it returns, and fails), nor beside another.
 //
 // # Prometheus
 //

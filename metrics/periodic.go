@@ -14,6 +14,7 @@ import (
 
 	"github.com/otelkit/otelkit/internal/batch"
 	"github.com/otelkit/otelkit/internal/exportwrap"
+	"github.com/otelkit/otelkit/internal/panictext"
 )
 
 // The SDK's periodic reader (v1.47) exports nothing of a collection in
@@ -41,10 +42,15 @@ import (
 // beside the hung export: the SDK's metric exporter contract requires its
 // Shutdown to be safe to call concurrently with its other methods, and
 // shutting it down may be what frees the export (a closed connection).
-// It still gets one Export at a time, and none begins after its Shutdown:
-// the ManualReader is shut down first, so a later collection fails, and
-// the loop's next export has a cancelled context (collectAndExportHeld
-// exports nothing then); the loop ends when the hung export returns.
+// Safe is not prompt: the SDK's OTLP exporters' Shutdown waits for their
+// export in progress, so Shutdown waits for it only a moment
+// (shutdownBeside). It still gets one Export at a time, and no collection
+// is exported after its Shutdown: the ManualReader is shut down first, so
+// a later collection fails, and the loop ends on its next tick. Only the
+// parts left of a collection cut for size (sizeBounded), which the hung
+// export was sending, still go to the exporter once it returns, their
+// context ended: the OTLP exporters fail them at once, and the
+// export-health wrapper counts them as any failed export.
 
 // periodicReader collects from the provider (through its ManualReader,
 // which registers it) and exports to exp every interval.
@@ -98,6 +104,11 @@ func (r *periodicReader) run(interval time.Duration) {
 	for {
 		select {
 		case <-ticker.C:
+			if r.loopCtx.Err() != nil {
+				// Shutdown came with the tick (select picks either): an
+				// export now would only report its cancellation.
+				return
+			}
 			ctx, cancel := context.WithTimeoutCause(r.loopCtx, r.timeout, errReaderTimeout)
 			if err := r.collectAndExport(ctx); err != nil {
 				otel.Handle(err)
@@ -205,8 +216,8 @@ func (r *periodicReader) ForceFlush(ctx context.Context) error {
 // final export within ctx and shuts the exporter down. An export in
 // progress that outlives ctx (the exporter ignores its context) does not
 // hold it: the final collection is then cut off (exportCutOff), the
-// exporter shut down beside that export, and the error names it
-// (inProgress). Only the first call does anything.
+// exporter shut down beside that export (shutdownBeside), and the error
+// names it (inProgress). Only the first call does anything.
 func (r *periodicReader) Shutdown(ctx context.Context) error {
 	if !r.stopped.CompareAndSwap(false, true) {
 		return sdkmetric.ErrReaderShutdown
@@ -230,14 +241,37 @@ func (r *periodicReader) Shutdown(ctx context.Context) error {
 		err = errors.Join(err, r.exportCutOff(ctx))
 	}
 	err = errors.Join(err, r.ManualReader.Shutdown(ctx))
-	if held {
-		r.release()
+	if !held { // an export in progress outlived ctx
+		return errors.Join(err, r.shutdownBeside(ctx), r.inProgress())
 	}
-	err = errors.Join(err, r.exp.Shutdown(ctx))
-	if !held {
-		err = errors.Join(err, r.inProgress())
+	r.release()
+	return errors.Join(err, r.exp.Shutdown(ctx))
+}
+
+// shutdownBeside shuts the exporter down beside the export in progress
+// that outlived Shutdown's context (ctx, ended), waiting for that up to
+// batch.CancelSettle. An exporter may make its Shutdown wait for its
+// export: the SDK's OTLP metric exporters hold one mutex across Export,
+// which their Shutdown takes. Past that moment the exporter's Shutdown
+// goes on alone, and completes when the export returns; its error is then
+// dropped, as the batch processor's worker drops that of an exporter it
+// shuts down after Shutdown returned.
+func (r *periodicReader) shutdownBeside(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() {
+		defer func() { // on its own goroutine a panic would end the process
+			if v := recover(); v != nil {
+				done <- panictext.Error("the metric exporter's Shutdown", v)
+			}
+		}()
+		done <- r.exp.Shutdown(ctx)
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(batch.CancelSettle):
+		return nil // inProgress names the export it waits for
 	}
-	return err
 }
 
 // inProgress returns the error naming the data points of the export in

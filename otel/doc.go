@@ -492,7 +492,8 @@
 // the export end later, that changes no count. The exporter is shut down
 // once the export returns (spans, log records: their processor never calls
 // Shutdown beside an export), or at once, beside it (metrics: the SDK's
-// metric exporter contract allows that).
+// metric exporter contract allows that; Shutdown waits 50 ms at most for
+// it, as the OTLP exporters' Shutdown waits for their export).
 //
 // Text that is not valid UTF-8 never costs a batch: what every exporter
 // Init builds (and one given with WithSpanExporter) receives has each

@@ -19,8 +19,11 @@ import (
 	"github.com/otelkit/otelkit/internal/exportwrap"
 )
 
-// Gate holds the first export after Arm until Release, whatever its
-// context says. It notes how many exports began and whether two ever ran
+// Gate holds the first export of some items after Arm until Release,
+// whatever its context says. An export of nothing goes through: the
+// periodic metric reader exports an empty collection too, and one made
+// just before a test measured must not be the held one, which the test
+// takes for an export of what it measured. It notes how many exports began and whether two ever ran
 // at once, which the SDK's exporter contract rules out.
 type Gate struct {
 	armed      atomic.Bool
@@ -37,7 +40,7 @@ func New() *Gate {
 	return &Gate{entered: make(chan int, 1), release: make(chan struct{})}
 }
 
-// Arm makes the next export hang until Release.
+// Arm makes the next export of some items hang until Release.
 func (g *Gate) Arm() { g.armed.Store(true) }
 
 // Entered waits up to within for the held export to begin and returns its
@@ -71,7 +74,7 @@ func (g *Gate) around(n int, export func() error) error {
 		g.overlapped.Store(true)
 	}
 	defer g.running.Add(-1)
-	if g.armed.CompareAndSwap(true, false) {
+	if n > 0 && g.armed.CompareAndSwap(true, false) {
 		g.entered <- n
 		<-g.release
 	}
