@@ -42,7 +42,10 @@ type Scrubber struct {
 func New(values []string) *Scrubber {
 	var out []string
 	for _, v := range values {
-		if v == "" {
+		if !hasLetterOrDigit(v) {
+			// No credential is all punctuation and spaces; such a value
+			// (a header a proxy's client chose: " ", ":") would replace
+			// every space or colon of the text.
 			continue
 		}
 		forms := []string{v}
@@ -407,4 +410,15 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// hasLetterOrDigit reports whether v holds an ASCII letter or digit, or a
+// byte of a non-ASCII character.
+func hasLetterOrDigit(v string) bool {
+	for i := range len(v) {
+		if c := v[i]; c >= 0x80 || '0' <= c && c <= '9' || 'a' <= c|0x20 && c|0x20 <= 'z' {
+			return true
+		}
+	}
+	return false
 }

@@ -373,3 +373,20 @@ func TestSecretHoldingUserInfo(t *testing.T) {
 		}
 	}
 }
+
+// TestNewSkipsValuesWithoutLetters: a value of spaces and punctuation (a
+// header value a reverse proxy's client chose) is no credential and is not
+// looked for; replaced, it made every space and colon of the text
+// REDACTED. A value with a letter or digit among them still is.
+func TestNewSkipsValuesWithoutLetters(t *testing.T) {
+	const text = "dial tcp 10.0.0.7:443: connect: connection refused"
+	if got := New([]string{" ", ":", "  ", "-_-", ": :"}).String(text); got != text {
+		t.Errorf("values without a letter or digit changed the text: %q", got)
+	}
+	if got := New([]string{" ", "connection"}).String(text); got != "dial tcp 10.0.0.7:443: connect: REDACTED refused" {
+		t.Errorf("a value with letters beside one without: %q", got)
+	}
+	if got := New([]string{"ключ-секрет"}).String("bad key ключ-секрет"); got != "bad key REDACTED" {
+		t.Errorf("a non-ASCII value: %q", got)
+	}
+}
