@@ -283,17 +283,7 @@ func TestShutdownBoundedDespiteHungExport(t *testing.T) {
 	jobs.Add(context.Background(), 1, metric.WithAttributes(attribute.String("kind", "late"))) // after its collection
 	calls := gate.Calls()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	shut := make(chan error, 1)
-	go func() { shut <- p.Shutdown(ctx) }()
-	select {
-	case err = <-shut:
-	case <-time.After(2 * time.Second):
-		gate.Release() // so that Shutdown, and the test, can end
-		<-shut
-		t.Fatal("Shutdown with a 200 ms deadline still running after 2 s: it waits for the hung export")
-	}
+	err = hang.Shutdown(t, p.Shutdown, gate.Release)
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, exportwrap.ErrAbandoned) {
 		t.Errorf("Shutdown = %v, want its deadline and the cut-off collection not exported", err)
 	}
@@ -366,17 +356,7 @@ func TestShutdownBoundedDespiteHungExportHoldingTheExporter(t *testing.T) {
 	gate.Arm()
 	gate.Entered(t, 10*time.Second) // inside exp's Export, which holds its mutex
 
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	shut := make(chan error, 1)
-	go func() { shut <- p.Shutdown(ctx) }()
-	select {
-	case err = <-shut:
-	case <-time.After(2 * time.Second):
-		gate.Release() // so that Shutdown, and the test, can end
-		<-shut
-		t.Fatal("Shutdown with a 200 ms deadline still running after 2 s: it waits for the exporter's Shutdown, which waits for the hung export")
-	}
+	err = hang.Shutdown(t, p.Shutdown, gate.Release)
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, batch.ErrExportInProgress) {
 		t.Errorf("Shutdown = %v, want its deadline and the export still in progress", err)
 	}

@@ -69,20 +69,7 @@ func TestShutdownBoundedDespiteHungExports(t *testing.T) {
 	heldRecords := records.Entered(t, 10*time.Second)
 	counter.Add(context.Background(), 1, metric.WithAttributes(attribute.String("kind", "b"))) // after the held collection
 
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	shut := make(chan error, 1)
-	go func() { shut <- tel.Shutdown(ctx) }()
-	var err error
-	select {
-	case err = <-shut:
-	case <-time.After(2 * time.Second):
-		spans.Release()
-		points.Release()
-		records.Release()
-		<-shut
-		t.Fatal("Shutdown with a 200 ms deadline still running after 2 s: it waits for a hung export")
-	}
+	err := hang.Shutdown(t, tel.Shutdown, func() { spans.Release(); points.Release(); records.Release() })
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, batch.ErrExportInProgress) {
 		t.Errorf("Shutdown = %v, want its deadline and the exports still in progress", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/otelkit/otelkit/internal/testutil/hang"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -239,18 +241,7 @@ func TestShutdownDeadlineWithAnExportIgnoringItsContext(t *testing.T) {
 		p.Enqueue(i)
 	}
 	<-exp.entered // the first batch of 3 hangs
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	shut := make(chan error, 1)
-	go func() { shut <- p.Shutdown(ctx) }()
-	var err error
-	select {
-	case err = <-shut:
-	case <-time.After(2 * time.Second):
-		close(exp.gate)
-		<-shut
-		t.Fatal("Shutdown with a 200 ms deadline still running after 2 s")
-	}
+	err := hang.Shutdown(t, p.Shutdown, func() { close(exp.gate) })
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrExportInProgress) ||
 		!strings.Contains(err.Error(), "3 items not known to be exported") {
 		t.Errorf("Shutdown = %v, want the deadline and the 3 items of the hung export", err)

@@ -116,3 +116,24 @@ type logs struct {
 func (e logs) Export(ctx context.Context, r []sdklog.Record) error {
 	return e.g.around(len(r), func() error { return e.Exporter.Export(ctx, r) })
 }
+
+// Shutdown calls shutdown with a context that ends after 200 ms and
+// returns its error. Should it still run after 2 s, it waits for a held
+// export: the test fails, once release has let that export, and so
+// shutdown and the test, end.
+func Shutdown(t testing.TB, shutdown func(context.Context) error, release func()) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- shutdown(ctx) }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(2 * time.Second):
+		release()
+		<-done
+		t.Fatal("Shutdown with a 200 ms deadline still running after 2 s: it waits for a held export")
+		return nil
+	}
+}
