@@ -161,12 +161,13 @@
 // session are credentials in a URL, not in a log field. The engine
 // matches a form-style name by what its last brackets hold, the innermost
 // of nested ones (user[password], user%5Bpassword%5D, a[b[token]], also
-// filter[state]) and looks past
-// a last word naming an encoding (key_hex). Parameters are split at "&" and ";", in the query
-// and in a fragment written like one (an OAuth implicit flow's
+// filter[state]) and looks past a last word naming an encoding (key_hex)
+// or a form's confirmation field (password_confirmation), and a number at
+// the end (password2, api_key_2). Parameters are split at "&" and ";", in
+// the query and in a fragment written like one (an OAuth implicit flow's
 // "#access_token=…"). Their values become REDACTED, their names stay; URL
-// user info becomes REDACTED:REDACTED. A query with
-// nothing to redact costs one scan and no allocation.
+// user info becomes REDACTED:REDACTED. A query with nothing to redact
+// costs one scan and no allocation.
 //
 // # Panics
 //

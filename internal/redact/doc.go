@@ -29,7 +29,10 @@
 // form's confirmation field (confirmation, confirm), and a number at the
 // end, are dropped before the name is matched: PrivateKeyPEM,
 // private_key_pem, credentials_json, password_confirmation, password2
-// (as Django names a form's second password field), api_key_2.
+// (as Django names a form's second password field), api_key_2. A name is
+// looked past at most maxLookPast (8) times, each at a call's depth, so
+// that a hostile one (a megabyte of "1_1_1…" in a forwarded query or a
+// logged map's keys) costs the stack nothing more.
 //
 // # Borderline keys
 //

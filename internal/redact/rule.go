@@ -123,27 +123,35 @@ func (r *Rule) add(end string, size int, change func([]pattern) []pattern) {
 
 // Match reports whether name carries a credential.
 func (r *Rule) Match(name string) bool {
-	return r != nil && r.match(name)
+	return r != nil && r.match(name, maxLookPast)
 }
 
-// match is Match for a non-nil r. A name ending in brackets is matched by
-// what they hold (lastName); an encoding pattern matches when the name
-// without it does.
-func (r *Rule) match(name string) bool {
+// maxLookPast bounds how many endings (brackets, a number, an encoding or
+// confirmation word) match looks past in one name, each a call deeper: a
+// name built of them, as a client may write one into a query a proxy
+// forwards or a map a program logs ("1_1_1…" or "x_pem_pem…" of a
+// megabyte), grew the stack to 64 MB. No real key has more than a few
+// (a[password_confirmation_2]).
+const maxLookPast = 8
+
+// match is Match for a non-nil r, looking past at most past more endings.
+// A name ending in brackets is matched by what they hold (lastName); an
+// encoding pattern matches when the name without it does.
+func (r *Rule) match(name string, past int) bool {
 	if len(name) < r.min || len(name) == 0 {
 		return false
 	}
 	c := lowerSep(name[len(name)-1])
 	if c == ']' {
-		if inner := lastName(name); len(inner) < len(name) {
-			return r.match(inner)
+		if inner := lastName(name); len(inner) < len(name) && past > 0 {
+			return r.match(inner, past-1)
 		}
-		return false // "]" with no "[": no pattern ends in it
+		return false // "]" with no "[" (no pattern ends in it), or one ending too many
 	}
 	// A number after the name (password2) is looked past; a whole key
 	// that ends in one (a program's pin1) still matches below.
-	if '0' <= c && c <= '9' {
-		if rest := withoutNumber(name); rest != "" && r.match(rest) {
+	if '0' <= c && c <= '9' && past > 0 {
+		if rest := withoutNumber(name); rest != "" && r.match(rest, past-1) {
 			return true
 		}
 	}
@@ -153,7 +161,7 @@ func (r *Rule) match(name string) bool {
 	ps := r.byLast[c]
 	for i := range ps {
 		if p := &ps[i]; p.skip {
-			if rest, ok := p.trim(name); ok && r.match(rest) {
+			if rest, ok := p.trim(name); ok && past > 0 && r.match(rest, past-1) {
 				return true
 			}
 		} else if p.match(name) {

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -100,4 +101,42 @@ func changedBeforeLast(name string, n int) string {
 	b := []byte(name)
 	b[i] ^= 0x01
 	return string(b)
+}
+
+// TestMatchHostileNameStack: a name made of endings Match looks past (a
+// number after a separator, an encoding or confirmation word, brackets),
+// a megabyte of them as a client may write into a query a proxy forwards
+// or a map a program logs, costs a bounded stack: each ending looked past
+// was a call deeper, 64 MB of stack for a 1 MB name. A credential's name
+// before the endings still matches within the bound, and not beyond it.
+func TestMatchHostileNameStack(t *testing.T) {
+	const size = 1 << 20
+	names := map[string]bool{
+		strings.Repeat("1_", size/2) + "1":             false,
+		"x" + strings.Repeat("_pem", size/4):           false,
+		"x" + strings.Repeat("Confirm", size/7):        false,
+		"x" + strings.Repeat("_1_json", size/7):        false,
+		"password" + strings.Repeat("[0]", size/3):     true, // one ending: lastName loops
+		"a[password" + strings.Repeat("]", size/2):     true, // one ending
+		"password" + strings.Repeat("_", size/2) + "1": false,
+	}
+	grown := make(chan uint64, 1)
+	go func() { // a new goroutine's stack: what Match grew it to stays until a GC
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for n, want := range names {
+			if Keys().Match(n) != want {
+				t.Errorf("Match(%.20q… of %d bytes) = %v", n, len(n), !want)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		grown <- after.StackInuse - min(before.StackInuse, after.StackInuse)
+	}()
+	if g := <-grown; g > 1<<20 {
+		t.Errorf("matching 1 MB names grew the stack by %d bytes, want a bounded depth", g)
+	}
+	within := "password" + strings.Repeat("_2_pem", maxLookPast/2)
+	if !Keys().Match(within) || Keys().Match(within+"_1") {
+		t.Errorf("Match(%q) = false, or true with one ending more than maxLookPast", within)
+	}
 }
