@@ -270,8 +270,13 @@ func TestUnservedMethodCancelledEnds(t *testing.T) {
 			if err := <-called; status.Code(err) != codes.Canceled {
 				t.Fatalf("call: %v, want Canceled", err)
 			}
-			if l := e.accessLines(t, 1)[0]; l["code"] != "CANCELLED" || l["request_id"] != "req-held" {
-				t.Errorf("access line %v", l)
+			// grpc's server cancels the RPC's context before it marks the
+			// stream done (closeStream), so its UNIMPLEMENTED answer may
+			// still be written in between and reported (OutTrailer, End):
+			// then that is the RPC's end (seen once in a CI run under
+			// -race). Either way the RPC ends, once.
+			if l := e.accessLines(t, 1)[0]; l["code"] != "CANCELLED" && l["code"] != "UNIMPLEMENTED" || l["request_id"] != "req-held" {
+				t.Errorf("access line %v, want code CANCELLED (or UNIMPLEMENTED, grpc's answer) and request_id req-held", l)
 			}
 			e.ended(t, 1)
 			waitFor(t, func() bool { return reqscope.InFlight() <= before })
