@@ -114,32 +114,8 @@ func TestHugeLogRecordCostsOnlyItself(t *testing.T) {
 		for range 400 {
 			l.Info("large_"+tag, zap.String("dump", field))
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := tel.ForceFlush(ctx); err != nil {
-			t.Errorf("ForceFlush: %v", err)
-		}
-		wantHuge := 1
-		if tc.hugeLost {
-			wantHuge = 0
-		}
-		var small, large, huge int
-		waitFor(10*time.Second, func() bool {
-			small, large, huge = countBodies(t, col, tag)
-			return small == 100 && large == 400 && huge == wantHuge
-		})
-		health := tel.Health().Export["logs"]
-		t.Logf("%s: %d/100 small, %d/400 large, %d huge delivered; health %+v", tc.protocol, small, large, huge, health)
-		if small != 100 || large != 400 || huge != wantHuge {
-			t.Errorf("delivered %d/100 small, %d/400 large and %d huge records, want %d", small, large, huge, wantHuge)
-		}
-		wantDropped := map[string]int64(nil)
-		if tc.hugeLost {
-			wantDropped = map[string]int64{otel.DropTooLarge: 1}
-			if len(out.lines(`"too_large":1`)) == 0 {
-				t.Errorf("no telemetry_dropped line for the huge record: %q", out.lines("telemetry_dropped"))
-			}
-		}
+		health, wantHuge, wantDropped := flushAndCount(t, tel, tc, out, "logs", "records",
+			func() (int, int, int) { return countBodies(t, col, tag) })
 		// The telemetry_dropped line is a log record too: it is counted
 		// as exported once its own export ran, which may be before this
 		// read or after it.
@@ -150,6 +126,43 @@ func TestHugeLogRecordCostsOnlyItself(t *testing.T) {
 				health.Exported, health.Dropped, want, own, wantDropped)
 		}
 	})
+}
+
+// flushAndCount flushes tel and waits for the collector to hold the 100
+// small and 400 large items count finds, and the huge one unless
+// tc.hugeLost; it checks that they arrived and that a huge item lost was
+// reported in a telemetry_dropped line (noun names the items). It returns
+// the health of signal, the huge items wanted and the drops health must
+// show.
+func flushAndCount(t *testing.T, tel *otel.Telemetry, tc protocolCase, out *lineBuffer, signal, noun string,
+	count func() (small, large, huge int)) (health otel.ExportStatus, wantHuge int, wantDropped map[string]int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := tel.ForceFlush(ctx); err != nil {
+		t.Errorf("ForceFlush: %v", err)
+	}
+	wantHuge = 1
+	if tc.hugeLost {
+		wantHuge = 0
+	}
+	var small, large, huge int
+	waitFor(10*time.Second, func() bool {
+		small, large, huge = count()
+		return small == 100 && large == 400 && huge == wantHuge
+	})
+	health = tel.Health().Export[signal]
+	t.Logf("%s: %d/100 small, %d/400 large, %d huge delivered; health %+v", tc.protocol, small, large, huge, health)
+	if small != 100 || large != 400 || huge != wantHuge {
+		t.Errorf("delivered %d/100 small, %d/400 large and %d huge %s, want %d", small, large, huge, noun, wantHuge)
+	}
+	if tc.hugeLost {
+		wantDropped = map[string]int64{otel.DropTooLarge: 1}
+		if len(out.lines(`"too_large":1`)) == 0 {
+			t.Errorf("no telemetry_dropped line for the huge item: %q", out.lines("telemetry_dropped"))
+		}
+	}
+	return health, wantHuge, wantDropped
 }
 
 // countBodies counts the log records the collector holds whose body is
@@ -193,32 +206,8 @@ func TestLargeSpansCostOnlyThemselves(t *testing.T) {
 			otel.WithLogsExporter("none"), otel.WithLogOutput(out))
 		tag := strings.ReplaceAll(tc.protocol, "/", "_")
 		emitLargeSpans(tel.TracerProvider().Tracer("faults"), tag)
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := tel.ForceFlush(ctx); err != nil {
-			t.Errorf("ForceFlush: %v", err)
-		}
-		wantHuge := 1
-		if tc.hugeLost {
-			wantHuge = 0
-		}
-		var small, large, huge int
-		waitFor(10*time.Second, func() bool {
-			small, large, huge = countSpans(t, col, tag)
-			return small == 100 && large == 400 && huge == wantHuge
-		})
-		health := tel.Health().Export["traces"]
-		t.Logf("%s: %d/100 small, %d/400 large, %d huge delivered; health %+v", tc.protocol, small, large, huge, health)
-		if small != 100 || large != 400 || huge != wantHuge {
-			t.Errorf("delivered %d/100 small, %d/400 large and %d huge spans, want %d", small, large, huge, wantHuge)
-		}
-		wantDropped := map[string]int64(nil)
-		if tc.hugeLost {
-			wantDropped = map[string]int64{otel.DropTooLarge: 1}
-			if len(out.lines(`"too_large":1`)) == 0 {
-				t.Errorf("no telemetry_dropped line for the huge span: %q", out.lines("telemetry_dropped"))
-			}
-		}
+		health, wantHuge, wantDropped := flushAndCount(t, tel, tc, out, "traces", "spans",
+			func() (int, int, int) { return countSpans(t, col, tag) })
 		if !reflect.DeepEqual(health.Dropped, wantDropped) || health.Exported != int64(500+wantHuge) {
 			t.Errorf("health: exported %d, dropped %v; want %d, %v", health.Exported, health.Dropped, 500+wantHuge, wantDropped)
 		}
